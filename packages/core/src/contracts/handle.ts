@@ -1,0 +1,39 @@
+import type { ProofContext } from "./context.js";
+import type { ProofReceipt } from "./receipt.js";
+import type { ListFilter, StatusSummary, TaskPage, TaskRecord, TaskTransition } from "./status.js";
+import type { Backend, TaskRef } from "./task-id.js";
+
+export interface SubmitResult {
+  readonly task: TaskRecord;
+  /** False when the task already existed and was left as it was (idempotent submit). */
+  readonly created: boolean;
+}
+
+export interface WaitOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+/** The client API of a running prover service: the ADR's `RegistryProverHandle`. */
+export interface ProverHandle {
+  /**
+   * Submits a task. Idempotent: a task that exists is returned as it is, unless it failed
+   * permanently or was cancelled, in which case it starts again. Throws `UnknownKindError`,
+   * `UnknownBackendError` or `InvalidContextError` before anything is stored.
+   */
+  submit(context: ProofContext, backend: Backend): Promise<SubmitResult>;
+  /** Throws `TaskNotFoundError` for a task nobody submitted. */
+  status(task: TaskRef): Promise<TaskRecord>;
+  summary(): Promise<StatusSummary>;
+  list(filter?: ListFilter): Promise<TaskPage>;
+  /** Cancels a task that has not completed; an in-flight attempt is aborted. */
+  cancel(task: TaskRef): Promise<TaskRecord>;
+  /** Throws `ProofNotFoundError` when the task has no receipt yet. */
+  proof(task: TaskRef): Promise<ProofReceipt>;
+  /** Resolves with the record once the task is completed, failed permanently or cancelled. */
+  wait(task: TaskRef, options?: WaitOptions): Promise<TaskRecord>;
+  /** Listens to committed transitions; returns the function that stops listening. */
+  onTransition(listener: (transition: TaskTransition) => void): () => void;
+  kinds(): readonly string[];
+  backends(): readonly Backend[];
+}

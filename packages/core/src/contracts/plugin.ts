@@ -1,0 +1,67 @@
+import type { ProofContext } from "./context.js";
+import type { ProverHandle } from "./handle.js";
+import type { ProofReceipt } from "./receipt.js";
+import type { TaskId } from "./task-id.js";
+
+/** A proven dependency, handed to `fetchInput` in the order `dependencies` returned it. */
+export interface DependencyReceipt {
+  readonly taskId: TaskId;
+  readonly receipt: ProofReceipt;
+}
+
+export interface StepContext {
+  readonly taskId: TaskId;
+  /** Aborted when the task is cancelled or the service closes. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * An RPC method a plugin contributes to the prover client's JSON-RPC server.
+ * `handler` validates its own params and throws `InvalidParamsError` on bad ones.
+ */
+export interface PluginRpcMethod {
+  readonly description: string;
+  /** Changes state (submits, cancels): guarded by the bearer token when one is configured. */
+  readonly mutates: boolean;
+  handler(params: unknown): Promise<unknown>;
+}
+
+/** Long-running work a plugin contributes, started after launch and stopped before close. */
+export interface BackgroundService {
+  readonly name: string;
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One proof type. Implemented by a class decorated with `@ProofPlugin`, whose constructor takes
+ * its collaborators (RPC clients, config) from the container with `@inject(token)`.
+ *
+ * Failures: throw `TransientError` for what a retry can fix, `PermanentError` for what it cannot.
+ * Anything else counts as transient (see `classifyFailure`).
+ */
+export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = unknown> {
+  /**
+   * Validates a context at submit time and returns it normalised (e.g. lower-case hex), so that
+   * equal contexts have equal canonical forms. Throws `InvalidContextError`; nothing is stored.
+   */
+  parseContext(raw: ProofContext): C;
+
+  /** Contexts that must be proven (on the same backend) before this one. Resolved once, then stored. */
+  dependencies?(context: C, step: StepContext): readonly ProofContext[] | Promise<readonly ProofContext[]>;
+
+  /** The program input, built from the chain and the dependencies' receipts. */
+  fetchInput(context: C, dependencies: readonly DependencyReceipt[], step: StepContext): Promise<I>;
+
+  /**
+   * Publication after the receipt is stored (e.g. submitting a checkpoint proof to the CL).
+   * Retried on its own with backoff; a failure here never causes the proof to be made again.
+   */
+  afterStore?(context: C, receipt: ProofReceipt, step: StepContext): Promise<void>;
+
+  /** JSON-RPC methods this proof type adds to the prover client, by method name. */
+  rpcMethods?(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>>;
+
+  /** Background services (e.g. the checkpoint runner). */
+  services?(handle: ProverHandle): readonly BackgroundService[];
+}

@@ -1,0 +1,136 @@
+import type { ProofContext } from "./context.js";
+import type { Backend, TaskId } from "./task-id.js";
+
+/**
+ * The lifecycle:
+ *   pending → blocked → queued → proving → [publishing →] completed
+ * with transient_failure (retried after backoff), permanent_failure and cancelled.
+ */
+export type TaskStatusName =
+  | "pending"
+  | "blocked"
+  | "queued"
+  | "proving"
+  | "publishing"
+  | "completed"
+  | "transient_failure"
+  | "permanent_failure"
+  | "cancelled";
+
+export const TASK_STATUSES: readonly TaskStatusName[] = [
+  "pending",
+  "blocked",
+  "queued",
+  "proving",
+  "publishing",
+  "completed",
+  "transient_failure",
+  "permanent_failure",
+  "cancelled",
+];
+
+/** Which step a task is in (or failed in): resolving dependencies, proving, or publishing. */
+export type TaskPhase = "resolve" | "prove" | "publish";
+
+export type TaskState =
+  | {
+      readonly status:
+        | "pending"
+        | "blocked"
+        | "queued"
+        | "proving"
+        | "publishing"
+        | "completed"
+        | "cancelled";
+    }
+  | {
+      readonly status: "transient_failure";
+      readonly phase: TaskPhase;
+      readonly retryCount: number;
+      /** Epoch milliseconds of the next attempt. */
+      readonly nextAttemptAt: number;
+      readonly error: string;
+    }
+  | { readonly status: "permanent_failure"; readonly phase: TaskPhase; readonly error: string };
+
+interface TaskFacts {
+  /** The task key (see `taskKey`). */
+  readonly id: string;
+  readonly taskId: TaskId;
+  readonly kind: string;
+  readonly backend: Backend;
+  /** Failed attempts in the current phase; kept across restarts. */
+  readonly retryCount: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type TaskRecord = TaskFacts & TaskState;
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatusName> = new Set([
+  "completed",
+  "permanent_failure",
+  "cancelled",
+]);
+
+/**
+ * Allowed transitions. Every change of status goes through this table (in code) and is committed
+ * with a guard on the current status (in SQL), so a concurrent change makes the later one a no-op.
+ */
+export const TRANSITIONS: Readonly<Record<TaskStatusName, readonly TaskStatusName[]>> = {
+  pending: ["blocked", "queued", "transient_failure", "permanent_failure", "cancelled"],
+  blocked: ["queued", "permanent_failure", "cancelled"],
+  queued: ["proving", "cancelled"],
+  proving: ["queued", "publishing", "completed", "transient_failure", "permanent_failure", "cancelled"],
+  publishing: ["completed", "transient_failure", "permanent_failure", "cancelled"],
+  transient_failure: ["pending", "queued", "publishing", "permanent_failure", "cancelled"],
+  permanent_failure: ["pending", "publishing"],
+  cancelled: ["pending", "publishing"],
+  completed: [],
+};
+
+export function canTransition(from: TaskStatusName, to: TaskStatusName): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Emitted after a transition is committed. */
+export interface TaskTransition {
+  readonly id: string;
+  readonly kind: string;
+  readonly backend: Backend;
+  readonly context: ProofContext;
+  readonly from: TaskStatusName | null;
+  readonly to: TaskStatusName;
+  readonly at: number;
+  readonly retryCount: number;
+  readonly error?: string;
+}
+
+export interface StatusCount {
+  readonly kind: string;
+  readonly backend: Backend;
+  readonly status: TaskStatusName;
+  readonly count: number;
+}
+
+export interface StatusSummary {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<TaskStatusName, number>>;
+  readonly rows: readonly StatusCount[];
+}
+
+export interface ListFilter {
+  readonly kind?: string;
+  readonly status?: TaskStatusName;
+  readonly backend?: Backend;
+  /** At most this many records (default 100, at most 1000). */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface TaskPage {
+  readonly tasks: readonly TaskRecord[];
+  /** Present when more tasks match: pass it as `cursor` to get the next page. */
+  readonly nextCursor?: string;
+}

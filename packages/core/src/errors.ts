@@ -1,0 +1,156 @@
+/**
+ * Typed errors with stable codes. Callers (the RPC server, the CLI, plugins) branch on `code`,
+ * never on message text.
+ */
+export type PaasErrorCode =
+  | "TASK_NOT_FOUND"
+  | "PROOF_NOT_FOUND"
+  | "UNKNOWN_KIND"
+  | "UNKNOWN_BACKEND"
+  | "DUPLICATE_KIND"
+  | "INVALID_CONTEXT"
+  | "INVALID_PARAMS"
+  | "INVALID_TRANSITION"
+  | "INVALID_CONFIG"
+  | "NOT_CANCELLABLE"
+  | "SERVICE_CLOSED"
+  | "TRANSIENT_FAILURE"
+  | "PERMANENT_FAILURE";
+
+export class PaasError extends Error {
+  readonly code: PaasErrorCode;
+
+  constructor(code: PaasErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class TaskNotFoundError extends PaasError {
+  constructor(readonly taskId: string) {
+    super("TASK_NOT_FOUND", `task ${taskId} not found`);
+  }
+}
+
+export class ProofNotFoundError extends PaasError {
+  constructor(readonly taskId: string) {
+    super("PROOF_NOT_FOUND", `no proof stored for task ${taskId}`);
+  }
+}
+
+export class UnknownKindError extends PaasError {
+  constructor(
+    readonly kind: string,
+    known: readonly string[],
+  ) {
+    super("UNKNOWN_KIND", `no plugin registered for kind "${kind}" (registered: ${list(known)})`);
+  }
+}
+
+export class UnknownBackendError extends PaasError {
+  constructor(
+    readonly backend: string,
+    known: readonly string[],
+  ) {
+    super("UNKNOWN_BACKEND", `backend "${backend}" is not configured (configured: ${list(known)})`);
+  }
+}
+
+export class DuplicateKindError extends PaasError {
+  constructor(
+    readonly kind: string,
+    first: string,
+    second: string,
+  ) {
+    super("DUPLICATE_KIND", `kind "${kind}" is claimed by both ${first} and ${second}`);
+  }
+}
+
+/** A proof context that fails its plugin's validation; raised at submit time, before anything is stored. */
+export class InvalidContextError extends PaasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_CONTEXT", message, options);
+  }
+}
+
+/** Bad parameters to a handle or RPC method. */
+export class InvalidParamsError extends PaasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_PARAMS", message, options);
+  }
+}
+
+export class InvalidTransitionError extends PaasError {
+  constructor(taskId: string, from: string, to: string) {
+    super("INVALID_TRANSITION", `task ${taskId}: transition ${from} -> ${to} is not allowed`);
+  }
+}
+
+export class InvalidConfigError extends PaasError {
+  constructor(message: string) {
+    super("INVALID_CONFIG", message);
+  }
+}
+
+export class NotCancellableError extends PaasError {
+  constructor(taskId: string, status: string) {
+    super("NOT_CANCELLABLE", `task ${taskId} is ${status} and cannot be cancelled`);
+  }
+}
+
+export class ServiceClosedError extends PaasError {
+  constructor() {
+    super("SERVICE_CLOSED", "the prover service is closed");
+  }
+}
+
+/**
+ * A failure worth retrying: the node was unreachable, timed out, or answered 5xx. The scheduler
+ * retries it with exponential backoff until the retry policy gives up.
+ */
+export class TransientError extends PaasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TRANSIENT_FAILURE", message, options);
+  }
+}
+
+/**
+ * A failure that retrying cannot fix: invalid data, a failed check in a guest, a rejection by the
+ * CL. The task fails at once and its dependents fail with it.
+ */
+export class PermanentError extends PaasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PERMANENT_FAILURE", message, options);
+  }
+}
+
+export type FailureClass = "transient" | "permanent";
+
+/**
+ * The classification rule for errors a plugin or host did not classify itself: they count as
+ * transient, so an unexpected I/O error is retried, and the retry policy bounds the cost of a
+ * genuine bug. Hosts classify their own guest failures as permanent.
+ */
+export function classifyFailure(error: unknown): FailureClass {
+  if (error instanceof PermanentError) return "permanent";
+  if (error instanceof PaasError && PERMANENT_CODES.has(error.code)) return "permanent";
+  return "transient";
+}
+
+const PERMANENT_CODES: ReadonlySet<PaasErrorCode> = new Set([
+  "INVALID_CONTEXT",
+  "INVALID_PARAMS",
+  "UNKNOWN_KIND",
+  "UNKNOWN_BACKEND",
+  "PROOF_NOT_FOUND",
+]);
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function list(items: readonly string[]): string {
+  return items.length === 0 ? "none" : items.join(", ");
+}

@@ -1,0 +1,13 @@
+export * from "./contracts/clock.js";
+export * from "./contracts/context.js";
+export type * from "./contracts/handle.js";
+export type * from "./contracts/host.js";
+export type * from "./contracts/plugin.js";
+export type * from "./contracts/program.js";
+export type * from "./contracts/receipt.js";
+export * from "./contracts/retry.js";
+export * from "./contracts/status.js";
+export * from "./contracts/task-id.js";
+export * from "./errors.js";
+export * from "./registry/proof-plugin.js";
+export * from "./store/open-database.js";

@@ -1,0 +1,35 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * Runs every `examples/*.ts` of the project in the current directory, one process each, so the
+ * code in a package's docs is executed in CI and cannot rot. Fails if any example fails.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+
+const dir = path.resolve("examples");
+const examples = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .sort()
+  : [];
+let failed = 0;
+for (const example of examples) {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(dir, example)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 120_000,
+    encoding: "utf8",
+  });
+  const ms = Math.round(performance.now() - started);
+  if (result.status === 0) {
+    console.log(`ok   ${example} (${ms} ms)`);
+  } else {
+    failed++;
+    console.log(`FAIL ${example} (${ms} ms, exit ${result.status ?? result.signal})`);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+  }
+}
+console.log(`${examples.length - failed} of ${examples.length} examples ran cleanly`);
+if (failed > 0) process.exitCode = 1;
