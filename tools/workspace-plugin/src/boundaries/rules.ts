@@ -53,7 +53,10 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
-export function findViolations(projects: readonly ProjectInfo[], dependencies: readonly Dependency[]): Violation[] {
+export function findViolations(
+  projects: readonly ProjectInfo[],
+  dependencies: readonly Dependency[],
+): Violation[] {
   const byName = new Map(projects.map((p) => [p.name, p]));
   const violations: Violation[] = [];
   for (const dependency of dependencies) {

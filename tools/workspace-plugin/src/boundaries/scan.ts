@@ -40,7 +40,8 @@ export function scanDependencies(projects: readonly ProjectInfo[]): Dependency[]
     const pkg = readJson(path.join(project.root, "package.json"));
     for (const field of ["dependencies", "devDependencies"] as const) {
       for (const name of Object.keys(pkg[field] ?? {})) {
-        if (names.has(name)) dependencies.push({ from: project.name, to: name, where: `package.json ${field}` });
+        if (names.has(name))
+          dependencies.push({ from: project.name, to: name, where: `package.json ${field}` });
       }
     }
     for (const file of sourceFiles(project.root)) {
@@ -60,7 +61,11 @@ export function scanDependencies(projects: readonly ProjectInfo[]): Dependency[]
 }
 
 /** The project a specifier points into: a package name (or subpath of one), or a relative path that leaves its project. */
-function resolveTarget(specifier: string, file: string, projects: readonly ProjectInfo[]): string | undefined {
+function resolveTarget(
+  specifier: string,
+  file: string,
+  projects: readonly ProjectInfo[],
+): string | undefined {
   if (specifier.startsWith(".")) {
     const absolute = path.resolve(path.dirname(file), specifier);
     return projects.find((p) => absolute === p.root || absolute.startsWith(p.root + path.sep))?.name;
