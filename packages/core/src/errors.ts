@@ -15,7 +15,9 @@ export type PaasErrorCode =
   | "NOT_CANCELLABLE"
   | "SERVICE_CLOSED"
   | "TRANSIENT_FAILURE"
-  | "PERMANENT_FAILURE";
+  | "PERMANENT_FAILURE"
+  | "PROOF_CONFLICT"
+  | "WAIT_TIMEOUT";
 
 export class PaasError extends Error {
   readonly code: PaasErrorCode;

@@ -84,8 +84,8 @@ export const TRANSITIONS: Readonly<Record<TaskStatusName, readonly TaskStatusNam
   proving: ["queued", "publishing", "completed", "transient_failure", "permanent_failure", "cancelled"],
   publishing: ["completed", "transient_failure", "permanent_failure", "cancelled"],
   transient_failure: ["pending", "queued", "publishing", "permanent_failure", "cancelled"],
-  permanent_failure: ["pending", "publishing"],
-  cancelled: ["pending", "publishing"],
+  permanent_failure: ["pending", "queued", "publishing"],
+  cancelled: ["pending", "queued", "publishing"],
   completed: [],
 };
 

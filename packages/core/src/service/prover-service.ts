@@ -1,0 +1,169 @@
+import type { ProofContext } from "../contracts/context.js";
+import type { ProverHandle, SubmitResult, WaitOptions } from "../contracts/handle.js";
+import type { BackgroundService, PluginRpcMethod } from "../contracts/plugin.js";
+import type { ProofReceipt } from "../contracts/receipt.js";
+import {
+  type ListFilter,
+  type StatusSummary,
+  TASK_STATUSES,
+  type TaskPage,
+  type TaskRecord,
+  type TaskStatusName,
+  type TaskTransition,
+  TERMINAL_STATUSES,
+} from "../contracts/status.js";
+import { type Backend, keyOf, type TaskRef } from "../contracts/task-id.js";
+import {
+  InvalidParamsError,
+  PaasError,
+  ProofNotFoundError,
+  ServiceClosedError,
+  TaskNotFoundError,
+} from "../errors.js";
+import type { KindRegistry } from "../registry/kind-registry.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import type { TransitionBus } from "../scheduler/transition-bus.js";
+import { toTaskRecord } from "../store/rows.js";
+import type { TaskStore } from "../store/task-store.js";
+
+export interface ServiceParts {
+  readonly store: TaskStore;
+  readonly kinds: KindRegistry;
+  readonly scheduler: Scheduler;
+  readonly bus: TransitionBus;
+  /** Releases what the builder opened itself (the database when given a path). */
+  readonly release: () => Promise<void>;
+}
+
+/** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
+export class ProverService implements ProverHandle {
+  private closed = false;
+  private services: readonly BackgroundService[] = [];
+  private readonly rpc = new Map<string, PluginRpcMethod>();
+
+  constructor(private readonly parts: ServiceParts) {}
+
+  /** Called once by the builder after launch: collects plugin RPC methods and starts their services. */
+  async startPlugins(): Promise<void> {
+    for (const kind of this.parts.kinds.kinds()) {
+      const { handler } = this.parts.kinds.get(kind);
+      for (const [name, method] of Object.entries(handler.rpcMethods?.(this) ?? {})) {
+        if (this.rpc.has(name))
+          throw new PaasError("INVALID_CONFIG", `RPC method ${name} is contributed twice`);
+        this.rpc.set(name, method);
+      }
+    }
+    this.services = this.parts.kinds
+      .kinds()
+      .flatMap((kind) => this.parts.kinds.get(kind).handler.services?.(this) ?? []);
+    for (const service of this.services) await service.start();
+  }
+
+  /** RPC methods contributed by the registered plugins, by name. */
+  rpcMethods(): ReadonlyMap<string, PluginRpcMethod> {
+    return this.rpc;
+  }
+
+  async submit(context: ProofContext, backend: Backend): Promise<SubmitResult> {
+    this.assertOpen();
+    return this.parts.scheduler.submit(context, backend);
+  }
+
+  async status(task: TaskRef): Promise<TaskRecord> {
+    const id = keyOf(task);
+    const row = await this.parts.store.get(id);
+    if (!row) throw new TaskNotFoundError(id);
+    return toTaskRecord(row);
+  }
+
+  async summary(): Promise<StatusSummary> {
+    const rows = await this.parts.store.countByStatus();
+    const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatusName, number>;
+    let total = 0;
+    for (const row of rows) {
+      byStatus[row.status] += row.count;
+      total += row.count;
+    }
+    return { total, byStatus, rows };
+  }
+
+  async list(filter: ListFilter = {}): Promise<TaskPage> {
+    if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
+      throw new InvalidParamsError(`unknown status "${filter.status}" (one of ${TASK_STATUSES.join(", ")})`);
+    }
+    const { rows, nextCursor } = await this.parts.store.list(filter);
+    return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
+  }
+
+  async cancel(task: TaskRef): Promise<TaskRecord> {
+    this.assertOpen();
+    return this.parts.scheduler.cancel(keyOf(task));
+  }
+
+  async proof(task: TaskRef): Promise<ProofReceipt> {
+    const id = keyOf(task);
+    const receipt = await this.parts.store.receipt(id);
+    if (receipt) return receipt;
+    if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
+    throw new ProofNotFoundError(id);
+  }
+
+  wait(task: TaskRef, options: WaitOptions = {}): Promise<TaskRecord> {
+    const id = keyOf(task);
+    return new Promise<TaskRecord>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: () => void) => {
+        stop();
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        outcome();
+      };
+      const check = () =>
+        this.status(id).then(
+          (record) => TERMINAL_STATUSES.has(record.status) && finish(() => resolve(record)),
+          (error: unknown) => finish(() => reject(error)),
+        );
+      const stop = this.onTransition((t) => {
+        if (t.id === id && TERMINAL_STATUSES.has(t.to)) void check();
+      });
+      const onAbort = () => finish(() => reject(options.signal?.reason));
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(new PaasError("WAIT_TIMEOUT", `task ${id} still running after ${options.timeoutMs} ms`)),
+            ),
+          options.timeoutMs,
+        );
+      }
+      void check();
+    });
+  }
+
+  onTransition(listener: (transition: TaskTransition) => void): () => void {
+    return this.parts.bus.on(listener);
+  }
+
+  kinds(): readonly string[] {
+    return this.parts.kinds.kinds();
+  }
+
+  backends(): readonly Backend[] {
+    return this.parts.kinds.backends();
+  }
+
+  /** Stops plugin services, then the scheduler (in-flight work resumes at the next start), then the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const service of [...this.services].reverse()) await service.stop();
+    await this.parts.scheduler.close();
+    await this.parts.release();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ServiceClosedError();
+  }
+}

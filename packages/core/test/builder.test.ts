@@ -1,0 +1,153 @@
+import { container, inject } from "tsyringe";
+import { describe, expect, it } from "vitest";
+import {
+  DuplicateKindError,
+  InvalidConfigError,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  ProverServiceBuilder,
+  pluginCatalogue,
+  UnknownKindError,
+} from "../src/index.js";
+import { TestHost } from "./fixtures/test-host.js";
+import { LeafPlugin, NodePlugin, SCRIPT, TestScript } from "./fixtures/test-plugins.js";
+
+const memory = { database: { path: ":memory:" } };
+
+function withScript() {
+  const child = container.createChildContainer();
+  child.registerInstance(SCRIPT, new TestScript());
+  return child;
+}
+
+describe("@ProofPlugin and the catalogue", () => {
+  it("enters decorated plugins in the catalogue by kind at import time", () => {
+    expect(pluginCatalogue.kinds()).toEqual(expect.arrayContaining(["leaf", "node", "published"]));
+    expect(pluginCatalogue.get("leaf")?.pluginClass).toBe(LeafPlugin);
+    expect(pluginCatalogue.get("leaf")?.program).toEqual({ name: "leaf-program", version: "1" });
+  });
+
+  it("refuses a second plugin class for a kind already claimed", () => {
+    expect(() => {
+      @ProofPlugin({ kind: "leaf", program: { name: "other", version: "1" } })
+      class OtherLeaf implements ProofPluginHandler {
+        parseContext(raw: ProofContext) {
+          return raw;
+        }
+        async fetchInput() {
+          return null;
+        }
+      }
+      return OtherLeaf;
+    }).toThrow(DuplicateKindError);
+  });
+
+  it("refuses a kind that is not lower-case words joined by dashes", () => {
+    expect(() => ProofPlugin({ kind: "Bad Kind", program: { name: "x", version: "1" } })).toThrow(
+      InvalidConfigError,
+    );
+  });
+});
+
+describe("ProverServiceBuilder", () => {
+  it("refuses the same kind registered twice, at once", () => {
+    const builder = new ProverServiceBuilder(memory).register(LeafPlugin);
+    expect(() => builder.register("leaf")).toThrow(DuplicateKindError);
+    expect(() => builder.register("leaf")).toThrow(
+      'kind "leaf" is claimed by both LeafPlugin and LeafPlugin',
+    );
+  });
+
+  it("refuses a kind nobody imported, naming the ones it knows", () => {
+    expect(() => new ProverServiceBuilder(memory).register("checkpoint")).toThrow(UnknownKindError);
+    expect(() => new ProverServiceBuilder(memory).register("checkpoint")).toThrow(/registered: .*leaf/);
+  });
+
+  it("refuses a class that is not a proof plugin", () => {
+    class NotAPlugin {}
+    expect(() => new ProverServiceBuilder(memory).register(NotAPlugin as never)).toThrow(
+      /decorate it with @ProofPlugin/,
+    );
+  });
+
+  it("fails at launch when there is no host, or no plugin", async () => {
+    await expect(new ProverServiceBuilder(memory).register(LeafPlugin).launch()).rejects.toThrow(
+      /no backends/,
+    );
+    await expect(new ProverServiceBuilder(memory).host(new TestHost()).launch()).rejects.toThrow(
+      /no proof plugins/,
+    );
+  });
+
+  it("fails at launch when the container cannot supply a plugin's collaborators", async () => {
+    const launch = new ProverServiceBuilder({ ...memory, container: container.createChildContainer() })
+      .host(new TestHost())
+      .register(NodePlugin)
+      .launch();
+    await expect(launch).rejects.toThrow(/cannot construct plugin NodePlugin \(kind "node"\)/);
+  });
+
+  it("fails at launch when a resolver has no host for a kind on its backend", async () => {
+    const host = new TestHost("native");
+    const launch = new ProverServiceBuilder({ ...memory, container: withScript() })
+      .hosts({
+        backends: () => [{ backend: "native", concurrency: 1 }],
+        hostFor: (kind) => (kind === "leaf" ? host : undefined),
+      })
+      .register(LeafPlugin)
+      .register(NodePlugin)
+      .launch();
+    await expect(launch).rejects.toThrow('no host for kind "node" on backend "native"');
+  });
+
+  it("injects collaborators from the app's container into plugins", async () => {
+    class Greeting {
+      constructor(readonly text: string) {}
+    }
+    @ProofPlugin({ kind: "greeter", program: { name: "greeter", version: "1" } })
+    class GreeterPlugin implements ProofPluginHandler {
+      constructor(@inject(Greeting) private readonly greeting: Greeting) {}
+      parseContext(raw: ProofContext) {
+        return raw;
+      }
+      async fetchInput() {
+        return this.greeting.text;
+      }
+    }
+    const child = container.createChildContainer();
+    child.registerInstance(Greeting, new Greeting("hello"));
+    const host = new TestHost();
+    const service = await new ProverServiceBuilder({ ...memory, container: child })
+      .host(host)
+      .register(GreeterPlugin)
+      .launch();
+    const { task } = await service.submit({ kind: "greeter" }, "native");
+    await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(host.proveCalls).toEqual([{ program: "greeter", input: "hello" }]);
+    await service.close();
+  });
+
+  it("validates the retry policy and concurrency", async () => {
+    const base = () =>
+      new ProverServiceBuilder({ ...memory, container: withScript() })
+        .host(new TestHost())
+        .register(LeafPlugin);
+    await expect(
+      new ProverServiceBuilder({ ...memory, retry: { multiplier: 0.5 } })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .launch(),
+    ).rejects.toThrow(/multiplier must be >= 1/);
+    await expect(
+      new ProverServiceBuilder({ ...memory, concurrency: { sp1: 2 } })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .launch(),
+    ).rejects.toThrow(/concurrency given for backend "sp1", which has no host/);
+    const service = await base().launch();
+    expect(service.backends()).toEqual(["native"]);
+    expect(service.kinds()).toEqual(["leaf"]);
+    await service.close();
+  });
+});

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DatabaseProofStore, openDatabase, taskKey } from "../src/index.js";
+import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
+
+let started: StartedService | undefined;
+afterEach(async () => {
+  await started?.service.close();
+  started = undefined;
+});
+
+describe("handle", () => {
+  it("wait gives up after its timeout with a typed error, and honours an abort signal", async () => {
+    started = await startService();
+    const { service, host } = started;
+    const release = host.hold();
+    const { task } = await service.submit(leaf(1), "native");
+    await expect(service.wait(task.id, { timeoutMs: 20 })).rejects.toMatchObject({ code: "WAIT_TIMEOUT" });
+    const controller = new AbortController();
+    const waiting = service.wait(task.id, { signal: controller.signal });
+    controller.abort(new Error("caller went away"));
+    await expect(waiting).rejects.toThrow("caller went away");
+    release();
+    expect((await service.wait(task.id)).status).toBe("completed");
+  });
+
+  it("accepts a TaskId wherever it accepts a task key", async () => {
+    started = await startService();
+    const { service } = started;
+    const taskId = { context: leaf(3), backend: "native" };
+    const { task } = await service.submit(leaf(3), "native");
+    expect(task.id).toBe(taskKey(taskId));
+    expect((await service.wait(taskId)).taskId).toEqual(taskId);
+    expect((await service.proof(taskId)).metadata.version).toBe("1");
+  });
+
+  it("stops listeners on request, and refuses work once closed", async () => {
+    started = await startService();
+    const { service } = started;
+    const seen: string[] = [];
+    const stop = service.onTransition((t) => seen.push(t.to));
+    await service.wait((await service.submit(leaf(1), "native")).task.id);
+    stop();
+    await service.wait((await service.submit(leaf(2), "native")).task.id);
+    expect(seen).toEqual(["queued", "proving", "completed"]);
+    await service.close();
+    await expect(service.submit(leaf(3), "native")).rejects.toMatchObject({ code: "SERVICE_CLOSED" });
+  });
+});
+
+describe("proof store", () => {
+  it("stores a receipt once, accepts the same receipt again, and refuses a different one", async () => {
+    const { db, close } = await openDatabase({ path: ":memory:" });
+    const store = new DatabaseProofStore(db, () => 1);
+    const id = taskKey({ context: leaf(1), backend: "native" });
+    const receipt = {
+      proof: new Uint8Array([1, 2, 3]),
+      publicValues: new Uint8Array([4]),
+      metadata: {
+        zkvm: "native" as const,
+        programId: new Uint8Array(32),
+        version: "1",
+        proofType: "core" as const,
+      },
+    };
+    expect(await store.has(id)).toBe(false);
+    await store.put(id, receipt);
+    await store.put(id, receipt);
+    expect(await store.get(id)).toEqual(receipt);
+    await expect(store.put(id, { ...receipt, proof: new Uint8Array([9]) })).rejects.toMatchObject({
+      code: "PROOF_CONFLICT",
+    });
+    expect(await store.get(id)).toEqual(receipt);
+    await close();
+  });
+});

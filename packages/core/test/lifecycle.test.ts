@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  canTransition,
+  InvalidContextError,
+  ProofNotFoundError,
+  TaskNotFoundError,
+  TRANSITIONS,
+  taskKey,
+  UnknownBackendError,
+  UnknownKindError,
+} from "../src/index.js";
+import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+
+let started: StartedService | undefined;
+afterEach(async () => {
+  await started?.service.close();
+  started = undefined;
+});
+
+const path = (s: StartedService, id: string) => s.transitions.filter((t) => t.id === id).map((t) => t.to);
+
+describe("task lifecycle", () => {
+  it("takes a task without dependencies through queued → proving → completed, committing each step", async () => {
+    started = await startService();
+    const { service } = started;
+    const { task, created } = await service.submit(leaf(1), "native");
+    expect(created).toBe(true);
+    expect(task.status).toBe("queued");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status).toBe("completed");
+    expect(path(started, task.id)).toEqual(["queued", "proving", "completed"]);
+    const receipt = await service.proof(task.id);
+    expect(JSON.parse(new TextDecoder().decode(receipt.publicValues))).toEqual({
+      program: "leaf-program",
+      input: { index: 1 },
+    });
+  });
+
+  it("takes a task with dependencies through pending → blocked → queued → proving → completed", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.graph.set(1, [leaf(10), leaf(11)]);
+    const { task } = await service.submit(node(1), "native");
+    expect(task.status).toBe("pending");
+    await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(path(started, task.id)).toEqual(["pending", "blocked", "queued", "proving", "completed"]);
+    // Dependencies arrive in the order the plugin listed them.
+    expect(script.dependencyInputs.get(1)).toEqual([10, 11]);
+  });
+
+  it("publishes after storing, then completes", async () => {
+    started = await startService();
+    const { service, script } = started;
+    const { task } = await service.submit(published(1), "native");
+    await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(path(started, task.id)).toEqual(["queued", "proving", "publishing", "completed"]);
+    expect(script.published).toEqual(["published:1:32"]);
+  });
+
+  it("allows only the transitions of the lifecycle", () => {
+    expect(canTransition("queued", "proving")).toBe(true);
+    expect(canTransition("completed", "queued")).toBe(false);
+    expect(canTransition("blocked", "proving")).toBe(false);
+    expect(canTransition("cancelled", "proving")).toBe(false);
+    expect(TRANSITIONS.completed).toEqual([]);
+  });
+
+  it("answers an unknown task with TaskNotFound and an unproven one with ProofNotFound", async () => {
+    started = await startService();
+    const { service } = started;
+    const unknown = taskKey({ context: leaf(99), backend: "native" });
+    await expect(service.status(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(service.proof(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(service.cancel(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
+    const release = started.host.hold();
+    const { task } = await service.submit(leaf(1), "native");
+    await expect(service.proof(task.id)).rejects.toBeInstanceOf(ProofNotFoundError);
+    release();
+  });
+
+  it("refuses an unknown kind, an unconfigured backend and an invalid context before storing anything", async () => {
+    started = await startService();
+    const { service } = started;
+    await expect(service.submit({ kind: "mystery", index: 1 }, "native")).rejects.toBeInstanceOf(
+      UnknownKindError,
+    );
+    await expect(service.submit(leaf(1), "sp1")).rejects.toThrow(UnknownBackendError);
+    await expect(service.submit(leaf(1), "sp1")).rejects.toThrow(
+      'backend "sp1" is not configured (configured: native)',
+    );
+    await expect(service.submit({ kind: "leaf", index: -1 }, "native")).rejects.toBeInstanceOf(
+      InvalidContextError,
+    );
+    await expect(service.submit({ kind: "leaf", index: 1.5 }, "native")).rejects.toThrow(/index must be/);
+    expect((await service.summary()).total).toBe(0);
+  });
+});

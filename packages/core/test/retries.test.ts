@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { backoffDelay, DEFAULT_RETRY_POLICY, ManualClock, type TaskRecord } from "../src/index.js";
+import { leaf, published, type StartedService, startService } from "./fixtures/start-service.js";
+
+let started: StartedService | undefined;
+afterEach(async () => {
+  await started?.service.close();
+  started = undefined;
+});
+
+/** Lets the scheduler's queued work (setImmediate ticks, SQLite calls) run to quiescence. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function waitForStatus(
+  s: StartedService,
+  id: string,
+  status: TaskRecord["status"],
+): Promise<TaskRecord> {
+  for (let i = 0; i < 200; i++) {
+    const record = await s.service.status(id);
+    if (record.status === status) return record;
+    await settle();
+  }
+  throw new Error(`task never reached ${status}: ${JSON.stringify(await s.service.status(id))}`);
+}
+
+describe("backoff", () => {
+  it("defaults to the Rust original's policy: 15 retries, 5 s base, x1.5, capped at one hour", () => {
+    expect(DEFAULT_RETRY_POLICY).toEqual({
+      maxRetries: 15,
+      baseDelayMs: 5_000,
+      multiplier: 1.5,
+      maxDelayMs: 3_600_000,
+    });
+    const delays = Array.from({ length: 20 }, (_, i) => backoffDelay(DEFAULT_RETRY_POLICY, i + 1));
+    expect(delays.slice(0, 4)).toEqual([5_000, 7_500, 11_250, 16_875]);
+    expect(delays[16]).toBe(3_284_204);
+    expect(delays[17]).toBe(3_600_000);
+    expect(Math.max(...delays)).toBe(3_600_000);
+  });
+
+  it("waits the backoff before each retry, counts retries without resetting, then gives up", async () => {
+    const clock = new ManualClock();
+    started = await startService({
+      clock,
+      retry: { maxRetries: 3, baseDelayMs: 1_000, multiplier: 2, maxDelayMs: 60_000 },
+    });
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["transient", "transient", "transient", "transient"]);
+    const { task } = await service.submit(leaf(1), "native");
+    const t0 = clock.now();
+
+    let record = await waitForStatus(started, task.id, "transient_failure");
+    expect(record).toMatchObject({
+      status: "transient_failure",
+      retryCount: 1,
+      nextAttemptAt: t0 + 1_000,
+      phase: "prove",
+    });
+    expect(record.status === "transient_failure" && record.error).toBe("leaf 1: node unreachable");
+
+    clock.advance(999);
+    await settle();
+    expect((await service.status(task.id)).status).toBe("transient_failure");
+    expect(script.fetched).toHaveLength(1);
+
+    clock.advance(1);
+    record = await waitForStatus(started, task.id, "transient_failure");
+    await settle();
+    record = await service.status(task.id);
+    expect(script.fetched).toHaveLength(2);
+    expect(record).toMatchObject({ retryCount: 2, nextAttemptAt: t0 + 1_000 + 2_000 });
+
+    clock.advance(2_000);
+    await settle();
+    record = await waitForStatus(started, task.id, "transient_failure");
+    expect(record).toMatchObject({ retryCount: 3, nextAttemptAt: t0 + 3_000 + 4_000 });
+
+    clock.advance(4_000);
+    record = await waitForStatus(started, task.id, "permanent_failure");
+    expect(record.status === "permanent_failure" && record.error).toBe(
+      "gave up after 3 retries: leaf 1: node unreachable",
+    );
+    expect(script.fetched).toHaveLength(4);
+  });
+
+  it("fails at once on a permanent error, without retrying", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["permanent"]);
+    const { task } = await service.submit(leaf(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done).toMatchObject({ status: "permanent_failure", error: "leaf 1: bad data", phase: "prove" });
+    expect(script.fetched).toHaveLength(1);
+  });
+
+  it("treats an unclassified error as transient", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["unclassified"]);
+    const { task } = await service.submit(leaf(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({ status: "completed" });
+    expect(started.transitions.filter((t) => t.id === task.id).map((t) => t.to)).toContain(
+      "transient_failure",
+    );
+  });
+
+  it("fails permanently when the host rejects the input, with the host's message", async () => {
+    started = await startService();
+    const { service, host } = started;
+    const { PermanentError } = await import("../src/index.js");
+    host.onProve = () => {
+      throw new PermanentError("guest: state root mismatch at block 7");
+    };
+    const { task } = await service.submit(leaf(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({
+      status: "permanent_failure",
+      error: "guest: state root mismatch at block 7",
+    });
+  });
+});
+
+describe("publication", () => {
+  it("retries a failed publication with backoff and never proves again", async () => {
+    started = await startService();
+    const { service, script, host } = started;
+    script.publishFailures.push("transient", "transient");
+    const { task } = await service.submit(published(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status).toBe("completed");
+    expect(host.proveCalls).toHaveLength(1);
+    expect(script.published).toHaveLength(3);
+    const steps = started.transitions.filter((t) => t.id === task.id).map((t) => t.to);
+    expect(steps).toEqual([
+      "queued",
+      "proving",
+      "publishing",
+      "transient_failure",
+      "publishing",
+      "transient_failure",
+      "publishing",
+      "completed",
+    ]);
+  });
+
+  it("keeps the proof when publication is rejected, and resubmission only publishes again", async () => {
+    started = await startService();
+    const { service, script, host } = started;
+    script.publishFailures.push("permanent");
+    const { task } = await service.submit(published(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({
+      status: "permanent_failure",
+      phase: "publish",
+    });
+    expect(await service.proof(task.id)).toBeDefined();
+
+    const again = await service.submit(published(1), "native");
+    expect(again).toMatchObject({ created: false, task: { status: "publishing" } });
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    expect(host.proveCalls).toHaveLength(1);
+    expect(script.published).toHaveLength(2);
+  });
+});

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { NotCancellableError } from "../src/index.js";
+import { leaf, node, type StartedService, startService } from "./fixtures/start-service.js";
+
+let started: StartedService | undefined;
+afterEach(async () => {
+  await started?.service.close();
+  started = undefined;
+});
+
+describe("concurrency", () => {
+  it("never runs more proofs at once than the backend allows, over 500 tasks", async () => {
+    started = await startService({ concurrency: 3 });
+    const { service, host } = started;
+    const submitted = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => service.submit(leaf(i), "native")),
+    );
+    await Promise.all(submitted.map(({ task }) => service.wait(task.id, { timeoutMs: 30_000 })));
+    expect(host.proveCalls).toHaveLength(500);
+    expect(host.maxActive).toBe(3);
+    expect((await service.summary()).byStatus.completed).toBe(500);
+  });
+
+  it("proves a task submitted 100 times concurrently once", async () => {
+    started = await startService();
+    const { service, host } = started;
+    const results = await Promise.all(Array.from({ length: 100 }, () => service.submit(leaf(7), "native")));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.task.id)).size).toBe(1);
+    await service.wait(results[0]!.task.id, { timeoutMs: 5_000 });
+    expect(host.proveCalls).toHaveLength(1);
+    // Submitting a completed task again is a no-op.
+    expect(await service.submit(leaf(7), "native")).toMatchObject({
+      created: false,
+      task: { status: "completed" },
+    });
+    expect(host.proveCalls).toHaveLength(1);
+  });
+});
+
+describe("dependencies", () => {
+  it("proves the shared dependency of a diamond once, before both of its dependents", async () => {
+    started = await startService();
+    const { service, script, host } = started;
+    script.graph.set(1, [node(2), node(3)]);
+    script.graph.set(2, [leaf(4)]);
+    script.graph.set(3, [leaf(4)]);
+    const { task } = await service.submit(node(1), "native");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    const order = host.proveCalls.map((c) => `${c.program}:${(c.input as { index: number }).index}`);
+    expect(order.filter((o) => o === "leaf-program:4")).toHaveLength(1);
+    expect(order.indexOf("leaf-program:4")).toBeLessThan(order.indexOf("node-program:2"));
+    expect(order.indexOf("leaf-program:4")).toBeLessThan(order.indexOf("node-program:3"));
+    expect(order[order.length - 1]).toBe("node-program:1");
+    expect(order).toHaveLength(4);
+  });
+
+  it("fails every dependent of a permanently failed dependency, naming it", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.graph.set(1, [node(2)]);
+    script.graph.set(2, [leaf(3)]);
+    script.fetchFailures.set(3, ["permanent"]);
+    const { task } = await service.submit(node(1), "native");
+    const top = await service.wait(task.id, { timeoutMs: 5_000 });
+    const { tasks } = await service.list({ kind: "node" });
+    const middle = tasks.find((t) => t.taskId.context.index === 2)!;
+    const bottom = (await service.list({ kind: "leaf" })).tasks[0]!;
+    expect(bottom).toMatchObject({ status: "permanent_failure", error: "leaf 3: bad data" });
+    expect(middle).toMatchObject({ status: "permanent_failure" });
+    expect(middle.status === "permanent_failure" && middle.error).toBe(
+      `dependency leaf ${bottom.id} {"index":3,"kind":"leaf"} failed: leaf 3: bad data`,
+    );
+    expect(top.status === "permanent_failure" && top.error).toContain(`dependency node ${middle.id}`);
+    expect(top.status === "permanent_failure" && top.error).toContain("leaf 3: bad data");
+  });
+
+  it("restarts failed dependencies when their dependent is submitted again", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.graph.set(1, [leaf(2)]);
+    script.fetchFailures.set(2, ["permanent"]);
+    const { task } = await service.submit(node(1), "native");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("permanent_failure");
+    const again = await service.submit(node(1), "native");
+    expect(again.task.status).toBe("pending");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+  });
+
+  it("fails a task whose dependencies form a cycle instead of blocking forever", async () => {
+    started = await startService();
+    const { service, script } = started;
+    script.graph.set(1, [node(2)]);
+    script.graph.set(2, [node(1)]);
+    const { task } = await service.submit(node(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status).toBe("permanent_failure");
+    const all = (await service.list({ kind: "node" })).tasks;
+    expect(all.every((t) => t.status === "permanent_failure")).toBe(true);
+    expect(all.some((t) => t.status === "permanent_failure" && t.error.includes("dependency cycle"))).toBe(
+      true,
+    );
+  });
+});
+
+describe("cancellation", () => {
+  it("aborts a proof in flight, stores nothing, and lets the task be submitted again", async () => {
+    started = await startService();
+    const { service, host, transitions } = started;
+    const release = host.hold();
+    const { task } = await service.submit(leaf(1), "native");
+    while (host.active === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const cancelled = await service.cancel(task.id);
+    expect(cancelled.status).toBe("cancelled");
+    while (host.aborted === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await service.status(task.id)).status).toBe("cancelled");
+    await expect(service.proof(task.id)).rejects.toThrow(/no proof stored/);
+    expect(transitions.filter((t) => t.id === task.id).map((t) => t.to)).toEqual([
+      "queued",
+      "proving",
+      "cancelled",
+    ]);
+
+    expect((await service.submit(leaf(1), "native")).task.status).toBe("queued");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    await expect(service.cancel(task.id)).rejects.toBeInstanceOf(NotCancellableError);
+  });
+
+  it("fails tasks blocked on a cancelled dependency", async () => {
+    started = await startService();
+    const { service, script, host } = started;
+    const release = host.hold();
+    script.graph.set(1, [leaf(2)]);
+    const { task } = await service.submit(node(1), "native");
+    while ((await service.status(task.id)).status !== "blocked") await new Promise((r) => setTimeout(r, 1));
+    const dep = (await service.list({ kind: "leaf" })).tasks[0]!;
+    await service.cancel(dep.id);
+    release();
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status === "permanent_failure" && done.error).toMatch(/dependency leaf .* was cancelled/);
+  });
+});
+
+describe("queries", () => {
+  it("lists by kind and status in pages, and summarises by kind, backend and status", async () => {
+    started = await startService();
+    const { service } = started;
+    const all = await Promise.all(Array.from({ length: 25 }, (_, i) => service.submit(leaf(i), "native")));
+    await Promise.all(all.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.list({
+        kind: "leaf",
+        status: "completed",
+        limit: 10,
+        ...(cursor && { cursor }),
+      });
+      seen.push(...page.tasks.map((t) => t.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.map((r) => r.task.id));
+    expect((await service.list({ kind: "node" })).tasks).toEqual([]);
+    const summary = await service.summary();
+    expect(summary.total).toBe(25);
+    expect(summary.rows).toEqual([{ kind: "leaf", backend: "native", status: "completed", count: 25 }]);
+    await expect(service.list({ limit: 0 })).rejects.toThrow(/limit must be/);
+    await expect(service.list({ cursor: "bogus" })).rejects.toThrow(/cursor/);
+    await expect(service.list({ status: "done" as never })).rejects.toThrow(/unknown status "done"/);
+  });
+});
