@@ -24,18 +24,21 @@ async function crashMidProof(file: string): Promise<{ byStatus: Record<string, n
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("\n")) resolve(out.split("\n")[0]!);
-    });
-    child.on("exit", (code) => reject(new Error(`crash child exited early with ${code}`)));
-  });
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-  return JSON.parse(line);
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("\n")) resolve(out.split("\n")[0]!);
+      });
+      child.on("exit", (code) => reject(new Error(`crash child exited early with ${code}`)));
+    });
+    return JSON.parse(line);
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
 }
 
 describe("restart recovery", () => {

@@ -1,3 +1,5 @@
+// tsyringe needs the Reflect metadata polyfill loaded before it; load it here so users never have to.
+import "reflect-metadata";
 import { injectable } from "tsyringe";
 import { isValidKind } from "../contracts/context.js";
 import type { ProofPluginHandler } from "../contracts/plugin.js";

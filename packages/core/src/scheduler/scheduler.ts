@@ -279,7 +279,7 @@ export class Scheduler {
     const { handler, definition } = this.kinds.get(row.kind);
     const host = this.kinds.hostFor(row.kind, row.backend);
     const { context, step } = this.stepContext(row, signal);
-    const dependencies = await this.dependencyReceipts(row.id);
+    const dependencies = handler.dependencies ? await this.dependencyReceipts(row.id) : [];
     const input = await handler.fetchInput(context, dependencies, step);
     signal.throwIfAborted();
     const receipt = await host.prove(definition.program, input, { signal });

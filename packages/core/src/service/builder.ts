@@ -1,3 +1,5 @@
+// tsyringe needs the Reflect metadata polyfill loaded before it; load it here so users never have to.
+import "reflect-metadata";
 import type { Kysely } from "kysely";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { type Clock, systemClock } from "../contracts/clock.js";
