@@ -24,7 +24,7 @@ interface BlockContext extends ProofContext {
 }
 
 @ProofPlugin({ kind: "block", program: { name: "block", version: "1" } })
-class BlockPlugin implements ProofPluginHandler<BlockContext, string> {
+export class BlockPlugin implements ProofPluginHandler<BlockContext, string> {
   parseContext(raw: ProofContext): BlockContext {
     if (!Number.isSafeInteger(raw.height) || (raw.height as number) < 0) {
       throw new InvalidContextError("height must be a non-negative integer");
@@ -52,7 +52,12 @@ const hashingHost: ZkVmHost = {
     return {
       proof: new Uint8Array(),
       publicValues,
-      metadata: { zkvm: "native", programId: new Uint8Array(32), version: program.version, proofType: "core" },
+      metadata: {
+        zkvm: "native",
+        programId: new Uint8Array(32),
+        version: program.version,
+        proofType: "core",
+      },
     };
   },
   async close() {},

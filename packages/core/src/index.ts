@@ -4,6 +4,7 @@ export type * from "./contracts/handle.js";
 export type * from "./contracts/host.js";
 export * from "./contracts/manual-clock.js";
 export type * from "./contracts/plugin.js";
+export * from "./contracts/plugin-settings.js";
 export type * from "./contracts/program.js";
 export type * from "./contracts/proof-store.js";
 export type * from "./contracts/receipt.js";

@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { type Clock, systemClock } from "../contracts/clock.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
+import { PLUGIN_SETTINGS, PluginSettings } from "../contracts/plugin-settings.js";
 import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
 import type { TaskTransition } from "../contracts/status.js";
 import { type Backend, isValidBackend } from "../contracts/task-id.js";
@@ -90,6 +91,8 @@ export class ProverServiceBuilder {
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
     const container = (this.options.container ?? rootContainer).createChildContainer();
+    if (!container.isRegistered(PLUGIN_SETTINGS, true))
+      container.registerInstance(PLUGIN_SETTINGS, new PluginSettings());
     const kinds = new KindRegistry(
       [...this.plugins.values()].map((d) => this.instantiate(d, container, concurrency)),
       concurrency,
