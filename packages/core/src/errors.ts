@@ -141,6 +141,7 @@ export function classifyFailure(error: unknown): FailureClass {
 }
 
 const PERMANENT_CODES: ReadonlySet<PaasErrorCode> = new Set([
+  "PERMANENT_FAILURE",
   "INVALID_CONTEXT",
   "INVALID_PARAMS",
   "UNKNOWN_KIND",

@@ -1,0 +1,209 @@
+import { PERMANENT_RPC_CODES } from "../codes.js";
+import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
+import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest } from "../protocol.js";
+import type { Validator } from "../validation.js";
+import { type Interpreted, interpretResponse, looksLikeResponse, malformed } from "./interpret.js";
+import { readTextCapped } from "./read-text.js";
+import { transportFailure } from "./transport-failure.js";
+
+export interface JsonRpcClientOptions {
+  readonly url: string | URL;
+  /** Per-call deadline, covering connection, request and the whole response body. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly bearerToken?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Application error codes that mean "retrying cannot help", added to `PERMANENT_RPC_CODES`. */
+  readonly permanentCodes?: Iterable<number>;
+  /** Larger answers are refused as malformed rather than buffered. Default 256 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs` for this call. */
+  readonly timeoutMs?: number;
+}
+
+export interface ValidatedCallOptions<T> extends CallOptions {
+  /** Checks (and may decode) the result; a mismatch is a permanent "malformed" failure. */
+  readonly result?: Validator<T>;
+}
+
+export interface BatchCall<T = unknown> {
+  readonly method: string;
+  readonly params?: JsonRpcParams;
+  readonly result?: Validator<T>;
+}
+
+export type BatchOutcome<T> = Interpreted<T>;
+
+export type BatchOutcomes<C extends readonly BatchCall<unknown>[]> = {
+  -readonly [K in keyof C]: BatchOutcome<C[K] extends BatchCall<infer T> ? T : unknown>;
+};
+
+interface Exchange {
+  readonly status: number;
+  /** The parsed JSON body, when it was JSON. */
+  readonly json?: { readonly value: unknown };
+  readonly text: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A JSON-RPC 2.0 client over HTTP (Node's global fetch). Every failure is thrown as a
+ * `JsonRpcCallError`, already classified: transient for what a retry may fix (unreachable, timeout,
+ * HTTP 5xx/429, server-side JSON-RPC errors), permanent for what it cannot (not found, bad params,
+ * malformed answers).
+ */
+export class JsonRpcClient {
+  private readonly url: string;
+  /** Scheme, host and port only: URLs may carry API keys in their path, which errors must not show. */
+  private readonly endpoint: string;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly headers: Record<string, string>;
+  private readonly permanentCodes: ReadonlySet<number>;
+  private nextId = 1;
+
+  constructor(options: JsonRpcClientOptions) {
+    const url = new URL(options.url);
+    this.url = url.href;
+    this.endpoint = url.origin;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.headers = { "Content-Type": "application/json", Accept: "application/json", ...options.headers };
+    if (options.bearerToken !== undefined) this.headers.Authorization = `Bearer ${options.bearerToken}`;
+    this.permanentCodes = new Set([...PERMANENT_RPC_CODES, ...(options.permanentCodes ?? [])]);
+  }
+
+  async call<T = unknown>(
+    method: string,
+    params?: JsonRpcParams,
+    options: ValidatedCallOptions<T> = {},
+  ): Promise<T> {
+    const id = this.nextId++;
+    const request: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, method, id, ...(params && { params }) };
+    const exchange = await this.post(method, request, options);
+    if (exchange.json === undefined || !looksLikeResponse(exchange.json.value)) {
+      throw unreadableAnswer(method, exchange);
+    }
+    const outcome = interpretResponse(
+      method,
+      id,
+      exchange.json.value,
+      options.result,
+      this.permanentCodes,
+      exchange.status,
+    );
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * Sends several calls in one HTTP request. Each call gets its own outcome, in order; a failure of
+   * the exchange itself (unreachable, timeout, HTTP status) rejects the whole batch.
+   */
+  async batch<const C extends readonly BatchCall<unknown>[]>(
+    calls: C,
+    options: CallOptions = {},
+  ): Promise<BatchOutcomes<C>> {
+    if (calls.length === 0) throw new RangeError("a batch needs at least one call");
+    const ids = calls.map(() => this.nextId++);
+    const requests = calls.map(
+      (call, i): JsonRpcRequest => ({
+        jsonrpc: JSONRPC_VERSION,
+        method: call.method,
+        id: ids[i]!,
+        ...(call.params && { params: call.params }),
+      }),
+    );
+    const label = `batch(${calls.map((c) => c.method).join(",")})`;
+    const exchange = await this.post(label, requests, options);
+    const value = exchange.json?.value;
+    // A single error object answers the whole batch (e.g. the server could not parse it).
+    if (looksLikeResponse(value)) {
+      const error = interpretResponse(label, -1, value, undefined, this.permanentCodes, exchange.status);
+      const failed = error.ok ? malformed(label, "a single result answered a batch", exchange.status) : error;
+      return calls.map(() => failed) as BatchOutcomes<C>;
+    }
+    if (!Array.isArray(value)) throw unreadableAnswer(label, exchange);
+    const byId = new Map<unknown, unknown>();
+    for (const response of value) {
+      if (looksLikeResponse(response)) byId.set(response.id, response);
+    }
+    return calls.map((call, i) => {
+      const id = ids[i]!;
+      const response = byId.get(id);
+      if (response === undefined)
+        return malformed(call.method, `the batch answer has no response for id ${id}`);
+      return interpretResponse(call.method, id, response, call.result, this.permanentCodes, exchange.status);
+    }) as BatchOutcomes<C>;
+  }
+
+  private async post(label: string, payload: unknown, options: CallOptions): Promise<Exchange> {
+    let body: string;
+    try {
+      body = JSON.stringify(payload);
+    } catch (error) {
+      throw callError(true, "params cannot be encoded as JSON", {
+        method: label,
+        failure: "invalid-request",
+        cause: error,
+      });
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signals = { timeout, timeoutMs, caller: options.signal };
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const response = await fetch(this.url, { method: "POST", headers: this.headers, body, signal });
+      const text = await readTextCapped(response, this.maxResponseBytes);
+      if (text === "too-large") {
+        throw malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.status).error;
+      }
+      return { status: response.status, text, json: parseJson(text) };
+    } catch (error) {
+      if (isJsonRpcCallError(error)) throw error;
+      throw transportFailure(label, this.endpoint, error, signals);
+    }
+  }
+}
+
+/**
+ * An answer without a JSON-RPC response in it: the HTTP status decides. 408, 429 and 5xx are the
+ * node (or a proxy) struggling, so transient; other non-2xx statuses are a wrong URL or a refused
+ * request, so permanent; a 2xx that is not JSON-RPC is a malformed answer.
+ */
+function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError {
+  const { status } = exchange;
+  if (status === 408 || status === 429 || status >= 500) {
+    return callError(false, `HTTP ${status} from the node`, {
+      method,
+      failure: "http-status",
+      httpStatus: status,
+    });
+  }
+  if (status < 200 || status >= 300) {
+    return callError(true, `HTTP ${status} from the node`, {
+      method,
+      failure: "http-status",
+      httpStatus: status,
+    });
+  }
+  const what =
+    exchange.json === undefined
+      ? `not JSON (starts with ${JSON.stringify(exchange.text.slice(0, 40))})`
+      : "not a JSON-RPC 2.0 response";
+  return malformed(method, `the answer is ${what}`, status).error;
+}
+
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import { callError, type JsonRpcCallError } from "../errors.js";
+import { isErrorObject, JSONRPC_VERSION, type JsonRpcErrorObject, type JsonRpcId } from "../protocol.js";
+import { type Validator, validate } from "../validation.js";
+
+export type Interpreted<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: JsonRpcCallError };
+
+/** Is this a JSON-RPC 2.0 response object, whatever its id? */
+export function looksLikeResponse(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    record.jsonrpc === JSONRPC_VERSION && (Object.hasOwn(record, "result") || isErrorObject(record.error))
+  );
+}
+
+/**
+ * Reads one response to the request `id`: the validated result, or a classified error. The id must
+ * match, except that an error may carry `null` (the spec's answer when the server could not read
+ * the request, e.g. a parse error or an oversized body).
+ */
+export function interpretResponse<T>(
+  method: string,
+  id: number,
+  response: unknown,
+  validator: Validator<T> | undefined,
+  permanentCodes: ReadonlySet<number>,
+  httpStatus: number,
+): Interpreted<T> {
+  if (!looksLikeResponse(response)) {
+    return malformed(method, "the answer is not a JSON-RPC 2.0 response", httpStatus);
+  }
+  const answeredId = response.id as JsonRpcId | undefined;
+  const isError = isErrorObject(response.error);
+  if (answeredId !== id && !(isError && answeredId === null)) {
+    return malformed(
+      method,
+      `response id ${JSON.stringify(answeredId)} does not match request id ${id}`,
+      httpStatus,
+    );
+  }
+  if (isError) {
+    const rpc = response.error as JsonRpcErrorObject;
+    const permanent = permanentCodes.has(rpc.code);
+    const details = {
+      method,
+      failure: "rpc-error" as const,
+      rpcCode: rpc.code,
+      rpcData: rpc.data,
+      httpStatus,
+    };
+    return { ok: false, error: callError(permanent, `${rpc.message} (JSON-RPC error ${rpc.code})`, details) };
+  }
+  if (validator === undefined) return { ok: true, value: response.result as T };
+  const checked = validate(validator, response.result, "result");
+  if (checked.ok) return checked;
+  return malformed(method, `invalid result: ${checked.problem}`, httpStatus);
+}
+
+export function malformed(
+  method: string,
+  why: string,
+  httpStatus?: number,
+): { ok: false; error: JsonRpcCallError } {
+  return { ok: false, error: callError(true, why, { method, failure: "malformed", httpStatus }) };
+}

@@ -1,0 +1,172 @@
+import { RpcErrorCode } from "../codes.js";
+import {
+  failureResponse,
+  isJsonRpcId,
+  isJsonRpcParams,
+  JSONRPC_VERSION,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type JsonRpcResponse,
+  successResponse,
+} from "../protocol.js";
+import { INTERNAL_ERROR, toErrorObject } from "./errors-to-wire.js";
+import type { JsonRpcMethod, MethodContext } from "./methods.js";
+
+/** `method` is absent when the failure was outside any call (an extra route, a broken connection). */
+export type ErrorListener = (
+  error: unknown,
+  info: { readonly method?: string; readonly sent: JsonRpcErrorObject },
+) => void;
+
+export interface DispatchOptions {
+  readonly methods: ReadonlyMap<string, JsonRpcMethod>;
+  readonly maxBatchSize: number;
+  /** Whether mutating methods need the bearer token. */
+  readonly authRequired: boolean;
+  readonly onError?: ErrorListener;
+}
+
+export interface RequestScope {
+  readonly authenticated: boolean;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Answers one HTTP body: a single request or a batch. Returns the response text, or undefined when
+ * nothing must be sent (only notifications). Each response is serialised on its own, so one result
+ * that cannot be turned into JSON fails only its own call.
+ */
+export async function dispatchBody(
+  body: string,
+  scope: RequestScope,
+  options: DispatchOptions,
+): Promise<string | undefined> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return serialise(
+      failureResponse(null, {
+        code: RpcErrorCode.PARSE_ERROR,
+        message: "parse error: body is not valid JSON",
+      }),
+    );
+  }
+  if (!Array.isArray(payload)) return dispatchOne(payload, scope, options);
+  if (payload.length === 0) {
+    return serialise(invalidRequest(null, "an empty batch is not a valid request"));
+  }
+  if (payload.length > options.maxBatchSize) {
+    return serialise(
+      invalidRequest(
+        null,
+        `a batch of ${payload.length} requests exceeds the limit of ${options.maxBatchSize}`,
+      ),
+    );
+  }
+  // Sequential on purpose: mutating calls in one batch take effect in the order they were sent.
+  const answers: string[] = [];
+  for (const item of payload) {
+    const answer = await dispatchOne(item, scope, options);
+    if (answer !== undefined) answers.push(answer);
+  }
+  return answers.length === 0 ? undefined : `[${answers.join(",")}]`;
+}
+
+async function dispatchOne(
+  item: unknown,
+  scope: RequestScope,
+  options: DispatchOptions,
+): Promise<string | undefined> {
+  const checked = checkRequest(item);
+  if ("invalid" in checked) return serialise(invalidRequest(checked.id, checked.invalid));
+  const { method, params, id, notification } = checked;
+
+  const entry = options.methods.get(method);
+  let outcome: { result: unknown } | { error: JsonRpcErrorObject };
+  if (entry === undefined) {
+    outcome = {
+      error: { code: RpcErrorCode.METHOD_NOT_FOUND, message: `method "${clip(method)}" not found` },
+    };
+  } else if (entry.mutates && options.authRequired && !scope.authenticated) {
+    outcome = {
+      error: {
+        code: RpcErrorCode.UNAUTHORIZED,
+        message: `unauthorized: method "${method}" requires a bearer token`,
+      },
+    };
+  } else {
+    const ctx: MethodContext = {
+      method,
+      authenticated: scope.authenticated,
+      notification,
+      signal: scope.signal,
+    };
+    try {
+      outcome = { result: await entry.handler(params, ctx) };
+    } catch (error) {
+      const sent = toErrorObject(error);
+      report(options.onError, error, method, sent);
+      outcome = { error: sent };
+    }
+  }
+  if (notification) return undefined;
+  const response =
+    "error" in outcome ? failureResponse(id, outcome.error) : successResponse(id, outcome.result ?? null);
+  try {
+    return JSON.stringify(response);
+  } catch (error) {
+    // A result (or error data) with a bigint or a cycle: the call fails, the rest of a batch does not.
+    report(options.onError, error, method, INTERNAL_ERROR);
+    return serialise(failureResponse(id, INTERNAL_ERROR));
+  }
+}
+
+type CheckedRequest =
+  | { method: string; params: unknown; id: JsonRpcId; notification: boolean }
+  | { invalid: string; id: JsonRpcId };
+
+function checkRequest(item: unknown): CheckedRequest {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    return { invalid: "a request must be a JSON object", id: null };
+  }
+  const request = item as Record<string, unknown>;
+  const hasId = Object.hasOwn(request, "id");
+  const id = hasId && isJsonRpcId(request.id) ? request.id : null;
+  if (hasId && !isJsonRpcId(request.id)) return { invalid: "id must be a string, a number or null", id };
+  if (request.jsonrpc !== JSONRPC_VERSION) return { invalid: `jsonrpc must be "${JSONRPC_VERSION}"`, id };
+  if (typeof request.method !== "string" || request.method.length === 0) {
+    return { invalid: "method must be a non-empty string", id };
+  }
+  if (request.params !== undefined && !isJsonRpcParams(request.params)) {
+    return { invalid: "params must be an array or an object", id };
+  }
+  return { method: request.method, params: request.params, id, notification: !hasId };
+}
+
+function invalidRequest(id: JsonRpcId, why: string): JsonRpcResponse {
+  return failureResponse(id, { code: RpcErrorCode.INVALID_REQUEST, message: `invalid request: ${why}` });
+}
+
+/** For responses built here from strings and numbers only, which always serialise. */
+function serialise(response: JsonRpcResponse): string {
+  return JSON.stringify(response);
+}
+
+function report(
+  listener: ErrorListener | undefined,
+  error: unknown,
+  method: string,
+  sent: JsonRpcErrorObject,
+): void {
+  try {
+    listener?.(error, { method, sent });
+  } catch {
+    // A failing logger must not turn an answered call into a crashed request.
+  }
+}
+
+/** Method names are echoed back; long ones are cut so an error cannot be used to reflect a large body. */
+function clip(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}

@@ -1,0 +1,183 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { RpcErrorCode } from "../codes.js";
+import { failureResponse } from "../protocol.js";
+import { bearerMatches } from "./auth.js";
+import { dispatchBody, type ErrorListener } from "./dispatch.js";
+import { INTERNAL_ERROR } from "./errors-to-wire.js";
+import type { MethodRegistry } from "./methods.js";
+import { readBodyCapped } from "./read-body.js";
+
+/** An extra HTTP route served beside JSON-RPC, e.g. `GET /metrics`. */
+export interface HttpRoute {
+  readonly method: string;
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
+export interface JsonRpcServerOptions {
+  readonly methods: MethodRegistry;
+  /** Loopback by default: exposing the server is a deliberate choice. */
+  readonly host?: string;
+  /** 0 (the default) picks a free port; `listen()` returns the one chosen. */
+  readonly port?: number;
+  /** Where JSON-RPC is served. Default "/". */
+  readonly path?: string;
+  /** Request bodies over this are refused with 413 without reading further. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Most requests in one batch. Default 100. */
+  readonly maxBatchSize?: number;
+  /** When set, methods marked `mutates` require `Authorization: Bearer <token>`. */
+  readonly auth?: { readonly bearerToken: string };
+  /** Called with every error a handler threw and what was sent for it (for logs; unknown errors are only visible here). */
+  readonly onError?: ErrorListener;
+  readonly routes?: readonly HttpRoute[];
+  /** How long `close()` lets in-flight requests finish before cutting connections. Default 1000 ms. */
+  readonly closeGraceMs?: number;
+}
+
+export interface JsonRpcServer {
+  /** Starts listening; resolves with the actual port. */
+  listen(): Promise<number>;
+  /**
+   * Stops accepting and closes idle keep-alive connections; in-flight calls may finish within
+   * `closeGraceMs`, after which their signals abort and their connections are cut.
+   */
+  close(): Promise<void>;
+  /** `http://host:port/path`; only valid after `listen()`. */
+  readonly url: string;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const JSON_CONTENT_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest"]);
+
+export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServer {
+  const host = options.host ?? "127.0.0.1";
+  const rpcPath = options.path ?? "/";
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const closeGraceMs = options.closeGraceMs ?? 1000;
+  const token = options.auth?.bearerToken;
+  if (token !== undefined && token.length === 0) throw new RangeError("auth.bearerToken must not be empty");
+  const dispatchOptions = {
+    methods: new Map(Object.entries(options.methods)),
+    maxBatchSize: options.maxBatchSize ?? 100,
+    authRequired: token !== undefined,
+    onError: options.onError,
+  };
+  const inFlight = new Set<AbortController>();
+  let closing = false;
+  let port: number | undefined;
+
+  async function serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "POST") {
+      res.setHeader("Allow", "POST");
+      return refuse(res, 405, `HTTP method ${req.method} not allowed: JSON-RPC is served by POST only`);
+    }
+    const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!JSON_CONTENT_TYPES.has(mediaType)) {
+      return refuse(res, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
+    }
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
+    const body = await readBodyCapped(req, maxBodyBytes);
+    if (body === "too-large") return refuseTooLarge(req, res, maxBodyBytes);
+
+    const controller = new AbortController();
+    inFlight.add(controller);
+    // The client going away before we answer aborts the handlers' signal.
+    const onGone = () => controller.abort(new Error("client disconnected"));
+    res.on("close", onGone);
+    try {
+      const authenticated = token === undefined || bearerMatches(req.headers.authorization, token);
+      const answer = await dispatchBody(
+        body.toString("utf8"),
+        { authenticated, signal: controller.signal },
+        dispatchOptions,
+      );
+      if (closing) res.setHeader("Connection", "close");
+      if (answer === undefined) {
+        res.writeHead(204).end();
+      } else {
+        res.writeHead(200, { "Content-Type": "application/json" }).end(answer);
+      }
+    } finally {
+      res.off("close", onGone);
+      inFlight.delete(controller);
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const extra = options.routes?.find((r) => r.method === req.method && r.path === path);
+    if (extra) return extra.handle(req, res);
+    if (path !== rpcPath) return refuse(res, 404, `nothing is served at ${path}`);
+    return serveRpc(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      // Only reachable through a broken connection or a failing extra route: never echo details.
+      try {
+        options.onError?.(error, { sent: INTERNAL_ERROR });
+      } catch {
+        // Logging must not take the server down.
+      }
+      if (!res.headersSent) refuse(res, 500, INTERNAL_ERROR.message, INTERNAL_ERROR.code);
+      else res.destroy();
+    });
+  });
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(options.port ?? 0, host, () => {
+          server.off("error", reject);
+          port = (server.address() as AddressInfo).port;
+          resolve(port);
+        });
+      });
+    },
+    close() {
+      closing = true;
+      return new Promise((resolve, reject) => {
+        // In-flight calls get the grace period to finish; then their handlers are told to stop and
+        // the connections are cut.
+        const cutoff = setTimeout(() => {
+          for (const controller of inFlight) controller.abort(new Error("server closing"));
+          server.closeAllConnections();
+        }, closeGraceMs);
+        server.close((error) => {
+          clearTimeout(cutoff);
+          // Closing a server that never listened is not a failure worth reporting.
+          if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+    get url() {
+      if (port === undefined) throw new Error("the server is not listening yet");
+      const shownHost = host.includes(":") ? `[${host}]` : host;
+      return `http://${shownHost}:${port}${rpcPath}`;
+    },
+  };
+}
+
+/** A transport-level refusal, still with a JSON-RPC error body so any client can read why. */
+function refuse(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: number = RpcErrorCode.INVALID_REQUEST,
+): void {
+  const body = JSON.stringify(failureResponse(null, { code, message }));
+  res.writeHead(status, { "Content-Type": "application/json" }).end(body);
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
+  // Unread body bytes are left on the socket, so the connection cannot be reused.
+  req.pause();
+  res.setHeader("Connection", "close");
+  refuse(res, 413, `request body exceeds ${maxBytes} bytes`);
+}

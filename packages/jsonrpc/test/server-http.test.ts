@@ -1,0 +1,208 @@
+import { once } from "node:events";
+import { Agent, request } from "node:http";
+import { describe, expect, it, vi } from "vitest";
+import { createJsonRpcServer, RpcErrorCode } from "../src/index.js";
+import { post, rpc, startServer } from "./helpers.js";
+
+const methods = {
+  ping: { handler: async () => "pong" },
+  store: { mutates: true, handler: vi.fn(async () => "stored") },
+};
+
+describe("JSON-RPC server: HTTP", () => {
+  it("binds to loopback on a random port by default", async () => {
+    const a = await startServer({ methods });
+    const b = await startServer({ methods });
+    expect(a.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(a.url).not.toBe(b.url);
+  });
+
+  it("refuses methods other than POST with 405 and an Allow header", async () => {
+    const { url } = await startServer({ methods });
+    const response = await fetch(url);
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    expect(await response.json()).toMatchObject({ error: { code: RpcErrorCode.INVALID_REQUEST } });
+  });
+
+  it("serves nothing but the JSON-RPC path and the routes the caller adds", async () => {
+    const { url } = await startServer({
+      methods,
+      routes: [{ method: "GET", path: "/metrics", handle: (_req, res) => void res.end("paas_up 1\n") }],
+    });
+    const metrics = await fetch(new URL("/metrics", url));
+    expect(await metrics.text()).toBe("paas_up 1\n");
+    expect((await fetch(new URL("/admin", url))).status).toBe(404);
+    expect((await post(new URL("/other", url).href, "{}")).status).toBe(404);
+  });
+
+  it("requires a JSON content type", async () => {
+    const { url } = await startServer({ methods });
+    const { status, text } = await post(url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', {
+      "content-type": "text/plain",
+    });
+    expect(status).toBe(415);
+    expect(JSON.parse(text).error.message).toBe('content-type must be application/json, got "text/plain"');
+    const charset = await post(url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', {
+      "content-type": "application/json; charset=utf-8",
+    });
+    expect(JSON.parse(charset.text)).toMatchObject({ result: "pong" });
+  });
+
+  it("refuses a body over the cap with 413, by declared length", async () => {
+    const { url } = await startServer({ methods, maxBodyBytes: 1024 });
+    const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: ["x".repeat(5000)] });
+    const { status, text, headers } = await post(url, big);
+    expect(status).toBe(413);
+    expect(headers.get("connection")).toBe("close");
+    expect(JSON.parse(text)).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: RpcErrorCode.INVALID_REQUEST, message: "request body exceeds 1024 bytes" },
+    });
+  });
+
+  it("stops reading a chunked body at the cap without waiting for its end", async () => {
+    const { url } = await startServer({ methods, maxBodyBytes: 1024 });
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json" } });
+    // Sent chunked (no content length), and never finished: only the cap can end this exchange.
+    req.write("x".repeat(4096));
+    const [response] = (await once(req, "response")) as [import("node:http").IncomingMessage];
+    expect(response.statusCode).toBe(413);
+    response.resume();
+    req.destroy();
+  });
+
+  it("requires the bearer token for mutating methods only", async () => {
+    const { url } = await startServer({ methods, auth: { bearerToken: "s3cret" } });
+    const call = { jsonrpc: "2.0", id: 1, method: "store" };
+    expect(await rpc(url, call)).toEqual({
+      jsonrpc: "2.0",
+      id: 1,
+      error: {
+        code: RpcErrorCode.UNAUTHORIZED,
+        message: 'unauthorized: method "store" requires a bearer token',
+      },
+    });
+    expect(await rpc(url, call, { authorization: "Bearer wrong" })).toMatchObject({
+      error: { code: RpcErrorCode.UNAUTHORIZED },
+    });
+    expect(methods.store.handler).not.toHaveBeenCalled();
+    expect(await rpc(url, call, { authorization: "Bearer s3cret" })).toMatchObject({ result: "stored" });
+    expect(await rpc(url, { jsonrpc: "2.0", id: 2, method: "ping" })).toMatchObject({ result: "pong" });
+  });
+
+  it("drops an unauthenticated notification to a mutating method without running it", async () => {
+    methods.store.handler.mockClear();
+    const { url } = await startServer({ methods, auth: { bearerToken: "s3cret" } });
+    const { status } = await post(url, JSON.stringify({ jsonrpc: "2.0", method: "store" }));
+    expect(status).toBe(204);
+    expect(methods.store.handler).not.toHaveBeenCalled();
+  });
+
+  it("aborts a handler's signal when its client goes away", async () => {
+    let aborted!: Promise<unknown>;
+    const { url } = await startServer({
+      methods: {
+        slow: {
+          handler: (_params, ctx) => {
+            aborted = once(ctx.signal, "abort");
+            return new Promise(() => {});
+          },
+        },
+      },
+    });
+    const call = fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "slow" }),
+      signal: AbortSignal.timeout(200),
+    });
+    await expect(call).rejects.toThrow();
+    await aborted;
+  });
+
+  it("closes idle keep-alive connections on close()", async () => {
+    const server = createJsonRpcServer({ methods });
+    await server.listen();
+    const agent = new Agent({ keepAlive: true });
+    const req = request(server.url, {
+      method: "POST",
+      agent,
+      headers: { "content-type": "application/json" },
+    });
+    req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }));
+    const [response] = (await once(req, "response")) as [import("node:http").IncomingMessage];
+    response.resume();
+    await once(response, "end");
+    const socket = req.socket!;
+    expect(socket.destroyed).toBe(false);
+    const closed = once(socket, "close");
+    await server.close();
+    await closed;
+    agent.destroy();
+  });
+
+  it("lets an in-flight call finish within the grace period on close()", async () => {
+    let release!: () => void;
+    const started = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = createJsonRpcServer({
+      methods: {
+        wait: {
+          handler: async () => {
+            release();
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            return "done";
+          },
+        },
+      },
+    });
+    await server.listen();
+    const answer = rpc(server.url, { jsonrpc: "2.0", id: 1, method: "wait" });
+    await started;
+    await server.close();
+    expect(await answer).toMatchObject({ result: "done" });
+  });
+
+  it("aborts a stuck handler and cuts its connection once the grace period is over", async () => {
+    const aborted = deferred();
+    const started = deferred();
+    const server = createJsonRpcServer({
+      closeGraceMs: 50,
+      methods: {
+        stuck: {
+          handler: (_params, ctx) => {
+            ctx.signal.addEventListener("abort", () => aborted.resolve());
+            started.resolve();
+            return new Promise(() => {});
+          },
+        },
+      },
+    });
+    await server.listen();
+    const answer = rpc(server.url, { jsonrpc: "2.0", id: 1, method: "stuck" });
+    await started.promise;
+    await server.close();
+    await aborted.promise;
+    await expect(answer).rejects.toThrow();
+  });
+
+  it("reports a port already in use from listen()", async () => {
+    const { server } = await startServer({ methods });
+    const port = Number(new URL(server.url).port);
+    await expect(createJsonRpcServer({ methods, port }).listen()).rejects.toMatchObject({
+      code: "EADDRINUSE",
+    });
+  });
+});
+
+/** A promise with its resolver (Promise.withResolvers is newer than the ES2023 lib). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}

@@ -1,0 +1,81 @@
+import { bytesEqual, shortHex } from "../hex.js";
+import { type Chainstate, chainstateRoot } from "../types/chainstate.js";
+import type { BatchInfo, BatchTransition, ClStfOutput } from "../types/checkpoint.js";
+import { RangeRejectedError } from "./errors.js";
+
+/**
+ * The checkpoint rule: CL STF outputs, in order, that cover the checkpoint's whole range within its
+ * epoch, each continuing the previous one (next slot, same chainstate root), give the batch
+ * transition from the first initial root to the last final root.
+ */
+export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOutput[]): BatchTransition {
+  const where = `checkpoint ${batch.index}`;
+  const first = outputs[0];
+  const last = outputs.at(-1);
+  if (first === undefined || last === undefined)
+    throw new RangeRejectedError("EMPTY", `${where}: no CL STF outputs`);
+  outputs.forEach((output, i) => {
+    if (output.epoch !== batch.epoch) {
+      throw new RangeRejectedError(
+        "EPOCH",
+        `${where}: output ${i} is for epoch ${output.epoch}, not ${batch.epoch}`,
+      );
+    }
+    if (output.start > output.end) {
+      throw new RangeRejectedError(
+        "COVERAGE",
+        `${where}: output ${i} has range ${output.start}..${output.end}`,
+      );
+    }
+    const previous = outputs[i - 1];
+    if (previous === undefined) return;
+    if (output.start !== previous.end + 1) {
+      throw new RangeRejectedError(
+        "CONTINUITY",
+        `${where}: output ${i} starts at slot ${output.start}, expected ${previous.end + 1}`,
+      );
+    }
+    if (!bytesEqual(output.initialChainstateRoot, previous.finalChainstateRoot)) {
+      throw new RangeRejectedError(
+        "CONTINUITY",
+        `${where}: output ${i} starts from chainstate ${shortHex(output.initialChainstateRoot)}, output ${i - 1} ended at ${shortHex(previous.finalChainstateRoot)}`,
+      );
+    }
+  });
+  const { start, end } = batch.l2Range;
+  if (first.start !== start || last.end !== end) {
+    throw new RangeRejectedError(
+      "COVERAGE",
+      `${where}: outputs cover slots ${first.start}..${last.end}, the checkpoint is ${start}..${end}`,
+    );
+  }
+  return {
+    index: batch.index,
+    epoch: batch.epoch,
+    preStateRoot: first.initialChainstateRoot,
+    postStateRoot: last.finalChainstateRoot,
+  };
+}
+
+/**
+ * The transition a checkpoint must prove, from the chainstates at either end of its range (the CL's
+ * view, to compare a submitted proof's output with).
+ */
+export function expectedBatchTransition(
+  batch: BatchInfo,
+  pre: Chainstate,
+  post: Chainstate,
+): BatchTransition {
+  const { start, end } = batch.l2Range;
+  if (pre.slot !== start - 1 || post.slot !== end) {
+    throw new RangeError(
+      `checkpoint ${batch.index} spans slots ${start}..${end}: needs chainstates at ${start - 1} and ${end}, got ${pre.slot} and ${post.slot}`,
+    );
+  }
+  return {
+    index: batch.index,
+    epoch: batch.epoch,
+    preStateRoot: chainstateRoot(pre),
+    postStateRoot: chainstateRoot(post),
+  };
+}

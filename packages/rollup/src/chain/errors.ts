@@ -1,0 +1,54 @@
+import { PermanentError } from "@paas/core";
+
+/** The checks `applyBlock` runs, in the order it runs them. */
+export type BlockCheck =
+  /** BIP340 signature by the sequencer key over the block's signing message. */
+  | "SIGNATURE"
+  /** The parent id is the chainstate tip's block id. */
+  | "PARENT"
+  /** The slot is the tip's slot + 1: no skipped or repeated slots. */
+  | "SLOT"
+  /** The epoch is `epochOfSlot(slot)`. */
+  | "EPOCH"
+  /** The header's body root is the body's hash tree root. */
+  | "BODY_ROOT"
+  /** The exec segment is the next EL block: number = exec tip + 1, and the proven block's parent is the exec tip. */
+  | "EXEC_CONTINUITY"
+  /** The exec segment equals the proven EVM block (number, hash, state root). */
+  | "EXEC_SEGMENT"
+  /** The header's state root commits to the chainstate the block produces. */
+  | "STATE_ROOT";
+
+/**
+ * A block that breaks a chain rule. Permanent: the same block against the same chainstate fails the
+ * same way forever. `check` says which rule, for callers that branch on it.
+ */
+export class BlockRejectedError extends PermanentError {
+  constructor(
+    readonly slot: number,
+    readonly check: BlockCheck,
+    detail: string,
+  ) {
+    super(`block at slot ${slot} rejected by the ${check} check: ${detail}`);
+  }
+}
+
+/** The checks on a range of blocks (one CL STF proof) or of CL STF outputs (one checkpoint). */
+export type RangeCheck =
+  /** Nothing to apply or aggregate. */
+  | "EMPTY"
+  /** Everything must belong to the one epoch the output names. */
+  | "EPOCH"
+  /** The parts must cover the whole range, from its first slot to its last. */
+  | "COVERAGE"
+  /** Each part starts where the previous one ended: next slot, same chainstate root. */
+  | "CONTINUITY";
+
+export class RangeRejectedError extends PermanentError {
+  constructor(
+    readonly check: RangeCheck,
+    detail: string,
+  ) {
+    super(`range rejected by the ${check} check: ${detail}`);
+  }
+}

@@ -1,0 +1,116 @@
+import { type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
+import { bytesEqual, toHex } from "../hex.js";
+import type { RollupClientOptions } from "./client-options.js";
+import {
+  type BlockRef,
+  type BlockTag,
+  type ElBlock,
+  ElBlockJson,
+  type ExecutionWitness,
+  ExecutionWitnessJson,
+  quantityJson,
+  RawBytesJson,
+} from "./el-types.js";
+
+export type ElMethodName =
+  | "eth_blockNumber"
+  | "eth_getBlockByNumber"
+  | "eth_getBlockByHash"
+  | "debug_executionWitness"
+  | "debug_getRawBlock";
+
+export type ElClientOptions = RollupClientOptions<ElMethodName>;
+
+/**
+ * Typed client of the standard Ethereum JSON-RPC methods the provers read, as reth and geth serve
+ * them. Failures are classified as `JsonRpcClient` does; an answer about another block than the
+ * one asked for is a permanent "malformed" failure.
+ */
+export class ElClient {
+  private readonly rpc: JsonRpcClient;
+  private readonly timeouts: Partial<Record<ElMethodName, number>>;
+
+  constructor(options: ElClientOptions) {
+    this.rpc = new JsonRpcClient({
+      url: options.url,
+      timeoutMs: options.timeoutMs,
+      bearerToken: options.bearerToken,
+    });
+    this.timeouts = options.methodTimeoutsMs ?? {};
+  }
+
+  blockNumber(options?: CallOptions): Promise<number> {
+    return this.call("eth_blockNumber", [], quantityJson, options);
+  }
+
+  /** null when the node has no such block (yet). */
+  getBlockByNumber(
+    block: number | BlockTag,
+    fullTransactions = false,
+    options?: CallOptions,
+  ): Promise<ElBlock | null> {
+    return this.call(
+      "eth_getBlockByNumber",
+      [blockRefParam(block), fullTransactions],
+      nullableBlock((found) =>
+        typeof block !== "number" || found.number === block
+          ? undefined
+          : `asked for block ${block}, got ${found.number}`,
+      ),
+      options,
+    );
+  }
+
+  /** null when the node has no such block. */
+  getBlockByHash(hash: Uint8Array, fullTransactions = false, options?: CallOptions): Promise<ElBlock | null> {
+    return this.call(
+      "eth_getBlockByHash",
+      [toHex(hash), fullTransactions],
+      nullableBlock((found) =>
+        bytesEqual(found.hash, hash) ? undefined : `asked for block ${toHex(hash)}, got ${toHex(found.hash)}`,
+      ),
+      options,
+    );
+  }
+
+  /** The witness to execute `block` statelessly: the trie nodes, codes and ancestor headers it reads. */
+  getExecutionWitness(block: BlockRef, options?: CallOptions): Promise<ExecutionWitness> {
+    return this.call("debug_executionWitness", [blockRefParam(block)], ExecutionWitnessJson, options);
+  }
+
+  /** The block's RLP encoding, as the node stores it. */
+  getRawBlock(block: BlockRef, options?: CallOptions): Promise<Uint8Array> {
+    return this.call("debug_getRawBlock", [blockRefParam(block)], RawBytesJson, options);
+  }
+
+  private call<T>(
+    method: ElMethodName,
+    params: unknown[],
+    result: Validator<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    return this.rpc.call(method, params, {
+      result,
+      timeoutMs: options.timeoutMs ?? this.timeouts[method],
+      signal: options.signal,
+    });
+  }
+}
+
+function blockRefParam(block: BlockRef): string {
+  if (typeof block === "number") return quantityJson.encode(block);
+  if (block instanceof Uint8Array) return toHex(block);
+  return block;
+}
+
+/** A block or null, where a block that is not the one asked for is a malformed answer. */
+function nullableBlock(mismatch: (block: ElBlock) => string | undefined): Validator<ElBlock | null> {
+  return (value) => {
+    // Parsed apart from null (not as a union) so a bad field is reported by name.
+    if (value === null) return null;
+    const block = ElBlockJson.parse(value);
+    const problem = mismatch(block);
+    if (problem !== undefined) throw new Error(problem);
+    return block;
+  };
+}

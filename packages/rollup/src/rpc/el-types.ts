@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { fromHex, isHex } from "../hex.js";
+import { hexBytesJson } from "../types/primitives.js";
+
+/** Named blocks of the Ethereum JSON-RPC API. */
+export type BlockTag = "latest" | "earliest" | "pending" | "safe" | "finalized";
+
+/** A block by number, tag, or 32-byte hash. */
+export type BlockRef = number | BlockTag | Uint8Array;
+
+const quantityText = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]+$/, "expected a 0x-prefixed hex quantity")
+  .refine((text) => Number.isSafeInteger(Number.parseInt(text, 16)), "quantity exceeds 2^53 - 1");
+
+/** An Ethereum quantity (`0x`-prefixed hex), as a safe integer. */
+export const quantityJson = z.codec(quantityText, z.int().min(0), {
+  decode: (text) => Number.parseInt(text, 16),
+  encode: (value) => `0x${value.toString(16)}`,
+});
+
+const hash32Text = z.string().refine((text) => isHex(text, 32), "expected 0x-prefixed hex of 32 bytes");
+
+/**
+ * An EL block as `eth_getBlockBy*` serves it. Only the fields the rollup relies on are typed and
+ * checked; `json` keeps the node's whole answer for the EVM package to rebuild the block from.
+ */
+export interface ElBlock {
+  readonly number: number;
+  readonly hash: Uint8Array;
+  readonly parentHash: Uint8Array;
+  readonly stateRoot: Uint8Array;
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
+export const ElBlockJson = z
+  .looseObject({ number: quantityText, hash: hash32Text, parentHash: hash32Text, stateRoot: hash32Text })
+  .transform(
+    (raw): ElBlock => ({
+      number: Number.parseInt(raw.number, 16),
+      hash: fromHex(raw.hash),
+      parentHash: fromHex(raw.parentHash),
+      stateRoot: fromHex(raw.stateRoot),
+      json: raw,
+    }),
+  );
+
+/**
+ * `debug_executionWitness` as reth and geth serve it: RLP trie nodes, contract codes, key
+ * preimages and RLP ancestor headers. Some node versions omit `keys`; it is not needed to execute.
+ */
+export const ExecutionWitnessJson = z.object({
+  state: z.array(hexBytesJson()),
+  codes: z.array(hexBytesJson()),
+  keys: z.array(hexBytesJson()).default([]),
+  headers: z.array(hexBytesJson()),
+});
+export type ExecutionWitness = z.output<typeof ExecutionWitnessJson>;
+
+/** Raw bytes (e.g. `debug_getRawBlock`'s RLP). */
+export const RawBytesJson = hexBytesJson();

@@ -1,0 +1,55 @@
+import { ContainerType, type ValueOf } from "@chainsafe/ssz";
+import { schnorr } from "@noble/curves/secp256k1.js";
+import { z } from "zod";
+import { ExecTipJson, ExecTipSsz } from "./commitments.js";
+import { Bytes32, bytes32Json, Uint64, u64Json } from "./primitives.js";
+
+/**
+ * What the rollup starts from. The genesis block and chainstate are derived from it
+ * (`buildGenesis`), so a node and a prover given the same params agree on them by construction.
+ */
+export const GenesisSsz = new ContainerType(
+  {
+    /** Unix seconds of the genesis block. */
+    timestamp: Uint64,
+    /** The EL block the rollup starts from (usually the EL genesis block). */
+    execBlock: ExecTipSsz,
+  },
+  { typeName: "Genesis" },
+);
+export type Genesis = ValueOf<typeof GenesisSsz>;
+export const GenesisJson = z.object({
+  timestamp: u64Json,
+  execBlock: ExecTipJson,
+}) satisfies z.ZodType<Genesis>;
+
+export const RollupParamsSsz = new ContainerType(
+  {
+    /** Part of the block signing message, so a signature is only valid on one chain. */
+    chainId: Uint64,
+    /** BIP340 x-only public key (32 bytes) of the sequencer. */
+    sequencerPublicKey: Bytes32,
+    slotsPerEpoch: Uint64,
+    genesis: GenesisSsz,
+  },
+  { typeName: "RollupParams" },
+);
+export type RollupParams = ValueOf<typeof RollupParamsSsz>;
+
+export const RollupParamsJson = z.object({
+  chainId: u64Json,
+  sequencerPublicKey: bytes32Json.refine(isXOnlyPublicKey, "not a valid BIP340 x-only public key"),
+  slotsPerEpoch: u64Json.min(1),
+  genesis: GenesisJson,
+}) satisfies z.ZodType<RollupParams>;
+
+/** Whether 32 bytes are the x coordinate of a secp256k1 point (what BIP340 verification requires). */
+export function isXOnlyPublicKey(key: Uint8Array): boolean {
+  if (key.length !== 32) return false;
+  try {
+    schnorr.utils.lift_x(BigInt(`0x${Buffer.from(key).toString("hex")}`));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,126 @@
+import { PermanentError, TransientError } from "@paas/core";
+import { JsonRpcError, RpcErrorCode } from "@paas/jsonrpc";
+import { describe, expect, it } from "vitest";
+import { ElClient, toHex } from "../src/index.js";
+import { deadUrl, failure, serve } from "./rpc-helpers.js";
+
+const HASH = `0x${"ab".repeat(32)}`;
+const PARENT = `0x${"cd".repeat(32)}`;
+const ROOT = `0x${"ef".repeat(32)}`;
+const BLOCK = {
+  number: "0x1a",
+  hash: HASH,
+  parentHash: PARENT,
+  stateRoot: ROOT,
+  gasUsed: "0x5208",
+  transactions: [],
+};
+
+/** A canned EL that records the params of each call. */
+function cannedEl(calls: unknown[][] = []) {
+  const record =
+    (answer: (params: unknown[]) => unknown) =>
+    async (params: unknown): Promise<unknown> => {
+      calls.push(params as unknown[]);
+      return answer(params as unknown[]);
+    };
+  return {
+    eth_blockNumber: { handler: record(() => "0x1a") },
+    eth_getBlockByNumber: { handler: record(([n]) => (n === "0x1a" || n === "latest" ? BLOCK : null)) },
+    eth_getBlockByHash: { handler: record(([h]) => (h === HASH ? BLOCK : null)) },
+    debug_executionWitness: {
+      handler: record(([n]) => {
+        if (n !== "0x1a") throw new JsonRpcError(RpcErrorCode.NOT_FOUND, `block ${n} not found`);
+        return { state: ["0xf8", "0x0102"], codes: ["0x6000"], headers: ["0xf90200"] };
+      }),
+    },
+    debug_getRawBlock: { handler: record(() => "0xf90201") },
+    slow: { handler: () => new Promise(() => {}) },
+  };
+}
+
+describe("ElClient", () => {
+  it("reads the head, blocks by number, tag and hash, keeping the node's whole block JSON", async () => {
+    const calls: unknown[][] = [];
+    const el = new ElClient({ url: await serve({ methods: cannedEl(calls) }) });
+    expect(await el.blockNumber()).toBe(26);
+    const block = await el.getBlockByNumber(26);
+    expect(block).toMatchObject({ number: 26, hash: Uint8Array.from(Buffer.from("ab".repeat(32), "hex")) });
+    expect(toHex(block!.parentHash)).toBe(PARENT);
+    expect(toHex(block!.stateRoot)).toBe(ROOT);
+    expect(block!.json).toEqual(BLOCK);
+    expect((await el.getBlockByNumber("latest", true))?.number).toBe(26);
+    expect((await el.getBlockByHash(block!.hash))?.number).toBe(26);
+    expect(calls).toEqual([[], ["0x1a", false], ["latest", true], [HASH, false]]);
+  });
+
+  it("answers null for a block the node does not have", async () => {
+    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+    expect(await el.getBlockByNumber(99)).toBeNull();
+    expect(await el.getBlockByHash(new Uint8Array(32))).toBeNull();
+  });
+
+  it("reads an execution witness and a raw block as bytes", async () => {
+    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+    expect(await el.getExecutionWitness(26)).toEqual({
+      state: [Uint8Array.of(0xf8), Uint8Array.of(1, 2)],
+      codes: [Uint8Array.of(0x60, 0)],
+      keys: [],
+      headers: [Uint8Array.of(0xf9, 2, 0)],
+    });
+    expect(await el.getRawBlock(26)).toEqual(Uint8Array.of(0xf9, 2, 1));
+  });
+
+  it("fails a witness for a block the node does not know permanently", async () => {
+    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+    const error = await failure(el.getExecutionWitness(5));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe("debug_executionWitness: block 0x5 not found (JSON-RPC error -32004)");
+  });
+
+  it.each([
+    [
+      "another block",
+      "eth_getBlockByNumber",
+      { ...BLOCK, number: "0x1b" },
+      "result: asked for block 26, got 27",
+    ],
+    [
+      "a short hash",
+      "eth_getBlockByNumber",
+      { ...BLOCK, stateRoot: "0x12" },
+      "result.stateRoot: expected 0x-prefixed hex of 32 bytes",
+    ],
+    ["a decimal number", "eth_blockNumber", 26, "result: Invalid input: expected string, received number"],
+    ["a huge quantity", "eth_blockNumber", "0xffffffffffffffffff", "result: quantity exceeds 2^53 - 1"],
+    [
+      "a witness with odd hex",
+      "debug_executionWitness",
+      { state: ["0xf"], codes: [], headers: [] },
+      "result.state[0]: expected 0x-prefixed hex bytes",
+    ],
+  ])("fails %s permanently, naming the method", async (_name, method, answer, problem) => {
+    const el = new ElClient({ url: await serve({ methods: { [method]: { handler: async () => answer } } }) });
+    const call: Record<string, () => Promise<unknown>> = {
+      eth_getBlockByNumber: () => el.getBlockByNumber(26),
+      eth_blockNumber: () => el.blockNumber(),
+      debug_executionWitness: () => el.getExecutionWitness(26),
+    };
+    const error = await failure(call[method]!());
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe(`${method}: invalid result: ${problem}`);
+  });
+
+  it("applies per-method timeouts, as transient failures", async () => {
+    const url = await serve({ methods: { eth_blockNumber: { handler: () => new Promise(() => {}) } } });
+    const el = new ElClient({ url, methodTimeoutsMs: { eth_blockNumber: 50 } });
+    const error = await failure(el.blockNumber());
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ failure: "timeout", method: "eth_blockNumber" });
+  });
+
+  it("fails a node that is down transiently", async () => {
+    const error = await failure(new ElClient({ url: await deadUrl() }).getBlockByNumber(1));
+    expect(error).toBeInstanceOf(TransientError);
+  });
+});
