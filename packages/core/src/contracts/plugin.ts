@@ -64,4 +64,11 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
 
   /** Background services (e.g. the checkpoint runner). */
   services?(handle: ProverHandle): readonly BackgroundService[];
+
+  /**
+   * Facts about this proof type for operators (e.g. the latest checkpoint accepted by the CL),
+   * shown in `paas_getReport` and the progress view. Must be cheap and must not throw for long:
+   * a failure is reported as `{ error }`.
+   */
+  report?(): Promise<Readonly<Record<string, unknown>>>;
 }

@@ -14,6 +14,7 @@ import {
 } from "../contracts/status.js";
 import { type Backend, keyOf, type TaskRef } from "../contracts/task-id.js";
 import {
+  errorMessage,
   InvalidParamsError,
   PaasError,
   ProofNotFoundError,
@@ -57,6 +58,22 @@ export class ProverService implements ProverHandle {
       .kinds()
       .flatMap((kind) => this.parts.kinds.get(kind).handler.services?.(this) ?? []);
     for (const service of this.services) await service.start();
+  }
+
+  /** Each plugin's own report, by kind; a plugin whose report fails shows `{ error }`. */
+  async pluginReports(): Promise<Record<string, Readonly<Record<string, unknown>>>> {
+    const entries = await Promise.all(
+      this.parts.kinds.kinds().map(async (kind) => {
+        const { handler } = this.parts.kinds.get(kind);
+        if (!handler.report) return undefined;
+        try {
+          return [kind, await handler.report()] as const;
+        } catch (error) {
+          return [kind, { error: errorMessage(error) }] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(entries.filter((e) => e !== undefined));
   }
 
   /** RPC methods contributed by the registered plugins, by name. */

@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { InvalidConfigError } from "@paas/core";
+import { parse as parseToml } from "smol-toml";
+import type { z } from "zod";
+import { configSchema, type ProverConfig } from "./schema.js";
+
+export interface ConfigSources {
+  /** A TOML file. */
+  readonly file?: string;
+  /** Environment; keys `PAAS_<SECTION>__<KEY>` (double underscore between levels). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** `key.path=value` overrides, e.g. from `--set rpc.port=4850`. */
+  readonly overrides?: readonly string[];
+}
+
+const ENV_PREFIX = "PAAS_";
+
+/**
+ * Builds the config: defaults < file < environment < overrides. Values from the environment and
+ * overrides are read as TOML values (`3`, `true`, `["a"]`), else as strings. Every problem is
+ * reported at once, by key.
+ */
+export function loadConfig(sources: ConfigSources = {}): ProverConfig {
+  const fromFile: Record<string, unknown> = sources.file ? readTomlFile(sources.file) : {};
+  const raw = structuredClone(fromFile);
+  for (const [name, value] of Object.entries(sources.env ?? {})) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
+    const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
+    setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
+  }
+  for (const override of sources.overrides ?? []) {
+    const eq = override.indexOf("=");
+    if (eq <= 0) throw new InvalidConfigError(`--set expects key.path=value, got "${override}"`);
+    setPath(raw, override.slice(0, eq).split("."), parseScalar(override.slice(eq + 1)), `--set ${override}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new InvalidConfigError(describeIssues(result.error, sources.file));
+  const config = result.data;
+  // A relative datadir written in a config file is relative to that file, not to the shell's cwd.
+  if (sources.file && config.datadir === fromFile.datadir && !path.isAbsolute(config.datadir)) {
+    return { ...config, datadir: path.resolve(path.dirname(sources.file), config.datadir) };
+  }
+  return config;
+}
+
+function readTomlFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InvalidConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidConfigError(`config file ${file} is not valid TOML: ${(error as Error).message}`);
+  }
+}
+
+function parseScalar(text: string): unknown {
+  try {
+    return (parseToml(`v = ${text}`) as { v: unknown }).v;
+  } catch {
+    return text;
+  }
+}
+
+function setPath(target: Record<string, unknown>, keyPath: readonly string[], value: unknown, source: string): void {
+  if (keyPath.some((k) => k.length === 0)) throw new InvalidConfigError(`${source}: empty key in path`);
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined) node[key] = {};
+    else if (typeof next !== "object" || next === null || Array.isArray(next)) {
+      throw new InvalidConfigError(`${source}: ${key} is not a table`);
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]!] = value;
+}
+
+function describeIssues(error: z.ZodError, file: string | undefined): string {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    const message =
+      issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    return `  ${key}: ${message}`;
+  });
+  return `invalid configuration${file ? ` in ${file}` : ""}:\n${lines.join("\n")}`;
+}

@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+/** The default plugins: the three proof types of the rollup. */
+export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];
+
+const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const port = z.number().int().min(0).max(65_535);
+const positiveInt = z.number().int().positive();
+
+/**
+ * The prover client's configuration. Keys are snake_case in TOML (`[rpc] port = 4844`), in
+ * environment variables (`PAAS_RPC__PORT=4844`) and in `--set rpc.port=4844`. Every default is
+ * here, and in the app's README.
+ */
+export const configSchema = z
+  .object({
+    /** Where the task database, the host key and the embedded devnet's data live. */
+    datadir: z.string().min(1).default("./data"),
+    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    /** Proof-type packages to load, by npm package name. */
+    plugins: z.array(z.string().min(1)).min(1).default(DEFAULT_PLUGINS),
+    /** The backend a submission uses when it names none. */
+    default_backend: z.string().default("native"),
+    nodes: z
+      .object({
+        /** CL JSON-RPC URL; with `el_url` empty too, the devnet runs embedded in this process. */
+        cl_url: url.optional(),
+        el_url: url.optional(),
+        timeout_ms: positiveInt.default(10_000),
+      })
+      .strict()
+      .default({ timeout_ms: 10_000 }),
+    backends: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "backend names are lower-case"),
+        z
+          .object({
+            workers: positiveInt.max(256).default(2),
+            /** Native host key file; default `<datadir>/native-host.key`, created 0600. */
+            key_file: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default({ native: { workers: 2 } }),
+    retry: z
+      .object({
+        max_retries: z.number().int().min(0).default(15),
+        base_delay_ms: z.number().int().min(0).default(5_000),
+        multiplier: z.number().min(1).default(1.5),
+        max_delay_ms: z.number().int().min(0).default(3_600_000),
+      })
+      .strict()
+      .default({ max_retries: 15, base_delay_ms: 5_000, multiplier: 1.5, max_delay_ms: 3_600_000 }),
+    rpc: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().min(1).default("127.0.0.1"),
+        port: port.default(4844),
+        max_body_bytes: positiveInt.default(1_048_576),
+        /** When set, methods that change state need `Authorization: Bearer <token>`. */
+        auth_token: z.string().min(16, "must be at least 16 characters").optional(),
+      })
+      .strict()
+      .default({ enabled: true, host: "127.0.0.1", port: 4844, max_body_bytes: 1_048_576 }),
+    /** Settings of each proof type, by kind (`[plugin_settings.checkpoint]`); each plugin validates its own. */
+    plugin_settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** The embedded devnet, used when no node URLs are configured. */
+    devnet: z
+      .object({
+        block_time_ms: positiveInt.default(1_000),
+        slots_per_epoch: positiveInt.max(1_024).default(4),
+        seed: z.number().int().min(0).default(1),
+        chain_id: positiveInt.default(2_892),
+      })
+      .strict()
+      .default({ block_time_ms: 1_000, slots_per_epoch: 4, seed: 1, chain_id: 2_892 }),
+    progress: z
+      .object({
+        /** Print the progress view; default: when stdout is a terminal or in embedded mode. */
+        enabled: z.boolean().optional(),
+        interval_ms: positiveInt.default(2_000),
+      })
+      .strict()
+      .default({ interval_ms: 2_000 }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if ((config.nodes.cl_url === undefined) !== (config.nodes.el_url === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodes"],
+        message: "set both cl_url and el_url (a real rollup), or neither (the embedded devnet)",
+      });
+    }
+  });
+
+export type ProverConfig = z.infer<typeof configSchema>;

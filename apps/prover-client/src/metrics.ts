@@ -1,0 +1,92 @@
+import type { ProverService, TaskTransition } from "@paas/core";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics of one prover client: task counts by kind, backend and status (read from the
+ * database at scrape time, so they are right after a restart), transitions, retries, failures,
+ * and proving duration per kind. Served on GET /metrics.
+ */
+export class ProverMetrics {
+  readonly registry = new Registry();
+  private readonly provingSince = new Map<string, number>();
+  private readonly transitions: Counter<"kind" | "backend" | "to">;
+  private readonly retries: Counter<"kind" | "backend" | "phase">;
+  private readonly failures: Counter<"kind" | "backend" | "phase">;
+  private readonly provingDuration: Histogram<"kind" | "backend" | "outcome">;
+
+  constructor(service: ProverService) {
+    collectDefaultMetrics({ register: this.registry, prefix: "paas_process_" });
+    const registers = [this.registry];
+    this.transitions = new Counter({
+      name: "paas_task_transitions_total",
+      help: "Committed task transitions, by the status entered",
+      labelNames: ["kind", "backend", "to"],
+      registers,
+    });
+    this.retries = new Counter({
+      name: "paas_task_retries_total",
+      help: "Transient failures scheduled for retry, by the step that failed",
+      labelNames: ["kind", "backend", "phase"],
+      registers,
+    });
+    this.failures = new Counter({
+      name: "paas_task_failures_total",
+      help: "Tasks that failed permanently, by the step that failed",
+      labelNames: ["kind", "backend", "phase"],
+      registers,
+    });
+    this.provingDuration = new Histogram({
+      name: "paas_proving_duration_seconds",
+      help: "Time in `proving` (input fetch and proof), by how it ended",
+      labelNames: ["kind", "backend", "outcome"],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+      registers,
+    });
+    new Gauge({
+      name: "paas_tasks",
+      help: "Tasks by kind, backend and status, read from the task database",
+      labelNames: ["kind", "backend", "status"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of (await service.summary()).rows) {
+          this.set({ kind: row.kind, backend: row.backend, status: row.status }, row.count);
+        }
+      },
+    });
+    new Gauge({
+      name: "paas_queue_depth",
+      help: "Tasks queued for a proving slot, by backend",
+      labelNames: ["backend"],
+      registers,
+      async collect() {
+        this.reset();
+        const depth = new Map<string, number>(service.backends().map((b) => [b, 0]));
+        for (const row of (await service.summary()).rows) {
+          if (row.status === "queued") depth.set(row.backend, (depth.get(row.backend) ?? 0) + row.count);
+        }
+        for (const [backend, count] of depth) this.set({ backend }, count);
+      },
+    });
+    service.onTransition((t) => this.observe(t));
+  }
+
+  observe(t: TaskTransition): void {
+    const labels = { kind: t.kind, backend: t.backend };
+    this.transitions.inc({ ...labels, to: t.to });
+    if (t.to === "proving") this.provingSince.set(t.id, t.at);
+    if (t.from === "proving") {
+      const since = this.provingSince.get(t.id);
+      this.provingSince.delete(t.id);
+      if (since !== undefined) this.provingDuration.observe({ ...labels, outcome: t.to }, (t.at - since) / 1_000);
+    }
+    if (t.to === "transient_failure" || t.to === "permanent_failure") {
+      const phase = t.from === "publishing" ? "publish" : t.from === "proving" ? "prove" : "resolve";
+      (t.to === "transient_failure" ? this.retries : this.failures).inc({ ...labels, phase });
+    }
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
