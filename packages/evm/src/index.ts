@@ -1,0 +1,43 @@
+export { blockFromRlp, blockFromRpc } from "./blocks/from-rpc.js";
+export { type BlockInput, decodeBlock } from "./blocks/rlp.js";
+export type { RpcAuthorization, RpcBlock, RpcTransaction, RpcWithdrawal } from "./blocks/rpc-types.js";
+export { blockToRpc } from "./blocks/to-rpc.js";
+export type { BuildBlockOptions } from "./chain/draft-block.js";
+export { type ChainBlock, ExecutionChain, type ExecutionChainOptions } from "./chain/execution-chain.js";
+export {
+  buildGenesisHeader,
+  type GenesisAccount,
+  type GenesisAlloc,
+  type GenesisHeaderOptions,
+  systemContractsAlloc,
+} from "./chain/genesis.js";
+export { SYSTEM_CONTRACTS, type SystemContract } from "./chain/system-contracts.js";
+export {
+  type ChainRules,
+  type CommonOptions,
+  createCommon,
+  createDevnetCommon,
+  createFixtureCommon,
+} from "./common.js";
+export { keccak256, nativeRecoveryAvailable } from "./crypto.js";
+export {
+  describeError,
+  EvmError,
+  type EvmErrorCode,
+  isEvmError,
+  MissingAncestorError,
+  MissingCodeError,
+  MissingWitnessNodeError,
+} from "./errors.js";
+export {
+  type BlockchainTestFixture,
+  type BlockchainTestResult,
+  runBlockchainTest,
+} from "./fixtures/blockchain-test.js";
+export { listFixtureFiles, readFixtureFile } from "./fixtures/load.js";
+export type { Hex } from "./hex.js";
+export { type BlockCommitment, executeBlocksStatelessly, type StatelessInput } from "./stateless/execute.js";
+export { closeSyncExecutor, executeBlocksStatelesslySync, type SyncOptions } from "./sync/execute-sync.js";
+export type { SyncStatelessInput } from "./sync/protocol.js";
+export { parseExecutionWitness } from "./witness/parse.js";
+export { DEFAULT_WITNESS_LIMITS, type ExecutionWitness, type WitnessLimits } from "./witness/types.js";
