@@ -8,6 +8,7 @@ export * from "./chain/genesis.js";
 export * from "./chain/signing.js";
 export * from "./chain/transition.js";
 export * from "./hex.js";
+export * from "./proofs/proof-types.js";
 export * from "./rpc/cl-client.js";
 export * from "./rpc/cl-protocol.js";
 export type * from "./rpc/client-options.js";

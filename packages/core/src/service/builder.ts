@@ -3,7 +3,9 @@ import "reflect-metadata";
 import type { Kysely } from "kysely";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { type Clock, systemClock } from "../contracts/clock.js";
+import { isValidKind } from "../contracts/context.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
+import type { ProofPluginHandler } from "../contracts/plugin.js";
 import { PLUGIN_SETTINGS, PluginSettings } from "../contracts/plugin-settings.js";
 import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
 import type { TaskTransition } from "../contracts/status.js";
@@ -13,6 +15,7 @@ import { KindRegistry, type RegisteredKind } from "../registry/kind-registry.js"
 import {
   type ProofPluginClass,
   type ProofPluginDefinition,
+  type ProofPluginOptions,
   pluginCatalogue,
   pluginDefinitionOf,
 } from "../registry/proof-plugin.js";
@@ -45,6 +48,7 @@ export interface ProverServiceOptions {
  */
 export class ProverServiceBuilder {
   private readonly plugins = new Map<string, ProofPluginDefinition>();
+  private readonly instances = new Map<string, ProofPluginHandler>();
   private readonly hostsByBackend = new Map<Backend, ZkVmHost>();
   private readonly resolvers: HostResolver[] = [];
   private readonly listeners: ((transition: TaskTransition) => void)[] = [];
@@ -59,6 +63,20 @@ export class ProverServiceBuilder {
       throw new DuplicateKindError(definition.kind, existing.pluginClass.name, definition.pluginClass.name);
     }
     this.plugins.set(definition.kind, definition);
+    return this;
+  }
+
+  /**
+   * Adds a plugin instance made by the caller, outside the container and the catalogue: for
+   * test doubles and programmatic proof types. Same duplicate-kind rule as `register`.
+   */
+  registerHandler(options: ProofPluginOptions, handler: ProofPluginHandler): this {
+    if (!isValidKind(options.kind)) throw new InvalidConfigError(`invalid plugin kind "${options.kind}"`);
+    const existing = this.plugins.get(options.kind);
+    const name = handler.constructor?.name ?? "handler";
+    if (existing) throw new DuplicateKindError(options.kind, existing.pluginClass.name, name);
+    this.plugins.set(options.kind, { ...options, pluginClass: handler.constructor as ProofPluginClass });
+    this.instances.set(options.kind, handler);
     return this;
   }
 
@@ -161,6 +179,8 @@ export class ProverServiceBuilder {
         throw new InvalidConfigError(`no host for kind "${definition.kind}" on backend "${backend}"`);
       hosts.set(backend, host);
     }
+    const instance = this.instances.get(definition.kind);
+    if (instance) return { definition, handler: instance, hosts };
     let handler: RegisteredKind["handler"];
     try {
       handler = container.resolve(definition.pluginClass);

@@ -1,0 +1,191 @@
+import { randomBytes } from "node:crypto";
+import {
+  type Clock,
+  PLUGIN_SETTINGS,
+  PluginSettings,
+  type ProofContext,
+  type ProofPluginClass,
+  type ProofReceipt,
+  type ProverService,
+  ProverServiceBuilder,
+  pluginCatalogue,
+  pluginDefinitionOf,
+  type RetryPolicy,
+  type TaskRecord,
+  type TaskStatusName,
+  type TaskTransition,
+  TERMINAL_STATUSES,
+  taskKey,
+  type ZkVmHost,
+} from "@paas/core";
+import { isProgram, NativeHost } from "@paas/zkvm";
+import { container as rootContainer } from "tsyringe";
+import { applyOverrides, type Override } from "./overrides.js";
+import { type StandIn, StandInHost, StandInPlugin, signReceipt } from "./stand-ins.js";
+
+export interface HarnessOptions {
+  /** The plugins under test, by class or by kind (from the catalogue of imported plugins). */
+  readonly plugins: readonly (ProofPluginClass | string)[];
+  /** Collaborators to replace in the plugins' container: RPC clients, config values. */
+  readonly overrides?: readonly Override[];
+  /** Proof types the plugins depend on, stood in for (see `StandIn`). */
+  readonly standIns?: readonly StandIn[];
+  /** `[plugin_settings.<kind>]` as the prover client would pass them. */
+  readonly pluginSettings?: Readonly<Record<string, unknown>>;
+  /** Default "native". */
+  readonly backend?: string;
+  /** Native host worker threads; default 2. */
+  readonly workers?: number;
+  /** Default: fast retries (20 ms base, ×2, capped at 200 ms, 5 retries) so failures show quickly. */
+  readonly retry?: Partial<RetryPolicy>;
+  readonly clock?: Clock;
+}
+
+export interface ProveOutcome<Output = unknown> {
+  readonly record: TaskRecord;
+  /** Present when the task completed. */
+  readonly receipt?: ProofReceipt;
+  /** The receipt's public values decoded by the plugin's program. */
+  readonly output?: Output;
+}
+
+export const FAST_RETRY: Partial<RetryPolicy> = {
+  baseDelayMs: 20,
+  multiplier: 2,
+  maxDelayMs: 200,
+  maxRetries: 5,
+};
+
+/**
+ * One call stands up the real scheduler on an in-memory SQLite store, a real native host (worker
+ * threads, real signatures) with a fresh key, and the plugins under test in a fresh child
+ * container with the test's overrides. Nothing is shared between harnesses.
+ */
+export async function createPluginHarness(options: HarnessOptions): Promise<PluginHarness> {
+  const backend = options.backend ?? "native";
+  const secretKey = randomBytes(32);
+  const host = new NativeHost({ workers: options.workers ?? 2, privateKey: secretKey });
+  const standInHost = new StandInHost(backend, secretKey);
+  const standInKinds = new Set((options.standIns ?? []).map((s) => s.kind));
+  const container = rootContainer.createChildContainer();
+  container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(options.pluginSettings));
+  applyOverrides(container, options.overrides ?? []);
+  const transitions: TaskTransition[] = [];
+  const builder = new ProverServiceBuilder({
+    database: { path: ":memory:" },
+    container,
+    retry: { ...FAST_RETRY, ...options.retry },
+    pollIntervalMs: 1_000,
+    ...(options.clock && { clock: options.clock }),
+  })
+    .hosts({
+      backends: () => [{ backend, concurrency: host.concurrency }],
+      hostFor: (kind, b): ZkVmHost | undefined =>
+        b !== backend ? undefined : standInKinds.has(kind) ? standInHost : host,
+    })
+    .onTransition((t) => transitions.push(t));
+  for (const plugin of options.plugins) builder.register(plugin);
+  for (const standIn of options.standIns ?? []) {
+    builder.registerHandler({ kind: standIn.kind, program: standIn.program }, new StandInPlugin(standIn));
+  }
+  let service: ProverService;
+  try {
+    service = await builder.launch();
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+  return new PluginHarness(service, host, secretKey, backend, transitions, options.plugins);
+}
+
+export class PluginHarness {
+  constructor(
+    readonly service: ProverService,
+    readonly host: NativeHost,
+    private readonly secretKey: Uint8Array,
+    readonly backend: string,
+    /** Every committed transition, in order. */
+    readonly transitions: TaskTransition[],
+    private readonly plugins: readonly (ProofPluginClass | string)[],
+  ) {}
+
+  /** The host's x-only public key, which verifiers (e.g. a CL) must trust. */
+  get publicKey(): Uint8Array {
+    return this.host.publicKey;
+  }
+
+  keyOf(context: ProofContext): string {
+    return taskKey({ context, backend: this.backend });
+  }
+
+  async submit(context: ProofContext): Promise<TaskRecord> {
+    return (await this.service.submit(context, this.backend)).task;
+  }
+
+  /** Submits (idempotently) and waits until the task completes, fails permanently or is cancelled. */
+  async prove<Output = unknown>(
+    context: ProofContext,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ProveOutcome<Output>> {
+    const { task } = await this.service.submit(context, this.backend);
+    const record = await this.service.wait(task.id, { timeoutMs: options.timeoutMs ?? 60_000 });
+    if (record.status !== "completed") return { record };
+    const receipt = await this.service.proof(task.id);
+    return { record, receipt, output: this.decode(context.kind, receipt) as Output };
+  }
+
+  /** Waits for a task that is already submitted (e.g. a dependency) to finish. */
+  async waitFor(context: ProofContext, options: { timeoutMs?: number } = {}): Promise<TaskRecord> {
+    return this.service.wait(this.keyOf(context), { timeoutMs: options.timeoutMs ?? 60_000 });
+  }
+
+  /** Waits until the task reaches `status` (terminal or not), e.g. `transient_failure`. */
+  async waitForStatus(
+    context: ProofContext,
+    status: TaskStatusName,
+    timeoutMs = 30_000,
+  ): Promise<TaskRecord> {
+    const id = this.keyOf(context);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.service.status(id);
+      if (record.status === status) return record;
+      if (TERMINAL_STATUSES.has(record.status) || Date.now() > deadline) {
+        throw new Error(
+          `task ${id} is ${record.status}, not ${status}${"error" in record ? `: ${record.error}` : ""}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** The statuses a task went through, in order. */
+  statusesOf(context: ProofContext): TaskStatusName[] {
+    const id = this.keyOf(context);
+    return this.transitions.filter((t) => t.id === id).map((t) => t.to);
+  }
+
+  /** A receipt for any program, signed with this harness's host key (for dependency inputs). */
+  receiptFor(
+    program: { name: string; version: string; proofType?: "core" | "compressed" | "groth16" },
+    publicValues: Uint8Array,
+  ): ProofReceipt {
+    return signReceipt(this.secretKey, program, publicValues);
+  }
+
+  /** Stops the service, then the host's workers. */
+  async close(): Promise<void> {
+    await this.service.close();
+    await this.host.close();
+  }
+
+  private decode(kind: string, receipt: ProofReceipt): unknown {
+    for (const plugin of this.plugins) {
+      const definition =
+        typeof plugin === "string" ? pluginCatalogue.get(plugin) : pluginDefinitionOf(plugin);
+      if (definition?.kind === kind && isProgram(definition.program))
+        return definition.program.readOutput(receipt.publicValues);
+    }
+    return undefined;
+  }
+}
