@@ -1,5 +1,6 @@
-import type { ProverService, TaskTransition } from "@paas/core";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ProverService, StatusSummary, TaskTransition } from "@paas/core";
+import type { ProofSummary } from "@paas/zkvm";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * Prometheus metrics of one prover client: task counts by kind, backend and status (read from the
@@ -13,8 +14,11 @@ export class ProverMetrics {
   private readonly retries: Counter<"kind" | "backend" | "phase">;
   private readonly failures: Counter<"kind" | "backend" | "phase">;
   private readonly provingDuration: Histogram<"kind" | "backend" | "outcome">;
+  private readonly guestDuration: Histogram<"program">;
+  private service: Pick<ProverService, "summary" | "backends"> | undefined;
 
-  constructor(service: ProverService) {
+  /** Counters exist from the start, so transitions made while the service recovers are counted. */
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "paas_process_" });
     const registers = [this.registry];
     this.transitions = new Counter({
@@ -42,6 +46,15 @@ export class ProverMetrics {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
       registers,
     });
+    this.guestDuration = new Histogram({
+      name: "paas_guest_duration_seconds",
+      help: "Time the guest ran in a native host worker, by program",
+      labelNames: ["program"],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    });
+    const summary = async (): Promise<StatusSummary | undefined> => this.service?.summary();
+    const backends = (): readonly string[] => this.service?.backends() ?? [];
     new Gauge({
       name: "paas_tasks",
       help: "Tasks by kind, backend and status, read from the task database",
@@ -49,7 +62,7 @@ export class ProverMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const row of (await service.summary()).rows) {
+        for (const row of (await summary())?.rows ?? []) {
           this.set({ kind: row.kind, backend: row.backend, status: row.status }, row.count);
         }
       },
@@ -61,14 +74,22 @@ export class ProverMetrics {
       registers,
       async collect() {
         this.reset();
-        const depth = new Map<string, number>(service.backends().map((b) => [b, 0]));
-        for (const row of (await service.summary()).rows) {
+        const depth = new Map<string, number>(backends().map((b) => [b, 0]));
+        for (const row of (await summary())?.rows ?? []) {
           if (row.status === "queued") depth.set(row.backend, (depth.get(row.backend) ?? 0) + row.count);
         }
         for (const [backend, count] of depth) this.set({ backend }, count);
       },
     });
-    service.onTransition((t) => this.observe(t));
+  }
+
+  /** Where the task gauges read their counts from. */
+  readFrom(service: Pick<ProverService, "summary" | "backends">): void {
+    this.service = service;
+  }
+
+  observeProof(summary: ProofSummary): void {
+    this.guestDuration.observe({ program: summary.program }, summary.guestMs / 1_000);
   }
 
   observe(t: TaskTransition): void {
@@ -78,7 +99,8 @@ export class ProverMetrics {
     if (t.from === "proving") {
       const since = this.provingSince.get(t.id);
       this.provingSince.delete(t.id);
-      if (since !== undefined) this.provingDuration.observe({ ...labels, outcome: t.to }, (t.at - since) / 1_000);
+      if (since !== undefined)
+        this.provingDuration.observe({ ...labels, outcome: t.to }, (t.at - since) / 1_000);
     }
     if (t.to === "transient_failure" || t.to === "permanent_failure") {
       const phase = t.from === "publishing" ? "publish" : t.from === "proving" ? "prove" : "resolve";

@@ -22,9 +22,13 @@ describe("configuration", () => {
       retry: { max_retries: 15, base_delay_ms: 5_000, multiplier: 1.5, max_delay_ms: 3_600_000 },
       rpc: { enabled: true, host: "127.0.0.1", port: 4844, max_body_bytes: 1_048_576 },
       nodes: { timeout_ms: 10_000 },
-      devnet: { block_time_ms: 1_000, slots_per_epoch: 4, seed: 1 },
+      devnet: { block_time_ms: 1_000, slots_per_epoch: 4, seed: "paas-devnet", chain_id: 1_337 },
     });
-    expect(config.plugins).toEqual(["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"]);
+    expect(config.plugins).toEqual([
+      "@paas/plugin-evm-ee-stf",
+      "@paas/plugin-cl-stf",
+      "@paas/plugin-checkpoint",
+    ]);
   });
 
   it("layers file < environment < --set, reading values as TOML", () => {

@@ -66,7 +66,12 @@ function parseScalar(text: string): unknown {
   }
 }
 
-function setPath(target: Record<string, unknown>, keyPath: readonly string[], value: unknown, source: string): void {
+function setPath(
+  target: Record<string, unknown>,
+  keyPath: readonly string[],
+  value: unknown,
+  source: string,
+): void {
   if (keyPath.some((k) => k.length === 0)) throw new InvalidConfigError(`${source}: empty key in path`);
   let node = target;
   for (const key of keyPath.slice(0, -1)) {
@@ -84,7 +89,9 @@ function describeIssues(error: z.ZodError, file: string | undefined): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     const message =
-      issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+      issue.code === "unrecognized_keys"
+        ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : issue.message;
     return `  ${key}: ${message}`;
   });
   return `invalid configuration${file ? ` in ${file}` : ""}:\n${lines.join("\n")}`;

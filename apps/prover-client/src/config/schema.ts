@@ -69,11 +69,11 @@ export const configSchema = z
       .object({
         block_time_ms: positiveInt.default(1_000),
         slots_per_epoch: positiveInt.max(1_024).default(4),
-        seed: z.number().int().min(0).default(1),
-        chain_id: positiveInt.default(2_892),
+        seed: z.string().min(1).default("paas-devnet"),
+        chain_id: positiveInt.default(1_337),
       })
       .strict()
-      .default({ block_time_ms: 1_000, slots_per_epoch: 4, seed: 1, chain_id: 2_892 }),
+      .default({ block_time_ms: 1_000, slots_per_epoch: 4, seed: "paas-devnet", chain_id: 1_337 }),
     progress: z
       .object({
         /** Print the progress view; default: when stdout is a terminal or in embedded mode. */

@@ -35,7 +35,10 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
       params: z.tuple([contextSchema, backendSchema.optional()]),
       mutates: true,
       async handler([context, backend]) {
-        const { task, created } = await service.submit(context as ProofContext, backend ?? options.defaultBackend);
+        const { task, created } = await service.submit(
+          context as ProofContext,
+          backend ?? options.defaultBackend,
+        );
         return { id: task.id, created, task };
       },
     }),
@@ -60,7 +63,12 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
       params: z.tuple([]),
       async handler() {
         const summary = await service.summary();
-        return { ...summary, kinds: service.kinds(), backends: service.backends(), ...(await options.report()) };
+        return {
+          ...summary,
+          kinds: service.kinds(),
+          backends: service.backends(),
+          ...(await options.report()),
+        };
       },
     }),
   };

@@ -44,6 +44,11 @@ export function ProofPlugin(options: ProofPluginOptions) {
   };
 }
 
+/** The definition of a value that is a `@ProofPlugin` class, or undefined for anything else. */
+export function findPluginDefinition(value: unknown): ProofPluginDefinition | undefined {
+  return typeof value === "function" ? definitions.get(value as ProofPluginClass) : undefined;
+}
+
 export function pluginDefinitionOf(pluginClass: ProofPluginClass): ProofPluginDefinition {
   const definition = definitions.get(pluginClass);
   if (!definition) {

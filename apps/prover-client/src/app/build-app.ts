@@ -1,0 +1,204 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  DATABASE_FILE,
+  InvalidConfigError,
+  PLUGIN_SETTINGS,
+  PluginSettings,
+  type ProverService,
+  ProverServiceBuilder,
+} from "@paas/core";
+import { createJsonRpcServer, type JsonRpcServer, type MethodRegistry } from "@paas/jsonrpc";
+import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
+import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } from "@paas/zkvm";
+import type { Logger } from "pino";
+import { container as rootContainer } from "tsyringe";
+import type { ProverConfig } from "../config/schema.js";
+import { ProverMetrics } from "../metrics.js";
+import { coreMethods } from "../rpc/core-methods.js";
+import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
+import { loadPluginPackages } from "./load-plugins.js";
+
+export interface ProverApp {
+  readonly config: ProverConfig;
+  readonly service: ProverService;
+  readonly metrics: ProverMetrics;
+  /** The JSON-RPC URL, when the server is enabled. */
+  readonly rpcUrl?: string;
+  /** The CL and EL node URLs in use (the embedded devnet's when none were configured). */
+  readonly nodes: { readonly clUrl: string; readonly elUrl: string; readonly embedded: boolean };
+  readonly startedAt: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole prover client from its config: the one function behind both `paas start` and
+ * the tests. Everything that can be wrong is found here, before proving starts: a plugin package
+ * that does not load, a backend without a host, a plugin whose collaborators are missing, a port
+ * in use. On failure, whatever was started is stopped again.
+ */
+export async function buildProverApp(config: ProverConfig, logger: Logger): Promise<ProverApp> {
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, "error while stopping"));
+    }
+  };
+  try {
+    mkdirSync(config.datadir, { recursive: true });
+    const plugins = await loadPluginPackages(config.plugins);
+    const hosts = createHostResolver(
+      {
+        backends: Object.fromEntries(
+          Object.entries(config.backends).map(([name, b]) => [
+            name,
+            { workers: b.workers, ...(b.key_file !== undefined && { keyFile: b.key_file }) },
+          ]),
+        ),
+      },
+      { dataDir: config.datadir },
+    );
+    closers.push(() => hosts.close());
+    const nodes = await connectNodes(config, hosts, logger, closers);
+
+    const container = rootContainer.createChildContainer();
+    const timeout = { timeoutMs: config.nodes.timeout_ms };
+    container.registerInstance(ClClient, new ClClient({ url: nodes.clUrl, ...timeout }));
+    container.registerInstance(ElClient, new ElClient({ url: nodes.elUrl, ...timeout }));
+    container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
+
+    const builder = new ProverServiceBuilder({
+      database: { path: path.join(config.datadir, DATABASE_FILE) },
+      container,
+      retry: {
+        maxRetries: config.retry.max_retries,
+        baseDelayMs: config.retry.base_delay_ms,
+        multiplier: config.retry.multiplier,
+        maxDelayMs: config.retry.max_delay_ms,
+      },
+      onError: (error, where) => logger.error({ err: error }, where),
+    }).hosts(hosts);
+    for (const plugin of plugins) builder.register(plugin.pluginClass);
+    const metrics = new ProverMetrics();
+    builder.onTransition((t) => {
+      metrics.observe(t);
+      const fields = { task: t.id, kind: t.kind, from: t.from, to: t.to, retry: t.retryCount };
+      if (t.to === "permanent_failure") logger.warn({ ...fields, error: t.error }, "task failed");
+      else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
+      else logger.debug(fields, "task transition");
+    });
+    const service = await builder.launch();
+    closers.push(() => service.close());
+    metrics.readFrom(service);
+    for (const host of backendHosts(hosts)) host.onProved((summary) => metrics.observeProof(summary));
+    logger.info(
+      { kinds: service.kinds(), backends: service.backends(), datadir: config.datadir },
+      "prover service started",
+    );
+
+    const startedAt = Date.now();
+    const app = { config, service, metrics, nodes, startedAt };
+    const rpcUrl = config.rpc.enabled ? await startRpc(app, logger, closers) : undefined;
+    return { ...app, ...(rpcUrl !== undefined && { rpcUrl }), close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function connectNodes(
+  config: ProverConfig,
+  hosts: ZkVmHostResolver,
+  logger: Logger,
+  closers: (() => Promise<void>)[],
+): Promise<ProverApp["nodes"]> {
+  const { cl_url, el_url } = config.nodes;
+  if (cl_url !== undefined && el_url !== undefined) return { clUrl: cl_url, elUrl: el_url, embedded: false };
+  const native = hosts.hostFor(CHECKPOINT.kind, "native");
+  if (!(native instanceof NativeHost)) {
+    throw new InvalidConfigError(
+      "the embedded devnet needs a native backend (its CL trusts the native host's key)",
+    );
+  }
+  const devnet: EmbeddedDevnet = await startEmbeddedDevnet({
+    dataDir: path.join(config.datadir, "devnet"),
+    blockTimeMs: config.devnet.block_time_ms,
+    slotsPerEpoch: config.devnet.slots_per_epoch,
+    seed: config.devnet.seed,
+    chainId: config.devnet.chain_id,
+    proverPublicKey: native.publicKeyHex,
+    checkpointProgramId: Buffer.from(
+      programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
+    ).toString("hex"),
+  });
+  closers.push(() => devnet.close());
+  logger.info({ url: devnet.url, log: devnet.logFile }, "embedded devnet started");
+  return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
+}
+
+function backendHosts(hosts: ZkVmHostResolver): NativeHost[] {
+  const found = new Set<NativeHost>();
+  for (const { backend } of hosts.backends()) {
+    const host = hosts.hostFor(CHECKPOINT.kind, backend);
+    if (host instanceof NativeHost) found.add(host);
+  }
+  return [...found];
+}
+
+async function startRpc(
+  app: Omit<ProverApp, "close" | "rpcUrl">,
+  logger: Logger,
+  closers: (() => Promise<void>)[],
+): Promise<string> {
+  const { config, service, metrics } = app;
+  const methods: Record<string, MethodRegistry[string]> = {
+    ...coreMethods(service, {
+      defaultBackend: config.default_backend,
+      report: async () => ({
+        uptimeSeconds: Math.round((Date.now() - app.startedAt) / 1_000),
+        nodes: { cl: app.nodes.clUrl, el: app.nodes.elUrl, embedded: app.nodes.embedded },
+        plugins: await service.pluginReports(),
+      }),
+    }),
+  };
+  for (const [name, method] of service.rpcMethods()) {
+    if (methods[name])
+      throw new InvalidConfigError(`RPC method ${name} is contributed by a plugin and by the app`);
+    methods[name] = { mutates: method.mutates, handler: (params) => method.handler(params) };
+  }
+  const server: JsonRpcServer = createJsonRpcServer({
+    methods,
+    host: config.rpc.host,
+    port: config.rpc.port,
+    maxBodyBytes: config.rpc.max_body_bytes,
+    ...(config.rpc.auth_token !== undefined && { auth: { bearerToken: config.rpc.auth_token } }),
+    onError: (error, info) => logger.error({ err: error, method: info.method }, "RPC method failed"),
+    routes: [
+      {
+        method: "GET",
+        path: "/metrics",
+        async handle(_req, res) {
+          const { contentType, body } = await metrics.render();
+          res.writeHead(200, { "Content-Type": contentType }).end(body);
+        },
+      },
+      {
+        method: "GET",
+        path: "/health",
+        handle(_req, res) {
+          res.writeHead(200, { "Content-Type": "application/json" }).end('{"status":"ok"}');
+        },
+      },
+    ],
+  });
+  try {
+    await server.listen();
+  } catch (error) {
+    throw new InvalidConfigError(
+      `rpc: cannot listen on ${config.rpc.host}:${config.rpc.port}: ${(error as Error).message}`,
+    );
+  }
+  closers.push(() => server.close());
+  logger.info({ url: server.url }, "JSON-RPC server listening");
+  return server.url;
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { InvalidConfigError } from "@paas/core";
+
+export interface EmbeddedDevnetOptions {
+  readonly dataDir: string;
+  readonly blockTimeMs: number;
+  readonly slotsPerEpoch: number;
+  readonly seed: string;
+  readonly chainId: number;
+  /** The prover's native host public key, which the devnet's CL trusts for checkpoint proofs. */
+  readonly proverPublicKey: string;
+  readonly checkpointProgramId: string;
+  readonly startTimeoutMs?: number;
+}
+
+export interface EmbeddedDevnet {
+  readonly url: string;
+  /** Where the devnet's own output goes. */
+  readonly logFile: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the devnet as a managed child process: its EVM block production is CPU-heavy and must not
+ * share the prover's event loop (RPC latency, progress view). Its output goes to
+ * `<dataDir>/devnet.log`; it stops with the prover.
+ */
+export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promise<EmbeddedDevnet> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const logFile = path.join(options.dataDir, "devnet.log");
+  const log = createWriteStream(logFile, { flags: "a" });
+  const main = path.join(path.dirname(createRequire(import.meta.url).resolve("@paas/devnet")), "main.ts");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      main,
+      ...["--port", "0", "--data-dir", options.dataDir, "--seed", options.seed],
+      ...["--block-time", String(options.blockTimeMs), "--slots-per-epoch", String(options.slotsPerEpoch)],
+      ...["--chain-id", String(options.chainId), "--prover-pubkey", options.proverPublicKey],
+      ...["--checkpoint-program-id", options.checkpointProgramId],
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stderr.pipe(log);
+  try {
+    const url = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
+    child.stdout.pipe(log);
+    return { url, logFile, close: () => stop(child, log) };
+  } catch (error) {
+    await stop(child, log);
+    throw new InvalidConfigError(
+      `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}`,
+    );
+  }
+}
+
+function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`no URL within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /devnet listening on (http:\/\/\S+)/.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code ?? signal}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess, log: NodeJS.WritableStream): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(killer);
+  }
+  await new Promise<void>((resolve) => log.end(() => resolve()));
+}

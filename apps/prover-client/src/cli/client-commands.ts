@@ -1,0 +1,149 @@
+import { writeFileSync } from "node:fs";
+import type { StatusSummary, TaskPage, TaskRecord } from "@paas/core";
+import { encodeReceipt, receiptFromJson } from "@paas/zkvm";
+import type { Command } from "commander";
+import { ProgressPrinter } from "../progress/progress-printer.js";
+import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
+import { describeStatus, formatTasks } from "./task-table.js";
+
+type Output = (text: string) => void;
+
+/** The CLI commands that talk to a running prover client over its JSON-RPC API. */
+export function addClientCommands(program: Command, print: Output): void {
+  const withClient = (command: Command) =>
+    command
+      .option("--rpc <url>", "prover client JSON-RPC URL", DEFAULT_RPC_URL)
+      .option(
+        "--token <token>",
+        "bearer token for methods that change state (or PAAS_RPC_TOKEN)",
+        process.env.PAAS_RPC_TOKEN,
+      )
+      .option("--json", "print the raw JSON answer");
+
+  withClient(program.command("status <task>").description("show a task's status (task key or JSON context)"))
+    .option("--backend <name>", "backend, when the task is given as a context", "native")
+    .action(async (task: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
+      const record = await rpcClient(flags).call<TaskRecord>("paas_getTaskStatus", [
+        parseTaskArg(task, flags.backend),
+      ]);
+      print(
+        flags.json
+          ? JSON.stringify(record, null, 2)
+          : `${formatTasks([record])}\n${errorLine(record)}`.trimEnd(),
+      );
+    });
+
+  withClient(program.command("list").description("list tasks, newest last"))
+    .option("--kind <kind>")
+    .option("--status <status>")
+    .option("--backend <name>")
+    .option("--limit <n>", "tasks per page", (v) => Number.parseInt(v, 10), 50)
+    .option("--cursor <cursor>", "the cursor printed after the previous page")
+    .action(
+      async (
+        flags: ClientFlags & {
+          kind?: string;
+          status?: string;
+          backend?: string;
+          limit: number;
+          cursor?: string;
+          json?: boolean;
+        },
+      ) => {
+        const filter = {
+          kind: flags.kind,
+          status: flags.status,
+          backend: flags.backend,
+          limit: flags.limit,
+          cursor: flags.cursor,
+        };
+        const page = await rpcClient(flags).call<TaskPage>("paas_listTasks", [
+          JSON.parse(JSON.stringify(filter)),
+        ]);
+        if (flags.json) return print(JSON.stringify(page, null, 2));
+        print(formatTasks(page.tasks));
+        if (page.nextCursor) print(`more: --cursor ${page.nextCursor}`);
+      },
+    );
+
+  withClient(
+    program
+      .command("submit <context>")
+      .description('submit a task, e.g. \'{"kind":"checkpoint","index":3}\''),
+  )
+    .option("--backend <name>", "backend to prove with", "native")
+    .action(async (context: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
+      const parsed = parseTaskArg(context, flags.backend);
+      if (typeof parsed === "string") throw new Error("submit takes a JSON context, not a task key");
+      const result = await rpcClient(flags).call<{ id: string; created: boolean; task: TaskRecord }>(
+        "paas_submitTask",
+        [parsed.context, flags.backend],
+      );
+      print(
+        flags.json
+          ? JSON.stringify(result, null, 2)
+          : `${result.created ? "submitted" : "already known"} ${result.id} (${describeStatus(result.task)})`,
+      );
+    });
+
+  withClient(program.command("cancel <task>").description("cancel a task that has not completed"))
+    .option("--backend <name>", "backend, when the task is given as a context", "native")
+    .action(async (task: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
+      const record = await rpcClient(flags).call<TaskRecord>("paas_cancelTask", [
+        parseTaskArg(task, flags.backend),
+      ]);
+      print(flags.json ? JSON.stringify(record, null, 2) : `${record.id} is ${record.status}`);
+    });
+
+  withClient(program.command("proof <task>").description("fetch a task's receipt"))
+    .option("--backend <name>", "backend, when the task is given as a context", "native")
+    .option("--out <file>", "write the receipt to a file (binary zkaleido layout, or JSON with --json)")
+    .action(async (task: string, flags: ClientFlags & { backend: string; out?: string; json?: boolean }) => {
+      const json = await rpcClient(flags).call("paas_getProof", [parseTaskArg(task, flags.backend)]);
+      const receipt = receiptFromJson(json);
+      if (flags.out) {
+        writeFileSync(flags.out, flags.json ? `${JSON.stringify(json, null, 2)}\n` : encodeReceipt(receipt));
+        print(`wrote ${flags.out}`);
+      } else {
+        print(JSON.stringify(json, null, 2));
+      }
+    });
+
+  withClient(
+    program.command("report").description("tasks by status, and what each proof type reports"),
+  ).action(async (flags: ClientFlags & { json?: boolean }) => {
+    const report = await rpcClient(flags).call<Record<string, unknown>>("paas_getReport", []);
+    print(JSON.stringify(report, null, 2));
+  });
+
+  withClient(program.command("watch").description("live view of tasks by status and kind"))
+    .option("--interval <ms>", "refresh interval", (v) => Number.parseInt(v, 10), 1_000)
+    .action(async (flags: ClientFlags & { interval: number }) => {
+      const client = rpcClient(flags);
+      const started = Date.now();
+      const printer = new ProgressPrinter(
+        async () => {
+          const report = await client.call<
+            StatusSummary & { kinds: string[]; plugins?: Record<string, Record<string, unknown>> }
+          >("paas_getReport", []);
+          return {
+            summary: report,
+            kinds: report.kinds,
+            reports: report.plugins ?? {},
+            headline: `watching ${flags.rpc}`,
+            uptimeMs: Date.now() - started,
+          };
+        },
+        process.stdout,
+        flags.interval,
+        true,
+      );
+      printer.start();
+      await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+      printer.stop();
+    });
+}
+
+function errorLine(record: TaskRecord): string {
+  return "error" in record ? `error: ${record.error}` : "";
+}

@@ -1,0 +1,21 @@
+/**
+ * The `paas` command: `paas start` runs the prover client; the other commands talk to a running
+ * one over JSON-RPC.
+ */
+import { Command } from "commander";
+import { addClientCommands } from "./client-commands.js";
+import { addStartCommand, describeCliError } from "./start-command.js";
+
+const program = new Command()
+  .name("paas")
+  .description("Prover-as-a-Service: proves a rollup's EVM blocks, CL blocks and checkpoints")
+  .showHelpAfterError();
+addStartCommand(program);
+addClientCommands(program, (text) => process.stdout.write(`${text}\n`));
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.stderr.write(`${describeCliError(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,29 @@
+import { JsonRpcClient } from "@paas/jsonrpc";
+
+export interface ClientFlags {
+  readonly rpc: string;
+  readonly token?: string;
+}
+
+export const DEFAULT_RPC_URL = "http://127.0.0.1:4844";
+
+export function rpcClient(flags: ClientFlags): JsonRpcClient {
+  return new JsonRpcClient({
+    url: flags.rpc,
+    timeoutMs: 30_000,
+    ...(flags.token !== undefined && { bearerToken: flags.token }),
+  });
+}
+
+/**
+ * A task on the command line: its 32-hex-digit key, or a context as JSON (then `--backend`
+ * completes the TaskId).
+ */
+export function parseTaskArg(arg: string, backend: string): string | { context: unknown; backend: string } {
+  if (/^[0-9a-f]{32}$/.test(arg)) return arg;
+  try {
+    return { context: JSON.parse(arg), backend };
+  } catch {
+    throw new Error(`"${arg}" is neither a task key (32 hex digits) nor a JSON context`);
+  }
+}

@@ -1,0 +1,112 @@
+import path from "node:path";
+import { PaasError } from "@paas/core";
+import type { Command } from "commander";
+import { buildProverApp } from "../app/build-app.js";
+import { createLogger } from "../app/logger.js";
+import { loadConfig } from "../config/load-config.js";
+import { ProgressPrinter } from "../progress/progress-printer.js";
+
+interface StartFlags {
+  readonly config?: string;
+  readonly set: string[];
+  readonly datadir?: string;
+  readonly port?: string;
+  readonly clUrl?: string;
+  readonly elUrl?: string;
+  readonly logLevel?: string;
+  readonly workers?: string;
+  readonly progress: boolean;
+}
+
+/** `paas start`: build the app from config and run until SIGINT/SIGTERM. */
+export function addStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description("run the prover client (with the embedded devnet when no node URLs are configured)")
+    .option("-c, --config <file>", "TOML config file (or PAAS_CONFIG)", process.env.PAAS_CONFIG)
+    .option("--set <key=value>", "set any config key, e.g. --set rpc.port=4850 (repeatable)", collect, [])
+    .option("--datadir <dir>", "data directory (datadir)")
+    .option("--port <port>", "JSON-RPC port (rpc.port)")
+    .option("--cl-url <url>", "CL JSON-RPC URL (nodes.cl_url)")
+    .option("--el-url <url>", "EL JSON-RPC URL (nodes.el_url)")
+    .option("--log-level <level>", "log level (log_level)")
+    .option("--workers <n>", "native host worker threads (backends.native.workers)")
+    .option("--no-progress", "do not print the progress view")
+    .action(async (flags: StartFlags) => {
+      const overrides = [
+        ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
+        ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
+        ...(flags.clUrl !== undefined ? [`nodes.cl_url="${flags.clUrl}"`] : []),
+        ...(flags.elUrl !== undefined ? [`nodes.el_url="${flags.elUrl}"`] : []),
+        ...(flags.logLevel !== undefined ? [`log_level="${flags.logLevel}"`] : []),
+        ...(flags.workers !== undefined ? [`backends.native.workers=${flags.workers}`] : []),
+        ...(flags.progress ? [] : ["progress.enabled=false"]),
+        ...flags.set,
+      ];
+      const config = loadConfig({
+        ...(flags.config !== undefined && { file: flags.config }),
+        env: process.env,
+        overrides,
+      });
+      const embedded = config.nodes.cl_url === undefined;
+      const progress = config.progress.enabled ?? (process.stdout.isTTY === true || embedded);
+      const logFile =
+        progress && process.stdout.isTTY ? path.join(config.datadir, "prover-client.log") : undefined;
+      const logger = createLogger({
+        level: config.log_level,
+        pretty: process.stdout.isTTY === true,
+        ...(logFile !== undefined && { file: logFile }),
+      });
+      const app = await buildProverApp(config, logger);
+      const lines = [
+        `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
+        `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
+        `  json-rpc  ${app.rpcUrl ?? "off"}${app.rpcUrl ? `  (metrics: ${app.rpcUrl.replace(/\/$/, "")}/metrics)` : ""}`,
+        `  datadir   ${path.resolve(config.datadir)}`,
+        ...(logFile ? [`  logs      ${logFile}`] : []),
+        "  Ctrl-C to stop; unfinished work resumes at the next start.",
+        "",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+      const printer = progress
+        ? new ProgressPrinter(
+            async () => ({
+              summary: await app.service.summary(),
+              kinds: app.service.kinds(),
+              reports: await app.service.pluginReports(),
+              headline: `PaaS prover${app.nodes.embedded ? " · embedded devnet" : ""}`,
+              uptimeMs: Date.now() - app.startedAt,
+            }),
+            process.stdout,
+            config.progress.interval_ms,
+            true,
+          )
+        : undefined;
+      printer?.start();
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stdout.write(`\n${signal}: stopping…\n`);
+          process.once(signal, () => process.exit(130));
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+      printer?.stop();
+      await app.close();
+      logger.info("stopped");
+      logger.flush?.();
+      process.stdout.write("stopped cleanly\n");
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** How the CLI reports an error: a typed error's message, without a stack; anything else in full. */
+export function describeCliError(error: unknown): string {
+  if (error instanceof PaasError) return `error (${error.code}): ${error.message}`;
+  if (error instanceof Error && "method" in error) return `error: ${error.message}`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

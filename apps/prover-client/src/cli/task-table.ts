@@ -1,0 +1,39 @@
+import type { TaskRecord } from "@paas/core";
+
+/** One line per task: key, kind, status (with retry facts), age, and the context. */
+export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): string {
+  if (tasks.length === 0) return "no tasks";
+  const rows = tasks.map((t) => [
+    t.id,
+    t.kind,
+    describeStatus(t, now),
+    age(now - t.updatedAt),
+    JSON.stringify(t.taskId.context),
+  ]);
+  const widths = [
+    32,
+    Math.max(4, ...rows.map((r) => r[1]!.length)),
+    Math.max(6, ...rows.map((r) => r[2]!.length)),
+    8,
+  ];
+  const head = ["task", "kind", "status", "updated"].map((h, i) => h.padEnd(widths[i]!)).join("  ");
+  return [
+    `${head}  context`,
+    ...rows.map((r) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ")),
+  ].join("\n");
+}
+
+export function describeStatus(t: TaskRecord, now = Date.now()): string {
+  if (t.status === "transient_failure") {
+    return `retrying (${t.phase}, retry ${t.retryCount}, next in ${age(Math.max(0, t.nextAttemptAt - now))})`;
+  }
+  if (t.status === "permanent_failure") return `failed (${t.phase})`;
+  return t.status;
+}
+
+function age(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1_000)}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  return `${Math.round(ms / 3_600_000)}h`;
+}
