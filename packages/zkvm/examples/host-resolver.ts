@@ -1,0 +1,39 @@
+/**
+ * The host resolver: hosts built from config at startup, chosen per (kind, backend). The key file
+ * is created (mode 0600) in the data directory on first start.
+ * Run: npx tsx examples/host-resolver.ts
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createHostResolver, HostConfigError } from "@paas/zkvm";
+import { merkleRootProgram } from "./programs/merkle-root.js";
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "zkvm-example-"));
+const resolver = createHostResolver(
+  {
+    backends: { native: { workers: 2 } },
+    // Checkpoints get a pool of their own, so they never queue behind other proofs.
+    kinds: { checkpoint: { native: { workers: 1 } } },
+  },
+  { dataDir },
+);
+try {
+  console.log("backends:", resolver.backends());
+  const host = resolver.hostFor("checkpoint", "native");
+  if (!host) throw new Error("no native host for checkpoints");
+  const receipt = await host.prove(merkleRootProgram, [new Uint8Array([1])], {
+    signal: new AbortController().signal,
+  });
+  console.log(`checkpoint host proved ${receipt.publicValues.length} bytes of public values`);
+
+  try {
+    createHostResolver({ backends: { sp1: {} } }, { dataDir });
+  } catch (error) {
+    if (!(error instanceof HostConfigError)) throw error;
+    console.log(`refused at startup (${error.code}): ${error.message}`);
+  }
+} finally {
+  await resolver.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}

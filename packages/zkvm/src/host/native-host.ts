@@ -1,0 +1,224 @@
+import { availableParallelism } from "node:os";
+import { schnorr } from "@noble/curves/secp256k1.js";
+import {
+  PermanentError,
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ReceiptMetadata,
+  TransientError,
+  type ZkVmHost,
+} from "@paas/core";
+import { Piscina } from "piscina";
+import { bytesToHex } from "../bytes.js";
+import { HostConfigError, messageOf } from "../errors.js";
+import { isProgram, type Program } from "../program/define.js";
+import { InputWriter } from "../program/input.js";
+import { receiptMessage } from "../receipt/message.js";
+import { type ExpectedProgram, verifyReceipt } from "../receipt/verify.js";
+import type { WorkerData, WorkerResult, WorkerTask } from "../worker/protocol.js";
+import { loadOrCreateKeyFile, parseSecretKey } from "./host-key.js";
+
+export interface NativeHostOptions {
+  /** Worker threads, i.e. proofs run at once. Default: the machine's available parallelism. */
+  readonly workers?: number;
+  /** The host's secret key: 64 hex digits or 32 bytes. Give this or `keyFile`. */
+  readonly privateKey?: string | Uint8Array;
+  /** A key file, created with mode 0600 on first start. Give this or `privateKey`. */
+  readonly keyFile?: string;
+}
+
+/** One proof's execution, for metrics and logs. */
+export interface ProofSummary {
+  readonly program: string;
+  readonly version: string;
+  readonly programId: string;
+  /** From the call to the signed receipt: input encoding, queueing, guest, signing. */
+  readonly wallMs: number;
+  /** The guest alone, measured in the worker. */
+  readonly guestMs: number;
+  readonly inputBytes: number;
+  readonly publicValuesBytes: number;
+  readonly proofBytes: number;
+}
+
+export interface ProveResult {
+  readonly receipt: ProofReceipt;
+  readonly summary: ProofSummary;
+}
+
+export type ProvedListener = (summary: ProofSummary) => void;
+
+export const MAX_WORKERS = 256;
+const WORKER_ENTRY = new URL("../worker/entry.mjs", import.meta.url);
+// Fixed auxiliary randomness: BIP340 signing stays secure, and the same input gives the same receipt.
+const AUX_RAND = new Uint8Array(32);
+
+/**
+ * The native zkVM host: runs guests in a pool of worker threads, so CPU-bound proving never
+ * blocks the caller's event loop, and signs their public values and metadata (BIP340 Schnorr) with
+ * the host key, which stays in this thread.
+ */
+export class NativeHost implements ZkVmHost {
+  readonly backend = "native";
+  readonly zkvm = "native";
+  readonly concurrency: number;
+  readonly publicKeyHex: string;
+  readonly #secretKey: Uint8Array;
+  readonly #publicKey: Uint8Array;
+  readonly #pool: Piscina<WorkerTask, WorkerResult>;
+  readonly #listeners = new Set<ProvedListener>();
+  #closed = false;
+
+  constructor(options: NativeHostOptions) {
+    this.concurrency = workerCount(options.workers);
+    this.#secretKey = secretKeyOf(options);
+    this.#publicKey = schnorr.getPublicKey(this.#secretKey);
+    this.publicKeyHex = bytesToHex(this.#publicKey);
+    const workerData: WorkerData = { zkvmProvingWorker: true, hostPublicKey: this.publicKeyHex };
+    this.#pool = new Piscina({
+      filename: WORKER_ENTRY.href,
+      minThreads: this.concurrency,
+      maxThreads: this.concurrency,
+      workerData,
+    });
+    // An error a guest leaves behind after its task (e.g. from a timer) has no task to fail;
+    // without a listener it would crash this process.
+    this.#pool.on("error", (error: unknown) => {
+      process.emitWarning(`native host worker error outside a proof: ${messageOf(error)}`);
+    });
+  }
+
+  /** The x-only BIP340 public key verifiers need (a copy). */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice();
+  }
+
+  /** Core's host contract. Failures: `PermanentError` (not a program, bad input, guest threw), `TransientError` (worker crashed, host closed), `signal.reason` (aborted). */
+  async prove(
+    program: ProgramDescriptor,
+    input: unknown,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<ProofReceipt> {
+    return (await this.proveWithSummary(program, input, options)).receipt;
+  }
+
+  async proveWithSummary<Input>(
+    program: Program<Input, unknown> | ProgramDescriptor,
+    input: Input,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<ProveResult> {
+    const started = performance.now();
+    const label = `program "${program.name}" version "${program.version}"`;
+    if (this.#closed) throw new TransientError(`${label}: the native host is closed`);
+    if (!isProgram(program)) {
+      throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
+    }
+    options.signal?.throwIfAborted();
+    const writer = new InputWriter();
+    try {
+      program.writeInput(input, writer);
+    } catch (error) {
+      throw new PermanentError(`${label}: writing the guest input failed: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    const inputBytes = writer.toBytes();
+    const inputSize = inputBytes.length;
+    const task = { moduleUrl: program.moduleUrl, programIdHex: program.programIdHex, input: inputBytes };
+    const result = await this.#run(task, label, options.signal);
+    if (!result.ok) {
+      const what =
+        result.stage === "guest" ? "the guest failed" : "the program could not be loaded in a worker";
+      throw new PermanentError(`${label}: ${what}: ${result.message}`);
+    }
+    const metadata: ReceiptMetadata = {
+      zkvm: "native",
+      programId: program.programId,
+      version: program.version,
+      proofType: program.proofType,
+    };
+    const proof = schnorr.sign(receiptMessage(result.publicValues, metadata), this.#secretKey, AUX_RAND);
+    const receipt: ProofReceipt = { proof, publicValues: result.publicValues, metadata };
+    const summary: ProofSummary = {
+      program: program.name,
+      version: program.version,
+      programId: program.programIdHex,
+      wallMs: performance.now() - started,
+      guestMs: result.guestMs,
+      inputBytes: inputSize,
+      publicValuesBytes: result.publicValues.length,
+      proofBytes: proof.length,
+    };
+    this.#emit(summary);
+    return { receipt, summary };
+  }
+
+  /** Verifies a receipt against this host's key; throws `ReceiptVerificationError` naming what is off. */
+  verify(receipt: ProofReceipt, expected: Uint8Array | ExpectedProgram): void {
+    const expectation = expected instanceof Uint8Array ? { programId: expected } : expected;
+    verifyReceipt(receipt, {
+      programId: expectation.programId,
+      version: expectation.version,
+      proofType: expectation.proofType,
+      publicKey: this.#publicKey,
+    });
+  }
+
+  /** Calls `listener` after every successful proof; returns the unsubscribe function. */
+  onProved(listener: ProvedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Terminates the workers; proofs in flight fail with `TransientError`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.destroy();
+  }
+
+  async #run(task: WorkerTask, label: string, signal: AbortSignal | undefined): Promise<WorkerResult> {
+    try {
+      // The input buffer is transferred, not copied: it was made for this task alone.
+      return await this.#pool.run(task, { signal, transferList: [task.input.buffer] });
+    } catch (error) {
+      // Piscina terminates the worker of an aborted task, so the guest really stops.
+      if (signal?.aborted) throw signal.reason;
+      const why = this.#closed
+        ? "the native host closed while proving"
+        : `the proving worker failed: ${messageOf(error)}`;
+      throw new TransientError(`${label}: ${why}`, { cause: error });
+    }
+  }
+
+  #emit(summary: ProofSummary): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(summary);
+      } catch (error) {
+        // A metrics listener must not turn a good proof into a failed task.
+        process.emitWarning(`native host onProved listener failed: ${messageOf(error)}`);
+      }
+    }
+  }
+}
+
+function workerCount(workers: number | undefined): number {
+  const count = workers ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) {
+    throw new HostConfigError(
+      "HOST_INVALID_CONFIG",
+      `native host workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`,
+    );
+  }
+  return count;
+}
+
+function secretKeyOf(options: NativeHostOptions): Uint8Array {
+  if (options.privateKey !== undefined && options.keyFile !== undefined) {
+    throw new HostConfigError("HOST_INVALID_CONFIG", "native host: give privateKey or keyFile, not both");
+  }
+  if (options.privateKey !== undefined) return parseSecretKey(options.privateKey, "native host privateKey");
+  if (options.keyFile !== undefined) return loadOrCreateKeyFile(options.keyFile);
+  throw new HostConfigError("HOST_INVALID_CONFIG", "native host: no key; give privateKey or keyFile");
+}

@@ -1,0 +1,77 @@
+import { ByteWriter } from "../bytes.js";
+import { ZkvmError } from "../errors.js";
+import { decodeReceipt } from "../receipt/codec.js";
+import { type ExpectedProgram, verifyReceipt } from "../receipt/verify.js";
+import { decodeValue, encodeValue } from "../value/codec.js";
+import { InputReader } from "./input.js";
+
+/** What a guest sees: its input, in the order `writeInput` wrote it, and its public values. */
+export interface GuestEnv {
+  /** The next input item, written with `writer.write(value)`. Not checked against `T`: validate it. */
+  read<T = unknown>(): T;
+  /** The next input item, written with `writer.writeBytes(bytes)`. */
+  readBytes(): Uint8Array;
+  /**
+   * The next input item, written with `writer.writeReceipt(receipt)`: verifies it against the host
+   * key and `expected` (pass the inner `Program` to check its id, version and proof type, or just a
+   * program id) and returns its public values. Any mismatch throws, which fails the outer proof.
+   */
+  readVerified(expected: Uint8Array | ExpectedProgram): Uint8Array;
+  /** Appends a value, canonically encoded, to the public values. */
+  commit(value: unknown): void;
+  /** Appends raw bytes, without a length, to the public values. */
+  commitBytes(bytes: Uint8Array): void;
+}
+
+export interface GuestRun {
+  readonly env: GuestEnv;
+  /** The public values committed so far. */
+  publicValues(): Uint8Array;
+}
+
+export function createGuestEnv(input: Uint8Array, hostPublicKey: Uint8Array): GuestRun {
+  const items = new InputReader(input);
+  const committed = new ByteWriter();
+  let commits = 0;
+  const env: GuestEnv = {
+    read<T>() {
+      return decodeValue(items.next("value", "read()")) as T;
+    },
+    readBytes() {
+      return items.next("bytes", "readBytes()");
+    },
+    readVerified(expected) {
+      const index = items.index;
+      const bytes = items.next("receipt", "readVerified()");
+      const expectation = expected instanceof Uint8Array ? { programId: expected } : expected;
+      try {
+        const receipt = decodeReceipt(bytes);
+        verifyReceipt(receipt, { ...pickExpected(expectation), publicKey: hostPublicKey });
+        return receipt.publicValues;
+      } catch (error) {
+        // Same error, with the item named: the message is what reaches the host as the failure.
+        if (error instanceof ZkvmError) error.message = `readVerified, input item ${index}: ${error.message}`;
+        throw error;
+      }
+    },
+    commit(value) {
+      // Encoded apart first, so a value that fails to encode leaves no partial bytes behind.
+      committed.bytes(encodeValue(value, `committed value ${commits}`));
+      commits++;
+    },
+    commitBytes(bytes) {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError("commitBytes takes a Uint8Array");
+      committed.bytes(bytes);
+      commits++;
+    },
+  };
+  return { env, publicValues: () => committed.finish() };
+}
+
+/**
+ * Only the expectation fields: a `Program` also carries functions and a getter, and spreading it
+ * would copy them. Reading `programId` once also avoids copying the id on every access.
+ */
+function pickExpected(expected: ExpectedProgram): ExpectedProgram {
+  return { programId: expected.programId, version: expected.version, proofType: expected.proofType };
+}

@@ -1,0 +1,109 @@
+import type { ProofReceipt } from "@paas/core";
+import { ByteReader, ByteWriter } from "../bytes.js";
+import { GuestInputError } from "../errors.js";
+import { encodeReceipt } from "../receipt/codec.js";
+import { encodeValue } from "../value/codec.js";
+
+/**
+ * The guest's input is a sequence of items, each `[kind u8][len u32 LE][payload]`. The kind is
+ * kept so a guest reading a value where the host wrote a receipt fails loudly instead of
+ * misreading bytes.
+ */
+export type InputItemKind = "value" | "bytes" | "receipt";
+
+const KIND_CODES: Readonly<Record<InputItemKind, number>> = { value: 1, bytes: 2, receipt: 3 };
+const KINDS_BY_CODE: Readonly<Record<number, InputItemKind>> = { 1: "value", 2: "bytes", 3: "receipt" };
+const MAX_ITEM_BYTES = 0xffff_ffff;
+
+/** What `writeInput` fills: the host side of the guest's `read`, `readBytes` and `readVerified`. */
+export class InputWriter {
+  readonly #writer = new ByteWriter();
+  #items = 0;
+
+  /** A structured value in the canonical encoding (see `encodeValue`); the guest reads it with `read()`. */
+  write(value: unknown): this {
+    return this.#item("value", encodeValue(value, `input item ${this.#items}`));
+  }
+
+  /** Raw bytes; the guest reads them with `readBytes()`. */
+  writeBytes(bytes: Uint8Array): this {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(`input item ${this.#items}: writeBytes takes a Uint8Array`);
+    }
+    return this.#item("bytes", bytes);
+  }
+
+  /** An inner receipt for recursion; the guest checks it with `readVerified(program)`. */
+  writeReceipt(receipt: ProofReceipt): this {
+    return this.#item("receipt", encodeReceipt(receipt));
+  }
+
+  get itemCount(): number {
+    return this.#items;
+  }
+
+  /** The framed input handed to the worker. */
+  toBytes(): Uint8Array<ArrayBuffer> {
+    return this.#writer.finish();
+  }
+
+  #item(kind: InputItemKind, payload: Uint8Array): this {
+    if (payload.length > MAX_ITEM_BYTES) {
+      throw new RangeError(`input item ${this.#items}: ${payload.length} bytes exceed the u32 item length`);
+    }
+    this.#writer.u8(KIND_CODES[kind]).u32(payload.length).bytes(payload);
+    this.#items++;
+    return this;
+  }
+}
+
+/** The guest side: hands out items in order, each only to a reader of its kind. */
+export class InputReader {
+  readonly #reader: ByteReader;
+  #index = 0;
+
+  constructor(input: Uint8Array) {
+    this.#reader = new ByteReader(
+      input,
+      (field, needed, offset) =>
+        new GuestInputError(
+          "INPUT_MALFORMED",
+          `input framing broken: ${field} needs ${needed} bytes at ${offset}`,
+        ),
+    );
+  }
+
+  /** The index of the next item, for error messages. */
+  get index(): number {
+    return this.#index;
+  }
+
+  next(kind: InputItemKind, caller: string): Uint8Array {
+    const index = this.#index;
+    if (this.#reader.remaining === 0) {
+      throw new GuestInputError(
+        "INPUT_EXHAUSTED",
+        `${caller} asked for input item ${index}, but the input has only ${index} item(s)`,
+      );
+    }
+    const start = this.#reader.offset;
+    const code = this.#reader.u8("item kind");
+    const actual = KINDS_BY_CODE[code];
+    if (!actual) throw new GuestInputError("INPUT_MALFORMED", `input item ${index} has unknown kind ${code}`);
+    if (actual !== kind) {
+      // Leave the item in place: a guest that catches this can still read it the right way.
+      this.#reader.offset = start;
+      throw new GuestInputError(
+        "INPUT_WRONG_KIND",
+        `${caller} expects ${article(kind)} but input item ${index} is ${article(actual)}`,
+      );
+    }
+    const payload = this.#reader.take(this.#reader.u32("item length"), `item ${index}`);
+    this.#index++;
+    return payload;
+  }
+}
+
+function article(kind: InputItemKind): string {
+  return kind === "value" ? "a value" : kind === "bytes" ? "bytes" : "a receipt";
+}

@@ -1,0 +1,45 @@
+import { workerData } from "node:worker_threads";
+import { hexToBytes } from "../bytes.js";
+import { messageOf } from "../errors.js";
+import { createGuestEnv } from "../program/env.js";
+import { findProgram } from "../program/registry.js";
+import type { WorkerData, WorkerResult, WorkerTask } from "./protocol.js";
+
+const hostPublicKey = hexToBytes((workerData as WorkerData).hostPublicKey)!;
+
+/** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
+export async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    // Evaluating the program module calls defineProgram, which registers the program here.
+    await import(task.moduleUrl);
+  } catch (error) {
+    return { ok: false, stage: "load", message: `importing ${task.moduleUrl} failed: ${messageOf(error)}` };
+  }
+  const program = findProgram(task.programIdHex);
+  if (!program) {
+    return {
+      ok: false,
+      stage: "load",
+      message: `${task.moduleUrl} does not define a program with id 0x${task.programIdHex}`,
+    };
+  }
+  const { env, publicValues } = createGuestEnv(task.input, hostPublicKey);
+  const started = performance.now();
+  try {
+    const returned: unknown = program.guest(env);
+    if (returned !== undefined) {
+      // A rejection of an async guest's promise has nobody to report to: it would kill the worker.
+      if (returned instanceof Promise) returned.catch(() => undefined);
+      const what = returned instanceof Promise ? "a Promise (guests are synchronous)" : "a value";
+      return {
+        ok: false,
+        stage: "guest",
+        message: `the guest returned ${what}; commit outputs with env.commit`,
+      };
+    }
+  } catch (error) {
+    return { ok: false, stage: "guest", message: messageOf(error) };
+  }
+  const guestMs = performance.now() - started;
+  return { ok: true, publicValues: publicValues(), guestMs };
+}

@@ -1,0 +1,191 @@
+import { PermanentError, TransientError } from "@paas/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeReceipt, NativeHost, type ProofSummary } from "../src/index.js";
+import { hostImportProgram } from "./fixtures/host-import.js";
+import {
+  busyProgram,
+  crashProgram,
+  digestProgram,
+  evenOnlyProgram,
+  readerProgram,
+  returningProgram,
+  spinProgram,
+  sumProgram,
+} from "./fixtures/programs.js";
+
+const KEY = "01".repeat(32);
+const signal = () => new AbortController().signal;
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error("expected the proof to fail");
+  return error;
+}
+
+describe("NativeHost", () => {
+  let host: NativeHost;
+  beforeAll(() => {
+    host = new NativeHost({ workers: 2, privateKey: KEY });
+  });
+  afterAll(() => host.close());
+
+  it("implements core's host contract", () => {
+    expect(host).toMatchObject({ backend: "native", zkvm: "native", concurrency: 2 });
+    expect(host.publicKeyHex).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("proves a program, and the receipt verifies and decodes", async () => {
+    const receipt = await host.prove(sumProgram, [1, 2, 3], { signal: signal() });
+    expect(receipt.metadata).toEqual({
+      zkvm: "native",
+      programId: sumProgram.programId,
+      version: "1",
+      proofType: "compressed",
+    });
+    expect(receipt.proof).toHaveLength(64);
+    host.verify(receipt, sumProgram);
+    expect(sumProgram.readOutput(receipt.publicValues)).toEqual({ count: 3, sum: 6n });
+  });
+
+  it("carries raw committed bytes and the program's proof type", async () => {
+    const receipt = await host.prove(digestProgram, new TextEncoder().encode("abc"), { signal: signal() });
+    expect(receipt.metadata.proofType).toBe("groth16");
+    const { digest, length } = digestProgram.readOutput(receipt.publicValues);
+    expect(Buffer.from(digest).toString("hex")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+    expect(length).toBe(3);
+  });
+
+  it("gives the same receipt for the same input", async () => {
+    const a = await host.prove(sumProgram, [4, 5], { signal: signal() });
+    const b = await host.prove(sumProgram, [4, 5], { signal: signal() });
+    expect(encodeReceipt(a)).toEqual(encodeReceipt(b));
+  });
+
+  it("reports an execution summary per proof", async () => {
+    const seen: ProofSummary[] = [];
+    const unsubscribe = host.onProved((summary) => seen.push(summary));
+    const { receipt, summary } = await host.proveWithSummary(sumProgram, [1, 2]);
+    unsubscribe();
+    await host.prove(sumProgram, [3], { signal: signal() });
+    expect(seen).toEqual([summary]);
+    expect(summary).toMatchObject({
+      program: "test-sum",
+      version: "1",
+      programId: sumProgram.programIdHex,
+      publicValuesBytes: receipt.publicValues.length,
+      proofBytes: 64,
+      inputBytes: 5 + 1 + 4 + 2 * 9,
+    });
+    expect(summary.wallMs).toBeGreaterThanOrEqual(summary.guestMs);
+  });
+
+  it("fails permanently with the guest's message when the guest throws", async () => {
+    const error = await failure(host.prove(evenOnlyProgram, 3, { signal: signal() }));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe('program "test-even-only" version "1": the guest failed: value 3 is odd');
+    expect(
+      evenOnlyProgram.readOutput((await host.prove(evenOnlyProgram, 4, { signal: signal() })).publicValues),
+    ).toBe(4);
+  });
+
+  it("fails permanently when the guest reads past its input or the wrong kind of item", async () => {
+    const exhausted = await failure(host.prove(readerProgram, { write: [1], read: ["value", "value"] }));
+    expect(exhausted).toBeInstanceOf(PermanentError);
+    expect(exhausted.message).toMatch(/read\(\) asked for input item 2, but the input has only 2 item\(s\)/);
+    const wrongKind = await failure(
+      host.prove(readerProgram, { write: [Uint8Array.of(1)], read: ["value"] }),
+    );
+    expect(wrongKind.message).toMatch(/read\(\) expects a value but input item 1 is bytes/);
+    const notReceipt = await failure(host.prove(readerProgram, { write: [5], read: ["receipt"] }));
+    expect(notReceipt.message).toMatch(/readVerified\(\) expects a receipt but input item 1 is a value/);
+  });
+
+  it("fails permanently when the guest returns instead of committing", async () => {
+    const error = await failure(host.prove(returningProgram, null, { signal: signal() }));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toMatch(/the guest returned a value; commit outputs with env.commit/);
+  });
+
+  it("fails permanently on something that is not a zkvm program or on input it cannot write", async () => {
+    const notProgram = await failure(host.prove({ name: "plain", version: "1" }, null, { signal: signal() }));
+    expect(notProgram).toBeInstanceOf(PermanentError);
+    expect(notProgram.message).toMatch(/"plain" version "1" is not a @paas\/zkvm program/);
+    const badInput = await failure(host.prove(sumProgram, [0.5], { signal: signal() }));
+    expect(badInput).toBeInstanceOf(PermanentError);
+    expect(badInput.message).toMatch(/writing the guest input failed: input item 0\[0\]: the number 0.5/);
+  });
+
+  it("refuses, in the worker, a program module that imports the host side", async () => {
+    const error = await failure(host.prove(hostImportProgram, null, { signal: signal() }));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toMatch(/program modules must import "@paas\/zkvm\/program"/);
+  });
+
+  it("fails transiently when the worker crashes, and replaces the worker", async () => {
+    const error = await failure(host.prove(crashProgram, null, { signal: signal() }));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toMatch(/the proving worker failed: worker exited with code: 7/);
+    await host.prove(sumProgram, [1], { signal: signal() });
+  });
+
+  it("runs guests in parallel on its workers", async () => {
+    const [a, b] = await Promise.all([
+      host.prove(busyProgram, 1000, { signal: signal() }),
+      host.prove(busyProgram, 1000, { signal: signal() }),
+    ]);
+    const first = busyProgram.readOutput(a!.publicValues);
+    const second = busyProgram.readOutput(b!.publicValues);
+    // By the guests' own clocks: each started before the other ended.
+    expect(first.startedAt).toBeLessThan(second.endedAt);
+    expect(second.startedAt).toBeLessThan(first.endedAt);
+  });
+});
+
+describe("NativeHost abort and close", () => {
+  const hosts: NativeHost[] = [];
+  const singleWorkerHost = async () => {
+    const host = new NativeHost({ workers: 1, privateKey: KEY });
+    hosts.push(host);
+    await host.prove(sumProgram, [1], { signal: signal() }); // the worker is up and the fixtures loaded
+    return host;
+  };
+  afterAll(() => Promise.all(hosts.map((host) => host.close())));
+
+  it("stops a running guest when the signal aborts, with the signal's reason", async () => {
+    const host = await singleWorkerHost();
+    const controller = new AbortController();
+    const proving = host.prove(spinProgram, null, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("cancelled by the test")), 200);
+    expect((await failure(proving)).message).toBe("cancelled by the test");
+    // The only worker was spinning for a minute; this proof can only run if the guest was stopped.
+    const receipt = await host.prove(sumProgram, [2], { signal: signal() });
+    expect(sumProgram.readOutput(receipt.publicValues).sum).toBe(2n);
+  });
+
+  it("does not start when the signal is already aborted", async () => {
+    const host = await singleWorkerHost();
+    const controller = new AbortController();
+    controller.abort(new Error("too late"));
+    expect((await failure(host.prove(sumProgram, [1], { signal: controller.signal }))).message).toBe(
+      "too late",
+    );
+  });
+
+  it("fails proofs in flight and later ones transiently once closed", async () => {
+    const host = await singleWorkerHost();
+    const inFlight = failure(host.prove(spinProgram, null, { signal: signal() }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await host.close();
+    const error = await inFlight;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toMatch(/the native host closed while proving/);
+    const later = await failure(host.prove(sumProgram, [1], { signal: signal() }));
+    expect(later).toBeInstanceOf(TransientError);
+    expect(later.message).toMatch(/the native host is closed/);
+  });
+});
