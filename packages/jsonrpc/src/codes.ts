@@ -1,4 +1,4 @@
-import type { PaasErrorCode } from "@paas/core";
+import type { PaasErrorCode } from "@paas/core/contracts";
 
 /**
  * JSON-RPC error codes. -32768..-32000 is reserved by the spec; -32099..-32000 is for

@@ -1,4 +1,4 @@
-import { PermanentError, TransientError } from "@paas/core";
+import { PermanentError, TransientError } from "@paas/core/contracts";
 import type { JsonRpcErrorObject } from "./protocol.js";
 
 /**

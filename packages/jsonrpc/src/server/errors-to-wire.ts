@@ -1,4 +1,4 @@
-import { PaasError } from "@paas/core";
+import { PaasError } from "@paas/core/contracts";
 import { PAAS_ERROR_RPC_CODES, RpcErrorCode } from "../codes.js";
 import { JsonRpcError } from "../errors.js";
 import type { JsonRpcErrorObject } from "../protocol.js";

@@ -1,4 +1,4 @@
-import { InvalidParamsError } from "@paas/core";
+import { InvalidParamsError } from "@paas/core/contracts";
 import type { z } from "zod";
 import { type Validator, validate } from "../validation.js";
 

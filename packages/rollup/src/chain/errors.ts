@@ -1,4 +1,4 @@
-import { PermanentError } from "@paas/core";
+import { PermanentError } from "@paas/core/contracts";
 
 /** The checks `applyBlock` runs, in the order it runs them. */
 export type BlockCheck =

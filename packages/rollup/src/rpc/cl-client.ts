@@ -1,4 +1,4 @@
-import { InvalidParamsError } from "@paas/core";
+import { InvalidParamsError } from "@paas/core/contracts";
 import { type CallOptions, describeIssues, JsonRpcClient } from "@paas/jsonrpc";
 import type { SignedL2Block } from "../types/block.js";
 import type { Chainstate } from "../types/chainstate.js";
