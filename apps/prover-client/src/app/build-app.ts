@@ -90,7 +90,9 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
     const service = await builder.launch();
     closers.push(() => service.close());
     metrics.readFrom(service);
-    for (const host of backendHosts(hosts)) host.onProved((summary) => metrics.observeProof(summary));
+    for (const host of hosts.hosts()) {
+      if (host instanceof NativeHost) host.onProved((summary) => metrics.observeProof(summary));
+    }
     logger.info(
       { kinds: service.kinds(), backends: service.backends(), datadir: config.datadir },
       "prover service started",
@@ -136,14 +138,6 @@ async function connectNodes(
   return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
 }
 
-function backendHosts(hosts: ZkVmHostResolver): NativeHost[] {
-  const found = new Set<NativeHost>();
-  for (const { backend } of hosts.backends()) {
-    const host = hosts.hostFor(CHECKPOINT.kind, backend);
-    if (host instanceof NativeHost) found.add(host);
-  }
-  return [...found];
-}
 
 async function startRpc(
   app: Omit<ProverApp, "close" | "rpcUrl">,
