@@ -32,6 +32,13 @@ export interface HarnessOptions {
   readonly standIns?: readonly StandIn[];
   /** `[plugin_settings.<kind>]` as the prover client would pass them. */
   readonly pluginSettings?: Readonly<Record<string, unknown>>;
+  /**
+   * The task database: `:memory:` (the default), or a file path to test what survives a restart
+   * (close the harness, then open another on the same file and, to keep the key, `privateKey`).
+   */
+  readonly database?: string;
+  /** The native host's key (32 bytes); default a fresh random key per harness. */
+  readonly privateKey?: Uint8Array;
   /** Default "native". */
   readonly backend?: string;
   /** Native host worker threads; default 2. */
@@ -63,7 +70,7 @@ export const FAST_RETRY: Partial<RetryPolicy> = {
  */
 export async function createPluginHarness(options: HarnessOptions): Promise<PluginHarness> {
   const backend = options.backend ?? "native";
-  const secretKey = randomBytes(32);
+  const secretKey = options.privateKey ?? randomBytes(32);
   const host = new NativeHost({ workers: options.workers ?? 2, privateKey: secretKey });
   const standInHost = new StandInHost(backend, secretKey);
   const standInKinds = new Set((options.standIns ?? []).map((s) => s.kind));
@@ -72,7 +79,7 @@ export async function createPluginHarness(options: HarnessOptions): Promise<Plug
   applyOverrides(container, options.overrides ?? []);
   const transitions: TaskTransition[] = [];
   const builder = new ProverServiceBuilder({
-    database: { path: ":memory:" },
+    database: { path: options.database ?? ":memory:" },
     container,
     retry: { ...FAST_RETRY, ...options.retry },
     pollIntervalMs: 1_000,
