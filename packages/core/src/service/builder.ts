@@ -20,6 +20,7 @@ import {
   pluginDefinitionOf,
 } from "../registry/proof-plugin.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import { TaskCounts } from "../scheduler/task-counts.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
 import { migrateToLatest } from "../store/migrations.js";
 import { openDatabase } from "../store/open-database.js";
@@ -118,15 +119,18 @@ export class ProverServiceBuilder {
     const { db, release } = await this.openDatabase();
     const onError = this.options.onError ?? defaultOnError;
     const bus = new TransitionBus((error) => onError(error, "transition listener"));
-    for (const listener of this.listeners) bus.on(listener);
     const store = new TaskStore(db);
+    const counts = new TaskCounts();
+    counts.load(await store.countByStatus());
+    bus.on((t) => counts.apply(t));
+    for (const listener of this.listeners) bus.on(listener);
     const scheduler = new Scheduler(store, kinds, bus, {
       retry,
       clock: this.options.clock ?? systemClock,
       pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
       onError,
     });
-    const service = new ProverService({ store, kinds, scheduler, bus, release });
+    const service = new ProverService({ store, kinds, scheduler, bus, counts, release });
     try {
       await scheduler.start();
       await service.startPlugins();

@@ -23,6 +23,7 @@ import {
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
+import type { TaskCounts } from "../scheduler/task-counts.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
 import { toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
@@ -32,6 +33,7 @@ export interface ServiceParts {
   readonly kinds: KindRegistry;
   readonly scheduler: Scheduler;
   readonly bus: TransitionBus;
+  readonly counts: TaskCounts;
   /** Releases what the builder opened itself (the database when given a path). */
   readonly release: () => Promise<void>;
 }
@@ -94,7 +96,7 @@ export class ProverService implements ProverHandle {
   }
 
   async summary(): Promise<StatusSummary> {
-    const rows = await this.parts.store.countByStatus();
+    const rows = this.parts.counts.rows();
     const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatusName, number>;
     let total = 0;
     for (const row of rows) {

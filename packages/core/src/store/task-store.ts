@@ -267,6 +267,14 @@ export class TaskStore {
   }
 
   private async unblockDependents(trx: Executor, depId: string, now: number): Promise<Change[]> {
+    // Most tasks have no dependents; one index probe spares them the update below.
+    const dependent = await trx
+      .selectFrom("task_deps")
+      .select("task_id")
+      .where("dep_id", "=", depId)
+      .limit(1)
+      .executeTakeFirst();
+    if (!dependent) return [];
     const rows = await trx
       .updateTable("tasks")
       .set({ status: "queued", updated_at: now })
