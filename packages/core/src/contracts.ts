@@ -7,6 +7,7 @@ export * from "./contracts/clock.js";
 export * from "./contracts/context.js";
 export type * from "./contracts/handle.js";
 export type * from "./contracts/host.js";
+export * from "./contracts/logger.js";
 export * from "./contracts/manual-clock.js";
 export type * from "./contracts/plugin.js";
 export * from "./contracts/plugin-settings.js";

@@ -5,6 +5,7 @@ import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { type Clock, systemClock } from "../contracts/clock.js";
 import { isValidKind } from "../contracts/context.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
+import { consoleLogger, LOGGER } from "../contracts/logger.js";
 import type { ProofPluginHandler } from "../contracts/plugin.js";
 import { PLUGIN_SETTINGS, PluginSettings } from "../contracts/plugin-settings.js";
 import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
@@ -110,8 +111,10 @@ export class ProverServiceBuilder {
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
     const container = (this.options.container ?? rootContainer).createChildContainer();
-    if (!container.isRegistered(PLUGIN_SETTINGS, true))
+    if (!container.isRegistered(PLUGIN_SETTINGS, true)) {
       container.registerInstance(PLUGIN_SETTINGS, new PluginSettings());
+    }
+    if (!container.isRegistered(LOGGER, true)) container.registerInstance(LOGGER, consoleLogger);
     const kinds = new KindRegistry(
       [...this.plugins.values()].map((d) => this.instantiate(d, container, concurrency)),
       concurrency,

@@ -1,0 +1,72 @@
+/**
+ * What the plugin knows about the CL's checkpoints, kept in memory by the runner and the publication
+ * step so `report()` costs nothing. Nothing here decides what to prove: the runner's position comes
+ * from the CL and the task store on every tick.
+ */
+// A type alias, not an interface: core's `report()` returns a record, which interfaces are not.
+export type CheckpointReport = {
+  /** "on" or "off" (settings `runner`). */
+  readonly runner: "on" | "off";
+  /** The CL's latest checkpoint (last closed epoch), as of `polledAt`; null while none exists. */
+  readonly latestCheckpoint: number | null;
+  /** The CL's lowest checkpoint without an accepted proof, as of `polledAt`; null when all are proven. */
+  readonly nextUnproven: number | null;
+  /** The highest checkpoint this process created a task for (runner or RPC). */
+  readonly lastSubmitted: number | null;
+  /** The highest checkpoint whose proof this process published and the CL took ("accepted" or "already-proven"). */
+  readonly lastAccepted: number | null;
+  /** Checkpoints in the runner's window whose task failed permanently: the runner leaves them to an operator. */
+  readonly failed: readonly number[];
+  /** Runner ticks that failed (e.g. the CL was down); each next tick tries again. */
+  readonly runnerErrors: number;
+  readonly lastError: string | null;
+  /** ISO time of the last successful poll of the CL. */
+  readonly polledAt: string | null;
+};
+
+export class CheckpointFacts {
+  runner: "on" | "off" = "off";
+  latestCheckpoint: number | null = null;
+  nextUnproven: number | null = null;
+  lastSubmitted: number | null = null;
+  lastAccepted: number | null = null;
+  readonly failed = new Map<number, string>();
+  runnerErrors = 0;
+  lastError: string | null = null;
+  /** Epoch milliseconds of the last successful poll, or undefined before the first. */
+  polledAtMs: number | undefined;
+
+  polled(latest: number | null, next: number | null, at: number): void {
+    this.latestCheckpoint = latest;
+    this.nextUnproven = next;
+    this.polledAtMs = at;
+  }
+
+  submitted(index: number): void {
+    this.lastSubmitted = Math.max(this.lastSubmitted ?? index, index);
+  }
+
+  accepted(index: number): void {
+    this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
+    this.failed.delete(index);
+  }
+
+  error(message: string): void {
+    this.runnerErrors++;
+    this.lastError = message;
+  }
+
+  snapshot(): CheckpointReport {
+    return {
+      runner: this.runner,
+      latestCheckpoint: this.latestCheckpoint,
+      nextUnproven: this.nextUnproven,
+      lastSubmitted: this.lastSubmitted,
+      lastAccepted: this.lastAccepted,
+      failed: [...this.failed.keys()].sort((a, b) => a - b),
+      runnerErrors: this.runnerErrors,
+      lastError: this.lastError,
+      polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),
+    };
+  }
+}

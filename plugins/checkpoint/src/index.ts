@@ -1,0 +1,23 @@
+export { checkpointContext, clStfDependencies, parseCheckpointContext, splitRange } from "./context.js";
+export type { CheckpointReport } from "./facts.js";
+export { CHECKPOINT_LOGGER, type CheckpointLogger } from "./logger.js";
+export { CheckpointPlugin } from "./plugin.js";
+export {
+  type CheckpointGuestCheck,
+  type CheckpointInput,
+  CL_STF_EXPECTED,
+  checkpointProgram,
+  decodeBatchTransition,
+  MAX_CL_STF_RECEIPTS,
+} from "./program.js";
+export { CheckpointRejectedError, submitCheckpointProof } from "./publication.js";
+export { checkpointRpcMethods, type ProveCheckpointResult } from "./rpc.js";
+export { CheckpointRunner, type CheckpointRunnerOptions, type TickOutcome } from "./runner.js";
+export {
+  type CheckpointSettings,
+  CheckpointSettingsSchema,
+  DEFAULT_BACKEND,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_WINDOW,
+  parseCheckpointSettings,
+} from "./settings.js";

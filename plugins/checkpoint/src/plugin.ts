@@ -1,0 +1,139 @@
+import {
+  type BackgroundService,
+  type DependencyReceipt,
+  PermanentError,
+  PLUGIN_SETTINGS,
+  type PluginRpcMethod,
+  type PluginSettings,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  type ProofReceipt,
+  type ProverHandle,
+  type StepContext,
+} from "@paas/core";
+import { CHECKPOINT, type CheckpointContext, CL_STF, ClClient, type ClStfContext } from "@paas/rollup";
+import { inject } from "tsyringe";
+import { clStfDependencies, parseCheckpointContext } from "./context.js";
+import { CheckpointFacts, type CheckpointReport } from "./facts.js";
+import { CHECKPOINT_LOGGER, type CheckpointLogger, consoleLogger } from "./logger.js";
+import { type CheckpointInput, checkpointProgram } from "./program.js";
+import { submitCheckpointProof } from "./publication.js";
+import { checkpointRpcMethods } from "./rpc.js";
+import { CheckpointRunner } from "./runner.js";
+import { type CheckpointSettings, parseCheckpointSettings } from "./settings.js";
+
+/** How old the CL facts may be before `report()` asks the CL itself (when the runner is off or stalled). */
+const REPORT_MAX_AGE_MS = 10_000;
+const REPORT_CL_TIMEOUT_MS = 1_000;
+
+/**
+ * Checkpoint proofs: aggregates the CL STF proofs of checkpoint `index` (epoch `index`) into one
+ * `BatchTransition` proof, publishes it to the CL, and (with its runner) keeps up with the CL's
+ * checkpoints on its own. See the README for the checks, the publication and the runner.
+ */
+@ProofPlugin({
+  kind: CHECKPOINT.kind,
+  program: checkpointProgram,
+  description: "Aggregates an epoch's CL STF proofs into a checkpoint proof and publishes it to the CL",
+})
+export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, CheckpointInput> {
+  readonly settings: CheckpointSettings;
+  readonly #facts = new CheckpointFacts();
+  readonly #logger: CheckpointLogger;
+  #reportRefresh: Promise<void> | undefined;
+
+  constructor(
+    @inject(ClClient) private readonly cl: ClClient,
+    @inject(PLUGIN_SETTINGS) settings: PluginSettings,
+    @inject(CHECKPOINT_LOGGER, { isOptional: true }) logger?: CheckpointLogger,
+  ) {
+    this.settings = parseCheckpointSettings(settings.for(CHECKPOINT.kind));
+    this.#logger = logger ?? consoleLogger;
+  }
+
+  parseContext(raw: ProofContext): CheckpointContext {
+    return parseCheckpointContext(raw);
+  }
+
+  /**
+   * The CL STF contexts covering the checkpoint's L2 range, in slot order: one for the whole epoch,
+   * or pieces of at most `cl_stf_max_slots` slots when that setting is given.
+   */
+  dependencies(context: CheckpointContext, step: StepContext): Promise<ClStfContext[]> {
+    return clStfDependencies(this.cl, context.index, this.settings.clStfMaxSlots, step.signal);
+  }
+
+  /** The CL's batch info for the checkpoint and the CL STF receipts, in slot order. */
+  async fetchInput(
+    context: CheckpointContext,
+    dependencies: readonly DependencyReceipt[],
+    step: StepContext,
+  ): Promise<CheckpointInput> {
+    const batch = await this.cl.getCheckpointInfo(context.index, { signal: step.signal });
+    const parts = dependencies.map((dependency) => {
+      const dep = dependency.taskId.context;
+      if (dep.kind !== CL_STF.kind) {
+        throw new PermanentError(
+          `checkpoint ${context.index}: dependency of kind "${dep.kind}" is not a ${CL_STF.kind} proof`,
+        );
+      }
+      return { slot: (dep as ClStfContext).start.slot, receipt: dependency.receipt };
+    });
+    // The scheduler hands them in the order `dependencies` returned them; sorting costs nothing and
+    // does not weaken anything (the guest checks continuity and coverage).
+    parts.sort((a, b) => a.slot - b.slot);
+    return { batch, receipts: parts.map((p) => p.receipt) };
+  }
+
+  /** Publication: `cl_submitCheckpointProof`; see `submitCheckpointProof` for the outcomes. */
+  async afterStore(context: CheckpointContext, receipt: ProofReceipt, step: StepContext): Promise<void> {
+    await submitCheckpointProof(this.cl, context.index, receipt, step.signal);
+    this.#facts.accepted(context.index);
+  }
+
+  rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
+    return checkpointRpcMethods(handle, this.cl, this.settings.backend, this.#facts);
+  }
+
+  services(handle: ProverHandle): readonly BackgroundService[] {
+    return [
+      new CheckpointRunner({
+        cl: this.cl,
+        handle,
+        settings: this.settings,
+        facts: this.#facts,
+        logger: this.#logger,
+      }),
+    ];
+  }
+
+  /**
+   * From memory, which the runner and the publication keep current. When the runner is off (or has
+   * not polled for a while), the CL indices are refreshed with one short call, shared by concurrent
+   * reports; a CL that does not answer leaves them as they were and shows in `lastError`.
+   */
+  async report(): Promise<CheckpointReport> {
+    const polledAt = this.#facts.polledAtMs;
+    if (polledAt === undefined || Date.now() - polledAt > REPORT_MAX_AGE_MS) {
+      this.#reportRefresh ??= this.#refresh().finally(() => {
+        this.#reportRefresh = undefined;
+      });
+      await this.#reportRefresh;
+    }
+    return this.#facts.snapshot();
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      const options = { timeoutMs: REPORT_CL_TIMEOUT_MS };
+      const [latest, next] = await Promise.all([
+        this.cl.getLatestCheckpointIndex(options),
+        this.cl.getNextUnprovenCheckpointIndex(options),
+      ]);
+      this.#facts.polled(latest, next, Date.now());
+    } catch (error) {
+      this.#facts.lastError = `report: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The plugin through the real scheduler: a checkpoint task resolves its CL STF dependencies from
+ * the (stub) CL, proves them with the stand-in, aggregates them on the real native host and
+ * publishes to the CL. The runner is off here (see runner.test.ts).
+ */
+import {
+  InvalidConfigError,
+  InvalidContextError,
+  InvalidParamsError,
+  PluginSettings,
+  type ProofContext,
+  UnknownBackendError,
+} from "@paas/core";
+import { type BatchTransition, CHECKPOINT, ClClient, ClErrorCode, toHex } from "@paas/rollup";
+import { createPluginHarness } from "@paas/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckpointFacts } from "../src/facts.js";
+import {
+  CHECKPOINT_LOGGER,
+  CheckpointPlugin,
+  checkpointRpcMethods,
+  type ProveCheckpointResult,
+} from "../src/index.js";
+import { clStfStandIn, memoryLogger, TestCl } from "./support/test-cl.js";
+
+const open: { close(): Promise<void> }[] = [];
+
+afterAll(async () => {
+  for (const resource of open.splice(0).reverse()) await resource.close();
+});
+
+async function setup(options: {
+  settings?: Record<string, unknown>;
+  tamper?: Parameters<typeof clStfStandIn>[1];
+}) {
+  const cl = await TestCl.start({ slotsPerEpoch: 6, epochs: 4 });
+  open.push(cl);
+  const standIn = clStfStandIn(cl, options.tamper);
+  const harness = await createPluginHarness({
+    plugins: [CheckpointPlugin],
+    standIns: [standIn],
+    overrides: [
+      { token: ClClient, useValue: cl.client() },
+      { token: CHECKPOINT_LOGGER, useValue: memoryLogger() },
+    ],
+    pluginSettings: { checkpoint: { runner: false, ...options.settings } },
+    workers: 1,
+  });
+  open.push(harness);
+  cl.trustedKey = harness.publicKey;
+  const proofs: string[] = [];
+  harness.host.onProved((summary) => proofs.push(summary.program));
+  const checkpointProofs = (index: number) =>
+    harness.transitions.filter((t) => t.id === harness.keyOf(checkpoint(index)) && t.to === "proving").length;
+  return { cl, harness, standIn, proofs, checkpointProofs };
+}
+
+const checkpoint = (index: number) => ({ kind: CHECKPOINT.kind, index });
+const slotsOf = (contexts: readonly ProofContext[]) =>
+  contexts.map((c) => [(c.start as { slot: number }).slot, (c.end as { slot: number }).slot]);
+
+/**
+ * Default settings (one CL STF proof per epoch, runner off), one harness for the whole block: each
+ * test uses its own checkpoint of the 4-epoch chain.
+ */
+describe("with default settings", () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    env = await setup({});
+  });
+
+  it("refuses malformed checkpoint contexts at submit time with InvalidContextError", async () => {
+    for (const raw of [
+      { kind: "checkpoint", index: -1 },
+      { kind: "checkpoint", index: 1.5 },
+      { kind: "checkpoint", index: "1" },
+      { kind: "checkpoint" },
+      { kind: "checkpoint", index: 1, epoch: 1 },
+    ]) {
+      await expect(env.harness.submit(raw)).rejects.toBeInstanceOf(InvalidContextError);
+    }
+    await expect(env.harness.submit({ kind: "checkpoint", index: "x" })).rejects.toThrow(
+      /invalid checkpoint context: index:/,
+    );
+  });
+
+  it("depends on one CL STF proof of the whole epoch, named by the chain's block ids", async () => {
+    const { cl, harness, standIn } = env;
+    const { record, output } = await harness.prove<BatchTransition>(checkpoint(0));
+    expect(record.status).toBe("completed");
+    expect(output).toEqual(cl.expected(0));
+    expect(standIn.contexts).toEqual([
+      {
+        kind: "cl-stf",
+        start: { slot: 1, blockId: toHex(cl.blockIds[1]!) },
+        end: { slot: 6, blockId: toHex(cl.blockIds[6]!) },
+      },
+    ]);
+    expect(cl.answered("accepted")).toEqual([0]);
+    expect((await harness.service.pluginReports()).checkpoint).toMatchObject({
+      lastAccepted: 0,
+      runner: "off",
+    });
+  });
+
+  it("fails permanently when the CL does not know the checkpoint", async () => {
+    const { record } = await env.harness.prove(checkpoint(9));
+    expect(record.status).toBe("permanent_failure");
+    expect("error" in record && record.error).toMatch(/cl_getCheckpointInfo.*checkpoint 9 not found/);
+  });
+
+  it("publication retries a CL that is down or answers errors, without proving again", async () => {
+    const { cl, harness, checkpointProofs } = env;
+    cl.stub.failNext({ mode: "http500" }, { method: "cl_submitCheckpointProof", times: 2 });
+    cl.stub.failNext(
+      { mode: "rpc-error", code: -32603, message: "internal error" },
+      { method: "cl_submitCheckpointProof", times: 1 },
+    );
+    const before = cl.stub.callsOf("cl_submitCheckpointProof").length;
+    const { record, output } = await harness.prove<BatchTransition>(checkpoint(1));
+    expect(record.status).toBe("completed");
+    expect(output).toEqual(cl.expected(1));
+    expect(checkpointProofs(1)).toBe(1);
+    const statuses = harness.statusesOf(checkpoint(1));
+    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(3);
+    expect(statuses.slice(-2)).toEqual(["publishing", "completed"]);
+    expect(
+      cl.stub
+        .callsOf("cl_submitCheckpointProof")
+        .slice(before)
+        .map((c) => c.outcome),
+    ).toEqual(["http500", "http500", "rpc-error", "ok"]);
+    const retry = harness.transitions.find(
+      (t) => t.id === harness.keyOf(checkpoint(1)) && t.to === "transient_failure",
+    );
+    expect(retry?.error).toMatch(/publishing checkpoint 1 to the CL failed: cl_submitCheckpointProof/);
+    expect(cl.answered("accepted")).toEqual([0, 1]);
+  });
+
+  it("a CL rejection (INVALID_PROOF) is permanent with the CL's reason; resubmitting publishes again without proving", async () => {
+    const { cl, harness, checkpointProofs } = env;
+    cl.rejectWith = () => "the proven transition differs from the CL's: post-state root 0x1234";
+    const before = cl.stub.callsOf("cl_submitCheckpointProof").length;
+    const { record } = await harness.prove(checkpoint(2));
+    cl.rejectWith = undefined;
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "publish" });
+    expect("error" in record && record.error).toBe(
+      "the CL rejected the proof of checkpoint 2: the proven transition differs from the CL's: post-state root 0x1234",
+    );
+    expect(cl.stub.callsOf("cl_submitCheckpointProof").length - before).toBe(1); // not retried
+
+    const again = await harness.prove(checkpoint(2));
+    expect(again.record.status).toBe("completed");
+    expect(checkpointProofs(2)).toBe(1);
+    expect(cl.answered("accepted")).toEqual([0, 1, 2]);
+  });
+
+  it("a proof the CL cannot verify (it trusts another key) is rejected permanently with its reason", async () => {
+    const { cl, harness } = env;
+    cl.trustedKey = new Uint8Array(32).fill(9);
+    const { record } = await harness.prove(checkpoint(3));
+    cl.trustedKey = harness.publicKey;
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "publish" });
+    expect("error" in record && record.error).toMatch(
+      /^the CL rejected the proof of checkpoint 3: .*receipt rejected/,
+    );
+  });
+
+  it('"already-proven" counts as success', async () => {
+    const { cl, harness } = env;
+    cl.proven.add(3);
+    // Resubmits the task the previous test left failed in publication; meanwhile the CL got a proof.
+    const { record } = await harness.prove(checkpoint(3));
+    expect(record.status).toBe("completed");
+    expect(cl.answered("already-proven")).toEqual([3]);
+    expect((await harness.service.pluginReports()).checkpoint).toMatchObject({ lastAccepted: 3 });
+  });
+
+  it("paas_proveCheckpoint validates its params and submits idempotently", async () => {
+    const { cl, harness } = env;
+    const method = harness.service.rpcMethods().get("paas_proveCheckpoint")!;
+    expect(method.mutates).toBe(true);
+    for (const params of [undefined, [], ["1"], [-1], [1.5], [0, ""], [0, "native", "extra"], { index: 0 }]) {
+      await expect(method.handler(params)).rejects.toBeInstanceOf(InvalidParamsError);
+    }
+    await expect(method.handler([4])).rejects.toThrow(
+      /checkpoint 4 does not exist yet \(the CL's latest checkpoint is 3\)/,
+    );
+    await expect(method.handler([0, "sp1"])).rejects.toBeInstanceOf(UnknownBackendError);
+
+    const done = (await method.handler([0])) as ProveCheckpointResult;
+    expect(done).toMatchObject({
+      id: harness.keyOf(checkpoint(0)),
+      created: false,
+      task: { status: "completed" },
+    });
+
+    cl.grow(1);
+    const first = (await method.handler([4])) as ProveCheckpointResult;
+    expect(first).toMatchObject({ id: harness.keyOf(checkpoint(4)), created: true });
+    expect(first.task.taskId).toEqual({ context: checkpoint(4), backend: "native" });
+    const second = (await method.handler([4, "native"])) as ProveCheckpointResult;
+    expect(second).toMatchObject({ id: first.id, created: false });
+    expect((await harness.waitFor(checkpoint(4))).status).toBe("completed");
+  });
+
+  it("paas_proveLatestCheckpoint proves the CL's latest checkpoint", async () => {
+    const { cl, harness } = env;
+    const method = harness.service.rpcMethods().get("paas_proveLatestCheckpoint")!;
+    expect(method.mutates).toBe(true);
+    await expect(method.handler([7])).rejects.toBeInstanceOf(InvalidParamsError);
+    cl.grow(1);
+    const result = (await method.handler(undefined)) as ProveCheckpointResult;
+    expect(result).toMatchObject({ id: harness.keyOf(checkpoint(5)), created: true });
+    expect((await harness.waitFor(checkpoint(5))).status).toBe("completed");
+    expect(cl.answered("accepted").at(-1)).toBe(5);
+  });
+
+  it("paas_proveLatestCheckpoint answers NOT_FOUND while no epoch has closed", async () => {
+    const empty = await TestCl.start({ slotsPerEpoch: 2, epochs: 0 });
+    open.push(empty);
+    const methods = checkpointRpcMethods(
+      env.harness.service,
+      empty.client(),
+      "native",
+      new CheckpointFacts(),
+    );
+    await expect(methods.paas_proveLatestCheckpoint!.handler([])).rejects.toMatchObject({
+      rpcCode: ClErrorCode.NOT_FOUND,
+      message: "latest checkpoint (no epoch has closed yet) not found",
+    });
+    await expect(methods.paas_proveCheckpoint!.handler([0])).rejects.toThrow(
+      /checkpoint 0 does not exist yet \(the CL's latest checkpoint is none\)/,
+    );
+  });
+});
+
+describe("with the epoch split in CL STF proofs of 2 slots", () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    // The stand-in breaks the root chain of the proof starting at slot 15 (checkpoint 2's second).
+    env = await setup({
+      settings: { cl_stf_max_slots: 2 },
+      tamper: (output) =>
+        output.start === 15 ? { ...output, initialChainstateRoot: new Uint8Array(32).fill(0xcd) } : output,
+    });
+  });
+
+  it("aggregates several CL STF proofs and publishes the CL's own transition", async () => {
+    const { cl, harness, standIn, proofs } = env;
+    const { record, output } = await harness.prove<BatchTransition>(checkpoint(1));
+    expect(record.status).toBe("completed");
+    expect(output).toEqual(cl.expected(1));
+    expect(slotsOf(standIn.contexts)).toEqual([
+      [7, 8],
+      [9, 10],
+      [11, 12],
+    ]);
+    expect(standIn.contexts[1]).toMatchObject({
+      start: { blockId: toHex(cl.blockIds[9]!) },
+      end: { blockId: toHex(cl.blockIds[10]!) },
+    });
+    expect(proofs.filter((p) => p === "checkpoint")).toHaveLength(1);
+    expect(cl.answered("accepted")).toEqual([1]);
+    expect(harness.statusesOf(checkpoint(1))).toEqual([
+      "pending",
+      "blocked",
+      "queued",
+      "proving",
+      "publishing",
+      "completed",
+    ]);
+  });
+
+  it("fails permanently when the CL STF outputs do not chain, naming the check, and publishes nothing", async () => {
+    const { cl, harness } = env;
+    const { record } = await harness.prove(checkpoint(2));
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "prove" });
+    expect("error" in record && record.error).toMatch(
+      /CONTINUITY check: checkpoint 2: output 1 starts from chainstate 0xcdcdcdcd/,
+    );
+    expect(cl.submissions.map((s) => s.index)).toEqual([1]);
+  });
+});
+
+describe("settings", () => {
+  const cl = new ClClient({ url: "http://127.0.0.1:9/" });
+
+  it("invalid settings are an InvalidConfigError naming the key", () => {
+    const make = (settings: unknown) =>
+      new CheckpointPlugin(cl, new PluginSettings({ checkpoint: settings }));
+    expect(() => make({ interval_ms: "fast" })).toThrow(InvalidConfigError);
+    expect(() => make({ interval_ms: 0 })).toThrow(/plugin_settings\.checkpoint: interval_ms:/);
+    expect(() => make({ runner: "yes" })).toThrow(/runner:/);
+    expect(() => make({ window: 0 })).toThrow(/window:/);
+    expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/cl_stf_max_slots:/);
+    expect(() => make({ intervalMs: 5 })).toThrow(/intervalMs/);
+    expect(make({}).settings).toEqual({
+      runner: true,
+      intervalMs: 5_000,
+      backend: "native",
+      window: 4,
+      clStfMaxSlots: undefined,
+    });
+  });
+
+  it("the launch fails when the runner's backend is not configured", async () => {
+    const testCl = await TestCl.start({ slotsPerEpoch: 2, epochs: 1 });
+    open.push(testCl);
+    await expect(
+      createPluginHarness({
+        plugins: [CheckpointPlugin],
+        standIns: [clStfStandIn(testCl)],
+        overrides: [{ token: ClClient, useValue: testCl.client() }],
+        pluginSettings: { checkpoint: { backend: "sp1" } },
+      }),
+    ).rejects.toThrow(
+      /plugin_settings\.checkpoint\.backend: backend "sp1" is not configured \(configured: native\)/,
+    );
+  });
+});

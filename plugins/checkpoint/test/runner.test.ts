@@ -1,0 +1,236 @@
+/**
+ * The checkpoint runner against a CL whose chain grows, goes down, loses proofs and rejects them,
+ * with the real scheduler and native host. Restarts use a file database and the same host key.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RetryPolicy } from "@paas/core";
+import { CHECKPOINT, ClClient } from "@paas/rollup";
+import { createPluginHarness, type PluginHarness } from "@paas/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { CHECKPOINT_LOGGER, CheckpointPlugin, type CheckpointReport } from "../src/index.js";
+import { clStfStandIn, memoryLogger, TestCl, until } from "./support/test-cl.js";
+
+const open: { close(): Promise<void> }[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const resource of open.splice(0).reverse()) await resource.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const checkpoint = (index: number) => ({ kind: CHECKPOINT.kind, index });
+/** Retries enough to ride out the outages these tests stage. */
+const PATIENT: Partial<RetryPolicy> = { baseDelayMs: 10, multiplier: 2, maxDelayMs: 50, maxRetries: 1_000 };
+
+async function startCl(epochs: number): Promise<TestCl> {
+  const cl = await TestCl.start({ slotsPerEpoch: 2, epochs });
+  open.push(cl);
+  return cl;
+}
+
+async function startProver(
+  cl: TestCl,
+  options: { settings?: Record<string, unknown>; database?: string; privateKey?: Uint8Array } = {},
+) {
+  const logger = memoryLogger();
+  const harness = await createPluginHarness({
+    plugins: [CheckpointPlugin],
+    standIns: [clStfStandIn(cl)],
+    overrides: [
+      { token: ClClient, useValue: cl.client() },
+      { token: CHECKPOINT_LOGGER, useValue: logger },
+    ],
+    pluginSettings: { checkpoint: { interval_ms: 20, ...options.settings } },
+    retry: PATIENT,
+    workers: 1,
+    ...(options.database !== undefined && { database: options.database }),
+    ...(options.privateKey !== undefined && { privateKey: options.privateKey }),
+  });
+  open.push(harness);
+  cl.trustedKey = harness.publicKey;
+  const proofs: string[] = [];
+  harness.host.onProved((summary) => proofs.push(summary.program));
+  return {
+    harness,
+    logger,
+    checkpointProofs: () => proofs.filter((p) => p === CHECKPOINT.program.name).length,
+  };
+}
+
+/** Checkpoint indices in the order their tasks were created. */
+function created(harness: PluginHarness): number[] {
+  return harness.transitions
+    .filter((t) => t.kind === CHECKPOINT.kind && t.from === null)
+    .map((t) => t.context.index as number);
+}
+
+async function report(harness: PluginHarness): Promise<CheckpointReport> {
+  return (await harness.service.pluginReports()).checkpoint as CheckpointReport;
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const proven =
+  (cl: TestCl, ...indices: number[]) =>
+  () =>
+    indices.every((i) => cl.proven.has(i));
+
+describe("checkpoint runner", () => {
+  it("proves checkpoints 0..k in order as the chain grows, each exactly once", async () => {
+    const cl = await startCl(1);
+    const { harness, checkpointProofs } = await startProver(cl);
+    await until(proven(cl, 0), "checkpoint 0");
+    cl.grow(2);
+    await until(proven(cl, 1, 2), "checkpoints 1 and 2");
+    cl.grow(1);
+    await until(proven(cl, 3), "checkpoint 3");
+    await until(
+      async () => (await report(harness)).nextUnproven === null,
+      "the runner to see every checkpoint proven",
+    );
+
+    expect(created(harness)).toEqual([0, 1, 2, 3]);
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 1, 2, 3]);
+    expect(cl.answered("already-proven")).toEqual([]);
+    expect(checkpointProofs()).toBe(4);
+    expect(await report(harness)).toMatchObject({
+      runner: "on",
+      latestCheckpoint: 3,
+      nextUnproven: null,
+      lastSubmitted: 3,
+      lastAccepted: 3,
+      failed: [],
+      runnerErrors: 0,
+    });
+  });
+
+  it("keeps at most `window` checkpoints in flight and never resubmits one in flight", async () => {
+    const cl = await startCl(6);
+    cl.refuseSubmissions = true;
+    const { harness } = await startProver(cl, { settings: { window: 2 } });
+    await until(() => cl.stub.callsOf("cl_submitCheckpointProof").length >= 6, "publication attempts");
+    const polls = cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length;
+    await until(
+      () => cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length >= polls + 5,
+      "five more runner ticks",
+    );
+    expect(created(harness)).toEqual([0, 1]);
+    expect((await harness.service.list({ kind: CHECKPOINT.kind })).tasks).toHaveLength(2);
+
+    cl.refuseSubmissions = false;
+    await until(proven(cl, 0, 1, 2, 3, 4, 5), "every checkpoint");
+    expect(created(harness)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("survives a CL outage: failed ticks are counted and logged once, the next tick retries", async () => {
+    const cl = await startCl(1);
+    cl.down = true;
+    const { harness, logger } = await startProver(cl);
+    await until(async () => (await report(harness)).runnerErrors >= 3, "three failed ticks");
+    const during = await report(harness);
+    expect(during.lastError).toMatch(/cl_get\w+CheckpointIndex.*the CL is down/);
+    expect(logger.lines.filter((l) => l.level === "warn" && /tick failed/.test(l.message))).toHaveLength(1);
+    expect(created(harness)).toEqual([]);
+
+    cl.down = false;
+    await until(proven(cl, 0), "checkpoint 0 after the outage");
+    expect(logger.lines.some((l) => l.level === "info" && /answers again/.test(l.message))).toBe(true);
+    expect(created(harness)).toEqual([0]);
+  });
+
+  it("after a restart, continues from where it stood: no checkpoint skipped, proven or published twice", async () => {
+    const cl = await startCl(2);
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-checkpoint-"));
+    dirs.push(dir);
+    const database = path.join(dir, "paas.sqlite");
+    const privateKey = randomBytes(32);
+
+    // First run: checkpoints 0 and 1 are accepted; checkpoint 2 is proven but the CL will not take
+    // it yet, so it is mid-publication when the prover stops.
+    const first = await startProver(cl, { database, privateKey });
+    await until(proven(cl, 0, 1), "checkpoints 0 and 1");
+    cl.refuseSubmissions = true;
+    cl.grow(1);
+    await until(
+      () => cl.stub.callsOf("cl_submitCheckpointProof").some((c) => (c.params as unknown[])[0] === 2),
+      "checkpoint 2 to reach publication",
+    );
+    expect(first.checkpointProofs()).toBe(3);
+    await first.harness.close();
+
+    // Meanwhile the chain moves on and the CL takes proofs again.
+    cl.grow(1);
+    cl.refuseSubmissions = false;
+    const second = await startProver(cl, { database, privateKey });
+    await until(proven(cl, 2, 3), "checkpoints 2 and 3");
+    expect(created(second.harness)).toEqual([3]);
+    expect(second.checkpointProofs()).toBe(1); // checkpoint 3 only: 2 was published from its stored proof
+    const touched = new Set(
+      second.harness.transitions.filter((t) => t.kind === CHECKPOINT.kind).map((t) => t.context.index),
+    );
+    expect([...touched].sort()).toEqual([2, 3]);
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 1, 2, 3]);
+    expect(cl.answered("already-proven")).toEqual([]);
+  });
+
+  it("leaves a permanently failed checkpoint to the operator, reports it, and moves on once it is resubmitted", async () => {
+    const cl = await startCl(3);
+    cl.rejectWith = (index) => (index === 1 ? "checkpoint 1 is cursed" : undefined);
+    const { harness, logger } = await startProver(cl);
+    await until(proven(cl, 0, 2), "checkpoints 0 and 2");
+    await until(async () => (await report(harness)).failed.includes(1), "checkpoint 1 reported failed");
+    const polls = cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length;
+    await until(
+      () => cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length >= polls + 5,
+      "five more runner ticks",
+    );
+    expect(harness.statusesOf(checkpoint(1)).at(-1)).toBe("permanent_failure");
+    expect(harness.statusesOf(checkpoint(1)).filter((s) => s === "proving")).toHaveLength(1);
+    expect(cl.answered("rejected")).toEqual([1]); // not resubmitted by the runner
+    expect(await report(harness)).toMatchObject({ nextUnproven: 1, failed: [1] });
+    const warnings = logger.lines.filter((l) => l.level === "warn" && l.fields.index === 1);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]!.fields.error)).toMatch(/checkpoint 1 is cursed/);
+
+    // The operator fixes the cause and resubmits: published again, not proven again.
+    cl.rejectWith = undefined;
+    await harness.service.rpcMethods().get("paas_proveCheckpoint")!.handler([1]);
+    await until(proven(cl, 1), "checkpoint 1");
+    await until(async () => (await report(harness)).nextUnproven === null, "the runner to catch up");
+    expect((await report(harness)).failed).toEqual([]);
+    expect(harness.statusesOf(checkpoint(1)).filter((s) => s === "proving")).toHaveLength(1);
+  });
+
+  it("publishes a stored proof again when the CL lost it, without proving again", async () => {
+    const cl = await startCl(1);
+    const { checkpointProofs } = await startProver(cl);
+    await until(proven(cl, 0), "checkpoint 0");
+    cl.proven.delete(0); // e.g. a devnet restarted without its data
+    await until(() => cl.answered("accepted").length === 2, "checkpoint 0 accepted again");
+    expect(cl.answered("accepted")).toEqual([0, 0]);
+    expect(checkpointProofs()).toBe(1);
+  });
+
+  it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {
+    const cl = await startCl(1);
+    cl.delayMs = 200;
+    const { harness } = await startProver(cl);
+    await until(() => cl.received > 0, "a tick in flight");
+    expect(cl.stub.calls).toEqual([]); // its calls are still waiting for answers
+    await harness.close();
+    const received = cl.received;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(cl.received).toBe(received);
+  });
+
+  it("does not poll when turned off", async () => {
+    const cl = await startCl(1);
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(cl.stub.calls).toEqual([]);
+    expect(await report(harness)).toMatchObject({ runner: "off", latestCheckpoint: 0, nextUnproven: 0 });
+  });
+});

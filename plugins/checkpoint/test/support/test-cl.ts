@@ -1,0 +1,280 @@
+/**
+ * A CL for tests: a real chain built by the rollup's sequencer rules, served over a stub JSON-RPC
+ * node (`createStubRpc`) with the CL protocol's JSON forms, and a checkpoint acceptance rule like the
+ * devnet's (the receipt verifies against the trusted key and the checkpoint program id, and commits
+ * exactly the CL's own `BatchTransition`). The chain grows on demand, epoch by epoch.
+ */
+import { PermanentError, type ProofContext } from "@paas/core";
+import {
+  BatchInfoJson,
+  type BatchTransition,
+  BatchTransitionSsz,
+  batchInfoForCheckpoint,
+  buildGenesis,
+  buildNextBlock,
+  type Chainstate,
+  ChainstateJson,
+  CL_STF,
+  ClClient,
+  ClErrorCode,
+  ClStfContextSchema,
+  type ClStfOutput,
+  ClStfOutputSsz,
+  chainstateRoot,
+  type EvmBlockCommitment,
+  epochOfSlot,
+  expectedBatchTransition,
+  fromHex,
+  type RollupParams,
+  sequencerPublicKey,
+  toHex,
+} from "@paas/rollup";
+import { createStubRpc, type StandIn, type StubRpc } from "@paas/testing";
+import { decodeReceipt, verifyReceipt } from "@paas/zkvm";
+import { checkpointProgram } from "../../src/index.js";
+
+/** A JSON-RPC error code clients treat as transient (the repository's TRANSIENT_FAILURE). */
+const TRANSIENT_RPC_ERROR = -32000;
+const SEQUENCER_KEY = new Uint8Array(32).fill(7);
+
+export interface Submission {
+  readonly index: number;
+  readonly outcome: "accepted" | "already-proven" | "rejected";
+  readonly reason?: string;
+}
+
+export class TestCl {
+  readonly params: RollupParams;
+  /** chainstates[s]: the chainstate after slot s (0 = genesis). */
+  readonly chainstates: Chainstate[];
+  readonly blockIds: Uint8Array[];
+  readonly submissions: Submission[] = [];
+  readonly proven = new Set<number>();
+  /** The prover key the CL trusts; until set, every proof is rejected. */
+  trustedKey: Uint8Array | undefined;
+  /** Forces a rejection of checkpoint `index` with this reason. */
+  rejectWith: ((index: number) => string | undefined) | undefined;
+  /** While true, every method answers a transient JSON-RPC error (the CL is "down"). */
+  down = false;
+  /** While true, submissions answer a transient JSON-RPC error (the CL cannot take proofs now). */
+  refuseSubmissions = false;
+  /** Delays every answer by this many milliseconds. */
+  delayMs = 0;
+  /** Requests received (counted on arrival, unlike `stub.calls`, which records answered ones). */
+  received = 0;
+  private epochs = 0;
+  private execParent: Uint8Array;
+
+  private constructor(
+    readonly stub: StubRpc,
+    slotsPerEpoch: number,
+  ) {
+    this.params = {
+      chainId: 1337,
+      sequencerPublicKey: sequencerPublicKey(SEQUENCER_KEY),
+      slotsPerEpoch,
+      genesis: {
+        timestamp: 1_700_000_000,
+        execBlock: { number: 0, hash: new Uint8Array(32).fill(1), stateRoot: new Uint8Array(32).fill(2) },
+      },
+    };
+    const genesis = buildGenesis(this.params);
+    this.chainstates = [genesis.chainstate];
+    this.blockIds = [genesis.blockId];
+    this.execParent = this.params.genesis.execBlock.hash;
+  }
+
+  static async start(options: { slotsPerEpoch: number; epochs: number }): Promise<TestCl> {
+    const stub = await createStubRpc({});
+    const cl = new TestCl(stub, options.slotsPerEpoch);
+    cl.install();
+    cl.grow(options.epochs);
+    return cl;
+  }
+
+  get url(): string {
+    return this.stub.url;
+  }
+
+  /** A client of this CL, with a short timeout. */
+  client(timeoutMs = 2_000): ClClient {
+    return new ClClient({ url: this.url, timeoutMs });
+  }
+
+  /** Closes `epochs` more epochs (produces their blocks). */
+  grow(epochs: number): void {
+    const target = (this.epochs + epochs) * this.params.slotsPerEpoch;
+    for (let slot = this.chainstates.length; slot <= target; slot++) {
+      const exec = execBlock(slot, this.execParent);
+      const built = buildNextBlock(this.chainstates.at(-1)!, exec, this.params, {
+        timestamp: this.params.genesis.timestamp + slot * 2,
+        secretKey: SEQUENCER_KEY,
+      });
+      this.chainstates.push(built.chainstate);
+      this.blockIds.push(built.blockId);
+      this.execParent = exec.hash;
+    }
+    this.epochs += epochs;
+  }
+
+  get latest(): number | null {
+    return this.epochs === 0 ? null : this.epochs - 1;
+  }
+
+  get nextUnproven(): number | null {
+    for (let i = 0; i < this.epochs; i++) if (!this.proven.has(i)) return i;
+    return null;
+  }
+
+  expected(index: number): BatchTransition {
+    const batch = batchInfoForCheckpoint(index, this.params);
+    const { start, end } = batch.l2Range;
+    return expectedBatchTransition(batch, this.chainstates[start - 1]!, this.chainstates[end]!);
+  }
+
+  /** The CL STF output of slots `start..end`, consistent with this chain. */
+  clStfOutput(start: number, end: number): ClStfOutput {
+    return {
+      epoch: epochOfSlot(start, this.params),
+      initialChainstateRoot: chainstateRoot(this.chainstates[start - 1]!),
+      finalChainstateRoot: chainstateRoot(this.chainstates[end]!),
+      start,
+      end,
+    };
+  }
+
+  /** Indices whose submissions were answered with `outcome`, in order. */
+  answered(outcome: Submission["outcome"]): number[] {
+    return this.submissions.filter((s) => s.outcome === outcome).map((s) => s.index);
+  }
+
+  close(): Promise<void> {
+    return this.stub.close();
+  }
+
+  private install(): void {
+    const handle = (method: string, handler: (params: unknown) => unknown) =>
+      this.stub.handle(method, async (params) => {
+        this.received++;
+        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        const refused = this.down || (this.refuseSubmissions && method === "cl_submitCheckpointProof");
+        if (refused) throw Object.assign(new Error("the CL is down"), { code: TRANSIENT_RPC_ERROR });
+        return handler(params);
+      });
+    const notFound = (what: string) =>
+      Object.assign(new Error(`${what} not found`), { code: ClErrorCode.NOT_FOUND });
+    const checkpoint = (index: unknown) => {
+      if (typeof index !== "number" || this.latest === null || index > this.latest)
+        throw notFound(`checkpoint ${index}`);
+      return index;
+    };
+    handle("cl_getLatestCheckpointIndex", () => this.latest);
+    handle("cl_getNextUnprovenCheckpointIndex", () => this.nextUnproven);
+    handle("cl_getCheckpointInfo", (params) => {
+      const index = checkpoint((params as unknown[])[0]);
+      return BatchInfoJson.encode(batchInfoForCheckpoint(index, this.params));
+    });
+    handle("cl_getChainstate", (params) => {
+      const slot = (params as number[])[0]!;
+      const chainstate = this.chainstates[slot];
+      if (chainstate === undefined) throw notFound(`slot ${slot}`);
+      return ChainstateJson.encode(chainstate);
+    });
+    handle("cl_getCheckpointStatus", (params) => {
+      const index = checkpoint((params as unknown[])[0]);
+      return { index, status: this.proven.has(index) ? "proven" : "unproven" };
+    });
+    handle("cl_submitCheckpointProof", (params) => {
+      const [rawIndex, hex] = params as [unknown, string];
+      const index = checkpoint(rawIndex);
+      const reason = this.judge(index, fromHex(hex));
+      if (reason !== undefined) {
+        this.submissions.push({ index, outcome: "rejected", reason });
+        throw Object.assign(new Error(`checkpoint ${index}: invalid proof: ${reason}`), {
+          code: ClErrorCode.INVALID_PROOF,
+          data: { index, reason },
+        });
+      }
+      const outcome = this.proven.has(index) ? "already-proven" : "accepted";
+      this.proven.add(index);
+      this.submissions.push({ index, outcome });
+      return { index, outcome };
+    });
+  }
+
+  private judge(index: number, bytes: Uint8Array): string | undefined {
+    const forced = this.rejectWith?.(index);
+    if (forced !== undefined) return forced;
+    if (this.trustedKey === undefined) return "no trusted prover key configured";
+    try {
+      const receipt = decodeReceipt(bytes);
+      verifyReceipt(receipt, { publicKey: this.trustedKey, programId: checkpointProgram.programId });
+      const expected = BatchTransitionSsz.serialize(this.expected(index));
+      if (toHex(receipt.publicValues) !== toHex(expected))
+        return "the proven transition differs from the CL's";
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+}
+
+function execBlock(number: number, parentHash: Uint8Array): EvmBlockCommitment {
+  return {
+    number,
+    hash: new Uint8Array(32).fill(number % 256).map((b, i) => (i === 0 ? 0xee : b)),
+    parentHash,
+    stateRoot: new Uint8Array(32).fill((number * 7) % 256).map((b, i) => (i === 0 ? 0x5e : b)),
+  };
+}
+
+/**
+ * The CL STF stand-in: its receipts commit the real `ClStfOutput` (SSZ) of the context's slots on
+ * `cl`'s chain, after checking the context names the chain's blocks. `tamper` may change an output.
+ */
+export function clStfStandIn(
+  cl: TestCl,
+  tamper?: (output: ClStfOutput) => ClStfOutput,
+): StandIn & { contexts: ProofContext[] } {
+  const contexts: ProofContext[] = [];
+  return {
+    kind: CL_STF.kind,
+    program: CL_STF.program,
+    contexts,
+    parseContext: (raw) => ClStfContextSchema.parse(raw) as ProofContext,
+    publicValues(raw) {
+      const context = ClStfContextSchema.parse(raw);
+      contexts.push(raw);
+      for (const end of [context.start, context.end]) {
+        const id = cl.blockIds[end.slot];
+        if (id === undefined || toHex(id) !== end.blockId)
+          throw new PermanentError(
+            `stand-in: block ${end.blockId} is not the chain's block at slot ${end.slot}`,
+          );
+      }
+      const output = cl.clStfOutput(context.start.slot, context.end.slot);
+      return ClStfOutputSsz.serialize(tamper ? tamper(output) : output);
+    },
+  };
+}
+
+/** A logger that keeps what it is told. */
+export function memoryLogger() {
+  const lines: { level: "info" | "warn"; message: string; fields: Record<string, unknown> }[] = [];
+  return {
+    lines,
+    info: (fields: Record<string, unknown>, message: string) =>
+      lines.push({ level: "info", message, fields }),
+    warn: (fields: Record<string, unknown>, message: string) =>
+      lines.push({ level: "warn", message, fields }),
+  };
+}
+
+/** Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,161 @@
+import {
+  type DependencyReceipt,
+  PermanentError,
+  PLUGIN_SETTINGS,
+  type PluginRpcMethod,
+  type PluginSettings,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  type ProverHandle,
+  type StepContext,
+  TransientError,
+} from "@paas/core";
+import {
+  CL_STF,
+  ClClient,
+  type ClStfContext,
+  ElClient,
+  EVM_EE_STF,
+  type EvmEeStfContext,
+  type RollupParams,
+  toHex,
+} from "@paas/rollup";
+import { inject } from "tsyringe";
+import { epochCrossing, evmEeStfContextFor, parseClStfContext, requireContextBlocks } from "./context.js";
+import { type ClStfInput, clStfProgram, EVM_EE_STF_EXPECTED } from "./program.js";
+import { PROVE_CL_BLOCKS, proveClBlocksMethod } from "./rpc.js";
+import { type ClStfSettings, parseClStfSettings } from "./settings.js";
+
+/**
+ * Proves a range of L2 blocks of one epoch (the CL STF), on top of an EVM EE STF proof of the EL
+ * blocks the range carries. See the README for the guest's checks and the failure classification.
+ */
+@ProofPlugin({
+  kind: CL_STF.kind,
+  program: clStfProgram,
+  description: "CL STF: a range of signed L2 blocks of one epoch applied to the chainstate before it",
+})
+export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput> {
+  readonly settings: ClStfSettings;
+
+  constructor(
+    @inject(ClClient) private readonly cl: ClClient,
+    @inject(ElClient) private readonly el: ElClient,
+    @inject(PLUGIN_SETTINGS) settings: PluginSettings,
+  ) {
+    this.settings = parseClStfSettings(settings.for(CL_STF.kind));
+  }
+
+  parseContext(raw: ProofContext): ClStfContext {
+    return parseClStfContext(raw, this.settings.slotsPerEpoch);
+  }
+
+  /**
+   * The EVM EE STF proof of the EL blocks the range carries. Reads the range's blocks from the CL,
+   * checks the range is one epoch's and the blocks are the context's, and that the EL node has the
+   * first and last EL blocks with the hashes the CL blocks carry.
+   */
+  async dependencies(context: ClStfContext, step: StepContext): Promise<readonly ProofContext[]> {
+    const { signal } = step;
+    const { start, end } = context;
+    const [params, blocks] = await Promise.all([
+      this.cl.getRollupParams({ signal }),
+      this.cl.getBlocksInRange(start.slot, end.slot, { signal }),
+    ]);
+    this.requireOneEpoch(context, params);
+    requireContextBlocks(context, blocks);
+    const evmContext = evmEeStfContextFor(blocks);
+    await this.requireElBlocks(evmContext, blocks[0]!.header.slot, blocks.at(-1)!.header.slot, signal);
+    return [evmContext];
+  }
+
+  /** The pre-state, the blocks, the params, and the dependency's receipt. */
+  async fetchInput(
+    context: ClStfContext,
+    dependencies: readonly DependencyReceipt[],
+    step: StepContext,
+  ): Promise<ClStfInput> {
+    const evm = dependencies.find((d) => d.taskId.context.kind === EVM_EE_STF.kind);
+    if (evm === undefined) {
+      throw new PermanentError(
+        `slots ${context.start.slot}..${context.end.slot}: no ${EVM_EE_STF.kind} dependency receipt was handed in`,
+      );
+    }
+    const { signal } = step;
+    const { start, end } = context;
+    const [params, chainstate, blocks] = await Promise.all([
+      this.cl.getRollupParams({ signal }),
+      this.cl.getChainstate(start.slot - 1, { signal }),
+      this.cl.getBlocksInRange(start.slot, end.slot, { signal }),
+    ]);
+    this.requireOneEpoch(context, params);
+    requireContextBlocks(context, blocks);
+    return { params, chainstate, blocks, evmEeReceipt: evm.receipt };
+  }
+
+  rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
+    return {
+      [PROVE_CL_BLOCKS]: proveClBlocksMethod({
+        handle,
+        cl: this.cl,
+        defaultBackend: this.settings.defaultBackend ?? "native",
+      }),
+    };
+  }
+
+  async report(): Promise<Readonly<Record<string, unknown>>> {
+    return {
+      program: { name: clStfProgram.name, version: clStfProgram.version, id: toHex(clStfProgram.programId) },
+      verifies: {
+        name: EVM_EE_STF.program.name,
+        version: EVM_EE_STF.program.version,
+        id: toHex(EVM_EE_STF_EXPECTED.programId),
+      },
+      epochCheck: this.settings.slotsPerEpoch === undefined ? "at dependency resolution" : "at submit",
+      slotsPerEpoch: this.settings.slotsPerEpoch ?? null,
+    };
+  }
+
+  /** The range is one epoch's under the CL's params, and the settings (if any) agree with them. */
+  private requireOneEpoch(context: ClStfContext, params: RollupParams): void {
+    const configured = this.settings.slotsPerEpoch;
+    if (configured !== undefined && configured !== params.slotsPerEpoch) {
+      throw new PermanentError(
+        `plugin_settings.cl-stf.slotsPerEpoch is ${configured}, the CL's rollup params say ${params.slotsPerEpoch}: fix the setting`,
+      );
+    }
+    const problem = epochCrossing(context.start.slot, context.end.slot, params);
+    if (problem !== undefined) throw new PermanentError(problem);
+  }
+
+  /**
+   * The EL node has the range's first and last EL blocks, with the hashes the CL blocks carry. A
+   * missing block is transient (the EL node is behind); another hash is permanent.
+   */
+  private async requireElBlocks(
+    evm: EvmEeStfContext,
+    startSlot: number,
+    endSlot: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const ends = [
+      [evm.start, startSlot],
+      [evm.end, endSlot],
+    ] as const;
+    for (const [ref, slot] of evm.start.number === evm.end.number ? ends.slice(0, 1) : ends) {
+      const block = await this.el.getBlockByNumber(ref.number, false, { signal });
+      if (block === null) {
+        throw new TransientError(
+          `the EL node has no block ${ref.number} (yet), which the L2 block at slot ${slot} carries`,
+        );
+      }
+      const hash = toHex(block.hash);
+      if (hash !== ref.hash) {
+        throw new PermanentError(
+          `the L2 block at slot ${slot} carries EL block ${ref.number} ${ref.hash}, the EL node's block ${ref.number} is ${hash}`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { InvalidConfigError, InvalidContextError, PermanentError } from "@paas/core";
+import { CL_STF, EVM_EE_STF, toHex } from "@paas/rollup";
+import { describe, expect, it } from "vitest";
+import {
+  epochCrossing,
+  evmEeStfContextFor,
+  MAX_BLOCKS_PER_PROOF,
+  parseClStfContext,
+  parseClStfSettings,
+} from "../src/index.js";
+import { buildTestChain, contextFor } from "./fixtures/chain.js";
+
+const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
+const ID = `0x${"ab".repeat(32)}`;
+const context = (start: number, end: number) => ({
+  kind: CL_STF.kind,
+  start: { slot: start, blockId: ID },
+  end: { slot: end, blockId: ID },
+});
+
+function refusal(raw: unknown, slotsPerEpoch?: number): string {
+  try {
+    parseClStfContext(raw as never, slotsPerEpoch);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidContextError);
+    return (error as Error).message;
+  }
+  throw new Error("the context was accepted");
+}
+
+describe("parseContext", () => {
+  it("accepts a range and normalises its ids to lower-case hex", () => {
+    const raw = { ...context(9, 16), end: { slot: 16, blockId: `0x${"AB".repeat(32)}` } };
+    expect(parseClStfContext(raw)).toEqual(context(9, 16));
+    expect(parseClStfContext(contextFor(chain, 3, 3))).toEqual(contextFor(chain, 3, 3));
+  });
+
+  it.each([
+    ["a missing end", { kind: CL_STF.kind, start: { slot: 1, blockId: ID } }, /end: /],
+    [
+      "a short block id",
+      { ...context(1, 2), start: { slot: 1, blockId: "0x1234" } },
+      /start\.blockId: expected 0x-prefixed hex of 32 bytes/,
+    ],
+    ["a fractional slot", { ...context(1, 2), end: { slot: 2.5, blockId: ID } }, /end\.slot: /],
+    ["a negative slot", { ...context(1, 2), start: { slot: -1, blockId: ID } }, /start\.slot: /],
+    ["an unknown field", { ...context(1, 2), epoch: 0 }, /context: .*"epoch"/],
+    ["another kind", { ...context(1, 2), kind: "checkpoint" }, /kind: /],
+    ["start after end", context(5, 4), /end\.slot: start\.slot must not exceed end\.slot/],
+    ["the genesis slot", context(0, 3), /start\.slot: slot 0 is the genesis block/],
+    [
+      "too many blocks",
+      context(1, MAX_BLOCKS_PER_PROOF + 1),
+      /end\.slot: the range 1\.\.65537 has 65537 blocks, at most 65536/,
+    ],
+  ])("refuses %s, naming the field", (_what, raw, message) => {
+    expect(refusal(raw)).toMatch(message);
+  });
+
+  it("refuses a range crossing an epoch boundary when slotsPerEpoch is configured", () => {
+    expect(refusal(context(8, 9), 8)).toBe(
+      "invalid cl-stf context: end.slot: the range 8..9 crosses an epoch boundary: slot 8 is in epoch 0 (slots 1..8), slot 9 in epoch 1 (slots 9..16) (8 slots per epoch); a CL STF proof covers slots of one epoch",
+    );
+    expect(refusal(context(3, 30), 8)).toMatch(
+      /slot 3 is in epoch 0 \(slots 1\.\.8\), slot 30 in epoch 3 \(slots 25\.\.32\)/,
+    );
+    expect(parseClStfContext(context(1, 8), 8)).toEqual(context(1, 8));
+    expect(parseClStfContext(context(9, 16), 8)).toEqual(context(9, 16));
+    // Without the setting, parseContext cannot know; dependency resolution refuses it (see prove.test.ts).
+    expect(parseClStfContext(context(8, 9))).toEqual(context(8, 9));
+  });
+});
+
+describe("the epoch rule", () => {
+  it("follows the rollup's: slot 0 is genesis, epoch e covers e*S+1..(e+1)*S", () => {
+    const params = { slotsPerEpoch: 4 };
+    expect(epochCrossing(1, 4, params)).toBeUndefined();
+    expect(epochCrossing(5, 8, params)).toBeUndefined();
+    expect(epochCrossing(4, 5, params)).toMatch(/slot 4 is in epoch 0 \(slots 1\.\.4\), slot 5 in epoch 1/);
+    expect(epochCrossing(7, 7, { slotsPerEpoch: 1 })).toBeUndefined();
+  });
+});
+
+describe("the EVM EE STF dependency", () => {
+  it("covers exactly the EL blocks the range's exec segments carry", () => {
+    expect(evmEeStfContextFor(chain.blocks.slice(8, 16))).toEqual({
+      kind: EVM_EE_STF.kind,
+      start: { number: 9, hash: toHex(chain.elBlocks[9]!.hash) },
+      end: { number: 16, hash: toHex(chain.elBlocks[16]!.hash) },
+    });
+    expect(evmEeStfContextFor(chain.blocks.slice(2, 3))).toMatchObject({
+      start: { number: 3 },
+      end: { number: 3 },
+    });
+  });
+
+  it("refuses blocks whose last EL block comes before the first", () => {
+    const reversed = [chain.blocks[5]!, chain.blocks[2]!];
+    expect(() => evmEeStfContextFor(reversed)).toThrow(PermanentError);
+    expect(() => evmEeStfContextFor(reversed)).toThrow(/carries EL block 3, before EL block 6/);
+  });
+});
+
+describe("settings", () => {
+  it("are optional", () => {
+    expect(parseClStfSettings({})).toEqual({});
+    expect(parseClStfSettings(undefined)).toEqual({});
+    expect(parseClStfSettings({ slotsPerEpoch: 32, defaultBackend: "sp1" })).toEqual({
+      slotsPerEpoch: 32,
+      defaultBackend: "sp1",
+    });
+  });
+
+  it.each([
+    [{ slotsPerEpoch: 0 }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
+    [{ slotsPerEpoch: "8" }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
+    [{ defaultBackend: "Native!" }, /plugin_settings\.cl-stf\.defaultBackend: a backend name/],
+    [{ slotsperepoch: 8 }, /plugin_settings\.cl-stf: .*"slotsperepoch"/],
+  ])("refuses %j, naming the key", (raw, message) => {
+    expect(() => parseClStfSettings(raw)).toThrow(InvalidConfigError);
+    expect(() => parseClStfSettings(raw)).toThrow(message);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The plugin's host-side steps called directly (no scheduler, no host): what `dependencies` and
+ * `fetchInput` read from the nodes, what they hand on, and how they classify failures.
+ */
+import {
+  type DependencyReceipt,
+  InvalidConfigError,
+  PermanentError,
+  PluginSettings,
+  type StepContext,
+  TransientError,
+} from "@paas/core";
+import { CL_STF, EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
+import { signReceipt } from "@paas/testing";
+import { programIdOf } from "@paas/zkvm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ClStfPlugin } from "../src/index.js";
+import {
+  blockAt,
+  buildTestChain,
+  contextFor,
+  elBlocksIn,
+  evmContextFor,
+  OTHER_KEY,
+  reseal,
+  withBlock,
+} from "./fixtures/chain.js";
+import { ChainNode } from "./fixtures/node.js";
+
+const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
+let node: ChainNode;
+
+beforeAll(async () => {
+  node = await ChainNode.start(chain);
+});
+afterAll(async () => {
+  await node.close();
+});
+beforeEach(() => {
+  node.serve(chain);
+  node.stub.calls.length = 0;
+});
+
+function plugin(settings: Record<string, unknown> = {}, timeoutMs?: number): ClStfPlugin {
+  const { cl, el } = node.clients(timeoutMs);
+  return new ClStfPlugin(cl, el, new PluginSettings({ [CL_STF.kind]: settings }));
+}
+
+function step(signal: AbortSignal = new AbortController().signal): StepContext {
+  return { taskId: { context: { kind: CL_STF.kind }, backend: "native" }, signal };
+}
+
+function evmDependency(start: number, end: number): DependencyReceipt {
+  const context = evmContextFor(chain, start, end);
+  const publicValues = EvmEeStfOutputSsz.serialize(elBlocksIn(chain, start, end));
+  return {
+    taskId: { context, backend: "native" },
+    receipt: signReceipt(OTHER_KEY, EVM_EE_STF.program, publicValues),
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+describe("dependencies", () => {
+  it("is the EVM EE STF of the EL blocks the range carries, checked against the EL node", async () => {
+    const dependencies = await plugin().dependencies(contextFor(chain, 9, 16), step());
+    expect(dependencies).toEqual([evmContextFor(chain, 9, 16)]);
+    expect(node.stub.calls.map((c) => [c.method, c.params])).toEqual(
+      expect.arrayContaining([
+        ["cl_getRollupParams", []],
+        ["cl_getBlocksInRange", [9, 16]],
+        ["eth_getBlockByNumber", ["0x9", false]],
+        ["eth_getBlockByNumber", ["0x10", false]],
+      ]),
+    );
+  });
+
+  it("fails permanently when the settings' slotsPerEpoch disagrees with the CL's params", async () => {
+    const error = await failure(plugin({ slotsPerEpoch: 16 }).dependencies(contextFor(chain, 1, 8), step()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe(
+      "plugin_settings.cl-stf.slotsPerEpoch is 16, the CL's rollup params say 8: fix the setting",
+    );
+  });
+});
+
+describe("fetchInput", () => {
+  it("hands the guest the params, the chainstate before the range, its blocks and the EVM EE receipt", async () => {
+    const dependency = evmDependency(9, 16);
+    const input = await plugin().fetchInput(contextFor(chain, 9, 16), [dependency], step());
+    expect(input.params).toEqual(chain.params);
+    expect(input.chainstate).toEqual(chain.chainstates[8]);
+    expect(input.blocks).toEqual(chain.blocks.slice(8, 16));
+    expect(input.evmEeReceipt).toBe(dependency.receipt);
+    expect(node.stub.callsOf("cl_getChainstate").map((c) => c.params)).toEqual([[8]]);
+  });
+
+  it("reads the genesis chainstate for a range starting at slot 1", async () => {
+    const input = await plugin().fetchInput(contextFor(chain, 1, 2), [evmDependency(1, 2)], step());
+    expect(input.chainstate).toEqual(chain.chainstates[0]);
+  });
+
+  it("fails permanently, naming both ids, when the CL's blocks are no longer the context's (a reorg)", async () => {
+    const context = contextFor(chain, 9, 16);
+    const reorged = withBlock(chain, 9, reseal(chain, blockAt(chain, 9), { header: { timestamp: 1 } }));
+    node.serve(reorged);
+    const error = await failure(plugin().fetchInput(context, [evmDependency(9, 16)], step()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe(
+      `the CL's block at slot 9 is ${contextFor(reorged, 9, 9).start.blockId}, the context's start names ${context.start.blockId} at slot 9: the chain was reorganised or the context is wrong`,
+    );
+  });
+
+  it("fails permanently without the EVM EE STF receipt", async () => {
+    const error = await failure(plugin().fetchInput(contextFor(chain, 9, 16), [], step()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toContain("no evm-ee-stf dependency receipt");
+  });
+
+  it("classifies CL failures as transient", async () => {
+    node.stub.failNext({ mode: "http500" }, { method: "cl_getChainstate" });
+    const error = await failure(
+      plugin().fetchInput(contextFor(chain, 9, 16), [evmDependency(9, 16)], step()),
+    );
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toContain("cl_getChainstate");
+  });
+
+  it("passes the step's signal to the CL calls: cancelling aborts a call the CL never answers", async () => {
+    node.stub.failNext({ mode: "timeout" }, { method: "cl_getChainstate" });
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = failure(
+      plugin({}, 30_000).fetchInput(
+        contextFor(chain, 9, 16),
+        [evmDependency(9, 16)],
+        step(controller.signal),
+      ),
+    );
+    setTimeout(() => controller.abort(new Error("cancelled")), 50);
+    await pending;
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("construction and report", () => {
+  it("refuses invalid settings with InvalidConfigError", () => {
+    expect(() => plugin({ slotsPerEpoch: 0 })).toThrow(InvalidConfigError);
+  });
+
+  it("reports the programs and where the epoch check happens", async () => {
+    expect(await plugin({ slotsPerEpoch: 8 }).report()).toEqual({
+      program: { name: "cl-stf", version: "1", id: toHex(programIdOf("cl-stf", "1")) },
+      verifies: { name: "evm-ee-stf", version: "1", id: toHex(programIdOf("evm-ee-stf", "1")) },
+      epochCheck: "at submit",
+      slotsPerEpoch: 8,
+    });
+    expect(await plugin().report()).toMatchObject({
+      epochCheck: "at dependency resolution",
+      slotsPerEpoch: null,
+    });
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * The plugin in the harness (real scheduler, real native host, real signatures), over a chain
+ * built by the rollup's sequencer rules and served by a stub node; the EVM EE STF is a stand-in
+ * whose public values are the chain's EL blocks. Each test uses its own slot range, so tasks of
+ * one test are never the tasks of another.
+ */
+import { type ClStfOutput, chainstateRoot, EVM_EE_STF, toHex } from "@paas/rollup";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  blockAt,
+  buildTestChain,
+  contextFor,
+  evmContextFor,
+  hash,
+  OTHER_KEY,
+  reseal,
+  type TestChain,
+  withBlock,
+  withChainstate,
+} from "./fixtures/chain.js";
+import { type ClStfSetup, permanentError, setUpClStf } from "./fixtures/harness.js";
+
+const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
+
+let setup: ClStfSetup;
+beforeAll(async () => {
+  setup = await setUpClStf({ chain });
+});
+afterAll(async () => {
+  await setup.close();
+});
+beforeEach(() => {
+  setup.node.serve(chain);
+});
+
+describe("an honest chain", () => {
+  it("proves a whole epoch on top of the EVM EE STF proof of the EL blocks it carries", async () => {
+    const { harness } = setup;
+    const context = contextFor(chain, 9, 16);
+    const { record, output } = await harness.prove<ClStfOutput>(context);
+    expect(record.status).toBe("completed");
+    expect(output).toEqual({
+      epoch: 1,
+      initialChainstateRoot: chainstateRoot(chain.chainstates[8]!),
+      finalChainstateRoot: chainstateRoot(chain.chainstates[16]!),
+      start: 9,
+      end: 16,
+    });
+    expect(harness.statusesOf(context)).toEqual(["pending", "blocked", "queued", "proving", "completed"]);
+    // Its one dependency: the EVM EE STF of exactly EL blocks 9..16, proven first.
+    const dependency = evmContextFor(chain, 9, 16);
+    expect(dependency).toEqual({
+      kind: EVM_EE_STF.kind,
+      start: { number: 9, hash: toHex(chain.elBlocks[9]!.hash) },
+      end: { number: 16, hash: toHex(chain.elBlocks[16]!.hash) },
+    });
+    expect((await harness.waitFor(dependency)).status).toBe("completed");
+  });
+
+  it("proves epoch 0 from the genesis chainstate, and a part of an epoch", async () => {
+    const { harness } = setup;
+    const [whole, part] = await Promise.all([
+      harness.prove<ClStfOutput>(contextFor(chain, 1, 8)),
+      harness.prove<ClStfOutput>(contextFor(chain, 11, 13)),
+    ]);
+    expect(whole.output).toMatchObject({ epoch: 0, start: 1, end: 8 });
+    expect(whole.output?.initialChainstateRoot).toEqual(chainstateRoot(chain.chainstates[0]!));
+    expect(part.output).toMatchObject({ epoch: 1, start: 11, end: 13 });
+    expect(part.output?.finalChainstateRoot).toEqual(chainstateRoot(chain.chainstates[13]!));
+  });
+});
+
+describe("a tampered chain is rejected permanently, naming the check and the slot", () => {
+  /** Serves `tampered`, proves slots start..end of it, and returns the failure's message. */
+  async function rejection(tampered: TestChain, start: number, end: number): Promise<string> {
+    const { harness, node } = setup;
+    node.serve(tampered);
+    const context = contextFor(tampered, start, end);
+    const { record } = await harness.prove(context);
+    expect(harness.statusesOf(context)).not.toContain("transient_failure");
+    return permanentError(record);
+  }
+
+  it("a bad signature", async () => {
+    const block = blockAt(chain, 4);
+    const signature = block.signature.slice();
+    signature[10]! ^= 0x01;
+    const error = await rejection(withBlock(chain, 4, { ...block, signature }), 3, 5);
+    expect(error).toMatch(/block at slot 4 rejected by the SIGNATURE check/);
+  });
+
+  it("a signature by another key", async () => {
+    const forged = reseal(chain, blockAt(chain, 5), { secretKey: OTHER_KEY });
+    const error = await rejection(withBlock(chain, 5, forged), 4, 6);
+    expect(error).toMatch(/block at slot 5 rejected by the SIGNATURE check: signature does not verify/);
+  });
+
+  it("a wrong parent", async () => {
+    const forged = reseal(chain, blockAt(chain, 6), { header: { parentId: hash("not the parent") } });
+    const error = await rejection(withBlock(chain, 6, forged), 5, 7);
+    expect(error).toMatch(/block at slot 6 rejected by the PARENT check/);
+  });
+
+  it("a skipped slot (the sequencer left slot 2 empty and built slot 3 on slot 1)", async () => {
+    const afterSlot1 = chain.chainstates[1]!;
+    // The CL's chainstate at slot 2: time passed, no block was applied.
+    const tampered = withChainstate(
+      withBlock(chain, 3, reseal(chain, blockAt(chain, 3), { header: { parentId: afterSlot1.tip.blockId } })),
+      2,
+      { ...afterSlot1, slot: 2 },
+    );
+    const error = await rejection(tampered, 3, 4);
+    expect(error).toMatch(
+      /block at slot 3 rejected by the SLOT check: expected slot 2 after the tip at slot 1/,
+    );
+  });
+
+  it("a header epoch that does not match its slot", async () => {
+    const forged = reseal(chain, blockAt(chain, 7), { header: { epoch: 1 } });
+    const error = await rejection(withBlock(chain, 7, forged), 7, 8);
+    expect(error).toMatch(
+      /block at slot 7 rejected by the EPOCH check: header says epoch 1, slot 7 is in epoch 0/,
+    );
+  });
+
+  it("a block of another epoch inside the range", async () => {
+    const forged = reseal(chain, blockAt(chain, 16), { header: { epoch: 2 } });
+    const error = await rejection(withBlock(chain, 16, forged), 15, 16);
+    expect(error).toMatch(
+      /range rejected by the EPOCH check: block at slot 16 is in epoch 2, the range started in epoch 1/,
+    );
+  });
+
+  it("a body that does not match its root", async () => {
+    const block = blockAt(chain, 14);
+    // The signed header is untouched; the body served with it is another.
+    const body = { execSegment: { ...block.body.execSegment, elStateRoot: hash("another EL state") } };
+    const error = await rejection(withBlock(chain, 14, { ...block, body }), 13, 15);
+    expect(error).toMatch(/block at slot 14 rejected by the BODY_ROOT check/);
+  });
+
+  it("an exec segment that differs from the proven EVM block", async () => {
+    const block = blockAt(chain, 15);
+    const body = { execSegment: { ...block.body.execSegment, elBlockHash: hash("another EL block") } };
+    const forged = reseal(chain, block, { body }); // signed, consistent body and state roots
+    const error = await rejection(withBlock(chain, 15, forged), 14, 16);
+    expect(error).toMatch(
+      /block at slot 15 rejected by the EXEC_SEGMENT check: exec segment differs from the proven EL block: hash/,
+    );
+  });
+
+  it("a state root that does not match the chainstate the block produces", async () => {
+    const forged = reseal(chain, blockAt(chain, 10), { header: { stateRoot: hash("another state") } });
+    const error = await rejection(withBlock(chain, 10, forged), 9, 11);
+    expect(error).toMatch(/block at slot 10 rejected by the STATE_ROOT check/);
+  });
+});
+
+describe("what is checked before proving", () => {
+  it("a context naming other blocks than the CL's (a reorg) fails at resolution, naming both ids", async () => {
+    const { harness } = setup;
+    const honest = contextFor(chain, 2, 3);
+    const context = { ...honest, end: { slot: 3, blockId: toHex(hash("a block of another fork")) } };
+    const { record } = await harness.prove(context);
+    const error = permanentError(record);
+    expect(error).toContain(`the CL's block at slot 3 is ${honest.end.blockId}`);
+    expect(error).toContain(`the context's end names ${context.end.blockId}`);
+    expect(record).toMatchObject({ phase: "resolve" });
+  });
+
+  it("a range crossing an epoch boundary fails at resolution when the settings do not give slotsPerEpoch", async () => {
+    const { harness } = setup;
+    const context = contextFor(chain, 7, 10);
+    const { record } = await harness.prove(context);
+    expect(permanentError(record)).toContain(
+      "the range 7..10 crosses an epoch boundary: slot 7 is in epoch 0 (slots 1..8), slot 10 in epoch 1 (slots 9..16)",
+    );
+    expect(harness.statusesOf(context)).toEqual(["pending", "permanent_failure"]);
+  });
+
+  it("an L2 block carrying an EL block the EL node has under another hash fails at resolution", async () => {
+    const block = blockAt(chain, 12);
+    const body = { execSegment: { ...block.body.execSegment, elBlockHash: hash("an EL block nobody has") } };
+    const tampered = withBlock(chain, 12, reseal(chain, block, { body }));
+    setup.node.serve(tampered);
+    const { record } = await setup.harness.prove(contextFor(tampered, 12, 12));
+    expect(permanentError(record)).toMatch(
+      /the L2 block at slot 12 carries EL block 12 0x[0-9a-f]{64}, the EL node's block 12 is 0x/,
+    );
+  });
+});
+
+describe("node failures are transient and retried", () => {
+  it("CL failures (HTTP 500, then a timeout) are retried until the node answers", async () => {
+    const { harness, node } = setup;
+    node.stub.failNext({ mode: "http500" }, { method: "cl_getBlocksInRange", times: 2 });
+    node.stub.failNext({ mode: "timeout" }, { method: "cl_getChainstate", times: 1 });
+    const context = contextFor(chain, 2, 5);
+    const { record, output } = await harness.prove<ClStfOutput>(context);
+    expect(record.status).toBe("completed");
+    expect(output).toMatchObject({ epoch: 0, start: 2, end: 5 });
+    const statuses = harness.statusesOf(context);
+    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(3);
+    expect(statuses.at(-1)).toBe("completed");
+    expect(node.stub.callsOf("cl_getBlocksInRange").map((c) => c.outcome)).toContain("http500");
+    expect(node.stub.callsOf("cl_getChainstate").map((c) => c.outcome)).toContain("timeout");
+  });
+
+  it("an EL node that does not have the EL block yet is transient; proving goes on once it has", async () => {
+    const { harness, node } = setup;
+    node.serve({ ...chain, elBlocks: chain.elBlocks.slice(0, 6) }); // the EL node is at block 5
+    const context = contextFor(chain, 6, 8);
+    await harness.submit(context);
+    const failed = await harness.waitForStatus(context, "transient_failure");
+    expect(failed).toMatchObject({ phase: "resolve" });
+    expect("error" in failed && failed.error).toContain(
+      "the EL node has no block 6 (yet), which the L2 block at slot 6 carries",
+    );
+    node.serve(chain);
+    const record = await harness.waitFor(context);
+    expect(record.status).toBe("completed");
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * With `slotsPerEpoch` in the plugin settings: a range crossing an epoch is refused at submit, and
+ * `paas_proveClBlocks` submits the CL STF task and its EVM EE STF dependency.
+ */
+import {
+  InvalidContextError,
+  InvalidParamsError,
+  type PluginRpcMethod,
+  UnknownBackendError,
+} from "@paas/core";
+import { CL_STF, type ClStfOutput, chainstateRoot, EVM_EE_STF } from "@paas/rollup";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";
+import { buildTestChain, contextFor, evmContextFor } from "./fixtures/chain.js";
+import { type ClStfSetup, setUpClStf } from "./fixtures/harness.js";
+
+const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
+let setup: ClStfSetup;
+let method: PluginRpcMethod;
+
+beforeAll(async () => {
+  setup = await setUpClStf({ chain, pluginSettings: { slotsPerEpoch: 8, defaultBackend: "native" } });
+  method = setup.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
+});
+afterAll(async () => {
+  await setup.close();
+});
+
+async function refusal(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+describe("with slotsPerEpoch configured", () => {
+  it("refuses a range crossing an epoch boundary at submit time, storing nothing", async () => {
+    const error = await refusal(setup.harness.submit(contextFor(chain, 7, 10)));
+    expect(error).toBeInstanceOf(InvalidContextError);
+    expect(error.message).toBe(
+      "invalid cl-stf context: end.slot: the range 7..10 crosses an epoch boundary: slot 7 is in epoch 0 (slots 1..8), slot 10 in epoch 1 (slots 9..16) (8 slots per epoch); a CL STF proof covers slots of one epoch",
+    );
+    expect((await setup.harness.service.list({ kind: CL_STF.kind })).tasks).toEqual([]);
+  });
+});
+
+describe(PROVE_CL_BLOCKS, () => {
+  it("is a mutating method", () => {
+    expect(method.mutates).toBe(true);
+  });
+
+  it("submits the CL STF task and its EVM EE STF dependency, and returns both task ids", async () => {
+    const result = (await method.handler([9, 16])) as ProveClBlocksResult;
+    const context = contextFor(chain, 9, 16);
+    const dependency = evmContextFor(chain, 9, 16);
+    expect(result).toMatchObject({
+      id: setup.harness.keyOf(context),
+      kind: CL_STF.kind,
+      task: { context, backend: "native" },
+      created: true,
+      dependencies: [
+        {
+          id: setup.harness.keyOf(dependency),
+          kind: EVM_EE_STF.kind,
+          task: { context: dependency, backend: "native" },
+          created: true,
+        },
+      ],
+    });
+    const record = await setup.harness.waitFor(context);
+    expect(record.status).toBe("completed");
+    const { output } = await setup.harness.prove<ClStfOutput>(context);
+    expect(output?.finalChainstateRoot).toEqual(chainstateRoot(chain.chainstates[16]!));
+
+    // Idempotent: the same call names the same tasks, now completed.
+    const again = (await method.handler([9, 16, "native"])) as ProveClBlocksResult;
+    expect(again).toMatchObject({ id: result.id, created: false, status: "completed" });
+    expect(again.dependencies[0]).toMatchObject({ id: result.dependencies[0]!.id, created: false });
+  });
+
+  it.each([
+    [["9", 16], /paas_proveClBlocks: startSlot: /],
+    [[0, 3], /startSlot: slot 0 is the genesis block, never proven/],
+    [[5, 3], /endSlot: startSlot must not exceed endSlot/],
+    [[1], /params: expected \[startSlot, endSlot\] or \[startSlot, endSlot, backend\]/],
+    [[1, 2, "native", 4], /params: expected \[startSlot, endSlot\]/],
+    [{ start: 1, end: 2 }, /paas_proveClBlocks: params: /],
+    [[1, 2, ""], /backend: /],
+  ])("refuses params %j with InvalidParamsError", async (params, message) => {
+    const error = await refusal(method.handler(params));
+    expect(error).toBeInstanceOf(InvalidParamsError);
+    expect(error.message).toMatch(message);
+  });
+
+  it("refuses a range crossing an epoch boundary, by the CL's params", async () => {
+    const error = await refusal(method.handler([6, 12]));
+    expect(error).toBeInstanceOf(InvalidParamsError);
+    expect(error.message).toContain(
+      "the range 6..12 crosses an epoch boundary: slot 6 is in epoch 0 (slots 1..8), slot 12 in epoch 1 (slots 9..16)",
+    );
+  });
+
+  it("refuses slots the CL does not have yet", async () => {
+    const error = await refusal(method.handler([17, 20]));
+    expect(error).toBeInstanceOf(InvalidParamsError);
+    expect(error.message).toMatch(/the CL has no blocks for slots 17\.\.20 \(yet\)/);
+  });
+
+  it("passes an unknown backend on to the service, which refuses it", async () => {
+    const error = await refusal(method.handler([1, 2, "sp1"]));
+    expect(error).toBeInstanceOf(UnknownBackendError);
+  });
+});
