@@ -1,3 +1,4 @@
+import { LOGGER } from "@paas/core";
 /**
  * The checkpoint plugin keeping up with a CL on its own: a small chain served by a stub CL, the CL
  * STF proofs stood in for (real `ClStfOutput` bytes of that chain), the runner proving and
@@ -8,7 +9,7 @@
  */
 import { CHECKPOINT, ClClient, shortHex } from "@paas/rollup";
 import { createPluginHarness } from "@paas/testing";
-import { CHECKPOINT_LOGGER, CheckpointPlugin, decodeBatchTransition } from "../src/index.js";
+import { CheckpointPlugin, decodeBatchTransition } from "../src/index.js";
 import { clStfStandIn, memoryLogger, TestCl, until } from "../test/support/test-cl.js";
 
 const started = performance.now();
@@ -18,7 +19,7 @@ const harness = await createPluginHarness({
   standIns: [clStfStandIn(cl)],
   overrides: [
     { token: ClClient, useValue: cl.client() },
-    { token: CHECKPOINT_LOGGER, useValue: memoryLogger() },
+    { token: LOGGER, useValue: memoryLogger() },
   ],
   // Poll every 50 ms; prove each epoch of 4 slots with two CL STF proofs of 2 slots.
   pluginSettings: { checkpoint: { interval_ms: 50, cl_stf_max_slots: 2 } },

@@ -1,6 +1,5 @@
 export { checkpointContext, clStfDependencies, parseCheckpointContext, splitRange } from "./context.js";
 export type { CheckpointReport } from "./facts.js";
-export { CHECKPOINT_LOGGER, type CheckpointLogger } from "./logger.js";
 export { CheckpointPlugin } from "./plugin.js";
 export {
   type CheckpointGuestCheck,

@@ -1,8 +1,10 @@
 import {
   type BackgroundService,
   type DependencyReceipt,
+  LOGGER,
   PermanentError,
   PLUGIN_SETTINGS,
+  type PluginLogger,
   type PluginRpcMethod,
   type PluginSettings,
   type ProofContext,
@@ -16,7 +18,7 @@ import { CHECKPOINT, type CheckpointContext, CL_STF, ClClient, type ClStfContext
 import { inject } from "tsyringe";
 import { clStfDependencies, parseCheckpointContext } from "./context.js";
 import { CheckpointFacts, type CheckpointReport } from "./facts.js";
-import { CHECKPOINT_LOGGER, type CheckpointLogger, consoleLogger } from "./logger.js";
+
 import { type CheckpointInput, checkpointProgram } from "./program.js";
 import { submitCheckpointProof } from "./publication.js";
 import { checkpointRpcMethods } from "./rpc.js";
@@ -40,16 +42,16 @@ const REPORT_CL_TIMEOUT_MS = 1_000;
 export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, CheckpointInput> {
   readonly settings: CheckpointSettings;
   readonly #facts = new CheckpointFacts();
-  readonly #logger: CheckpointLogger;
+  readonly #logger: PluginLogger;
   #reportRefresh: Promise<void> | undefined;
 
   constructor(
     @inject(ClClient) private readonly cl: ClClient,
     @inject(PLUGIN_SETTINGS) settings: PluginSettings,
-    @inject(CHECKPOINT_LOGGER, { isOptional: true }) logger?: CheckpointLogger,
+    @inject(LOGGER) logger: PluginLogger,
   ) {
     this.settings = parseCheckpointSettings(settings.for(CHECKPOINT.kind));
-    this.#logger = logger ?? consoleLogger;
+    this.#logger = logger;
   }
 
   parseContext(raw: ProofContext): CheckpointContext {

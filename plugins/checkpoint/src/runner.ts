@@ -1,3 +1,4 @@
+import type { PluginLogger } from "@paas/core";
 import {
   type BackgroundService,
   errorMessage,
@@ -9,7 +10,6 @@ import {
 import { CHECKPOINT, type ClClient } from "@paas/rollup";
 import { checkpointContext } from "./context.js";
 import type { CheckpointFacts } from "./facts.js";
-import type { CheckpointLogger } from "./logger.js";
 import { CheckpointRejectedError, submitCheckpointProof } from "./publication.js";
 import type { CheckpointSettings } from "./settings.js";
 
@@ -18,7 +18,7 @@ export interface CheckpointRunnerOptions {
   readonly handle: ProverHandle;
   readonly settings: CheckpointSettings;
   readonly facts: CheckpointFacts;
-  readonly logger: CheckpointLogger;
+  readonly logger: PluginLogger;
 }
 
 /** What one tick did, for tests and logs. */

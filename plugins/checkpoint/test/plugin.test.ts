@@ -7,6 +7,7 @@ import {
   InvalidConfigError,
   InvalidContextError,
   InvalidParamsError,
+  LOGGER,
   PluginSettings,
   type ProofContext,
   UnknownBackendError,
@@ -15,12 +16,7 @@ import { type BatchTransition, CHECKPOINT, ClClient, ClErrorCode, toHex } from "
 import { createPluginHarness } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointFacts } from "../src/facts.js";
-import {
-  CHECKPOINT_LOGGER,
-  CheckpointPlugin,
-  checkpointRpcMethods,
-  type ProveCheckpointResult,
-} from "../src/index.js";
+import { CheckpointPlugin, checkpointRpcMethods, type ProveCheckpointResult } from "../src/index.js";
 import { clStfStandIn, memoryLogger, TestCl } from "./support/test-cl.js";
 
 const open: { close(): Promise<void> }[] = [];
@@ -41,7 +37,7 @@ async function setup(options: {
     standIns: [standIn],
     overrides: [
       { token: ClClient, useValue: cl.client() },
-      { token: CHECKPOINT_LOGGER, useValue: memoryLogger() },
+      { token: LOGGER, useValue: memoryLogger() },
     ],
     pluginSettings: { checkpoint: { runner: false, ...options.settings } },
     workers: 1,
@@ -288,7 +284,7 @@ describe("settings", () => {
 
   it("invalid settings are an InvalidConfigError naming the key", () => {
     const make = (settings: unknown) =>
-      new CheckpointPlugin(cl, new PluginSettings({ checkpoint: settings }));
+      new CheckpointPlugin(cl, new PluginSettings({ checkpoint: settings }), consoleLogger);
     expect(() => make({ interval_ms: "fast" })).toThrow(InvalidConfigError);
     expect(() => make({ interval_ms: 0 })).toThrow(/plugin_settings\.checkpoint: interval_ms:/);
     expect(() => make({ runner: "yes" })).toThrow(/runner:/);

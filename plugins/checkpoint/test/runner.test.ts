@@ -6,11 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { RetryPolicy } from "@paas/core";
+import { LOGGER, type RetryPolicy } from "@paas/core";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { createPluginHarness, type PluginHarness } from "@paas/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHECKPOINT_LOGGER, CheckpointPlugin, type CheckpointReport } from "../src/index.js";
+import { CheckpointPlugin, type CheckpointReport } from "../src/index.js";
 import { clStfStandIn, memoryLogger, TestCl, until } from "./support/test-cl.js";
 
 const open: { close(): Promise<void> }[] = [];
@@ -41,7 +41,7 @@ async function startProver(
     standIns: [clStfStandIn(cl)],
     overrides: [
       { token: ClClient, useValue: cl.client() },
-      { token: CHECKPOINT_LOGGER, useValue: logger },
+      { token: LOGGER, useValue: logger },
     ],
     pluginSettings: { checkpoint: { interval_ms: 20, ...options.settings } },
     retry: PATIENT,

@@ -260,14 +260,15 @@ export function clStfStandIn(
 
 /** A logger that keeps what it is told. */
 export function memoryLogger() {
-  const lines: { level: "info" | "warn"; message: string; fields: Record<string, unknown> }[] = [];
-  return {
-    lines,
-    info: (fields: Record<string, unknown>, message: string) =>
-      lines.push({ level: "info", message, fields }),
-    warn: (fields: Record<string, unknown>, message: string) =>
-      lines.push({ level: "warn", message, fields }),
+  const lines: {
+    level: "debug" | "info" | "warn" | "error";
+    message: string;
+    fields: Record<string, unknown>;
+  }[] = [];
+  const at = (level: (typeof lines)[number]["level"]) => (fields: object, message: string) => {
+    lines.push({ level, message, fields: fields as Record<string, unknown> });
   };
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 /** Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). */
