@@ -4,6 +4,7 @@
  * publishes to the CL. The runner is off here (see runner.test.ts).
  */
 import {
+  consoleLogger,
   InvalidConfigError,
   InvalidContextError,
   InvalidParamsError,
