@@ -15,7 +15,6 @@ export { CheckpointRunner, type CheckpointRunnerOptions, type TickOutcome } from
 export {
   type CheckpointSettings,
   CheckpointSettingsSchema,
-  DEFAULT_BACKEND,
   DEFAULT_INTERVAL_MS,
   DEFAULT_WINDOW,
   parseCheckpointSettings,

@@ -95,7 +95,12 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   }
 
   rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
-    return checkpointRpcMethods(handle, this.cl, this.settings.backend, this.#facts);
+    return checkpointRpcMethods(
+      handle,
+      this.cl,
+      this.settings.backend ?? handle.defaultBackend(),
+      this.#facts,
+    );
   }
 
   services(handle: ProverHandle): readonly BackgroundService[] {
@@ -103,7 +108,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
       new CheckpointRunner({
         cl: this.cl,
         handle,
-        settings: this.settings,
+        settings: { ...this.settings, backend: this.settings.backend ?? handle.defaultBackend() },
         facts: this.#facts,
         logger: this.#logger,
       }),

@@ -16,7 +16,7 @@ import type { CheckpointSettings } from "./settings.js";
 export interface CheckpointRunnerOptions {
   readonly cl: ClClient;
   readonly handle: ProverHandle;
-  readonly settings: CheckpointSettings;
+  readonly settings: CheckpointSettings & { readonly backend: string };
   readonly facts: CheckpointFacts;
   readonly logger: PluginLogger;
 }

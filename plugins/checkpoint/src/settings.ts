@@ -5,14 +5,13 @@ import { describeIssues } from "./issues.js";
 
 export const DEFAULT_INTERVAL_MS = 5_000;
 export const DEFAULT_WINDOW = 4;
-export const DEFAULT_BACKEND = "native";
-
 /**
  * `[plugin_settings.checkpoint]` in the prover client's config. Every field is optional.
  *
  * - `runner`: whether the checkpoint runner runs (default true).
  * - `interval_ms`: how often the runner polls the CL (default 5000).
- * - `backend`: the backend the runner submits on, and the default of the RPC methods (default "native").
+ * - `backend`: the backend the runner submits on, and the default of the RPC methods (default:
+ *   the prover client's `default_backend`).
  * - `window`: the runner submits checkpoints `next .. next + window - 1` only, where `next` is the
  *   CL's next unproven checkpoint (default 4): at most that many checkpoints are in flight.
  * - `cl_stf_max_slots`: when set, a checkpoint depends on CL STF proofs of at most this many slots
@@ -21,7 +20,7 @@ export const DEFAULT_BACKEND = "native";
 export const CheckpointSettingsSchema = z.strictObject({
   runner: z.boolean().default(true),
   interval_ms: z.int().min(10).max(86_400_000).default(DEFAULT_INTERVAL_MS),
-  backend: z.string().min(1).max(32).default(DEFAULT_BACKEND),
+  backend: z.string().min(1).max(32).optional(),
   window: z.int().min(1).max(256).default(DEFAULT_WINDOW),
   cl_stf_max_slots: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
@@ -29,7 +28,8 @@ export const CheckpointSettingsSchema = z.strictObject({
 export interface CheckpointSettings {
   readonly runner: boolean;
   readonly intervalMs: number;
-  readonly backend: string;
+  /** Unset: the service's default backend. */
+  readonly backend: string | undefined;
   readonly window: number;
   readonly clStfMaxSlots: number | undefined;
 }

@@ -295,7 +295,7 @@ describe("settings", () => {
     expect(make({}).settings).toEqual({
       runner: true,
       intervalMs: 5_000,
-      backend: "native",
+      backend: undefined,
       window: 4,
       clStfMaxSlots: undefined,
     });

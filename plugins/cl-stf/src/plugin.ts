@@ -99,7 +99,7 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
       [PROVE_CL_BLOCKS]: proveClBlocksMethod({
         handle,
         cl: this.cl,
-        defaultBackend: this.settings.defaultBackend ?? "native",
+        defaultBackend: this.settings.defaultBackend ?? handle.defaultBackend(),
       }),
     };
   }

@@ -8,7 +8,7 @@ import { z } from "zod";
  *   CL); dependency resolution still checks it against the CL's params and fails the task
  *   permanently if the two disagree. When unset, the crossing is refused at dependency resolution.
  * - `defaultBackend`: the backend `paas_proveClBlocks` submits to when the call names none
- *   (default "native").
+ *   (default: the prover client's `default_backend`).
  */
 export const ClStfSettingsSchema = z.strictObject({
   slotsPerEpoch: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),

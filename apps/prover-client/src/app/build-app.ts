@@ -76,6 +76,7 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
         multiplier: config.retry.multiplier,
         maxDelayMs: config.retry.max_delay_ms,
       },
+      defaultBackend: config.default_backend,
       onError: (error, where) => logger.error({ err: error }, where),
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
@@ -137,7 +138,6 @@ async function connectNodes(
   logger.info({ url: devnet.url, log: devnet.logFile }, "embedded devnet started");
   return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
 }
-
 
 async function startRpc(
   app: Omit<ProverApp, "close" | "rpcUrl">,

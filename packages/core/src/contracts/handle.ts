@@ -36,4 +36,6 @@ export interface ProverHandle {
   onTransition(listener: (transition: TaskTransition) => void): () => void;
   kinds(): readonly string[];
   backends(): readonly Backend[];
+  /** The backend to use when a caller names none (the app's `default_backend`). */
+  defaultBackend(): Backend;
 }

@@ -39,6 +39,8 @@ export interface ProverServiceOptions {
   /** Concurrency per backend, overriding what the hosts declare. */
   readonly concurrency?: Readonly<Record<Backend, number>>;
   readonly pollIntervalMs?: number;
+  /** What `defaultBackend()` answers; default "native" when configured, else the first backend. */
+  readonly defaultBackend?: Backend;
   /** Errors the service cannot hand to a caller (a throwing listener, a failed background tick). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -110,6 +112,12 @@ export class ProverServiceBuilder {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
+    const defaultBackend =
+      this.options.defaultBackend ??
+      (concurrency.has("native") ? "native" : [...concurrency.keys()].sort()[0]!);
+    if (!concurrency.has(defaultBackend)) {
+      throw new InvalidConfigError(`default backend "${defaultBackend}" is not configured`);
+    }
     const container = (this.options.container ?? rootContainer).createChildContainer();
     if (!container.isRegistered(PLUGIN_SETTINGS, true)) {
       container.registerInstance(PLUGIN_SETTINGS, new PluginSettings());
@@ -133,7 +141,7 @@ export class ProverServiceBuilder {
       pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
       onError,
     });
-    const service = new ProverService({ store, kinds, scheduler, bus, counts, release });
+    const service = new ProverService({ store, kinds, scheduler, bus, counts, defaultBackend, release });
     try {
       await scheduler.start();
       await service.startPlugins();

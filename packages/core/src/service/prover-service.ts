@@ -34,6 +34,7 @@ export interface ServiceParts {
   readonly scheduler: Scheduler;
   readonly bus: TransitionBus;
   readonly counts: TaskCounts;
+  readonly defaultBackend: Backend;
   /** Releases what the builder opened itself (the database when given a path). */
   readonly release: () => Promise<void>;
 }
@@ -171,6 +172,10 @@ export class ProverService implements ProverHandle {
 
   backends(): readonly Backend[] {
     return this.parts.kinds.backends();
+  }
+
+  defaultBackend(): Backend {
+    return this.parts.defaultBackend;
   }
 
   /** Stops plugin services, then the scheduler (in-flight work resumes at the next start), then the database. */

@@ -1,0 +1,35 @@
+import { InvalidContextError } from "@paas/core";
+import { EVM_EE_STF, type EvmEeStfContext, EvmEeStfContextSchema } from "@paas/rollup";
+import { describeIssues } from "./issues.js";
+
+/** Blocks in a context's range (inclusive). */
+export function rangeLength(context: EvmEeStfContext): number {
+  return context.end.number - context.start.number + 1;
+}
+
+/**
+ * Validates a context with the rollup's schema (hashes lower-cased: the canonical form) and the
+ * plugin's range cap. Throws `InvalidContextError` naming the field.
+ */
+export function parseEvmEeStfContext(raw: unknown, maxBlocks: number): EvmEeStfContext {
+  const parsed = EvmEeStfContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidContextError(
+      `invalid ${EVM_EE_STF.kind} context: ${describeIssues(parsed.error.issues)}`,
+    );
+  }
+  const context = parsed.data;
+  if (context.start.number === 0) {
+    throw new InvalidContextError(
+      `invalid ${EVM_EE_STF.kind} context: start.number: block 0 is the genesis block, which has no parent to execute from; start at 1`,
+    );
+  }
+  const length = rangeLength(context);
+  if (length > maxBlocks) {
+    throw new InvalidContextError(
+      `invalid ${EVM_EE_STF.kind} context: blocks ${context.start.number}..${context.end.number} are ` +
+        `${length} blocks, more than max_blocks = ${maxBlocks}; split the range`,
+    );
+  }
+  return context;
+}

@@ -1,0 +1,150 @@
+/**
+ * The program's input: the chain rules and, for each block of the range, its RLP and its
+ * execution witness (trie nodes, codes, ancestor headers; the `keys` preimages are left out, as
+ * execution never reads them). Imported by the program module, so it must stay free of host-side
+ * imports (@paas/zkvm, @paas/core).
+ */
+import type { ChainRules, ExecutionWitness, Hex } from "@paas/evm";
+import { MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup";
+import type { GuestEnv, InputWriter } from "@paas/zkvm/program";
+
+/** Bumped whenever the layout below changes (it is also the program version's business). */
+export const INPUT_FORMAT = 1;
+
+/** A witness as the program takes it: raw bytes, no key preimages. */
+export interface WitnessBytes {
+  readonly state: readonly Uint8Array[];
+  readonly codes: readonly Uint8Array[];
+  readonly headers: readonly Uint8Array[];
+}
+
+export interface EvmEeStfBlockInput {
+  /** The block's RLP encoding. */
+  readonly rlp: Uint8Array;
+  readonly witness: WitnessBytes;
+}
+
+export interface EvmEeStfInput {
+  /** Which rules the blocks follow: the devnet's (`{ kind: "devnet", chainId }`) or a fixture network's. */
+  readonly chain: ChainRules;
+  /** Consecutive blocks, oldest first. */
+  readonly blocks: readonly EvmEeStfBlockInput[];
+}
+
+/**
+ * Input items: one value `{ format, chain, blocks: count }`, then per block the RLP (a bytes item)
+ * and the witness (a value `{ state, codes, headers }` of byte strings). Byte items and byte
+ * strings cost their length plus a few bytes; nothing is hex-encoded.
+ */
+export function writeEvmEeStfInput(input: EvmEeStfInput, writer: InputWriter): void {
+  writer.write({ format: INPUT_FORMAT, chain: { ...input.chain }, blocks: input.blocks.length });
+  for (const block of input.blocks) {
+    writer.writeBytes(block.rlp);
+    writer.write({
+      state: [...block.witness.state],
+      codes: [...block.witness.codes],
+      headers: [...block.witness.headers],
+    });
+  }
+}
+
+/** What the guest executes: hex strings, as `executeBlocksStatelesslySync` takes them. */
+export interface DecodedInput {
+  readonly chain: ChainRules;
+  readonly blocks: Hex[];
+  readonly witnesses: ExecutionWitness[];
+}
+
+/** Reads and checks the items `writeEvmEeStfInput` wrote; throws an Error saying which item is wrong. */
+export function readEvmEeStfInput(env: GuestEnv): DecodedInput {
+  const head = env.read<unknown>();
+  if (!isRecord(head)) throw new Error("input: the first item is not the range header");
+  if (head.format !== INPUT_FORMAT) {
+    throw new Error(`input: format ${String(head.format)} is not the supported format ${INPUT_FORMAT}`);
+  }
+  const chain = chainRulesOf(head.chain);
+  const count = head.blocks;
+  if (
+    typeof count !== "number" ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > MAX_EVM_BLOCKS_PER_PROOF
+  ) {
+    throw new Error(`input: block count ${String(count)} is not between 1 and ${MAX_EVM_BLOCKS_PER_PROOF}`);
+  }
+  const blocks: Hex[] = [];
+  const witnesses: ExecutionWitness[] = [];
+  for (let position = 0; position < count; position++) {
+    blocks.push(toHex(env.readBytes()));
+    const witness = env.read<unknown>();
+    const where = `input: witness of block #${position} of the range`;
+    if (!isRecord(witness)) throw new Error(`${where} is not an object`);
+    witnesses.push({
+      state: hexList(witness.state, `${where}: state`),
+      codes: hexList(witness.codes, `${where}: codes`),
+      keys: [],
+      headers: hexList(witness.headers, `${where}: headers`),
+    });
+  }
+  return { chain, blocks, witnesses };
+}
+
+function chainRulesOf(value: unknown): ChainRules {
+  if (isRecord(value) && value.kind === "devnet") {
+    const { chainId } = value;
+    if (typeof chainId === "number" && Number.isSafeInteger(chainId) && chainId > 0) {
+      return { kind: "devnet", chainId };
+    }
+  }
+  if (isRecord(value) && value.kind === "fixture" && typeof value.network === "string") {
+    return { kind: "fixture", network: value.network };
+  }
+  throw new Error('input: chain rules must be { kind: "devnet", chainId } or { kind: "fixture", network }');
+}
+
+function hexList(value: unknown, where: string): Hex[] {
+  if (!Array.isArray(value)) throw new Error(`${where} is not a list`);
+  return value.map((item, index) => {
+    if (!(item instanceof Uint8Array)) throw new Error(`${where}[${index}] is not a byte string`);
+    return toHex(item);
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function toHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+export function fromHexString(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+}
+
+/** The program input for blocks given as hex (e.g. an `ExecutionChain`'s blocks and witnesses). */
+export function inputFromHex(
+  chain: ChainRules,
+  blocks: readonly { readonly rlp: Hex; readonly witness: ExecutionWitness }[],
+): EvmEeStfInput {
+  return {
+    chain,
+    blocks: blocks.map(({ rlp, witness }) => ({
+      rlp: fromHexString(rlp),
+      witness: {
+        state: witness.state.map(fromHexString),
+        codes: witness.codes.map(fromHexString),
+        headers: witness.headers.map(fromHexString),
+      },
+    })),
+  };
+}
+
+/** Bytes of a witness as the program takes it (nodes, codes, headers). */
+export function witnessBytes(witness: WitnessBytes): number {
+  let total = 0;
+  for (const list of [witness.state, witness.codes, witness.headers]) {
+    for (const item of list) total += item.byteLength;
+  }
+  return total;
+}

@@ -1,0 +1,128 @@
+import {
+  type DependencyReceipt,
+  InvalidConfigError,
+  PLUGIN_SETTINGS,
+  type PluginRpcMethod,
+  type PluginSettings,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  type ProverHandle,
+  type StepContext,
+} from "@paas/core";
+import { createCommon } from "@paas/evm";
+import { ElClient, EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
+import { inject } from "tsyringe";
+import { parseEvmEeStfContext } from "./context.js";
+import { fetchRange } from "./fetcher.js";
+import type { EvmEeStfInput } from "./input.js";
+import { evmEeStfProgram } from "./program.js";
+import { proveElBlocksMethod } from "./rpc.js";
+import { type EvmEeStfSettings, parseSettings } from "./settings.js";
+
+interface LastFetch {
+  readonly start: number;
+  readonly end: number;
+  readonly witnessBytes: number;
+  readonly fetchMs: number;
+}
+
+/**
+ * The EVM EE STF proof type: proves a range of EL blocks by re-executing them statelessly from
+ * their execution witnesses (see `evmEeStfProgram`). Needs an `ElClient` (registered under the
+ * `ElClient` class) and reads `[plugin_settings.evm-ee-stf]` (see `EvmEeStfSettingsSchema`).
+ */
+@ProofPlugin({
+  kind: EVM_EE_STF.kind,
+  program: evmEeStfProgram,
+  description: "EL blocks re-executed statelessly from execution witnesses",
+})
+export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEeStfInput> {
+  readonly settings: EvmEeStfSettings;
+  private readonly common: ReturnType<typeof createCommon>;
+  private latestProven: { number: number; hash: string } | undefined;
+  private scanned: Promise<void> | undefined;
+  private handle: ProverHandle | undefined;
+  private lastFetch: LastFetch | undefined;
+
+  constructor(
+    @inject(ElClient) private readonly el: ElClient,
+    @inject(PLUGIN_SETTINGS) pluginSettings: PluginSettings,
+  ) {
+    this.settings = parseSettings(pluginSettings.for(EVM_EE_STF.kind));
+    try {
+      this.common = createCommon(this.settings.chain);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new InvalidConfigError(`plugin_settings.${EVM_EE_STF.kind}: ${why}`);
+    }
+  }
+
+  parseContext(raw: ProofContext): EvmEeStfContext {
+    return parseEvmEeStfContext(raw, this.settings.maxBlocks);
+  }
+
+  async fetchInput(
+    context: EvmEeStfContext,
+    _dependencies: readonly DependencyReceipt[],
+    step: StepContext,
+  ): Promise<EvmEeStfInput> {
+    const fetched = await fetchRange(this.el, context, this.settings, this.common, step.signal);
+    this.lastFetch = {
+      start: context.start.number,
+      end: context.end.number,
+      witnessBytes: fetched.witnessBytes,
+      fetchMs: Math.round(fetched.fetchMs),
+    };
+    return fetched.input;
+  }
+
+  rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
+    this.track(handle);
+    return {
+      paas_proveElBlocks: proveElBlocksMethod(handle, this.el, {
+        maxBlocks: this.settings.maxBlocks,
+        parseContext: (raw) => this.parseContext(raw),
+      }),
+    };
+  }
+
+  /** The highest EL block proven (by any completed task of this kind), the chain rules, the range cap. */
+  async report(): Promise<Readonly<Record<string, unknown>>> {
+    if (this.handle !== undefined) {
+      const handle = this.handle;
+      this.scanned ??= this.scan(handle).catch(() => {
+        this.scanned = undefined;
+      });
+      await this.scanned;
+    }
+    return {
+      latestProvenBlock: this.latestProven ?? null,
+      chain: this.settings.chain,
+      maxBlocks: this.settings.maxBlocks,
+      ...(this.lastFetch && { lastFetch: this.lastFetch }),
+    };
+  }
+
+  /** Follows completed tasks from now on; `report()` scans the ones completed before once. */
+  private track(handle: ProverHandle): void {
+    this.handle = handle;
+    handle.onTransition((transition) => {
+      if (transition.kind === EVM_EE_STF.kind && transition.to === "completed")
+        this.noteProven(transition.context);
+    });
+  }
+
+  private async scan(handle: ProverHandle): Promise<void> {
+    const page = await handle.list({ kind: EVM_EE_STF.kind, status: "completed", limit: 1000 });
+    for (const task of page.tasks) this.noteProven(task.taskId.context);
+  }
+
+  private noteProven(raw: ProofContext): void {
+    const end = (raw as Partial<EvmEeStfContext>).end;
+    if (end === undefined) return;
+    if (this.latestProven === undefined || end.number > this.latestProven.number) {
+      this.latestProven = { number: end.number, hash: end.hash };
+    }
+  }
+}

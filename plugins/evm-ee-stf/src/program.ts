@@ -1,0 +1,50 @@
+/**
+ * The EVM EE STF program. A proving worker imports this module, so it imports `@paas/zkvm/program`
+ * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
+ */
+import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm";
+import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz } from "@paas/rollup";
+import { defineProgram } from "@paas/zkvm/program";
+import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
+
+/**
+ * Proves a range of EL blocks by executing them statelessly from their witnesses (see
+ * `executeBlocksStatelessly` of @paas/evm for the checks, in order). Public values: exactly
+ * `EvmEeStfOutputSsz.serialize(output)`, one `{ number, hash, parentHash, stateRoot }` per block.
+ * Any failed check throws, which the host turns into a permanent failure carrying the message
+ * (`CHECK_CODE: block N: …`).
+ */
+export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
+  name: EVM_EE_STF.program.name,
+  version: EVM_EE_STF.program.version,
+  proofType: EVM_EE_STF.program.proofType,
+  module: import.meta.url,
+  writeInput: writeEvmEeStfInput,
+  guest(env) {
+    const input = readEvmEeStfInput(env);
+    let commitments: BlockCommitment[];
+    try {
+      commitments = executeBlocksStatelesslySync(input);
+    } catch (error) {
+      // The code names the check; @paas/evm's message names the block and what was wrong.
+      throw new Error(
+        isEvmError(error)
+          ? `${error.code}: ${error.message}`
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
+    }
+    env.commitBytes(EvmEeStfOutputSsz.serialize(commitments.map(toOutputBlock)));
+  },
+  readOutput: (publicValues) => EvmEeStfOutputSsz.deserialize(publicValues),
+});
+
+function toOutputBlock(commitment: BlockCommitment): EvmEeStfOutput[number] {
+  return {
+    number: commitment.number,
+    hash: fromHexString(commitment.hash),
+    parentHash: fromHexString(commitment.parentHash),
+    stateRoot: fromHexString(commitment.stateRoot),
+  };
+}

@@ -1,0 +1,3 @@
+import { conformanceShard } from "./support/conformance.js";
+
+conformanceShard(1, 2);

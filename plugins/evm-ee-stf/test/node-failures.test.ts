@@ -1,0 +1,174 @@
+import type { PluginHarness, StubRpc } from "@paas/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { testing } from "../src/index.js";
+import { buildFork, buildTestChain, type TestChain } from "./support/chain.js";
+import { errorOf, startHarness, startNode } from "./support/harness.js";
+
+/**
+ * How EL node trouble is classified: an unreachable, slow or failing node is transient (retried,
+ * then the proof completes); a reorg of the range is permanent and says so, naming both hashes.
+ */
+describe("EL node failures", () => {
+  let chain: TestChain;
+  let fork: TestChain;
+  let node: StubRpc;
+  let harness: PluginHarness;
+  let handlers: testing.RpcHandlers;
+
+  beforeAll(async () => {
+    chain = await buildTestChain();
+    // Same blocks 1..2, then other blocks 3..5.
+    fork = await buildFork(chain, 2, 3);
+    handlers = testing.elRpcHandlers(chain.chain);
+    node = await startNode(chain.chain);
+    harness = await startHarness(node, { timeoutMs: 1_000 });
+  });
+  afterEach(() => {
+    for (const [method, handler] of Object.entries(handlers)) node.handle(method, handler);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await node?.close();
+  });
+
+  it("retries HTTP 500s and then proves", async () => {
+    const context = testing.contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+    node.failNext({ mode: "http500" }, { times: 3 });
+    const { record, output } = await harness.prove(context);
+    expect(record.status).toBe("completed");
+    expect(output).toHaveLength(2);
+    const statuses = harness.statusesOf(context);
+    expect(statuses.filter((s) => s === "transient_failure").length).toBeGreaterThanOrEqual(1);
+    expect(node.calls.filter((c) => c.outcome === "http500")).toHaveLength(3);
+  });
+
+  it("retries a witness call that times out and then proves", async () => {
+    const context = testing.contextForBlocks(chain.blocks[2]!);
+    node.failNext({ mode: "timeout" }, { method: "debug_executionWitness" });
+    const { record } = await harness.prove(context);
+    expect(record.status).toBe("completed");
+    expect(harness.statusesOf(context)).toContain("transient_failure");
+    const transient = harness.transitions.find(
+      (t) => t.id === harness.keyOf(context) && t.to === "transient_failure",
+    );
+    expect(transient?.error).toMatch(/debug_executionWitness/);
+  });
+
+  it("waits for a block the node does not have yet", async () => {
+    const context = testing.contextForBlocks(chain.blocks[3]!, chain.blocks[4]!);
+    // The node is behind: it does not serve block 5 yet.
+    const behind = testing.elRpcHandlers({
+      getBlockByNumber: (n) => (Number(n) >= 5 ? undefined : chain.chain.getBlockByNumber(n)),
+      getBlockByHash: (hash) => chain.chain.getBlockByHash(hash),
+      latestNumber: 4n,
+    });
+    node.handle("eth_getBlockByNumber", behind.eth_getBlockByNumber!);
+    await harness.submit(context);
+    const waiting = await harness.waitForStatus(context, "transient_failure");
+    expect("error" in waiting && waiting.error).toMatch(/the EL node has no block 5 \(yet\)/);
+    node.handle("eth_getBlockByNumber", handlers.eth_getBlockByNumber!);
+    expect((await harness.waitFor(context)).status).toBe("completed");
+  });
+
+  it("reports a reorg between submit and fetch, permanently, naming the block and both hashes", async () => {
+    // Submitted through paas_proveElBlocks while the node serves the original chain...
+    let lookups = 0;
+    const forked = testing.elRpcHandlers(fork.chain);
+    node.handle("eth_getBlockByNumber", (params) => {
+      lookups++;
+      // ...the two hash lookups see the original chain, then the node switches to the fork.
+      return lookups <= 2 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params);
+    });
+    node.handle("debug_executionWitness", forked.debug_executionWitness!);
+    const method = harness.service.rpcMethods().get("paas_proveElBlocks")!;
+    const { id, task } = (await method.handler([3, 4])) as {
+      id: string;
+      task: { taskId: { context: unknown } };
+    };
+    expect(task.taskId.context).toEqual(testing.contextForBlocks(chain.blocks[2]!, chain.blocks[3]!));
+    const record = await harness.service.wait(id, { timeoutMs: 30_000 });
+    const error = errorOf(record);
+    const reorgAt = (n: number) =>
+      `reorg: the EL node's block ${n} is ${fork.blocks[n - 1]!.hash}, not ${chain.blocks[n - 1]!.hash}`;
+    expect(error.includes(reorgAt(3)) || error.includes(reorgAt(4)), error).toBe(true);
+    expect(fork.blocks[2]!.hash).not.toBe(chain.blocks[2]!.hash);
+    // Permanent at once: never retried.
+    expect(harness.transitions.filter((t) => t.id === id).map((t) => t.to)).not.toContain(
+      "transient_failure",
+    );
+  });
+
+  it("refuses a range whose end was replaced while its start still matches", async () => {
+    // Blocks 1..2 are on both chains; the node serves the fork, whose block 3 differs.
+    const forked = testing.elRpcHandlers(fork.chain);
+    for (const [method, handler] of Object.entries(forked)) node.handle(method, handler);
+    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!);
+    const { record } = await harness.prove(context);
+    expect(errorOf(record)).toContain(
+      `reorg: the EL node's block 3 is ${fork.blocks[2]!.hash}, not ${chain.blocks[2]!.hash} as the context's end says`,
+    );
+  });
+
+  it("retries when the node's blocks stop linking mid-fetch, then proves", async () => {
+    // Block 4 is briefly served from the fork: it does not link to block 3, though both ends match.
+    const forked = testing.elRpcHandlers(fork.chain);
+    let served = 0;
+    node.handle("eth_getBlockByNumber", (params) => {
+      const [ref] = params as [string];
+      if (ref === "0x4" && served++ === 0) return forked.eth_getBlockByNumber!(params);
+      return handlers.eth_getBlockByNumber!(params);
+    });
+    const context = testing.contextForBlocks(chain.blocks[2]!, chain.blocks[4]!);
+    const { record } = await harness.prove(context);
+    expect(record.status).toBe("completed");
+    const transient = harness.transitions.find(
+      (t) => t.id === harness.keyOf(context) && t.to === "transient_failure",
+    );
+    expect(transient?.error).toContain(
+      `the EL node's chain changed during the fetch: block 4's parent hash ${fork.blocks[2]!.hash} is not the hash ${chain.blocks[2]!.hash} of the block 3 it served`,
+    );
+  });
+});
+
+describe("plugin settings at work", () => {
+  let chain: TestChain;
+  let node: StubRpc;
+  let harness: PluginHarness | undefined;
+
+  beforeAll(async () => {
+    chain = await buildTestChain();
+    node = await startNode(chain.chain);
+  });
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  it("fails permanently, naming the setting, when the node's transactions are for another chain", async () => {
+    harness = await startHarness(node, { settings: { chain_id: 7 } });
+    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!));
+    expect(errorOf(record)).toMatch(
+      /block 1: transaction 0 is for chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_id/,
+    );
+  });
+
+  it("fetches one block at a time with fetch_concurrency = 1", async () => {
+    harness = await startHarness(node, { settings: { fetch_concurrency: 1 } });
+    const before = node.calls.length;
+    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!, chain.blocks[2]!));
+    expect(record.status).toBe("completed");
+    const methods = node.calls.slice(before).map((c) => `${c.method}(${(c.params as string[])[0]})`);
+    expect(methods).toEqual([
+      "eth_getBlockByNumber(0x1)",
+      "debug_executionWitness(0x1)",
+      "eth_getBlockByNumber(0x2)",
+      "debug_executionWitness(0x2)",
+      "eth_getBlockByNumber(0x3)",
+      "debug_executionWitness(0x3)",
+      "eth_getBlockByNumber(0x3)",
+    ]);
+  });
+});

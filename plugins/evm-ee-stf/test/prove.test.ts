@@ -1,0 +1,142 @@
+import { InvalidContextError, InvalidParamsError, type PluginRpcMethod, type TaskRecord } from "@paas/core";
+import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
+import type { PluginHarness, StubRpc } from "@paas/testing";
+import { programIdOf, verifyReceipt } from "@paas/zkvm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testing } from "../src/index.js";
+import { buildTestChain, type TestChain } from "./support/chain.js";
+import { startHarness, startNode } from "./support/harness.js";
+
+const { contextForBlocks } = testing;
+
+describe("proving EL ranges through the scheduler", () => {
+  let chain: TestChain;
+  let node: StubRpc;
+  let harness: PluginHarness;
+  let proveElBlocks: PluginRpcMethod;
+
+  beforeAll(async () => {
+    chain = await buildTestChain();
+    node = await startNode(chain.chain);
+    harness = await startHarness(node, { settings: { max_blocks: 4 } });
+    proveElBlocks = harness.service.rpcMethods().get("paas_proveElBlocks")!;
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await node?.close();
+  });
+
+  const commitmentsOf = (from: number, to: number) =>
+    chain.blocks.slice(from - 1, to).map((b) => ({
+      number: Number(b.block.header.number),
+      hash: toHex(b.block.hash()),
+      parentHash: toHex(b.block.header.parentHash),
+      stateRoot: toHex(b.block.header.stateRoot),
+    }));
+  const asHex = (output: EvmEeStfOutput) =>
+    output.map((b) => ({
+      number: b.number,
+      hash: toHex(b.hash),
+      parentHash: toHex(b.parentHash),
+      stateRoot: toHex(b.stateRoot),
+    }));
+
+  it("proves one block: the output is the block's commitment, the receipt verifies", async () => {
+    const context = contextForBlocks(chain.blocks[2]!);
+    const { record, receipt, output } = await harness.prove<EvmEeStfOutput>(context);
+    expect(record.status).toBe("completed");
+    expect(asHex(output!)).toEqual(commitmentsOf(3, 3));
+    verifyReceipt(receipt!, {
+      programId: programIdOf(EVM_EE_STF.program.name, EVM_EE_STF.program.version),
+      version: EVM_EE_STF.program.version,
+      proofType: EVM_EE_STF.program.proofType,
+      publicKey: harness.publicKey,
+    });
+    // The public values are exactly the SSZ serialisation of the output.
+    expect(receipt!.publicValues).toEqual(EvmEeStfOutputSsz.serialize(output!));
+  });
+
+  it("proves a range of four blocks in one task, linked by parent hash", async () => {
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
+    const { record, output } = await harness.prove<EvmEeStfOutput>(context);
+    expect(record.status).toBe("completed");
+    expect(asHex(output!)).toEqual(commitmentsOf(2, 5));
+    for (let i = 1; i < output!.length; i++) expect(output![i]!.parentHash).toEqual(output![i - 1]!.hash);
+  });
+
+  it("paas_proveElBlocks looks the hashes up, submits, and is idempotent", async () => {
+    expect(proveElBlocks.mutates).toBe(true);
+    const first = (await proveElBlocks.handler([1, "0x2"])) as {
+      id: string;
+      created: boolean;
+      task: TaskRecord;
+    };
+    expect(first.created).toBe(true);
+    expect(first.task.taskId.context).toEqual(contextForBlocks(chain.blocks[0]!, chain.blocks[1]!));
+    expect(first.task.backend).toBe("native");
+    const done = await harness.service.wait(first.id, { timeoutMs: 60_000 });
+    expect(done.status).toBe("completed");
+    const again = (await proveElBlocks.handler([1, 2, "native"])) as { id: string; created: boolean };
+    expect(again).toMatchObject({ id: first.id, created: false });
+  });
+
+  it("paas_proveElBlocks refuses bad params with InvalidParamsError saying what is wrong", async () => {
+    const cases: [unknown, RegExp][] = [
+      [[3, 1], /end \(1\) is before start \(3\)/],
+      [[1], /takes \[start, end\]/],
+      [{ start: 1, end: 2 }, /takes \[start, end\]/],
+      [[-1, 2], /start must be a block number/],
+      [[1, 2.5], /end must be a block number/],
+      [["one", 2], /start must be a block number/],
+      [[1, 5], /5 blocks, more than max_blocks = 4/],
+      [[5, 7], /has no block 7/],
+      [[1, 2, 7], /backend must be a backend name/],
+    ];
+    for (const [params, message] of cases) {
+      const error = await proveElBlocks.handler(params).catch((e: unknown) => e);
+      expect(error, JSON.stringify(params)).toBeInstanceOf(InvalidParamsError);
+      expect((error as Error).message, JSON.stringify(params)).toMatch(message);
+    }
+  });
+
+  it("refuses invalid contexts at submit time, naming the field", async () => {
+    const good = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+    const cases: [unknown, RegExp][] = [
+      [
+        { ...good, start: good.end, end: good.start },
+        /end\.number: start\.number must not exceed end\.number/,
+      ],
+      [
+        { ...good, start: { ...good.start, hash: "0x12" } },
+        /start\.hash: expected 0x-prefixed hex of 32 bytes/,
+      ],
+      [{ ...good, extra: 1 }, /Unrecognized key.*extra|extra/],
+      [{ ...good, start: { number: 0, hash: good.start.hash } }, /block 0 is the genesis block/],
+      [contextForBlocks(chain.blocks[0]!, chain.blocks[4]!), /5 blocks, more than max_blocks = 4/],
+    ];
+    for (const [context, message] of cases) {
+      const error = await harness.submit(context as never).catch((e: unknown) => e);
+      expect(error, JSON.stringify(context)).toBeInstanceOf(InvalidContextError);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  it("keeps the canonical form: upper-case hashes name the same task", async () => {
+    const context = contextForBlocks(chain.blocks[2]!);
+    const upper = {
+      ...context,
+      start: { ...context.start, hash: context.start.hash.toUpperCase().replace("0X", "0x") },
+    };
+    const record = await harness.submit(upper as never);
+    expect(record.id).toBe(harness.keyOf(context));
+  });
+
+  it("reports the latest EL block proven", async () => {
+    const reports = await harness.service.pluginReports();
+    expect(reports[EVM_EE_STF.kind]).toMatchObject({
+      latestProvenBlock: { number: 5, hash: chain.blocks[4]!.hash },
+      chain: { kind: "devnet", chainId: 1337 },
+      maxBlocks: 4,
+    });
+  });
+});
