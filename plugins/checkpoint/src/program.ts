@@ -13,7 +13,7 @@ import {
   type ClStfOutput,
   ClStfOutputSsz,
   combineClStfOutputs,
-} from "@paas/rollup";
+} from "@paas/rollup/model";
 import { defineProgram, type GuestEnv, programIdOf } from "@paas/zkvm/program";
 
 /** What the checkpoint guest is given: the CL's batch info and the CL STF receipts, in slot order. */

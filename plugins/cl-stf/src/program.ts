@@ -18,7 +18,7 @@ import {
   RollupParamsSsz,
   type SignedL2Block,
   SignedL2BlockSsz,
-} from "@paas/rollup";
+} from "@paas/rollup/model";
 import { defineProgram, type ExpectedProgram, type GuestEnv, programIdOf } from "@paas/zkvm/program";
 
 /**

@@ -4,8 +4,8 @@
  * execution never reads them). Imported by the program module, so it must stay free of host-side
  * imports (@paas/zkvm, @paas/core).
  */
-import type { ChainRules, ExecutionWitness, Hex } from "@paas/evm";
-import { MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup";
+import type { ChainRules, ExecutionWitness, Hex } from "@paas/evm/sync";
+import { MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup/model";
 import type { GuestEnv, InputWriter } from "@paas/zkvm/program";
 
 /** Bumped whenever the layout below changes (it is also the program version's business). */

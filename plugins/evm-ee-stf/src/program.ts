@@ -2,8 +2,8 @@
  * The EVM EE STF program. A proving worker imports this module, so it imports `@paas/zkvm/program`
  * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
  */
-import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm";
-import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz } from "@paas/rollup";
+import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm/sync";
+import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz } from "@paas/rollup/model";
 import { defineProgram } from "@paas/zkvm/program";
 import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
 
