@@ -1,0 +1,147 @@
+/**
+ * `npx nx run devnet:start -- [flags]` / `npm run devnet -- [flags]`: a local rollup devnet on
+ * 127.0.0.1, printing its URL and its progress until Ctrl-C.
+ */
+import type { DevChainEvent } from "@paas/devchain";
+import { Command, InvalidArgumentError } from "commander";
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function hex32(text: string): string {
+  const digits = text.trim().replace(/^0x/i, "");
+  if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new InvalidArgumentError("expected 32 bytes as 64 hex digits");
+  return digits.toLowerCase();
+}
+
+const program = new Command()
+  .name("devnet")
+  .description(
+    "A local rollup devnet: EL blocks with execution witnesses, a CL sequencer, checkpoints, one JSON-RPC server.",
+  )
+  .option("--block-time <ms>", "milliseconds between blocks (0: none on a timer)", integer(0), 1000)
+  .option("--slots-per-epoch <n>", "L2 slots per epoch (one checkpoint each)", integer(1, 1_000_000), 4)
+  .option("--seed <text>", "everything is derived from it: same seed, same chain", "paas-devnet")
+  .option("--port <port>", "port on 127.0.0.1 (0: a free one)", integer(0, 65_535), 8545)
+  .option("--data-dir <dir>", "holds sequencer.key (created 0600 from the seed on first start)")
+  .option("--chain-id <id>", "EL chain id, also the rollup's chain id", integer(1, 2 ** 32), 1337)
+  .option(
+    "--prover-pubkey <hex>",
+    "the prover host's x-only public key whose checkpoint proofs are accepted",
+    hex32,
+  )
+  .option(
+    "--prover-key-file <path>",
+    "derive the trusted key from a native prover host key file (created if absent)",
+  )
+  .requiredOption("--checkpoint-program-id <hex>", "the checkpoint program's id (32 bytes)", hex32)
+  .showHelpAfterError();
+
+program.parse();
+const flags = program.opts<{
+  blockTime: number;
+  slotsPerEpoch: number;
+  seed: string;
+  port: number;
+  dataDir?: string;
+  chainId: number;
+  proverPubkey?: string;
+  proverKeyFile?: string;
+  checkpointProgramId: string;
+}>();
+
+if ((flags.proverPubkey === undefined) === (flags.proverKeyFile === undefined)) {
+  program.error("error: give exactly one of --prover-pubkey <hex> and --prover-key-file <path>");
+}
+
+// Loaded once the flags are known to be good: the EVM stack takes a moment to load.
+const [{ startDevnet }, { proverPublicKeyFromKeyFile }, { shortHex, toHex }] = await Promise.all([
+  import("./devnet.js"),
+  import("./keys.js"),
+  import("@paas/rollup"),
+]);
+const trustedProverKey =
+  flags.proverPubkey ?? toHex(proverPublicKeyFromKeyFile(flags.proverKeyFile!)).slice(2);
+const devnet = await startDevnet({
+  port: flags.port,
+  blockTimeMs: flags.blockTime,
+  slotsPerEpoch: flags.slotsPerEpoch,
+  seed: flags.seed,
+  chainId: flags.chainId,
+  dataDir: flags.dataDir,
+  trustedProverKey,
+  checkpointProgramId: flags.checkpointProgramId,
+  onError: (error, info) => console.error(`rpc ${info.method ?? "(no method)"} failed:`, error),
+}).catch((error: unknown) =>
+  program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
+);
+
+const { chain } = devnet;
+console.log(`devnet listening on ${devnet.url}`);
+console.log(
+  `  chain ${flags.chainId}, ${flags.slotsPerEpoch} slots per epoch, ` +
+    (flags.blockTime > 0 ? `a block every ${flags.blockTime} ms` : "no timer (devnet_produceBlocks)") +
+    `, seed "${flags.seed}"`,
+);
+console.log(`  sequencer ${toHex(chain.sequencerPublicKey)}`);
+console.log(`  trusted prover ${trustedProverKey}, checkpoint program ${flags.checkpointProgramId}`);
+
+chain.subscribe((event: DevChainEvent) => {
+  switch (event.type) {
+    case "block": {
+      const { slot, epoch, el } = event.block;
+      const header = el.block.header;
+      console.log(
+        `slot ${slot} · epoch ${epoch} · EL #${header.number} ${shortHex(header.hash())} · ` +
+          `${el.block.transactions.length} txs · ${header.gasUsed.toLocaleString("en")} gas · ` +
+          `witness ${el.witness.state.length} nodes`,
+      );
+      break;
+    }
+    case "checkpoint": {
+      const { index, l2Range } = event.checkpoint.info;
+      console.log(`checkpoint ${index} created: epoch ${index}, slots ${l2Range.start}..${l2Range.end}`);
+      break;
+    }
+    case "proof": {
+      const result = event.result;
+      console.log(
+        result.outcome === "rejected"
+          ? `checkpoint ${result.index} proof rejected: ${result.reason}`
+          : `checkpoint ${result.index} proof ${result.outcome}`,
+      );
+      break;
+    }
+    case "error":
+      console.error("block production stopped:", event.error);
+      break;
+  }
+});
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) {
+    console.error(`${signal} again: exiting now`);
+    process.exit(130);
+  }
+  stopping = true;
+  console.log(`${signal}: stopping…`);
+  devnet.close().then(
+    () => {
+      console.log("devnet stopped");
+    },
+    (error: unknown) => {
+      console.error("devnet did not stop cleanly:", error);
+      process.exitCode = 1;
+    },
+  );
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));

@@ -1,0 +1,105 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ClClient } from "@paas/rollup";
+import { afterAll, describe, expect, it } from "vitest";
+import { SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
+
+const MAIN = path.join(import.meta.dirname, "../src/main.ts");
+const dataDir = mkdtempSync(path.join(tmpdir(), "devnet-cli-"));
+const children: ChildProcessWithoutNullStreams[] = [];
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function run(args: readonly string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: path.dirname(MAIN) });
+  children.push(child);
+  let output = "";
+  const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    for (const waiter of [...waiters]) {
+      const match = output.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    /** Resolves when the output matches; fails after `ms` with what was printed. */
+    waitFor(pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${pattern} within ${ms} ms; output:\n${output}`)),
+          ms,
+        );
+        const done = (match: RegExpMatchArray) => {
+          clearTimeout(timer);
+          resolve(match);
+        };
+        const match = output.match(pattern);
+        if (match) done(match);
+        else waiters.push({ pattern, resolve: done });
+      });
+    },
+  };
+}
+
+describe("the devnet command", () => {
+  it("prints its URL and progress, serves JSON-RPC, and stops cleanly on Ctrl-C", async () => {
+    const proverKeyFile = path.join(dataDir, "native-host.key");
+    const cli = run([
+      "--port",
+      "0",
+      "--block-time",
+      "30",
+      "--slots-per-epoch",
+      "2",
+      "--seed",
+      "cli-test",
+      "--chain-id",
+      "31337",
+      "--data-dir",
+      dataDir,
+      "--prover-key-file",
+      proverKeyFile,
+      "--checkpoint-program-id",
+      SOME_PROGRAM_ID,
+    ]);
+    const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    await cli.waitFor(/checkpoint 0 created: epoch 0, slots 1\.\.2/);
+    expect(cli.output()).toMatch(/slot 1 · epoch 0 · EL #1 0x[0-9a-f]{8}…[0-9a-f]{8} · \d+ txs/);
+    const params = await new ClClient({ url: url! }).getRollupParams();
+    expect(params).toMatchObject({ chainId: 31337, slotsPerEpoch: 2 });
+    expect(statSync(path.join(dataDir, "sequencer.key")).mode & 0o777).toBe(0o600);
+    expect(statSync(proverKeyFile).mode & 0o777).toBe(0o600);
+    cli.child.kill("SIGINT");
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/SIGINT: stopping…\s+devnet stopped/);
+  });
+
+  it("refuses to start without a trusted prover key, or with two", async () => {
+    const [none, bad, noProgram] = [
+      run(["--port", "0", "--checkpoint-program-id", SOME_PROGRAM_ID]),
+      run(["--port", "0", "--prover-pubkey", "12", "--checkpoint-program-id", SOME_PROGRAM_ID]),
+      run(["--port", "0", "--prover-pubkey", SOME_PROVER_KEY]),
+    ];
+    expect(await none.exited).not.toBe(0);
+    expect(none.output()).toMatch(/exactly one of --prover-pubkey/);
+    expect(await bad.exited).not.toBe(0);
+    expect(bad.output()).toMatch(/--prover-pubkey.*64 hex digits/);
+    expect(await noProgram.exited).not.toBe(0);
+    expect(noProgram.output()).toMatch(/--checkpoint-program-id/);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The CL's acceptance of checkpoint proofs: a native prover host proves a program whose public
+ * values are the checkpoint's `BatchTransition` (SSZ); the chain accepts it once, acknowledges a
+ * second valid proof as already proven, and rejects a forged one with a reason.
+ */
+import { BatchTransitionSsz } from "@paas/rollup";
+import { encodeReceipt, NativeHost } from "@paas/zkvm";
+import { createDevChain } from "../src/index.js";
+import { commitBytesProgram } from "./programs/commit-bytes.js";
+
+const host = new NativeHost({ workers: 1, privateKey: new Uint8Array(32).fill(1) });
+try {
+  const chain = await createDevChain({
+    seed: "example",
+    slotsPerEpoch: 2,
+    epochs: 1,
+    trustedProverKey: host.publicKey,
+    checkpointProgramId: commitBytesProgram.programId,
+  });
+  const checkpoint = chain.getCheckpoint(0);
+  const receipt = encodeReceipt(
+    await host.prove(commitBytesProgram, BatchTransitionSsz.serialize(checkpoint.transition)),
+  );
+  console.log("submit:", chain.submitCheckpointProof(0, receipt));
+  console.log("status:", chain.getCheckpointStatus(0).status);
+  console.log("submit again:", chain.submitCheckpointProof(0, receipt));
+  const forged = receipt.slice();
+  forged[10]! ^= 1;
+  console.log("forged:", chain.submitCheckpointProof(0, forged));
+} finally {
+  await host.close();
+}
