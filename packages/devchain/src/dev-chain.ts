@@ -26,7 +26,6 @@ import { DevChainNotFoundError } from "./errors.js";
 import { DEFAULT_SEED, deriveSecretKey, type Seed } from "./seed.js";
 import { Sequencer } from "./sequencer.js";
 import { StateView } from "./state-view.js";
-import { detachListenersAddedSince, flattenStoredHex, hardforkListeners } from "./workarounds.js";
 import { type FundedAccount, Workload, type WorkloadKind, type WorkloadOptions } from "./workload.js";
 
 export interface DevChainConfig {
@@ -485,10 +484,7 @@ export class DevChain {
     const number = this.execution.latestNumber + 1n;
     const timestamp = this.genesisTimestamp + Number(number) * this.secondsPerSlot;
     const { transactions, kinds, options } = this.workload.nextBlock(number);
-    const listeners = hardforkListeners(this.common);
     const el = await this.execution.buildBlock(transactions, { ...options, timestamp: BigInt(timestamp) });
-    detachListenersAddedSince(this.common, listeners);
-    flattenStoredHex(el);
     const header = el.block.header;
     const sequenced = this.sequencer.sequence(
       {

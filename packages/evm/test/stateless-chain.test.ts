@@ -42,6 +42,8 @@ describe("stateless re-execution of a recorded chain", () => {
       });
       expect(commitment?.hash).toBe(block.hash);
     }
+    // Each block's VM must be collectable: none may stay subscribed to the caller's Common.
+    expect(mixed.common.events.listenerCount("hardforkChanged")).toBe(0);
   });
 
   it("accepts witness headers in any order", async () => {

@@ -6,7 +6,7 @@ import { createVM, type TxReceipt } from "@ethereumjs/vm";
 import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
 import { EvmError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
-import type { Hex } from "../hex.js";
+import { type Hex, toHex } from "../hex.js";
 import { type RecordedReads, RecordingDB } from "../state/recording-db.js";
 import { createStateManager, type SafeMerkleStateManager } from "../state/state-manager.js";
 import { requireHeaderMatches } from "../stateless/compare.js";
@@ -124,8 +124,8 @@ export class ExecutionChain {
     const head = this.head.block.header;
     const contents = collectState((key) => this.db.peek(key), head.stateRoot);
     return {
-      state: [...contents.nodes.values()].map(bytesToHex),
-      codes: [...contents.codes.values()].map(bytesToHex),
+      state: [...contents.nodes.values()].map(toHex),
+      codes: [...contents.codes.values()].map(toHex),
       keys: [],
       headers: this.ancestorHeaders(
         head,
@@ -139,7 +139,9 @@ export class ExecutionChain {
     const touched = new Map<string, Uint8Array>();
     let oldestAncestor = parent.number;
     const vm = await createVM({
-      common: this.common,
+      // A copy: the EVM subscribes to its Common's events and never unsubscribes, so a shared
+      // Common would keep every block's VM alive.
+      common: this.common.copy(),
       stateManager: this.state,
       blockchain: new AncestorChain(this.headers, parent, (ancestor) => {
         if (ancestor < oldestAncestor) oldestAncestor = ancestor;
@@ -162,9 +164,9 @@ export class ExecutionChain {
       reads = this.db.stopRecording();
     }
     const witness: ExecutionWitness = {
-      state: [...reads.nodes.values()].map(bytesToHex),
-      codes: [...reads.codes.values()].map(bytesToHex),
-      keys: [...touched.values()].map(bytesToHex),
+      state: [...reads.nodes.values()].map(toHex),
+      codes: [...reads.codes.values()].map(toHex),
+      keys: [...touched.values()].map(toHex),
       headers: this.ancestorHeaders(parent, oldestAncestor),
     };
     return { executed, witness };
@@ -176,7 +178,7 @@ export class ExecutionChain {
     for (let number = from.number; number >= oldest; number--) {
       const header = this.blocks[Number(number)]?.block.header;
       if (header === undefined) break;
-      headers.push(bytesToHex(header.serialize()));
+      headers.push(toHex(header.serialize()));
     }
     return headers;
   }
@@ -184,8 +186,8 @@ export class ExecutionChain {
   private append(block: Block, receipts: readonly TxReceipt[], witness: ExecutionWitness): ChainBlock {
     const stored: ChainBlock = {
       block,
-      hash: bytesToHex(block.hash()),
-      rlp: bytesToHex(block.serialize()),
+      hash: toHex(block.hash()),
+      rlp: toHex(block.serialize()),
       receipts,
       witness,
     };

@@ -89,7 +89,8 @@ async function executeOne(
   }
   const db = new WitnessDB(entries, blockNumber);
   const vm = await createVM({
-    common,
+    // A copy: the EVM subscribes to its Common's events and never unsubscribes (see ExecutionChain).
+    common: common.copy(),
     stateManager: createStateManager(db, common, parent.stateRoot),
     blockchain: new AncestorChain(index, parent),
   });
