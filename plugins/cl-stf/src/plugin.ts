@@ -105,15 +105,11 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
   }
 
   async report(): Promise<Readonly<Record<string, unknown>>> {
+    const short = (id: Uint8Array) => `${toHex(id).slice(0, 10)}…`;
     return {
-      program: { name: clStfProgram.name, version: clStfProgram.version, id: toHex(clStfProgram.programId) },
-      verifies: {
-        name: EVM_EE_STF.program.name,
-        version: EVM_EE_STF.program.version,
-        id: toHex(EVM_EE_STF_EXPECTED.programId),
-      },
+      program: `${clStfProgram.name}@${clStfProgram.version} ${short(clStfProgram.programId)}`,
+      verifies: `${EVM_EE_STF.program.name}@${EVM_EE_STF.program.version} ${short(EVM_EE_STF_EXPECTED.programId)}`,
       epochCheck: this.settings.slotsPerEpoch === undefined ? "at dependency resolution" : "at submit",
-      slotsPerEpoch: this.settings.slotsPerEpoch ?? null,
     };
   }
 

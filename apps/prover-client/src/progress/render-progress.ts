@@ -40,6 +40,9 @@ export function renderProgress(snapshot: ProgressSnapshot): string {
   }
   for (const [kind, report] of Object.entries(reports)) {
     const facts = Object.entries(report)
+      .filter(
+        ([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0),
+      )
       .map(([key, value]) => `${key} ${formatValue(value)}`)
       .join(" · ");
     if (facts) lines.push(`${kind}: ${facts}`);
@@ -48,8 +51,12 @@ export function renderProgress(snapshot: ProgressSnapshot): string {
 }
 
 function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return "-";
-  if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value)
+      .map(([k, v]) => (Array.isArray(value) ? formatValue(v) : `${k}=${formatValue(v)}`))
+      .join(" ");
+  }
+  if (typeof value === "string" && /^0x[0-9a-f]{16,}$/i.test(value)) return `${value.slice(0, 10)}…`;
   return String(value);
 }
 
