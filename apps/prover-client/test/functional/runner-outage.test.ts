@@ -1,0 +1,51 @@
+/**
+ * The checkpoint runner keeps up with a live devnet while the CL's RPC goes away for several
+ * seconds and comes back: nothing is skipped, nothing is accepted twice.
+ */
+import type { Devnet } from "@paas/devnet";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { ProverApp } from "../../src/app/build-app.js";
+import { startApp, tempDatadir, testConfig, until } from "../support/app.js";
+import { acceptedCheckpoints, startTrustingDevnet } from "../support/devnet.js";
+
+let data: ReturnType<typeof tempDatadir>;
+let devnet: Devnet;
+let app: ProverApp;
+
+beforeAll(async () => {
+  data = tempDatadir();
+  devnet = await startTrustingDevnet(data.dir, { blockTimeMs: 150 });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await devnet?.close();
+  data?.remove();
+});
+
+it("proves checkpoints in order through a CL outage", { timeout: 120_000 }, async () => {
+  const accepted = acceptedCheckpoints(devnet);
+  app = await startApp(
+    testConfig(data.dir, devnet.url, [
+      "plugin_settings.checkpoint.runner=true",
+      "plugin_settings.checkpoint.interval_ms=200",
+    ]),
+  );
+  await until(() => accepted.has(0), "checkpoint 0 accepted");
+
+  devnet.faults.pauseCl();
+  // Let a call already past the CL's front finish, then nothing can be accepted while it is away.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = accepted.size;
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  expect(accepted.size).toBe(before);
+  const reportDuring = (await app.service.pluginReports()).checkpoint as { runnerErrors: number };
+  expect(reportDuring.runnerErrors).toBeGreaterThan(0);
+  devnet.faults.resumeCl();
+
+  await until(() => [0, 1, 2, 3].every((i) => accepted.has(i)), "checkpoints 0..3 accepted", 90_000);
+  for (const [index, times] of accepted) expect({ index, times }).toEqual({ index, times: 1 });
+  for (let i = 0; i <= 3; i++) expect(devnet.chain.getCheckpointStatus(i).status).toBe("proven");
+  const failed = await app.service.list({ status: "permanent_failure" });
+  expect(failed.tasks).toEqual([]);
+});

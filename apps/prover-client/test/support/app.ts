@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TaskRecord } from "@paas/core";
+import { JsonRpcClient } from "@paas/jsonrpc";
+import pino from "pino";
+import { buildProverApp, type ProverApp } from "../../src/app/build-app.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import type { ProverConfig } from "../../src/config/schema.js";
+
+export function tempDatadir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "paas-functional-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Config for a test: the devnet's URLs, a random RPC port, fast retries, quiet. */
+export function testConfig(
+  datadir: string,
+  nodeUrl: string,
+  overrides: readonly string[] = [],
+): ProverConfig {
+  return loadConfig({
+    overrides: [
+      `datadir="${datadir}"`,
+      `nodes.cl_url="${nodeUrl}"`,
+      `nodes.el_url="${nodeUrl}"`,
+      "nodes.timeout_ms=2000",
+      "rpc.port=0",
+      "retry.base_delay_ms=100",
+      "retry.multiplier=1.5",
+      "retry.max_delay_ms=1000",
+      "retry.max_retries=30",
+      "progress.enabled=false",
+      ...overrides,
+    ],
+  });
+}
+
+export async function startApp(config: ProverConfig): Promise<ProverApp> {
+  return buildProverApp(config, pino({ level: "silent" }));
+}
+
+export function rpc(app: ProverApp): JsonRpcClient {
+  if (!app.rpcUrl) throw new Error("the app's RPC server is off");
+  return new JsonRpcClient({ url: app.rpcUrl, timeoutMs: 10_000 });
+}
+
+/** Polls a task over RPC until it reaches a final status. */
+export async function waitForTask(
+  client: JsonRpcClient,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<TaskRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await client.call<TaskRecord>("paas_getTaskStatus", [id]);
+    if (["completed", "permanent_failure", "cancelled"].includes(record.status)) return record;
+    if (Date.now() > deadline) throw new Error(`task ${id} still ${record.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

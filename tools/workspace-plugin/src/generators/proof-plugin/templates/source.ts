@@ -1,0 +1,333 @@
+import type { DependencySpec, NormalizedOptions } from "../options.js";
+import { commentLines, inComment } from "./comment.js";
+
+/** The files of src/: identity, context, settings and node, program, fetcher, plugin, index. */
+
+const identity = (constant: string, kind: string, program: DependencySpec["program"]) =>
+  `export const ${constant} = {
+  kind: "${kind}",
+  program: { name: "${program.name}", version: "${program.version}", proofType: "${program.proofType}" },
+} as const;
+`;
+
+export function proofTypeTs(o: NormalizedOptions): string {
+  return `/**
+ * The identity of the ${o.kind} proof type: its routing kind and its program. Receipts name their
+ * program by id, a hash of its name and version: bump \`version\` whenever the guest's behaviour
+ * changes, so that receipts of the old guest stop verifying. A plugin that depends on ${o.kind}
+ * keeps a copy of this constant (plugins never import each other); the generator reads it from here.
+ */
+${identity(o.constant, o.kind, { name: o.kind, version: "1", proofType: "compressed" })}`;
+}
+
+/** The identities of other plugins' kinds this one depends on (plugins never import each other). */
+export function dependenciesTs(o: NormalizedOptions): string {
+  const others = o.dependencies.filter((d) => !d.rollup);
+  const items = others.map((d) => `- ${d.constant}: from ${d.source}.`);
+  return `/**
+${commentLines([
+  `The proof types of other plugins that ${o.kind} depends on: their kinds and program identities. Plugins never import each other, so these are copies; keep each in step with the plugin that defines it (a new program version there changes its program id, and this guest would then refuse its receipts):`,
+  ...items,
+])}
+ */
+${others.map((d) => identity(d.constant, d.kind, d.program)).join("\n")}`;
+}
+
+export function contextTs(o: NormalizedOptions): string {
+  const rollup = o.dependencies.filter((d) => d.rollup);
+  const others = o.dependencies.filter((d) => !d.rollup);
+  const imports = [
+    `import { InvalidContextError, type ProofContext } from "@paas/core";`,
+    `import { describeIssues } from "@paas/jsonrpc";`,
+    rollup.length > 0
+      ? `import { ${rollup.map((d) => d.rollup?.schema).join(", ")} } from "@paas/rollup";`
+      : "",
+    `import { z } from "zod";`,
+    others.length > 0
+      ? `import { ${others.map((d) => d.constant).join(", ")} } from "./dependencies.js";`
+      : "",
+    `import { ${o.constant} } from "./proof-type.js";`,
+  ].filter((line) => line !== "");
+  const rollupFields = rollup.map(
+    (
+      d,
+    ) => `  /** The ${d.rollup?.label} proof this one builds on: a context of the rollup's ${d.kind} kind. */
+  ${d.field}: ${d.rollup?.schema},`,
+  );
+  const dependencyContexts = o.dependencies.map((d) =>
+    d.rollup ? `context.${d.field}` : `{ kind: ${d.constant}.kind, n: context.n }`,
+  );
+  const mapping = [
+    `The contexts proven (on the same backend) before this one, one per proof type ${o.kind} depends on, in the order the guest reads their receipts.`,
+  ];
+  if (rollup.length > 0) {
+    mapping.push(
+      "A context of the rollup's kinds names blocks by hash, which only the chain knows: here the context carries it. A plugin that can derive it (from its node, in an async `dependencies`) should.",
+    );
+  }
+  if (others.length > 0) {
+    mapping.push(
+      `Generated plugins name a proof by \`n\`: the ${others.map((d) => d.kind).join(", ")} proof of the same \`n\` is the one this proof of \`n\` builds on. Change the mapping if that is not what it means.`,
+    );
+  }
+  const dependenciesOf =
+    o.dependencies.length === 0
+      ? ""
+      : `
+/**
+${commentLines(mapping)}
+ */
+export function dependenciesOf(context: ${o.pascal}Context): ProofContext[] {
+  return [${dependencyContexts.join(", ")}];
+}
+`;
+  return `${imports.join("\n")}
+
+/**
+ * What one ${o.kind} proof is about, as plain data: integers and strings, no floats (a context has
+ * one canonical text, which is the task's identity). \`n\` is a placeholder for whatever names one
+ * proof of this type: a block range, an epoch, a batch index.
+ */
+export const ${o.pascal}ContextSchema = z.strictObject({
+  kind: z.literal(${o.constant}.kind),
+  n: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+${rollupFields.join("\n")}
+});
+export type ${o.pascal}Context = z.output<typeof ${o.pascal}ContextSchema>;
+
+/**
+ * Validates a context at submit time and returns it normalised (e.g. lower-case hex), so that equal
+ * contexts have equal canonical forms. Throws \`InvalidContextError\` naming the field; nothing is stored.
+ */
+export function parse${o.pascal}Context(raw: ProofContext): ${o.pascal}Context {
+  const parsed = ${o.pascal}ContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidContextError(
+      \`invalid \${${o.constant}.kind} context: \${describeIssues(parsed.error.issues, "context")}\`,
+    );
+  }
+  return parsed.data;
+}
+${dependenciesOf}`;
+}
+
+export function nodeTs(o: NormalizedOptions): string {
+  return `import { InvalidConfigError, PLUGIN_SETTINGS, type PluginSettings } from "@paas/core";
+import { describeIssues, JsonRpcClient, type JsonRpcClientOptions } from "@paas/jsonrpc";
+import { inject, injectable } from "tsyringe";
+import { z } from "zod";
+import { ${o.constant} } from "./proof-type.js";
+
+/** The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number. */
+export const VALUE_METHOD = "${o.camel}_getValue";
+
+/**
+ * \`[plugin_settings.${o.kind}]\` in the prover client's config; each plugin validates its own section.
+ * - \`node_url\`: the JSON-RPC node the fetcher reads from (required);
+ * - \`timeout_ms\`: the deadline of one call (default 10000).
+ */
+export const ${o.pascal}SettingsSchema = z.strictObject({
+  node_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  timeout_ms: z.int().min(1).max(3_600_000).default(10_000),
+});
+
+/** The node client's options from the plugin's settings; throws \`InvalidConfigError\` naming the key. */
+export function nodeOptions(settings: unknown): JsonRpcClientOptions {
+  const parsed = ${o.pascal}SettingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    throw new InvalidConfigError(describeIssues(parsed.error.issues, \`plugin_settings.\${${o.constant}.kind}\`));
+  }
+  return { url: parsed.data.node_url, timeoutMs: parsed.data.timeout_ms };
+}
+
+/**
+ * The node the fetcher reads from, and the container token the plugin injects it by. The prover
+ * client builds it from \`[plugin_settings.${o.kind}]\`; a test registers a client of a stub node
+ * in its place: \`overrides: [{ token: ${o.pascal}Node, useValue: new JsonRpcClient({ url }) }]\`.
+ */
+@injectable()
+export class ${o.pascal}Node extends JsonRpcClient {
+  constructor(@inject(PLUGIN_SETTINGS) settings: PluginSettings) {
+    super(nodeOptions(settings.for(${o.constant}.kind)));
+  }
+}
+`;
+}
+
+export function programTs(o: NormalizedOptions): string {
+  const deps = o.dependencies;
+  const hasDeps = deps.length > 0;
+  const ids = deps.map(
+    (d) => `const ${d.constant}_ID = programIdOf(${d.constant}.program.name, ${d.constant}.program.version);`,
+  );
+  const outputFields = deps.map(
+    (d) => `  /** The public values of the ${d.kind} proof this one verified. */
+  readonly ${d.field}: Uint8Array;`,
+  );
+  const rollup = deps.filter((d) => d.rollup).map((d) => d.constant);
+  const others = deps.filter((d) => !d.rollup).map((d) => d.constant);
+  const imports = [
+    hasDeps ? `import type { ProofReceipt } from "@paas/core/contracts";` : "",
+    rollup.length > 0 ? `import { ${rollup.join(", ")} } from "@paas/rollup/model";` : "",
+    `import { decodeCommitted, defineProgram${hasDeps ? ", programIdOf" : ""} } from "@paas/zkvm/program";`,
+    others.length > 0 ? `import { ${others.join(", ")} } from "./dependencies.js";` : "",
+    `import { ${o.constant} } from "./proof-type.js";`,
+  ].filter((line) => line !== "");
+  return `/**
+${commentLines([
+  `The ${o.kind} program. A proving worker imports this module, so it imports \`@paas/zkvm/program\` (never \`@paas/zkvm\`)${rollup.length > 0 ? ", the rollup's guest entry point `@paas/rollup/model`" : ""} and side-effect-free modules of its own, nothing of the host side.`,
+])}
+ */
+${imports.join("\n")}
+
+/** What the host hands the guest${hasDeps ? ", in this order" : ""}. */
+export interface ${o.pascal}Input {
+  readonly n: number;
+  /** What the node served for \`n\`. */
+  readonly value: number;${
+    hasDeps
+      ? `
+  /** The dependencies' receipts, one per dependency, in the order of \`dependenciesOf\`. */
+  readonly receipts: readonly ProofReceipt[];`
+      : ""
+  }
+}
+
+/**
+ * The public values: one committed value. (The other convention is the SSZ of an output type,
+ * committed with \`commitBytes\`, which is what the rollup's proof types do.)
+ */
+export interface ${o.pascal}Output {
+  readonly n: number;
+  readonly value: number;
+${outputFields.join("\n")}
+}
+${hasDeps ? `\n${ids.join("\n")}\n` : ""}
+/**
+ * The guest runs in a proving worker: synchronous, it reads its input in the order \`writeInput\`
+ * wrote it and commits its public values. It must not trust the host: it checks what it proves
+ * (here, that the value is a natural number).${
+   hasDeps
+     ? `
+ * \`readVerified\` checks each dependency's receipt against the host key and the dependency's
+ * program id, so a receipt of anything else fails this proof.`
+     : ""
+ }
+ * Replace the check with the statement this proof type proves, and bump the version in
+ * src/proof-type.ts whenever the guest's behaviour changes.
+ */
+export const ${o.camel}Program = defineProgram<${o.pascal}Input, ${o.pascal}Output>({
+  name: ${o.constant}.program.name,
+  version: ${o.constant}.program.version,
+  proofType: ${o.constant}.program.proofType,
+  module: import.meta.url,
+  writeInput(input, writer) {
+    writer.write(input.n);
+    writer.write(input.value);${hasDeps ? "\n    for (const receipt of input.receipts) writer.writeReceipt(receipt);" : ""}
+  },
+  guest(env) {
+    const n = env.read<number>();
+    const value = env.read<number>();
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new Error(\`the value for n = \${n} is \${value}, not a natural number\`);
+    }
+${deps.map((d) => `    const ${d.field} = env.readVerified(${d.constant}_ID);`).join("\n")}${hasDeps ? "\n" : ""}    env.commit({ n, value${deps.map((d) => `, ${d.field}`).join("")} });
+  },
+  readOutput: (publicValues) => decodeCommitted<${o.pascal}Output>(publicValues),
+});
+`;
+}
+
+export function fetcherTs(o: NormalizedOptions): string {
+  const hasDeps = o.dependencies.length > 0;
+  return `import { ${hasDeps ? "type DependencyReceipt, " : ""}PermanentError, type StepContext } from "@paas/core";
+import type { JsonRpcClient } from "@paas/jsonrpc";
+import type { ${o.pascal}Context } from "./context.js";
+import { VALUE_METHOD } from "./node.js";
+import type { ${o.pascal}Input } from "./program.js";
+
+/**
+ * Builds the guest's input for one context: asks the node for the value of \`n\`${hasDeps ? ", and hands over\n * the dependencies' receipts in the order `dependenciesOf` listed them" : ""}.
+ *
+ * Failures are classified, so the scheduler knows whether to retry: the client throws transient
+ * errors for what a retry can fix (unreachable, timeout, HTTP 5xx) and permanent ones for what it
+ * cannot (a malformed answer, "method not found"); an answer of the wrong shape is a
+ * \`PermanentError\` here. Anything left unclassified counts as transient.
+ */
+export async function fetch${o.pascal}Input(
+  node: JsonRpcClient,
+  context: ${o.pascal}Context,
+${hasDeps ? "  dependencies: readonly DependencyReceipt[],\n" : ""}  step: StepContext,
+): Promise<${o.pascal}Input> {
+  const value = await node.call<unknown>(VALUE_METHOD, [context.n], { signal: step.signal });
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new PermanentError(
+      \`\${VALUE_METHOD}(\${context.n}) answered \${JSON.stringify(value)}, not a natural number\`,
+    );
+  }
+  return { n: context.n, value${hasDeps ? ", receipts: dependencies.map((d) => d.receipt)" : ""} };
+}
+`;
+}
+
+export function pluginTs(o: NormalizedOptions): string {
+  const hasDeps = o.dependencies.length > 0;
+  return `import {
+  type DependencyReceipt,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  type StepContext,
+} from "@paas/core";
+import { inject } from "tsyringe";
+import { type ${o.pascal}Context, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
+import { fetch${o.pascal}Input } from "./fetcher.js";
+import { ${o.pascal}Node } from "./node.js";
+import { type ${o.pascal}Input, ${o.camel}Program } from "./program.js";
+import { ${o.constant} } from "./proof-type.js";
+
+/**
+ * The ${o.kind} proof type. ${inComment(o.description)}.
+ *
+ * Importing this module registers it (by kind) in core's plugin catalogue; the prover client
+ * imports the package when its config lists it. Every constructor parameter names its container
+ * token with \`@inject\`. Optional hooks of \`ProofPluginHandler\`, when the proof type needs them:
+ * \`afterStore\` (publish the stored proof, retried on its own), \`rpcMethods\` (JSON-RPC methods of
+ * its own), \`services\` (background work, e.g. a runner that submits tasks) and \`report\`.
+ */
+@ProofPlugin({ kind: ${o.constant}.kind, program: ${o.camel}Program, description: ${JSON.stringify(o.description)} })
+export class ${o.pascal}Plugin implements ProofPluginHandler<${o.pascal}Context, ${o.pascal}Input> {
+  constructor(@inject(${o.pascal}Node) private readonly node: ${o.pascal}Node) {}
+
+  parseContext(raw: ProofContext): ${o.pascal}Context {
+    return parse${o.pascal}Context(raw);
+  }
+${
+  hasDeps
+    ? `
+  dependencies(context: ${o.pascal}Context): readonly ProofContext[] {
+    return dependenciesOf(context);
+  }
+`
+    : ""
+}
+  fetchInput(
+    context: ${o.pascal}Context,
+    ${hasDeps ? "dependencies" : "_dependencies"}: readonly DependencyReceipt[],
+    step: StepContext,
+  ): Promise<${o.pascal}Input> {
+    return fetch${o.pascal}Input(this.node, context, ${hasDeps ? "dependencies, " : ""}step);
+  }
+}
+`;
+}
+
+export function indexTs(o: NormalizedOptions): string {
+  const hasDeps = o.dependencies.length > 0;
+  return `export { type ${o.pascal}Context, ${o.pascal}ContextSchema, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
+export { ${o.pascal}Node, ${o.pascal}SettingsSchema, nodeOptions, VALUE_METHOD } from "./node.js";
+export { ${o.pascal}Plugin } from "./plugin.js";
+export { type ${o.pascal}Input, type ${o.pascal}Output, ${o.camel}Program } from "./program.js";
+export { ${o.constant} } from "./proof-type.js";
+`;
+}

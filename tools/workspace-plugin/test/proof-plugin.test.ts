@@ -1,0 +1,332 @@
+/**
+ * The proof-plugin generator on an in-memory tree (the devkit's testing tree), seeded with this
+ * workspace's root files, project manifests and the rollup's proof types. The real run (nx g,
+ * npm install, lint, typecheck and tests of what it generated) is docs.test.ts.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Tree } from "@nx/devkit";
+import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
+import { beforeEach, describe, expect, it } from "vitest";
+import { formatWithBiome } from "../src/generators/proof-plugin/format.js";
+import { proofPluginGenerator } from "../src/generators/proof-plugin/generator.js";
+import { ProofPluginOptionsError, type ProofPluginSchema } from "../src/generators/proof-plugin/options.js";
+import { parseIdentities, ROLLUP_PROOF_TYPES } from "../src/generators/proof-plugin/workspace.js";
+import { WORKSPACE_ROOT } from "./support/sandbox.js";
+
+const SEEDED = ["package.json", "tsconfig.base.json", ROLLUP_PROOF_TYPES];
+/** The plugins seeded: the rollup's, so that the names the tests generate are free even if the repo has them. */
+const SEEDED_PLUGINS = ["evm-ee-stf", "cl-stf", "checkpoint"];
+
+/** A tree with the workspace's root files, its projects' package.json files and the rollup's proof types. */
+function seededTree(): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  const copy = (file: string) => tree.write(file, readFileSync(join(WORKSPACE_ROOT, file), "utf8"));
+  for (const file of SEEDED) copy(file);
+  for (const parent of ["packages", "plugins", "apps", "tools"]) {
+    for (const dir of readdirSync(join(WORKSPACE_ROOT, parent))) {
+      if (parent === "plugins" && !SEEDED_PLUGINS.includes(dir)) continue;
+      if (existsSync(join(WORKSPACE_ROOT, parent, dir, "package.json")))
+        copy(`${parent}/${dir}/package.json`);
+    }
+  }
+  const config = JSON.parse(read(tree, "tsconfig.base.json"));
+  const paths: Record<string, unknown> = config.compilerOptions.paths;
+  const unseeded = Object.keys(paths).filter(
+    (name) =>
+      name.startsWith("@paas/plugin-") && !SEEDED_PLUGINS.includes(name.slice("@paas/plugin-".length)),
+  );
+  if (unseeded.length > 0) {
+    for (const name of unseeded) delete paths[name];
+    tree.write("tsconfig.base.json", `${JSON.stringify(config, null, 2)}\n`);
+  }
+  return tree;
+}
+
+const read = (tree: Tree, file: string) => tree.read(file, "utf-8") ?? "";
+const generate = (tree: Tree, options: ProofPluginSchema) =>
+  proofPluginGenerator(tree, { skipInstall: true, ...options });
+
+let tree: Tree;
+
+beforeEach(() => {
+  tree = seededTree();
+});
+
+describe("proof-plugin generator", () => {
+  it("scaffolds plugins/<name> as a package, an Nx project and a tsconfig path", async () => {
+    await generate(tree, { name: "demo-sum", description: "Proves the value a node serves." });
+    const root = "plugins/demo-sum";
+    const files = tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(root))
+      .sort();
+    expect(files).toEqual(
+      [
+        "README.md",
+        "examples/prove-demo-sum.ts",
+        "package.json",
+        "src/context.ts",
+        "src/fetcher.ts",
+        "src/index.ts",
+        "src/node.ts",
+        "src/plugin.ts",
+        "src/program.ts",
+        "src/proof-type.ts",
+        "test/demo-sum.test.ts",
+        "tsconfig.json",
+        "vitest.config.ts",
+      ].map((f) => `${root}/${f}`),
+    );
+    const pkg = JSON.parse(read(tree, `${root}/package.json`));
+    expect(pkg).toMatchObject({
+      name: "@paas/plugin-demo-sum",
+      type: "module",
+      description: "Proves the value a node serves",
+      exports: { ".": "./src/index.ts" },
+      scripts: {
+        test: "vitest run",
+        typecheck: "tsc -p tsconfig.json",
+        lint: "biome check .",
+        examples: "paas-run-examples",
+      },
+      nx: { name: "demo-sum", tags: ["scope:plugin", "type:plugin"] },
+      devDependencies: { "@paas/testing": "*" },
+    });
+    expect(Object.keys(pkg.dependencies)).toEqual([
+      "@paas/core",
+      "@paas/jsonrpc",
+      "@paas/zkvm",
+      "tsyringe",
+      "zod",
+    ]);
+    expect(pkg.dependencies.zod).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(JSON.parse(read(tree, `${root}/tsconfig.json`)).extends).toBe("../../tsconfig.base.json");
+    expect(read(tree, `${root}/src/index.ts`)).toMatch(/export \{ DemoSumPlugin \} from "\.\/plugin\.js";/);
+    expect(read(tree, `${root}/src/plugin.ts`)).toContain("@ProofPlugin({");
+    expect(read(tree, `${root}/src/node.ts`)).toContain("@inject(PLUGIN_SETTINGS)");
+  });
+
+  it("adds the path mapping last, leaving the rest of tsconfig.base.json as it was", async () => {
+    const before = read(tree, "tsconfig.base.json");
+    await generate(tree, { name: "demo-sum" });
+    const after = read(tree, "tsconfig.base.json");
+    const paths = JSON.parse(after).compilerOptions.paths as Record<string, string[]>;
+    expect(paths["@paas/plugin-demo-sum"]).toEqual(["./plugins/demo-sum/src/index.ts"]);
+    expect(Object.keys(paths).at(-1)).toBe("@paas/plugin-demo-sum");
+    const removed = before.split("\n").filter((line) => !after.includes(line.replace(/,$/, "")));
+    expect(removed).toEqual([]);
+  });
+
+  it("follows the layout of the paths already there, one line or expanded", async () => {
+    tree.write(
+      "tsconfig.base.json",
+      '{\n  "compilerOptions": {\n    "paths": {\n      "@paas/core": [\n        "./packages/core/src/index.ts"\n      ]\n    }\n  }\n}\n',
+    );
+    await generate(tree, { name: "demo-sum" });
+    expect(read(tree, "tsconfig.base.json")).toContain(
+      '      ],\n      "@paas/plugin-demo-sum": [\n        "./plugins/demo-sum/src/index.ts"\n      ]\n    }',
+    );
+  });
+
+  it("keeps program modules to @paas/zkvm/program and @paas/rollup/model, type-only imports aside", async () => {
+    await generate(tree, { name: "demo-sum" });
+    await generate(tree, { name: "demo-epoch", dependsOn: "checkpoint,demo-sum" });
+    const modules = [
+      "demo-epoch/src/program.ts",
+      "demo-epoch/src/dependencies.ts",
+      "demo-epoch/src/proof-type.ts",
+    ];
+    const allowed = new Set([
+      "@paas/zkvm/program",
+      "@paas/rollup/model",
+      "./dependencies.js",
+      "./proof-type.js",
+    ]);
+    for (const file of modules) {
+      const imports = [
+        ...read(tree, `plugins/${file}`).matchAll(/^import (?!type )[^;]*? from "([^"]+)";/gm),
+      ];
+      for (const [, from] of imports) expect(allowed, `${file} imports ${from}`).toContain(from);
+    }
+    expect(read(tree, "plugins/demo-epoch/src/program.ts")).toContain(
+      'import type { ProofReceipt } from "@paas/core/contracts";',
+    );
+  });
+
+  it("returns the npm install task unless --skipInstall", async () => {
+    expect(await proofPluginGenerator(seededTree(), { name: "demo-sum" })).toBeTypeOf("function");
+    expect(await generate(tree, { name: "demo-sum" })).toBeUndefined();
+  });
+
+  it("formats what it writes with the workspace's Biome, whatever the name's length", async () => {
+    const name = "a-rather-long-proof-type-name-that-pushes-lines-past-the-width";
+    expect(name.length).toBeLessThanOrEqual(64);
+    await generate(tree, { name });
+    const written = tree.listChanges().filter((c) => c.path.startsWith(`plugins/${name}/`));
+    const before = written.map((c) => read(tree, c.path));
+    for (const change of written.filter((c) => c.path.includes("/src/"))) {
+      const long = read(tree, change.path)
+        .split("\n")
+        // Comments and template literals are left as they are by Biome too.
+        .filter((line) => line.length > 110 && !line.trimStart().startsWith("*") && !line.includes("`"));
+      expect(long, change.path).toEqual([]);
+    }
+    // Checking again finds nothing and changes nothing: it is what `biome check --write` writes.
+    const again = formatWithBiome(
+      tree,
+      written.map((c) => c.path),
+    );
+    expect(again).toEqual({ ok: true, report: "" });
+    expect(written.map((c) => read(tree, c.path))).toEqual(before);
+  });
+
+  it("adds plugins/* to the workspaces when the root package.json lacks it", async () => {
+    tree.write("package.json", JSON.stringify({ name: "x", workspaces: ["packages/*"] }, null, 2));
+    await generate(tree, { name: "demo-sum" });
+    expect(JSON.parse(read(tree, "package.json")).workspaces).toEqual(["packages/*", "plugins/*"]);
+  });
+});
+
+describe("--dependsOn", () => {
+  it("verifies the rollup's kinds under @paas/rollup's own identities, and stands them in", async () => {
+    await generate(tree, { name: "demo-epoch", dependsOn: "cl-stf, checkpoint" });
+    const constants = parseIdentities(read(tree, ROLLUP_PROOF_TYPES))
+      .filter((i) => i.kind === "cl-stf" || i.kind === "checkpoint")
+      .map((i) => i.constant)
+      .sort();
+    expect(constants).toEqual(["CHECKPOINT", "CL_STF"]);
+    // No copies: the guest imports them from the rollup's guest entry point.
+    expect(tree.exists("plugins/demo-epoch/src/dependencies.ts")).toBe(false);
+    const program = read(tree, "plugins/demo-epoch/src/program.ts");
+    expect(program).toContain('import { CHECKPOINT, CL_STF } from "@paas/rollup/model";');
+    expect(program).toContain("const CL_STF_ID = programIdOf(CL_STF.program.name, CL_STF.program.version);");
+    expect(program).toContain("const checkpoint = env.readVerified(CHECKPOINT_ID);");
+    const context = read(tree, "plugins/demo-epoch/src/context.ts");
+    expect(context).toContain('import { CheckpointContextSchema, ClStfContextSchema } from "@paas/rollup";');
+    expect(context).toContain("return [context.clStf, context.checkpoint];");
+    const test = read(tree, "plugins/demo-epoch/test/demo-epoch.test.ts");
+    expect(test).toContain("program: rollup.CL_STF.program,");
+    expect(test).toContain("parseContext: (raw) => rollup.CheckpointContextSchema.parse(raw),");
+    expect(JSON.parse(read(tree, "plugins/demo-epoch/package.json")).dependencies["@paas/rollup"]).toBe("*");
+    const written = tree.listChanges().filter((c) => c.path.startsWith("plugins/demo-epoch/"));
+    expect(
+      formatWithBiome(
+        tree,
+        written.map((c) => c.path),
+      ),
+    ).toEqual({ ok: true, report: "" });
+  });
+
+  it("reads another plugin's identity from its src/proof-type.ts, by the same n", async () => {
+    await generate(tree, { name: "demo-sum" });
+    tree.write(
+      "plugins/demo-sum/src/proof-type.ts",
+      read(tree, "plugins/demo-sum/src/proof-type.ts").replace('version: "1"', 'version: "3"'),
+    );
+    await generate(tree, { name: "demo-total", dependsOn: ["demo-sum"] });
+    const [copy] = parseIdentities(read(tree, "plugins/demo-total/src/dependencies.ts"));
+    expect(copy).toMatchObject({
+      constant: "DEMO_SUM",
+      kind: "demo-sum",
+      program: { name: "demo-sum", version: "3" },
+    });
+    expect(read(tree, "plugins/demo-total/src/context.ts")).toContain(
+      "return [{ kind: DEMO_SUM.kind, n: context.n }];",
+    );
+    const test = read(tree, "plugins/demo-total/test/demo-total.test.ts");
+    expect(test).toContain(
+      "{ kind: DEMO_SUM.kind, program: DEMO_SUM.program, publicValues: publicValuesOf }",
+    );
+    expect(
+      JSON.parse(read(tree, "plugins/demo-total/package.json")).dependencies["@paas/rollup"],
+    ).toBeUndefined();
+  });
+
+  it("falls back to the convention for a plugin without an identity constant", async () => {
+    tree.write(
+      "plugins/legacy/package.json",
+      JSON.stringify({ name: "@paas/plugin-legacy", nx: { name: "legacy", tags: ["type:plugin"] } }),
+    );
+    await generate(tree, { name: "demo-total", dependsOn: "legacy" });
+    const [copy] = parseIdentities(read(tree, "plugins/demo-total/src/dependencies.ts"));
+    expect(copy?.program).toEqual({ name: "legacy", version: "1", proofType: "compressed" });
+  });
+});
+
+describe("refusals, before anything is written", () => {
+  const snapshot = () => tree.listChanges().map((c) => `${c.type} ${c.path} ${c.content?.length ?? 0}`);
+  const refused = async (options: ProofPluginSchema, message: RegExp) => {
+    const before = snapshot();
+    await expect(generate(tree, options)).rejects.toBeInstanceOf(ProofPluginOptionsError);
+    await expect(generate(tree, options)).rejects.toThrow(message);
+    expect(snapshot()).toEqual(before);
+  };
+
+  it.each([
+    "Demo",
+    "demo_sum",
+    "1st",
+    "-demo",
+    "demo-",
+    "a--b",
+    "demo sum",
+    "",
+    "@paas/plugin-x",
+    "x".repeat(65),
+  ])("refuses %j: not a valid kind or package name", async (name) => {
+    await refused({ name }, /invalid name .*lower-case words of a-z and 0-9 joined by "-"/);
+  });
+
+  it("refuses a name whose directory exists", async () => {
+    tree.write("plugins/demo-sum/notes.txt", "taken");
+    await refused({ name: "demo-sum" }, /"demo-sum" already exists: plugins\/demo-sum is there/);
+  });
+
+  it("refuses the name of an existing Nx project", async () => {
+    await refused(
+      { name: "core" },
+      /"core" already exists: it is the name of the Nx project in packages\/core/,
+    );
+  });
+
+  it("refuses a name whose package exists elsewhere", async () => {
+    tree.write(
+      "packages/other/package.json",
+      JSON.stringify({ name: "@paas/plugin-taken", nx: { name: "other" } }),
+    );
+    await refused({ name: "taken" }, /packages\/other\/package\.json is the package @paas\/plugin-taken/);
+  });
+
+  it("refuses a name already mapped in tsconfig.base.json", async () => {
+    const config = JSON.parse(read(tree, "tsconfig.base.json"));
+    config.compilerOptions.paths["@paas/plugin-mapped"] = ["./elsewhere/index.ts"];
+    tree.write("tsconfig.base.json", JSON.stringify(config, null, 2));
+    await refused({ name: "mapped" }, /tsconfig\.base\.json maps @paas\/plugin-mapped/);
+  });
+
+  it("refuses the rollup's own kinds", async () => {
+    const rollupKinds = parseIdentities(read(tree, ROLLUP_PROOF_TYPES)).map((i) => i.kind);
+    expect(rollupKinds).toEqual(expect.arrayContaining(["evm-ee-stf", "cl-stf", "checkpoint"]));
+    tree.delete("plugins/cl-stf");
+    await refused({ name: "cl-stf" }, /"cl-stf" already exists: it is one of the rollup's proof types/);
+  });
+
+  it("refuses a name whose identifiers would clash with the imports", async () => {
+    await refused({ name: "proof" }, /"proof" would generate names that clash \(ProofContext, ProofPlugin\)/);
+  });
+
+  it("refuses unknown, invalid, repeated and self dependencies", async () => {
+    await refused(
+      { name: "demo", dependsOn: "nope" },
+      /--dependsOn "nope" is not an existing kind; known kinds: .*checkpoint/,
+    );
+    await refused({ name: "demo", dependsOn: "Bad_Kind" }, /--dependsOn "Bad_Kind" is not a kind/);
+    await refused(
+      { name: "demo", dependsOn: "checkpoint,checkpoint" },
+      /--dependsOn "checkpoint" is given twice/,
+    );
+    await refused({ name: "demo", dependsOn: "demo" }, /cannot depend on itself/);
+  });
+});
