@@ -6,10 +6,13 @@ import {
   buildGenesis,
   ClClient,
   ClErrorCode,
+  combineClStfOutputs,
   ElClient,
   type EvmBlockCommitment,
   expectedBatchTransition,
   invalidProofReason,
+  rollupParamsRoot,
+  sequencerPublicKey,
   verifyBlockSignature,
 } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
@@ -83,10 +86,13 @@ describe("CL JSON-RPC, read with ClClient", () => {
         });
       }
       const pre = await cl.getChainstate(start - 1);
-      const { chainstate } = applyBlockRange(pre, blocks, params, proven);
+      const { chainstate, output } = applyBlockRange(pre, blocks, params, proven);
       const post = await cl.getChainstate(end);
       expect(chainstate).toEqual(post);
-      expect(expectedBatchTransition(info, pre, post)).toEqual(devnet.chain.getCheckpoint(index).transition);
+      const transition = devnet.chain.getCheckpoint(index).transition;
+      expect(expectedBatchTransition(info, pre, post, params)).toEqual(transition);
+      expect(combineClStfOutputs(info, [output])).toEqual(transition);
+      expect(transition.paramsRoot).toEqual(rollupParamsRoot(params));
     }
     expect((await cl.getBlocksInRange(13, 14)).map((b) => b.header.epoch)).toEqual([3, 3]);
   });
@@ -113,7 +119,7 @@ describe("cl_submitCheckpointProof", () => {
     return invalidProofReason(error)!;
   }
 
-  it("rejects tampered receipts, another program's, another key's, and another transition's", async () => {
+  it("rejects tampered receipts, another program's, another key's, another transition's, and other params'", async () => {
     const valid = await receipt(transition(0));
     const tampered = valid.slice();
     tampered[8 + 10]! ^= 0xff;
@@ -125,6 +131,19 @@ describe("cl_submitCheckpointProof", () => {
     );
     expect(await rejection(0, await receipt(transition(1)))).toMatch(
       /differs from the CL's: index 1, expected 0/,
+    );
+    // The CL's transition with the root of params naming another sequencer key: what a proof of
+    // this chain's blocks re-signed by someone else commits.
+    const otherParams = {
+      ...devnet.chain.params,
+      sequencerPublicKey: sequencerPublicKey(new Uint8Array(32).fill(0x53)),
+    };
+    const underOtherParams = BatchTransitionSsz.serialize({
+      ...devnet.chain.getCheckpoint(0).transition,
+      paramsRoot: rollupParamsRoot(otherParams),
+    });
+    expect(await rejection(0, await receipt(underOtherParams))).toMatch(
+      /^the proven transition differs from the CL's: params root 0x[0-9a-f]{8}…[0-9a-f]{8}, expected 0x[0-9a-f]{8}…[0-9a-f]{8} \(the proof was made under other rollup params\)$/,
     );
     expect(await cl.getCheckpointStatus(0)).toEqual({ index: 0, status: "unproven" });
   });

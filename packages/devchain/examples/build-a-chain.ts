@@ -4,7 +4,7 @@
  * rules, reaching each checkpoint's transition.
  */
 import { executeBlocksStatelessly } from "@paas/evm";
-import { applyBlockRange, combineClStfOutputs, shortHex } from "@paas/rollup";
+import { applyBlockRange, BatchTransitionSsz, combineClStfOutputs, shortHex } from "@paas/rollup";
 import { createDevChain } from "../src/index.js";
 
 const started = performance.now();
@@ -38,7 +38,10 @@ for (const checkpoint of chain.checkpoints) {
   const applied = applyBlockRange(chainstate, chain.getBlocksInRange(start, end), chain.params, proven);
   const transition = combineClStfOutputs(checkpoint.info, [applied.output]);
   console.log(
-    `checkpoint ${checkpoint.info.index}: slots ${start}..${end}, ${shortHex(transition.preStateRoot)} → ${shortHex(transition.postStateRoot)}`,
+    `checkpoint ${checkpoint.info.index}: slots ${start}..${end}, ${shortHex(transition.preStateRoot)} → ${shortHex(transition.postStateRoot)} under params ${shortHex(transition.paramsRoot)}`,
   );
+  if (!BatchTransitionSsz.equals(transition, checkpoint.transition)) {
+    throw new Error(`checkpoint ${checkpoint.info.index}: the re-applied transition is not the CL's`);
+  }
   chainstate = applied.chainstate;
 }

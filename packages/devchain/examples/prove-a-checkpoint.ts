@@ -1,9 +1,10 @@
 /**
  * The CL's acceptance of checkpoint proofs: a native prover host proves a program whose public
  * values are the checkpoint's `BatchTransition` (SSZ); the chain accepts it once, acknowledges a
- * second valid proof as already proven, and rejects a forged one with a reason.
+ * second valid proof as already proven, and rejects a forged one and one made under other rollup
+ * params (another sequencer key) with a reason.
  */
-import { BatchTransitionSsz } from "@paas/rollup";
+import { BatchTransitionSsz, rollupParamsRoot, sequencerPublicKey } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
 import { createDevChain } from "../src/index.js";
 import { commitBytesProgram } from "./programs/commit-bytes.js";
@@ -27,6 +28,13 @@ try {
   const forged = receipt.slice();
   forged[10]! ^= 1;
   console.log("forged:", chain.submitCheckpointProof(0, forged));
+  // The same state roots, proven under params naming another sequencer key.
+  const otherParams = { ...chain.params, sequencerPublicKey: sequencerPublicKey(new Uint8Array(32).fill(2)) };
+  const underOtherParams = { ...checkpoint.transition, paramsRoot: rollupParamsRoot(otherParams) };
+  const otherReceipt = encodeReceipt(
+    await host.prove(commitBytesProgram, BatchTransitionSsz.serialize(underOtherParams)),
+  );
+  console.log("under other params:", chain.submitCheckpointProof(0, otherReceipt));
 } finally {
   await host.close();
 }

@@ -18,7 +18,9 @@ export type ProofCheck =
  * The CL's acceptance rule for a checkpoint proof: the receipt decodes, verifies against the
  * trusted prover key and the checkpoint program id, and its public values — by convention the SSZ
  * serialization of the program's output type, here `BatchTransition` — are exactly the transition
- * the CL expects (index, epoch, pre- and post-state roots). Never throws; a failure says why.
+ * the CL expects (index, epoch, pre- and post-state roots, and the root of the CL's own rollup
+ * params: a proof made under someone else's params, e.g. the chain's blocks re-signed with another
+ * key, has the right state roots and the wrong params root). Never throws; a failure says why.
  */
 export function checkCheckpointProof(
   receiptBytes: Uint8Array,
@@ -52,6 +54,8 @@ export function checkCheckpointProof(
       `pre-state root ${shortHex(claimed.preStateRoot)}, expected ${shortHex(expected.preStateRoot)}`,
     !bytesEqual(claimed.postStateRoot, expected.postStateRoot) &&
       `post-state root ${shortHex(claimed.postStateRoot)}, expected ${shortHex(expected.postStateRoot)}`,
+    !bytesEqual(claimed.paramsRoot, expected.paramsRoot) &&
+      `params root ${shortHex(claimed.paramsRoot)}, expected ${shortHex(expected.paramsRoot)} (the proof was made under other rollup params)`,
   ].filter((text): text is string => typeof text === "string");
   if (mismatches.length > 0) {
     return { ok: false, reason: `the proven transition differs from the CL's: ${mismatches.join("; ")}` };

@@ -337,8 +337,9 @@ export class DevChain {
   /**
    * The CL's side of a checkpoint proof: the receipt (binary encoding) must decode, verify against
    * the trusted prover key and checkpoint program id, and commit exactly the checkpoint's expected
-   * `BatchTransition` (SSZ). Valid → "accepted" (or "already-proven" when a valid proof was accepted
-   * before); invalid → "rejected" with the reason. An unknown index throws `DevChainNotFoundError`.
+   * `BatchTransition` (SSZ), whose `paramsRoot` is the root of this chain's own params. Valid →
+   * "accepted" (or "already-proven" when a valid proof was accepted before); invalid → "rejected"
+   * with the reason. An unknown index throws `DevChainNotFoundError`.
    */
   submitCheckpointProof(index: number, receipt: Uint8Array): CheckpointSubmissionResult {
     const record = this.getCheckpoint(index);
@@ -512,7 +513,10 @@ export class DevChain {
       const info = sequenced.closedCheckpoint;
       if (info.index !== this.records.length) throw new Error(`checkpoint ${info.index} out of order`);
       const pre = this.getChainstate(info.l2Range.start - 1);
-      record = { info, transition: expectedBatchTransition(info, pre, this.getChainstate(info.l2Range.end)) };
+      record = {
+        info,
+        transition: expectedBatchTransition(info, pre, this.getChainstate(info.l2Range.end), this.params),
+      };
       this.records.push(record);
     }
     this.emit({ type: "block", block });

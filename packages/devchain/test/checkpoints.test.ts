@@ -1,4 +1,13 @@
-import { BatchTransitionSsz } from "@paas/rollup";
+import {
+  applyBlockRange,
+  BatchTransitionSsz,
+  combineClStfOutputs,
+  type RollupParams,
+  rollupParamsRoot,
+  sequencerPublicKey,
+  shortHex,
+  signBlock,
+} from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDevChain, type DevChain, DevChainNotFoundError } from "../src/index.js";
@@ -96,8 +105,34 @@ describe("checkpoints", () => {
 
     const longer = new Uint8Array([...BatchTransitionSsz.serialize(expected), 0]);
     const r3 = chain.submitCheckpointProof(0, await receiptOf(longer));
-    expect(r3.outcome === "rejected" && r3.reason).toMatch(/81 bytes, a BatchTransition \(SSZ\) is 80/);
+    expect(r3.outcome === "rejected" && r3.reason).toMatch(/113 bytes, a BatchTransition \(SSZ\) is 112/);
     expect(chain.nextUnprovenCheckpointIndex).toBe(0);
+  });
+
+  it("rejects a valid receipt of a transition proven under other rollup params, naming the params root", async () => {
+    // Someone re-signs checkpoint 0's blocks with their own key and proves them under params naming
+    // that key: the CL STF and checkpoint rules pass, the chainstate roots are this chain's (block
+    // ids hash headers, not signatures), only the params root differs.
+    const forgerKey = new Uint8Array(32).fill(0x44);
+    const forgerParams: RollupParams = { ...chain.params, sequencerPublicKey: sequencerPublicKey(forgerKey) };
+    const { info, transition: expected } = chain.getCheckpoint(0);
+    const { start, end } = info.l2Range;
+    const resigned = chain
+      .getBlocksInRange(start, end)
+      .map((block) => ({ ...block, signature: signBlock(block.header, forgerKey, forgerParams) }));
+    const provenEl = resigned.map((block) => chain.getEvmCommitment(block.body.execSegment.elBlockNumber));
+    const { output } = applyBlockRange(chain.getChainstate(start - 1), resigned, forgerParams, provenEl);
+    const forged = combineClStfOutputs(info, [output]);
+    expect({ ...forged, paramsRoot: undefined }).toEqual({ ...expected, paramsRoot: undefined });
+    expect(expected.paramsRoot).toEqual(rollupParamsRoot(chain.params));
+
+    const result = chain.submitCheckpointProof(0, await receiptOf(BatchTransitionSsz.serialize(forged)));
+    expect(result).toEqual({
+      index: 0,
+      outcome: "rejected",
+      reason: `the proven transition differs from the CL's: params root ${shortHex(rollupParamsRoot(forgerParams))}, expected ${shortHex(rollupParamsRoot(chain.params))} (the proof was made under other rollup params)`,
+    });
+    expect(chain.getCheckpointStatus(0).status).toBe("unproven");
   });
 
   it("accepts a valid receipt, then acknowledges another valid one as already proven", async () => {

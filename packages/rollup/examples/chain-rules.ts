@@ -8,6 +8,7 @@ import "reflect-metadata";
 import {
   applyBlock,
   applyBlockRange,
+  BatchTransitionSsz,
   BlockRejectedError,
   batchInfoForCheckpoint,
   buildGenesis,
@@ -17,6 +18,7 @@ import {
   expectedBatchTransition,
   type RollupParams,
   sequencerPublicKey,
+  signBlock,
   toHex,
 } from "../src/index.js";
 
@@ -60,10 +62,25 @@ const batch = batchInfoForCheckpoint(1, params);
 const first = applyBlockRange(chainstates[3]!, blocks.slice(3, 5), params, execBlocks);
 const second = applyBlockRange(first.chainstate, blocks.slice(5, 6), params, execBlocks);
 const transition = combineClStfOutputs(batch, [first.output, second.output]);
-const expected = expectedBatchTransition(batch, chainstates[3]!, chainstates[6]!);
+const expected = expectedBatchTransition(batch, chainstates[3]!, chainstates[6]!, params);
 console.log(`checkpoint 1: ${toHex(transition.preStateRoot)} -> ${toHex(transition.postStateRoot)}`);
+console.log(`  under rollup params ${toHex(transition.paramsRoot)}`);
+console.log(`matches the CL's own view: ${BatchTransitionSsz.equals(transition, expected)}`);
+
+// Someone re-signs the same blocks with their own key and passes their own params: every block
+// check passes and the chainstate roots are the real ones (block ids hash headers, not
+// signatures), but the output commits to their params, so the CL's view does not match.
+const forgerKey = new Uint8Array(32).fill(2);
+const forgerParams = { ...params, sequencerPublicKey: sequencerPublicKey(forgerKey) };
+const resigned = blocks
+  .slice(3, 6)
+  .map((block) => ({ ...block, signature: signBlock(block.header, forgerKey, forgerParams) }));
+const forged = combineClStfOutputs(batch, [
+  applyBlockRange(chainstates[3]!, resigned, forgerParams, execBlocks).output,
+]);
 console.log(
-  `matches the CL's own view: ${toHex(transition.postStateRoot) === toHex(expected.postStateRoot)}`,
+  `re-signed under other params: same post-state root ${toHex(forged.postStateRoot) === toHex(expected.postStateRoot)}, ` +
+    `params root ${toHex(forged.paramsRoot)}: matches the CL's view: ${BatchTransitionSsz.equals(forged, expected)}`,
 );
 
 // A block whose EL state root was swapped after signing is caught.

@@ -5,7 +5,9 @@ import {
   type Chainstate,
   type EvmBlockCommitment,
   type RollupParams,
+  type SignedL2Block,
   sequencerPublicKey,
+  signBlock,
 } from "../src/index.js";
 
 export const SEQUENCER_KEY = new Uint8Array(32).fill(7);
@@ -20,6 +22,25 @@ export const PARAMS: RollupParams = {
     execBlock: { number: 0, hash: new Uint8Array(32).fill(1), stateRoot: new Uint8Array(32).fill(2) },
   },
 };
+
+/**
+ * Params naming another sequencer key (OTHER_KEY's), otherwise PARAMS: what someone who re-signs
+ * the real chain's blocks with their own key would pass to a CL STF prover.
+ */
+export const OTHER_PARAMS: RollupParams = { ...PARAMS, sequencerPublicKey: sequencerPublicKey(OTHER_KEY) };
+
+/**
+ * The same blocks signed by another key. Block ids hash headers, not signatures, so the re-signed
+ * blocks have the real blocks' ids and produce the real chainstates: under `OTHER_PARAMS` they
+ * pass every block check.
+ */
+export function resign(
+  blocks: readonly SignedL2Block[],
+  secretKey = OTHER_KEY,
+  params: RollupParams = OTHER_PARAMS,
+): SignedL2Block[] {
+  return blocks.map((block) => ({ ...block, signature: signBlock(block.header, secretKey, params) }));
+}
 
 /** A made-up EL block `number` extending `parentHash`; hashes derived from the number so they are stable. */
 export function execBlock(number: number, parentHash: Uint8Array): EvmBlockCommitment {

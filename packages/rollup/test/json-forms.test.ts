@@ -17,6 +17,7 @@ import {
   L2BlockHeaderJson,
   L2RangeJson,
   RollupParamsJson,
+  rollupParamsRoot,
   SignedL2BlockJson,
 } from "../src/index.js";
 import { buildChain, PARAMS } from "./fixtures.js";
@@ -41,8 +42,8 @@ const forms: [string, z.ZodType<unknown, unknown>, unknown, string[]][] = [
   [
     "BatchTransition",
     BatchTransitionJson,
-    { index: 0, epoch: 0, preStateRoot: hash, postStateRoot: hash },
-    ["postStateRoot"],
+    { index: 0, epoch: 0, preStateRoot: hash, postStateRoot: hash, paramsRoot: rollupParamsRoot(PARAMS) },
+    ["paramsRoot"],
   ],
   [
     "ClStfOutput",
@@ -53,10 +54,16 @@ const forms: [string, z.ZodType<unknown, unknown>, unknown, string[]][] = [
       finalChainstateRoot: hash,
       start: 1,
       end: 4,
+      paramsRoot: rollupParamsRoot(PARAMS),
     },
-    ["finalChainstateRoot"],
+    ["paramsRoot"],
   ],
-  ["EvmEeStfOutput", EvmEeStfOutputJson, chain.execBlocks, ["0", "hash"]],
+  [
+    "EvmEeStfOutput",
+    EvmEeStfOutputJson,
+    { chainId: PARAMS.chainId, blocks: chain.execBlocks },
+    ["blocks", "0", "hash"],
+  ],
   ["Genesis", GenesisJson, PARAMS.genesis, ["execBlock", "hash"]],
   ["RollupParams", RollupParamsJson, PARAMS, ["genesis", "execBlock", "stateRoot"]],
 ];

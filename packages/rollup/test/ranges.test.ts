@@ -9,8 +9,10 @@ import {
   expectedBatchTransition,
   type RangeCheck,
   RangeRejectedError,
+  rollupParamsRoot,
+  shortHex,
 } from "../src/index.js";
-import { buildChain, PARAMS } from "./fixtures.js";
+import { buildChain, OTHER_PARAMS, PARAMS, resign } from "./fixtures.js";
 
 const chain = buildChain(8);
 const blocks = chain.built.map((b) => b.block);
@@ -41,7 +43,21 @@ describe("applyBlockRange (the CL STF rule)", () => {
       finalChainstateRoot: chainstateRoot(chain.chainstates[6]!),
       start: 5,
       end: 6,
+      paramsRoot: rollupParamsRoot(PARAMS),
     });
+  });
+
+  it("commits to the params it checked the blocks against: re-signed blocks give the real roots, another params root", () => {
+    const honest = applyBlockRange(chain.chainstates[4]!, blocks.slice(4, 8), PARAMS, chain.execBlocks);
+    const resigned = resign(blocks.slice(4, 8));
+    expect(() => applyBlockRange(chain.chainstates[4]!, resigned, PARAMS, chain.execBlocks)).toThrow(
+      "block at slot 5 rejected by the SIGNATURE check",
+    );
+    const forged = applyBlockRange(chain.chainstates[4]!, resigned, OTHER_PARAMS, chain.execBlocks);
+    expect(forged.chainstate).toEqual(honest.chainstate);
+    expect({ ...forged.output, paramsRoot: undefined }).toEqual({ ...honest.output, paramsRoot: undefined });
+    expect(forged.output.paramsRoot).toEqual(rollupParamsRoot(OTHER_PARAMS));
+    expect(forged.output.paramsRoot).not.toEqual(honest.output.paramsRoot);
   });
 
   it("refuses an empty range and a range across epochs", () => {
@@ -65,16 +81,40 @@ describe("combineClStfOutputs (the checkpoint rule)", () => {
   const part = (from: number, to: number): ClStfOutput =>
     applyBlockRange(chain.chainstates[from - 1]!, blocks.slice(from - 1, to), PARAMS, chain.execBlocks)
       .output;
+  /** A CL STF output of the real chain's blocks, re-signed with another key, under that key's params. */
+  const forgedPart = (from: number, to: number): ClStfOutput =>
+    applyBlockRange(
+      chain.chainstates[from - 1]!,
+      resign(blocks.slice(from - 1, to)),
+      OTHER_PARAMS,
+      chain.execBlocks,
+    ).output;
   const parts = [part(5, 6), part(7, 8)];
+  const expected = () => expectedBatchTransition(batch, chain.chainstates[4]!, chain.chainstates[8]!, PARAMS);
 
   it("joins outputs covering the epoch into the transition the CL expects", () => {
     const transition = combineClStfOutputs(batch, parts);
-    expect(transition).toEqual(expectedBatchTransition(batch, chain.chainstates[4]!, chain.chainstates[8]!));
+    expect(transition).toEqual(expected());
+    expect(transition.paramsRoot).toEqual(rollupParamsRoot(PARAMS));
     expect(combineClStfOutputs(batch, [part(5, 8)])).toEqual(transition);
+  });
+
+  it("carries the params root of outputs proven under other params, which the CL's view does not match", () => {
+    const transition = combineClStfOutputs(batch, [forgedPart(5, 6), forgedPart(7, 8)]);
+    expect(transition.paramsRoot).toEqual(rollupParamsRoot(OTHER_PARAMS));
+    // The same roots as the real chain's: only the params root tells the proof is not of this chain.
+    expect({ ...transition, paramsRoot: undefined }).toEqual({ ...expected(), paramsRoot: undefined });
+    expect(transition.paramsRoot).not.toEqual(expected().paramsRoot);
   });
 
   const cases: [string, () => ClStfOutput[], RangeCheck, string][] = [
     ["no outputs", () => [], "EMPTY", "checkpoint 1: no CL STF outputs"],
+    [
+      "outputs proven under different params",
+      () => [parts[0]!, forgedPart(7, 8)],
+      "PARAMS",
+      `output 1 was proven under rollup params ${shortHex(rollupParamsRoot(OTHER_PARAMS))}, output 0 under ${shortHex(rollupParamsRoot(PARAMS))}`,
+    ],
     [
       "another epoch",
       () => [{ ...parts[0]!, epoch: 0 }, parts[1]!],
@@ -101,8 +141,8 @@ describe("combineClStfOutputs (the checkpoint rule)", () => {
   });
 
   it("needs the chainstates at both ends of the checkpoint for the expected transition", () => {
-    expect(() => expectedBatchTransition(batch, chain.chainstates[5]!, chain.chainstates[8]!)).toThrow(
-      "checkpoint 1 spans slots 5..8: needs chainstates at 4 and 8, got 5 and 8",
-    );
+    expect(() =>
+      expectedBatchTransition(batch, chain.chainstates[5]!, chain.chainstates[8]!, PARAMS),
+    ).toThrow("checkpoint 1 spans slots 5..8: needs chainstates at 4 and 8, got 5 and 8");
   });
 });

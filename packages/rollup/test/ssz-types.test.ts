@@ -15,6 +15,7 @@ import {
   L2BlockHeaderJson,
   RollupParamsJson,
   RollupParamsSsz,
+  rollupParamsRoot,
   SignedL2BlockJson,
   SignedL2BlockSsz,
   toHex,
@@ -24,6 +25,7 @@ import { buildChain, PARAMS } from "./fixtures.js";
 /** Pinned values: a change here changes every block id, chainstate root and signature of the rollup. */
 const VECTOR_BLOCK_5_ID = "0xf308838e5c9a2c10fa7c6c636aaddd7f8e811887b4e78bb577eb2638b9ba2023";
 const VECTOR_CHAINSTATE_5_ROOT = "0xdd88eb587c95fa93804904eaaeecc909d744ffde6d5bdaa43daf3a965f636999";
+const VECTOR_PARAMS_ROOT = "0x05b76b381365dd9b882ca30ef7d30d5e95b774f07289b59cfe325290e3cf1dcf";
 const VECTOR_BLOCK_5_SIGNATURE =
   "0x6ae3a54ca55400c8836682d525eaf1dba62cce9cb51ba195973eba96b03e5958f0290da15012b2104cfc6f789e04615a855b2aee679b804a46c142d9eec52cae";
 
@@ -62,6 +64,7 @@ describe("SSZ types", () => {
       epoch: 1,
       preStateRoot: new Uint8Array(32),
       postStateRoot: new Uint8Array(32).fill(3),
+      paramsRoot: rollupParamsRoot(PARAMS),
     };
     expect(BatchTransitionSsz.deserialize(BatchTransitionSsz.serialize(transition))).toEqual(transition);
     const output = {
@@ -70,11 +73,34 @@ describe("SSZ types", () => {
       finalChainstateRoot: chainstateRoot(chain.chainstates[4]!),
       start: 1,
       end: 4,
+      paramsRoot: rollupParamsRoot(PARAMS),
     };
     expect(ClStfOutputSsz.deserialize(ClStfOutputSsz.serialize(output))).toEqual(output);
-    expect(EvmEeStfOutputSsz.deserialize(EvmEeStfOutputSsz.serialize(chain.execBlocks))).toEqual(
-      chain.execBlocks,
-    );
+    const evmOutput = { chainId: PARAMS.chainId, blocks: chain.execBlocks };
+    expect(EvmEeStfOutputSsz.deserialize(EvmEeStfOutputSsz.serialize(evmOutput))).toEqual(evmOutput);
+  });
+
+  it("give the rollup params one root, which every field changes", () => {
+    expect(toHex(rollupParamsRoot(PARAMS))).toBe(VECTOR_PARAMS_ROOT);
+    expect(rollupParamsRoot(PARAMS)).toEqual(RollupParamsSsz.hashTreeRoot(PARAMS));
+    const variants = [
+      { ...PARAMS, chainId: PARAMS.chainId + 1 },
+      { ...PARAMS, sequencerPublicKey: buildGenesis(PARAMS).blockId.slice() },
+      { ...PARAMS, slotsPerEpoch: PARAMS.slotsPerEpoch + 1 },
+      { ...PARAMS, genesis: { ...PARAMS.genesis, timestamp: PARAMS.genesis.timestamp + 1 } },
+    ];
+    const roots = new Set([PARAMS, ...variants].map((params) => toHex(rollupParamsRoot(params))));
+    expect(roots.size).toBe(variants.length + 1);
+  });
+
+  it("lay out the proofs' public values as fixed containers (sizes the guests and the CL check)", () => {
+    expect(ClStfOutputSsz.fixedSize).toBe(8 + 32 + 32 + 8 + 8 + 32);
+    expect(BatchTransitionSsz.fixedSize).toBe(8 + 8 + 32 + 32 + 32);
+    // The chain id, then the offset of the block list, then 104 bytes per block.
+    const evmOutput = { chainId: 1337, blocks: chain.execBlocks.slice(0, 2) };
+    const bytes = EvmEeStfOutputSsz.serialize(evmOutput);
+    expect(bytes.length).toBe(8 + 4 + 2 * 104);
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)).toBe(1337n);
   });
 
   it("round-trip through JSON, with hex bytes and plain numbers", () => {

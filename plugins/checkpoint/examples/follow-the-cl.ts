@@ -45,7 +45,7 @@ try {
     });
     const t = decodeBatchTransition(receipt.publicValues);
     console.log(
-      `checkpoint ${t.index} (epoch ${t.epoch}): ${shortHex(t.preStateRoot)} -> ${shortHex(t.postStateRoot)}`,
+      `checkpoint ${t.index} (epoch ${t.epoch}): ${shortHex(t.preStateRoot)} -> ${shortHex(t.postStateRoot)} under params ${shortHex(t.paramsRoot)}`,
     );
   }
   // The completion wakes the runner, whose next poll sees every checkpoint proven.

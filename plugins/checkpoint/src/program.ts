@@ -31,7 +31,7 @@ export const MAX_CL_STF_RECEIPTS = 4_096;
  * - `RECEIPT`: each CL STF receipt verifies recursively (host key, CL STF program id, version and
  *   proof type);
  * - `OUTPUT`: each receipt's public values are exactly one `ClStfOutput` (SSZ).
- * Then `combineClStfOutputs` of @paas/rollup: `EMPTY`, `EPOCH`, `CONTINUITY`, `COVERAGE`.
+ * Then `combineClStfOutputs` of @paas/rollup: `EMPTY`, `EPOCH`, `PARAMS`, `CONTINUITY`, `COVERAGE`.
  */
 export type CheckpointGuestCheck = "INPUT" | "RECEIPT" | "OUTPUT";
 
@@ -45,11 +45,13 @@ export const CL_STF_EXPECTED = {
 /**
  * Aggregates the CL STF proofs of one checkpoint. The guest verifies every CL STF receipt
  * recursively, decodes its `ClStfOutput`, and joins the outputs with @paas/rollup's
- * `combineClStfOutputs`: same epoch as the batch, each output continuing the previous one (next slot,
- * same chainstate root), exact coverage of the batch's L2 range. Public values: exactly
- * `BatchTransitionSsz.serialize({ index, epoch, preStateRoot, postStateRoot })`, which the CL decodes
- * and compares byte for byte with its own view. Any failed check throws a message naming the check;
- * the host turns it into a permanent failure.
+ * `combineClStfOutputs`: same epoch as the batch, same rollup params root for all, each output
+ * continuing the previous one (next slot, same chainstate root), exact coverage of the batch's L2
+ * range. Public values: exactly `BatchTransitionSsz.serialize({ index, epoch, preStateRoot,
+ * postStateRoot, paramsRoot })`, which the CL decodes and compares byte for byte with its own view —
+ * the params root with its own params' root: the guest does not know the CL's params, it only
+ * refuses to mix proofs made under different ones and passes their root on. Any failed check throws
+ * a message naming the check; the host turns it into a permanent failure.
  */
 export const checkpointProgram = defineProgram<CheckpointInput, BatchTransition>({
   name: CHECKPOINT.program.name,
@@ -64,7 +66,7 @@ export const checkpointProgram = defineProgram<CheckpointInput, BatchTransition>
   guest(env) {
     const batch = readBatch(env);
     const outputs = readClStfOutputs(env, batch);
-    // EMPTY, EPOCH, CONTINUITY, COVERAGE: the rollup's checkpoint rule, one implementation for all.
+    // EMPTY, EPOCH, PARAMS, CONTINUITY, COVERAGE: the rollup's checkpoint rule, one implementation for all.
     const transition = combineClStfOutputs(batch, outputs);
     env.commitBytes(BatchTransitionSsz.serialize(transition));
   },

@@ -13,7 +13,15 @@ import {
   type ProofContext,
   UnknownBackendError,
 } from "@paas/core";
-import { type BatchTransition, CHECKPOINT, ClClient, ClErrorCode, toHex } from "@paas/rollup";
+import {
+  type BatchTransition,
+  CHECKPOINT,
+  ClClient,
+  ClErrorCode,
+  rollupParamsRoot,
+  shortHex,
+  toHex,
+} from "@paas/rollup";
 import { createPluginHarness } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointFacts } from "../src/facts.js";
@@ -236,10 +244,15 @@ describe("with the epoch split in CL STF proofs of 2 slots", () => {
   let env: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
     // The stand-in breaks the root chain of the proof starting at slot 15 (checkpoint 2's second).
+    // It "proves" checkpoint 0's pieces, and the one starting at slot 21 (checkpoint 3's second),
+    // under a forger's params: the chain's blocks re-signed with another key.
     env = await setup({
       settings: { cl_stf_max_slots: 2 },
-      tamper: (output) =>
-        output.start === 15 ? { ...output, initialChainstateRoot: new Uint8Array(32).fill(0xcd) } : output,
+      tamper: (output, cl) => {
+        if (output.start === 15) return { ...output, initialChainstateRoot: new Uint8Array(32).fill(0xcd) };
+        if (output.epoch === 0 || output.start === 21) return cl.forgedClStfOutput(output.start, output.end);
+        return output;
+      },
     });
   });
 
@@ -277,6 +290,29 @@ describe("with the epoch split in CL STF proofs of 2 slots", () => {
       /CONTINUITY check: checkpoint 2: output 1 starts from chainstate 0xcdcdcdcd/,
     );
     expect(cl.submissions.map((s) => s.index)).toEqual([1]);
+  });
+
+  it("fails permanently when the CL STF proofs were made under different params (PARAMS), publishing nothing", async () => {
+    const { cl, harness } = env;
+    const before = cl.submissions.length;
+    const { record } = await harness.prove(checkpoint(3));
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "prove" });
+    expect("error" in record && record.error).toContain(
+      `PARAMS check: checkpoint 3: output 1 was proven under rollup params ${shortHex(rollupParamsRoot(cl.forgerParams))}, output 0 under ${shortHex(rollupParamsRoot(cl.params))}`,
+    );
+    expect(cl.submissions.length).toBe(before);
+  });
+
+  it("a checkpoint of CL STF proofs all made under other params is rejected by the CL, naming the params root", async () => {
+    const { cl, harness } = env;
+    const { record } = await harness.prove(checkpoint(0));
+    // The guest aggregates them (same epoch, chained, same params), the CL does not take them.
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "publish" });
+    expect("error" in record && record.error).toBe(
+      `the CL rejected the proof of checkpoint 0: the proven transition differs from the CL's: params root ${shortHex(rollupParamsRoot(cl.forgerParams))}, expected ${shortHex(rollupParamsRoot(cl.params))}`,
+    );
+    expect(cl.submissions.at(-1)).toMatchObject({ index: 0, outcome: "rejected" });
+    expect(cl.proven.has(0)).toBe(false);
   });
 });
 

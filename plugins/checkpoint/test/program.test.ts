@@ -12,6 +12,8 @@ import {
   type ClStfOutput,
   ClStfOutputSsz,
   EVM_EE_STF,
+  rollupParamsRoot,
+  shortHex,
   toHex,
 } from "@paas/rollup";
 import { createPluginHarness, type PluginHarness, signReceipt } from "@paas/testing";
@@ -83,6 +85,21 @@ describe("checkpoint guest: aggregation", () => {
     const output = await prove({ batch: batchInfoForCheckpoint(0, cl.params), receipts: receipts([1, 6]) });
     expect(output).toEqual(cl.expected(0));
   });
+
+  it("carries the params root the CL STF proofs were made under into the transition", async () => {
+    const output = await prove({ batch: batch1(), receipts: receipts([7, 9], [10, 12]) });
+    expect(output.paramsRoot).toEqual(rollupParamsRoot(cl.params));
+    // CL STF proofs of the chain's blocks re-signed by someone else, under their params: the same
+    // chainstate roots, so the guest aggregates them; the params root says whose they are, and it
+    // is not the CL's (the CL rejects such a proof, see plugin.test.ts).
+    const forged = await prove({
+      batch: batch1(),
+      receipts: [receipt(cl.forgedClStfOutput(7, 9)), receipt(cl.forgedClStfOutput(10, 12))],
+    });
+    expect(forged.paramsRoot).toEqual(rollupParamsRoot(cl.forgerParams));
+    expect({ ...forged, paramsRoot: undefined }).toEqual({ ...cl.expected(1), paramsRoot: undefined });
+    expect(forged.paramsRoot).not.toEqual(cl.expected(1).paramsRoot);
+  });
 });
 
 describe("checkpoint guest: rejections name the check", () => {
@@ -112,6 +129,16 @@ describe("checkpoint guest: rejections name the check", () => {
       receipts: [receipt(cl.clStfOutput(7, 8)), receipt(other)],
     });
     expect(message).toMatch(/EPOCH check: checkpoint 1: output 1 is for epoch 2, not 1/);
+  });
+
+  it("receipts proven under different rollup params (PARAMS)", async () => {
+    const message = await rejection({
+      batch: batch1(),
+      receipts: [receipt(cl.clStfOutput(7, 8)), receipt(cl.forgedClStfOutput(9, 12))],
+    });
+    expect(message).toContain(
+      `range rejected by the PARAMS check: checkpoint 1: output 1 was proven under rollup params ${shortHex(rollupParamsRoot(cl.forgerParams))}, output 0 under ${shortHex(rollupParamsRoot(cl.params))}`,
+    );
   });
 
   it("receipts of another epoch than the batch's (EPOCH)", async () => {
@@ -173,7 +200,7 @@ describe("checkpoint guest: rejections name the check", () => {
   it("public values that are not a ClStfOutput (OUTPUT)", async () => {
     const bad = harness.receiptFor(CL_STF.program, new Uint8Array(10));
     expect(await rejection({ batch: batch1(), receipts: [bad] })).toMatch(
-      /OUTPUT check: CL STF receipt 0 of 1 commits 10 bytes, a ClStfOutput \(SSZ\) is 88/,
+      /OUTPUT check: CL STF receipt 0 of 1 commits 10 bytes, a ClStfOutput \(SSZ\) is 120/,
     );
   });
 });

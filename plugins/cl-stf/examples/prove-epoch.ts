@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/prove-epoch.ts
  */
-import { type ClStfOutput, chainstateRoot, toHex } from "@paas/rollup";
+import { type ClStfOutput, chainstateRoot, rollupParamsRoot, toHex } from "@paas/rollup";
 import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";
 import { blockAt, buildTestChain, contextFor, OTHER_KEY, reseal, withBlock } from "../test/fixtures/chain.js";
 import { setUpClStf } from "../test/fixtures/harness.js";
@@ -31,8 +31,12 @@ try {
   );
   console.log(`  initial chainstate root ${toHex(output.initialChainstateRoot)}`);
   console.log(`  final chainstate root   ${toHex(output.finalChainstateRoot)}`);
+  console.log(`  rollup params root      ${toHex(output.paramsRoot)}`);
   if (toHex(output.finalChainstateRoot) !== toHex(chainstateRoot(chain.chainstates[16]!))) {
     throw new Error("the final chainstate root is not the chain's");
+  }
+  if (toHex(output.paramsRoot) !== toHex(rollupParamsRoot(chain.params))) {
+    throw new Error("the params root is not the chain's");
   }
 
   // A CL serving a block signed by another key: the guest rejects it, permanently. (Another range:

@@ -12,6 +12,7 @@ import {
   ClStfOutputSsz,
   EVM_EE_STF,
   type EvmBlockCommitment,
+  type EvmEeStfOutput,
   EvmEeStfOutputSsz,
   MAX_EVM_BLOCKS_PER_PROOF,
   type RollupParams,
@@ -53,9 +54,11 @@ export const EVM_EE_STF_EXPECTED: ExpectedProgram = Object.freeze({
  * - `INPUT`: an input item does not decode as the type it must be;
  * - `EVM_EE_RECEIPT`: the EVM EE STF receipt does not verify (forged, another program or version);
  * - `EVM_EE_OUTPUT`: its public values are not an `EvmEeStfOutput`;
+ * - `EVM_EE_CHAIN_ID`: the EVM EE STF proof executed its EL blocks under another chain's rules than
+ *   the rollup params' `chainId`;
  * - `EXEC_COVERAGE`: the proven EL blocks are not exactly the ones the range carries, in order.
  */
-export type ClStfCheck = "INPUT" | "EVM_EE_RECEIPT" | "EVM_EE_OUTPUT" | "EXEC_COVERAGE";
+export type ClStfCheck = "INPUT" | "EVM_EE_RECEIPT" | "EVM_EE_OUTPUT" | "EVM_EE_CHAIN_ID" | "EXEC_COVERAGE";
 
 /**
  * A failed guest check. Plain `Error` (guests do not load @paas/core): the native host reports
@@ -92,8 +95,11 @@ export const clStfProgram = defineProgram<ClStfInput, ClStfOutput>({
     const chainstate = decodeInput(env, ChainstateSsz, "chainstate");
     const blocks = readBlocks(env);
     const where = rangeLabel(blocks);
-    const proven = readProvenExecBlocks(env, where);
+    const evmOutput = readEvmEeStfOutput(env, where);
+    requireChainId(evmOutput, params, where);
+    const proven = evmOutput.blocks;
     // Every block: signature, parent, slot, epoch, body root, exec segment = proven block, state root.
+    // The output commits to the root of `params`: the ones all of this was checked against.
     const { output } = applyBlockRange(chainstate, blocks, params, proven);
     requireExactCoverage(blocks, proven, where);
     env.commitBytes(ClStfOutputSsz.serialize(output));
@@ -133,7 +139,7 @@ function readBlocks(env: GuestEnv): SignedL2Block[] {
 }
 
 /** Verifies the EVM EE STF receipt (host key, program id, version, proof type) and decodes its output. */
-function readProvenExecBlocks(env: GuestEnv, where: string): EvmBlockCommitment[] {
+function readEvmEeStfOutput(env: GuestEnv, where: string): EvmEeStfOutput {
   let publicValues: Uint8Array;
   try {
     publicValues = env.readVerified(EVM_EE_STF_EXPECTED);
@@ -147,6 +153,21 @@ function readProvenExecBlocks(env: GuestEnv, where: string): EvmBlockCommitment[
       "EVM_EE_OUTPUT",
       where,
       `the EVM EE STF public values are not an EvmEeStfOutput: ${messageOf(error)}`,
+    );
+  }
+}
+
+/**
+ * The EL blocks were executed under the rules of the rollup's chain: the EVM EE STF output's chain
+ * id is the params' `chainId` (the EL's chain id as well as the rollup's). Otherwise the proof says
+ * nothing about how this chain's EL executes them (transaction signatures, the CHAINID opcode).
+ */
+function requireChainId(output: EvmEeStfOutput, params: RollupParams, where: string): void {
+  if (output.chainId !== params.chainId) {
+    throw new ClStfRejectedError(
+      "EVM_EE_CHAIN_ID",
+      where,
+      `the EVM EE STF proof executed its EL blocks under the rules of chain ${output.chainId}, the rollup params name chain ${params.chainId}`,
     );
   }
 }

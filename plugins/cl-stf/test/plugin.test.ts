@@ -10,7 +10,7 @@ import {
   type StepContext,
   TransientError,
 } from "@paas/core";
-import { CL_STF, EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
+import { CL_STF, EVM_EE_STF, toHex } from "@paas/rollup";
 import { signReceipt } from "@paas/testing";
 import { programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -21,6 +21,7 @@ import {
   contextFor,
   elBlocksIn,
   evmContextFor,
+  evmEeStfPublicValues,
   OTHER_KEY,
   reseal,
   withBlock,
@@ -52,7 +53,7 @@ function step(signal: AbortSignal = new AbortController().signal): StepContext {
 
 function evmDependency(start: number, end: number): DependencyReceipt {
   const context = evmContextFor(chain, start, end);
-  const publicValues = EvmEeStfOutputSsz.serialize(elBlocksIn(chain, start, end));
+  const publicValues = evmEeStfPublicValues(chain, elBlocksIn(chain, start, end));
   return {
     taskId: { context, backend: "native" },
     receipt: signReceipt(OTHER_KEY, EVM_EE_STF.program, publicValues),
@@ -157,8 +158,8 @@ describe("construction and report", () => {
 
   it("reports the programs and where the epoch check happens", async () => {
     expect(await plugin({ slotsPerEpoch: 8 }).report()).toEqual({
-      program: `cl-stf@1 ${toHex(programIdOf("cl-stf", "1")).slice(0, 10)}…`,
-      verifies: `evm-ee-stf@1 ${toHex(programIdOf("evm-ee-stf", "1")).slice(0, 10)}…`,
+      program: `cl-stf@2 ${toHex(programIdOf("cl-stf", "2")).slice(0, 10)}…`,
+      verifies: `evm-ee-stf@2 ${toHex(programIdOf("evm-ee-stf", "2")).slice(0, 10)}…`,
       epochCheck: "at submit",
     });
     expect(await plugin().report()).toMatchObject({ epochCheck: "at dependency resolution" });

@@ -4,7 +4,7 @@
  * whose public values are the chain's EL blocks. Each test uses its own slot range, so tasks of
  * one test are never the tasks of another.
  */
-import { type ClStfOutput, chainstateRoot, EVM_EE_STF, toHex } from "@paas/rollup";
+import { type ClStfOutput, chainstateRoot, EVM_EE_STF, rollupParamsRoot, toHex } from "@paas/rollup";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   blockAt,
@@ -45,6 +45,7 @@ describe("an honest chain", () => {
       finalChainstateRoot: chainstateRoot(chain.chainstates[16]!),
       start: 9,
       end: 16,
+      paramsRoot: rollupParamsRoot(chain.params),
     });
     expect(harness.statusesOf(context)).toEqual(["pending", "blocked", "queued", "proving", "completed"]);
     // Its one dependency: the EVM EE STF of exactly EL blocks 9..16, proven first.

@@ -1,37 +1,50 @@
 /**
  * The EVM EE STF receipt the guest verifies recursively: forged, of another program or version,
- * or proving other EL blocks than the range carries. Every rejection is permanent and names the
- * check and the slots.
+ * proving other EL blocks than the range carries, or executed under another chain's rules. Every
+ * rejection is permanent and names the check and the slots. And the params the guest checks
+ * against: whatever the prover passes, the output commits to their root.
  */
 import { PermanentError, type ProofContext, type ProofReceipt } from "@paas/core";
 import {
   EVM_EE_STF,
   type EvmBlockCommitment,
   EvmEeStfContextSchema,
-  EvmEeStfOutputSsz,
+  rollupParamsRoot,
   toHex,
 } from "@paas/rollup";
 import { signReceipt } from "@paas/testing";
 import { programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClStfInput, clStfProgram } from "../src/index.js";
-import { buildTestChain, contextFor, elBlocksIn, hash, OTHER_KEY } from "./fixtures/chain.js";
+import {
+  buildTestChain,
+  contextFor,
+  elBlocksIn,
+  evmEeStfPublicValues,
+  hash,
+  OTHER_KEY,
+  resignedChain,
+  type TestChain,
+} from "./fixtures/chain.js";
 import { type ClStfSetup, permanentError, setUpClStf } from "./fixtures/harness.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
 const honest = (context: ProofContext): Uint8Array => {
   const { start, end } = EvmEeStfContextSchema.parse(context);
-  return EvmEeStfOutputSsz.serialize(elBlocksIn(chain, start.number, end.number));
+  return evmEeStfPublicValues(chain, elBlocksIn(chain, start.number, end.number));
 };
 
 describe("an EVM EE STF proof of other EL blocks than the range carries", () => {
   let setup: ClStfSetup;
   /** What the stand-in "proves" for the next test. */
   let publicValues: (context: ProofContext) => Uint8Array = honest;
-  const proving = (blocks: (from: number, to: number) => EvmBlockCommitment[]) => {
+  const proving = (
+    blocks: (from: number, to: number) => EvmBlockCommitment[],
+    chainId = chain.params.chainId,
+  ) => {
     publicValues = (context) => {
       const { start, end } = EvmEeStfContextSchema.parse(context);
-      return EvmEeStfOutputSsz.serialize(blocks(start.number, end.number));
+      return evmEeStfPublicValues(chain, blocks(start.number, end.number), chainId);
     };
   };
 
@@ -80,6 +93,13 @@ describe("an EVM EE STF proof of other EL blocks than the range carries", () => 
     );
   });
 
+  it("the right EL blocks, executed under another chain's rules", async () => {
+    proving((from, to) => elBlocksIn(chain, from, to), 7);
+    expect(await rejection(14, 15)).toMatch(
+      /slots 14\.\.15 rejected by the EVM_EE_CHAIN_ID check: the EVM EE STF proof executed its EL blocks under the rules of chain 7, the rollup params name chain 4242/,
+    );
+  });
+
   it("public values that are not an EvmEeStfOutput", async () => {
     publicValues = () => new Uint8Array([1, 2, 3, 4, 5]);
     expect(await rejection(12, 13)).toMatch(
@@ -87,8 +107,38 @@ describe("an EVM EE STF proof of other EL blocks than the range carries", () => 
     );
   });
 
+  describe("the rollup params the guest checks against, proven directly on the harness's native host", () => {
+    // Someone copies the real chain's blocks, re-signs them with their own key and passes params
+    // naming that key: every block check passes, and the chainstates are the real ones.
+    const forger = resignedChain(chain, OTHER_KEY);
+    const outputOf = async (served: TestChain) => {
+      const evmEeReceipt = setup.harness.receiptFor(
+        EVM_EE_STF.program,
+        evmEeStfPublicValues(chain, elBlocksIn(chain, 9, 16)),
+      );
+      const input: ClStfInput = {
+        params: served.params,
+        chainstate: chain.chainstates[8]!,
+        blocks: served.blocks.slice(8, 16),
+        evmEeReceipt,
+      };
+      return clStfProgram.readOutput((await setup.harness.host.prove(clStfProgram, input)).publicValues);
+    };
+
+    it("the output commits to the root of the params the guest was given", async () => {
+      expect((await outputOf(chain)).paramsRoot).toEqual(rollupParamsRoot(chain.params));
+    });
+
+    it("re-signed blocks under the re-signer's params: the real roots, the re-signer's params root", async () => {
+      const [honest, forged] = await Promise.all([outputOf(chain), outputOf(forger)]);
+      expect({ ...forged, paramsRoot: undefined }).toEqual({ ...honest, paramsRoot: undefined });
+      expect(forged.paramsRoot).toEqual(rollupParamsRoot(forger.params));
+      expect(forged.paramsRoot).not.toEqual(honest.paramsRoot);
+    });
+  });
+
   describe("forged receipts, proven directly on the harness's native host", () => {
-    const pv = EvmEeStfOutputSsz.serialize(elBlocksIn(chain, 9, 16));
+    const pv = evmEeStfPublicValues(chain, elBlocksIn(chain, 9, 16));
     const inputWith = (evmEeReceipt: ProofReceipt): ClStfInput => ({
       params: chain.params,
       chainstate: chain.chainstates[8]!,
@@ -142,8 +192,8 @@ describe("an EVM EE STF proof of other EL blocks than the range carries", () => 
 describe("an EVM EE STF stand-in with another program identity, through the whole pipeline", () => {
   const cases = [
     {
-      what: "another version of the EVM EE STF program (a forged identity)",
-      program: { ...EVM_EE_STF.program, version: "2" },
+      what: "the previous version of the EVM EE STF program (v1: its output names no chain)",
+      program: { ...EVM_EE_STF.program, version: "1" },
       range: [1, 8] as const,
     },
     {

@@ -67,7 +67,9 @@ try {
     programId: evmEeStfProgram.programId,
     publicKey: host.publicKey,
   });
-  for (const block of evmEeStfProgram.readOutput(receipt.publicValues)) {
+  const output = evmEeStfProgram.readOutput(receipt.publicValues);
+  console.log(`executed under the rules of chain ${output.chainId}`);
+  for (const block of output.blocks) {
     console.log(`block ${block.number}: ${toHex(block.hash)} state ${toHex(block.stateRoot)}`);
   }
   console.log(`public values: ${receipt.publicValues.length} bytes (SSZ of EvmEeStfOutput), report:`);

@@ -17,6 +17,7 @@ import {
   readFixtureFile,
 } from "@paas/evm";
 import type { NativeHost } from "@paas/zkvm";
+import { FIXTURE_CHAIN_ID } from "./chain-id.js";
 import { type EvmEeStfInput, inputFromHex, toHex } from "./input.js";
 import { evmEeStfProgram } from "./program.js";
 
@@ -115,7 +116,10 @@ export async function runConformanceCase(
   try {
     const receipt = await host.prove(evmEeStfProgram, input);
     host.verify(receipt, evmEeStfProgram);
-    const output = evmEeStfProgram.readOutput(receipt.publicValues);
+    const { chainId, blocks: output } = evmEeStfProgram.readOutput(receipt.publicValues);
+    if (chainId !== FIXTURE_CHAIN_ID) {
+      return result(`the proof names chain ${chainId}, the fixtures' chain is ${FIXTURE_CHAIN_ID}`);
+    }
     if (output.length !== fixture.blocks.length) {
       return result(`the proof covers ${output.length} blocks, the test has ${fixture.blocks.length}`);
     }

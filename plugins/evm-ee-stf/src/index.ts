@@ -1,3 +1,4 @@
+export { chainIdOf, FIXTURE_CHAIN_ID } from "./chain-id.js";
 export {
   type ConformanceCase,
   type ConformanceResult,

@@ -3,15 +3,22 @@
  * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
  */
 import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm/sync";
-import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz } from "@paas/rollup/model";
+import {
+  EVM_EE_STF,
+  type EvmBlockCommitment,
+  type EvmEeStfOutput,
+  EvmEeStfOutputSsz,
+} from "@paas/rollup/model";
 import { defineProgram } from "@paas/zkvm/program";
+import { chainIdOf } from "./chain-id.js";
 import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
 
 /**
  * Proves a range of EL blocks by executing them statelessly from their witnesses (see
  * `executeBlocksStatelessly` of @paas/evm for the checks, in order). Public values: exactly
- * `EvmEeStfOutputSsz.serialize(output)`, one `{ number, hash, parentHash, stateRoot }` per block.
- * Any failed check throws, which the host turns into a permanent failure carrying the message
+ * `EvmEeStfOutputSsz.serialize(output)`: the chain id of the rules the blocks were executed under
+ * (`chainIdOf(input.chain)`) and one `{ number, hash, parentHash, stateRoot }` per block. Any failed
+ * check throws, which the host turns into a permanent failure carrying the message
  * (`CHECK_CODE: block N: …`).
  */
 export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
@@ -35,12 +42,18 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
             : String(error),
       );
     }
-    env.commitBytes(EvmEeStfOutputSsz.serialize(commitments.map(toOutputBlock)));
+    // The chain id of the rules the blocks were executed under: transactions signed for another
+    // chain do not decode under them, so a consumer learns which chain the blocks belong to.
+    const output: EvmEeStfOutput = {
+      chainId: chainIdOf(input.chain),
+      blocks: commitments.map(toOutputBlock),
+    };
+    env.commitBytes(EvmEeStfOutputSsz.serialize(output));
   },
   readOutput: (publicValues) => EvmEeStfOutputSsz.deserialize(publicValues),
 });
 
-function toOutputBlock(commitment: BlockCommitment): EvmEeStfOutput[number] {
+function toOutputBlock(commitment: BlockCommitment): EvmBlockCommitment {
   return {
     number: commitment.number,
     hash: fromHexString(commitment.hash),

@@ -1,3 +1,4 @@
+import type { EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testing } from "../src/index.js";
@@ -34,9 +35,9 @@ describe("EL node failures", () => {
   it("retries HTTP 500s and then proves", async () => {
     const context = testing.contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
     node.failNext({ mode: "http500" }, { times: 3 });
-    const { record, output } = await harness.prove(context);
+    const { record, output } = await harness.prove<EvmEeStfOutput>(context);
     expect(record.status).toBe("completed");
-    expect(output).toHaveLength(2);
+    expect(output?.blocks).toHaveLength(2);
     const statuses = harness.statusesOf(context);
     expect(statuses.filter((s) => s === "transient_failure").length).toBeGreaterThanOrEqual(1);
     expect(node.calls.filter((c) => c.outcome === "http500")).toHaveLength(3);

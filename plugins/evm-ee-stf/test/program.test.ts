@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { PermanentError } from "@paas/core";
+import { createDevnetCommon, createFixtureCommon } from "@paas/evm";
 import { EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import { type InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EvmEeStfInput, evmEeStfProgram, INPUT_FORMAT, testing } from "../src/index.js";
+import {
+  chainIdOf,
+  type EvmEeStfInput,
+  evmEeStfProgram,
+  FIXTURE_CHAIN_ID,
+  INPUT_FORMAT,
+  testing,
+} from "../src/index.js";
 import { buildTestChain, CHAIN_ID, type TestChain } from "./support/chain.js";
 
 const DEVNET = { kind: "devnet", chainId: CHAIN_ID } as const;
@@ -42,13 +50,28 @@ describe("the EVM EE STF program", () => {
     host.verify(receipt, evmEeStfProgram);
     const output = evmEeStfProgram.readOutput(receipt.publicValues);
     expect(EvmEeStfOutputSsz.serialize(output)).toEqual(receipt.publicValues);
-    expect(output.map((b) => ({ number: b.number, hash: toHex(b.hash) }))).toEqual(
+    expect(output.chainId).toBe(CHAIN_ID);
+    const { blocks } = output;
+    expect(blocks.map((b) => ({ number: b.number, hash: toHex(b.hash) }))).toEqual(
       chain.blocks.map((b) => ({ number: Number(b.block.header.number), hash: b.hash })),
     );
-    expect(toHex(output[0]!.parentHash)).toBe(toHex(chain.chain.getBlockByNumber(0)!.block.hash()));
-    expect(output.map((b) => toHex(b.stateRoot))).toEqual(
+    expect(toHex(blocks[0]!.parentHash)).toBe(toHex(chain.chain.getBlockByNumber(0)!.block.hash()));
+    expect(blocks.map((b) => toHex(b.stateRoot))).toEqual(
       chain.blocks.map((b) => toHex(b.block.header.stateRoot)),
     );
+  });
+
+  it("commits the chain id of the rules it executed under, the one their Common has", () => {
+    // Devnet rules: their own chain id. Fixture rules: the Common @paas/evm builds for them keeps
+    // Mainnet's chain id, which the guest commits without loading @ethereumjs.
+    for (const chainId of [1, CHAIN_ID, 4242]) {
+      expect(chainIdOf({ kind: "devnet", chainId })).toBe(chainId);
+      expect(createDevnetCommon(chainId).chainId()).toBe(BigInt(chainId));
+    }
+    for (const network of ["Cancun", "Prague", "Shanghai", "Frontier"]) {
+      expect(chainIdOf({ kind: "fixture", network })).toBe(FIXTURE_CHAIN_ID);
+      expect(createFixtureCommon(network).chainId()).toBe(BigInt(FIXTURE_CHAIN_ID));
+    }
   });
 
   it("rejects a range whose blocks do not link by parent hash", async () => {

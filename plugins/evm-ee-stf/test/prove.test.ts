@@ -34,7 +34,7 @@ describe("proving EL ranges through the scheduler", () => {
       stateRoot: toHex(b.block.header.stateRoot),
     }));
   const asHex = (output: EvmEeStfOutput) =>
-    output.map((b) => ({
+    output.blocks.map((b) => ({
       number: b.number,
       hash: toHex(b.hash),
       parentHash: toHex(b.parentHash),
@@ -46,6 +46,8 @@ describe("proving EL ranges through the scheduler", () => {
     const { record, receipt, output } = await harness.prove<EvmEeStfOutput>(context);
     expect(record.status).toBe("completed");
     expect(asHex(output!)).toEqual(commitmentsOf(3, 3));
+    // The rules it executed under: the plugin's settings (default chain 1337, the chain's own).
+    expect(output!.chainId).toBe(1337);
     verifyReceipt(receipt!, {
       programId: programIdOf(EVM_EE_STF.program.name, EVM_EE_STF.program.version),
       version: EVM_EE_STF.program.version,
@@ -61,7 +63,8 @@ describe("proving EL ranges through the scheduler", () => {
     const { record, output } = await harness.prove<EvmEeStfOutput>(context);
     expect(record.status).toBe("completed");
     expect(asHex(output!)).toEqual(commitmentsOf(2, 5));
-    for (let i = 1; i < output!.length; i++) expect(output![i]!.parentHash).toEqual(output![i - 1]!.hash);
+    const { blocks } = output!;
+    for (let i = 1; i < blocks.length; i++) expect(blocks[i]!.parentHash).toEqual(blocks[i - 1]!.hash);
   });
 
   it("paas_proveElBlocks looks the hashes up, submits, and is idempotent", async () => {

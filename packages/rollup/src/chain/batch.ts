@@ -1,12 +1,16 @@
 import { bytesEqual, shortHex } from "../hex.js";
 import { type Chainstate, chainstateRoot } from "../types/chainstate.js";
 import type { BatchInfo, BatchTransition, ClStfOutput } from "../types/checkpoint.js";
+import { type RollupParams, rollupParamsRoot } from "../types/params.js";
 import { RangeRejectedError } from "./errors.js";
 
 /**
- * The checkpoint rule: CL STF outputs, in order, that cover the checkpoint's whole range within its
- * epoch, each continuing the previous one (next slot, same chainstate root), give the batch
- * transition from the first initial root to the last final root.
+ * The checkpoint rule: CL STF outputs, in order, all proven under the same rollup params, that
+ * cover the checkpoint's whole range within its epoch, each continuing the previous one (next slot,
+ * same chainstate root), give the batch transition from the first initial root to the last final
+ * root, under that params root. Which params those are is for the CL to judge (it compares the
+ * transition's `paramsRoot` with its own params' root, see `expectedBatchTransition`); this rule
+ * only refuses to mix them.
  */
 export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOutput[]): BatchTransition {
   const where = `checkpoint ${batch.index}`;
@@ -19,6 +23,12 @@ export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOut
       throw new RangeRejectedError(
         "EPOCH",
         `${where}: output ${i} is for epoch ${output.epoch}, not ${batch.epoch}`,
+      );
+    }
+    if (!bytesEqual(output.paramsRoot, first.paramsRoot)) {
+      throw new RangeRejectedError(
+        "PARAMS",
+        `${where}: output ${i} was proven under rollup params ${shortHex(output.paramsRoot)}, output 0 under ${shortHex(first.paramsRoot)}`,
       );
     }
     if (output.start > output.end) {
@@ -54,17 +64,21 @@ export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOut
     epoch: batch.epoch,
     preStateRoot: first.initialChainstateRoot,
     postStateRoot: last.finalChainstateRoot,
+    paramsRoot: first.paramsRoot,
   };
 }
 
 /**
- * The transition a checkpoint must prove, from the chainstates at either end of its range (the CL's
- * view, to compare a submitted proof's output with).
+ * The transition a checkpoint must prove, from the chainstates at either end of its range and the
+ * CL's own rollup params (the CL's view, to compare a submitted proof's output with): a proof whose
+ * `paramsRoot` is not the root of these params was made under someone else's sequencer key, chain
+ * id, epoch length or genesis, and proves nothing about this chain.
  */
 export function expectedBatchTransition(
   batch: BatchInfo,
   pre: Chainstate,
   post: Chainstate,
+  params: RollupParams,
 ): BatchTransition {
   const { start, end } = batch.l2Range;
   if (pre.slot !== start - 1 || post.slot !== end) {
@@ -77,5 +91,6 @@ export function expectedBatchTransition(
     epoch: batch.epoch,
     preStateRoot: chainstateRoot(pre),
     postStateRoot: chainstateRoot(post),
+    paramsRoot: rollupParamsRoot(params),
   };
 }

@@ -2,7 +2,7 @@ import type { SignedL2Block } from "../types/block.js";
 import { type Chainstate, chainstateRoot } from "../types/chainstate.js";
 import type { ClStfOutput } from "../types/checkpoint.js";
 import type { EvmBlockCommitment } from "../types/commitments.js";
-import type { RollupParams } from "../types/params.js";
+import { type RollupParams, rollupParamsRoot } from "../types/params.js";
 import { applyBlock } from "./apply-block.js";
 import { BlockRejectedError, RangeRejectedError } from "./errors.js";
 
@@ -14,7 +14,9 @@ export interface BlockRangeResult {
 
 /**
  * Applies consecutive blocks of one epoch, as the CL STF does. With `provenExecBlocks` (the EVM EE
- * STF output), every block's exec segment must match the proven block of the same number.
+ * STF output's blocks), every block's exec segment must match the proven block of the same number.
+ * The output commits to `params` (`paramsRoot`): the signatures, epochs and genesis were checked
+ * against them, and nothing else in the output says which they were.
  */
 export function applyBlockRange(
   chainstate: Chainstate,
@@ -54,6 +56,7 @@ export function applyBlockRange(
       finalChainstateRoot: chainstateRoot(state),
       start: first.header.slot,
       end: last.header.slot,
+      paramsRoot: rollupParamsRoot(params),
     },
   };
 }

@@ -39,6 +39,8 @@ export type RangeCheck =
   | "EMPTY"
   /** Everything must belong to the one epoch the output names. */
   | "EPOCH"
+  /** Every CL STF output joined into one checkpoint was proven under the same rollup params (`paramsRoot`). */
+  | "PARAMS"
   /** The parts must cover the whole range, from its first slot to its last. */
   | "COVERAGE"
   /** Each part starts where the previous one ended: next slot, same chainstate root. */

@@ -7,18 +7,22 @@ import type { Hex } from "../hex.js";
  * type (CL STF on EVM EE STF, checkpoint on CL STF) names its contexts and verifies its receipts
  * through these definitions, never by importing the other plugin. Changing a program's version
  * changes its program id, so receipts of the old guest stop verifying.
+ *
+ * Version 2 of all three: their public values bind what they were proven under. `EvmEeStfOutput`
+ * carries the EL chain id, `ClStfOutput` and `BatchTransition` the rollup params' root; the CL STF
+ * also requires the EVM EE STF output's chain id to be its params' `chainId`.
  */
 export const EVM_EE_STF = {
   kind: "evm-ee-stf",
-  program: { name: "evm-ee-stf", version: "1", proofType: "compressed" },
+  program: { name: "evm-ee-stf", version: "2", proofType: "compressed" },
 } as const;
 export const CL_STF = {
   kind: "cl-stf",
-  program: { name: "cl-stf", version: "1", proofType: "compressed" },
+  program: { name: "cl-stf", version: "2", proofType: "compressed" },
 } as const;
 export const CHECKPOINT = {
   kind: "checkpoint",
-  program: { name: "checkpoint", version: "1", proofType: "compressed" },
+  program: { name: "checkpoint", version: "2", proofType: "compressed" },
 } as const;
 
 const hash32 = z

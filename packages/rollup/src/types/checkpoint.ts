@@ -25,9 +25,14 @@ export const BatchInfoJson = z.object({
   l2Range: L2RangeJson,
 }) satisfies z.ZodType<BatchInfo>;
 
-/** The checkpoint proof's public output: the chainstate before and after the epoch. */
+/**
+ * The checkpoint proof's public output: the chainstate before and after the epoch, and the root of
+ * the rollup params every aggregated CL STF proof was made under (`rollupParamsRoot`). The CL
+ * accepts it only if all of it equals its own view, `paramsRoot` included: a proof of the right
+ * roots under another sequencer key is not a proof of its chain.
+ */
 export const BatchTransitionSsz = new ContainerType(
-  { index: Uint64, epoch: Uint64, preStateRoot: Bytes32, postStateRoot: Bytes32 },
+  { index: Uint64, epoch: Uint64, preStateRoot: Bytes32, postStateRoot: Bytes32, paramsRoot: Bytes32 },
   { typeName: "BatchTransition" },
 );
 export type BatchTransition = ValueOf<typeof BatchTransitionSsz>;
@@ -36,11 +41,23 @@ export const BatchTransitionJson = z.object({
   epoch: u64Json,
   preStateRoot: bytes32Json,
   postStateRoot: bytes32Json,
+  paramsRoot: bytes32Json,
 }) satisfies z.ZodType<BatchTransition>;
 
-/** The CL STF proof's public output: a range of slots of one epoch applied to a chainstate. */
+/**
+ * The CL STF proof's public output: a range of slots of one epoch applied to a chainstate, under
+ * the rollup params whose root is `paramsRoot` (the ones the guest checked signatures, epochs and
+ * genesis against; block headers do not commit to them, so the output must).
+ */
 export const ClStfOutputSsz = new ContainerType(
-  { epoch: Uint64, initialChainstateRoot: Bytes32, finalChainstateRoot: Bytes32, start: Uint64, end: Uint64 },
+  {
+    epoch: Uint64,
+    initialChainstateRoot: Bytes32,
+    finalChainstateRoot: Bytes32,
+    start: Uint64,
+    end: Uint64,
+    paramsRoot: Bytes32,
+  },
   { typeName: "ClStfOutput" },
 );
 export type ClStfOutput = ValueOf<typeof ClStfOutputSsz>;
@@ -50,16 +67,32 @@ export const ClStfOutputJson = z.object({
   finalChainstateRoot: bytes32Json,
   start: u64Json,
   end: u64Json,
+  paramsRoot: bytes32Json,
 }) satisfies z.ZodType<ClStfOutput>;
 
 /** Most EL blocks one EVM EE STF proof may cover (an SSZ list needs a bound). */
 export const MAX_EVM_BLOCKS_PER_PROOF = 65_536;
 
-/** The EVM EE STF proof's public output: the blocks it executed, in order. */
-export const EvmEeStfOutputSsz = new ListCompositeType(EvmBlockCommitmentSsz, MAX_EVM_BLOCKS_PER_PROOF, {
-  typeName: "EvmEeStfOutput",
-});
+/** The blocks an EVM EE STF proof executed, in order (at most `MAX_EVM_BLOCKS_PER_PROOF`). */
+export const EvmBlockCommitmentListSsz = new ListCompositeType(
+  EvmBlockCommitmentSsz,
+  MAX_EVM_BLOCKS_PER_PROOF,
+  {
+    typeName: "EvmBlockCommitmentList",
+  },
+);
+
+/**
+ * The EVM EE STF proof's public output: the EL chain id whose rules the blocks were executed
+ * under, and the blocks, in order. A container rather than a bare list so that the chain id is part
+ * of the one SSZ value the program commits; the CL STF requires it to be its params' `chainId`.
+ */
+export const EvmEeStfOutputSsz = new ContainerType(
+  { chainId: Uint64, blocks: EvmBlockCommitmentListSsz },
+  { typeName: "EvmEeStfOutput" },
+);
 export type EvmEeStfOutput = ValueOf<typeof EvmEeStfOutputSsz>;
-export const EvmEeStfOutputJson = z
-  .array(EvmBlockCommitmentJson)
-  .max(MAX_EVM_BLOCKS_PER_PROOF) satisfies z.ZodType<EvmEeStfOutput>;
+export const EvmEeStfOutputJson = z.object({
+  chainId: u64Json,
+  blocks: z.array(EvmBlockCommitmentJson).max(MAX_EVM_BLOCKS_PER_PROOF),
+}) satisfies z.ZodType<EvmEeStfOutput>;

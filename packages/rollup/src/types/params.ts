@@ -25,7 +25,11 @@ export const GenesisJson = z.object({
 
 export const RollupParamsSsz = new ContainerType(
   {
-    /** Part of the block signing message, so a signature is only valid on one chain. */
+    /**
+     * The chain id, of the rollup and of its EL at once: part of the block signing message (so a
+     * signature is only valid on one chain), and the chain whose rules the EVM EE STF proofs the CL
+     * STF accepts must name (`EvmEeStfOutput.chainId`).
+     */
     chainId: Uint64,
     /** BIP340 x-only public key (32 bytes) of the sequencer. */
     sequencerPublicKey: Bytes32,
@@ -42,6 +46,15 @@ export const RollupParamsJson = z.object({
   slotsPerEpoch: u64Json.min(1),
   genesis: GenesisJson,
 }) satisfies z.ZodType<RollupParams>;
+
+/**
+ * The params' commitment: their hash tree root. CL STF outputs and checkpoint transitions carry it
+ * (`paramsRoot`), so a proof says under which params — sequencer key, chain id, slots per epoch,
+ * genesis — its blocks were checked, and a consumer compares it with the root of its own params.
+ */
+export function rollupParamsRoot(params: RollupParams): Uint8Array {
+  return RollupParamsSsz.hashTreeRoot(params);
+}
 
 /** Whether 32 bytes are the x coordinate of a secp256k1 point (what BIP340 verification requires). */
 export function isXOnlyPublicKey(key: Uint8Array): boolean {

@@ -2,16 +2,19 @@
  * A CL for tests: a real chain built by the rollup's sequencer rules, served over a stub JSON-RPC
  * node (`createStubRpc`) with the CL protocol's JSON forms, and a checkpoint acceptance rule like the
  * devnet's (the receipt verifies against the trusted key and the checkpoint program id, and commits
- * exactly the CL's own `BatchTransition`). The chain grows on demand, epoch by epoch.
+ * exactly the CL's own `BatchTransition`, its params root included). The chain grows on demand,
+ * epoch by epoch.
  */
 import { PermanentError, type ProofContext } from "@paas/core";
 import {
+  applyBlockRange,
   BatchInfoJson,
   type BatchTransition,
   BatchTransitionSsz,
   batchInfoForCheckpoint,
   buildGenesis,
   buildNextBlock,
+  bytesEqual,
   type Chainstate,
   ChainstateJson,
   CL_STF,
@@ -20,13 +23,14 @@ import {
   ClStfContextSchema,
   type ClStfOutput,
   ClStfOutputSsz,
-  chainstateRoot,
   type EvmBlockCommitment,
-  epochOfSlot,
   expectedBatchTransition,
   fromHex,
   type RollupParams,
+  type SignedL2Block,
   sequencerPublicKey,
+  shortHex,
+  signBlock,
   toHex,
 } from "@paas/rollup";
 import { createStubRpc, type StandIn, type StubRpc } from "@paas/testing";
@@ -36,6 +40,8 @@ import { checkpointProgram } from "../../src/index.js";
 /** A JSON-RPC error code clients treat as transient (the repository's TRANSIENT_FAILURE). */
 const TRANSIENT_RPC_ERROR = -32000;
 const SEQUENCER_KEY = new Uint8Array(32).fill(7);
+/** Someone else's key: they re-sign the chain's blocks with it and name it in their own params. */
+const FORGER_KEY = new Uint8Array(32).fill(8);
 
 export interface Submission {
   readonly index: number;
@@ -48,6 +54,12 @@ export class TestCl {
   /** chainstates[s]: the chainstate after slot s (0 = genesis). */
   readonly chainstates: Chainstate[];
   readonly blockIds: Uint8Array[];
+  /** blocks[s - 1]: the signed block of slot s. */
+  readonly blocks: SignedL2Block[] = [];
+  /** execBlocks[n - 1]: the EL block n the block of slot n carries. */
+  readonly execBlocks: EvmBlockCommitment[] = [];
+  /** The params a forger proves the chain's re-signed blocks under: FORGER_KEY instead of the sequencer's. */
+  readonly forgerParams: RollupParams;
   readonly submissions: Submission[] = [];
   readonly proven = new Set<number>();
   /** The prover key the CL trusts; until set, every proof is rejected. */
@@ -78,6 +90,7 @@ export class TestCl {
         execBlock: { number: 0, hash: new Uint8Array(32).fill(1), stateRoot: new Uint8Array(32).fill(2) },
       },
     };
+    this.forgerParams = { ...this.params, sequencerPublicKey: sequencerPublicKey(FORGER_KEY) };
     const genesis = buildGenesis(this.params);
     this.chainstates = [genesis.chainstate];
     this.blockIds = [genesis.blockId];
@@ -112,6 +125,8 @@ export class TestCl {
       });
       this.chainstates.push(built.chainstate);
       this.blockIds.push(built.blockId);
+      this.blocks.push(built.block);
+      this.execBlocks.push(exec);
       this.execParent = exec.hash;
     }
     this.epochs += epochs;
@@ -129,18 +144,32 @@ export class TestCl {
   expected(index: number): BatchTransition {
     const batch = batchInfoForCheckpoint(index, this.params);
     const { start, end } = batch.l2Range;
-    return expectedBatchTransition(batch, this.chainstates[start - 1]!, this.chainstates[end]!);
+    return expectedBatchTransition(batch, this.chainstates[start - 1]!, this.chainstates[end]!, this.params);
   }
 
-  /** The CL STF output of slots `start..end`, consistent with this chain. */
+  /**
+   * The CL STF output of slots `start..end` (one epoch), as the CL STF guest commits it: the rollup's
+   * `applyBlockRange` of the chain's blocks under the chain's params.
+   */
   clStfOutput(start: number, end: number): ClStfOutput {
-    return {
-      epoch: epochOfSlot(start, this.params),
-      initialChainstateRoot: chainstateRoot(this.chainstates[start - 1]!),
-      finalChainstateRoot: chainstateRoot(this.chainstates[end]!),
-      start,
-      end,
-    };
+    return this.applyRange(start, end, this.blocks.slice(start - 1, end), this.params);
+  }
+
+  /**
+   * What a CL STF proof of slots `start..end` commits when someone re-signs the chain's blocks with
+   * their own key and passes params naming it: every block check passes, the chainstate roots are
+   * the real ones (block ids hash headers, not signatures), the params root is theirs.
+   */
+  forgedClStfOutput(start: number, end: number): ClStfOutput {
+    const resigned = this.blocks
+      .slice(start - 1, end)
+      .map((block) => ({ ...block, signature: signBlock(block.header, FORGER_KEY, this.forgerParams) }));
+    return this.applyRange(start, end, resigned, this.forgerParams);
+  }
+
+  private applyRange(start: number, end: number, blocks: SignedL2Block[], params: RollupParams): ClStfOutput {
+    if (start < 1 || end >= this.chainstates.length) throw new RangeError(`no slots ${start}..${end}`);
+    return applyBlockRange(this.chainstates[start - 1]!, blocks, params, this.execBlocks).output;
   }
 
   /** Indices whose submissions were answered with `outcome`, in order. */
@@ -209,14 +238,34 @@ export class TestCl {
     try {
       const receipt = decodeReceipt(bytes);
       verifyReceipt(receipt, { publicKey: this.trustedKey, programId: checkpointProgram.programId });
-      const expected = BatchTransitionSsz.serialize(this.expected(index));
-      if (toHex(receipt.publicValues) !== toHex(expected))
-        return "the proven transition differs from the CL's";
-      return undefined;
+      const expected = this.expected(index);
+      if (toHex(receipt.publicValues) === toHex(BatchTransitionSsz.serialize(expected))) return undefined;
+      return `the proven transition differs from the CL's${differences(receipt.publicValues, expected)}`;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
   }
+}
+
+/** ": params root 0x…, expected 0x…; …" for the fields that differ, when the bytes are a BatchTransition. */
+function differences(publicValues: Uint8Array, expected: BatchTransition): string {
+  if (publicValues.length !== BatchTransitionSsz.fixedSize) return "";
+  const claimed = BatchTransitionSsz.deserialize(publicValues);
+  const roots = [
+    ["pre-state root", "preStateRoot"],
+    ["post-state root", "postStateRoot"],
+    ["params root", "paramsRoot"],
+  ] as const;
+  const found = [
+    claimed.index !== expected.index && `index ${claimed.index}, expected ${expected.index}`,
+    claimed.epoch !== expected.epoch && `epoch ${claimed.epoch}, expected ${expected.epoch}`,
+    ...roots.map(
+      ([name, key]) =>
+        !bytesEqual(claimed[key], expected[key]) &&
+        `${name} ${shortHex(claimed[key])}, expected ${shortHex(expected[key])}`,
+    ),
+  ].filter((text): text is string => typeof text === "string");
+  return found.length === 0 ? "" : `: ${found.join("; ")}`;
 }
 
 function execBlock(number: number, parentHash: Uint8Array): EvmBlockCommitment {
@@ -230,11 +279,12 @@ function execBlock(number: number, parentHash: Uint8Array): EvmBlockCommitment {
 
 /**
  * The CL STF stand-in: its receipts commit the real `ClStfOutput` (SSZ) of the context's slots on
- * `cl`'s chain, after checking the context names the chain's blocks. `tamper` may change an output.
+ * `cl`'s chain, after checking the context names the chain's blocks. `tamper` may change an output
+ * (e.g. replace it with `cl.forgedClStfOutput` of the same slots).
  */
 export function clStfStandIn(
   cl: TestCl,
-  tamper?: (output: ClStfOutput) => ClStfOutput,
+  tamper?: (output: ClStfOutput, cl: TestCl) => ClStfOutput,
 ): StandIn & { contexts: ProofContext[] } {
   const contexts: ProofContext[] = [];
   return {
@@ -253,7 +303,7 @@ export function clStfStandIn(
           );
       }
       const output = cl.clStfOutput(context.start.slot, context.end.slot);
-      return ClStfOutputSsz.serialize(tamper ? tamper(output) : output);
+      return ClStfOutputSsz.serialize(tamper ? tamper(output, cl) : output);
     },
   };
 }
