@@ -7,6 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 
+// tsx applies one tsconfig, to the files it includes: the root one covers every project, so
+// decorators in plugin packages compile wherever the example lives.
+const ROOT_TSCONFIG = path.resolve(import.meta.dirname, "../../../tsconfig.json");
+
 const dir = path.resolve("examples");
 const examples = existsSync(dir)
   ? readdirSync(dir)
@@ -20,6 +24,7 @@ for (const example of examples) {
     stdio: ["ignore", "pipe", "pipe"],
     timeout: 120_000,
     encoding: "utf8",
+    env: { ...process.env, TSX_TSCONFIG_PATH: ROOT_TSCONFIG },
   });
   const ms = Math.round(performance.now() - started);
   if (result.status === 0) {

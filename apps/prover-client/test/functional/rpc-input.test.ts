@@ -1,0 +1,114 @@
+/**
+ * Bad JSON-RPC input is answered with JSON-RPC errors that say what is wrong, never a stack
+ * trace, while proving carries on.
+ */
+import type { Devnet } from "@paas/devnet";
+import type { JsonRpcClient } from "@paas/jsonrpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProverApp } from "../../src/app/build-app.js";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../support/app.js";
+import { startTrustingDevnet } from "../support/devnet.js";
+
+let data: ReturnType<typeof tempDatadir>;
+let devnet: Devnet;
+let app: ProverApp;
+let client: JsonRpcClient;
+
+beforeAll(async () => {
+  data = tempDatadir();
+  devnet = await startTrustingDevnet(data.dir);
+  await devnet.chain.produceEpochs(2);
+  app = await startApp(
+    testConfig(data.dir, devnet.url, [
+      "plugin_settings.checkpoint.runner=false",
+      "rpc.max_body_bytes=4096",
+      'rpc.auth_token="a-long-enough-secret-token"',
+    ]),
+  );
+  client = rpc(app);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await devnet?.close();
+  data?.remove();
+});
+
+async function post(body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(app.rpcUrl!, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, text, json: text ? JSON.parse(text) : undefined };
+}
+
+const call = (method: string, params: unknown, id: number | string = 1) =>
+  JSON.stringify({ jsonrpc: "2.0", id, method, params });
+
+describe("JSON-RPC input validation", () => {
+  it("answers every kind of bad input with a JSON-RPC error while a proof is running", async () => {
+    const auth = { Authorization: "Bearer a-long-enough-secret-token" };
+    const submitted = await post(call("paas_proveCheckpoint", [0]), auth);
+    const id = submitted.json.result.id as string;
+
+    const malformed = await post("{ not json");
+    expect(malformed.json.error.code).toBe(-32700);
+
+    const unknown = await post(call("paas_doSomething", []));
+    expect(unknown.json.error).toMatchObject({ code: -32601 });
+    expect(unknown.json.error.message).toContain("paas_doSomething");
+
+    const wrongType = await post(call("paas_getTaskStatus", [42]));
+    expect(wrongType.json.error.code).toBe(-32602);
+    expect(wrongType.json.error.message).toMatch(/params\[0\]/);
+
+    const badKey = await post(call("paas_getTaskStatus", ["not-a-key"]));
+    expect(badKey.json.error.code).toBe(-32602);
+
+    const unknownTask = await post(call("paas_getTaskStatus", ["0".repeat(32)]));
+    expect(unknownTask.json.error.message).toMatch(/not found/);
+    expect(unknownTask.json.error.data).toMatchObject({ paasCode: "TASK_NOT_FOUND" });
+
+    const unknownKind = await post(call("paas_submitTask", [{ kind: "mystery" }]), auth);
+    expect(unknownKind.json.error.data).toMatchObject({ paasCode: "UNKNOWN_KIND" });
+
+    const unknownBackend = await post(
+      call("paas_submitTask", [{ kind: "checkpoint", index: 0 }, "sp1"]),
+      auth,
+    );
+    expect(unknownBackend.json.error.data).toMatchObject({ paasCode: "UNKNOWN_BACKEND" });
+
+    const badContext = await post(call("paas_submitTask", [{ kind: "checkpoint", index: -1 }]), auth);
+    expect(badContext.json.error.data).toMatchObject({ paasCode: "INVALID_CONTEXT" });
+
+    const badRange = await post(call("paas_proveElBlocks", [9, 3]), auth);
+    expect(badRange.json.error.code).toBe(-32602);
+
+    const oversized = await post(call("paas_getReport", ["x".repeat(10_000)]));
+    expect(oversized.status).toBe(413);
+
+    const noToken = await post(call("paas_cancelTask", [id]));
+    expect(noToken.json.error.code).toBe(-32001);
+
+    const batch = await post(`[${call("paas_getReport", [], 1)},${call("nope", [], 2)}]`);
+    expect(batch.json.map((r: { id: number }) => r.id).sort()).toEqual([1, 2]);
+
+    for (const response of [
+      malformed,
+      unknown,
+      wrongType,
+      unknownTask,
+      badContext,
+      oversized,
+      noToken,
+      batch,
+    ]) {
+      expect(response.text).not.toMatch(/\n\s+at |\.ts:\d+/);
+    }
+
+    // Proving carried on through all of it.
+    expect((await waitForTask(client, id)).status).toBe("completed");
+  });
+});
