@@ -25,6 +25,8 @@ export interface NativeHostOptions {
   readonly privateKey?: string | Uint8Array;
   /** A key file, created with mode 0600 on first start. Give this or `privateKey`. */
   readonly keyFile?: string;
+  /** Scheduling priority of the workers below the main thread's (0: the same). Default 10. */
+  readonly niceIncrement?: number;
 }
 
 /** One proof's execution, for metrics and logs. */
@@ -49,6 +51,9 @@ export interface ProveResult {
 export type ProvedListener = (summary: ProofSummary) => void;
 
 export const MAX_WORKERS = 256;
+
+/** How much lower than the main thread the workers run (Linux, via @napi-rs/nice). */
+export const DEFAULT_NICE_INCREMENT = 10;
 const WORKER_ENTRY = new URL("../worker/entry.mjs", import.meta.url);
 // Fixed auxiliary randomness: BIP340 signing stays secure, and the same input gives the same receipt.
 const AUX_RAND = new Uint8Array(32);
@@ -79,6 +84,10 @@ export class NativeHost implements ZkVmHost {
       filename: WORKER_ENTRY.href,
       minThreads: this.concurrency,
       maxThreads: this.concurrency,
+      // Guests are CPU-bound and, with as many workers as cores, would contend with the main
+      // thread for the CPU: lower their priority so RPC and scheduling stay responsive. Threads a
+      // guest starts (the EVM's helper) inherit it.
+      niceIncrement: options.niceIncrement ?? DEFAULT_NICE_INCREMENT,
       workerData,
     });
     // An error a guest leaves behind after its task (e.g. from a timer) has no task to fail;
