@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import type { StatusSummary, TaskPage, TaskRecord } from "@paas/core";
+import { InvalidParamsError, type StatusSummary, type TaskPage, type TaskRecord } from "@paas/core";
 import { encodeReceipt, receiptFromJson } from "@paas/zkvm";
 import type { Command } from "commander";
 import { ProgressPrinter } from "../progress/progress-printer.js";
@@ -74,7 +74,8 @@ export function addClientCommands(program: Command, print: Output): void {
     .option("--backend <name>", "backend to prove with", "native")
     .action(async (context: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
       const parsed = parseTaskArg(context, flags.backend);
-      if (typeof parsed === "string") throw new Error("submit takes a JSON context, not a task key");
+      if (typeof parsed === "string")
+        throw new InvalidParamsError("submit takes a JSON context, not a task key");
       const result = await rpcClient(flags).call<{ id: string; created: boolean; task: TaskRecord }>(
         "paas_submitTask",
         [parsed.context, flags.backend],

@@ -1,3 +1,4 @@
+import { InvalidParamsError } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 
 export interface ClientFlags {
@@ -24,6 +25,6 @@ export function parseTaskArg(arg: string, backend: string): string | { context: 
   try {
     return { context: JSON.parse(arg), backend };
   } catch {
-    throw new Error(`"${arg}" is neither a task key (32 hex digits) nor a JSON context`);
+    throw new InvalidParamsError(`"${arg}" is neither a task key (32 hex digits) nor a JSON context`);
   }
 }

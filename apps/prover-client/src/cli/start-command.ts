@@ -1,5 +1,6 @@
 import path from "node:path";
 import { PaasError } from "@paas/core";
+import { isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
 import { createLogger } from "../app/logger.js";
@@ -104,9 +105,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** How the CLI reports an error: a typed error's message, without a stack; anything else in full. */
+/**
+ * How the CLI reports an error: for a failed RPC call, the server's error code and message; for
+ * a typed local error, its code and message; a stack only for the unexpected.
+ */
 export function describeCliError(error: unknown): string {
+  if (isJsonRpcCallError(error)) {
+    const paasCode = (error.rpcData as { paasCode?: string } | undefined)?.paasCode;
+    return `error${paasCode ? ` (${paasCode})` : ""}: ${error.message}`;
+  }
   if (error instanceof PaasError) return `error (${error.code}): ${error.message}`;
-  if (error instanceof Error && "method" in error) return `error: ${error.message}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

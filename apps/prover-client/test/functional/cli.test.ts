@@ -1,0 +1,80 @@
+/**
+ * The `paas` command against a running prover client: what an operator types and reads.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Devnet } from "@paas/devnet";
+import { decodeReceipt } from "@paas/zkvm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { ProverApp } from "../../src/app/build-app.js";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../support/app.js";
+import { startTrustingDevnet } from "../support/devnet.js";
+
+const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
+const run = promisify(execFile);
+
+let data: ReturnType<typeof tempDatadir>;
+let devnet: Devnet;
+let app: ProverApp;
+
+beforeAll(async () => {
+  data = tempDatadir();
+  devnet = await startTrustingDevnet(data.dir);
+  await devnet.chain.produceEpochs(1);
+  app = await startApp(testConfig(data.dir, devnet.url, ["plugin_settings.checkpoint.runner=false"]));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await devnet?.close();
+  data?.remove();
+});
+
+async function paas(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!]);
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+it("submits, shows, lists and fetches the proof of a task", { timeout: 60_000 }, async () => {
+  const submitted = await paas("submit", '{"kind":"checkpoint","index":0}');
+  expect(submitted.stdout).toMatch(/^submitted [0-9a-f]{32} \(pending\)/);
+  const id = /[0-9a-f]{32}/.exec(submitted.stdout)![0];
+  await waitForTask(rpc(app), id);
+
+  const status = await paas("status", '{"kind":"checkpoint","index":0}');
+  expect(status.stdout).toContain(`${id}  checkpoint  completed`);
+
+  const list = await paas("list", "--kind", "evm-ee-stf");
+  expect(list.stdout.split("\n")[1]).toMatch(/evm-ee-stf\s+completed/);
+
+  const out = path.join(data.dir, "checkpoint-0.bin");
+  expect((await paas("proof", id, "--out", out)).stdout).toBe(`wrote ${out}\n`);
+  expect(decodeReceipt(readFileSync(out)).metadata.zkvm).toBe("native");
+
+  const report = JSON.parse((await paas("report")).stdout);
+  expect(report.byStatus.completed).toBe(3);
+});
+
+it("says what is wrong and exits 1, without a stack trace", { timeout: 30_000 }, async () => {
+  const unknown = await paas("submit", '{"kind":"nope"}');
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(
+    /^error \(UNKNOWN_KIND\): paas_submitTask: no plugin registered for kind "nope"/,
+  );
+  expect(unknown.stderr).not.toMatch(/\n\s+at /);
+
+  const missing = await paas("status", "0".repeat(32));
+  expect(missing.stderr).toMatch(/^error \(TASK_NOT_FOUND\)/);
+
+  const bad = await paas("status", "not json");
+  expect(bad.stderr).toBe(
+    'error (INVALID_PARAMS): "not json" is neither a task key (32 hex digits) nor a JSON context\n',
+  );
+});
