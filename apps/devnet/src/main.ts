@@ -42,6 +42,12 @@ const program = new Command()
     "derive the trusted key from a native prover host key file (created if absent)",
   )
   .requiredOption("--checkpoint-program-id <hex>", "the checkpoint program's id (32 bytes)", hex32)
+  .option(
+    "--retain-blocks <n>",
+    "keep the execution witnesses of this many newest EL blocks; older ones answer NOT_FOUND (pruned)",
+    integer(1),
+    8192, // @paas/devchain's DEFAULT_RETAIN_BLOCKS; not imported, the chain's modules load after parsing
+  )
   .showHelpAfterError();
 
 program.parse();
@@ -55,6 +61,7 @@ const flags = program.opts<{
   proverPubkey?: string;
   proverKeyFile?: string;
   checkpointProgramId: string;
+  retainBlocks: number;
 }>();
 
 if ((flags.proverPubkey === undefined) === (flags.proverKeyFile === undefined)) {
@@ -78,6 +85,7 @@ const devnet = await startDevnet({
   dataDir: flags.dataDir,
   trustedProverKey,
   checkpointProgramId: flags.checkpointProgramId,
+  retainBlocks: flags.retainBlocks,
   onError: (error, info) => console.error(`rpc ${info.method ?? "(no method)"} failed:`, error),
 }).catch((error: unknown) =>
   program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
@@ -92,6 +100,7 @@ console.log(
 );
 console.log(`  sequencer ${toHex(chain.sequencerPublicKey)}`);
 console.log(`  trusted prover ${trustedProverKey}, checkpoint program ${flags.checkpointProgramId}`);
+console.log(`  keeps the execution witnesses of the last ${flags.retainBlocks} EL blocks`);
 
 chain.subscribe((event: DevChainEvent) => {
   switch (event.type) {

@@ -1,4 +1,5 @@
 import { InvalidParamsError } from "@paas/core";
+import { commitBytesProgram, otherProgram } from "@paas/devchain";
 import { JsonRpcClient, JsonRpcPermanentError, RpcErrorCode } from "@paas/jsonrpc";
 import {
   applyBlockRange,
@@ -18,7 +19,6 @@ import {
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, MAX_BLOCKS_PER_RANGE } from "../src/index.js";
-import { commitBytesProgram, otherProgram } from "./fixtures/programs.js";
 import { failure, testDevnet } from "./helpers.js";
 
 let host: NativeHost;

@@ -2,9 +2,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ClClient } from "@paas/rollup";
+import { RpcErrorCode } from "@paas/jsonrpc";
+import { ClClient, ElClient } from "@paas/rollup";
 import { afterAll, describe, expect, it } from "vitest";
-import { SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
+import { failure, SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
 
 const MAIN = path.join(import.meta.dirname, "../src/main.ts");
 const dataDir = mkdtempSync(path.join(tmpdir(), "devnet-cli-"));
@@ -76,9 +77,16 @@ describe("the devnet command", () => {
       proverKeyFile,
       "--checkpoint-program-id",
       SOME_PROGRAM_ID,
+      "--retain-blocks",
+      "2",
     ]);
     const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    await cli.waitFor(/keeps the execution witnesses of the last 2 EL blocks/);
     await cli.waitFor(/checkpoint 0 created: epoch 0, slots 1\.\.2/);
+    await cli.waitFor(/slot 3 · /);
+    const pruned = await failure(new ElClient({ url: url! }).getExecutionWitness(1));
+    expect(pruned.rpcCode).toBe(RpcErrorCode.NOT_FOUND);
+    expect(pruned.message).toMatch(/execution witness of EL block 1 not found: pruned/);
     expect(cli.output()).toMatch(/slot 1 · epoch 0 · EL #1 0x[0-9a-f]{8}…[0-9a-f]{8} · \d+ txs/);
     const params = await new ClClient({ url: url! }).getRollupParams();
     expect(params).toMatchObject({ chainId: 31337, slotsPerEpoch: 2 });

@@ -103,6 +103,20 @@ describe("EL JSON-RPC shapes (as geth and reth serve them)", () => {
     }
   });
 
+  it("answers NOT_FOUND, saying so, for the witness of a block older than retainBlocks", async () => {
+    const short = await testDevnet({ seed: "el-rpc-test", retainBlocks: 2 });
+    await short.chain.produceBlocks(3);
+    const client = new ElClient({ url: short.url, timeoutMs: 10_000 });
+    const error = await failure(client.getExecutionWitness(1));
+    expect(error).toBeInstanceOf(JsonRpcPermanentError);
+    expect(error.rpcCode).toBe(RpcErrorCode.NOT_FOUND);
+    expect(error.message).toContain(
+      "execution witness of EL block 1 not found: pruned, this chain keeps the witnesses of its last 2 blocks",
+    );
+    expect((await client.getExecutionWitness(2)).state.length).toBeGreaterThan(0);
+    expect((await client.getRawBlock(1)).length).toBeGreaterThan(0);
+  });
+
   it("refuses malformed block references with invalid params", async () => {
     const rpc = new JsonRpcClient({ url: devnet.url });
     for (const params of [["12"], [12], ["0x"], ["0xzz"], ["newest"]]) {

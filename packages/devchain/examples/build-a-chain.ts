@@ -5,13 +5,15 @@
  */
 import { executeBlocksStatelessly } from "@paas/evm";
 import { applyBlockRange, BatchTransitionSsz, combineClStfOutputs, shortHex } from "@paas/rollup";
-import { createDevChain } from "../src/index.js";
+import { DevChain } from "../src/index.js";
 
 const started = performance.now();
-const chain = await createDevChain({ seed: "example", slotsPerEpoch: 3, epochs: 2 });
+const chain = await DevChain.create({ seed: "example", slotsPerEpoch: 3 });
+// Production returns each EL block as built, with its receipts (the chain keeps only light blocks).
+const produced = await chain.produceEpochs(2);
 console.log(`built ${chain.latestSlot} slots in ${Math.round(performance.now() - started)} ms`);
 
-for (const { slot, epoch, el, kinds } of chain.producedBlocks) {
+for (const { slot, epoch, el, kinds } of produced) {
   const reverted = el.receipts.filter((r) => "status" in r && r.status === 0).length;
   console.log(
     `slot ${slot} (epoch ${epoch}): EL block ${el.block.header.number}, ${el.block.transactions.length} txs ` +

@@ -6,8 +6,7 @@
  */
 import { BatchTransitionSsz, rollupParamsRoot, sequencerPublicKey } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
-import { createDevChain } from "../src/index.js";
-import { commitBytesProgram } from "./programs/commit-bytes.js";
+import { commitBytesProgram, createDevChain } from "../src/index.js";
 
 const host = new NativeHost({ workers: 1, privateKey: new Uint8Array(32).fill(1) });
 try {

@@ -1,6 +1,7 @@
 import type { Common } from "@ethereumjs/common";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import {
+  type BuiltBlock,
   blockToRpc,
   type ChainBlock,
   createDevnetCommon,
@@ -22,7 +23,7 @@ import {
   sequencerPublicKey,
 } from "@paas/rollup";
 import { type CheckpointTrust, checkCheckpointProof } from "./checkpoint-proof.js";
-import { DevChainNotFoundError } from "./errors.js";
+import { DevChainNotFoundError, DevChainPrunedError } from "./errors.js";
 import { DEFAULT_SEED, deriveSecretKey, type Seed } from "./seed.js";
 import { Sequencer } from "./sequencer.js";
 import { StateView } from "./state-view.js";
@@ -49,13 +50,25 @@ export interface DevChainConfig {
   readonly trustedProverKey?: Uint8Array | string;
   /** The checkpoint program's id (32 bytes or 64 hex digits). */
   readonly checkpointProgramId?: Uint8Array | string;
+  /**
+   * Keep the execution witnesses of this many newest EL blocks; older ones are dropped (asking for
+   * one throws `DevChainPrunedError`). Blocks, headers and the CL's data are kept. Default 8192.
+   */
+  readonly retainBlocks?: number;
 }
 
-/** One slot produced: an EL block and the L2 block carrying it. */
-export interface ProducedBlock {
+/** `DevChainConfig.retainBlocks` by default: about 2¼ hours of witnesses at one block per second. */
+export const DEFAULT_RETAIN_BLOCKS = 8192;
+
+/**
+ * One slot produced: an EL block and the L2 block carrying it. As the chain keeps it
+ * (`producedBlocks`) the EL block is the chain's light `ChainBlock`; as production returns it (and
+ * the `block` event carries it) it is the `BuiltBlock`, decoded, with its receipts.
+ */
+export interface ProducedBlock<El extends ChainBlock = ChainBlock> {
   readonly slot: number;
   readonly epoch: number;
-  readonly el: ChainBlock;
+  readonly el: El;
   readonly l2: SignedL2Block;
   readonly blockId: Uint8Array;
   /** The chainstate after this slot. */
@@ -82,7 +95,7 @@ export type CheckpointSubmissionResult =
   | { readonly index: number; readonly outcome: "rejected"; readonly reason: string };
 
 export type DevChainEvent =
-  | { readonly type: "block"; readonly block: ProducedBlock }
+  | { readonly type: "block"; readonly block: ProducedBlock<BuiltBlock> }
   | { readonly type: "checkpoint"; readonly checkpoint: CheckpointRecord }
   | { readonly type: "proof"; readonly result: CheckpointSubmissionResult }
   /** Timer mode only: producing a block failed; the timer stops. */
@@ -127,6 +140,7 @@ export class DevChain {
   private readonly trust: CheckpointTrust | undefined;
   private readonly genesisTimestamp: number;
   private readonly secondsPerSlot: number;
+  readonly retainBlocks: number;
   /** Serialises production: manual calls and the timer never build two blocks at once. */
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -136,7 +150,7 @@ export class DevChain {
     readonly execution: ExecutionChain,
     workload: Workload,
     sequencer: Sequencer,
-    config: Required<Pick<DevChainConfig, "seed" | "genesisTimestamp" | "secondsPerSlot">>,
+    config: Required<Pick<DevChainConfig, "seed" | "genesisTimestamp" | "secondsPerSlot" | "retainBlocks">>,
     trust: CheckpointTrust | undefined,
   ) {
     this.common = execution.common;
@@ -146,6 +160,7 @@ export class DevChain {
     this.seed = config.seed;
     this.genesisTimestamp = config.genesisTimestamp;
     this.secondsPerSlot = config.secondsPerSlot;
+    this.retainBlocks = config.retainBlocks;
     this.trust = trust;
   }
 
@@ -155,6 +170,7 @@ export class DevChain {
     const slotsPerEpoch = config.slotsPerEpoch ?? 4;
     const genesisTimestamp = config.genesisTimestamp ?? 1_700_000_000;
     const secondsPerSlot = config.secondsPerSlot ?? 12;
+    const retainBlocks = config.retainBlocks ?? DEFAULT_RETAIN_BLOCKS;
     if (!Number.isSafeInteger(slotsPerEpoch) || slotsPerEpoch < 1) {
       throw new RangeError(`slotsPerEpoch must be a positive integer, got ${slotsPerEpoch}`);
     }
@@ -164,6 +180,9 @@ export class DevChain {
     if (!Number.isSafeInteger(secondsPerSlot) || secondsPerSlot < 1) {
       throw new RangeError(`secondsPerSlot must be a positive integer, got ${secondsPerSlot}`);
     }
+    if (!Number.isSafeInteger(retainBlocks) || retainBlocks < 1) {
+      throw new RangeError(`retainBlocks must be a positive integer, got ${retainBlocks}`);
+    }
     const trust = trustOf(config);
     const common = createDevnetCommon(chainId);
     const workload = new Workload(common, seed, config.workload);
@@ -171,8 +190,9 @@ export class DevChain {
       common,
       alloc: workload.genesisAlloc(),
       genesis: { timestamp: BigInt(genesisTimestamp) },
+      retainWitnesses: retainBlocks,
     });
-    const genesis = execution.head.block.header;
+    const genesis = execution.head;
     const secretKey =
       config.sequencerKey === undefined
         ? deriveSecretKey(seed, "sequencer")
@@ -183,14 +203,14 @@ export class DevChain {
       slotsPerEpoch,
       genesis: {
         timestamp: genesisTimestamp,
-        execBlock: { number: 0, hash: genesis.hash(), stateRoot: genesis.stateRoot },
+        execBlock: { number: 0, hash: hexToBytes(genesis.hash), stateRoot: hexToBytes(genesis.stateRoot) },
       },
     };
     return new DevChain(
       execution,
       workload,
       new Sequencer(params, secretKey),
-      { seed, genesisTimestamp, secondsPerSlot },
+      { seed, genesisTimestamp, secondsPerSlot, retainBlocks },
       trust,
     );
   }
@@ -198,21 +218,24 @@ export class DevChain {
   // ---- production ----
 
   /** Produces the next slot: one EL block from the workload, and the signed L2 block carrying it. */
-  produceBlock(): Promise<ProducedBlock> {
+  produceBlock(): Promise<ProducedBlock<BuiltBlock>> {
     return this.enqueue(() => this.produceOne());
   }
 
-  /** Produces `count` slots, in order. */
-  async produceBlocks(count: number): Promise<ProducedBlock[]> {
+  /**
+   * Produces `count` slots, in order, and returns them as built (decoded, with receipts): for many
+   * blocks whose results are not needed, call `produceBlock` in a loop instead.
+   */
+  async produceBlocks(count: number): Promise<ProducedBlock<BuiltBlock>[]> {
     if (!Number.isSafeInteger(count) || count < 0)
       throw new RangeError(`count must be a non-negative integer, got ${count}`);
-    const blocks: ProducedBlock[] = [];
+    const blocks: ProducedBlock<BuiltBlock>[] = [];
     for (let i = 0; i < count; i++) blocks.push(await this.produceBlock());
     return blocks;
   }
 
   /** Produces slots until `count` more epochs have closed (each creating its checkpoint). */
-  async produceEpochs(count: number): Promise<ProducedBlock[]> {
+  async produceEpochs(count: number): Promise<ProducedBlock<BuiltBlock>[]> {
     if (!Number.isSafeInteger(count) || count < 0)
       throw new RangeError(`count must be a non-negative integer, got ${count}`);
     const perEpoch = this.params.slotsPerEpoch;
@@ -431,28 +454,31 @@ export class DevChain {
     return this.requireElBlock(ref).rlp;
   }
 
-  /** The witness recorded while block `ref` executed (`debug_executionWitness`). Not for genesis. */
+  /**
+   * The witness recorded while block `ref` executed (`debug_executionWitness`). Not for genesis;
+   * for a block older than the newest `retainBlocks`, `DevChainPrunedError`.
+   */
   getExecutionWitness(ref: ElBlockRef): ExecutionWitness {
     const block = this.requireElBlock(ref);
-    if (block.block.header.number === 0n)
-      throw new DevChainNotFoundError("execution witness of the genesis block");
+    if (block.number === 0n) throw new DevChainNotFoundError("execution witness of the genesis block");
+    if (block.witnessPruned) throw new DevChainPrunedError(Number(block.number), this.retainBlocks);
     return block.witness;
   }
 
   /** What the EVM EE STF proves about EL block `number` (and the exec segment the L2 block carries). */
   getEvmCommitment(number: number): EvmBlockCommitment {
-    const { block } = this.requireElBlock(number);
+    const block = this.requireElBlock(number);
     return {
-      number: Number(block.header.number),
-      hash: block.hash(),
-      parentHash: block.header.parentHash,
-      stateRoot: block.header.stateRoot,
+      number: Number(block.number),
+      hash: hexToBytes(block.hash),
+      parentHash: hexToBytes(block.parentHash),
+      stateRoot: hexToBytes(block.stateRoot),
     };
   }
 
   /** The head's state, for inspection (walks the whole state: meant for tests and tools). */
   headState(): StateView {
-    return StateView.fromWitness(this.execution.head.block.header.stateRoot, this.execution.fullWitness());
+    return StateView.fromWitness(hexToBytes(this.execution.head.stateRoot), this.execution.fullWitness());
   }
 
   /** The seeded, funded EL accounts of genesis. */
@@ -481,7 +507,7 @@ export class DevChain {
     return this.getChainstate(this.records[index]!.info.l2Range.end).execTip.number;
   }
 
-  private async produceOne(): Promise<ProducedBlock> {
+  private async produceOne(): Promise<ProducedBlock<BuiltBlock>> {
     const number = this.execution.latestNumber + 1n;
     const timestamp = this.genesisTimestamp + Number(number) * this.secondsPerSlot;
     const { transactions, kinds, options } = this.workload.nextBlock(number);
@@ -497,7 +523,7 @@ export class DevChain {
       timestamp,
     );
     const { slot, epoch } = sequenced.block.header;
-    const block: ProducedBlock = {
+    const block: ProducedBlock<BuiltBlock> = {
       slot,
       epoch,
       el,
@@ -507,7 +533,8 @@ export class DevChain {
       kinds,
       ...(sequenced.closedCheckpoint === undefined ? {} : { checkpoint: sequenced.closedCheckpoint }),
     };
-    this.produced.push(block);
+    // The chain keeps the light block; the decoded one and the receipts go to the caller only.
+    this.produced.push({ ...block, el: this.execution.getBlockByNumber(el.number)! });
     let record: CheckpointRecord | undefined;
     if (sequenced.closedCheckpoint !== undefined) {
       const info = sequenced.closedCheckpoint;

@@ -11,6 +11,7 @@ export {
   type CheckpointProofStatus,
   type CheckpointRecord,
   type CheckpointSubmissionResult,
+  DEFAULT_RETAIN_BLOCKS,
   DevChain,
   type DevChainConfig,
   type DevChainEvent,
@@ -19,11 +20,12 @@ export {
   type ProducedBlock,
   type RpcBlockWithHashes,
 } from "./dev-chain.js";
-export { DevChainNotFoundError } from "./errors.js";
+export { DevChainNotFoundError, DevChainPrunedError } from "./errors.js";
 export { DEFAULT_SEED, deriveSecretKey, type Seed, SeededRandom } from "./seed.js";
 export { type SequencedBlock, Sequencer } from "./sequencer.js";
 export { type AccountState, StateView } from "./state-view.js";
-export { createDevChain, type TestChainOptions } from "./testing.js";
+export { createDevChain, type TestChainOptions } from "./testing/chain.js";
+export { commitBytesProgram, otherProgram } from "./testing/programs.js";
 export {
   FUNDED_BALANCE,
   type FundedAccount,

@@ -1,4 +1,5 @@
 import { bytesToHex } from "@ethereumjs/util";
+import { PermanentError } from "@paas/core";
 import { executeBlocksStatelessly } from "@paas/evm";
 import {
   applyBlockRange,
@@ -13,7 +14,14 @@ import {
   verifyBlockSignature,
 } from "@paas/rollup";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDevChain, DevChain, type DevChainEvent } from "../src/index.js";
+import {
+  createDevChain,
+  DEFAULT_RETAIN_BLOCKS,
+  DevChain,
+  type DevChainEvent,
+  DevChainNotFoundError,
+  DevChainPrunedError,
+} from "../src/index.js";
 
 const OPTIONS = { seed: "chain-test", slotsPerEpoch: 4, epochs: 3 } as const;
 
@@ -122,6 +130,43 @@ describe("queries", () => {
     expect(chain.getElBlock(13)).toBeUndefined();
     expect(() => chain.getExecutionWitness(0)).toThrow(/genesis/);
     expect(chain.getExecutionWitness(3)).toBe(third.witness);
+  });
+
+  it("keeps the witnesses of its newest retainBlocks EL blocks, and says which were pruned", async () => {
+    expect(chain.retainBlocks).toBe(DEFAULT_RETAIN_BLOCKS);
+    const short = await createDevChain({ ...OPTIONS, epochs: 2, retainBlocks: 3 });
+    for (const n of [1, 5]) {
+      expect(short.getElBlock(n)!.witnessPruned).toBe(true);
+      const ask = () => short.getExecutionWitness(n);
+      expect(ask).toThrow(DevChainPrunedError);
+      expect(ask).toThrow(
+        `execution witness of EL block ${n} not found: pruned, this chain keeps the witnesses of its last 3 blocks`,
+      );
+    }
+    // A not-found, so the devnet answers NOT_FOUND and a prover does not retry.
+    expect(new DevChainPrunedError(1, 3)).toBeInstanceOf(DevChainNotFoundError);
+    expect(new DevChainPrunedError(1, 3)).toBeInstanceOf(PermanentError);
+    for (const n of [6, 7, 8]) expect(short.getExecutionWitness(n)).toEqual(chain.getExecutionWitness(n));
+    // Everything else stays: the same blocks as without pruning, their RLP, JSON and commitments.
+    expect(short.getRawBlock(1)).toBe(chain.getRawBlock(1));
+    expect(short.getElBlockJson(1)).toEqual(chain.getElBlockJson(1));
+    expect(short.getEvmCommitment(1)).toEqual(chain.getEvmCommitment(1));
+    expect(short.getChainstate(8)).toEqual(chain.getChainstate(8));
+  });
+
+  it("holds the EL head state only, through every kind of transaction the workload sends", async () => {
+    const fresh = await DevChain.create({ seed: "head-state-test" });
+    for (let i = 0; i < 40; i++) {
+      await fresh.produceBlock();
+      const { state, codes } = fresh.execution.fullWitness(); // fails on a node the head lacks
+      expect(fresh.execution.stateEntries, `after block ${i + 1}`).toBe(state.length + codes.length);
+    }
+  });
+
+  it("refuses a witness retention that is not a positive integer", async () => {
+    for (const retainBlocks of [0, 2.5]) {
+      await expect(DevChain.create({ retainBlocks })).rejects.toThrow(RangeError);
+    }
   });
 
   it("closes epochs on their last slot when producing epochs from the middle of one", async () => {

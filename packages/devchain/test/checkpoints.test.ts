@@ -10,8 +10,13 @@ import {
 } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDevChain, type DevChain, DevChainNotFoundError } from "../src/index.js";
-import { commitBytesProgram, otherProgram } from "./fixtures/programs.js";
+import {
+  commitBytesProgram,
+  createDevChain,
+  type DevChain,
+  DevChainNotFoundError,
+  otherProgram,
+} from "../src/index.js";
 
 const PROVER_KEY = new Uint8Array(32).fill(0x42);
 const OTHER_KEY = new Uint8Array(32).fill(0x43);

@@ -2,7 +2,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { isEOACode7702Tx } from "@ethereumjs/tx";
 import { bytesToHex, createContractAddress, eoaCode7702RecoverAuthority, hexToBytes } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
-import { type ChainBlock, type Hex, keccak256 } from "@paas/evm";
+import { type BuiltBlock, type Hex, keccak256 } from "@paas/evm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DevChain, type StateView, word } from "../src/index.js";
 
@@ -16,7 +16,7 @@ const SLOTS_PER_EPOCH = 4;
 const EPOCHS = 3;
 
 interface Step {
-  readonly block: ChainBlock;
+  readonly block: BuiltBlock;
   readonly pre: StateView;
   readonly post: StateView;
 }

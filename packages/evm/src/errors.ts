@@ -17,7 +17,8 @@ export type EvmErrorCode =
   | "REQUESTS_HASH_MISMATCH"
   | "INVALID_BLOCK"
   | "EXECUTION_STALLED"
-  | "UNKNOWN_BLOCK";
+  | "UNKNOWN_BLOCK"
+  | "WITNESS_PRUNED";
 
 export class EvmError extends Error {
   readonly code: EvmErrorCode;
@@ -63,6 +64,21 @@ export class MissingAncestorError extends EvmError {
     super(
       "MISSING_ANCESTOR",
       `block ${blockNumber}: BLOCKHASH(${ancestorNumber}) needs ancestor header ${ancestorNumber}, absent from the witness headers`,
+      { blockNumber },
+    );
+  }
+}
+
+/** A block's witness was asked for after the chain pruned it (it keeps only its newest blocks' witnesses). */
+export class WitnessPrunedError extends EvmError {
+  constructor(
+    blockNumber: bigint,
+    /** How many of its newest blocks' witnesses the chain keeps. */
+    readonly retained: number,
+  ) {
+    super(
+      "WITNESS_PRUNED",
+      `block ${blockNumber}: its execution witness was pruned (the chain keeps the witnesses of its last ${retained} blocks)`,
       { blockNumber },
     );
   }

@@ -3,7 +3,12 @@ export { type BlockInput, decodeBlock } from "./blocks/rlp.js";
 export type { RpcAuthorization, RpcBlock, RpcTransaction, RpcWithdrawal } from "./blocks/rpc-types.js";
 export { blockToRpc } from "./blocks/to-rpc.js";
 export type { BuildBlockOptions } from "./chain/draft-block.js";
-export { type ChainBlock, ExecutionChain, type ExecutionChainOptions } from "./chain/execution-chain.js";
+export {
+  type BuiltBlock,
+  type ChainBlock,
+  ExecutionChain,
+  type ExecutionChainOptions,
+} from "./chain/execution-chain.js";
 export {
   buildGenesisHeader,
   type GenesisAccount,
@@ -28,10 +33,13 @@ export {
   MissingAncestorError,
   MissingCodeError,
   MissingWitnessNodeError,
+  WitnessPrunedError,
 } from "./errors.js";
 export {
   type BlockchainTestFixture,
   type BlockchainTestResult,
+  createFixtureChain,
+  fixtureGenesisAlloc,
   runBlockchainTest,
 } from "./fixtures/blockchain-test.js";
 export { listFixtureFiles, readFixtureFile } from "./fixtures/load.js";

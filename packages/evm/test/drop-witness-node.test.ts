@@ -10,7 +10,7 @@ import {
   MissingCodeError,
   MissingWitnessNodeError,
 } from "../src/index.js";
-import { buildMixedChain, type MixedChain } from "./support/mixed-chain.js";
+import { buildMixedChain, type MixedChain } from "../src/testing/index.js";
 import { withTimeout } from "./support/timeout.js";
 
 const RUN_TIMEOUT_MS = 10_000;

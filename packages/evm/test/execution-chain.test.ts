@@ -8,10 +8,15 @@ import {
   ExecutionChain,
   systemContractsAlloc,
 } from "../src/index.js";
-import { withHeader } from "./support/blocks.js";
-import { buildMixedChain, CHAIN_ID, type MixedChain, mixedGenesisAlloc } from "./support/mixed-chain.js";
+import {
+  buildMixedChain,
+  MIXED_CHAIN_ID,
+  type MixedChain,
+  mixedGenesisAlloc,
+  withHeader,
+} from "../src/testing/index.js";
 
-const common = createDevnetCommon(CHAIN_ID);
+const common = createDevnetCommon(MIXED_CHAIN_ID);
 const key = hexToBytes(`0x${"44".repeat(32)}`);
 const alloc = {
   ...systemContractsAlloc(),
@@ -41,10 +46,15 @@ describe("ExecutionChain", () => {
     expect(chain.latestNumber).toBe(5n);
     expect(chain.getBlockByNumber(0)?.block.header.number).toBe(0n);
     for (const block of blocks) {
-      expect(chain.getBlockByNumber(block.block.header.number)).toBe(block);
-      expect(chain.getBlockByHash(block.hash)).toBe(block);
-      expect(chain.getBlockByHash(block.hash.toUpperCase().replace("0X", "0x") as `0x${string}`)).toBe(block);
-      expect(chain.getBlockByHash(block.block.hash())).toBe(block);
+      // What buildBlock returned is a snapshot; the chain serves its own light copy of the block.
+      const stored = chain.getBlockByNumber(block.block.header.number);
+      expect(stored).toMatchObject({ number: block.number, hash: block.hash, rlp: block.rlp });
+      expect(stored?.witness).toBe(block.witness);
+      expect(chain.getBlockByHash(block.hash)).toBe(stored);
+      expect(chain.getBlockByHash(block.hash.toUpperCase().replace("0X", "0x") as `0x${string}`)).toBe(
+        stored,
+      );
+      expect(chain.getBlockByHash(block.block.hash())).toBe(stored);
       expect(bytesToHex(decodeBlock(block.rlp, common, "test").hash())).toBe(block.hash);
       expect(block.receipts).toHaveLength(block.block.transactions.length);
     }

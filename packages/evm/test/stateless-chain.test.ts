@@ -1,7 +1,7 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { executeBlocksStatelessly } from "../src/index.js";
-import { buildMixedChain, type MixedChain } from "./support/mixed-chain.js";
+import { buildMixedChain, type MixedChain } from "../src/testing/index.js";
 
 describe("stateless re-execution of a recorded chain", () => {
   let mixed: MixedChain;

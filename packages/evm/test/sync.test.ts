@@ -6,7 +6,7 @@ import {
   MissingCodeError,
   MissingWitnessNodeError,
 } from "../src/index.js";
-import { buildMixedChain, CHAIN_ID, type MixedChain } from "./support/mixed-chain.js";
+import { buildMixedChain, MIXED_CHAIN_ID, type MixedChain } from "../src/testing/index.js";
 
 describe("executeBlocksStatelesslySync", () => {
   let mixed: MixedChain;
@@ -17,13 +17,16 @@ describe("executeBlocksStatelesslySync", () => {
 
   it("returns what the asynchronous form returns, without awaiting", async () => {
     const input = { blocks: mixed.blocks.map((b) => b.rlp), witnesses: mixed.blocks.map((b) => b.witness) };
-    const sync = executeBlocksStatelesslySync({ chain: { kind: "devnet", chainId: CHAIN_ID }, ...input });
+    const sync = executeBlocksStatelesslySync({
+      chain: { kind: "devnet", chainId: MIXED_CHAIN_ID },
+      ...input,
+    });
     expect(sync).toEqual(await executeBlocksStatelessly({ common: mixed.common, ...input }));
   });
 
   it("throws the same typed errors", () => {
     const block = mixed.blocks[2]!;
-    const chain = { kind: "devnet", chainId: CHAIN_ID } as const;
+    const chain = { kind: "devnet", chainId: MIXED_CHAIN_ID } as const;
     const run = (witness: typeof block.witness) => () =>
       executeBlocksStatelesslySync({ chain, blocks: [block.rlp], witnesses: [witness] });
     expect(run({ ...block.witness, state: block.witness.state.slice(1) })).toThrow(MissingWitnessNodeError);

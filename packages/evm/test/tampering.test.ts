@@ -7,8 +7,13 @@ import {
   type ExecutionWitness,
   executeBlocksStatelessly,
 } from "../src/index.js";
-import { withHeader, withTransactions } from "./support/blocks.js";
-import { ALICE_KEY, buildMixedChain, type MixedChain } from "./support/mixed-chain.js";
+import {
+  ALICE_KEY,
+  buildMixedChain,
+  type MixedChain,
+  withHeader,
+  withTransactions,
+} from "../src/testing/index.js";
 
 async function codeOf(
   mixed: MixedChain,

@@ -54,6 +54,31 @@ describe("host key file", () => {
     }
   });
 
+  it("is created with the key `createKey` makes, called only when the file does not exist", () => {
+    const file = path.join(dir, "seeded", "sequencer.key");
+    const key = new Uint8Array(32).fill(7);
+    let calls = 0;
+    const createKey = () => {
+      calls++;
+      return key;
+    };
+    const options = { createKey, label: "sequencer key" };
+    expect(loadOrCreateKeyFile(file, options)).toEqual(key);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateKeyFile(file, options)).toEqual(key);
+    expect(calls).toBe(1);
+    chmodSync(file, 0o640);
+    expect(() => loadOrCreateKeyFile(file, options)).toThrow(`sequencer key file ${file} has mode 0640`);
+  });
+
+  it("refuses to create a file from a key that is not a secret key", () => {
+    const file = path.join(dir, "never.key");
+    expect(codeOf(() => loadOrCreateKeyFile(file, { createKey: () => new Uint8Array(32) }))).toBe(
+      "HOST_KEY_INVALID",
+    );
+    expect(() => statSync(file)).toThrow(/ENOENT/);
+  });
+
   it("is refused when it is a directory", () => {
     expect(codeOf(() => loadOrCreateKeyFile(dir))).toBe("HOST_KEY_INVALID");
   });

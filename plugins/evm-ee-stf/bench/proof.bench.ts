@@ -6,15 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
-import { createBlockFromRLP } from "@ethereumjs/block";
-import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
-import { bytesToUnprefixedHex, hexToBytes, MapDB, ValueEncoding } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
-import { createDevnetCommon, type ExecutionWitness, keccak256, nativeRecoveryAvailable } from "@paas/evm";
+import { nativeRecoveryAvailable } from "@paas/evm";
+import { BENCH_CHAIN_ID, buildBenchBlocks, defaultFullStateRun, witnessSummary } from "@paas/evm/testing";
 import { NativeHost } from "@paas/zkvm";
 import { evmEeStfProgram, testing } from "../src/index.js";
-import { type BenchBlock, buildBenchBlocks, CHAIN_ID } from "./workloads.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -29,49 +24,10 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/** The state as the default state manager stores it: nodes under their hash, code under "c" ‖ hash. */
-function stateMap(state: ExecutionWitness): Map<string, Uint8Array> {
-  const map = new Map<string, Uint8Array>();
-  for (const hex of state.state) map.set(bytesToUnprefixedHex(keccak256(hexToBytes(hex))), hexToBytes(hex));
-  for (const hex of state.codes)
-    map.set(`63${bytesToUnprefixedHex(keccak256(hexToBytes(hex)))}`, hexToBytes(hex));
-  return map;
-}
-
-/**
- * @ethereumjs's defaults: pure-JS crypto, no caches, the full state in a MapDB, the library's mock
- * blockchain (which cannot validate headers, so that step is skipped; it is cheap).
- */
-function defaultFullState(bench: BenchBlock): () => Promise<number> {
-  const common = createDevnetCommon(CHAIN_ID, { fastCrypto: false });
-  const state = stateMap(bench.preState);
-  return () =>
-    timed(async () => {
-      const block = createBlockFromRLP(hexToBytes(bench.block.rlp), { common });
-      const db = new MapDB<string, Uint8Array>(new Map(state));
-      const trie = new MerklePatriciaTrie({
-        db,
-        root: bench.preStateRoot,
-        useKeyHashing: true,
-        valueEncoding: ValueEncoding.Bytes,
-      });
-      const vm = await createVM({ common, stateManager: new MerkleStateManager({ common, trie }) });
-      await runBlock(vm, { block, skipHeaderValidation: true });
-    });
-}
-
-function witnessSize(witness: ExecutionWitness): string {
-  const bytes = [...witness.state, ...witness.codes, ...witness.headers].reduce(
-    (sum, item) => sum + (item.length - 2) / 2,
-    0,
-  );
-  return `${witness.state.length} nodes + ${witness.codes.length} codes + ${witness.headers.length} header, ${(bytes / 1024).toFixed(1)} KiB`;
-}
-
 async function main(): Promise<void> {
   const blocks = await buildBenchBlocks();
   const host = new NativeHost({ workers: 1, privateKey: randomBytes(32) });
-  const chain = { kind: "devnet", chainId: CHAIN_ID } as const;
+  const chain = { kind: "devnet", chainId: BENCH_CHAIN_ID } as const;
   const rows = [
     [
       "block",
@@ -92,7 +48,8 @@ async function main(): Promise<void> {
     for (const bench of blocks) {
       const gas = Number(bench.block.block.header.gasUsed);
       const input = testing.programInputFor(chain, [bench.block]);
-      const baselineRun = defaultFullState(bench);
+      const fullStateRun = defaultFullStateRun(bench);
+      const baselineRun = () => timed(fullStateRun);
       // Warm-up, then the two alternate run by run, so both see the same load on a shared machine.
       await host.prove(evmEeStfProgram, input);
       await baselineRun();
@@ -110,7 +67,8 @@ async function main(): Promise<void> {
       rows.push([
         bench.name,
         gas.toLocaleString("en"),
-        witnessSize(bench.block.witness),
+        // The proof input carries no `keys`.
+        witnessSummary(bench.block.witness, ["state", "codes", "headers"]),
         rate(baseline),
         rate(proofMs),
         rate(bestMs),

@@ -1,7 +1,8 @@
 /**
  * `npx nx run evm-ee-stf:conformance -- [dir] [--witness recorded|full] [--workers N]`
  *
- * Runs every Ethereum Foundation blockchain test under `dir` (default: the shared fixtures) through
+ * Runs every Ethereum Foundation blockchain test under `dir` (default: @paas/evm/testing's
+ * `ethereumTestsDir()`, `$PAAS_ETHEREUM_TESTS` or the shared fixtures beside the repository) through
  * the EVM EE STF program on a native host, one line per test, then `N passed, N failed`. Exits 1 if
  * any test failed.
  */
@@ -9,10 +10,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ethereumTestsDir } from "@paas/evm/testing";
 import { NativeHost } from "@paas/zkvm";
 import { caseLabel, listConformanceFiles, runConformance, type WitnessKind } from "../src/index.js";
-
-const DEFAULT_DIR = path.resolve(import.meta.dirname, "../../../../shared/fixtures/ethereum-tests");
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,7 +34,14 @@ if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
 
 /** Relative folders are looked up from the caller's folder, then from the workspace root (Nx runs us in the project). */
 function resolveDir(given: string | undefined): string {
-  if (given === undefined) return DEFAULT_DIR;
+  if (given === undefined) {
+    try {
+      return ethereumTestsDir();
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(2);
+    }
+  }
   if (path.isAbsolute(given)) return given;
   const bases = [process.env.INIT_CWD, process.cwd(), path.resolve(import.meta.dirname, "../../..")];
   for (const base of bases) {

@@ -8,11 +8,8 @@
 import path from "node:path";
 import {
   type BlockchainTestFixture,
-  blockFromRlp,
-  createFixtureCommon,
-  ExecutionChain,
+  createFixtureChain,
   type ExecutionWitness,
-  type GenesisAlloc,
   listFixtureFiles,
   readFixtureFile,
 } from "@paas/evm";
@@ -56,32 +53,12 @@ export function readConformanceCases(file: string): ConformanceCase[] {
   return Object.entries(readFixtureFile(file)).map(([name, fixture]) => ({ file, name, fixture }));
 }
 
-function allocOf(pre: BlockchainTestFixture["pre"]): GenesisAlloc {
-  return Object.fromEntries(
-    Object.entries(pre).map(([address, account]) => [
-      address,
-      {
-        balance: BigInt(account.balance),
-        nonce: BigInt(account.nonce),
-        code: account.code,
-        storage: account.storage,
-      },
-    ]),
-  );
-}
-
 /** The program input for a test: its blocks, each with its witness, under the fixture's rules. */
 export async function conformanceInput(
   fixture: BlockchainTestFixture,
   witnessKind: WitnessKind = "recorded",
 ): Promise<EvmEeStfInput> {
-  const common = createFixtureCommon(fixture.network);
-  const genesis = blockFromRlp(fixture.genesisRLP, common);
-  const chain = await ExecutionChain.create({
-    common,
-    alloc: allocOf(fixture.pre),
-    genesisHeader: genesis.header,
-  });
+  const chain = await createFixtureChain(fixture);
   const blocks: { rlp: (typeof fixture.blocks)[number]["rlp"]; witness: ExecutionWitness }[] = [];
   for (const block of fixture.blocks) {
     const full = witnessKind === "full" ? chain.fullWitness() : undefined;

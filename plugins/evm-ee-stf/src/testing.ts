@@ -21,8 +21,8 @@ export type RpcHandlers = Record<string, (params: unknown) => unknown>;
 export function contextForBlocks(first: ChainBlock, last: ChainBlock = first): EvmEeStfContext {
   return {
     kind: EVM_EE_STF.kind,
-    start: { number: Number(first.block.header.number), hash: first.hash },
-    end: { number: Number(last.block.header.number), hash: last.hash },
+    start: { number: Number(first.number), hash: first.hash },
+    end: { number: Number(last.number), hash: last.hash },
   };
 }
 
@@ -72,8 +72,9 @@ export function elRpcHandlers(source: ElChainSource, options: { chainId?: number
     eth_getBlockByHash: blockJson,
     debug_executionWitness: (params) => {
       const block = required(params);
-      if (block.block.header.number === 0n)
-        throw new RpcNotFound("the genesis block has no execution witness");
+      if (block.number === 0n) throw new RpcNotFound("the genesis block has no execution witness");
+      if (block.witnessPruned)
+        throw new RpcNotFound(`execution witness of block ${block.number} not found: pruned`);
       return block.witness;
     },
     debug_getRawBlock: (params) => required(params).rlp,

@@ -1,8 +1,9 @@
+import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testing } from "../src/index.js";
-import { buildFork, buildTestChain, type TestChain } from "./support/chain.js";
+import { buildFork, type Fork } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /**
@@ -10,14 +11,14 @@ import { errorOf, startHarness, startNode } from "./support/harness.js";
  * then the proof completes); a reorg of the range is permanent and says so, naming both hashes.
  */
 describe("EL node failures", () => {
-  let chain: TestChain;
-  let fork: TestChain;
+  let chain: MixedChain;
+  let fork: Fork;
   let node: StubRpc;
   let harness: PluginHarness;
   let handlers: testing.RpcHandlers;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     // Same blocks 1..2, then other blocks 3..5.
     fork = await buildFork(chain, 2, 3);
     handlers = testing.elRpcHandlers(chain.chain);
@@ -132,12 +133,12 @@ describe("EL node failures", () => {
 });
 
 describe("plugin settings at work", () => {
-  let chain: TestChain;
+  let chain: MixedChain;
   let node: StubRpc;
   let harness: PluginHarness | undefined;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     node = await startNode(chain.chain);
   });
   afterEach(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PermanentError } from "@paas/core";
 import { createDevnetCommon, createFixtureCommon } from "@paas/evm";
+import { buildMixedChain, MIXED_CHAIN_ID, type MixedChain } from "@paas/evm/testing";
 import { EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import { type InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,17 +13,16 @@ import {
   INPUT_FORMAT,
   testing,
 } from "../src/index.js";
-import { buildTestChain, CHAIN_ID, type TestChain } from "./support/chain.js";
 
-const DEVNET = { kind: "devnet", chainId: CHAIN_ID } as const;
+const DEVNET = { kind: "devnet", chainId: MIXED_CHAIN_ID } as const;
 
 /** The program on a real native host, with inputs built by hand (no node, no scheduler). */
 describe("the EVM EE STF program", () => {
-  let chain: TestChain;
+  let chain: MixedChain;
   let host: NativeHost;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     host = new NativeHost({ workers: 1, privateKey: randomBytes(32) });
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe("the EVM EE STF program", () => {
     host.verify(receipt, evmEeStfProgram);
     const output = evmEeStfProgram.readOutput(receipt.publicValues);
     expect(EvmEeStfOutputSsz.serialize(output)).toEqual(receipt.publicValues);
-    expect(output.chainId).toBe(CHAIN_ID);
+    expect(output.chainId).toBe(MIXED_CHAIN_ID);
     const { blocks } = output;
     expect(blocks.map((b) => ({ number: b.number, hash: toHex(b.hash) }))).toEqual(
       chain.blocks.map((b) => ({ number: Number(b.block.header.number), hash: b.hash })),
@@ -64,7 +64,7 @@ describe("the EVM EE STF program", () => {
   it("commits the chain id of the rules it executed under, the one their Common has", () => {
     // Devnet rules: their own chain id. Fixture rules: the Common @paas/evm builds for them keeps
     // Mainnet's chain id, which the guest commits without loading @ethereumjs.
-    for (const chainId of [1, CHAIN_ID, 4242]) {
+    for (const chainId of [1, MIXED_CHAIN_ID, 4242]) {
       expect(chainIdOf({ kind: "devnet", chainId })).toBe(chainId);
       expect(createDevnetCommon(chainId).chainId()).toBe(BigInt(chainId));
     }

@@ -1,22 +1,22 @@
 import { InvalidContextError, InvalidParamsError, type PluginRpcMethod, type TaskRecord } from "@paas/core";
+import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { programIdOf, verifyReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testing } from "../src/index.js";
-import { buildTestChain, type TestChain } from "./support/chain.js";
 import { startHarness, startNode } from "./support/harness.js";
 
 const { contextForBlocks } = testing;
 
 describe("proving EL ranges through the scheduler", () => {
-  let chain: TestChain;
+  let chain: MixedChain;
   let node: StubRpc;
   let harness: PluginHarness;
   let proveElBlocks: PluginRpcMethod;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     node = await startNode(chain.chain);
     harness = await startHarness(node, { settings: { max_blocks: 4 } });
     proveElBlocks = harness.service.rpcMethods().get("paas_proveElBlocks")!;

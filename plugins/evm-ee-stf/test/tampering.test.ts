@@ -1,30 +1,12 @@
-import { type Block, createBlock, genTransactionsTrieRoot, type HeaderData } from "@ethereumjs/block";
+import { type Block, genTransactionsTrieRoot, type HeaderData } from "@ethereumjs/block";
 import { createFeeMarket1559Tx, isFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import { blockToRpc } from "@paas/evm";
+import { ALICE_KEY, buildMixedChain, type MixedChain, withHeader, withTransactions } from "@paas/evm/testing";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testing } from "../src/index.js";
-import { ALICE_KEY, buildTestChain, type TestChain } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
-
-function withHeader(block: Block, changes: HeaderData): Block {
-  return createBlock(
-    {
-      header: { ...block.header.toJSON(), ...changes },
-      transactions: block.transactions,
-      withdrawals: block.withdrawals,
-    },
-    { common: block.common },
-  );
-}
-
-function withTransactions(block: Block, transactions: TypedTransaction[]): Block {
-  return createBlock(
-    { header: block.header.toJSON(), transactions, withdrawals: block.withdrawals },
-    { common: block.common },
-  );
-}
 
 /**
  * The node serves a block of the range that is not the one the chain executed: a header field or a
@@ -33,13 +15,13 @@ function withTransactions(block: Block, transactions: TypedTransaction[]): Block
  * rebuild to the hash it claims is refused before proving.
  */
 describe("a tampered block is rejected", () => {
-  let chain: TestChain;
+  let chain: MixedChain;
   let node: StubRpc;
   let harness: PluginHarness;
   let original: testing.RpcHandlers;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     original = testing.elRpcHandlers(chain.chain);
     node = await startNode(chain.chain);
     harness = await startHarness(node);

@@ -1,9 +1,9 @@
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { type ExecutionWitness, keccak256 } from "@paas/evm";
+import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testing } from "../src/index.js";
-import { buildTestChain, type TestChain } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /** Generous for one block on a loaded 2-core machine; a hang would blow it. */
@@ -15,12 +15,12 @@ const RUN_TIMEOUT_MS = 20_000;
  * with a node missing could prove a wrong transition. None may complete, none may hang.
  */
 describe("a witness lacking any single item fails the proof, naming the item", () => {
-  let chain: TestChain;
+  let chain: MixedChain;
   let node: StubRpc;
   let harness: PluginHarness;
 
   beforeAll(async () => {
-    chain = await buildTestChain();
+    chain = await buildMixedChain();
     node = await startNode(chain.chain);
     harness = await startHarness(node);
   });

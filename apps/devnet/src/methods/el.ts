@@ -1,4 +1,4 @@
-import type { DevChain, ElBlockRef } from "@paas/devchain";
+import { type DevChain, DevChainNotFoundError, type ElBlockRef } from "@paas/devchain";
 import { defineMethod, JsonRpcError, type MethodRegistry, RpcErrorCode } from "@paas/jsonrpc";
 import { fromHex, isHex, quantityJson } from "@paas/rollup";
 import { z } from "zod";
@@ -27,7 +27,8 @@ function notFound(ref: ElBlockRef): JsonRpcError {
 /**
  * The EL namespace: the standard methods the provers read, in the shapes geth and reth serve
  * (`ElClient` reads them). Blocks that do not exist are `null` for `eth_getBlockBy*`, and a
- * NOT_FOUND (-32004) error for the debug methods.
+ * NOT_FOUND (-32004) error for the debug methods, as is the witness of genesis and of a block
+ * older than the chain's `retainBlocks` ("… not found: pruned, …").
  */
 export function elMethods(chain: DevChain): MethodRegistry {
   return {
@@ -52,10 +53,17 @@ export function elMethods(chain: DevChain): MethodRegistry {
       handler: ([ref]) => {
         const block = chain.getElBlock(ref);
         if (block === undefined) throw notFound(ref);
-        if (block.block.header.number === 0n) {
+        if (block.number === 0n) {
           throw new JsonRpcError(RpcErrorCode.NOT_FOUND, "the genesis block has no execution witness");
         }
-        return block.witness;
+        try {
+          return chain.getExecutionWitness(block.number);
+        } catch (error) {
+          if (error instanceof DevChainNotFoundError) {
+            throw new JsonRpcError(RpcErrorCode.NOT_FOUND, error.message);
+          }
+          throw error;
+        }
       },
     }),
     debug_getRawBlock: defineMethod({

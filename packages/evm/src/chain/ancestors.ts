@@ -1,8 +1,19 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 import { EvmError, MissingAncestorError } from "../errors.js";
-import type { HeaderIndex } from "./header-index.js";
 import { validateHeaderAgainstParent } from "./validate-header.js";
+
+/** What the ancestor walk reads of a header; a `BlockHeader` is one. */
+export interface AncestorHeader {
+  readonly number: bigint;
+  readonly parentHash: Uint8Array;
+  hash(): Uint8Array;
+}
+
+/** Headers by hash; each must be filed under the hash of its own content. */
+export interface HeaderSource {
+  get(hash: Uint8Array): AncestorHeader | undefined;
+}
 
 /**
  * The "blockchain" one block executes against, in the shape `@ethereumjs/vm` calls: header
@@ -11,10 +22,10 @@ import { validateHeaderAgainstParent } from "./validate-header.js";
  * default blockchain would answer a zero hash instead.
  */
 export class AncestorChain {
-  private readonly walked: BlockHeader[];
+  private readonly walked: AncestorHeader[];
 
   constructor(
-    private readonly index: HeaderIndex,
+    private readonly index: HeaderSource,
     private readonly parent: BlockHeader,
     /** Told of every ancestor number BLOCKHASH asks for (the witness recorder keeps them). */
     private readonly onLookup?: (ancestorNumber: bigint) => void,
@@ -28,7 +39,7 @@ export class AncestorChain {
     return this.ancestor(ancestorNumber);
   }
 
-  ancestor(ancestorNumber: bigint): BlockHeader {
+  ancestor(ancestorNumber: bigint): AncestorHeader {
     let oldest = this.walked[this.walked.length - 1] ?? this.parent;
     while (oldest.number > ancestorNumber) {
       const next = this.index.get(oldest.parentHash);

@@ -1,31 +1,55 @@
 import { type Block, type BlockHeader, createBlock } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, bytesToUnprefixedHex, equalsBytes, KECCAK256_RLP } from "@ethereumjs/util";
+import { bytesToHex, bytesToUnprefixedHex, equalsBytes, hexToBytes, KECCAK256_RLP } from "@ethereumjs/util";
 import { createVM, type TxReceipt } from "@ethereumjs/vm";
 import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
-import { EvmError } from "../errors.js";
+import { EvmError, WitnessPrunedError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
 import { type Hex, toHex } from "../hex.js";
 import { type RecordedReads, RecordingDB } from "../state/recording-db.js";
 import { createStateManager, type SafeMerkleStateManager } from "../state/state-manager.js";
 import { requireHeaderMatches } from "../stateless/compare.js";
 import type { ExecutionWitness } from "../witness/types.js";
-import { AncestorChain } from "./ancestors.js";
+import { AncestorChain, type HeaderSource } from "./ancestors.js";
 import { type BuildBlockOptions, draftBlock } from "./draft-block.js";
 import { buildGenesisHeader, type GenesisAlloc, type GenesisHeaderOptions, writeAlloc } from "./genesis.js";
-import { HeaderIndex } from "./header-index.js";
 import { collectState } from "./state-walk.js";
 
-/** A block of the chain with what a prover needs from it. */
+/**
+ * A block of the chain with what a prover needs from it. The chain keeps blocks as RLP plus the
+ * fields queries need; `block` decodes on demand.
+ */
 export interface ChainBlock {
-  readonly block: Block;
+  readonly number: bigint;
   readonly hash: Hex;
+  readonly parentHash: Hex;
+  readonly stateRoot: Hex;
+  /** The block's RLP. */
   readonly rlp: Hex;
-  /** Receipts of its transactions, in order (none for genesis). */
-  readonly receipts: readonly TxReceipt[];
-  /** Its pre-state, recorded while it executed (empty for genesis). */
+  /** The header's RLP (the string witnesses carry for this block as an ancestor header). */
+  readonly headerRlp: Hex;
+  /**
+   * The decoded block. The chain decodes it on each access, except for its most recent blocks,
+   * which it caches: read what you need from one access rather than accessing it repeatedly.
+   */
+  readonly block: Block;
+  /**
+   * Its pre-state, recorded while it executed (empty for genesis). Once the chain has pruned it
+   * (`ExecutionChainOptions.retainWitnesses`), reading it throws `WitnessPrunedError`.
+   */
   readonly witness: ExecutionWitness;
+  /** Whether the witness has been pruned. */
+  readonly witnessPruned: boolean;
+}
+
+/**
+ * What `buildBlock` and `importBlock` return: the new block, decoded, with its witness and the
+ * receipts of its transactions. A snapshot for the caller; the chain itself keeps no receipts.
+ */
+export interface BuiltBlock extends ChainBlock {
+  /** Receipts of its transactions, in order. */
+  readonly receipts: readonly TxReceipt[];
 }
 
 export interface ExecutionChainOptions {
@@ -35,12 +59,68 @@ export interface ExecutionChainOptions {
   readonly genesisHeader?: BlockHeader;
   /** How to build the genesis header when none is given. */
   readonly genesis?: GenesisHeaderOptions;
+  /**
+   * Keep the witnesses of this many newest blocks only; older ones are dropped as blocks are
+   * appended. Default: every witness is kept.
+   */
+  readonly retainWitnesses?: number;
 }
 
 /** BLOCKHASH reaches this many ancestors, so a full witness carries as many headers. */
 const BLOCKHASH_WINDOW = 256n;
 
+/** Decoded blocks kept for the newest blocks and recent lookups (each holds copies of the `Common`). */
+const DECODED_CACHE_SIZE = 16;
+
 const EMPTY_WITNESS: ExecutionWitness = { state: [], codes: [], keys: [], headers: [] };
+
+/** What a stored block needs from its chain. */
+interface BlockStore {
+  decoded(block: StoredBlock): Block;
+  readonly retainWitnesses: number | undefined;
+}
+
+/**
+ * A block as the chain keeps it: flat hex strings and the queried fields, no decoded objects (a
+ * decoded block holds a copy of the `Common` per transaction and header, ~12 KiB each).
+ */
+class StoredBlock implements ChainBlock {
+  #witness: ExecutionWitness | undefined;
+  readonly #store: BlockStore;
+
+  constructor(
+    store: BlockStore,
+    readonly number: bigint,
+    readonly hash: Hex,
+    readonly parentHash: Hex,
+    readonly stateRoot: Hex,
+    readonly rlp: Hex,
+    readonly headerRlp: Hex,
+    witness: ExecutionWitness,
+  ) {
+    this.#store = store;
+    this.#witness = witness;
+  }
+
+  get block(): Block {
+    return this.#store.decoded(this);
+  }
+
+  get witness(): ExecutionWitness {
+    if (this.#witness === undefined) {
+      throw new WitnessPrunedError(this.number, this.#store.retainWitnesses ?? 0);
+    }
+    return this.#witness;
+  }
+
+  get witnessPruned(): boolean {
+    return this.#witness === undefined;
+  }
+
+  pruneWitness(): void {
+    this.#witness = undefined;
+  }
+}
 
 /**
  * An execution-layer chain with its full state in memory. It produces blocks from signed
@@ -48,20 +128,58 @@ const EMPTY_WITNESS: ExecutionWitness = { state: [], codes: [], keys: [], header
  * stateless executor needs for it: every trie node and code read that existed before the block
  * (execution and state-root computation, storage tries included), the preimages of the keys
  * touched, and the ancestor headers BLOCKHASH reached.
+ *
+ * Blocks are kept as RLP (flat hex) with their number, hashes and state root, decoded on demand
+ * with a small cache of recent ones; witnesses share the stored header strings. With
+ * `retainWitnesses`, only the newest blocks' witnesses are kept. The state database holds the head
+ * state only: nodes and code that no longer belong to it are dropped after every block (reference
+ * counts), since nothing reads older states.
  */
 export class ExecutionChain {
-  private readonly blocks: ChainBlock[] = [];
-  private readonly byHash = new Map<string, ChainBlock>();
-  private readonly headers = new HeaderIndex();
+  private readonly blocks: StoredBlock[] = [];
+  private readonly byHash = new Map<string, StoredBlock>();
+  /** Most recently used last. */
+  private readonly decodedCache = new Map<StoredBlock, Block>();
+  /** Blocks 1..this have had their witness pruned. */
+  private prunedThrough = 0;
+  readonly retainWitnesses: number | undefined;
+  /** The head's header, decoded: the parent of the next block. */
+  private headHeader: BlockHeader;
+
+  /** What its stored blocks call back for. */
+  private readonly store: BlockStore;
+
+  /** Headers by hash for the ancestor walk, read from the stored blocks. */
+  private readonly headerSource: HeaderSource = {
+    get: (hash) => {
+      const stored = this.byHash.get(bytesToHex(hash));
+      if (stored === undefined) return undefined;
+      return {
+        number: stored.number,
+        parentHash: hexToBytes(stored.parentHash),
+        hash: () => hexToBytes(stored.hash),
+      };
+    },
+  };
 
   private constructor(
     readonly common: Common,
     private readonly db: RecordingDB,
     private readonly state: SafeMerkleStateManager,
-  ) {}
+    genesis: Block,
+    retainWitnesses: number | undefined,
+  ) {
+    this.retainWitnesses = retainWitnesses;
+    this.store = { decoded: (stored) => this.decoded(stored), retainWitnesses };
+    this.headHeader = genesis.header;
+    this.append(genesis, EMPTY_WITNESS);
+  }
 
   static async create(options: ExecutionChainOptions): Promise<ExecutionChain> {
-    const { common } = options;
+    const { common, retainWitnesses } = options;
+    if (retainWitnesses !== undefined && (!Number.isSafeInteger(retainWitnesses) || retainWitnesses < 1)) {
+      throw new RangeError(`retainWitnesses must be a positive integer, got ${retainWitnesses}`);
+    }
     const db = new RecordingDB();
     const state = createStateManager(db, common, KECCAK256_RLP);
     await writeAlloc(state, options.alloc);
@@ -74,9 +192,7 @@ export class ExecutionChain {
         { blockNumber: 0n },
       );
     }
-    const chain = new ExecutionChain(common, db, state);
-    chain.append(createBlock({ header }, { common }), [], EMPTY_WITNESS);
-    return chain;
+    return new ExecutionChain(common, db, state, createBlock({ header }, { common }), retainWitnesses);
   }
 
   get head(): ChainBlock {
@@ -86,7 +202,12 @@ export class ExecutionChain {
   }
 
   get latestNumber(): bigint {
-    return this.head.block.header.number;
+    return this.headHeader.number;
+  }
+
+  /** How many trie nodes and codes the state database holds: the head state's, once pruned. */
+  get stateEntries(): number {
+    return this.db.size;
   }
 
   getBlockByNumber(blockNumber: bigint | number): ChainBlock | undefined {
@@ -101,19 +222,19 @@ export class ExecutionChain {
   async buildBlock(
     transactions: readonly TypedTransaction[],
     options: BuildBlockOptions = {},
-  ): Promise<ChainBlock> {
-    const draft = await draftBlock(this.common, this.head.block.header, transactions, options);
+  ): Promise<BuiltBlock> {
+    const draft = await draftBlock(this.common, this.headHeader, transactions, options);
     const { executed, witness } = await this.record(draft);
-    return this.append(executed.block, executed.result.receipts, witness);
+    return this.append(executed.block, witness, executed.result.receipts);
   }
 
   /** Executes a block produced elsewhere on this chain's state, requiring its header to match the result. */
-  async importBlock(input: BlockInput): Promise<ChainBlock> {
+  async importBlock(input: BlockInput): Promise<BuiltBlock> {
     const block = decodeBlock(input, this.common, `block ${this.latestNumber + 1n}`);
     const { executed, witness } = await this.record(block, (result) =>
       requireHeaderMatches(block.header, result),
     );
-    return this.append(block, executed.result.receipts, witness);
+    return this.append(block, witness, executed.result.receipts);
   }
 
   /**
@@ -121,21 +242,40 @@ export class ExecutionChain {
    * headers of the last 256 blocks. Independent of what a block will read.
    */
   fullWitness(): ExecutionWitness {
-    const head = this.head.block.header;
+    const head = this.headHeader;
     const contents = collectState((key) => this.db.peek(key), head.stateRoot);
     return {
       state: [...contents.nodes.values()].map(toHex),
       codes: [...contents.codes.values()].map(toHex),
       keys: [],
       headers: this.ancestorHeaders(
-        head,
+        head.number,
         head.number >= BLOCKHASH_WINDOW ? head.number - BLOCKHASH_WINDOW + 1n : 0n,
       ),
     };
   }
 
+  /** The block `stored` decoded, from the cache of recent ones when there. */
+  private decoded(stored: StoredBlock): Block {
+    let block = this.decodedCache.get(stored);
+    if (block === undefined) {
+      block = decodeBlock(stored.rlp, this.common, `block ${stored.number}`);
+    } else {
+      this.decodedCache.delete(stored);
+    }
+    this.remember(stored, block);
+    return block;
+  }
+
+  private remember(stored: StoredBlock, block: Block): void {
+    this.decodedCache.set(stored, block);
+    if (this.decodedCache.size > DECODED_CACHE_SIZE) {
+      this.decodedCache.delete(this.decodedCache.keys().next().value!);
+    }
+  }
+
   private async record(block: Block, check?: (executed: ExecutedBlock) => void) {
-    const parent = this.head.block.header;
+    const parent = this.headHeader;
     const touched = new Map<string, Uint8Array>();
     let oldestAncestor = parent.number;
     const vm = await createVM({
@@ -143,12 +283,14 @@ export class ExecutionChain {
       // Common would keep every block's VM alive.
       common: this.common.copy(),
       stateManager: this.state,
-      blockchain: new AncestorChain(this.headers, parent, (ancestor) => {
+      blockchain: new AncestorChain(this.headerSource, parent, (ancestor) => {
         if (ancestor < oldestAncestor) oldestAncestor = ancestor;
       }),
     });
-    // Reads served from a cache would go unrecorded: every block starts with empty caches.
+    // Reads served from a cache would go unrecorded: every block starts with empty caches, and
+    // storage tries made from the accounts' current roots.
     this.state.clearCaches();
+    this.state.forgetStorageTries();
     this.state.onTouch = (preimage) => touched.set(bytesToUnprefixedHex(preimage), preimage);
     this.db.startRecording();
     let executed: ExecutedBlock;
@@ -158,6 +300,8 @@ export class ExecutionChain {
       check?.(executed);
     } catch (error) {
       await this.state.setStateRoot(parent.stateRoot);
+      // What the failed block wrote (an imported block fails its header check after executing).
+      this.db.references.collect();
       throw error;
     } finally {
       this.state.onTouch = undefined;
@@ -167,33 +311,73 @@ export class ExecutionChain {
       state: [...reads.nodes.values()].map(toHex),
       codes: [...reads.codes.values()].map(toHex),
       keys: [...touched.values()].map(toHex),
-      headers: this.ancestorHeaders(parent, oldestAncestor),
+      headers: this.ancestorHeaders(parent.number, oldestAncestor),
     };
     return { executed, witness };
   }
 
-  /** Headers from `from` back to block `oldest`, newest first. */
-  private ancestorHeaders(from: BlockHeader, oldest: bigint): Hex[] {
+  /**
+   * Headers from block `from` back to block `oldest`, newest first: the stored strings themselves,
+   * so a witness costs nothing for the headers it carries.
+   */
+  private ancestorHeaders(from: bigint, oldest: bigint): Hex[] {
     const headers: Hex[] = [];
-    for (let number = from.number; number >= oldest; number--) {
-      const header = this.blocks[Number(number)]?.block.header;
-      if (header === undefined) break;
-      headers.push(toHex(header.serialize()));
+    for (let number = from; number >= oldest; number--) {
+      const stored = this.blocks[Number(number)];
+      if (stored === undefined) break;
+      headers.push(stored.headerRlp);
     }
     return headers;
   }
 
-  private append(block: Block, receipts: readonly TxReceipt[], witness: ExecutionWitness): ChainBlock {
-    const stored: ChainBlock = {
-      block,
-      hash: toHex(block.hash()),
-      rlp: toHex(block.serialize()),
-      receipts,
+  private append(block: Block, witness: ExecutionWitness): ChainBlock;
+  private append(block: Block, witness: ExecutionWitness, receipts: readonly TxReceipt[]): BuiltBlock;
+  private append(block: Block, witness: ExecutionWitness, receipts?: readonly TxReceipt[]): ChainBlock {
+    const { header } = block;
+    const previous = this.blocks[this.blocks.length - 1];
+    const parentHash = toHex(header.parentHash);
+    const stored = new StoredBlock(
+      this.store,
+      header.number,
+      toHex(block.hash()),
+      // The parent's own string when it is the same hash (always, on a linear chain): one copy.
+      previous !== undefined && previous.hash === parentHash ? previous.hash : parentHash,
+      toHex(header.stateRoot),
+      toHex(block.serialize()),
+      toHex(header.serialize()),
       witness,
-    };
+    );
     this.blocks.push(stored);
     this.byHash.set(stored.hash, stored);
-    this.headers.add(block.header);
-    return stored;
+    this.headHeader = header;
+    this.remember(stored, block);
+    this.pruneWitnesses();
+    // Keep the new head state only: drop the nodes and code only the previous one reached.
+    this.db.references.hold(header.stateRoot);
+    if (previous !== undefined) this.db.references.release(hexToBytes(previous.stateRoot));
+    this.db.references.collect();
+    if (receipts === undefined) return stored;
+    const { number, hash, stateRoot, rlp, headerRlp } = stored;
+    const built: BuiltBlock = {
+      number,
+      hash,
+      parentHash: stored.parentHash,
+      stateRoot,
+      rlp,
+      headerRlp,
+      block,
+      witness,
+      witnessPruned: false,
+      receipts,
+    };
+    return built;
+  }
+
+  /** Drops the witnesses older than the newest `retainWitnesses` blocks'. */
+  private pruneWitnesses(): void {
+    if (this.retainWitnesses === undefined) return;
+    const last = this.blocks.length - 1 - this.retainWitnesses;
+    for (let number = this.prunedThrough + 1; number <= last; number++) this.blocks[number]?.pruneWitness();
+    if (last > this.prunedThrough) this.prunedThrough = last;
   }
 }

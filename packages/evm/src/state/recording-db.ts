@@ -1,5 +1,6 @@
 import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { isCodeKey, isNodeKey } from "./layout.js";
+import { StateReferences } from "./references.js";
 
 /** What one block read from the state database that existed before it started. */
 export interface RecordedReads {
@@ -28,11 +29,22 @@ class Recording implements RecordedReads {
  * stack, so that every path counts: account and storage tries (storage tries are shallow copies
  * and share this object), execution and the state-root computation, and the sibling reads of a
  * branch collapsing on deletion.
+ *
+ * It keeps the states its owner holds (`references.hold`), not every state so far: after each
+ * block, `references.collect()` drops what only older states reached.
  */
 export class RecordingDB implements DB<string, Uint8Array> {
   private recording: Recording | undefined;
+  readonly references: StateReferences;
 
-  constructor(private readonly store: Map<string, Uint8Array> = new Map()) {}
+  constructor(private readonly store: Map<string, Uint8Array> = new Map()) {
+    this.references = new StateReferences(store);
+  }
+
+  /** How many nodes and codes are stored. */
+  get size(): number {
+    return this.store.size;
+  }
 
   startRecording(): void {
     this.recording = new Recording();
@@ -45,10 +57,7 @@ export class RecordingDB implements DB<string, Uint8Array> {
     return recording;
   }
 
-  /**
-   * A stored value, read synchronously and not recorded. The store keeps the nodes of every state
-   * so far (nothing is pruned) and all code.
-   */
+  /** A stored value, read synchronously and not recorded. */
   peek(key: string): Uint8Array | undefined {
     return this.store.get(key);
   }
@@ -61,9 +70,13 @@ export class RecordingDB implements DB<string, Uint8Array> {
 
   async put(key: string, value: Uint8Array): Promise<void> {
     this.recording?.written.add(key);
+    // Keys are content hashes: a key already there holds this value, and is counted already.
+    if (this.store.has(key)) return;
     this.store.set(key, value);
+    this.references.added(key, value);
   }
 
+  /** Not called by the trie (it never prunes itself); `references.collect()` deletes. */
   async del(key: string): Promise<void> {
     this.recording?.written.add(key);
     this.store.delete(key);

@@ -57,6 +57,16 @@ export class SafeMerkleStateManager extends MerkleStateManager {
     await this.storeStorageRoot(address, account, storageTrie);
   }
 
+  /**
+   * Forgets the storage tries kept per address across blocks (they are recreated from the
+   * accounts' storage roots, as a fresh state manager would). One kept for an account that was
+   * deleted would still point at that account's old storage, whose nodes the pruned state no
+   * longer holds.
+   */
+  forgetStorageTries(): void {
+    this._storageTries = {};
+  }
+
   /** What the library does once the write is done: keep the trie and put the account's new storage root. */
   private async storeStorageRoot(address: Address, account: Account, storageTrie: MerklePatriciaTrie) {
     this._storageTries[bytesToUnprefixedHex(address.bytes)] = storageTrie;

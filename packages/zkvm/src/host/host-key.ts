@@ -7,36 +7,53 @@ import { HostConfigError } from "../errors.js";
 /** The key file's name inside a data directory. */
 export const HOST_KEY_FILE = "native-host.key";
 
-/** A secret key from hex (64 digits, optional 0x) or bytes; it must be a valid secp256k1 scalar. */
-export function parseSecretKey(value: string | Uint8Array, source: string): Uint8Array {
+/**
+ * A secret key from hex (64 digits, optional 0x) or bytes; it must be a valid secp256k1 scalar.
+ * `source` says where it came from and `what` what it is, for the error message.
+ */
+export function parseSecretKey(value: string | Uint8Array, source: string, what = "host key"): Uint8Array {
   const bytes = typeof value === "string" ? hexToBytes(value.trim()) : value;
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !secp256k1.utils.isValidSecretKey(bytes)) {
     throw new HostConfigError(
       "HOST_KEY_INVALID",
-      `${source}: a host key is 64 hex digits encoding a secp256k1 secret key (1 <= key < n)`,
+      `${source}: a ${what} is 64 hex digits encoding a secp256k1 secret key (1 <= key < n)`,
     );
   }
   return bytes;
 }
 
+export interface KeyFileOptions {
+  /**
+   * The key a missing file is created with (called only then), e.g. one derived from a seed.
+   * Default: a fresh random key.
+   */
+  readonly createKey?: () => Uint8Array;
+  /** What the key is, in error messages ("sequencer key"). Default "host key". */
+  readonly label?: string;
+}
+
 /**
- * Loads the host key from `file`, creating it (mode 0600, directory 0700) with a fresh random key
- * if it does not exist. A key file others can read or write is refused: whoever reads it can
- * forge receipts this host's verifiers accept.
+ * Loads a secret key from `file`, creating it (mode 0600, directory 0700) if it does not exist, with
+ * a fresh random key or `options.createKey()`. A key file others can read or write is refused:
+ * whoever reads a host key can forge receipts this host's verifiers accept.
  */
-export function loadOrCreateKeyFile(file: string): Uint8Array {
-  if (!exists(file)) createKeyFile(file);
+export function loadOrCreateKeyFile(file: string, options: KeyFileOptions = {}): Uint8Array {
+  const label = options.label ?? "host key";
+  if (!exists(file)) {
+    const key = options.createKey?.() ?? schnorr.utils.randomSecretKey();
+    createKeyFile(file, parseSecretKey(key, `the new ${label} for ${file}`, label));
+  }
   const stats = statSync(file);
   if (!stats.isFile())
-    throw new HostConfigError("HOST_KEY_INVALID", `host key file ${file} is not a regular file`);
+    throw new HostConfigError("HOST_KEY_INVALID", `${label} file ${file} is not a regular file`);
   if (process.platform !== "win32" && (stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new HostConfigError(
       "HOST_KEY_PERMISSIONS",
-      `host key file ${file} has mode ${mode}; it must be readable by its owner only (chmod 600 ${file})`,
+      `${label} file ${file} has mode ${mode}; it must be readable by its owner only (chmod 600 ${file})`,
     );
   }
-  return parseSecretKey(readFileSync(file, "utf8"), `host key file ${file}`);
+  return parseSecretKey(readFileSync(file, "utf8"), `${label} file ${file}`, label);
 }
 
 /**
@@ -44,10 +61,10 @@ export function loadOrCreateKeyFile(file: string): Uint8Array {
  * exists half-written or with wider permissions, and a concurrent creator loses cleanly (EEXIST)
  * and loads the winner's key.
  */
-function createKeyFile(file: string): void {
+function createKeyFile(file: string, key: Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temporary, `${bytesToHex(schnorr.utils.randomSecretKey())}\n`, { mode: 0o600, flag: "wx" });
+  writeFileSync(temporary, `${bytesToHex(key)}\n`, { mode: 0o600, flag: "wx" });
   try {
     linkSync(temporary, file);
   } catch (error) {

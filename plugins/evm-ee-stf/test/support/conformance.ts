@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { ethereumTestsDir } from "@paas/evm/testing";
 import { NativeHost } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,20 +10,15 @@ import {
   runConformance,
 } from "../../src/index.js";
 
-/** The Ethereum Foundation fixtures, beside the repository (`../shared/fixtures/ethereum-tests`). */
-export const FIXTURES_DIR = path.resolve(
-  import.meta.dirname,
-  "../../../../../shared/fixtures/ethereum-tests",
-);
-
 /**
- * One test per blockchain test of every `shards`-th fixture file from `shard`. The shard's tests are
+ * One test per blockchain test of every `shards`-th fixture file from `shard` (of `ethereumTestsDir()`). The shard's tests are
  * proven up front on a native host of one worker, two at a time (one test's witnesses are built on
  * this thread while the other is proven), and each test then checks its own result. Vitest runs the
  * shard files in parallel.
  */
 export function conformanceShard(shard: number, shards: number): void {
-  const files = listConformanceFiles(FIXTURES_DIR).filter((_, index) => index % shards === shard);
+  const dir = ethereumTestsDir();
+  const files = listConformanceFiles(dir).filter((_, index) => index % shards === shard);
   describe(`Ethereum Foundation BlockchainTests through the program (shard ${shard + 1} of ${shards})`, () => {
     let host: NativeHost | undefined;
     const results = new Map<string, ConformanceResult>();
@@ -42,7 +38,7 @@ export function conformanceShard(shard: number, shards: number): void {
     });
     for (const file of files) {
       for (const test of readConformanceCases(file)) {
-        it(`${path.relative(FIXTURES_DIR, file)} ${test.name}`, () => {
+        it(`${path.relative(dir, file)} ${test.name}`, () => {
           const result = results.get(key(file, test.name));
           expect(result?.error).toBeUndefined();
           expect(result?.passed).toBe(true);

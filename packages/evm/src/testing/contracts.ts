@@ -1,6 +1,6 @@
-import type { Hex } from "../../src/index.js";
+import type { Hex } from "../hex.js";
 
-/** Init code that returns `runtime` as the contract's code. */
+/** Init code that returns `runtime` as the contract's code (runtimes of up to 255 bytes). */
 export function deployCode(runtime: Hex): Hex {
   const length = (runtime.length - 2) / 2;
   if (length > 0xff) throw new Error("runtime too long for this init code");
@@ -18,6 +18,7 @@ export const STORE_AND_LOG: Hex = "0x6020356000355560403610601d57602035600052600
 /** Calldata `k` (32 bytes): stores BLOCKHASH(NUMBER - k) at slot k. */
 export const STORE_BLOCKHASH: Hex = "0x6000354303406000355500";
 
+/** A 32-byte word as 64 hex digits (no 0x), for calldata. */
 export function word(value: bigint): string {
   return value.toString(16).padStart(64, "0");
 }

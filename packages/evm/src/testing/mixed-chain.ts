@@ -11,42 +11,43 @@ import {
   createContractAddress,
   hexToBytes,
 } from "@ethereumjs/util";
-import {
-  type ChainBlock,
-  createDevnetCommon,
-  ExecutionChain,
-  type GenesisAlloc,
-  type Hex,
-  systemContractsAlloc,
-} from "../../src/index.js";
+import { type BuiltBlock, ExecutionChain } from "../chain/execution-chain.js";
+import { type GenesisAlloc, systemContractsAlloc } from "../chain/genesis.js";
+import { createDevnetCommon } from "../common.js";
+import type { Hex } from "../hex.js";
 import { deployCode, STORE_AND_LOG, STORE_BLOCKHASH, word } from "./contracts.js";
 
-export const CHAIN_ID = 1337;
+/** The mixed chain's EL chain id. */
+export const MIXED_CHAIN_ID = 1337;
+/** Secret keys of the two funded senders of the mixed chain's genesis. */
 export const ALICE_KEY = hexToBytes(`0x${"11".repeat(32)}`);
 export const BOB_KEY = hexToBytes(`0x${"22".repeat(32)}`);
 
 export interface MixedChain {
   readonly common: Common;
   readonly chain: ExecutionChain;
-  /** Blocks 1.. of the chain, in order. */
-  readonly blocks: readonly ChainBlock[];
+  /** Blocks 1.. of the chain, in order, as built (decoded, with receipts). */
+  readonly blocks: readonly BuiltBlock[];
+  /** The `STORE_AND_LOG` contract. */
   readonly store: Address;
+  /** The `STORE_BLOCKHASH` contract. */
   readonly blockhash: Address;
 }
 
-class Sender {
-  private nonce = 0n;
+/** An account signing transactions with consecutive nonces (from 0, or from where `nonce` is set). */
+export class Sender {
+  nonce = 0n;
   readonly address: Address;
 
   constructor(
     private readonly common: Common,
-    private readonly key: Uint8Array,
+    readonly key: Uint8Array,
   ) {
     this.address = createAddressFromPrivateKey(key);
   }
 
+  /** An EIP-1559 call (a creation when `to` is undefined) with calldata `data` (hex, no 0x). */
   call(to: Address | Hex | undefined, data: string, value = 0n): TypedTransaction {
-    const input = hexToBytes(`0x${data}`);
     return createFeeMarket1559Tx(
       {
         nonce: this.nonce++,
@@ -55,7 +56,7 @@ class Sender {
         gasLimit: 200_000n,
         to,
         value,
-        data: input,
+        data: hexToBytes(`0x${data}`),
       },
       { common: this.common },
     ).sign(this.key);
@@ -68,6 +69,7 @@ class Sender {
     ).sign(this.key);
   }
 
+  /** An EIP-2930 call listing `slot` of `to` in its access list. */
   accessListCall(to: Address, data: string, slot: bigint): TypedTransaction {
     return createAccessList2930Tx(
       {
@@ -82,6 +84,7 @@ class Sender {
     ).sign(this.key);
   }
 
+  /** The address the sender's next transaction creates a contract at. */
   nextContract(): Address {
     return createContractAddress(this.address, this.nonce);
   }
@@ -99,13 +102,14 @@ export function mixedGenesisAlloc(): GenesisAlloc {
 }
 
 /**
- * Five blocks mixing what a prover must handle: contract deployments, legacy / access-list /
- * EIP-1559 transactions, transfers to new accounts, storage writes, overwrites and clears (the
- * clears collapse branches of the storage trie), logs, a reverted call, BLOCKHASH reaching
- * three blocks back, and an empty block.
+ * Five blocks mixing what a prover must handle, on a devnet chain (`MIXED_CHAIN_ID`): contract
+ * deployments, legacy / access-list / EIP-1559 transactions, transfers to new accounts, storage
+ * writes, overwrites and clears (block 3's clears collapse branches of the storage trie), logs, a
+ * reverted call (block 3), BLOCKHASH two blocks back (block 3) and three and two back (block 4),
+ * and an empty block (block 5).
  */
 export async function buildMixedChain(): Promise<MixedChain> {
-  const common = createDevnetCommon(CHAIN_ID);
+  const common = createDevnetCommon(MIXED_CHAIN_ID);
   const alice = new Sender(common, ALICE_KEY);
   const bob = new Sender(common, BOB_KEY);
   const chain = await ExecutionChain.create({ common, alloc: mixedGenesisAlloc() });
@@ -113,7 +117,7 @@ export async function buildMixedChain(): Promise<MixedChain> {
   const deployStore = alice.call(undefined, deployCode(STORE_AND_LOG).slice(2));
   const blockhash = alice.nextContract();
   const deployBlockhash = alice.call(undefined, deployCode(STORE_BLOCKHASH).slice(2));
-  const blocks: ChainBlock[] = [];
+  const blocks: BuiltBlock[] = [];
   const build = async (txs: TypedTransaction[]) => blocks.push(await chain.buildBlock(txs));
 
   await build([
@@ -130,7 +134,7 @@ export async function buildMixedChain(): Promise<MixedChain> {
     ...[1n, 2n, 3n, 4n, 5n, 6n].map((slot) => alice.call(store, set(slot, 0n))),
     alice.call(store, set(7n, 4242n)),
     alice.call(store, word(8n)),
-    alice.call(blockhash, word(1n)),
+    alice.call(blockhash, word(2n)),
     bob.legacyTransfer("0x00000000000000000000000000000000000000c3", 9n),
   ]);
   await build([

@@ -1,0 +1,25 @@
+/**
+ * `@paas/evm/testing`: what tests and benchmarks of this package and of its users share — the mixed
+ * chain (five blocks covering what a prover must handle) and its pieces, block tampering, the
+ * standard benchmark workloads with their full-state baseline, and the Ethereum Foundation
+ * fixtures' folder. Not for production code.
+ */
+export {
+  BENCH_CHAIN_ID,
+  type BenchBlock,
+  buildBenchBlocks,
+  defaultFullStateRun,
+  witnessSummary,
+} from "./bench.js";
+export { withHeader, withTransactions } from "./blocks.js";
+export { deployCode, STORE_AND_LOG, STORE_BLOCKHASH, word } from "./contracts.js";
+export { ETHEREUM_TESTS_ENV, ethereumTestsDir } from "./ethereum-tests.js";
+export {
+  ALICE_KEY,
+  BOB_KEY,
+  buildMixedChain,
+  MIXED_CHAIN_ID,
+  type MixedChain,
+  mixedGenesisAlloc,
+  Sender,
+} from "./mixed-chain.js";
