@@ -5,6 +5,9 @@
 import type { DevChainEvent } from "@paas/devchain";
 import { Command, InvalidArgumentError } from "commander";
 
+/** Where `npm start` keeps its native host key (datadir `./data`), so the two trust each other by default. */
+const DEFAULT_PROVER_KEY_FILE = "data/native-host.key";
+
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     const value = Number(text);
@@ -39,9 +42,13 @@ const program = new Command()
   )
   .option(
     "--prover-key-file <path>",
-    "derive the trusted key from a native prover host key file (created if absent)",
+    `derive the trusted key from a native prover host key file (created if absent); default ${DEFAULT_PROVER_KEY_FILE}, the prover client's own with its default datadir`,
   )
-  .requiredOption("--checkpoint-program-id <hex>", "the checkpoint program's id (32 bytes)", hex32)
+  .option(
+    "--checkpoint-program-id <hex>",
+    "the checkpoint program's id (32 bytes); default: the id of this repository's checkpoint program",
+    hex32,
+  )
   .option(
     "--retain-blocks <n>",
     "keep the execution witnesses of this many newest EL blocks; older ones answer NOT_FOUND (pruned)",
@@ -60,22 +67,28 @@ const flags = program.opts<{
   chainId: number;
   proverPubkey?: string;
   proverKeyFile?: string;
-  checkpointProgramId: string;
+  checkpointProgramId?: string;
   retainBlocks: number;
 }>();
 
-if ((flags.proverPubkey === undefined) === (flags.proverKeyFile === undefined)) {
-  program.error("error: give exactly one of --prover-pubkey <hex> and --prover-key-file <path>");
+if (flags.proverPubkey !== undefined && flags.proverKeyFile !== undefined) {
+  program.error("error: give at most one of --prover-pubkey <hex> and --prover-key-file <path>");
 }
 
 // Loaded once the flags are known to be good: the EVM stack takes a moment to load.
-const [{ startDevnet }, { proverPublicKeyFromKeyFile }, { shortHex, toHex }] = await Promise.all([
-  import("./devnet.js"),
-  import("./keys.js"),
-  import("@paas/rollup"),
-]);
+const [{ startDevnet }, { proverPublicKeyFromKeyFile }, { CHECKPOINT, shortHex, toHex }, { programIdOf }] =
+  await Promise.all([
+    import("./devnet.js"),
+    import("./keys.js"),
+    import("@paas/rollup"),
+    import("@paas/zkvm/program"),
+  ]);
+const checkpointProgramId =
+  flags.checkpointProgramId ??
+  toHex(programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version)).slice(2);
 const trustedProverKey =
-  flags.proverPubkey ?? toHex(proverPublicKeyFromKeyFile(flags.proverKeyFile!)).slice(2);
+  flags.proverPubkey ??
+  toHex(proverPublicKeyFromKeyFile(flags.proverKeyFile ?? DEFAULT_PROVER_KEY_FILE)).slice(2);
 const devnet = await startDevnet({
   port: flags.port,
   blockTimeMs: flags.blockTime,
@@ -84,7 +97,7 @@ const devnet = await startDevnet({
   chainId: flags.chainId,
   dataDir: flags.dataDir,
   trustedProverKey,
-  checkpointProgramId: flags.checkpointProgramId,
+  checkpointProgramId,
   retainBlocks: flags.retainBlocks,
   onError: (error, info) => console.error(`rpc ${info.method ?? "(no method)"} failed:`, error),
 }).catch((error: unknown) =>
@@ -99,7 +112,7 @@ console.log(
     `, seed "${flags.seed}"`,
 );
 console.log(`  sequencer ${toHex(chain.sequencerPublicKey)}`);
-console.log(`  trusted prover ${trustedProverKey}, checkpoint program ${flags.checkpointProgramId}`);
+console.log(`  trusted prover ${trustedProverKey}, checkpoint program ${checkpointProgramId}`);
 console.log(`  keeps the execution witnesses of the last ${flags.retainBlocks} EL blocks`);
 
 chain.subscribe((event: DevChainEvent) => {

@@ -1,13 +1,17 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { RpcErrorCode } from "@paas/jsonrpc";
 import { ClClient, ElClient } from "@paas/rollup";
 import { afterAll, describe, expect, it } from "vitest";
 import { failure, SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
 
 const MAIN = path.join(import.meta.dirname, "../src/main.ts");
+/** tsx by path, so the command can run from any working directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const dataDir = mkdtempSync(path.join(tmpdir(), "devnet-cli-"));
 const children: ChildProcessWithoutNullStreams[] = [];
 
@@ -16,8 +20,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function run(args: readonly string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: path.dirname(MAIN) });
+function run(args: readonly string[], cwd = path.dirname(MAIN)) {
+  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd });
   children.push(child);
   let output = "";
   const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
@@ -97,17 +101,33 @@ describe("the devnet command", () => {
     expect(cli.output()).toMatch(/SIGINT: stopping…\s+devnet stopped/);
   });
 
-  it("refuses to start without a trusted prover key, or with two", async () => {
-    const [none, bad, noProgram] = [
-      run(["--port", "0", "--checkpoint-program-id", SOME_PROGRAM_ID]),
-      run(["--port", "0", "--prover-pubkey", "12", "--checkpoint-program-id", SOME_PROGRAM_ID]),
-      run(["--port", "0", "--prover-pubkey", SOME_PROVER_KEY]),
+  it("refuses two trusted prover keys, or a malformed one", async () => {
+    const [two, bad] = [
+      run(["--port", "0", "--prover-pubkey", SOME_PROVER_KEY, "--prover-key-file", path.join(dataDir, "k")]),
+      run(["--port", "0", "--prover-pubkey", "12"]),
     ];
-    expect(await none.exited).not.toBe(0);
-    expect(none.output()).toMatch(/exactly one of --prover-pubkey/);
+    expect(await two.exited).not.toBe(0);
+    expect(two.output()).toMatch(/at most one of --prover-pubkey/);
     expect(await bad.exited).not.toBe(0);
     expect(bad.output()).toMatch(/--prover-pubkey.*64 hex digits/);
-    expect(await noProgram.exited).not.toBe(0);
-    expect(noProgram.output()).toMatch(/--checkpoint-program-id/);
+  });
+
+  it("by default trusts the prover client's default key file and this repository's checkpoint program", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "devnet-defaults-"));
+    try {
+      const cli = run(["--port", "0", "--block-time", "0"], cwd);
+      await cli.waitFor(/trusted prover [0-9a-f]{64}, checkpoint program [0-9a-f]{64}/);
+      expect(statSync(path.join(cwd, "data", "native-host.key")).mode & 0o777).toBe(0o600);
+      const { programIdOf } = await import("@paas/zkvm/program");
+      const { CHECKPOINT } = await import("@paas/rollup");
+      const id = Buffer.from(programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version)).toString(
+        "hex",
+      );
+      expect(cli.output()).toContain(`checkpoint program ${id}`);
+      cli.child.kill("SIGINT");
+      expect(await cli.exited).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { InvalidConfigError } from "@paas/core";
 
 export interface EmbeddedDevnetOptions {
@@ -32,12 +33,15 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = path.join(options.dataDir, "devnet.log");
   const log = createWriteStream(logFile, { flags: "a" });
-  const main = path.join(path.dirname(createRequire(import.meta.url).resolve("@paas/devnet")), "main.ts");
+  const require = createRequire(import.meta.url);
+  const main = path.join(path.dirname(require.resolve("@paas/devnet")), "main.ts");
+  // tsx by path: `--import tsx` would resolve from the working directory, which may be anywhere.
+  const tsx = pathToFileURL(require.resolve("tsx")).href;
   const child = spawn(
     process.execPath,
     [
       "--import",
-      "tsx",
+      tsx,
       main,
       ...["--port", "0", "--data-dir", options.dataDir, "--seed", options.seed],
       ...["--block-time", String(options.blockTimeMs), "--slots-per-epoch", String(options.slotsPerEpoch)],
