@@ -47,5 +47,5 @@ export type { Hex } from "./hex.js";
 export { type BlockCommitment, executeBlocksStatelessly, type StatelessInput } from "./stateless/execute.js";
 export { closeSyncExecutor, executeBlocksStatelesslySync, type SyncOptions } from "./sync/execute-sync.js";
 export type { SyncStatelessInput } from "./sync/protocol.js";
-export { parseExecutionWitness } from "./witness/parse.js";
+export { type BinaryWitness, checkWitnessLimits, parseExecutionWitness } from "./witness/parse.js";
 export { DEFAULT_WITNESS_LIMITS, type ExecutionWitness, type WitnessLimits } from "./witness/types.js";

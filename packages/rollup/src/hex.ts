@@ -12,7 +12,8 @@ export function toHex(bytes: Uint8Array): Hex {
 export function fromHex(text: string, length?: number): Uint8Array {
   if (!HEX.test(text))
     throw new RangeError(`expected 0x-prefixed hex with an even number of digits, got "${clip(text)}"`);
-  const bytes = Uint8Array.from(Buffer.from(text.slice(2), "hex"));
+  // A plain copy of the decoded bytes (a Buffer may be a view into a shared pool).
+  const bytes = new Uint8Array(Buffer.from(text.slice(2), "hex"));
   if (length !== undefined && bytes.length !== length) {
     throw new RangeError(`expected ${length} bytes, got ${bytes.length}`);
   }

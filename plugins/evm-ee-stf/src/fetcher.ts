@@ -1,5 +1,5 @@
 import { PermanentError, TransientError } from "@paas/core";
-import { blockFromRpc, type createCommon, isEvmError, parseExecutionWitness } from "@paas/evm";
+import { blockFromRpc, checkWitnessLimits, type createCommon, isEvmError } from "@paas/evm";
 import {
   type ElBlock,
   type ElClient,
@@ -105,6 +105,10 @@ async function fetchBlock(
   }
   requireChainId(block, common);
   let rlp: Uint8Array;
+  // Rebuilding a block costs about a millisecond per transaction (@ethereumjs copies the Common
+  // and rebuilds its parameter cache for each): give the event loop a turn first, so a range's
+  // rebuilds never run as one long task that keeps RPC calls waiting.
+  await new Promise((resolve) => setImmediate(resolve));
   try {
     rlp = blockFromRpc(block.json, common).serialize();
   } catch (error) {
@@ -147,15 +151,7 @@ function requireChainId(block: ElBlock, common: Common): void {
 
 function checkWitness(witness: ExecutionWitness, number: number): void {
   try {
-    parseExecutionWitness(
-      {
-        state: witness.state.map(toHex),
-        codes: witness.codes.map(toHex),
-        keys: witness.keys.map(toHex),
-        headers: witness.headers.map(toHex),
-      },
-      { label: `block ${number}` },
-    );
+    checkWitnessLimits(witness, { label: `block ${number}` });
   } catch (error) {
     throw new PermanentError(`the EL node's witness is unusable: ${messageOf(error)}`, { cause: error });
   }

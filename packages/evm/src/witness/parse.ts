@@ -24,6 +24,44 @@ const FIELDS: readonly FieldRule[] = [
  * `limits`. Returns a fresh witness holding only those four fields. `label` (e.g. "block 12")
  * prefixes error messages.
  */
+/** A witness whose items are already bytes (e.g. decoded by a JSON-RPC client). */
+export interface BinaryWitness {
+  readonly state: readonly Uint8Array[];
+  readonly codes: readonly Uint8Array[];
+  readonly keys: readonly Uint8Array[];
+  readonly headers: readonly Uint8Array[];
+}
+
+/**
+ * The same counts and sizes as `parseExecutionWitness`, for a witness already in bytes: no
+ * re-encoding to hex just to measure it.
+ */
+export function checkWitnessLimits(
+  witness: BinaryWitness,
+  options: { limits?: Partial<WitnessLimits>; label?: string } = {},
+): void {
+  const limits = { ...DEFAULT_WITNESS_LIMITS, ...options.limits };
+  const where = options.label === undefined ? "witness" : `${options.label}: witness`;
+  const fail = (detail: string) => new EvmError("INVALID_WITNESS", `${where}${detail}`);
+  let totalBytes = 0;
+  for (const rule of FIELDS) {
+    const items = witness[rule.field];
+    if (items.length > rule.maxItems(limits)) {
+      throw fail(`.${rule.field} has ${items.length} items, more than the limit of ${rule.maxItems(limits)}`);
+    }
+    for (const [index, item] of items.entries()) {
+      if (item.length === 0 && !rule.allowEmpty) throw fail(`.${rule.field}[${index}] is empty`);
+      if (item.length > rule.maxBytes(limits)) {
+        throw fail(
+          `.${rule.field}[${index}] has ${item.length} bytes, more than the limit of ${rule.maxBytes(limits)}`,
+        );
+      }
+      totalBytes += item.length;
+    }
+    if (totalBytes > limits.maxTotalBytes) throw fail(` exceeds ${limits.maxTotalBytes} bytes in total`);
+  }
+}
+
 export function parseExecutionWitness(
   value: unknown,
   options: { limits?: Partial<WitnessLimits>; label?: string } = {},
