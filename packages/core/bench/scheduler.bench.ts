@@ -126,7 +126,7 @@ async function queryLatency(stored: number): Promise<void> {
   await measure("list(status=completed, 100 per page)", 1_000, () =>
     service.list({ status: "completed", limit: 100 }),
   );
-  await measure("list(kind=noop, page 500 via cursor)", 200, async () => {
+  await measure("list(kind=noop, 5 pages of 1000 via cursor)", 200, async () => {
     let page = await service.list({ kind: "noop", limit: 1_000 });
     for (let k = 0; k < 4 && page.nextCursor; k++)
       page = await service.list({ kind: "noop", limit: 1_000, cursor: page.nextCursor });
