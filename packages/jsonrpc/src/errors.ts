@@ -57,10 +57,7 @@ export class JsonRpcTransientError extends TransientError {
 
   constructor(message: string, details: CallErrorDetails) {
     super(message, { cause: details.cause });
-    this.method = details.method;
-    this.failure = details.failure;
-    this.rpcCode = details.rpcCode;
-    this.rpcData = details.rpcData;
+    ({ method: this.method, failure: this.failure, rpcCode: this.rpcCode, rpcData: this.rpcData } = details);
     this.httpStatus = details.httpStatus;
   }
 }
@@ -75,10 +72,7 @@ export class JsonRpcPermanentError extends PermanentError {
 
   constructor(message: string, details: CallErrorDetails) {
     super(message, { cause: details.cause });
-    this.method = details.method;
-    this.failure = details.failure;
-    this.rpcCode = details.rpcCode;
-    this.rpcData = details.rpcData;
+    ({ method: this.method, failure: this.failure, rpcCode: this.rpcCode, rpcData: this.rpcData } = details);
     this.httpStatus = details.httpStatus;
   }
 }

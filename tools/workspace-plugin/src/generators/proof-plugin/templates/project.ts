@@ -48,7 +48,7 @@ export function readmeMd(o: NormalizedOptions): string {
   const contextFields = ["kind", "n", ...rollup.map((d) => d.field)].join(", ");
   const dependencySection =
     deps.length === 0
-      ? "None: `dependencies()` is not implemented, so a task starts `queued`."
+      ? "None: the plugin has no `dependencies()`, so a task starts `queued`."
       : `A task waits (\`blocked\`) until these are proven on the same backend; \`dependenciesOf\` in
 src/context.ts builds their contexts, and the guest verifies each receipt with \`env.readVerified\`
 against the dependency's program id:
