@@ -1,4 +1,5 @@
 export { blockFromRlp, blockFromRpc } from "./blocks/from-rpc.js";
+export { type BlockRlpSummary, inspectBlockRlp } from "./blocks/inspect.js";
 export { type BlockInput, decodeBlock } from "./blocks/rlp.js";
 export type { RpcAuthorization, RpcBlock, RpcTransaction, RpcWithdrawal } from "./blocks/rpc-types.js";
 export { blockToRpc } from "./blocks/to-rpc.js";

@@ -1,8 +1,8 @@
 /**
  * Prove three EL blocks the way the prover client does: a chain built in-process and served over
- * JSON-RPC like an EL node (eth_getBlockByNumber, debug_executionWitness), the plugin composed into
- * a prover service with a native host, `paas_proveElBlocks(1, 3)`, then the receipt verified and
- * its output read.
+ * JSON-RPC like an EL node (eth_getBlockByNumber, debug_getRawBlock, debug_executionWitness), the
+ * plugin composed into a prover service with a native host, `paas_proveElBlocks(1, 3)`, then the
+ * receipt verified and its output read.
  *
  *   npx tsx plugins/evm-ee-stf/examples/prove-el-blocks.ts
  */

@@ -64,12 +64,29 @@ describe("EL node failures", () => {
       getBlockByHash: (hash) => chain.chain.getBlockByHash(hash),
       latestNumber: 4n,
     });
+    // It answers debug_getRawBlock(5) with "not found" (-32004), as the devnet does.
     node.handle("eth_getBlockByNumber", behind.eth_getBlockByNumber!);
+    node.handle("debug_getRawBlock", behind.debug_getRawBlock!);
     await harness.submit(context);
     const waiting = await harness.waitForStatus(context, "transient_failure");
     expect("error" in waiting && waiting.error).toMatch(/the EL node has no block 5 \(yet\)/);
     node.handle("eth_getBlockByNumber", handlers.eth_getBlockByNumber!);
+    node.handle("debug_getRawBlock", handlers.debug_getRawBlock!);
     expect((await harness.waitFor(context)).status).toBe("completed");
+  });
+
+  it("takes an empty raw block as a block the node does not have yet", async () => {
+    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
+    let empty = 2;
+    node.handle("debug_getRawBlock", (params) =>
+      (params as [string])[0] === "0x5" && empty-- > 0 ? "0x" : handlers.debug_getRawBlock!(params),
+    );
+    const { record } = await harness.prove(context);
+    expect(record.status).toBe("completed");
+    const errors = harness.transitions
+      .filter((t) => t.id === harness.keyOf(context) && t.to === "transient_failure")
+      .map((t) => t.error);
+    expect(errors).toEqual(["the EL node has no block 5 (yet)", "the EL node has no block 5 (yet)"]);
   });
 
   it("reports a reorg between submit and fetch, permanently, naming the block and both hashes", async () => {
@@ -78,9 +95,11 @@ describe("EL node failures", () => {
     const forked = testing.elRpcHandlers(fork.chain);
     node.handle("eth_getBlockByNumber", (params) => {
       lookups++;
-      // ...the two hash lookups see the original chain, then the node switches to the fork.
+      // ...the two hash lookups see the original chain, then the node switches to the fork (the
+      // fetch reads the fork's raw blocks and witnesses).
       return lookups <= 2 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params);
     });
+    node.handle("debug_getRawBlock", forked.debug_getRawBlock!);
     node.handle("debug_executionWitness", forked.debug_executionWitness!);
     const method = harness.service.rpcMethods().get("paas_proveElBlocks")!;
     const { id, task } = (await method.handler([3, 4])) as {
@@ -115,10 +134,10 @@ describe("EL node failures", () => {
     // Block 4 is briefly served from the fork: it does not link to block 3, though both ends match.
     const forked = testing.elRpcHandlers(fork.chain);
     let served = 0;
-    node.handle("eth_getBlockByNumber", (params) => {
+    node.handle("debug_getRawBlock", (params) => {
       const [ref] = params as [string];
-      if (ref === "0x4" && served++ === 0) return forked.eth_getBlockByNumber!(params);
-      return handlers.eth_getBlockByNumber!(params);
+      if (ref === "0x4" && served++ === 0) return forked.debug_getRawBlock!(params);
+      return handlers.debug_getRawBlock!(params);
     });
     const context = testing.contextForBlocks(chain.blocks[2]!, chain.blocks[4]!);
     const { record } = await harness.prove(context);
@@ -164,11 +183,11 @@ describe("plugin settings at work", () => {
     expect(record.status).toBe("completed");
     const methods = node.calls.slice(before).map((c) => `${c.method}(${(c.params as string[])[0]})`);
     expect(methods).toEqual([
-      "eth_getBlockByNumber(0x1)",
+      "debug_getRawBlock(0x1)",
       "debug_executionWitness(0x1)",
-      "eth_getBlockByNumber(0x2)",
+      "debug_getRawBlock(0x2)",
       "debug_executionWitness(0x2)",
-      "eth_getBlockByNumber(0x3)",
+      "debug_getRawBlock(0x3)",
       "debug_executionWitness(0x3)",
       "eth_getBlockByNumber(0x3)",
     ]);

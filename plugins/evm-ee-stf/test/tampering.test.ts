@@ -1,6 +1,7 @@
 import { type Block, genTransactionsTrieRoot, type HeaderData } from "@ethereumjs/block";
 import { createFeeMarket1559Tx, isFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
+import type { ProofContext } from "@paas/core";
 import { blockToRpc } from "@paas/evm";
 import { ALICE_KEY, buildMixedChain, type MixedChain, withHeader, withTransactions } from "@paas/evm/testing";
 import type { PluginHarness, StubRpc } from "@paas/testing";
@@ -10,9 +11,12 @@ import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /**
  * The node serves a block of the range that is not the one the chain executed: a header field or a
- * transaction changed (the block hash follows the change, so the context names the served block).
- * The proof must fail permanently, naming the block and the check. A node whose JSON does not
- * rebuild to the hash it claims is refused before proving.
+ * transaction changed. When the context names the served block (its hash follows a header change),
+ * the proof must fail permanently in the guest, naming the block and the check. When the context
+ * names the real block, a changed header no longer hashes to the context's hash: at the range's
+ * start or end that is a `ReorgError` before proving; in the middle the range stops linking, which
+ * the fetch retries as a chain that moved, then gives up on permanently. A changed transaction under
+ * the real header hashes as the real block: the guest's transactions root check refuses it.
  */
 describe("a tampered block is rejected", () => {
   let chain: MixedChain;
@@ -27,7 +31,8 @@ describe("a tampered block is rejected", () => {
     harness = await startHarness(node);
   });
   afterEach(() => {
-    node.handle("eth_getBlockByNumber", original.eth_getBlockByNumber!);
+    for (const method of ["eth_getBlockByNumber", "debug_getRawBlock"])
+      node.handle(method, original[method]!);
   });
   afterAll(async () => {
     await harness?.close();
@@ -36,17 +41,35 @@ describe("a tampered block is rejected", () => {
 
   const target = () => chain.blocks[2]!.block;
 
-  /** Serves `json` as block 3 (with or without full transactions, as asked). */
-  function serveAsBlock3(json: ReturnType<typeof blockToRpc>): void {
+  /**
+   * Serves `block` as block 3: its RLP (`debug_getRawBlock`, what the fetch reads) and its JSON
+   * (`eth_getBlockByNumber`, which the fetch's last check of the range's end reads).
+   */
+  function serveAsBlock3(block: Block): void {
+    const json = blockToRpc(block);
+    const rlp = bytesToHex(block.serialize());
     node.handle("eth_getBlockByNumber", (params) => {
       const [ref, full] = params as [string, boolean];
       if (ref !== "0x3") return original.eth_getBlockByNumber!(params);
       return full ? json : { ...json, transactions: json.transactions.map((tx) => tx.hash) };
     });
+    node.handle("debug_getRawBlock", (params) =>
+      (params as [string])[0] === "0x3" ? rlp : original.debug_getRawBlock!(params),
+    );
+  }
+
+  /** The statuses a task goes through from now on (the harness keeps every transition). */
+  function statusesFromNow(context: ProofContext): () => string[] {
+    const from = harness.transitions.length;
+    return () =>
+      harness.transitions
+        .slice(from)
+        .filter((t) => t.id === harness.keyOf(context))
+        .map((t) => t.to);
   }
 
   async function failureOf(block: Block): Promise<string> {
-    serveAsBlock3(blockToRpc(block));
+    serveAsBlock3(block);
     const hash = bytesToHex(block.hash());
     const context = { kind: "evm-ee-stf", start: { number: 3, hash }, end: { number: 3, hash } };
     const { record } = await harness.prove(context, { timeoutMs: 30_000 });
@@ -135,26 +158,80 @@ describe("a tampered block is rejected", () => {
     expect(await failureOf(block)).toMatch(/STATE_ROOT_MISMATCH: block 3: state root check failed/);
   });
 
-  it("refuses, before proving, a node whose transaction does not hash to what it claims", async () => {
-    const json = blockToRpc(target());
-    const [first, ...rest] = json.transactions;
-    serveAsBlock3({ ...json, transactions: [{ ...first!, value: "0x1" }, ...rest] });
-    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[2]!), { timeoutMs: 30_000 });
-    expect(errorOf(record)).toMatch(
-      /block 3: the node's block cannot be rebuilt: BLOCK_HASH_MISMATCH: block 3: transaction 0: rebuilt hash 0x[0-9a-f]{64} differs from the claimed 0x[0-9a-f]{64}/,
-    );
-    expect(errorOf(record)).not.toContain("the guest failed");
+  /** A header change the guest would refuse anyway: gas used off by one. */
+  const tamperedHeader = () => withHeader(target(), { gasUsed: target().header.gasUsed + 1n });
+
+  it("refuses, before proving, a tampered raw block at the range's start or end: its hash is not the context's (a reorg)", async () => {
+    const tampered = bytesToHex(tamperedHeader().hash());
+    const real = chain.blocks[2]!.hash;
+    serveAsBlock3(tamperedHeader());
+    for (const [context, end] of [
+      [testing.contextForBlocks(chain.blocks[2]!, chain.blocks[3]!), "start"],
+      [testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!), "end"],
+    ] as const) {
+      const statuses = statusesFromNow(context);
+      const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+      expect(errorOf(record)).toBe(
+        `reorg: the EL node's block 3 is ${tampered}, not ${real} as the context's ${end} says; the range is no longer canonical`,
+      );
+      expect(statuses()).not.toContain("transient_failure");
+    }
   });
 
-  it("refuses, before proving, a node whose header does not hash to what it claims", async () => {
-    const json = blockToRpc(target());
-    serveAsBlock3({ ...json, gasUsed: `0x${(target().header.gasUsed + 1n).toString(16)}` });
-    const context = testing.contextForBlocks(chain.blocks[2]!);
+  it("retries a tampered raw block in the middle of the range (the range no longer links), then fails permanently", async () => {
+    serveAsBlock3(tamperedHeader());
+    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
+    const statuses = statusesFromNow(context);
     const { record } = await harness.prove(context, { timeoutMs: 30_000 });
-    expect(errorOf(record)).toContain(
-      `block 3: the node's block cannot be rebuilt: BLOCK_HASH_MISMATCH: block 3: rebuilt hash`,
+    // Both ends match, so a break is what a chain moving during the fetch looks like: transient,
+    // until the scheduler's retries run out (5 in the harness).
+    expect(errorOf(record)).toBe(
+      `gave up after 5 retries: the EL node's chain changed during the fetch: block 4's parent hash ` +
+        `${chain.blocks[2]!.hash} is not the hash ${bytesToHex(tamperedHeader().hash())} of the block 3 it served`,
     );
-    expect(errorOf(record)).toContain(`differs from the claimed ${chain.blocks[2]!.hash}`);
-    expect(errorOf(record)).not.toContain("the guest failed");
+    expect(statuses().filter((s) => s === "transient_failure")).toHaveLength(5);
+  });
+
+  it("leaves a tampered transaction under the real header to the guest, at the range's end or in its middle", async () => {
+    const txs = [...target().transactions];
+    txs[0] = tamperedTransactions(false)[0]!;
+    const block = withTransactions(target(), txs);
+    // The header is the real one: the block hashes as the context says.
+    expect(bytesToHex(block.hash())).toBe(chain.blocks[2]!.hash);
+    serveAsBlock3(block);
+    for (const context of [
+      testing.contextForBlocks(chain.blocks[0]!, chain.blocks[2]!),
+      testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!),
+    ]) {
+      const statuses = statusesFromNow(context);
+      const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+      expect(errorOf(record)).toMatch(
+        /the guest failed: INVALID_BLOCK: block 3: execution rejected the block: invalid transaction trie/,
+      );
+      expect(statuses()).not.toContain("transient_failure");
+    }
+  });
+
+  it("refuses, before proving, a raw block that does not decode or is another block, naming it", async () => {
+    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
+    node.handle("debug_getRawBlock", (params) =>
+      (params as [string])[0] === "0x3"
+        ? chain.blocks[2]!.rlp.slice(0, -2)
+        : original.debug_getRawBlock!(params),
+    );
+    let statuses = statusesFromNow(context);
+    let { record } = await harness.prove(context, { timeoutMs: 30_000 });
+    expect(errorOf(record)).toMatch(
+      /^block 3: the EL node's raw block is unusable: INVALID_BLOCK: block 3: block RLP does not decode: /,
+    );
+    expect(statuses()).not.toContain("transient_failure");
+
+    node.handle("debug_getRawBlock", (params) =>
+      (params as [string])[0] === "0x3" ? chain.blocks[1]!.rlp : original.debug_getRawBlock!(params),
+    );
+    statuses = statusesFromNow(context);
+    ({ record } = await harness.prove(context, { timeoutMs: 30_000 }));
+    expect(errorOf(record)).toBe("block 3: the EL node's raw block is block 2, not the block 3 asked for");
+    expect(statuses()).not.toContain("transient_failure");
   });
 });

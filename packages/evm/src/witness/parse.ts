@@ -18,12 +18,6 @@ const FIELDS: readonly FieldRule[] = [
   { field: "headers", maxItems: (l) => l.maxHeaders, maxBytes: (l) => l.maxHeaderBytes, allowEmpty: false },
 ];
 
-/**
- * Checks an untrusted value (parsed JSON) against the `ExecutionWitness` shape: an object with
- * the four lists, each item a 0x-prefixed even-length hex string, counts and sizes within
- * `limits`. Returns a fresh witness holding only those four fields. `label` (e.g. "block 12")
- * prefixes error messages.
- */
 /** A witness whose items are already bytes (e.g. decoded by a JSON-RPC client). */
 export interface BinaryWitness {
   readonly state: readonly Uint8Array[];
@@ -62,6 +56,12 @@ export function checkWitnessLimits(
   }
 }
 
+/**
+ * Checks an untrusted value (parsed JSON) against the `ExecutionWitness` shape: an object with
+ * the four lists, each item a 0x-prefixed even-length hex string, counts and sizes within
+ * `limits`. Returns a fresh witness holding only those four fields. `label` (e.g. "block 12")
+ * prefixes error messages.
+ */
 export function parseExecutionWitness(
   value: unknown,
   options: { limits?: Partial<WitnessLimits>; label?: string } = {},
