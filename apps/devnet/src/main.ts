@@ -104,6 +104,28 @@ const devnet = await startDevnet({
   program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
 );
 
+// Signals are handled before anything is printed: whoever sees the URL may stop us at once.
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) {
+    console.error(`${signal} again: exiting now`);
+    process.exit(130);
+  }
+  stopping = true;
+  console.log(`${signal}: stopping…`);
+  devnet.close().then(
+    () => {
+      console.log("devnet stopped");
+    },
+    (error: unknown) => {
+      console.error("devnet did not stop cleanly:", error);
+      process.exitCode = 1;
+    },
+  );
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+
 const { chain } = devnet;
 console.log(`devnet listening on ${devnet.url}`);
 console.log(
@@ -146,24 +168,3 @@ chain.subscribe((event: DevChainEvent) => {
       break;
   }
 });
-
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) {
-    console.error(`${signal} again: exiting now`);
-    process.exit(130);
-  }
-  stopping = true;
-  console.log(`${signal}: stopping…`);
-  devnet.close().then(
-    () => {
-      console.log("devnet stopped");
-    },
-    (error: unknown) => {
-      console.error("devnet did not stop cleanly:", error);
-      process.exitCode = 1;
-    },
-  );
-};
-process.on("SIGINT", () => stop("SIGINT"));
-process.on("SIGTERM", () => stop("SIGTERM"));

@@ -1,13 +1,16 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PermanentError, TransientError } from "@paas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeReceipt, NativeHost, type ProofSummary } from "../src/index.js";
 import { hostImportProgram } from "./fixtures/host-import.js";
 import {
-  busyProgram,
   crashProgram,
   digestProgram,
   evenOnlyProgram,
   readerProgram,
+  rendezvousProgram,
   returningProgram,
   spinProgram,
   sumProgram,
@@ -134,15 +137,18 @@ describe("NativeHost", () => {
   });
 
   it("runs guests in parallel on its workers", async () => {
-    const [a, b] = await Promise.all([
-      host.prove(busyProgram, 1000, { signal: signal() }),
-      host.prove(busyProgram, 1000, { signal: signal() }),
-    ]);
-    const first = busyProgram.readOutput(a!.publicValues);
-    const second = busyProgram.readOutput(b!.publicValues);
-    // By the guests' own clocks: each started before the other ended.
-    expect(first.startedAt).toBeLessThan(second.endedAt);
-    expect(second.startedAt).toBeLessThan(first.endedAt);
+    const dir = mkdtempSync(path.join(tmpdir(), "zkvm-rendezvous-"));
+    try {
+      // Each guest waits for the other to start: both can only finish if they ran at once.
+      const [a, b] = await Promise.all([
+        host.prove(rendezvousProgram, { dir, me: "a", other: "b" }, { signal: signal() }),
+        host.prove(rendezvousProgram, { dir, me: "b", other: "a" }, { signal: signal() }),
+      ]);
+      expect(rendezvousProgram.readOutput(a.publicValues)).toBe(true);
+      expect(rendezvousProgram.readOutput(b.publicValues)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
