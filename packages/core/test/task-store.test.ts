@@ -43,3 +43,40 @@ describe("task store transitions", () => {
     expect(claims.flat()).toHaveLength(1);
   });
 });
+
+describe("sweep of blocked tasks at start", () => {
+  it("queues a task whose dependencies all completed, and fails one whose dependency failed, naming it", async () => {
+    opened = await openDatabase({ path: ":memory:" });
+    const store = new TaskStore(opened.db);
+    const task = (id: string, status: "blocked" | "completed" | "permanent_failure") =>
+      store.insert(
+        {
+          id: id.repeat(32),
+          kind: "leaf",
+          backend: "native",
+          context: `{"kind":"${id}"}`,
+          status,
+          phase: "prove",
+        },
+        1,
+      );
+    await task("a", "completed");
+    await task("b", "permanent_failure");
+    await task("c", "blocked");
+    await task("d", "blocked");
+    await opened.db
+      .insertInto("task_deps")
+      .values([
+        { task_id: "c".repeat(32), dep_id: "a".repeat(32), position: 0 },
+        { task_id: "d".repeat(32), dep_id: "a".repeat(32), position: 0 },
+        { task_id: "d".repeat(32), dep_id: "b".repeat(32), position: 1 },
+      ])
+      .execute();
+    const changes = await store.sweepBlocked(2);
+    expect(changes.map((c) => [c.row.id[0], c.row.status])).toEqual([
+      ["c", "queued"],
+      ["d", "permanent_failure"],
+    ]);
+    expect((await store.get("d".repeat(32)))?.error).toMatch(/^dependency leaf b{32} \{"kind":"b"\} failed/);
+  });
+});

@@ -47,7 +47,8 @@ export class Scheduler {
   private publishingDirty = true;
   private retryDirty = true;
   private tickScheduled = false;
-  private ticking = false;
+  /** The tick in progress, which `close` waits for before the database goes away. */
+  private ticking: Promise<void> | undefined;
   private closed = false;
   private retryTimer: ClockTimer | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -113,6 +114,7 @@ export class Scheduler {
     this.closed = true;
     clearInterval(this.pollTimer);
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    await this.ticking;
     for (const { controller } of this.inFlight.values()) controller.abort(new Error("service closing"));
     await Promise.allSettled([...this.work]);
   }
@@ -153,11 +155,10 @@ export class Scheduler {
         this.tickScheduled = true; // run again once the current tick is done
         return;
       }
-      this.ticking = true;
-      this.tick()
+      this.ticking = this.tick()
         .catch((error) => this.options.onError(error, "scheduler tick"))
         .finally(() => {
-          this.ticking = false;
+          this.ticking = undefined;
           if (this.tickScheduled) {
             this.tickScheduled = false;
             this.kick();

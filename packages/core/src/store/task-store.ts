@@ -280,17 +280,7 @@ export class TaskStore {
       .set({ status: "queued", updated_at: now })
       .where("status", "=", "blocked")
       .where("seq", "in", (qb) => blockedDependents(qb, depId))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("task_deps as d")
-              .innerJoin("tasks as t", "t.id", "d.dep_id")
-              .select("d.dep_id")
-              .whereRef("d.task_id", "=", "tasks.id")
-              .where("t.status", "<>", "completed"),
-          ),
-        ),
-      )
+      .where(everyDependencyCompleted)
       .returningAll()
       .execute();
     return rows.map((row) => ({ row, from: "blocked" }));
@@ -411,26 +401,43 @@ export class TaskStore {
   }
 
   /**
+   * Two set-based statements, not a query per blocked task: it runs at every start.
+   *
    * Self-healing pass for blocked tasks whose last dependency finished while their own
    * resolution was committing (possible with several instances on one database).
    */
   async sweepBlocked(now: number): Promise<Change[]> {
-    const blocked = await this.db.selectFrom("tasks").selectAll().where("status", "=", "blocked").execute();
-    const changes: Change[] = [];
-    for (const row of blocked) {
-      const deps = await this.db
-        .selectFrom("task_deps as d")
-        .innerJoin("tasks as t", "t.id", "d.dep_id")
-        .selectAll("t")
-        .where("d.task_id", "=", row.id)
-        .execute();
-      const failed = deps.find((d) => d.status === "permanent_failure" || d.status === "cancelled");
-      if (failed)
-        changes.push(...(await this.failPermanently(row, "resolve", dependencyFailure(failed), now)));
-      else if (deps.every((d) => d.status === "completed")) {
-        const moved = await this.transition(row, "queued", {}, now);
-        if (moved) changes.push(moved);
-      }
+    const unblocked = await this.write((trx) =>
+      trx
+        .updateTable("tasks")
+        .set({ status: "queued", updated_at: now })
+        .where("status", "=", "blocked")
+        .where(everyDependencyCompleted)
+        .returningAll()
+        .execute(),
+    );
+    const changes: Change[] = unblocked.map((row) => ({ row, from: "blocked" }));
+    const stuck = await this.db
+      .selectFrom("tasks as b")
+      .innerJoin("task_deps as d", "d.task_id", "b.id")
+      .innerJoin("tasks as t", "t.id", "d.dep_id")
+      .selectAll("b")
+      .select([
+        "t.id as dep_id",
+        "t.kind as dep_kind",
+        "t.context as dep_context",
+        "t.status as dep_status",
+        "t.error as dep_error",
+      ])
+      .where("b.status", "=", "blocked")
+      .where("t.status", "in", ["permanent_failure", "cancelled"])
+      .execute();
+    const seen = new Set<string>();
+    for (const { dep_id, dep_kind, dep_context, dep_status, dep_error, ...row } of stuck) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      const dep = { id: dep_id, kind: dep_kind, context: dep_context, status: dep_status, error: dep_error };
+      changes.push(...(await this.failPermanently(row, "resolve", dependencyFailure(dep), now)));
     }
     return changes;
   }
@@ -487,6 +494,19 @@ export class TaskStore {
   }
 }
 
+/** No dependency of the task being updated is short of `completed`. */
+function everyDependencyCompleted({ not, exists, selectFrom }: ExpressionBuilder<Database, "tasks">) {
+  return not(
+    exists(
+      selectFrom("task_deps as d")
+        .innerJoin("tasks as t", "t.id", "d.dep_id")
+        .select("d.dep_id")
+        .whereRef("d.task_id", "=", "tasks.id")
+        .where("t.status", "<>", "completed"),
+    ),
+  );
+}
+
 /**
  * Row ids of the tasks blocked on a dependency. Written as a cross join with the condition in
  * WHERE, which SQLite takes as "start from task_deps" (its dependency index): without stats its
@@ -502,7 +522,7 @@ function blockedDependents(qb: ExpressionBuilder<Database, "tasks">, depId: stri
     .where("b.status", "=", "blocked");
 }
 
-function dependencyFailure(dep: TaskRow): string {
+function dependencyFailure(dep: Pick<TaskRow, "id" | "kind" | "context" | "status" | "error">): string {
   const what = dep.status === "cancelled" ? "was cancelled" : `failed: ${dep.error ?? "unknown error"}`;
   return `dependency ${dep.kind} ${dep.id} ${dep.context} ${what}`;
 }
