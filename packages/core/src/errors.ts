@@ -17,7 +17,12 @@ export type PaasErrorCode =
   | "TRANSIENT_FAILURE"
   | "PERMANENT_FAILURE"
   | "PROOF_CONFLICT"
-  | "WAIT_TIMEOUT";
+  | "WAIT_TIMEOUT"
+  | "NOT_YET_AVAILABLE"
+  | "DATABASE_UNUSABLE"
+  | "DATABASE_IN_USE"
+  | "LEASE_LOST"
+  | "TASK_CANCELLED";
 
 export class PaasError extends Error {
   readonly code: PaasErrorCode;
@@ -124,6 +129,52 @@ export class TransientError extends PaasError {
 export class PermanentError extends PaasError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("PERMANENT_FAILURE", message, options);
+  }
+}
+
+/**
+ * What a context names does not exist on the chain yet (a checkpoint the CL has not created, a
+ * block not yet produced). The task waits for it, re-checking every `retryAfterMs`, without using
+ * up its retries: waiting for the chain is not a failure. Plugins refuse contexts too far ahead to
+ * ever wait for at submit time instead (see `ProofPluginHandler.admit`).
+ */
+export class NotYetAvailableError extends PaasError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super("NOT_YET_AVAILABLE", message);
+  }
+}
+
+/** The task database cannot be used: not a database, corrupt, or written by a newer version. */
+export class DatabaseUnusableError extends PaasError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("DATABASE_UNUSABLE", message, options);
+  }
+}
+
+/** Another process holds the SQLite database (one instance per SQLite file; PostgreSQL for several). */
+export class DatabaseInUseError extends PaasError {
+  constructor(message: string) {
+    super("DATABASE_IN_USE", message);
+  }
+}
+
+/**
+ * This instance no longer holds the task's lease (it expired and another instance took the task
+ * over, or an operator cancelled it): the attempt stops and whatever it would write is refused.
+ */
+export class LeaseLostError extends PaasError {
+  constructor(message: string) {
+    super("LEASE_LOST", message);
+  }
+}
+
+/** The abort reason of an attempt whose task an operator cancelled (a remote job is cancelled too). */
+export class TaskCancelledError extends PaasError {
+  constructor(taskId: string) {
+    super("TASK_CANCELLED", `task ${taskId} was cancelled`);
   }
 }
 

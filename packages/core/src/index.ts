@@ -1,12 +1,14 @@
+export type { InstanceRole } from "./cluster/membership.js";
 export * from "./contracts.js";
 export * from "./registry/proof-plugin.js";
 export { ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export { ProverService } from "./service/prover-service.js";
 export {
   DATABASE_FILE,
-  type OpenDatabaseOptions,
+  type DatabaseLocation,
   type OpenedDatabase,
   openDatabase,
 } from "./store/open-database.js";
+export { redactedUrl } from "./store/open-postgres.js";
 export { DatabaseProofStore } from "./store/proof-store.js";
 export type { Database } from "./store/schema.js";

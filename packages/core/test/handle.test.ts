@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DatabaseProofStore, openDatabase, taskKey } from "../src/index.js";
 import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -8,9 +9,9 @@ afterEach(async () => {
   started = undefined;
 });
 
-describe("handle", () => {
+describe.each(DIALECTS)("handle (%s)", (dialect) => {
   it("wait gives up after its timeout with a typed error, and honours an abort signal", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, host } = started;
     const release = host.hold();
     const { task } = await service.submit(leaf(1), "native");
@@ -24,7 +25,7 @@ describe("handle", () => {
   });
 
   it("accepts a TaskId wherever it accepts a task key", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     const taskId = { context: leaf(3), backend: "native" };
     const { task } = await service.submit(leaf(3), "native");
@@ -34,7 +35,7 @@ describe("handle", () => {
   });
 
   it("stops listeners on request, and refuses work once closed", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     const seen: string[] = [];
     const stop = service.onTransition((t) => seen.push(t.to));
@@ -47,9 +48,9 @@ describe("handle", () => {
   });
 });
 
-describe("proof store", () => {
+describe.each(DIALECTS)("proof store (%s)", (dialect) => {
   it("stores a receipt once, accepts the same receipt again, and refuses a different one", async () => {
-    const { db, close } = await openDatabase({ path: ":memory:" });
+    const { db, close } = await openDatabase(await databaseFor(dialect));
     const store = new DatabaseProofStore(db, () => 1);
     const id = taskKey({ context: leaf(1), backend: "native" });
     const receipt = {

@@ -10,6 +10,7 @@ import {
   UnknownKindError,
 } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -19,9 +20,9 @@ afterEach(async () => {
 
 const path = (s: StartedService, id: string) => s.transitions.filter((t) => t.id === id).map((t) => t.to);
 
-describe("task lifecycle", () => {
+describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
   it("takes a task without dependencies through queued → proving → completed, committing each step", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     const { task, created } = await service.submit(leaf(1), "native");
     expect(created).toBe(true);
@@ -37,7 +38,7 @@ describe("task lifecycle", () => {
   });
 
   it("takes a task with dependencies through pending → blocked → queued → proving → completed", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.graph.set(1, [leaf(10), leaf(11)]);
     const { task } = await service.submit(node(1), "native");
@@ -49,7 +50,7 @@ describe("task lifecycle", () => {
   });
 
   it("publishes after storing, then completes", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     const { task } = await service.submit(published(1), "native");
     await service.wait(task.id, { timeoutMs: 5_000 });
@@ -66,7 +67,7 @@ describe("task lifecycle", () => {
   });
 
   it("answers an unknown task with TaskNotFound and an unproven one with ProofNotFound", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     const unknown = taskKey({ context: leaf(99), backend: "native" });
     await expect(service.status(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
@@ -79,7 +80,7 @@ describe("task lifecycle", () => {
   });
 
   it("refuses an unknown kind, an unconfigured backend and an invalid context before storing anything", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     await expect(service.submit({ kind: "mystery", index: 1 }, "native")).rejects.toBeInstanceOf(
       UnknownKindError,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay, DEFAULT_RETRY_POLICY, ManualClock, type TaskRecord } from "../src/index.js";
 import { leaf, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -26,7 +27,7 @@ async function waitForStatus(
   throw new Error(`task never reached ${status}: ${JSON.stringify(await s.service.status(id))}`);
 }
 
-describe("backoff", () => {
+describe.each(DIALECTS)("backoff (%s)", (dialect) => {
   it("defaults to the Rust original's policy: 15 retries, 5 s base, x1.5, capped at one hour", () => {
     expect(DEFAULT_RETRY_POLICY).toEqual({
       maxRetries: 15,
@@ -44,6 +45,7 @@ describe("backoff", () => {
   it("waits the backoff before each retry, counts retries without resetting, then gives up", async () => {
     const clock = new ManualClock();
     started = await startService({
+      database: await databaseFor(dialect),
       clock,
       retry: { maxRetries: 3, baseDelayMs: 1_000, multiplier: 2, maxDelayMs: 60_000 },
     });
@@ -61,23 +63,24 @@ describe("backoff", () => {
     });
     expect(record.status === "transient_failure" && record.error).toBe("leaf 1: node unreachable");
 
+    // The retry timer is armed after the failure commits; wait for it, then let time pass.
+    await expect.poll(() => clock.nextTimerAt()).toBe(t0 + 1_000);
     clock.advance(999);
     await settle();
     expect((await service.status(task.id)).status).toBe("transient_failure");
     expect(script.fetched).toHaveLength(1);
 
     clock.advance(1);
-    record = await waitForStatus(started, task.id, "transient_failure");
-    await settle();
-    record = await service.status(task.id);
+    await expect.poll(async () => (await service.status(task.id)).retryCount).toBe(2);
     expect(script.fetched).toHaveLength(2);
-    expect(record).toMatchObject({ retryCount: 2, nextAttemptAt: t0 + 1_000 + 2_000 });
+    expect(await service.status(task.id)).toMatchObject({ retryCount: 2, nextAttemptAt: t0 + 1_000 + 2_000 });
 
+    await expect.poll(() => clock.nextTimerAt()).toBe(t0 + 3_000);
     clock.advance(2_000);
-    await settle();
-    record = await waitForStatus(started, task.id, "transient_failure");
-    expect(record).toMatchObject({ retryCount: 3, nextAttemptAt: t0 + 3_000 + 4_000 });
+    await expect.poll(async () => (await service.status(task.id)).retryCount).toBe(3);
+    expect(await service.status(task.id)).toMatchObject({ retryCount: 3, nextAttemptAt: t0 + 3_000 + 4_000 });
 
+    await expect.poll(() => clock.nextTimerAt()).toBe(t0 + 7_000);
     clock.advance(4_000);
     record = await waitForStatus(started, task.id, "permanent_failure");
     expect(record.status === "permanent_failure" && record.error).toBe(
@@ -87,7 +90,7 @@ describe("backoff", () => {
   });
 
   it("fails at once on a permanent error, without retrying", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.fetchFailures.set(1, ["permanent"]);
     const { task } = await service.submit(leaf(1), "native");
@@ -97,7 +100,7 @@ describe("backoff", () => {
   });
 
   it("treats an unclassified error as transient", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.fetchFailures.set(1, ["unclassified"]);
     const { task } = await service.submit(leaf(1), "native");
@@ -108,7 +111,7 @@ describe("backoff", () => {
   });
 
   it("fails permanently when the host rejects the input, with the host's message", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, host } = started;
     const { PermanentError } = await import("../src/index.js");
     host.onProve = () => {
@@ -122,9 +125,9 @@ describe("backoff", () => {
   });
 });
 
-describe("publication", () => {
+describe.each(DIALECTS)("publication (%s)", (dialect) => {
   it("retries a failed publication with backoff and never proves again", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script, host } = started;
     script.publishFailures.push("transient", "transient");
     const { task } = await service.submit(published(1), "native");
@@ -146,7 +149,7 @@ describe("publication", () => {
   });
 
   it("keeps the proof when publication is rejected, and resubmission only publishes again", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script, host } = started;
     script.publishFailures.push("permanent");
     const { task } = await service.submit(published(1), "native");

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { NotCancellableError } from "../src/index.js";
 import { leaf, node, type StartedService, startService } from "./fixtures/start-service.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -8,9 +9,9 @@ afterEach(async () => {
   started = undefined;
 });
 
-describe("concurrency", () => {
+describe.each(DIALECTS)("concurrency (%s)", (dialect) => {
   it("never runs more proofs at once than the backend allows, over 500 tasks", async () => {
-    started = await startService({ concurrency: 3 });
+    started = await startService({ database: await databaseFor(dialect), concurrency: 3 });
     const { service, host } = started;
     const submitted = await Promise.all(
       Array.from({ length: 500 }, (_, i) => service.submit(leaf(i), "native")),
@@ -22,7 +23,7 @@ describe("concurrency", () => {
   });
 
   it("proves a task submitted 100 times concurrently once", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, host } = started;
     const results = await Promise.all(Array.from({ length: 100 }, () => service.submit(leaf(7), "native")));
     expect(results.filter((r) => r.created)).toHaveLength(1);
@@ -38,9 +39,9 @@ describe("concurrency", () => {
   });
 });
 
-describe("dependencies", () => {
+describe.each(DIALECTS)("dependencies (%s)", (dialect) => {
   it("proves the shared dependency of a diamond once, before both of its dependents", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script, host } = started;
     script.graph.set(1, [node(2), node(3)]);
     script.graph.set(2, [leaf(4)]);
@@ -56,7 +57,7 @@ describe("dependencies", () => {
   });
 
   it("fails every dependent of a permanently failed dependency, naming it", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.graph.set(1, [node(2)]);
     script.graph.set(2, [leaf(3)]);
@@ -76,7 +77,7 @@ describe("dependencies", () => {
   });
 
   it("restarts failed dependencies when their dependent is submitted again", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.graph.set(1, [leaf(2)]);
     script.fetchFailures.set(2, ["permanent"]);
@@ -88,7 +89,7 @@ describe("dependencies", () => {
   });
 
   it("fails a task whose dependencies form a cycle instead of blocking forever", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
     script.graph.set(1, [node(2)]);
     script.graph.set(2, [node(1)]);
@@ -103,9 +104,9 @@ describe("dependencies", () => {
   });
 });
 
-describe("cancellation", () => {
+describe.each(DIALECTS)("cancellation (%s)", (dialect) => {
   it("aborts a proof in flight, stores nothing, and lets the task be submitted again", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, host, transitions } = started;
     const release = host.hold();
     const { task } = await service.submit(leaf(1), "native");
@@ -129,7 +130,7 @@ describe("cancellation", () => {
   });
 
   it("fails tasks blocked on a cancelled dependency", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service, script, host } = started;
     const release = host.hold();
     script.graph.set(1, [leaf(2)]);
@@ -143,9 +144,9 @@ describe("cancellation", () => {
   });
 });
 
-describe("queries", () => {
+describe.each(DIALECTS)("queries (%s)", (dialect) => {
   it("lists by kind and status in pages, and summarises by kind, backend and status", async () => {
-    started = await startService();
+    started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
     const all = await Promise.all(Array.from({ length: 25 }, (_, i) => service.submit(leaf(i), "native")));
     await Promise.all(all.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));

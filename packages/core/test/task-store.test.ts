@@ -1,24 +1,45 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidTransitionError, type OpenedDatabase, openDatabase } from "../src/index.js";
+import type { TaskStatusName } from "../src/index.js";
+import {
+  type DatabaseLocation,
+  InvalidTransitionError,
+  type OpenedDatabase,
+  openDatabase,
+} from "../src/index.js";
+import { afterResolution } from "../src/scheduler/lifecycle.js";
+import type { TaskRow } from "../src/store/rows.js";
 import { TaskStore } from "../src/store/task-store.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
-let opened: OpenedDatabase | undefined;
+const opened: OpenedDatabase[] = [];
 afterEach(async () => {
-  await opened?.close();
-  opened = undefined;
+  for (const db of opened.splice(0)) await db.close();
 });
 
-async function storeWithTask() {
-  opened = await openDatabase({ path: ":memory:" });
-  const store = new TaskStore(opened.db);
-  const task = { id: "a".repeat(32), kind: "leaf", backend: "native", context: '{"kind":"leaf"}' };
-  const { row } = await store.insert({ ...task, status: "queued", phase: "prove" }, 1);
-  return { store, row };
+async function open(location: DatabaseLocation): Promise<TaskStore> {
+  const db = await openDatabase(location);
+  opened.push(db);
+  return new TaskStore(db.db, db.dialect);
 }
 
-describe("task store transitions", () => {
+const task = (id: string, status: TaskStatusName = "queued") => ({
+  id: id.repeat(32),
+  kind: "leaf",
+  backend: "native",
+  context: `{"kind":"${id}"}`,
+  status,
+  phase: "prove" as const,
+});
+async function insertOne(store: TaskStore, t: ReturnType<typeof task>): Promise<TaskRow> {
+  const [inserted] = await store.insertMany([t], 1);
+  return inserted!.row;
+}
+const claimOf = (owner: string, now = 2) => ({ kinds: ["leaf"], limit: 10, owner, leaseMs: 1_000, now });
+
+describe.each(DIALECTS)("task store (%s)", (dialect) => {
   it("refuses a transition the lifecycle does not allow, before touching the database", async () => {
-    const { store, row } = await storeWithTask();
+    const store = await open(await databaseFor(dialect));
+    const row = await insertOne(store, task("a"));
     await expect(store.transition(row, "completed", {}, 2)).rejects.toBeInstanceOf(InvalidTransitionError);
     await expect(store.transition(row, "completed", {}, 2)).rejects.toThrow(
       /queued -> completed is not allowed/,
@@ -27,44 +48,110 @@ describe("task store transitions", () => {
   });
 
   it("does nothing when the task changed since it was read (a stale view never wins)", async () => {
-    const { store, row } = await storeWithTask();
-    const claimed = await store.claimQueued("native", ["leaf"], 1, 2);
+    const store = await open(await databaseFor(dialect));
+    const row = await insertOne(store, task("a"));
+    const claimed = await store.claim("prove", claimOf("i1"));
     expect(claimed.map((c) => c.row.status)).toEqual(["proving"]);
-    // `row` still says queued: cancelling from that stale view must not apply.
     expect(await store.transition(row, "cancelled", {}, 3)).toBeUndefined();
     expect((await store.get(row.id))?.status).toBe("proving");
   });
 
-  it("claims a queued task once, however many claims race for it", async () => {
-    const { store } = await storeWithTask();
+  it("claims a queued task once, however many claims race for it, recording owner, attempt and lease", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a")], 1);
     const claims = await Promise.all(
-      Array.from({ length: 10 }, () => store.claimQueued("native", ["leaf"], 1, 2)),
+      Array.from({ length: 10 }, (_, i) => store.claim("prove", claimOf(`i${i}`))),
     );
-    expect(claims.flat()).toHaveLength(1);
+    const won = claims.flat();
+    expect(won).toHaveLength(1);
+    expect(won[0]!.row).toMatchObject({
+      status: "proving",
+      attempt: 1,
+      lease_expires_at: 1_002,
+      claimed_at: 2,
+    });
+    expect(won[0]!.row.owner).toMatch(/^i\d$/);
+  });
+
+  it("refuses the finishing write of an owner whose lease was taken over: no second receipt", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a")], 1);
+    const [first] = await store.claim("prove", claimOf("old"));
+    // The old owner stops renewing; its lease lapses and another instance takes the task over.
+    const [lapsed] = await store.lapsedLeases(5_000);
+    await store.interrupt(lapsed!, { to: "queued", error: "lapsed" }, 5_000, 5_000);
+    const [second] = await store.claim("prove", claimOf("new", 5_001));
+    expect(second!.row).toMatchObject({ attempt: 2, owner: "new", interruptions: 1, retry_count: 0 });
+    const receipt = {
+      proof: new Uint8Array([1]),
+      publicValues: new Uint8Array([2]),
+      metadata: {
+        zkvm: "native" as const,
+        programId: new Uint8Array(32),
+        version: "1",
+        proofType: "core" as const,
+      },
+    };
+    expect(await store.storeProof(first!.row, receipt, "completed", 5_002)).toBeUndefined();
+    expect(await store.renewLeases("old", 9_000)).toEqual([]);
+    expect(await store.storeProof(second!.row, receipt, "completed", 5_003)).toHaveLength(1);
+    expect(await store.receipt(first!.row.id)).toEqual(receipt);
+    expect((await store.attempts(first!.row.id)).map((a) => [a.attempt, a.instance, a.outcome])).toEqual([
+      [1, "old", "interrupted"],
+      [2, "new", "proven"],
+    ]);
+  });
+
+  it("leaves a live lease alone when reaping: only lapsed ones are taken over", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a"), task("b")], 1);
+    await store.claim("prove", { ...claimOf("alive"), limit: 1 });
+    await store.claim("prove", { ...claimOf("dead"), limit: 1, leaseMs: 10 });
+    expect((await store.renewLeases("alive", 10_000)).map((r) => r.id)).toEqual(["a".repeat(32)]);
+    const lapsed = await store.lapsedLeases(5_000);
+    expect(lapsed.map((r) => r.owner)).toEqual(["dead"]);
+  });
+
+  it("keeps task counts in the database, through inserts, transitions and deletes", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a"), task("b"), task("c")], 1);
+    await store.claim("prove", { ...claimOf("i"), limit: 2 });
+    expect(await store.counts()).toEqual(
+      expect.arrayContaining([
+        { kind: "leaf", backend: "native", status: "queued", count: 1 },
+        { kind: "leaf", backend: "native", status: "proving", count: 2 },
+      ]),
+    );
+    expect(await store.counts()).toHaveLength(2);
+  });
+
+  it("resolves a task as the lifecycle decides, fenced like any finish", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([{ ...task("p", "pending"), phase: "resolve" }, task("d", "completed")], 1);
+    const [held] = await store.claim("resolve", claimOf("i"));
+    expect(held!.row.status).toBe("pending");
+    const changes = await store.recordDependencies(
+      held!.row,
+      ["d".repeat(32)],
+      (deps) => afterResolution(deps),
+      3,
+    );
+    expect(changes?.map((c) => c.row.status)).toEqual(["queued"]);
+    // A stale resolver (same claim, already finished) writes nothing.
+    expect(await store.recordDependencies(held!.row, [], (deps) => afterResolution(deps), 4)).toBeUndefined();
   });
 });
 
-describe("sweep of blocked tasks at start", () => {
+describe.each(DIALECTS)("sweep of blocked tasks at start (%s)", (dialect) => {
   it("queues a task whose dependencies all completed, and fails one whose dependency failed, naming it", async () => {
-    opened = await openDatabase({ path: ":memory:" });
-    const store = new TaskStore(opened.db);
-    const task = (id: string, status: "blocked" | "completed" | "permanent_failure") =>
-      store.insert(
-        {
-          id: id.repeat(32),
-          kind: "leaf",
-          backend: "native",
-          context: `{"kind":"${id}"}`,
-          status,
-          phase: "prove",
-        },
-        1,
-      );
-    await task("a", "completed");
-    await task("b", "permanent_failure");
-    await task("c", "blocked");
-    await task("d", "blocked");
-    await opened.db
+    const location = await databaseFor(dialect);
+    const store = await open(location);
+    await store.insertMany(
+      [task("a", "completed"), task("b", "permanent_failure"), task("c", "blocked"), task("d", "blocked")],
+      1,
+    );
+    const raw = opened.at(-1)!.db;
+    await raw
       .insertInto("task_deps")
       .values([
         { task_id: "c".repeat(32), dep_id: "a".repeat(32), position: 0 },

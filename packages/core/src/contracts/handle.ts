@@ -1,6 +1,14 @@
 import type { ProofContext } from "./context.js";
 import type { ProofReceipt } from "./receipt.js";
-import type { ListFilter, StatusSummary, TaskPage, TaskRecord, TaskTransition } from "./status.js";
+import type {
+  InstanceInfo,
+  ListFilter,
+  StatusSummary,
+  TaskAttempt,
+  TaskPage,
+  TaskRecord,
+  TaskTransition,
+} from "./status.js";
 import type { Backend, TaskRef } from "./task-id.js";
 
 export interface SubmitResult {
@@ -22,9 +30,16 @@ export interface ProverHandle {
    * `UnknownBackendError` or `InvalidContextError` before anything is stored.
    */
   submit(context: ProofContext, backend: Backend): Promise<SubmitResult>;
+  /** Submits several contexts on one backend in one write; results in the same order. */
+  submitMany(contexts: readonly ProofContext[], backend: Backend): Promise<SubmitResult[]>;
   /** Throws `TaskNotFoundError` for a task nobody submitted. */
   status(task: TaskRef): Promise<TaskRecord>;
+  /** Task counts by kind, backend and status, across every instance sharing the database. */
   summary(): Promise<StatusSummary>;
+  /** Every finished attempt of the task's steps, oldest first. Throws `TaskNotFoundError`. */
+  history(task: TaskRef): Promise<readonly TaskAttempt[]>;
+  /** The instances sharing the database, with their last heartbeat and the tasks they hold. */
+  instances(): Promise<readonly InstanceInfo[]>;
   list(filter?: ListFilter): Promise<TaskPage>;
   /** Cancels a task that has not completed; an in-flight attempt is aborted. */
   cancel(task: TaskRef): Promise<TaskRecord>;

@@ -29,6 +29,12 @@ export interface PluginRpcMethod {
 /** Long-running work a plugin contributes, started after launch and stopped before close. */
 export interface BackgroundService {
   readonly name: string;
+  /**
+   * `instance` (the default): runs on every instance. `cluster`: runs on one instance of those
+   * sharing the database, elected through it, and moves to another when that one stops (the
+   * checkpoint runner: two would submit the same checkpoints).
+   */
+  readonly scope?: "instance" | "cluster";
   start(): void | Promise<void>;
   stop(): Promise<void>;
 }
@@ -46,6 +52,17 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
    * equal contexts have equal canonical forms. Throws `InvalidContextError`; nothing is stored.
    */
   parseContext(raw: ProofContext): C;
+
+  /**
+   * Refuses, before anything is stored, a context that can never be proven: one naming what the
+   * chain will not produce within the plugin's horizon (a checkpoint far beyond the CL's latest, a
+   * block hash the node contradicts). Throws `InvalidContextError` saying why. Called for every
+   * submission from outside (RPC, the plugin's own runner), not for dependencies, which plugins
+   * derive from the chain. What does not exist yet but is within reach is accepted and waits: the
+   * plugin throws `NotYetAvailableError` from `dependencies` or `fetchInput` until it exists.
+   * A node that cannot be asked is no reason to refuse: accept, and let the task wait for it.
+   */
+  admit?(context: C, options: { readonly signal: AbortSignal }): Promise<void>;
 
   /** Contexts that must be proven (on the same backend) before this one. Resolved once, then stored. */
   dependencies?(context: C, step: StepContext): readonly ProofContext[] | Promise<readonly ProofContext[]>;

@@ -63,6 +63,18 @@ interface TaskFacts {
   readonly retryCount: number;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** How many times a step of this task was claimed (the fencing token of the latest claim). */
+  readonly attempt: number;
+  /** Attempts lost because their instance stopped renewing the lease (crash, hang, partition). */
+  readonly interruptions: number;
+  /** Present while an instance works on the task. */
+  readonly heldBy?: {
+    readonly instance: string;
+    readonly since: number;
+    readonly leaseExpiresAt: number;
+  };
+  /** A remote prover's job id for the current proof, once one was started. */
+  readonly jobId?: string;
 }
 
 export type TaskRecord = TaskFacts & TaskState;
@@ -104,6 +116,30 @@ export interface TaskTransition {
   readonly at: number;
   readonly retryCount: number;
   readonly error?: string;
+}
+
+/** One finished attempt of a step, as the task's history records it. */
+export interface TaskAttempt {
+  readonly attempt: number;
+  readonly phase: TaskPhase;
+  readonly instance: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost */
+  readonly outcome: string;
+  readonly error?: string;
+}
+
+/** A prover instance sharing the task database, as of its last heartbeat. */
+export interface InstanceInfo {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly role: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  /** Tasks whose lease it holds now. */
+  readonly tasksHeld: number;
 }
 
 export interface StatusCount {

@@ -1,46 +1,87 @@
+import type { Wakeups } from "../cluster/wakeups.js";
 import type { Clock, ClockTimer } from "../contracts/clock.js";
 import { type ProofContext, parseCanonicalContext } from "../contracts/context.js";
+import type { PluginLogger } from "../contracts/logger.js";
 import type { DependencyReceipt, StepContext } from "../contracts/plugin.js";
-import { backoffDelay, type RetryPolicy } from "../contracts/retry.js";
-import type { TaskPhase, TaskRecord } from "../contracts/status.js";
+import type { RetryPolicy } from "../contracts/retry.js";
+import type { TaskPhase, TaskRecord, TaskStatusName } from "../contracts/status.js";
 import type { Backend } from "../contracts/task-id.js";
 import {
-  classifyFailure,
-  errorMessage,
+  LeaseLostError,
   NotCancellableError,
   PermanentError,
+  ServiceClosedError,
+  TaskCancelledError,
   TaskNotFoundError,
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, TaskStore } from "../store/task-store.js";
-import { initialStep, prepareSubmission } from "./submission.js";
+import {
+  afterFailure,
+  afterInterruption,
+  afterProof,
+  afterResolution,
+  cycleFailure,
+  NOT_CANCELLABLE,
+  RESTARTABLE,
+  restartStep,
+} from "./lifecycle.js";
+import { type PreparedSubmission, prepareSubmission } from "./submission.js";
 import type { TransitionBus } from "./transition-bus.js";
 
 export interface SchedulerOptions {
   readonly retry: RetryPolicy;
   readonly clock: Clock;
-  /** How often to look for work this process was not told about (other instances, missed wake-ups). */
+  /** How often to look for work nobody announced (a missed wake-up); a slow fallback. */
   readonly pollIntervalMs: number;
+  /** How long a claim holds a task without renewal; renewed every third of it. */
+  readonly leaseMs: number;
+  /** Attempts a task may lose to crashes (lapsed leases) before it fails permanently. */
+  readonly maxInterruptions: number;
+  /** How long a task waits before asking the chain again for something not produced yet. */
+  readonly waitForChainMs: number;
+  /** This process, as owners and the history name it. */
+  readonly instanceId: string;
+  /** The database has no other user (SQLite, locked): every lease found at start is dead. */
+  readonly exclusive: boolean;
+  /** What this instance takes: a subset of the registered kinds and configured backends. */
+  readonly claim: { readonly kinds?: readonly string[]; readonly backends?: readonly string[] };
+  readonly wakeups: Wakeups;
+  readonly log: PluginLogger;
   readonly onError: (error: unknown, context: string) => void;
 }
 
 /** Dependency resolutions and publications are I/O: bounded, but wider than proving. */
 const MAX_RESOLVING = 32;
 const MAX_PUBLISHING = 16;
-const MAX_ERROR_LENGTH = 4_000;
+/** The self-healing sweep of blocked tasks runs every this many heartbeats. */
+const SWEEP_EVERY_HEARTBEATS = 10;
+/** A change to one of these means another instance may have something to claim. */
+const CLAIMABLE: ReadonlySet<TaskStatusName> = new Set([
+  "pending",
+  "queued",
+  "publishing",
+  "transient_failure",
+]);
 
-type Step = "resolve" | "prove" | "publish";
+interface InFlight {
+  readonly step: TaskPhase;
+  readonly held: TaskRow;
+  readonly controller: AbortController;
+}
 
 /**
- * Drives tasks through their lifecycle. All state is in the database; this class only remembers
- * what this process is working on right now (to bound concurrency and abort attempts) and which
- * queues may have work (to avoid pointless queries).
+ * Drives tasks through their lifecycle (the rules are in `lifecycle.ts`). All state is in the
+ * database; this class remembers only what this instance holds right now (to bound concurrency,
+ * renew leases and abort attempts) and which queues may have work (to avoid pointless queries).
+ * Every unit of work — resolving dependencies, fetching and proving, publishing — is claimed with
+ * a lease, renewed while it runs, and finished with a write fenced by the claim's attempt number.
  */
 export class Scheduler {
   private readonly proving = new Map<Backend, number>();
-  private readonly inFlight = new Map<string, { step: Step; controller: AbortController }>();
+  private readonly inFlight = new Map<string, InFlight>();
   private readonly work = new Set<Promise<void>>();
   private readonly queuedDirty = new Set<Backend>();
   private pendingDirty = true;
@@ -49,80 +90,146 @@ export class Scheduler {
   private tickScheduled = false;
   /** The tick in progress, which `close` waits for before the database goes away. */
   private ticking: Promise<void> | undefined;
+  private heartbeating: Promise<void> | undefined;
+  private heartbeats = 0;
   private closed = false;
   private retryTimer: ClockTimer | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly kindsClaimed: readonly string[];
+  private readonly backendsClaimed: readonly string[];
 
   constructor(
     private readonly store: TaskStore,
     private readonly kinds: KindRegistry,
     private readonly bus: TransitionBus,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    const { claim } = options;
+    this.kindsClaimed = kinds.kinds().filter((k) => claim.kinds === undefined || claim.kinds.includes(k));
+    this.backendsClaimed = kinds
+      .backends()
+      .filter((b) => claim.backends === undefined || claim.backends.includes(b));
+  }
 
   async start(): Promise<void> {
-    const now = this.options.clock.now();
-    this.apply(await this.store.requeueInterrupted(now));
-    this.apply(await this.store.sweepBlocked(now));
+    await this.reapLapsedLeases(this.options.exclusive ? undefined : this.options.clock.now());
+    this.apply(await this.store.sweepBlocked(this.options.clock.now()));
+    await this.options.wakeups.start(() => {
+      this.markAllDirty();
+      this.kick();
+    });
     this.markAllDirty();
     this.pollTimer = setInterval(() => {
       this.markAllDirty();
       this.kick();
     }, this.options.pollIntervalMs);
     this.pollTimer.unref();
+    this.heartbeatTimer = setInterval(
+      () => this.heartbeat(),
+      Math.max(10, Math.floor(this.options.leaseMs / 3)),
+    );
+    this.heartbeatTimer.unref();
     this.kick();
   }
 
-  async submit(raw: ProofContext, backend: Backend): Promise<{ task: TaskRecord; created: boolean }> {
-    const task = prepareSubmission(this.kinds, raw, backend);
+  /** Submits contexts on one backend; see `ProverHandle.submit`. Returns one result per context, in order. */
+  async submitMany(
+    raws: readonly ProofContext[],
+    backend: Backend,
+    options: { readonly admit: boolean; readonly signal?: AbortSignal },
+  ): Promise<{ task: TaskRecord; created: boolean }[]> {
+    const prepared = raws.map((raw) => prepareSubmission(this.kinds, raw, backend));
+    if (options.admit) await this.admit(prepared, options.signal);
     const now = this.options.clock.now();
-    const { row, created } = await this.store.insert(task, now);
-    if (created) {
-      this.apply([{ row, from: null }]);
-      return { task: toTaskRecord(row), created };
-    }
-    if (row.status !== "permanent_failure" && row.status !== "cancelled")
-      return { task: toTaskRecord(row), created };
-    const hasDependencies = this.kinds.get(row.kind).handler.dependencies !== undefined;
-    const restarted = await this.store.restart(
-      row,
-      (hasReceipt) =>
-        hasReceipt ? { status: "publishing", phase: "publish" } : initialStep(hasDependencies),
+    const stored = await this.store.insertMany(
+      prepared.map((p) => p.task),
       now,
     );
-    if (!restarted) return this.submit(raw, backend); // changed under us: look again
-    this.apply([restarted]);
-    return { task: toTaskRecord(restarted.row), created: false };
+    this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
+    return Promise.all(
+      stored.map(async ({ row, created }) => {
+        if (created || !RESTARTABLE.includes(row.status)) return { task: toTaskRecord(row), created };
+        return { task: toTaskRecord(await this.restart(row)), created: false };
+      }),
+    );
+  }
+
+  /** Plugins refuse contexts that can never be proven (too far ahead of the chain) before they are stored. */
+  private async admit(
+    prepared: readonly PreparedSubmission[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const checked = prepared.filter((p) => this.kinds.get(p.task.kind).handler.admit !== undefined);
+    if (checked.length === 0) return;
+    const existing = new Set<string>();
+    for (const p of checked) if (await this.store.get(p.task.id)) existing.add(p.task.id);
+    for (const p of checked) {
+      if (existing.has(p.task.id)) continue;
+      await this.kinds.get(p.task.kind).handler.admit!(p.context, {
+        signal: signal ?? new AbortController().signal,
+      });
+    }
+  }
+
+  private async restart(row: TaskRow): Promise<TaskRow> {
+    const hasDependencies = this.kinds.get(row.kind).handler.dependencies !== undefined;
+    const now = this.options.clock.now();
+    const restarted = await this.store.restart(
+      row,
+      (hasReceipt) => restartStep(hasReceipt, hasDependencies),
+      now,
+    );
+    if (restarted) {
+      this.apply([restarted]);
+      return restarted.row;
+    }
+    const current = await this.store.get(row.id); // changed under us: look again
+    if (current && RESTARTABLE.includes(current.status)) return this.restart(current);
+    return current ?? row;
   }
 
   async cancel(id: string): Promise<TaskRecord> {
     const row = await this.store.get(id);
     if (!row) throw new TaskNotFoundError(id);
     if (row.status === "cancelled") return toTaskRecord(row);
-    if (row.status === "completed" || row.status === "permanent_failure")
-      throw new NotCancellableError(id, row.status);
+    if (NOT_CANCELLABLE.includes(row.status)) throw new NotCancellableError(id, row.status);
     const changes = await this.store.cancel(row, this.options.clock.now());
     if (changes.length === 0) return this.cancel(id); // changed under us: look again
-    this.inFlight.get(id)?.controller.abort(new Error("cancelled"));
+    this.inFlight.get(id)?.controller.abort(new TaskCancelledError(id));
     this.apply(changes);
     return toTaskRecord(changes[0]!.row);
   }
 
-  /** Stops taking work and aborts what is in flight; interrupted tasks resume at the next start. */
+  /**
+   * Stops taking work, aborts what is in flight and releases its leases, so another instance (or
+   * the next start) takes it at once, without counting an interruption.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pollTimer);
+    clearInterval(this.heartbeatTimer);
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     await this.ticking;
-    for (const { controller } of this.inFlight.values()) controller.abort(new Error("service closing"));
+    await this.heartbeating;
+    for (const { controller } of this.inFlight.values()) controller.abort(new ServiceClosedError());
     await Promise.allSettled([...this.work]);
+    try {
+      this.apply(await this.store.releaseHeld(this.options.instanceId, this.options.clock.now()));
+    } catch (error) {
+      this.options.onError(error, "releasing leases at close");
+    }
+    await this.options.wakeups.close();
   }
 
   /** Publishes committed changes and notes which queues may now have work. */
   private apply(changes: readonly Change[]): void {
+    let announce = false;
     for (const { row, from } of changes) {
+      if (row.status === from) continue;
       this.bus.emit(toTransition(row, from));
+      if (CLAIMABLE.has(row.status)) announce = true;
       switch (row.status) {
         case "pending":
           this.pendingDirty = true;
@@ -138,12 +245,13 @@ export class Scheduler {
           break;
       }
     }
+    if (announce) this.options.wakeups.announce();
     if (changes.length > 0) this.kick();
   }
 
   private markAllDirty(): void {
     this.pendingDirty = this.publishingDirty = this.retryDirty = true;
-    for (const backend of this.kinds.backends()) this.queuedDirty.add(backend);
+    for (const backend of this.backendsClaimed) this.queuedDirty.add(backend);
   }
 
   private kick(): void {
@@ -169,50 +277,52 @@ export class Scheduler {
 
   private async tick(): Promise<void> {
     if (this.closed) return;
-    const now = this.options.clock.now();
     if (this.retryDirty) {
       this.retryDirty = false;
-      this.apply(await this.store.promoteDueRetries(now));
+      this.apply(await this.store.promoteDueRetries(this.options.clock.now()));
       this.armRetryTimer(await this.store.nextRetryAt());
     }
     if (this.pendingDirty) {
       this.pendingDirty = false;
-      await this.startFrom("pending", "resolve", MAX_RESOLVING);
+      await this.claimAndStart("resolve", MAX_RESOLVING - this.busy("resolve"), this.backendsClaimed);
     }
     if (this.publishingDirty) {
       this.publishingDirty = false;
-      await this.startFrom("publishing", "publish", MAX_PUBLISHING);
+      await this.claimAndStart("publish", MAX_PUBLISHING - this.busy("publish"), this.backendsClaimed);
     }
     for (const backend of [...this.queuedDirty]) {
+      this.queuedDirty.delete(backend);
+      if (this.closed) return;
       const free = (this.kinds.concurrency.get(backend) ?? 0) - (this.proving.get(backend) ?? 0);
-      if (free <= 0 || this.closed) continue;
-      const claimed = await this.store.claimQueued(
-        backend,
-        this.kinds.kinds(),
-        free,
-        this.options.clock.now(),
-      );
-      if (claimed.length < free) this.queuedDirty.delete(backend);
-      this.apply(claimed);
-      for (const { row } of claimed) this.startStep(row, "prove");
+      await this.claimAndStart("prove", free, [backend]);
     }
   }
 
-  private async startFrom(status: "pending" | "publishing", step: Step, max: number): Promise<void> {
-    const busy = [...this.inFlight.values()].filter((f) => f.step === step).length;
-    const room = max - busy;
-    if (room <= 0) {
-      this.markDirty(step);
-      return;
-    }
-    const rows = await this.store.oldestIn(status, this.kinds.kinds(), room, new Set(this.inFlight.keys()));
-    for (const row of rows) this.startStep(row, step);
-    if (rows.length === room) this.markDirty(step);
+  private busy(step: TaskPhase): number {
+    let n = 0;
+    for (const flight of this.inFlight.values()) if (flight.step === step) n++;
+    return n;
   }
 
-  private markDirty(step: Step): void {
+  private async claimAndStart(step: TaskPhase, room: number, backends: readonly string[]): Promise<void> {
+    if (room <= 0) return; // a finishing step marks its queue dirty again
+    const claimed = await this.store.claim(step, {
+      kinds: this.kindsClaimed,
+      backends,
+      limit: room,
+      owner: this.options.instanceId,
+      leaseMs: this.options.leaseMs,
+      now: this.options.clock.now(),
+    });
+    if (claimed.length === room) this.markDirty(step, backends);
+    this.apply(claimed);
+    for (const { row } of claimed) this.startStep(row, step);
+  }
+
+  private markDirty(step: TaskPhase, backends: readonly string[]): void {
     if (step === "resolve") this.pendingDirty = true;
-    if (step === "publish") this.publishingDirty = true;
+    else if (step === "publish") this.publishingDirty = true;
+    else for (const backend of backends) this.queuedDirty.add(backend);
   }
 
   private armRetryTimer(at: number | undefined): void {
@@ -230,24 +340,22 @@ export class Scheduler {
     );
   }
 
-  private startStep(row: TaskRow, step: Step): void {
+  private startStep(held: TaskRow, step: TaskPhase): void {
     const controller = new AbortController();
-    this.inFlight.set(row.id, { step, controller });
-    if (step === "prove") this.proving.set(row.backend, (this.proving.get(row.backend) ?? 0) + 1);
+    this.inFlight.set(held.id, { step, held, controller });
+    if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 0) + 1);
     const run = step === "resolve" ? this.resolve : step === "prove" ? this.prove : this.publish;
     const promise = run
-      .call(this, row, controller.signal)
+      .call(this, held, controller.signal)
       .catch((error: unknown) => {
-        if (!controller.signal.aborted) return this.fail(row, step, error);
+        if (!controller.signal.aborted) return this.fail(held, error);
       })
-      .catch((error: unknown) => this.options.onError(error, `${step} of task ${row.id}`))
+      .catch((error: unknown) => this.options.onError(error, `${step} of task ${held.id}`))
       .finally(() => {
-        this.inFlight.delete(row.id);
+        this.inFlight.delete(held.id);
         this.work.delete(promise);
-        if (step === "prove") {
-          this.proving.set(row.backend, (this.proving.get(row.backend) ?? 1) - 1);
-          this.queuedDirty.add(row.backend);
-        }
+        if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 1) - 1);
+        this.markDirty(step, [held.backend]);
         this.kick();
       });
     this.work.add(promise);
@@ -258,45 +366,51 @@ export class Scheduler {
     return { context, step: { taskId: { context, backend: row.backend }, signal } };
   }
 
-  private async resolve(row: TaskRow, signal: AbortSignal): Promise<void> {
-    const { handler } = this.kinds.get(row.kind);
-    const { context, step } = this.stepContext(row, signal);
+  private async resolve(held: TaskRow, signal: AbortSignal): Promise<void> {
+    const { handler } = this.kinds.get(held.kind);
+    const { context, step } = this.stepContext(held, signal);
     const dependencies = (await handler.dependencies?.(context, step)) ?? [];
-    const ids: string[] = [];
     for (const dependency of dependencies) {
       if (!this.kinds.has(dependency.kind)) {
         throw new PermanentError(
-          `${row.kind} depends on kind "${dependency.kind}", which no registered plugin proves`,
+          `${held.kind} depends on kind "${dependency.kind}", which no registered plugin proves`,
         );
       }
-      const { task } = await this.submit(dependency, row.backend);
-      if (!ids.includes(task.id)) ids.push(task.id);
     }
+    const submitted = await this.submitMany(dependencies, held.backend, { admit: false });
+    const ids = [...new Set(submitted.map((s) => s.task.id))];
     signal.throwIfAborted();
-    this.apply(await this.store.recordDependencies(row, ids, this.options.clock.now()));
+    const changes = await this.store.recordDependencies(
+      held,
+      ids,
+      (deps, cycle) =>
+        cycle ? { to: "permanent_failure", error: cycleFailure(held.id) } : afterResolution(deps),
+      this.options.clock.now(),
+    );
+    this.settle(held, changes);
   }
 
-  private async prove(row: TaskRow, signal: AbortSignal): Promise<void> {
-    const { handler, definition } = this.kinds.get(row.kind);
-    const host = this.kinds.hostFor(row.kind, row.backend);
-    const { context, step } = this.stepContext(row, signal);
-    const dependencies = handler.dependencies ? await this.dependencyReceipts(row.id) : [];
+  private async prove(held: TaskRow, signal: AbortSignal): Promise<void> {
+    const { handler, definition } = this.kinds.get(held.kind);
+    const host = this.kinds.hostFor(held.kind, held.backend);
+    const { context, step } = this.stepContext(held, signal);
+    const dependencies = handler.dependencies ? await this.dependencyReceipts(held.id) : [];
     const input = await handler.fetchInput(context, dependencies, step);
     signal.throwIfAborted();
     const receipt = await host.prove(definition.program, input, { signal });
     signal.throwIfAborted();
-    const next = handler.afterStore ? "publishing" : "completed";
-    this.apply(await this.store.storeProof(row, receipt, next, this.options.clock.now()));
+    const to = afterProof(handler.afterStore !== undefined);
+    this.settle(held, await this.store.storeProof(held, receipt, to, this.options.clock.now()));
   }
 
-  private async publish(row: TaskRow, signal: AbortSignal): Promise<void> {
-    const { handler } = this.kinds.get(row.kind);
-    const { context, step } = this.stepContext(row, signal);
-    const stored = await this.store.receipt(row.id);
-    if (!stored) throw new PermanentError(`task ${row.id} is publishing but has no stored proof`);
+  private async publish(held: TaskRow, signal: AbortSignal): Promise<void> {
+    const { handler } = this.kinds.get(held.kind);
+    const { context, step } = this.stepContext(held, signal);
+    const stored = await this.store.receipt(held.id);
+    if (!stored) throw new PermanentError(`task ${held.id} is publishing but has no stored proof`);
     await handler.afterStore?.(context, stored, step);
     signal.throwIfAborted();
-    this.apply(await this.store.completePublication(row, this.options.clock.now()));
+    this.settle(held, await this.store.completePublication(held, this.options.clock.now()));
   }
 
   private async dependencyReceipts(id: string): Promise<DependencyReceipt[]> {
@@ -314,27 +428,83 @@ export class Scheduler {
   }
 
   /** Transient failures are retried after backoff until the policy gives up; the rest fail now. */
-  private async fail(row: TaskRow, step: TaskPhase, error: unknown): Promise<void> {
+  private async fail(held: TaskRow, error: unknown): Promise<void> {
     const now = this.options.clock.now();
-    const message = errorMessage(error).slice(0, MAX_ERROR_LENGTH);
-    const { retry } = this.options;
-    if (classifyFailure(error) === "permanent") {
-      this.apply(await this.store.failPermanently(row, step, message, now));
-      return;
-    }
-    const retryCount = row.retry_count + 1;
-    if (retryCount > retry.maxRetries) {
-      const gaveUp = `gave up after ${retry.maxRetries} retries: ${message}`;
-      this.apply(await this.store.failPermanently(row, step, gaveUp, now));
-      return;
-    }
-    const nextAttemptAt = now + backoffDelay(retry, retryCount);
-    const change = await this.store.transition(
-      row,
-      "transient_failure",
-      { phase: step, retry_count: retryCount, next_attempt_at: nextAttemptAt, error: message },
+    const outcome = afterFailure(
+      error,
+      held.retry_count,
+      this.options.retry,
       now,
+      this.options.waitForChainMs,
     );
-    if (change) this.apply([change]);
+    this.settle(held, await this.store.failStep(held, outcome, now));
+  }
+
+  /** Applies a fenced write's changes, or says that the write was refused because the lease was lost. */
+  private settle(held: TaskRow, changes: readonly Change[] | undefined): void {
+    if (changes) {
+      this.apply(changes);
+      return;
+    }
+    this.options.log.warn(
+      { task: held.id, kind: held.kind, attempt: held.attempt, step: held.phase },
+      "lease lost: another instance took this task over or it was cancelled; this attempt's result is discarded",
+    );
+  }
+
+  /**
+   * Every third of a lease: renew what this instance holds (and stop attempts whose task was taken
+   * from it), then take over tasks whose holders stopped renewing.
+   */
+  private heartbeat(): void {
+    if (this.heartbeating || this.closed) return;
+    this.heartbeating = (async () => {
+      const now = this.options.clock.now();
+      const held = await this.store.renewLeases(this.options.instanceId, now + this.options.leaseMs);
+      const kept = new Set(held.map((h) => `${h.id}:${h.attempt}`));
+      for (const [id, flight] of this.inFlight) {
+        if (kept.has(`${id}:${flight.held.attempt}`) || flight.controller.signal.aborted) continue;
+        const current = await this.store.get(id);
+        flight.controller.abort(
+          current?.status === "cancelled"
+            ? new TaskCancelledError(id)
+            : new LeaseLostError(`task ${id}: this instance no longer holds its lease`),
+        );
+        this.settle(flight.held, undefined);
+      }
+      await this.reapLapsedLeases(now);
+      if (++this.heartbeats % SWEEP_EVERY_HEARTBEATS === 0) this.apply(await this.store.sweepBlocked(now));
+    })()
+      .catch((error: unknown) => this.options.onError(error, "lease heartbeat"))
+      .finally(() => {
+        this.heartbeating = undefined;
+      });
+  }
+
+  /** Takes over tasks whose lease lapsed before `before` (every held task when undefined: at an exclusive start). */
+  private async reapLapsedLeases(before: number | undefined): Promise<void> {
+    const lapsed = await this.store.lapsedLeases(before);
+    for (const row of lapsed) {
+      if (this.inFlight.has(row.id)) continue;
+      const decision = afterInterruption(
+        row.phase,
+        row.interruptions + 1,
+        this.options.maxInterruptions,
+        row.owner,
+      );
+      this.options.log.warn(
+        {
+          task: row.id,
+          kind: row.kind,
+          owner: row.owner,
+          step: row.phase,
+          interruptions: row.interruptions + 1,
+        },
+        decision.to === "permanent_failure"
+          ? "task failed: interrupted too often"
+          : "taking over a task whose lease lapsed",
+      );
+      this.apply(await this.store.interrupt(row, decision, this.options.clock.now(), before));
+    }
   }
 }

@@ -1,15 +1,25 @@
 import { canonicalContext, type ProofContext } from "../contracts/context.js";
-import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { type Backend, taskKey } from "../contracts/task-id.js";
 import { InvalidContextError, PaasError } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import type { NewTask } from "../store/task-store.js";
+import { firstStep } from "./lifecycle.js";
+
+export interface PreparedSubmission {
+  /** The context as its plugin normalised it. */
+  readonly context: ProofContext;
+  readonly task: NewTask;
+}
 
 /**
  * Validates a submission before anything is stored: the backend is configured, the kind has a
  * plugin, and the plugin accepts the context. Returns the row to insert.
  */
-export function prepareSubmission(kinds: KindRegistry, raw: ProofContext, backend: Backend): NewTask {
+export function prepareSubmission(
+  kinds: KindRegistry,
+  raw: ProofContext,
+  backend: Backend,
+): PreparedSubmission {
   if (typeof raw !== "object" || raw === null || typeof raw.kind !== "string") {
     throw new InvalidContextError("a proof context must be an object with a string `kind`");
   }
@@ -27,15 +37,13 @@ export function prepareSubmission(kinds: KindRegistry, raw: ProofContext, backen
   if (context.kind !== raw.kind) {
     throw new InvalidContextError(`plugin for "${raw.kind}" changed the context kind to "${context.kind}"`);
   }
-  const canonical = canonicalContext(context);
-  const start = initialStep(registered.handler.dependencies !== undefined);
-  return { id: taskKey({ context, backend }), kind: raw.kind, backend, context: canonical, ...start };
-}
-
-/**
- * Kinds with dependencies start `pending` (their dependencies are resolved first); kinds without
- * go straight to `queued`, since there is nothing to wait for.
- */
-export function initialStep(hasDependencies: boolean): { status: TaskStatusName; phase: TaskPhase } {
-  return hasDependencies ? { status: "pending", phase: "resolve" } : { status: "queued", phase: "prove" };
+  const start = firstStep(registered.handler.dependencies !== undefined);
+  const task = {
+    id: taskKey({ context, backend }),
+    kind: raw.kind,
+    backend,
+    context: canonicalContext(context),
+    ...start,
+  };
+  return { context, task };
 }

@@ -1,11 +1,14 @@
 // tsyringe needs the Reflect metadata polyfill loaded before it; load it here so users never have to.
 import "reflect-metadata";
-import type { Kysely } from "kysely";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
+import { ClusterMembership, type InstanceRole } from "../cluster/membership.js";
+import { localWakeups, notifyWakeups } from "../cluster/wakeups.js";
 import { type Clock, systemClock } from "../contracts/clock.js";
 import { isValidKind } from "../contracts/context.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
-import { consoleLogger, LOGGER } from "../contracts/logger.js";
+import { consoleLogger, LOGGER, type PluginLogger } from "../contracts/logger.js";
 import type { ProofPluginHandler } from "../contracts/plugin.js";
 import { PLUGIN_SETTINGS, PluginSettings } from "../contracts/plugin-settings.js";
 import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
@@ -21,24 +24,35 @@ import {
   pluginDefinitionOf,
 } from "../registry/proof-plugin.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { TaskCounts } from "../scheduler/task-counts.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
-import { migrateToLatest } from "../store/migrations.js";
-import { openDatabase } from "../store/open-database.js";
-import type { Database } from "../store/schema.js";
+import { ClusterStore } from "../store/cluster-store.js";
+import { type DatabaseLocation, openDatabase } from "../store/open-database.js";
 import { TaskStore } from "../store/task-store.js";
 import { ProverService } from "./prover-service.js";
 
 export interface ProverServiceOptions {
-  /** A database file path (`:memory:` for tests), or an open kysely instance the caller owns. */
-  readonly database: { readonly path: string } | Kysely<Database>;
+  /** A SQLite file (`:memory:` for tests; one process per file) or a PostgreSQL URL (several instances). */
+  readonly database: DatabaseLocation;
   readonly retry?: Partial<RetryPolicy>;
   readonly clock?: Clock;
   /** The app's container; plugins are resolved in a child of it. Defaults to tsyringe's root. */
   readonly container?: DependencyContainer;
   /** Concurrency per backend, overriding what the hosts declare. */
   readonly concurrency?: Readonly<Record<Backend, number>>;
+  /** How often to look for work nobody announced; default 5 s. */
   readonly pollIntervalMs?: number;
+  /** How long a claim holds a task without renewal; default 30 s. Takeover after a crash waits this long. */
+  readonly leaseMs?: number;
+  /** Attempts a task may lose to crashes of its instance before it fails permanently; default 3. */
+  readonly maxInterruptions?: number;
+  /** How long a task waits before asking the chain again for something not produced yet; default 5 s. */
+  readonly waitForChainMs?: number;
+  /** This instance's name in leases and history; default `<host>-<pid>-<random>`. */
+  readonly instanceId?: string;
+  /** `worker`: claims and proves, runs no once-per-cluster service. Default `all`. */
+  readonly role?: InstanceRole;
+  /** Restricts what this instance claims (heavy proof types to bigger machines). Default: everything. */
+  readonly claim?: { readonly kinds?: readonly string[]; readonly backends?: readonly string[] };
   /** What `defaultBackend()` answers; default "native" when configured, else the first backend. */
   readonly defaultBackend?: Backend;
   /** Errors the service cannot hand to a caller (a throwing listener, a failed background tick). */
@@ -127,21 +141,44 @@ export class ProverServiceBuilder {
       [...this.plugins.values()].map((d) => this.instantiate(d, container, concurrency)),
       concurrency,
     );
-    const { db, release } = await this.openDatabase();
     const onError = this.options.onError ?? defaultOnError;
+    const log = container.resolve<PluginLogger>(LOGGER);
+    this.checkClaim(kinds);
+    const opened = await openDatabase(this.options.database);
+    const clock = this.options.clock ?? systemClock;
+    const instanceId =
+      this.options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
     const bus = new TransitionBus((error) => onError(error, "transition listener"));
-    const store = new TaskStore(db);
-    const counts = new TaskCounts();
-    counts.load(await store.countByStatus());
-    bus.on((t) => counts.apply(t));
+    const store = new TaskStore(opened.db, opened.dialect);
     for (const listener of this.listeners) bus.on(listener);
+    const wakeups = opened.notifications
+      ? notifyWakeups(opened.notifications, instanceId, (error) => onError(error, "wake-up notification"))
+      : localWakeups;
     const scheduler = new Scheduler(store, kinds, bus, {
       retry,
-      clock: this.options.clock ?? systemClock,
+      clock,
       pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
+      leaseMs,
+      maxInterruptions: this.options.maxInterruptions ?? 3,
+      waitForChainMs: this.options.waitForChainMs ?? 5_000,
+      instanceId,
+      exclusive: opened.exclusive,
+      claim: this.options.claim ?? {},
+      wakeups,
+      log,
       onError,
     });
-    const service = new ProverService({ store, kinds, scheduler, bus, counts, defaultBackend, release });
+    const role = this.options.role ?? "all";
+    const membership = new ClusterMembership(new ClusterStore(opened.db, opened.dialect), {
+      instance: { id: instanceId, host: hostname(), pid: process.pid, role, startedAt: clock.now() },
+      clock,
+      leaseMs,
+      log,
+      onError,
+    });
+    const release = () => opened.close();
+    const service = new ProverService({ store, kinds, scheduler, bus, membership, defaultBackend, release });
     try {
       await scheduler.start();
       await service.startPlugins();
@@ -207,16 +244,25 @@ export class ProverServiceBuilder {
     return { definition, handler, hosts };
   }
 
-  private async openDatabase(): Promise<{ db: Kysely<Database>; release: () => Promise<void> }> {
-    const { database } = this.options;
-    if ("path" in database) {
-      const opened = await openDatabase({ path: database.path });
-      return { db: opened.db, release: opened.close };
+  /** A claim restriction naming a kind nobody registered or a backend nobody configured is a typo. */
+  private checkClaim(kinds: KindRegistry): void {
+    const { claim } = this.options;
+    for (const kind of claim?.kinds ?? []) {
+      if (!kinds.has(kind))
+        throw new InvalidConfigError(
+          `claim.kinds: no plugin registered for kind "${kind}" (registered: ${kinds.kinds().join(", ")})`,
+        );
     }
-    await migrateToLatest(database as Kysely<unknown>);
-    return { db: database, release: async () => {} };
+    for (const backend of claim?.backends ?? []) {
+      if (!kinds.concurrency.has(backend))
+        throw new InvalidConfigError(
+          `claim.backends: backend "${backend}" is not configured (configured: ${kinds.backends().join(", ")})`,
+        );
+    }
   }
 }
+
+const DEFAULT_LEASE_MS = 30_000;
 
 function defaultOnError(error: unknown, context: string): void {
   console.error(`[paas] ${context}:`, error);

@@ -1,11 +1,14 @@
+import type { ClusterMembership } from "../cluster/membership.js";
 import type { ProofContext } from "../contracts/context.js";
 import type { ProverHandle, SubmitResult, WaitOptions } from "../contracts/handle.js";
 import type { BackgroundService, PluginRpcMethod } from "../contracts/plugin.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import {
+  type InstanceInfo,
   type ListFilter,
   type StatusSummary,
   TASK_STATUSES,
+  type TaskAttempt,
   type TaskPage,
   type TaskRecord,
   type TaskStatusName,
@@ -23,7 +26,6 @@ import {
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
-import type { TaskCounts } from "../scheduler/task-counts.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
 import { toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
@@ -33,7 +35,7 @@ export interface ServiceParts {
   readonly kinds: KindRegistry;
   readonly scheduler: Scheduler;
   readonly bus: TransitionBus;
-  readonly counts: TaskCounts;
+  readonly membership: ClusterMembership;
   readonly defaultBackend: Backend;
   /** Releases what the builder opened itself (the database when given a path). */
   readonly release: () => Promise<void>;
@@ -60,7 +62,8 @@ export class ProverService implements ProverHandle {
     this.services = this.parts.kinds
       .kinds()
       .flatMap((kind) => this.parts.kinds.get(kind).handler.services?.(this) ?? []);
-    for (const service of this.services) await service.start();
+    for (const service of this.services) if (service.scope !== "cluster") await service.start();
+    await this.parts.membership.start(this.services.filter((s) => s.scope === "cluster"));
   }
 
   /** Each plugin's own report, by kind; a plugin whose report fails shows `{ error }`. */
@@ -85,8 +88,13 @@ export class ProverService implements ProverHandle {
   }
 
   async submit(context: ProofContext, backend: Backend): Promise<SubmitResult> {
+    const [result] = await this.submitMany([context], backend);
+    return result!;
+  }
+
+  async submitMany(contexts: readonly ProofContext[], backend: Backend): Promise<SubmitResult[]> {
     this.assertOpen();
-    return this.parts.scheduler.submit(context, backend);
+    return this.parts.scheduler.submitMany(contexts, backend, { admit: true });
   }
 
   async status(task: TaskRef): Promise<TaskRecord> {
@@ -97,7 +105,7 @@ export class ProverService implements ProverHandle {
   }
 
   async summary(): Promise<StatusSummary> {
-    const rows = this.parts.counts.rows();
+    const rows = await this.parts.store.counts();
     const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatusName, number>;
     let total = 0;
     for (const row of rows) {
@@ -105,6 +113,22 @@ export class ProverService implements ProverHandle {
       total += row.count;
     }
     return { total, byStatus, rows };
+  }
+
+  async history(task: TaskRef): Promise<readonly TaskAttempt[]> {
+    const id = keyOf(task);
+    const attempts = await this.parts.store.attempts(id);
+    if (attempts.length === 0 && !(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
+    return attempts;
+  }
+
+  instances(): Promise<readonly InstanceInfo[]> {
+    return this.parts.membership.instances();
+  }
+
+  /** Whether this instance runs the once-per-cluster services now. */
+  get runsClusterServices(): boolean {
+    return this.parts.membership.isLeader;
   }
 
   async list(filter: ListFilter = {}): Promise<TaskPage> {
@@ -178,11 +202,15 @@ export class ProverService implements ProverHandle {
     return this.parts.defaultBackend;
   }
 
-  /** Stops plugin services, then the scheduler (in-flight work resumes at the next start), then the database. */
+  /**
+   * Stops plugin services (handing the cluster's over), then the scheduler (held work is released
+   * for another instance or the next start), then the database.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const service of [...this.services].reverse()) await service.stop();
+    await this.parts.membership.close();
+    for (const service of [...this.services].reverse()) if (service.scope !== "cluster") await service.stop();
     await this.parts.scheduler.close();
     await this.parts.release();
   }

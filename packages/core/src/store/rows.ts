@@ -1,8 +1,8 @@
 import type { Selectable } from "kysely";
 import { parseCanonicalContext } from "../contracts/context.js";
 import type { ProofReceipt, ProofType, ZkVm } from "../contracts/receipt.js";
-import type { TaskRecord, TaskTransition } from "../contracts/status.js";
-import type { ReceiptsTable, TasksTable } from "./schema.js";
+import type { TaskAttempt, TaskRecord, TaskTransition } from "../contracts/status.js";
+import type { ReceiptsTable, TaskAttemptsTable, TasksTable } from "./schema.js";
 
 export type TaskRow = Selectable<TasksTable>;
 
@@ -14,8 +14,14 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     kind: row.kind,
     backend: row.backend,
     retryCount: row.retry_count,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    attempt: row.attempt,
+    interruptions: row.interruptions,
+    ...(row.lease_expires_at !== null && {
+      heldBy: { instance: row.owner ?? "", since: row.claimed_at ?? 0, leaseExpiresAt: row.lease_expires_at },
+    }),
+    ...(row.job_id !== null && { jobId: row.job_id }),
   };
   switch (row.status) {
     case "transient_failure":
@@ -41,8 +47,20 @@ export function toTransition(row: TaskRow, from: TaskRow["status"] | null): Task
     context: parseCanonicalContext(row.context),
     from,
     to: row.status,
-    at: Number(row.updated_at),
+    at: row.updated_at,
     retryCount: row.retry_count,
+    ...(row.error !== null && { error: row.error }),
+  };
+}
+
+export function toAttempt(row: Selectable<TaskAttemptsTable>): TaskAttempt {
+  return {
+    attempt: row.attempt,
+    phase: row.phase,
+    instance: row.instance,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    outcome: row.outcome,
     ...(row.error !== null && { error: row.error }),
   };
 }
@@ -73,7 +91,7 @@ export function toReceipt(row: Selectable<ReceiptsTable>): ProofReceipt {
   };
 }
 
-/** SQLite hands back Buffers; callers compare and re-encode plain Uint8Arrays. */
+/** The drivers hand back Buffers; callers compare and re-encode plain Uint8Arrays. */
 function plainBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
 }

@@ -4,12 +4,24 @@ import {
   canTransition,
   type ListFilter,
   type StatusCount,
+  type TaskAttempt,
   type TaskPhase,
   type TaskStatusName,
 } from "../contracts/status.js";
 import { InvalidParamsError, InvalidTransitionError } from "../errors.js";
-import { type TaskRow, toReceipt, toReceiptRow } from "./rows.js";
+import {
+  type AttemptOutcome,
+  type DependencyState,
+  type FailureOutcome,
+  type ResolutionOutcome,
+  STEP_RUNNING,
+  STEP_START,
+  type StepStart,
+} from "../scheduler/lifecycle.js";
+import type { SqlDialect } from "./migrations/index.js";
+import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
+import { TaskCascade } from "./task-cascade.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -29,84 +41,53 @@ export interface NewTask {
   readonly phase: TaskPhase;
 }
 
-/** Where a task goes when it starts again after a permanent failure or cancellation. */
-export interface RestartTarget {
-  readonly status: TaskStatusName;
-  readonly phase: TaskPhase;
+export interface ClaimRequest {
+  readonly kinds: readonly string[];
+  /** Only tasks of these backends (proving is claimed per backend, for its free slots). */
+  readonly backends?: readonly string[];
+  readonly limit: number;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly now: number;
 }
 
-type TransitionFields = Partial<Pick<TaskRow, "phase" | "retry_count" | "next_attempt_at" | "error">>;
+type Fields = Partial<Pick<TaskRow, "phase" | "retry_count" | "next_attempt_at" | "error">>;
 
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 /**
- * Every statement the scheduler runs against the tasks tables. Each change of status is a single
- * guarded statement (`WHERE status = <expected>`) or a short transaction of them, so two
- * instances on one database can contend without losing or duplicating work.
+ * Persistence and claims of tasks; the lifecycle's decisions come from `scheduler/lifecycle.ts`.
+ *
+ * Two kinds of writes:
+ * - **Fenced** writes finish a step that was claimed. A claim records the owner instance, a lease
+ *   expiry and a new `attempt` number; the finishing write matches on all three, so an owner whose
+ *   lease was taken over (or cancelled) writes nothing — no second receipt, no second publication.
+ * - **Guarded** writes (submission, cancel, restart, retries, takeover) match on the status they
+ *   read, so of two contenders exactly one applies.
+ * Writes of one event-loop turn share a transaction (group commit); each is still its own guarded
+ * statement, so batching changes no outcome.
  */
 export class TaskStore {
   private readonly writes: WriteBatcher;
+  private readonly cascade: TaskCascade;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: SqlDialect,
+  ) {
     this.writes = new WriteBatcher(db);
+    this.cascade = new TaskCascade(dialect);
   }
 
   private write<T>(job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.writes.run(job);
   }
 
+  // ── reads ───────────────────────────────────────────────────────────────────────────────────
+
   async get(id: string): Promise<TaskRow | undefined> {
     return this.db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
-  }
-
-  /** Inserts a new task; when it exists, returns it untouched (`created: false`). */
-  async insert(task: NewTask, now: number): Promise<{ row: TaskRow; created: boolean }> {
-    return this.write(async (trx) => {
-      const inserted = await trx
-        .insertInto("tasks")
-        .values({
-          ...task,
-          retry_count: 0,
-          next_attempt_at: null,
-          error: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.column("id").doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (inserted) return { row: inserted, created: true };
-      const existing = await trx
-        .selectFrom("tasks")
-        .selectAll()
-        .where("id", "=", task.id)
-        .executeTakeFirstOrThrow();
-      return { row: existing, created: false };
-    });
-  }
-
-  /** Starts a failed or cancelled task again, from publication when its proof is already stored. */
-  async restart(
-    row: TaskRow,
-    target: (hasReceipt: boolean) => RestartTarget,
-    now: number,
-  ): Promise<Change | undefined> {
-    return this.write(async (trx) => {
-      const receipt = await trx
-        .selectFrom("receipts")
-        .select("task_id")
-        .where("task_id", "=", row.id)
-        .executeTakeFirst();
-      const { status, phase } = target(receipt !== undefined);
-      return this.transitionWith(
-        trx,
-        row,
-        status,
-        { phase, retry_count: 0, next_attempt_at: null, error: null },
-        now,
-      );
-    });
   }
 
   async receipt(id: string): Promise<ProofReceipt | undefined> {
@@ -114,332 +95,14 @@ export class TaskStore {
     return row && toReceipt(row);
   }
 
-  /**
-   * Moves one task from the status it had when read to `to`, only if nobody changed it since.
-   * Returns undefined when somebody did (the caller's view is stale and it must not act).
-   */
-  async transition(
-    row: TaskRow,
-    to: TaskStatusName,
-    fields: TransitionFields,
-    now: number,
-  ): Promise<Change | undefined> {
-    return this.write((trx) => this.transitionWith(trx, row, to, fields, now));
-  }
-
-  private async transitionWith(
-    executor: Executor,
-    row: TaskRow,
-    to: TaskStatusName,
-    fields: TransitionFields,
-    now: number,
-  ): Promise<Change | undefined> {
-    if (!canTransition(row.status, to)) throw new InvalidTransitionError(row.id, row.status, to);
-    const updated = await executor
-      .updateTable("tasks")
-      .set({ ...fields, status: to, updated_at: now })
-      .where("id", "=", row.id)
-      .where("status", "=", row.status)
-      .returningAll()
-      .executeTakeFirst();
-    return updated && { row: updated, from: row.status };
-  }
-
-  /** Claims up to `limit` queued tasks of a backend for proving, oldest first, in one statement. */
-  async claimQueued(
-    backend: string,
-    kinds: readonly string[],
-    limit: number,
-    now: number,
-  ): Promise<Change[]> {
-    const rows = await this.write((trx) =>
-      trx
-        .updateTable("tasks")
-        .set({ status: "proving", updated_at: now })
-        // Select by `seq` (the row id) so the planner looks rows up directly instead of scanning
-        // every queued task; the outer status guard keeps the claim safe against contenders.
-        .where("seq", "in", (qb) =>
-          qb
-            .selectFrom("tasks")
-            .select("seq")
-            .where("status", "=", "queued")
-            .where("backend", "=", backend)
-            .where("kind", "in", kinds)
-            .orderBy("seq")
-            .limit(limit),
-        )
-        .where("status", "=", "queued")
-        .returningAll()
-        .execute(),
-    );
-    return rows.map((row) => ({ row, from: "queued" }));
-  }
-
-  /**
-   * Tasks of the given kinds in a status, oldest first, skipping the ones this process is already
-   * working on. Tasks of kinds no registered plugin proves are left alone for whoever does.
-   */
-  async oldestIn(
-    status: TaskStatusName,
-    kinds: readonly string[],
-    limit: number,
-    skip: ReadonlySet<string>,
-  ): Promise<TaskRow[]> {
+  async attempts(id: string): Promise<TaskAttempt[]> {
     const rows = await this.db
-      .selectFrom("tasks")
+      .selectFrom("task_attempts")
       .selectAll()
-      .where("status", "=", status)
-      .where("kind", "in", kinds)
-      .orderBy("seq")
-      .limit(limit + skip.size)
+      .where("task_id", "=", id)
+      .orderBy("attempt")
       .execute();
-    return rows.filter((row) => !skip.has(row.id)).slice(0, limit);
-  }
-
-  /** Failed attempts whose backoff has elapsed go back to the step they failed in. */
-  async promoteDueRetries(now: number): Promise<Change[]> {
-    const rows = await this.write((trx) =>
-      trx
-        .updateTable("tasks")
-        .set({
-          status: sql<TaskStatusName>`case phase when 'resolve' then 'pending' when 'prove' then 'queued' else 'publishing' end`,
-          next_attempt_at: null,
-          updated_at: now,
-        })
-        .where("status", "=", "transient_failure")
-        .where("next_attempt_at", "<=", now)
-        .returningAll()
-        .execute(),
-    );
-    return rows.map((row) => ({ row, from: "transient_failure" }));
-  }
-
-  async nextRetryAt(): Promise<number | undefined> {
-    const { next } = await this.db
-      .selectFrom("tasks")
-      .select((eb) => eb.fn.min("next_attempt_at").as("next"))
-      .where("status", "=", "transient_failure")
-      .executeTakeFirstOrThrow();
-    return next === null ? undefined : Number(next);
-  }
-
-  /** After a crash, nothing is proving: those attempts died with the process. Counts are kept. */
-  async requeueInterrupted(now: number): Promise<Change[]> {
-    const rows = await this.write((trx) =>
-      trx
-        .updateTable("tasks")
-        .set({ status: "queued", updated_at: now })
-        .where("status", "=", "proving")
-        .returningAll()
-        .execute(),
-    );
-    return rows.map((row) => ({ row, from: "proving" }));
-  }
-
-  /**
-   * Stores the receipt and moves the task on, in one transaction: a proof is never stored for a
-   * task that is not marked proven, nor the other way round. Unblocks dependents on completion.
-   */
-  async storeProof(
-    row: TaskRow,
-    receipt: ProofReceipt,
-    to: "publishing" | "completed",
-    now: number,
-  ): Promise<Change[]> {
-    return this.write(async (trx) => {
-      const moved = await this.transitionWith(trx, row, to, { retry_count: 0, error: null }, now);
-      if (!moved) return [];
-      await trx
-        .insertInto("receipts")
-        .values(toReceiptRow(row.id, receipt, now))
-        .onConflict((oc) => oc.column("task_id").doNothing())
-        .execute();
-      return to === "completed" ? [moved, ...(await this.unblockDependents(trx, row.id, now))] : [moved];
-    });
-  }
-
-  /** Publication done: the task completes and its dependents may start. */
-  async completePublication(row: TaskRow, now: number): Promise<Change[]> {
-    return this.write(async (trx) => {
-      const moved = await this.transitionWith(trx, row, "completed", { retry_count: 0, error: null }, now);
-      return moved ? [moved, ...(await this.unblockDependents(trx, row.id, now))] : [];
-    });
-  }
-
-  private async unblockDependents(trx: Executor, depId: string, now: number): Promise<Change[]> {
-    // Most tasks have no dependents; one index probe spares them the update below.
-    const dependent = await trx
-      .selectFrom("task_deps")
-      .select("task_id")
-      .where("dep_id", "=", depId)
-      .limit(1)
-      .executeTakeFirst();
-    if (!dependent) return [];
-    const rows = await trx
-      .updateTable("tasks")
-      .set({ status: "queued", updated_at: now })
-      .where("status", "=", "blocked")
-      .where("seq", "in", (qb) => blockedDependents(qb, depId))
-      .where(everyDependencyCompleted)
-      .returningAll()
-      .execute();
-    return rows.map((row) => ({ row, from: "blocked" }));
-  }
-
-  /**
-   * Fails a task permanently and, transitively, every task blocked on it, each with a reason that
-   * names the dependency that failed.
-   */
-  async failPermanently(
-    row: TaskRow,
-    phase: TaskPhase,
-    error: string,
-    now: number,
-    executor?: Executor,
-  ): Promise<Change[]> {
-    const run = async (trx: Executor) => {
-      const fields = { phase, error, next_attempt_at: null };
-      const moved = await this.transitionWith(trx, row, "permanent_failure", fields, now);
-      if (!moved) return [];
-      return [moved, ...(await this.failDependents(trx, moved.row, now))];
-    };
-    return executor ? run(executor) : this.write(run);
-  }
-
-  /** A cancelled task stops; tasks blocked on it fail, naming it. */
-  async cancel(row: TaskRow, now: number): Promise<Change[]> {
-    return this.write(async (trx) => {
-      const moved = await this.transitionWith(trx, row, "cancelled", { next_attempt_at: null }, now);
-      if (!moved) return [];
-      return [moved, ...(await this.failDependents(trx, moved.row, now))];
-    });
-  }
-
-  private async failDependents(trx: Executor, failed: TaskRow, now: number): Promise<Change[]> {
-    const changes: Change[] = [];
-    const frontier: TaskRow[] = [failed];
-    for (let dep = frontier.pop(); dep; dep = frontier.pop()) {
-      const reason = dependencyFailure(dep);
-      const rows = await trx
-        .updateTable("tasks")
-        .set({
-          status: "permanent_failure",
-          phase: "resolve",
-          error: reason,
-          next_attempt_at: null,
-          updated_at: now,
-        })
-        .where("status", "=", "blocked")
-        .where("seq", "in", (qb) => blockedDependents(qb, dep.id))
-        .returningAll()
-        .execute();
-      for (const row of rows) {
-        changes.push({ row, from: "blocked" });
-        frontier.push(row);
-      }
-    }
-    return changes;
-  }
-
-  /**
-   * Records a task's resolved dependencies and decides, in the same transaction, where it goes:
-   * failed if a dependency failed or the graph has a cycle, queued if all are proven, else blocked.
-   */
-  async recordDependencies(row: TaskRow, depIds: readonly string[], now: number): Promise<Change[]> {
-    return this.write(async (trx) => {
-      if (depIds.length > 0) {
-        await trx
-          .insertInto("task_deps")
-          .values(depIds.map((dep_id, position) => ({ task_id: row.id, dep_id, position })))
-          .onConflict((oc) => oc.columns(["task_id", "dep_id"]).doNothing())
-          .execute();
-      }
-      if (await this.reaches(trx, depIds, row.id)) {
-        await trx.deleteFrom("task_deps").where("task_id", "=", row.id).execute();
-        return this.failPermanently(
-          row,
-          "resolve",
-          `dependency cycle: task ${row.id} depends on itself`,
-          now,
-          trx,
-        );
-      }
-      const deps =
-        depIds.length === 0
-          ? []
-          : await trx.selectFrom("tasks").selectAll().where("id", "in", depIds).orderBy("seq").execute();
-      const failed = deps.find((d) => d.status === "permanent_failure" || d.status === "cancelled");
-      if (failed) return this.failPermanently(row, "resolve", dependencyFailure(failed), now, trx);
-      const to = deps.every((d) => d.status === "completed") ? "queued" : "blocked";
-      const moved = await this.transitionWith(trx, row, to, { retry_count: 0, error: null }, now);
-      return moved ? [moved] : [];
-    });
-  }
-
-  private async reaches(trx: Executor, from: readonly string[], target: string): Promise<boolean> {
-    if (from.length === 0) return false;
-    if (from.includes(target)) return true;
-    const found = await trx
-      .withRecursive("reach(id)", (qb) =>
-        qb
-          .selectFrom("task_deps")
-          .select("dep_id as id")
-          .where("task_id", "in", from)
-          .union((u) =>
-            u
-              .selectFrom("task_deps as d")
-              .innerJoin("reach as r", "r.id", "d.task_id")
-              .select("d.dep_id as id"),
-          ),
-      )
-      .selectFrom("reach")
-      .select("id")
-      .where("id", "=", target)
-      .limit(1)
-      .executeTakeFirst();
-    return found !== undefined;
-  }
-
-  /**
-   * Two set-based statements, not a query per blocked task: it runs at every start.
-   *
-   * Self-healing pass for blocked tasks whose last dependency finished while their own
-   * resolution was committing (possible with several instances on one database).
-   */
-  async sweepBlocked(now: number): Promise<Change[]> {
-    const unblocked = await this.write((trx) =>
-      trx
-        .updateTable("tasks")
-        .set({ status: "queued", updated_at: now })
-        .where("status", "=", "blocked")
-        .where(everyDependencyCompleted)
-        .returningAll()
-        .execute(),
-    );
-    const changes: Change[] = unblocked.map((row) => ({ row, from: "blocked" }));
-    const stuck = await this.db
-      .selectFrom("tasks as b")
-      .innerJoin("task_deps as d", "d.task_id", "b.id")
-      .innerJoin("tasks as t", "t.id", "d.dep_id")
-      .selectAll("b")
-      .select([
-        "t.id as dep_id",
-        "t.kind as dep_kind",
-        "t.context as dep_context",
-        "t.status as dep_status",
-        "t.error as dep_error",
-      ])
-      .where("b.status", "=", "blocked")
-      .where("t.status", "in", ["permanent_failure", "cancelled"])
-      .execute();
-    const seen = new Set<string>();
-    for (const { dep_id, dep_kind, dep_context, dep_status, dep_error, ...row } of stuck) {
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      const dep = { id: dep_id, kind: dep_kind, context: dep_context, status: dep_status, error: dep_error };
-      changes.push(...(await this.failPermanently(row, "resolve", dependencyFailure(dep), now)));
-    }
-    return changes;
+    return rows.map(toAttempt);
   }
 
   /** Receipts of a task's dependencies, in the order the plugin listed them. */
@@ -484,47 +147,470 @@ export class TaskStore {
     return { rows: page, nextCursor: encodeCursor(page[page.length - 1]!.seq) };
   }
 
-  async countByStatus(): Promise<StatusCount[]> {
+  /** Task counts by kind, backend and status, from the counters the database keeps (no scan of tasks). */
+  async counts(): Promise<StatusCount[]> {
     const rows = await this.db
-      .selectFrom("tasks")
-      .select(["kind", "backend", "status", (eb) => eb.fn.countAll<number>().as("count")])
+      .selectFrom("task_counts")
+      .select(["kind", "backend", "status", (eb) => eb.fn.sum<number>("n").as("count")])
       .groupBy(["kind", "backend", "status"])
       .execute();
-    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+    return rows.map((r) => ({ ...r, count: Number(r.count) })).filter((r) => r.count !== 0);
+  }
+
+  async nextRetryAt(): Promise<number | undefined> {
+    const { next } = await this.db
+      .selectFrom("tasks")
+      .select((eb) => eb.fn.min("next_attempt_at").as("next"))
+      .where("status", "=", "transient_failure")
+      .executeTakeFirstOrThrow();
+    return next === null ? undefined : Number(next);
+  }
+
+  /** Held tasks whose lease lapsed before `now` (or every held task, when `now` is undefined). */
+  async lapsedLeases(now: number | undefined): Promise<TaskRow[]> {
+    let query = this.db.selectFrom("tasks").selectAll().where("lease_expires_at", "is not", null);
+    if (now !== undefined) query = query.where("lease_expires_at", "<", now);
+    return query.orderBy("seq").execute();
+  }
+
+  // ── submissions ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Inserts new tasks in one statement; a task that exists is returned untouched (`created: false`).
+   * A new task's priority is its submission time: older work is served first.
+   */
+  async insertMany(tasks: readonly NewTask[], now: number): Promise<{ row: TaskRow; created: boolean }[]> {
+    const unique = [...new Map(tasks.map((t) => [t.id, t])).values()];
+    if (unique.length === 0) return [];
+    return this.write(async (trx) => {
+      const inserted = await trx
+        .insertInto("tasks")
+        .values(
+          unique.map((task) => ({
+            ...task,
+            retry_count: 0,
+            next_attempt_at: null,
+            error: null,
+            created_at: now,
+            updated_at: now,
+            priority: now,
+            owner: null,
+            lease_expires_at: null,
+            claimed_at: null,
+            job_id: null,
+          })),
+        )
+        .onConflict((oc) => oc.column("id").doNothing())
+        .returningAll()
+        .execute();
+      const created = new Set(inserted.map((row) => row.id));
+      const missing = unique.filter((t) => !created.has(t.id)).map((t) => t.id);
+      const existing =
+        missing.length === 0
+          ? []
+          : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
+      const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
+      return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.has(task.id) }));
+    });
+  }
+
+  // ── claims and leases ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Claims up to `limit` tasks waiting for `step`, lowest priority value first, in one statement:
+   * records the owner, a new attempt number (the fencing token) and the lease expiry. On
+   * PostgreSQL the candidates are locked with SKIP LOCKED, so instances claiming at once take
+   * different tasks instead of waiting on each other.
+   */
+  async claim(step: TaskPhase, request: ClaimRequest): Promise<Change[]> {
+    const from = STEP_START[step];
+    const { kinds, backends, limit, owner, leaseMs, now } = request;
+    if (kinds.length === 0 || limit <= 0 || backends?.length === 0) return [];
+    const rows = await this.write((trx) => {
+      let pick = trx
+        .selectFrom("tasks")
+        .select("seq")
+        .where("status", "=", from)
+        .where("lease_expires_at", "is", null)
+        .where("kind", "in", kinds);
+      if (backends !== undefined) pick = pick.where("backend", "in", backends);
+      pick = pick.orderBy("priority").orderBy("seq").limit(limit);
+      if (this.dialect === "postgres") pick = pick.forUpdate().skipLocked();
+      // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
+      // subquery again per row and claim more than `limit`.
+      return trx
+        .with((cte) => cte("picked").materialized(), () => pick)
+        .updateTable("tasks")
+        .set({
+          status: STEP_RUNNING[step],
+          phase: step,
+          owner,
+          attempt: sql<number>`attempt + 1`,
+          lease_expires_at: now + leaseMs,
+          claimed_at: now,
+          updated_at: now,
+        })
+        .where("seq", "in", (qb) => qb.selectFrom("picked").select("seq"))
+        .where("status", "=", from)
+        .where("lease_expires_at", "is", null)
+        .returningAll()
+        .execute();
+    });
+    return rows.map((row) => ({ row, from }));
+  }
+
+  /**
+   * Extends every lease `owner` holds; returns the tasks it still holds. A task missing from the
+   * answer was taken from it (expired and reclaimed, or cancelled): its attempt must stop.
+   */
+  async renewLeases(owner: string, until: number): Promise<{ id: string; attempt: number }[]> {
+    return this.write((trx) =>
+      trx
+        .updateTable("tasks")
+        .set({ lease_expires_at: until })
+        .where("owner", "=", owner)
+        .where("lease_expires_at", "is not", null)
+        .returning(["id", "attempt"])
+        .execute(),
+    );
+  }
+
+  /** Persists a remote prover's job id with the held task, before the owner waits on the job. */
+  async recordJob(held: TaskRow, jobId: string): Promise<boolean> {
+    const updated = await this.write((trx) =>
+      trx.updateTable("tasks").set({ job_id: jobId }).where(heldAs(held)).returning("id").executeTakeFirst(),
+    );
+    return updated !== undefined;
+  }
+
+  // ── fenced finishes of claimed steps ────────────────────────────────────────────────────────
+
+  /**
+   * Records a task's resolved dependencies and, in the same transaction, moves it where
+   * `decide` says given their states. Dependencies inherit the task's priority (transitively), so
+   * the work under a task is served before unrelated work submitted later.
+   */
+  async recordDependencies(
+    held: TaskRow,
+    depIds: readonly string[],
+    decide: (deps: readonly DependencyState[], cycle: boolean) => ResolutionOutcome,
+    now: number,
+  ): Promise<Change[] | undefined> {
+    return this.write(async (trx) => {
+      if (!(await this.stillHeld(trx, held))) return undefined;
+      if (depIds.length > 0) {
+        await trx
+          .insertInto("task_deps")
+          .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
+          .onConflict((oc) => oc.columns(["task_id", "dep_id"]).doNothing())
+          .execute();
+      }
+      const cycle = await this.cascade.reaches(trx, depIds, held.id);
+      if (cycle) await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
+      await this.cascade.inheritPriority(trx, depIds, held.priority);
+      const deps = cycle ? [] : await this.cascade.lockAndRead(trx, depIds);
+      const outcome = decide(deps, cycle);
+      if (outcome.to === "permanent_failure") {
+        return this.failHeld(trx, held, "resolve", outcome.error, now);
+      }
+      const moved = await this.finish(
+        trx,
+        held,
+        outcome.to,
+        { retry_count: 0, error: null },
+        now,
+        "resolved",
+      );
+      return moved && [moved];
+    });
+  }
+
+  /**
+   * Stores the receipt and moves the task on, in one transaction: a proof is never stored for a
+   * task that is not marked proven, nor the other way round. Unblocks dependents on completion.
+   */
+  async storeProof(
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Change[] | undefined> {
+    return this.write(async (trx) => {
+      const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+      if (!moved) return undefined;
+      await trx
+        .insertInto("receipts")
+        .values(toReceiptRow(held.id, receipt, now))
+        .onConflict((oc) => oc.column("task_id").doNothing())
+        .execute();
+      return to === "completed"
+        ? [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))]
+        : [moved];
+    });
+  }
+
+  /** Publication done: the task completes and its dependents may start. */
+  async completePublication(held: TaskRow, now: number): Promise<Change[] | undefined> {
+    return this.write(async (trx) => {
+      const fields = { retry_count: 0, error: null };
+      const moved = await this.finish(trx, held, "completed", fields, now, "published");
+      return moved && [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))];
+    });
+  }
+
+  /** A failed attempt, as the lifecycle classified it; a permanent failure fails its dependents too. */
+  async failStep(held: TaskRow, outcome: FailureOutcome, now: number): Promise<Change[] | undefined> {
+    return this.write(async (trx) => {
+      if (outcome.to === "permanent_failure") return this.failHeld(trx, held, held.phase, outcome.error, now);
+      const fields = {
+        retry_count: outcome.retryCount,
+        next_attempt_at: outcome.nextAttemptAt,
+        error: outcome.error,
+      };
+      const moved = await this.finish(
+        trx,
+        held,
+        "transient_failure",
+        fields,
+        now,
+        "transient_failure",
+        outcome.error,
+      );
+      return moved && [moved];
+    });
+  }
+
+  private async failHeld(
+    trx: Transaction<Database>,
+    held: TaskRow,
+    phase: TaskPhase,
+    error: string,
+    now: number,
+  ): Promise<Change[] | undefined> {
+    const fields = { phase, error, next_attempt_at: null };
+    const moved = await this.finish(trx, held, "permanent_failure", fields, now, "permanent_failure", error);
+    return moved && [moved, ...(await this.cascade.failDependents(trx, moved.row, now))];
+  }
+
+  /** The fenced write that ends a claimed step: matches owner, attempt and status, then drops the lease. */
+  private async finish(
+    trx: Transaction<Database>,
+    held: TaskRow,
+    to: TaskStatusName,
+    fields: Fields,
+    now: number,
+    outcome: AttemptOutcome,
+    error: string | null = null,
+  ): Promise<Change | undefined> {
+    if (held.status !== to && !canTransition(held.status, to)) {
+      throw new InvalidTransitionError(held.id, held.status, to);
+    }
+    const updated = await trx
+      .updateTable("tasks")
+      .set({ ...fields, status: to, owner: null, lease_expires_at: null, updated_at: now })
+      .where(heldAs(held))
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) return undefined;
+    await recordAttempt(trx, held, outcome, error, now);
+    return { row: updated, from: held.status };
+  }
+
+  private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
+    const row = await trx.selectFrom("tasks").select("id").where(heldAs(held)).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // ── guarded writes: submissions, operators, retries, takeovers ─────────────────────────────
+
+  /**
+   * Moves one task from the status it had when read to `to`, only if nobody changed it since.
+   * Returns undefined when somebody did (the caller's view is stale and it must not act).
+   */
+  async transition(
+    row: TaskRow,
+    to: TaskStatusName,
+    fields: Fields,
+    now: number,
+  ): Promise<Change | undefined> {
+    return this.write((trx) => guardedTransition(trx, row, to, fields, now));
+  }
+
+  /** Starts a failed or cancelled task again, from publication when its proof is already stored. */
+  async restart(
+    row: TaskRow,
+    target: (hasReceipt: boolean) => StepStart,
+    now: number,
+  ): Promise<Change | undefined> {
+    return this.write(async (trx) => {
+      const receipt = await trx
+        .selectFrom("receipts")
+        .select("task_id")
+        .where("task_id", "=", row.id)
+        .executeTakeFirst();
+      const { status, phase } = target(receipt !== undefined);
+      return guardedTransition(
+        trx,
+        row,
+        status,
+        { phase, retry_count: 0, next_attempt_at: null, error: null },
+        now,
+        { interruptions: 0 },
+      );
+    });
+  }
+
+  /** A cancelled task stops (its holder's lease with it); tasks blocked on it fail, naming it. */
+  async cancel(row: TaskRow, now: number): Promise<Change[]> {
+    return this.write(async (trx) => {
+      const moved = await guardedTransition(trx, row, "cancelled", { next_attempt_at: null }, now);
+      if (!moved) return [];
+      if (row.lease_expires_at !== null) await recordAttempt(trx, row, "cancelled", "cancelled", now);
+      return [moved, ...(await this.cascade.failDependents(trx, moved.row, now))];
+    });
+  }
+
+  /** A graceful stop: every step this owner holds goes back to where it starts, uncounted. */
+  async releaseHeld(owner: string, now: number): Promise<Change[]> {
+    return this.write(async (trx) => {
+      const held = await trx
+        .selectFrom("tasks")
+        .selectAll()
+        .where("owner", "=", owner)
+        .where("lease_expires_at", "is not", null)
+        .execute();
+      const changes: Change[] = [];
+      for (const row of held) {
+        const to = STEP_START[row.phase];
+        const updated = await trx
+          .updateTable("tasks")
+          .set({ status: to, owner: null, lease_expires_at: null, updated_at: now })
+          .where(heldAs(row))
+          .returningAll()
+          .executeTakeFirst();
+        if (!updated) continue;
+        await recordAttempt(trx, row, "released", "the instance stopped", now);
+        if (updated.status !== row.status) changes.push({ row: updated, from: row.status });
+      }
+      return changes;
+    });
+  }
+
+  /**
+   * Takes a task from an owner whose lease lapsed (it crashed, hung or was cut off): one interruption
+   * more, and the status the lifecycle chose. Guarded by the attempt the caller read, so of several
+   * instances reaping at once one applies, and an owner that renewed in the meantime keeps it.
+   */
+  async interrupt(
+    row: TaskRow,
+    decision: { readonly to: TaskStatusName; readonly error: string },
+    now: number,
+    lapsedBefore: number | undefined,
+  ): Promise<Change[]> {
+    return this.write(async (trx) => {
+      let update = trx
+        .updateTable("tasks")
+        .set({
+          status: decision.to,
+          owner: null,
+          lease_expires_at: null,
+          interruptions: sql<number>`interruptions + 1`,
+          error: decision.error,
+          next_attempt_at: null,
+          updated_at: now,
+        })
+        .where("id", "=", row.id)
+        .where("attempt", "=", row.attempt)
+        .where("status", "=", row.status)
+        .where("lease_expires_at", "is not", null);
+      if (lapsedBefore !== undefined) update = update.where("lease_expires_at", "<", lapsedBefore);
+      const updated = await update.returningAll().executeTakeFirst();
+      if (!updated) return [];
+      await recordAttempt(trx, row, "interrupted", decision.error, now);
+      const change = { row: updated, from: row.status };
+      if (decision.to !== "permanent_failure") return updated.status === row.status ? [] : [change];
+      return [change, ...(await this.cascade.failDependents(trx, updated, now))];
+    });
+  }
+
+  /** Failed attempts whose backoff has elapsed go back to the status their step starts from. */
+  async promoteDueRetries(now: number): Promise<Change[]> {
+    const target = sql<TaskStatusName>`case phase ${sql.join(
+      Object.entries(STEP_START).map(
+        ([phase, status]) => sql`when ${sql.lit(phase)} then ${sql.lit(status)}`,
+      ),
+      sql` `,
+    )} end`;
+    const rows = await this.write((trx) =>
+      trx
+        .updateTable("tasks")
+        .set({ status: target, next_attempt_at: null, updated_at: now })
+        .where("status", "=", "transient_failure")
+        .where("next_attempt_at", "<=", now)
+        .returningAll()
+        .execute(),
+    );
+    return rows.map((row) => ({ row, from: "transient_failure" }));
+  }
+
+  /** Self-healing pass over blocked tasks (see `TaskCascade.sweepBlocked`). */
+  async sweepBlocked(now: number): Promise<Change[]> {
+    return this.write((trx) => this.cascade.sweepBlocked(trx, now));
   }
 }
 
-/** No dependency of the task being updated is short of `completed`. */
-function everyDependencyCompleted({ not, exists, selectFrom }: ExpressionBuilder<Database, "tasks">) {
-  return not(
-    exists(
-      selectFrom("task_deps as d")
-        .innerJoin("tasks as t", "t.id", "d.dep_id")
-        .select("d.dep_id")
-        .whereRef("d.task_id", "=", "tasks.id")
-        .where("t.status", "<>", "completed"),
-    ),
-  );
+/** The claim `held` was read under: same owner, attempt and status, lease still present. */
+function heldAs(held: TaskRow) {
+  return (eb: ExpressionBuilder<Database, "tasks">) =>
+    eb.and([
+      eb("id", "=", held.id),
+      eb("attempt", "=", held.attempt),
+      eb("owner", "=", held.owner ?? ""),
+      eb("status", "=", held.status),
+      eb("lease_expires_at", "is not", null),
+    ]);
 }
 
-/**
- * Row ids of the tasks blocked on a dependency. Written as a cross join with the condition in
- * WHERE, which SQLite takes as "start from task_deps" (its dependency index): without stats its
- * planner otherwise scans every blocked task, 13x slower. PostgreSQL plans it as a plain join.
- */
-function blockedDependents(qb: ExpressionBuilder<Database, "tasks">, depId: string) {
-  return qb
-    .selectFrom("task_deps as d")
-    .crossJoin("tasks as b")
-    .select("b.seq")
-    .whereRef("b.id", "=", "d.task_id")
-    .where("d.dep_id", "=", depId)
-    .where("b.status", "=", "blocked");
+async function guardedTransition(
+  executor: Executor,
+  row: TaskRow,
+  to: TaskStatusName,
+  fields: Fields,
+  now: number,
+  extra: { interruptions?: number } = {},
+): Promise<Change | undefined> {
+  if (!canTransition(row.status, to)) throw new InvalidTransitionError(row.id, row.status, to);
+  const updated = await executor
+    .updateTable("tasks")
+    .set({ ...fields, ...extra, status: to, owner: null, lease_expires_at: null, updated_at: now })
+    .where("id", "=", row.id)
+    .where("status", "=", row.status)
+    .returningAll()
+    .executeTakeFirst();
+  return updated && { row: updated, from: row.status };
 }
 
-function dependencyFailure(dep: Pick<TaskRow, "id" | "kind" | "context" | "status" | "error">): string {
-  const what = dep.status === "cancelled" ? "was cancelled" : `failed: ${dep.error ?? "unknown error"}`;
-  return `dependency ${dep.kind} ${dep.id} ${dep.context} ${what}`;
+async function recordAttempt(
+  trx: Executor,
+  held: TaskRow,
+  outcome: AttemptOutcome,
+  error: string | null,
+  now: number,
+): Promise<void> {
+  await trx
+    .insertInto("task_attempts")
+    .values({
+      task_id: held.id,
+      attempt: held.attempt,
+      phase: held.phase,
+      instance: held.owner ?? "",
+      started_at: held.claimed_at ?? now,
+      ended_at: now,
+      outcome,
+      error,
+    })
+    .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing())
+    .execute();
 }
 
 function encodeCursor(seq: number): string {

@@ -1,16 +1,22 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
-import { InvalidConfigError } from "../errors.js";
+import { type Kysely, type Migration, sql } from "kysely";
+import type { SqlDialect } from "./dialect.js";
 
 /**
- * Schema history. Written with kysely's schema builder and portable SQL only (partial indexes and
- * `RETURNING` exist in both SQLite and PostgreSQL), so a Postgres dialect needs no new migration.
+ * Tasks, their dependencies and receipts. The only dialect-specific parts are the row id and the
+ * binary type: kysely's `autoIncrement()` emits SQLite's (and MySQL's) keyword, which PostgreSQL
+ * does not have, so PostgreSQL gets an identity column; and PostgreSQL names binary `bytea`.
  */
-const migrations: Record<string, Migration> = {
-  "0001_tasks_and_receipts": {
+export function tasksAndReceipts(dialect: SqlDialect): Migration {
+  const binary = dialect === "postgres" ? "bytea" : "blob";
+  return {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("tasks")
-        .addColumn("seq", "integer", (col) => col.primaryKey().autoIncrement())
+        .addColumn("seq", dialect === "postgres" ? "bigint" : "integer", (col) =>
+          dialect === "postgres"
+            ? col.primaryKey().generatedAlwaysAsIdentity()
+            : col.primaryKey().autoIncrement(),
+        )
         .addColumn("id", "text", (col) => col.notNull().unique())
         .addColumn("kind", "text", (col) => col.notNull())
         .addColumn("backend", "text", (col) => col.notNull())
@@ -48,24 +54,14 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable("receipts")
         .addColumn("task_id", "text", (col) => col.primaryKey())
-        .addColumn("proof", "blob", (col) => col.notNull())
-        .addColumn("public_values", "blob", (col) => col.notNull())
+        .addColumn("proof", binary, (col) => col.notNull())
+        .addColumn("public_values", binary, (col) => col.notNull())
         .addColumn("zkvm", "text", (col) => col.notNull())
-        .addColumn("program_id", "blob", (col) => col.notNull())
+        .addColumn("program_id", binary, (col) => col.notNull())
         .addColumn("version", "text", (col) => col.notNull())
         .addColumn("proof_type", "text", (col) => col.notNull())
         .addColumn("created_at", "bigint", (col) => col.notNull())
         .execute();
     },
-  },
-};
-
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new InvalidConfigError(`database migration ${failed} failed: ${String(error)}`);
-  }
+  };
 }

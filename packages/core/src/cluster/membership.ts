@@ -1,0 +1,131 @@
+import type { Clock } from "../contracts/clock.js";
+import type { PluginLogger } from "../contracts/logger.js";
+import type { BackgroundService } from "../contracts/plugin.js";
+import type { InstanceInfo } from "../contracts/status.js";
+import type { ClusterStore, InstanceRecord } from "../store/cluster-store.js";
+
+/** `all` runs everything; a `worker` claims and proves but runs no once-per-cluster service. */
+export type InstanceRole = "all" | "worker";
+
+export interface MembershipOptions {
+  readonly instance: InstanceRecord & { readonly role: InstanceRole };
+  readonly clock: Clock;
+  readonly leaseMs: number;
+  readonly log: PluginLogger;
+  readonly onError: (error: unknown, context: string) => void;
+}
+
+/** The lease name the once-per-cluster services are elected under. */
+const CLUSTER_SERVICES = "cluster-services";
+/** Counter shards of ended database sessions are folded every this many heartbeats (leader only). */
+const FOLD_EVERY_HEARTBEATS = 30;
+
+/**
+ * This instance's membership of the cluster: its row in `instances` kept fresh, and the election
+ * of the instance that runs the once-per-cluster services (the checkpoint runner). The leader
+ * renews a lease row every third of a lease period; when it dies, another instance's next
+ * heartbeat after the lease lapses wins, so services fail over within about one lease period. A
+ * leader that cannot renew (the database is unreachable) stops its services once its lease could
+ * have lapsed, so two instances never run them at once for long.
+ */
+export class ClusterMembership {
+  private services: readonly BackgroundService[] = [];
+  private leading = false;
+  private renewedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private beats = 0;
+  private closed = false;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly options: MembershipOptions,
+  ) {}
+
+  /** Joins, and runs `services` whenever this instance is elected (never, for a worker). */
+  async start(services: readonly BackgroundService[]): Promise<void> {
+    this.services = services;
+    await this.store.join(this.options.instance, this.options.clock.now());
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Instances heard from within the last two lease periods. */
+  instances(): Promise<InstanceInfo[]> {
+    return this.store.live(this.options.clock.now() - 2 * this.options.leaseMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.beating;
+    await this.stepDown();
+    await this.store
+      .leave(this.options.instance.id)
+      .catch((error) => this.options.onError(error, "leaving the cluster"));
+  }
+
+  private beat(): Promise<void> {
+    this.beating ??= this.runBeat().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private async runBeat(): Promise<void> {
+    if (this.closed) return;
+    const { instance, clock, leaseMs } = this.options;
+    const now = clock.now();
+    try {
+      await this.store.heartbeat(instance.id, now);
+      if (instance.role === "worker" || this.services.length === 0) return;
+      const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
+      if (won) {
+        this.renewedAt = now;
+        if (!this.leading) await this.lead();
+        if (++this.beats % FOLD_EVERY_HEARTBEATS === 0) await this.store.foldCountShards();
+      } else if (this.leading) {
+        this.options.log.warn(
+          { instance: instance.id },
+          "another instance holds the cluster services' lease; stopping them here",
+        );
+        await this.stepDown();
+      }
+    } catch (error) {
+      this.options.onError(error, "cluster heartbeat");
+      if (this.leading && clock.now() - this.renewedAt >= leaseMs) {
+        this.options.log.warn(
+          { instance: instance.id },
+          "cannot renew the cluster services' lease; stopping them here",
+        );
+        await this.stepDown();
+      }
+    }
+  }
+
+  private async lead(): Promise<void> {
+    this.leading = true;
+    this.options.log.info(
+      { instance: this.options.instance.id, services: this.services.map((s) => s.name) },
+      "elected to run the once-per-cluster services",
+    );
+    for (const service of this.services) await service.start();
+  }
+
+  private async stepDown(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    for (const service of [...this.services].reverse()) {
+      await service.stop().catch((error) => this.options.onError(error, `stopping ${service.name}`));
+    }
+    await this.store
+      .releaseServiceLease(CLUSTER_SERVICES, this.options.instance.id)
+      .catch((error) => this.options.onError(error, "releasing the cluster services' lease"));
+  }
+}

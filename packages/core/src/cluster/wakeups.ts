@@ -1,0 +1,54 @@
+import type { Notifications } from "../store/opened-database.js";
+
+/**
+ * How instances sharing a database tell each other that there is new work (a submission, a task
+ * unblocked, a retry scheduled), so an idle instance claims it at once instead of at its next poll.
+ */
+export interface Wakeups {
+  /** Tells the other instances; cheap to call often (coalesced per event-loop turn). */
+  announce(): void;
+  /** Calls `onWake` whenever another instance announced. */
+  start(onWake: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One process on the database (SQLite): it wakes itself directly, there is nobody to tell. */
+export const localWakeups: Wakeups = {
+  announce() {},
+  async start() {},
+  async close() {},
+};
+
+const CHANNEL = "work";
+
+/**
+ * PostgreSQL's LISTEN/NOTIFY. The payload is the announcing instance's id, so an instance ignores
+ * its own announcements. Notifications are best effort (lost while a listener reconnects): the
+ * scheduler's slow poll covers what they miss.
+ */
+export function notifyWakeups(
+  notifications: Notifications,
+  instanceId: string,
+  onError: (error: unknown) => void,
+): Wakeups {
+  let queued = false;
+  let closed = false;
+  return {
+    announce() {
+      if (queued || closed) return;
+      queued = true;
+      setImmediate(() => {
+        queued = false;
+        if (!closed) notifications.notify(CHANNEL, instanceId).catch(onError);
+      });
+    },
+    async start(onWake) {
+      await notifications.listen(CHANNEL, (from) => {
+        if (from !== instanceId) onWake();
+      });
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

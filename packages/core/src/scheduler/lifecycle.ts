@@ -1,0 +1,165 @@
+import { backoffDelay, type RetryPolicy } from "../contracts/retry.js";
+import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
+import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.js";
+
+/**
+ * The lifecycle's rules: which transition happens when. The store persists and claims; the
+ * scheduler runs steps; every decision about where a task goes next is made here. The allowed
+ * transitions themselves are the table in `contracts/status.ts`.
+ *
+ *   submit ─► pending (has dependencies) │ queued
+ *   pending ─resolve─► blocked (some dependency unfinished) │ queued (all completed)
+ *                      │ permanent_failure (a dependency failed or was cancelled; a cycle)
+ *   blocked ─► queued when its last dependency completes │ permanent_failure when one fails
+ *   queued ─claim─► proving ─► publishing (the plugin publishes) │ completed
+ *   publishing ─publish─► completed
+ *   any step ─failure─► transient_failure (retry after backoff) │ permanent_failure
+ *   transient_failure ─backoff elapsed─► the status its step starts from
+ *   a held step whose lease expired ─► the status its step starts from, one interruption more,
+ *                                     or permanent_failure after too many
+ *   permanent_failure, cancelled ─resubmit─► the first step not yet done
+ */
+
+/** Where each step starts from: what a claim for the step looks for. */
+export const STEP_START: Readonly<Record<TaskPhase, "pending" | "queued" | "publishing">> = {
+  resolve: "pending",
+  prove: "queued",
+  publish: "publishing",
+};
+
+/** The status a claim for the step moves the task to (resolve and publish keep theirs). */
+export const STEP_RUNNING: Readonly<Record<TaskPhase, TaskStatusName>> = {
+  resolve: "pending",
+  prove: "proving",
+  publish: "publishing",
+};
+
+/** A dependency in one of these statuses will never complete: its dependents fail. */
+export const DEPENDENCY_DEAD: readonly TaskStatusName[] = ["permanent_failure", "cancelled"];
+
+/** Statuses a resubmission starts again; any other is left as it is (idempotent submit). */
+export const RESTARTABLE: readonly TaskStatusName[] = ["permanent_failure", "cancelled"];
+
+/** Statuses an operator's cancel leaves alone (terminal) or refuses (finished). */
+export const NOT_CANCELLABLE: readonly TaskStatusName[] = ["completed", "permanent_failure"];
+
+export interface StepStart {
+  readonly status: TaskStatusName;
+  readonly phase: TaskPhase;
+}
+
+/** A new task: kinds with dependencies resolve them first; the others have nothing to wait for. */
+export function firstStep(hasDependencies: boolean): StepStart {
+  return hasDependencies ? { status: "pending", phase: "resolve" } : { status: "queued", phase: "prove" };
+}
+
+/** A resubmitted task starts from publication when its proof is already stored (never proves twice). */
+export function restartStep(hasReceipt: boolean, hasDependencies: boolean): StepStart {
+  return hasReceipt ? { status: "publishing", phase: "publish" } : firstStep(hasDependencies);
+}
+
+/** After a proof is stored: publication when the plugin publishes, else done. */
+export function afterProof(publishes: boolean): "publishing" | "completed" {
+  return publishes ? "publishing" : "completed";
+}
+
+export interface DependencyState {
+  readonly id: string;
+  readonly kind: string;
+  readonly context: string;
+  readonly status: TaskStatusName;
+  readonly error: string | null;
+}
+
+export type ResolutionOutcome =
+  | { readonly to: "queued" | "blocked" }
+  | { readonly to: "permanent_failure"; readonly error: string };
+
+/** Dependencies recorded: failed if one will never complete, queued if all did, else blocked. */
+export function afterResolution(dependencies: readonly DependencyState[]): ResolutionOutcome {
+  const dead = dependencies.find((d) => DEPENDENCY_DEAD.includes(d.status));
+  if (dead) return { to: "permanent_failure", error: dependencyFailure(dead) };
+  return { to: dependencies.every((d) => d.status === "completed") ? "queued" : "blocked" };
+}
+
+/** The reason a dependent fails with: names the dependency, its context and what happened to it. */
+export function dependencyFailure(dep: DependencyState): string {
+  const what = dep.status === "cancelled" ? "was cancelled" : `failed: ${dep.error ?? "unknown error"}`;
+  return `dependency ${dep.kind} ${dep.id} ${dep.context} ${what}`;
+}
+
+export function cycleFailure(taskId: string): string {
+  return `dependency cycle: task ${taskId} depends on itself`;
+}
+
+const MAX_ERROR_LENGTH = 4_000;
+
+export type FailureOutcome =
+  | {
+      readonly to: "transient_failure";
+      readonly retryCount: number;
+      readonly nextAttemptAt: number;
+      readonly error: string;
+    }
+  | { readonly to: "permanent_failure"; readonly error: string };
+
+/**
+ * A failed attempt: retried after backoff while the policy allows, else permanent. Waiting for the
+ * chain to produce what the context names (`NotYetAvailableError`) is retried without counting.
+ */
+export function afterFailure(
+  error: unknown,
+  retryCount: number,
+  policy: RetryPolicy,
+  now: number,
+  waitForChainMs: number,
+): FailureOutcome {
+  const message = errorMessage(error).slice(0, MAX_ERROR_LENGTH);
+  if (error instanceof NotYetAvailableError) {
+    const delay = error.retryAfterMs ?? waitForChainMs;
+    return { to: "transient_failure", retryCount, nextAttemptAt: now + delay, error: message };
+  }
+  if (classifyFailure(error) === "permanent") return { to: "permanent_failure", error: message };
+  const next = retryCount + 1;
+  if (next > policy.maxRetries) {
+    return { to: "permanent_failure", error: `gave up after ${policy.maxRetries} retries: ${message}` };
+  }
+  return {
+    to: "transient_failure",
+    retryCount: next,
+    nextAttemptAt: now + backoffDelay(policy, next),
+    error: message,
+  };
+}
+
+/**
+ * An attempt whose lease expired: its instance crashed, hung or lost the database. It counts, so a
+ * task that kills the process every time it runs ends instead of looping.
+ */
+export function afterInterruption(
+  phase: TaskPhase,
+  interruptions: number,
+  maxInterruptions: number,
+  owner: string | null,
+): { readonly to: TaskStatusName; readonly error: string } {
+  const lost = `attempt interrupted: instance ${owner ?? "unknown"} stopped renewing its lease during ${phase}`;
+  if (interruptions > maxInterruptions) {
+    return {
+      to: "permanent_failure",
+      error: `interrupted ${interruptions} times, more than the ${maxInterruptions} allowed: it may be crashing the prover; last: ${lost}`,
+    };
+  }
+  return { to: STEP_START[phase], error: lost };
+}
+
+/** Why an attempt ended, as the history records it. */
+export type AttemptOutcome =
+  | "resolved"
+  | "proven"
+  | "published"
+  | "transient_failure"
+  | "permanent_failure"
+  | "interrupted"
+  | "released"
+  | "cancelled"
+  | "lease_lost";

@@ -1,0 +1,109 @@
+import { type Kysely, sql } from "kysely";
+import type { InstanceInfo } from "../contracts/status.js";
+import type { SqlDialect } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+export interface InstanceRecord {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly role: string;
+  readonly startedAt: number;
+}
+
+/** The instances sharing the database, and the leases of once-per-cluster services. */
+export class ClusterStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async join(instance: InstanceRecord, now: number): Promise<void> {
+    await this.db
+      .insertInto("instances")
+      .values({
+        id: instance.id,
+        host: instance.host,
+        pid: instance.pid,
+        role: instance.role,
+        started_at: instance.startedAt,
+        heartbeat_at: now,
+      })
+      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: now }))
+      .execute();
+  }
+
+  async heartbeat(id: string, now: number): Promise<void> {
+    await this.db.updateTable("instances").set({ heartbeat_at: now }).where("id", "=", id).execute();
+  }
+
+  async leave(id: string): Promise<void> {
+    await this.db.deleteFrom("instances").where("id", "=", id).execute();
+    await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();
+  }
+
+  /** Instances heard from since `since`, with the number of tasks each holds; older rows are dropped. */
+  async live(since: number): Promise<InstanceInfo[]> {
+    await this.db.deleteFrom("instances").where("heartbeat_at", "<", since).execute();
+    const held = await this.db
+      .selectFrom("tasks")
+      .select(["owner", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("lease_expires_at", "is not", null)
+      .groupBy("owner")
+      .execute();
+    const counts = new Map(held.map((h) => [h.owner, Number(h.n)]));
+    const rows = await this.db.selectFrom("instances").selectAll().orderBy("started_at").execute();
+    return rows.map((row) => ({
+      id: row.id,
+      host: row.host,
+      pid: row.pid,
+      role: row.role,
+      startedAt: row.started_at,
+      heartbeatAt: row.heartbeat_at,
+      tasksHeld: counts.get(row.id) ?? 0,
+    }));
+  }
+
+  /**
+   * Takes or renews the lease of a once-per-cluster service: granted when nobody holds it, when its
+   * holder let it lapse, or when `owner` already holds it. One statement, so two instances asking
+   * at once cannot both win.
+   */
+  async acquireServiceLease(name: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto("service_leases")
+      .values({ name, owner, expires_at: now + leaseMs })
+      .onConflict((oc) =>
+        oc
+          .column("name")
+          .doUpdateSet({ owner, expires_at: now + leaseMs })
+          .where((eb) =>
+            eb.or([eb("service_leases.owner", "=", owner), eb("service_leases.expires_at", "<", now)]),
+          ),
+      )
+      .returning("owner")
+      .executeTakeFirst();
+    return row?.owner === owner;
+  }
+
+  async releaseServiceLease(name: string, owner: string): Promise<void> {
+    await this.db.deleteFrom("service_leases").where("name", "=", name).where("owner", "=", owner).execute();
+  }
+
+  /**
+   * PostgreSQL: folds the counter shards of database sessions that have ended into shard 0, so the
+   * counts table stays as small as the number of live sessions. Sums are unchanged.
+   */
+  async foldCountShards(): Promise<void> {
+    if (this.dialect !== "postgres") return;
+    await sql`
+      with gone as (
+        delete from task_counts
+        where shard <> 0 and shard not in (select pid from pg_stat_activity where pid is not null)
+        returning kind, backend, status, n
+      )
+      insert into task_counts as c (kind, backend, status, shard, n)
+      select kind, backend, status, 0, sum(n) from gone group by kind, backend, status
+      on conflict (kind, backend, status, shard) do update set n = c.n + excluded.n`.execute(this.db);
+  }
+}

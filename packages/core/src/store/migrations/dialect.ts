@@ -1,0 +1,2 @@
+/** The two SQL engines the task store runs on. */
+export type SqlDialect = "sqlite" | "postgres";

@@ -1,0 +1,50 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { DatabaseUnusableError } from "../../errors.js";
+import { tasksAndReceipts } from "./0001-tasks-and-receipts.js";
+import { cluster } from "./0002-cluster.js";
+import type { SqlDialect } from "./dialect.js";
+
+export type { SqlDialect } from "./dialect.js";
+
+/**
+ * Schema history, one list for both dialects: a migration differs by dialect only where SQL does
+ * (identity columns, binary types, trigger syntax). Names are what kysely records in
+ * `kysely_migration`, so they never change once released.
+ */
+function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    "0001_tasks_and_receipts": tasksAndReceipts(dialect),
+    "0002_cluster": cluster(dialect),
+  };
+}
+
+/** The newest migration's name: what a database written by this version has last. */
+export const LATEST_MIGRATION = "0002_cluster";
+
+/**
+ * Brings the schema up to date. Every pending migration runs in one transaction with its record in
+ * `kysely_migration` (on SQLite too: see `openSqlite`), so a process killed mid-migration leaves
+ * the schema as it was. On PostgreSQL, kysely holds an advisory lock meanwhile, so instances
+ * starting together migrate once.
+ */
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: SqlDialect,
+  where: string,
+  schema?: string,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  // kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+  const migrator = new Migrator({ db, provider, ...(schema !== undefined && { migrationTableSchema: schema }) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (!error) return;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/corrupted migrations/.test(message)) {
+    throw new DatabaseUnusableError(
+      `${where} was written by a newer version of PaaS (${message}); run that version, or give this one another database`,
+      { cause: error },
+    );
+  }
+  const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+  throw new DatabaseUnusableError(`${where}: migration ${failed} failed: ${message}`, { cause: error });
+}

@@ -1,0 +1,142 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { DatabaseUnusableError, PaasError } from "../errors.js";
+import { migrateToLatest } from "./migrations/index.js";
+import type { Notifications, OpenedDatabase } from "./opened-database.js";
+import type { Database } from "./schema.js";
+
+export interface PostgresLocation {
+  readonly url: string;
+  readonly schema?: string;
+}
+
+const INT8_OID = 20;
+const POOL_SIZE = 10;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens (and migrates) the task database on PostgreSQL through a connection pool. Timestamps and
+ * row ids are `bigint` columns holding values below 2^53, so they are read as numbers. Several
+ * instances open the same database: kysely's migrator serialises their migrations.
+ */
+export async function openPostgres(location: PostgresLocation): Promise<OpenedDatabase> {
+  const description = redactedUrl(location.url) + (location.schema ? ` (schema ${location.schema})` : "");
+  if (location.schema !== undefined && !SCHEMA_NAME.test(location.schema)) {
+    throw new DatabaseUnusableError(`schema "${location.schema}" is not a plain lower-case SQL name`);
+  }
+  const connection: pg.ClientConfig = {
+    connectionString: location.url,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+    },
+    ...(location.schema !== undefined && { options: `-c search_path=${location.schema}` }),
+  };
+  const pool = new pg.Pool({ ...connection, max: POOL_SIZE });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listener = new PgListener(connection);
+  try {
+    if (location.schema !== undefined) {
+      await pool.query(`create schema if not exists ${location.schema}`);
+    }
+    await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
+  } catch (error) {
+    await db.destroy();
+    if (error instanceof PaasError) throw error;
+    throw new DatabaseUnusableError(
+      `cannot use PostgreSQL at ${description}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const prefix = `paas_${location.schema ?? "public"}_`;
+  const notifications: Notifications = {
+    listen: (channel, onMessage) => listener.listen(prefix + channel, onMessage),
+    async notify(channel, payload) {
+      await pool.query("select pg_notify($1, $2)", [prefix + channel, payload]);
+    },
+  };
+  return {
+    db,
+    dialect: "postgres",
+    description,
+    exclusive: false,
+    notifications,
+    async close() {
+      await listener.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * One connection kept for LISTEN (a pooled one would be handed to queries). If it drops, it is
+ * opened again after a pause and every channel listened to again; notifications sent meanwhile are
+ * lost, which the scheduler's slow poll covers.
+ */
+class PgListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly channels = new Map<string, (payload: string) => void>();
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
+    this.channels.set(channel, onMessage);
+    const client = await this.connect();
+    await client.query(`listen "${channel}"`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client(this.config);
+      client.on("notification", (message) => {
+        this.channels.get(message.channel)?.(message.payload ?? "");
+      });
+      client.on("error", () => this.reconnectLater(client));
+      client.on("end", () => this.reconnectLater(client));
+      await client.connect();
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private reconnectLater(client: pg.Client): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    this.retry = setTimeout(() => {
+      this.connect()
+        .then((fresh) => Promise.all([...this.channels.keys()].map((c) => fresh.query(`listen "${c}"`))))
+        .catch(() => this.retry?.refresh());
+    }, 1_000);
+    this.retry.unref();
+  }
+}
+
+/** The URL as logs may show it: without its password. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.href;
+  } catch {
+    return "(an unparsable database URL)";
+  }
+}

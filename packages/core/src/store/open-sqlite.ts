@@ -1,0 +1,127 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, SqliteAdapter, SqliteDialect } from "kysely";
+import { DatabaseUnusableError, PaasError } from "../errors.js";
+import { migrateToLatest } from "./migrations/index.js";
+import type { OpenedDatabase } from "./opened-database.js";
+import type { Database } from "./schema.js";
+import { type HeldLock, lockDatabaseFile } from "./sqlite-lock.js";
+
+/**
+ * Opens (locks and migrates) the task database on SQLite. WAL lets readers (status, list) run
+ * beside the writer; `synchronous = NORMAL` is durable across process crashes in WAL mode, which is
+ * the failure the restart guarantees are about.
+ */
+export async function openSqlite(file: string): Promise<OpenedDatabase> {
+  const inMemory = file === ":memory:";
+  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const lock: HeldLock | undefined = inMemory ? undefined : lockDatabaseFile(file);
+  let db: Kysely<Database> | undefined;
+  try {
+    const sqlite = new SqliteDatabase(file);
+    configure(sqlite);
+    refuseForeignDatabase(sqlite, file);
+    db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect(withStatementCache(sqlite)) });
+    await migrateToLatest(db as Kysely<unknown>, "sqlite", file);
+  } catch (error) {
+    await db?.destroy();
+    lock?.release();
+    throw unusable(error, file);
+  }
+  const opened = db;
+  return {
+    db: opened,
+    dialect: "sqlite",
+    description: file,
+    exclusive: true,
+    async close() {
+      await opened.destroy();
+      lock?.release();
+    },
+  };
+}
+
+function configure(sqlite: SqliteDatabase.Database): void {
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  // 100k tasks with their indexes outgrow SQLite's default 8 MB page cache; keep them in memory.
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("temp_store = MEMORY");
+  // Checkpoint the WAL every ~40 MB rather than every 4 MB: each checkpoint syncs the database
+  // file, and under a steady stream of small commits that sync dominated the cost of a task.
+  sqlite.pragma("wal_autocheckpoint = 10000");
+}
+
+/** Tables but no migration record: another program's database, which we must not write into. */
+function refuseForeignDatabase(sqlite: SqliteDatabase.Database, file: string): void {
+  const tables = (
+    sqlite
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
+      .all() as { name: string }[]
+  ).map((t) => t.name);
+  if (tables.length === 0 || tables.includes("kysely_migration")) return;
+  throw new DatabaseUnusableError(
+    `${file} is not a PaaS task database: it holds tables (${tables.slice(0, 5).join(", ")}) but no PaaS migration record; move it away or choose another data directory`,
+  );
+}
+
+/** SQLite's own errors (not a database, corrupt, read-only) become one typed error naming the file. */
+function unusable(error: unknown, file: string): unknown {
+  if (error instanceof PaasError) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (code.startsWith("SQLITE_")) {
+    return new DatabaseUnusableError(`${file} cannot be used as the task database (${code}: ${message})`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/**
+ * kysely's SQLite adapter says DDL is not transactional, so its migrator runs migrations outside a
+ * transaction and a process killed mid-migration leaves half a schema without its record. SQLite's
+ * DDL is transactional; saying so makes each migration atomic with its record.
+ */
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  constructor(database: SqliteDatabase.Database) {
+    super({ database });
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsTransactionalDdl(): boolean {
+        return true;
+      }
+    })();
+  }
+}
+
+/**
+ * Kysely prepares every query anew; the scheduler runs the same few statements thousands of times
+ * a second, so reuse prepared statements by SQL text.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property === "prepare") {
+        return (source: string) => {
+          let statement = cache.get(source);
+          if (!statement) {
+            statement = prepare(source);
+            if (cache.size >= 500) cache.clear();
+            cache.set(source, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
