@@ -33,13 +33,16 @@ export function notifyWakeups(
 ): Wakeups {
   let queued = false;
   let closed = false;
+  const send = () => {
+    queued = false;
+    return notifications.notify(CHANNEL, instanceId).catch(onError);
+  };
   return {
     announce() {
       if (queued || closed) return;
       queued = true;
       setImmediate(() => {
-        queued = false;
-        if (!closed) notifications.notify(CHANNEL, instanceId).catch(onError);
+        if (queued && !closed) void send();
       });
     },
     async start(onWake) {
@@ -47,7 +50,9 @@ export function notifyWakeups(
         if (from !== instanceId) onWake();
       });
     },
+    /** Sends what is still pending (work released at close must be announced), then stops. */
     async close() {
+      if (queued) await send();
       closed = true;
     },
   };

@@ -178,7 +178,16 @@ export class ProverServiceBuilder {
       onError,
     });
     const release = () => opened.close();
-    const service = new ProverService({ store, kinds, scheduler, bus, membership, defaultBackend, release });
+    const service = new ProverService({
+      store,
+      kinds,
+      scheduler,
+      bus,
+      membership,
+      defaultBackend,
+      sharedDatabase: !opened.exclusive,
+      release,
+    });
     try {
       await scheduler.start();
       await service.startPlugins();

@@ -37,17 +37,29 @@ export interface ServiceParts {
   readonly bus: TransitionBus;
   readonly membership: ClusterMembership;
   readonly defaultBackend: Backend;
+  /** Other instances may write the database (PostgreSQL): what they finish raises no local transition. */
+  readonly sharedDatabase: boolean;
   /** Releases what the builder opened itself (the database when given a path). */
   readonly release: () => Promise<void>;
 }
 
+const WAIT_POLL_MS = 500;
+
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
   private closed = false;
+  /** Tasks somebody waits on, with the checks that settle their waits. */
+  private readonly waiting = new Map<string, Set<() => Promise<unknown>>>();
+  private waitPoll: NodeJS.Timeout | undefined;
   private services: readonly BackgroundService[] = [];
   private readonly rpc = new Map<string, PluginRpcMethod>();
 
-  constructor(private readonly parts: ServiceParts) {}
+  constructor(private readonly parts: ServiceParts) {
+    parts.bus.on((t) => {
+      if (!TERMINAL_STATUSES.has(t.to)) return;
+      for (const check of this.waiting.get(t.id) ?? []) void check();
+    });
+  }
 
   /** Called once by the builder after launch: collects plugin RPC methods and starts their services. */
   async startPlugins(): Promise<void> {
@@ -157,7 +169,8 @@ export class ProverService implements ProverHandle {
     return new Promise<TaskRecord>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: () => void) => {
-        stop();
+        this.waiting.get(id)?.delete(check);
+        if (this.waiting.get(id)?.size === 0) this.waiting.delete(id);
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         outcome();
@@ -167,9 +180,6 @@ export class ProverService implements ProverHandle {
           (record) => TERMINAL_STATUSES.has(record.status) && finish(() => resolve(record)),
           (error: unknown) => finish(() => reject(error)),
         );
-      const stop = this.onTransition((t) => {
-        if (t.id === id && TERMINAL_STATUSES.has(t.to)) void check();
-      });
       const onAbort = () => finish(() => reject(options.signal?.reason));
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -182,8 +192,34 @@ export class ProverService implements ProverHandle {
           options.timeoutMs,
         );
       }
+      const checks = this.waiting.get(id) ?? new Set();
+      checks.add(check);
+      this.waiting.set(id, checks);
+      this.pollWaitersIfShared();
       void check();
     });
+  }
+
+  /**
+   * Another instance sharing the database may finish a waited-on task: this one sees no transition
+   * then. One poll for all waiters asks which of them are finished.
+   */
+  private pollWaitersIfShared(): void {
+    if (!this.parts.sharedDatabase || this.waitPoll !== undefined) return;
+    this.waitPoll = setInterval(() => {
+      if (this.waiting.size === 0 || this.closed) {
+        clearInterval(this.waitPoll);
+        this.waitPoll = undefined;
+        return;
+      }
+      this.parts.store.finishedAmong([...this.waiting.keys()]).then(
+        (finished) => {
+          for (const id of finished) for (const check of this.waiting.get(id) ?? []) void check();
+        },
+        () => {}, // the next poll asks again
+      );
+    }, WAIT_POLL_MS);
+    this.waitPoll.unref();
   }
 
   onTransition(listener: (transition: TaskTransition) => void): () => void {

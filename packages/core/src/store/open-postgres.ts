@@ -40,9 +40,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {
-    if (location.schema !== undefined) {
-      await pool.query(`create schema if not exists ${location.schema}`);
-    }
+    if (location.schema !== undefined) await createSchema(pool, location.schema);
     await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
   } catch (error) {
     await db.destroy();
@@ -71,6 +69,19 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
     },
   };
 }
+
+/** `create schema if not exists` races with itself when instances start together; the loser is fine. */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`create schema if not exists ${schema}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== UNIQUE_VIOLATION && code !== DUPLICATE_SCHEMA) throw error;
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+const DUPLICATE_SCHEMA = "42P06";
 
 /**
  * One connection kept for LISTEN (a pooled one would be handed to queries). If it drops, it is

@@ -7,6 +7,7 @@ import {
   type TaskAttempt,
   type TaskPhase,
   type TaskStatusName,
+  TERMINAL_STATUSES,
 } from "../contracts/status.js";
 import { InvalidParamsError, InvalidTransitionError } from "../errors.js";
 import {
@@ -166,6 +167,21 @@ export class TaskStore {
     return next === null ? undefined : Number(next);
   }
 
+  /** Which of these tasks are completed, failed permanently or cancelled. */
+  async finishedAmong(ids: readonly string[]): Promise<string[]> {
+    const finished: string[] = [];
+    for (let i = 0; i < ids.length; i += MAX_PAGE) {
+      const rows = await this.db
+        .selectFrom("tasks")
+        .select("id")
+        .where("id", "in", ids.slice(i, i + MAX_PAGE))
+        .where("status", "in", [...TERMINAL_STATUSES])
+        .execute();
+      finished.push(...rows.map((r) => r.id));
+    }
+    return finished;
+  }
+
   /** Held tasks whose lease lapsed before `now` (or every held task, when `now` is undefined). */
   async lapsedLeases(now: number | undefined): Promise<TaskRow[]> {
     let query = this.db.selectFrom("tasks").selectAll().where("lease_expires_at", "is not", null);
@@ -239,7 +255,10 @@ export class TaskStore {
       // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
       // subquery again per row and claim more than `limit`.
       return trx
-        .with((cte) => cte("picked").materialized(), () => pick)
+        .with(
+          (cte) => cte("picked").materialized(),
+          () => pick,
+        )
         .updateTable("tasks")
         .set({
           status: STEP_RUNNING[step],

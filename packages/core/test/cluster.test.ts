@@ -1,0 +1,262 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type DatabaseLocation, ManualClock, openDatabase } from "../src/index.js";
+import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { TestHost } from "./fixtures/test-host.js";
+import { TestScript } from "./fixtures/test-plugins.js";
+import { databaseFor, postgres } from "./support/dialects.js";
+
+let services: StartedService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0).reverse()) await s.service.close();
+});
+
+async function start(database: DatabaseLocation, options: Parameters<typeof startService>[0] = {}) {
+  const started = await startService({ database, ...options });
+  services.push(started);
+  return started;
+}
+
+/** Polls until `check` holds (a functional wait, not a timing assertion). */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL database", () => {
+  it("proves each of 2,000 tasks of a dependency DAG once and publishes each once, across three instances", async () => {
+    const database = await databaseFor("postgres");
+    const script = new TestScript();
+    // 1,200 leaves, 600 nodes on three leaves each (shared between nodes), 200 published tasks.
+    for (let n = 0; n < 600; n++)
+      script.graph.set(n, [leaf((n * 7) % 1200), leaf((n * 7 + 1) % 1200), leaf((n * 13 + 5) % 1200)]);
+    const instances = await Promise.all(
+      ["a", "b", "c"].map((id) =>
+        start(database, { script, concurrency: 4, scheduling: { instanceId: id, pollIntervalMs: 500 } }),
+      ),
+    );
+    const contexts = [
+      ...Array.from({ length: 1200 }, (_, i) => leaf(i)),
+      ...Array.from({ length: 600 }, (_, i) => node(i)),
+      ...Array.from({ length: 200 }, (_, i) => published(i)),
+    ];
+    // Every instance submits every third context, all at once: submissions contend too.
+    const results = await Promise.all(
+      instances.map((s, k) =>
+        s.service.submitMany(
+          contexts.filter((_, i) => i % 3 === k),
+          "native",
+        ),
+      ),
+    );
+    const ids = results.flat().map((r) => r.task.id);
+    expect(new Set(ids).size).toBe(2000);
+    const { service } = instances[0]!;
+    const progress = setInterval(
+      async () => console.log(JSON.stringify((await service.summary()).byStatus)),
+      2000,
+    );
+    const done = await Promise.all(ids.map((id) => service.wait(id, { timeoutMs: 120_000 })));
+    clearInterval(progress);
+    expect(done.every((t) => t.status === "completed")).toBe(true);
+
+    const proven = instances.flatMap((s) => s.host.proveCalls.map((c) => JSON.stringify(c)));
+    expect(proven).toHaveLength(2000);
+    expect(new Set(proven).size).toBe(2000);
+    expect(script.published).toHaveLength(200);
+    expect(new Set(script.published).size).toBe(200);
+    // Work really was shared, and every instance agrees on the counts.
+    expect(instances.filter((s) => s.host.proveCalls.length > 0).length).toBeGreaterThan(1);
+    const summaries = await Promise.all(instances.map((s) => s.service.summary()));
+    for (const summary of summaries) expect(summary.byStatus.completed).toBe(2000);
+    expect(summaries[0]!.total).toBe(2000);
+  }, 180_000);
+
+  it("takes over a task from an owner that stopped renewing, refuses that owner's late result, and keeps counts", async () => {
+    const database = await databaseFor("postgres");
+    // A's clock is frozen far in the past, so every lease it writes has lapsed for B: A looks hung.
+    const frozen = new ManualClock(1_000_000);
+    const slow = new TestHost("native", 1);
+    const releaseSlow = slow.hold();
+    const a = await start(database, {
+      host: slow,
+      clock: frozen,
+      scheduling: { instanceId: "a", leaseMs: 300 },
+    });
+    a.script.fetchFailures.set(1, ["transient"]);
+    const { task } = await a.service.submit(leaf(1), "native");
+    // The first attempt fails; once A's clock passes the backoff, A claims it again and holds it.
+    await until(() => frozen.nextTimerAt() !== undefined, "A to schedule the retry");
+    frozen.advance(1_000);
+    await until(() => slow.active === 1, "A to hold the proof");
+    expect((await a.service.status(task.id)).retryCount).toBe(1);
+
+    const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300 } });
+    const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
+    expect(done).toMatchObject({ status: "completed", retryCount: 0 });
+    expect(done.interruptions).toBeGreaterThanOrEqual(1);
+    // A's heartbeat finds the lease gone and stops its attempt; had it finished, the write is fenced.
+    await until(() => slow.aborted === 1, "A's attempt to be aborted");
+    releaseSlow();
+    expect(a.logs.some((l) => l.level === "warn" && /lease lost/.test(l.message))).toBe(true);
+    expect(b.host.proveCalls).toHaveLength(1);
+    // The history tells the story: A failed once and was interrupted (a frozen A may even claim it
+    // again and be interrupted again); B proved it, and nobody else did.
+    const history = (await b.service.history(task.id)).map((h) => `${h.instance} ${h.outcome}`);
+    expect(history.slice(0, 2)).toEqual(["a transient_failure", "a interrupted"]);
+    expect(history.at(-1)).toBe("b proven");
+    expect(history.filter((h) => h.endsWith("proven"))).toHaveLength(1);
+  });
+
+  it("fails a task interrupted more often than allowed, saying so", async () => {
+    const database = await databaseFor("postgres");
+    const frozen = new ManualClock(1_000_000);
+    const stuck = new TestHost("native", 1);
+    stuck.hold();
+    await start(database, { host: stuck, clock: frozen, scheduling: { instanceId: "crashy", leaseMs: 300 } });
+    const b = await start(database, {
+      scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 0 },
+      concurrency: 1,
+    });
+    const { task } = await services[0]!.service.submit(leaf(5), "native");
+    const record = await b.service.wait(task.id, { timeoutMs: 10_000 });
+    expect(record.status).toBe("permanent_failure");
+    expect(record.status === "permanent_failure" && record.error).toMatch(
+      /^interrupted 1 times, more than the 0 allowed: it may be crashing the prover; last: attempt interrupted: instance crashy/,
+    );
+  });
+
+  it("starts beside a live instance without taking its work, and takes it at once when that instance stops", async () => {
+    const database = await databaseFor("postgres");
+    const held = new TestHost("native", 2);
+    held.hold();
+    const a = await start(database, { host: held, scheduling: { instanceId: "a" } });
+    const submitted = await a.service.submitMany([leaf(1), leaf(2)], "native");
+    await until(() => held.active === 2, "A to hold two proofs");
+
+    const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(b.host.proveCalls).toHaveLength(0);
+    const instances = await b.service.instances();
+    expect(instances.map((i) => [i.id, i.tasksHeld])).toEqual([
+      ["a", 2],
+      ["b", 0],
+    ]);
+
+    // A stops gracefully: it releases its leases and announces them; B (polling once a minute) wakes.
+    await a.service.close();
+    services = services.filter((s) => s !== a);
+    const done = await Promise.all(submitted.map((s) => b.service.wait(s.task.id, { timeoutMs: 10_000 })));
+    expect(done.map((t) => [t.status, t.interruptions])).toEqual([
+      ["completed", 0],
+      ["completed", 0],
+    ]);
+    expect((await b.service.instances()).map((i) => i.id)).toEqual(["b"]);
+  });
+
+  it("wakes an idle instance through LISTEN/NOTIFY when another stores work it does not take itself", async () => {
+    const database = await databaseFor("postgres");
+    const a = await start(database, {
+      scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 },
+    });
+    const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
+    const { task } = await a.service.submit(leaf(9), "native");
+    expect((await b.service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+    expect(a.host.proveCalls).toHaveLength(0);
+    expect(b.host.proveCalls).toHaveLength(1);
+  });
+
+  it("runs a once-per-cluster service on one instance, never on a worker, and fails it over when its instance goes", async () => {
+    const database = await databaseFor("postgres");
+    const script = (name: string) => new TestScript(name);
+    const a = await start(database, {
+      ticker: true,
+      script: script("a"),
+      scheduling: { instanceId: "a", leaseMs: 300 },
+    });
+    const w = await start(database, {
+      ticker: true,
+      script: script("w"),
+      scheduling: { instanceId: "w", leaseMs: 300, role: "worker" },
+    });
+    const b = await start(database, {
+      ticker: true,
+      script: script("b"),
+      scheduling: { instanceId: "b", leaseMs: 300 },
+    });
+    expect(a.script.serviceEvents).toEqual(["start ticker@a"]);
+    expect(a.service.runsClusterServices).toBe(true);
+    expect(b.script.serviceEvents).toEqual([]);
+
+    await a.service.close();
+    services = services.filter((s) => s !== a);
+    expect(a.script.serviceEvents).toEqual(["start ticker@a", "stop ticker@a"]);
+    await until(() => b.script.serviceEvents.length === 1, "B to take the service over");
+    expect(b.script.serviceEvents).toEqual(["start ticker@b"]);
+    expect(w.script.serviceEvents).toEqual([]);
+  });
+
+  it("fails the service over when its instance stops renewing, within about one lease", async () => {
+    const database = await databaseFor("postgres");
+    const frozen = new ManualClock(1_000_000);
+    const a = await start(database, {
+      ticker: true,
+      script: new TestScript("a"),
+      clock: frozen,
+      scheduling: { instanceId: "a", leaseMs: 300 },
+    });
+    expect(a.script.serviceEvents).toEqual(["start ticker@a"]);
+    const b = await start(database, {
+      ticker: true,
+      script: new TestScript("b"),
+      scheduling: { instanceId: "b", leaseMs: 300 },
+    });
+    await until(() => b.script.serviceEvents.includes("start ticker@b"), "B to be elected");
+    // A learns at its next renewal that it lost the lease, and stops its copy.
+    await until(() => a.script.serviceEvents.includes("stop ticker@a"), "A to step down");
+  });
+});
+
+describe("one instance per SQLite database", () => {
+  it("refuses a second process on the same database file, naming the one that holds it", async () => {
+    const database = await databaseFor("sqlite", { file: true });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(import.meta.dirname, "fixtures/hold-database.ts"),
+        JSON.stringify(database),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("holding") && resolve());
+        child.once("exit", (code) => reject(new Error(`holder exited with ${code}`)));
+      });
+      await expect(openDatabase(database)).rejects.toMatchObject({
+        code: "DATABASE_IN_USE",
+        message: expect.stringMatching(
+          new RegExp(
+            `paas\\.sqlite is in use by another prover instance \\(pid ${child.pid} on .+, since .+\\): stop it first`,
+          ),
+        ),
+      });
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+    // A holder killed by SIGKILL leaves no stale lock behind.
+    const reopened = await openDatabase(database);
+    await reopened.close();
+  });
+});
