@@ -460,9 +460,11 @@ export class Scheduler {
     if (this.heartbeating || this.closed) return;
     this.heartbeating = (async () => {
       const now = this.options.clock.now();
+      // Only steps claimed before the renewal can be judged by its answer: later claims are not in it.
+      const before = [...this.inFlight];
       const held = await this.store.renewLeases(this.options.instanceId, now + this.options.leaseMs);
       const kept = new Set(held.map((h) => `${h.id}:${h.attempt}`));
-      for (const [id, flight] of this.inFlight) {
+      for (const [id, flight] of before) {
         if (kept.has(`${id}:${flight.held.attempt}`) || flight.controller.signal.aborted) continue;
         const current = await this.store.get(id);
         flight.controller.abort(

@@ -253,7 +253,9 @@ export class TaskStore {
       pick = pick.orderBy("priority").orderBy("seq").limit(limit);
       if (this.dialect === "postgres") pick = pick.forUpdate().skipLocked();
       // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
-      // subquery again per row and claim more than `limit`.
+      // subquery again per row and claim more than `limit`. The picked rows need no second status
+      // check: PostgreSQL holds their row locks until commit, SQLite has one writer. (Repeating the
+      // check made SQLite's planner scan every queued task instead of looking up the picked ones.)
       return trx
         .with(
           (cte) => cte("picked").materialized(),
@@ -270,8 +272,6 @@ export class TaskStore {
           updated_at: now,
         })
         .where("seq", "in", (qb) => qb.selectFrom("picked").select("seq"))
-        .where("status", "=", from)
-        .where("lease_expires_at", "is", null)
         .returningAll()
         .execute();
     });

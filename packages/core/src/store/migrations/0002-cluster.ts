@@ -28,7 +28,6 @@ export function cluster(dialect: SqlDialect): Migration {
       // Tasks stored before priorities existed are served in submission order, as they were.
       await sql`update tasks set priority = created_at`.execute(db);
 
-      await db.schema.dropIndex("tasks_status_seq").execute();
       await db.schema.createIndex("tasks_claim").on("tasks").columns(["status", "priority", "seq"]).execute();
       await db.schema
         .createIndex("tasks_held")
