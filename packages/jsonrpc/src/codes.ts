@@ -3,7 +3,7 @@ import type { PaasErrorCode } from "@paas/core/contracts";
 /**
  * JSON-RPC error codes. -32768..-32000 is reserved by the spec; -32099..-32000 is for
  * implementation-defined server errors, which is where this repository's application codes live:
- * -32000..-32019 here (generic and core's `PaasError` codes), -32040..-32059 for the rollup's CL.
+ * -32000..-32029 here (generic and core's `PaasError` codes), -32040..-32059 for the rollup's CL.
  */
 export const RpcErrorCode = {
   PARSE_ERROR: -32700,
@@ -34,6 +34,12 @@ export const RpcErrorCode = {
   INVALID_CONFIG: -32017,
   NOT_CANCELLABLE: -32018,
   PROOF_CONFLICT: -32019,
+  /** What the context names does not exist on the chain yet (core `NOT_YET_AVAILABLE`): ask later. */
+  NOT_YET_AVAILABLE: -32020,
+  DATABASE_UNUSABLE: -32021,
+  DATABASE_IN_USE: -32022,
+  LEASE_LOST: -32023,
+  TASK_CANCELLED: -32024,
 } as const;
 
 /**
@@ -56,6 +62,11 @@ export const PAAS_ERROR_RPC_CODES: { readonly [C in PaasErrorCode]: number } = {
   PERMANENT_FAILURE: RpcErrorCode.PERMANENT_FAILURE,
   PROOF_CONFLICT: RpcErrorCode.PROOF_CONFLICT,
   WAIT_TIMEOUT: RpcErrorCode.WAIT_TIMEOUT,
+  NOT_YET_AVAILABLE: RpcErrorCode.NOT_YET_AVAILABLE,
+  DATABASE_UNUSABLE: RpcErrorCode.DATABASE_UNUSABLE,
+  DATABASE_IN_USE: RpcErrorCode.DATABASE_IN_USE,
+  LEASE_LOST: RpcErrorCode.LEASE_LOST,
+  TASK_CANCELLED: RpcErrorCode.TASK_CANCELLED,
 };
 
 /**
@@ -81,4 +92,6 @@ export const PERMANENT_RPC_CODES: ReadonlySet<number> = new Set([
   RpcErrorCode.INVALID_CONFIG,
   RpcErrorCode.NOT_CANCELLABLE,
   RpcErrorCode.PROOF_CONFLICT,
+  RpcErrorCode.DATABASE_UNUSABLE,
+  RpcErrorCode.TASK_CANCELLED,
 ]);

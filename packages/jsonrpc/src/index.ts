@@ -1,4 +1,5 @@
 export * from "./client/client.js";
+export { DEFAULT_CALL_RETRY, type RetryPolicy } from "./client/retry.js";
 export * from "./codes.js";
 export * from "./errors.js";
 export * from "./protocol.js";

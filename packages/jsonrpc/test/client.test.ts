@@ -131,12 +131,13 @@ describe("JsonRpcClient", () => {
     ["a wrong version", '{"jsonrpc":"1.0","id":1,"result":1}', /not a JSON-RPC 2\.0 response$/],
     ["another id", '{"jsonrpc":"2.0","id":999,"result":1}', /response id 999 does not match request id 1$/],
     ["an empty body", "", /the answer is not JSON/],
-  ])("classifies an answer that is %s as permanent (malformed)", async (_name, body, message) => {
+    ["cut short", '{"jsonrpc":"2.0","id":1,"res', /the answer is not JSON/],
+  ])("classifies an answer that is %s as transient (damaged on the way)", async (_name, body, message) => {
     const url = await startRawServer((_req, res) =>
       res.writeHead(200, { "content-type": "application/json" }).end(body),
     );
-    const error = await failureOf(new JsonRpcClient({ url }).call("eth_blockNumber"));
-    expect(error).toBeInstanceOf(JsonRpcPermanentError);
+    const error = await failureOf(new JsonRpcClient({ url, retry: { attempts: 1 } }).call("eth_blockNumber"));
+    expect(error).toBeInstanceOf(JsonRpcTransientError);
     expect(error.failure).toBe("malformed");
     expect(error.message).toMatch(/^eth_blockNumber: /);
     expect(error.message).toMatch(message);

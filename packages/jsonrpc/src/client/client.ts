@@ -2,8 +2,9 @@ import { PERMANENT_RPC_CODES } from "../codes.js";
 import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
 import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest } from "../protocol.js";
 import type { Validator } from "../validation.js";
-import { type Interpreted, interpretResponse, looksLikeResponse, malformed } from "./interpret.js";
+import { garbled, type Interpreted, interpretResponse, looksLikeResponse, malformed } from "./interpret.js";
 import { readTextCapped } from "./read-text.js";
+import { DEFAULT_CALL_RETRY, isRetryable, pause, type RetryPolicy, retryDelay } from "./retry.js";
 import { transportFailure } from "./transport-failure.js";
 
 export interface JsonRpcClientOptions {
@@ -17,12 +18,19 @@ export interface JsonRpcClientOptions {
   readonly permanentCodes?: Iterable<number>;
   /** Larger answers are refused as malformed rather than buffered. Default 256 MiB. */
   readonly maxResponseBytes?: number;
+  /** How idempotent calls are retried after a failure a network can cause; see `RetryPolicy`. */
+  readonly retry?: RetryPolicy;
 }
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
-  /** Overrides the client's `timeoutMs` for this call. */
+  /** Overrides the client's `timeoutMs` for each attempt of this call. */
   readonly timeoutMs?: number;
+  /**
+   * Whether sending the call twice is harmless (default true): only then is it retried. A call that
+   * changes state says false, and its caller decides (e.g. asks first whether it took effect).
+   */
+  readonly idempotent?: boolean;
 }
 
 export interface ValidatedCallOptions<T> extends CallOptions {
@@ -66,6 +74,7 @@ export class JsonRpcClient {
   private readonly maxResponseBytes: number;
   private readonly headers: Record<string, string>;
   private readonly permanentCodes: ReadonlySet<number>;
+  private readonly retry: Required<RetryPolicy>;
   private nextId = 1;
 
   constructor(options: JsonRpcClientOptions) {
@@ -77,12 +86,39 @@ export class JsonRpcClient {
     this.headers = { "Content-Type": "application/json", Accept: "application/json", ...options.headers };
     if (options.bearerToken !== undefined) this.headers.Authorization = `Bearer ${options.bearerToken}`;
     this.permanentCodes = new Set([...PERMANENT_RPC_CODES, ...(options.permanentCodes ?? [])]);
+    this.retry = { ...DEFAULT_CALL_RETRY, ...options.retry };
   }
 
+  /**
+   * Calls `method`. A failure a network can cause is retried (see `RetryPolicy`) when the call is
+   * idempotent; each attempt has the whole `timeoutMs`, and the caller's signal stops the retries.
+   */
   async call<T = unknown>(
     method: string,
     params?: JsonRpcParams,
     options: ValidatedCallOptions<T> = {},
+  ): Promise<T> {
+    return this.withRetries(options, () => this.callOnce(method, params, options));
+  }
+
+  private async withRetries<T>(options: CallOptions, attempt: () => Promise<T>): Promise<T> {
+    const attempts = options.idempotent === false ? 1 : this.retry.attempts;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (n >= attempts || !isJsonRpcCallError(error) || !isRetryable(error)) throw error;
+        await pause(retryDelay(this.retry, n), options.signal).catch(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  private async callOnce<T>(
+    method: string,
+    params: JsonRpcParams | undefined,
+    options: ValidatedCallOptions<T>,
   ): Promise<T> {
     const id = this.nextId++;
     const request: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, method, id, ...(params && { params }) };
@@ -111,6 +147,13 @@ export class JsonRpcClient {
     options: CallOptions = {},
   ): Promise<BatchOutcomes<C>> {
     if (calls.length === 0) throw new RangeError("a batch needs at least one call");
+    return this.withRetries(options, () => this.batchOnce(calls, options));
+  }
+
+  private async batchOnce<const C extends readonly BatchCall<unknown>[]>(
+    calls: C,
+    options: CallOptions,
+  ): Promise<BatchOutcomes<C>> {
     const ids = calls.map(() => this.nextId++);
     const requests = calls.map(
       (call, i): JsonRpcRequest => ({
@@ -126,7 +169,7 @@ export class JsonRpcClient {
     // A single error object answers the whole batch (e.g. the server could not parse it).
     if (looksLikeResponse(value)) {
       const error = interpretResponse(label, -1, value, undefined, this.permanentCodes, exchange.status);
-      const failed = error.ok ? malformed(label, "a single result answered a batch", exchange.status) : error;
+      const failed = error.ok ? garbled(label, "a single result answered a batch", exchange.status) : error;
       return calls.map(() => failed) as BatchOutcomes<C>;
     }
     if (!Array.isArray(value)) throw unreadableAnswer(label, exchange);
@@ -138,7 +181,7 @@ export class JsonRpcClient {
       const id = ids[i]!;
       const response = byId.get(id);
       if (response === undefined)
-        return malformed(call.method, `the batch answer has no response for id ${id}`);
+        return garbled(call.method, `the batch answer has no response for id ${id}`);
       return interpretResponse(call.method, id, response, call.result, this.permanentCodes, exchange.status);
     }) as BatchOutcomes<C>;
   }
@@ -175,7 +218,8 @@ export class JsonRpcClient {
 /**
  * An answer without a JSON-RPC response in it: the HTTP status decides. 408, 429 and 5xx are the
  * node (or a proxy) struggling, so transient; other non-2xx statuses are a wrong URL or a refused
- * request, so permanent; a 2xx that is not JSON-RPC is a malformed answer.
+ * request, so permanent; a 2xx that is not JSON-RPC is a body cut short or mangled on the way (the
+ * usual symptom of a proxy or network hiccup), so transient too.
  */
 function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError {
   const { status } = exchange;
@@ -197,7 +241,7 @@ function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError 
     exchange.json === undefined
       ? `not JSON (starts with ${JSON.stringify(exchange.text.slice(0, 40))})`
       : "not a JSON-RPC 2.0 response";
-  return malformed(method, `the answer is ${what}`, status).error;
+  return garbled(method, `the answer is ${what}`, status).error;
 }
 
 function parseJson(text: string): { value: unknown } | undefined {

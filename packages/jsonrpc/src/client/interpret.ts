@@ -29,12 +29,12 @@ export function interpretResponse<T>(
   httpStatus: number,
 ): Interpreted<T> {
   if (!looksLikeResponse(response)) {
-    return malformed(method, "the answer is not a JSON-RPC 2.0 response", httpStatus);
+    return garbled(method, "the answer is not a JSON-RPC 2.0 response", httpStatus);
   }
   const answeredId = response.id as JsonRpcId | undefined;
   const isError = isErrorObject(response.error);
   if (answeredId !== id && !(isError && answeredId === null)) {
-    return malformed(
+    return garbled(
       method,
       `response id ${JSON.stringify(answeredId)} does not match request id ${id}`,
       httpStatus,
@@ -58,10 +58,23 @@ export function interpretResponse<T>(
   return malformed(method, `invalid result: ${checked.problem}`, httpStatus);
 }
 
+/** A well-formed answer whose content is wrong (its result does not fit): retrying cannot help. */
 export function malformed(
   method: string,
   why: string,
   httpStatus?: number,
 ): { ok: false; error: JsonRpcCallError } {
   return { ok: false, error: callError(true, why, { method, failure: "malformed", httpStatus }) };
+}
+
+/**
+ * An answer damaged on the way (not JSON, cut short, not JSON-RPC, someone else's id): what a proxy
+ * or a network hiccup produces, so transient.
+ */
+export function garbled(
+  method: string,
+  why: string,
+  httpStatus?: number,
+): { ok: false; error: JsonRpcCallError } {
+  return { ok: false, error: callError(false, why, { method, failure: "malformed", httpStatus }) };
 }

@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { describe, expect, it } from "vitest";
+import { JsonRpcClient, JsonRpcPermanentError, JsonRpcTransientError, RpcErrorCode } from "../src/index.js";
+import { startRawServer } from "./helpers.js";
+
+type Fault = (req: IncomingMessage, res: ServerResponse) => void;
+
+const FAULTS: Record<string, Fault> = {
+  "HTTP 500": (_req, res) => res.writeHead(500).end("<html>upstream error</html>"),
+  "a reset connection": (req) => req.socket.destroy(),
+  "a truncated body": (_req, res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end('{"jsonrpc":"2.0","id'),
+  "no answer within the timeout": () => {},
+  "a transient JSON-RPC error": (_req, res) =>
+    answer(res, { error: { code: RpcErrorCode.INTERNAL_ERROR, message: "internal error" } }),
+};
+
+/** A node that fails the first `failures` requests with `fault`, then answers 42. */
+async function flakyNode(fault: Fault, failures: number): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  const url = await startRawServer((req, res) => {
+    requests++;
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      if (requests <= failures) return fault(req, res);
+      answer(res, { result: 42, id: JSON.parse(body).id });
+    });
+  });
+  return { url, requests: () => requests };
+}
+
+function answer(res: ServerResponse, fields: Record<string, unknown>): void {
+  res
+    .writeHead(200, { "content-type": "application/json" })
+    .end(JSON.stringify({ jsonrpc: "2.0", id: 1, ...fields }));
+}
+
+const fast = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
+
+describe("retries within a call", () => {
+  it.each(Object.keys(FAULTS))(
+    "survives %s twice in a row, answering from the third attempt",
+    async (name) => {
+      const node = await flakyNode(FAULTS[name]!, 2);
+      const client = new JsonRpcClient({ url: node.url, timeoutMs: 200, retry: fast });
+      expect(await client.call("eth_blockNumber")).toBe(42);
+      expect(node.requests()).toBe(3);
+    },
+  );
+
+  it("gives up after its attempts with the last failure, still transient for the task's own retry", async () => {
+    const node = await flakyNode(FAULTS["HTTP 500"]!, 100);
+    const client = new JsonRpcClient({ url: node.url, retry: fast });
+    const error = await client.call("eth_blockNumber").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JsonRpcTransientError);
+    expect(error).toMatchObject({ failure: "http-status", httpStatus: 500 });
+    expect(node.requests()).toBe(4);
+  });
+
+  it("never repeats a call that is not idempotent: its caller decides", async () => {
+    const node = await flakyNode(FAULTS["a reset connection"]!, 1);
+    const client = new JsonRpcClient({ url: node.url, retry: fast });
+    await expect(client.call("cl_submitCheckpointProof", [], { idempotent: false })).rejects.toBeInstanceOf(
+      JsonRpcTransientError,
+    );
+    expect(node.requests()).toBe(1);
+  });
+
+  it("never repeats what the node meant: a permanent error or a result that does not fit", async () => {
+    const node = await flakyNode(
+      (_req, res) => answer(res, { error: { code: RpcErrorCode.INVALID_PARAMS, message: "bad block" } }),
+      100,
+    );
+    const client = new JsonRpcClient({ url: node.url, retry: fast });
+    await expect(client.call("eth_getBlockByNumber")).rejects.toBeInstanceOf(JsonRpcPermanentError);
+    expect(node.requests()).toBe(1);
+  });
+
+  it("stops retrying as soon as the caller aborts", async () => {
+    const node = await flakyNode(FAULTS["HTTP 500"]!, 100);
+    const client = new JsonRpcClient({
+      url: node.url,
+      retry: { attempts: 10, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    const controller = new AbortController();
+    const call = client.call("eth_blockNumber", [], { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error("task cancelled"));
+    await expect(call).rejects.toMatchObject({ httpStatus: 500 });
+    expect(node.requests()).toBe(1);
+  });
+});
