@@ -9,6 +9,7 @@ import {
   type L2Range,
   toHex,
 } from "@paas/rollup";
+import { checkpointInfo } from "./admission.js";
 import { describeIssues } from "./issues.js";
 import { MAX_CL_STF_RECEIPTS } from "./program.js";
 
@@ -43,17 +44,19 @@ export function splitRange(range: L2Range, maxSlots: number | undefined): L2Rang
 
 /**
  * The CL STF contexts a checkpoint depends on, in slot order: its L2 range from
- * `cl_getCheckpointInfo(index)`, split by `maxSlots` (see `splitRange`), each piece named by the
+ * `cl_getCheckpointInfo(index)` (waiting while the CL does not have it yet: see `checkpointInfo`),
+ * split by `cl_stf_max_slots` (see `splitRange`), each piece named by the
  * block ids at its ends, read from the chainstates at those slots (`cl_getChainstate`, whose tip is
  * the block at that slot). One call for the info, then one per distinct end slot, in parallel.
  */
 export async function clStfDependencies(
   cl: ClClient,
   index: number,
-  maxSlots: number | undefined,
+  settings: { readonly clStfMaxSlots: number | undefined; readonly horizon: number },
   signal: AbortSignal,
 ): Promise<ClStfContext[]> {
-  const batch = await cl.getCheckpointInfo(index, { signal });
+  const maxSlots = settings.clStfMaxSlots;
+  const batch = await checkpointInfo(cl, index, settings.horizon, signal);
   const pieces = splitRange(batch.l2Range, maxSlots);
   if (pieces.length > MAX_CL_STF_RECEIPTS) {
     throw new PermanentError(

@@ -15,13 +15,25 @@ export type CheckpointReport = {
   readonly lastSubmitted: number | null;
   /** The highest checkpoint whose proof this process published and the CL took ("accepted" or "already-proven"). */
   readonly lastAccepted: number | null;
-  /** Checkpoints in the runner's window whose task failed permanently: the runner leaves them to an operator. */
+  /** Checkpoints the runner passed over because their task failed permanently or was cancelled. */
   readonly failed: readonly number[];
+  /** Why each of them is stuck, and when the runner resubmits it (none: left to an operator). */
+  readonly stuck: readonly StuckCheckpoint[];
   /** Runner ticks that failed (e.g. the CL was down); each next tick tries again. */
   readonly runnerErrors: number;
   readonly lastError: string | null;
   /** ISO time of the last successful poll of the CL. */
   readonly polledAt: string | null;
+};
+
+export type StuckCheckpoint = {
+  readonly index: number;
+  readonly status: "permanent_failure" | "cancelled";
+  readonly error: string;
+  /** ISO time of the runner's next resubmission; absent when it will not resubmit (cancelled, or out of retries). */
+  readonly retryAt?: string;
+  /** Resubmissions the runner made so far. */
+  readonly retries: number;
 };
 
 export class CheckpointFacts {
@@ -30,7 +42,7 @@ export class CheckpointFacts {
   nextUnproven: number | null = null;
   lastSubmitted: number | null = null;
   lastAccepted: number | null = null;
-  readonly failed = new Map<number, string>();
+  readonly stuck = new Map<number, StuckCheckpoint>();
   runnerErrors = 0;
   lastError: string | null = null;
   /** Epoch milliseconds of the last successful poll, or undefined before the first. */
@@ -48,7 +60,7 @@ export class CheckpointFacts {
 
   accepted(index: number): void {
     this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
-    this.failed.delete(index);
+    this.stuck.delete(index);
   }
 
   error(message: string): void {
@@ -63,7 +75,8 @@ export class CheckpointFacts {
       nextUnproven: this.nextUnproven,
       lastSubmitted: this.lastSubmitted,
       lastAccepted: this.lastAccepted,
-      failed: [...this.failed.keys()].sort((a, b) => a - b),
+      failed: [...this.stuck.keys()].sort((a, b) => a - b),
+      stuck: [...this.stuck.values()].sort((a, b) => a.index - b.index),
       runnerErrors: this.runnerErrors,
       lastError: this.lastError,
       polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),

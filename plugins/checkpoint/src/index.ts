@@ -9,7 +9,7 @@ export {
   decodeBatchTransition,
   MAX_CL_STF_RECEIPTS,
 } from "./program.js";
-export { CheckpointRejectedError, submitCheckpointProof } from "./publication.js";
+export { CheckpointRejectedError, publishCheckpoint } from "./publication.js";
 export { checkpointRpcMethods, type ProveCheckpointResult } from "./rpc.js";
 export { CheckpointRunner, type CheckpointRunnerOptions, type TickOutcome } from "./runner.js";
 export {

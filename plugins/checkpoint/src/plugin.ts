@@ -16,11 +16,11 @@ import {
 } from "@paas/core";
 import { CHECKPOINT, type CheckpointContext, CL_STF, ClClient, type ClStfContext } from "@paas/rollup";
 import { inject } from "tsyringe";
+import { admitCheckpoint, checkpointInfo } from "./admission.js";
 import { clStfDependencies, parseCheckpointContext } from "./context.js";
 import { CheckpointFacts, type CheckpointReport } from "./facts.js";
-
 import { type CheckpointInput, checkpointProgram } from "./program.js";
-import { submitCheckpointProof } from "./publication.js";
+import { publishCheckpoint } from "./publication.js";
 import { checkpointRpcMethods } from "./rpc.js";
 import { CheckpointRunner } from "./runner.js";
 import { type CheckpointSettings, parseCheckpointSettings } from "./settings.js";
@@ -63,7 +63,12 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
    * or pieces of at most `cl_stf_max_slots` slots when that setting is given.
    */
   dependencies(context: CheckpointContext, step: StepContext): Promise<ClStfContext[]> {
-    return clStfDependencies(this.cl, context.index, this.settings.clStfMaxSlots, step.signal);
+    return clStfDependencies(this.cl, context.index, this.settings, step.signal);
+  }
+
+  /** A checkpoint more than `horizon` beyond the CL's latest is refused; one within it waits. */
+  admit(context: CheckpointContext, options: { readonly signal: AbortSignal }): Promise<void> {
+    return admitCheckpoint(this.cl, context.index, this.settings.horizon, options.signal);
   }
 
   /** The CL's batch info for the checkpoint and the CL STF receipts, in slot order. */
@@ -72,7 +77,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     dependencies: readonly DependencyReceipt[],
     step: StepContext,
   ): Promise<CheckpointInput> {
-    const batch = await this.cl.getCheckpointInfo(context.index, { signal: step.signal });
+    const batch = await checkpointInfo(this.cl, context.index, this.settings.horizon, step.signal);
     const parts = dependencies.map((dependency) => {
       const dep = dependency.taskId.context;
       if (dep.kind !== CL_STF.kind) {
@@ -88,9 +93,9 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     return { batch, receipts: parts.map((p) => p.receipt) };
   }
 
-  /** Publication: `cl_submitCheckpointProof`; see `submitCheckpointProof` for the outcomes. */
+  /** Publication: `cl_submitCheckpointProof`, unless the CL has it; see `publishCheckpoint`. */
   async afterStore(context: CheckpointContext, receipt: ProofReceipt, step: StepContext): Promise<void> {
-    await submitCheckpointProof(this.cl, context.index, receipt, step.signal);
+    await publishCheckpoint(this.cl, context.index, receipt, step.signal);
     this.#facts.accepted(context.index);
   }
 

@@ -13,31 +13,42 @@ export class CheckpointRejectedError extends PermanentError {
   }
 }
 
+/** Submissions tried within one publication attempt, each after asking whether it is needed. */
+const SUBMISSIONS_PER_ATTEMPT = 3;
+
 /**
- * Submits a checkpoint proof to the CL (`cl_submitCheckpointProof(index, receipt bytes)`).
+ * Publishes a checkpoint proof (`cl_submitCheckpointProof(index, receipt bytes)`), never twice
+ * needlessly: on a real L1 every submission may cost fees. It asks the CL first
+ * (`cl_getCheckpointStatus`) whether the checkpoint is proven already — a restart, a takeover by
+ * another instance or an answer lost on the way may have published it — and submits only if not.
+ * A submission whose answer was lost is asked about again before it is repeated.
  *
- * - "accepted" and "already-proven" are both success: a resubmission after a lost answer or a
- *   restart must not fail the task.
+ * - "accepted", "already-proven" and a checkpoint the CL already lists as proven are success.
  * - The CL rejecting the proof (`INVALID_PROOF`) is a `CheckpointRejectedError` (permanent) carrying
  *   the CL's reason.
- * - Anything else (the CL unreachable, timing out, answering 5xx or another error, a malformed
- *   answer) is a `TransientError`: the scheduler retries the publication with backoff from
- *   `publishing`, never proving again, until its retry policy gives up.
+ * - Anything else (the CL unreachable, timing out, answering 5xx) is a `TransientError`: the
+ *   scheduler retries the publication with backoff from `publishing`, never proving again.
  */
-export async function submitCheckpointProof(
+export async function publishCheckpoint(
   cl: ClClient,
   index: number,
   receipt: ProofReceipt,
   signal?: AbortSignal,
 ): Promise<CheckpointSubmission> {
-  try {
-    return await cl.submitCheckpointProof(index, encodeReceipt(receipt), { signal });
-  } catch (error) {
-    const reason = invalidProofReason(error);
-    if (reason !== undefined) throw new CheckpointRejectedError(index, reason, { cause: error });
-    if (signal?.aborted) throw error;
-    throw new TransientError(`publishing checkpoint ${index} to the CL failed: ${errorMessage(error)}`, {
-      cause: error,
-    });
+  for (let submission = 1; ; submission++) {
+    try {
+      const { status } = await cl.getCheckpointStatus(index, { signal });
+      if (status === "proven") return { index, outcome: "already-proven" };
+      return await cl.submitCheckpointProof(index, encodeReceipt(receipt), { signal });
+    } catch (error) {
+      const reason = invalidProofReason(error);
+      if (reason !== undefined) throw new CheckpointRejectedError(index, reason, { cause: error });
+      if (signal?.aborted) throw error;
+      if (error instanceof PermanentError) throw error;
+      if (submission < SUBMISSIONS_PER_ATTEMPT) continue;
+      throw new TransientError(`publishing checkpoint ${index} to the CL failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
   }
 }

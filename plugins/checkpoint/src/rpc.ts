@@ -28,7 +28,8 @@ function parseParams<T>(method: string, schema: z.ZodType<T>, raw: unknown): T {
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a
  * checkpoint (idempotently; a permanently failed or cancelled one starts again) on `backend`, by
- * default the plugin's `backend` setting. Both refuse a checkpoint the CL does not have yet.
+ * default the plugin's `backend` setting. A checkpoint the CL does not have yet waits for it within
+ * the plugin's horizon and is refused beyond it (the plugin's `admit`, as for `paas_submitTask`).
  */
 export function checkpointRpcMethods(
   handle: ProverHandle,
@@ -48,12 +49,6 @@ export function checkpointRpcMethods(
       mutates: true,
       async handler(params) {
         const [index, backend] = parseParams("paas_proveCheckpoint", proveCheckpointParams, params);
-        const latest = await cl.getLatestCheckpointIndex();
-        if (latest === null || index > latest) {
-          throw new InvalidParamsError(
-            `paas_proveCheckpoint: checkpoint ${index} does not exist yet (the CL's latest checkpoint is ${latest ?? "none"})`,
-          );
-        }
         return prove(index, backend);
       },
     },

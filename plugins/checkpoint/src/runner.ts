@@ -9,8 +9,8 @@ import {
 } from "@paas/core";
 import { CHECKPOINT, type ClClient } from "@paas/rollup";
 import { checkpointContext } from "./context.js";
-import type { CheckpointFacts } from "./facts.js";
-import { CheckpointRejectedError, submitCheckpointProof } from "./publication.js";
+import type { CheckpointFacts, StuckCheckpoint } from "./facts.js";
+import { CheckpointRejectedError, publishCheckpoint } from "./publication.js";
 import type { CheckpointSettings } from "./settings.js";
 
 export interface CheckpointRunnerOptions {
@@ -19,6 +19,8 @@ export interface CheckpointRunnerOptions {
   readonly settings: CheckpointSettings & { readonly backend: string };
   readonly facts: CheckpointFacts;
   readonly logger: PluginLogger;
+  /** Epoch milliseconds now; the runner's resubmission schedule runs on it. */
+  readonly now?: () => number;
 }
 
 /** What one tick did, for tests and logs. */
@@ -27,25 +29,46 @@ export interface TickOutcome {
   readonly submitted: number[];
   /** Completed checkpoints the CL still listed as unproven, whose stored proof was published again. */
   readonly republished: number[];
+  /** Failed checkpoints the runner submitted again under its retry policy. */
+  readonly retried: number[];
+}
+
+/** How far past the CL's next unproven checkpoint one tick looks, whatever is stuck there. */
+const MAX_LOOKAHEAD = 256;
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+interface FailedCheckpoint {
+  /** Resubmissions made so far. */
+  retries: number;
+  retryAt: number;
+  warned: boolean;
 }
 
 /**
- * The checkpoint runner: keeps the prover up with the CL's checkpoints on its own.
+ * The checkpoint runner: keeps the prover up with the CL's checkpoints on its own, and never stalls
+ * behind one of them.
  *
  * Each tick reads `cl_getLatestCheckpointIndex` and `cl_getNextUnprovenCheckpointIndex` and walks
- * the window `next .. min(latest, next + window - 1)` in order. Per checkpoint, the task store says
- * what to do: no task → submit it (its CL STF dependencies come with it through the scheduler); a
- * task in flight → nothing; failed permanently or cancelled → nothing (reported in `failed`, left to
- * an operator: see README); completed although the CL still lists it unproven → publish the stored
- * proof again (a CL that lost the proof; "already-proven" when the answer merely raced it).
+ * up from the next unproven one, keeping at most `window` checkpoints in flight. Per checkpoint,
+ * the task store says what to do:
+ * - no task → submit it (its CL STF dependencies come with it through the scheduler);
+ * - in flight → nothing; it occupies a place in the window;
+ * - failed permanently → passed over, so later checkpoints proceed; resubmitted on the runner's own
+ *   schedule (`failed_retries`, `failed_retry_delay_ms`, doubling), since its cause may be gone;
+ * - cancelled → passed over and left alone: an operator's cancel is respected;
+ * - completed → if the CL does not list it as proven, its stored proof is published again (a CL
+ *   that lost it); `publishCheckpoint` asks before it submits, and a checkpoint known proven is not
+ *   asked about again.
+ * Stuck checkpoints and why are in `report()` (`stuck`).
  *
- * The position lives in durable state only (the CL's next unproven index, the task store), so a
- * restart neither skips nor duplicates a checkpoint. A failed tick (e.g. the CL is down) is counted
- * and logged, and the next tick tries again. A checkpoint task finishing wakes the runner at once,
- * so it does not wait a whole interval to move its window on.
+ * The position lives in durable state (the CL's next unproven index, the task store), so a restart
+ * neither skips nor duplicates a checkpoint; the retry schedule of failed ones is this process's
+ * and starts over after a restart. The runner is a once-per-cluster service: with several
+ * instances on one database, one of them runs it.
  */
 export class CheckpointRunner implements BackgroundService {
   readonly name = "checkpoint-runner";
+  readonly scope = "cluster" as const;
   #stopped = true;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -54,14 +77,23 @@ export class CheckpointRunner implements BackgroundService {
   #unsubscribe: (() => void) | undefined;
   /** Checkpoints whose stored proof the CL rejected when republished: not tried again by this process. */
   readonly #republishRejected = new Set<number>();
-  /** Failed checkpoints already logged, so a stall is logged once, not every tick. */
-  readonly #warned = new Set<number>();
+  /** Completed checkpoints the CL said are proven: never asked about again. */
+  readonly #knownProven = new Set<number>();
+  readonly #failures = new Map<number, FailedCheckpoint>();
   /** Consecutive failed ticks (0 while the CL answers). */
   #failedTicks = 0;
   /** Checkpoints whose task completed since the current tick polled the CL (the poll may predate it). */
   readonly #completedSincePoll = new Set<number>();
 
-  constructor(private readonly options: CheckpointRunnerOptions) {}
+  /** Checks the settings at launch, whichever instance is elected to run the runner later. */
+  constructor(private readonly options: CheckpointRunnerOptions) {
+    const { settings, handle } = options;
+    if (settings.runner && !handle.backends().includes(settings.backend)) {
+      throw new InvalidConfigError(
+        `plugin_settings.${CHECKPOINT.kind}.backend: backend "${settings.backend}" is not configured (configured: ${handle.backends().join(", ") || "none"})`,
+      );
+    }
+  }
 
   start(): void {
     const { settings, handle, facts } = this.options;
@@ -69,19 +101,18 @@ export class CheckpointRunner implements BackgroundService {
       facts.runner = "off";
       return;
     }
-    if (!handle.backends().includes(settings.backend)) {
-      throw new InvalidConfigError(
-        `plugin_settings.${CHECKPOINT.kind}.backend: backend "${settings.backend}" is not configured (configured: ${handle.backends().join(", ") || "none"})`,
-      );
-    }
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#controller = new AbortController();
     facts.runner = "on";
     this.#unsubscribe = handle.onTransition((t) => {
       if (t.kind !== CHECKPOINT.kind || t.backend !== settings.backend) return;
-      if (t.to === "completed") this.#completedSincePoll.add(Number(t.context.index));
-      if (t.to === "completed" || t.to === "permanent_failure") this.#wake();
+      const index = Number(t.context.index);
+      if (t.to === "completed") {
+        this.#completedSincePoll.add(index);
+        this.#failures.delete(index);
+      }
+      if (t.to === "completed" || t.to === "permanent_failure" || t.to === "cancelled") this.#wake();
     });
     this.#schedule(0);
   }
@@ -107,80 +138,148 @@ export class CheckpointRunner implements BackgroundService {
       cl.getLatestCheckpointIndex({ signal }),
       cl.getNextUnprovenCheckpointIndex({ signal }),
     ]);
-    facts.polled(latest, next, Date.now());
-    const outcome: TickOutcome = { submitted: [], republished: [] };
-    const failed = new Map<number, string>();
+    facts.polled(latest, next, this.#now());
+    const outcome: TickOutcome = { submitted: [], republished: [], retried: [] };
+    const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
-      const last = Math.min(latest, next + settings.window - 1);
-      for (let index = next; index <= last; index++) {
+      const last = Math.min(latest, next + MAX_LOOKAHEAD - 1);
+      let inFlight = 0;
+      for (let index = next; index <= last && inFlight < settings.window; index++) {
         signal.throwIfAborted();
-        await this.#visit(index, signal, outcome, failed);
+        if (await this.#visit(index, signal, outcome, stuck)) inFlight++;
       }
     }
-    facts.failed.clear();
-    for (const [index, error] of failed) facts.failed.set(index, error);
+    facts.stuck.clear();
+    for (const [index, entry] of stuck) facts.stuck.set(index, entry);
     return outcome;
   }
 
+  /** Does what the checkpoint's task calls for; true when it occupies a place in the window. */
   async #visit(
     index: number,
     signal: AbortSignal,
     outcome: TickOutcome,
-    failed: Map<number, string>,
-  ): Promise<void> {
+    stuck: Map<number, StuckCheckpoint>,
+  ): Promise<boolean> {
     const { handle, settings, facts, logger } = this.options;
-    const context = checkpointContext(index);
     const record = await this.#taskOf(index);
     if (record === undefined) {
-      const { created } = await handle.submit(context, settings.backend);
+      const { created } = await handle.submit(checkpointContext(index), settings.backend);
       if (created) {
         facts.submitted(index);
         outcome.submitted.push(index);
         logger.info({ index, backend: settings.backend }, "checkpoint submitted");
       }
-      return;
+      return true;
     }
     switch (record.status) {
       case "permanent_failure":
-      case "cancelled": {
-        const error = record.status === "permanent_failure" ? record.error : "cancelled";
-        failed.set(index, error);
-        if (!this.#warned.has(index)) {
-          this.#warned.add(index);
-          logger.warn(
-            { index, task: record.id, status: record.status, error },
-            "checkpoint left to an operator: resubmit it with paas_proveCheckpoint",
-          );
-        }
-        return;
-      }
-      case "completed": {
-        // Completed after the poll: the CL's answer predates the publication. The wake-up the
-        // completion caused runs another tick, which sees the CL's new answer.
-        if (this.#completedSincePoll.has(index)) return;
-        if (this.#republishRejected.has(index)) {
-          failed.set(index, "the CL rejected the stored proof when it was published again");
-          return;
-        }
-        // The task published its proof, yet the CL lists the checkpoint unproven: the CL lost it (e.g.
-        // a devnet restarted without its data). Submission is idempotent at the CL, so publish again.
-        const receipt = await handle.proof(record.id);
-        try {
-          await submitCheckpointProof(this.options.cl, index, receipt, signal);
-          facts.accepted(index);
-          outcome.republished.push(index);
-        } catch (error) {
-          if (!(error instanceof CheckpointRejectedError)) throw error;
-          this.#republishRejected.add(index);
-          failed.set(index, error.message);
-          logger.warn({ index, task: record.id, reason: error.reason }, "the CL rejected a stored proof");
-        }
-        return;
-      }
+        return await this.#retryFailed(index, record.error, outcome, stuck);
+      case "cancelled":
+        stuck.set(index, { index, status: "cancelled", error: "cancelled by an operator", retries: 0 });
+        return false;
+      case "completed":
+        await this.#confirmPublished(index, record, signal, stuck);
+        return false;
       default:
-        this.#warned.delete(index);
-        return; // in flight: the scheduler drives it
+        return true; // in flight: the scheduler drives it
     }
+  }
+
+  /** A failed checkpoint is passed over; it is submitted again when its turn in the schedule comes. */
+  async #retryFailed(
+    index: number,
+    error: string,
+    outcome: TickOutcome,
+    stuck: Map<number, StuckCheckpoint>,
+  ): Promise<boolean> {
+    const { settings, logger } = this.options;
+    const now = this.#now();
+    let failure = this.#failures.get(index);
+    if (!failure) {
+      failure = { retries: 0, retryAt: now + this.#retryDelay(1), warned: false };
+      this.#failures.set(index, failure);
+    }
+    const exhausted = failure.retries >= settings.failedRetries;
+    if (!failure.warned) {
+      failure.warned = true;
+      logger.warn(
+        {
+          index,
+          error,
+          retries: failure.retries,
+          retryAt: exhausted ? null : new Date(failure.retryAt).toISOString(),
+        },
+        exhausted
+          ? "checkpoint failed and the runner is out of retries: resubmit it with paas_proveCheckpoint"
+          : "checkpoint failed; later checkpoints go on, and the runner will submit it again",
+      );
+    }
+    if (!exhausted && now >= failure.retryAt) {
+      failure.retries++;
+      failure.retryAt = now + this.#retryDelay(failure.retries + 1);
+      failure.warned = false;
+      outcome.retried.push(index);
+      logger.info({ index, retry: failure.retries }, "submitting a failed checkpoint again");
+      await this.options.handle.submit(checkpointContext(index), settings.backend);
+      return true;
+    }
+    stuck.set(index, {
+      index,
+      status: "permanent_failure",
+      error,
+      retries: failure.retries,
+      ...(!exhausted && { retryAt: new Date(failure.retryAt).toISOString() }),
+    });
+    return false;
+  }
+
+  /**
+   * A completed checkpoint above the CL's next unproven one: published, most likely, but a CL that
+   * lost its proofs (e.g. a devnet restarted without its data) lists it unproven. `publishCheckpoint`
+   * asks the CL first and submits the stored proof only if it is not proven.
+   */
+  async #confirmPublished(
+    index: number,
+    record: TaskRecord,
+    signal: AbortSignal,
+    stuck: Map<number, StuckCheckpoint>,
+  ): Promise<void> {
+    // Completed after the poll: the CL's answer predates the publication; the wake-up it caused runs
+    // another tick, which sees the CL's new answer.
+    if (this.#completedSincePoll.has(index) || this.#knownProven.has(index)) return;
+    if (this.#republishRejected.has(index)) {
+      stuck.set(index, {
+        index,
+        status: "permanent_failure",
+        error: "the CL rejected the stored proof when it was published again",
+        retries: 0,
+      });
+      return;
+    }
+    const receipt = await this.options.handle.proof(record.id);
+    try {
+      const { outcome } = await publishCheckpoint(this.options.cl, index, receipt, signal);
+      this.#knownProven.add(index);
+      this.options.facts.accepted(index);
+      if (outcome === "accepted")
+        this.options.logger.info({ index }, "published a stored checkpoint proof again");
+    } catch (error) {
+      if (!(error instanceof CheckpointRejectedError)) throw error;
+      this.#republishRejected.add(index);
+      this.options.logger.warn(
+        { index, task: record.id, reason: error.reason },
+        "the CL rejected a stored proof",
+      );
+    }
+  }
+
+  #retryDelay(retry: number): number {
+    return Math.min(MAX_RETRY_DELAY_MS, this.options.settings.failedRetryDelayMs * 2 ** (retry - 1));
+  }
+
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 
   async #taskOf(index: number): Promise<TaskRecord | undefined> {

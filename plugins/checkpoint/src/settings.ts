@@ -5,6 +5,9 @@ import { describeIssues } from "./issues.js";
 
 export const DEFAULT_INTERVAL_MS = 5_000;
 export const DEFAULT_WINDOW = 4;
+export const DEFAULT_HORIZON = 16;
+export const DEFAULT_FAILED_RETRIES = 5;
+export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
 /**
  * `[plugin_settings.checkpoint]` in the prover client's config. Every field is optional.
  *
@@ -16,6 +19,13 @@ export const DEFAULT_WINDOW = 4;
  *   CL's next unproven checkpoint (default 4): at most that many checkpoints are in flight.
  * - `cl_stf_max_slots`: when set, a checkpoint depends on CL STF proofs of at most this many slots
  *   each (its epoch split into consecutive ranges); unset, one CL STF proof covers the whole epoch.
+ * - `horizon`: how far beyond the CL's latest checkpoint a submission may reach (default 16). One
+ *   within it waits for its epoch to close; one beyond it is refused at submit time.
+ * - `failed_retries`: how many times the runner resubmits a checkpoint that failed permanently (its
+ *   cause may be gone: a CL that rejected it, a node that served bad data), while later checkpoints
+ *   proceed (default 5; 0 leaves every failure to an operator).
+ * - `failed_retry_delay_ms`: the wait before the runner's first resubmission of a failed checkpoint,
+ *   doubling after each, capped at an hour (default 60000).
  */
 export const CheckpointSettingsSchema = z.strictObject({
   runner: z.boolean().default(true),
@@ -23,6 +33,9 @@ export const CheckpointSettingsSchema = z.strictObject({
   backend: z.string().min(1).max(32).optional(),
   window: z.int().min(1).max(256).default(DEFAULT_WINDOW),
   cl_stf_max_slots: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
+  failed_retries: z.int().min(0).max(1_000).default(DEFAULT_FAILED_RETRIES),
+  failed_retry_delay_ms: z.int().min(10).max(86_400_000).default(DEFAULT_FAILED_RETRY_DELAY_MS),
 });
 
 export interface CheckpointSettings {
@@ -32,6 +45,9 @@ export interface CheckpointSettings {
   readonly backend: string | undefined;
   readonly window: number;
   readonly clStfMaxSlots: number | undefined;
+  readonly horizon: number;
+  readonly failedRetries: number;
+  readonly failedRetryDelayMs: number;
 }
 
 /** Validates the plugin's settings section; throws `InvalidConfigError` naming the key. */
@@ -42,6 +58,15 @@ export function parseCheckpointSettings(raw: unknown): CheckpointSettings {
       `plugin_settings.${CHECKPOINT.kind}: ${describeIssues(parsed.error.issues)}`,
     );
   }
-  const { runner, interval_ms, backend, window, cl_stf_max_slots } = parsed.data;
-  return { runner, intervalMs: interval_ms, backend, window, clStfMaxSlots: cl_stf_max_slots };
+  const { runner, interval_ms, backend, window, cl_stf_max_slots, horizon } = parsed.data;
+  return {
+    runner,
+    intervalMs: interval_ms,
+    backend,
+    window,
+    clStfMaxSlots: cl_stf_max_slots,
+    horizon,
+    failedRetries: parsed.data.failed_retries,
+    failedRetryDelayMs: parsed.data.failed_retry_delay_ms,
+  };
 }

@@ -108,33 +108,43 @@ describe("with default settings", () => {
     });
   });
 
-  it("fails permanently when the CL does not know the checkpoint", async () => {
-    const { record } = await env.harness.prove(checkpoint(9));
-    expect(record.status).toBe("permanent_failure");
-    expect("error" in record && record.error).toMatch(/cl_getCheckpointInfo.*checkpoint 9 not found/);
+  it("refuses, before storing it, a checkpoint too far beyond the CL's latest to wait for", async () => {
+    const { harness } = env;
+    const before = (await harness.service.summary()).total;
+    for (const index of [3 + 16 + 1, 2 ** 53 - 1]) {
+      await expect(harness.submit(checkpoint(index))).rejects.toThrow(
+        new RegExp(
+          `checkpoint ${index} is more than 16 checkpoints beyond the CL's latest \\(3\\).*plugin_settings\\.checkpoint\\.horizon`,
+        ),
+      );
+    }
+    expect((await harness.service.summary()).total).toBe(before);
   });
 
-  it("publication retries a CL that is down or answers errors, without proving again", async () => {
+  it("publication retries a CL that is down or answers errors, asking before each resubmission, never proving again", async () => {
     const { cl, harness, checkpointProofs } = env;
-    cl.stub.failNext({ mode: "http500" }, { method: "cl_submitCheckpointProof", times: 2 });
+    cl.stub.failNext({ mode: "http500" }, { method: "cl_submitCheckpointProof", times: 3 });
     cl.stub.failNext(
       { mode: "rpc-error", code: -32603, message: "internal error" },
       { method: "cl_submitCheckpointProof", times: 1 },
     );
     const before = cl.stub.callsOf("cl_submitCheckpointProof").length;
+    const asked = cl.stub.callsOf("cl_getCheckpointStatus").length;
     const { record, output } = await harness.prove<BatchTransition>(checkpoint(1));
     expect(record.status).toBe("completed");
     expect(output).toEqual(cl.expected(1));
     expect(checkpointProofs(1)).toBe(1);
+    // Three submissions per publication attempt, each after asking the CL: the first attempt fails.
     const statuses = harness.statusesOf(checkpoint(1));
-    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(3);
+    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(1);
     expect(statuses.slice(-2)).toEqual(["publishing", "completed"]);
     expect(
       cl.stub
         .callsOf("cl_submitCheckpointProof")
         .slice(before)
         .map((c) => c.outcome),
-    ).toEqual(["http500", "http500", "rpc-error", "ok"]);
+    ).toEqual(["http500", "http500", "http500", "rpc-error", "ok"]);
+    expect(cl.stub.callsOf("cl_getCheckpointStatus").length - asked).toBe(5);
     const retry = harness.transitions.find(
       (t) => t.id === harness.keyOf(checkpoint(1)) && t.to === "transient_failure",
     );
@@ -171,13 +181,14 @@ describe("with default settings", () => {
     );
   });
 
-  it('"already-proven" counts as success', async () => {
+  it("a checkpoint the CL already lists as proven is not submitted again", async () => {
     const { cl, harness } = env;
     cl.proven.add(3);
+    const before = cl.stub.callsOf("cl_submitCheckpointProof").length;
     // Resubmits the task the previous test left failed in publication; meanwhile the CL got a proof.
     const { record } = await harness.prove(checkpoint(3));
     expect(record.status).toBe("completed");
-    expect(cl.answered("already-proven")).toEqual([3]);
+    expect(cl.stub.callsOf("cl_submitCheckpointProof").length).toBe(before);
     expect((await harness.service.pluginReports()).checkpoint).toMatchObject({ lastAccepted: 3 });
   });
 
@@ -188,8 +199,8 @@ describe("with default settings", () => {
     for (const params of [undefined, [], ["1"], [-1], [1.5], [0, ""], [0, "native", "extra"], { index: 0 }]) {
       await expect(method.handler(params)).rejects.toBeInstanceOf(InvalidParamsError);
     }
-    await expect(method.handler([4])).rejects.toThrow(
-      /checkpoint 4 does not exist yet \(the CL's latest checkpoint is 3\)/,
+    await expect(method.handler([3 + 17])).rejects.toThrow(
+      /checkpoint 20 is more than 16 checkpoints beyond/,
     );
     await expect(method.handler([0, "sp1"])).rejects.toBeInstanceOf(UnknownBackendError);
 
@@ -200,9 +211,15 @@ describe("with default settings", () => {
       task: { status: "completed" },
     });
 
-    cl.grow(1);
+    // Checkpoint 4 does not exist yet: accepted, it waits (without using up retries) for its epoch.
     const first = (await method.handler([4])) as ProveCheckpointResult;
     expect(first).toMatchObject({ id: harness.keyOf(checkpoint(4)), created: true });
+    await harness.waitForStatus(checkpoint(4), "transient_failure");
+    expect(await harness.service.status(first.id)).toMatchObject({
+      retryCount: 0,
+      error: expect.stringMatching(/checkpoint 4 does not exist yet/),
+    });
+    cl.grow(1);
     expect(first.task.taskId).toEqual({ context: checkpoint(4), backend: "native" });
     const second = (await method.handler([4, "native"])) as ProveCheckpointResult;
     expect(second).toMatchObject({ id: first.id, created: false });
@@ -234,9 +251,6 @@ describe("with default settings", () => {
       rpcCode: ClErrorCode.NOT_FOUND,
       message: "latest checkpoint (no epoch has closed yet) not found",
     });
-    await expect(methods.paas_proveCheckpoint!.handler([0])).rejects.toThrow(
-      /checkpoint 0 does not exist yet \(the CL's latest checkpoint is none\)/,
-    );
   });
 });
 
@@ -328,12 +342,16 @@ describe("settings", () => {
     expect(() => make({ window: 0 })).toThrow(/window:/);
     expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/cl_stf_max_slots:/);
     expect(() => make({ intervalMs: 5 })).toThrow(/intervalMs/);
+    expect(() => make({ horizon: -1 })).toThrow(/horizon:/);
     expect(make({}).settings).toEqual({
       runner: true,
       intervalMs: 5_000,
       backend: undefined,
       window: 4,
       clStfMaxSlots: undefined,
+      horizon: 16,
+      failedRetries: 5,
+      failedRetryDelayMs: 60_000,
     });
   });
 

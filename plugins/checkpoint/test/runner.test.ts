@@ -176,10 +176,10 @@ describe("checkpoint runner", () => {
     expect(cl.answered("already-proven")).toEqual([]);
   });
 
-  it("leaves a permanently failed checkpoint to the operator, reports it, and moves on once it is resubmitted", async () => {
+  it("with no retries left, leaves a failed checkpoint to the operator, reports why, and moves on once it is resubmitted", async () => {
     const cl = await startCl(3);
     cl.rejectWith = (index) => (index === 1 ? "checkpoint 1 is cursed" : undefined);
-    const { harness, logger } = await startProver(cl);
+    const { harness, logger } = await startProver(cl, { settings: { failed_retries: 0 } });
     await until(proven(cl, 0, 2), "checkpoints 0 and 2");
     await until(async () => (await report(harness)).failed.includes(1), "checkpoint 1 reported failed");
     const polls = cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length;
@@ -190,7 +190,12 @@ describe("checkpoint runner", () => {
     expect(harness.statusesOf(checkpoint(1)).at(-1)).toBe("permanent_failure");
     expect(harness.statusesOf(checkpoint(1)).filter((s) => s === "proving")).toHaveLength(1);
     expect(cl.answered("rejected")).toEqual([1]); // not resubmitted by the runner
-    expect(await report(harness)).toMatchObject({ nextUnproven: 1, failed: [1] });
+    expect(await report(harness)).toMatchObject({
+      nextUnproven: 1,
+      failed: [1],
+      stuck: [{ index: 1, status: "permanent_failure", retries: 0, error: expect.stringMatching(/cursed/) }],
+    });
+    expect((await report(harness)).stuck[0]).not.toHaveProperty("retryAt");
     const warnings = logger.lines.filter((l) => l.level === "warn" && l.fields.index === 1);
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.fields.error)).toMatch(/checkpoint 1 is cursed/);
@@ -202,6 +207,54 @@ describe("checkpoint runner", () => {
     await until(async () => (await report(harness)).nextUnproven === null, "the runner to catch up");
     expect((await report(harness)).failed).toEqual([]);
     expect(harness.statusesOf(checkpoint(1)).filter((s) => s === "proving")).toHaveLength(1);
+  });
+
+  it("submits a failed checkpoint again on its own schedule while later ones go on, once the cause is gone", async () => {
+    const cl = await startCl(3);
+    cl.rejectWith = (index) => (index === 1 ? "the CL is not ready for checkpoint 1" : undefined);
+    const { harness, checkpointProofs } = await startProver(cl, {
+      settings: { failed_retries: 3, failed_retry_delay_ms: 300 },
+    });
+    await until(proven(cl, 0, 2), "checkpoints 0 and 2 past the failed one");
+    const stuck = (await report(harness)).stuck;
+    expect(stuck).toMatchObject([{ index: 1, status: "permanent_failure", retries: 0 }]);
+    expect(stuck[0]!.retryAt).toBeDefined();
+    cl.rejectWith = undefined;
+    await until(proven(cl, 1), "checkpoint 1, resubmitted by the runner");
+    // Published again from its stored proof: three checkpoints, three proofs.
+    expect(checkpointProofs()).toBe(3);
+    await until(async () => (await report(harness)).stuck.length === 0, "nothing stuck");
+  });
+
+  it("passes over a checkpoint an operator cancelled, and leaves it cancelled", async () => {
+    const cl = await startCl(1);
+    cl.refuseSubmissions = true;
+    const { harness } = await startProver(cl);
+    await until(() => harness.statusesOf(checkpoint(0)).includes("publishing"), "checkpoint 0 publishing");
+    await harness.service.cancel({ context: checkpoint(0), backend: "native" });
+    cl.refuseSubmissions = false;
+    cl.grow(2);
+    await until(proven(cl, 1, 2), "checkpoints 1 and 2 past the cancelled one");
+    expect(cl.proven.has(0)).toBe(false);
+    expect(harness.statusesOf(checkpoint(0)).at(-1)).toBe("cancelled");
+    expect((await report(harness)).stuck).toEqual([
+      { index: 0, status: "cancelled", error: "cancelled by an operator", retries: 0 },
+    ]);
+  });
+
+  it("does not submit completed checkpoints again while a lower one is stuck", async () => {
+    const cl = await startCl(4);
+    cl.rejectWith = (index) => (index === 0 ? "checkpoint 0 is cursed" : undefined);
+    const { harness } = await startProver(cl, { settings: { failed_retries: 0 } });
+    await until(proven(cl, 1, 2, 3), "checkpoints 1..3");
+    const polls = cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length;
+    await until(
+      () => cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length >= polls + 10,
+      "ten more runner ticks",
+    );
+    const submitted = cl.stub.callsOf("cl_submitCheckpointProof").map((c) => (c.params as unknown[])[0]);
+    expect(sorted(submitted as number[])).toEqual([0, 1, 2, 3]);
+    expect((await report(harness)).failed).toEqual([0]);
   });
 
   it("publishes a stored proof again when the CL lost it, without proving again", async () => {

@@ -34,6 +34,7 @@ export class ClClient {
       timeoutMs: options.timeoutMs,
       bearerToken: options.bearerToken,
       permanentCodes: [ClErrorCode.INVALID_PROOF],
+      retry: options.retry,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
   }
@@ -85,7 +86,8 @@ export class ClClient {
     receipt: Uint8Array,
     options?: CallOptions,
   ): Promise<CheckpointSubmission> {
-    return this.call("cl_submitCheckpointProof", [index, receipt], options, (answer) =>
+    // Not repeated on its own: the caller asks `getCheckpointStatus` before submitting again.
+    return this.call("cl_submitCheckpointProof", [index, receipt], { ...options, idempotent: false }, (answer) =>
       answer.index === index
         ? undefined
         : `submitted checkpoint ${index}, the answer is about ${answer.index}`,
@@ -115,6 +117,7 @@ export class ClClient {
     return this.rpc.call(method, encoded.data as unknown[], {
       timeoutMs: options.timeoutMs ?? this.timeouts[method],
       signal: options.signal,
+      idempotent: options.idempotent,
       result: (value) => {
         const result = schema.parse(value);
         const problem = mismatch?.(result);

@@ -95,6 +95,11 @@ export function invalidCheckpointProof(index: number, reason: string): JsonRpcEr
   });
 }
 
+/** Whether `error` is a CL's answer that what was asked for does not exist (yet). */
+export function isClNotFound(error: unknown): boolean {
+  return isJsonRpcCallError(error) && error.rpcCode === ClErrorCode.NOT_FOUND;
+}
+
 /** The CL's reason when `error` is its rejection of a checkpoint proof, else undefined. */
 export function invalidProofReason(error: unknown): string | undefined {
   if (!isJsonRpcCallError(error) || error.rpcCode !== ClErrorCode.INVALID_PROOF) return undefined;

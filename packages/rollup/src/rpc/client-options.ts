@@ -1,3 +1,5 @@
+import type { RetryPolicy } from "@paas/jsonrpc";
+
 /** Options shared by the CL and EL clients. */
 export interface RollupClientOptions<M extends string> {
   readonly url: string | URL;
@@ -6,4 +8,6 @@ export interface RollupClientOptions<M extends string> {
   /** Per-method deadlines, e.g. a longer one for execution witnesses. */
   readonly methodTimeoutsMs?: Partial<Record<M, number>>;
   readonly bearerToken?: string;
+  /** How read calls are retried within an attempt after a failure a network can cause. */
+  readonly retry?: RetryPolicy;
 }

@@ -35,6 +35,7 @@ export class ElClient {
       url: options.url,
       timeoutMs: options.timeoutMs,
       bearerToken: options.bearerToken,
+      retry: options.retry,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
   }

@@ -1,0 +1,52 @@
+import { InvalidContextError, NotYetAvailableError, PermanentError } from "@paas/core";
+import { type BatchInfo, type ClClient, isClNotFound } from "@paas/rollup";
+
+/**
+ * Refuses, before anything is stored, a checkpoint the CL will not create soon: more than `horizon`
+ * past its latest. One within the horizon is accepted and waits for its epoch to close. A CL that
+ * does not answer is no reason to refuse: the task waits for it like any other.
+ */
+export async function admitCheckpoint(
+  cl: ClClient,
+  index: number,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let latest: number | null;
+  try {
+    latest = await cl.getLatestCheckpointIndex({ signal });
+  } catch {
+    return;
+  }
+  if (index > (latest ?? -1) + horizon) {
+    throw new InvalidContextError(
+      `checkpoint ${index} is more than ${horizon} checkpoints beyond the CL's latest (${latest ?? "none yet"}): it will not exist soon enough to wait for (plugin_settings.checkpoint.horizon)`,
+    );
+  }
+}
+
+/**
+ * The CL's batch info for a checkpoint. While the CL does not have it, a checkpoint within the
+ * horizon waits for its epoch to close (without using up retries); one beyond it fails.
+ */
+export async function checkpointInfo(
+  cl: ClClient,
+  index: number,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<BatchInfo> {
+  try {
+    return await cl.getCheckpointInfo(index, { signal });
+  } catch (error) {
+    if (!isClNotFound(error)) throw error;
+    const latest = await cl.getLatestCheckpointIndex({ signal });
+    if (index <= (latest ?? -1) + horizon) {
+      throw new NotYetAvailableError(
+        `checkpoint ${index} does not exist yet (the CL's latest is ${latest ?? "none"}): waiting for its epoch to close`,
+      );
+    }
+    throw new PermanentError(
+      `checkpoint ${index} does not exist and is more than ${horizon} beyond the CL's latest (${latest ?? "none"})`,
+    );
+  }
+}
