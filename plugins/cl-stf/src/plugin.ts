@@ -1,5 +1,6 @@
 import {
   type DependencyReceipt,
+  NotYetAvailableError,
   PermanentError,
   PLUGIN_SETTINGS,
   type PluginRpcMethod,
@@ -9,7 +10,6 @@ import {
   type ProofPluginHandler,
   type ProverHandle,
   type StepContext,
-  TransientError,
 } from "@paas/core";
 import {
   CL_STF,
@@ -22,6 +22,7 @@ import {
   toHex,
 } from "@paas/rollup";
 import { inject } from "tsyringe";
+import { admitClRange, blocksInRange } from "./admission.js";
 import { epochCrossing, evmEeStfContextFor, parseClStfContext, requireContextBlocks } from "./context.js";
 import { type ClStfInput, clStfProgram, EVM_EE_STF_EXPECTED } from "./program.js";
 import { PROVE_CL_BLOCKS, proveClBlocksMethod } from "./rpc.js";
@@ -51,6 +52,11 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
     return parseClStfContext(raw, this.settings.slotsPerEpoch);
   }
 
+  /** A range the CL contradicts, or too far ahead of it to wait for, is refused; see `admitClRange`. */
+  admit(context: ClStfContext, options: { readonly signal: AbortSignal }): Promise<void> {
+    return admitClRange(this.cl, context, this.settings.horizon, options.signal);
+  }
+
   /**
    * The EVM EE STF proof of the EL blocks the range carries. Reads the range's blocks from the CL,
    * checks the range is one epoch's and the blocks are the context's, and that the EL node has the
@@ -58,12 +64,9 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
    */
   async dependencies(context: ClStfContext, step: StepContext): Promise<readonly ProofContext[]> {
     const { signal } = step;
-    const { start, end } = context;
-    const [params, blocks] = await Promise.all([
-      this.cl.getRollupParams({ signal }),
-      this.cl.getBlocksInRange(start.slot, end.slot, { signal }),
-    ]);
+    const params = await this.cl.getRollupParams({ signal });
     this.requireOneEpoch(context, params);
+    const blocks = await blocksInRange(this.cl, context, params, this.settings.horizon, signal);
     requireContextBlocks(context, blocks);
     const evmContext = evmEeStfContextFor(blocks);
     await this.requireElBlocks(evmContext, blocks[0]!.header.slot, blocks.at(-1)!.header.slot, signal);
@@ -127,7 +130,7 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
 
   /**
    * The EL node has the range's first and last EL blocks, with the hashes the CL blocks carry. A
-   * missing block is transient (the EL node is behind); another hash is permanent.
+   * missing block is waited for (the EL node is behind); another hash is permanent.
    */
   private async requireElBlocks(
     evm: EvmEeStfContext,
@@ -142,8 +145,8 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
     for (const [ref, slot] of evm.start.number === evm.end.number ? ends.slice(0, 1) : ends) {
       const block = await this.el.getBlockByNumber(ref.number, false, { signal });
       if (block === null) {
-        throw new TransientError(
-          `the EL node has no block ${ref.number} (yet), which the L2 block at slot ${slot} carries`,
+        throw new NotYetAvailableError(
+          `the EL node has no block ${ref.number} yet, which the L2 block at slot ${slot} carries: waiting for it`,
         );
       }
       const hash = toHex(block.hash);

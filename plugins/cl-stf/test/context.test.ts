@@ -103,11 +103,12 @@ describe("the EVM EE STF dependency", () => {
 
 describe("settings", () => {
   it("are optional", () => {
-    expect(parseClStfSettings({})).toEqual({});
-    expect(parseClStfSettings(undefined)).toEqual({});
-    expect(parseClStfSettings({ slotsPerEpoch: 32, defaultBackend: "sp1" })).toEqual({
+    expect(parseClStfSettings({})).toEqual({ horizon: 4 });
+    expect(parseClStfSettings(undefined)).toEqual({ horizon: 4 });
+    expect(parseClStfSettings({ slotsPerEpoch: 32, defaultBackend: "sp1", horizon: 0 })).toEqual({
       slotsPerEpoch: 32,
       defaultBackend: "sp1",
+      horizon: 0,
     });
   });
 

@@ -125,8 +125,8 @@ describe("fetchInput", () => {
     expect(error.message).toContain("no evm-ee-stf dependency receipt");
   });
 
-  it("classifies CL failures as transient", async () => {
-    node.stub.failNext({ mode: "http500" }, { method: "cl_getChainstate" });
+  it("classifies CL failures as transient once the call's own retries are spent", async () => {
+    node.stub.failNext({ mode: "http500" }, { method: "cl_getChainstate", times: 4 });
     const error = await failure(
       plugin().fetchInput(contextFor(chain, 9, 16), [evmDependency(9, 16)], step()),
     );

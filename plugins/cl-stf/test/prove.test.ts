@@ -158,14 +158,45 @@ describe("a tampered chain is rejected permanently, naming the check and the slo
 });
 
 describe("what is checked before proving", () => {
-  it("a context naming other blocks than the CL's (a reorg) fails at resolution, naming both ids", async () => {
+  it("refuses at submit, naming both ids, a context naming other blocks than the CL's, and stores nothing", async () => {
     const { harness } = setup;
     const honest = contextFor(chain, 2, 3);
     const context = { ...honest, end: { slot: 3, blockId: toHex(hash("a block of another fork")) } };
-    const { record } = await harness.prove(context);
+    await expect(harness.submit(context)).rejects.toThrow(
+      `invalid cl-stf context: end.blockId: the CL's block at slot 3 is ${honest.end.blockId}, not ${context.end.blockId}`,
+    );
+    await expect(harness.service.status({ context, backend: "native" })).rejects.toMatchObject({
+      code: "TASK_NOT_FOUND",
+    });
+  });
+
+  it("refuses at submit a range ending beyond the horizon, and lets one within it wait", async () => {
+    const { harness } = setup;
+    const far = {
+      ...contextFor(chain, 2, 3),
+      end: { slot: 10_000, blockId: toHex(hash("a block of the future")) },
+    };
+    await expect(harness.submit(far)).rejects.toThrow(
+      /end\.slot: slot 10000 is beyond slot \d+.*plugin_settings\.cl-stf\.horizon/,
+    );
+  });
+
+  it("a context whose blocks the CL replaced after it was accepted (a reorg) fails at resolution, naming both ids", async () => {
+    const { harness, node } = setup;
+    const honest = contextFor(chain, 2, 3);
+    await harness.submit(honest);
+    const block = blockAt(chain, 3);
+    node.serve(
+      withBlock(
+        chain,
+        3,
+        reseal(chain, block, { header: { ...block.header, timestamp: block.header.timestamp + 1 } }),
+      ),
+    );
+    const record = await harness.waitFor(honest);
+    node.serve(chain);
     const error = permanentError(record);
-    expect(error).toContain(`the CL's block at slot 3 is ${honest.end.blockId}`);
-    expect(error).toContain(`the context's end names ${context.end.blockId}`);
+    expect(error).toContain(`the context's end names ${honest.end.blockId}`);
     expect(record).toMatchObject({ phase: "resolve" });
   });
 
@@ -192,22 +223,25 @@ describe("what is checked before proving", () => {
 });
 
 describe("node failures are transient and retried", () => {
-  it("CL failures (HTTP 500, then a timeout) are retried until the node answers", async () => {
+  it("CL failures (HTTP 500, then a timeout) are retried within the call, then by the task, until the node answers", async () => {
     const { harness, node } = setup;
-    node.stub.failNext({ mode: "http500" }, { method: "cl_getBlocksInRange", times: 2 });
+    // The submission's own check (admit) takes four of them and lets the task in: a node that does
+    // not answer is no reason to refuse.
+    node.stub.failNext({ mode: "http500" }, { method: "cl_getBlocksInRange", times: 9 });
     node.stub.failNext({ mode: "timeout" }, { method: "cl_getChainstate", times: 1 });
     const context = contextFor(chain, 2, 5);
     const { record, output } = await harness.prove<ClStfOutput>(context);
     expect(record.status).toBe("completed");
     expect(output).toMatchObject({ epoch: 0, start: 2, end: 5 });
+    // Four tries in the first attempt, all 500s: one transient failure; the timeout is retried in the call.
     const statuses = harness.statusesOf(context);
-    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(3);
+    expect(statuses.filter((s) => s === "transient_failure")).toHaveLength(1);
     expect(statuses.at(-1)).toBe("completed");
     expect(node.stub.callsOf("cl_getBlocksInRange").map((c) => c.outcome)).toContain("http500");
     expect(node.stub.callsOf("cl_getChainstate").map((c) => c.outcome)).toContain("timeout");
   });
 
-  it("an EL node that does not have the EL block yet is transient; proving goes on once it has", async () => {
+  it("an EL node that does not have the EL block yet is waited for, without using up retries; proving goes on once it has", async () => {
     const { harness, node } = setup;
     node.serve({ ...chain, elBlocks: chain.elBlocks.slice(0, 6) }); // the EL node is at block 5
     const context = contextFor(chain, 6, 8);
@@ -215,8 +249,9 @@ describe("node failures are transient and retried", () => {
     const failed = await harness.waitForStatus(context, "transient_failure");
     expect(failed).toMatchObject({ phase: "resolve" });
     expect("error" in failed && failed.error).toContain(
-      "the EL node has no block 6 (yet), which the L2 block at slot 6 carries",
+      "the EL node has no block 6 yet, which the L2 block at slot 6 carries",
     );
+    expect(failed.retryCount).toBe(0);
     node.serve(chain);
     const record = await harness.waitFor(context);
     expect(record.status).toBe("completed");

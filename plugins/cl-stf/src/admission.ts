@@ -1,0 +1,103 @@
+import { InvalidContextError, NotYetAvailableError, PermanentError } from "@paas/core";
+import {
+  blockIdOf,
+  type ClClient,
+  type ClStfContext,
+  epochRange,
+  isClNotFound,
+  type RollupParams,
+  type SignedL2Block,
+  toHex,
+} from "@paas/rollup";
+
+/**
+ * The last slot worth waiting for: the end of the epoch `horizon` epochs after the CL's latest
+ * checkpoint (the last closed epoch).
+ */
+async function reachableSlot(
+  cl: ClClient,
+  params: RollupParams,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const latest = await cl.getLatestCheckpointIndex({ signal });
+  return epochRange((latest ?? -1) + horizon, params).end;
+}
+
+/**
+ * Refuses, before anything is stored, a range the CL contradicts (its block at either end has
+ * another id) or that ends more than `horizon` epochs after the CL's last closed epoch. A range
+ * not produced yet but within reach is accepted and waits. A CL that does not answer is no reason
+ * to refuse: the task waits for it like any other.
+ */
+export async function admitClRange(
+  cl: ClClient,
+  context: ClStfContext,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const params = await cl.getRollupParams({ signal });
+    for (const [field, ref] of [
+      ["start", context.start],
+      ["end", context.end],
+    ] as const) {
+      const block = await blockAt(cl, ref.slot, signal);
+      if (block === undefined) {
+        const reachable = await reachableSlot(cl, params, horizon, signal);
+        if (ref.slot > reachable) {
+          throw new InvalidContextError(
+            `invalid cl-stf context: ${field}.slot: slot ${ref.slot} is beyond slot ${reachable}, the end of the epoch ${horizon} after the CL's last closed one: it will not exist soon enough to wait for (plugin_settings.cl-stf.horizon)`,
+          );
+        }
+        return;
+      }
+      const id = toHex(blockIdOf(block.header));
+      if (id !== ref.blockId) {
+        throw new InvalidContextError(
+          `invalid cl-stf context: ${field}.blockId: the CL's block at slot ${ref.slot} is ${id}, not ${ref.blockId}`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidContextError) throw error;
+  }
+}
+
+/** The CL's block at `slot`, or undefined when it has none (yet). */
+async function blockAt(cl: ClClient, slot: number, signal: AbortSignal): Promise<SignedL2Block | undefined> {
+  try {
+    const [block] = await cl.getBlocksInRange(slot, slot, { signal });
+    return block;
+  } catch (error) {
+    if (isClNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The CL's blocks of a range. While the CL does not have them, a range within the horizon waits
+ * for them (without using up retries); one beyond it fails.
+ */
+export async function blocksInRange(
+  cl: ClClient,
+  context: ClStfContext,
+  params: RollupParams,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<SignedL2Block[]> {
+  try {
+    return await cl.getBlocksInRange(context.start.slot, context.end.slot, { signal });
+  } catch (error) {
+    if (!isClNotFound(error)) throw error;
+    const reachable = await reachableSlot(cl, params, horizon, signal);
+    if (context.end.slot <= reachable) {
+      throw new NotYetAvailableError(
+        `the CL has no blocks for slots ${context.start.slot}..${context.end.slot} yet: waiting for them`,
+      );
+    }
+    throw new PermanentError(
+      `the CL has no blocks for slots ${context.start.slot}..${context.end.slot}, and slot ${context.end.slot} is beyond slot ${reachable} (plugin_settings.cl-stf.horizon)`,
+    );
+  }
+}
