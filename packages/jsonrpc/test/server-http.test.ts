@@ -36,6 +36,29 @@ describe("JSON-RPC server: HTTP", () => {
     expect((await post(new URL("/other", url).href, "{}")).status).toBe(404);
   });
 
+  it("answers odd request paths with a 404, never a 500", async () => {
+    const { url } = await startServer({ methods });
+    const { port } = new URL(url);
+    for (const path of ["//", "//evil.example/", "/%zz", "*", "/..%2f..%2f", "/metrics?x=1"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({
+          host: "127.0.0.1",
+          port,
+          path,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        });
+        req.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end("{}");
+      });
+      expect(status, path).toBe(404);
+    }
+  });
+
   it("requires a JSON content type", async () => {
     const { url } = await startServer({ methods });
     const { status, text } = await post(url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', {

@@ -107,7 +107,9 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    // The raw path, not `new URL(...)`: a request path such as `//` is not a valid URL relative to
+    // a base and would throw; any path we do not serve is a 404.
+    const path = (req.url ?? "/").split("?", 1)[0]!;
     const extra = options.routes?.find((r) => r.method === req.method && r.path === path);
     if (extra) return extra.handle(req, res);
     if (path !== rpcPath) return refuse(res, 404, `nothing is served at ${path}`);
