@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { type DatabaseLocation, openDatabase } from "../src/index.js";
+import { LATEST_MIGRATION } from "../src/store/migrations/index.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
+
+/** Starts migrating `database` in a child process and kills it `delayMs` after it said it begins. */
+async function killMidMigration(database: DatabaseLocation, delayMs: number): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "fixtures/migrate-child.ts"),
+      JSON.stringify(database),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("migrating")) resolve();
+    });
+    child.once("exit", () => resolve());
+  });
+  setTimeout(() => child.kill("SIGKILL"), delayMs);
+  await exited;
+  return out;
+}
+
+async function migrations(location: DatabaseLocation): Promise<string[]> {
+  const opened = await openDatabase(location);
+  try {
+    const rows = await opened.db
+      .selectFrom("kysely_migration" as never)
+      .select("name" as never)
+      .orderBy("name" as never)
+      .execute();
+    return rows.map((r) => (r as { name: string }).name);
+  } finally {
+    await opened.close();
+  }
+}
+
+describe.each(DIALECTS)("migrations (%s)", (dialect) => {
+  it("leave the database openable whenever the process is killed during them", async () => {
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      const database = await databaseFor(dialect, { file: true });
+      const out = await killMidMigration(database, Math.floor(Math.random() * 40));
+      outcomes.add(out.includes("migrated") ? "finished" : "interrupted");
+      expect(await migrations(database)).toEqual(["0001_tasks_and_receipts", LATEST_MIGRATION]);
+    }
+    // Most rounds are killed before the migrations commit; the test is about those.
+    expect(outcomes.has("interrupted")).toBe(true);
+  }, 120_000);
+});
+
+describe("a database file that is not ours", () => {
+  it("is refused with a typed error naming the file, whether garbage, another program's or newer than us", async () => {
+    const garbage = await databaseFor("sqlite", { file: true });
+    const file = (garbage as { path: string }).path;
+    writeFileSync(file, "this is not a database, it is a shopping list\n".repeat(200));
+    await expect(openDatabase(garbage)).rejects.toMatchObject({
+      code: "DATABASE_UNUSABLE",
+      message: expect.stringMatching(
+        /paas\.sqlite cannot be used as the task database \(SQLITE_NOTADB: file is not a database\)/,
+      ),
+    });
+
+    const foreign = await databaseFor("sqlite", { file: true });
+    const other = new SqliteDatabase((foreign as { path: string }).path);
+    other.exec("create table customers (id integer primary key, name text)");
+    other.close();
+    await expect(openDatabase(foreign)).rejects.toMatchObject({
+      code: "DATABASE_UNUSABLE",
+      message: expect.stringMatching(
+        /is not a PaaS task database: it holds tables \(customers\) but no PaaS migration record/,
+      ),
+    });
+
+    const newer = await databaseFor("sqlite", { file: true });
+    await (await openDatabase(newer)).close();
+    const ours = new SqliteDatabase((newer as { path: string }).path);
+    ours.prepare("insert into kysely_migration (name, timestamp) values ('0099_from_the_future', 'x')").run();
+    ours.close();
+    await expect(openDatabase(newer)).rejects.toMatchObject({
+      code: "DATABASE_UNUSABLE",
+      message: expect.stringMatching(/was written by a newer version of PaaS/),
+    });
+  });
+});
