@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import pino from "pino";
+import { startTrustingDevnet } from "../scenarios/devnet.js";
 import { buildProverApp } from "../src/app/build-app.js";
 import { loadConfig } from "../src/config/load-config.js";
-import { startTrustingDevnet } from "../test/support/devnet.js";
 
 const datadir = mkdtempSync(path.join(tmpdir(), "paas-example-"));
 const devnet = await startTrustingDevnet(datadir);

@@ -1,4 +1,11 @@
 export {
+  ALL_PROXY_FAULTS,
+  FaultProxy,
+  type FaultProxyOptions,
+  type ProxyFault,
+  startFaultProxy,
+} from "./fault-proxy.js";
+export {
   createPluginHarness,
   FAST_RETRY,
   type HarnessOptions,

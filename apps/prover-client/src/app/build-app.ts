@@ -7,6 +7,7 @@ import {
   PluginSettings,
   type ProverService,
   ProverServiceBuilder,
+  redactedUrl,
 } from "@paas/core";
 import { createJsonRpcServer, type JsonRpcServer, type MethodRegistry } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
@@ -68,8 +69,18 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
     container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
 
     const builder = new ProverServiceBuilder({
-      database: { path: path.join(config.datadir, DATABASE_FILE) },
+      database:
+        config.database.url !== undefined
+          ? { url: config.database.url }
+          : { path: path.join(config.datadir, DATABASE_FILE) },
       container,
+      role: config.cluster.role,
+      leaseMs: config.cluster.lease_ms,
+      maxInterruptions: config.cluster.max_interruptions,
+      claim: {
+        ...(config.claim.kinds !== undefined && { kinds: config.claim.kinds }),
+        ...(config.claim.backends !== undefined && { backends: config.claim.backends }),
+      },
       retry: {
         maxRetries: config.retry.max_retries,
         baseDelayMs: config.retry.base_delay_ms,
@@ -95,7 +106,13 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
       if (host instanceof NativeHost) host.onProved((summary) => metrics.observeProof(summary));
     }
     logger.info(
-      { kinds: service.kinds(), backends: service.backends(), datadir: config.datadir },
+      {
+        kinds: service.kinds(),
+        backends: service.backends(),
+        datadir: config.datadir,
+        database: config.database.url !== undefined ? redactedUrl(config.database.url) : "sqlite",
+        role: config.cluster.role,
+      },
       "prover service started",
     );
 
@@ -150,6 +167,7 @@ async function startRpc(
       defaultBackend: config.default_backend,
       report: async () => ({
         uptimeSeconds: Math.round((Date.now() - app.startedAt) / 1_000),
+        instances: await service.instances(),
         nodes: { cl: app.nodes.clUrl, el: app.nodes.elUrl, embedded: app.nodes.embedded },
         plugins: await service.pluginReports(),
       }),

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { PaasError } from "@paas/core";
+import { DATABASE_FILE, PaasError, redactedUrl } from "@paas/core";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
@@ -16,6 +16,8 @@ interface StartFlags {
   readonly elUrl?: string;
   readonly logLevel?: string;
   readonly workers?: string;
+  readonly databaseUrl?: string;
+  readonly role?: string;
   readonly progress: boolean;
 }
 
@@ -32,6 +34,14 @@ export function addStartCommand(program: Command): void {
     .option("--el-url <url>", "EL JSON-RPC URL (nodes.el_url)")
     .option("--log-level <level>", "log level (log_level)")
     .option("--workers <n>", "native host worker threads (backends.native.workers)")
+    .option(
+      "--database-url <url>",
+      "PostgreSQL shared by several instances (database.url); default SQLite in the datadir",
+    )
+    .option(
+      "--role <role>",
+      "all, or worker: claims and proves, runs no once-per-cluster service (cluster.role)",
+    )
     .option("--no-progress", "do not print the progress view")
     .action(async (flags: StartFlags) => {
       const overrides = [
@@ -41,6 +51,8 @@ export function addStartCommand(program: Command): void {
         ...(flags.elUrl !== undefined ? [`nodes.el_url="${flags.elUrl}"`] : []),
         ...(flags.logLevel !== undefined ? [`log_level="${flags.logLevel}"`] : []),
         ...(flags.workers !== undefined ? [`backends.native.workers=${flags.workers}`] : []),
+        ...(flags.databaseUrl !== undefined ? [`database.url="${flags.databaseUrl}"`] : []),
+        ...(flags.role !== undefined ? [`cluster.role="${flags.role}"`] : []),
         ...(flags.progress ? [] : ["progress.enabled=false"]),
         ...flags.set,
       ];
@@ -64,6 +76,7 @@ export function addStartCommand(program: Command): void {
         `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
         `  json-rpc  ${app.rpcUrl ?? "off"}${app.rpcUrl ? `  (metrics: ${app.rpcUrl.replace(/\/$/, "")}/metrics)` : ""}`,
         `  datadir   ${path.resolve(config.datadir)}`,
+        `  database  ${config.database.url !== undefined ? `${redactedUrl(config.database.url)} (role ${config.cluster.role})` : path.join(path.resolve(config.datadir), DATABASE_FILE)}`,
         ...(logFile ? [`  logs      ${logFile}`] : []),
         "  Ctrl-C to stop; unfinished work resumes at the next start.",
         "",

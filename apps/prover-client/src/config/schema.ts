@@ -4,6 +4,9 @@ import { z } from "zod";
 export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
+const kindName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "kinds are lower-case names");
+const backendName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "backend names are lower-case");
 const port = z.number().int().min(0).max(65_535);
 const positiveInt = z.number().int().positive();
 
@@ -21,6 +24,27 @@ export const configSchema = z
     plugins: z.array(z.string().min(1)).min(1).default(DEFAULT_PLUGINS),
     /** The backend a submission uses when it names none. */
     default_backend: z.string().default("native"),
+    /** Task state: absent, SQLite at `<datadir>/paas.sqlite` (one instance); a URL, PostgreSQL (several). */
+    database: z.object({ url: postgresUrl.optional() }).strict().default({}),
+    cluster: z
+      .object({
+        /** `all`: everything; `worker`: claims and proves, runs no once-per-cluster service (the checkpoint runner). */
+        role: z.enum(["all", "worker"]).default("all"),
+        /** How long a claim holds a task without renewal: a crashed instance's work is taken over after this. */
+        lease_ms: positiveInt.min(1_000).max(3_600_000).default(30_000),
+        /** Attempts a task may lose to crashes of its instance before it fails permanently. */
+        max_interruptions: z.number().int().min(0).max(1_000).default(3),
+      })
+      .strict()
+      .default({ role: "all", lease_ms: 30_000, max_interruptions: 3 }),
+    /** What this instance takes: heavy proof types to bigger machines. Absent: everything. */
+    claim: z
+      .object({
+        kinds: z.array(kindName).min(1).optional(),
+        backends: z.array(backendName).min(1).optional(),
+      })
+      .strict()
+      .default({}),
     nodes: z
       .object({
         /** CL JSON-RPC URL; with `el_url` empty too, the devnet runs embedded in this process. */
@@ -59,9 +83,17 @@ export const configSchema = z
         max_body_bytes: positiveInt.default(1_048_576),
         /** When set, methods that change state need `Authorization: Bearer <token>`. */
         auth_token: z.string().min(16, "must be at least 16 characters").optional(),
+        /** Listen beyond loopback without a token anyway (a trusted network, a proxy that authenticates). */
+        allow_unauthenticated: z.boolean().default(false),
       })
       .strict()
-      .default({ enabled: true, host: "127.0.0.1", port: 4844, max_body_bytes: 1_048_576 }),
+      .default({
+        enabled: true,
+        host: "127.0.0.1",
+        port: 4844,
+        max_body_bytes: 1_048_576,
+        allow_unauthenticated: false,
+      }),
     /** Settings of each proof type, by kind (`[plugin_settings.checkpoint]`); each plugin validates its own. */
     plugin_settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     /** The embedded devnet, used when no node URLs are configured. */
@@ -92,6 +124,19 @@ export const configSchema = z
         message: "set both cl_url and el_url (a real rollup), or neither (the embedded devnet)",
       });
     }
+    const { rpc } = config;
+    if (rpc.enabled && !isLoopback(rpc.host) && rpc.auth_token === undefined && !rpc.allow_unauthenticated) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rpc", "host"],
+        message: `${rpc.host} is reachable beyond this machine: set rpc.auth_token (methods that change state then need it), or rpc.allow_unauthenticated = true to accept the risk`,
+      });
+    }
   });
+
+/** Whether a listen address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 export type ProverConfig = z.infer<typeof configSchema>;

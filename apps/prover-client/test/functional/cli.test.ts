@@ -8,9 +8,9 @@ import { promisify } from "node:util";
 import type { Devnet } from "@paas/devnet";
 import { decodeReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../support/app.js";
-import { startTrustingDevnet } from "../support/devnet.js";
 
 const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 const run = promisify(execFile);

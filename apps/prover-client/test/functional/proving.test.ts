@@ -8,9 +8,9 @@ import { WORKLOAD_KINDS } from "@paas/devchain";
 import type { Devnet } from "@paas/devnet";
 import type { JsonRpcClient } from "@paas/jsonrpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../support/app.js";
-import { acceptedCheckpoints, startTrustingDevnet } from "../support/devnet.js";
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;

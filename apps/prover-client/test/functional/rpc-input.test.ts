@@ -5,9 +5,9 @@
 import type { Devnet } from "@paas/devnet";
 import type { JsonRpcClient } from "@paas/jsonrpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../support/app.js";
-import { startTrustingDevnet } from "../support/devnet.js";
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;

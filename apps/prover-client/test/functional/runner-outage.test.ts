@@ -4,9 +4,9 @@
  */
 import type { Devnet } from "@paas/devnet";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
+import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { startApp, tempDatadir, testConfig, until } from "../support/app.js";
-import { acceptedCheckpoints, startTrustingDevnet } from "../support/devnet.js";
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;

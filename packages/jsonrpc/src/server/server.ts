@@ -68,7 +68,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   let closing = false;
   let port: number | undefined;
 
-  async function serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serveRpc(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     if (req.method !== "POST") {
       res.setHeader("Allow", "POST");
       return refuse(res, 405, `HTTP method ${req.method} not allowed: JSON-RPC is served by POST only`);
@@ -77,10 +77,6 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     if (!JSON_CONTENT_TYPES.has(mediaType)) {
       return refuse(res, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
     }
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
-    const body = await readBodyCapped(req, maxBodyBytes);
-    if (body === "too-large") return refuseTooLarge(req, res, maxBodyBytes);
 
     const controller = new AbortController();
     inFlight.add(controller);
@@ -107,13 +103,20 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every body is read (up to the cap) before any answer, refusals included: a body left unread
+    // on a kept-alive connection would be taken for the next request, and closing while the client
+    // still sends loses the answer.
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
+    const body = await readBodyCapped(req, maxBodyBytes);
+    if (body === "too-large") return refuseTooLarge(req, res, maxBodyBytes);
     // The raw path, not `new URL(...)`: a request path such as `//` is not a valid URL relative to
     // a base and would throw; any path we do not serve is a 404.
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const extra = options.routes?.find((r) => r.method === req.method && r.path === path);
     if (extra) return extra.handle(req, res);
     if (path !== rpcPath) return refuse(res, 404, `nothing is served at ${path}`);
-    return serveRpc(req, res);
+    return serveRpc(req, res, body);
   }
 
   const server = createServer((req, res) => {

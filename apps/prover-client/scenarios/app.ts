@@ -4,9 +4,9 @@ import path from "node:path";
 import type { TaskRecord } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import pino from "pino";
-import { buildProverApp, type ProverApp } from "../../src/app/build-app.js";
-import { loadConfig } from "../../src/config/load-config.js";
-import type { ProverConfig } from "../../src/config/schema.js";
+import { buildProverApp, type ProverApp } from "../src/app/build-app.js";
+import { loadConfig } from "../src/config/load-config.js";
+import type { ProverConfig } from "../src/config/schema.js";
 
 export function tempDatadir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-functional-"));
