@@ -171,6 +171,13 @@ export class LeaseLostError extends PaasError {
   }
 }
 
+/** A proof took longer than its kind's `prove_timeout_ms`: the attempt stops and is retried. */
+export class ProveTimeoutError extends TransientError {
+  constructor(taskId: string, timeoutMs: number) {
+    super(`task ${taskId}: the proof took longer than ${timeoutMs} ms and was stopped`);
+  }
+}
+
 /** The abort reason of an attempt whose task an operator cancelled (a remote job is cancelled too). */
 export class TaskCancelledError extends PaasError {
   constructor(taskId: string) {

@@ -1,6 +1,7 @@
 /**
- * The host resolver: hosts built from config at startup, chosen per (kind, backend). The key file
- * is created (mode 0600) in the data directory on first start.
+ * The host resolver: one host per backend, built from config at startup. A backend of its own gives
+ * a proof type its own capacity. The key file is created (mode 0600) in the data directory on
+ * first start.
  * Run: npx tsx examples/host-resolver.ts
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,15 +13,15 @@ import { merkleRootProgram } from "./programs/merkle-root.js";
 const dataDir = mkdtempSync(path.join(tmpdir(), "zkvm-example-"));
 const resolver = createHostResolver(
   {
-    backends: { native: { workers: 2 } },
-    // Checkpoints get a pool of their own, so they never queue behind other proofs.
-    kinds: { checkpoint: { native: { workers: 1 } } },
+    // Checkpoints get a backend of their own (mapped in the app's `[kinds.checkpoint] backend`),
+    // so they never queue behind other proofs.
+    backends: { native: { workers: 2 }, checkpoints: { type: "native", workers: 1 } },
   },
   { dataDir },
 );
 try {
   console.log("backends:", resolver.backends());
-  const host = resolver.hostFor("checkpoint", "native");
+  const host = resolver.hostFor("checkpoint", "checkpoints");
   if (!host) throw new Error("no native host for checkpoints");
   const receipt = await host.prove(merkleRootProgram, [new Uint8Array([1])], {
     signal: new AbortController().signal,
@@ -28,7 +29,7 @@ try {
   console.log(`checkpoint host proved ${receipt.publicValues.length} bytes of public values`);
 
   try {
-    createHostResolver({ backends: { sp1: {} } }, { dataDir });
+    createHostResolver({ backends: { sp1: { type: "sp1" } } }, { dataDir });
   } catch (error) {
     if (!(error instanceof HostConfigError)) throw error;
     console.log(`refused at startup (${error.code}): ${error.message}`);

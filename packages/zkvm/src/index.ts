@@ -12,6 +12,7 @@ export {
 } from "./errors.js";
 export * from "./host/host-key.js";
 export * from "./host/native-host.js";
+export * from "./host/remote-host.js";
 export * from "./host/resolver.js";
 export * from "./program/index.js";
 export {
@@ -24,3 +25,6 @@ export {
 export * from "./receipt/json.js";
 export { RECEIPT_MESSAGE_TAG, receiptMessage } from "./receipt/message.js";
 export { SIGNATURE_BYTES, type VerifyReceiptOptions, verifyReceipt } from "./receipt/verify.js";
+export type * from "./remote/contract.js";
+export { HttpRemoteProver, type HttpRemoteProverOptions } from "./remote/http-remote-prover.js";
+export { REMOTE_PROVER_OPENAPI } from "./remote/openapi.js";

@@ -37,24 +37,41 @@ function refusal(config: unknown, options: HostResolverOptions = { dataDir }) {
 }
 
 describe("host resolver", () => {
-  it("builds a native host per backend and per kind override, keyed from the data directory", async () => {
+  it("builds one host per backend, each with its own capacity, keyed from the data directory", async () => {
     const resolver = resolve({
-      backends: { native: { workers: 2 } },
-      kinds: { checkpoint: { native: { workers: 1 } } },
+      backends: { native: { workers: 2 }, checkpoints: { type: "native", workers: 1 } },
     });
-    expect(resolver.backends()).toEqual([{ backend: "native", concurrency: 3 }]);
+    expect(resolver.backends()).toEqual([
+      { backend: "checkpoints", concurrency: 1 },
+      { backend: "native", concurrency: 2 },
+    ]);
     const shared = resolver.hostFor("cl-stf", "native");
-    const own = resolver.hostFor("checkpoint", "native");
+    const own = resolver.hostFor("checkpoint", "checkpoints");
     expect(shared).toBeInstanceOf(NativeHost);
     expect(own).toBeInstanceOf(NativeHost);
     expect(own).not.toBe(shared);
+    expect([shared!.backend, own!.backend]).toEqual(["native", "checkpoints"]);
     expect(resolver.hosts()).toEqual([shared, own]);
-    expect([shared!.concurrency, own!.concurrency]).toEqual([2, 1]);
     expect(resolver.hostFor("cl-stf", "sp1")).toBeUndefined();
     expect(statSync(path.join(dataDir, "native-host.key")).mode & 0o777).toBe(0o600);
     // Both hosts load the same key file, so either verifies what the other proved.
     const receipt = await own!.prove(sumProgram, [1], { signal: new AbortController().signal });
     (shared as NativeHost).verify(receipt, sumProgram);
+    expect(resolver.publicKeys()).toEqual({
+      native: (shared as NativeHost).publicKeyHex,
+      checkpoints: (own as NativeHost).publicKeyHex,
+    });
+  });
+
+  it("starts a native host's workers on first use only, and releases idle ones", async () => {
+    const resolver = resolve({ backends: { native: { workers: 1, idleTimeoutMs: 100 } } });
+    const host = resolver.hostFor("k", "native") as NativeHost;
+    expect(host.threads).toBe(0);
+    await host.prove(sumProgram, [2], { signal: new AbortController().signal });
+    expect(host.threads).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(host.threads).toBe(0);
+    await host.prove(sumProgram, [3], { signal: new AbortController().signal });
   });
 
   it("takes the key from config, and a relative key file inside the data directory", () => {
@@ -65,18 +82,21 @@ describe("host resolver", () => {
     expect(fromFile.hostFor("x", "native")).toBeInstanceOf(NativeHost);
   });
 
-  it("refuses an unknown backend and one without an implementation", () => {
+  it("refuses an unknown backend type and one without an implementation", () => {
     const unknown = refusal({ backends: { nativ: {} } });
     expect(unknown.code).toBe("HOST_UNKNOWN_BACKEND");
     expect(unknown.message).toBe(
-      'backends.nativ: unknown backend "nativ" (implemented: native; reserved: sp1, risc0, remote)',
+      'backends.nativ.type: unknown backend type "nativ" (implemented: native, remote)',
     );
-    const later = refusal({ backends: { native: { workers: 1 }, sp1: {} } });
+    const later = refusal({ backends: { native: { workers: 1 }, fast: { type: "sp1" } } });
     expect(later.code).toBe("HOST_NOT_IMPLEMENTED");
-    expect(later.message).toMatch(/backend "sp1" has no host implementation yet \(implemented: native\)/);
+    expect(later.message).toMatch(
+      /^backends.fast.type: "sp1" has no host implementation here \(implemented: native, remote\)/,
+    );
   });
 
   it("refuses bad shapes and options, naming where they are", () => {
+    const key = "ab".repeat(32);
     const cases: [unknown, RegExp][] = [
       [{}, /^backends must be an object/],
       [{ backends: {} }, /configure at least one backend/],
@@ -85,12 +105,20 @@ describe("host resolver", () => {
       [{ backends: { native: { workers: "2" } } }, /^backends.native: workers must be a number/],
       [{ backends: { native: { workers: 0 } } }, /^backends.native: native host workers must be an integer/],
       [
-        { backends: { native: {} }, kinds: { checkpoint: { sp1: {} } } },
-        /^kinds.checkpoint.sp1: backend "sp1" is not configured/,
+        { backends: { net: { type: "remote", publicKey: key } } },
+        /^backends.net: url: the proving server's http\(s\) URL is required/,
       ],
       [
-        { backends: { native: {} }, kinds: { checkpoint: { native: { workers: -1 } } } },
-        /^kinds.checkpoint.native: native/,
+        { backends: { net: { type: "remote", url: "http://127.0.0.1:1/" } } },
+        /^backends.net: publicKey: the 64-hex-digit key/,
+      ],
+      [
+        { backends: { net: { type: "remote", url: "http://x/", publicKey: key, colour: 1 } } },
+        /^backends.net: unknown option\(s\) colour/,
+      ],
+      [
+        { backends: { net: { type: "remote", url: "http://x/", publicKey: key, concurrency: 0 } } },
+        /^backends.net: concurrency must be a positive integer/,
       ],
     ];
     for (const [config, message] of cases) {
@@ -103,7 +131,22 @@ describe("host resolver", () => {
     );
   });
 
-  it("uses extra backend factories, and closes the hosts it built when a later one fails", async () => {
+  it("trusts every backend's key for inner receipts, and reports each backend's key", () => {
+    const remoteKey = "cd".repeat(32);
+    const resolver = resolve({
+      backends: {
+        native: { workers: 1 },
+        net: { type: "remote", url: "http://127.0.0.1:1/", publicKey: remoteKey },
+      },
+    });
+    expect(resolver.publicKeys().net).toBe(remoteKey);
+    expect(resolver.backends()).toEqual([
+      { backend: "native", concurrency: 1 },
+      { backend: "net", concurrency: 4 },
+    ]);
+  });
+
+  it("uses extra backend types, and checks every backend before it builds any host", async () => {
     const closed: string[] = [];
     const fake = (backend: string): ZkVmHost => ({
       backend,
@@ -114,18 +157,19 @@ describe("host resolver", () => {
         closed.push(backend);
       },
     });
+    const factory = (name: string) => ({ publicKey: () => "ef".repeat(32), create: () => fake(name) });
     const resolver = resolve(
-      { backends: { remote: {} } },
-      { dataDir, factories: { remote: () => fake("remote") } },
+      { backends: { lab: { type: "lab" } } },
+      { dataDir, factories: { lab: factory("lab") } },
     );
-    expect(resolver.backends()).toEqual([{ backend: "remote", concurrency: 4 }]);
+    expect(resolver.backends()).toEqual([{ backend: "lab", concurrency: 4 }]);
     await resolver.close();
-    expect(closed).toEqual(["remote"]);
+    expect(closed).toEqual(["lab"]);
     const failing = refusal(
-      { backends: { remote: {}, native: { workers: 1 } }, kinds: { k: { native: { privateKey: "bad" } } } },
-      { dataDir, factories: { remote: () => fake("remote-2") } },
+      { backends: { lab: { type: "lab" }, native: { workers: 1, privateKey: "bad" } } },
+      { dataDir, factories: { lab: factory("lab-2") } },
     );
-    expect(failing.message).toMatch(/^kinds.k.native: native host privateKey: a host key is 64 hex digits/);
-    expect(closed).toContain("remote-2");
+    expect(failing.message).toMatch(/^backends.native: native host privateKey: a host key is 64 hex digits/);
+    expect(closed).toEqual(["lab"]); // lab-2 was never built
   });
 });

@@ -3,8 +3,29 @@ import type { ProofReceipt, ZkVm } from "./receipt.js";
 import type { Backend } from "./task-id.js";
 
 export interface ProveOptions {
-  /** Aborted when the task is cancelled or the service closes: the host stops the attempt. */
+  /**
+   * Aborted when the task is cancelled (`TaskCancelledError`), its proof times out
+   * (`ProveTimeoutError`), the service closes (`ServiceClosedError`) or this instance lost the
+   * task's lease (`LeaseLostError`): the host stops the attempt. A host that runs jobs elsewhere
+   * cancels its job for the first two and leaves it running for the others, to be resumed.
+   */
   readonly signal: AbortSignal;
+  /** The task's remote job, for hosts that prove elsewhere (see `RemoteJob`). */
+  readonly job?: RemoteJob;
+}
+
+/**
+ * A remote job persisted with the task: a host that proves elsewhere records the job's id before
+ * it waits on it, so after a restart or a takeover the next attempt polls the same job instead of
+ * proving again.
+ */
+export interface RemoteJob {
+  /** The job a previous attempt started, if any. */
+  readonly previousId?: string;
+  /** A name for the work that stays the same across attempts (the task key). */
+  readonly requestId: string;
+  /** Stores the job id with the task; throws `LeaseLostError` when this attempt no longer owns it. */
+  record(jobId: string): Promise<void>;
 }
 
 /**

@@ -1,37 +1,81 @@
 import path from "node:path";
+import { schnorr } from "@noble/curves/secp256k1.js";
+import { bytesToHex } from "../bytes.js";
 import { HostConfigError } from "../errors.js";
-import { HOST_KEY_FILE } from "./host-key.js";
+import { HOST_KEY_FILE, loadOrCreateKeyFile, parseSecretKey } from "./host-key.js";
 import { NativeHost } from "./native-host.js";
-import type { HostFactory } from "./resolver.js";
+import type { BackendOptions, HostFactory, HostFactoryContext } from "./resolver.js";
 
-const NATIVE_OPTIONS = ["workers", "privateKey", "keyFile"];
+const NATIVE_OPTIONS = ["workers", "privateKey", "keyFile", "idleTimeoutMs"];
+
+interface NativeOptions {
+  readonly workers?: number;
+  readonly idleTimeoutMs?: number;
+  /** Exactly one of the two. */
+  readonly privateKey?: string;
+  readonly keyFile?: string;
+}
 
 /**
- * Builds a `NativeHost` from config options `{ workers?, privateKey?, keyFile? }`. Without a key
- * option the key file is `<dataDir>/native-host.key`; a relative `keyFile` is inside `dataDir`.
+ * Native backends, from options `{ workers?, privateKey?, keyFile?, idleTimeoutMs? }`. Without a
+ * key option the key file is `<dataDir>/native-host.key` (created 0600 on first start); a relative
+ * `keyFile` is inside `dataDir`.
  */
-export const nativeHostFactory: HostFactory = (options, { where, dataDir }) => {
+export const nativeHostFactory: HostFactory = {
+  publicKey(options, context) {
+    return bytesToHex(schnorr.getPublicKey(secretKey(nativeOptions(options, context), context)));
+  },
+  create(options, context) {
+    const parsed = nativeOptions(options, context);
+    try {
+      return new NativeHost({
+        backend: context.backend,
+        workers: parsed.workers,
+        idleTimeoutMs: parsed.idleTimeoutMs,
+        privateKey: secretKey(parsed, context),
+        trustedPublicKeys: context.trustedPublicKeys,
+      });
+    } catch (error) {
+      if (error instanceof HostConfigError) error.message = `${context.where}: ${error.message}`;
+      throw error;
+    }
+  },
+};
+
+function nativeOptions(options: BackendOptions, { where }: Pick<HostFactoryContext, "where">): NativeOptions {
   const invalid = (message: string) => new HostConfigError("HOST_INVALID_CONFIG", `${where}: ${message}`);
   const unknown = Object.keys(options).filter((key) => !NATIVE_OPTIONS.includes(key));
   if (unknown.length > 0) {
     throw invalid(`unknown option(s) ${unknown.join(", ")} (allowed: ${NATIVE_OPTIONS.join(", ")})`);
   }
-  const { workers, privateKey, keyFile } = options;
+  const { workers, privateKey, keyFile, idleTimeoutMs } = options;
   if (workers !== undefined && typeof workers !== "number") throw invalid("workers must be a number");
+  if (idleTimeoutMs !== undefined && (typeof idleTimeoutMs !== "number" || idleTimeoutMs < 0)) {
+    throw invalid("idleTimeoutMs must be a number of milliseconds");
+  }
   if (privateKey !== undefined && typeof privateKey !== "string")
     throw invalid("privateKey must be a hex string");
   if (keyFile !== undefined && typeof keyFile !== "string") throw invalid("keyFile must be a path");
-  let file: string | undefined;
-  if (privateKey === undefined) {
-    if (dataDir === undefined && (keyFile === undefined || !path.isAbsolute(keyFile))) {
-      throw invalid("no host key: set privateKey or an absolute keyFile, or give the resolver a dataDir");
-    }
-    file = path.resolve(dataDir ?? "", keyFile ?? HOST_KEY_FILE);
-  }
+  if (privateKey !== undefined && keyFile !== undefined)
+    throw invalid("give privateKey or keyFile, not both");
+  return { workers, idleTimeoutMs, privateKey, keyFile } as NativeOptions;
+}
+
+function secretKey(
+  options: NativeOptions,
+  { where, dataDir }: Pick<HostFactoryContext, "where" | "dataDir">,
+): Uint8Array {
   try {
-    return new NativeHost({ workers, privateKey, keyFile: file });
+    if (options.privateKey !== undefined) return parseSecretKey(options.privateKey, "native host privateKey");
+    if (dataDir === undefined && (options.keyFile === undefined || !path.isAbsolute(options.keyFile))) {
+      throw new HostConfigError(
+        "HOST_INVALID_CONFIG",
+        "no host key: set privateKey or an absolute keyFile, or give the resolver a dataDir",
+      );
+    }
+    return loadOrCreateKeyFile(path.resolve(dataDir ?? "", options.keyFile ?? HOST_KEY_FILE));
   } catch (error) {
     if (error instanceof HostConfigError) error.message = `${where}: ${error.message}`;
     throw error;
   }
-};
+}

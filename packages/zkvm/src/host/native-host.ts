@@ -27,6 +27,15 @@ export interface NativeHostOptions {
   readonly keyFile?: string;
   /** Scheduling priority of the workers below the main thread's (0: the same). Default 10. */
   readonly niceIncrement?: number;
+  /** The backend name tasks proven here carry. Default "native". */
+  readonly backend?: string;
+  /**
+   * Other keys whose receipts guests accept as inner proofs (`env.readVerified`), besides this
+   * host's own: the keys of remote backends that prove the dependencies (a mixed setup).
+   */
+  readonly trustedPublicKeys?: readonly string[];
+  /** Worker threads idle this long are released (started again on demand). Default 5 minutes. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** One proof's execution, for metrics and logs. */
@@ -54,6 +63,8 @@ export const MAX_WORKERS = 256;
 
 /** How much lower than the main thread the workers run (Linux, via @napi-rs/nice). */
 export const DEFAULT_NICE_INCREMENT = 10;
+/** Worker threads without work for this long are released. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const WORKER_ENTRY = new URL("../worker/entry.mjs", import.meta.url);
 // Fixed auxiliary randomness: BIP340 signing stays secure, and the same input gives the same receipt.
 const AUX_RAND = new Uint8Array(32);
@@ -64,30 +75,45 @@ const AUX_RAND = new Uint8Array(32);
  * the host key, which stays in this thread.
  */
 export class NativeHost implements ZkVmHost {
-  readonly backend = "native";
+  readonly backend: string;
   readonly zkvm = "native";
   readonly concurrency: number;
   readonly publicKeyHex: string;
   readonly #secretKey: Uint8Array;
   readonly #publicKey: Uint8Array;
-  readonly #pool: Piscina<WorkerTask, WorkerResult>;
+  readonly #options: NativeHostOptions;
+  #pool: Piscina<WorkerTask, WorkerResult> | undefined;
   readonly #listeners = new Set<ProvedListener>();
   #closed = false;
 
   constructor(options: NativeHostOptions) {
+    this.backend = options.backend ?? "native";
     this.concurrency = workerCount(options.workers);
     this.#secretKey = secretKeyOf(options);
     this.#publicKey = schnorr.getPublicKey(this.#secretKey);
     this.publicKeyHex = bytesToHex(this.#publicKey);
-    const workerData: WorkerData = { zkvmProvingWorker: true, hostPublicKey: this.publicKeyHex };
+    this.#options = options;
+  }
+
+  /**
+   * The worker pool, made on first use: a host configured but never used costs no threads. Threads
+   * start on demand, up to `workers`, and are released after `idleTimeoutMs` without work.
+   */
+  #workers(): Piscina<WorkerTask, WorkerResult> {
+    if (this.#pool) return this.#pool;
+    const workerData: WorkerData = {
+      zkvmProvingWorker: true,
+      trustedPublicKeys: [this.publicKeyHex, ...(this.#options.trustedPublicKeys ?? [])],
+    };
     this.#pool = new Piscina({
       filename: WORKER_ENTRY.href,
-      minThreads: this.concurrency,
+      minThreads: 0,
       maxThreads: this.concurrency,
+      idleTimeout: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       // Guests are CPU-bound and, with as many workers as cores, would contend with the main
       // thread for the CPU: lower their priority so RPC and scheduling stay responsive. Threads a
       // guest starts (the EVM's helper) inherit it.
-      niceIncrement: options.niceIncrement ?? DEFAULT_NICE_INCREMENT,
+      niceIncrement: this.#options.niceIncrement ?? DEFAULT_NICE_INCREMENT,
       workerData,
     });
     // An error a guest leaves behind after its task (e.g. from a timer) has no task to fail;
@@ -95,6 +121,12 @@ export class NativeHost implements ZkVmHost {
     this.#pool.on("error", (error: unknown) => {
       process.emitWarning(`native host worker error outside a proof: ${messageOf(error)}`);
     });
+    return this.#pool;
+  }
+
+  /** Worker threads alive now (0 before the first proof and after an idle timeout). */
+  get threads(): number {
+    return this.#pool?.threads.length ?? 0;
   }
 
   /** The x-only BIP340 public key verifiers need (a copy). */
@@ -118,11 +150,9 @@ export class NativeHost implements ZkVmHost {
   ): Promise<ProveResult> {
     const started = performance.now();
     const label = `program "${program.name}" version "${program.version}"`;
-    if (this.#closed) throw new TransientError(`${label}: the native host is closed`);
     if (!isProgram(program)) {
       throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
     }
-    options.signal?.throwIfAborted();
     const writer = new InputWriter();
     try {
       program.writeInput(input, writer);
@@ -131,7 +161,30 @@ export class NativeHost implements ZkVmHost {
         cause: error,
       });
     }
-    const inputBytes = writer.toBytes();
+    return this.#proveInput(program, writer.toBytes(), options, started);
+  }
+
+  /**
+   * Proves an input already framed as `program.writeInput` writes it: what a proving server
+   * receives from its clients.
+   */
+  proveEncoded(
+    program: Program<unknown, unknown>,
+    input: Uint8Array<ArrayBuffer>,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<ProveResult> {
+    return this.#proveInput(program, input, options, performance.now());
+  }
+
+  async #proveInput(
+    program: Program<unknown, unknown>,
+    inputBytes: Uint8Array<ArrayBuffer>,
+    options: { readonly signal?: AbortSignal },
+    started: number,
+  ): Promise<ProveResult> {
+    const label = `program "${program.name}" version "${program.version}"`;
+    if (this.#closed) throw new TransientError(`${label}: the native host is closed`);
+    options.signal?.throwIfAborted();
     const inputSize = inputBytes.length;
     const task = { moduleUrl: program.moduleUrl, programIdHex: program.programIdHex, input: inputBytes };
     const result = await this.#run(task, label, options.signal);
@@ -183,13 +236,13 @@ export class NativeHost implements ZkVmHost {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.destroy();
+    await this.#pool?.destroy();
   }
 
   async #run(task: WorkerTask, label: string, signal: AbortSignal | undefined): Promise<WorkerResult> {
     try {
       // The input buffer is transferred, not copied: it was made for this task alone.
-      return await this.#pool.run(task, { signal, transferList: [task.input.buffer] });
+      return await this.#workers().run(task, { signal, transferList: [task.input.buffer] });
     } catch (error) {
       // Piscina terminates the worker of an aborted task, so the guest really stops.
       if (signal?.aborted) throw signal.reason;

@@ -1,144 +1,152 @@
 import type { BackendSlots, HostResolver, ZkVmHost } from "@paas/core";
 import { HostConfigError } from "../errors.js";
 import { nativeHostFactory } from "./native-factory.js";
+import { remoteHostFactory } from "./remote-factory.js";
 
-/** One backend's options as read from config; its factory validates them. */
+/** One backend's options as read from config; its factory validates them. `type` picks the factory. */
 export type BackendOptions = Readonly<Record<string, unknown>>;
 
 export interface HostsConfig {
-  /** Backend name → options, e.g. `{ native: { workers: 2 } }`. Each backend gets one host. */
-  readonly backends: Readonly<Record<string, BackendOptions>>;
   /**
-   * Kind → backend → option overrides. The kind gets a host of its own for that backend (its own
-   * worker pool), built from the backend's options with the overrides applied.
+   * Backend name → options, e.g. `{ native: { type: "native", workers: 2 }, net: { type: "remote",
+   * url, publicKey } }`. Each backend gets one host, with its own capacity. `type` defaults to the
+   * backend's name when that names a type (a backend called "native" is native).
    */
-  readonly kinds?: Readonly<Record<string, Readonly<Record<string, BackendOptions>>>>;
+  readonly backends: Readonly<Record<string, BackendOptions>>;
 }
 
 export interface HostFactoryContext {
   readonly backend: string;
-  /** Where the options are in the config, for error messages: `backends.native`, `kinds.checkpoint.native`. */
+  /** Where the options are in the config, for error messages: `backends.native`. */
   readonly where: string;
   readonly dataDir?: string;
+  /** Every backend's receipt-signing key: a host whose guests verify inner receipts accepts these. */
+  readonly trustedPublicKeys: readonly string[];
 }
 
-/** Builds one host; throws `HostConfigError` on options it refuses. */
-export type HostFactory = (options: BackendOptions, context: HostFactoryContext) => ZkVmHost;
+/** One kind of backend: what it signs with (known before any host is built) and how to build one. */
+export interface HostFactory {
+  /** Validates the options (throws `HostConfigError`) and says which key this backend's receipts carry. */
+  publicKey(options: BackendOptions, context: Omit<HostFactoryContext, "trustedPublicKeys">): string;
+  create(options: BackendOptions, context: HostFactoryContext): ZkVmHost;
+}
 
 export interface HostResolverOptions {
   /** Where key files live (the native host's default key file is `<dataDir>/native-host.key`). */
   readonly dataDir?: string;
-  /** Backend implementations beside the built-in `native`, by backend name. */
+  /** Backend types beside the built-in `native` and `remote`, by type name. */
   readonly factories?: Readonly<Record<string, HostFactory>>;
 }
 
 export interface ZkVmHostResolver extends HostResolver {
-  /** Every host this resolver built, kind-specific ones included (e.g. to subscribe to `onProved`). */
+  /** Every host this resolver built (e.g. to subscribe to `onProved`). */
   hosts(): readonly ZkVmHost[];
+  /** The key each backend's receipts are signed with, by backend name. */
+  publicKeys(): Readonly<Record<string, string>>;
   /** Closes every host this resolver built. */
   close(): Promise<void>;
 }
 
-/** Backend names the contract admits for real zkVMs, which have no host implementation yet. */
-export const RESERVED_BACKENDS: readonly string[] = ["sp1", "risc0", "remote"];
+/** Backend types the contract names for real zkVMs, which have no host implementation here yet. */
+export const RESERVED_BACKENDS: readonly string[] = ["sp1", "risc0"];
 
-const BUILT_IN: Readonly<Record<string, HostFactory>> = { native: nativeHostFactory };
+const BUILT_IN: Readonly<Record<string, HostFactory>> = {
+  native: nativeHostFactory,
+  remote: remoteHostFactory,
+};
 
 interface PlannedHost {
   readonly backend: string;
-  readonly kind?: string;
   readonly where: string;
+  readonly factory: HostFactory;
   readonly options: BackendOptions;
+  readonly publicKey: string;
 }
 
 /**
  * Builds every configured host at startup and maps (kind, backend) to one: the TypeScript form of
- * the ADR's `resolve_host!`. The whole config is checked before any host (and its worker pool) is
- * built, and a host that fails to build closes the ones built before it.
+ * the ADR's `resolve_host!`. The whole config is checked (and every backend's key known) before
+ * any host is built; a host that fails to build closes the ones built before it. Native hosts'
+ * guests accept inner receipts signed by any configured backend, so a proof type can depend on
+ * proofs made on another backend.
  */
 export function createHostResolver(config: HostsConfig, options: HostResolverOptions = {}): ZkVmHostResolver {
   const factories: Readonly<Record<string, HostFactory>> = { ...BUILT_IN, ...options.factories };
-  const plan = planHosts(config, factories);
-  const built: ZkVmHost[] = [];
-  const byBackend = new Map<string, ZkVmHost>();
-  const byKind = new Map<string, ZkVmHost>();
-  // A backend's slots are the workers of all its hosts: its own and those of kind-specific hosts.
-  const slots = new Map<string, number>();
+  const plan = planHosts(config, factories, options.dataDir);
+  const trustedPublicKeys = [...new Set(plan.map((p) => p.publicKey))];
+  const built = new Map<string, ZkVmHost>();
   try {
-    for (const { backend, kind, where, options: hostOptions } of plan) {
-      const host = factories[backend]!(hostOptions, { backend, where, dataDir: options.dataDir });
-      built.push(host);
-      if (kind === undefined) byBackend.set(backend, host);
-      else byKind.set(kindKey(kind, backend), host);
-      slots.set(backend, (slots.get(backend) ?? 0) + host.concurrency);
+    for (const { backend, where, factory, options: hostOptions } of plan) {
+      built.set(
+        backend,
+        factory.create(hostOptions, { backend, where, dataDir: options.dataDir, trustedPublicKeys }),
+      );
     }
   } catch (error) {
-    void Promise.allSettled(built.map((host) => host.close()));
+    void Promise.allSettled([...built.values()].map((host) => host.close()));
     throw error;
   }
   return {
     backends(): BackendSlots[] {
-      return [...slots]
+      return [...built]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([backend, concurrency]) => ({ backend, concurrency }));
+        .map(([backend, host]) => ({ backend, concurrency: host.concurrency }));
     },
-    hostFor(kind, backend) {
-      return byKind.get(kindKey(kind, backend)) ?? byBackend.get(backend);
+    hostFor(_kind, backend) {
+      return built.get(backend);
     },
     hosts() {
-      return [...built];
+      return [...built.values()];
+    },
+    publicKeys() {
+      return Object.fromEntries(plan.map((p) => [p.backend, p.publicKey]));
     },
     async close() {
-      await Promise.all(built.map((host) => host.close()));
+      await Promise.all([...built.values()].map((host) => host.close()));
     },
   };
 }
 
-function kindKey(kind: string, backend: string): string {
-  return `${kind}\u0000${backend}`;
-}
-
-function planHosts(config: HostsConfig, factories: Readonly<Record<string, HostFactory>>): PlannedHost[] {
+function planHosts(
+  config: HostsConfig,
+  factories: Readonly<Record<string, HostFactory>>,
+  dataDir: string | undefined,
+): PlannedHost[] {
   const backends = record(config?.backends, "backends");
   const names = Object.keys(backends);
   if (names.length === 0) throw invalid("backends: configure at least one backend (e.g. native)");
-  const plan: PlannedHost[] = [];
-  for (const backend of names) {
-    checkImplemented(backend, factories);
-    plan.push({
+  return names.map((backend) => {
+    const where = `backends.${backend}`;
+    const { type = backend, ...rest } = record(backends[backend], where);
+    if (typeof type !== "string") throw invalid(`${where}.type must be a string`);
+    const factory = factoryFor(type, where, factories);
+    return {
       backend,
-      where: `backends.${backend}`,
-      options: record(backends[backend], `backends.${backend}`),
-    });
-  }
-  const kinds = config.kinds === undefined ? {} : record(config.kinds, "kinds");
-  for (const [kind, overrides] of Object.entries(kinds)) {
-    for (const [backend, override] of Object.entries(record(overrides, `kinds.${kind}`))) {
-      const where = `kinds.${kind}.${backend}`;
-      if (!(backend in backends)) {
-        throw invalid(
-          `${where}: backend "${backend}" is not configured in backends (configured: ${names.join(", ")})`,
-        );
-      }
-      const base = plan.find((entry) => entry.backend === backend && entry.kind === undefined)!;
-      plan.push({ backend, kind, where, options: { ...base.options, ...record(override, where) } });
-    }
-  }
-  return plan;
+      where,
+      factory,
+      options: rest,
+      publicKey: factory.publicKey(rest, { backend, where, dataDir }),
+    };
+  });
 }
 
-function checkImplemented(backend: string, factories: Readonly<Record<string, HostFactory>>): void {
-  if (factories[backend]) return;
+function factoryFor(
+  type: string,
+  where: string,
+  factories: Readonly<Record<string, HostFactory>>,
+): HostFactory {
+  const factory = factories[type];
+  if (factory) return factory;
   const implemented = Object.keys(factories).join(", ");
-  if (RESERVED_BACKENDS.includes(backend)) {
+  if (RESERVED_BACKENDS.includes(type)) {
     throw new HostConfigError(
       "HOST_NOT_IMPLEMENTED",
-      `backends.${backend}: backend "${backend}" has no host implementation yet (implemented: ${implemented})`,
+      `${where}.type: "${type}" has no host implementation here (implemented: ${implemented}); a ${type} proving service can be reached through a "remote" backend speaking the remote-prover contract`,
     );
   }
   throw new HostConfigError(
     "HOST_UNKNOWN_BACKEND",
-    `backends.${backend}: unknown backend "${backend}" (implemented: ${implemented}; reserved: ${RESERVED_BACKENDS.join(", ")})`,
+    `${where}.type: unknown backend type "${type}" (implemented: ${implemented})`,
   );
 }
 

@@ -1,5 +1,6 @@
+import type { ProofReceipt } from "@paas/core/contracts";
 import { ByteWriter } from "../bytes.js";
-import { ZkvmError } from "../errors.js";
+import { ReceiptVerificationError, ZkvmError } from "../errors.js";
 import { decodeReceipt } from "../receipt/codec.js";
 import { type ExpectedProgram, verifyReceipt } from "../receipt/verify.js";
 import { decodeValue, encodeValue } from "../value/codec.js";
@@ -29,7 +30,8 @@ export interface GuestRun {
   publicValues(): Uint8Array;
 }
 
-export function createGuestEnv(input: Uint8Array, hostPublicKey: Uint8Array): GuestRun {
+/** `trustedKeys`: the host's key and any other it accepts inner receipts from (see `readVerified`). */
+export function createGuestEnv(input: Uint8Array, trustedKeys: readonly Uint8Array[]): GuestRun {
   const items = new InputReader(input);
   const committed = new ByteWriter();
   let commits = 0;
@@ -46,7 +48,7 @@ export function createGuestEnv(input: Uint8Array, hostPublicKey: Uint8Array): Gu
       const expectation = expected instanceof Uint8Array ? { programId: expected } : expected;
       try {
         const receipt = decodeReceipt(bytes);
-        verifyReceipt(receipt, { ...pickExpected(expectation), publicKey: hostPublicKey });
+        verifyByAnyKey(receipt, pickExpected(expectation), trustedKeys);
         return receipt.publicValues;
       } catch (error) {
         // Same error, with the item named: the message is what reaches the host as the failure.
@@ -66,6 +68,24 @@ export function createGuestEnv(input: Uint8Array, hostPublicKey: Uint8Array): Gu
     },
   };
   return { env, publicValues: () => committed.finish() };
+}
+
+/**
+ * Verifies against each trusted key in turn: a signature that fits none of them fails with the
+ * first key's reason; any other mismatch (program, version, proof type) fails at once.
+ */
+function verifyByAnyKey(receipt: ProofReceipt, expected: ExpectedProgram, keys: readonly Uint8Array[]): void {
+  let first: unknown;
+  for (const publicKey of keys) {
+    try {
+      verifyReceipt(receipt, { ...expected, publicKey });
+      return;
+    } catch (error) {
+      if (!(error instanceof ReceiptVerificationError) || error.code !== "RECEIPT_BAD_SIGNATURE") throw error;
+      first ??= error;
+    }
+  }
+  throw first;
 }
 
 /**

@@ -4,8 +4,11 @@
 export interface WorkerData {
   /** Marks the thread as a proving worker, so the host side refuses to load in it. */
   readonly zkvmProvingWorker: true;
-  /** Host public key (hex), for `readVerified` of inner receipts. The secret key never leaves the main thread. */
-  readonly hostPublicKey: string;
+  /**
+   * Keys (hex) whose receipts `readVerified` accepts as inner proofs: the host's own first, then
+   * those of other backends it trusts. The secret key never leaves the main thread.
+   */
+  readonly trustedPublicKeys: readonly string[];
 }
 
 export interface WorkerTask {

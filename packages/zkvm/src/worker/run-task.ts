@@ -5,7 +5,7 @@ import { createGuestEnv } from "../program/env.js";
 import { findProgram } from "../program/registry.js";
 import type { WorkerData, WorkerResult, WorkerTask } from "./protocol.js";
 
-const hostPublicKey = hexToBytes((workerData as WorkerData).hostPublicKey)!;
+const trustedKeys = (workerData as WorkerData).trustedPublicKeys.map((key) => hexToBytes(key)!);
 
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {
@@ -23,7 +23,7 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
       message: `${task.moduleUrl} does not define a program with id 0x${task.programIdHex}`,
     };
   }
-  const { env, publicValues } = createGuestEnv(task.input, hostPublicKey);
+  const { env, publicValues } = createGuestEnv(task.input, trustedKeys);
   const started = performance.now();
   try {
     const returned: unknown = program.guest(env);

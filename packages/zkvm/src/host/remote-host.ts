@@ -1,0 +1,180 @@
+import {
+  PermanentError,
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ProveOptions,
+  ProveTimeoutError,
+  TaskCancelledError,
+  TransientError,
+  type ZkVmHost,
+} from "@paas/core";
+import { messageOf } from "../errors.js";
+import { isProgram, type Program } from "../program/define.js";
+import { InputWriter } from "../program/input.js";
+import { decodeReceipt } from "../receipt/codec.js";
+import { verifyReceipt } from "../receipt/verify.js";
+import type { RemoteJobStatus, RemoteProver } from "../remote/contract.js";
+
+export interface RemoteHostOptions {
+  readonly backend: string;
+  readonly prover: RemoteProver;
+  /** The key the remote prover is trusted to sign receipts with (64 hex digits). */
+  readonly publicKey: string;
+  /** Jobs this backend may have running at once. */
+  readonly concurrency: number;
+  /** Pause between status polls. Default 1 s. */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * A host that proves elsewhere, through the remote-prover contract: it writes the guest input,
+ * starts a job (or picks up the one a previous attempt started), records the job id with the task
+ * before it waits, polls until the job ends, fetches the receipt and verifies it — program id,
+ * version, proof type and the signature against the key this backend is trusted with — before
+ * handing it to the scheduler. A receipt that fails verification is a permanent failure naming
+ * what is wrong.
+ *
+ * Cancelling the task or timing its proof out cancels the job. A service stopping, or a lease
+ * lost to another instance, leaves the job running: the next attempt polls it.
+ */
+export class RemoteHost implements ZkVmHost {
+  readonly backend: string;
+  readonly zkvm = "native" as const;
+  readonly concurrency: number;
+  readonly publicKey: string;
+  private readonly prover: RemoteProver;
+  private readonly pollIntervalMs: number;
+
+  constructor(options: RemoteHostOptions) {
+    this.backend = options.backend;
+    this.prover = options.prover;
+    this.publicKey = options.publicKey;
+    this.concurrency = options.concurrency;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
+
+  async prove(program: ProgramDescriptor, input: unknown, options: ProveOptions): Promise<ProofReceipt> {
+    const label = `program "${program.name}" version "${program.version}" on backend "${this.backend}"`;
+    if (!isProgram(program)) {
+      throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
+    }
+    const { signal, job } = options;
+    const requestId = job?.requestId ?? `${program.programIdHex}-${Date.now()}`;
+    let jobId = job?.previousId;
+    let status: RemoteJobStatus | undefined;
+    if (jobId !== undefined) {
+      status = await this.prover.status(jobId, { signal });
+      // A job that cannot succeed any more is replaced; one that may is waited on again.
+      if (
+        status.state === "unknown" ||
+        status.state === "cancelled" ||
+        (status.state === "failed" && status.retryable)
+      ) {
+        jobId = undefined;
+      }
+    }
+    if (jobId === undefined) {
+      const encoded = encodeInput(program, input, label);
+      const ref = { name: program.name, version: program.version, programId: program.programIdHex };
+      jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
+      await job?.record(jobId);
+      status = undefined;
+    }
+    try {
+      return await this.await(program, jobId, status, label, signal);
+    } catch (error) {
+      if (signal.aborted && shouldCancel(signal.reason)) {
+        await this.prover.cancel(jobId).catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private async await(
+    program: Program<unknown, unknown>,
+    jobId: string,
+    known: RemoteJobStatus | undefined,
+    label: string,
+    signal: AbortSignal,
+  ): Promise<ProofReceipt> {
+    let status = known;
+    for (;;) {
+      signal.throwIfAborted();
+      status ??= await this.prover.status(jobId, { signal });
+      switch (status.state) {
+        case "succeeded":
+          return this.fetchVerified(program, jobId, label, signal);
+        case "failed":
+          throw status.retryable
+            ? new TransientError(`${label}: remote job ${jobId} failed: ${status.error}`)
+            : new PermanentError(`${label}: remote job ${jobId} failed: ${status.error}`);
+        case "cancelled":
+          throw new TransientError(`${label}: remote job ${jobId} was cancelled on the server`);
+        case "unknown":
+          throw new TransientError(`${label}: the remote prover no longer knows job ${jobId}`);
+        default:
+          await sleep(this.pollIntervalMs, signal);
+          status = undefined;
+      }
+    }
+  }
+
+  private async fetchVerified(
+    program: Program<unknown, unknown>,
+    jobId: string,
+    label: string,
+    signal: AbortSignal,
+  ): Promise<ProofReceipt> {
+    const bytes = await this.prover.receipt(jobId, { signal });
+    try {
+      const receipt = decodeReceipt(bytes);
+      verifyReceipt(receipt, {
+        programId: program.programId,
+        version: program.version,
+        proofType: program.proofType,
+        publicKey: this.publicKey,
+      });
+      return receipt;
+    } catch (error) {
+      throw new PermanentError(
+        `${label}: the receipt of remote job ${jobId} is refused: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+function encodeInput(program: Program<unknown, unknown>, input: unknown, label: string): Uint8Array {
+  const writer = new InputWriter();
+  try {
+    program.writeInput(input, writer);
+  } catch (error) {
+    throw new PermanentError(`${label}: writing the guest input failed: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  return writer.toBytes();
+}
+
+/** The job is not wanted any more (cancelled, timed out); a stop or a takeover resumes it later. */
+function shouldCancel(reason: unknown): boolean {
+  return reason instanceof TaskCancelledError || reason instanceof ProveTimeoutError;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

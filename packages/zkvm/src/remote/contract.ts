@@ -1,0 +1,69 @@
+/**
+ * The remote-prover contract: how the prover client hands a proof to a proving service and gets
+ * the receipt back, whatever proves it (the reference server's native host here; SP1's prover
+ * network, RISC Zero's Bonsai or Boundless would be further implementations). A job is started,
+ * its id kept, its status polled, its receipt fetched; a job can be cancelled.
+ *
+ * The client persists the job id with the task before it waits (see `RemoteHost`), so a restart or
+ * a takeover by another instance polls the same job instead of proving again.
+ */
+
+/** Which program to run: the server must know it by name, version and id. */
+export interface RemoteProgramRef {
+  readonly name: string;
+  readonly version: string;
+  /** 64 hex digits, lower case. */
+  readonly programId: string;
+}
+
+export interface StartJobRequest {
+  readonly program: RemoteProgramRef;
+  /** The guest input, framed as `Program.writeInput` writes it. */
+  readonly input: Uint8Array;
+  /**
+   * The caller's name for the work (the task key). While a job for it is queued, running or has
+   * succeeded, starting it again returns that job: a client that crashed after starting a job but
+   * before recording its id does not start a second one. After a failed or cancelled job, a new
+   * one starts.
+   */
+  readonly requestId: string;
+}
+
+export type RemoteJobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export type RemoteJobStatus =
+  | { readonly state: "queued" | "running" /** 0..1 when the server knows. */; readonly progress?: number }
+  | { readonly state: "succeeded" }
+  | {
+      readonly state: "failed";
+      readonly error: string /** Whether running it again may succeed. */;
+      readonly retryable: boolean;
+    }
+  | { readonly state: "cancelled" }
+  /** The server does not know the job (it lost its state, or the id is someone else's). */
+  | { readonly state: "unknown" };
+
+export interface RemoteProverInfo {
+  /** The x-only public key (64 hex digits) the server signs receipts with. */
+  readonly publicKey: string;
+  readonly zkvm: string;
+  readonly programs: readonly RemoteProgramRef[];
+  /** Jobs it runs at once. */
+  readonly workers: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** The contract itself, as a TypeScript interface; `HttpRemoteProver` speaks it over HTTP. */
+export interface RemoteProver {
+  info(options?: CallOptions): Promise<RemoteProverInfo>;
+  /** Starts (or, for the same `requestId`, returns) a job; resolves with its id. */
+  start(request: StartJobRequest, options?: CallOptions): Promise<string>;
+  status(jobId: string, options?: CallOptions): Promise<RemoteJobStatus>;
+  /** The receipt of a succeeded job, in the zkVM receipt binary encoding. */
+  receipt(jobId: string, options?: CallOptions): Promise<Uint8Array>;
+  /** Stops a job; cancelling a finished or unknown job is not an error. */
+  cancel(jobId: string, options?: CallOptions): Promise<void>;
+}

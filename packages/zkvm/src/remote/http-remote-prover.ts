@@ -1,0 +1,248 @@
+import { PermanentError, TransientError } from "@paas/core";
+import type {
+  CallOptions,
+  RemoteJobState,
+  RemoteJobStatus,
+  RemoteProgramRef,
+  RemoteProver,
+  RemoteProverInfo,
+  StartJobRequest,
+} from "./contract.js";
+
+export interface HttpRemoteProverOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:4900/`. */
+  readonly url: string;
+  readonly token?: string;
+  /** Deadline of each HTTP request. Default 10 s. */
+  readonly requestTimeoutMs?: number;
+  /** Tries per request when the network or the server fails (5xx, reset, timeout). Default 3. */
+  readonly attempts?: number;
+}
+
+const JOB_STATES: readonly RemoteJobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
+const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The remote-prover contract over HTTP (see `REMOTE_PROVER_OPENAPI`). Failures a network can cause
+ * (unreachable, reset, timeout, 5xx, 429) are retried a few times and then thrown as
+ * `TransientError`; a refused token, an unknown program, or an answer that is not what the
+ * contract says is a `PermanentError` naming the server and the call.
+ */
+export class HttpRemoteProver implements RemoteProver {
+  private readonly base: URL;
+  /** Scheme, host and port: URLs may carry keys in their path, which errors must not show. */
+  private readonly endpoint: string;
+  private readonly headers: Record<string, string>;
+  private readonly requestTimeoutMs: number;
+  private readonly attempts: number;
+
+  constructor(options: HttpRemoteProverOptions) {
+    this.base = new URL(options.url.endsWith("/") ? options.url : `${options.url}/`);
+    this.endpoint = this.base.origin;
+    this.headers = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.attempts = options.attempts ?? 3;
+  }
+
+  async info(options: CallOptions = {}): Promise<RemoteProverInfo> {
+    const { json } = await this.request("GET", "v1/info", undefined, options);
+    const info = json as Partial<RemoteProverInfo> | undefined;
+    if (
+      typeof info?.publicKey !== "string" ||
+      typeof info.zkvm !== "string" ||
+      !Array.isArray(info.programs) ||
+      typeof info.workers !== "number"
+    ) {
+      throw this.garbage("info", "not the server's info");
+    }
+    return info as RemoteProverInfo;
+  }
+
+  async start(request: StartJobRequest, options: CallOptions = {}): Promise<string> {
+    const body = {
+      program: request.program,
+      input: Buffer.from(request.input).toString("base64"),
+      requestId: request.requestId,
+    };
+    const { json } = await this.request("POST", "v1/jobs", body, options, {
+      404: (message) =>
+        new PermanentError(
+          `${this.where("start")}: ${message || `the server does not prove ${programName(request.program)}`}`,
+        ),
+    });
+    return this.jobStatusOf("start", json).jobId;
+  }
+
+  async status(jobId: string, options: CallOptions = {}): Promise<RemoteJobStatus> {
+    const { status, json } = await this.request(
+      "GET",
+      `v1/jobs/${encodeURIComponent(jobId)}`,
+      undefined,
+      options,
+      {
+        404: () => undefined,
+      },
+    );
+    if (status === 404) return { state: "unknown" };
+    const answer = this.jobStatusOf("status", json);
+    switch (answer.state) {
+      case "queued":
+      case "running":
+        return {
+          state: answer.state,
+          ...(typeof answer.progress === "number" && { progress: answer.progress }),
+        };
+      case "failed":
+        return {
+          state: "failed",
+          error: answer.error ?? "no reason given",
+          retryable: answer.retryable === true,
+        };
+      default:
+        return { state: answer.state };
+    }
+  }
+
+  async receipt(jobId: string, options: CallOptions = {}): Promise<Uint8Array> {
+    const { bytes } = await this.request(
+      "GET",
+      `v1/jobs/${encodeURIComponent(jobId)}/receipt`,
+      undefined,
+      options,
+      {
+        409: (message) =>
+          new TransientError(`${this.where("receipt")}: ${message || "the job has not succeeded"}`),
+      },
+    );
+    return bytes;
+  }
+
+  async cancel(jobId: string, options: CallOptions = {}): Promise<void> {
+    await this.request("DELETE", `v1/jobs/${encodeURIComponent(jobId)}`, undefined, options, {
+      404: () => undefined,
+    });
+  }
+
+  private jobStatusOf(
+    call: string,
+    json: unknown,
+  ): { jobId: string; state: RemoteJobState; progress?: number; error?: string; retryable?: boolean } {
+    const answer = json as { jobId?: unknown; state?: unknown } | undefined;
+    if (
+      typeof answer?.jobId !== "string" ||
+      answer.jobId.length === 0 ||
+      !JOB_STATES.includes(answer.state as RemoteJobState)
+    ) {
+      throw this.garbage(call, "not a job status");
+    }
+    return answer as { jobId: string; state: RemoteJobState };
+  }
+
+  /**
+   * One call, retried while the failure is the network's or the server's (5xx, 429). `special`
+   * maps statuses the caller reads itself to the error to throw (or undefined to return).
+   */
+  private async request(
+    method: string,
+    path: string,
+    body: unknown,
+    options: CallOptions,
+    special: Readonly<Record<number, (message: string) => Error | undefined>> = {},
+  ): Promise<{ status: number; json?: unknown; bytes: Uint8Array }> {
+    const call = `${method} /${path}`;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      let bytes: Uint8Array;
+      try {
+        const signal = AbortSignal.any([
+          AbortSignal.timeout(this.requestTimeoutMs),
+          ...(options.signal ? [options.signal] : []),
+        ]);
+        response = await fetch(new URL(path, this.base), {
+          method,
+          headers: { ...this.headers, ...(body !== undefined && { "content-type": "application/json" }) },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+          signal,
+        });
+        bytes = new Uint8Array(await response.arrayBuffer());
+        if (bytes.length > MAX_RECEIPT_BYTES) throw this.garbage(call, `an answer of ${bytes.length} bytes`);
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof PermanentError) throw error;
+        if (attempt < this.attempts) {
+          await pause(200 * attempt);
+          continue;
+        }
+        throw new TransientError(`${this.where(call)}: unreachable or no answer (${messageOf(error)})`, {
+          cause: error,
+        });
+      }
+      const { status } = response;
+      if (status >= 500 || status === 429 || status === 408) {
+        if (attempt < this.attempts) {
+          await pause(200 * attempt);
+          continue;
+        }
+        throw new TransientError(`${this.where(call)}: HTTP ${status}${errorText(bytes)}`);
+      }
+      const handler = special[status];
+      if (handler) {
+        const error = handler(errorMessageIn(bytes));
+        if (error) throw error;
+        return { status, bytes };
+      }
+      if (status === 401 || status === 403) {
+        throw new PermanentError(
+          `${this.where(call)}: the server refused the token (HTTP ${status}): check the backend's token`,
+        );
+      }
+      if (status < 200 || status >= 300)
+        throw new PermanentError(`${this.where(call)}: HTTP ${status}${errorText(bytes)}`);
+      const type = response.headers.get("content-type") ?? "";
+      if (!type.includes("application/json")) return { status, bytes };
+      try {
+        return { status, bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
+      } catch {
+        throw this.garbage(call, "a body that is not JSON");
+      }
+    }
+  }
+
+  private where(call: string): string {
+    return `remote prover ${this.endpoint} ${call}`;
+  }
+
+  private garbage(call: string, what: string): PermanentError {
+    return new PermanentError(
+      `${this.where(call)}: answered ${what}, which the remote-prover contract does not allow`,
+    );
+  }
+}
+
+function programName(program: RemoteProgramRef): string {
+  return `program "${program.name}" version "${program.version}"`;
+}
+
+/** The `error` field of a JSON error body, if there is one. */
+function errorMessageIn(bytes: Uint8Array): string {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { error?: unknown };
+    return typeof parsed.error === "string" ? parsed.error.slice(0, 500) : "";
+  } catch {
+    return "";
+  }
+}
+
+function errorText(bytes: Uint8Array): string {
+  const message = errorMessageIn(bytes);
+  return message ? `: ${message}` : "";
+}
+
+function messageOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

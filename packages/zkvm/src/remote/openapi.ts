@@ -1,0 +1,160 @@
+/**
+ * The remote-prover contract over HTTP, as an OpenAPI 3.1 document: what `HttpRemoteProver` calls
+ * and what a proving server (the reference one in @paas/prover-server, or an adapter in front of a
+ * zkVM network) serves at `/openapi.json`. Every path but `/openapi.json` needs
+ * `Authorization: Bearer <token>` when the server has a token.
+ */
+const jobId = { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_-]+$" } as const;
+const hex64 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
+const error = {
+  description: "What was wrong",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        required: ["error"],
+        properties: { error: { type: "string", description: "A message a person can act on" } },
+      },
+    },
+  },
+} as const;
+
+export const REMOTE_PROVER_OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "PaaS remote prover",
+    version: "1",
+    description:
+      "Start a proving job, keep its id, poll its status, fetch its receipt, cancel it. The client persists the job id before it waits, so a restart polls the same job.",
+  },
+  components: {
+    securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    schemas: {
+      ProgramRef: {
+        type: "object",
+        required: ["name", "version", "programId"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 128 },
+          version: { type: "string", minLength: 1, maxLength: 64 },
+          programId: hex64,
+        },
+      },
+      StartJob: {
+        type: "object",
+        required: ["program", "input", "requestId"],
+        additionalProperties: false,
+        properties: {
+          program: { $ref: "#/components/schemas/ProgramRef" },
+          input: { type: "string", contentEncoding: "base64", description: "The framed guest input" },
+          requestId: {
+            type: "string",
+            minLength: 1,
+            maxLength: 128,
+            description:
+              "The caller's name for the work: while a job for it is queued, running or succeeded, starting it again returns that job",
+          },
+        },
+      },
+      JobStatus: {
+        type: "object",
+        required: ["jobId", "state"],
+        properties: {
+          jobId,
+          state: { type: "string", enum: ["queued", "running", "succeeded", "failed", "cancelled"] },
+          progress: { type: "number", minimum: 0, maximum: 1 },
+          error: { type: "string", description: "Why the job failed (state failed)" },
+          retryable: { type: "boolean", description: "Whether running it again may succeed (state failed)" },
+        },
+      },
+      Info: {
+        type: "object",
+        required: ["publicKey", "zkvm", "programs", "workers"],
+        properties: {
+          publicKey: { ...hex64, description: "The x-only BIP340 key receipts are signed with" },
+          zkvm: { type: "string" },
+          programs: { type: "array", items: { $ref: "#/components/schemas/ProgramRef" } },
+          workers: { type: "integer", minimum: 1 },
+        },
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    "/v1/info": {
+      get: {
+        summary: "The server's signing key and the programs it proves",
+        responses: {
+          "200": {
+            description: "Info",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Info" } } },
+          },
+          "401": error,
+        },
+      },
+    },
+    "/v1/jobs": {
+      post: {
+        summary: "Start a job (or return the live one for the same requestId)",
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/StartJob" } } },
+        },
+        responses: {
+          "201": {
+            description: "Started",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
+          },
+          "200": {
+            description: "A job for this requestId exists already",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
+          },
+          "400": error,
+          "401": error,
+          "404": { ...error, description: "The server does not prove this program" },
+          "413": error,
+        },
+      },
+    },
+    "/v1/jobs/{jobId}": {
+      parameters: [{ name: "jobId", in: "path", required: true, schema: jobId }],
+      get: {
+        summary: "A job's status",
+        responses: {
+          "200": {
+            description: "Status",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
+          },
+          "401": error,
+          "404": { ...error, description: "No such job" },
+        },
+      },
+      delete: {
+        summary: "Cancel a job (a finished job keeps its state)",
+        responses: {
+          "200": {
+            description: "Its state now",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
+          },
+          "401": error,
+          "404": { ...error, description: "No such job" },
+        },
+      },
+    },
+    "/v1/jobs/{jobId}/receipt": {
+      parameters: [{ name: "jobId", in: "path", required: true, schema: jobId }],
+      get: {
+        summary: "The receipt of a succeeded job, in the zkVM receipt binary encoding",
+        responses: {
+          "200": {
+            description: "The receipt",
+            content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+          },
+          "401": error,
+          "404": { ...error, description: "No such job" },
+          "409": { ...error, description: "The job has not succeeded" },
+        },
+      },
+    },
+  },
+} as const;
