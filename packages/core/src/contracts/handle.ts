@@ -53,4 +53,9 @@ export interface ProverHandle {
   backends(): readonly Backend[];
   /** The backend to use when a caller names none (the app's `default_backend`). */
   defaultBackend(): Backend;
+  /**
+   * The backend a kind's tasks go to when a caller names none: the kind's own mapping (the app's
+   * `[kinds.<kind>] backend`), else `defaultBackend()`. Plugins submit through it.
+   */
+  backendFor(kind: string): Backend;
 }

@@ -11,6 +11,13 @@ export interface RegisteredKind {
   readonly hosts: ReadonlyMap<Backend, ZkVmHost>;
 }
 
+/** Per proof type: the backend its tasks go to when a submission names none, and its proof timeout. */
+export interface KindOptions {
+  readonly backend?: Backend;
+  /** A proof (one attempt of the prove step) running longer is stopped and retried. */
+  readonly proveTimeoutMs?: number;
+}
+
 /** The ADR's ProgramRegistry: routes a context to its plugin by `kind`, and a backend to its host. */
 export class KindRegistry {
   private readonly byKind: ReadonlyMap<string, RegisteredKind>;
@@ -18,8 +25,19 @@ export class KindRegistry {
   constructor(
     kinds: readonly RegisteredKind[],
     readonly concurrency: ReadonlyMap<Backend, number>,
+    private readonly defaultBackend: Backend,
+    private readonly options: Readonly<Record<string, KindOptions>> = {},
   ) {
     this.byKind = new Map(kinds.map((k) => [k.definition.kind, k]));
+  }
+
+  /** The backend a kind's tasks go to when nobody names one: its own mapping, else the default. */
+  backendFor(kind: string): Backend {
+    return this.options[kind]?.backend ?? this.defaultBackend;
+  }
+
+  proveTimeoutFor(kind: string): number | undefined {
+    return this.options[kind]?.proveTimeoutMs;
   }
 
   get(kind: string): RegisteredKind {

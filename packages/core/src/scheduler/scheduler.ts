@@ -1,6 +1,7 @@
 import type { Wakeups } from "../cluster/wakeups.js";
 import type { Clock, ClockTimer } from "../contracts/clock.js";
 import { type ProofContext, parseCanonicalContext } from "../contracts/context.js";
+import type { RemoteJob } from "../contracts/host.js";
 import type { PluginLogger } from "../contracts/logger.js";
 import type { DependencyReceipt, StepContext } from "../contracts/plugin.js";
 import type { RetryPolicy } from "../contracts/retry.js";
@@ -10,6 +11,7 @@ import {
   LeaseLostError,
   NotCancellableError,
   PermanentError,
+  ProveTimeoutError,
   ServiceClosedError,
   TaskCancelledError,
   TaskNotFoundError,
@@ -377,8 +379,18 @@ export class Scheduler {
         );
       }
     }
-    const submitted = await this.submitMany(dependencies, held.backend, { admit: false });
-    const ids = [...new Set(submitted.map((s) => s.task.id))];
+    // Each dependency goes to its own kind's backend: a proof type's backend is configured per kind.
+    const byBackend = new Map<Backend, ProofContext[]>();
+    for (const dependency of dependencies) {
+      const backend = this.kinds.backendFor(dependency.kind);
+      byBackend.set(backend, [...(byBackend.get(backend) ?? []), dependency]);
+    }
+    const ids: string[] = [];
+    for (const [backend, contexts] of byBackend) {
+      for (const { task } of await this.submitMany(contexts, backend, { admit: false })) {
+        if (!ids.includes(task.id)) ids.push(task.id);
+      }
+    }
     signal.throwIfAborted();
     const changes = await this.store.recordDependencies(
       held,
@@ -397,10 +409,44 @@ export class Scheduler {
     const dependencies = handler.dependencies ? await this.dependencyReceipts(held.id) : [];
     const input = await handler.fetchInput(context, dependencies, step);
     signal.throwIfAborted();
-    const receipt = await host.prove(definition.program, input, { signal });
+    const receipt = await this.withProveTimeout(held, signal, (attempt) =>
+      host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
+    );
     signal.throwIfAborted();
     const to = afterProof(handler.afterStore !== undefined);
     this.settle(held, await this.store.storeProof(held, receipt, to, this.options.clock.now()));
+  }
+
+  /** The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then retried. */
+  private async withProveTimeout<T>(
+    held: TaskRow,
+    signal: AbortSignal,
+    prove: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const timeoutMs = this.kinds.proveTimeoutFor(held.kind);
+    if (timeoutMs === undefined) return prove(signal);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new ProveTimeoutError(held.id, timeoutMs)), timeoutMs);
+    try {
+      return await prove(AbortSignal.any([signal, timeout.signal]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A remote host records its job with the task, fenced by this attempt's claim. */
+  private remoteJob(held: TaskRow): RemoteJob {
+    return {
+      ...(held.job_id !== null && { previousId: held.job_id }),
+      requestId: held.id,
+      record: async (jobId) => {
+        if (!(await this.store.recordJob(held, jobId))) {
+          throw new LeaseLostError(
+            `task ${held.id}: this attempt no longer holds the task; job ${jobId} is not recorded`,
+          );
+        }
+      },
+    };
   }
 
   private async publish(held: TaskRow, signal: AbortSignal): Promise<void> {

@@ -15,7 +15,7 @@ import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
 import type { TaskTransition } from "../contracts/status.js";
 import { type Backend, isValidBackend } from "../contracts/task-id.js";
 import { DuplicateKindError, errorMessage, InvalidConfigError, UnknownKindError } from "../errors.js";
-import { KindRegistry, type RegisteredKind } from "../registry/kind-registry.js";
+import { type KindOptions, KindRegistry, type RegisteredKind } from "../registry/kind-registry.js";
 import {
   type ProofPluginClass,
   type ProofPluginDefinition,
@@ -55,6 +55,11 @@ export interface ProverServiceOptions {
   readonly claim?: { readonly kinds?: readonly string[]; readonly backends?: readonly string[] };
   /** What `defaultBackend()` answers; default "native" when configured, else the first backend. */
   readonly defaultBackend?: Backend;
+  /**
+   * Per proof type: the backend its tasks go to when a submission names none (dependencies
+   * included), and how long one proof may run. A kind's own backend gives it capacity of its own.
+   */
+  readonly kinds?: Readonly<Record<string, KindOptions>>;
   /** Errors the service cannot hand to a caller (a throwing listener, a failed background tick). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -140,6 +145,8 @@ export class ProverServiceBuilder {
     const kinds = new KindRegistry(
       [...this.plugins.values()].map((d) => this.instantiate(d, container, concurrency)),
       concurrency,
+      defaultBackend,
+      this.checkKinds(concurrency),
     );
     const onError = this.options.onError ?? defaultOnError;
     const log = container.resolve<PluginLogger>(LOGGER);
@@ -251,6 +258,30 @@ export class ProverServiceBuilder {
       );
     }
     return { definition, handler, hosts };
+  }
+
+  /** Every `kinds` entry names a registered kind and a configured backend, and a sane timeout. */
+  private checkKinds(concurrency: ReadonlyMap<Backend, number>): Readonly<Record<string, KindOptions>> {
+    const kinds = this.options.kinds ?? {};
+    for (const [kind, options] of Object.entries(kinds)) {
+      if (!this.plugins.has(kind)) {
+        throw new InvalidConfigError(
+          `kinds.${kind}: no plugin registered for kind "${kind}" (registered: ${[...this.plugins.keys()].sort().join(", ")})`,
+        );
+      }
+      if (options.backend !== undefined && !concurrency.has(options.backend)) {
+        throw new InvalidConfigError(
+          `kinds.${kind}.backend: backend "${options.backend}" is not configured (configured: ${[...concurrency.keys()].sort().join(", ")})`,
+        );
+      }
+      const timeout = options.proveTimeoutMs;
+      if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+        throw new InvalidConfigError(
+          `kinds.${kind}.prove_timeout_ms: a positive number of milliseconds, got ${timeout}`,
+        );
+      }
+    }
+    return kinds;
   }
 
   /** A claim restriction naming a kind nobody registered or a backend nobody configured is a typo. */

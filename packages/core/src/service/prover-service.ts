@@ -238,6 +238,10 @@ export class ProverService implements ProverHandle {
     return this.parts.defaultBackend;
   }
 
+  backendFor(kind: string): Backend {
+    return this.parts.kinds.backendFor(kind);
+  }
+
   /**
    * Stops plugin services (handing the cluster's over), then the scheduler (held work is released
    * for another instance or the next start), then the database.

@@ -474,7 +474,8 @@ export class TaskStore {
         status,
         { phase, retry_count: 0, next_attempt_at: null, error: null },
         now,
-        { interruptions: 0 },
+        // A remote job of a failed attempt is not resumed: a resubmission proves afresh.
+        { interruptions: 0, job_id: null },
       );
     });
   }
@@ -596,7 +597,7 @@ async function guardedTransition(
   to: TaskStatusName,
   fields: Fields,
   now: number,
-  extra: { interruptions?: number } = {},
+  extra: { interruptions?: number; job_id?: null } = {},
 ): Promise<Change | undefined> {
   if (!canTransition(row.status, to)) throw new InvalidTransitionError(row.id, row.status, to);
   const updated = await executor

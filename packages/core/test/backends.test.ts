@@ -1,0 +1,115 @@
+import { container } from "tsyringe";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ProveOptions,
+  type ProverService,
+  ProverServiceBuilder,
+  type TaskTransition,
+} from "../src/index.js";
+import { TestHost } from "./fixtures/test-host.js";
+import { LeafPlugin, NodePlugin, SCRIPT, TestScript } from "./fixtures/test-plugins.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
+
+/** A host on another backend that remembers the jobs it was handed, like a remote prover's host. */
+class JobHost extends TestHost {
+  readonly jobs: { previousId?: string; requestId: string }[] = [];
+  hang = false;
+
+  override async prove(
+    program: ProgramDescriptor,
+    input: unknown,
+    options: ProveOptions,
+  ): Promise<ProofReceipt> {
+    const job = options.job!;
+    this.jobs.push({
+      ...(job.previousId !== undefined && { previousId: job.previousId }),
+      requestId: job.requestId,
+    });
+    if (job.previousId === undefined) await job.record(`job-${this.jobs.length}`);
+    if (this.hang) {
+      await new Promise((_, reject) =>
+        options.signal.addEventListener("abort", () => reject(options.signal.reason)),
+      );
+    }
+    return super.prove(program, input, options);
+  }
+}
+
+let service: ProverService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function launch(
+  dialect: (typeof DIALECTS)[number],
+  kinds: ProverServiceOptions["kinds"],
+  remote: JobHost,
+  script = new TestScript(),
+) {
+  const child = container.createChildContainer();
+  child.registerInstance(SCRIPT, script);
+  const transitions: TaskTransition[] = [];
+  service = await new ProverServiceBuilder({
+    database: await databaseFor(dialect),
+    container: child,
+    retry: { baseDelayMs: 10, maxDelayMs: 20 },
+    kinds,
+  })
+    .host(new TestHost("native", 2))
+    .host(remote)
+    .register(LeafPlugin)
+    .register(NodePlugin)
+    .onTransition((t) => transitions.push(t))
+    .launch();
+  return { service, transitions, script };
+}
+
+type ProverServiceOptions = ConstructorParameters<typeof ProverServiceBuilder>[0];
+
+describe.each(DIALECTS)("backends per proof type (%s)", (dialect) => {
+  it("sends a kind's tasks, dependencies included, to the kind's backend, and records its remote job", async () => {
+    const remote = new JobHost("remote", 1);
+    const { service, script } = await launch(dialect, { leaf: { backend: "remote" } }, remote);
+    script.graph.set(1, [{ kind: "leaf", index: 7 }]);
+    expect(service.backendFor("leaf")).toBe("remote");
+    expect(service.backendFor("node")).toBe("native");
+    const { task } = await service.submit({ kind: "node", index: 1 }, service.backendFor("node"));
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    const leaf = await service.status({ context: { kind: "leaf", index: 7 }, backend: "remote" });
+    expect(leaf).toMatchObject({ status: "completed", jobId: "job-1" });
+    expect(remote.jobs).toEqual([{ requestId: leaf.id }]);
+  });
+
+  it("stops a proof past its kind's timeout and retries it, resuming the recorded job", async () => {
+    const remote = new JobHost("remote", 1);
+    remote.hang = true;
+    const { service, transitions } = await launch(
+      dialect,
+      { leaf: { backend: "remote", proveTimeoutMs: 200 } },
+      remote,
+    );
+    const { task } = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    remote.hang = false;
+    const done = await service.wait(task.id, { timeoutMs: 10_000 });
+    expect(done.status).toBe("completed");
+    const failure = transitions.find((t) => t.id === task.id && t.to === "transient_failure");
+    expect(failure?.error).toMatch(/the proof took longer than 200 ms and was stopped/);
+    // The first attempt recorded job-1; every later attempt was handed it to resume.
+    expect(remote.jobs[0]).toEqual({ requestId: task.id });
+    for (const later of remote.jobs.slice(1)) expect(later.previousId).toBe("job-1");
+  });
+
+  it("refuses a kind mapped to a backend nobody configured, or a kind nobody registered, naming the key", async () => {
+    const remote = new JobHost("remote", 1);
+    await expect(launch(dialect, { leaf: { backend: "sp1" } }, remote)).rejects.toThrow(
+      'kinds.leaf.backend: backend "sp1" is not configured (configured: native, remote)',
+    );
+    await expect(launch(dialect, { mystery: { backend: "remote" } }, remote)).rejects.toThrow(
+      'kinds.mystery: no plugin registered for kind "mystery" (registered: leaf, node)',
+    );
+  });
+});
