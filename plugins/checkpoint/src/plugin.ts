@@ -100,12 +100,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   }
 
   rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
-    return checkpointRpcMethods(
-      handle,
-      this.cl,
-      this.settings.backend ?? handle.defaultBackend(),
-      this.#facts,
-    );
+    return checkpointRpcMethods(handle, this.cl, handle.backendFor(CHECKPOINT.kind), this.#facts);
   }
 
   services(handle: ProverHandle): readonly BackgroundService[] {
@@ -113,7 +108,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
       new CheckpointRunner({
         cl: this.cl,
         handle,
-        settings: { ...this.settings, backend: this.settings.backend ?? handle.defaultBackend() },
+        settings: { ...this.settings, backend: handle.backendFor(CHECKPOINT.kind) },
         facts: this.#facts,
         logger: this.#logger,
       }),

@@ -28,7 +28,7 @@ function parseParams<T>(method: string, schema: z.ZodType<T>, raw: unknown): T {
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a
  * checkpoint (idempotently; a permanently failed or cancelled one starts again) on `backend`, by
- * default the plugin's `backend` setting. A checkpoint the CL does not have yet waits for it within
+ * default the checkpoint kind's (`handle.backendFor`). A checkpoint the CL does not have yet waits for it within
  * the plugin's horizon and is refused beyond it (the plugin's `admit`, as for `paas_submitTask`).
  */
 export function checkpointRpcMethods(

@@ -2,7 +2,6 @@ import type { PluginLogger } from "@paas/core";
 import {
   type BackgroundService,
   errorMessage,
-  InvalidConfigError,
   PaasError,
   type ProverHandle,
   type TaskRecord,
@@ -16,6 +15,7 @@ import type { CheckpointSettings } from "./settings.js";
 export interface CheckpointRunnerOptions {
   readonly cl: ClClient;
   readonly handle: ProverHandle;
+  /** With the backend the runner submits on: the checkpoint kind's. */
   readonly settings: CheckpointSettings & { readonly backend: string };
   readonly facts: CheckpointFacts;
   readonly logger: PluginLogger;
@@ -85,15 +85,7 @@ export class CheckpointRunner implements BackgroundService {
   /** Checkpoints whose task completed since the current tick polled the CL (the poll may predate it). */
   readonly #completedSincePoll = new Set<number>();
 
-  /** Checks the settings at launch, whichever instance is elected to run the runner later. */
-  constructor(private readonly options: CheckpointRunnerOptions) {
-    const { settings, handle } = options;
-    if (settings.runner && !handle.backends().includes(settings.backend)) {
-      throw new InvalidConfigError(
-        `plugin_settings.${CHECKPOINT.kind}.backend: backend "${settings.backend}" is not configured (configured: ${handle.backends().join(", ") || "none"})`,
-      );
-    }
-  }
+  constructor(private readonly options: CheckpointRunnerOptions) {}
 
   start(): void {
     const { settings, handle, facts } = this.options;

@@ -13,8 +13,6 @@ export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
  *
  * - `runner`: whether the checkpoint runner runs (default true).
  * - `interval_ms`: how often the runner polls the CL (default 5000).
- * - `backend`: the backend the runner submits on, and the default of the RPC methods (default:
- *   the prover client's `default_backend`).
  * - `window`: the runner submits checkpoints `next .. next + window - 1` only, where `next` is the
  *   CL's next unproven checkpoint (default 4): at most that many checkpoints are in flight.
  * - `cl_stf_max_slots`: when set, a checkpoint depends on CL STF proofs of at most this many slots
@@ -30,7 +28,12 @@ export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
 export const CheckpointSettingsSchema = z.strictObject({
   runner: z.boolean().default(true),
   interval_ms: z.int().min(10).max(86_400_000).default(DEFAULT_INTERVAL_MS),
-  backend: z.string().min(1).max(32).optional(),
+  backend: z
+    .never({
+      error:
+        "moved: the backend of a proof type is the prover client's [kinds.checkpoint] backend (default: default_backend)",
+    })
+    .optional(),
   window: z.int().min(1).max(256).default(DEFAULT_WINDOW),
   cl_stf_max_slots: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
@@ -41,8 +44,6 @@ export const CheckpointSettingsSchema = z.strictObject({
 export interface CheckpointSettings {
   readonly runner: boolean;
   readonly intervalMs: number;
-  /** Unset: the service's default backend. */
-  readonly backend: string | undefined;
   readonly window: number;
   readonly clStfMaxSlots: number | undefined;
   readonly horizon: number;
@@ -58,11 +59,10 @@ export function parseCheckpointSettings(raw: unknown): CheckpointSettings {
       `plugin_settings.${CHECKPOINT.kind}: ${describeIssues(parsed.error.issues)}`,
     );
   }
-  const { runner, interval_ms, backend, window, cl_stf_max_slots, horizon } = parsed.data;
+  const { runner, interval_ms, window, cl_stf_max_slots, horizon } = parsed.data;
   return {
     runner,
     intervalMs: interval_ms,
-    backend,
     window,
     clStfMaxSlots: cl_stf_max_slots,
     horizon,

@@ -346,7 +346,6 @@ describe("settings", () => {
     expect(make({}).settings).toEqual({
       runner: true,
       intervalMs: 5_000,
-      backend: undefined,
       window: 4,
       clStfMaxSlots: undefined,
       horizon: 16,
@@ -355,18 +354,9 @@ describe("settings", () => {
     });
   });
 
-  it("the launch fails when the runner's backend is not configured", async () => {
-    const testCl = await TestCl.start({ slotsPerEpoch: 2, epochs: 1 });
-    open.push(testCl);
-    await expect(
-      createPluginHarness({
-        plugins: [CheckpointPlugin],
-        standIns: [clStfStandIn(testCl)],
-        overrides: [{ token: ClClient, useValue: testCl.client() }],
-        pluginSettings: { checkpoint: { backend: "sp1" } },
-      }),
-    ).rejects.toThrow(
-      /plugin_settings\.checkpoint\.backend: backend "sp1" is not configured \(configured: native\)/,
-    );
+  it("the old backend setting is refused, saying where the backend of a proof type is set now", () => {
+    expect(
+      () => new CheckpointPlugin(cl, new PluginSettings({ checkpoint: { backend: "sp1" } }), consoleLogger),
+    ).toThrow(/plugin_settings\.checkpoint[\s\S]*backend[\s\S]*\[kinds\.checkpoint\] backend/);
   });
 });

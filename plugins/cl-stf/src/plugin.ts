@@ -102,7 +102,7 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
       [PROVE_CL_BLOCKS]: proveClBlocksMethod({
         handle,
         cl: this.cl,
-        defaultBackend: this.settings.defaultBackend ?? handle.defaultBackend(),
+        defaultBackend: handle.backendFor(CL_STF.kind),
       }),
     };
   }

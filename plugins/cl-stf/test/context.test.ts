@@ -105,17 +105,16 @@ describe("settings", () => {
   it("are optional", () => {
     expect(parseClStfSettings({})).toEqual({ horizon: 4 });
     expect(parseClStfSettings(undefined)).toEqual({ horizon: 4 });
-    expect(parseClStfSettings({ slotsPerEpoch: 32, defaultBackend: "sp1", horizon: 0 })).toEqual({
-      slotsPerEpoch: 32,
-      defaultBackend: "sp1",
-      horizon: 0,
-    });
+    expect(parseClStfSettings({ slotsPerEpoch: 32, horizon: 0 })).toEqual({ slotsPerEpoch: 32, horizon: 0 });
   });
 
   it.each([
     [{ slotsPerEpoch: 0 }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
     [{ slotsPerEpoch: "8" }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
-    [{ defaultBackend: "Native!" }, /plugin_settings\.cl-stf\.defaultBackend: a backend name/],
+    [
+      { defaultBackend: "native" },
+      /plugin_settings\.cl-stf\.defaultBackend: moved: .*\[kinds\.cl-stf\] backend/,
+    ],
     [{ slotsperepoch: 8 }, /plugin_settings\.cl-stf: .*"slotsperepoch"/],
   ])("refuses %j, naming the key", (raw, message) => {
     expect(() => parseClStfSettings(raw)).toThrow(InvalidConfigError);

@@ -19,7 +19,7 @@ let setup: ClStfSetup;
 let method: PluginRpcMethod;
 
 beforeAll(async () => {
-  setup = await setUpClStf({ chain, pluginSettings: { slotsPerEpoch: 8, defaultBackend: "native" } });
+  setup = await setUpClStf({ chain, pluginSettings: { slotsPerEpoch: 8 } });
   method = setup.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
 });
 afterAll(async () => {

@@ -26,7 +26,7 @@ export {
 } from "./input.js";
 export { EvmEeStfPlugin } from "./plugin.js";
 export { evmEeStfProgram } from "./program.js";
-export { DEFAULT_BACKEND, proveElBlocksMethod } from "./rpc.js";
+export { proveElBlocksMethod } from "./rpc.js";
 export {
   DEFAULT_CHAIN_ID,
   DEFAULT_FETCH_CONCURRENCY,

@@ -1,7 +1,6 @@
 import { InvalidParamsError, type PluginRpcMethod, type ProverHandle } from "@paas/core";
 import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
 
-export const DEFAULT_BACKEND = "native";
 const METHOD = "paas_proveElBlocks";
 
 /**
@@ -17,7 +16,7 @@ export function proveElBlocksMethod(
   return {
     description:
       "Prove EL blocks start..end (inclusive) by stateless re-execution. Params: start, end (block " +
-      `numbers), optional backend (default "${DEFAULT_BACKEND}"). Returns { id, created, task }.`,
+      "numbers), optional backend (default: the evm-ee-stf kind's). Returns { id, created, task }.",
     mutates: true,
     async handler(params) {
       const { start, end, backend } = parseParams(params, options.maxBlocks);
@@ -33,13 +32,13 @@ export function proveElBlocksMethod(
         start: { number: start, hash: toHex(startBlock.hash) },
         end: { number: end, hash: toHex(last.hash) },
       });
-      const { task, created } = await handle.submit(context, backend);
+      const { task, created } = await handle.submit(context, backend ?? handle.backendFor(EVM_EE_STF.kind));
       return { id: task.id, created, task };
     },
   };
 }
 
-function parseParams(params: unknown, maxBlocks: number): { start: number; end: number; backend: string } {
+function parseParams(params: unknown, maxBlocks: number): { start: number; end: number; backend?: string } {
   if (!Array.isArray(params) || params.length < 2 || params.length > 3) {
     throw new InvalidParamsError(`${METHOD} takes [start, end] or [start, end, backend] by position`);
   }
@@ -51,11 +50,11 @@ function parseParams(params: unknown, maxBlocks: number): { start: number; end: 
       `${METHOD}: blocks ${start}..${end} are ${end - start + 1} blocks, more than max_blocks = ${maxBlocks}`,
     );
   }
-  const backend = params[2] ?? DEFAULT_BACKEND;
-  if (typeof backend !== "string" || backend.length === 0) {
+  const backend = params[2];
+  if (backend !== undefined && (typeof backend !== "string" || backend.length === 0)) {
     throw new InvalidParamsError(`${METHOD}: backend must be a backend name, got ${JSON.stringify(backend)}`);
   }
-  return { start, end, backend };
+  return { start, end, ...(backend !== undefined && { backend }) };
 }
 
 function blockNumber(value: unknown, name: string): number {
