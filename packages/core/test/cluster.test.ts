@@ -99,12 +99,13 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     await until(() => slow.active === 1, "A to hold the proof");
     expect((await a.service.status(task.id)).retryCount).toBe(1);
 
-    const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300 } });
+    // A keeps claiming what B takes back (its clock says its leases are fresh): allow B to reap often.
+    const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 1_000 } });
     const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
     expect(done).toMatchObject({ status: "completed", retryCount: 0 });
     expect(done.interruptions).toBeGreaterThanOrEqual(1);
     // A's heartbeat finds the lease gone and stops its attempt; had it finished, the write is fenced.
-    await until(() => slow.aborted === 1, "A's attempt to be aborted");
+    await until(() => slow.aborted >= 1, "A's attempt to be aborted");
     releaseSlow();
     expect(a.logs.some((l) => l.level === "warn" && /lease lost/.test(l.message))).toBe(true);
     expect(b.host.proveCalls).toHaveLength(1);
