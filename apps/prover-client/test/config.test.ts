@@ -49,7 +49,7 @@ runner = false
     expect(config.rpc.port).toBe(5002);
     expect(config.log_level).toBe("debug");
     expect(config.retry.max_retries).toBe(3);
-    expect(config.backends.native?.workers).toBe(4);
+    expect(config.backends.native).toMatchObject({ type: "native", workers: 4 });
     expect(config.plugin_settings).toEqual({ checkpoint: { runner: false } });
     expect(config.datadir).toBe(path.join(path.dirname(file), "state"));
   });
@@ -74,6 +74,99 @@ cl_url = "ftp://example.com"
     expect(message).toMatch(/rpc\.port: .*65535/);
     expect(message).toContain(`rpc: unknown key(s) "colour"`);
     expect(message).toContain("nodes.cl_url: must be an http(s) URL");
+  });
+
+  it("names every backend mistake by key before anything starts", () => {
+    const file = tomlFile(`
+default_backend = "fast"
+[backends.native]
+workers = 2
+[backends.net]
+type = "remote"
+public_key = "abc"
+[backends.lab]
+type = "quantum"
+[kinds.evm-ee-stf]
+backend = "nowhere"
+[kinds.checkpoint]
+prove_timeout_ms = -5
+`);
+    let message = "";
+    try {
+      loadConfig({ file });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/backends\.net\.url: must be an http\(s\) URL/);
+    expect(message).toMatch(/backends\.net\.public_key: a key is 64 lower-case hex digits/);
+    expect(message).toMatch(/backends\.lab(\.type)?: type must be "native" or "remote"/);
+    expect(message).toMatch(/kinds\.checkpoint\.prove_timeout_ms: /);
+  });
+
+  it("refuses a kind or a default mapped to a backend nobody configured", () => {
+    expect(() => loadConfig({ overrides: ['kinds.evm-ee-stf.backend="nowhere"'] })).toThrow(
+      /kinds\.evm-ee-stf\.backend: backend "nowhere" is not configured \(configured: native\)/,
+    );
+    expect(() => loadConfig({ overrides: ['default_backend="fast"'] })).toThrow(
+      /default_backend: backend "fast" is not configured/,
+    );
+  });
+
+  it("takes remote backends and per-kind backends", () => {
+    const key = "ab".repeat(32);
+    const config = loadConfig({
+      file: tomlFile(`
+[backends.native]
+workers = 1
+[backends.net]
+type = "remote"
+url = "http://127.0.0.1:4900/"
+token = "secret"
+public_key = "${key}"
+[kinds.evm-ee-stf]
+backend = "net"
+prove_timeout_ms = 600000
+`),
+    });
+    expect(config.backends.net).toEqual({
+      type: "remote",
+      url: "http://127.0.0.1:4900/",
+      token: "secret",
+      public_key: key,
+      concurrency: 4,
+      poll_interval_ms: 1_000,
+      request_timeout_ms: 10_000,
+    });
+    expect(config.kinds).toEqual({ "evm-ee-stf": { backend: "net", prove_timeout_ms: 600_000 } });
+  });
+
+  it("takes PostgreSQL, a role and claim restrictions, and refuses a database URL that is not PostgreSQL's", () => {
+    const config = loadConfig({
+      env: { PAAS_DATABASE__URL: "postgres://paas:pw@db.internal:5432/paas" },
+      overrides: ['cluster.role="worker"', 'claim.kinds=["evm-ee-stf"]'],
+    });
+    expect(config.database.url).toBe("postgres://paas:pw@db.internal:5432/paas");
+    expect(config.cluster).toEqual({ role: "worker", lease_ms: 30_000, max_interruptions: 3 });
+    expect(config.claim).toEqual({ kinds: ["evm-ee-stf"] });
+    expect(() => loadConfig({ overrides: ['database.url="mysql://x/y"'] })).toThrow(
+      /database\.url: must be a postgres:\/\/ URL/,
+    );
+    expect(() => loadConfig({ overrides: ['cluster.role="boss"'] })).toThrow(/cluster\.role/);
+  });
+
+  it("refuses to listen beyond loopback without a token, unless told to accept the risk", () => {
+    expect(() => loadConfig({ overrides: ['rpc.host="0.0.0.0"'] })).toThrow(
+      /rpc\.host: 0\.0\.0\.0 is reachable beyond this machine: set rpc\.auth_token/,
+    );
+    expect(
+      loadConfig({ overrides: ['rpc.host="0.0.0.0"', 'rpc.auth_token="a-long-enough-token-1"'] }).rpc.host,
+    ).toBe("0.0.0.0");
+    expect(
+      loadConfig({ overrides: ['rpc.host="10.0.0.5"', "rpc.allow_unauthenticated=true"] }).rpc.host,
+    ).toBe("10.0.0.5");
+    for (const host of ["127.0.0.1", "localhost", "::1", "127.1.2.3"]) {
+      expect(loadConfig({ overrides: [`rpc.host="${host}"`] }).rpc.host).toBe(host);
+    }
   });
 
   it("requires both node URLs or neither", () => {

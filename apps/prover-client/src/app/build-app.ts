@@ -18,6 +18,7 @@ import type { ProverConfig } from "../config/schema.js";
 import { ProverMetrics } from "../metrics.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
+import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
 
 export interface ProverApp {
@@ -48,17 +49,7 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
   try {
     mkdirSync(config.datadir, { recursive: true });
     const plugins = await loadPluginPackages(config.plugins);
-    const hosts = createHostResolver(
-      {
-        backends: Object.fromEntries(
-          Object.entries(config.backends).map(([name, b]) => [
-            name,
-            { workers: b.workers, ...(b.key_file !== undefined && { keyFile: b.key_file }) },
-          ]),
-        ),
-      },
-      { dataDir: config.datadir },
-    );
+    const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir });
     closers.push(() => hosts.close());
     const nodes = await connectNodes(config, hosts, logger, closers);
 
@@ -88,6 +79,7 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
         maxDelayMs: config.retry.max_delay_ms,
       },
       defaultBackend: config.default_backend,
+      kinds: kindOptions(config.kinds),
       onError: (error, where) => logger.error({ err: error }, where),
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
@@ -134,10 +126,12 @@ async function connectNodes(
 ): Promise<ProverApp["nodes"]> {
   const { cl_url, el_url } = config.nodes;
   if (cl_url !== undefined && el_url !== undefined) return { clUrl: cl_url, elUrl: el_url, embedded: false };
-  const native = hosts.hostFor(CHECKPOINT.kind, "native");
-  if (!(native instanceof NativeHost)) {
+  // The devnet's CL trusts the key of the backend that proves checkpoints.
+  const checkpointBackend = config.kinds[CHECKPOINT.kind]?.backend ?? config.default_backend;
+  const proverPublicKey = hosts.publicKeys()[checkpointBackend];
+  if (proverPublicKey === undefined) {
     throw new InvalidConfigError(
-      "the embedded devnet needs a native backend (its CL trusts the native host's key)",
+      `the embedded devnet: backend "${checkpointBackend}" for checkpoints is not configured`,
     );
   }
   const devnet: EmbeddedDevnet = await startEmbeddedDevnet({
@@ -146,7 +140,7 @@ async function connectNodes(
     slotsPerEpoch: config.devnet.slots_per_epoch,
     seed: config.devnet.seed,
     chainId: config.devnet.chain_id,
-    proverPublicKey: native.publicKeyHex,
+    proverPublicKey,
     checkpointProgramId: Buffer.from(
       programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
     ).toString("hex"),

@@ -4,11 +4,51 @@ import { z } from "zod";
 export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const positiveInt = z.number().int().positive();
+const hexKey = z.string().regex(/^[0-9a-f]{64}$/, "a key is 64 lower-case hex digits");
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
 const kindName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "kinds are lower-case names");
 const backendName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "backend names are lower-case");
+
+/**
+ * One backend. `type` picks the implementation; a backend named "native" is native when it says
+ * nothing else.
+ * - native: proves in this process's worker threads, signing with its key file.
+ * - remote: a proving service speaking the remote-prover contract (the reference one is
+ *   `paas prover-server`); its receipts must be signed with `public_key`.
+ */
+const nativeBackend = z
+  .object({
+    type: z.literal("native"),
+    workers: positiveInt.max(256).default(2),
+    /** Default `<datadir>/native-host.key`, created 0600. */
+    key_file: z.string().optional(),
+    /** Worker threads idle this long are released (and started again on demand). */
+    idle_timeout_ms: positiveInt.optional(),
+  })
+  .strict();
+const remoteBackend = z
+  .object({
+    type: z.literal("remote"),
+    url,
+    token: z.string().min(1).optional(),
+    /** The key the server signs receipts with (its start-up line prints it). */
+    public_key: hexKey,
+    /** Jobs at once on this backend. */
+    concurrency: positiveInt.max(10_000).default(4),
+    poll_interval_ms: positiveInt.default(1_000),
+    request_timeout_ms: positiveInt.default(10_000),
+  })
+  .strict();
+const backendSchema = z.preprocess(
+  (value) =>
+    typeof value === "object" && value !== null && !("type" in value) ? { type: "native", ...value } : value,
+  z.discriminatedUnion("type", [nativeBackend, remoteBackend], {
+    error: 'type must be "native" or "remote"',
+  }),
+);
+export type BackendConfig = z.infer<typeof backendSchema>;
 const port = z.number().int().min(0).max(65_535);
-const positiveInt = z.number().int().positive();
 
 /**
  * The prover client's configuration. Keys are snake_case in TOML (`[rpc] port = 4844`), in
@@ -54,18 +94,20 @@ export const configSchema = z
       })
       .strict()
       .default({ timeout_ms: 10_000 }),
-    backends: z
+    /** Backends by name; each is one host with its own capacity. See `backendSchema`. */
+    backends: z.record(backendName, backendSchema).default({ native: { type: "native", workers: 2 } }),
+    /** Per proof type: its backend (default `default_backend`) and how long one proof may run. */
+    kinds: z
       .record(
-        z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "backend names are lower-case"),
+        kindName,
         z
           .object({
-            workers: positiveInt.max(256).default(2),
-            /** Native host key file; default `<datadir>/native-host.key`, created 0600. */
-            key_file: z.string().optional(),
+            backend: backendName.optional(),
+            prove_timeout_ms: positiveInt.optional(),
           })
           .strict(),
       )
-      .default({ native: { workers: 2 } }),
+      .default({}),
     retry: z
       .object({
         max_retries: z.number().int().min(0).default(15),
@@ -123,6 +165,32 @@ export const configSchema = z
         path: ["nodes"],
         message: "set both cl_url and el_url (a real rollup), or neither (the embedded devnet)",
       });
+    }
+    const backends = Object.keys(config.backends);
+    if (!backends.includes(config.default_backend)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["default_backend"],
+        message: `backend "${config.default_backend}" is not configured (configured: ${backends.join(", ")})`,
+      });
+    }
+    for (const [kind, options] of Object.entries(config.kinds)) {
+      if (options.backend !== undefined && !backends.includes(options.backend)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["kinds", kind, "backend"],
+          message: `backend "${options.backend}" is not configured (configured: ${backends.join(", ")})`,
+        });
+      }
+    }
+    for (const backend of config.claim.backends ?? []) {
+      if (!backends.includes(backend)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["claim", "backends"],
+          message: `backend "${backend}" is not configured`,
+        });
+      }
     }
     const { rpc } = config;
     if (rpc.enabled && !isLoopback(rpc.host) && rpc.auth_token === undefined && !rpc.allow_unauthenticated) {
