@@ -1,10 +1,15 @@
 import type { ProofContext } from "./context.js";
 import type { ProofReceipt } from "./receipt.js";
 import type {
+  BulkResult,
   InstanceInfo,
   ListFilter,
+  PruneOptions,
+  PruneResult,
   StatusSummary,
   TaskAttempt,
+  TaskFilter,
+  TaskGraph,
   TaskPage,
   TaskRecord,
   TaskTransition,
@@ -43,6 +48,14 @@ export interface ProverHandle {
   list(filter?: ListFilter): Promise<TaskPage>;
   /** Cancels a task that has not completed; an in-flight attempt is aborted. */
   cancel(task: TaskRef): Promise<TaskRecord>;
+  /** Starts again every failed or cancelled task the filter matches (as a resubmission would). */
+  retryMany(filter: TaskFilter): Promise<BulkResult>;
+  /** Cancels every unfinished task the filter matches. */
+  cancelMany(filter: TaskFilter): Promise<BulkResult>;
+  /** Deletes old finished tasks nothing depends on any more, and gives the space back. */
+  prune(options: PruneOptions): Promise<PruneResult>;
+  /** The task and everything it depends on. Throws `TaskNotFoundError`. */
+  graph(task: TaskRef): Promise<TaskGraph>;
   /** Throws `ProofNotFoundError` when the task has no receipt yet. */
   proof(task: TaskRef): Promise<ProofReceipt>;
   /** Resolves with the record once the task is completed, failed permanently or cancelled. */

@@ -155,10 +155,16 @@ export interface StatusSummary {
   readonly rows: readonly StatusCount[];
 }
 
-export interface ListFilter {
+/** Which tasks a list or an operator's bulk action takes; every field narrows. */
+export interface TaskFilter {
   readonly kind?: string;
   readonly status?: TaskStatusName;
   readonly backend?: Backend;
+  /** Only tasks whose last change is at least this many milliseconds old. */
+  readonly olderThanMs?: number;
+}
+
+export interface ListFilter extends TaskFilter {
   /** At most this many records (default 100, at most 1000). */
   readonly limit?: number;
   /** The `nextCursor` of the previous page. */
@@ -169,4 +175,53 @@ export interface TaskPage {
   readonly tasks: readonly TaskRecord[];
   /** Present when more tasks match: pass it as `cursor` to get the next page. */
   readonly nextCursor?: string;
+}
+
+/** What an operator's bulk retry or cancel did. */
+export interface BulkResult {
+  /** Tasks the filter matched that the action applies to (failed or cancelled ones for a retry, unfinished ones for a cancel). */
+  readonly matched: number;
+  /** Those it changed (others changed under it meanwhile). */
+  readonly changed: number;
+}
+
+export interface PruneOptions {
+  /** Finished tasks (completed, failed permanently, cancelled) whose last change is at least this old. */
+  readonly olderThanMs: number;
+  /**
+   * What becomes of their receipts: kept in the database (the default), or written to this
+   * directory first (`<task key>.receipt` plus `receipts.jsonl` with each task's context) and
+   * then deleted.
+   */
+  readonly exportReceiptsTo?: string;
+  /**
+   * PostgreSQL: rewrite the tables so the space goes back to the operating system (`VACUUM FULL`,
+   * which locks them while it runs); without it the space is kept for reuse. SQLite always gives
+   * it back.
+   */
+  readonly compact?: boolean;
+}
+
+export interface PruneResult {
+  readonly tasks: number;
+  readonly receiptsExported: number;
+  readonly receiptsDeleted: number;
+  /** The database's size on disk before and after (SQLite: the file and its WAL; PostgreSQL: the tables). */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+/** A task and everything it depends on, transitively: what the dashboard draws. */
+export interface TaskGraph {
+  readonly root: string;
+  readonly nodes: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly backend: Backend;
+    readonly context: ProofContext;
+    readonly status: TaskStatusName;
+    readonly error?: string;
+  }[];
+  /** `from` depends on `to`. */
+  readonly edges: readonly { readonly from: string; readonly to: string }[];
 }

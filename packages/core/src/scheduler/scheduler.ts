@@ -174,7 +174,8 @@ export class Scheduler {
     }
   }
 
-  private async restart(row: TaskRow): Promise<TaskRow> {
+  /** Starts a failed or cancelled task again, as a resubmission does. */
+  async restart(row: TaskRow): Promise<TaskRow> {
     const hasDependencies = this.kinds.get(row.kind).handler.dependencies !== undefined;
     const now = this.options.clock.now();
     const restarted = await this.store.restart(

@@ -27,6 +27,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
 import { ClusterStore } from "../store/cluster-store.js";
 import { type DatabaseLocation, openDatabase } from "../store/open-database.js";
+import { OperatorStore } from "../store/operator-store.js";
 import { TaskStore } from "../store/task-store.js";
 import { ProverService } from "./prover-service.js";
 
@@ -185,8 +186,14 @@ export class ProverServiceBuilder {
       onError,
     });
     const release = () => opened.close();
+    const operator = new OperatorStore(opened.db, opened.dialect, {
+      ...("path" in this.options.database &&
+        this.options.database.path !== ":memory:" && { file: this.options.database.path }),
+    });
     const service = new ProverService({
       store,
+      operator,
+      clock,
       kinds,
       scheduler,
       bus,

@@ -1,14 +1,20 @@
 import type { ClusterMembership } from "../cluster/membership.js";
+import type { Clock } from "../contracts/clock.js";
 import type { ProofContext } from "../contracts/context.js";
 import type { ProverHandle, SubmitResult, WaitOptions } from "../contracts/handle.js";
 import type { BackgroundService, PluginRpcMethod } from "../contracts/plugin.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import {
+  type BulkResult,
   type InstanceInfo,
   type ListFilter,
+  type PruneOptions,
+  type PruneResult,
   type StatusSummary,
   TASK_STATUSES,
   type TaskAttempt,
+  type TaskFilter,
+  type TaskGraph,
   type TaskPage,
   type TaskRecord,
   type TaskStatusName,
@@ -25,13 +31,17 @@ import {
   TaskNotFoundError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
+import { RESTARTABLE } from "../scheduler/lifecycle.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
-import { toTaskRecord } from "../store/rows.js";
+import type { OperatorStore } from "../store/operator-store.js";
+import { type TaskRow, toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
 
 export interface ServiceParts {
   readonly store: TaskStore;
+  readonly operator: OperatorStore;
+  readonly clock: Clock;
   readonly kinds: KindRegistry;
   readonly scheduler: Scheduler;
   readonly bus: TransitionBus;
@@ -147,13 +157,71 @@ export class ProverService implements ProverHandle {
     if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
       throw new InvalidParamsError(`unknown status "${filter.status}" (one of ${TASK_STATUSES.join(", ")})`);
     }
-    const { rows, nextCursor } = await this.parts.store.list(filter);
+    const { rows, nextCursor } = await this.parts.store.list(filter, this.parts.clock.now());
     return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
   }
 
   async cancel(task: TaskRef): Promise<TaskRecord> {
     this.assertOpen();
     return this.parts.scheduler.cancel(keyOf(task));
+  }
+
+  async retryMany(filter: TaskFilter): Promise<BulkResult> {
+    this.assertOpen();
+    const restartable = RESTARTABLE.filter((s) => filter.status === undefined || s === filter.status);
+    return this.bulk(
+      filter,
+      restartable,
+      async (row) => !RESTARTABLE.includes((await this.parts.scheduler.restart(row)).status),
+    );
+  }
+
+  async cancelMany(filter: TaskFilter): Promise<BulkResult> {
+    this.assertOpen();
+    const unfinished = TASK_STATUSES.filter(
+      (s) => !TERMINAL_STATUSES.has(s) && (filter.status === undefined || s === filter.status),
+    );
+    return this.bulk(filter, unfinished, async (row) => {
+      try {
+        return (await this.parts.scheduler.cancel(row.id)).status === "cancelled";
+      } catch (error) {
+        if (error instanceof PaasError && error.code === "NOT_CANCELLABLE") return false; // it finished meanwhile
+        throw error;
+      }
+    });
+  }
+
+  private async bulk(
+    filter: TaskFilter,
+    statuses: readonly TaskStatusName[],
+    act: (row: TaskRow) => Promise<boolean>,
+  ): Promise<BulkResult> {
+    let matched = 0;
+    let changed = 0;
+    if (statuses.length === 0) return { matched, changed };
+    for await (const page of this.parts.operator.matching(filter, statuses, this.parts.clock.now())) {
+      matched += page.length;
+      const outcomes = await Promise.all(page.map(act));
+      changed += outcomes.filter(Boolean).length;
+    }
+    return { matched, changed };
+  }
+
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    this.assertOpen();
+    if (!(Number.isFinite(options.olderThanMs) && options.olderThanMs >= 0)) {
+      throw new InvalidParamsError(
+        `olderThanMs must be a non-negative number of milliseconds, got ${options.olderThanMs}`,
+      );
+    }
+    return this.parts.operator.prune(options, this.parts.clock.now());
+  }
+
+  async graph(task: TaskRef): Promise<TaskGraph> {
+    const id = keyOf(task);
+    const graph = await this.parts.operator.graph(id);
+    if (!graph) throw new TaskNotFoundError(id);
+    return graph;
   }
 
   async proof(task: TaskRef): Promise<ProofReceipt> {

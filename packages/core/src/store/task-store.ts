@@ -20,6 +20,7 @@ import {
   type StepStart,
 } from "../scheduler/lifecycle.js";
 import type { SqlDialect } from "./migrations/index.js";
+import { filtered } from "./operator-store.js";
 import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
@@ -128,19 +129,14 @@ export class TaskStore {
     return Number(n);
   }
 
-  async list(filter: ListFilter): Promise<{ rows: TaskRow[]; nextCursor?: string }> {
+  async list(filter: ListFilter, now: number): Promise<{ rows: TaskRow[]; nextCursor?: string }> {
     const limit = filter.limit ?? DEFAULT_PAGE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
       throw new InvalidParamsError(`limit must be an integer from 1 to ${MAX_PAGE}`);
     }
-    let query = this.db
-      .selectFrom("tasks")
-      .selectAll()
+    let query = filtered(this.db.selectFrom("tasks").selectAll(), filter, now)
       .orderBy("seq")
       .limit(limit + 1);
-    if (filter.kind !== undefined) query = query.where("kind", "=", filter.kind);
-    if (filter.status !== undefined) query = query.where("status", "=", filter.status);
-    if (filter.backend !== undefined) query = query.where("backend", "=", filter.backend);
     if (filter.cursor !== undefined) query = query.where("seq", ">", decodeCursor(filter.cursor));
     const rows = await query.execute();
     if (rows.length <= limit) return { rows };

@@ -1,0 +1,233 @@
+import { appendFileSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import { parseCanonicalContext } from "../contracts/context.js";
+import {
+  type PruneOptions,
+  type PruneResult,
+  type TaskFilter,
+  type TaskGraph,
+  type TaskStatusName,
+  TERMINAL_STATUSES,
+} from "../contracts/status.js";
+import type { SqlDialect } from "./migrations/index.js";
+import type { TaskRow } from "./rows.js";
+import type { Database, ReceiptsTable } from "./schema.js";
+
+const PAGE = 500;
+const TERMINAL = [...TERMINAL_STATUSES];
+
+/**
+ * What operators do to many tasks at once: select them by filter (for bulk retry and cancel),
+ * prune old finished ones, and read a task's dependency graph. Reads and set-based deletes; the
+ * status changes of bulk actions go through the scheduler one guarded transition at a time.
+ */
+export class OperatorStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect,
+    private readonly location: { readonly file?: string },
+  ) {}
+
+  /** Every task matching the filter whose status is one of `statuses`, page by page, oldest first. */
+  async *matching(
+    filter: TaskFilter,
+    statuses: readonly TaskStatusName[],
+    now: number,
+  ): AsyncGenerator<TaskRow[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await filtered(this.db.selectFrom("tasks").selectAll(), filter, now)
+        .where("status", "in", statuses)
+        .where("seq", ">", after)
+        .orderBy("seq")
+        .limit(PAGE)
+        .execute();
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /**
+   * Deletes finished tasks older than the cutoff — except those a remaining task depends on,
+   * however deep — with their dependency records and history; their receipts are kept, or
+   * exported (one JSON line each, with the task's context, in `receipts.jsonl`) and deleted. Then
+   * gives the space back (see `PruneOptions.compact`).
+   */
+  async prune(options: PruneOptions, now: number): Promise<PruneResult> {
+    const bytesBefore = await this.size();
+    const cutoff = now - options.olderThanMs;
+    const pruned = await this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx
+          .withRecursive("needed(id)", (qb) =>
+            qb
+              .selectFrom("task_deps as d")
+              .innerJoin("tasks as t", "t.id", "d.task_id")
+              .select("d.dep_id as id")
+              .where((eb) =>
+                eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])),
+              )
+              .union((u) =>
+                u
+                  .selectFrom("task_deps as d")
+                  .innerJoin("needed as n", "n.id", "d.task_id")
+                  .select("d.dep_id as id"),
+              ),
+          )
+          .selectFrom("tasks")
+          .select(["id", "context"])
+          .where("status", "in", TERMINAL)
+          .where("updated_at", "<", cutoff)
+          .where("id", "not in", (qb) => qb.selectFrom("needed").select("id"))
+          .execute()
+      ).map((r) => ({ id: r.id, context: r.context }));
+      let exported = 0;
+      let deletedReceipts = 0;
+      for (let i = 0; i < ids.length; i += PAGE) {
+        const page = ids.slice(i, i + PAGE);
+        const keys = page.map((p) => p.id);
+        if (options.exportReceiptsTo !== undefined) {
+          const receipts = await trx
+            .selectFrom("receipts")
+            .selectAll()
+            .where("task_id", "in", keys)
+            .execute();
+          exported += exportReceipts(
+            options.exportReceiptsTo,
+            receipts,
+            new Map(page.map((p) => [p.id, p.context])),
+          );
+          const deleted = await trx.deleteFrom("receipts").where("task_id", "in", keys).executeTakeFirst();
+          deletedReceipts += Number(deleted.numDeletedRows);
+        }
+        await trx.deleteFrom("task_attempts").where("task_id", "in", keys).execute();
+        await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
+        await trx.deleteFrom("tasks").where("id", "in", keys).execute();
+      }
+      return { tasks: ids.length, receiptsExported: exported, receiptsDeleted: deletedReceipts };
+    });
+    await this.reclaim(options.compact === true);
+    return { ...pruned, bytesBefore, bytesAfter: await this.size() };
+  }
+
+  private async reclaim(compact: boolean): Promise<void> {
+    if (this.dialect === "postgres") {
+      const tables = sql.join(["tasks", "task_deps", "task_attempts", "receipts"].map((t) => sql.table(t)));
+      await (compact ? sql`vacuum full ${tables}` : sql`vacuum ${tables}`).execute(this.db);
+      return;
+    }
+    // VACUUM writes the rebuilt database through the WAL; truncating the WAL afterwards is what
+    // makes the files on disk smaller.
+    await sql`vacuum`.execute(this.db);
+    await sql`pragma wal_checkpoint(truncate)`.execute(this.db);
+  }
+
+  /** The task and everything it depends on, with the edges between them; undefined for an unknown task. */
+  async graph(root: string): Promise<TaskGraph | undefined> {
+    const ids = await this.db
+      .withRecursive("below(id)", (qb) =>
+        qb
+          .selectFrom("tasks")
+          .select("id")
+          .where("id", "=", root)
+          .union((u) =>
+            u
+              .selectFrom("task_deps as d")
+              .innerJoin("below as b", "b.id", "d.task_id")
+              .select("d.dep_id as id"),
+          ),
+      )
+      .selectFrom("below")
+      .select("id")
+      .execute();
+    if (ids.length === 0) return undefined;
+    const keys = ids.map((r) => r.id);
+    const [nodes, edges] = await Promise.all([
+      this.db
+        .selectFrom("tasks")
+        .select(["id", "kind", "backend", "context", "status", "error"])
+        .where("id", "in", keys)
+        .orderBy("seq")
+        .execute(),
+      this.db
+        .selectFrom("task_deps")
+        .select(["task_id", "dep_id"])
+        .where("task_id", "in", keys)
+        .orderBy("position")
+        .execute(),
+    ]);
+    return {
+      root,
+      nodes: nodes.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        backend: n.backend,
+        context: parseCanonicalContext(n.context),
+        status: n.status,
+        ...(n.error !== null &&
+          (n.status === "permanent_failure" || n.status === "transient_failure") && { error: n.error }),
+      })),
+      edges: edges.map((e) => ({ from: e.task_id, to: e.dep_id })),
+    };
+  }
+
+  /** Bytes the database takes on disk. */
+  private async size(): Promise<number> {
+    if (this.dialect === "postgres") {
+      const { rows } = await sql<{ bytes: string | number }>`
+        select coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'r' and n.nspname = current_schema()`.execute(this.db);
+      return Number(rows[0]?.bytes ?? 0);
+    }
+    const file = this.location.file;
+    if (file === undefined) return 0;
+    return [file, `${file}-wal`].reduce((sum, f) => {
+      try {
+        return sum + statSync(f).size;
+      } catch {
+        return sum;
+      }
+    }, 0);
+  }
+}
+
+/** Narrows a tasks query by an operator's filter. */
+export function filtered<O>(
+  query: SelectQueryBuilder<Database, "tasks", O>,
+  filter: TaskFilter,
+  now: number,
+): SelectQueryBuilder<Database, "tasks", O> {
+  let q = query;
+  if (filter.kind !== undefined) q = q.where("kind", "=", filter.kind);
+  if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+  if (filter.backend !== undefined) q = q.where("backend", "=", filter.backend);
+  if (filter.olderThanMs !== undefined) q = q.where("updated_at", "<=", now - filter.olderThanMs);
+  return q;
+}
+
+/** Appends one JSON line per receipt, with its task's context, to `<dir>/receipts.jsonl`. */
+function exportReceipts(
+  dir: string,
+  receipts: readonly ReceiptsTable[],
+  contexts: ReadonlyMap<string, string>,
+): number {
+  if (receipts.length === 0) return 0;
+  mkdirSync(dir, { recursive: true });
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+  const lines = receipts.map((r) =>
+    JSON.stringify({
+      task: r.task_id,
+      context: JSON.parse(contexts.get(r.task_id) ?? "null"),
+      receipt: {
+        proof: hex(r.proof),
+        publicValues: hex(r.public_values),
+        metadata: { zkvm: r.zkvm, programId: hex(r.program_id), version: r.version, proofType: r.proof_type },
+      },
+    }),
+  );
+  appendFileSync(path.join(dir, "receipts.jsonl"), `${lines.join("\n")}\n`);
+  return receipts.length;
+}

@@ -1,0 +1,155 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/index.js";
+import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
+
+let started: StartedService | undefined;
+afterEach(async () => {
+  await started?.service.close();
+  started = undefined;
+});
+
+describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
+  it("keeps each attempt's history: phase, instance, times, outcome, error", async () => {
+    started = await startService({ database: await databaseFor(dialect), scheduling: { instanceId: "me" } });
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["transient"]);
+    const { task } = await service.submit(leaf(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    const history = await service.history(task.id);
+    expect(history.map((a) => [a.attempt, a.phase, a.instance, a.outcome])).toEqual([
+      [1, "prove", "me", "transient_failure"],
+      [2, "prove", "me", "proven"],
+    ]);
+    expect(history[0]!.error).toBe("leaf 1: node unreachable");
+    expect(history.every((a) => a.endedAt >= a.startedAt)).toBe(true);
+  });
+
+  it("retries and cancels in bulk by filter: kind, status, backend and age", async () => {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock, retry: { maxRetries: 0 } });
+    const { service, script, host } = started;
+    for (const i of [1, 2, 3]) script.fetchFailures.set(i, ["permanent"]);
+    await service.submitMany([leaf(1), leaf(2), leaf(3)], "native");
+    for (const i of [1, 2, 3])
+      await expect
+        .poll(async () => (await service.status({ context: leaf(i), backend: "native" })).status)
+        .toBe("permanent_failure");
+    clock.advance(60_000);
+    script.fetchFailures.set(4, ["permanent"]);
+    await service.submit(leaf(4), "native");
+    await expect
+      .poll(async () => (await service.status({ context: leaf(4), backend: "native" })).status)
+      .toBe("permanent_failure");
+
+    // Only failures at least a minute old: leaf 4 failed just now.
+    expect(
+      await service.retryMany({ kind: "leaf", status: "permanent_failure", olderThanMs: 60_000 }),
+    ).toEqual({ matched: 3, changed: 3 });
+    for (const i of [1, 2, 3])
+      expect(
+        (await service.wait({ context: leaf(i), backend: "native" }, { timeoutMs: 10_000 })).status,
+      ).toBe("completed");
+    expect((await service.status({ context: leaf(4), backend: "native" })).status).toBe("permanent_failure");
+    expect(await service.retryMany({ kind: "node" })).toEqual({ matched: 0, changed: 0 });
+
+    const release = host.hold();
+    await service.submitMany([leaf(10), leaf(11), node(12)], "native");
+    const cancelled = await service.cancelMany({ kind: "leaf" });
+    expect(cancelled.matched).toBe(2);
+    expect(cancelled.changed).toBe(2);
+    release();
+    for (const i of [10, 11])
+      expect((await service.status({ context: leaf(i), backend: "native" })).status).toBe("cancelled");
+    expect((await service.wait({ context: node(12), backend: "native" }, { timeoutMs: 10_000 })).status).toBe(
+      "completed",
+    );
+  });
+
+  it("draws a task's dependency graph with each node's status", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script } = started;
+    script.graph.set(1, [leaf(10), node(2)]);
+    script.graph.set(2, [leaf(10), leaf(11)]);
+    const { task } = await service.submit(node(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    const graph = await service.graph(task.id);
+    const name = (id: string) => {
+      const n = graph.nodes.find((x) => x.id === id)!;
+      return `${n.kind}${n.context.index}`;
+    };
+    expect(graph.root).toBe(task.id);
+    expect(graph.nodes.map((n) => `${n.kind}${n.context.index}:${n.status}`).sort()).toEqual([
+      "leaf10:completed",
+      "leaf11:completed",
+      "node1:completed",
+      "node2:completed",
+    ]);
+    expect(graph.edges.map((e) => `${name(e.from)}->${name(e.to)}`).sort()).toEqual([
+      "node1->leaf10",
+      "node1->node2",
+      "node2->leaf10",
+      "node2->leaf11",
+    ]);
+    await expect(service.graph("0".repeat(32))).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+  });
+
+  it("prunes old finished tasks nothing depends on, exporting their receipts, and the database shrinks", async () => {
+    const clock = new ManualClock();
+    const database = await databaseFor(dialect, { file: true });
+    started = await startService({ database, clock });
+    const { service, script } = started;
+    const old = Array.from({ length: 400 }, (_, i) => published(i));
+    await service.submitMany(old, "native");
+    for (const c of old) await service.wait({ context: c, backend: "native" }, { timeoutMs: 30_000 });
+    // A recent task depending on an old one keeps that one.
+    clock.advance(7 * 86_400_000);
+    script.graph.set(1, [published(0)]);
+    const { task: recent } = await service.submit(node(1), "native");
+    await service.wait(recent.id, { timeoutMs: 10_000 });
+
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "paas-prune-")), "exported");
+    const result = await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir, compact: true });
+    expect(result.tasks).toBe(399);
+    expect(result.receiptsExported).toBe(399);
+    expect(result.receiptsDeleted).toBe(399);
+    expect(result.bytesAfter).toBeLessThan(result.bytesBefore);
+    const lines = readFileSync(path.join(dir, "receipts.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(399);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      context: { kind: "published" },
+      receipt: { metadata: { zkvm: "native" } },
+    });
+    expect((await service.summary()).total).toBe(2);
+    expect((await service.status({ context: published(0), backend: "native" })).status).toBe("completed");
+    await expect(service.status({ context: published(1), backend: "native" })).rejects.toMatchObject({
+      code: "TASK_NOT_FOUND",
+    });
+    if ("path" in database)
+      expect(existsSync(database.path) && statSync(database.path).size).toBeLessThanOrEqual(
+        result.bytesAfter,
+      );
+  });
+
+  it("serves the work under an older task before unrelated work submitted later", async () => {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock, concurrency: 1 });
+    const { service, script, host } = started;
+    const release = host.hold();
+    // Unrelated work piles up first; then an older task's dependencies arrive.
+    await service.submit(leaf(100), "native");
+    await expect.poll(() => host.active).toBe(1);
+    script.graph.set(1, [leaf(1), leaf(2)]);
+    const { task: older } = await service.submit(node(1), "native");
+    clock.advance(1_000);
+    await service.submitMany([leaf(200), leaf(201), leaf(202)], "native");
+    await expect.poll(async () => (await service.status(older.id)).status).toBe("blocked");
+    release();
+    await service.wait(older.id, { timeoutMs: 10_000 });
+    const order = host.proveCalls.map((c) => (c.input as { index: number }).index);
+    expect(order.slice(0, 4)).toEqual([100, 1, 2, 1]);
+  });
+});
