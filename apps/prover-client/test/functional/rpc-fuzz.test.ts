@@ -5,7 +5,7 @@
  * must be a JSON-RPC result or an error with a code, never a 5xx or a stack; nothing may be stored
  * from a request that was refused; the checkpoint runner keeps going meanwhile.
  */
-import { Agent, request } from "node:http";
+import { request } from "node:http";
 import path from "node:path";
 import type { Devnet } from "@paas/devnet";
 import SqliteDatabase from "better-sqlite3";
