@@ -87,6 +87,9 @@ export class JobRunner {
     const fields = { jobId: job.id, program: job.program.name, version: job.program.version };
     const program = this.programs.byProgramId(job.program.programId);
     try {
+      // A cancel that committed between the claim and this job's entry in `#running` found no
+      // proof to abort: it is seen here instead, before any work starts.
+      if ((await this.store.get(job.id))?.state !== "running") return;
       if (!program) {
         const message = `this server no longer proves program "${job.program.name}" version "${job.program.version}" (0x${job.program.programId})`;
         await this.store.fail(job.id, message, false);
