@@ -2,7 +2,6 @@ export type HttpErrorCode =
   | "UNAUTHORIZED"
   | "INVALID_REQUEST"
   | "UNKNOWN_PROGRAM"
-  | "REQUEST_ID_CONFLICT"
   | "JOB_NOT_FOUND"
   | "RECEIPT_NOT_READY"
   | "INPUT_TOO_LARGE"

@@ -51,11 +51,6 @@ export class JobRunner {
     return job;
   }
 
-  /** Jobs proving now. */
-  get running(): number {
-    return this.#running.size;
-  }
-
   /** Aborts the proofs in flight and waits for them; their jobs stay running and rerun at the next start. */
   async close(): Promise<void> {
     this.#closing = true;

@@ -12,7 +12,6 @@ export interface ProgramKey {
 /** What a client may see of a job. */
 export interface JobView {
   readonly id: string;
-  readonly requestId: string;
   readonly program: ProgramKey;
   readonly state: JobState;
   readonly error: string | null;
@@ -30,7 +29,6 @@ export interface ClaimedJob {
 
 const VIEW_COLUMNS = [
   "id",
-  "request_id",
   "program_id",
   "program_name",
   "program_version",
@@ -183,7 +181,6 @@ export class JobStore {
 function viewOf(row: ViewRow): JobView {
   return {
     id: row.id,
-    requestId: row.request_id,
     program: { programId: row.program_id, name: row.program_name, version: row.program_version },
     state: row.state,
     error: row.error,
