@@ -1,9 +1,10 @@
 /**
- * The `paas` command: `paas start` runs the prover client; the other commands talk to a running
- * one over JSON-RPC.
+ * The `paas` command: `paas start` runs the prover client, `paas prover-server` a proving server
+ * for remote backends; the other commands talk to a running prover client over JSON-RPC.
  */
 import { Command } from "commander";
 import { addClientCommands } from "./client-commands.js";
+import { addProverServerCommand } from "./prover-server-command.js";
 import { addStartCommand, describeCliError } from "./start-command.js";
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
   .description("Prover-as-a-Service: proves a rollup's EVM blocks, CL blocks and checkpoints")
   .showHelpAfterError();
 addStartCommand(program);
+addProverServerCommand(program);
 addClientCommands(program, (text) => process.stdout.write(`${text}\n`));
 
 try {

@@ -1,0 +1,91 @@
+import path from "node:path";
+import { InvalidConfigError } from "@paas/core";
+import { isLoopback, startProverServer } from "@paas/prover-server";
+import { type Command, InvalidArgumentError } from "commander";
+import { createLogger } from "../app/logger.js";
+
+interface ProverServerFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly datadir: string;
+  readonly token?: string;
+  readonly workers?: number;
+  readonly plugins?: string[];
+  readonly logLevel: string;
+}
+
+const TOKEN_ENV = "PAAS_PROVER_SERVER_TOKEN";
+
+/**
+ * `paas prover-server`: the reference proving server (@paas/prover-server) — the remote-prover
+ * contract over HTTP, proofs on a native host — until SIGINT/SIGTERM. What a client's `remote`
+ * backend needs (url, token, public key) is printed at start.
+ */
+export function addProverServerCommand(program: Command): void {
+  program
+    .command("prover-server")
+    .description("run a proving server that `remote` backends prove through (the remote-prover contract)")
+    .option("--port <port>", "listen port (0: any free port)", integer("--port", 0), 4900)
+    .option("--host <host>", "listen address; beyond loopback it needs --token", "127.0.0.1")
+    .option("--datadir <dir>", "job table and signing key", "./data/prover-server")
+    .option("--token <token>", `bearer token clients must send (or ${TOKEN_ENV})`, process.env[TOKEN_ENV])
+    .option("--workers <n>", "proofs at once (default: the CPU count)", integer("--workers", 1))
+    .option(
+      "--plugins <packages>",
+      "comma-separated plugin packages whose programs it proves (default: evm-ee-stf, cl-stf, checkpoint)",
+      (value: string) =>
+        value
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
+    )
+    .option("--log-level <level>", "log level", "info")
+    .action(async (flags: ProverServerFlags) => {
+      if (!isLoopback(flags.host) && flags.token === undefined) {
+        throw new InvalidConfigError(
+          `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,
+        );
+      }
+      const logger = createLogger({ level: flags.logLevel, pretty: process.stdout.isTTY === true });
+      const server = await startProverServer({
+        host: flags.host,
+        port: flags.port,
+        datadir: flags.datadir,
+        logger,
+        ...(flags.token !== undefined && { token: flags.token }),
+        ...(flags.workers !== undefined && { workers: flags.workers }),
+        ...(flags.plugins !== undefined && { programs: flags.plugins }),
+      });
+      const lines = [
+        `prover server listening on ${server.url}`,
+        `receipts are signed with ${server.publicKey}`,
+        `  key file   ${server.keyFile}`,
+        `  job table  ${server.databaseFile}`,
+        `  proving    ${server.programs.map((p) => `${p.name} v${p.version}`).join(", ")} on ${server.workers} worker(s)`,
+        `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
+        `  datadir    ${path.resolve(flags.datadir)}`,
+        "  Ctrl-C to stop; unfinished jobs resume at the next start.",
+        "",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+      const signal = await new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
+      process.stdout.write(`${signal}: stopping…\n`);
+      process.once(signal, () => process.exit(130));
+      await server.close();
+      logger.flush?.();
+      process.stdout.write("stopped cleanly\n");
+    });
+}
+
+function integer(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min) {
+      throw new InvalidArgumentError(`${flag} must be an integer of at least ${min}, got "${value}"`);
+    }
+    return parsed;
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * `paas prover-server`: what an operator runs and reads — where it listens, the key its receipts
+ * are signed with, the plugin programs it proves by default — and a clean stop on SIGTERM.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { checkpointProgram } from "@paas/plugin-checkpoint";
+import { clStfProgram } from "@paas/plugin-cl-stf";
+import { evmEeStfProgram } from "@paas/plugin-evm-ee-stf";
+import { HttpRemoteProver, type Program } from "@paas/zkvm";
+import { afterEach, beforeEach, expect, it } from "vitest";
+
+const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
+const TOKEN = "cli-test-token-0123456789";
+
+let dir: string;
+let child: ChildProcess | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "paas-prover-server-cli-"));
+});
+
+afterEach(() => {
+  child?.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ref = (program: Program<never, unknown>) => ({
+  name: program.name,
+  version: program.version,
+  programId: program.programIdHex,
+});
+
+it("prints its URL and signing key, serves the plugins' programs, and stops cleanly on SIGTERM", {
+  timeout: 60_000,
+}, async () => {
+  const datadir = path.join(dir, "server");
+  const server = spawn(
+    process.execPath,
+    [
+      BIN,
+      "prover-server",
+      "--port",
+      "0",
+      "--datadir",
+      datadir,
+      "--token",
+      TOKEN,
+      "--workers",
+      "1",
+      "--log-level",
+      "warn",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child = server;
+  let stdout = "";
+  server.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.stdout.on("data", () => stdout.includes("Ctrl-C") && resolve());
+    void exited.then((code) =>
+      reject(new Error(`paas prover-server exited (${code}) before listening: ${stdout}`)),
+    );
+  });
+
+  const url = /^prover server listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
+  const publicKey = /^receipts are signed with ([0-9a-f]{64})$/m.exec(stdout)?.[1];
+  const keyFile = path.join(datadir, "prover-server.key");
+  expect(url).toBeDefined();
+  expect(stdout).toContain(`key file   ${keyFile}`);
+  expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+  const info = await new HttpRemoteProver({ url: url!, token: TOKEN }).info();
+  expect(info.publicKey).toBe(publicKey);
+  expect(info.workers).toBe(1);
+  expect(info.programs).toEqual(
+    expect.arrayContaining([ref(evmEeStfProgram), ref(clStfProgram), ref(checkpointProgram)]),
+  );
+  expect(info.programs).toHaveLength(3);
+  await expect(new HttpRemoteProver({ url: url!, token: "wrong-token-0123456789" }).info()).rejects.toThrow(
+    /the server refused the token \(HTTP 401\)/,
+  );
+
+  server.kill("SIGTERM");
+  expect(await exited).toBe(0);
+  expect(stdout).toContain("SIGTERM: stopping…\nstopped cleanly\n");
+});
+
+it("refuses to listen beyond loopback without a token", async () => {
+  const datadir = path.join(dir, "exposed");
+  const run = promisify(execFile)(process.execPath, [
+    BIN,
+    "prover-server",
+    "--host",
+    "0.0.0.0",
+    "--datadir",
+    datadir,
+  ]);
+  const failed = (await run.then(
+    () => ({ code: 0, stderr: "" }),
+    (error: unknown) => error,
+  )) as { code: number; stderr: string };
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toBe(
+    "error (INVALID_CONFIG): --host 0.0.0.0 is reachable beyond this machine: give --token (or PAAS_PROVER_SERVER_TOKEN) so only your clients can use it\n",
+  );
+  expect(() => statSync(datadir)).toThrow(/ENOENT/);
+});

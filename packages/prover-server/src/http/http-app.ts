@@ -1,0 +1,180 @@
+import type { PluginLogger } from "@paas/core";
+import { REMOTE_PROVER_OPENAPI, type RemoteProverInfo } from "@paas/zkvm";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import type { JobRunner } from "../jobs/job-runner.js";
+import { type ProgramCatalogue, refOf } from "../programs.js";
+import type { JobStore, JobView } from "../store/job-store.js";
+import { bearerTokenCheck } from "./auth.js";
+import { HttpError } from "./http-error.js";
+import { parseJobId, parseStartJob } from "./requests.js";
+
+export interface HttpAppOptions {
+  readonly store: JobStore;
+  readonly runner: JobRunner;
+  readonly programs: ProgramCatalogue;
+  readonly publicKey: string;
+  readonly workers: number;
+  readonly token: string | undefined;
+  readonly maxInputBytes: number;
+  readonly logger: PluginLogger;
+}
+
+/** Room in a request body for everything but the base64 input: the program ref and request id. */
+const BODY_OVERHEAD_BYTES = 16 * 1024;
+
+/**
+ * The remote-prover contract (`REMOTE_PROVER_OPENAPI`) on fastify. Every answer that is not a
+ * success is `{ error, code }`; a client's mistake is a 4xx naming what was wrong, never a 500, and
+ * no answer carries a stack trace.
+ */
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const { store, runner, programs, logger, maxInputBytes } = options;
+  const bodyLimit = Math.ceil(maxInputBytes / 3) * 4 + BODY_OVERHEAD_BYTES;
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    // A body of many megabytes must arrive in this time; a stalled sender does not hold a socket forever.
+    requestTimeout: 120_000,
+    // Job ids longer than the contract allows still reach the validator, which names the limit.
+    routerOptions: { maxParamLength: 512 },
+  });
+
+  // The contract speaks JSON only; fastify would also parse text/plain into a string.
+  app.removeContentTypeParser("text/plain");
+
+  const checkToken = options.token === undefined ? undefined : bearerTokenCheck(options.token);
+  app.addHook("onRequest", async (request) => {
+    if (!checkToken || request.routeOptions.url === "/openapi.json") return;
+    const refused = checkToken(request.headers.authorization);
+    if (refused) throw refused;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = asHttpError(error, bodyLimit, maxInputBytes);
+    if (answer.status >= 500) {
+      logger.error({ method: request.method, url: request.url, err: messageOf(error) }, "request failed");
+    }
+    sendError(reply, answer);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new HttpError(404, "NOT_FOUND", `${request.method} ${request.url}: no such route`));
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const fields = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    // Client mistakes stay at debug: a misconfigured client must not flood the server's log.
+    if (reply.statusCode < 500) logger.debug(fields, "request");
+  });
+
+  app.get("/openapi.json", async () => REMOTE_PROVER_OPENAPI);
+
+  app.get("/v1/info", async (): Promise<RemoteProverInfo> => {
+    return {
+      publicKey: options.publicKey,
+      zkvm: "native",
+      programs: programs.list(),
+      workers: options.workers,
+    };
+  });
+
+  app.post("/v1/jobs", async (request, reply) => {
+    const body = parseStartJob(request.body);
+    const program = programs.find(body.program);
+    if (!program) {
+      const { name, version, programId } = body.program;
+      throw new HttpError(
+        404,
+        "UNKNOWN_PROGRAM",
+        `this server does not prove program "${name}" version "${version}" (0x${programId})`,
+      );
+    }
+    const input = Buffer.from(body.input, "base64");
+    if (input.length > maxInputBytes) {
+      throw new HttpError(
+        413,
+        "INPUT_TOO_LARGE",
+        `input: ${input.length} bytes, more than this server's limit of ${maxInputBytes}`,
+      );
+    }
+    const { programId, name, version } = refOf(program);
+    const { job, created } = await store.startOrFind(body.requestId, { programId, name, version }, input);
+    if (created) runner.wake();
+    return reply.code(created ? 201 : 200).send(statusOf(job));
+  });
+
+  app.get("/v1/jobs/:jobId", async (request) => statusOf(await known(store.get(parseJobId(request.params)))));
+
+  app.delete("/v1/jobs/:jobId", async (request) =>
+    statusOf(await known(runner.cancel(parseJobId(request.params)))),
+  );
+
+  app.get("/v1/jobs/:jobId/receipt", async (request, reply) => {
+    const jobId = parseJobId(request.params);
+    const job = await known(store.receipt(jobId));
+    if (job.state !== "succeeded" || !job.receipt) {
+      throw new HttpError(
+        409,
+        "RECEIPT_NOT_READY",
+        `job ${jobId} is ${job.state}: no receipt until it succeeds`,
+      );
+    }
+    return reply.type("application/octet-stream").send(Buffer.from(job.receipt));
+  });
+
+  return app;
+}
+
+/** The contract's JobStatus, plus `attempts`: how many proofs this server started for the job. */
+function statusOf(job: JobView) {
+  return {
+    jobId: job.id,
+    state: job.state,
+    attempts: job.attempts,
+    ...(job.state === "failed" && {
+      error: job.error ?? "no reason recorded",
+      retryable: job.retryable === true,
+    }),
+  };
+}
+
+async function known<T>(lookup: Promise<T | undefined>): Promise<T> {
+  const found = await lookup;
+  if (found === undefined) throw new HttpError(404, "JOB_NOT_FOUND", "no such job on this server");
+  return found;
+}
+
+/** What to answer for an error: ours as is, fastify's 4xx in the contract's shape, anything else a bare 500. */
+function asHttpError(error: unknown, bodyLimit: number, maxInputBytes: number): HttpError {
+  if (error instanceof HttpError) return error;
+  const { statusCode, code } = error as { statusCode?: number; code?: string };
+  if (statusCode === 413 || code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return new HttpError(
+      413,
+      "INPUT_TOO_LARGE",
+      `body: more than this server's limit of ${bodyLimit} bytes (an input of up to ${maxInputBytes} bytes, base64-encoded)`,
+    );
+  }
+  if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    return new HttpError(415, "INVALID_REQUEST", "body: send it as application/json");
+  }
+  if (code === "FST_ERR_CTP_INVALID_JSON_BODY" || (error instanceof SyntaxError && statusCode === 400)) {
+    return new HttpError(400, "INVALID_REQUEST", "body: not valid JSON");
+  }
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+    return new HttpError(statusCode, "INVALID_REQUEST", `request: ${messageOf(error)}`);
+  }
+  return new HttpError(500, "INTERNAL", "the server failed to answer this request; its log says why");
+}
+
+function sendError(reply: FastifyReply, error: HttpError): void {
+  if (error.status === 401) reply.header("www-authenticate", "Bearer");
+  void reply.code(error.status).send({ error: error.message, code: error.code });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

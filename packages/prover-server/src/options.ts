@@ -1,0 +1,86 @@
+import { availableParallelism } from "node:os";
+import { InvalidConfigError, type PluginLogger } from "@paas/core";
+import { MAX_WORKERS } from "@paas/zkvm";
+import type { ProgramSource } from "./programs.js";
+
+export interface ProverServerOptions {
+  /** Listen address. Default 127.0.0.1; anything beyond loopback needs a token. */
+  readonly host?: string;
+  /** Default 0: a free port, see `ProverServer.url`. */
+  readonly port?: number;
+  /** Holds the job table and the key file; made if missing. */
+  readonly datadir: string;
+  /** When set, every route but `GET /openapi.json` needs `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Proofs run at once (native host worker threads). Default: the machine's available parallelism. */
+  readonly workers?: number;
+  /**
+   * What the server proves: programs (from `defineProgram`) and plugin package names whose
+   * `@ProofPlugin` classes carry programs. Default `DEFAULT_PLUGIN_PACKAGES`.
+   */
+  readonly programs?: readonly ProgramSource[];
+  /** The largest guest input a job may carry, in bytes (before base64). Default 64 MiB. */
+  readonly maxInputBytes?: number;
+  /** pino's calling convention; default silent. */
+  readonly logger?: PluginLogger;
+}
+
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** Tokens shorter than this are refused: they can be guessed. */
+export const MIN_TOKEN_LENGTH = 16;
+
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly datadir: string;
+  readonly token: string | undefined;
+  readonly workers: number;
+  readonly maxInputBytes: number;
+  readonly logger: PluginLogger;
+}
+
+const silent: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Defaults applied and every option checked, with messages naming the option. */
+export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
+  const invalid = (message: string) => new InvalidConfigError(`prover server: ${message}`);
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  const workers = options.workers ?? availableParallelism();
+  const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  if (typeof options.datadir !== "string" || options.datadir.length === 0) {
+    throw invalid("datadir is required");
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw invalid(`port must be an integer from 0 to 65535, got ${port}`);
+  }
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw invalid(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`);
+  }
+  if (!Number.isInteger(maxInputBytes) || maxInputBytes < 1) {
+    throw invalid(`maxInputBytes must be a positive integer, got ${maxInputBytes}`);
+  }
+  if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
+    throw invalid(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
+    throw invalid("the token must be printable ASCII without spaces (it travels in an HTTP header)");
+  }
+  if (options.token === undefined && !isLoopback(host)) {
+    throw invalid(`${host} is reachable beyond this machine: set a token, or listen on loopback (127.0.0.1)`);
+  }
+  return {
+    host,
+    port,
+    datadir: options.datadir,
+    token: options.token,
+    workers,
+    maxInputBytes,
+    logger: options.logger ?? silent,
+  };
+}
+
+/** Whether a listen address is reachable from this machine only (the prover client's rule too). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

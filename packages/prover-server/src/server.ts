@@ -1,0 +1,122 @@
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { InvalidConfigError } from "@paas/core";
+import { HostConfigError, NativeHost, type RemoteProgramRef } from "@paas/zkvm";
+import type { FastifyInstance } from "fastify";
+import { buildHttpApp } from "./http/http-app.js";
+import { JobRunner } from "./jobs/job-runner.js";
+import { type ProverServerOptions, resolveOptions } from "./options.js";
+import { DEFAULT_PLUGIN_PACKAGES, ProgramCatalogue } from "./programs.js";
+import { JobStore } from "./store/job-store.js";
+import { type OpenedJobDatabase, openJobDatabase } from "./store/open-job-database.js";
+
+/** The key file receipts are signed with, inside the data directory (created on first start). */
+export const SERVER_KEY_FILE = "prover-server.key";
+
+export interface ProverServer {
+  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:4900/`: a client's `url`. */
+  readonly url: string;
+  /** The x-only BIP340 key (64 hex digits) receipts are signed with: a client's `public_key`. */
+  readonly publicKey: string;
+  readonly keyFile: string;
+  readonly databaseFile: string;
+  readonly programs: readonly RemoteProgramRef[];
+  readonly workers: number;
+  /** Stops accepting requests, aborts running proofs (they rerun at the next start), closes the job table. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the reference proving server: the remote-prover contract over HTTP, proofs on a native
+ * host, jobs in a durable table. Jobs left queued or running by a previous process (stopped or
+ * killed) run again under their ids. Everything that can be wrong (options, programs, the key file,
+ * the job table, the port) fails here, and what was opened is closed again.
+ */
+export async function startProverServer(options: ProverServerOptions): Promise<ProverServer> {
+  const resolved = resolveOptions(options);
+  const { logger, workers } = resolved;
+  const programs = await ProgramCatalogue.load(options.programs ?? DEFAULT_PLUGIN_PACKAGES);
+  const keyFile = path.join(path.resolve(resolved.datadir), SERVER_KEY_FILE);
+  const database = await openJobDatabase(resolved.datadir);
+  let host: NativeHost | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    host = nativeHost(keyFile, workers);
+    const store = new JobStore(database.db);
+    const requeued = await store.requeueInterrupted();
+    const runner = new JobRunner(store, host, programs, workers, logger);
+    app = buildHttpApp({
+      store,
+      runner,
+      programs,
+      publicKey: host.publicKeyHex,
+      workers,
+      token: resolved.token,
+      maxInputBytes: resolved.maxInputBytes,
+      logger,
+    });
+    const url = await listen(app, resolved.host, resolved.port);
+    runner.wake();
+    const queued = await store.countQueued();
+    logger.info({ url, publicKey: host.publicKeyHex, queued, requeued }, "prover server listening");
+    return {
+      url,
+      publicKey: host.publicKeyHex,
+      keyFile,
+      databaseFile: database.file,
+      programs: programs.list(),
+      workers,
+      close: once(() => shutDown(app!, runner, host!, database)),
+    };
+  } catch (error) {
+    await app?.close();
+    await host?.close();
+    await database.close();
+    throw error;
+  }
+}
+
+function nativeHost(keyFile: string, workers: number): NativeHost {
+  try {
+    return new NativeHost({ keyFile, workers, backend: "prover-server" });
+  } catch (error) {
+    if (error instanceof HostConfigError) throw new InvalidConfigError(`prover server: ${error.message}`);
+    throw error;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new InvalidConfigError(
+      `prover server: cannot listen on ${host}:${port} (${code ?? (error as Error).message})${code === "EADDRINUSE" ? ": the port is taken, choose another" : ""}`,
+    );
+  }
+  const address = app.server.address() as AddressInfo;
+  const hostPart = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${hostPart}:${address.port}/`;
+}
+
+async function shutDown(
+  app: FastifyInstance,
+  runner: JobRunner,
+  host: NativeHost,
+  database: OpenedJobDatabase,
+): Promise<void> {
+  // In this order: no new requests (those arriving meanwhile get 503, which clients retry), no new
+  // proofs, the proofs in flight aborted and settled, then the workers and the table closed.
+  await app.close();
+  await runner.close();
+  await host.close();
+  await database.close();
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= action();
+    return done;
+  };
+}

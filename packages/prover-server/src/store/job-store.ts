@@ -1,0 +1,190 @@
+import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { JobDatabase, JobState } from "./schema.js";
+import { LIVE_STATES } from "./schema.js";
+
+export interface ProgramKey {
+  readonly programId: string;
+  readonly name: string;
+  readonly version: string;
+}
+
+/** What a client may see of a job. */
+export interface JobView {
+  readonly id: string;
+  readonly program: ProgramKey;
+  readonly state: JobState;
+  readonly error: string | null;
+  readonly retryable: boolean | null;
+  readonly attempts: number;
+}
+
+/** A job taken from the queue to be proven now. */
+export interface ClaimedJob {
+  readonly id: string;
+  readonly program: ProgramKey;
+  readonly input: Uint8Array;
+  readonly attempts: number;
+}
+
+const VIEW_COLUMNS = [
+  "id",
+  "program_id",
+  "program_name",
+  "program_version",
+  "state",
+  "error",
+  "retryable",
+  "attempts",
+] as const;
+
+type ViewRow = Pick<JobDatabase["jobs"], (typeof VIEW_COLUMNS)[number]>;
+
+/**
+ * The durable job table. Every state change is one statement guarded by the state it leaves, so a
+ * cancel and a finishing proof cannot both win: whichever commits first decides.
+ */
+export class JobStore {
+  constructor(
+    private readonly db: Kysely<JobDatabase>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The live job (queued, running or succeeded) for `requestId` and this program, or a new queued
+   * one; `created` says which. The program is part of the work a request id names: the same id
+   * for another program (say, after a version bump) is other work and gets its own job.
+   */
+  async startOrFind(
+    requestId: string,
+    program: ProgramKey,
+    input: Uint8Array,
+  ): Promise<{ job: JobView; created: boolean }> {
+    return this.db.transaction().execute(async (trx) => {
+      const live = await trx
+        .selectFrom("jobs")
+        .select(VIEW_COLUMNS)
+        .where("request_id", "=", requestId)
+        .where("program_id", "=", program.programId)
+        .where("state", "in", LIVE_STATES)
+        .executeTakeFirst();
+      if (live) return { job: viewOf(live), created: false };
+      const now = this.now();
+      const row = await trx
+        .insertInto("jobs")
+        .values({
+          id: randomBytes(16).toString("base64url"),
+          request_id: requestId,
+          program_id: program.programId,
+          program_name: program.name,
+          program_version: program.version,
+          input,
+          state: "queued",
+          error: null,
+          retryable: null,
+          receipt: null,
+          attempts: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning(VIEW_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return { job: viewOf(row), created: true };
+    });
+  }
+
+  async get(id: string): Promise<JobView | undefined> {
+    const row = await this.db.selectFrom("jobs").select(VIEW_COLUMNS).where("id", "=", id).executeTakeFirst();
+    return row && viewOf(row);
+  }
+
+  /** The job's state and, once succeeded, its encoded receipt. */
+  async receipt(id: string): Promise<{ state: JobState; receipt: Uint8Array | null } | undefined> {
+    return this.db.selectFrom("jobs").select(["state", "receipt"]).where("id", "=", id).executeTakeFirst();
+  }
+
+  /** At start: jobs left running by a stopped or killed process go back to the queue. */
+  async requeueInterrupted(): Promise<number> {
+    const result = await this.db
+      .updateTable("jobs")
+      .set({ state: "queued", updated_at: this.now() })
+      .where("state", "=", "running")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async countQueued(): Promise<number> {
+    const row = await this.db
+      .selectFrom("jobs")
+      .select((eb) => eb.fn.countAll<number>().as("count"))
+      .where("state", "=", "queued")
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** Takes the oldest queued job, marks it running and counts the attempt; one statement. */
+  async claimNext(): Promise<ClaimedJob | undefined> {
+    const row = await this.db
+      .updateTable("jobs")
+      .set((eb) => ({ state: "running", attempts: eb("attempts", "+", 1), updated_at: this.now() }))
+      .where("seq", "=", (eb) =>
+        eb.selectFrom("jobs").select("seq").where("state", "=", "queued").orderBy("seq").limit(1),
+      )
+      .where("state", "=", "queued")
+      .returning(["id", "program_id", "program_name", "program_version", "input", "attempts"])
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      program: { programId: row.program_id, name: row.program_name, version: row.program_version },
+      input: row.input ?? new Uint8Array(),
+      attempts: row.attempts,
+    };
+  }
+
+  /** Records the receipt of a running job; false when the job was cancelled meanwhile. */
+  async succeed(id: string, receipt: Uint8Array): Promise<boolean> {
+    return this.finish(id, { state: "succeeded", receipt, error: null, retryable: null });
+  }
+
+  /** Records why a running job failed; false when the job was cancelled meanwhile. */
+  async fail(id: string, error: string, retryable: boolean): Promise<boolean> {
+    return this.finish(id, { state: "failed", error, retryable: retryable ? 1 : 0 });
+  }
+
+  /** Cancels a queued or running job; a finished one keeps its state. Undefined for an unknown id. */
+  async cancel(id: string): Promise<JobView | undefined> {
+    await this.db
+      .updateTable("jobs")
+      .set({ state: "cancelled", input: null, updated_at: this.now() })
+      .where("id", "=", id)
+      .where("state", "in", ["queued", "running"])
+      .executeTakeFirst();
+    return this.get(id);
+  }
+
+  private async finish(
+    id: string,
+    values: { state: JobState; receipt?: Uint8Array; error: string | null; retryable: number | null },
+  ): Promise<boolean> {
+    // The input is dropped with the job's end: a retry is a new job with its own input.
+    const result = await this.db
+      .updateTable("jobs")
+      .set({ ...values, input: null, updated_at: this.now() })
+      .where("id", "=", id)
+      .where("state", "=", "running")
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+function viewOf(row: ViewRow): JobView {
+  return {
+    id: row.id,
+    program: { programId: row.program_id, name: row.program_name, version: row.program_version },
+    state: row.state,
+    error: row.error,
+    retryable: row.retryable === null ? null : row.retryable === 1,
+    attempts: row.attempts,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The remote-prover contract driven through the real client, `HttpRemoteProver` (and `RemoteHost`
+ * on top of it): what the prover client's `remote` backend does against this server.
+ */
+import { writeFileSync } from "node:fs";
+import { PermanentError } from "@paas/core";
+import { decodeReceipt, HttpRemoteProver, RemoteHost, type RemoteJobStatus, verifyReceipt } from "@paas/zkvm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProverServer } from "../src/index.js";
+import { evenOnlyProgram, gatedProgram, sumProgram } from "./fixtures/programs.js";
+import {
+  call,
+  encodedInput,
+  startsIn,
+  startTestServer,
+  type TempDir,
+  TOKEN,
+  tempDir,
+  waitFor,
+} from "./helpers.js";
+
+let data: TempDir;
+let server: ProverServer;
+let prover: HttpRemoteProver;
+
+beforeAll(async () => {
+  data = tempDir();
+  server = await startTestServer(data.dir);
+  prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
+});
+
+afterAll(async () => {
+  await server?.close();
+  data?.remove();
+});
+
+const ref = (program: typeof sumProgram | typeof evenOnlyProgram | typeof gatedProgram) => ({
+  name: program.name,
+  version: program.version,
+  programId: program.programIdHex,
+});
+
+async function settled(jobId: string): Promise<RemoteJobStatus> {
+  let status: RemoteJobStatus = { state: "unknown" };
+  await waitFor(
+    async () => {
+      status = await prover.status(jobId);
+      return !["queued", "running"].includes(status.state);
+    },
+    () => `job ${jobId} to end (it is ${status.state})`,
+  );
+  return status;
+}
+
+const attemptsOf = async (jobId: string) => (await call(server.url, "GET", `v1/jobs/${jobId}`)).json.attempts;
+
+it("tells its signing key, its zkVM, its programs and its workers", async () => {
+  const info = await prover.info();
+  expect(info).toEqual({
+    publicKey: server.publicKey,
+    zkvm: "native",
+    programs: expect.arrayContaining([ref(sumProgram), ref(evenOnlyProgram), ref(gatedProgram)]),
+    workers: 1,
+  });
+  expect(info.programs).toHaveLength(3);
+  expect(info.publicKey).toMatch(/^[0-9a-f]{64}$/);
+});
+
+it("proves a job to a receipt that verifies against the server's key and the program", async () => {
+  const input = encodedInput(sumProgram, [1, 2, 39]);
+  const jobId = await prover.start({ program: ref(sumProgram), input, requestId: "sum-1" });
+  expect(jobId).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+  expect(await settled(jobId)).toEqual({ state: "succeeded" });
+
+  const receipt = decodeReceipt(await prover.receipt(jobId));
+  verifyReceipt(receipt, { ...sumProgram, publicKey: server.publicKey });
+  expect(sumProgram.readOutput(receipt.publicValues)).toBe(42);
+  expect(await attemptsOf(jobId)).toBe(1);
+});
+
+it("returns the live job for a repeated requestId instead of proving again", async () => {
+  const request = { program: ref(sumProgram), input: encodedInput(sumProgram, [5]), requestId: "sum-dedupe" };
+  const first = await prover.start(request);
+  expect(await prover.start(request)).toBe(first);
+  await settled(first);
+  // Succeeded is still live: the receipt is there to fetch, so no second proof.
+  expect(await prover.start(request)).toBe(first);
+  expect(await attemptsOf(first)).toBe(1);
+
+  // The same requestId for another program is other work.
+  const other = await prover.start({
+    ...request,
+    program: ref(evenOnlyProgram),
+    input: encodedInput(evenOnlyProgram, 2),
+  });
+  expect(other).not.toBe(first);
+  expect(await settled(other)).toEqual({ state: "succeeded" });
+});
+
+it("fails a job whose guest throws, not retryable, with the guest's message; the requestId then starts anew", async () => {
+  const request = {
+    program: ref(evenOnlyProgram),
+    input: encodedInput(evenOnlyProgram, 3),
+    requestId: "odd",
+  };
+  const jobId = await prover.start(request);
+  const status = await settled(jobId);
+  expect(status).toEqual({
+    state: "failed",
+    retryable: false,
+    error: expect.stringContaining("value 3 is odd"),
+  });
+  await expect(prover.receipt(jobId)).rejects.toThrow(/job .* is failed: no receipt until it succeeds/);
+
+  const again = await prover.start(request);
+  expect(again).not.toBe(jobId);
+  expect((await settled(again)).state).toBe("failed");
+});
+
+it("refuses a program it does not prove, naming it", async () => {
+  const unknown = { name: "nope", version: "1", programId: "ab".repeat(32) };
+  const start = prover.start({ program: unknown, input: new Uint8Array(), requestId: "nope" });
+  await expect(start).rejects.toThrow(PermanentError);
+  await expect(start).rejects.toThrow(
+    `this server does not prove program "nope" version "1" (0x${"ab".repeat(32)})`,
+  );
+
+  // A known id under another name or version is not that program either.
+  const renamed = prover.start({
+    program: { ...ref(sumProgram), version: "2" },
+    input: new Uint8Array(),
+    requestId: "v2",
+  });
+  await expect(renamed).rejects.toThrow(/does not prove program "server-test-sum" version "2"/);
+});
+
+describe("cancellation", () => {
+  it("cancels a running job and its worker really stops", async () => {
+    const startedLog = data.file("cancel-started.log");
+    const input = encodedInput(gatedProgram, { startedLog, gate: data.file("never-opened") });
+    const jobId = await prover.start({ program: ref(gatedProgram), input, requestId: "cancel-running" });
+    await waitFor(
+      () => startsIn(startedLog) === 1,
+      () => "the gated guest to start",
+    );
+    expect((await prover.status(jobId)).state).toBe("running");
+
+    await prover.cancel(jobId);
+    expect(await prover.status(jobId)).toEqual({ state: "cancelled" });
+
+    // One worker only: a proof after the cancelled one completes only if that guest's thread is gone
+    // (it would spin for a minute otherwise).
+    const after = await prover.start({
+      program: ref(sumProgram),
+      input: encodedInput(sumProgram, [1]),
+      requestId: "after-cancel",
+    });
+    expect(await settled(after)).toEqual({ state: "succeeded" });
+    expect(await prover.status(jobId)).toEqual({ state: "cancelled" });
+    expect(startsIn(startedLog)).toBe(1);
+  });
+
+  it("cancels a queued job before it runs, and a finished job keeps its state", async () => {
+    const startedLog = data.file("queued-started.log");
+    const gate = data.file("queued-gate");
+    const blocker = await prover.start({
+      program: ref(gatedProgram),
+      input: encodedInput(gatedProgram, { startedLog, gate }),
+      requestId: "blocker",
+    });
+    await waitFor(
+      () => startsIn(startedLog) === 1,
+      () => "the blocking guest to start",
+    );
+    const queued = await prover.start({
+      program: ref(sumProgram),
+      input: encodedInput(sumProgram, [2]),
+      requestId: "queued",
+    });
+    expect((await prover.status(queued)).state).toBe("queued");
+
+    const cancelled = await call(server.url, "DELETE", `v1/jobs/${queued}`);
+    expect(cancelled.json).toEqual({ jobId: queued, state: "cancelled", attempts: 0 });
+
+    writeFileSync(gate, "");
+    expect(await settled(blocker)).toEqual({ state: "succeeded" });
+    const again = await call(server.url, "DELETE", `v1/jobs/${blocker}`);
+    expect(again.json).toMatchObject({ jobId: blocker, state: "succeeded" });
+    expect(await prover.status(queued)).toEqual({ state: "cancelled" });
+    expect(await attemptsOf(queued)).toBe(0);
+    // A cancelled requestId starts anew.
+    const restarted = await prover.start({
+      program: ref(sumProgram),
+      input: encodedInput(sumProgram, [2]),
+      requestId: "queued",
+    });
+    expect(restarted).not.toBe(queued);
+    await settled(restarted);
+  });
+
+  it("treats cancelling an unknown job as done, and reports it unknown", async () => {
+    await expect(prover.cancel("no-such-job")).resolves.toBeUndefined();
+    expect(await prover.status("no-such-job")).toEqual({ state: "unknown" });
+  });
+});
+
+it("serves RemoteHost: the prover client's remote backend proves through it and records the job", async () => {
+  const host = new RemoteHost({
+    backend: "prover-net",
+    prover,
+    publicKey: server.publicKey,
+    concurrency: 1,
+    pollIntervalMs: 50,
+  });
+  const recorded: string[] = [];
+  const job = { requestId: "task-key-1", record: async (id: string) => void recorded.push(id) };
+  const receipt = await host.prove(sumProgram, [20, 22], { signal: new AbortController().signal, job });
+  expect(sumProgram.readOutput(receipt.publicValues)).toBe(42);
+  expect(recorded).toHaveLength(1);
+
+  // A later attempt that knows the job polls it again rather than proving anew.
+  const resumed = await host.prove(sumProgram, [20, 22], {
+    signal: new AbortController().signal,
+    job: { ...job, previousId: recorded[0]! },
+  });
+  expect(resumed).toEqual(receipt);
+  expect(recorded).toHaveLength(1);
+  expect(await attemptsOf(recorded[0]!)).toBe(1);
+});

@@ -1,0 +1,254 @@
+/**
+ * The contract's error paths over raw HTTP: what a client that is misconfigured, buggy or hostile
+ * gets back. Every error is JSON `{ error, code }` naming what was wrong; none is a 500.
+ */
+import { writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { REMOTE_PROVER_OPENAPI } from "@paas/zkvm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProverServer } from "../src/index.js";
+import { gatedProgram, sumProgram } from "./fixtures/programs.js";
+import {
+  call,
+  startJobBody,
+  startsIn,
+  startTestServer,
+  type TempDir,
+  TOKEN,
+  tempDir,
+  waitFor,
+  waitForJob,
+} from "./helpers.js";
+
+let data: TempDir;
+let server: ProverServer;
+const MAX_INPUT_BYTES = 4_096;
+
+beforeAll(async () => {
+  data = tempDir();
+  server = await startTestServer(data.dir, { maxInputBytes: MAX_INPUT_BYTES });
+});
+
+afterAll(async () => {
+  await server?.close();
+  data?.remove();
+});
+
+describe("the bearer token", () => {
+  it.each([
+    ["GET", "v1/info"],
+    ["POST", "v1/jobs"],
+    ["GET", "v1/jobs/abc"],
+    ["DELETE", "v1/jobs/abc"],
+    ["GET", "v1/jobs/abc/receipt"],
+    ["GET", "v1/nothing-here"],
+  ])("is required by %s /%s", async (method, route) => {
+    const missing = await call(server.url, method, route, { token: null });
+    expect(missing.status).toBe(401);
+    expect(missing.json).toEqual({
+      error: "missing bearer token: send Authorization: Bearer <token>",
+      code: "UNAUTHORIZED",
+    });
+    const wrong = await call(server.url, method, route, { token: "not-the-token-at-all" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.error).toBe("the bearer token is not accepted by this server");
+  });
+
+  it("is not needed for the OpenAPI document, which is the contract's", async () => {
+    const answer = await call(server.url, "GET", "openapi.json", { token: null });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual(JSON.parse(JSON.stringify(REMOTE_PROVER_OPENAPI)));
+  });
+});
+
+describe("a malformed start request", () => {
+  const good = () => startJobBody(sumProgram, [1], "r");
+  it.each([
+    ["no body", undefined, "body: is required"],
+    ["an array", [], "body: must be a JSON object { program, input, requestId }"],
+    ["no program", { ...good(), program: undefined }, "program: is required"],
+    [
+      "a program id in upper case",
+      { ...good(), program: { ...good().program, programId: "AB".repeat(32) } },
+      "program.programId: must be 64 lower-case hex digits",
+    ],
+    [
+      "an empty program name",
+      { ...good(), program: { ...good().program, name: "" } },
+      "program.name: must not be empty",
+    ],
+    [
+      "an extra program field",
+      { ...good(), program: { ...good().program, zkvm: "sp1" } },
+      "program.zkvm: is not a field of this request",
+    ],
+    [
+      "input that is not base64",
+      { ...good(), input: "not base64!" },
+      "input: is not base64 (standard alphabet, padded)",
+    ],
+    ["input that is a number", { ...good(), input: 7 }, "input: must be a base64 string"],
+    ["no requestId", { ...good(), requestId: undefined }, "requestId: is required"],
+    [
+      "a requestId too long",
+      { ...good(), requestId: "r".repeat(129) },
+      "requestId: must be at most 128 characters",
+    ],
+    ["an extra field", { ...good(), priority: 1 }, "priority: is not a field of this request"],
+  ])("is refused with 400 naming the field: %s", async (_what, body, error) => {
+    const answer = await call(server.url, "POST", "v1/jobs", {
+      body: body === undefined ? undefined : JSON.parse(JSON.stringify(body)),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toEqual({ error, code: "INVALID_REQUEST" });
+  });
+
+  it("is refused with 400 when the body is not JSON, and 415 when it says it is something else", async () => {
+    const broken = await call(server.url, "POST", "v1/jobs", { body: '{"program": ' });
+    expect(broken.status).toBe(400);
+    expect(broken.json).toEqual({ error: "body: not valid JSON", code: "INVALID_REQUEST" });
+    for (const contentType of ["application/xml", "text/plain"]) {
+      const other = await call(server.url, "POST", "v1/jobs", { body: "<job/>", contentType });
+      expect(other.status).toBe(415);
+      expect(other.json).toEqual({ error: "body: send it as application/json", code: "INVALID_REQUEST" });
+    }
+  });
+
+  it("is refused with 400 when it tries prototype pollution", async () => {
+    const body = JSON.stringify(good()).replace(/^\{/, '{"__proto__": {"admin": true},');
+    const answer = await call(server.url, "POST", "v1/jobs", { body });
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe("INVALID_REQUEST");
+  });
+});
+
+describe("oversize input", () => {
+  it("is refused with 413 when the body exceeds the limit", async () => {
+    const body = startJobBody(sumProgram, [1], "big");
+    const answer = await call(server.url, "POST", "v1/jobs", {
+      body: { ...body, input: Buffer.alloc(MAX_INPUT_BYTES * 8).toString("base64") },
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.json.code).toBe("INPUT_TOO_LARGE");
+    expect(answer.json.error).toMatch(
+      /^body: more than this server's limit of \d+ bytes \(an input of up to 4096 bytes/,
+    );
+  });
+
+  it("is refused with 413 when the decoded input exceeds the limit though the body fits", async () => {
+    const body = startJobBody(sumProgram, [1], "just-over");
+    const answer = await call(server.url, "POST", "v1/jobs", {
+      body: { ...body, input: Buffer.alloc(MAX_INPUT_BYTES + 1).toString("base64") },
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.json).toEqual({
+      error: `input: ${MAX_INPUT_BYTES + 1} bytes, more than this server's limit of ${MAX_INPUT_BYTES}`,
+      code: "INPUT_TOO_LARGE",
+    });
+  });
+});
+
+describe("jobs", () => {
+  it("answers 201 for a new job and 200 for the live one of the same requestId", async () => {
+    const body = startJobBody(sumProgram, [3], "created-then-found");
+    const created = await call(server.url, "POST", "v1/jobs", { body });
+    expect(created.status).toBe(201);
+    expect(created.json).toEqual({ jobId: expect.any(String), state: "queued", attempts: 0 });
+    const found = await call(server.url, "POST", "v1/jobs", { body });
+    expect(found.status).toBe(200);
+    expect(found.json.jobId).toBe(created.json.jobId);
+    await waitForJob(server.url, created.json.jobId as string, ["succeeded"]);
+  });
+
+  it("answers 404 for an unknown program", async () => {
+    const body = startJobBody(sumProgram, [1], "unknown-program");
+    const answer = await call(server.url, "POST", "v1/jobs", {
+      body: { ...body, program: { ...body.program, programId: "0".repeat(64) } },
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.json).toEqual({
+      error: `this server does not prove program "server-test-sum" version "1" (0x${"0".repeat(64)})`,
+      code: "UNKNOWN_PROGRAM",
+    });
+  });
+
+  it.each([
+    ["GET", "v1/jobs/unknown-job"],
+    ["DELETE", "v1/jobs/unknown-job"],
+    ["GET", "v1/jobs/unknown-job/receipt"],
+  ])("answers 404 for an unknown job: %s /%s", async (method, route) => {
+    const answer = await call(server.url, method, route);
+    expect(answer.status).toBe(404);
+    expect(answer.json).toEqual({ error: "no such job on this server", code: "JOB_NOT_FOUND" });
+  });
+
+  it("answers 400 for a job id the contract does not allow", async () => {
+    const answer = await call(server.url, "GET", "v1/jobs/a.b");
+    expect(answer.status).toBe(400);
+    expect(answer.json).toEqual({
+      error: "jobId: must be letters, digits, '_' or '-'",
+      code: "INVALID_REQUEST",
+    });
+    const long = await call(server.url, "GET", `v1/jobs/${"a".repeat(129)}`);
+    expect(long.json.error).toBe("jobId: must be at most 128 characters");
+  });
+
+  it("answers 409 for the receipt of a job that has not succeeded, then the receipt bytes", async () => {
+    const startedLog = data.file("409-started.log");
+    const gate = data.file("409-gate");
+    const created = await call(server.url, "POST", "v1/jobs", {
+      body: startJobBody(gatedProgram, { startedLog, gate }, "receipt-early"),
+    });
+    const jobId = created.json.jobId as string;
+    await waitFor(
+      () => startsIn(startedLog) === 1,
+      () => "the gated guest to start",
+    );
+    const early = await call(server.url, "GET", `v1/jobs/${jobId}/receipt`);
+    expect(early.status).toBe(409);
+    expect(early.json).toEqual({
+      error: `job ${jobId} is running: no receipt until it succeeds`,
+      code: "RECEIPT_NOT_READY",
+    });
+
+    writeFileSync(gate, "");
+    await waitForJob(server.url, jobId, ["succeeded"]);
+    const receipt = await call(server.url, "GET", `v1/jobs/${jobId}/receipt`);
+    expect(receipt.status).toBe(200);
+    expect(receipt.type).toBe("application/octet-stream");
+    expect(receipt.bytes.length).toBeGreaterThan(64);
+  });
+});
+
+describe("odd requests", () => {
+  it("answers an unknown route with 404 JSON", async () => {
+    const answer = await call(server.url, "GET", "v2/jobs");
+    expect(answer.status).toBe(404);
+    expect(answer.json).toEqual({ error: "GET /v2/jobs: no such route", code: "NOT_FOUND" });
+  });
+
+  it.each(["//v1/info", "/v1/jobs/%zz", "*", "/v1/jobs/%00"])(
+    "answers %s with a 4xx, never a 500",
+    async (target) => {
+      const status = await rawStatus(
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+    },
+  );
+});
+
+/** The status code of a hand-written HTTP request: fetch would normalise the odd targets away. */
+function rawStatus(request: string): Promise<number> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(request));
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+  });
+}

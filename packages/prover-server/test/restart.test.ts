@@ -1,0 +1,192 @@
+/**
+ * Durability: a server killed (SIGKILL) or stopped mid-job finishes the job at its next start,
+ * under the same id, having run the interrupted proof once more and no other proof twice.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { DatabaseInUseError } from "@paas/core";
+import { decodeReceipt, verifyReceipt } from "@paas/zkvm";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { gatedProgram, sumProgram } from "./fixtures/programs.js";
+import {
+  call,
+  startJobBody,
+  startsIn,
+  startTestServer,
+  type TempDir,
+  tempDir,
+  waitFor,
+  waitForJob,
+} from "./helpers.js";
+
+const SERVER_PROCESS = path.join(import.meta.dirname, "fixtures/server-process.ts");
+const ROOT_TSCONFIG = path.join(import.meta.dirname, "../../../tsconfig.json");
+
+let data: TempDir;
+let child: ChildProcess | undefined;
+
+beforeEach(() => {
+  data = tempDir();
+});
+
+afterEach(() => {
+  child?.kill("SIGKILL");
+  child = undefined;
+  data.remove();
+});
+
+/** A server in a child process (no token: it listens on loopback); resolves with its URL. */
+async function startServerProcess(datadir: string): Promise<string> {
+  const started = spawn(process.execPath, ["--import", "tsx", SERVER_PROCESS, datadir], {
+    env: { ...process.env, TSX_TSCONFIG_PATH: ROOT_TSCONFIG },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  child = started;
+  const lines = createInterface({ input: started.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    started.once("exit", (code) => reject(new Error(`the server process exited (${code}) before listening`)));
+  });
+  lines.close();
+  return (JSON.parse(first) as { url: string }).url;
+}
+
+async function killed(process: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => process.once("exit", resolve));
+  process.kill("SIGKILL");
+  await exited;
+}
+
+it("finishes a job under the same id after the server was killed mid-proof", {
+  timeout: 60_000,
+}, async () => {
+  const startedLog = data.file("started.log");
+  const gate = data.file("gate");
+  const url = await startServerProcess(data.dir);
+  const created = await call(url, "POST", "v1/jobs", {
+    token: null,
+    body: startJobBody(gatedProgram, { startedLog, gate }, "killed-mid-job"),
+  });
+  const jobId = created.json.jobId as string;
+  await waitFor(
+    () => startsIn(startedLog) === 1,
+    () => "the guest to start in the first server",
+  );
+  await killed(child!);
+
+  const server = await startTestServer(data.dir);
+  try {
+    // It runs again at start: the guest begins a second time, under the same job id.
+    await waitFor(
+      () => startsIn(startedLog) === 2,
+      () => "the guest to start again after the restart",
+    );
+    expect((await call(server.url, "GET", `v1/jobs/${jobId}`)).json).toEqual({
+      jobId,
+      state: "running",
+      attempts: 2,
+    });
+    writeFileSync(gate, "");
+    expect(await waitForJob(server.url, jobId, ["succeeded"])).toEqual({
+      jobId,
+      state: "succeeded",
+      attempts: 2,
+    });
+    const receipt = decodeReceipt((await call(server.url, "GET", `v1/jobs/${jobId}/receipt`)).bytes);
+    // The same key file, so the receipt verifies against the key the first server announced.
+    verifyReceipt(receipt, { ...gatedProgram, publicKey: server.publicKey });
+    expect(gatedProgram.readOutput(receipt.publicValues)).toBe(gate);
+    expect(startsIn(startedLog)).toBe(2);
+  } finally {
+    await server.close();
+  }
+});
+
+it("resumes a running and a queued job after a graceful close", { timeout: 60_000 }, async () => {
+  const startedLog = data.file("started.log");
+  const gate = data.file("gate");
+  const first = await startTestServer(data.dir);
+  const publicKey = first.publicKey;
+  const running = await call(first.url, "POST", "v1/jobs", {
+    body: startJobBody(gatedProgram, { startedLog, gate }, "running-at-close"),
+  });
+  await waitFor(
+    () => startsIn(startedLog) === 1,
+    () => "the guest to start",
+  );
+  // One worker: this one waits in the queue.
+  const queued = await call(first.url, "POST", "v1/jobs", {
+    body: startJobBody(sumProgram, [4, 5], "queued-at-close"),
+  });
+  expect(queued.json.state).toBe("queued");
+  await first.close();
+
+  writeFileSync(gate, "");
+  const second = await startTestServer(data.dir);
+  try {
+    expect(second.publicKey).toBe(publicKey);
+    const runningId = running.json.jobId as string;
+    const queuedId = queued.json.jobId as string;
+    expect(await waitForJob(second.url, runningId, ["succeeded"])).toMatchObject({ attempts: 2 });
+    expect(await waitForJob(second.url, queuedId, ["succeeded"])).toMatchObject({ attempts: 1 });
+    const receipt = decodeReceipt((await call(second.url, "GET", `v1/jobs/${queuedId}/receipt`)).bytes);
+    expect(sumProgram.readOutput(receipt.publicValues)).toBe(9);
+    // The requestId still names the succeeded job: no new one.
+    const again = await call(second.url, "POST", "v1/jobs", {
+      body: startJobBody(sumProgram, [4, 5], "queued-at-close"),
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.jobId).toBe(queuedId);
+  } finally {
+    await second.close();
+  }
+});
+
+it("refuses a second server on the same data directory", async () => {
+  const server = await startTestServer(data.dir);
+  try {
+    await expect(startTestServer(data.dir)).rejects.toThrow(DatabaseInUseError);
+    await expect(startTestServer(data.dir)).rejects.toThrow(
+      /prover-server\.sqlite is in use by another prover server/,
+    );
+  } finally {
+    await server.close();
+  }
+  // Once closed, the directory is free again.
+  await (await startTestServer(data.dir)).close();
+});
+
+it("fails a resumed job whose program the restarted server no longer proves", {
+  timeout: 60_000,
+}, async () => {
+  const startedLog = data.file("started.log");
+  const gate = data.file("gate");
+  const first = await startTestServer(data.dir);
+  await call(first.url, "POST", "v1/jobs", {
+    body: startJobBody(gatedProgram, { startedLog, gate }, "blocker"),
+  });
+  await waitFor(
+    () => startsIn(startedLog) === 1,
+    () => "the guest to start",
+  );
+  const queued = await call(first.url, "POST", "v1/jobs", {
+    body: startJobBody(sumProgram, [1], "orphaned"),
+  });
+  await first.close();
+
+  writeFileSync(gate, "");
+  const second = await startTestServer(data.dir, { programs: [gatedProgram] });
+  try {
+    expect(await waitForJob(second.url, queued.json.jobId as string, ["failed"])).toEqual({
+      jobId: queued.json.jobId,
+      state: "failed",
+      attempts: 1,
+      retryable: false,
+      error: `this server no longer proves program "server-test-sum" version "1" (0x${sumProgram.programIdHex})`,
+    });
+  } finally {
+    await second.close();
+  }
+});
