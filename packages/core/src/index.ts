@@ -1,5 +1,6 @@
 export type { InstanceRole } from "./cluster/membership.js";
 export * from "./contracts.js";
+export { isLoopback } from "./loopback.js";
 export type { KindOptions } from "./registry/kind-registry.js";
 export * from "./registry/proof-plugin.js";
 export { ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";

@@ -1,7 +1,6 @@
 export type { HttpErrorCode } from "./http/http-error.js";
 export {
   DEFAULT_MAX_INPUT_BYTES,
-  isLoopback,
   MIN_TOKEN_LENGTH,
   type ProverServerOptions,
 } from "./options.js";

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { InvalidConfigError, type PluginLogger } from "@paas/core";
+import { InvalidConfigError, isLoopback, type PluginLogger } from "@paas/core";
 import { MAX_WORKERS } from "@paas/zkvm";
 import type { ProgramSource } from "./programs.js";
 
@@ -23,6 +23,12 @@ export interface ProverServerOptions {
   readonly maxInputBytes?: number;
   /** pino's calling convention; default silent. */
   readonly logger?: PluginLogger;
+  /**
+   * Other keys (64 hex digits) whose receipts guests accept as inner proofs, besides the server's
+   * own: the keys of the backends that prove the dependencies of what this server proves (a
+   * client proving CL STF locally and checkpoints here passes its native key).
+   */
+  readonly trustedPublicKeys?: readonly string[];
 }
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -37,6 +43,7 @@ export interface ResolvedOptions {
   readonly workers: number;
   readonly maxInputBytes: number;
   readonly logger: PluginLogger;
+  readonly trustedPublicKeys: readonly string[];
 }
 
 const silent: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -66,6 +73,9 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
   if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
     throw invalid("the token must be printable ASCII without spaces (it travels in an HTTP header)");
   }
+  for (const key of options.trustedPublicKeys ?? []) {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw invalid(`trusted key "${key}" is not 64 lower-case hex digits`);
+  }
   if (options.token === undefined && !isLoopback(host)) {
     throw invalid(`${host} is reachable beyond this machine: set a token, or listen on loopback (127.0.0.1)`);
   }
@@ -77,10 +87,6 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     workers,
     maxInputBytes,
     logger: options.logger ?? silent,
+    trustedPublicKeys: options.trustedPublicKeys ?? [],
   };
-}
-
-/** Whether a listen address is reachable from this machine only (the prover client's rule too). */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -41,7 +41,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   let host: NativeHost | undefined;
   let app: FastifyInstance | undefined;
   try {
-    host = nativeHost(keyFile, workers);
+    host = nativeHost(keyFile, workers, resolved.trustedPublicKeys);
     const store = new JobStore(database.db);
     const requeued = await store.requeueInterrupted();
     const runner = new JobRunner(store, host, programs, workers, logger);
@@ -76,9 +76,9 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   }
 }
 
-function nativeHost(keyFile: string, workers: number): NativeHost {
+function nativeHost(keyFile: string, workers: number, trustedPublicKeys: readonly string[]): NativeHost {
   try {
-    return new NativeHost({ keyFile, workers, backend: "prover-server" });
+    return new NativeHost({ keyFile, workers, backend: "prover-server", trustedPublicKeys });
   } catch (error) {
     if (error instanceof HostConfigError) throw new InvalidConfigError(`prover server: ${error.message}`);
     throw error;

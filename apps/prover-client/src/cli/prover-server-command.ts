@@ -1,6 +1,6 @@
 import path from "node:path";
-import { InvalidConfigError } from "@paas/core";
-import { isLoopback, startProverServer } from "@paas/prover-server";
+import { InvalidConfigError, isLoopback } from "@paas/core";
+import { startProverServer } from "@paas/prover-server";
 import { type Command, InvalidArgumentError } from "commander";
 import { createLogger } from "../app/logger.js";
 
@@ -11,6 +11,7 @@ interface ProverServerFlags {
   readonly token?: string;
   readonly workers?: number;
   readonly plugins?: string[];
+  readonly trust?: string[];
   readonly logLevel: string;
 }
 
@@ -39,6 +40,15 @@ export function addProverServerCommand(program: Command): void {
           .map((name) => name.trim())
           .filter(Boolean),
     )
+    .option(
+      "--trust <keys>",
+      "comma-separated keys (hex) whose receipts its guests accept as inner proofs: the keys of the backends proving the dependencies",
+      (value: string) =>
+        value
+          .split(",")
+          .map((key) => key.trim())
+          .filter(Boolean),
+    )
     .option("--log-level <level>", "log level", "info")
     .action(async (flags: ProverServerFlags) => {
       if (!isLoopback(flags.host) && flags.token === undefined) {
@@ -55,6 +65,7 @@ export function addProverServerCommand(program: Command): void {
         ...(flags.token !== undefined && { token: flags.token }),
         ...(flags.workers !== undefined && { workers: flags.workers }),
         ...(flags.plugins !== undefined && { programs: flags.plugins }),
+        ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
       });
       const lines = [
         `prover server listening on ${server.url}`,

@@ -1,3 +1,4 @@
+import { isLoopback } from "@paas/core";
 import { z } from "zod";
 
 /** The default plugins: the three proof types of the rollup. */
@@ -201,10 +202,5 @@ export const configSchema = z
       });
     }
   });
-
-/** Whether a listen address is reachable from this machine only. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 export type ProverConfig = z.infer<typeof configSchema>;

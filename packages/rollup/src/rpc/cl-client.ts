@@ -87,10 +87,14 @@ export class ClClient {
     options?: CallOptions,
   ): Promise<CheckpointSubmission> {
     // Not repeated on its own: the caller asks `getCheckpointStatus` before submitting again.
-    return this.call("cl_submitCheckpointProof", [index, receipt], { ...options, idempotent: false }, (answer) =>
-      answer.index === index
-        ? undefined
-        : `submitted checkpoint ${index}, the answer is about ${answer.index}`,
+    return this.call(
+      "cl_submitCheckpointProof",
+      [index, receipt],
+      { ...options, idempotent: false },
+      (answer) =>
+        answer.index === index
+          ? undefined
+          : `submitted checkpoint ${index}, the answer is about ${answer.index}`,
     );
   }
 

@@ -112,12 +112,13 @@ describe("${o.kind}", () => {
     });
   });
 
-  it("retries when the node fails, and proves once it answers", async () => {
-    node.failNext({ mode: "http500" }, { times: 2 });
+  it("retries when the node fails, within the call and then as a task, and proves once it answers", async () => {
+    // A call tries four times; five failures make the first attempt fail and the task retry.
+    node.failNext({ mode: "http500" }, { times: 5 });
     const { record } = await harness.prove(CONTEXT);
     expect(record.status).toBe("completed");
-    expect(harness.statusesOf(CONTEXT).filter((s) => s === "transient_failure")).toHaveLength(2);
-    expect(node.callsOf(VALUE_METHOD).map((c) => c.outcome)).toEqual(["http500", "http500", "ok"]);
+    expect(harness.statusesOf(CONTEXT).filter((s) => s === "transient_failure")).toHaveLength(1);
+    expect(node.callsOf(VALUE_METHOD).map((c) => c.outcome)).toEqual([...Array(5).fill("http500"), "ok"]);
   });
 
   it("fails permanently, without retrying, when the node answers something else", async () => {
