@@ -1,0 +1,172 @@
+/**
+ * RemoteHost against servers that speak the remote-prover contract — one that proves honestly
+ * with a real native host, and ones that misbehave: garbage answers, receipts of another program
+ * or signed with another key. The reference server's own tests (@paas/prover-server) cover the
+ * contract end to end; these cover what the client refuses and how it resumes and cancels.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RemoteJob } from "@paas/core";
+import { LeaseLostError, type ProofReceipt, TaskCancelledError } from "@paas/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { encodeReceipt, HttpRemoteProver, NativeHost, RemoteHost } from "../src/index.js";
+import { sumAgainProgram, sumProgram } from "./fixtures/programs.js";
+
+type Behaviour = "honest" | "garbage-status" | "other-program" | "other-key" | "never-done";
+
+interface Job {
+  readonly id: string;
+  state: "running" | "succeeded" | "cancelled";
+  receipt?: Uint8Array;
+}
+
+/** A contract server whose jobs a real native host proves, misbehaving on request. */
+async function contractServer(behaviour: Behaviour) {
+  const signer = new NativeHost({ workers: 1, privateKey: "11".repeat(32) });
+  const stranger = new NativeHost({ workers: 1, privateKey: "22".repeat(32) });
+  const jobs = new Map<string, Job>();
+  const started: string[] = [];
+  const cancelled: string[] = [];
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
+    const json = (status: number, value: unknown) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+    const match = /^\/v1\/jobs\/([\w-]+)(\/receipt)?$/.exec(req.url ?? "");
+    if (req.method === "POST" && req.url === "/v1/jobs") {
+      const { input } = JSON.parse(body) as { input: string };
+      const id = `job-${jobs.size + 1}`;
+      const job: Job = { id, state: "running" };
+      jobs.set(id, job);
+      started.push(id);
+      if (behaviour !== "never-done") {
+        const chosen = behaviour === "other-program" ? sumAgainProgram : sumProgram;
+        const host = behaviour === "other-key" ? stranger : signer;
+        const { receipt } = await host.proveEncoded(chosen, new Uint8Array(Buffer.from(input, "base64")));
+        job.state = "succeeded";
+        job.receipt = encodeReceipt(receipt);
+      }
+      return json(201, { jobId: id, state: "running" });
+    }
+    const job = match ? jobs.get(match[1]!) : undefined;
+    if (!job) return json(404, { error: "no such job" });
+    if (req.method === "DELETE") {
+      cancelled.push(job.id);
+      if (job.state === "running") job.state = "cancelled";
+      return json(200, { jobId: job.id, state: job.state });
+    }
+    if (match?.[2])
+      return res.writeHead(200, { "content-type": "application/octet-stream" }).end(job.receipt);
+    if (behaviour === "garbage-status")
+      return res.writeHead(200, { "content-type": "application/json" }).end('{"jobId":');
+    return json(200, { jobId: job.id, state: job.state });
+  };
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => void handle(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await signer.close();
+    await stranger.close();
+  });
+  return { url, publicKey: signer.publicKeyHex, jobs, started, cancelled };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function hostFor(server: { url: string; publicKey: string }): RemoteHost {
+  return new RemoteHost({
+    backend: "net",
+    prover: new HttpRemoteProver({ url: server.url, attempts: 1 }),
+    publicKey: server.publicKey,
+    concurrency: 2,
+    pollIntervalMs: 20,
+  });
+}
+
+function recordingJob(previousId?: string): RemoteJob & { recorded: string[] } {
+  const recorded: string[] = [];
+  return {
+    requestId: "task-1",
+    recorded,
+    ...(previousId && { previousId }),
+    record: async (id) => void recorded.push(id),
+  };
+}
+
+describe("RemoteHost", () => {
+  it("proves through the contract, records the job before waiting, and verifies the receipt", async () => {
+    const server = await contractServer("honest");
+    const job = recordingJob();
+    const receipt: ProofReceipt = await hostFor(server).prove(sumProgram, [2, 3], {
+      signal: new AbortController().signal,
+      job,
+    });
+    expect(job.recorded).toEqual(["job-1"]);
+    expect(Buffer.from(receipt.metadata.programId)).toEqual(Buffer.from(sumProgram.programId));
+  });
+
+  it("polls the job a previous attempt recorded instead of starting another", async () => {
+    const server = await contractServer("honest");
+    await hostFor(server).prove(sumProgram, [1], {
+      signal: new AbortController().signal,
+      job: recordingJob(),
+    });
+    const again = recordingJob("job-1");
+    await hostFor(server).prove(sumProgram, [1], { signal: new AbortController().signal, job: again });
+    expect(server.started).toEqual(["job-1"]);
+    expect(again.recorded).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a receipt of another program",
+      "other-program" as const,
+      /the receipt of remote job job-1 is refused: receipt rejected: it proves program 0x/,
+    ],
+    [
+      "a receipt signed with another key",
+      "other-key" as const,
+      /the receipt of remote job job-1 is refused: receipt rejected: .*signature/,
+    ],
+    [
+      "a status that is not JSON",
+      "garbage-status" as const,
+      /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1: answered a body that is not JSON/,
+    ],
+  ])("refuses %s, permanently, saying what is wrong", async (_what, behaviour, message) => {
+    const server = await contractServer(behaviour);
+    const error = await hostFor(server)
+      .prove(sumProgram, [4], { signal: new AbortController().signal, job: recordingJob() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PERMANENT_FAILURE" });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("cancels the job when the task is cancelled, and leaves it running when the instance loses its lease", async () => {
+    const server = await contractServer("never-done");
+    const cancel = new AbortController();
+    const proving = hostFor(server).prove(sumProgram, [5], { signal: cancel.signal, job: recordingJob() });
+    await expect.poll(() => server.started.length).toBe(1);
+    cancel.abort(new TaskCancelledError("task-1"));
+    await expect(proving).rejects.toBeInstanceOf(TaskCancelledError);
+    expect(server.cancelled).toEqual(["job-1"]);
+    expect(server.jobs.get("job-1")?.state).toBe("cancelled");
+
+    const lost = new AbortController();
+    const again = hostFor(server).prove(sumProgram, [6], { signal: lost.signal, job: recordingJob() });
+    await expect.poll(() => server.started.length).toBe(2);
+    lost.abort(new LeaseLostError("taken over"));
+    await expect(again).rejects.toBeInstanceOf(LeaseLostError);
+    expect(server.cancelled).toEqual(["job-1"]);
+    expect(server.jobs.get("job-2")?.state).toBe("running");
+  });
+});
