@@ -4,6 +4,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, bytesToUnprefixedHex, equalsBytes, hexToBytes, KECCAK256_RLP } from "@ethereumjs/util";
 import { createVM, type TxReceipt } from "@ethereumjs/vm";
 import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
+import { commonForBlock, requireExecutedRules } from "../chain-spec/block-rules.js";
 import { EvmError, WitnessPrunedError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
 import { type Hex, toHex } from "../hex.js";
@@ -276,12 +277,13 @@ export class ExecutionChain {
 
   private async record(block: Block, check?: (executed: ExecutedBlock) => void) {
     const parent = this.headHeader;
+    requireExecutedRules(this.common, block.header.number, block.header.timestamp);
     const touched = new Map<string, Uint8Array>();
     let oldestAncestor = parent.number;
     const vm = await createVM({
-      // A copy: the EVM subscribes to its Common's events and never unsubscribes, so a shared
-      // Common would keep every block's VM alive.
-      common: this.common.copy(),
+      // A copy at the block's fork: the EVM subscribes to its Common's events and never
+      // unsubscribes, so a shared Common would keep every block's VM alive.
+      common: commonForBlock(this.common, block.header.number, block.header.timestamp),
       stateManager: this.state,
       blockchain: new AncestorChain(this.headerSource, parent, (ancestor) => {
         if (ancestor < oldestAncestor) oldestAncestor = ancestor;
