@@ -8,6 +8,7 @@ import { commonForBlock, requireExecutedRules } from "../chain-spec/block-rules.
 import { EvmError, WitnessPrunedError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
 import { type Hex, toHex } from "../hex.js";
+import { nodeKey } from "../state/layout.js";
 import { type RecordedReads, RecordingDB } from "../state/recording-db.js";
 import { createStateManager, type SafeMerkleStateManager } from "../state/state-manager.js";
 import { requireHeaderMatches } from "../stateless/compare.js";
@@ -295,6 +296,9 @@ export class ExecutionChain {
     this.state.forgetStorageTries();
     this.state.onTouch = (preimage) => touched.set(bytesToUnprefixedHex(preimage), preimage);
     this.db.startRecording();
+    // The pre-state's root node, even for a block that reads no state (an empty block before
+    // Shanghai): the stateless executor starts from it.
+    await this.db.get(nodeKey(parent.stateRoot));
     let executed: ExecutedBlock;
     let reads: RecordedReads;
     try {
