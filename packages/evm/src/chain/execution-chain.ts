@@ -8,6 +8,7 @@ import { commonForBlock, requireExecutedRules } from "../chain-spec/block-rules.
 import { EvmError, WitnessPrunedError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
 import { type Hex, toHex } from "../hex.js";
+import { fastPrecompiles } from "../precompiles/blake2f.js";
 import { nodeKey } from "../state/layout.js";
 import { type RecordedReads, RecordingDB } from "../state/recording-db.js";
 import { createStateManager, type SafeMerkleStateManager } from "../state/state-manager.js";
@@ -289,6 +290,7 @@ export class ExecutionChain {
       blockchain: new AncestorChain(this.headerSource, parent, (ancestor) => {
         if (ancestor < oldestAncestor) oldestAncestor = ancestor;
       }),
+      evmOpts: fastPrecompiles(),
     });
     // Reads served from a cache would go unrecorded: every block starts with empty caches, and
     // storage tries made from the accounts' current roots.

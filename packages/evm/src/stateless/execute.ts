@@ -9,6 +9,7 @@ import { commonForBlock } from "../chain-spec/block-rules.js";
 import { EvmError, MissingWitnessNodeError } from "../errors.js";
 import { executeBlock } from "../execution/execute-block.js";
 import type { Hex } from "../hex.js";
+import { fastPrecompiles } from "../precompiles/blake2f.js";
 import { nodeKey } from "../state/layout.js";
 import { createStateManager } from "../state/state-manager.js";
 import { WitnessDB } from "../state/witness-db.js";
@@ -94,6 +95,7 @@ async function executeOne(
     common: commonForBlock(common, block.header.number, block.header.timestamp),
     stateManager: createStateManager(db, common, parent.stateRoot),
     blockchain: new AncestorChain(index, parent),
+    evmOpts: fastPrecompiles(),
   });
   const executed = await executeBlock(vm, block, parent).catch((error: unknown) => {
     throw db.firstMiss ?? error;
