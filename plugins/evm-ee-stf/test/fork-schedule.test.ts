@@ -44,17 +44,20 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     }
   });
 
-  it("is refused under the wrong schedule: Prague from genesis, or never", async () => {
-    for (const [pragueTime, message] of [
-      [
-        0,
-        /INVALID_BLOCK: block #0 of the range: block RLP does not decode: invalid header\. requestsHash should be provided/,
-      ],
-      [
-        undefined,
-        /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
-      ],
-    ] as const) {
+  const refusals = [
+    [
+      "Prague from genesis",
+      0,
+      /INVALID_BLOCK: block #0 of the range: block RLP does not decode: invalid header\. requestsHash should be provided/,
+    ],
+    [
+      "no Prague",
+      undefined,
+      /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
+    ],
+  ] as const;
+  for (const [schedule, pragueTime, message] of refusals) {
+    it(`is refused under the wrong schedule: ${schedule}`, async () => {
       const harness = await startHarness(node, { settings: { chain_spec: cancunThenPrague(pragueTime) } });
       try {
         const { record } = await harness.prove(range());
@@ -62,6 +65,6 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
       } finally {
         await harness.close();
       }
-    }
-  });
+    });
+  }
 });
