@@ -14,9 +14,10 @@ import {
 /**
  * One test per blockchain test of every `shards`-th fixture file from `shard`, over both fixture
  * folders (valid blocks; invalid blocks and a fork transition). The shard's tests run up front on a
- * native host of one worker and one witness thread, two tests at a time; each test then checks
- * its own result: passed, every valid block proven and every invalid block refused by the program.
- * Vitest runs the shard files in parallel.
+ * native host of one worker and one witness thread, one test at a time: vitest runs the two shard
+ * files in parallel, and with a test each they keep the two cores busy without starving the
+ * other test files of the run. Each test then checks its own result: passed, every valid block
+ * proven and every invalid block refused by the program.
  */
 export function conformanceShard(shard: number, shards: number): void {
   const dirs = [ethereumTestsDir(), ethereumInvalidTestsDir()];
@@ -30,7 +31,7 @@ export function conformanceShard(shard: number, shards: number): void {
 
     beforeAll(async () => {
       host = new NativeHost({ workers: 1, privateKey: randomBytes(32) });
-      const summary = await runConformance(host, files, { concurrency: 2, witnessThreads: 1 });
+      const summary = await runConformance(host, files, { concurrency: 1, witnessThreads: 1 });
       for (const result of summary.results) results.set(key(result.file, result.name), result);
     }, 600_000);
     afterAll(async () => {
