@@ -15,7 +15,7 @@ const activation = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 /** geth writes it as a JSON number (mainnet's exceeds 2^53), so a decimal or hex string is taken too. */
 const totalDifficulty = z.union(
-  [z.int().min(0), z.number().min(0), z.string().regex(/^(?:\d+|0x[0-9a-fA-F]+)$/), z.bigint().min(0n)],
+  [z.number().min(0), z.string().regex(/^(?:\d+|0x[0-9a-fA-F]+)$/), z.bigint().min(0n)],
   { error: "expected a non-negative integer, as a number or a decimal or 0x string" },
 );
 
