@@ -1,7 +1,16 @@
 import { bytesToHex } from "@ethereumjs/util";
-import { blockFromRpc, createDevnetCommon, type ExecutionWitness, executeBlocksStatelessly } from "@paas/evm";
+import {
+  blockFromRpc,
+  CHAIN_SPEC_PRESETS,
+  chainSpecHash,
+  createCommon,
+  createDevnetCommon,
+  type ExecutionWitness,
+  executeBlocksStatelessly,
+  parseChainSpec,
+} from "@paas/evm";
 import { JsonRpcClient, JsonRpcPermanentError, RpcErrorCode } from "@paas/jsonrpc";
-import { ElClient, toHex } from "@paas/rollup";
+import { ClClient, ElClient, toHex } from "@paas/rollup";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Devnet } from "../src/index.js";
 import { failure, hexWitness, testDevnet } from "./helpers.js";
@@ -20,11 +29,20 @@ beforeAll(async () => {
 });
 
 describe("EL JSON-RPC, re-executed by a stateless client", () => {
+  it("publishes its chain spec: the devnet preset under its chain id, whose hash the CL's params name", async () => {
+    const rpc = new JsonRpcClient({ url: devnet.url });
+    const config = await rpc.call<unknown>("debug_chainConfig");
+    expect(config).toEqual({ ...CHAIN_SPEC_PRESETS.devnet, chainId: CHAIN_ID });
+    const params = await new ClClient({ url: devnet.url }).getRollupParams();
+    expect(toHex(params.elChainSpecHash)).toBe(chainSpecHash(parseChainSpec(config)));
+  });
+
   it("serves every block so that it re-executes from the served witness alone", async () => {
     const rpc = new JsonRpcClient({ url: devnet.url });
     const chainId = Number.parseInt(await rpc.call<string>("eth_chainId"), 16);
     expect(chainId).toBe(CHAIN_ID);
-    const common = createDevnetCommon(chainId);
+    // The rules from the node itself, as a prover of a chain it does not know would take them.
+    const common = createCommon(parseChainSpec(await rpc.call<unknown>("debug_chainConfig")));
     const head = await el.blockNumber();
     expect(head).toBe(EPOCHS * SLOTS_PER_EPOCH);
     for (let n = 1; n <= head; n++) {

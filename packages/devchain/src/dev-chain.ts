@@ -4,9 +4,15 @@ import {
   type BuiltBlock,
   blockToRpc,
   type ChainBlock,
-  createDevnetCommon,
+  type ChainSpec,
+  chainSpecHash,
+  chainSpecOf,
+  createCommon,
+  devnetChainConfig,
+  devnetChainSpec,
   ExecutionChain,
   type ExecutionWitness,
+  type GethChainConfig,
   type Hex,
   type RpcBlock,
 } from "@paas/evm";
@@ -128,6 +134,11 @@ export type ElBlockRef =
  */
 export class DevChain {
   readonly common: Common;
+  /**
+   * The EL's rules: @paas/evm's `devnet` preset under this chain's id (merged at genesis, Prague
+   * from genesis). `params.elChainSpecHash` is its hash; `chainConfig` is the same in geth's format.
+   */
+  readonly chainSpec: ChainSpec;
   readonly params: RollupParams;
   readonly seed: Seed;
   private readonly workload: Workload;
@@ -154,6 +165,7 @@ export class DevChain {
     trust: CheckpointTrust | undefined,
   ) {
     this.common = execution.common;
+    this.chainSpec = chainSpecOf(execution.common);
     this.workload = workload;
     this.sequencer = sequencer;
     this.params = sequencer.params;
@@ -184,7 +196,7 @@ export class DevChain {
       throw new RangeError(`retainBlocks must be a positive integer, got ${retainBlocks}`);
     }
     const trust = trustOf(config);
-    const common = createDevnetCommon(chainId);
+    const common = createCommon(devnetChainSpec(chainId));
     const workload = new Workload(common, seed, config.workload);
     const execution = await ExecutionChain.create({
       common,
@@ -199,6 +211,7 @@ export class DevChain {
         : bytes32(config.sequencerKey, "sequencerKey");
     const params: RollupParams = {
       chainId,
+      elChainSpecHash: hexToBytes(chainSpecHash(devnetChainSpec(chainId))),
       sequencerPublicKey: sequencerPublicKey(secretKey),
       slotsPerEpoch,
       genesis: {
@@ -390,6 +403,11 @@ export class DevChain {
   }
 
   // ---- EL ----
+
+  /** The EL's chain spec in the format of geth's genesis `config` (what `debug_chainConfig` serves). */
+  get chainConfig(): GethChainConfig {
+    return devnetChainConfig(this.chainSpec.chainId);
+  }
 
   /** The EL head's number. */
   get blockNumber(): number {

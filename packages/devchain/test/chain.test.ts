@@ -1,6 +1,6 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { PermanentError } from "@paas/core";
-import { executeBlocksStatelessly } from "@paas/evm";
+import { chainSpecHash, executeBlocksStatelessly, parseChainSpec, presetChainSpec } from "@paas/evm";
 import {
   applyBlockRange,
   BatchTransitionSsz,
@@ -41,6 +41,17 @@ function fingerprint(chain: DevChain) {
 let chain: DevChain;
 beforeAll(async () => {
   chain = await createDevChain(OPTIONS);
+});
+
+describe("chain spec", () => {
+  it("is the devnet preset, published in geth's format, and the rollup params name its hash", async () => {
+    expect(chain.chainSpec).toEqual(presetChainSpec("devnet"));
+    expect(parseChainSpec(chain.chainConfig)).toEqual(chain.chainSpec);
+    expect(toHex(chain.params.elChainSpecHash)).toBe(chainSpecHash(chain.chainSpec));
+    const other = await createDevChain({ ...OPTIONS, chainId: 99, epochs: 0 });
+    expect(other.chainSpec).toEqual({ ...presetChainSpec("devnet"), chainId: 99 });
+    expect(toHex(other.params.elChainSpecHash)).toBe(chainSpecHash(other.chainSpec));
+  });
 });
 
 describe("determinism", () => {

@@ -6,6 +6,7 @@
 import {
   closeSyncExecutor,
   createDevnetCommon,
+  devnetChainSpec,
   executeBlocksStatelessly,
   executeBlocksStatelesslySync,
   nativeRecoveryAvailable,
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
         await medianMs(
           () =>
             void executeBlocksStatelesslySync({
-              chain: { kind: "devnet", chainId: BENCH_CHAIN_ID },
+              chainSpec: devnetChainSpec(BENCH_CHAIN_ID),
               ...input,
             }),
         ),

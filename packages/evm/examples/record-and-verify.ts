@@ -10,6 +10,7 @@ import {
   blockToRpc,
   closeSyncExecutor,
   createDevnetCommon,
+  devnetChainSpec,
   ExecutionChain,
   executeBlocksStatelessly,
   executeBlocksStatelesslySync,
@@ -68,11 +69,12 @@ for (const c of commitments) console.log(`proven block ${c.number}: state root $
 
 // The same, for a caller that cannot await (a synchronous guest).
 const sync = executeBlocksStatelesslySync({
-  chain: { kind: "devnet", chainId: 1337 },
+  chainSpec: devnetChainSpec(1337),
   blocks: fetched.map((f) => chain.getBlockByNumber(f.block.header.number)!.rlp),
   witnesses: fetched.map((f) => f.witness),
 });
-console.log(`synchronous run agrees: ${JSON.stringify(sync) === JSON.stringify(commitments)}`);
+console.log(`synchronous run agrees: ${JSON.stringify(sync.commitments) === JSON.stringify(commitments)}`);
+console.log(`under the chain spec with hash ${sync.chainSpecHash}`);
 await closeSyncExecutor();
 
 // A witness with one node fewer is refused, naming the node.

@@ -1,21 +1,21 @@
 /**
- * Chain rules. Every fork up to the target is active from block 0 and every later one never
- * activates, which is how ethereumjs's own test runner builds the Common for the Ethereum
- * Foundation's fixtures (`new Common({ chain: Mainnet, hardfork })` instead fails header
- * validation with base-fee and fork-ordering errors).
+ * The @ethereumjs `Common` of a chain spec: its chain id and deposit contract, every pre-merge fork
+ * active from block 0 (their rules never run: blocks before the merge are refused), Paris from the
+ * merge block, and the executed post-merge forks at their timestamps. Blocks and headers are
+ * decoded with `setHardfork`, so each follows the fork its number and timestamp fall under.
  */
 import { paramsBlock } from "@ethereumjs/block";
 import { type Common, createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { paramsEVM } from "@ethereumjs/evm";
 import { paramsTx } from "@ethereumjs/tx";
 import { paramsVM } from "@ethereumjs/vm";
+import { type ChainSpec, rulesAt } from "./chain-spec/chain-spec.js";
+import { fixtureChainSpec } from "./chain-spec/fixture-networks.js";
+import { EXECUTED_TIME_FORKS, TIME_FORKS } from "./chain-spec/forks.js";
+import { parseChainSpec } from "./chain-spec/geth-config.js";
+import { devnetChainSpec } from "./chain-spec/presets.js";
 import { fastCrypto, kzg } from "./crypto.js";
 import { EvmError } from "./errors.js";
-
-/** Serialisable chain rules, for callers that cannot hand over a Common (worker threads, guests). */
-export type ChainRules =
-  | { readonly kind: "devnet"; readonly chainId: number }
-  | { readonly kind: "fixture"; readonly network: string };
 
 export interface CommonOptions {
   /**
@@ -28,73 +28,92 @@ export interface CommonOptions {
 /** EIP-3607 (reject transactions from senders with code) is enabled by the fixtures' runner too. */
 const EXTRA_EIPS = [3607];
 
-function hardforksUpTo(target: string) {
-  const names = Mainnet.hardforks.map((fork) => fork.name);
-  const last = names.indexOf(target);
-  if (last < 0) {
-    throw new EvmError("INVALID_INPUT", `unknown hardfork "${target}" (known: ${names.join(", ")})`);
-  }
-  // The DAO fork stays off: active at block 0 it would demand its marker in the first headers' extraData.
-  return Mainnet.hardforks.map((fork, index) => ({
-    name: fork.name,
-    block: index <= last && fork.name !== Hardfork.Dao ? 0 : null,
-  }));
+const PARIS_INDEX = Mainnet.hardforks.findIndex((fork) => fork.name === Hardfork.Paris);
+
+/** Each of @ethereumjs's forks, in its order, with the activation the spec gives it. */
+function hardforksOf(spec: ChainSpec) {
+  return Mainnet.hardforks.map((fork, index) => {
+    const name = fork.name;
+    if (index < PARIS_INDEX) {
+      // The DAO fork stays off: active at block 0 it would demand its marker in the first headers' extraData.
+      return { name, block: name === Hardfork.Dao ? null : 0 };
+    }
+    // mergeNetsplitBlock only marks a fork id; scheduled at the merge it would shadow Paris's name.
+    if (name === Hardfork.Paris) return { name, block: spec.mergeForkBlock };
+    if (name === Hardfork.MergeNetsplitBlock) return { name, block: null };
+    const timed = TIME_FORKS.find((candidate) => candidate.hardfork === name);
+    const timestamp = timed === undefined ? undefined : spec[timed.key];
+    const executed = timed !== undefined && EXECUTED_TIME_FORKS.includes(timed.hardfork);
+    return executed && timestamp !== undefined ? { name, block: null, timestamp } : { name, block: null };
+  });
+}
+
+function cryptoOf(options: CommonOptions) {
+  return options.fastCrypto === false ? { kzg } : fastCrypto();
 }
 
 /**
  * Each package adds its own parameters to the copy of the Common it keeps; loading them all here
  * lets code holding this Common ask for any of them (the blob gas schedule, the initial base fee).
  */
-function cryptoOf(options: CommonOptions) {
-  return options.fastCrypto === false ? { kzg } : fastCrypto();
-}
-
 function withAllParams(common: Common): Common {
   for (const params of [paramsBlock, paramsTx, paramsEVM, paramsVM]) common.updateParams(params);
   return common;
 }
 
-/** The devnet's rules: Prague from genesis, the given chain id, fast crypto. */
+/**
+ * The spec each Common made here applies (copies are not in it: block execution asks with the
+ * chain's own Common). The executor reads it to refuse blocks outside the executed rules, which
+ * the Common alone cannot tell (it never schedules the forks after Prague).
+ */
+const specs = new WeakMap<Common, ChainSpec>();
+
+/** The chain spec `createCommon` made this Common for; `INVALID_INPUT` for any other Common. */
+export function chainSpecOf(common: Common): ChainSpec {
+  const spec = specs.get(common);
+  if (spec === undefined) {
+    throw new EvmError(
+      "INVALID_INPUT",
+      "this Common was not made by createCommon, so its chain spec is unknown",
+    );
+  }
+  return spec;
+}
+
+/**
+ * The rules of a chain spec (checked again here: a spec that would not parse is refused). The
+ * Common's own hardfork is the merge block's at timestamp 0; every block sets its own.
+ */
+export function createCommon(spec: ChainSpec, options: CommonOptions = {}): Common {
+  const checked = parseChainSpec(spec);
+  const start = rulesAt(checked, BigInt(checked.mergeForkBlock), 0n);
+  const common = createCustomCommon(
+    {
+      name: `chain-${checked.chainId}`,
+      chainId: checked.chainId,
+      depositContractAddress: checked.depositContractAddress,
+      hardforks: hardforksOf(checked),
+    },
+    Mainnet,
+    {
+      hardfork: start.kind === "executed" ? start.fork : Hardfork.Paris,
+      eips: EXTRA_EIPS,
+      customCrypto: cryptoOf(options),
+    },
+  );
+  specs.set(common, checked);
+  return withAllParams(common);
+}
+
+/** The devnet's rules (Prague from genesis) under the given chain id. */
 export function createDevnetCommon(chainId: number, options: CommonOptions = {}): Common {
   if (!Number.isSafeInteger(chainId) || chainId <= 0) {
     throw new EvmError("INVALID_INPUT", `chain id must be a positive integer, got ${chainId}`);
   }
-  const common = createCustomCommon(
-    { name: `paas-devnet-${chainId}`, chainId, hardforks: hardforksUpTo(Hardfork.Prague) },
-    Mainnet,
-    { hardfork: Hardfork.Prague, eips: EXTRA_EIPS, customCrypto: cryptoOf(options) },
-  );
-  return withAllParams(common);
+  return createCommon(devnetChainSpec(chainId), options);
 }
 
-/** Retesteth's names for forks whose ethereumjs name differs. */
-const FIXTURE_ALIASES: Readonly<Record<string, string>> = {
-  frontier: Hardfork.Chainstart,
-  eip150: Hardfork.TangerineWhistle,
-  eip158: Hardfork.SpuriousDragon,
-  constantinoplefix: Hardfork.Petersburg,
-  merge: Hardfork.Paris,
-};
-
-/**
- * The rules of an Ethereum Foundation fixture's `network` field (e.g. "Cancun"). Transition
- * networks ("ShanghaiToCancunAtTime15k") are not supported and are refused by name.
- */
+/** The rules of an Ethereum Foundation fixture's `network` (e.g. "Cancun", "ParisToShanghaiAtTime15k"). */
 export function createFixtureCommon(network: string, options: CommonOptions = {}): Common {
-  const lower = network.toLowerCase();
-  const known = Mainnet.hardforks.map((fork) => fork.name);
-  const target = FIXTURE_ALIASES[lower] ?? known.find((name) => name.toLowerCase() === lower);
-  if (target === undefined) {
-    throw new EvmError("INVALID_INPUT", `fixture network "${network}" is not a single-fork network`);
-  }
-  const common = createCustomCommon({ hardforks: hardforksUpTo(target), defaultHardfork: target }, Mainnet, {
-    hardfork: target,
-    eips: EXTRA_EIPS,
-    customCrypto: cryptoOf(options),
-  });
-  return withAllParams(common);
-}
-
-export function createCommon(rules: ChainRules): Common {
-  return rules.kind === "devnet" ? createDevnetCommon(rules.chainId) : createFixtureCommon(rules.network);
+  return createCommon(fixtureChainSpec(network), options);
 }

@@ -18,7 +18,9 @@ export type EvmErrorCode =
   | "INVALID_BLOCK"
   | "EXECUTION_STALLED"
   | "UNKNOWN_BLOCK"
-  | "WITNESS_PRUNED";
+  | "WITNESS_PRUNED"
+  | "INVALID_CHAIN_SPEC"
+  | "UNSUPPORTED_RULES";
 
 export class EvmError extends Error {
   readonly code: EvmErrorCode;

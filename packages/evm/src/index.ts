@@ -18,9 +18,41 @@ export {
   systemContractsAlloc,
 } from "./chain/genesis.js";
 export { SYSTEM_CONTRACTS, type SystemContract } from "./chain/system-contracts.js";
+export { commonForBlock, requireExecutedRules } from "./chain-spec/block-rules.js";
 export {
-  type ChainRules,
+  type BlockRules,
+  type ChainSpec,
+  canonicalChainSpec,
+  chainSpecHash,
+  rulesAt,
+} from "./chain-spec/chain-spec.js";
+export { fixtureChainSpec } from "./chain-spec/fixture-networks.js";
+export {
+  BLOCK_FORKS,
+  EXECUTED_TIME_FORKS,
+  LAST_EXECUTED_FORK,
+  TIME_FORKS,
+  type TimeFork,
+  type TimeForkKey,
+} from "./chain-spec/forks.js";
+export {
+  ChainSpecError,
+  type GethChainConfig,
+  GethChainConfigSchema,
+  parseChainSpec,
+} from "./chain-spec/geth-config.js";
+export {
+  CHAIN_SPEC_PRESET_NAMES,
+  CHAIN_SPEC_PRESETS,
+  type ChainSpecPreset,
+  DEVNET_CHAIN_ID,
+  devnetChainConfig,
+  devnetChainSpec,
+  presetChainSpec,
+} from "./chain-spec/presets.js";
+export {
   type CommonOptions,
+  chainSpecOf,
   createCommon,
   createDevnetCommon,
   createFixtureCommon,
@@ -47,6 +79,6 @@ export { listFixtureFiles, readFixtureFile } from "./fixtures/load.js";
 export type { Hex } from "./hex.js";
 export { type BlockCommitment, executeBlocksStatelessly, type StatelessInput } from "./stateless/execute.js";
 export { closeSyncExecutor, executeBlocksStatelesslySync, type SyncOptions } from "./sync/execute-sync.js";
-export type { SyncStatelessInput } from "./sync/protocol.js";
+export type { SyncStatelessInput, SyncStatelessResult } from "./sync/protocol.js";
 export { type BinaryWitness, checkWitnessLimits, parseExecutionWitness } from "./witness/parse.js";
 export { DEFAULT_WITNESS_LIMITS, type ExecutionWitness, type WitnessLimits } from "./witness/types.js";

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createCommon, createDevnetCommon, createFixtureCommon, EvmError } from "../src/index.js";
+import {
+  chainSpecOf,
+  createCommon,
+  createDevnetCommon,
+  createFixtureCommon,
+  devnetChainSpec,
+  EvmError,
+  presetChainSpec,
+} from "../src/index.js";
 
 describe("chain rules", () => {
   it("builds the devnet's Prague rules with every fork from block 0", () => {
@@ -13,6 +21,7 @@ describe("chain rules", () => {
     expect(common.customCrypto.keccak256).toBeDefined();
     expect(createDevnetCommon(1, { fastCrypto: false }).customCrypto.keccak256).toBeUndefined();
     expect(createDevnetCommon(1, { fastCrypto: false }).customCrypto.kzg).toBeDefined();
+    expect(chainSpecOf(common)).toEqual(devnetChainSpec(31337));
   });
 
   it("refuses a chain id that is not a positive integer", () => {
@@ -29,13 +38,28 @@ describe("chain rules", () => {
     expect(createFixtureCommon("Prague").isActivatedEIP(7702)).toBe(true);
   });
 
-  it("refuses transition and unknown networks by name", () => {
-    expect(() => createFixtureCommon("ShanghaiToCancunAtTime15k")).toThrow(/not a single-fork network/);
-    expect(() => createFixtureCommon("Nowhere")).toThrow(EvmError);
+  it("follows a transition network's schedule block by block", () => {
+    const common = createFixtureCommon("ShanghaiToCancunAtTime15k");
+    expect(common.getHardforkBy({ blockNumber: 5n, timestamp: 14_999n })).toBe("shanghai");
+    expect(common.getHardforkBy({ blockNumber: 6n, timestamp: 15_000n })).toBe("cancun");
   });
 
-  it("builds either from serialisable rules", () => {
-    expect(createCommon({ kind: "devnet", chainId: 5 }).chainId()).toBe(5n);
-    expect(createCommon({ kind: "fixture", network: "Shanghai" }).hardfork()).toBe("shanghai");
+  it("puts Paris at a chain's merge block and every later fork at its timestamp", () => {
+    const mainnet = createCommon(presetChainSpec("mainnet"));
+    expect(mainnet.chainId()).toBe(1n);
+    expect(mainnet.getHardforkBy({ blockNumber: 15_537_394n, timestamp: 1_663_224_179n })).toBe("paris");
+    expect(mainnet.getHardforkBy({ blockNumber: 17_034_870n, timestamp: 1_681_338_455n })).toBe("shanghai");
+    expect(mainnet.getHardforkBy({ blockNumber: 19_426_587n, timestamp: 1_710_338_135n })).toBe("cancun");
+    expect(mainnet.getHardforkBy({ blockNumber: 22_431_084n, timestamp: 1_746_612_311n })).toBe("prague");
+  });
+
+  it("refuses unknown networks and pre-merge ones by name", () => {
+    expect(() => createFixtureCommon("Nowhere")).toThrow(EvmError);
+    expect(() => createFixtureCommon("Berlin")).toThrow(/pre-merge rules are out of scope/);
+    expect(() => createFixtureCommon("PragueToOsakaAtTime15k")).toThrow(/Osaka is not among the forks/);
+  });
+
+  it("knows only the specs of the Commons it made", () => {
+    expect(() => chainSpecOf(createDevnetCommon(1).copy())).toThrow(/not made by createCommon/);
   });
 });

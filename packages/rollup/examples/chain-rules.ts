@@ -25,6 +25,8 @@ import {
 const secretKey = new Uint8Array(32).fill(1);
 const params: RollupParams = {
   chainId: 1337,
+  // The EL chain spec's hash (@paas/evm's chainSpecHash); any 32 bytes for this example.
+  elChainSpecHash: new Uint8Array(32).fill(0xcc),
   sequencerPublicKey: sequencerPublicKey(secretKey),
   slotsPerEpoch: 3,
   genesis: {

@@ -18,6 +18,7 @@ import {
 
 const params: RollupParams = {
   chainId: 7,
+  elChainSpecHash: new Uint8Array(32).fill(3),
   sequencerPublicKey: sequencerPublicKey(new Uint8Array(32).fill(2)),
   slotsPerEpoch: 8,
   genesis: {

@@ -9,6 +9,7 @@ import {
   defineClMethod,
   invalidCheckpointProof,
   invalidProofReason,
+  RollupParamsJson,
   SignedL2BlockJson,
   toHex,
 } from "../src/index.js";
@@ -126,7 +127,7 @@ describe("ClClient against a CL served with the shared protocol", () => {
       [
         "params with a short key",
         "cl_getRollupParams",
-        { ...PARAMS, sequencerPublicKey: "0x12" },
+        { ...RollupParamsJson.encode(PARAMS), sequencerPublicKey: "0x12" },
         (cl) => cl.getRollupParams(),
         "result.sequencerPublicKey: expected 0x-prefixed hex of 32 bytes",
       ],

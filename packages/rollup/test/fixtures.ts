@@ -15,6 +15,7 @@ export const OTHER_KEY = new Uint8Array(32).fill(9);
 
 export const PARAMS: RollupParams = {
   chainId: 1337,
+  elChainSpecHash: new Uint8Array(32).fill(3),
   sequencerPublicKey: sequencerPublicKey(SEQUENCER_KEY),
   slotsPerEpoch: 4,
   genesis: {

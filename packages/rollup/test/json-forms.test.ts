@@ -61,7 +61,7 @@ const forms: [string, z.ZodType<unknown, unknown>, unknown, string[]][] = [
   [
     "EvmEeStfOutput",
     EvmEeStfOutputJson,
-    { chainId: PARAMS.chainId, blocks: chain.execBlocks },
+    { chainId: PARAMS.chainId, chainSpecHash: PARAMS.elChainSpecHash, blocks: chain.execBlocks },
     ["blocks", "0", "hash"],
   ],
   ["Genesis", GenesisJson, PARAMS.genesis, ["execBlock", "hash"]],

@@ -25,7 +25,7 @@ import { buildChain, PARAMS } from "./fixtures.js";
 /** Pinned values: a change here changes every block id, chainstate root and signature of the rollup. */
 const VECTOR_BLOCK_5_ID = "0xf308838e5c9a2c10fa7c6c636aaddd7f8e811887b4e78bb577eb2638b9ba2023";
 const VECTOR_CHAINSTATE_5_ROOT = "0xdd88eb587c95fa93804904eaaeecc909d744ffde6d5bdaa43daf3a965f636999";
-const VECTOR_PARAMS_ROOT = "0x05b76b381365dd9b882ca30ef7d30d5e95b774f07289b59cfe325290e3cf1dcf";
+const VECTOR_PARAMS_ROOT = "0x6766eaa4e2d12fa080b0bd8ce2024dfff8207eeea08eb7a99c0916e9e0fc0fc8";
 const VECTOR_BLOCK_5_SIGNATURE =
   "0x6ae3a54ca55400c8836682d525eaf1dba62cce9cb51ba195973eba96b03e5958f0290da15012b2104cfc6f789e04615a855b2aee679b804a46c142d9eec52cae";
 
@@ -76,7 +76,11 @@ describe("SSZ types", () => {
       paramsRoot: rollupParamsRoot(PARAMS),
     };
     expect(ClStfOutputSsz.deserialize(ClStfOutputSsz.serialize(output))).toEqual(output);
-    const evmOutput = { chainId: PARAMS.chainId, blocks: chain.execBlocks };
+    const evmOutput = {
+      chainId: PARAMS.chainId,
+      chainSpecHash: PARAMS.elChainSpecHash,
+      blocks: chain.execBlocks,
+    };
     expect(EvmEeStfOutputSsz.deserialize(EvmEeStfOutputSsz.serialize(evmOutput))).toEqual(evmOutput);
   });
 
@@ -85,6 +89,7 @@ describe("SSZ types", () => {
     expect(rollupParamsRoot(PARAMS)).toEqual(RollupParamsSsz.hashTreeRoot(PARAMS));
     const variants = [
       { ...PARAMS, chainId: PARAMS.chainId + 1 },
+      { ...PARAMS, elChainSpecHash: new Uint8Array(32).fill(4) },
       { ...PARAMS, sequencerPublicKey: buildGenesis(PARAMS).blockId.slice() },
       { ...PARAMS, slotsPerEpoch: PARAMS.slotsPerEpoch + 1 },
       { ...PARAMS, genesis: { ...PARAMS.genesis, timestamp: PARAMS.genesis.timestamp + 1 } },
@@ -96,10 +101,14 @@ describe("SSZ types", () => {
   it("lay out the proofs' public values as fixed containers (sizes the guests and the CL check)", () => {
     expect(ClStfOutputSsz.fixedSize).toBe(8 + 32 + 32 + 8 + 8 + 32);
     expect(BatchTransitionSsz.fixedSize).toBe(8 + 8 + 32 + 32 + 32);
-    // The chain id, then the offset of the block list, then 104 bytes per block.
-    const evmOutput = { chainId: 1337, blocks: chain.execBlocks.slice(0, 2) };
+    // The chain id, the chain spec hash, then the offset of the block list, then 104 bytes per block.
+    const evmOutput = {
+      chainId: 1337,
+      chainSpecHash: new Uint8Array(32).fill(5),
+      blocks: chain.execBlocks.slice(0, 2),
+    };
     const bytes = EvmEeStfOutputSsz.serialize(evmOutput);
-    expect(bytes.length).toBe(8 + 4 + 2 * 104);
+    expect(bytes.length).toBe(8 + 32 + 4 + 2 * 104);
     expect(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)).toBe(1337n);
   });
 

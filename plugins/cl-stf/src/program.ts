@@ -5,6 +5,7 @@
 import type { ProofReceipt } from "@paas/core/contracts";
 import {
   applyBlockRange,
+  bytesEqual,
   type Chainstate,
   ChainstateSsz,
   CL_STF,
@@ -19,6 +20,7 @@ import {
   RollupParamsSsz,
   type SignedL2Block,
   SignedL2BlockSsz,
+  toHex,
 } from "@paas/rollup/model";
 import { defineProgram, type ExpectedProgram, type GuestEnv, programIdOf } from "@paas/zkvm/program";
 
@@ -56,9 +58,17 @@ export const EVM_EE_STF_EXPECTED: ExpectedProgram = Object.freeze({
  * - `EVM_EE_OUTPUT`: its public values are not an `EvmEeStfOutput`;
  * - `EVM_EE_CHAIN_ID`: the EVM EE STF proof executed its EL blocks under another chain's rules than
  *   the rollup params' `chainId`;
+ * - `EVM_EE_CHAIN_SPEC`: it executed them under another chain spec (fork schedule) than the one whose
+ *   hash the rollup params name (`elChainSpecHash`);
  * - `EXEC_COVERAGE`: the proven EL blocks are not exactly the ones the range carries, in order.
  */
-export type ClStfCheck = "INPUT" | "EVM_EE_RECEIPT" | "EVM_EE_OUTPUT" | "EVM_EE_CHAIN_ID" | "EXEC_COVERAGE";
+export type ClStfCheck =
+  | "INPUT"
+  | "EVM_EE_RECEIPT"
+  | "EVM_EE_OUTPUT"
+  | "EVM_EE_CHAIN_ID"
+  | "EVM_EE_CHAIN_SPEC"
+  | "EXEC_COVERAGE";
 
 /**
  * A failed guest check. Plain `Error` (guests do not load @paas/core): the native host reports
@@ -97,6 +107,7 @@ export const clStfProgram = defineProgram<ClStfInput, ClStfOutput>({
     const where = rangeLabel(blocks);
     const evmOutput = readEvmEeStfOutput(env, where);
     requireChainId(evmOutput, params, where);
+    requireChainSpec(evmOutput, params, where);
     const proven = evmOutput.blocks;
     // Every block: signature, parent, slot, epoch, body root, exec segment = proven block, state root.
     // The output commits to the root of `params`: the ones all of this was checked against.
@@ -168,6 +179,22 @@ function requireChainId(output: EvmEeStfOutput, params: RollupParams, where: str
       "EVM_EE_CHAIN_ID",
       where,
       `the EVM EE STF proof executed its EL blocks under the rules of chain ${output.chainId}, the rollup params name chain ${params.chainId}`,
+    );
+  }
+}
+
+/**
+ * The EL blocks were executed under the rollup's EL fork schedule: the EVM EE STF output's chain
+ * spec hash is the params' `elChainSpecHash`. The same blocks under another schedule (a fork a
+ * block early or late) can reach other state roots, or the same ones by other rules.
+ */
+function requireChainSpec(output: EvmEeStfOutput, params: RollupParams, where: string): void {
+  if (!bytesEqual(output.chainSpecHash, params.elChainSpecHash)) {
+    throw new ClStfRejectedError(
+      "EVM_EE_CHAIN_SPEC",
+      where,
+      `the EVM EE STF proof executed its EL blocks under the chain spec with hash ${toHex(output.chainSpecHash)}, ` +
+        `the rollup params name ${toHex(params.elChainSpecHash)}`,
     );
   }
 }

@@ -158,8 +158,8 @@ describe("construction and report", () => {
 
   it("reports the programs and where the epoch check happens", async () => {
     expect(await plugin({ slotsPerEpoch: 8 }).report()).toEqual({
-      program: `cl-stf@2 ${toHex(programIdOf("cl-stf", "2")).slice(0, 10)}…`,
-      verifies: `evm-ee-stf@2 ${toHex(programIdOf("evm-ee-stf", "2")).slice(0, 10)}…`,
+      program: `cl-stf@3 ${toHex(programIdOf("cl-stf", "3")).slice(0, 10)}…`,
+      verifies: `evm-ee-stf@3 ${toHex(programIdOf("evm-ee-stf", "3")).slice(0, 10)}…`,
       epochCheck: "at submit",
     });
     expect(await plugin().report()).toMatchObject({ epochCheck: "at dependency resolution" });

@@ -19,6 +19,7 @@ import { type ClStfInput, clStfProgram } from "../src/index.js";
 import {
   buildTestChain,
   contextFor,
+  type ExecutedUnder,
   elBlocksIn,
   evmEeStfPublicValues,
   hash,
@@ -38,13 +39,10 @@ describe("an EVM EE STF proof of other EL blocks than the range carries", () => 
   let setup: ClStfSetup;
   /** What the stand-in "proves" for the next test. */
   let publicValues: (context: ProofContext) => Uint8Array = honest;
-  const proving = (
-    blocks: (from: number, to: number) => EvmBlockCommitment[],
-    chainId = chain.params.chainId,
-  ) => {
+  const proving = (blocks: (from: number, to: number) => EvmBlockCommitment[], under: ExecutedUnder = {}) => {
     publicValues = (context) => {
       const { start, end } = EvmEeStfContextSchema.parse(context);
-      return evmEeStfPublicValues(chain, blocks(start.number, end.number), chainId);
+      return evmEeStfPublicValues(chain, blocks(start.number, end.number), under);
     };
   };
 
@@ -94,9 +92,17 @@ describe("an EVM EE STF proof of other EL blocks than the range carries", () => 
   });
 
   it("the right EL blocks, executed under another chain's rules", async () => {
-    proving((from, to) => elBlocksIn(chain, from, to), 7);
+    proving((from, to) => elBlocksIn(chain, from, to), { chainId: 7 });
     expect(await rejection(14, 15)).toMatch(
       /slots 14\.\.15 rejected by the EVM_EE_CHAIN_ID check: the EVM EE STF proof executed its EL blocks under the rules of chain 7, the rollup params name chain 4242/,
+    );
+  });
+
+  it("the right EL blocks, executed under another chain spec (fork schedule)", async () => {
+    const other = hash("another chain spec");
+    proving((from, to) => elBlocksIn(chain, from, to), { chainSpecHash: other });
+    expect(await rejection(16, 16)).toContain(
+      `slots 16..16 rejected by the EVM_EE_CHAIN_SPEC check: the EVM EE STF proof executed its EL blocks under the chain spec with hash ${toHex(other)}, the rollup params name ${toHex(chain.params.elChainSpecHash)}`,
     );
   });
 

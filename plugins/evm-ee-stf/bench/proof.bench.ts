@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
-import { nativeRecoveryAvailable } from "@paas/evm";
+import { devnetChainSpec, nativeRecoveryAvailable } from "@paas/evm";
 import { BENCH_CHAIN_ID, buildBenchBlocks, defaultFullStateRun, witnessSummary } from "@paas/evm/testing";
 import { NativeHost } from "@paas/zkvm";
 import { evmEeStfProgram, testing } from "../src/index.js";
@@ -27,7 +27,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<void> {
   const blocks = await buildBenchBlocks();
   const host = new NativeHost({ workers: 1, privateKey: randomBytes(32) });
-  const chain = { kind: "devnet", chainId: BENCH_CHAIN_ID } as const;
+  const chain = devnetChainSpec(BENCH_CHAIN_ID);
   const rows = [
     [
       "block",

@@ -82,7 +82,7 @@ export async function fetchRange(
     signal.removeEventListener("abort", abort);
   }
   return {
-    input: { chain: settings.chain, blocks: blocks.map((b) => b.input) },
+    input: { chainSpec: settings.chainSpec, blocks: blocks.map((b) => b.input) },
     witnessBytes: blocks.reduce((sum, b) => sum + witnessBytes(b.input.witness), 0),
     fetchMs: performance.now() - started,
   };
@@ -184,7 +184,7 @@ function requireChainId(number: number, chainIds: readonly (bigint | undefined)[
     if (actual !== undefined && actual !== expected) {
       throw new PermanentError(
         `block ${number}: transaction ${index} is for chain ${actual}, but this plugin executes ` +
-          `chain ${expected}; set plugin_settings.evm-ee-stf.chain_id`,
+          `chain ${expected}; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec`,
       );
     }
   }

@@ -1,17 +1,19 @@
-export { chainIdOf, FIXTURE_CHAIN_ID } from "./chain-id.js";
+export { type ConformancePlan, type ProofJob, planConformanceCase } from "./conformance/plan.js";
 export {
   type ConformanceCase,
+  type ConformanceCounts,
   type ConformanceResult,
   type ConformanceRunOptions,
+  type ConformanceStatus,
   type ConformanceSummary,
   caseLabel,
-  conformanceInput,
+  DEFAULT_TEST_TIMEOUT_MS,
+  describeCounts,
   listConformanceFiles,
   readConformanceCases,
   runConformance,
-  runConformanceCase,
   type WitnessKind,
-} from "./conformance.js";
+} from "./conformance/run.js";
 export { parseEvmEeStfContext, rangeLength } from "./context.js";
 export { ReorgError } from "./errors.js";
 export { type FetchedRange, fetchRange } from "./fetcher.js";
@@ -28,7 +30,7 @@ export { EvmEeStfPlugin } from "./plugin.js";
 export { evmEeStfProgram } from "./program.js";
 export { proveElBlocksMethod } from "./rpc.js";
 export {
-  DEFAULT_CHAIN_ID,
+  DEFAULT_CHAIN_SPEC,
   DEFAULT_FETCH_CONCURRENCY,
   DEFAULT_MAX_BLOCKS,
   type EvmEeStfSettings,

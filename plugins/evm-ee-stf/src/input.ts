@@ -1,15 +1,15 @@
 /**
- * The program's input: the chain rules and, for each block of the range, its RLP and its
+ * The program's input: the chain spec and, for each block of the range, its RLP and its
  * execution witness (trie nodes, codes, ancestor headers; the `keys` preimages are left out, as
  * execution never reads them). Imported by the program module, so it must stay free of host-side
  * imports (@paas/zkvm, @paas/core).
  */
-import type { ChainRules, ExecutionWitness, Hex } from "@paas/evm/sync";
+import type { ChainSpec, ExecutionWitness, Hex } from "@paas/evm/sync";
 import { MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup/model";
 import type { GuestEnv, InputWriter } from "@paas/zkvm/program";
 
 /** Bumped whenever the layout below changes (it is also the program version's business). */
-export const INPUT_FORMAT = 1;
+export const INPUT_FORMAT = 2;
 
 /** A witness as the program takes it: raw bytes, no key preimages. */
 export interface WitnessBytes {
@@ -25,19 +25,19 @@ export interface EvmEeStfBlockInput {
 }
 
 export interface EvmEeStfInput {
-  /** Which rules the blocks follow: the devnet's (`{ kind: "devnet", chainId }`) or a fixture network's. */
-  readonly chain: ChainRules;
+  /** The rules the blocks follow (see @paas/evm's `parseChainSpec`). */
+  readonly chainSpec: ChainSpec;
   /** Consecutive blocks, oldest first. */
   readonly blocks: readonly EvmEeStfBlockInput[];
 }
 
 /**
- * Input items: one value `{ format, chain, blocks: count }`, then per block the RLP (a bytes item)
+ * Input items: one value `{ format, chainSpec, blocks: count }`, then per block the RLP (a bytes item)
  * and the witness (a value `{ state, codes, headers }` of byte strings). Byte items and byte
  * strings cost their length plus a few bytes; nothing is hex-encoded.
  */
 export function writeEvmEeStfInput(input: EvmEeStfInput, writer: InputWriter): void {
-  writer.write({ format: INPUT_FORMAT, chain: { ...input.chain }, blocks: input.blocks.length });
+  writer.write({ format: INPUT_FORMAT, chainSpec: { ...input.chainSpec }, blocks: input.blocks.length });
   for (const block of input.blocks) {
     writer.writeBytes(block.rlp);
     writer.write({
@@ -50,7 +50,8 @@ export function writeEvmEeStfInput(input: EvmEeStfInput, writer: InputWriter): v
 
 /** What the guest executes: hex strings, as `executeBlocksStatelesslySync` takes them. */
 export interface DecodedInput {
-  readonly chain: ChainRules;
+  /** As given: the executor parses it, and refuses one that does not parse. */
+  readonly chainSpec: ChainSpec;
   readonly blocks: Hex[];
   readonly witnesses: ExecutionWitness[];
 }
@@ -62,7 +63,7 @@ export function readEvmEeStfInput(env: GuestEnv): DecodedInput {
   if (head.format !== INPUT_FORMAT) {
     throw new Error(`input: format ${String(head.format)} is not the supported format ${INPUT_FORMAT}`);
   }
-  const chain = chainRulesOf(head.chain);
+  const chainSpec = chainSpecOf(head.chainSpec);
   const count = head.blocks;
   if (
     typeof count !== "number" ||
@@ -86,20 +87,15 @@ export function readEvmEeStfInput(env: GuestEnv): DecodedInput {
       headers: hexList(witness.headers, `${where}: headers`),
     });
   }
-  return { chain, blocks, witnesses };
+  return { chainSpec, blocks, witnesses };
 }
 
-function chainRulesOf(value: unknown): ChainRules {
-  if (isRecord(value) && value.kind === "devnet") {
-    const { chainId } = value;
-    if (typeof chainId === "number" && Number.isSafeInteger(chainId) && chainId > 0) {
-      return { kind: "devnet", chainId };
-    }
+/** The shape only: the executor checks the rest (fork names, order) before it executes anything. */
+function chainSpecOf(value: unknown): ChainSpec {
+  if (!isRecord(value) || typeof value.chainId !== "number" || !Number.isSafeInteger(value.chainId)) {
+    throw new Error("input: the chain spec is not an object with a chainId");
   }
-  if (isRecord(value) && value.kind === "fixture" && typeof value.network === "string") {
-    return { kind: "fixture", network: value.network };
-  }
-  throw new Error('input: chain rules must be { kind: "devnet", chainId } or { kind: "fixture", network }');
+  return value as ChainSpec;
 }
 
 function hexList(value: unknown, where: string): Hex[] {
@@ -124,11 +120,11 @@ export function fromHexString(hex: string): Uint8Array {
 
 /** The program input for blocks given as hex (e.g. an `ExecutionChain`'s blocks and witnesses). */
 export function inputFromHex(
-  chain: ChainRules,
+  chainSpec: ChainSpec,
   blocks: readonly { readonly rlp: Hex; readonly witness: ExecutionWitness }[],
 ): EvmEeStfInput {
   return {
-    chain,
+    chainSpec,
     blocks: blocks.map(({ rlp, witness }) => ({
       rlp: fromHexString(rlp),
       witness: {

@@ -10,7 +10,7 @@ import {
   type ProverHandle,
   type StepContext,
 } from "@paas/core";
-import { createCommon } from "@paas/evm";
+import { chainSpecHash, createCommon } from "@paas/evm";
 import { ElClient, EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
 import { inject } from "tsyringe";
 import { parseEvmEeStfContext } from "./context.js";
@@ -51,7 +51,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
   ) {
     this.settings = parseSettings(pluginSettings.for(EVM_EE_STF.kind));
     try {
-      this.common = createCommon(this.settings.chain);
+      this.common = createCommon(this.settings.chainSpec);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new InvalidConfigError(`plugin_settings.${EVM_EE_STF.kind}: ${why}`);
@@ -87,7 +87,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     };
   }
 
-  /** The highest EL block proven (by any completed task of this kind), the chain rules, the range cap. */
+  /** The highest EL block proven (by any completed task of this kind), the chain spec, the range cap. */
   async report(): Promise<Readonly<Record<string, unknown>>> {
     if (this.handle !== undefined) {
       const handle = this.handle;
@@ -98,7 +98,11 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     }
     return {
       latestProvenBlock: this.latestProven ?? null,
-      chain: this.settings.chain,
+      chainSpec: {
+        source: this.settings.chainSpecSource,
+        hash: chainSpecHash(this.settings.chainSpec),
+        spec: this.settings.chainSpec,
+      },
       maxBlocks: this.settings.maxBlocks,
       ...(this.lastFetch && { lastFetch: this.lastFetch }),
     };

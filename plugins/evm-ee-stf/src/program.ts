@@ -2,7 +2,12 @@
  * The EVM EE STF program. A proving worker imports this module, so it imports `@paas/zkvm/program`
  * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
  */
-import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm/sync";
+import {
+  type BlockCommitment,
+  executeBlocksStatelesslySync,
+  isEvmError,
+  type SyncStatelessResult,
+} from "@paas/evm/sync";
 import {
   EVM_EE_STF,
   type EvmBlockCommitment,
@@ -10,14 +15,14 @@ import {
   EvmEeStfOutputSsz,
 } from "@paas/rollup/model";
 import { defineProgram } from "@paas/zkvm/program";
-import { chainIdOf } from "./chain-id.js";
 import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
 
 /**
  * Proves a range of EL blocks by executing them statelessly from their witnesses (see
- * `executeBlocksStatelessly` of @paas/evm for the checks, in order). Public values: exactly
- * `EvmEeStfOutputSsz.serialize(output)`: the chain id of the rules the blocks were executed under
- * (`chainIdOf(input.chain)`) and one `{ number, hash, parentHash, stateRoot }` per block. Any failed
+ * `executeBlocksStatelessly` of @paas/evm for the checks, in order) under the input's chain spec,
+ * each block under the fork its number and timestamp fall under. Public values: exactly
+ * `EvmEeStfOutputSsz.serialize(output)`: the chain id and the hash (`chainSpecHash`) of the spec the
+ * blocks were executed under, and one `{ number, hash, parentHash, stateRoot }` per block. Any failed
  * check throws, which the host turns into a permanent failure carrying the message
  * (`CHECK_CODE: block N: …`).
  */
@@ -29,9 +34,9 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
   writeInput: writeEvmEeStfInput,
   guest(env) {
     const input = readEvmEeStfInput(env);
-    let commitments: BlockCommitment[];
+    let result: SyncStatelessResult;
     try {
-      commitments = executeBlocksStatelesslySync(input);
+      result = executeBlocksStatelesslySync(input);
     } catch (error) {
       // The code names the check; @paas/evm's message names the block and what was wrong.
       throw new Error(
@@ -42,11 +47,12 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
             : String(error),
       );
     }
-    // The chain id of the rules the blocks were executed under: transactions signed for another
-    // chain do not decode under them, so a consumer learns which chain the blocks belong to.
+    // What the blocks were executed under: the chain id (transactions signed for another chain do
+    // not decode) and the spec's hash (which fork each block followed), as the executor parsed it.
     const output: EvmEeStfOutput = {
-      chainId: chainIdOf(input.chain),
-      blocks: commitments.map(toOutputBlock),
+      chainId: input.chainSpec.chainId,
+      chainSpecHash: fromHexString(result.chainSpecHash),
+      blocks: result.commitments.map(toOutputBlock),
     };
     env.commitBytes(EvmEeStfOutputSsz.serialize(output));
   },

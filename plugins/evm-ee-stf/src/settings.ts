@@ -1,54 +1,124 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { InvalidConfigError } from "@paas/core";
-import type { ChainRules } from "@paas/evm";
+import {
+  CHAIN_SPEC_PRESET_NAMES,
+  type ChainSpec,
+  ChainSpecError,
+  type ChainSpecPreset,
+  GethChainConfigSchema,
+  parseChainSpec,
+  presetChainSpec,
+} from "@paas/evm";
 import { EVM_EE_STF, MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup";
 import { z } from "zod";
-import { describeIssues } from "./issues.js";
 
-/** The devnet's chain id (@paas/devchain's default), used when the settings name no chain. */
-export const DEFAULT_CHAIN_ID = 1337;
+export const DEFAULT_CHAIN_SPEC: ChainSpecPreset = "devnet";
 export const DEFAULT_MAX_BLOCKS = 64;
 export const DEFAULT_FETCH_CONCURRENCY = 4;
+
+const SECTION = `plugin_settings.${EVM_EE_STF.kind}`;
+
+/** A key of an earlier version, refused with what replaces it. */
+const replacedBy = (replacement: string) =>
+  z
+    .unknown()
+    .refine(() => false, { message: `no longer a setting: ${replacement}` })
+    .optional();
+
+const CHAIN_SPEC_HINT =
+  `chain_spec = "mainnet" (a preset: ${CHAIN_SPEC_PRESET_NAMES.join(", ")}), an inline table in geth's ` +
+  "genesis config format, or chain_spec_file";
+
+/**
+ * A preset's name, or a geth config whose own problems are reported at their keys
+ * (`chain_spec.cancunTime`): a union would report only that neither form matched.
+ */
+const chainSpecSetting = z.unknown().transform((value, ctx): ChainSpecPreset | ChainSpec => {
+  if (typeof value === "string") {
+    if ((CHAIN_SPEC_PRESET_NAMES as readonly string[]).includes(value)) return value as ChainSpecPreset;
+    ctx.addIssue({ code: "custom", message: `unknown preset "${value}"; expected ${CHAIN_SPEC_HINT}` });
+    return z.NEVER;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: "custom", message: `expected ${CHAIN_SPEC_HINT}` });
+    return z.NEVER;
+  }
+  const parsed = GethChainConfigSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+  return z.NEVER;
+});
 
 /**
  * `[plugin_settings.evm-ee-stf]` in the prover client's config. Every field is optional.
  *
+ * - `chain_spec`: the EL's rules: a preset name (`mainnet`, `sepolia`, `devnet`) or a table in the
+ *   format of geth's genesis `config` (`chainId`, `terminalTotalDifficulty`, `mergeForkBlock`,
+ *   `shanghaiTime`, `cancunTime`, `pragueTime`, …). Default `devnet`.
+ * - `chain_spec_file`: instead, a JSON file: a geth genesis file (its `config`) or a bare config.
  * - `max_blocks`: the largest range one task may prove (submit-time refusal above it).
- * - `chain_id`: the EL's chain id; the blocks are executed with the devnet's rules (Prague from
- *   genesis) under this id. Default 1337, the devnet's.
- * - `network`: instead of `chain_id`, an Ethereum test network's rules by name (e.g. "Cancun"),
- *   as the Ethereum Foundation fixtures use them.
  * - `fetch_concurrency`: blocks fetched from the EL node at once.
  */
 export const EvmEeStfSettingsSchema = z
   .strictObject({
     max_blocks: z.int().min(1).max(MAX_EVM_BLOCKS_PER_PROOF).default(DEFAULT_MAX_BLOCKS),
-    chain_id: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-    network: z.string().min(1).max(64).optional(),
+    chain_spec: chainSpecSetting.optional(),
+    chain_spec_file: z.string().min(1).optional(),
     fetch_concurrency: z.int().min(1).max(64).default(DEFAULT_FETCH_CONCURRENCY),
+    chain_id: replacedBy(`the chain id is the chain spec's chainId; set ${CHAIN_SPEC_HINT}`),
+    network: replacedBy(`set ${CHAIN_SPEC_HINT}`),
   })
-  .refine((s) => s.chain_id === undefined || s.network === undefined, {
-    message: "set chain_id or network, not both",
-    path: ["network"],
+  .refine((s) => s.chain_spec === undefined || s.chain_spec_file === undefined, {
+    message: "set chain_spec or chain_spec_file, not both",
+    path: ["chain_spec_file"],
   });
 
 export interface EvmEeStfSettings {
   readonly maxBlocks: number;
-  readonly chain: ChainRules;
+  /** The rules the blocks are executed under. */
+  readonly chainSpec: ChainSpec;
+  /** Where the spec came from: a preset's name, "inline" or the file. */
+  readonly chainSpecSource: string;
   readonly fetchConcurrency: number;
 }
 
-/** Validates the plugin's settings section; throws `InvalidConfigError` naming the field. */
+/**
+ * Validates the plugin's settings section; throws `InvalidConfigError` naming the key
+ * (`plugin_settings.evm-ee-stf:` then zod's `prettifyError`, e.g. `→ at chain_spec.cancunTime`).
+ */
 export function parseSettings(raw: unknown): EvmEeStfSettings {
   const parsed = EvmEeStfSettingsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
+  if (!parsed.success) throw new InvalidConfigError(`${SECTION}:\n${z.prettifyError(parsed.error)}`);
+  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency } = parsed.data;
+  const { chainSpec, chainSpecSource } =
+    chain_spec_file !== undefined
+      ? { chainSpec: readChainSpecFile(chain_spec_file), chainSpecSource: path.resolve(chain_spec_file) }
+      : typeof chain_spec === "object"
+        ? { chainSpec: chain_spec, chainSpecSource: "inline" }
+        : {
+            chainSpec: presetChainSpec(chain_spec ?? DEFAULT_CHAIN_SPEC),
+            chainSpecSource: chain_spec ?? DEFAULT_CHAIN_SPEC,
+          };
+  return { maxBlocks: max_blocks, chainSpec, chainSpecSource, fetchConcurrency: fetch_concurrency };
+}
+
+/** A geth genesis file's `config`, or a bare config, from a JSON file. */
+function readChainSpecFile(file: string): ChainSpec {
+  const where = `${SECTION}.chain_spec_file (${path.resolve(file)})`;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
     throw new InvalidConfigError(
-      `plugin_settings.${EVM_EE_STF.kind}: ${describeIssues(parsed.error.issues)}`,
+      `${where}: not a readable JSON file: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const { max_blocks, chain_id, network, fetch_concurrency } = parsed.data;
-  const chain: ChainRules =
-    network !== undefined
-      ? { kind: "fixture", network }
-      : { kind: "devnet", chainId: chain_id ?? DEFAULT_CHAIN_ID };
-  return { maxBlocks: max_blocks, chain, fetchConcurrency: fetch_concurrency };
+  const config = typeof json === "object" && json !== null && "config" in json ? json.config : json;
+  try {
+    return parseChainSpec(config, where);
+  } catch (error) {
+    if (error instanceof ChainSpecError) throw new InvalidConfigError(error.message);
+    throw error;
+  }
 }

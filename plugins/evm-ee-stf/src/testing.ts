@@ -3,7 +3,7 @@
  * `ExecutionChain`: contexts for a range, program inputs, and JSON-RPC handlers that serve the
  * chain the way an EL node does (e.g. behind `@paas/testing`'s `createStubRpc`).
  */
-import { blockToRpc, type ChainBlock, type ChainRules, type Hex } from "@paas/evm";
+import { blockToRpc, type ChainBlock, type ChainSpec, type Hex } from "@paas/evm";
 import { EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
 import { type EvmEeStfInput, inputFromHex } from "./input.js";
 
@@ -27,8 +27,8 @@ export function contextForBlocks(first: ChainBlock, last: ChainBlock = first): E
 }
 
 /** The program input for consecutive blocks with the witnesses their chain recorded. */
-export function programInputFor(chain: ChainRules, blocks: readonly ChainBlock[]): EvmEeStfInput {
-  return inputFromHex(chain, blocks);
+export function programInputFor(chainSpec: ChainSpec, blocks: readonly ChainBlock[]): EvmEeStfInput {
+  return inputFromHex(chainSpec, blocks);
 }
 
 class RpcNotFound extends Error {

@@ -169,10 +169,14 @@ describe("plugin settings at work", () => {
   });
 
   it("fails permanently, naming the setting, when the node's transactions are for another chain", async () => {
-    harness = await startHarness(node, { settings: { chain_id: 7 } });
+    harness = await startHarness(node, {
+      settings: {
+        chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
+      },
+    });
     const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!));
     expect(errorOf(record)).toMatch(
-      /block 1: transaction 0 is for chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_id/,
+      /block 1: transaction 0 is for chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec/,
     );
   });
 

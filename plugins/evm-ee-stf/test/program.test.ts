@@ -1,20 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { PermanentError } from "@paas/core";
-import { createDevnetCommon, createFixtureCommon } from "@paas/evm";
+import { chainSpecHash, devnetChainSpec } from "@paas/evm";
 import { buildMixedChain, MIXED_CHAIN_ID, type MixedChain } from "@paas/evm/testing";
 import { EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import { type InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  chainIdOf,
-  type EvmEeStfInput,
-  evmEeStfProgram,
-  FIXTURE_CHAIN_ID,
-  INPUT_FORMAT,
-  testing,
-} from "../src/index.js";
+import { type EvmEeStfInput, evmEeStfProgram, INPUT_FORMAT, testing } from "../src/index.js";
 
-const DEVNET = { kind: "devnet", chainId: MIXED_CHAIN_ID } as const;
+const DEVNET = devnetChainSpec(MIXED_CHAIN_ID);
 
 /** The program on a real native host, with inputs built by hand (no node, no scheduler). */
 describe("the EVM EE STF program", () => {
@@ -51,6 +44,7 @@ describe("the EVM EE STF program", () => {
     const output = evmEeStfProgram.readOutput(receipt.publicValues);
     expect(EvmEeStfOutputSsz.serialize(output)).toEqual(receipt.publicValues);
     expect(output.chainId).toBe(MIXED_CHAIN_ID);
+    expect(toHex(output.chainSpecHash)).toBe(chainSpecHash(DEVNET));
     const { blocks } = output;
     expect(blocks.map((b) => ({ number: b.number, hash: toHex(b.hash) }))).toEqual(
       chain.blocks.map((b) => ({ number: Number(b.block.header.number), hash: b.hash })),
@@ -59,19 +53,6 @@ describe("the EVM EE STF program", () => {
     expect(blocks.map((b) => toHex(b.stateRoot))).toEqual(
       chain.blocks.map((b) => toHex(b.block.header.stateRoot)),
     );
-  });
-
-  it("commits the chain id of the rules it executed under, the one their Common has", () => {
-    // Devnet rules: their own chain id. Fixture rules: the Common @paas/evm builds for them keeps
-    // Mainnet's chain id, which the guest commits without loading @ethereumjs.
-    for (const chainId of [1, MIXED_CHAIN_ID, 4242]) {
-      expect(chainIdOf({ kind: "devnet", chainId })).toBe(chainId);
-      expect(createDevnetCommon(chainId).chainId()).toBe(BigInt(chainId));
-    }
-    for (const network of ["Cancun", "Prague", "Shanghai", "Frontier"]) {
-      expect(chainIdOf({ kind: "fixture", network })).toBe(FIXTURE_CHAIN_ID);
-      expect(createFixtureCommon(network).chainId()).toBe(BigInt(FIXTURE_CHAIN_ID));
-    }
   });
 
   it("rejects a range whose blocks do not link by parent hash", async () => {
@@ -89,18 +70,15 @@ describe("the EVM EE STF program", () => {
     );
   });
 
-  it("rejects blocks executed under other chain rules", async () => {
-    const input = testing.programInputFor({ kind: "devnet", chainId: 7 }, chain.blocks.slice(0, 1));
+  it("rejects blocks executed under other chain rules, and a chain spec that does not parse", async () => {
+    const input = testing.programInputFor(devnetChainSpec(7), chain.blocks.slice(0, 1));
     // The transactions are signed for chain 1337 (EIP-155 / typed): they do not decode under chain 7.
     expect(await failureOf(input)).toMatch(
       /the guest failed: INVALID_BLOCK: block #0 of the range: .*chain ID/,
     );
-    const unknown = testing.programInputFor(
-      { kind: "fixture", network: "Atlantis" },
-      chain.blocks.slice(0, 1),
-    );
-    expect(await failureOf(unknown)).toContain(
-      'INVALID_INPUT: fixture network "Atlantis" is not a single-fork network',
+    const unordered = testing.programInputFor({ ...DEVNET, cancunTime: 5 }, chain.blocks.slice(0, 1));
+    expect(await failureOf(unordered)).toMatch(
+      /the guest failed: INVALID_CHAIN_SPEC: input: chain spec:\n✖ pragueTime = 0 is before cancunTime = 5: forks activate in order\n {2}→ at pragueTime/,
     );
   });
 
@@ -108,14 +86,17 @@ describe("the EVM EE STF program", () => {
     const rlp = testing.programInputFor(DEVNET, chain.blocks.slice(0, 1)).blocks[0]!.rlp;
     const head = (over: Record<string, unknown> = {}) => ({
       format: INPUT_FORMAT,
-      chain: DEVNET,
+      chainSpec: DEVNET,
       blocks: 1,
       ...over,
     });
     const cases: [(writer: InputWriter) => void, string][] = [
-      [(w) => w.write(head({ format: 99 })), "input: format 99 is not the supported format 1"],
+      [(w) => w.write(head({ format: 99 })), `input: format 99 is not the supported format ${INPUT_FORMAT}`],
       [(w) => w.write(head({ blocks: 0 })), "input: block count 0 is not between 1 and 65536"],
-      [(w) => w.write(head({ chain: { kind: "mainnet" } })), "input: chain rules must be"],
+      [
+        (w) => w.write(head({ chainSpec: "mainnet" })),
+        "input: the chain spec is not an object with a chainId",
+      ],
       [(w) => w.write([1, 2]), "input: the first item is not the range header"],
       [
         (w) => w.write(head()).writeBytes(rlp).write([1]),

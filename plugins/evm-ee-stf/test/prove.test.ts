@@ -1,4 +1,5 @@
 import { InvalidContextError, InvalidParamsError, type PluginRpcMethod, type TaskRecord } from "@paas/core";
+import { chainSpecHash, devnetChainSpec } from "@paas/evm";
 import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
@@ -138,7 +139,7 @@ describe("proving EL ranges through the scheduler", () => {
     const reports = await harness.service.pluginReports();
     expect(reports[EVM_EE_STF.kind]).toMatchObject({
       latestProvenBlock: { number: 5, hash: chain.blocks[4]!.hash },
-      chain: { kind: "devnet", chainId: 1337 },
+      chainSpec: { source: "devnet", hash: chainSpecHash(devnetChainSpec()), spec: devnetChainSpec() },
       maxBlocks: 4,
     });
   });

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { InvalidConfigError, InvalidContextError } from "@paas/core";
+import { devnetChainConfig, devnetChainSpec, presetChainSpec } from "@paas/evm";
 import { createStubRpc } from "@paas/testing";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_BLOCKS, parseEvmEeStfContext, parseSettings } from "../src/index.js";
@@ -8,31 +12,73 @@ const HASH_A = `0x${"ab".repeat(32)}`;
 const HASH_B = `0x${"CD".repeat(32)}`;
 
 describe("settings", () => {
-  it("defaults to the devnet's rules and a cap of 64 blocks", () => {
+  it("defaults to the devnet's chain spec and a cap of 64 blocks", () => {
     expect(parseSettings({})).toEqual({
       maxBlocks: DEFAULT_MAX_BLOCKS,
-      chain: { kind: "devnet", chainId: 1337 },
+      chainSpec: devnetChainSpec(),
+      chainSpecSource: "devnet",
       fetchConcurrency: 4,
     });
     expect(parseSettings(undefined).maxBlocks).toBe(64);
   });
 
-  it("takes a chain id, or a fixture network's rules", () => {
-    expect(parseSettings({ chain_id: 42, max_blocks: 8 })).toMatchObject({
+  it("takes a preset, an inline table in geth's config format, or a genesis file", () => {
+    expect(parseSettings({ chain_spec: "mainnet", max_blocks: 8 })).toMatchObject({
       maxBlocks: 8,
-      chain: { kind: "devnet", chainId: 42 },
+      chainSpec: presetChainSpec("mainnet"),
+      chainSpecSource: "mainnet",
     });
-    expect(parseSettings({ network: "Cancun" }).chain).toEqual({ kind: "fixture", network: "Cancun" });
+    expect(parseSettings({ chain_spec: devnetChainConfig(42) })).toMatchObject({
+      chainSpec: devnetChainSpec(42),
+      chainSpecSource: "inline",
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "chain-spec-"));
+    const genesis = path.join(dir, "genesis.json");
+    writeFileSync(
+      genesis,
+      JSON.stringify({ config: devnetChainConfig(77), alloc: {}, gasLimit: "0x1c9c380" }),
+    );
+    expect(parseSettings({ chain_spec_file: genesis })).toMatchObject({
+      chainSpec: devnetChainSpec(77),
+      chainSpecSource: genesis,
+    });
   });
 
-  it("refuses bad settings with InvalidConfigError naming the field", () => {
+  it("refuses bad settings with InvalidConfigError naming the key", () => {
     const cases: [unknown, RegExp][] = [
-      [{ max_blocks: 0 }, /plugin_settings\.evm-ee-stf: max_blocks: /],
-      [{ max_blocks: 1.5 }, /max_blocks: /],
-      [{ chain_id: "1337" }, /chain_id: /],
-      [{ chain_id: 1, network: "Cancun" }, /network: set chain_id or network, not both/],
-      [{ maxBlocks: 3 }, /Unrecognized key.*maxBlocks/],
-      [{ fetch_concurrency: 0 }, /fetch_concurrency: /],
+      [{ max_blocks: 0 }, /^plugin_settings\.evm-ee-stf:\n✖ Too small.*\n {2}→ at max_blocks$/],
+      [{ max_blocks: 1.5 }, /→ at max_blocks/],
+      [{ maxBlocks: 3 }, /Unrecognized key: "maxBlocks"/],
+      [{ fetch_concurrency: 0 }, /→ at fetch_concurrency/],
+      [
+        { chain_spec: "goerli" },
+        /unknown preset "goerli"; expected chain_spec = "mainnet" .*\n {2}→ at chain_spec$/,
+      ],
+      [
+        { chain_spec: { ...devnetChainConfig(), amsterdamTime: 9 } },
+        /Unrecognized key: "amsterdamTime"\n {2}→ at chain_spec$/,
+      ],
+      [
+        { chain_spec: { ...devnetChainConfig(), cancunTime: 20, pragueTime: 10 } },
+        /pragueTime = 10 is before cancunTime = 20: forks activate in order\n {2}→ at chain_spec\.pragueTime/,
+      ],
+      [
+        { chain_spec: { chainId: 1, terminalTotalDifficulty: "58750000000000000000000", shanghaiTime: 1 } },
+        /required unless terminalTotalDifficulty is 0.*pre-merge rules are out of scope\)\n {2}→ at chain_spec\.mergeForkBlock/,
+      ],
+      [
+        { chain_spec: "devnet", chain_spec_file: "genesis.json" },
+        /set chain_spec or chain_spec_file, not both\n {2}→ at chain_spec_file/,
+      ],
+      [
+        { chain_id: 1337 },
+        /no longer a setting: the chain id is the chain spec's chainId; set chain_spec = .*\n {2}→ at chain_id/,
+      ],
+      [{ network: "Cancun" }, /no longer a setting: set chain_spec = .*\n {2}→ at network/],
+      [
+        { chain_spec_file: "/nonexistent/genesis.json" },
+        /chain_spec_file \(\/nonexistent\/genesis\.json\): not a readable JSON file/,
+      ],
     ];
     for (const [raw, message] of cases) {
       expect(() => parseSettings(raw), JSON.stringify(raw)).toThrow(InvalidConfigError);
@@ -40,12 +86,12 @@ describe("settings", () => {
     }
   });
 
-  it("fails the service's launch on bad settings or an unknown network", async () => {
+  it("fails the service's launch on bad settings", async () => {
     const node = await createStubRpc();
     try {
       await expect(startHarness(node, { settings: { max_blocks: -1 } })).rejects.toThrow(/max_blocks/);
-      await expect(startHarness(node, { settings: { network: "Atlantis" } })).rejects.toThrow(
-        /plugin_settings\.evm-ee-stf: fixture network "Atlantis"/,
+      await expect(startHarness(node, { settings: { chain_spec: "atlantis" } })).rejects.toThrow(
+        /plugin_settings\.evm-ee-stf:\n✖ unknown preset "atlantis"/,
       );
     } finally {
       await node.close();

@@ -26,7 +26,8 @@ function notFound(ref: ElBlockRef): JsonRpcError {
 
 /**
  * The EL namespace: the standard methods the provers read, in the shapes geth and reth serve
- * (`ElClient` reads them). Blocks that do not exist are `null` for `eth_getBlockBy*`, and a
+ * (`ElClient` reads them), and geth's `debug_chainConfig`: the chain spec the EL executes under,
+ * whose hash the CL's rollup params name (`elChainSpecHash`). Blocks that do not exist are `null` for `eth_getBlockBy*`, and a
  * NOT_FOUND (-32004) error for the debug methods, as is the witness of genesis and of a block
  * older than the chain's `retainBlocks` ("… not found: pruned, …").
  */
@@ -35,6 +36,11 @@ export function elMethods(chain: DevChain): MethodRegistry {
     eth_chainId: defineMethod({
       params: z.tuple([]),
       handler: () => quantityJson.encode(Number(chain.common.chainId())),
+    }),
+    /** geth's method: the chain's config (chain id, fork schedule) in geth's genesis format. */
+    debug_chainConfig: defineMethod({
+      params: z.tuple([]),
+      handler: () => chain.chainConfig,
     }),
     eth_blockNumber: defineMethod({
       params: z.tuple([]),

@@ -1,31 +1,58 @@
-import { type Block, createBlockFromRLP } from "@ethereumjs/block";
+import { type Block, type BlockBytes, createBlockFromBytesArray } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { hexToBytes } from "@ethereumjs/util";
+import { RLP } from "@ethereumjs/rlp";
+import { bytesToBigInt, hexToBytes } from "@ethereumjs/util";
+import { requireExecutedRules } from "../chain-spec/block-rules.js";
 import { describeError, EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
 
 /** A block as callers hand it over: decoded, or its RLP as bytes or hex. */
 export type BlockInput = Block | Uint8Array | Hex;
 
+const NUMBER = 8;
+const TIMESTAMP = 11;
+
 /**
- * Decodes a block from RLP under the given rules. A `Block` object is taken as is, provided it
- * was built under the same chain id and hardfork.
+ * Decodes a block from RLP under the given rules, at the fork its number and timestamp fall under
+ * (`setHardfork`). A block outside the executed rules (before the merge, or of a fork after
+ * Prague) is refused before it is decoded under rules that are not its own. A `Block` object is
+ * taken as is, provided it was built under the same chain id and its fork.
  */
 export function decodeBlock(input: BlockInput, common: Common, label: string): Block {
   if (typeof input !== "string" && !(input instanceof Uint8Array)) {
-    if (input.common.chainId() !== common.chainId() || input.common.hardfork() !== common.hardfork()) {
+    const { number, timestamp } = input.header;
+    requireExecutedRules(common, number, timestamp);
+    const expected = common.getHardforkBy({ blockNumber: number, timestamp });
+    if (input.common.chainId() !== common.chainId() || input.common.hardfork() !== expected) {
       throw new EvmError(
         "INVALID_INPUT",
-        `${label}: block was built for chain ${input.common.chainId()}/${input.common.hardfork()}, expected ${common.chainId()}/${common.hardfork()}`,
+        `${label}: block was built for chain ${input.common.chainId()}/${input.common.hardfork()}, expected ${common.chainId()}/${expected}`,
       );
     }
     return input;
   }
+  let values: Uint8Array[][];
+  let number: bigint;
+  let timestamp: bigint;
   try {
-    const bytes = typeof input === "string" ? hexToBytes(input) : input;
-    return createBlockFromRLP(bytes, { common });
+    values = RLP.decode(typeof input === "string" ? hexToBytes(input) : input) as Uint8Array[][];
+    const header = values[0];
+    if (!Array.isArray(values) || !Array.isArray(header) || header.length <= TIMESTAMP) {
+      throw new Error("not a list starting with a header list");
+    }
+    number = bytesToBigInt(header[NUMBER]!);
+    timestamp = bytesToBigInt(header[TIMESTAMP]!);
   } catch (error) {
     throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  requireExecutedRules(common, number, timestamp);
+  try {
+    return createBlockFromBytesArray(values as BlockBytes, { common, setHardfork: true });
+  } catch (error) {
+    throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
+      blockNumber: number,
       cause: error,
     });
   }

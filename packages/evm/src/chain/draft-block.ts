@@ -9,6 +9,7 @@ import type { Common } from "@ethereumjs/common";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { isBlob4844Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { createWithdrawal, hexToBytes, type WithdrawalData } from "@ethereumjs/util";
+import { commonForBlock } from "../chain-spec/block-rules.js";
 import type { Hex } from "../hex.js";
 
 /** The fields of a new block its producer chooses; execution computes the rest. */
@@ -33,11 +34,15 @@ export interface BuildBlockOptions {
  * validates before it executes anything).
  */
 export async function draftBlock(
-  common: Common,
+  chainCommon: Common,
   parent: BlockHeader,
   transactions: readonly TypedTransaction[],
   options: BuildBlockOptions,
 ): Promise<Block> {
+  const number = parent.number + 1n;
+  const timestamp = options.timestamp ?? parent.timestamp + 12n;
+  // The fields a header has follow the fork the new block falls under.
+  const common = commonForBlock(chainCommon, number, timestamp);
   const withdrawals = (options.withdrawals ?? []).map(createWithdrawal);
   const blobGasUsed = transactions.reduce(
     (sum, tx) => sum + (isBlob4844Tx(tx) ? BigInt(tx.numBlobs()) * tx.common.param("blobGasPerBlob") : 0n),
@@ -45,8 +50,8 @@ export async function draftBlock(
   );
   const header = {
     parentHash: parent.hash(),
-    number: parent.number + 1n,
-    timestamp: options.timestamp ?? parent.timestamp + 12n,
+    number,
+    timestamp,
     gasLimit: options.gasLimit ?? parent.gasLimit,
     coinbase: options.coinbase === undefined ? undefined : hexToBytes(options.coinbase),
     extraData: options.extraData === undefined ? undefined : hexToBytes(options.extraData),

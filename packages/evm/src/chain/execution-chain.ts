@@ -4,9 +4,12 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, bytesToUnprefixedHex, equalsBytes, hexToBytes, KECCAK256_RLP } from "@ethereumjs/util";
 import { createVM, type TxReceipt } from "@ethereumjs/vm";
 import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
+import { commonForBlock, requireExecutedRules } from "../chain-spec/block-rules.js";
 import { EvmError, WitnessPrunedError } from "../errors.js";
 import { type ExecutedBlock, executeBlock } from "../execution/execute-block.js";
 import { type Hex, toHex } from "../hex.js";
+import { fastPrecompiles } from "../precompiles/blake2f.js";
+import { nodeKey } from "../state/layout.js";
 import { type RecordedReads, RecordingDB } from "../state/recording-db.js";
 import { createStateManager, type SafeMerkleStateManager } from "../state/state-manager.js";
 import { requireHeaderMatches } from "../stateless/compare.js";
@@ -276,16 +279,18 @@ export class ExecutionChain {
 
   private async record(block: Block, check?: (executed: ExecutedBlock) => void) {
     const parent = this.headHeader;
+    requireExecutedRules(this.common, block.header.number, block.header.timestamp);
     const touched = new Map<string, Uint8Array>();
     let oldestAncestor = parent.number;
     const vm = await createVM({
-      // A copy: the EVM subscribes to its Common's events and never unsubscribes, so a shared
-      // Common would keep every block's VM alive.
-      common: this.common.copy(),
+      // A copy at the block's fork: the EVM subscribes to its Common's events and never
+      // unsubscribes, so a shared Common would keep every block's VM alive.
+      common: commonForBlock(this.common, block.header.number, block.header.timestamp),
       stateManager: this.state,
       blockchain: new AncestorChain(this.headerSource, parent, (ancestor) => {
         if (ancestor < oldestAncestor) oldestAncestor = ancestor;
       }),
+      evmOpts: fastPrecompiles(),
     });
     // Reads served from a cache would go unrecorded: every block starts with empty caches, and
     // storage tries made from the accounts' current roots.
@@ -293,6 +298,9 @@ export class ExecutionChain {
     this.state.forgetStorageTries();
     this.state.onTouch = (preimage) => touched.set(bytesToUnprefixedHex(preimage), preimage);
     this.db.startRecording();
+    // The pre-state's root node, even for a block that reads no state (an empty block before
+    // Shanghai): the stateless executor starts from it.
+    await this.db.get(nodeKey(parent.stateRoot));
     let executed: ExecutedBlock;
     let reads: RecordedReads;
     try {

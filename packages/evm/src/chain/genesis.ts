@@ -1,6 +1,7 @@
 import { type BlockHeader, createBlockHeader } from "@ethereumjs/block";
 import type { Common, StateManagerInterface } from "@ethereumjs/common";
 import { Account, createAddressFromString, hexToBytes, setLengthLeft, unpadBytes } from "@ethereumjs/util";
+import { commonForBlock } from "../chain-spec/block-rules.js";
 import { EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
 import { SYSTEM_CONTRACTS } from "./system-contracts.js";
@@ -57,10 +58,11 @@ export interface GenesisHeaderOptions {
 
 /** A genesis header for the given rules and state root; the other fork fields take their empty defaults. */
 export function buildGenesisHeader(
-  common: Common,
+  chainCommon: Common,
   stateRoot: Uint8Array,
   options: GenesisHeaderOptions = {},
 ): BlockHeader {
+  const common = commonForBlock(chainCommon, 0n, options.timestamp ?? 0n);
   return createBlockHeader(
     {
       number: 0n,

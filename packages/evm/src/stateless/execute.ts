@@ -5,9 +5,11 @@ import { createVM } from "@ethereumjs/vm";
 import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
 import { AncestorChain } from "../chain/ancestors.js";
 import { HeaderIndex } from "../chain/header-index.js";
+import { commonForBlock } from "../chain-spec/block-rules.js";
 import { EvmError, MissingWitnessNodeError } from "../errors.js";
 import { executeBlock } from "../execution/execute-block.js";
 import type { Hex } from "../hex.js";
+import { fastPrecompiles } from "../precompiles/blake2f.js";
 import { nodeKey } from "../state/layout.js";
 import { createStateManager } from "../state/state-manager.js";
 import { WitnessDB } from "../state/witness-db.js";
@@ -25,7 +27,7 @@ export interface BlockCommitment {
 }
 
 export interface StatelessInput {
-  /** The chain rules (see `createDevnetCommon`, `createFixtureCommon`). */
+  /** The chain's rules, made by `createCommon` from its chain spec (or `createDevnetCommon`, `createFixtureCommon`). */
   readonly common: Common;
   /** Consecutive blocks, oldest first. */
   readonly blocks: readonly BlockInput[];
@@ -89,10 +91,11 @@ async function executeOne(
   }
   const db = new WitnessDB(entries, blockNumber);
   const vm = await createVM({
-    // A copy: the EVM subscribes to its Common's events and never unsubscribes (see ExecutionChain).
-    common: common.copy(),
+    // A copy at the block's fork: the EVM subscribes to its Common's events and never unsubscribes (see ExecutionChain).
+    common: commonForBlock(common, block.header.number, block.header.timestamp),
     stateManager: createStateManager(db, common, parent.stateRoot),
     blockchain: new AncestorChain(index, parent),
+    evmOpts: fastPrecompiles(),
   });
   const executed = await executeBlock(vm, block, parent).catch((error: unknown) => {
     throw db.firstMiss ?? error;

@@ -30,7 +30,7 @@ export function witnessHeaders(
 ): BlockHeader[] {
   return witness.headers.map((rlp, index) => {
     try {
-      return createBlockHeaderFromRLP(hexToBytes(rlp), { common });
+      return createBlockHeaderFromRLP(hexToBytes(rlp), { common, setHardfork: true });
     } catch (error) {
       throw new EvmError(
         "INVALID_WITNESS",

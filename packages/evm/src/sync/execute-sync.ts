@@ -1,11 +1,11 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { EvmError } from "../errors.js";
-import type { BlockCommitment } from "../stateless/execute.js";
 import {
   deserializeError,
   type SyncRequest,
   type SyncResponse,
   type SyncStatelessInput,
+  type SyncStatelessResult,
 } from "./protocol.js";
 
 interface Helper {
@@ -38,12 +38,13 @@ export interface SyncOptions {
  * synchronous zkVM guest). The library's block execution is asynchronous throughout, and Node
  * cannot drain promises from a synchronous call; so the work runs on a helper thread (started on
  * first use, about a second, and reused) while this thread blocks on `Atomics.wait`. Returns the
- * commitments or throws the same typed errors as the asynchronous form.
+ * commitments with the hash of the chain spec applied, or throws the same typed errors as the
+ * asynchronous form.
  */
 export function executeBlocksStatelesslySync(
   input: SyncStatelessInput,
   options: SyncOptions = {},
-): BlockCommitment[] {
+): SyncStatelessResult {
   helper ??= startHelper();
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const request: SyncRequest = { input, signal };
@@ -57,7 +58,7 @@ export function executeBlocksStatelesslySync(
   }
   const response = message.message as SyncResponse;
   if (!response.ok) throw deserializeError(response.error);
-  return response.commitments;
+  return { chainSpecHash: response.chainSpecHash, commitments: response.commitments };
 }
 
 /** Stops the helper thread, if one was started. */

@@ -1,3 +1,5 @@
+import { chainSpecHash } from "../chain-spec/chain-spec.js";
+import { parseChainSpec } from "../chain-spec/geth-config.js";
 import { createCommon } from "../common.js";
 import { executeBlocksStatelessly } from "../stateless/execute.js";
 import { type SyncResponse, type SyncStatelessInput, serializeError } from "./protocol.js";
@@ -5,13 +7,14 @@ import { type SyncResponse, type SyncStatelessInput, serializeError } from "./pr
 /** Runs one request in the helper thread; never throws, the outcome is in the response. */
 export async function handleSyncRequest(input: SyncStatelessInput): Promise<SyncResponse> {
   try {
-    const common = createCommon(input.chain);
+    const spec = parseChainSpec(input.chainSpec, "input: chain spec");
+    const common = createCommon(spec);
     const commitments = await executeBlocksStatelessly({
       common,
       blocks: input.blocks,
       witnesses: input.witnesses,
     });
-    return { ok: true, commitments };
+    return { ok: true, chainSpecHash: chainSpecHash(spec), commitments };
   } catch (error) {
     return { ok: false, error: serializeError(error) };
   }

@@ -1,4 +1,4 @@
-import type { ChainRules } from "../common.js";
+import type { ChainSpec } from "../chain-spec/chain-spec.js";
 import {
   EvmError,
   type EvmErrorCode,
@@ -12,7 +12,8 @@ import type { ExecutionWitness } from "../witness/types.js";
 
 /** A stateless execution in plain data, as it crosses to the helper thread. */
 export interface SyncStatelessInput {
-  readonly chain: ChainRules;
+  /** The rules: a chain spec (checked again on the helper thread: one that does not parse fails). */
+  readonly chainSpec: ChainSpec;
   /** Block RLPs, oldest first. */
   readonly blocks: readonly Hex[];
   readonly witnesses: readonly ExecutionWitness[];
@@ -33,8 +34,15 @@ export interface SerializedError {
   readonly ancestorNumber?: bigint;
 }
 
+/** What a synchronous execution proved: under which chain spec (its hash), which blocks. */
+export interface SyncStatelessResult {
+  /** `chainSpecHash` of the spec as the helper parsed and applied it. */
+  readonly chainSpecHash: Hex;
+  readonly commitments: BlockCommitment[];
+}
+
 export type SyncResponse =
-  | { readonly ok: true; readonly commitments: BlockCommitment[] }
+  | ({ readonly ok: true } & SyncStatelessResult)
   | { readonly ok: false; readonly error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

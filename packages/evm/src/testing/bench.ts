@@ -26,6 +26,22 @@ export const BENCH_CHAIN_ID = 4242;
 /** `for (off = 0; off < calldatasize; off += 64) sstore(calldata[off], calldata[off + 32])` */
 const MULTI_STORE: Hex = "0x60005b803611600a57005b8060200135813555604001600256";
 
+/**
+ * `calldatacopy(0, 0, 213); staticcall(gas, 0x09, 0, 213, 0, 64); sstore(0, mload(0))`: one BLAKE2F
+ * call (EIP-152) on the calldata, its first word kept.
+ */
+const BLAKE2F_CALLER: Hex = "0x60d560006000376040600060d5600060095afa5060005160005500";
+
+/** BLAKE2F rounds per call: 1 gas each, ~0.3 s of @ethereumjs's pure-JS compression. */
+const BLAKE2F_ROUNDS = 500_000;
+
+/** A BLAKE2F input (EIP-152): `BLAKE2F_ROUNDS` rounds over a state and message derived from `seed`. */
+function blake2fCalldata(seed: number): string {
+  const filler = (length: number) =>
+    Array.from({ length }, (_, i) => ((seed * 31 + i * 7) & 0xff).toString(16).padStart(2, "0")).join("");
+  return `${BLAKE2F_ROUNDS.toString(16).padStart(8, "0")}${filler(64)}${filler(128)}${filler(16)}01`;
+}
+
 const keyOf = (seed: number): Uint8Array => hexToBytes(`0x${(seed + 1).toString(16).padStart(64, "0")}`);
 
 export interface BenchBlock {
@@ -57,14 +73,17 @@ function tx(
 }
 
 /**
- * The standard benchmark workloads, two blocks built on a devnet chain (`BENCH_CHAIN_ID`): 200
- * plain transfers (200 senders to 200 new accounts) and 50 storage-heavy calls (8 slot writes each,
- * into a contract that already holds 4,000 slots: new slots, overwrites and clears).
+ * The standard benchmark workloads, three blocks built on a devnet chain (`BENCH_CHAIN_ID`): 200
+ * plain transfers (200 senders to 200 new accounts), 50 storage-heavy calls (8 slot writes each,
+ * into a contract that already holds 4,000 slots: new slots, overwrites and clears), and 10 calls
+ * of the BLAKE2F precompile at 500,000 rounds each (compute-heavy: nearly all its gas is rounds).
  */
 export async function buildBenchBlocks(): Promise<BenchBlock[]> {
   const common = createDevnetCommon(BENCH_CHAIN_ID);
   const senders = Array.from({ length: 200 }, (_, i) => keyOf(i));
   const storeKey = keyOf(1000);
+  const blakeKey = keyOf(2000);
+  const blakeCaller = "0x00000000000000000000000000000000000b1a2f" as Hex;
   const contract = createContractAddress(createAddressFromPrivateKey(storeKey), 0n).toString() as Hex;
   const storage = Object.fromEntries(
     Array.from({ length: 4000 }, (_, i) => [
@@ -78,6 +97,8 @@ export async function buildBenchBlocks(): Promise<BenchBlock[]> {
       senders.map((key) => [createAddressFromPrivateKey(key).toString(), { balance: 10n ** 20n }]),
     ),
     [createAddressFromPrivateKey(storeKey).toString()]: { balance: 10n ** 20n },
+    [createAddressFromPrivateKey(blakeKey).toString()]: { balance: 10n ** 20n },
+    [blakeCaller]: { code: BLAKE2F_CALLER },
     [contract]: { code: MULTI_STORE, storage },
   };
   const chain = await ExecutionChain.create({ common, alloc, genesis: { gasLimit: 60_000_000n } });
@@ -102,9 +123,17 @@ export async function buildBenchBlocks(): Promise<BenchBlock[]> {
     return tx(common, storeKey, BigInt(call), contract, data);
   });
   const storageBlock = await chain.buildBlock(calls);
+
+  const blakePre = chain.fullWitness();
+  const blakeRoot = hexToBytes(chain.head.stateRoot);
+  const blakeCalls = Array.from({ length: 10 }, (_, call) =>
+    tx(common, blakeKey, BigInt(call), blakeCaller, blake2fCalldata(call)),
+  );
+  const blakeBlock = await chain.buildBlock(blakeCalls);
   return [
     { name: "200 transfers", block: transferBlock, preState: transfersPre, preStateRoot: transfersRoot },
     { name: "50 storage calls", block: storageBlock, preState: storagePre, preStateRoot: storageRoot },
+    { name: "10 BLAKE2F calls", block: blakeBlock, preState: blakePre, preStateRoot: blakeRoot },
   ];
 }
 

@@ -13,7 +13,19 @@ export {
 } from "./bench.js";
 export { withHeader, withTransactions } from "./blocks.js";
 export { deployCode, STORE_AND_LOG, STORE_BLOCKHASH, word } from "./contracts.js";
-export { ETHEREUM_TESTS_ENV, ethereumTestsDir } from "./ethereum-tests.js";
+export {
+  ETHEREUM_INVALID_TESTS_ENV,
+  ETHEREUM_TESTS_ENV,
+  ethereumInvalidTestsDir,
+  ethereumTestsDir,
+} from "./ethereum-tests.js";
+export {
+  buildForkChain,
+  FORK_CHAIN_GENESIS_TIME,
+  FORK_CHAIN_PRAGUE_TIME,
+  type ForkChain,
+  forkChainSpec,
+} from "./fork-chain.js";
 export {
   ALICE_KEY,
   BOB_KEY,

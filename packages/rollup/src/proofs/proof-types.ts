@@ -8,21 +8,23 @@ import type { Hex } from "../hex.js";
  * through these definitions, never by importing the other plugin. Changing a program's version
  * changes its program id, so receipts of the old guest stop verifying.
  *
- * Version 2 of all three: their public values bind what they were proven under. `EvmEeStfOutput`
- * carries the EL chain id, `ClStfOutput` and `BatchTransition` the rollup params' root; the CL STF
- * also requires the EVM EE STF output's chain id to be its params' `chainId`.
+ * Version 2 of all three bound their public values to what they were proven under: `EvmEeStfOutput`
+ * the EL chain id, `ClStfOutput` and `BatchTransition` the rollup params' root. Version 3: the EVM EE
+ * STF executes under a chain spec (fork schedule) and commits its hash in `EvmEeStfOutput`; the CL
+ * STF requires it to be its params' `elChainSpecHash` (new in `RollupParams`); the checkpoint accepts
+ * CL STF receipts of version 3 only.
  */
 export const EVM_EE_STF = {
   kind: "evm-ee-stf",
-  program: { name: "evm-ee-stf", version: "2", proofType: "compressed" },
+  program: { name: "evm-ee-stf", version: "3", proofType: "compressed" },
 } as const;
 export const CL_STF = {
   kind: "cl-stf",
-  program: { name: "cl-stf", version: "2", proofType: "compressed" },
+  program: { name: "cl-stf", version: "3", proofType: "compressed" },
 } as const;
 export const CHECKPOINT = {
   kind: "checkpoint",
-  program: { name: "checkpoint", version: "2", proofType: "compressed" },
+  program: { name: "checkpoint", version: "3", proofType: "compressed" },
 } as const;
 
 const hash32 = z

@@ -83,16 +83,19 @@ export const EvmBlockCommitmentListSsz = new ListCompositeType(
 );
 
 /**
- * The EVM EE STF proof's public output: the EL chain id whose rules the blocks were executed
- * under, and the blocks, in order. A container rather than a bare list so that the chain id is part
- * of the one SSZ value the program commits; the CL STF requires it to be its params' `chainId`.
+ * The EVM EE STF proof's public output: the EL chain id and the hash of the chain spec (fork
+ * schedule) whose rules the blocks were executed under, and the blocks, in order. A container
+ * rather than a bare list so that what the blocks were executed under is part of the one SSZ value
+ * the program commits; the CL STF requires the chain id to be its params' `chainId` and the hash to
+ * be their `elChainSpecHash`.
  */
 export const EvmEeStfOutputSsz = new ContainerType(
-  { chainId: Uint64, blocks: EvmBlockCommitmentListSsz },
+  { chainId: Uint64, chainSpecHash: Bytes32, blocks: EvmBlockCommitmentListSsz },
   { typeName: "EvmEeStfOutput" },
 );
 export type EvmEeStfOutput = ValueOf<typeof EvmEeStfOutputSsz>;
 export const EvmEeStfOutputJson = z.object({
   chainId: u64Json,
+  chainSpecHash: bytes32Json,
   blocks: z.array(EvmBlockCommitmentJson).max(MAX_EVM_BLOCKS_PER_PROOF),
 }) satisfies z.ZodType<EvmEeStfOutput>;

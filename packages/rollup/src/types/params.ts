@@ -31,6 +31,13 @@ export const RollupParamsSsz = new ContainerType(
      * STF accepts must name (`EvmEeStfOutput.chainId`).
      */
     chainId: Uint64,
+    /**
+     * The hash of the EL's chain spec (`chainSpecHash` of @paas/evm: chain id, merge block, fork
+     * schedule, deposit contract): the rules the EVM EE STF proofs the CL STF accepts must have
+     * executed the EL blocks under (`EvmEeStfOutput.chainSpecHash`). The hash, not the spec: the CL
+     * STF only compares it, the spec itself is the EL's to publish.
+     */
+    elChainSpecHash: Bytes32,
     /** BIP340 x-only public key (32 bytes) of the sequencer. */
     sequencerPublicKey: Bytes32,
     slotsPerEpoch: Uint64,
@@ -42,6 +49,7 @@ export type RollupParams = ValueOf<typeof RollupParamsSsz>;
 
 export const RollupParamsJson = z.object({
   chainId: u64Json,
+  elChainSpecHash: bytes32Json,
   sequencerPublicKey: bytes32Json.refine(isXOnlyPublicKey, "not a valid BIP340 x-only public key"),
   slotsPerEpoch: u64Json.min(1),
   genesis: GenesisJson,
@@ -49,8 +57,8 @@ export const RollupParamsJson = z.object({
 
 /**
  * The params' commitment: their hash tree root. CL STF outputs and checkpoint transitions carry it
- * (`paramsRoot`), so a proof says under which params — sequencer key, chain id, slots per epoch,
- * genesis — its blocks were checked, and a consumer compares it with the root of its own params.
+ * (`paramsRoot`), so a proof says under which params — sequencer key, chain id, EL chain spec, slots
+ * per epoch, genesis — its blocks were checked, and a consumer compares it with the root of its own params.
  */
 export function rollupParamsRoot(params: RollupParams): Uint8Array {
   return RollupParamsSsz.hashTreeRoot(params);

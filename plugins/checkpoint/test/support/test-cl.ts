@@ -83,6 +83,7 @@ export class TestCl {
   ) {
     this.params = {
       chainId: 1337,
+      elChainSpecHash: new Uint8Array(32).fill(3),
       sequencerPublicKey: sequencerPublicKey(SEQUENCER_KEY),
       slotsPerEpoch,
       genesis: {

@@ -1,0 +1,70 @@
+import { chainSpecHash } from "@paas/evm";
+import { buildForkChain, FORK_CHAIN_PRAGUE_TIME, type ForkChain, forkChainSpec } from "@paas/evm/testing";
+import type { EvmEeStfOutput } from "@paas/rollup";
+import { toHex } from "@paas/rollup";
+import type { StubRpc } from "@paas/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testing } from "../src/index.js";
+import { errorOf, startHarness, startNode } from "./support/harness.js";
+
+/** The chain spec as an operator writes it: geth's config keys, in an inline table. */
+const cancunThenPrague = (pragueTime: number | undefined) => ({
+  chainId: 1337,
+  terminalTotalDifficulty: 0,
+  shanghaiTime: 0,
+  cancunTime: 0,
+  ...(pragueTime !== undefined && { pragueTime }),
+});
+
+describe("a range across a fork boundary (Cancun, then Prague from block 3)", () => {
+  let fork: ForkChain;
+  let node: StubRpc;
+
+  beforeAll(async () => {
+    fork = await buildForkChain();
+    node = await startNode(fork.chain);
+  });
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  const range = () => testing.contextForBlocks(fork.blocks[0]!, fork.blocks[4]!);
+
+  it("is proven under the chain's spec, each block under its own fork, and the output names the spec", async () => {
+    const harness = await startHarness(node, {
+      settings: { chain_spec: cancunThenPrague(FORK_CHAIN_PRAGUE_TIME) },
+    });
+    try {
+      const { record, output } = await harness.prove<EvmEeStfOutput>(range());
+      expect(record.status).toBe("completed");
+      expect(output!.blocks.map((b) => toHex(b.stateRoot))).toEqual(fork.blocks.map((b) => b.stateRoot));
+      expect(toHex(output!.chainSpecHash)).toBe(chainSpecHash(forkChainSpec()));
+    } finally {
+      await harness.close();
+    }
+  });
+
+  const refusals = [
+    [
+      "Prague from genesis",
+      0,
+      /INVALID_BLOCK: block #0 of the range: block RLP does not decode: invalid header\. requestsHash should be provided/,
+    ],
+    [
+      "no Prague",
+      undefined,
+      /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
+    ],
+  ] as const;
+  for (const [schedule, pragueTime, message] of refusals) {
+    it(`is refused under the wrong schedule: ${schedule}`, async () => {
+      const harness = await startHarness(node, { settings: { chain_spec: cancunThenPrague(pragueTime) } });
+      try {
+        const { record } = await harness.prove(range());
+        expect(errorOf(record)).toMatch(message);
+      } finally {
+        await harness.close();
+      }
+    });
+  }
+});
