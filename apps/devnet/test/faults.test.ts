@@ -12,8 +12,9 @@ let admin: JsonRpcClient;
 beforeAll(async () => {
   devnet = await testDevnet({ seed: "faults-test", slotsPerEpoch: 2 });
   await devnet.chain.produceEpochs(1);
-  cl = new ClClient({ url: devnet.url, timeoutMs: 5_000 });
-  el = new ElClient({ url: devnet.url, timeoutMs: 5_000 });
+  // One try per call: these tests watch each fault the switches produce, not a client riding them out.
+  cl = new ClClient({ url: devnet.url, timeoutMs: 5_000, retry: { attempts: 1 } });
+  el = new ElClient({ url: devnet.url, timeoutMs: 5_000, retry: { attempts: 1 } });
   admin = new JsonRpcClient({ url: devnet.url, timeoutMs: 5_000 });
 });
 
