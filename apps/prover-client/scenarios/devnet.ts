@@ -11,7 +11,14 @@ export async function startTrustingDevnet(
   datadir: string,
   options: Partial<Omit<DevnetOptions, "trustedProverKey" | "checkpointProgramId">> = {},
 ): Promise<Devnet> {
-  const proverKey = proverPublicKeyFromKeyFile(path.join(datadir, HOST_KEY_FILE));
+  return startDevnetTrustingKey(proverPublicKeyFromKeyFile(path.join(datadir, HOST_KEY_FILE)), options);
+}
+
+/** A devnet whose CL trusts checkpoint proofs signed with `proverKey` (64 hex digits). */
+export function startDevnetTrustingKey(
+  proverKey: string | Uint8Array,
+  options: Partial<Omit<DevnetOptions, "trustedProverKey" | "checkpointProgramId">> = {},
+): Promise<Devnet> {
   return startDevnet({
     port: 0,
     blockTimeMs: 0,
