@@ -1,3 +1,4 @@
+import { redactedUrl } from "@paas/core";
 import { probePostgres } from "@paas/core/testing";
 import type { TestProject } from "vitest/node";
 
@@ -7,5 +8,7 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide("postgres", postgres);
   if (postgres.skipped !== undefined) {
     console.warn(`\n!!! PostgreSQL tests are SKIPPED in this run: ${postgres.skipped}\n`);
+  } else {
+    console.log(`store suites run on SQLite and PostgreSQL (${redactedUrl(postgres.url ?? "")})`);
   }
 }
