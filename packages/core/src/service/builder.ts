@@ -5,7 +5,7 @@ import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { type Clock, systemClock } from "../contracts/clock.js";
 import { isValidKind } from "../contracts/context.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
-import { consoleLogger, LOGGER } from "../contracts/logger.js";
+import { consoleLogger, LOGGER, type PluginLogger } from "../contracts/logger.js";
 import type { ProofPluginHandler } from "../contracts/plugin.js";
 import { PLUGIN_SETTINGS, PluginSettings } from "../contracts/plugin-settings.js";
 import { type RetryPolicy, resolveRetryPolicy } from "../contracts/retry.js";
@@ -198,7 +198,11 @@ export class ProverServiceBuilder {
     if (instance) return { definition, handler: instance, hosts };
     let handler: RegisteredKind["handler"];
     try {
-      handler = container.resolve(definition.pluginClass);
+      // Each plugin resolves in a scope of its own whose LOGGER names it.
+      const scope = container.createChildContainer();
+      const logger = container.resolve<PluginLogger>(LOGGER);
+      scope.registerInstance(LOGGER, logger.child?.({ plugin: definition.kind }) ?? logger);
+      handler = scope.resolve(definition.pluginClass);
     } catch (error) {
       throw new InvalidConfigError(
         `cannot construct plugin ${definition.pluginClass.name} (kind "${definition.kind}"): ${errorMessage(error)}`,
