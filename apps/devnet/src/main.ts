@@ -76,13 +76,19 @@ if (flags.proverPubkey !== undefined && flags.proverKeyFile !== undefined) {
 }
 
 // Loaded once the flags are known to be good: the EVM stack takes a moment to load.
-const [{ startDevnet }, { proverPublicKeyFromKeyFile }, { CHECKPOINT, shortHex, toHex }, { programIdOf }] =
-  await Promise.all([
-    import("./devnet.js"),
-    import("./keys.js"),
-    import("@paas/rollup"),
-    import("@paas/zkvm/program"),
-  ]);
+const [
+  { startDevnet },
+  { proverPublicKeyFromKeyFile },
+  { CHECKPOINT, shortHex, toHex },
+  { programIdOf },
+  { RpcErrorCode },
+] = await Promise.all([
+  import("./devnet.js"),
+  import("./keys.js"),
+  import("@paas/rollup"),
+  import("@paas/zkvm/program"),
+  import("@paas/jsonrpc"),
+]);
 const checkpointProgramId =
   flags.checkpointProgramId ??
   toHex(programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version)).slice(2);
@@ -99,7 +105,12 @@ const devnet = await startDevnet({
   trustedProverKey,
   checkpointProgramId,
   retainBlocks: flags.retainBlocks,
-  onError: (error, info) => console.error(`rpc ${info.method ?? "(no method)"} failed:`, error),
+  // Only the unexpected: a caller's mistake (unknown method, bad params) is answered, not printed.
+  onError: (error, info) => {
+    if (info.sent.code === RpcErrorCode.INTERNAL_ERROR) {
+      console.error(`rpc ${info.method ?? "(no method)"} failed:`, error);
+    }
+  },
 }).catch((error: unknown) =>
   program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
 );

@@ -3,8 +3,8 @@ import { PaasError } from "@paas/core";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
-import { createLogger } from "../app/logger.js";
 import { loadConfig } from "../config/load-config.js";
+import { createLogger } from "../logging/logger.js";
 import { ProgressPrinter } from "../progress/progress-printer.js";
 
 interface StartFlags {
@@ -58,7 +58,12 @@ export function addStartCommand(program: Command): void {
         pretty: process.stdout.isTTY === true,
         ...(logFile !== undefined && { file: logFile }),
       });
-      const app = await buildProverApp(config, logger);
+      const started = Date.now();
+      const app = await buildProverApp(config, logger, {
+        // On screen as well as in the log: a first start takes seconds, and the screen must say why.
+        onStage: (message) =>
+          process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}…\n`),
+      });
       const lines = [
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
         `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
