@@ -91,14 +91,15 @@ export function addStartCommand(program: Command): void {
       printer?.start();
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          process.stdout.write(`\n${signal}: stopping…\n`);
+          // The view first: a line written while it redraws in place would be drawn over.
+          printer?.stop();
+          process.stdout.write(`${signal}: stopping…\n`);
           process.once(signal, () => process.exit(130));
           resolve();
         };
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
       });
-      printer?.stop();
       await app.close();
       logger.info("stopped");
       logger.flush?.();

@@ -58,8 +58,28 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: 60_000 },
   expect((await paas("proof", id, "--out", out)).stdout).toBe(`wrote ${out}\n`);
   expect(decodeReceipt(readFileSync(out)).metadata.zkvm).toBe("native");
 
-  const report = JSON.parse((await paas("report")).stdout);
+  const completed = await paas("list", "--status", "completed");
+  expect(completed.stdout.split("\n").filter((line) => line.includes("  completed  "))).toHaveLength(3);
+
+  const report = JSON.parse((await paas("report", "--json")).stdout);
   expect(report.byStatus.completed).toBe(3);
+  // Without --json, the same table as the progress view, the server's own uptime included.
+  const table = (await paas("report")).stdout;
+  expect(table).toMatch(/^PaaS prover at http:\S+ · up \d\d:\d\d:\d\d\n/);
+  expect(table).toMatch(/\ncompleted\s+1\s+1\s+1\n/);
+  expect(table).toContain("\nbackends: native");
+});
+
+it("names statuses as the API does, and prints its version", { timeout: 30_000 }, async () => {
+  const done = await paas("list", "--status", "done");
+  expect(done.code).toBe(1);
+  expect(done.stderr).toContain(
+    "Allowed choices are pending, blocked, queued, proving, publishing, completed",
+  );
+  const version = await paas("--version");
+  expect(version.stdout).toBe(
+    `${JSON.parse(readFileSync(path.join(import.meta.dirname, "../../package.json"), "utf8")).version}\n`,
+  );
 });
 
 it("says what is wrong and exits 1, without a stack trace", { timeout: 30_000 }, async () => {
