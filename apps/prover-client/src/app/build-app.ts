@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
-import { ProverMetrics } from "../metrics.js";
+import { ProverMetrics } from "../metrics/prover-metrics.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { loadPluginPackages } from "./load-plugins.js";
