@@ -33,7 +33,10 @@ const program = new Command()
   .option("--slots-per-epoch <n>", "L2 slots per epoch (one checkpoint each)", integer(1, 1_000_000), 4)
   .option("--seed <text>", "everything is derived from it: same seed, same chain", "paas-devnet")
   .option("--port <port>", "port on 127.0.0.1 (0: a free one)", integer(0, 65_535), 8545)
-  .option("--data-dir <dir>", "holds sequencer.key (created 0600 from the seed on first start)")
+  .option(
+    "--data-dir <dir>",
+    "keeps the chain (chain.sqlite) and sequencer.key: started again on it, the devnet continues its chain",
+  )
   .option("--chain-id <id>", "EL chain id, also the rollup's chain id", integer(1, 2 ** 32), 1337)
   .option(
     "--prover-pubkey <hex>",
