@@ -10,3 +10,4 @@ export {
 } from "./store/open-database.js";
 export { DatabaseProofStore } from "./store/proof-store.js";
 export type { Database } from "./store/schema.js";
+export { parseContextWith, parseParamsWith, parsePluginSettings } from "./validation.js";
