@@ -1,7 +1,6 @@
-import { InvalidConfigError } from "@paas/core";
+import { parsePluginSettings } from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import { z } from "zod";
-import { describeIssues } from "./issues.js";
 
 export const DEFAULT_INTERVAL_MS = 5_000;
 export const DEFAULT_WINDOW = 4;
@@ -36,12 +35,10 @@ export interface CheckpointSettings {
 
 /** Validates the plugin's settings section; throws `InvalidConfigError` naming the key. */
 export function parseCheckpointSettings(raw: unknown): CheckpointSettings {
-  const parsed = CheckpointSettingsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new InvalidConfigError(
-      `plugin_settings.${CHECKPOINT.kind}: ${describeIssues(parsed.error.issues)}`,
-    );
-  }
-  const { runner, interval_ms, backend, window, cl_stf_max_slots } = parsed.data;
+  const { runner, interval_ms, backend, window, cl_stf_max_slots } = parsePluginSettings(
+    CHECKPOINT.kind,
+    CheckpointSettingsSchema,
+    raw,
+  );
   return { runner, intervalMs: interval_ms, backend, window, clStfMaxSlots: cl_stf_max_slots };
 }
