@@ -6,6 +6,7 @@
  * block's `stateRoot` and the test's `lastblockhash`.
  */
 import path from "node:path";
+import { toHex } from "@paas/core/contracts";
 import {
   type BlockchainTestFixture,
   createFixtureChain,
@@ -15,7 +16,7 @@ import {
 } from "@paas/evm";
 import type { NativeHost } from "@paas/zkvm";
 import { FIXTURE_CHAIN_ID } from "./chain-id.js";
-import { type EvmEeStfInput, inputFromHex, toHex } from "./input.js";
+import { type EvmEeStfInput, inputFromHex } from "./input.js";
 import { evmEeStfProgram } from "./program.js";
 
 export interface ConformanceCase {

@@ -2,6 +2,7 @@
  * The EVM EE STF program. A proving worker imports this module, so it imports `@paas/zkvm/program`
  * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
  */
+import { fromHex } from "@paas/core/contracts";
 import { type BlockCommitment, executeBlocksStatelesslySync, isEvmError } from "@paas/evm/sync";
 import {
   EVM_EE_STF,
@@ -11,7 +12,7 @@ import {
 } from "@paas/rollup/model";
 import { defineProgram } from "@paas/zkvm/program";
 import { chainIdOf } from "./chain-id.js";
-import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
+import { type EvmEeStfInput, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
 
 /**
  * Proves a range of EL blocks by executing them statelessly from their witnesses (see
@@ -56,8 +57,8 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
 function toOutputBlock(commitment: BlockCommitment): EvmBlockCommitment {
   return {
     number: commitment.number,
-    hash: fromHexString(commitment.hash),
-    parentHash: fromHexString(commitment.parentHash),
-    stateRoot: fromHexString(commitment.stateRoot),
+    hash: fromHex(commitment.hash),
+    parentHash: fromHex(commitment.parentHash),
+    stateRoot: fromHex(commitment.stateRoot),
   };
 }
