@@ -62,7 +62,7 @@ export function addStartCommand(program: Command): void {
       const app = await buildProverApp(config, logger, {
         // On screen as well as in the log: a first start takes seconds, and the screen must say why.
         onStage: (message) =>
-          process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}…\n`),
+          process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
       });
       const lines = [
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { TaskRecord } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import pino, { type Logger } from "pino";
-import { buildProverApp, type ProverApp } from "../../src/app/build-app.js";
+import { type BuildOptions, buildProverApp, type ProverApp } from "../../src/app/build-app.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { ProverConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/logging/logger.js";
@@ -58,8 +58,9 @@ export function testConfig(
 export async function startApp(
   config: ProverConfig,
   logger: Logger = pino({ level: "silent" }),
+  options: BuildOptions = {},
 ): Promise<ProverApp> {
-  return buildProverApp(config, logger);
+  return buildProverApp(config, logger, options);
 }
 
 export function rpc(app: ProverApp): JsonRpcClient {
