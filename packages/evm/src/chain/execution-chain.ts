@@ -204,13 +204,13 @@ export class ExecutionChain {
     readonly common: Common,
     private readonly db: RecordingDB,
     private readonly state: SafeMerkleStateManager,
-    genesis: Block | undefined,
+    /** The head's header: genesis's for a new chain, the last stored block's for a restored one. */
+    head: BlockHeader,
     retainWitnesses: number | undefined,
   ) {
     this.retainWitnesses = retainWitnesses;
     this.store = { decoded: (stored) => this.decoded(stored), retainWitnesses };
-    this.headHeader = genesis?.header as BlockHeader;
-    if (genesis !== undefined) this.append(genesis, EMPTY_WITNESS);
+    this.headHeader = head;
   }
 
   static async create(options: ExecutionChainOptions): Promise<ExecutionChain> {
@@ -228,7 +228,9 @@ export class ExecutionChain {
         { blockNumber: 0n },
       );
     }
-    return new ExecutionChain(common, db, state, createBlock({ header }, { common }), retainWitnesses);
+    const chain = new ExecutionChain(common, db, state, header, retainWitnesses);
+    chain.append(createBlock({ header }, { common }), EMPTY_WITNESS);
+    return chain;
   }
 
   /**
@@ -242,12 +244,13 @@ export class ExecutionChain {
     const db = new RecordingDB(stateStore);
     for (const [key, value] of stateStore) db.references.added(key, value);
     const state = createStateManager(db, common, KECCAK256_RLP);
-    const chain = new ExecutionChain(common, db, state, undefined, retainWitnesses);
-    for (const record of options.blocks) chain.adopt(record);
-    const head = chain.blocks.at(-1);
-    if (head === undefined) throw new EvmError("STATE_ROOT_MISMATCH", "restore: no blocks, not even genesis");
-    const headBlock = decodeBlock(head.rlp, common, `block ${head.number}`);
-    chain.headHeader = headBlock.header;
+    const records = [...options.blocks];
+    const last = records.at(-1);
+    if (last === undefined) throw new EvmError("INVALID_INPUT", "restore: no blocks, not even genesis");
+    const headBlock = decodeBlock(last.rlp, common, `block ${last.number}`);
+    const chain = new ExecutionChain(common, db, state, headBlock.header, retainWitnesses);
+    for (const record of records) chain.adopt(record);
+    const head = chain.blocks.at(-1)!;
     chain.remember(head, headBlock);
     db.references.hold(headBlock.header.stateRoot);
     db.references.collect();
@@ -269,7 +272,7 @@ export class ExecutionChain {
     const expected = previous === undefined ? 0n : previous.number + 1n;
     if (record.number !== expected || (previous !== undefined && record.parentHash !== previous.hash)) {
       throw new EvmError(
-        "STATE_ROOT_MISMATCH",
+        "PARENT_MISMATCH",
         `restore: block ${record.number} does not follow block ${previous?.number ?? "(none)"} ${previous?.hash ?? ""}`,
         { blockNumber: record.number },
       );
