@@ -58,7 +58,9 @@ async function accept(chain: DevChain, index: number): Promise<void> {
 }
 
 describe("a chain kept in a data directory", () => {
-  it("continues after a restart with the same chain, and builds on it as if it had never stopped", async () => {
+  it("continues after a restart with the same chain, and builds on it as if it had never stopped", {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = tempDir();
     const first = await DevChain.create(config(dataDir));
     await first.produceEpochs(3);
@@ -96,7 +98,7 @@ describe("a chain kept in a data directory", () => {
     expect(fingerprint(unbroken).checkpoints).toEqual(continued.checkpoints);
   });
 
-  it("loses no committed block when its process is killed", { timeout: 60_000 }, async () => {
+  it("loses no committed block when its process is killed", { timeout: 120_000 }, async () => {
     const dataDir = tempDir();
     // A child produces blocks on a timer and reports each; it is killed with SIGKILL mid-run.
     const child = fork(path.join(import.meta.dirname, "support/produce-until-killed.ts"), [dataDir], {
@@ -129,7 +131,9 @@ describe("a chain kept in a data directory", () => {
     await restarted.close();
   });
 
-  it("refuses a data directory made with another config, naming what differs", async () => {
+  it("refuses a data directory made with another config, naming what differs", {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = tempDir();
     const first = await DevChain.create(config(dataDir));
     await first.produceBlocks(1);

@@ -6,6 +6,14 @@ import { Counter, Gauge, type Registry } from "prom-client";
 interface ClCheckpointFacts {
   readonly latestCheckpoint?: number | null;
   readonly nextUnproven?: number | null;
+  /** Null until the plugin has heard from the CL. */
+  readonly polledAt?: string | null;
+}
+
+/** A reading: -1 when there is none (no checkpoint yet, none accepted), NaN while the CL is unheard of. */
+interface Reading {
+  readonly latest: number;
+  readonly accepted: number;
 }
 
 export interface CheckpointMetricsSources {
@@ -23,7 +31,8 @@ export interface CheckpointMetricsSources {
  *
  * Acceptance is seen two ways: this process's checkpoint tasks completing (their publication is
  * the CL's acceptance), and the CL's own next unproven checkpoint, which also covers what was
- * accepted before a restart.
+ * accepted before a restart. An index is -1 when there is none, and NaN while the CL has not been
+ * heard from (an alert comparing NaN never fires).
  */
 export class CheckpointMetrics {
   private lastAccepted: { index: number; at: number } | undefined;
@@ -41,7 +50,7 @@ export class CheckpointMetrics {
     for (const outcome of ["transient", "permanent"]) this.submissionFailures.inc({ outcome }, 0);
     // One reading of the report per scrape, shared by the gauges (a scrape collects them all at
     // once): the lag is then the difference of the very values the other two gauges show.
-    let reading: Promise<{ latest?: number; accepted?: number }> | undefined;
+    let reading: Promise<Reading> | undefined;
     const facts = () => {
       reading ??= this.read(sources).finally(() => {
         reading = undefined;
@@ -50,22 +59,18 @@ export class CheckpointMetrics {
     };
     new Gauge({
       name: "paas_checkpoint_cl_latest_index",
-      help: "The CL's latest checkpoint (its last closed epoch)",
+      help: "The CL's latest checkpoint (its last closed epoch); -1 before the first",
       registers,
       async collect() {
-        this.reset();
-        const { latest } = await facts();
-        if (latest !== undefined) this.set(latest);
+        this.set((await facts()).latest);
       },
     });
     new Gauge({
       name: "paas_checkpoint_last_accepted_index",
-      help: "The highest checkpoint whose proof the CL has accepted",
+      help: "The highest checkpoint whose proof the CL has accepted; -1 before the first",
       registers,
       async collect() {
-        this.reset();
-        const { accepted } = await facts();
-        if (accepted !== undefined) this.set(accepted);
+        this.set((await facts()).accepted);
       },
     });
     new Gauge({
@@ -73,9 +78,8 @@ export class CheckpointMetrics {
       help: "Checkpoints the CL has that are not accepted yet (latest minus last accepted)",
       registers,
       async collect() {
-        this.reset();
         const { latest, accepted } = await facts();
-        if (latest !== undefined) this.set(latest - (accepted ?? -1));
+        this.set(latest - accepted);
       },
     });
     const lastAccepted = () => this.lastAccepted;
@@ -89,19 +93,14 @@ export class CheckpointMetrics {
     });
   }
 
-  private async read(sources: CheckpointMetricsSources): Promise<{ latest?: number; accepted?: number }> {
+  private async read(sources: CheckpointMetricsSources): Promise<Reading> {
     const report = (await sources.report()) as ClCheckpointFacts | undefined;
-    const latest = report?.latestCheckpoint ?? undefined;
-    const next = report?.nextUnproven;
+    const mine = this.lastAccepted?.index ?? -1;
+    if (report?.polledAt == null) return { latest: Number.NaN, accepted: mine >= 0 ? mine : Number.NaN };
+    const latest = report.latestCheckpoint ?? -1;
     // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
-    const fromCl = next === null ? latest : next === undefined ? undefined : next - 1;
-    const candidates = [fromCl, this.lastAccepted?.index].filter(
-      (i): i is number => i !== undefined && i >= 0,
-    );
-    return {
-      ...(latest !== undefined && { latest }),
-      ...(candidates.length > 0 && { accepted: Math.max(...candidates) }),
-    };
+    const fromCl = report.nextUnproven == null ? latest : report.nextUnproven - 1;
+    return { latest, accepted: Math.max(fromCl, mine) };
   }
 
   observe(t: TaskTransition): void {
