@@ -12,7 +12,11 @@ export interface DevnetOptions extends Omit<DevChainConfig, "trustedProverKey" |
   readonly port?: number;
   /** A block every this many milliseconds; 0 (or absent) produces none on a timer (use `chain.produce*`). */
   readonly blockTimeMs?: number;
-  /** Holds `sequencer.key` (created 0600 from the seed on first start). Without it, the key is derived from the seed in memory. */
+  /**
+   * Holds `sequencer.key` (created 0600 from the seed on first start) and the chain itself
+   * (`chain.sqlite`): a devnet started again on it continues its chain. Without it, the key is
+   * derived from the seed in memory and the chain lives in memory only.
+   */
   readonly dataDir?: string;
   /** The prover host's x-only public key (32 bytes or 64 hex digits) whose checkpoint proofs the CL accepts. */
   readonly trustedProverKey: Uint8Array | string;
@@ -58,7 +62,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const sequencerKey =
     config.sequencerKey ??
     (dataDir === undefined ? undefined : loadOrCreateSequencerKey(dataDir, config.seed ?? "paas-devnet"));
-  const chain = await DevChain.create({ ...config, sequencerKey });
+  const chain = await DevChain.create({ ...config, sequencerKey, ...(dataDir !== undefined && { dataDir }) });
   const faults = new FaultSwitches();
   const rpc = createJsonRpcServer({
     methods: { ...clMethods(chain), ...elMethods(chain), ...adminMethods(chain, faults) },
@@ -67,12 +71,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     closeGraceMs: 250,
     onError,
   });
-  const upstreamPort = await rpc.listen();
+  const upstreamPort = await rpc.listen().catch(async (error: unknown) => {
+    await chain.close();
+    throw error;
+  });
   let front: Front;
   try {
     front = await startFront({ host: "127.0.0.1", port, upstreamPort, faults, maxBodyBytes });
   } catch (error) {
     await rpc.close();
+    await chain.close();
     throw error;
   }
   if (blockTimeMs > 0) chain.start(blockTimeMs);
@@ -87,6 +95,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         await chain.stop();
         await front.close();
         await rpc.close();
+        await chain.close();
       })();
       return closing;
     },

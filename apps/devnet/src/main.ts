@@ -33,7 +33,10 @@ const program = new Command()
   .option("--slots-per-epoch <n>", "L2 slots per epoch (one checkpoint each)", integer(1, 1_000_000), 4)
   .option("--seed <text>", "everything is derived from it: same seed, same chain", "paas-devnet")
   .option("--port <port>", "port on 127.0.0.1 (0: a free one)", integer(0, 65_535), 8545)
-  .option("--data-dir <dir>", "holds sequencer.key (created 0600 from the seed on first start)")
+  .option(
+    "--data-dir <dir>",
+    "keeps the chain (chain.sqlite) and sequencer.key: started again on it, the devnet continues its chain",
+  )
   .option("--chain-id <id>", "EL chain id, also the rollup's chain id", integer(1, 2 ** 32), 1337)
   .option(
     "--prover-pubkey <hex>",
@@ -76,13 +79,19 @@ if (flags.proverPubkey !== undefined && flags.proverKeyFile !== undefined) {
 }
 
 // Loaded once the flags are known to be good: the EVM stack takes a moment to load.
-const [{ startDevnet }, { proverPublicKeyFromKeyFile }, { CHECKPOINT, shortHex, toHex }, { programIdOf }] =
-  await Promise.all([
-    import("./devnet.js"),
-    import("./keys.js"),
-    import("@paas/rollup"),
-    import("@paas/zkvm/program"),
-  ]);
+const [
+  { startDevnet },
+  { proverPublicKeyFromKeyFile },
+  { CHECKPOINT, shortHex, toHex },
+  { programIdOf },
+  { RpcErrorCode },
+] = await Promise.all([
+  import("./devnet.js"),
+  import("./keys.js"),
+  import("@paas/rollup"),
+  import("@paas/zkvm/program"),
+  import("@paas/jsonrpc"),
+]);
 const checkpointProgramId =
   flags.checkpointProgramId ??
   toHex(programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version)).slice(2);
@@ -99,7 +108,12 @@ const devnet = await startDevnet({
   trustedProverKey,
   checkpointProgramId,
   retainBlocks: flags.retainBlocks,
-  onError: (error, info) => console.error(`rpc ${info.method ?? "(no method)"} failed:`, error),
+  // Only the unexpected: a caller's mistake (unknown method, bad params) is answered, not printed.
+  onError: (error, info) => {
+    if (info.sent.code === RpcErrorCode.INTERNAL_ERROR) {
+      console.error(`rpc ${info.method ?? "(no method)"} failed:`, error);
+    }
+  },
 }).catch((error: unknown) =>
   program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
 );

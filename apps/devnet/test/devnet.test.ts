@@ -62,17 +62,24 @@ describe("startDevnet", () => {
     expect((runs[0] as { checkpoints: unknown[] }).checkpoints).toHaveLength(3);
   });
 
-  it("keeps the sequencer key in the data directory: created 0600 from the seed, reused on restart", async () => {
+  it("keeps the sequencer key and the chain in the data directory, and continues both on restart", async () => {
     const dataDir = path.join(tempDir(), "data");
     const first = await testDevnet({ seed: "key-test", dataDir });
     const file = path.join(dataDir, SEQUENCER_KEY_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const key = Uint8Array.from(Buffer.from(readFileSync(file, "utf8").trim(), "hex"));
     expect(first.chain.params.sequencerPublicKey).toEqual(sequencerPublicKey(key));
+    await first.chain.produceEpochs(1);
+    const served = await servedChain(first.url);
     await first.close();
-    const second = await testDevnet({ seed: "another seed, same key file", dataDir });
+    const second = await testDevnet({ seed: "key-test", dataDir });
     expect(second.chain.params.sequencerPublicKey).toEqual(sequencerPublicKey(key));
+    expect(await servedChain(second.url)).toEqual(served);
     await second.close();
+    // Another seed on the same directory would mix two chains: refused, saying why.
+    await expect(testDevnet({ seed: "another seed", dataDir })).rejects.toThrow(
+      /holds another chain \(seed is "key-test" there, "another seed" here\)/,
+    );
   });
 
   it("refuses a sequencer key file others can read", async () => {

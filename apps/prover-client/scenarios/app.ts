@@ -3,10 +3,29 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TaskRecord } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
-import pino from "pino";
-import { buildProverApp, type ProverApp } from "../src/app/build-app.js";
+import pino, { type Logger } from "pino";
+import { type BuildOptions, buildProverApp, type ProverApp } from "../src/app/build-app.js";
 import { loadConfig } from "../src/config/load-config.js";
 import type { ProverConfig } from "../src/config/schema.js";
+import { createLogger } from "../src/logging/logger.js";
+
+/** One JSON log line as pino writes it. */
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** The app's own logger (same hooks as `paas start`) at debug, writing into memory. */
+export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
+  const written: string[] = [];
+  const logger = createLogger({
+    level: "debug",
+    pretty: false,
+    destination: { write: (line) => written.push(line) },
+  });
+  return { logger, lines: () => written.map((line) => JSON.parse(line) as LogLine) };
+}
 
 export function tempDatadir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-functional-"));
@@ -36,8 +55,12 @@ export function testConfig(
   });
 }
 
-export async function startApp(config: ProverConfig): Promise<ProverApp> {
-  return buildProverApp(config, pino({ level: "silent" }));
+export async function startApp(
+  config: ProverConfig,
+  logger: Logger = pino({ level: "silent" }),
+  options: BuildOptions = {},
+): Promise<ProverApp> {
+  return buildProverApp(config, logger, options);
 }
 
 export function rpc(app: ProverApp): JsonRpcClient {

@@ -6,6 +6,7 @@
 export * from "./contracts/clock.js";
 export * from "./contracts/context.js";
 export type * from "./contracts/handle.js";
+export * from "./contracts/hex.js";
 export type * from "./contracts/host.js";
 export * from "./contracts/logger.js";
 export * from "./contracts/manual-clock.js";

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   DuplicateKindError,
   InvalidConfigError,
+  LOGGER,
+  type PluginLogger,
   type ProofContext,
   ProofPlugin,
   type ProofPluginHandler,
@@ -126,6 +128,41 @@ describe("ProverServiceBuilder", () => {
     await service.wait(task.id, { timeoutMs: 5_000 });
     expect(host.proveCalls).toEqual([{ program: "greeter", input: "hello" }]);
     await service.close();
+  });
+
+  it("hands each plugin a child of the app's logger that names the plugin", async () => {
+    const lines: { bindings: Record<string, unknown>; message: string }[] = [];
+    const loggerWith = (bindings: Record<string, unknown>): PluginLogger => {
+      const write = (_fields: object, message: string) => lines.push({ bindings, message });
+      return {
+        debug: write,
+        info: write,
+        warn: write,
+        error: write,
+        child: (more) => loggerWith({ ...bindings, ...more }),
+      };
+    };
+    @ProofPlugin({ kind: "chatty", program: { name: "chatty", version: "1" } })
+    class ChattyPlugin implements ProofPluginHandler {
+      constructor(@inject(LOGGER) private readonly logger: PluginLogger) {}
+      parseContext(raw: ProofContext) {
+        return raw;
+      }
+      async fetchInput() {
+        this.logger.info({}, "fetching");
+        return null;
+      }
+    }
+    const child = container.createChildContainer();
+    child.registerInstance(LOGGER, loggerWith({ app: "test" }));
+    const service = await new ProverServiceBuilder({ ...memory, container: child })
+      .host(new TestHost())
+      .register(ChattyPlugin)
+      .launch();
+    const { task } = await service.submit({ kind: "chatty" }, "native");
+    await service.wait(task.id, { timeoutMs: 5_000 });
+    await service.close();
+    expect(lines).toContainEqual({ bindings: { app: "test", plugin: "chatty" }, message: "fetching" });
   });
 
   it("validates the retry policy and concurrency", async () => {

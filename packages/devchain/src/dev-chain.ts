@@ -30,6 +30,16 @@ import {
 } from "@paas/rollup";
 import { type CheckpointTrust, checkCheckpointProof } from "./checkpoint-proof.js";
 import { DevChainNotFoundError, DevChainPrunedError } from "./errors.js";
+import { ChainStore } from "./persistence/chain-store.js";
+import { JournaledMap } from "./persistence/journaled-map.js";
+import {
+  checkpointFields,
+  decodeCheckpoint,
+  decodeSlot,
+  elRecord,
+  l2Fields,
+  requireSameIdentity,
+} from "./persistence/persisted-chain.js";
 import { DEFAULT_SEED, deriveSecretKey, type Seed } from "./seed.js";
 import { Sequencer } from "./sequencer.js";
 import { StateView } from "./state-view.js";
@@ -61,6 +71,12 @@ export interface DevChainConfig {
    * one throws `DevChainPrunedError`). Blocks, headers and the CL's data are kept. Default 8192.
    */
   readonly retainBlocks?: number;
+  /**
+   * Keep the chain in this directory (`chain.sqlite`), written as each block is produced: a chain
+   * created with the same config on the same directory continues where it stopped, with the same
+   * blocks, checkpoints and accepted proofs. Without it the chain lives in memory only.
+   */
+  readonly dataDir?: string;
 }
 
 /** `DevChainConfig.retainBlocks` by default: about 2¼ hours of witnesses at one block per second. */
@@ -157,13 +173,20 @@ export class DevChain {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
+  /** Where the chain is kept, and the state entries changed since the last block was written. */
+  private readonly persistence:
+    | { readonly store: ChainStore; readonly state: JournaledMap<Uint8Array> }
+    | undefined;
+
   private constructor(
     readonly execution: ExecutionChain,
     workload: Workload,
     sequencer: Sequencer,
     config: Required<Pick<DevChainConfig, "seed" | "genesisTimestamp" | "secondsPerSlot" | "retainBlocks">>,
     trust: CheckpointTrust | undefined,
+    persistence?: { readonly store: ChainStore; readonly state: JournaledMap<Uint8Array> },
   ) {
+    this.persistence = persistence;
     this.common = execution.common;
     this.chainSpec = chainSpecOf(execution.common);
     this.workload = workload;
@@ -198,34 +221,92 @@ export class DevChain {
     const trust = trustOf(config);
     const common = createCommon(devnetChainSpec(chainId));
     const workload = new Workload(common, seed, config.workload);
-    const execution = await ExecutionChain.create({
-      common,
-      alloc: workload.genesisAlloc(),
-      genesis: { timestamp: BigInt(genesisTimestamp) },
-      retainWitnesses: retainBlocks,
-    });
-    const genesis = execution.head;
     const secretKey =
       config.sequencerKey === undefined
         ? deriveSecretKey(seed, "sequencer")
         : bytes32(config.sequencerKey, "sequencerKey");
-    const params: RollupParams = {
+    const identity = {
+      seed: String(seed),
       chainId,
-      elChainSpecHash: hexToBytes(chainSpecHash(devnetChainSpec(chainId))),
-      sequencerPublicKey: sequencerPublicKey(secretKey),
       slotsPerEpoch,
-      genesis: {
-        timestamp: genesisTimestamp,
-        execBlock: { number: 0, hash: hexToBytes(genesis.hash), stateRoot: hexToBytes(genesis.stateRoot) },
-      },
+      genesisTimestamp,
+      secondsPerSlot,
+      workload: config.workload ?? {},
+      sequencerPublicKey: bytesToHex(sequencerPublicKey(secretKey)),
     };
-    return new DevChain(
-      execution,
-      workload,
-      new Sequencer(params, secretKey),
-      { seed, genesisTimestamp, secondsPerSlot, retainBlocks },
-      trust,
-    );
+    const store = config.dataDir === undefined ? undefined : ChainStore.open(config.dataDir);
+    try {
+      const stored = store?.identity();
+      if (store !== undefined && stored !== undefined) requireSameIdentity(store.file, stored, identity);
+      const loaded = stored === undefined ? undefined : store?.load();
+      const state = new JournaledMap<Uint8Array>();
+      for (const [key, value] of loaded?.state ?? []) state.set(key, value);
+      state.drain();
+      const execution =
+        loaded === undefined
+          ? await ExecutionChain.create({
+              common,
+              alloc: workload.genesisAlloc(),
+              genesis: { timestamp: BigInt(genesisTimestamp) },
+              retainWitnesses: retainBlocks,
+              stateStore: state,
+            })
+          : await ExecutionChain.restore({
+              common,
+              retainWitnesses: retainBlocks,
+              stateStore: state,
+              blocks: [loaded.genesis, ...loaded.slots.map((slot) => slot.el)],
+            });
+      const genesis = execution.getBlockByNumber(0)!;
+      const params: RollupParams = {
+        chainId,
+        elChainSpecHash: hexToBytes(chainSpecHash(devnetChainSpec(chainId))),
+        sequencerPublicKey: sequencerPublicKey(secretKey),
+        slotsPerEpoch,
+        genesis: {
+          timestamp: genesisTimestamp,
+          execBlock: { number: 0, hash: hexToBytes(genesis.hash), stateRoot: hexToBytes(genesis.stateRoot) },
+        },
+      };
+      if (store !== undefined && loaded === undefined) {
+        store.initialise(identity, elRecord(genesis), state.drain());
+      }
+      const chain = new DevChain(
+        execution,
+        workload,
+        new Sequencer(params, secretKey),
+        { seed, genesisTimestamp, secondsPerSlot, retainBlocks },
+        trust,
+        store === undefined ? undefined : { store, state },
+      );
+      if (loaded !== undefined) chain.adopt(loaded);
+      return chain;
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
+  }
+
+  /** Takes back a stored chain's CL side and workload (the EL side is restored already). */
+  private adopt(loaded: ReturnType<ChainStore["load"]>): void {
+    for (const stored of loaded.checkpoints) this.records.push(decodeCheckpoint(stored));
+    const closedAt = new Map(this.records.map((r) => [r.info.l2Range.end, r.info]));
+    for (const slot of loaded.slots) {
+      const { l2, chainstate } = decodeSlot(slot);
+      this.sequencer.adopt(l2, slot.blockId, chainstate);
+      const checkpoint = closedAt.get(slot.slot);
+      this.produced.push({
+        slot: slot.slot,
+        epoch: l2.header.epoch,
+        el: this.execution.getBlockByNumber(slot.el.number)!,
+        l2,
+        blockId: slot.blockId,
+        chainstate,
+        kinds: slot.kinds,
+        ...(checkpoint !== undefined && { checkpoint }),
+      });
+    }
+    if (loaded.workload !== undefined) this.workload.resume(loaded.workload);
   }
 
   // ---- production ----
@@ -287,6 +368,12 @@ export class DevChain {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.queue.catch(() => undefined);
+  }
+
+  /** Stops, and closes the data directory's store (when the chain has one): call it last. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.persistence?.store.close();
   }
 
   get isRunning(): boolean {
@@ -381,7 +468,10 @@ export class DevChain {
     const record = this.getCheckpoint(index);
     const result = this.judge(record, receipt);
     if (result.outcome === "accepted") {
-      this.records[index] = { ...record, proof: { provenAt: new Date(), receipt: receipt.slice() } };
+      const provenAt = new Date();
+      // Stored before the CL answers "accepted": a restarted devnet never asks for it again.
+      this.persistence?.store.acceptProof(index, receipt, provenAt.getTime());
+      this.records[index] = { ...record, proof: { provenAt, receipt: receipt.slice() } };
     }
     this.emit({ type: "proof", result });
     return result;
@@ -563,6 +653,21 @@ export class DevChain {
         transition: expectedBatchTransition(info, pre, this.getChainstate(info.l2Range.end), this.params),
       };
       this.records.push(record);
+    }
+    if (this.persistence !== undefined) {
+      const chainBlock = this.produced.at(-1)!.el;
+      this.persistence.store.appendBlock({
+        slot: {
+          el: elRecord(chainBlock),
+          slot,
+          kinds,
+          ...l2Fields(block.l2, block.blockId, block.chainstate),
+        },
+        state: this.persistence.state.drain(),
+        workload: this.workload.state(),
+        ...(record !== undefined && { checkpoint: checkpointFields(record) }),
+        prunedThrough: Math.max(0, Number(chainBlock.number) - this.retainBlocks),
+      });
     }
     this.emit({ type: "block", block });
     if (record !== undefined) this.emit({ type: "checkpoint", checkpoint: record });

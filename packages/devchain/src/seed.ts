@@ -24,6 +24,11 @@ export function deriveSecretKey(seed: Seed, purpose: string, index = 0): Uint8Ar
   }
 }
 
+export interface RandomPosition {
+  readonly counter: number;
+  readonly offset: number;
+}
+
 /**
  * A deterministic pseudo-random stream: SHA-256 in counter mode over the seed and a label. Not
  * for secrets; for choosing the workload so that one seed always yields one chain.
@@ -37,6 +42,20 @@ export class SeededRandom {
     private readonly seed: Seed,
     private readonly label: string,
   ) {}
+
+  /** Where the stream is: with the same seed and label, `resume` continues from exactly here. */
+  position(): RandomPosition {
+    return { counter: this.counter, offset: this.offset };
+  }
+
+  resume(position: RandomPosition): void {
+    this.counter = position.counter;
+    this.offset = position.offset;
+    this.block =
+      position.counter === 0
+        ? new Uint8Array(0)
+        : sha256(`paas/devchain/random/${this.label}/`, String(this.seed), `/${position.counter - 1}`);
+  }
 
   bytes(length: number): Uint8Array {
     const out = new Uint8Array(length);

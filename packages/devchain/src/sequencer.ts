@@ -66,6 +66,16 @@ export class Sequencer {
       : built;
   }
 
+  /** Takes back a slot this sequencer filled before (a restored chain): no signing, no checks. */
+  adopt(block: SignedL2Block, blockId: Uint8Array, chainstate: Chainstate): void {
+    if (block.header.slot !== this.tipSlot + 1) {
+      throw new RangeError(`cannot adopt the block of slot ${block.header.slot} after slot ${this.tipSlot}`);
+    }
+    this.blocks.push(block);
+    this.blockIds.push(blockId);
+    this.chainstates.push(chainstate);
+  }
+
   chainstateAt(slot: number): Chainstate {
     const chainstate = this.chainstates[slot];
     if (chainstate === undefined) throw new DevChainNotFoundError(`chainstate at slot ${slot}`);

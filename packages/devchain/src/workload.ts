@@ -19,7 +19,7 @@ import {
 } from "@ethereumjs/util";
 import { type BuildBlockOptions, type GenesisAlloc, type Hex, systemContractsAlloc } from "@paas/evm";
 import { CONTRACTS, type ContractName, initCode, word } from "./contracts.js";
-import { deriveSecretKey, type Seed, SeededRandom } from "./seed.js";
+import { deriveSecretKey, type RandomPosition, type Seed, SeededRandom } from "./seed.js";
 
 /**
  * What the workload puts in blocks. These labels describe what the generator *meant*; tests check
@@ -121,6 +121,21 @@ const GWEI = 10n ** 9n;
 const ETHER = 10n ** 18n;
 const MAX_FEE = 100n * GWEI;
 
+/**
+ * Everything the workload has done, as JSON: with the same seed and options, `Workload.resume`
+ * continues with the very transactions the saved one would have made next. Lists keep the order
+ * of the maps they come from, which decides what is picked.
+ */
+export interface WorkloadState {
+  readonly random: RandomPosition;
+  readonly nonces: readonly (readonly [address: string, nonce: string])[];
+  readonly contracts: Readonly<Record<"store" | "proxy" | "blockhash" | "factory", string | null>>;
+  readonly storage: readonly (readonly [address: string, slots: readonly (readonly [string, string])[]])[];
+  readonly destructibles: readonly string[];
+  readonly delegations: number;
+  readonly withdrawalIndex: string;
+}
+
 interface Sender {
   readonly key: Uint8Array;
   readonly address: Address;
@@ -173,6 +188,54 @@ export class Workload {
     this.accounts = this.senders.map((s) => ({ address: s.address.toString() as Hex, privateKey: s.key }));
     this.random = new SeededRandom(seed, "workload");
     this.coinbase = createAddressFromPrivateKey(deriveSecretKey(seed, "coinbase")).toString() as Hex;
+  }
+
+  state(): WorkloadState {
+    const address = (a: Address | undefined) => a?.toString() ?? null;
+    return {
+      random: this.random.position(),
+      nonces: [...this.nonces].map(([a, n]) => [a, n.toString()]),
+      contracts: {
+        store: address(this.store),
+        proxy: address(this.proxy),
+        blockhash: address(this.blockhash),
+        factory: address(this.factory),
+      },
+      storage: [...this.storage.values()].map((t) => [
+        t.address.toString(),
+        [...t.slots].map(([slot, value]) => [slot.toString(), value.toString()]),
+      ]),
+      destructibles: this.destructibles.map((a) => a.toString()),
+      delegations: this.delegations,
+      withdrawalIndex: this.withdrawalIndex.toString(),
+    };
+  }
+
+  /** Continues from a saved `state()` (of a workload with the same seed and options). */
+  resume(state: WorkloadState): void {
+    const address = (a: string | null) => (a === null ? undefined : createAddressFromString(a));
+    this.random.resume(state.random);
+    this.nonces.clear();
+    for (const [a, n] of state.nonces) this.nonces.set(a, BigInt(n));
+    this.store = address(state.contracts.store);
+    this.proxy = address(state.contracts.proxy);
+    this.blockhash = address(state.contracts.blockhash);
+    this.factory = address(state.contracts.factory);
+    this.storage.clear();
+    for (const [a, slots] of state.storage) {
+      const target = createAddressFromString(a);
+      this.storage.set(target.toString(), {
+        address: target,
+        slots: new Map(slots.map(([slot, value]) => [BigInt(slot), BigInt(value)])),
+      });
+    }
+    this.destructibles.splice(
+      0,
+      this.destructibles.length,
+      ...state.destructibles.map(createAddressFromString),
+    );
+    this.delegations = state.delegations;
+    this.withdrawalIndex = BigInt(state.withdrawalIndex);
   }
 
   /** The genesis allocation: the system contracts of Prague and the funded accounts. */

@@ -9,6 +9,9 @@ export {
   type ChainBlock,
   ExecutionChain,
   type ExecutionChainOptions,
+  type RestoreOptions,
+  type StoredBlockRecord,
+  type StoredWitness,
 } from "./chain/execution-chain.js";
 export {
   buildGenesisHeader,

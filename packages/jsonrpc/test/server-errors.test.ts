@@ -90,6 +90,22 @@ describe("JSON-RPC server: errors thrown by handlers", () => {
     });
   });
 
+  it("reports calls refused before their handler ran (unknown method, missing token) to onError", async () => {
+    const onError = vi.fn();
+    const { url } = await startServer({
+      methods: { ...methods, store: { mutates: true, handler: async () => "stored" } },
+      auth: { bearerToken: "s3cret" },
+      onError,
+    });
+    await rpc(url, { jsonrpc: "2.0", id: 1, method: "nope" });
+    await rpc(url, { jsonrpc: "2.0", id: 2, method: "store" });
+    expect(onError.mock.calls.map(([, info]) => [info.method, info.sent.code])).toEqual([
+      ["nope", RpcErrorCode.METHOD_NOT_FOUND],
+      ["store", RpcErrorCode.UNAUTHORIZED],
+    ]);
+    expect(onError.mock.calls[0]![0]).toBeInstanceOf(JsonRpcError);
+  });
+
   it("keeps answering when onError itself throws", async () => {
     const { url } = await startServer({
       methods,

@@ -104,11 +104,17 @@ describe("JSON-RPC server: HTTP", () => {
       id: 1,
       error: {
         code: RpcErrorCode.UNAUTHORIZED,
-        message: 'unauthorized: method "store" requires a bearer token',
+        message: 'unauthorized: method "store": it requires a bearer token (Authorization: Bearer <token>)',
       },
     });
     expect(await rpc(url, call, { authorization: "Bearer wrong" })).toMatchObject({
-      error: { code: RpcErrorCode.UNAUTHORIZED },
+      error: {
+        code: RpcErrorCode.UNAUTHORIZED,
+        message: 'unauthorized: method "store": the bearer token does not match the server\'s',
+      },
+    });
+    expect(await rpc(url, call, { authorization: "Basic czNjcmV0" })).toMatchObject({
+      error: { message: expect.stringContaining("does not match") },
     });
     expect(methods.store.handler).not.toHaveBeenCalled();
     expect(await rpc(url, call, { authorization: "Bearer s3cret" })).toMatchObject({ result: "stored" });

@@ -1,25 +1,7 @@
-/** Byte-level helpers shared by the receipt, value and input codecs. */
-
-const HEX_BODY = /^(?:[0-9a-fA-F]{2})*$/;
-
-/** Lower-case hex without a prefix. */
-export function bytesToHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-/** Parses hex with or without a `0x` prefix; `undefined` when it is not an even run of hex digits. */
-export function hexToBytes(hex: string): Uint8Array | undefined {
-  const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  if (!HEX_BODY.test(body)) return undefined;
-  // A plain Uint8Array, not a Buffer: values compare equal to what the decoders return.
-  return new Uint8Array(Buffer.from(body, "hex"));
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/**
+ * Byte-level helpers shared by the receipt, value and input codecs. Hex and byte equality are
+ * core's (`@paas/core/contracts`), like every package's.
+ */
 
 /** Lexicographic byte order: the order of object keys in the canonical value encoding. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -1,4 +1,4 @@
-import { InvalidContextError, PermanentError } from "@paas/core";
+import { PermanentError, parseContextWith } from "@paas/core";
 import {
   CHECKPOINT,
   type CheckpointContext,
@@ -10,18 +10,11 @@ import {
   toHex,
 } from "@paas/rollup";
 import { checkpointInfo } from "./admission.js";
-import { describeIssues } from "./issues.js";
 import { MAX_CL_STF_RECEIPTS } from "./program.js";
 
 /** Validates a checkpoint context with the rollup's schema; throws `InvalidContextError` naming the field. */
 export function parseCheckpointContext(raw: unknown): CheckpointContext {
-  const parsed = CheckpointContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InvalidContextError(
-      `invalid ${CHECKPOINT.kind} context: ${describeIssues(parsed.error.issues)}`,
-    );
-  }
-  return parsed.data;
+  return parseContextWith(CHECKPOINT.kind, CheckpointContextSchema, raw);
 }
 
 /** The checkpoint context of `index`. */

@@ -1,9 +1,13 @@
-import { InvalidParamsError, type PluginRpcMethod, type ProverHandle, type TaskRecord } from "@paas/core";
+import {
+  type PluginRpcMethod,
+  type ProverHandle,
+  parseParamsWith,
+  type TaskRecord,
+} from "@paas/core";
 import { type ClClient, clNotFound } from "@paas/rollup";
 import { z } from "zod";
 import { checkpointContext } from "./context.js";
 import type { CheckpointFacts } from "./facts.js";
-import { describeIssues } from "./issues.js";
 
 /** What both methods answer: the task's key, whether this call created it, and its record. */
 export interface ProveCheckpointResult {
@@ -16,14 +20,6 @@ const backendSchema = z.string().min(1).max(32);
 const index = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const proveCheckpointParams = z.tuple([index, backendSchema.optional()]);
 const proveLatestParams = z.tuple([backendSchema.optional()]);
-
-function parseParams<T>(method: string, schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw ?? []);
-  if (!parsed.success) {
-    throw new InvalidParamsError(`${method}: ${describeIssues(parsed.error.issues, "params")}`);
-  }
-  return parsed.data;
-}
 
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a
@@ -48,7 +44,7 @@ export function checkpointRpcMethods(
         "Proves checkpoint `index` (epoch `index`) and publishes it to the CL. Params: [index, backend?].",
       mutates: true,
       async handler(params) {
-        const [index, backend] = parseParams("paas_proveCheckpoint", proveCheckpointParams, params);
+        const [index, backend] = parseParamsWith("paas_proveCheckpoint", proveCheckpointParams, params);
         return prove(index, backend);
       },
     },
@@ -57,7 +53,7 @@ export function checkpointRpcMethods(
         "Proves the CL's latest checkpoint (cl_getLatestCheckpointIndex) and publishes it. Params: [backend?].",
       mutates: true,
       async handler(params) {
-        const [backend] = parseParams("paas_proveLatestCheckpoint", proveLatestParams, params);
+        const [backend] = parseParamsWith("paas_proveLatestCheckpoint", proveLatestParams, params);
         const latest = await cl.getLatestCheckpointIndex();
         if (latest === null) throw clNotFound("latest checkpoint (no epoch has closed yet)");
         return prove(latest, backend);

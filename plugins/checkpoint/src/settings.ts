@@ -1,7 +1,6 @@
-import { InvalidConfigError } from "@paas/core";
+import { parsePluginSettings } from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import { z } from "zod";
-import { describeIssues } from "./issues.js";
 
 export const DEFAULT_INTERVAL_MS = 5_000;
 export const DEFAULT_WINDOW = 4;
@@ -53,20 +52,15 @@ export interface CheckpointSettings {
 
 /** Validates the plugin's settings section; throws `InvalidConfigError` naming the key. */
 export function parseCheckpointSettings(raw: unknown): CheckpointSettings {
-  const parsed = CheckpointSettingsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new InvalidConfigError(
-      `plugin_settings.${CHECKPOINT.kind}: ${describeIssues(parsed.error.issues)}`,
-    );
-  }
-  const { runner, interval_ms, window, cl_stf_max_slots, horizon } = parsed.data;
+  const { runner, interval_ms, window, cl_stf_max_slots, horizon, failed_retries, failed_retry_delay_ms } =
+    parsePluginSettings(CHECKPOINT.kind, CheckpointSettingsSchema, raw);
   return {
     runner,
     intervalMs: interval_ms,
     window,
     clStfMaxSlots: cl_stf_max_slots,
     horizon,
-    failedRetries: parsed.data.failed_retries,
-    failedRetryDelayMs: parsed.data.failed_retry_delay_ms,
+    failedRetries: failed_retries,
+    failedRetryDelayMs: failed_retry_delay_ms,
   };
 }

@@ -85,7 +85,7 @@ describe("with default settings", () => {
       await expect(env.harness.submit(raw)).rejects.toBeInstanceOf(InvalidContextError);
     }
     await expect(env.harness.submit({ kind: "checkpoint", index: "x" })).rejects.toThrow(
-      /invalid checkpoint context: index:/,
+      /^invalid checkpoint context: ✖ .*\n {2}→ at index$/,
     );
   });
 
@@ -337,10 +337,12 @@ describe("settings", () => {
     const make = (settings: unknown) =>
       new CheckpointPlugin(cl, new PluginSettings({ checkpoint: settings }), consoleLogger);
     expect(() => make({ interval_ms: "fast" })).toThrow(InvalidConfigError);
-    expect(() => make({ interval_ms: 0 })).toThrow(/plugin_settings\.checkpoint: interval_ms:/);
-    expect(() => make({ runner: "yes" })).toThrow(/runner:/);
-    expect(() => make({ window: 0 })).toThrow(/window:/);
-    expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/cl_stf_max_slots:/);
+    expect(() => make({ interval_ms: 0 })).toThrow(
+      /^plugin_settings\.checkpoint: ✖ Too small: expected number to be >=10\n {2}→ at interval_ms$/,
+    );
+    expect(() => make({ runner: "yes" })).toThrow(/→ at runner/);
+    expect(() => make({ window: 0 })).toThrow(/→ at window/);
+    expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/→ at cl_stf_max_slots/);
     expect(() => make({ intervalMs: 5 })).toThrow(/intervalMs/);
     expect(() => make({ horizon: -1 })).toThrow(/horizon:/);
     expect(make({}).settings).toEqual({

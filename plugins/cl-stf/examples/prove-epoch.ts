@@ -11,7 +11,7 @@ import { blockAt, buildTestChain, contextFor, OTHER_KEY, reseal, withBlock } fro
 import { setUpClStf } from "../test/fixtures/harness.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
-const setup = await setUpClStf({ chain, pluginSettings: { slotsPerEpoch: 8 } });
+const setup = await setUpClStf({ chain, pluginSettings: { slots_per_epoch: 8 } });
 try {
   const { harness, node } = setup;
 

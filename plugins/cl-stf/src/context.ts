@@ -1,6 +1,7 @@
-import { InvalidContextError, PermanentError, type ProofContext } from "@paas/core";
+import { InvalidContextError, PermanentError, type ProofContext, parseContextWith } from "@paas/core";
 import {
   blockIdOf,
+  CL_STF,
   type ClStfContext,
   ClStfContextSchema,
   EVM_EE_STF,
@@ -16,16 +17,11 @@ import { MAX_BLOCKS_PER_PROOF } from "./program.js";
 /**
  * Validates and normalises a CL STF context (lower-case hex ids): the shape by rollup's
  * `ClStfContextSchema`, then slot 0 (genesis, never proven) and the size bound. With
- * `slotsPerEpoch` known (plugin settings), a range crossing an epoch boundary is refused here too.
+ * `slots_per_epoch` known (plugin settings), a range crossing an epoch boundary is refused here too.
  * Throws `InvalidContextError` naming the field.
  */
 export function parseClStfContext(raw: ProofContext, slotsPerEpoch?: number): ClStfContext {
-  const parsed = ClStfContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`);
-    throw new InvalidContextError(`invalid cl-stf context: ${issues.join("; ")}`);
-  }
-  const context = parsed.data;
+  const context = parseContextWith(CL_STF.kind, ClStfContextSchema, raw);
   const { start, end } = context;
   if (start.slot === 0) {
     throw new InvalidContextError(
@@ -113,8 +109,4 @@ export function evmEeStfContextFor(blocks: readonly SignedL2Block[]): EvmEeStfCo
     start: { number: from.elBlockNumber, hash: toHex(from.elBlockHash) },
     end: { number: to.elBlockNumber, hash: toHex(to.elBlockHash) },
   };
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "context" : path.map(String).join(".");
 }

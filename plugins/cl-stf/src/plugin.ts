@@ -121,7 +121,7 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
     const configured = this.settings.slotsPerEpoch;
     if (configured !== undefined && configured !== params.slotsPerEpoch) {
       throw new PermanentError(
-        `plugin_settings.cl-stf.slotsPerEpoch is ${configured}, the CL's rollup params say ${params.slotsPerEpoch}: fix the setting`,
+        `plugin_settings.cl-stf.slots_per_epoch is ${configured}, the CL's rollup params say ${params.slotsPerEpoch}: fix the setting`,
       );
     }
     const problem = epochCrossing(context.start.slot, context.end.slot, params);

@@ -4,6 +4,7 @@ import {
   type PluginRpcMethod,
   type ProofContext,
   type ProverHandle,
+  parseParamsWith,
   type TaskId,
   type TaskRecord,
   type TaskStatusName,
@@ -31,19 +32,23 @@ export interface ProveClBlocksResult extends SubmittedTask {
   readonly dependencies: readonly SubmittedTask[];
 }
 
-const slot = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const slot = (name: string) =>
+  z.int(`${name}: a slot number (a non-negative integer)`).min(0).max(Number.MAX_SAFE_INTEGER);
+/** `[startSlot, endSlot, backend?]`; messages name the param, since zod's path is only its position. */
 const ParamsSchema = z
-  .tuple([
-    slot.min(1, "slot 0 is the genesis block, never proven"),
-    slot,
-    z.string().min(1).max(32).optional(),
-  ])
+  .tuple(
+    [
+      slot("startSlot").min(1, "startSlot: slot 0 is the genesis block, never proven"),
+      slot("endSlot"),
+      z.string("backend: a backend name").min(1, "backend: a backend name").max(32).optional(),
+    ],
+    { error: "expected [startSlot, endSlot] or [startSlot, endSlot, backend]" },
+  )
   .refine(([start, end]) => start <= end, { message: "startSlot must not exceed endSlot", path: [1] })
   .refine(([start, end]) => end - start + 1 <= MAX_BLOCKS_PER_PROOF, {
     message: `at most ${MAX_BLOCKS_PER_PROOF} slots per proof`,
     path: [1],
   });
-const PARAM_NAMES = ["startSlot", "endSlot", "backend"];
 
 export interface ProveClBlocksOptions {
   readonly handle: ProverHandle;
@@ -63,17 +68,7 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
       "Prove L2 slots startSlot..endSlot (one epoch): submits the CL STF task and the EVM EE STF task it depends on; returns both",
     mutates: true,
     async handler(raw) {
-      const parsed = ParamsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => {
-          const [index] = issue.path;
-          if (typeof index === "number")
-            return `${PARAM_NAMES[index] ?? `params[${index}]`}: ${issue.message}`;
-          return `params: expected [startSlot, endSlot] or [startSlot, endSlot, backend]: ${issue.message}`;
-        });
-        throw new InvalidParamsError(`${PROVE_CL_BLOCKS}: ${issues.join("; ")}`);
-      }
-      const [startSlot, endSlot, backendParam] = parsed.data;
+      const [startSlot, endSlot, backendParam] = parseParamsWith(PROVE_CL_BLOCKS, ParamsSchema, raw);
       const backend = backendParam ?? defaultBackend;
 
       const params = await cl.getRollupParams();

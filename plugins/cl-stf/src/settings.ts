@@ -1,9 +1,10 @@
-import { InvalidConfigError } from "@paas/core";
+import { parsePluginSettings } from "@paas/core";
+import { CL_STF } from "@paas/rollup";
 import { z } from "zod";
 
 /**
  * `[plugin_settings.cl-stf]`. Both optional:
- * - `slotsPerEpoch`: the rollup's slots per epoch. When set, a context whose range crosses an
+ * - `slots_per_epoch`: the rollup's slots per epoch. When set, a context whose range crosses an
  *   epoch boundary is refused at submit time (`parseContext` is synchronous and cannot ask the
  *   CL); dependency resolution still checks it against the CL's params and fails the task
  *   permanently if the two disagree. When unset, the crossing is refused at dependency resolution.
@@ -11,7 +12,7 @@ import { z } from "zod";
  *   4). A range within it that the CL has not produced yet waits; one beyond it is refused.
  */
 export const ClStfSettingsSchema = z.strictObject({
-  slotsPerEpoch: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  slots_per_epoch: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   horizon: z.int().min(0).max(1_000_000).default(4),
   defaultBackend: z
     .never({
@@ -20,14 +21,14 @@ export const ClStfSettingsSchema = z.strictObject({
     })
     .optional(),
 });
-export type ClStfSettings = z.output<typeof ClStfSettingsSchema>;
+
+export interface ClStfSettings {
+  readonly slotsPerEpoch?: number;
+  readonly horizon: number;
+}
 
 /** Validates the plugin's settings section; throws core's `InvalidConfigError` naming the key. */
 export function parseClStfSettings(raw: unknown): ClStfSettings {
-  const parsed = ClStfSettingsSchema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map(
-    (issue) => `plugin_settings.cl-stf${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`,
-  );
-  throw new InvalidConfigError(issues.join("; "));
+  const { slots_per_epoch, horizon } = parsePluginSettings(CL_STF.kind, ClStfSettingsSchema, raw);
+  return { ...(slots_per_epoch !== undefined && { slotsPerEpoch: slots_per_epoch }), horizon };
 }

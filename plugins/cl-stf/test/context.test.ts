@@ -36,17 +36,21 @@ describe("parseContext", () => {
   });
 
   it.each([
-    ["a missing end", { kind: CL_STF.kind, start: { slot: 1, blockId: ID } }, /end: /],
+    ["a missing end", { kind: CL_STF.kind, start: { slot: 1, blockId: ID } }, /→ at end$/],
     [
       "a short block id",
       { ...context(1, 2), start: { slot: 1, blockId: "0x1234" } },
-      /start\.blockId: expected 0x-prefixed hex of 32 bytes/,
+      /expected 0x-prefixed hex of 32 bytes.*\n {2}→ at start\.blockId/,
     ],
-    ["a fractional slot", { ...context(1, 2), end: { slot: 2.5, blockId: ID } }, /end\.slot: /],
-    ["a negative slot", { ...context(1, 2), start: { slot: -1, blockId: ID } }, /start\.slot: /],
-    ["an unknown field", { ...context(1, 2), epoch: 0 }, /context: .*"epoch"/],
-    ["another kind", { ...context(1, 2), kind: "checkpoint" }, /kind: /],
-    ["start after end", context(5, 4), /end\.slot: start\.slot must not exceed end\.slot/],
+    ["a fractional slot", { ...context(1, 2), end: { slot: 2.5, blockId: ID } }, /→ at end\.slot/],
+    ["a negative slot", { ...context(1, 2), start: { slot: -1, blockId: ID } }, /→ at start\.slot/],
+    [
+      "an unknown field",
+      { ...context(1, 2), epoch: 0 },
+      /^invalid cl-stf context: ✖ Unrecognized key: "epoch"/,
+    ],
+    ["another kind", { ...context(1, 2), kind: "checkpoint" }, /→ at kind/],
+    ["start after end", context(5, 4), /start\.slot must not exceed end\.slot\n {2}→ at end\.slot/],
     ["the genesis slot", context(0, 3), /start\.slot: slot 0 is the genesis block/],
     [
       "too many blocks",
@@ -57,7 +61,7 @@ describe("parseContext", () => {
     expect(refusal(raw)).toMatch(message);
   });
 
-  it("refuses a range crossing an epoch boundary when slotsPerEpoch is configured", () => {
+  it("refuses a range crossing an epoch boundary when slots_per_epoch is configured", () => {
     expect(refusal(context(8, 9), 8)).toBe(
       "invalid cl-stf context: end.slot: the range 8..9 crosses an epoch boundary: slot 8 is in epoch 0 (slots 1..8), slot 9 in epoch 1 (slots 9..16) (8 slots per epoch); a CL STF proof covers slots of one epoch",
     );
@@ -105,17 +109,15 @@ describe("settings", () => {
   it("are optional", () => {
     expect(parseClStfSettings({})).toEqual({ horizon: 4 });
     expect(parseClStfSettings(undefined)).toEqual({ horizon: 4 });
-    expect(parseClStfSettings({ slotsPerEpoch: 32, horizon: 0 })).toEqual({ slotsPerEpoch: 32, horizon: 0 });
+    expect(parseClStfSettings({ slots_per_epoch: 32, horizon: 0 })).toEqual({ slotsPerEpoch: 32, horizon: 0 });
   });
 
   it.each([
-    [{ slotsPerEpoch: 0 }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
-    [{ slotsPerEpoch: "8" }, /plugin_settings\.cl-stf\.slotsPerEpoch: /],
-    [
-      { defaultBackend: "native" },
-      /plugin_settings\.cl-stf\.defaultBackend: moved: .*\[kinds\.cl-stf\] backend/,
-    ],
-    [{ slotsperepoch: 8 }, /plugin_settings\.cl-stf: .*"slotsperepoch"/],
+    [{ slots_per_epoch: 0 }, /^plugin_settings\.cl-stf: ✖ Too small.*\n {2}→ at slots_per_epoch$/],
+    [{ slots_per_epoch: "8" }, /→ at slots_per_epoch/],
+    [{ defaultBackend: "native" }, /moved: .*\[kinds\.cl-stf\] backend.*\n {2}→ at defaultBackend/],
+    // The old camel-case key is refused by name: it no longer means anything.
+    [{ slotsPerEpoch: 8 }, /^plugin_settings\.cl-stf: ✖ Unrecognized key: "slotsPerEpoch"$/],
   ])("refuses %j, naming the key", (raw, message) => {
     expect(() => parseClStfSettings(raw)).toThrow(InvalidConfigError);
     expect(() => parseClStfSettings(raw)).toThrow(message);

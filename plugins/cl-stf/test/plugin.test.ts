@@ -83,11 +83,13 @@ describe("dependencies", () => {
     );
   });
 
-  it("fails permanently when the settings' slotsPerEpoch disagrees with the CL's params", async () => {
-    const error = await failure(plugin({ slotsPerEpoch: 16 }).dependencies(contextFor(chain, 1, 8), step()));
+  it("fails permanently when the settings' slots_per_epoch disagrees with the CL's params", async () => {
+    const error = await failure(
+      plugin({ slots_per_epoch: 16 }).dependencies(contextFor(chain, 1, 8), step()),
+    );
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toBe(
-      "plugin_settings.cl-stf.slotsPerEpoch is 16, the CL's rollup params say 8: fix the setting",
+      "plugin_settings.cl-stf.slots_per_epoch is 16, the CL's rollup params say 8: fix the setting",
     );
   });
 });
@@ -153,11 +155,11 @@ describe("fetchInput", () => {
 
 describe("construction and report", () => {
   it("refuses invalid settings with InvalidConfigError", () => {
-    expect(() => plugin({ slotsPerEpoch: 0 })).toThrow(InvalidConfigError);
+    expect(() => plugin({ slots_per_epoch: 0 })).toThrow(InvalidConfigError);
   });
 
   it("reports the programs and where the epoch check happens", async () => {
-    expect(await plugin({ slotsPerEpoch: 8 }).report()).toEqual({
+    expect(await plugin({ slots_per_epoch: 8 }).report()).toEqual({
       program: `cl-stf@3 ${toHex(programIdOf("cl-stf", "3")).slice(0, 10)}…`,
       verifies: `evm-ee-stf@3 ${toHex(programIdOf("evm-ee-stf", "3")).slice(0, 10)}…`,
       epochCheck: "at submit",

@@ -200,7 +200,7 @@ describe("what is checked before proving", () => {
     expect(record).toMatchObject({ phase: "resolve" });
   });
 
-  it("a range crossing an epoch boundary fails at resolution when the settings do not give slotsPerEpoch", async () => {
+  it("a range crossing an epoch boundary fails at resolution when the settings do not give slots_per_epoch", async () => {
     const { harness } = setup;
     const context = contextFor(chain, 7, 10);
     const { record } = await harness.prove(context);

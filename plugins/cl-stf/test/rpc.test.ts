@@ -1,5 +1,5 @@
 /**
- * With `slotsPerEpoch` in the plugin settings: a range crossing an epoch is refused at submit, and
+ * With `slots_per_epoch` in the plugin settings: a range crossing an epoch is refused at submit, and
  * `paas_proveClBlocks` submits the CL STF task and its EVM EE STF dependency.
  */
 import {
@@ -19,7 +19,7 @@ let setup: ClStfSetup;
 let method: PluginRpcMethod;
 
 beforeAll(async () => {
-  setup = await setUpClStf({ chain, pluginSettings: { slotsPerEpoch: 8 } });
+  setup = await setUpClStf({ chain, pluginSettings: { slots_per_epoch: 8 } });
   method = setup.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
 });
 afterAll(async () => {
@@ -35,7 +35,7 @@ async function refusal(promise: Promise<unknown>): Promise<Error> {
   );
 }
 
-describe("with slotsPerEpoch configured", () => {
+describe("with slots_per_epoch configured", () => {
   it("refuses a range crossing an epoch boundary at submit time, storing nothing", async () => {
     const error = await refusal(setup.harness.submit(contextFor(chain, 7, 10)));
     expect(error).toBeInstanceOf(InvalidContextError);
@@ -81,13 +81,13 @@ describe(PROVE_CL_BLOCKS, () => {
   });
 
   it.each([
-    [["9", 16], /paas_proveClBlocks: startSlot: /],
-    [[0, 3], /startSlot: slot 0 is the genesis block, never proven/],
-    [[5, 3], /endSlot: startSlot must not exceed endSlot/],
-    [[1], /params: expected \[startSlot, endSlot\] or \[startSlot, endSlot, backend\]/],
-    [[1, 2, "native", 4], /params: expected \[startSlot, endSlot\]/],
-    [{ start: 1, end: 2 }, /paas_proveClBlocks: params: /],
-    [[1, 2, ""], /backend: /],
+    [["9", 16], /^paas_proveClBlocks: ✖ startSlot: a slot number/],
+    [[0, 3], /startSlot: slot 0 is the genesis block, never proven\n {2}→ at \[0\]/],
+    [[5, 3], /startSlot must not exceed endSlot\n {2}→ at \[1\]/],
+    [[1], /expected \[startSlot, endSlot\] or \[startSlot, endSlot, backend\]/],
+    [[1, 2, "native", 4], /expected \[startSlot, endSlot\]/],
+    [{ start: 1, end: 2 }, /^paas_proveClBlocks: ✖ expected \[startSlot/],
+    [[1, 2, ""], /backend: a backend name\n {2}→ at \[2\]/],
   ])("refuses params %j with InvalidParamsError", async (params, message) => {
     const error = await refusal(method.handler(params));
     expect(error).toBeInstanceOf(InvalidParamsError);

@@ -1,6 +1,5 @@
-import { InvalidContextError } from "@paas/core";
+import { InvalidContextError, parseContextWith } from "@paas/core";
 import { EVM_EE_STF, type EvmEeStfContext, EvmEeStfContextSchema } from "@paas/rollup";
-import { describeIssues } from "./issues.js";
 
 /** Blocks in a context's range (inclusive). */
 export function rangeLength(context: EvmEeStfContext): number {
@@ -12,13 +11,7 @@ export function rangeLength(context: EvmEeStfContext): number {
  * plugin's range cap. Throws `InvalidContextError` naming the field.
  */
 export function parseEvmEeStfContext(raw: unknown, maxBlocks: number): EvmEeStfContext {
-  const parsed = EvmEeStfContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InvalidContextError(
-      `invalid ${EVM_EE_STF.kind} context: ${describeIssues(parsed.error.issues)}`,
-    );
-  }
-  const context = parsed.data;
+  const context = parseContextWith(EVM_EE_STF.kind, EvmEeStfContextSchema, raw);
   if (context.start.number === 0) {
     throw new InvalidContextError(
       `invalid ${EVM_EE_STF.kind} context: start.number: block 0 is the genesis block, which has no parent to execute from; start at 1`,

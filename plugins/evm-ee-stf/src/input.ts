@@ -4,6 +4,7 @@
  * execution never reads them). Imported by the program module, so it must stay free of host-side
  * imports (@paas/zkvm, @paas/core).
  */
+import { fromHex, toHex } from "@paas/core/contracts";
 import type { ChainSpec, ExecutionWitness, Hex } from "@paas/evm/sync";
 import { MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup/model";
 import type { GuestEnv, InputWriter } from "@paas/zkvm/program";
@@ -110,14 +111,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
-}
-
-export function fromHexString(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
-}
-
 /** The program input for blocks given as hex (e.g. an `ExecutionChain`'s blocks and witnesses). */
 export function inputFromHex(
   chainSpec: ChainSpec,
@@ -126,11 +119,11 @@ export function inputFromHex(
   return {
     chainSpec,
     blocks: blocks.map(({ rlp, witness }) => ({
-      rlp: fromHexString(rlp),
+      rlp: fromHex(rlp),
       witness: {
-        state: witness.state.map(fromHexString),
-        codes: witness.codes.map(fromHexString),
-        headers: witness.headers.map(fromHexString),
+        state: witness.state.map((hex) => fromHex(hex)),
+        codes: witness.codes.map((hex) => fromHex(hex)),
+        headers: witness.headers.map((hex) => fromHex(hex)),
       },
     })),
   };

@@ -2,6 +2,7 @@
  * The EVM EE STF program. A proving worker imports this module, so it imports `@paas/zkvm/program`
  * (never `@paas/zkvm`), the EVM package and the rollup's types, and nothing of the host side.
  */
+import { fromHex } from "@paas/core/contracts";
 import {
   type BlockCommitment,
   executeBlocksStatelesslySync,
@@ -15,7 +16,7 @@ import {
   EvmEeStfOutputSsz,
 } from "@paas/rollup/model";
 import { defineProgram } from "@paas/zkvm/program";
-import { type EvmEeStfInput, fromHexString, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
+import { type EvmEeStfInput, readEvmEeStfInput, writeEvmEeStfInput } from "./input.js";
 
 /**
  * Proves a range of EL blocks by executing them statelessly from their witnesses (see
@@ -51,7 +52,7 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
     // not decode) and the spec's hash (which fork each block followed), as the executor parsed it.
     const output: EvmEeStfOutput = {
       chainId: input.chainSpec.chainId,
-      chainSpecHash: fromHexString(result.chainSpecHash),
+      chainSpecHash: fromHex(result.chainSpecHash),
       blocks: result.commitments.map(toOutputBlock),
     };
     env.commitBytes(EvmEeStfOutputSsz.serialize(output));
@@ -62,8 +63,8 @@ export const evmEeStfProgram = defineProgram<EvmEeStfInput, EvmEeStfOutput>({
 function toOutputBlock(commitment: BlockCommitment): EvmBlockCommitment {
   return {
     number: commitment.number,
-    hash: fromHexString(commitment.hash),
-    parentHash: fromHexString(commitment.parentHash),
-    stateRoot: fromHexString(commitment.stateRoot),
+    hash: fromHex(commitment.hash),
+    parentHash: fromHex(commitment.parentHash),
+    stateRoot: fromHex(commitment.stateRoot),
   };
 }

@@ -108,11 +108,11 @@ describe("proving EL ranges through the scheduler", () => {
     const cases: [unknown, RegExp][] = [
       [
         { ...good, start: good.end, end: good.start },
-        /end\.number: start\.number must not exceed end\.number/,
+        /start\.number must not exceed end\.number\n {2}→ at end\.number/,
       ],
       [
         { ...good, start: { ...good.start, hash: "0x12" } },
-        /start\.hash: expected 0x-prefixed hex of 32 bytes/,
+        /expected 0x-prefixed hex of 32 bytes.*\n {2}→ at start\.hash/,
       ],
       [{ ...good, extra: 1 }, /Unrecognized key.*extra|extra/],
       [{ ...good, start: { number: 0, hash: good.start.hash } }, /block 0 is the genesis block/],

@@ -112,10 +112,10 @@ describe("contexts", () => {
 
   it("are refused with InvalidContextError naming the field", () => {
     const cases: [unknown, RegExp][] = [
-      [context(5, 3), /end\.number: start\.number must not exceed end\.number/],
-      [{ ...context(1, 2), kind: "cl-stf" }, /kind: /],
-      [{ ...context(1, 2), start: { number: -1, hash: HASH_A } }, /start\.number: /],
-      [{ ...context(1, 2), end: { number: 2 } }, /end\.hash: /],
+      [context(5, 3), /start\.number must not exceed end\.number\n {2}→ at end\.number/],
+      [{ ...context(1, 2), kind: "cl-stf" }, /→ at kind/],
+      [{ ...context(1, 2), start: { number: -1, hash: HASH_A } }, /→ at start\.number/],
+      [{ ...context(1, 2), end: { number: 2 } }, /→ at end\.hash/],
       [context(0, 2), /start\.number: block 0 is the genesis block/],
       [context(1, 65), /65 blocks, more than max_blocks = 64/],
     ];

@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   DATABASE_FILE,
   InvalidConfigError,
+  LOGGER,
   PLUGIN_SETTINGS,
   PluginSettings,
   type ProverService,
@@ -15,7 +16,8 @@ import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } fr
 import type { Logger } from "pino";
 import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
-import { ProverMetrics } from "../metrics.js";
+import { logRpcErrors } from "../logging/rpc-error-log.js";
+import { ProverMetrics } from "../metrics/prover-metrics.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
@@ -33,13 +35,26 @@ export interface ProverApp {
   close(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Called as each start-up stage begins (`paas start` prints them before the progress view). */
+  readonly onStage?: (message: string) => void;
+}
+
 /**
  * Builds the whole prover client from its config: the one function behind both `paas start` and
  * the tests. Everything that can be wrong is found here, before proving starts: a plugin package
  * that does not load, a backend without a host, a plugin whose collaborators are missing, a port
  * in use. On failure, whatever was started is stopped again.
  */
-export async function buildProverApp(config: ProverConfig, logger: Logger): Promise<ProverApp> {
+export async function buildProverApp(
+  config: ProverConfig,
+  logger: Logger,
+  options: BuildOptions = {},
+): Promise<ProverApp> {
+  const stage = (message: string) => {
+    logger.info(message);
+    options.onStage?.(message);
+  };
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) {
@@ -48,16 +63,19 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
   };
   try {
     mkdirSync(config.datadir, { recursive: true });
+    stage(`loading plugins: ${config.plugins.join(", ")}`);
     const plugins = await loadPluginPackages(config.plugins);
     const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir });
     closers.push(() => hosts.close());
-    const nodes = await connectNodes(config, hosts, logger, closers);
+    const nodes = await connectNodes(config, hosts, stage, closers);
 
     const container = rootContainer.createChildContainer();
     const timeout = { timeoutMs: config.nodes.timeout_ms };
     container.registerInstance(ClClient, new ClClient({ url: nodes.clUrl, ...timeout }));
     container.registerInstance(ElClient, new ElClient({ url: nodes.elUrl, ...timeout }));
     container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
+    // Plugins log through the app's logger (a child per plugin, made by the builder).
+    container.registerInstance(LOGGER, logger);
 
     const builder = new ProverServiceBuilder({
       database:
@@ -91,6 +109,7 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
       else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
       else logger.debug(fields, "task transition");
     });
+    stage(`opening the task database in ${config.datadir}`);
     const service = await builder.launch();
     closers.push(() => service.close());
     metrics.readFrom(service);
@@ -121,11 +140,12 @@ export async function buildProverApp(config: ProverConfig, logger: Logger): Prom
 async function connectNodes(
   config: ProverConfig,
   hosts: ZkVmHostResolver,
-  logger: Logger,
+  stage: (message: string) => void,
   closers: (() => Promise<void>)[],
 ): Promise<ProverApp["nodes"]> {
   const { cl_url, el_url } = config.nodes;
   if (cl_url !== undefined && el_url !== undefined) return { clUrl: cl_url, elUrl: el_url, embedded: false };
+  stage("starting the embedded devnet (loading the EVM takes a few seconds)");
   // The devnet's CL trusts the key of the backend that proves checkpoints.
   const checkpointBackend = config.kinds[CHECKPOINT.kind]?.backend ?? config.default_backend;
   const proverPublicKey = hosts.publicKeys()[checkpointBackend];
@@ -146,7 +166,7 @@ async function connectNodes(
     ).toString("hex"),
   });
   closers.push(() => devnet.close());
-  logger.info({ url: devnet.url, log: devnet.logFile }, "embedded devnet started");
+  stage(`embedded devnet at ${devnet.url} (its log: ${devnet.logFile})`);
   return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
 }
 
@@ -178,7 +198,7 @@ async function startRpc(
     port: config.rpc.port,
     maxBodyBytes: config.rpc.max_body_bytes,
     ...(config.rpc.auth_token !== undefined && { auth: { bearerToken: config.rpc.auth_token } }),
-    onError: (error, info) => logger.error({ err: error, method: info.method }, "RPC method failed"),
+    onError: logRpcErrors(logger),
     routes: [
       {
         method: "GET",
@@ -192,7 +212,7 @@ async function startRpc(
         method: "GET",
         path: "/health",
         handle(_req, res) {
-          res.writeHead(200, { "Content-Type": "application/json" }).end('{"status":"ok"}');
+          res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("ok\n");
         },
       },
     ],

@@ -51,14 +51,21 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stderr.pipe(log);
+  // The end of what it said on stderr, for the error when it does not start (e.g. a data
+  // directory holding a chain made with other devnet settings).
+  let said = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    said = (said + chunk.toString()).slice(-2_000);
+  });
   try {
     const url = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
     child.stdout.pipe(log);
     return { url, logFile, close: () => stop(child, log) };
   } catch (error) {
     await stop(child, log);
+    const lastLine = said.trim().split("\n").at(-1);
     throw new InvalidConfigError(
-      `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}`,
+      `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}${lastLine ? `: ${lastLine}` : ""}`,
     );
   }
 }

@@ -1,12 +1,39 @@
 import { writeFileSync } from "node:fs";
-import { InvalidParamsError, type StatusSummary, type TaskPage, type TaskRecord } from "@paas/core";
+import {
+  InvalidParamsError,
+  type StatusSummary,
+  TASK_STATUSES,
+  type TaskPage,
+  type TaskRecord,
+} from "@paas/core";
 import { encodeReceipt, receiptFromJson } from "@paas/zkvm";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ProgressPrinter } from "../progress/progress-printer.js";
+import { type ProgressSnapshot, renderProgress } from "../progress/render-progress.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatTasks } from "./task-table.js";
 
 type Output = (text: string) => void;
+
+/** What `paas_getReport` answers (see the app's `coreMethods` and `buildProverApp`). */
+type ReportAnswer = StatusSummary & {
+  readonly kinds: string[];
+  readonly backends: string[];
+  readonly uptimeSeconds: number;
+  readonly nodes?: { readonly cl: string; readonly el: string; readonly embedded: boolean };
+  readonly plugins?: Record<string, Record<string, unknown>>;
+};
+
+/** The progress view of a running client, from its report: its own counts and its own uptime. */
+function progressOfReport(report: ReportAnswer, headline: string): ProgressSnapshot {
+  return {
+    summary: report,
+    kinds: report.kinds,
+    reports: report.plugins ?? {},
+    headline,
+    uptimeMs: report.uptimeSeconds * 1_000,
+  };
+}
 
 /** The CLI commands that talk to a running prover client over its JSON-RPC API. */
 export function addClientCommands(program: Command, print: Output): void {
@@ -35,7 +62,7 @@ export function addClientCommands(program: Command, print: Output): void {
 
   withClient(program.command("list").description("list tasks, newest last"))
     .option("--kind <kind>")
-    .option("--status <status>")
+    .addOption(new Option("--status <status>", "only tasks in this status").choices(TASK_STATUSES))
     .option("--backend <name>")
     .option("--limit <n>", "tasks per page", (v) => Number.parseInt(v, 10), 50)
     .option("--cursor <cursor>", "the cursor printed after the previous page")
@@ -113,27 +140,28 @@ export function addClientCommands(program: Command, print: Output): void {
   withClient(
     program.command("report").description("tasks by status, and what each proof type reports"),
   ).action(async (flags: ClientFlags & { json?: boolean }) => {
-    const report = await rpcClient(flags).call<Record<string, unknown>>("paas_getReport", []);
-    print(JSON.stringify(report, null, 2));
+    const report = await rpcClient(flags).call<ReportAnswer>("paas_getReport", []);
+    if (flags.json) return print(JSON.stringify(report, null, 2));
+    const nodes = report.nodes;
+    print(
+      [
+        renderProgress(progressOfReport(report, `PaaS prover at ${flags.rpc}`)),
+        ...(nodes
+          ? [`nodes: ${nodes.embedded ? "embedded devnet " : ""}CL ${nodes.cl}, EL ${nodes.el}`]
+          : []),
+        `backends: ${report.backends.join(", ")}`,
+      ].join("\n"),
+    );
   });
 
   withClient(program.command("watch").description("live view of tasks by status and kind"))
     .option("--interval <ms>", "refresh interval", (v) => Number.parseInt(v, 10), 1_000)
     .action(async (flags: ClientFlags & { interval: number }) => {
       const client = rpcClient(flags);
-      const started = Date.now();
       const printer = new ProgressPrinter(
         async () => {
-          const report = await client.call<
-            StatusSummary & { kinds: string[]; plugins?: Record<string, Record<string, unknown>> }
-          >("paas_getReport", []);
-          return {
-            summary: report,
-            kinds: report.kinds,
-            reports: report.plugins ?? {},
-            headline: `watching ${flags.rpc}`,
-            uptimeMs: Date.now() - started,
-          };
+          const report = await client.call<ReportAnswer>("paas_getReport", []);
+          return progressOfReport(report, `watching ${flags.rpc}`);
         },
         process.stdout,
         flags.interval,

@@ -2,6 +2,7 @@
  * The `paas` command: `paas start` runs the prover client, `paas prover-server` a proving server
  * for remote backends; the other commands talk to a running prover client over JSON-RPC.
  */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { addClientCommands } from "./client-commands.js";
 import { addProverServerCommand } from "./prover-server-command.js";
@@ -10,6 +11,7 @@ import { addStartCommand, describeCliError } from "./start-command.js";
 const program = new Command()
   .name("paas")
   .description("Prover-as-a-Service: proves a rollup's EVM blocks, CL blocks and checkpoints")
+  .version(packageVersion(), "-V, --version", "print the version of the prover client")
   .showHelpAfterError();
 addStartCommand(program);
 addProverServerCommand(program);
@@ -20,4 +22,9 @@ try {
 } catch (error) {
   process.stderr.write(`${describeCliError(error)}\n`);
   process.exit(1);
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return (manifest as { version: string }).version;
 }

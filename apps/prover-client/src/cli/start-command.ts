@@ -3,8 +3,8 @@ import { DATABASE_FILE, PaasError, redactedUrl } from "@paas/core";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
-import { createLogger } from "../app/logger.js";
 import { loadConfig } from "../config/load-config.js";
+import { createLogger } from "../logging/logger.js";
 import { ProgressPrinter } from "../progress/progress-printer.js";
 
 interface StartFlags {
@@ -70,7 +70,12 @@ export function addStartCommand(program: Command): void {
         pretty: process.stdout.isTTY === true,
         ...(logFile !== undefined && { file: logFile }),
       });
-      const app = await buildProverApp(config, logger);
+      const started = Date.now();
+      const app = await buildProverApp(config, logger, {
+        // On screen as well as in the log: a first start takes seconds, and the screen must say why.
+        onStage: (message) =>
+          process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+      });
       const lines = [
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
         `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
@@ -99,14 +104,15 @@ export function addStartCommand(program: Command): void {
       printer?.start();
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          process.stdout.write(`\n${signal}: stopping…\n`);
+          // The view first: a line written while it redraws in place would be drawn over.
+          printer?.stop();
+          process.stdout.write(`${signal}: stopping…\n`);
           process.once(signal, () => process.exit(130));
           resolve();
         };
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
       });
-      printer?.stop();
       await app.close();
       logger.info("stopped");
       logger.flush?.();

@@ -23,11 +23,12 @@ export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): str
   ].join("\n");
 }
 
+/** The status by its API name (what `paas list --status` takes), with the facts of a failure. */
 export function describeStatus(t: TaskRecord, now = Date.now()): string {
   if (t.status === "transient_failure") {
-    return `retrying (${t.phase}, retry ${t.retryCount}, next in ${age(Math.max(0, t.nextAttemptAt - now))})`;
+    return `transient_failure (${t.phase}, retry ${t.retryCount}, next in ${age(Math.max(0, t.nextAttemptAt - now))})`;
   }
-  if (t.status === "permanent_failure") return `failed (${t.phase})`;
+  if (t.status === "permanent_failure") return `permanent_failure (${t.phase})`;
   return t.status;
 }
 

@@ -1,27 +1,34 @@
+import { createLogUpdate } from "log-update";
 import type { ProgressSnapshot } from "./render-progress.js";
 import { renderProgress } from "./render-progress.js";
 
+/** What the printer writes to: a terminal (with its size) or a pipe or file. */
+export type ProgressOutput = Pick<NodeJS.WriteStream, "write" | "isTTY" | "columns" | "rows">;
+
 /**
- * Prints the progress view every interval: redrawn in place on a terminal, or appended when the
- * output is a pipe or file (and then only when something changed).
+ * Prints the progress view every interval: redrawn in place on a terminal (log-update, which
+ * counts screen rows, not lines printed, and the view is cut to the terminal's width anyway), or
+ * appended when the output is a pipe or file (and then only when something changed).
  */
 export class ProgressPrinter {
   private timer: NodeJS.Timeout | undefined;
-  private lastLines = 0;
   private lastText = "";
+  private readonly redraw: ReturnType<typeof createLogUpdate> | undefined;
 
   constructor(
     private readonly snapshot: () => Promise<ProgressSnapshot>,
-    private readonly out: NodeJS.WriteStream,
+    private readonly out: ProgressOutput,
     private readonly intervalMs: number,
     /** Whether the view alone keeps the process alive (the `watch` command) or not (the app). */
     private readonly keepAlive = false,
-  ) {}
+  ) {
+    this.redraw = out.isTTY ? createLogUpdate(out as NodeJS.WriteStream, { showCursor: true }) : undefined;
+  }
 
   start(): void {
     const tick = () => {
       this.print()
-        .catch((error: unknown) => this.out.write(`progress view failed: ${String(error)}\n`))
+        .catch((error: unknown) => this.show(`progress view failed: ${String(error)}`))
         .finally(() => {
           if (this.timer) this.timer = this.schedule(tick, this.intervalMs);
         });
@@ -35,21 +42,27 @@ export class ProgressPrinter {
     return timer;
   }
 
+  /** Stops refreshing; the last view stays on the screen, and what is written next goes below it. */
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.redraw?.done();
   }
 
   async print(): Promise<void> {
-    const text = renderProgress(await this.snapshot());
-    if (this.out.isTTY) {
-      const clear = this.lastLines > 0 ? `\x1b[${this.lastLines}A\x1b[0J` : "";
-      this.out.write(`${clear}${text}\n`);
-      this.lastLines = text.split("\n").length;
+    const snapshot = await this.snapshot();
+    if (this.redraw) {
+      this.show(renderProgress(snapshot, this.out.columns ?? 80));
     } else {
+      const text = renderProgress(snapshot);
       const body = text.split("\n").slice(1).join("\n");
       if (body !== this.lastText) this.out.write(`${text}\n\n`);
       this.lastText = body;
     }
+  }
+
+  private show(text: string): void {
+    if (this.redraw) this.redraw(text);
+    else this.out.write(`${text}\n`);
   }
 }

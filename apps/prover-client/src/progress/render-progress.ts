@@ -1,4 +1,5 @@
-import type { StatusSummary, TaskStatusName } from "@paas/core";
+import { type StatusSummary, TASK_STATUSES, type TaskStatusName } from "@paas/core";
+import cliTruncate from "cli-truncate";
 
 export interface ProgressSnapshot {
   readonly summary: StatusSummary;
@@ -6,23 +7,17 @@ export interface ProgressSnapshot {
   /** Per-kind reports from plugins (e.g. the checkpoint plugin's CL status). */
   readonly reports: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly headline: string;
+  /** How long the prover client has been running (the server's uptime, also in `paas watch`). */
   readonly uptimeMs: number;
 }
 
-const COLUMNS: readonly [TaskStatusName, string][] = [
-  ["pending", "pending"],
-  ["blocked", "blocked"],
-  ["queued", "queued"],
-  ["proving", "proving"],
-  ["publishing", "publish"],
-  ["transient_failure", "retrying"],
-  ["completed", "done"],
-  ["permanent_failure", "failed"],
-  ["cancelled", "cancelled"],
-];
-
-/** The progress view: tasks by status per kind, then what each plugin reports. Plain text. */
-export function renderProgress(snapshot: ProgressSnapshot): string {
+/**
+ * The progress view: one row per task status (the API's names, as `paas list --status` takes
+ * them) and one column per kind, then what each plugin reports. Statuses are rows so the table
+ * stays narrow however many statuses there are; every line is cut to `width` columns, so a
+ * terminal never wraps one and the in-place redraw stays aligned.
+ */
+export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITIVE_INFINITY): string {
   const { summary, kinds, reports } = snapshot;
   const counts = new Map<string, Map<TaskStatusName, number>>(kinds.map((k) => [k, new Map()]));
   for (const row of summary.rows) {
@@ -30,14 +25,18 @@ export function renderProgress(snapshot: ProgressSnapshot): string {
     byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
     counts.set(row.kind, byStatus);
   }
-  const kindWidth = Math.max(4, ...[...counts.keys()].map((k) => k.length));
-  const header = ["kind".padEnd(kindWidth), ...COLUMNS.map(([, label]) => label.padStart(8))].join(" ");
-  const lines = [`${snapshot.headline} · up ${formatDuration(snapshot.uptimeMs)}`, header];
-  for (const [kind, byStatus] of counts) {
-    lines.push(
-      [kind.padEnd(kindWidth), ...COLUMNS.map(([s]) => String(byStatus.get(s) ?? 0).padStart(8))].join(" "),
-    );
-  }
+  const statusWidth = Math.max(...TASK_STATUSES.map((s) => s.length));
+  const columns = [...counts.keys()].map((kind) => ({ kind, width: Math.max(6, kind.length) }));
+  const lines = [
+    `${snapshot.headline} · up ${formatDuration(snapshot.uptimeMs)}`,
+    ["status".padEnd(statusWidth), ...columns.map((c) => c.kind.padStart(c.width))].join("  "),
+    ...TASK_STATUSES.map((status) =>
+      [
+        status.padEnd(statusWidth),
+        ...columns.map((c) => String(counts.get(c.kind)?.get(status) ?? 0).padStart(c.width)),
+      ].join("  "),
+    ),
+  ];
   for (const [kind, report] of Object.entries(reports)) {
     const facts = Object.entries(report)
       .filter(
@@ -47,7 +46,7 @@ export function renderProgress(snapshot: ProgressSnapshot): string {
       .join(" · ");
     if (facts) lines.push(`${kind}: ${facts}`);
   }
-  return lines.join("\n");
+  return lines.map((line) => (line.length > width ? cliTruncate(line, width) : line)).join("\n");
 }
 
 function formatValue(value: unknown): string {
@@ -57,7 +56,8 @@ function formatValue(value: unknown): string {
       .join(" ");
   }
   if (typeof value === "string" && /^0x[0-9a-f]{16,}$/i.test(value)) return `${value.slice(0, 10)}…`;
-  return String(value);
+  // One line per fact: an error message with newlines would break the table.
+  return String(value).replace(/\s*\n\s*/g, " ");
 }
 
 export function formatDuration(ms: number): string {

@@ -58,8 +58,32 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: 60_000 },
   expect((await paas("proof", id, "--out", out)).stdout).toBe(`wrote ${out}\n`);
   expect(decodeReceipt(readFileSync(out)).metadata.zkvm).toBe("native");
 
-  const report = JSON.parse((await paas("report")).stdout);
-  expect(report.byStatus.completed).toBe(3);
+  // The same table as the progress view, the server's own uptime included.
+  const table = (await paas("report")).stdout;
+  expect(table).toMatch(/^PaaS prover at http:\S+ · up \d\d:\d\d:\d\d\n/);
+  expect(table).toMatch(/\ncompleted\s+1\s+1\s+1\n/);
+  expect(table).toContain("\nbackends: native");
+});
+
+it("names statuses as the API does, answers raw JSON, and prints its version", {
+  timeout: 60_000,
+}, async () => {
+  // Independent commands, run at once: each is a process of its own.
+  const [done, completed, report, version] = await Promise.all([
+    paas("list", "--status", "done"),
+    paas("list", "--status", "completed"),
+    paas("report", "--json"),
+    paas("--version"),
+  ]);
+  expect(done.code).toBe(1);
+  expect(done.stderr).toContain(
+    "Allowed choices are pending, blocked, queued, proving, publishing, completed",
+  );
+  expect(completed.stdout.split("\n").filter((line) => line.includes("  completed  "))).toHaveLength(3);
+  expect(JSON.parse(report.stdout).byStatus.completed).toBe(3);
+  expect(version.stdout).toBe(
+    `${JSON.parse(readFileSync(path.join(import.meta.dirname, "../../package.json"), "utf8")).version}\n`,
+  );
 });
 
 it("says what is wrong and exits 1, without a stack trace", { timeout: 30_000 }, async () => {

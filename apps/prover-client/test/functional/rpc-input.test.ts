@@ -5,7 +5,7 @@
 import type { Devnet } from "@paas/devnet";
 import type { JsonRpcClient } from "@paas/jsonrpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { captureLogger, rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
@@ -13,6 +13,7 @@ let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;
 let app: ProverApp;
 let client: JsonRpcClient;
+const log = captureLogger();
 
 beforeAll(async () => {
   data = tempDatadir();
@@ -24,6 +25,7 @@ beforeAll(async () => {
       "rpc.max_body_bytes=4096",
       'rpc.auth_token="a-long-enough-secret-token"',
     ]),
+    log.logger,
   );
   client = rpc(app);
 });
@@ -91,6 +93,29 @@ describe("JSON-RPC input validation", () => {
 
     const noToken = await post(call("paas_cancelTask", [id]));
     expect(noToken.json.error.code).toBe(-32001);
+    expect(noToken.json.error.message).toContain("requires a bearer token");
+    const wrongToken = await post(call("paas_cancelTask", [id]), { Authorization: "Bearer not-the-token" });
+    expect(wrongToken.json.error).toMatchObject({
+      code: -32001,
+      message: expect.stringContaining("does not match"),
+    });
+
+    // A task named by its context: the backend defaults to the default one; what is wrong is named.
+    const byContext = await post(call("paas_getTaskStatus", [{ context: { kind: "checkpoint", index: 0 } }]));
+    expect(byContext.json.result).toMatchObject({ id, taskId: { backend: "native" } });
+    const notATask = await post(call("paas_getTaskStatus", [{ kontext: {} }]));
+    expect(notATask.json.error.code).toBe(-32602);
+    expect(notATask.json.error.message).toContain("task key (32 lower-case hex digits)");
+    expect(notATask.json.error.message).not.toMatch(/^params\[0\]: Invalid input$/);
+    const unknownKindByContext = await post(call("paas_getTaskStatus", [{ context: { kind: "mystery" } }]));
+    expect(unknownKindByContext.json.error).toMatchObject({
+      code: -32012,
+      data: { paasCode: "UNKNOWN_KIND" },
+    });
+    const unknownBackendByContext = await post(
+      call("paas_getProof", [{ context: { kind: "checkpoint", index: 0 }, backend: "sp1" }]),
+    );
+    expect(unknownBackendByContext.json.error.code).toBe(-32013);
 
     const batch = await post(`[${call("paas_getReport", [], 1)},${call("nope", [], 2)}]`);
     expect(batch.json.map((r: { id: number }) => r.id).sort()).toEqual([1, 2]);
@@ -110,5 +135,23 @@ describe("JSON-RPC input validation", () => {
 
     // Proving carried on through all of it.
     expect((await waitForTask(client, id)).status).toBe("completed");
+
+    // Every refusal above was the caller's mistake: logged at debug, without a stack.
+    const refusals = log.lines().filter((line) => line.msg === "RPC call refused");
+    expect(refusals.length).toBeGreaterThanOrEqual(10);
+    expect(refusals.map((line) => line.code)).toEqual(
+      expect.arrayContaining([-32601, -32602, -32010, -32001, -32012]),
+    );
+    for (const line of refusals) {
+      expect(line.level).toBe(20);
+      expect(JSON.stringify(line)).not.toMatch(/\n\s+at /);
+    }
+    expect(log.lines().filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it("answers /health with ok", async () => {
+    const health = await fetch(new URL("/health", app.rpcUrl));
+    expect(health.status).toBe(200);
+    expect((await health.text()).trim()).toBe("ok");
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Devnet } from "@paas/devnet";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
+import { captureLogger, startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
@@ -25,11 +25,13 @@ afterAll(async () => {
 
 it("proves checkpoints in order through a CL outage", { timeout: 120_000 }, async () => {
   const accepted = acceptedCheckpoints(devnet);
+  const log = captureLogger();
   app = await startApp(
     testConfig(data.dir, devnet.url, [
       "plugin_settings.checkpoint.runner=true",
       "plugin_settings.checkpoint.interval_ms=200",
     ]),
+    log.logger,
   );
   await until(() => accepted.has(0), "checkpoint 0 accepted");
 
@@ -48,4 +50,14 @@ it("proves checkpoints in order through a CL outage", { timeout: 120_000 }, asyn
   for (let i = 0; i <= 3; i++) expect(devnet.chain.getCheckpointStatus(i).status).toBe("proven");
   const failed = await app.service.list({ status: "permanent_failure" });
   expect(failed.tasks).toEqual([]);
+
+  // The runner wrote through the app's logger, as a child naming its plugin: its submissions at
+  // info, the outage at warn.
+  const runnerLines = log.lines().filter((line) => line.plugin === "checkpoint");
+  const submitted = runnerLines.filter((line) => line.msg === "checkpoint submitted");
+  expect(submitted.map((line) => line.index)).toEqual(expect.arrayContaining([0, 1, 2, 3]));
+  expect(submitted.every((line) => line.level === 30)).toBe(true);
+  const outage = runnerLines.filter((line) => line.msg.startsWith("checkpoint runner tick failed"));
+  expect(outage.length).toBeGreaterThanOrEqual(1);
+  expect(outage.every((line) => line.level === 40)).toBe(true);
 });

@@ -258,7 +258,11 @@ export class ProverServiceBuilder {
     if (instance) return { definition, handler: instance, hosts };
     let handler: RegisteredKind["handler"];
     try {
-      handler = container.resolve(definition.pluginClass);
+      // Each plugin resolves in a scope of its own whose LOGGER names it.
+      const scope = container.createChildContainer();
+      const logger = container.resolve<PluginLogger>(LOGGER);
+      scope.registerInstance(LOGGER, logger.child?.({ plugin: definition.kind }) ?? logger);
+      handler = scope.resolve(definition.pluginClass);
     } catch (error) {
       throw new InvalidConfigError(
         `cannot construct plugin ${definition.pluginClass.name} (kind "${definition.kind}"): ${errorMessage(error)}`,

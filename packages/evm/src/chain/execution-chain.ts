@@ -67,6 +67,43 @@ export interface ExecutionChainOptions {
    * appended. Default: every witness is kept.
    */
   readonly retainWitnesses?: number;
+  /**
+   * The map the state database keeps its trie nodes and code in (empty at creation). Given, its
+   * owner sees every entry the chain adds and drops, e.g. to persist the head state.
+   */
+  readonly stateStore?: Map<string, Uint8Array>;
+}
+
+/**
+ * A block as `ExecutionChain.restore` takes it back: what `ChainBlock` holds, and its witness with
+ * the ancestor headers by count (they are the chain's own header strings, shared, not copies).
+ */
+export interface StoredBlockRecord {
+  readonly number: bigint;
+  readonly hash: Hex;
+  readonly parentHash: Hex;
+  readonly stateRoot: Hex;
+  readonly rlp: Hex;
+  readonly headerRlp: Hex;
+  /** Undefined once pruned. */
+  readonly witness?: StoredWitness;
+}
+
+/** A witness without its ancestor headers, which are the `headerCount` blocks before its own. */
+export interface StoredWitness {
+  readonly state: readonly Hex[];
+  readonly codes: readonly Hex[];
+  readonly keys: readonly Hex[];
+  readonly headerCount: number;
+}
+
+export interface RestoreOptions {
+  readonly common: Common;
+  readonly retainWitnesses?: number;
+  /** The head state's entries, as the `stateStore` of the chain that produced the blocks left them. */
+  readonly stateStore: Map<string, Uint8Array>;
+  /** Every block from genesis (number 0) to the head, in order. */
+  readonly blocks: Iterable<StoredBlockRecord>;
 }
 
 /** BLOCKHASH reaches this many ancestors, so a full witness carries as many headers. */
@@ -169,21 +206,19 @@ export class ExecutionChain {
     readonly common: Common,
     private readonly db: RecordingDB,
     private readonly state: SafeMerkleStateManager,
-    genesis: Block,
+    /** The head's header: genesis's for a new chain, the last stored block's for a restored one. */
+    head: BlockHeader,
     retainWitnesses: number | undefined,
   ) {
     this.retainWitnesses = retainWitnesses;
     this.store = { decoded: (stored) => this.decoded(stored), retainWitnesses };
-    this.headHeader = genesis.header;
-    this.append(genesis, EMPTY_WITNESS);
+    this.headHeader = head;
   }
 
   static async create(options: ExecutionChainOptions): Promise<ExecutionChain> {
     const { common, retainWitnesses } = options;
-    if (retainWitnesses !== undefined && (!Number.isSafeInteger(retainWitnesses) || retainWitnesses < 1)) {
-      throw new RangeError(`retainWitnesses must be a positive integer, got ${retainWitnesses}`);
-    }
-    const db = new RecordingDB();
+    requireRetainWitnesses(retainWitnesses);
+    const db = new RecordingDB(options.stateStore ?? new Map());
     const state = createStateManager(db, common, KECCAK256_RLP);
     await writeAlloc(state, options.alloc);
     const stateRoot = await state.getStateRoot();
@@ -195,7 +230,83 @@ export class ExecutionChain {
         { blockNumber: 0n },
       );
     }
-    return new ExecutionChain(common, db, state, createBlock({ header }, { common }), retainWitnesses);
+    const chain = new ExecutionChain(common, db, state, header, retainWitnesses);
+    chain.append(createBlock({ header }, { common }), EMPTY_WITNESS);
+    return chain;
+  }
+
+  /**
+   * The chain as `stateStore` and the stored blocks leave it, without executing anything: the
+   * head state's nodes are counted again (so pruning goes on as before) and the head's header is
+   * decoded. Throws when the blocks do not link up or the state lacks the head's state root.
+   */
+  static async restore(options: RestoreOptions): Promise<ExecutionChain> {
+    const { common, retainWitnesses, stateStore } = options;
+    requireRetainWitnesses(retainWitnesses);
+    const db = new RecordingDB(stateStore);
+    for (const [key, value] of stateStore) db.references.added(key, value);
+    const state = createStateManager(db, common, KECCAK256_RLP);
+    const records = [...options.blocks];
+    const last = records.at(-1);
+    if (last === undefined) throw new EvmError("INVALID_INPUT", "restore: no blocks, not even genesis");
+    const headBlock = decodeBlock(last.rlp, common, `block ${last.number}`);
+    const chain = new ExecutionChain(common, db, state, headBlock.header, retainWitnesses);
+    for (const record of records) chain.adopt(record);
+    const head = chain.blocks.at(-1)!;
+    chain.remember(head, headBlock);
+    db.references.hold(headBlock.header.stateRoot);
+    db.references.collect();
+    const root = headBlock.header.stateRoot;
+    if (!equalsBytes(root, KECCAK256_RLP) && db.peek(nodeKey(root)) === undefined) {
+      throw new EvmError(
+        "STATE_ROOT_MISMATCH",
+        `restore: the state store lacks the head's state root ${head.stateRoot} (block ${head.number})`,
+        { blockNumber: head.number },
+      );
+    }
+    await state.setStateRoot(headBlock.header.stateRoot);
+    return chain;
+  }
+
+  /** Appends a stored block as it was recorded (restore only). */
+  private adopt(record: StoredBlockRecord): void {
+    const previous = this.blocks.at(-1);
+    const expected = previous === undefined ? 0n : previous.number + 1n;
+    if (record.number !== expected || (previous !== undefined && record.parentHash !== previous.hash)) {
+      throw new EvmError(
+        "PARENT_MISMATCH",
+        `restore: block ${record.number} does not follow block ${previous?.number ?? "(none)"} ${previous?.hash ?? ""}`,
+        { blockNumber: record.number },
+      );
+    }
+    const witness =
+      record.witness === undefined
+        ? undefined
+        : {
+            state: [...record.witness.state],
+            codes: [...record.witness.codes],
+            keys: [...record.witness.keys],
+            headers: this.ancestorHeaders(
+              record.number - 1n,
+              record.number - BigInt(record.witness.headerCount),
+            ),
+          };
+    const stored = new StoredBlock(
+      this.store,
+      record.number,
+      record.hash,
+      previous?.hash === record.parentHash ? previous.hash : record.parentHash,
+      record.stateRoot,
+      record.rlp,
+      record.headerRlp,
+      witness ?? EMPTY_WITNESS,
+    );
+    if (witness === undefined && record.number > 0n) {
+      stored.pruneWitness();
+      this.prunedThrough = Number(record.number);
+    }
+    this.blocks.push(stored);
+    this.byHash.set(stored.hash, stored);
   }
 
   get head(): ChainBlock {
@@ -387,5 +498,11 @@ export class ExecutionChain {
     const last = this.blocks.length - 1 - this.retainWitnesses;
     for (let number = this.prunedThrough + 1; number <= last; number++) this.blocks[number]?.pruneWitness();
     if (last > this.prunedThrough) this.prunedThrough = last;
+  }
+}
+
+function requireRetainWitnesses(retainWitnesses: number | undefined): void {
+  if (retainWitnesses !== undefined && (!Number.isSafeInteger(retainWitnesses) || retainWitnesses < 1)) {
+    throw new RangeError(`retainWitnesses must be a positive integer, got ${retainWitnesses}`);
   }
 }

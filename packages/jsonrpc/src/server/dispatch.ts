@@ -1,4 +1,5 @@
 import { RpcErrorCode } from "../codes.js";
+import { JsonRpcError } from "../errors.js";
 import {
   failureResponse,
   isJsonRpcId,
@@ -9,10 +10,15 @@ import {
   type JsonRpcResponse,
   successResponse,
 } from "../protocol.js";
+import type { BearerCheck } from "./auth.js";
 import { INTERNAL_ERROR, toErrorObject } from "./errors-to-wire.js";
 import type { JsonRpcMethod, MethodContext } from "./methods.js";
 
-/** `method` is absent when the failure was outside any call (an extra route, a broken connection). */
+/**
+ * Every call answered with an error, and failures outside any call (then `method` is absent: an
+ * extra route, a broken connection). `sent` is what the caller got, so a listener can tell the
+ * caller's mistakes (unknown method, bad params, missing token) from the server's own failures.
+ */
 export type ErrorListener = (
   error: unknown,
   info: { readonly method?: string; readonly sent: JsonRpcErrorObject },
@@ -28,6 +34,8 @@ export interface DispatchOptions {
 
 export interface RequestScope {
   readonly authenticated: boolean;
+  /** Why a request is not authenticated, for the message: no token, or a token that does not match. */
+  readonly bearer?: BearerCheck;
   readonly signal: AbortSignal;
 }
 
@@ -85,16 +93,21 @@ async function dispatchOne(
   const entry = options.methods.get(method);
   let outcome: { result: unknown } | { error: JsonRpcErrorObject };
   if (entry === undefined) {
-    outcome = {
-      error: { code: RpcErrorCode.METHOD_NOT_FOUND, message: `method "${clip(method)}" not found` },
-    };
+    outcome = refused(
+      options,
+      method,
+      new JsonRpcError(RpcErrorCode.METHOD_NOT_FOUND, `method "${clip(method)}" not found`),
+    );
   } else if (entry.mutates && options.authRequired && !scope.authenticated) {
-    outcome = {
-      error: {
-        code: RpcErrorCode.UNAUTHORIZED,
-        message: `unauthorized: method "${method}" requires a bearer token`,
-      },
-    };
+    const why =
+      scope.bearer === "wrong"
+        ? "the bearer token does not match the server's"
+        : "it requires a bearer token (Authorization: Bearer <token>)";
+    outcome = refused(
+      options,
+      method,
+      new JsonRpcError(RpcErrorCode.UNAUTHORIZED, `unauthorized: method "${method}": ${why}`),
+    );
   } else {
     const ctx: MethodContext = {
       method,
@@ -120,6 +133,17 @@ async function dispatchOne(
     report(options.onError, error, method, INTERNAL_ERROR);
     return serialise(failureResponse(id, INTERNAL_ERROR));
   }
+}
+
+/** A call refused before its handler ran: answered, and reported like any other error. */
+function refused(
+  options: DispatchOptions,
+  method: string,
+  error: JsonRpcError,
+): { error: JsonRpcErrorObject } {
+  const sent = error.toErrorObject();
+  report(options.onError, error, clip(method), sent);
+  return { error: sent };
 }
 
 type CheckedRequest =

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { RpcErrorCode } from "../codes.js";
 import { failureResponse } from "../protocol.js";
-import { bearerMatches } from "./auth.js";
+import { checkBearer } from "./auth.js";
 import { dispatchBody, type ErrorListener } from "./dispatch.js";
 import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
@@ -84,10 +84,10 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     const onGone = () => controller.abort(new Error("client disconnected"));
     res.on("close", onGone);
     try {
-      const authenticated = token === undefined || bearerMatches(req.headers.authorization, token);
+      const bearer = token === undefined ? "valid" : checkBearer(req.headers.authorization, token);
       const answer = await dispatchBody(
         body.toString("utf8"),
-        { authenticated, signal: controller.signal },
+        { authenticated: bearer === "valid", bearer, signal: controller.signal },
         dispatchOptions,
       );
       if (closing) res.setHeader("Connection", "close");

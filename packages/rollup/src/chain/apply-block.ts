@@ -1,4 +1,4 @@
-import { bytesEqual, shortHex } from "../hex.js";
+import { bytesEqual, shortHex } from "@paas/core/contracts";
 import { blockIdOf, bodyRootOf, type SignedL2Block } from "../types/block.js";
 import type { Chainstate } from "../types/chainstate.js";
 import type { EvmBlockCommitment } from "../types/commitments.js";

@@ -1,4 +1,4 @@
-import { bytesEqual, shortHex } from "../hex.js";
+import { bytesEqual, shortHex } from "@paas/core/contracts";
 import { type Chainstate, chainstateRoot } from "../types/chainstate.js";
 import type { BatchInfo, BatchTransition, ClStfOutput } from "../types/checkpoint.js";
 import { type RollupParams, rollupParamsRoot } from "../types/params.js";

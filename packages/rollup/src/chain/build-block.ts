@@ -1,4 +1,3 @@
-import { zeroHash } from "../hex.js";
 import {
   blockIdOf,
   bodyRootOf,
@@ -9,6 +8,7 @@ import {
 import type { Chainstate } from "../types/chainstate.js";
 import type { EvmBlockCommitment } from "../types/commitments.js";
 import type { RollupParams } from "../types/params.js";
+import { zeroHash } from "../types/primitives.js";
 import { applyBlock } from "./apply-block.js";
 import { epochOfSlot } from "./epochs.js";
 import { signBlock } from "./signing.js";

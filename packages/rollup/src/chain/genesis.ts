@@ -1,7 +1,7 @@
-import { zeroHash } from "../hex.js";
 import { blockIdOf, bodyRootOf, type L2BlockBody, type L2BlockHeader } from "../types/block.js";
 import type { Chainstate } from "../types/chainstate.js";
 import type { RollupParams } from "../types/params.js";
+import { zeroHash } from "../types/primitives.js";
 import { headerStateRoot, nextChainstate } from "./transition.js";
 
 export interface GenesisBlock {

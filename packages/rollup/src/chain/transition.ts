@@ -1,6 +1,6 @@
-import { zeroHash } from "../hex.js";
 import type { L2BlockBody, L2BlockHeader } from "../types/block.js";
 import { type Chainstate, chainstateRoot } from "../types/chainstate.js";
+import { zeroHash } from "../types/primitives.js";
 
 /**
  * The chainstate a block produces: the block becomes the tip, its EL block the exec tip. The one

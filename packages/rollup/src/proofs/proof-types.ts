@@ -1,5 +1,5 @@
+import type { Hex } from "@paas/core/contracts";
 import { z } from "zod";
-import type { Hex } from "../hex.js";
 
 /**
  * The rollup's three proof types, as the shared domain knows them: their routing kinds, program

@@ -1,5 +1,5 @@
+import { bytesEqual, toHex } from "@paas/core/contracts";
 import { type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
-import { bytesEqual, toHex } from "../hex.js";
 import type { RollupClientOptions } from "./client-options.js";
 import {
   type BlockRef,

@@ -1,5 +1,5 @@
+import { fromHex, isHex } from "@paas/core/contracts";
 import { z } from "zod";
-import { fromHex, isHex } from "../hex.js";
 import { hexBytesJson } from "../types/primitives.js";
 
 /** Named blocks of the Ethereum JSON-RPC API. */

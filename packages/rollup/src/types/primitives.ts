@@ -1,6 +1,6 @@
 import { ByteVectorType, UintNumberType } from "@chainsafe/ssz";
+import { fromHex, isHex, toHex } from "@paas/core/contracts";
 import { z } from "zod";
-import { fromHex, isHex, toHex } from "../hex.js";
 
 /**
  * u64 fields are JS numbers: slots, epochs, timestamps and block numbers stay far below 2^53, and
@@ -25,3 +25,8 @@ export function hexBytesJson(length?: number) {
 
 export const bytes32Json = hexBytesJson(32);
 export const bytes64Json = hexBytesJson(64);
+
+/** A fresh 32-byte zero value (fresh because Uint8Arrays cannot be frozen). */
+export function zeroHash(): Uint8Array {
+  return new Uint8Array(32);
+}

@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { schnorr, secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToHex, hexToBytes } from "../bytes.js";
+import { parseHex, toHexDigits } from "@paas/core/contracts";
 import { HostConfigError } from "../errors.js";
 
 /** The key file's name inside a data directory. */
@@ -12,7 +12,7 @@ export const HOST_KEY_FILE = "native-host.key";
  * `source` says where it came from and `what` what it is, for the error message.
  */
 export function parseSecretKey(value: string | Uint8Array, source: string, what = "host key"): Uint8Array {
-  const bytes = typeof value === "string" ? hexToBytes(value.trim()) : value;
+  const bytes = typeof value === "string" ? parseHex(value.trim()) : value;
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !secp256k1.utils.isValidSecretKey(bytes)) {
     throw new HostConfigError(
       "HOST_KEY_INVALID",
@@ -64,7 +64,7 @@ export function loadOrCreateKeyFile(file: string, options: KeyFileOptions = {}):
 function createKeyFile(file: string, key: Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temporary, `${bytesToHex(key)}\n`, { mode: 0o600, flag: "wx" });
+  writeFileSync(temporary, `${toHexDigits(key)}\n`, { mode: 0o600, flag: "wx" });
   try {
     linkSync(temporary, file);
   } catch (error) {

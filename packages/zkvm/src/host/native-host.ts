@@ -8,8 +8,8 @@ import {
   TransientError,
   type ZkVmHost,
 } from "@paas/core";
+import { toHexDigits } from "@paas/core/contracts";
 import { Piscina } from "piscina";
-import { bytesToHex } from "../bytes.js";
 import { HostConfigError, messageOf } from "../errors.js";
 import { isProgram, type Program } from "../program/define.js";
 import { InputWriter } from "../program/input.js";
@@ -91,7 +91,7 @@ export class NativeHost implements ZkVmHost {
     this.concurrency = workerCount(options.workers);
     this.#secretKey = secretKeyOf(options);
     this.#publicKey = schnorr.getPublicKey(this.#secretKey);
-    this.publicKeyHex = bytesToHex(this.#publicKey);
+    this.publicKeyHex = toHexDigits(this.#publicKey);
     this.#options = options;
   }
 

@@ -1,5 +1,5 @@
 import type { ProgramDescriptor, ProofType } from "@paas/core";
-import { bytesToHex } from "../bytes.js";
+import { toHexDigits } from "@paas/core/contracts";
 import { ProgramDefinitionError } from "../errors.js";
 import { isProofType, KNOWN_PROOF_TYPES } from "../receipt/tags.js";
 import type { GuestEnv } from "./env.js";
@@ -68,7 +68,7 @@ export function defineProgram<Input, Output>(
     get programId() {
       return id.slice();
     },
-    programIdHex: bytesToHex(id),
+    programIdHex: toHexDigits(id),
     moduleUrl: module,
     writeInput: definition.writeInput,
     guest: definition.guest,

@@ -1,5 +1,5 @@
 import type { ProofReceipt, ProofType, ZkVm } from "@paas/core";
-import { bytesToHex, hexToBytes } from "../bytes.js";
+import { parseHex, toHexDigits } from "@paas/core/contracts";
 import { ReceiptFormatError } from "../errors.js";
 import {
   DEFAULT_RECEIPT_LIMITS,
@@ -26,11 +26,11 @@ export function receiptToJson(receipt: ProofReceipt): ReceiptJson {
   validateReceipt(receipt);
   const { proof, publicValues, metadata } = receipt;
   return {
-    proof: `0x${bytesToHex(proof)}`,
-    publicValues: `0x${bytesToHex(publicValues)}`,
+    proof: `0x${toHexDigits(proof)}`,
+    publicValues: `0x${toHexDigits(publicValues)}`,
     metadata: {
       zkvm: metadata.zkvm,
-      programId: `0x${bytesToHex(metadata.programId)}`,
+      programId: `0x${toHexDigits(metadata.programId)}`,
       version: metadata.version,
       proofType: metadata.proofType,
     },
@@ -59,7 +59,7 @@ export function receiptFromJson(json: unknown, limits: Partial<ReceiptLimits> = 
 
 /** The binary encoding as `0x` hex: the form `cl_submitCheckpointProof` carries. */
 export function receiptToHex(receipt: ProofReceipt): string {
-  return `0x${bytesToHex(encodeReceipt(receipt))}`;
+  return `0x${toHexDigits(encodeReceipt(receipt))}`;
 }
 
 export function receiptFromHex(hex: string, limits: Partial<ReceiptLimits> = {}): ProofReceipt {
@@ -74,7 +74,7 @@ export function receiptFromHex(hex: string, limits: Partial<ReceiptLimits> = {})
       `receipt hex is ${hex.length} characters, above the ${maxBytes}-byte receipt limit`,
     );
   }
-  const bytes = hexToBytes(hex);
+  const bytes = parseHex(hex);
   if (!bytes)
     throw new ReceiptFormatError("RECEIPT_BAD_HEX", "receipt hex is not an even number of hex digits");
   return decodeReceipt(bytes, caps);
@@ -105,7 +105,7 @@ function hexField(value: unknown, where: string, maxBytes: number): Uint8Array {
       `${where} is above the limit of ${maxBytes} bytes`,
     );
   }
-  const bytes = hexToBytes(value);
+  const bytes = parseHex(value);
   if (!bytes) throw new ReceiptFormatError("RECEIPT_BAD_HEX", `${where} is not an even number of hex digits`);
   return bytes;
 }

@@ -1,6 +1,6 @@
 import { schnorr } from "@noble/curves/secp256k1.js";
 import type { ProofReceipt, ProofType } from "@paas/core";
-import { bytesEqual, bytesToHex, hexToBytes } from "../bytes.js";
+import { bytesEqual, parseHex, toHexDigits } from "@paas/core/contracts";
 import { HostConfigError, ReceiptVerificationError } from "../errors.js";
 import { validateReceipt } from "./codec.js";
 import { receiptMessage } from "./message.js";
@@ -41,7 +41,7 @@ export function verifyReceipt(receipt: ProofReceipt, options: VerifyReceiptOptio
   if (!bytesEqual(metadata.programId, options.programId)) {
     throw reject(
       "RECEIPT_WRONG_PROGRAM",
-      `it proves program 0x${bytesToHex(metadata.programId)}, expected 0x${bytesToHex(options.programId)}`,
+      `it proves program 0x${toHexDigits(metadata.programId)}, expected 0x${toHexDigits(options.programId)}`,
     );
   }
   if (options.version !== undefined && metadata.version !== options.version) {
@@ -62,14 +62,14 @@ export function verifyReceipt(receipt: ProofReceipt, options: VerifyReceiptOptio
   if (!schnorr.verify(receipt.proof, receiptMessage(receipt.publicValues, metadata), publicKey)) {
     throw reject(
       "RECEIPT_BAD_SIGNATURE",
-      `the signature does not verify against host key 0x${bytesToHex(publicKey)} ` +
+      `the signature does not verify against host key 0x${toHexDigits(publicKey)} ` +
         "(the receipt was altered, forged, or signed by another host)",
     );
   }
 }
 
 export function publicKeyBytes(key: Uint8Array | string): Uint8Array {
-  const bytes = typeof key === "string" ? hexToBytes(key) : key;
+  const bytes = typeof key === "string" ? parseHex(key) : key;
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
     throw new HostConfigError(
       "HOST_KEY_INVALID",

@@ -1,11 +1,11 @@
 import { workerData } from "node:worker_threads";
-import { hexToBytes } from "../bytes.js";
+import { parseHex } from "@paas/core/contracts";
 import { messageOf } from "../errors.js";
 import { createGuestEnv } from "../program/env.js";
 import { findProgram } from "../program/registry.js";
 import type { WorkerData, WorkerResult, WorkerTask } from "./protocol.js";
 
-const trustedKeys = (workerData as WorkerData).trustedPublicKeys.map((key) => hexToBytes(key)!);
+const trustedKeys = (workerData as WorkerData).trustedPublicKeys.map((key) => parseHex(key)!);
 
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {

@@ -5,7 +5,7 @@
  */
 import { chainSpecHash, fixtureChainSpec } from "@paas/evm";
 import type { NativeHost } from "@paas/zkvm";
-import { toHex } from "../input.js";
+import { toHex } from "@paas/core/contracts";
 import { evmEeStfProgram } from "../program.js";
 import type { ProofJob } from "./plan.js";
 

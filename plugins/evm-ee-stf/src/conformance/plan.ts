@@ -23,6 +23,7 @@ import {
   inspectBlockRlp,
   isEvmError,
 } from "@paas/evm";
+import { toHex } from "@paas/core/contracts";
 import { type EvmEeStfInput, inputFromHex } from "../input.js";
 
 /**
@@ -195,8 +196,4 @@ class ChainCursor {
     this.chain = chain;
     return chain;
   }
-}
-
-function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes).toString("hex")}`;
 }

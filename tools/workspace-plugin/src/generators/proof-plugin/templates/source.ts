@@ -37,8 +37,7 @@ export function contextTs(o: NormalizedOptions): string {
   const rollup = o.dependencies.filter((d) => d.rollup);
   const others = o.dependencies.filter((d) => !d.rollup);
   const imports = [
-    `import { InvalidContextError, type ProofContext } from "@paas/core";`,
-    `import { describeIssues } from "@paas/jsonrpc";`,
+    `import { type ProofContext, parseContextWith } from "@paas/core";`,
     rollup.length > 0
       ? `import { ${rollup.map((d) => d.rollup?.schema).join(", ")} } from "@paas/rollup";`
       : "",
@@ -100,20 +99,14 @@ export type ${o.pascal}Context = z.output<typeof ${o.pascal}ContextSchema>;
  * contexts have equal canonical forms. Throws \`InvalidContextError\` naming the field; nothing is stored.
  */
 export function parse${o.pascal}Context(raw: ProofContext): ${o.pascal}Context {
-  const parsed = ${o.pascal}ContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InvalidContextError(
-      \`invalid \${${o.constant}.kind} context: \${describeIssues(parsed.error.issues, "context")}\`,
-    );
-  }
-  return parsed.data;
+  return parseContextWith(${o.constant}.kind, ${o.pascal}ContextSchema, raw);
 }
 ${dependenciesOf}`;
 }
 
 export function nodeTs(o: NormalizedOptions): string {
-  return `import { InvalidConfigError, PLUGIN_SETTINGS, type PluginSettings } from "@paas/core";
-import { describeIssues, JsonRpcClient, type JsonRpcClientOptions } from "@paas/jsonrpc";
+  return `import { PLUGIN_SETTINGS, type PluginSettings, parsePluginSettings } from "@paas/core";
+import { JsonRpcClient, type JsonRpcClientOptions } from "@paas/jsonrpc";
 import { inject, injectable } from "tsyringe";
 import { z } from "zod";
 import { ${o.constant} } from "./proof-type.js";
@@ -133,11 +126,8 @@ export const ${o.pascal}SettingsSchema = z.strictObject({
 
 /** The node client's options from the plugin's settings; throws \`InvalidConfigError\` naming the key. */
 export function nodeOptions(settings: unknown): JsonRpcClientOptions {
-  const parsed = ${o.pascal}SettingsSchema.safeParse(settings);
-  if (!parsed.success) {
-    throw new InvalidConfigError(describeIssues(parsed.error.issues, \`plugin_settings.\${${o.constant}.kind}\`));
-  }
-  return { url: parsed.data.node_url, timeoutMs: parsed.data.timeout_ms };
+  const { node_url, timeout_ms } = parsePluginSettings(${o.constant}.kind, ${o.pascal}SettingsSchema, settings);
+  return { url: node_url, timeoutMs: timeout_ms };
 }
 
 /**

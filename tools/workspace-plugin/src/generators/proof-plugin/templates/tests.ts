@@ -149,7 +149,7 @@ ${
 `
     : ""
 }  it("refuses an invalid context at submit time, naming the field", async () => {
-    await expect(harness.submit({ ...CONTEXT, n: -1 })).rejects.toThrow(/context\\.n/);
+    await expect(harness.submit({ ...CONTEXT, n: -1 })).rejects.toThrow(/→ at n/);
   });
 });
 
@@ -169,7 +169,7 @@ describe("settings", () => {
 
   it("refuses settings without a node URL when the service launches", async () => {
     await expect(createPluginHarness({ plugins: [${o.pascal}Plugin]${hasDeps ? ", standIns: STAND_INS" : ""} })).rejects.toThrow(
-      /plugin_settings\\.${o.kind}\\.node_url/,
+      /plugin_settings\\.${o.kind}: [\\s\\S]*→ at node_url/,
     );
   });
 });

@@ -1,11 +1,14 @@
 import type { ProverService, StatusSummary, TaskTransition } from "@paas/core";
+import { CHECKPOINT } from "@paas/rollup";
 import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { CheckpointMetrics } from "./checkpoint-metrics.js";
 
 /**
  * Prometheus metrics of one prover client: task counts by kind, backend and status (read from the
  * database at scrape time, so they are right after a restart), transitions, retries, failures,
- * and proving duration per kind. Served on GET /metrics.
+ * proving duration per kind, the checkpoint gauges (`CheckpointMetrics`), and Node's standard
+ * process metrics under their usual names. Served on GET /metrics.
  */
 export class ProverMetrics {
   readonly registry = new Registry();
@@ -15,11 +18,18 @@ export class ProverMetrics {
   private readonly failures: Counter<"kind" | "backend" | "phase">;
   private readonly provingDuration: Histogram<"kind" | "backend" | "outcome">;
   private readonly guestDuration: Histogram<"program">;
-  private service: Pick<ProverService, "summary" | "backends"> | undefined;
+  private readonly checkpoints: CheckpointMetrics;
+  private service: Pick<ProverService, "summary" | "backends" | "pluginReports"> | undefined;
 
   /** Counters exist from the start, so transitions made while the service recovers are counted. */
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "paas_process_" });
+  constructor(startedAt = Date.now()) {
+    // No prefix: `process_cpu_user_seconds_total`, `nodejs_eventloop_lag_seconds`… as every
+    // Node.js dashboard expects them.
+    collectDefaultMetrics({ register: this.registry });
+    this.checkpoints = new CheckpointMetrics(this.registry, {
+      startedAt,
+      report: async () => (await this.service?.pluginReports())?.[CHECKPOINT.kind],
+    });
     const registers = [this.registry];
     this.transitions = new Counter({
       name: "paas_task_transitions_total",
@@ -84,7 +94,7 @@ export class ProverMetrics {
   }
 
   /** Where the task gauges read their counts from. */
-  readFrom(service: Pick<ProverService, "summary" | "backends">): void {
+  readFrom(service: Pick<ProverService, "summary" | "backends" | "pluginReports">): void {
     this.service = service;
   }
 
@@ -93,6 +103,7 @@ export class ProverMetrics {
   }
 
   observe(t: TaskTransition): void {
+    this.checkpoints.observe(t);
     const labels = { kind: t.kind, backend: t.backend };
     this.transitions.inc({ ...labels, to: t.to });
     if (t.to === "proving") this.provingSince.set(t.id, t.at);

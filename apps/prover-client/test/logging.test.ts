@@ -1,0 +1,86 @@
+import { TaskNotFoundError, TransientError } from "@paas/core";
+import { createJsonRpcServer, type JsonRpcServer } from "@paas/jsonrpc";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logging/logger.js";
+import { logRpcErrors } from "../src/logging/rpc-error-log.js";
+import { captureLogger, type LogLine } from "../scenarios/app.js";
+
+function loggerAt(clock: { now: number }) {
+  const written: LogLine[] = [];
+  const logger = createLogger({
+    level: "debug",
+    pretty: false,
+    repeatWindowMs: 30_000,
+    now: () => clock.now,
+    destination: { write: (line) => written.push(JSON.parse(line) as LogLine) },
+  });
+  return { logger, written };
+}
+
+describe("the app's logger", () => {
+  it("writes a repeated warning or error once per window, then how many it left out", () => {
+    const clock = { now: 0 };
+    const { logger, written } = loggerAt(clock);
+    for (let i = 0; i < 5; i++) {
+      logger.warn({ error: "connect ECONNREFUSED 127.0.0.1:8545" }, "checkpoint runner tick failed");
+      clock.now += 1_000;
+    }
+    logger.warn({ error: "timeout after 10000 ms" }, "checkpoint runner tick failed");
+    logger.error(new Error("disk full"), "cannot write");
+    logger.error(new Error("disk full"), "cannot write");
+    expect(written.map((l) => [l.msg, l.error ?? (l.err as { message: string })?.message])).toEqual([
+      ["checkpoint runner tick failed", "connect ECONNREFUSED 127.0.0.1:8545"],
+      ["checkpoint runner tick failed", "timeout after 10000 ms"],
+      ["cannot write", "disk full"],
+    ]);
+    clock.now += 30_000;
+    logger.warn({ error: "connect ECONNREFUSED 127.0.0.1:8545" }, "checkpoint runner tick failed");
+    logger.error(new Error("disk full"), "cannot write");
+    expect(written.slice(3).map((l) => [l.msg, l.suppressed])).toEqual([
+      ["checkpoint runner tick failed", 4],
+      ["cannot write", 1],
+    ]);
+    expect((written[4]!.err as { message: string }).message).toBe("disk full");
+  });
+
+  it("does not limit lines below warn", () => {
+    const { logger, written } = loggerAt({ now: 0 });
+    for (let i = 0; i < 3; i++) logger.info({ index: 1 }, "checkpoint submitted");
+    expect(written).toHaveLength(3);
+  });
+});
+
+describe("JSON-RPC errors in the log", () => {
+  let server: JsonRpcServer | undefined;
+  afterEach(async () => server?.close());
+
+  it("logs the caller's mistakes at debug without a stack, the server's own failures at error with one", async () => {
+    const { logger, lines } = captureLogger();
+    server = createJsonRpcServer({
+      port: 0,
+      onError: logRpcErrors(logger),
+      methods: {
+        status: { handler: async () => Promise.reject(new TaskNotFoundError("0".repeat(32))) },
+        proveLatest: { handler: async () => Promise.reject(new TransientError("the CL is unreachable")) },
+        report: { handler: async () => Promise.reject(new Error("cannot read properties of undefined")) },
+      },
+    });
+    await server.listen();
+    for (const method of ["status", "nope", "proveLatest", "report"]) {
+      await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method }),
+      });
+    }
+    const byMethod = new Map(lines().map((line) => [line.method, line]));
+    expect(byMethod.get("status")).toMatchObject({ level: 20, code: -32010, msg: "RPC call refused" });
+    expect(byMethod.get("nope")).toMatchObject({ level: 20, code: -32601 });
+    expect(byMethod.get("proveLatest")).toMatchObject({ level: 40, error: "the CL is unreachable" });
+    expect(byMethod.get("report")).toMatchObject({ level: 50, msg: "RPC method failed" });
+    expect((byMethod.get("report")!.err as { stack: string }).stack).toMatch(/\n\s+at /);
+    for (const method of ["status", "nope", "proveLatest"]) {
+      expect(JSON.stringify(byMethod.get(method))).not.toMatch(/\\n\s+at /);
+    }
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The progress view on a terminal: a real terminal emulator (xterm.js, headless) of a given size
+ * receives exactly what the printer writes, and the test reads its screen as a person would.
+ */
+import type { StatusSummary, TaskStatusName } from "@paas/core";
+import xterm from "@xterm/headless";
+import { describe, expect, it } from "vitest";
+import { ProgressPrinter } from "../src/progress/progress-printer.js";
+import { type ProgressSnapshot, renderProgress } from "../src/progress/render-progress.js";
+
+const KINDS = ["evm-ee-stf", "cl-stf", "checkpoint"];
+
+function snapshot(done: number, lastError: string | null): ProgressSnapshot {
+  const rows = KINDS.flatMap((kind) => [
+    { kind, backend: "native", status: "completed" as TaskStatusName, count: done },
+    { kind, backend: "native", status: "proving" as TaskStatusName, count: 1 },
+  ]);
+  const summary = { total: rows.length * done, byStatus: {}, rows } as unknown as StatusSummary;
+  return {
+    summary,
+    kinds: KINDS,
+    headline: "PaaS prover · embedded devnet",
+    uptimeMs: 83_000,
+    reports: {
+      "evm-ee-stf": {
+        program: "evm-ee-stf@2 0x1234567890…",
+        chain: "devnet, chain id 1337, Prague from genesis",
+        maxBlocks: 64,
+        fetchConcurrency: 4,
+        witnesses: "from debug_executionWitness",
+      },
+      checkpoint: { runner: "on", latestCheckpoint: done, lastAccepted: done - 1, lastError },
+    },
+  };
+}
+
+/** A terminal of `cols` × `rows` and a stream that writes into it. */
+function terminal(cols: number, rows = 40) {
+  // convertEol: a tty's line discipline turns "\n" into "\r\n" on its way to the screen.
+  const term = new xterm.Terminal({ cols, rows, allowProposedApi: true, convertEol: true });
+  let pending = Promise.resolve();
+  const out = {
+    isTTY: true,
+    columns: cols,
+    rows,
+    write(data: string | Uint8Array) {
+      pending = pending.then(() => new Promise<void>((resolve) => term.write(data, resolve)));
+      return true;
+    },
+  };
+  const screen = async () => {
+    await pending;
+    const buffer = term.buffer.active;
+    const lines: string[] = [];
+    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? "");
+    return lines.join("\n").trimEnd();
+  };
+  return { out, screen };
+}
+
+describe("the progress view on a terminal", () => {
+  it.each([80, 120])("redraws in place at %i columns, however long a fact is", async (cols) => {
+    const { out, screen } = terminal(cols);
+    let done = 40;
+    const longError = `report: request to http://127.0.0.1:8545/ failed, reason: connect ECONNREFUSED ${"x".repeat(120)}`;
+    const printer = new ProgressPrinter(async () => snapshot(done, longError), out as never, 60_000);
+    for (; done < 45; done++) await printer.print();
+    printer.stop();
+    const text = await screen();
+    expect(text.match(/PaaS prover · embedded devnet · up 00:01:23/g)).toHaveLength(1);
+    expect(text.match(/^status /gm)).toHaveLength(1);
+    expect(text).toMatch(/^completed\s+44\s+44\s+44$/m);
+    expect(text).toContain("checkpoint: runner on · latestCheckpoint 44 · lastAccepted 43 ·");
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(cols);
+  });
+});
+
+describe("renderProgress", () => {
+  it("names every status as the API does, one row each", () => {
+    const text = renderProgress(snapshot(3, null));
+    const names = text
+      .split("\n")
+      .slice(2, 11)
+      .map((line) => line.split(/\s+/)[0]);
+    expect(names).toEqual([
+      "pending",
+      "blocked",
+      "queued",
+      "proving",
+      "publishing",
+      "completed",
+      "transient_failure",
+      "permanent_failure",
+      "cancelled",
+    ]);
+    expect(text).not.toMatch(/\b(done|failed|retrying|publish)\b/);
+  });
+
+  it("cuts every line to the width it is given and keeps a multi-line error on one line", () => {
+    const text = renderProgress(snapshot(3, "first line\n  second line"), 60);
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    expect(renderProgress(snapshot(3, "first line\n  second line"))).toContain(
+      "lastError first line second line",
+    );
+  });
+});

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { InvalidConfigError, InvalidContextError, InvalidParamsError } from "./errors.js";
+
+/**
+ * One way for every plugin to check what it is given, and one way to say what is wrong: zod's
+ * `prettifyError`, which names each failing field (`✖ Too small: expected number to be >=10
+ * → at interval_ms`), behind a prefix saying where the value came from.
+ */
+function check<S extends z.ZodType>(schema: S, raw: unknown, fail: (problem: string) => Error): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw fail(z.prettifyError(parsed.error));
+}
+
+/** A plugin's `[plugin_settings.<kind>]` section (absent: `{}`); `InvalidConfigError` naming the section and key. */
+export function parsePluginSettings<S extends z.ZodType>(kind: string, schema: S, raw: unknown): z.output<S> {
+  return check(schema, raw ?? {}, (problem) => new InvalidConfigError(`plugin_settings.${kind}: ${problem}`));
+}
+
+/** A proof context of `kind`; `InvalidContextError` naming the field. */
+export function parseContextWith<S extends z.ZodType>(kind: string, schema: S, raw: unknown): z.output<S> {
+  return check(schema, raw, (problem) => new InvalidContextError(`invalid ${kind} context: ${problem}`));
+}
+
+/** The params of a plugin's JSON-RPC method (absent: `[]`); `InvalidParamsError` naming the method and param. */
+export function parseParamsWith<S extends z.ZodType>(method: string, schema: S, raw: unknown): z.output<S> {
+  return check(schema, raw ?? [], (problem) => new InvalidParamsError(`${method}: ${problem}`));
+}
