@@ -1,9 +1,9 @@
 import { TaskNotFoundError, TransientError } from "@paas/core";
 import { createJsonRpcServer, type JsonRpcServer } from "@paas/jsonrpc";
 import { afterEach, describe, expect, it } from "vitest";
+import { captureLogger, type LogLine } from "../scenarios/app.js";
 import { createLogger } from "../src/logging/logger.js";
 import { logRpcErrors } from "../src/logging/rpc-error-log.js";
-import { captureLogger, type LogLine } from "../scenarios/app.js";
 
 function loggerAt(clock: { now: number }) {
   const written: LogLine[] = [];

@@ -1,9 +1,4 @@
-import {
-  type PluginRpcMethod,
-  type ProverHandle,
-  parseParamsWith,
-  type TaskRecord,
-} from "@paas/core";
+import { type PluginRpcMethod, type ProverHandle, parseParamsWith, type TaskRecord } from "@paas/core";
 import { type ClClient, clNotFound } from "@paas/rollup";
 import { z } from "zod";
 import { checkpointContext } from "./context.js";

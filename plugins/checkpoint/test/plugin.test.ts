@@ -344,7 +344,7 @@ describe("settings", () => {
     expect(() => make({ window: 0 })).toThrow(/→ at window/);
     expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/→ at cl_stf_max_slots/);
     expect(() => make({ intervalMs: 5 })).toThrow(/intervalMs/);
-    expect(() => make({ horizon: -1 })).toThrow(/horizon:/);
+    expect(() => make({ horizon: -1 })).toThrow(/→ at horizon/);
     expect(make({}).settings).toEqual({
       runner: true,
       intervalMs: 5_000,

@@ -109,7 +109,10 @@ describe("settings", () => {
   it("are optional", () => {
     expect(parseClStfSettings({})).toEqual({ horizon: 4 });
     expect(parseClStfSettings(undefined)).toEqual({ horizon: 4 });
-    expect(parseClStfSettings({ slots_per_epoch: 32, horizon: 0 })).toEqual({ slotsPerEpoch: 32, horizon: 0 });
+    expect(parseClStfSettings({ slots_per_epoch: 32, horizon: 0 })).toEqual({
+      slotsPerEpoch: 32,
+      horizon: 0,
+    });
   });
 
   it.each([

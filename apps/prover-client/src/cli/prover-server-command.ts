@@ -2,7 +2,7 @@ import path from "node:path";
 import { InvalidConfigError, isLoopback } from "@paas/core";
 import { startProverServer } from "@paas/prover-server";
 import { type Command, InvalidArgumentError } from "commander";
-import { createLogger } from "../app/logger.js";
+import { createLogger } from "../logging/logger.js";
 
 interface ProverServerFlags {
   readonly port: number;

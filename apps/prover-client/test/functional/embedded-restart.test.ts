@@ -5,9 +5,9 @@
  */
 import type { TaskRecord } from "@paas/core";
 import { afterAll, expect, it } from "vitest";
+import { startApp, tempDatadir, until } from "../../scenarios/app.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 import { loadConfig } from "../../src/config/load-config.js";
-import { startApp, tempDatadir, until } from "../../scenarios/app.js";
 
 const data = tempDatadir();
 let app: ProverApp | undefined;

@@ -7,9 +7,9 @@ import path from "node:path";
 import type { Devnet } from "@paas/devnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ProverApp } from "../../src/app/build-app.js";
 import { startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
+import type { ProverApp } from "../../src/app/build-app.js";
 
 const DEPLOY = path.join(import.meta.dirname, "../../deploy");
 

@@ -28,7 +28,7 @@ export const DEFAULT_TEST_POSTGRES_URL = "postgres://paas:paas@127.0.0.1:5432/pa
 export interface TestDatabase {
   readonly dialect: TestDialect;
   readonly location: DatabaseLocation;
-  /** Drops the schema or deletes the file. */
+  /** Deletes the file (a PostgreSQL schema is swept by a later run). */
   dispose(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export async function probePostgres(env: NodeJS.ProcessEnv = process.env): Promi
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
-    await client.query("select 1");
+    await dropStaleSchemas(client);
     return { url };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
@@ -61,6 +61,25 @@ export async function probePostgres(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 
+/** Test schemas are named `t_<unix seconds>_<random>`; those older than this are a past run's. */
+const STALE_AFTER_SECONDS = 3_600;
+
+/**
+ * Drops the schemas of test runs long finished. Schemas are not dropped when their test ends: a
+ * DROP SCHEMA while another test file migrates its own schema makes kysely's migrator fail (its
+ * introspection reads every schema's tables), so they are swept here, at the start of a later run.
+ */
+async function dropStaleSchemas(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ nspname: string }>(
+    "select nspname from pg_namespace where nspname ~ '^t_[0-9]+_[0-9a-f]+$'",
+  );
+  const now = Math.floor(Date.now() / 1_000);
+  for (const { nspname } of rows) {
+    const created = Number(nspname.split("_")[1]);
+    if (now - created > STALE_AFTER_SECONDS) await client.query(`drop schema if exists ${nspname} cascade`);
+  }
+}
+
 /** The dialects this run tests: SQLite always, PostgreSQL when the probe found it. */
 export function testDialects(postgres: PostgresAvailability): TestDialect[] {
   return postgres.url !== undefined ? ["sqlite", "postgres"] : ["sqlite"];
@@ -68,7 +87,7 @@ export function testDialects(postgres: PostgresAvailability): TestDialect[] {
 
 /**
  * A fresh database: a SQLite file in a temporary directory, or a schema of its own in the
- * PostgreSQL test database (dropped again by `dispose`).
+ * PostgreSQL test database.
  */
 export async function createTestDatabase(
   dialect: TestDialect,
@@ -85,19 +104,7 @@ export async function createTestDatabase(
     };
   }
   if (postgres.url === undefined) throw new Error(`PostgreSQL is not available: ${postgres.skipped}`);
-  const url = postgres.url;
-  const schema = `t_${randomBytes(6).toString("hex")}`;
-  return {
-    dialect,
-    location: { url, schema },
-    async dispose() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  const schema = `t_${Math.floor(Date.now() / 1_000)}_${randomBytes(6).toString("hex")}`;
+  // Swept by a later run (see `dropStaleSchemas`), not dropped now.
+  return { dialect, location: { url: postgres.url, schema }, async dispose() {} };
 }

@@ -3,9 +3,10 @@
  * the fixture network's chain id and chain spec, reaches each block's state root and the test's
  * last block hash), and each invalid block must be refused by the program itself.
  */
+
+import { toHex } from "@paas/core/contracts";
 import { chainSpecHash, fixtureChainSpec } from "@paas/evm";
 import type { NativeHost } from "@paas/zkvm";
-import { toHex } from "@paas/core/contracts";
 import { evmEeStfProgram } from "../program.js";
 import type { ProofJob } from "./plan.js";
 

@@ -12,6 +12,8 @@
  *   were it valid, so a refusal is the program's judgement of the block, not a lack of witness. An
  *   invalid block whose parent the test never accepted gets the head's state.
  */
+
+import { toHex } from "@paas/core/contracts";
 import {
   type BlockchainTestFixture,
   type ChainSpec,
@@ -23,7 +25,6 @@ import {
   inspectBlockRlp,
   isEvmError,
 } from "@paas/evm";
-import { toHex } from "@paas/core/contracts";
 import { type EvmEeStfInput, inputFromHex } from "../input.js";
 
 /**
