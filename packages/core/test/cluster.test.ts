@@ -100,7 +100,9 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect((await a.service.status(task.id)).retryCount).toBe(1);
 
     // A keeps claiming what B takes back (its clock says its leases are fresh): allow B to reap often.
-    const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 1_000 } });
+    const b = await start(database, {
+      scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 1_000 },
+    });
     const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
     expect(done).toMatchObject({ status: "completed", retryCount: 0 });
     expect(done.interruptions).toBeGreaterThanOrEqual(1);
