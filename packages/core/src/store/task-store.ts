@@ -15,7 +15,6 @@ import {
   type DependencyState,
   type FailureOutcome,
   type ResolutionOutcome,
-  STEP_RUNNING,
   STEP_START,
   type StepStart,
 } from "../scheduler/lifecycle.js";
@@ -23,6 +22,7 @@ import type { SqlDialect } from "./migrations/index.js";
 import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
+import { type FinishField, TaskStatements } from "./task-statements.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -52,7 +52,7 @@ export interface ClaimRequest {
   readonly now: number;
 }
 
-type Fields = Partial<Pick<TaskRow, "phase" | "retry_count" | "next_attempt_at" | "error">>;
+type Fields = Partial<Pick<TaskRow, FinishField>>;
 
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -72,6 +72,7 @@ const DEFAULT_PAGE = 100;
 export class TaskStore {
   private readonly writes: WriteBatcher;
   private readonly cascade: TaskCascade;
+  private readonly statements: TaskStatements;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -79,6 +80,7 @@ export class TaskStore {
   ) {
     this.writes = new WriteBatcher(db);
     this.cascade = new TaskCascade(dialect);
+    this.statements = new TaskStatements(db, dialect);
   }
 
   private write<T>(job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -88,7 +90,7 @@ export class TaskStore {
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
 
   async get(id: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.statements.get.executeTakeFirst(this.db, { id });
   }
 
   async receipt(id: string): Promise<ProofReceipt | undefined> {
@@ -242,39 +244,16 @@ export class TaskStore {
     const from = STEP_START[step];
     const { kinds, backends, limit, owner, leaseMs, now } = request;
     if (kinds.length === 0 || limit <= 0 || backends?.length === 0) return [];
-    const rows = await this.write((trx) => {
-      let pick = trx
-        .selectFrom("tasks")
-        .select("seq")
-        .where("status", "=", from)
-        .where("lease_expires_at", "is", null)
-        .where("kind", "in", kinds);
-      if (backends !== undefined) pick = pick.where("backend", "in", backends);
-      pick = pick.orderBy("priority").orderBy("seq").limit(limit);
-      if (this.dialect === "postgres") pick = pick.forUpdate().skipLocked();
-      // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
-      // subquery again per row and claim more than `limit`. The picked rows need no second status
-      // check: PostgreSQL holds their row locks until commit, SQLite has one writer. (Repeating the
-      // check made SQLite's planner scan every queued task instead of looking up the picked ones.)
-      return trx
-        .with(
-          (cte) => cte("picked").materialized(),
-          () => pick,
-        )
-        .updateTable("tasks")
-        .set({
-          status: STEP_RUNNING[step],
-          phase: step,
-          owner,
-          attempt: sql<number>`attempt + 1`,
-          lease_expires_at: now + leaseMs,
-          claimed_at: now,
-          updated_at: now,
-        })
-        .where("seq", "in", (qb) => qb.selectFrom("picked").select("seq"))
-        .returningAll()
-        .execute();
-    });
+    const claim = this.statements.claim(step, kinds.length, backends?.length);
+    const values = {
+      ...Object.fromEntries(kinds.map((kind, i) => [`kind${i}`, kind])),
+      ...Object.fromEntries((backends ?? []).map((backend, i) => [`backend${i}`, backend])),
+      limit,
+      owner,
+      lease_expires_at: now + leaseMs,
+      now,
+    };
+    const rows = await this.write((trx) => claim.execute(trx, values));
     return rows.map((row) => ({ row, from }));
   }
 
@@ -357,11 +336,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
       if (!moved) return undefined;
-      await trx
-        .insertInto("receipts")
-        .values(toReceiptRow(held.id, receipt, now))
-        .onConflict((oc) => oc.column("task_id").doNothing())
-        .execute();
+      await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
       return to === "completed"
         ? [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))]
         : [moved];
@@ -424,15 +399,38 @@ export class TaskStore {
     if (held.status !== to && !canTransition(held.status, to)) {
       throw new InvalidTransitionError(held.id, held.status, to);
     }
-    const updated = await trx
-      .updateTable("tasks")
-      .set({ ...fields, status: to, owner: null, lease_expires_at: null, updated_at: now })
-      .where(heldAs(held))
-      .returningAll()
-      .executeTakeFirst();
+    const set = (Object.keys(fields) as FinishField[]).filter((f) => fields[f] !== undefined).sort();
+    const updated = await this.statements.finish(set).executeTakeFirst(trx, {
+      ...fields,
+      status: to,
+      updated_at: now,
+      held_id: held.id,
+      held_attempt: held.attempt,
+      held_owner: held.owner ?? "",
+      held_status: held.status,
+    });
     if (!updated) return undefined;
-    await recordAttempt(trx, held, outcome, error, now);
+    await this.recordAttempt(trx, held, outcome, error, now);
     return { row: updated, from: held.status };
+  }
+
+  private async recordAttempt(
+    trx: Executor,
+    held: TaskRow,
+    outcome: AttemptOutcome,
+    error: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.statements.recordAttempt.execute(trx, {
+      task_id: held.id,
+      attempt: held.attempt,
+      phase: held.phase,
+      instance: held.owner ?? "",
+      started_at: held.claimed_at ?? now,
+      ended_at: now,
+      outcome,
+      error,
+    });
   }
 
   private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
@@ -485,7 +483,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const moved = await guardedTransition(trx, row, "cancelled", { next_attempt_at: null }, now);
       if (!moved) return [];
-      if (row.lease_expires_at !== null) await recordAttempt(trx, row, "cancelled", "cancelled", now);
+      if (row.lease_expires_at !== null) await this.recordAttempt(trx, row, "cancelled", "cancelled", now);
       return [moved, ...(await this.cascade.failDependents(trx, moved.row, now))];
     });
   }
@@ -509,7 +507,7 @@ export class TaskStore {
           .returningAll()
           .executeTakeFirst();
         if (!updated) continue;
-        await recordAttempt(trx, row, "released", "the instance stopped", now);
+        await this.recordAttempt(trx, row, "released", "the instance stopped", now);
         if (updated.status !== row.status) changes.push({ row: updated, from: row.status });
       }
       return changes;
@@ -546,7 +544,7 @@ export class TaskStore {
       if (lapsedBefore !== undefined) update = update.where("lease_expires_at", "<", lapsedBefore);
       const updated = await update.returningAll().executeTakeFirst();
       if (!updated) return [];
-      await recordAttempt(trx, row, "interrupted", decision.error, now);
+      await this.recordAttempt(trx, row, "interrupted", decision.error, now);
       const change = { row: updated, from: row.status };
       if (decision.to !== "permanent_failure") return updated.status === row.status ? [] : [change];
       return [change, ...(await this.cascade.failDependents(trx, updated, now))];
@@ -608,29 +606,6 @@ async function guardedTransition(
     .returningAll()
     .executeTakeFirst();
   return updated && { row: updated, from: row.status };
-}
-
-async function recordAttempt(
-  trx: Executor,
-  held: TaskRow,
-  outcome: AttemptOutcome,
-  error: string | null,
-  now: number,
-): Promise<void> {
-  await trx
-    .insertInto("task_attempts")
-    .values({
-      task_id: held.id,
-      attempt: held.attempt,
-      phase: held.phase,
-      instance: held.owner ?? "",
-      started_at: held.claimed_at ?? now,
-      ended_at: now,
-      outcome,
-      error,
-    })
-    .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing())
-    .execute();
 }
 
 function encodeCursor(seq: number): string {
