@@ -13,7 +13,7 @@ export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
-  private readonly finishes = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
+  private readonly finishes = new Map<string, Prepared<FinishedRow, Record<string, unknown>>>();
   private readonly claims = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
 
   constructor(
@@ -56,8 +56,10 @@ export class TaskStatements {
   /**
    * The fenced write that ends a claimed step, setting `fields` (one statement per set of field
    * names). Matches the claim it was read under: id, attempt, owner and status, lease present.
+   * The row it returns says whether any task depends on this one, which spares the many tasks
+   * without dependents a statement of their own to find out.
    */
-  finish(fields: readonly FinishField[]): Prepared<TaskRow, Record<string, unknown>> {
+  finish(fields: readonly FinishField[]): Prepared<FinishedRow, Record<string, unknown>> {
     const key = fields.join(",");
     let statement = this.finishes.get(key);
     if (!statement) {
@@ -76,7 +78,14 @@ export class TaskStatements {
           .where("owner", "=", slot<string>("held_owner"))
           .where("status", "=", slot<TaskStatusName>("held_status"))
           .where("lease_expires_at", "is not", null)
-          .returningAll(),
+          .returningAll()
+          .returning((eb) =>
+            eb
+              .exists(
+                eb.selectFrom("task_deps").select("dep_id").whereRef("task_deps.dep_id", "=", "tasks.id"),
+              )
+              .as("has_dependents"),
+          ),
       );
       this.finishes.set(key, statement);
     }
@@ -145,3 +154,6 @@ export class TaskStatements {
       .returningAll();
   }
 }
+
+/** A task row as a finish returns it, with whether other tasks depend on it. */
+export type FinishedRow = TaskRow & { has_dependents: boolean | number };

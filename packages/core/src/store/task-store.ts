@@ -54,6 +54,11 @@ export interface ClaimRequest {
 
 type Fields = Partial<Pick<TaskRow, FinishField>>;
 
+/** A fenced finish that applied, and whether the finished task has dependents. */
+interface Finished extends Change {
+  readonly hasDependents: boolean;
+}
+
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
@@ -337,9 +342,7 @@ export class TaskStore {
       const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
       if (!moved) return undefined;
       await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
-      return to === "completed"
-        ? [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))]
-        : [moved];
+      return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
     });
   }
 
@@ -348,7 +351,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const fields = { retry_count: 0, error: null };
       const moved = await this.finish(trx, held, "completed", fields, now, "published");
-      return moved && [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))];
+      return moved && [moved, ...(await this.unblockDependents(trx, moved, now))];
     });
   }
 
@@ -395,7 +398,7 @@ export class TaskStore {
     now: number,
     outcome: AttemptOutcome,
     error: string | null = null,
-  ): Promise<Change | undefined> {
+  ): Promise<Finished | undefined> {
     if (held.status !== to && !canTransition(held.status, to)) {
       throw new InvalidTransitionError(held.id, held.status, to);
     }
@@ -411,7 +414,17 @@ export class TaskStore {
     });
     if (!updated) return undefined;
     await this.recordAttempt(trx, held, outcome, error, now);
-    return { row: updated, from: held.status };
+    const { has_dependents, ...row } = updated;
+    return { row, from: held.status, hasDependents: Boolean(has_dependents) };
+  }
+
+  /** A completed task's dependents that now have every dependency completed are queued. */
+  private async unblockDependents(
+    trx: Transaction<Database>,
+    done: Finished,
+    now: number,
+  ): Promise<Change[]> {
+    return done.hasDependents ? this.cascade.unblockDependents(trx, done.row.id, now) : [];
   }
 
   private async recordAttempt(
