@@ -13,6 +13,8 @@ export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
+  /** PostgreSQL only: a proof's fenced finish, its attempt and its receipt in one round trip. */
+  readonly storeProofInOne: Prepared<FinishedRow, Record<string, unknown>> | undefined;
   private readonly finishes = new Map<string, Prepared<FinishedRow, Record<string, unknown>>>();
   private readonly claims = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
 
@@ -51,6 +53,7 @@ export class TaskStatements {
         })
         .onConflict((oc) => oc.column("task_id").doNothing()),
     );
+    this.storeProofInOne = dialect === "postgres" ? new Prepared(storeProofStatement(db)) : undefined;
   }
 
   /**
@@ -157,3 +160,40 @@ export class TaskStatements {
 
 /** A task row as a finish returns it, with whether other tasks depend on it. */
 export type FinishedRow = TaskRow & { has_dependents: boolean | number };
+
+/**
+ * On PostgreSQL every statement is a round trip, and the writes of a group commit run one after
+ * another on one connection: the fenced finish of a proof, its attempt and its receipt (and the
+ * dependents probe) were four round trips per task. Data-modifying CTEs make them one statement
+ * with the same effects: the inserts read the updated row, so a finish that matched nothing (the
+ * lease was lost) inserts nothing either. SQLite has no data-modifying CTEs; its statements cost
+ * no round trip.
+ */
+function storeProofStatement(db: Kysely<Database>) {
+  const query = sql<FinishedRow>`
+    with moved as (
+      update tasks
+         set retry_count = 0, error = null, status = ${slot("status")}, owner = null,
+             lease_expires_at = null, updated_at = ${slot("now")}
+       where id = ${slot("held_id")} and attempt = ${slot("held_attempt")}
+         and owner = ${slot("held_owner")} and status = ${slot("held_status")}
+         and lease_expires_at is not null
+      returning *
+    ), attempt as (
+      insert into task_attempts (task_id, attempt, phase, instance, started_at, ended_at, outcome, error)
+      select id, ${slot("held_attempt")}::integer, ${slot("held_phase")}::text, ${slot("held_owner")}::text,
+             ${slot("started_at")}::bigint, ${slot("now")}::bigint, 'proven', null
+        from moved
+      on conflict (task_id, attempt) do nothing
+    ), receipt as (
+      insert into receipts (task_id, proof, public_values, zkvm, program_id, version, proof_type, created_at)
+      select id, ${slot("proof")}::bytea, ${slot("public_values")}::bytea, ${slot("zkvm")}::text,
+             ${slot("program_id")}::bytea, ${slot("version")}::text, ${slot("proof_type")}::text,
+             ${slot("now")}::bigint
+        from moved
+      on conflict (task_id) do nothing
+    )
+    select moved.*, exists (select 1 from task_deps d where d.dep_id = moved.id) as has_dependents
+      from moved`;
+  return { compile: () => query.compile(db) };
+}

@@ -19,10 +19,11 @@ import {
   type StepStart,
 } from "../scheduler/lifecycle.js";
 import type { SqlDialect } from "./migrations/index.js";
+import type { Prepared } from "./prepared.js";
 import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
-import { type FinishField, TaskStatements } from "./task-statements.js";
+import { type FinishedRow, type FinishField, TaskStatements } from "./task-statements.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -339,11 +340,39 @@ export class TaskStore {
     now: number,
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
-      const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+      const moved = this.statements.storeProofInOne
+        ? await this.finishWithProof(trx, this.statements.storeProofInOne, held, receipt, to, now)
+        : await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
       if (!moved) return undefined;
-      await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+      if (!this.statements.storeProofInOne) {
+        await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+      }
       return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
     });
+  }
+
+  /** `finish` of a proven step, its attempt and its receipt as one statement (PostgreSQL). */
+  private async finishWithProof(
+    trx: Transaction<Database>,
+    statement: Prepared<FinishedRow, Record<string, unknown>>,
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Finished | undefined> {
+    if (!canTransition(held.status, to)) throw new InvalidTransitionError(held.id, held.status, to);
+    const updated = await statement.executeTakeFirst(trx, {
+      ...toReceiptRow(held.id, receipt, now),
+      status: to,
+      now,
+      held_id: held.id,
+      held_attempt: held.attempt,
+      held_owner: held.owner ?? "",
+      held_status: held.status,
+      held_phase: held.phase,
+      started_at: held.claimed_at ?? now,
+    });
+    return updated && finished(updated, held.status);
   }
 
   /** Publication done: the task completes and its dependents may start. */
@@ -414,8 +443,7 @@ export class TaskStore {
     });
     if (!updated) return undefined;
     await this.recordAttempt(trx, held, outcome, error, now);
-    const { has_dependents, ...row } = updated;
-    return { row, from: held.status, hasDependents: Boolean(has_dependents) };
+    return finished(updated, held.status);
   }
 
   /** A completed task's dependents that now have every dependency completed are queued. */
@@ -588,6 +616,10 @@ export class TaskStore {
   async sweepBlocked(now: number): Promise<Change[]> {
     return this.write((trx) => this.cascade.sweepBlocked(trx, now));
   }
+}
+
+function finished({ has_dependents, ...row }: FinishedRow, from: TaskStatusName): Finished {
+  return { row, from, hasDependents: Boolean(has_dependents) };
 }
 
 /** The claim `held` was read under: same owner, attempt and status, lease still present. */
