@@ -618,8 +618,9 @@ export class TaskStore {
   }
 }
 
-function finished({ has_dependents, ...row }: FinishedRow, from: TaskStatusName): Finished {
-  return { row, from, hasDependents: Boolean(has_dependents) };
+/** The row keeps its extra `has_dependents` column, unread: copying the row without it cost more than a statement. */
+function finished(row: FinishedRow, from: TaskStatusName): Finished {
+  return { row, from, hasDependents: Boolean(row.has_dependents) };
 }
 
 /** The claim `held` was read under: same owner, attempt and status, lease still present. */
