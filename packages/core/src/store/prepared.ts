@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Compilable, CompiledQuery, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
@@ -34,6 +35,10 @@ export class Prepared<Row, Values extends object> {
   constructor(query: Compilable<Row>) {
     const compiled = query.compile();
     this.sql = compiled.sql;
+    SERVER_SIDE_NAMES.set(
+      this.sql,
+      `paas_${createHash("sha256").update(this.sql).digest("hex").slice(0, 24)}`,
+    );
     this.parameters = compiled.parameters.map((p) => (isSlot(p) ? { slot: p[SLOT] } : { fixed: p }));
   }
 
@@ -55,4 +60,16 @@ export class Prepared<Row, Values extends object> {
   ): Promise<Row | undefined> {
     return (await this.execute(executor, values))[0];
   }
+}
+
+/** SQL text of every `Prepared` statement, with the name a server may keep it prepared under. */
+const SERVER_SIDE_NAMES = new Map<string, string>();
+
+/**
+ * The name under which a database session may keep `sql` parsed and planned (PostgreSQL's named
+ * prepared statements), if it is one of the few statements run for every task; other SQL (lists
+ * with any number of ids, migrations) is not worth a slot in every session.
+ */
+export function serverSideName(sql: string): string | undefined {
+  return SERVER_SIDE_NAMES.get(sql);
 }
