@@ -79,11 +79,18 @@ try {
     const range = `${perSecond(Math.min(...values))} – ${perSecond(Math.max(...values))}`;
     console.log(`  ${name.padEnd(18)} ${perSecond(median(values)).padStart(9)}   (${range})`);
   }
-  console.log("\nratios of medians");
+  // A burst of load can last a whole run: the ratio within each round (runs close in time) says
+  // more than the ratio of medians taken from different moments.
+  console.log("\nratios: of medians, and the median (min – max) of the ratios within each round");
   for (const [ours, theirs] of RATIOS) {
     const a = rates.get(ours);
     const b = rates.get(theirs);
-    if (a && b) console.log(`  ${`${ours} / ${theirs}`.padEnd(38)} ${(median(a) / median(b)).toFixed(2)}×`);
+    if (!a || !b) continue;
+    const perRound = a.map((rate, round) => rate / b[round]!);
+    const range = `${Math.min(...perRound).toFixed(2)} – ${Math.max(...perRound).toFixed(2)}`;
+    console.log(
+      `  ${`${ours} / ${theirs}`.padEnd(38)} ${(median(a) / median(b)).toFixed(2)}×   ${median(perRound).toFixed(2)}× (${range})`,
+    );
   }
   console.log(`\n${load()}`);
 } finally {
