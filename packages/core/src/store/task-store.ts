@@ -340,15 +340,26 @@ export class TaskStore {
     now: number,
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
-      const moved = this.statements.storeProofInOne
-        ? await this.finishWithProof(trx, this.statements.storeProofInOne, held, receipt, to, now)
-        : await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+      const inOne = this.statements.storeProofInOne;
+      const moved = inOne
+        ? await this.finishWithProof(trx, inOne, held, receipt, to, now)
+        : await this.finishThenStoreReceipt(trx, held, receipt, to, now);
       if (!moved) return undefined;
-      if (!this.statements.storeProofInOne) {
-        await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
-      }
       return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
     });
+  }
+
+  /** `finish` of a proven step, then its receipt, if the finish applied (SQLite: no round trips to save). */
+  private async finishThenStoreReceipt(
+    trx: Transaction<Database>,
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Finished | undefined> {
+    const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+    if (moved) await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+    return moved;
   }
 
   /** `finish` of a proven step, its attempt and its receipt as one statement (PostgreSQL). */
