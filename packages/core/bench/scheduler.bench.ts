@@ -1,150 +1,130 @@
 /**
- * Scheduler overhead: end-to-end throughput of no-op tasks (submit → completed) on a file-backed
- * SQLite database, and status/list latency with 100k tasks stored. Prints numbers; asserts nothing.
+ * Scheduler overhead (prints numbers, asserts nothing):
+ * - throughput of no-op tasks, submit → completed, submitted with `submitMany` in batches, on a
+ *   file-backed SQLite and on PostgreSQL with 1, 2 and 3 instances (each a process of its own);
+ * - query latency (status, proof, list, summary) with many tasks stored, on both.
  *
  *   npx nx run core:bench            (or: npm run bench -w @paas/core)
- *   BENCH_SIZES=1000,10000 npx nx run core:bench
+ *   BENCH_TASKS=2000 BENCH_STORED=10000 npx nx run core:bench        (a shorter run)
+ *
+ * PostgreSQL comes from PAAS_BENCH_POSTGRES_URL (default: the test database); each measurement
+ * runs in a fresh schema `bench_<random>`, dropped afterwards.
  */
-import "reflect-metadata";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+
+import { type ProverService, redactedUrl } from "../src/index.js";
 import {
-  type ProgramDescriptor,
-  type ProofContext,
-  ProofPlugin,
-  type ProofPluginHandler,
-  type ProofReceipt,
-  type ProverService,
-  ProverServiceBuilder,
-  type ZkVmHost,
-} from "../src/index.js";
+  type BenchDatabase,
+  freshPostgres,
+  freshSqlite,
+  POSTGRES_URL,
+  postgresAnswers,
+} from "./databases.js";
+import { launchNoop, launchSubmitter, NOOP_KIND, submitNoops } from "./noop.js";
+import { PgInstances } from "./pg-instances.js";
+import { latency, loadLine, rateLine } from "./report.js";
 
-const RECEIPT: ProofReceipt = {
-  proof: new Uint8Array(64),
-  publicValues: new Uint8Array(32),
-  metadata: { zkvm: "native", programId: new Uint8Array(32), version: "1", proofType: "core" },
-};
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const TASKS = env("BENCH_TASKS", 10_000);
+const BATCH = env("BENCH_BATCH", 1_000);
+const CONCURRENCY = env("BENCH_CONCURRENCY", 8);
+const STORED = env("BENCH_STORED", 100_000);
+/** Instance counts of the PostgreSQL runs; empty skips them. */
+const INSTANCES = (process.env.BENCH_INSTANCES ?? "1,2,3").split(",").filter(Boolean).map(Number);
+/** How often the parent asks PostgreSQL whether the instances have finished (a cheap counter read). */
+const POLL_MS = 10;
 
-/** A host that proves instantly: what remains is the scheduler's own cost. */
-class NoopHost implements ZkVmHost {
-  readonly backend = "native";
-  readonly zkvm = "native" as const;
-  constructor(readonly concurrency: number) {}
-  async prove(_program: ProgramDescriptor, _input: unknown): Promise<ProofReceipt> {
-    return RECEIPT;
-  }
-  async close(): Promise<void> {}
-}
-
-@ProofPlugin({ kind: "noop", program: { name: "noop", version: "1" } })
-class NoopPlugin implements ProofPluginHandler {
-  parseContext(raw: ProofContext) {
-    return raw;
-  }
-  async fetchInput() {
-    return null;
-  }
-}
-
-async function launch(file: string, concurrency: number): Promise<ProverService> {
-  return new ProverServiceBuilder({ database: { path: file } })
-    .host(new NoopHost(concurrency))
-    .register(NoopPlugin)
-    .launch();
-}
-
-async function throughput(n: number, concurrency: number): Promise<number> {
-  const dir = mkdtempSync(path.join(tmpdir(), "paas-bench-"));
-  const service = await launch(path.join(dir, "paas.sqlite"), concurrency);
+/** Resolves when `n` tasks have completed in this process. */
+function completions(service: ProverService, n: number): Promise<void> {
   let completed = 0;
-  const done = new Promise<void>((resolve) => {
-    service.onTransition((t) => {
-      if (t.to === "completed" && ++completed === n) resolve();
+  return new Promise((resolve) => {
+    const stop = service.onTransition((t) => {
+      if (t.to === "completed" && ++completed === n) {
+        stop();
+        resolve();
+      }
     });
   });
-  const started = performance.now();
-  for (let i = 0; i < n; i += 1_000) {
-    const batch = [];
-    for (let j = i; j < Math.min(n, i + 1_000); j++)
-      batch.push(service.submit({ kind: "noop", index: j }, "native"));
-    await Promise.all(batch);
+}
+
+/** One process submits and proves on SQLite (the only way SQLite runs: one process per file). */
+async function sqliteThroughput(): Promise<void> {
+  const database = freshSqlite();
+  const service = await launchNoop(database.location, CONCURRENCY);
+  try {
+    const done = completions(service, TASKS);
+    const started = performance.now();
+    await submitNoops(service, TASKS, BATCH);
+    await done;
+    console.log(rateLine("SQLite, 1 process", TASKS, (performance.now() - started) / 1_000));
+  } finally {
+    await service.close();
+    await database.dispose();
   }
-  await done;
-  const seconds = (performance.now() - started) / 1_000;
-  await service.close();
-  rmSync(dir, { recursive: true, force: true });
-  return n / seconds;
 }
 
-function percentiles(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-async function measure(label: string, runs: number, op: (i: number) => Promise<unknown>): Promise<void> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await op(i);
-    samples.push(performance.now() - t);
+/** A submitter that claims nothing, and `count` proving instances in processes of their own. */
+async function postgresThroughput(count: number): Promise<void> {
+  const database = freshPostgres();
+  const { schema } = database.location as { schema: string };
+  const submitter = await launchSubmitter(database.location); // creates and migrates the schema
+  const instances = await PgInstances.start(POSTGRES_URL, schema, count, CONCURRENCY);
+  try {
+    const started = performance.now();
+    await submitNoops(submitter, TASKS, BATCH);
+    while ((await submitter.summary()).byStatus.completed < TASKS) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const label = `PostgreSQL, ${count} instance${count > 1 ? "s" : ""}`;
+    console.log(rateLine(label, TASKS, (performance.now() - started) / 1_000));
+  } finally {
+    await instances.stop();
+    await submitter.close();
+    await database.dispose();
   }
-  const { p50, p99 } = percentiles(samples);
-  console.log(
-    `  ${label.padEnd(42)} p50 ${(p50 * 1_000).toFixed(0).padStart(6)} µs   p99 ${(p99 * 1_000).toFixed(0).padStart(6)} µs`,
-  );
 }
 
-async function queryLatency(stored: number): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), "paas-bench-"));
-  const service = await launch(path.join(dir, "paas.sqlite"), 8);
-  const ids: string[] = [];
-  let completed = 0;
-  const done = new Promise<void>((resolve) => {
-    service.onTransition((t) => {
-      if (t.to === "completed" && ++completed === stored) resolve();
-    });
-  });
-  for (let i = 0; i < stored; i += 1_000) {
-    const batch = [];
-    for (let j = i; j < Math.min(stored, i + 1_000); j++)
-      batch.push(service.submit({ kind: "noop", index: j }, "native"));
-    ids.push(...(await Promise.all(batch)).map((r) => r.task.id));
-  }
-  await done;
-  console.log(`\nquery latency with ${stored.toLocaleString()} tasks stored`);
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  await measure("status(random task)", 10_000, () =>
-    service.status(ids[Math.floor(Math.random() * ids.length)]!),
-  );
-  await measure("proof(random task)", 10_000, () =>
-    service.proof(ids[Math.floor(Math.random() * ids.length)]!),
-  );
-  await measure("list(status=completed, 100 per page)", 1_000, () =>
-    service.list({ status: "completed", limit: 100 }),
-  );
-  await measure("list(kind=noop, 5 pages of 1000 via cursor)", 200, async () => {
-    let page = await service.list({ kind: "noop", limit: 1_000 });
-    for (let k = 0; k < 4 && page.nextCursor; k++)
-      page = await service.list({ kind: "noop", limit: 1_000, cursor: page.nextCursor });
-  });
-  await measure("summary()", 100, () => service.summary());
-  delay.disable();
-  await service.close();
-  rmSync(dir, { recursive: true, force: true });
-}
-
-const sizes = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
-console.log("no-op tasks, submit → completed, file-backed SQLite (WAL)");
-for (const n of sizes) {
-  for (const concurrency of [1, 8]) {
-    const rate = await throughput(n, concurrency);
+/** Stores `STORED` completed tasks (through the scheduler, with their receipts and history), then queries. */
+async function queryLatency(database: BenchDatabase): Promise<void> {
+  const service = await launchNoop(database.location, CONCURRENCY);
+  try {
+    const filled = performance.now();
+    const done = completions(service, STORED);
+    const ids = await submitNoops(service, STORED, BATCH);
+    await done;
+    const seconds = (performance.now() - filled) / 1_000;
     console.log(
-      `  ${n.toLocaleString().padStart(8)} tasks  concurrency ${concurrency}  ${Math.round(rate).toLocaleString().padStart(7)} tasks/s`,
+      `\n${database.label}: query latency with ${STORED.toLocaleString("en-US")} tasks stored (filled in ${seconds.toFixed(1)} s)`,
     );
+    const randomId = () => ids[Math.floor(Math.random() * ids.length)]!;
+    await latency("status(random task)", 10_000, () => service.status(randomId()));
+    await latency("proof(random task)", 10_000, () => service.proof(randomId()));
+    await latency("list(status=completed, 100 per page)", 1_000, () =>
+      service.list({ status: "completed", limit: 100 }),
+    );
+    await latency("list(kind=noop, 5 pages of 1000 via cursor)", 100, async () => {
+      let page = await service.list({ kind: NOOP_KIND, limit: 1_000 });
+      for (let k = 0; k < 4 && page.nextCursor; k++)
+        page = await service.list({ kind: NOOP_KIND, limit: 1_000, cursor: page.nextCursor });
+    });
+    await latency("summary()", 1_000, () => service.summary());
+  } finally {
+    await service.close();
+    await database.dispose();
   }
 }
-if (!process.env.SKIP_QUERIES) await queryLatency(Math.max(...sizes));
+
+console.log(loadLine());
+console.log(
+  `\nno-op tasks, submit → completed: ${TASKS.toLocaleString("en-US")} tasks, submitMany in batches of ${BATCH.toLocaleString("en-US")}, concurrency ${CONCURRENCY} per instance`,
+);
+await sqliteThroughput();
+const postgresMissing = await postgresAnswers();
+if (postgresMissing)
+  console.log(`  PostgreSQL skipped: nothing answers at ${redactedUrl(POSTGRES_URL)} (${postgresMissing})`);
+else for (const count of INSTANCES) await postgresThroughput(count);
+
+if (STORED > 0) {
+  await queryLatency(freshSqlite());
+  if (!postgresMissing) await queryLatency(freshPostgres());
+}
+console.log(`\n${loadLine()}`);

@@ -125,11 +125,13 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     const stuck = new TestHost("native", 1);
     stuck.hold();
     await start(database, { host: stuck, clock: frozen, scheduling: { instanceId: "crashy", leaseMs: 300 } });
+    // The crashing instance takes the task before B exists: B must take it over, not win the claim.
+    const { task } = await services[0]!.service.submit(leaf(5), "native");
+    await until(() => stuck.active === 1, "the crashing instance to hold the proof");
     const b = await start(database, {
       scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 0 },
       concurrency: 1,
     });
-    const { task } = await services[0]!.service.submit(leaf(5), "native");
     const record = await b.service.wait(task.id, { timeoutMs: 10_000 });
     expect(record.status).toBe("permanent_failure");
     expect(record.status === "permanent_failure" && record.error).toMatch(

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { NotCancellableError } from "../src/index.js";
 import { leaf, node, type StartedService, startService } from "./fixtures/start-service.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
@@ -7,6 +7,7 @@ let started: StartedService | undefined;
 afterEach(async () => {
   await started?.service.close();
   started = undefined;
+  vi.useRealTimers();
 });
 
 describe.each(DIALECTS)("concurrency (%s)", (dialect) => {
@@ -170,5 +171,21 @@ describe.each(DIALECTS)("queries (%s)", (dialect) => {
     await expect(service.list({ limit: 0 })).rejects.toThrow(/limit must be/);
     await expect(service.list({ cursor: "bogus" })).rejects.toThrow(/cursor/);
     await expect(service.list({ status: "done" as never })).rejects.toThrow(/unknown status "done"/);
+  });
+});
+
+describe("lease renewal", () => {
+  it("does not take a step whose finish committed with the renewal for a lost lease", async () => {
+    // Only intervals are faked: the heartbeat renews when the test says, the rest runs as usual.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    started = await startService({ scheduling: { leaseMs: 30_000 } });
+    const { service, host, logs } = started;
+    // Two turns after the proof starts, its finish is queued and not yet flushed: the renewal the
+    // heartbeat queues then shares its transaction and no longer finds the task held.
+    host.onProve = () => setImmediate(() => setImmediate(() => vi.advanceTimersByTime(10_000)));
+    const { task } = await service.submit(leaf(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({ status: "completed" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logs.filter((l) => /lease lost/.test(l.message))).toEqual([]);
   });
 });

@@ -72,6 +72,8 @@ interface InFlight {
   readonly step: TaskPhase;
   readonly held: TaskRow;
   readonly controller: AbortController;
+  /** Its fenced finish committed: the task is no longer held, and rightly so. */
+  settled: boolean;
 }
 
 /**
@@ -345,7 +347,7 @@ export class Scheduler {
 
   private startStep(held: TaskRow, step: TaskPhase): void {
     const controller = new AbortController();
-    this.inFlight.set(held.id, { step, held, controller });
+    this.inFlight.set(held.id, { step, held, controller, settled: false });
     if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 0) + 1);
     const run = step === "resolve" ? this.resolve : step === "prove" ? this.prove : this.publish;
     const promise = run
@@ -490,6 +492,8 @@ export class Scheduler {
   /** Applies a fenced write's changes, or says that the write was refused because the lease was lost. */
   private settle(held: TaskRow, changes: readonly Change[] | undefined): void {
     if (changes) {
+      const flight = this.inFlight.get(held.id);
+      if (flight?.held === held) flight.settled = true;
       this.apply(changes);
       return;
     }
@@ -512,8 +516,12 @@ export class Scheduler {
       const held = await this.store.renewLeases(this.options.instanceId, now + this.options.leaseMs);
       const kept = new Set(held.map((h) => `${h.id}:${h.attempt}`));
       for (const [id, flight] of before) {
-        if (kept.has(`${id}:${flight.held.attempt}`) || flight.controller.signal.aborted) continue;
+        if (kept.has(`${id}:${flight.held.attempt}`) || flight.controller.signal.aborted || flight.settled)
+          continue;
         const current = await this.store.get(id);
+        // A step that finished since (its finish may even have shared the renewal's transaction)
+        // is not held any more because it is done, not because it was taken.
+        if (flight.settled) continue;
         flight.controller.abort(
           current?.status === "cancelled"
             ? new TaskCancelledError(id)

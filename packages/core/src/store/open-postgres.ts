@@ -3,6 +3,7 @@ import pg from "pg";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Notifications, OpenedDatabase } from "./opened-database.js";
+import { serverSideName } from "./prepared.js";
 import type { Database } from "./schema.js";
 
 export interface PostgresLocation {
@@ -37,6 +38,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const pool = new pg.Pool({ ...connection, max: POOL_SIZE });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
+  pool.on("connect", keepHotStatementsPrepared);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {
@@ -68,6 +70,22 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
       await db.destroy();
     },
   };
+}
+
+/**
+ * The statements run for every task (`Prepared`) are sent as named prepared statements: each
+ * session parses and plans them once instead of at every execution (kysely sends unnamed ones).
+ * pg remembers per connection which names it has prepared, and prepares them again on a new one.
+ */
+function keepHotStatementsPrepared(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((config: unknown, ...rest: unknown[]) => {
+    const name = typeof config === "string" ? serverSideName(config) : undefined;
+    if (name === undefined) return query(config, ...rest);
+    // pg's own callers (pool.query) pass a callback after the values: keep it.
+    const [values, ...callback] = rest;
+    return query({ name, text: config, values }, ...callback);
+  }) as typeof client.query;
 }
 
 /** `create schema if not exists` races with itself when instances start together; the loser is fine. */

@@ -21,16 +21,12 @@ type Trx = Transaction<Database>;
 export class TaskCascade {
   constructor(private readonly dialect: SqlDialect) {}
 
-  /** After `depId` completed: every dependent whose dependencies are now all completed is queued. */
+  /**
+   * After `depId` completed: every dependent whose dependencies are now all completed is queued.
+   * Most tasks have no dependents: callers ask only for those that have some (the finishing write
+   * tells them).
+   */
   async unblockDependents(trx: Trx, depId: string, now: number): Promise<Change[]> {
-    // Most tasks have no dependents; one index probe spares them the update below.
-    const dependent = await trx
-      .selectFrom("task_deps")
-      .select("task_id")
-      .where("dep_id", "=", depId)
-      .limit(1)
-      .executeTakeFirst();
-    if (!dependent) return [];
     await this.lockBlockedDependents(trx, depId);
     const rows = await trx
       .updateTable("tasks")

@@ -15,15 +15,16 @@ import {
   type DependencyState,
   type FailureOutcome,
   type ResolutionOutcome,
-  STEP_RUNNING,
   STEP_START,
   type StepStart,
 } from "../scheduler/lifecycle.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
+import type { Prepared } from "./prepared.js";
 import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
+import { type FinishedRow, type FinishField, TaskStatements } from "./task-statements.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -53,7 +54,12 @@ export interface ClaimRequest {
   readonly now: number;
 }
 
-type Fields = Partial<Pick<TaskRow, "phase" | "retry_count" | "next_attempt_at" | "error">>;
+type Fields = Partial<Pick<TaskRow, FinishField>>;
+
+/** A fenced finish that applied, and whether the finished task has dependents. */
+interface Finished extends Change {
+  readonly hasDependents: boolean;
+}
 
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -73,6 +79,7 @@ const DEFAULT_PAGE = 100;
 export class TaskStore {
   private readonly writes: WriteBatcher;
   private readonly cascade: TaskCascade;
+  private readonly statements: TaskStatements;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -80,6 +87,7 @@ export class TaskStore {
   ) {
     this.writes = new WriteBatcher(db);
     this.cascade = new TaskCascade(dialect);
+    this.statements = new TaskStatements(db, dialect);
   }
 
   private write<T>(job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -89,7 +97,7 @@ export class TaskStore {
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
 
   async get(id: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.statements.get.executeTakeFirst(this.db, { id });
   }
 
   async receipt(id: string): Promise<ProofReceipt | undefined> {
@@ -238,39 +246,16 @@ export class TaskStore {
     const from = STEP_START[step];
     const { kinds, backends, limit, owner, leaseMs, now } = request;
     if (kinds.length === 0 || limit <= 0 || backends?.length === 0) return [];
-    const rows = await this.write((trx) => {
-      let pick = trx
-        .selectFrom("tasks")
-        .select("seq")
-        .where("status", "=", from)
-        .where("lease_expires_at", "is", null)
-        .where("kind", "in", kinds);
-      if (backends !== undefined) pick = pick.where("backend", "in", backends);
-      pick = pick.orderBy("priority").orderBy("seq").limit(limit);
-      if (this.dialect === "postgres") pick = pick.forUpdate().skipLocked();
-      // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
-      // subquery again per row and claim more than `limit`. The picked rows need no second status
-      // check: PostgreSQL holds their row locks until commit, SQLite has one writer. (Repeating the
-      // check made SQLite's planner scan every queued task instead of looking up the picked ones.)
-      return trx
-        .with(
-          (cte) => cte("picked").materialized(),
-          () => pick,
-        )
-        .updateTable("tasks")
-        .set({
-          status: STEP_RUNNING[step],
-          phase: step,
-          owner,
-          attempt: sql<number>`attempt + 1`,
-          lease_expires_at: now + leaseMs,
-          claimed_at: now,
-          updated_at: now,
-        })
-        .where("seq", "in", (qb) => qb.selectFrom("picked").select("seq"))
-        .returningAll()
-        .execute();
-    });
+    const claim = this.statements.claim(step, kinds.length, backends?.length);
+    const values = {
+      ...Object.fromEntries(kinds.map((kind, i) => [`kind${i}`, kind])),
+      ...Object.fromEntries((backends ?? []).map((backend, i) => [`backend${i}`, backend])),
+      limit,
+      owner,
+      lease_expires_at: now + leaseMs,
+      now,
+    };
+    const rows = await this.write((trx) => claim.execute(trx, values));
     return rows.map((row) => ({ row, from }));
   }
 
@@ -351,17 +336,50 @@ export class TaskStore {
     now: number,
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
-      const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+      const inOne = this.statements.storeProofInOne;
+      const moved = inOne
+        ? await this.finishWithProof(trx, inOne, held, receipt, to, now)
+        : await this.finishThenStoreReceipt(trx, held, receipt, to, now);
       if (!moved) return undefined;
-      await trx
-        .insertInto("receipts")
-        .values(toReceiptRow(held.id, receipt, now))
-        .onConflict((oc) => oc.column("task_id").doNothing())
-        .execute();
-      return to === "completed"
-        ? [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))]
-        : [moved];
+      return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
     });
+  }
+
+  /** `finish` of a proven step, then its receipt, if the finish applied (SQLite: no round trips to save). */
+  private async finishThenStoreReceipt(
+    trx: Transaction<Database>,
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Finished | undefined> {
+    const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+    if (moved) await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+    return moved;
+  }
+
+  /** `finish` of a proven step, its attempt and its receipt as one statement (PostgreSQL). */
+  private async finishWithProof(
+    trx: Transaction<Database>,
+    statement: Prepared<FinishedRow, Record<string, unknown>>,
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Finished | undefined> {
+    if (!canTransition(held.status, to)) throw new InvalidTransitionError(held.id, held.status, to);
+    const updated = await statement.executeTakeFirst(trx, {
+      ...toReceiptRow(held.id, receipt, now),
+      status: to,
+      now,
+      held_id: held.id,
+      held_attempt: held.attempt,
+      held_owner: held.owner ?? "",
+      held_status: held.status,
+      held_phase: held.phase,
+      started_at: held.claimed_at ?? now,
+    });
+    return updated && finished(updated, held.status);
   }
 
   /** Publication done: the task completes and its dependents may start. */
@@ -369,7 +387,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const fields = { retry_count: 0, error: null };
       const moved = await this.finish(trx, held, "completed", fields, now, "published");
-      return moved && [moved, ...(await this.cascade.unblockDependents(trx, held.id, now))];
+      return moved && [moved, ...(await this.unblockDependents(trx, moved, now))];
     });
   }
 
@@ -416,19 +434,51 @@ export class TaskStore {
     now: number,
     outcome: AttemptOutcome,
     error: string | null = null,
-  ): Promise<Change | undefined> {
+  ): Promise<Finished | undefined> {
     if (held.status !== to && !canTransition(held.status, to)) {
       throw new InvalidTransitionError(held.id, held.status, to);
     }
-    const updated = await trx
-      .updateTable("tasks")
-      .set({ ...fields, status: to, owner: null, lease_expires_at: null, updated_at: now })
-      .where(heldAs(held))
-      .returningAll()
-      .executeTakeFirst();
+    const set = (Object.keys(fields) as FinishField[]).filter((f) => fields[f] !== undefined).sort();
+    const updated = await this.statements.finish(set).executeTakeFirst(trx, {
+      ...fields,
+      status: to,
+      updated_at: now,
+      held_id: held.id,
+      held_attempt: held.attempt,
+      held_owner: held.owner ?? "",
+      held_status: held.status,
+    });
     if (!updated) return undefined;
-    await recordAttempt(trx, held, outcome, error, now);
-    return { row: updated, from: held.status };
+    await this.recordAttempt(trx, held, outcome, error, now);
+    return finished(updated, held.status);
+  }
+
+  /** A completed task's dependents that now have every dependency completed are queued. */
+  private async unblockDependents(
+    trx: Transaction<Database>,
+    done: Finished,
+    now: number,
+  ): Promise<Change[]> {
+    return done.hasDependents ? this.cascade.unblockDependents(trx, done.row.id, now) : [];
+  }
+
+  private async recordAttempt(
+    trx: Executor,
+    held: TaskRow,
+    outcome: AttemptOutcome,
+    error: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.statements.recordAttempt.execute(trx, {
+      task_id: held.id,
+      attempt: held.attempt,
+      phase: held.phase,
+      instance: held.owner ?? "",
+      started_at: held.claimed_at ?? now,
+      ended_at: now,
+      outcome,
+      error,
+    });
   }
 
   private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
@@ -481,7 +531,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const moved = await guardedTransition(trx, row, "cancelled", { next_attempt_at: null }, now);
       if (!moved) return [];
-      if (row.lease_expires_at !== null) await recordAttempt(trx, row, "cancelled", "cancelled", now);
+      if (row.lease_expires_at !== null) await this.recordAttempt(trx, row, "cancelled", "cancelled", now);
       return [moved, ...(await this.cascade.failDependents(trx, moved.row, now))];
     });
   }
@@ -505,7 +555,7 @@ export class TaskStore {
           .returningAll()
           .executeTakeFirst();
         if (!updated) continue;
-        await recordAttempt(trx, row, "released", "the instance stopped", now);
+        await this.recordAttempt(trx, row, "released", "the instance stopped", now);
         if (updated.status !== row.status) changes.push({ row: updated, from: row.status });
       }
       return changes;
@@ -542,7 +592,7 @@ export class TaskStore {
       if (lapsedBefore !== undefined) update = update.where("lease_expires_at", "<", lapsedBefore);
       const updated = await update.returningAll().executeTakeFirst();
       if (!updated) return [];
-      await recordAttempt(trx, row, "interrupted", decision.error, now);
+      await this.recordAttempt(trx, row, "interrupted", decision.error, now);
       const change = { row: updated, from: row.status };
       if (decision.to !== "permanent_failure") return updated.status === row.status ? [] : [change];
       return [change, ...(await this.cascade.failDependents(trx, updated, now))];
@@ -575,6 +625,11 @@ export class TaskStore {
   }
 }
 
+/** The row keeps its extra `has_dependents` column, unread: copying the row without it cost more than a statement. */
+function finished(row: FinishedRow, from: TaskStatusName): Finished {
+  return { row, from, hasDependents: Boolean(row.has_dependents) };
+}
+
 /** The claim `held` was read under: same owner, attempt and status, lease still present. */
 function heldAs(held: TaskRow) {
   return (eb: ExpressionBuilder<Database, "tasks">) =>
@@ -604,29 +659,6 @@ async function guardedTransition(
     .returningAll()
     .executeTakeFirst();
   return updated && { row: updated, from: row.status };
-}
-
-async function recordAttempt(
-  trx: Executor,
-  held: TaskRow,
-  outcome: AttemptOutcome,
-  error: string | null,
-  now: number,
-): Promise<void> {
-  await trx
-    .insertInto("task_attempts")
-    .values({
-      task_id: held.id,
-      attempt: held.attempt,
-      phase: held.phase,
-      instance: held.owner ?? "",
-      started_at: held.claimed_at ?? now,
-      ended_at: now,
-      outcome,
-      error,
-    })
-    .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing())
-    .execute();
 }
 
 function encodeCursor(seq: number): string {

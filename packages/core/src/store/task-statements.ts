@@ -1,0 +1,199 @@
+import { type Kysely, sql } from "kysely";
+import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
+import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
+import { Prepared, slot } from "./prepared.js";
+import type { TaskRow } from "./rows.js";
+import type { Database, ReceiptsTable, TaskAttemptsTable } from "./schema.js";
+
+/** The columns a fenced finish may set besides status, owner and lease. */
+export type FinishField = "phase" | "retry_count" | "next_attempt_at" | "error";
+
+/** What the claim of a task, the finish of its step and its history cost per task: compiled once. */
+export class TaskStatements {
+  readonly get: Prepared<TaskRow, { id: string }>;
+  readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
+  readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
+  /** PostgreSQL only: a proof's fenced finish, its attempt and its receipt in one round trip. */
+  readonly storeProofInOne: Prepared<FinishedRow, Record<string, unknown>> | undefined;
+  private readonly finishes = new Map<string, Prepared<FinishedRow, Record<string, unknown>>>();
+  private readonly claims = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: "sqlite" | "postgres",
+  ) {
+    this.get = new Prepared(db.selectFrom("tasks").selectAll().where("id", "=", slot<string>("id")));
+    this.recordAttempt = new Prepared(
+      db
+        .insertInto("task_attempts")
+        .values({
+          task_id: slot("task_id"),
+          attempt: slot("attempt"),
+          phase: slot("phase"),
+          instance: slot("instance"),
+          started_at: slot("started_at"),
+          ended_at: slot("ended_at"),
+          outcome: slot("outcome"),
+          error: slot("error"),
+        })
+        .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing()),
+    );
+    this.storeReceipt = new Prepared(
+      db
+        .insertInto("receipts")
+        .values({
+          task_id: slot("task_id"),
+          proof: slot("proof"),
+          public_values: slot("public_values"),
+          zkvm: slot("zkvm"),
+          program_id: slot("program_id"),
+          version: slot("version"),
+          proof_type: slot("proof_type"),
+          created_at: slot("created_at"),
+        })
+        .onConflict((oc) => oc.column("task_id").doNothing()),
+    );
+    this.storeProofInOne = dialect === "postgres" ? new Prepared(storeProofStatement(db)) : undefined;
+  }
+
+  /**
+   * The fenced write that ends a claimed step, setting `fields` (one statement per set of field
+   * names). Matches the claim it was read under: id, attempt, owner and status, lease present.
+   * The row it returns says whether any task depends on this one, which spares the many tasks
+   * without dependents a statement of their own to find out.
+   */
+  finish(fields: readonly FinishField[]): Prepared<FinishedRow, Record<string, unknown>> {
+    const key = fields.join(",");
+    let statement = this.finishes.get(key);
+    if (!statement) {
+      statement = new Prepared(
+        this.db
+          .updateTable("tasks")
+          .set({
+            ...Object.fromEntries(fields.map((field) => [field, slot(field)])),
+            status: slot("status"),
+            owner: null,
+            lease_expires_at: null,
+            updated_at: slot("updated_at"),
+          })
+          .where("id", "=", slot<string>("held_id"))
+          .where("attempt", "=", slot<number>("held_attempt"))
+          .where("owner", "=", slot<string>("held_owner"))
+          .where("status", "=", slot<TaskStatusName>("held_status"))
+          .where("lease_expires_at", "is not", null)
+          .returningAll()
+          .returning((eb) =>
+            eb
+              .exists(
+                eb.selectFrom("task_deps").select("dep_id").whereRef("task_deps.dep_id", "=", "tasks.id"),
+              )
+              .as("has_dependents"),
+          ),
+      );
+      this.finishes.set(key, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * The claim of up to `limit` tasks waiting for `step` (see `TaskStore.claim`); one statement per
+   * step and number of kinds and backends claimed, which an instance keeps the same.
+   */
+  claim(
+    step: TaskPhase,
+    kinds: number,
+    backends: number | undefined,
+  ): Prepared<TaskRow, Record<string, unknown>> {
+    const key = `${step}:${kinds}:${backends ?? "any"}`;
+    let statement = this.claims.get(key);
+    if (!statement) {
+      statement = new Prepared(this.buildClaim(step, kinds, backends));
+      this.claims.set(key, statement);
+    }
+    return statement;
+  }
+
+  private buildClaim(step: TaskPhase, kinds: number, backends: number | undefined) {
+    const from: TaskStatusName = STEP_START[step];
+    let pick = this.db
+      .selectFrom("tasks")
+      .select("seq")
+      .where("status", "=", from)
+      .where("lease_expires_at", "is", null)
+      .where(
+        "kind",
+        "in",
+        Array.from({ length: kinds }, (_, i) => slot<string>(`kind${i}`)),
+      );
+    if (backends !== undefined) {
+      pick = pick.where(
+        "backend",
+        "in",
+        Array.from({ length: backends }, (_, i) => slot<string>(`backend${i}`)),
+      );
+    }
+    pick = pick.orderBy("priority").orderBy("seq").limit(slot<number>("limit"));
+    if (this.dialect === "postgres") pick = pick.forUpdate().skipLocked();
+    // A materialised CTE picks the rows once: as a plain `IN (subquery)`, PostgreSQL may run the
+    // subquery again per row and claim more than `limit`. The picked rows need no second status
+    // check: PostgreSQL holds their row locks until commit, SQLite has one writer. (Repeating the
+    // check made SQLite's planner scan every queued task instead of looking up the picked ones.)
+    return this.db
+      .with(
+        (cte) => cte("picked").materialized(),
+        () => pick,
+      )
+      .updateTable("tasks")
+      .set({
+        status: STEP_RUNNING[step],
+        phase: step,
+        owner: slot("owner"),
+        attempt: sql<number>`attempt + 1`,
+        lease_expires_at: slot("lease_expires_at"),
+        claimed_at: slot("now"),
+        updated_at: slot("now"),
+      })
+      .where("seq", "in", (qb) => qb.selectFrom("picked").select("seq"))
+      .returningAll();
+  }
+}
+
+/** A task row as a finish returns it, with whether other tasks depend on it. */
+export type FinishedRow = TaskRow & { has_dependents: boolean | number };
+
+/**
+ * On PostgreSQL every statement is a round trip, and the writes of a group commit run one after
+ * another on one connection: the fenced finish of a proof, its attempt and its receipt (and the
+ * dependents probe) were four round trips per task. Data-modifying CTEs make them one statement
+ * with the same effects: the inserts read the updated row, so a finish that matched nothing (the
+ * lease was lost) inserts nothing either. SQLite has no data-modifying CTEs; its statements cost
+ * no round trip.
+ */
+function storeProofStatement(db: Kysely<Database>) {
+  const query = sql<FinishedRow>`
+    with moved as (
+      update tasks
+         set retry_count = 0, error = null, status = ${slot("status")}, owner = null,
+             lease_expires_at = null, updated_at = ${slot("now")}
+       where id = ${slot("held_id")} and attempt = ${slot("held_attempt")}
+         and owner = ${slot("held_owner")} and status = ${slot("held_status")}
+         and lease_expires_at is not null
+      returning *
+    ), attempt as (
+      insert into task_attempts (task_id, attempt, phase, instance, started_at, ended_at, outcome, error)
+      select id, ${slot("held_attempt")}::integer, ${slot("held_phase")}::text, ${slot("held_owner")}::text,
+             ${slot("started_at")}::bigint, ${slot("now")}::bigint, 'proven', null
+        from moved
+      on conflict (task_id, attempt) do nothing
+    ), receipt as (
+      insert into receipts (task_id, proof, public_values, zkvm, program_id, version, proof_type, created_at)
+      select id, ${slot("proof")}::bytea, ${slot("public_values")}::bytea, ${slot("zkvm")}::text,
+             ${slot("program_id")}::bytea, ${slot("version")}::text, ${slot("proof_type")}::text,
+             ${slot("now")}::bigint
+        from moved
+      on conflict (task_id) do nothing
+    )
+    select moved.*, exists (select 1 from task_deps d where d.dep_id = moved.id) as has_dependents
+      from moved`;
+  return { compile: () => query.compile(db) };
+}
