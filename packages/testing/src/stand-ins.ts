@@ -1,4 +1,3 @@
-import { schnorr } from "@noble/curves/secp256k1.js";
 import {
   InvalidContextError,
   type ProgramDescriptor,
@@ -8,7 +7,7 @@ import {
   type ProofType,
   type ZkVmHost,
 } from "@paas/core";
-import { programIdOf, receiptMessage } from "@paas/zkvm";
+import { programIdOf, receiptMessage, signSchnorr } from "@paas/zkvm";
 
 /**
  * A proof type the plugin under test depends on, stood in for: its tasks "prove" by having the
@@ -38,7 +37,7 @@ export function signReceipt(
     version: program.version,
     proofType: (program.proofType ?? "compressed") as ProofType,
   };
-  const proof = schnorr.sign(receiptMessage(publicValues, metadata), secretKey, new Uint8Array(32));
+  const proof = signSchnorr(receiptMessage(publicValues, metadata), secretKey);
   return { proof, publicValues, metadata };
 }
 

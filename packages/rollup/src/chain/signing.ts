@@ -1,15 +1,10 @@
 import { schnorr } from "@noble/curves/secp256k1.js";
+import { schnorrPublicKey, signSchnorr, verifySchnorr } from "@paas/zkvm/program";
 import { blockIdOf, type L2BlockHeader, type SignedL2Block } from "../types/block.js";
 import type { RollupParams } from "../types/params.js";
 
 /** BIP340 tag of block signatures, so a block signature can never be mistaken for any other message. */
 export const BLOCK_SIGNATURE_TAG = "paas/l2-block";
-
-/**
- * Zero auxiliary randomness: signatures are deterministic, so a devnet run with a seeded key
- * produces the same chain every time. BIP340 allows it; the nonce still depends on key and message.
- */
-const AUX_RAND = new Uint8Array(32);
 
 /**
  * What the sequencer signs for a block: the BIP340 tagged hash of (chain id as u64 big-endian,
@@ -27,7 +22,8 @@ export function signBlock(
   secretKey: Uint8Array,
   params: Pick<RollupParams, "chainId">,
 ): Uint8Array {
-  return schnorr.sign(blockSigningMessage(blockIdOf(header), params), secretKey, AUX_RAND);
+  // Deterministic (fixed auxiliary randomness): a devnet run with a seeded key makes the same chain.
+  return signSchnorr(blockSigningMessage(blockIdOf(header), params), secretKey);
 }
 
 /** Whether the block is signed by the params' sequencer key. Never throws on malformed input. */
@@ -37,7 +33,7 @@ export function verifyBlockSignature(
 ): boolean {
   try {
     const message = blockSigningMessage(blockIdOf(block.header), params);
-    return schnorr.verify(block.signature, message, params.sequencerPublicKey);
+    return verifySchnorr(block.signature, message, params.sequencerPublicKey);
   } catch {
     return false;
   }
@@ -45,5 +41,5 @@ export function verifyBlockSignature(
 
 /** The x-only public key (32 bytes) of a sequencer secret key, as `RollupParams.sequencerPublicKey` holds it. */
 export function sequencerPublicKey(secretKey: Uint8Array): Uint8Array {
-  return schnorr.getPublicKey(secretKey);
+  return schnorrPublicKey(secretKey);
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { schnorr } from "@noble/curves/secp256k1.js";
 import { toHexDigits } from "@paas/core/contracts";
+import { schnorrPublicKey } from "../bip340.js";
 import { HostConfigError } from "../errors.js";
 import { HOST_KEY_FILE, loadOrCreateKeyFile, parseSecretKey } from "./host-key.js";
 import { NativeHost } from "./native-host.js";
@@ -23,7 +23,7 @@ interface NativeOptions {
  */
 export const nativeHostFactory: HostFactory = {
   publicKey(options, context) {
-    return toHexDigits(schnorr.getPublicKey(secretKey(nativeOptions(options, context), context)));
+    return toHexDigits(schnorrPublicKey(secretKey(nativeOptions(options, context), context)));
   },
   create(options, context) {
     const parsed = nativeOptions(options, context);

@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { schnorr } from "@noble/curves/secp256k1.js";
 import {
   PermanentError,
   type ProgramDescriptor,
@@ -10,6 +9,7 @@ import {
 } from "@paas/core";
 import { toHexDigits } from "@paas/core/contracts";
 import { Piscina } from "piscina";
+import { schnorrPublicKey, signSchnorr } from "../bip340.js";
 import { HostConfigError, messageOf } from "../errors.js";
 import { isProgram, type Program } from "../program/define.js";
 import { InputWriter } from "../program/input.js";
@@ -66,8 +66,6 @@ export const DEFAULT_NICE_INCREMENT = 10;
 /** Worker threads without work for this long are released. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const WORKER_ENTRY = new URL("../worker/entry.mjs", import.meta.url);
-// Fixed auxiliary randomness: BIP340 signing stays secure, and the same input gives the same receipt.
-const AUX_RAND = new Uint8Array(32);
 
 /**
  * The native zkVM host: runs guests in a pool of worker threads, so CPU-bound proving never
@@ -90,7 +88,7 @@ export class NativeHost implements ZkVmHost {
     this.backend = options.backend ?? "native";
     this.concurrency = workerCount(options.workers);
     this.#secretKey = secretKeyOf(options);
-    this.#publicKey = schnorr.getPublicKey(this.#secretKey);
+    this.#publicKey = schnorrPublicKey(this.#secretKey);
     this.publicKeyHex = toHexDigits(this.#publicKey);
     this.#options = options;
   }
@@ -199,7 +197,7 @@ export class NativeHost implements ZkVmHost {
       version: program.version,
       proofType: program.proofType,
     };
-    const proof = schnorr.sign(receiptMessage(result.publicValues, metadata), this.#secretKey, AUX_RAND);
+    const proof = signSchnorr(receiptMessage(result.publicValues, metadata), this.#secretKey);
     const receipt: ProofReceipt = { proof, publicValues: result.publicValues, metadata };
     const summary: ProofSummary = {
       program: program.name,

@@ -3,6 +3,7 @@
  * entry point reaches neither the host side (worker pool, key files) nor @paas/core at runtime.
  */
 export type { ProgramDescriptor, ProofType } from "@paas/core";
+export { schnorrPublicKey, signSchnorr, verifySchnorr } from "../bip340.js";
 export {
   GuestInputError,
   ProgramDefinitionError,

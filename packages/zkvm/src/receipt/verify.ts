@@ -1,6 +1,6 @@
-import { schnorr } from "@noble/curves/secp256k1.js";
 import type { ProofReceipt, ProofType } from "@paas/core";
 import { bytesEqual, parseHex, toHexDigits } from "@paas/core/contracts";
+import { verifySchnorr } from "../bip340.js";
 import { HostConfigError, ReceiptVerificationError } from "../errors.js";
 import { validateReceipt } from "./codec.js";
 import { receiptMessage } from "./message.js";
@@ -59,7 +59,7 @@ export function verifyReceipt(receipt: ProofReceipt, options: VerifyReceiptOptio
       `the proof is ${receipt.proof.length} bytes, a native proof is a ${SIGNATURE_BYTES}-byte BIP340 signature`,
     );
   }
-  if (!schnorr.verify(receipt.proof, receiptMessage(receipt.publicValues, metadata), publicKey)) {
+  if (!verifySchnorr(receipt.proof, receiptMessage(receipt.publicValues, metadata), publicKey)) {
     throw reject(
       "RECEIPT_BAD_SIGNATURE",
       `the signature does not verify against host key 0x${toHexDigits(publicKey)} ` +
