@@ -24,18 +24,23 @@ const ENV_PREFIX = "PAAS_";
 export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   const fromFile: Record<string, unknown> = sources.file ? readTomlFile(sources.file) : {};
   const raw = structuredClone(fromFile);
+  // Where each key not from the file came from, so an unknown one names its variable or flag.
+  const sourceOf = new Map<string, string>();
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
     const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
     setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
+    sourceOf.set(keyPath.join("."), `environment variable ${name}`);
   }
   for (const override of sources.overrides ?? []) {
     const eq = override.indexOf("=");
     if (eq <= 0) throw new InvalidConfigError(`--set expects key.path=value, got "${override}"`);
-    setPath(raw, override.slice(0, eq).split("."), parseScalar(override.slice(eq + 1)), `--set ${override}`);
+    const keyPath = override.slice(0, eq).split(".");
+    setPath(raw, keyPath, parseScalar(override.slice(eq + 1)), `--set ${override}`);
+    sourceOf.set(keyPath.join("."), `--set ${override}`);
   }
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new InvalidConfigError(describeIssues(result.error, sources.file));
+  if (!result.success) throw new InvalidConfigError(describeIssues(result.error, sources.file, sourceOf));
   const config = result.data;
   // A relative datadir written in a config file is relative to that file, not to the shell's cwd.
   if (sources.file && config.datadir === fromFile.datadir && !path.isAbsolute(config.datadir)) {
@@ -85,12 +90,21 @@ function setPath(
   node[keyPath[keyPath.length - 1]!] = value;
 }
 
-function describeIssues(error: z.ZodError, file: string | undefined): string {
+function describeIssues(
+  error: z.ZodError,
+  file: string | undefined,
+  sourceOf: ReadonlyMap<string, string>,
+): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    const fullKey = (k: string) => [...issue.path, k].join(".");
+    const named = (k: string) => {
+      const source = sourceOf.get(fullKey(k));
+      return source ? `"${k}" (from ${source})` : `"${k}"`;
+    };
     const message =
       issue.code === "unrecognized_keys"
-        ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        ? `unknown key(s) ${issue.keys.map(named).join(", ")}`
         : issue.message;
     return `  ${key}: ${message}`;
   });

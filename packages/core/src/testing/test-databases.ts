@@ -9,7 +9,7 @@ import type { DatabaseLocation } from "../store/opened-database.js";
  * Test databases on every engine the task store runs on, in the manner of Backstage's
  * `TestDatabases`: a suite is written once and run per dialect, each test on a database of its own.
  *
- * PostgreSQL comes from `PAAS_TEST_POSTGRES_URL`. When that is set, PostgreSQL is required: a
+ * PostgreSQL comes from `TEST_POSTGRES_URL`. When that is set, PostgreSQL is required: a
  * server that does not answer fails the tests (this is how CI runs them). When it is not set, the
  * default local URL is tried; if nothing answers there, PostgreSQL tests are skipped and
  * `describeDialects` says so loudly.
@@ -40,10 +40,10 @@ export interface PostgresAvailability {
 
 /**
  * Decides once per test run whether PostgreSQL tests run (vitest global setup). Throws when
- * `PAAS_TEST_POSTGRES_URL` is set and the server does not answer.
+ * `TEST_POSTGRES_URL` is set and the server does not answer.
  */
 export async function probePostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresAvailability> {
-  const required = env.PAAS_TEST_POSTGRES_URL;
+  const required = env.TEST_POSTGRES_URL;
   const url = required ?? DEFAULT_TEST_POSTGRES_URL;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   try {
@@ -53,9 +53,9 @@ export async function probePostgres(env: NodeJS.ProcessEnv = process.env): Promi
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     if (required !== undefined) {
-      throw new Error(`PAAS_TEST_POSTGRES_URL is set but PostgreSQL does not answer there: ${why}`);
+      throw new Error(`TEST_POSTGRES_URL is set but PostgreSQL does not answer there: ${why}`);
     }
-    return { skipped: `no PostgreSQL at ${DEFAULT_TEST_POSTGRES_URL} (${why}); set PAAS_TEST_POSTGRES_URL` };
+    return { skipped: `no PostgreSQL at ${DEFAULT_TEST_POSTGRES_URL} (${why}); set TEST_POSTGRES_URL` };
   } finally {
     await client.end().catch(() => {});
   }
