@@ -7,7 +7,7 @@
  *   npx nx run prover-client:bench
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
@@ -30,7 +30,12 @@ interface Setup {
   readonly app: ProverApp;
 }
 
-async function setup(slotsPerEpoch: number, workers: number, runner: boolean): Promise<Setup> {
+async function setup(
+  slotsPerEpoch: number,
+  workers: number,
+  runner: boolean,
+  overrides: readonly string[] = [],
+): Promise<Setup> {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-bench-"));
   const devnet = await startEmbeddedDevnet({
     dataDir: path.join(dir, "devnet"),
@@ -53,6 +58,7 @@ async function setup(slotsPerEpoch: number, workers: number, runner: boolean): P
       `plugin_settings.checkpoint.runner=${runner}`,
       "plugin_settings.checkpoint.interval_ms=50",
       "progress.enabled=false",
+      ...overrides,
     ],
   });
   const app = await buildProverApp(config, pino({ level: "silent" }));
@@ -75,16 +81,39 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Produces epochs one at a time and times each checkpoint from creation to acceptance. */
-async function checkpointLatency(slotsPerEpoch: number, workers: number): Promise<number[]> {
-  const run = await setup(slotsPerEpoch, workers, true);
+interface LatencyRun {
+  /** Checkpoint latencies of the timed epochs, in milliseconds. */
+  readonly latencies: number[];
+  /** Busy proving slots over all of them while the timed checkpoints were on their way. */
+  readonly utilisation: number;
+}
+
+/**
+ * Produces epochs one at a time and times each checkpoint from creation to acceptance, sampling
+ * the proving slots meanwhile. `delayMs`: every CL and EL request waits this long at the devnet.
+ */
+async function checkpointLatency(
+  slotsPerEpoch: number,
+  workers: number,
+  options: { overrides?: readonly string[]; delayMs?: number } = {},
+): Promise<LatencyRun> {
+  const run = await setup(slotsPerEpoch, workers, true, options.overrides);
   const latencies: number[] = [];
+  let busy = 0;
+  let capacity = 0;
   try {
     // The first epoch warms the workers up (module loading, the EVM helper thread): not timed.
     for (let epoch = 0; epoch <= EPOCHS_PER_RUN; epoch++) {
+      if (epoch === 1 && options.delayMs) await run.admin.call("devnet_setDelay", [options.delayMs, "all"]);
       await produceEpochs(run, slotsPerEpoch, 1);
       const appeared = performance.now();
       while ((await run.cl.getCheckpointStatus(epoch)).status !== "proven") {
+        if (epoch > 0) {
+          for (const slots of run.app.service.provingLoad()) {
+            busy += slots.busy;
+            capacity += slots.capacity;
+          }
+        }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       if (epoch > 0) latencies.push(performance.now() - appeared);
@@ -92,7 +121,7 @@ async function checkpointLatency(slotsPerEpoch: number, workers: number): Promis
   } finally {
     await teardown(run);
   }
-  return latencies;
+  return { latencies, utilisation: capacity === 0 ? 0 : busy / capacity };
 }
 
 /** Status queries over HTTP while both workers prove a long EL range each. */
@@ -129,7 +158,12 @@ async function statusLatency(): Promise<{ p50: number; p99: number; max: number;
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,status").split(","));
+const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status").split(","));
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")} (${cpus().length} cores)\n`,
+);
 
 if (PARTS.has("latency")) {
   console.log(
@@ -138,7 +172,7 @@ if (PARTS.has("latency")) {
   );
   for (const slotsPerEpoch of [4, 16]) {
     for (const workers of [1, 2]) {
-      const latencies = await checkpointLatency(slotsPerEpoch, workers);
+      const { latencies } = await checkpointLatency(slotsPerEpoch, workers);
       const shown = latencies.map((ms) => Math.round(ms)).join(", ");
       console.log(
         `  ${String(slotsPerEpoch).padStart(2)} slots/epoch, ${workers} worker${workers > 1 ? "s" : " "}  ` +
@@ -146,6 +180,30 @@ if (PARTS.has("latency")) {
       );
     }
   }
+}
+if (PARTS.has("prefetch")) {
+  // A slow node: every CL and EL request waits PREFETCH_DELAY_MS. Eight CL STF proofs of two slots
+  // per checkpoint, each with its EVM dependency, give the two workers more tasks than slots.
+  const delayMs = Number(process.env.PREFETCH_DELAY_MS ?? 100);
+  console.log(
+    "\nwith every node request delayed %d ms: 16 slots/epoch in CL STF proofs of 2 slots, 2 workers",
+    delayMs,
+  );
+  const shape = ["plugin_settings.checkpoint.cl_stf_max_slots=2"];
+  const medians: number[] = [];
+  for (const prefetch of [0, 2]) {
+    const { latencies, utilisation } = await checkpointLatency(16, 2, {
+      overrides: [...shape, `claim.prefetch=${prefetch}`],
+      delayMs,
+    });
+    medians.push(median(latencies));
+    console.log(
+      `  prefetch ${prefetch}${prefetch === 0 ? " (fetch inside the slot)" : " (the default)       "}  ` +
+        `checkpoint median ${Math.round(median(latencies)).toString().padStart(5)} ms   ` +
+        `workers busy ${(utilisation * 100).toFixed(0).padStart(3)}% of the time`,
+    );
+  }
+  console.log(`  checkpoint latency with prefetch: ${(medians[1]! / medians[0]!).toFixed(2)}× of without`);
 }
 if (PARTS.has("status")) {
   const status = await statusLatency();

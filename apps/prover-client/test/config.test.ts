@@ -76,6 +76,12 @@ cl_url = "ftp://example.com"
     expect(message).toContain("nodes.cl_url: must be an http(s) URL");
   });
 
+  it("names the environment variable or flag an unknown key came from", () => {
+    const load = () => loadConfig({ env: { PAAS_RPC__COLOUR: "blue" }, overrides: ["claim.speed=9"] });
+    expect(load).toThrow(`rpc: unknown key(s) "colour" (from environment variable PAAS_RPC__COLOUR)`);
+    expect(load).toThrow(`claim: unknown key(s) "speed" (from --set claim.speed=9)`);
+  });
+
   it("names every backend mistake by key before anything starts", () => {
     const file = tomlFile(`
 default_backend = "fast"
@@ -140,14 +146,15 @@ prove_timeout_ms = 600000
     expect(config.kinds).toEqual({ "evm-ee-stf": { backend: "net", prove_timeout_ms: 600_000 } });
   });
 
-  it("takes PostgreSQL, a role and claim restrictions, and refuses a database URL that is not PostgreSQL's", () => {
+  it("takes PostgreSQL, a role, claim restrictions and the prefetch depth, and refuses a database URL that is not PostgreSQL's", () => {
     const config = loadConfig({
       env: { PAAS_DATABASE__URL: "postgres://paas:pw@db.internal:5432/paas" },
-      overrides: ['cluster.role="worker"', 'claim.kinds=["evm-ee-stf"]'],
+      overrides: ['cluster.role="worker"', 'claim.kinds=["evm-ee-stf"]', "claim.prefetch=0"],
     });
     expect(config.database.url).toBe("postgres://paas:pw@db.internal:5432/paas");
     expect(config.cluster).toEqual({ role: "worker", lease_ms: 30_000, max_interruptions: 3 });
-    expect(config.claim).toEqual({ kinds: ["evm-ee-stf"] });
+    expect(config.claim).toEqual({ kinds: ["evm-ee-stf"], prefetch: 0, prefetch_max_heap_mb: 1_024 });
+    expect(() => loadConfig({ overrides: ["claim.prefetch=-1"] })).toThrow(/claim\.prefetch/);
     expect(() => loadConfig({ overrides: ['database.url="mysql://x/y"'] })).toThrow(
       /database\.url: must be a postgres:\/\/ URL/,
     );

@@ -3,6 +3,7 @@ export * from "./contracts.js";
 export { isLoopback } from "./loopback.js";
 export type { KindOptions } from "./registry/kind-registry.js";
 export * from "./registry/proof-plugin.js";
+export type { ProvingLoad } from "./scheduler/proving-slots.js";
 export { ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export { ProverService } from "./service/prover-service.js";
 export {

@@ -165,7 +165,7 @@ describe("ProverServiceBuilder", () => {
     expect(lines).toContainEqual({ bindings: { app: "test", plugin: "chatty" }, message: "fetching" });
   });
 
-  it("validates the retry policy and concurrency", async () => {
+  it("validates the retry policy, concurrency and prefetch", async () => {
     const base = () =>
       new ProverServiceBuilder({ ...memory, container: withScript() })
         .host(new TestHost())
@@ -182,6 +182,12 @@ describe("ProverServiceBuilder", () => {
         .register(LeafPlugin)
         .launch(),
     ).rejects.toThrow(/concurrency given for backend "sp1", which has no host/);
+    await expect(
+      new ProverServiceBuilder({ ...memory, prefetch: { depth: -1 } })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .launch(),
+    ).rejects.toThrow(/prefetch depth must be a non-negative integer, got -1/);
     const service = await base().launch();
     expect(service.backends()).toEqual(["native"]);
     expect(service.kinds()).toEqual(["leaf"]);

@@ -40,6 +40,85 @@ describe.each(DIALECTS)("concurrency (%s)", (dialect) => {
   });
 });
 
+describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+
+  it("fetches the next inputs while every slot proves, and proves them once a slot frees", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 2 } },
+    });
+    const { service, host, script } = started;
+    const release = host.hold();
+    const submitted = await Promise.all([0, 1, 2, 3].map((i) => service.submit(leaf(i), "native")));
+    await until(() => host.active === 1 && script.fetched.length === 3);
+    // One proving, two fetched ahead; the fourth stays queued for another instance to take.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(script.fetched).toHaveLength(3);
+    expect(service.provingLoad()).toEqual([{ backend: "native", busy: 1, waiting: 2, capacity: 1 }]);
+    expect((await service.summary()).byStatus.queued).toBe(1);
+    release();
+    await Promise.all(submitted.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
+    expect(host.maxActive).toBe(1);
+    expect(host.proveCalls).toHaveLength(4);
+  });
+
+  it("fetches nothing ahead with prefetch 0", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 0 } },
+    });
+    const { service, host, script } = started;
+    const release = host.hold();
+    const submitted = await Promise.all([0, 1].map((i) => service.submit(leaf(i), "native")));
+    await until(() => host.active === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(script.fetched).toHaveLength(1);
+    release();
+    await Promise.all(submitted.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
+  });
+
+  it("fetches nothing ahead while the heap holds more than the bound", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 4, maxHeapBytes: 1 } },
+    });
+    const { service, host, script } = started;
+    const release = host.hold();
+    const submitted = await Promise.all([0, 1].map((i) => service.submit(leaf(i), "native")));
+    await until(() => host.active === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(script.fetched).toHaveLength(1);
+    release();
+    await Promise.all(submitted.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
+  });
+
+  it("cancels a task waiting for a slot without ever proving it", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 1 } },
+    });
+    const { service, host, script } = started;
+    const release = host.hold();
+    const first = await service.submit(leaf(0), "native");
+    await until(() => host.active === 1);
+    const second = await service.submit(leaf(1), "native");
+    await until(() => script.fetched.length === 2);
+    expect((await service.cancel(second.task.id)).status).toBe("cancelled");
+    await until(() => service.provingLoad()[0]?.waiting === 0);
+    release();
+    await service.wait(first.task.id, { timeoutMs: 5_000 });
+    expect(host.proveCalls.map((c) => (c.input as { index: number }).index)).toEqual([0]);
+    expect((await service.status(second.task.id)).status).toBe("cancelled");
+  });
+});
+
 describe.each(DIALECTS)("dependencies (%s)", (dialect) => {
   it("proves the shared dependency of a diamond once, before both of its dependents", async () => {
     started = await startService({ database: await databaseFor(dialect) });

@@ -86,6 +86,10 @@ export async function buildProverApp(
       role: config.cluster.role,
       leaseMs: config.cluster.lease_ms,
       maxInterruptions: config.cluster.max_interruptions,
+      prefetch: {
+        ...(config.claim.prefetch !== undefined && { depth: config.claim.prefetch }),
+        maxHeapBytes: config.claim.prefetch_max_heap_mb * 1024 * 1024,
+      },
       claim: {
         ...(config.claim.kinds !== undefined && { kinds: config.claim.kinds }),
         ...(config.claim.backends !== undefined && { backends: config.claim.backends }),

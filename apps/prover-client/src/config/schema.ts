@@ -83,9 +83,16 @@ export const configSchema = z
       .object({
         kinds: z.array(kindName).min(1).optional(),
         backends: z.array(backendName).min(1).optional(),
+        /**
+         * Tasks per backend claimed beyond its free proving slots, their inputs fetched while the
+         * slots prove, so a slot that frees starts at once. Absent: as many as the backend has slots.
+         */
+        prefetch: z.number().int().min(0).max(10_000).optional(),
+        /** Fetched inputs wait in this process's heap: none is fetched ahead while it holds more. */
+        prefetch_max_heap_mb: positiveInt.default(1_024),
       })
       .strict()
-      .default({}),
+      .default({ prefetch_max_heap_mb: 1_024 }),
     nodes: z
       .object({
         /** CL JSON-RPC URL; with `el_url` empty too, the devnet runs embedded in this process. */

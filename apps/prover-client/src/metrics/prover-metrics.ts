@@ -4,6 +4,8 @@ import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { CheckpointMetrics } from "./checkpoint-metrics.js";
 
+type ReadSource = Pick<ProverService, "summary" | "backends" | "pluginReports" | "provingLoad">;
+
 /**
  * Prometheus metrics of one prover client: task counts by kind, backend and status (read from the
  * database at scrape time, so they are right after a restart), transitions, retries, failures,
@@ -19,7 +21,7 @@ export class ProverMetrics {
   private readonly provingDuration: Histogram<"kind" | "backend" | "outcome">;
   private readonly guestDuration: Histogram<"program">;
   private readonly checkpoints: CheckpointMetrics;
-  private service: Pick<ProverService, "summary" | "backends" | "pluginReports"> | undefined;
+  private service: ReadSource | undefined;
 
   /** Counters exist from the start, so transitions made while the service recovers are counted. */
   constructor(startedAt = Date.now()) {
@@ -65,6 +67,7 @@ export class ProverMetrics {
     });
     const summary = async (): Promise<StatusSummary | undefined> => this.service?.summary();
     const backends = (): readonly string[] => this.service?.backends() ?? [];
+    const load = () => this.service?.provingLoad() ?? [];
     new Gauge({
       name: "paas_tasks",
       help: "Tasks by kind, backend and status, read from the task database",
@@ -91,10 +94,33 @@ export class ProverMetrics {
         for (const [backend, count] of depth) this.set({ backend }, count);
       },
     });
+    new Gauge({
+      name: "paas_proving_slots",
+      help: "This instance's proving slots by backend: in use (busy) and in total (capacity)",
+      labelNames: ["backend", "state"],
+      registers,
+      collect() {
+        this.reset();
+        for (const slot of load()) {
+          this.set({ backend: slot.backend, state: "busy" }, slot.busy);
+          this.set({ backend: slot.backend, state: "capacity" }, slot.capacity);
+        }
+      },
+    });
+    new Gauge({
+      name: "paas_prefetched_inputs",
+      help: "Claimed tasks whose input is fetched and waits for a proving slot, by backend",
+      labelNames: ["backend"],
+      registers,
+      collect() {
+        this.reset();
+        for (const slot of load()) this.set({ backend: slot.backend }, slot.waiting);
+      },
+    });
   }
 
   /** Where the task gauges read their counts from. */
-  readFrom(service: Pick<ProverService, "summary" | "backends" | "pluginReports">): void {
+  readFrom(service: ReadSource): void {
     this.service = service;
   }
 

@@ -96,5 +96,9 @@ describe("proving through the JSON-RPC API", () => {
     expect(metrics).toMatch(
       /paas_proving_duration_seconds_count\{kind="evm-ee-stf",backend="native",outcome="completed"\}/,
     );
+    // The checkpoint runner may be proving: the busy slots are 0 to 2 of the 2 native workers.
+    expect(metrics).toMatch(/paas_proving_slots\{backend="native",state="busy"\} [0-2]\n/);
+    expect(metrics).toMatch(/paas_proving_slots\{backend="native",state="capacity"\} 2\n/);
+    expect(metrics).toMatch(/paas_prefetched_inputs\{backend="native"\} [0-2]\n/);
   });
 });

@@ -1,9 +1,11 @@
+import { getHeapStatistics } from "node:v8";
 import type { Wakeups } from "../cluster/wakeups.js";
 import type { Clock, ClockTimer } from "../contracts/clock.js";
 import { type ProofContext, parseCanonicalContext } from "../contracts/context.js";
 import type { RemoteJob } from "../contracts/host.js";
 import type { PluginLogger } from "../contracts/logger.js";
 import type { DependencyReceipt, StepContext } from "../contracts/plugin.js";
+import type { ProofReceipt } from "../contracts/receipt.js";
 import type { RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskRecord, TaskStatusName } from "../contracts/status.js";
 import type { Backend } from "../contracts/task-id.js";
@@ -30,6 +32,12 @@ import {
   RESTARTABLE,
   restartStep,
 } from "./lifecycle.js";
+import {
+  DEFAULT_PREFETCH_MAX_HEAP_BYTES,
+  type PrefetchOptions,
+  type ProvingLoad,
+  ProvingSlots,
+} from "./proving-slots.js";
 import { type PreparedSubmission, prepareSubmission } from "./submission.js";
 import type { TransitionBus } from "./transition-bus.js";
 
@@ -48,6 +56,8 @@ export interface SchedulerOptions {
   readonly instanceId: string;
   /** The database has no other user (SQLite, locked): every lease found at start is dead. */
   readonly exclusive: boolean;
+  /** Inputs fetched ahead of free proving slots; see `PrefetchOptions`. */
+  readonly prefetch?: PrefetchOptions;
   /** What this instance takes: a subset of the registered kinds and configured backends. */
   readonly claim: { readonly kinds?: readonly string[]; readonly backends?: readonly string[] };
   readonly wakeups: Wakeups;
@@ -84,7 +94,9 @@ interface InFlight {
  * a lease, renewed while it runs, and finished with a write fenced by the claim's attempt number.
  */
 export class Scheduler {
+  /** Prove steps claimed per backend: fetching, waiting for a slot, or proving. */
   private readonly proving = new Map<Backend, number>();
+  private readonly slots = new Map<Backend, ProvingSlots>();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly work = new Set<Promise<void>>();
   private readonly queuedDirty = new Set<Backend>();
@@ -298,7 +310,11 @@ export class Scheduler {
     for (const backend of [...this.queuedDirty]) {
       this.queuedDirty.delete(backend);
       if (this.closed) return;
-      const free = (this.kinds.concurrency.get(backend) ?? 0) - (this.proving.get(backend) ?? 0);
+      // Claims go beyond the proving slots by the prefetch depth: those inputs are fetched meanwhile.
+      const free =
+        (this.kinds.concurrency.get(backend) ?? 0) +
+        this.prefetchDepth(backend) -
+        (this.proving.get(backend) ?? 0);
       await this.claimAndStart("prove", free, [backend]);
     }
   }
@@ -411,13 +427,49 @@ export class Scheduler {
     const { context, step } = this.stepContext(held, signal);
     const dependencies = handler.dependencies ? await this.dependencyReceipts(held.id) : [];
     const input = await handler.fetchInput(context, dependencies, step);
-    signal.throwIfAborted();
-    const receipt = await this.withProveTimeout(held, signal, (attempt) =>
-      host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
-    );
+    const slots = this.slotsFor(held.backend);
+    await slots.acquire(signal);
+    let receipt: ProofReceipt;
+    try {
+      receipt = await this.withProveTimeout(held, signal, (attempt) =>
+        host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
+      );
+    } finally {
+      slots.release();
+    }
     signal.throwIfAborted();
     const to = afterProof(handler.afterStore !== undefined);
     this.settle(held, await this.store.storeProof(held, receipt, to, this.options.clock.now()));
+  }
+
+  private slotsFor(backend: Backend): ProvingSlots {
+    let slots = this.slots.get(backend);
+    if (!slots) {
+      slots = new ProvingSlots(this.kinds.concurrency.get(backend) ?? 1);
+      this.slots.set(backend, slots);
+    }
+    return slots;
+  }
+
+  /**
+   * How many inputs may be fetched ahead of a free slot on a backend now: the configured depth
+   * (default one per slot), or none while the heap holds more than the bound, since fetched inputs
+   * wait in this process's memory.
+   */
+  private prefetchDepth(backend: Backend): number {
+    const { depth, maxHeapBytes = DEFAULT_PREFETCH_MAX_HEAP_BYTES } = this.options.prefetch ?? {};
+    if (getHeapStatistics().used_heap_size > maxHeapBytes) return 0;
+    return depth ?? this.kinds.concurrency.get(backend) ?? 0;
+  }
+
+  /** Per backend: proving slots in use and inputs fetched and waiting for one. */
+  provingLoad(): ProvingLoad[] {
+    return [...this.slots].map(([backend, slots]) => ({
+      backend,
+      busy: slots.busy,
+      waiting: slots.queued,
+      capacity: slots.capacity,
+    }));
   }
 
   /** The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then retried. */

@@ -23,6 +23,7 @@ import {
   pluginCatalogue,
   pluginDefinitionOf,
 } from "../registry/proof-plugin.js";
+import type { PrefetchOptions } from "../scheduler/proving-slots.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
 import { ClusterStore } from "../store/cluster-store.js";
@@ -52,6 +53,8 @@ export interface ProverServiceOptions {
   readonly instanceId?: string;
   /** `worker`: claims and proves, runs no once-per-cluster service. Default `all`. */
   readonly role?: InstanceRole;
+  /** Inputs fetched ahead of free proving slots: how many per backend, within what heap size. */
+  readonly prefetch?: PrefetchOptions;
   /** Restricts what this instance claims (heavy proof types to bigger machines). Default: everything. */
   readonly claim?: { readonly kinds?: readonly string[]; readonly backends?: readonly string[] };
   /** What `defaultBackend()` answers; default "native" when configured, else the first backend. */
@@ -130,6 +133,7 @@ export class ProverServiceBuilder {
 
   async launch(): Promise<ProverService> {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
+    checkPrefetch(this.options.prefetch);
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
     const defaultBackend =
@@ -173,6 +177,7 @@ export class ProverServiceBuilder {
       instanceId,
       exclusive: opened.exclusive,
       claim: this.options.claim ?? {},
+      ...(this.options.prefetch !== undefined && { prefetch: this.options.prefetch }),
       wakeups,
       log,
       onError,
@@ -317,4 +322,14 @@ const DEFAULT_LEASE_MS = 30_000;
 
 function defaultOnError(error: unknown, context: string): void {
   console.error(`[paas] ${context}:`, error);
+}
+
+function checkPrefetch(prefetch: PrefetchOptions | undefined): void {
+  const { depth, maxHeapBytes } = prefetch ?? {};
+  if (depth !== undefined && (!Number.isInteger(depth) || depth < 0)) {
+    throw new InvalidConfigError(`prefetch depth must be a non-negative integer, got ${depth}`);
+  }
+  if (maxHeapBytes !== undefined && (!Number.isInteger(maxHeapBytes) || maxHeapBytes < 1)) {
+    throw new InvalidConfigError(`prefetch maxHeapBytes must be a positive integer, got ${maxHeapBytes}`);
+  }
 }

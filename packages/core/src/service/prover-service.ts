@@ -32,6 +32,7 @@ import {
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import { RESTARTABLE } from "../scheduler/lifecycle.js";
+import type { ProvingLoad } from "../scheduler/proving-slots.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
 import type { OperatorStore } from "../store/operator-store.js";
@@ -135,6 +136,14 @@ export class ProverService implements ProverHandle {
       total += row.count;
     }
     return { total, byStatus, rows };
+  }
+
+  /**
+   * This instance's proving slots per backend: in use, and claimed tasks whose input is fetched and
+   * waits for one (the prefetch). Waiting inputs with idle slots would mean the host is the limit.
+   */
+  provingLoad(): readonly ProvingLoad[] {
+    return this.parts.scheduler.provingLoad();
   }
 
   async history(task: TaskRef): Promise<readonly TaskAttempt[]> {
