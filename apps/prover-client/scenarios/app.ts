@@ -27,6 +27,16 @@ export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
   return { logger, lines: () => written.map((line) => JSON.parse(line) as LogLine) };
 }
 
+/**
+ * The environment for a prover client started as a child process: this one's, less any `PAAS_`
+ * variable (the client reads each as config, so one exported in a developer's shell would change
+ * or refuse the test's client), plus the given ones.
+ */
+export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAAS_")));
+  return { ...env, ...extra };
+}
+
 export function tempDatadir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-functional-"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { StatusSummary } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import SqliteDatabase from "better-sqlite3";
-import { tempDatadir, until } from "./app.js";
+import { childEnv, tempDatadir, until } from "./app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "./devnet.js";
 
 const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
@@ -94,7 +94,7 @@ async function startProver(
     [...args, "--no-progress", ...settings.flatMap((s) => ["--set", s])],
     {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PAAS_LOG_LEVEL: "warn" },
+      env: childEnv({ PAAS_LOG_LEVEL: "warn" }),
     },
   );
   const url = await new Promise<string>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import type { Devnet } from "@paas/devnet";
 import { decodeReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { childEnv, rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
@@ -34,7 +34,9 @@ afterAll(async () => {
 
 async function paas(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!]);
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!], {
+      env: childEnv(),
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };

@@ -12,7 +12,7 @@ import { type ProverServer, startProverServer } from "@paas/prover-server";
 import { HOST_KEY_FILE, HttpRemoteProver, loadOrCreateKeyFile } from "@paas/zkvm";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, expect, it } from "vitest";
-import { rpc, startApp, tempDatadir, testConfig, until, waitForTask } from "../../scenarios/app.js";
+import { childEnv, rpc, startApp, tempDatadir, testConfig, until, waitForTask } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startDevnetTrustingKey } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
@@ -220,7 +220,7 @@ function startClient(datadir: string, nodeUrl: string, settings: readonly string
   ];
   const child = spawn(process.execPath, [...args, ...settings.flatMap((s) => ["--set", s])], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, PAAS_LOG_LEVEL: "warn" },
+    env: childEnv({ PAAS_LOG_LEVEL: "warn" }),
   });
   closers.push(() => stop(child, "SIGKILL"));
   return child;
