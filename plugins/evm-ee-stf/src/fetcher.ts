@@ -13,6 +13,7 @@ import {
   type ExecutionWitness,
   toHex,
 } from "@paas/rollup";
+import { missingBlockError } from "./admission.js";
 import { rangeLength } from "./context.js";
 import { ReorgError } from "./errors.js";
 import type { EvmEeStfBlockInput, EvmEeStfInput } from "./input.js";
@@ -39,7 +40,7 @@ export interface FetchedRange {
  * that replaced it).
  *
  * Classification: node failures keep their own (timeouts, 5xx: transient); a block the node does
- * not have yet is transient; RLP that does not decode or is another block than the one asked for,
+ * not have yet waits while it is within the horizon of the node's latest (`missingBlockError`); RLP that does not decode or is another block than the one asked for,
  * witnesses over the limits, transactions of another chain and reorgs are permanent; blocks that do
  * not link while both ends match mean the node's chain moved during the fetch, which is transient.
  */
@@ -67,7 +68,14 @@ export async function fetchRange(
   let blocks: FetchedBlock[];
   try {
     await forEachBounded(count, settings.fetchConcurrency, async (index) => {
-      fetched[index] = await fetchBlock(el, context, context.start.number + index, common, options);
+      fetched[index] = await fetchBlock(
+        el,
+        context,
+        context.start.number + index,
+        common,
+        settings.horizon,
+        options,
+      );
     }).catch((error: unknown) => {
       local.abort(error);
       throw error;
@@ -101,10 +109,11 @@ async function fetchBlock(
   context: EvmEeStfContext,
   number: number,
   common: Common,
+  horizon: number,
   options: { signal: AbortSignal },
 ): Promise<FetchedBlock> {
   await yieldToEventLoop();
-  const rlp = await rawBlock(el, number, options);
+  const rlp = await rawBlock(el, number, horizon, options);
   // One RLP decoding and one keccak of the header (~3 µs per transaction): no @ethereumjs objects
   // on this thread. The guest decodes and checks the block fully.
   let block: BlockRlpSummary;
@@ -155,24 +164,26 @@ function yieldToEventLoop(): Promise<void> {
 const NOT_FOUND = -32004;
 
 /**
- * `debug_getRawBlock(n)`. A block the node does not have is transient (it may not have it _yet_),
- * however the node says so: geth with an error (-32000, transient anyway), the devnet with
- * -32004, and some nodes with empty bytes.
+ * `debug_getRawBlock(n)`. A block the node does not have, however the node says so (geth with an
+ * error: -32000, transient anyway; the devnet with -32004; some nodes with empty bytes), waits or
+ * fails as `missingBlockError` decides from the node's latest block.
  */
-async function rawBlock(el: ElClient, number: number, options: { signal: AbortSignal }): Promise<Uint8Array> {
-  const missing = (cause?: unknown) =>
-    new TransientError(
-      `the EL node has no block ${number} (yet)`,
-      cause === undefined ? undefined : { cause },
-    );
+async function rawBlock(
+  el: ElClient,
+  number: number,
+  horizon: number,
+  options: { signal: AbortSignal },
+): Promise<Uint8Array> {
   let rlp: Uint8Array;
   try {
     rlp = await el.getRawBlock(number, options);
   } catch (error) {
-    if ((error as { rpcCode?: unknown } | null)?.rpcCode === NOT_FOUND) throw missing(error);
+    if ((error as { rpcCode?: unknown } | null)?.rpcCode === NOT_FOUND) {
+      throw await missingBlockError(el, number, horizon, options, error);
+    }
     throw error;
   }
-  if (rlp.length === 0) throw missing();
+  if (rlp.length === 0) throw await missingBlockError(el, number, horizon, options);
   return rlp;
 }
 

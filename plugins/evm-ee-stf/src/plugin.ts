@@ -13,6 +13,7 @@ import {
 import { chainSpecHash, createCommon } from "@paas/evm";
 import { ElClient, EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
 import { inject } from "tsyringe";
+import { admitElRange } from "./admission.js";
 import { parseEvmEeStfContext } from "./context.js";
 import { fetchRange } from "./fetcher.js";
 import type { EvmEeStfInput } from "./input.js";
@@ -60,6 +61,11 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
 
   parseContext(raw: ProofContext): EvmEeStfContext {
     return parseEvmEeStfContext(raw, this.settings.maxBlocks);
+  }
+
+  /** A range the EL node contradicts, or too far ahead of it to wait for, is refused; see `admitElRange`. */
+  admit(context: EvmEeStfContext, options: { readonly signal: AbortSignal }): Promise<void> {
+    return admitElRange(this.el, context, this.settings.horizon, options.signal);
   }
 
   async fetchInput(

@@ -16,6 +16,7 @@ import { z } from "zod";
 export const DEFAULT_CHAIN_SPEC: ChainSpecPreset = "devnet";
 export const DEFAULT_MAX_BLOCKS = 64;
 export const DEFAULT_FETCH_CONCURRENCY = 4;
+export const DEFAULT_HORIZON = 64;
 
 const SECTION = `plugin_settings.${EVM_EE_STF.kind}`;
 
@@ -59,6 +60,8 @@ const chainSpecSetting = z.unknown().transform((value, ctx): ChainSpecPreset | C
  * - `chain_spec_file`: instead, a JSON file: a geth genesis file (its `config`) or a bare config.
  * - `max_blocks`: the largest range one task may prove (submit-time refusal above it).
  * - `fetch_concurrency`: blocks fetched from the EL node at once.
+ * - `horizon`: how many blocks past the EL node's latest a submitted range may end (default 64): a
+ *   range within it is accepted and waits for its blocks; one beyond is refused at submit.
  */
 export const EvmEeStfSettingsSchema = z
   .strictObject({
@@ -66,6 +69,7 @@ export const EvmEeStfSettingsSchema = z
     chain_spec: chainSpecSetting.optional(),
     chain_spec_file: z.string().min(1).optional(),
     fetch_concurrency: z.int().min(1).max(64).default(DEFAULT_FETCH_CONCURRENCY),
+    horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
     chain_id: replacedBy(`the chain id is the chain spec's chainId; set ${CHAIN_SPEC_HINT}`),
     network: replacedBy(`set ${CHAIN_SPEC_HINT}`),
   })
@@ -81,6 +85,7 @@ export interface EvmEeStfSettings {
   /** Where the spec came from: a preset's name, "inline" or the file. */
   readonly chainSpecSource: string;
   readonly fetchConcurrency: number;
+  readonly horizon: number;
 }
 
 /**
@@ -90,7 +95,7 @@ export interface EvmEeStfSettings {
 export function parseSettings(raw: unknown): EvmEeStfSettings {
   const parsed = EvmEeStfSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new InvalidConfigError(`${SECTION}:\n${z.prettifyError(parsed.error)}`);
-  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency } = parsed.data;
+  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency, horizon } = parsed.data;
   const { chainSpec, chainSpecSource } =
     chain_spec_file !== undefined
       ? { chainSpec: readChainSpecFile(chain_spec_file), chainSpecSource: path.resolve(chain_spec_file) }
@@ -100,7 +105,7 @@ export function parseSettings(raw: unknown): EvmEeStfSettings {
             chainSpec: presetChainSpec(chain_spec ?? DEFAULT_CHAIN_SPEC),
             chainSpecSource: chain_spec ?? DEFAULT_CHAIN_SPEC,
           };
-  return { maxBlocks: max_blocks, chainSpec, chainSpecSource, fetchConcurrency: fetch_concurrency };
+  return { maxBlocks: max_blocks, chainSpec, chainSpecSource, fetchConcurrency: fetch_concurrency, horizon };
 }
 
 /** A geth genesis file's `config`, or a bare config, from a JSON file. */

@@ -65,17 +65,39 @@ describe("EL node failures", () => {
       latestNumber: 4n,
     });
     // It answers debug_getRawBlock(5) with "not found" (-32004), as the devnet does.
-    node.handle("eth_getBlockByNumber", behind.eth_getBlockByNumber!);
-    node.handle("debug_getRawBlock", behind.debug_getRawBlock!);
+    for (const method of ["eth_blockNumber", "eth_getBlockByNumber", "debug_getRawBlock"]) {
+      node.handle(method, behind[method]!);
+    }
     await harness.submit(context);
     const waiting = await harness.waitForStatus(context, "transient_failure");
-    expect("error" in waiting && waiting.error).toMatch(/the EL node has no block 5 \(yet\)/);
-    node.handle("eth_getBlockByNumber", handlers.eth_getBlockByNumber!);
-    node.handle("debug_getRawBlock", handlers.debug_getRawBlock!);
+    expect("error" in waiting && waiting.error).toBe(
+      "the EL node has no block 5 yet (its latest is 4): waiting for it",
+    );
+    // Waiting for the chain uses up no retries.
+    expect(waiting.retryCount).toBe(0);
+    for (const [method, handler] of Object.entries(handlers)) node.handle(method, handler);
     expect((await harness.waitFor(context)).status).toBe("completed");
   });
 
-  it("takes an empty raw block as a block the node does not have yet", async () => {
+  it("refuses at submit a range the node contradicts or that ends beyond the horizon", async () => {
+    const known = testing.contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+    await expect(
+      harness.submit({ ...known, end: { ...known.end, hash: `0x${"ee".repeat(32)}` } }),
+    ).rejects.toThrow(
+      `invalid evm-ee-stf context: end.hash: the EL node's block 2 is ${known.end.hash}, not 0x${"ee".repeat(32)}`,
+    );
+    const far = {
+      ...known,
+      start: { number: 9_999, hash: `0x${"ee".repeat(32)}` },
+      end: { number: 10_000, hash: `0x${"ee".repeat(32)}` },
+    };
+    await expect(harness.submit(far)).rejects.toThrow(
+      /start\.number: block 9999 is more than 64 blocks past the EL node's latest \(5\).*plugin_settings\.evm-ee-stf\.horizon/,
+    );
+    expect(harness.statusesOf(far)).toEqual([]);
+  });
+
+  it("takes an empty raw block as a block the node does not have", async () => {
     const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
     let empty = 2;
     node.handle("debug_getRawBlock", (params) =>
@@ -86,7 +108,11 @@ describe("EL node failures", () => {
     const errors = harness.transitions
       .filter((t) => t.id === harness.keyOf(context) && t.to === "transient_failure")
       .map((t) => t.error);
-    expect(errors).toEqual(["the EL node has no block 5 (yet)", "the EL node has no block 5 (yet)"]);
+    // The node's latest is block 5, so it is not missing for want of time: a retried failure.
+    expect(errors).toEqual([
+      "the EL node does not serve block 5 (its latest is 5)",
+      "the EL node does not serve block 5 (its latest is 5)",
+    ]);
   });
 
   it("reports a reorg between submit and fetch, permanently, naming the block and both hashes", async () => {
@@ -95,9 +121,9 @@ describe("EL node failures", () => {
     const forked = testing.elRpcHandlers(fork.chain);
     node.handle("eth_getBlockByNumber", (params) => {
       lookups++;
-      // ...the two hash lookups see the original chain, then the node switches to the fork (the
-      // fetch reads the fork's raw blocks and witnesses).
-      return lookups <= 2 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params);
+      // ...the method's two hash lookups and admission's two see the original chain, then the node
+      // switches to the fork (the fetch reads the fork's raw blocks and witnesses).
+      return lookups <= 4 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params);
     });
     node.handle("debug_getRawBlock", forked.debug_getRawBlock!);
     node.handle("debug_executionWitness", forked.debug_executionWitness!);
@@ -120,9 +146,14 @@ describe("EL node failures", () => {
   });
 
   it("refuses a range whose end was replaced while its start still matches", async () => {
-    // Blocks 1..2 are on both chains; the node serves the fork, whose block 3 differs.
+    // Blocks 1..2 are on both chains; once the task is admitted (two lookups of the original
+    // chain), the node serves the fork, whose block 3 differs.
     const forked = testing.elRpcHandlers(fork.chain);
     for (const [method, handler] of Object.entries(forked)) node.handle(method, handler);
+    let lookups = 0;
+    node.handle("eth_getBlockByNumber", (params) =>
+      ++lookups <= 2 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params),
+    );
     const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!);
     const { record } = await harness.prove(context);
     expect(errorOf(record)).toContain(
@@ -187,6 +218,9 @@ describe("plugin settings at work", () => {
     expect(record.status).toBe("completed");
     const methods = node.calls.slice(before).map((c) => `${c.method}(${(c.params as string[])[0]})`);
     expect(methods).toEqual([
+      // Admission: the node's blocks at both ends.
+      "eth_getBlockByNumber(0x1)",
+      "eth_getBlockByNumber(0x3)",
       "debug_getRawBlock(0x1)",
       "debug_executionWitness(0x1)",
       "debug_getRawBlock(0x2)",

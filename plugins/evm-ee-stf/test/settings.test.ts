@@ -18,6 +18,7 @@ describe("settings", () => {
       chainSpec: devnetChainSpec(),
       chainSpecSource: "devnet",
       fetchConcurrency: 4,
+      horizon: 64,
     });
     expect(parseSettings(undefined).maxBlocks).toBe(64);
   });

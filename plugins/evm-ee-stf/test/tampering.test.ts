@@ -165,6 +165,9 @@ describe("a tampered block is rejected", () => {
     const tampered = bytesToHex(tamperedHeader().hash());
     const real = chain.blocks[2]!.hash;
     serveAsBlock3(tamperedHeader());
+    // The node still claims the real block's hash (so the context is admitted); only the raw bytes
+    // are another block's, and the fetcher hashes the bytes rather than trust the claim.
+    node.handle("eth_getBlockByNumber", original.eth_getBlockByNumber!);
     for (const [context, end] of [
       [testing.contextForBlocks(chain.blocks[2]!, chain.blocks[3]!), "start"],
       [testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!), "end"],

@@ -1,0 +1,74 @@
+import { InvalidContextError, NotYetAvailableError, PermanentError, TransientError } from "@paas/core";
+import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
+
+const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
+
+/**
+ * Refuses, before anything is stored, a range the EL node contradicts (its block at either end has
+ * another hash) or that ends more than `horizon` blocks past its latest. A range ending on a block
+ * not produced yet but within reach is accepted and waits for it. A node that does not answer is no
+ * reason to refuse: the task waits for it like any other.
+ */
+export async function admitElRange(
+  el: ElClient,
+  context: EvmEeStfContext,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    for (const [field, ref] of [
+      ["start", context.start],
+      ["end", context.end],
+    ] as const) {
+      const block = await el.getBlockByNumber(ref.number, false, { signal });
+      if (block === null) {
+        const latest = await el.blockNumber({ signal });
+        if (ref.number > latest + horizon) {
+          throw new InvalidContextError(
+            `invalid ${EVM_EE_STF.kind} context: ${field}.number: block ${ref.number} is more than ${horizon} blocks past the EL node's latest (${latest}): it will not exist soon enough to wait for (${HORIZON_SETTING})`,
+          );
+        }
+        return;
+      }
+      const hash = toHex(block.hash);
+      if (hash !== ref.hash) {
+        throw new InvalidContextError(
+          `invalid ${EVM_EE_STF.kind} context: ${field}.hash: the EL node's block ${ref.number} is ${hash}, not ${ref.hash}`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidContextError) throw error;
+  }
+}
+
+/**
+ * The error for a block the EL node does not have: it waits (without using up retries) while the
+ * block is within `horizon` of the node's latest; past that it fails for good. A block at or below
+ * the latest that the node does not serve (pruned, or the node is syncing) is a transient failure.
+ */
+export async function missingBlockError(
+  el: ElClient,
+  number: number,
+  horizon: number,
+  options: { readonly signal: AbortSignal },
+  cause?: unknown,
+): Promise<Error> {
+  const latest = await el.blockNumber(options);
+  const causeOption = cause === undefined ? undefined : { cause };
+  if (number <= latest) {
+    return new TransientError(
+      `the EL node does not serve block ${number} (its latest is ${latest})`,
+      causeOption,
+    );
+  }
+  if (number <= latest + horizon) {
+    return new NotYetAvailableError(
+      `the EL node has no block ${number} yet (its latest is ${latest}): waiting for it`,
+    );
+  }
+  return new PermanentError(
+    `the EL node has no block ${number}, and it is more than ${horizon} blocks past its latest (${latest}) (${HORIZON_SETTING})`,
+    causeOption,
+  );
+}
