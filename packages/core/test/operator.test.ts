@@ -136,7 +136,14 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
 
   it("serves the work under an older task before unrelated work submitted later", async () => {
     const clock = new ManualClock();
-    started = await startService({ database: await databaseFor(dialect), clock, concurrency: 1 });
+    // Without prefetch: a task claimed to fetch ahead is committed to, so a prefetch depth of d lets
+    // up to d tasks claimed before the older task's dependencies arrive go first.
+    started = await startService({
+      database: await databaseFor(dialect),
+      clock,
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 0 } },
+    });
     const { service, script, host } = started;
     const release = host.hold();
     // Unrelated work piles up first; then an older task's dependencies arrive.

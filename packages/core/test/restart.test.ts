@@ -42,7 +42,9 @@ describe.each(DIALECTS)("restart recovery (%s)", (dialect) => {
   it("resumes every task after the process is killed mid-proof, keeping counts, storing each proof once", async () => {
     const database = await databaseFor(dialect, { file: true });
     const before = await crashMidProof(database);
-    expect(before.byStatus.proving).toBe(2);
+    // Two proofs held open in the host, and up to two more claimed to fetch their inputs ahead.
+    expect(before.byStatus.proving).toBeGreaterThanOrEqual(2);
+    expect(before.byStatus.proving).toBeLessThanOrEqual(4);
     expect(before.byStatus.blocked).toBe(1);
 
     const host = new TestHost();
@@ -90,7 +92,10 @@ describe.each(DIALECTS)("restart recovery (%s)", (dialect) => {
     const first = started;
     await first.service.close();
     expect(first.host.aborted).toBe(2);
-    expect(first.transitions.filter((t) => t.from === "proving" && t.to === "queued")).toHaveLength(2);
+    // Every claim is released, the two proving and any whose input was being fetched ahead.
+    const claimed = first.transitions.filter((t) => t.to === "proving").length;
+    expect(claimed).toBeGreaterThanOrEqual(2);
+    expect(first.transitions.filter((t) => t.from === "proving" && t.to === "queued")).toHaveLength(claimed);
 
     started = await startService({ database });
     const { service } = started;
