@@ -50,6 +50,16 @@ export function parseCanonicalContext(text: string): ProofContext {
   return context;
 }
 
+/**
+ * A context as the store holds it, for reads (task records, transitions): only parsed. The store
+ * wrote it in canonical form at submit, and the scheduler checks the form again
+ * (`parseCanonicalContext`) before it proves anything from it; re-canonicalising on every status
+ * read cost more than the read itself.
+ */
+export function storedContext(text: string): ProofContext {
+  return JSON.parse(text) as ProofContext;
+}
+
 function canonicalJson(value: unknown, path: string): string {
   if (value === null) return "null";
   switch (typeof value) {

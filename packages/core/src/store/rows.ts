@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import { parseCanonicalContext } from "../contracts/context.js";
+import { storedContext } from "../contracts/context.js";
 import type { ProofReceipt, ProofType, ZkVm } from "../contracts/receipt.js";
 import type { TaskAttempt, TaskRecord, TaskTransition } from "../contracts/status.js";
 import type { ReceiptsTable, TaskAttemptsTable, TasksTable } from "./schema.js";
@@ -7,7 +7,7 @@ import type { ReceiptsTable, TaskAttemptsTable, TasksTable } from "./schema.js";
 export type TaskRow = Selectable<TasksTable>;
 
 export function toTaskRecord(row: TaskRow): TaskRecord {
-  const context = parseCanonicalContext(row.context);
+  const context = storedContext(row.context);
   const facts = {
     id: row.id,
     taskId: { context, backend: row.backend },
@@ -44,7 +44,7 @@ export function toTransition(row: TaskRow, from: TaskRow["status"] | null): Task
     id: row.id,
     kind: row.kind,
     backend: row.backend,
-    context: parseCanonicalContext(row.context),
+    context: storedContext(row.context),
     from,
     to: row.status,
     at: row.updated_at,
