@@ -2,14 +2,20 @@
  * End-to-end numbers of the prover client on a local devnet (prints, asserts nothing):
  * - checkpoint latency: from a checkpoint appearing on the devnet (its epoch's last block) to its
  *   proof accepted by the CL, per epoch size, with 1 and 2 native workers;
- * - `paas_getTaskStatus` latency over HTTP while both workers prove.
+ * - `paas_getTaskStatus` latency over HTTP while both workers prove;
+ * - with a slow node, checkpoint latency and worker utilisation without and with prefetch;
+ * - `paas_getTaskStatus` with 100 calls in flight (autocannon, in a process of its own), idle and
+ *   while both workers prove.
  *
  *   npx nx run prover-client:bench
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { promisify } from "node:util";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
@@ -158,7 +164,86 @@ async function statusLatency(): Promise<{ p50: number; p99: number; max: number;
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status").split(","));
+interface ReadLoad {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly calls: number;
+  readonly failed: number;
+  readonly loopDelayMaxMs: number;
+}
+
+/**
+ * `calls` of `paas_getTaskStatus` with `inFlight` at a time from autocannon in a process of its
+ * own (a load generator on the server's thread would measure itself), keep-alive connections.
+ */
+async function readLoad(url: string, id: string, calls: number, inFlight: number): Promise<ReadLoad> {
+  const bin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "paas_getTaskStatus", params: [id] });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      bin,
+      "-c",
+      String(inFlight),
+      "-a",
+      String(calls),
+      "-m",
+      "POST",
+      "-H",
+      "content-type=application/json",
+      "-b",
+      body,
+      "-j",
+      url,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  loop.disable();
+  const result = JSON.parse(stdout) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number; max: number };
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+    duration: number;
+  };
+  return {
+    perSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    calls: result.requests.total,
+    failed: result.non2xx + result.errors + result.timeouts,
+    loopDelayMaxMs: loop.max / 1e6,
+  };
+}
+
+/** Reads with 100 in flight, first with nothing to prove, then while both workers prove. */
+async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> {
+  const run = await setup(16, 2, false);
+  try {
+    await produceEpochs(run, 16, 8);
+    const client = new JsonRpcClient({ url: run.app.rpcUrl!, timeoutMs: 10_000 });
+    const warm = await client.call<{ id: string }>("paas_proveElBlocks", [1, 1]);
+    await client.call("paas_getTaskStatus", [warm.id]);
+    await run.app.service.wait(warm.id, { timeoutMs: 60_000 });
+    const idle = await readLoad(run.app.rpcUrl!, warm.id, 20_000, 100);
+    const a = await client.call<{ id: string }>("paas_proveElBlocks", [1, 64]);
+    await client.call<{ id: string }>("paas_proveElBlocks", [65, 128]);
+    const busy = async () => (await run.app.service.summary()).byStatus.proving === 2;
+    while (!(await busy())) await new Promise((resolve) => setTimeout(resolve, 10));
+    const proving = await readLoad(run.app.rpcUrl!, a.id, 20_000, 100);
+    return { idle, proving };
+  } finally {
+    await teardown(run);
+  }
+}
+
+const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads").split(","));
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -211,4 +296,18 @@ if (PARTS.has("status")) {
   console.log(
     `  p50 ${status.p50.toFixed(2)} ms   p99 ${status.p99.toFixed(2)} ms   max ${status.max.toFixed(2)} ms`,
   );
+}
+if (PARTS.has("reads")) {
+  const { idle, proving } = await readsUnderLoad();
+  console.log("\npaas_getTaskStatus with 100 calls in flight (autocannon, keep-alive)");
+  for (const [label, r] of [
+    ["idle             ", idle],
+    ["2 workers proving", proving],
+  ] as const) {
+    console.log(
+      `  ${label}  ${Math.round(r.perSecond).toString().padStart(6)} calls/s   p50 ${r.p50.toFixed(1)} ms   ` +
+        `p99 ${r.p99.toFixed(1)} ms   max ${r.max.toFixed(1)} ms   failed ${r.failed}/${r.calls}   ` +
+        `event loop delay max ${r.loopDelayMaxMs.toFixed(1)} ms`,
+    );
+  }
 }
