@@ -92,6 +92,21 @@ describe("input writer", () => {
     expect(Buffer.from(writer.toBytes()).toString("hex")).toBe("010100000000" + "02020000000708");
   });
 
+  it("appends items framed by another writer as the same bytes, counting them", () => {
+    const direct = new InputWriter()
+      .write({ a: 1 })
+      .writeBytes(Uint8Array.of(1, 2, 3))
+      .write("z");
+    const part = new InputWriter()
+      .writeBytes(Uint8Array.of(1, 2, 3))
+      .write("z")
+      .framed();
+    const spliced = new InputWriter().write({ a: 1 }).writeFramed(part);
+    expect(part.count).toBe(2);
+    expect(spliced.itemCount).toBe(3);
+    expect(spliced.toBytes()).toEqual(direct.toBytes());
+  });
+
   it("names the input item a value cannot be encoded in", () => {
     const writer = new InputWriter().write(1);
     expect(() => writer.write({ at: 1.5 })).toThrow(/^input item 1.at: the number 1.5/);

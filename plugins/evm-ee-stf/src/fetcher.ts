@@ -17,7 +17,7 @@ import { missingBlockError } from "./admission.js";
 import { rangeLength } from "./context.js";
 import { ReorgError } from "./errors.js";
 import type { EvmEeStfBlockInput, EvmEeStfInput } from "./input.js";
-import { witnessBytes } from "./input.js";
+import { frameBlockInput, witnessBytes } from "./input.js";
 import type { EvmEeStfSettings } from "./settings.js";
 
 type Common = ReturnType<typeof createCommon>;
@@ -140,12 +140,11 @@ async function fetchBlock(
   await yieldToEventLoop();
   const witness = await el.getExecutionWitness(number, options);
   checkWitness(witness, number);
-  return {
-    number,
-    hash,
-    parentHash: toHex(block.parentHash),
-    input: { rlp, witness: { state: witness.state, codes: witness.codes, headers: witness.headers } },
-  };
+  const input = { rlp, witness: { state: witness.state, codes: witness.codes, headers: witness.headers } };
+  await yieldToEventLoop();
+  // Encoded now, block by block between network waits, not in one pass over the range at proving.
+  frameBlockInput(input);
+  return { number, hash, parentHash: toHex(block.parentHash), input };
 }
 
 /**

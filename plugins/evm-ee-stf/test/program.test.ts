@@ -3,9 +3,10 @@ import { PermanentError } from "@paas/core";
 import { chainSpecHash, devnetChainSpec } from "@paas/evm";
 import { buildMixedChain, MIXED_CHAIN_ID, type MixedChain } from "@paas/evm/testing";
 import { EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
-import { type InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
+import { InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EvmEeStfInput, evmEeStfProgram, INPUT_FORMAT, testing } from "../src/index.js";
+import { frameBlockInput } from "../src/input.js";
 
 const DEVNET = devnetChainSpec(MIXED_CHAIN_ID);
 
@@ -53,6 +54,21 @@ describe("the EVM EE STF program", () => {
     expect(blocks.map((b) => toHex(b.stateRoot))).toEqual(
       chain.blocks.map((b) => toHex(b.block.header.stateRoot)),
     );
+  });
+
+  it("writes the same input bytes whether its blocks were framed as they arrived or not", async () => {
+    const input = testing.programInputFor(DEVNET, chain.blocks);
+    const unframed = { ...input, blocks: input.blocks.map((b) => ({ ...b })) };
+    frameBlockInput(input.blocks[0]!);
+    frameBlockInput(input.blocks[2]!);
+    const bytesOf = (i: EvmEeStfInput) => {
+      const writer = new InputWriter();
+      evmEeStfProgram.writeInput(i, writer);
+      return writer.toBytes();
+    };
+    expect(bytesOf(input)).toEqual(bytesOf(unframed));
+    const receipt = await host.prove(evmEeStfProgram, input);
+    expect(evmEeStfProgram.readOutput(receipt.publicValues).blocks).toHaveLength(chain.blocks.length);
   });
 
   it("rejects a range whose blocks do not link by parent hash", async () => {

@@ -17,6 +17,6 @@ export type { ExpectedProgram } from "../receipt/verify.js";
 export { decodeValue, encodeValue, MAX_VALUE_DEPTH, type Value, type ValueObject } from "../value/codec.js";
 export { defineProgram, isProgram, type Program, type ProgramDefinition } from "./define.js";
 export type { GuestEnv } from "./env.js";
-export { type InputItemKind, InputWriter } from "./input.js";
+export { type FramedItems, type InputItemKind, InputWriter } from "./input.js";
 export { PROGRAM_ID_TAG, programIdOf } from "./program-id.js";
 export { decodeCommitted, PublicValuesReader } from "./public-values.js";

@@ -15,6 +15,12 @@ const KIND_CODES: Readonly<Record<InputItemKind, number>> = { value: 1, bytes: 2
 const KINDS_BY_CODE: Readonly<Record<number, InputItemKind>> = { 1: "value", 2: "bytes", 3: "receipt" };
 const MAX_ITEM_BYTES = 0xffff_ffff;
 
+/** Input items framed ahead of time by `InputWriter.framed()`. */
+export interface FramedItems {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
+
 /** What `writeInput` fills: the host side of the guest's `read`, `readBytes` and `readVerified`. */
 export class InputWriter {
   readonly #writer = new ByteWriter();
@@ -36,6 +42,22 @@ export class InputWriter {
   /** An inner receipt for recursion; the guest checks it with `readVerified(program)`. */
   writeReceipt(receipt: ProofReceipt): this {
     return this.#item("receipt", encodeReceipt(receipt));
+  }
+
+  /**
+   * Items another writer framed earlier (`framed()`), appended as they are: the same bytes as
+   * writing them here. Lets a host encode the parts of a large input as they arrive, between
+   * network waits, instead of in one pass on its main thread just before proving.
+   */
+  writeFramed(items: FramedItems): this {
+    this.#writer.bytes(items.bytes);
+    this.#items += items.count;
+    return this;
+  }
+
+  /** This writer's items, framed, for another writer's `writeFramed`. */
+  framed(): FramedItems {
+    return { bytes: this.#writer.finish(), count: this.#items };
   }
 
   get itemCount(): number {
