@@ -18,6 +18,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
 import { JsonRpcClient } from "@paas/jsonrpc";
+import { startProverServer } from "@paas/prover-server";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { HOST_KEY_FILE, programIdOf } from "@paas/zkvm";
 import pino from "pino";
@@ -41,6 +42,8 @@ async function setup(
   workers: number,
   runner: boolean,
   overrides: readonly string[] = [],
+  /** The key the CL trusts for checkpoint proofs: a remote server's; default this client's own. */
+  proverPublicKey?: string,
 ): Promise<Setup> {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-bench-"));
   const devnet = await startEmbeddedDevnet({
@@ -49,7 +52,9 @@ async function setup(
     slotsPerEpoch,
     seed: "paas-bench",
     chainId: 1337,
-    proverPublicKey: Buffer.from(proverPublicKeyFromKeyFile(path.join(dir, HOST_KEY_FILE))).toString("hex"),
+    proverPublicKey:
+      proverPublicKey ??
+      Buffer.from(proverPublicKeyFromKeyFile(path.join(dir, HOST_KEY_FILE))).toString("hex"),
     checkpointProgramId: Buffer.from(
       programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
     ).toString("hex"),
@@ -101,9 +106,9 @@ interface LatencyRun {
 async function checkpointLatency(
   slotsPerEpoch: number,
   workers: number,
-  options: { overrides?: readonly string[]; delayMs?: number } = {},
+  options: { overrides?: readonly string[]; delayMs?: number; proverPublicKey?: string } = {},
 ): Promise<LatencyRun> {
-  const run = await setup(slotsPerEpoch, workers, true, options.overrides);
+  const run = await setup(slotsPerEpoch, workers, true, options.overrides, options.proverPublicKey);
   const latencies: number[] = [];
   let busy = 0;
   let capacity = 0;
@@ -243,7 +248,33 @@ async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> 
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads").split(","));
+/**
+ * Checkpoint latency with every proof on a remote backend (the reference server, in this process,
+ * 2 workers) against the native backend (2 workers), alternating, same devnet shape.
+ */
+async function remoteAgainstNative(pollIntervalMs: number): Promise<{ native: number; remote: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "paas-bench-server-"));
+  const server = await startProverServer({ datadir: dir, workers: 2 });
+  try {
+    const native = await checkpointLatency(4, 2);
+    const remote = await checkpointLatency(4, 2, {
+      overrides: [
+        'backends.net.type="remote"',
+        `backends.net.url="${server.url}"`,
+        `backends.net.public_key="${server.publicKey}"`,
+        `backends.net.poll_interval_ms=${pollIntervalMs}`,
+        'default_backend="net"',
+      ],
+      proverPublicKey: server.publicKey,
+    });
+    return { native: median(native.latencies), remote: median(remote.latencies) };
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads,remote").split(","));
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -310,4 +341,15 @@ if (PARTS.has("reads")) {
         `event loop delay max ${r.loopDelayMaxMs.toFixed(1)} ms`,
     );
   }
+}
+if (PARTS.has("remote")) {
+  const pollIntervalMs = Number(process.env.REMOTE_POLL_MS ?? 100);
+  const { native, remote } = await remoteAgainstNative(pollIntervalMs);
+  console.log(
+    "\ncheckpoint latency, 4 slots/epoch, 2 workers: native %d ms, remote (reference server on loopback, polling every %d ms) %d ms: %s× native",
+    Math.round(native),
+    pollIntervalMs,
+    Math.round(remote),
+    (remote / native).toFixed(2),
+  );
 }
