@@ -34,5 +34,5 @@ export function formatAge(since: number, now: number): string {
 }
 
 export function statusLabel(status: string): string {
-  return status.replace("_", " ");
+  return status.replaceAll("_", " ");
 }

@@ -89,33 +89,40 @@ export interface InstanceInfo {
   readonly tasksHeld: number;
 }
 
+export type StatusCounts = Partial<Readonly<Record<TaskStatus, number>>>;
+
 export interface CheckpointRow {
   readonly index: number;
-  /** The checkpoint task's key, once one was submitted. */
-  readonly taskId?: string;
-  /** The checkpoint task's own status. */
-  readonly status?: TaskStatus;
-  /** The state of its dependency tree: the least advanced status in it. */
-  readonly treeStatus?: TaskStatus;
+  /** The checkpoint task's key, once one exists. */
+  readonly id?: string;
+  readonly status: TaskStatus | "not_submitted";
+  /** Its dependency tree (itself included) by status. */
+  readonly treeStatus: StatusCounts;
   /** The CL accepted a proof of it. */
   readonly accepted: boolean;
   /** How many checkpoints the CL's latest is ahead of this one. */
   readonly lagBehindLatest: number;
 }
 
-export interface DurationStats {
-  readonly count: number;
-  readonly meanMs?: number;
-  readonly p50Ms?: number;
-  readonly p95Ms?: number;
-  readonly maxMs?: number;
-}
-
+/** What `paas_getOverview` answers and `/events` sends as `overview`. */
 export interface Overview {
-  readonly tasks: readonly { readonly kind: string; readonly status: TaskStatus; readonly count: number }[];
+  readonly at: number;
+  readonly tasks: {
+    readonly total: number;
+    readonly byStatus: Readonly<Record<TaskStatus, number>>;
+    readonly byKind: Readonly<Record<string, StatusCounts>>;
+  };
+  /** Tasks that completed on this instance in the last minute. */
   readonly throughputPerMinute: number;
-  readonly provingDurations: Readonly<Record<string, DurationStats>>;
+  /** By kind, this instance's last proofs. */
+  readonly provingDurations: Readonly<
+    Record<string, { readonly p50Ms: number; readonly p95Ms: number; readonly samples: number }>
+  >;
+  /** Tasks waiting for a proving slot, cluster-wide. */
   readonly queueDepth: number;
   readonly instances: readonly InstanceInfo[];
+  /** The CL's view, once the checkpoint proof type has heard from it. */
+  readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
+  /** The most recent checkpoints, newest first. */
   readonly checkpoints: readonly CheckpointRow[];
 }

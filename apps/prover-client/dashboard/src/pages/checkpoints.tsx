@@ -3,7 +3,7 @@ import type { CheckpointRow, Overview } from "../types.js";
 import { Loading, Problem, StatusBadge, TaskLink } from "../ui.js";
 
 export function CheckpointTable({ rows }: { readonly rows: readonly CheckpointRow[] }) {
-  if (rows.length === 0) return <p class="muted">No checkpoint yet.</p>;
+  if (rows.length === 0) return <p class="muted">No checkpoint yet (or the CL has not been heard from).</p>;
   return (
     <table class="checkpoints">
       <thead>
@@ -20,9 +20,17 @@ export function CheckpointTable({ rows }: { readonly rows: readonly CheckpointRo
         {rows.map((row) => (
           <tr key={row.index} data-checkpoint={row.index}>
             <td class="num">{row.index}</td>
-            <td>{row.taskId ? <TaskLink id={row.taskId} /> : <span class="muted">not submitted</span>}</td>
-            <td>{row.status ? <StatusBadge status={row.status} /> : "—"}</td>
-            <td>{row.treeStatus ? <StatusBadge status={row.treeStatus} /> : "—"}</td>
+            <td>{row.id ? <TaskLink id={row.id} /> : <span class="muted">none</span>}</td>
+            <td>
+              <StatusBadge status={row.status} />
+            </td>
+            <td class="tree">
+              {Object.entries(row.treeStatus).map(([status, n]) => (
+                <span key={status}>
+                  {n} <StatusBadge status={status} />
+                </span>
+              ))}
+            </td>
             <td class={row.accepted ? "accepted" : "muted"}>{row.accepted ? "accepted" : "no"}</td>
             <td class="num">{row.lagBehindLatest}</td>
           </tr>
@@ -40,8 +48,8 @@ export function CheckpointsPage() {
       <Problem error={error} />
       <h2>Checkpoints</h2>
       <p class="muted">
-        Newest first. The dependency tree's state is its least advanced task; a checkpoint is done once the CL
-        accepted its proof.
+        The most recent, newest first. A checkpoint's dependency tree counts its own task and every proof it
+        aggregates, by status; it is done once the CL accepted its proof.
       </p>
       <CheckpointTable rows={data.checkpoints} />
     </>

@@ -1,18 +1,16 @@
 import { formatAge, formatDuration } from "../format.js";
 import { useOverview } from "../live.js";
 import { href } from "../router.js";
-import { type Overview, TASK_STATUSES } from "../types.js";
+import { type Overview, TASK_STATUSES, type TaskStatus } from "../types.js";
 import { Loading, Problem, Section } from "../ui.js";
 import { CheckpointTable } from "./checkpoints.js";
 
 export function OverviewPage() {
   const { data, error } = useOverview<Overview>();
   if (!data) return error ? <Problem error={error} /> : <Loading />;
-  const kinds = [...new Set(data.tasks.map((t) => t.kind))].sort();
-  const count = (kind: string, status: string) =>
-    data.tasks.filter((t) => t.kind === kind && t.status === status).reduce((sum, t) => sum + t.count, 0);
-  const total = data.tasks.reduce((sum, t) => sum + t.count, 0);
-  const lastAccepted = data.checkpoints.filter((c) => c.accepted).map((c) => c.index);
+  const kinds = Object.keys(data.tasks.byKind).sort();
+  const count = (kind: string, status: TaskStatus) => data.tasks.byKind[kind]?.[status] ?? 0;
+  const lastAccepted = lastAcceptedCheckpoint(data);
   const now = Date.now();
   return (
     <>
@@ -31,14 +29,18 @@ export function OverviewPage() {
           <div class="card-label">waiting for a proving slot</div>
         </div>
         <div class="card">
-          <div class="card-value">{total}</div>
+          <div class="card-value">{data.tasks.total}</div>
           <div class="card-label">tasks</div>
         </div>
         <div class="card">
           <div class="card-value" data-testid="last-accepted">
-            {lastAccepted.length > 0 ? Math.max(...lastAccepted) : "—"}
+            {lastAccepted ?? "—"}
           </div>
           <div class="card-label">last checkpoint accepted</div>
+        </div>
+        <div class="card">
+          <div class="card-value">{data.cl?.latestCheckpoint ?? "—"}</div>
+          <div class="card-label">the CL's latest checkpoint</div>
         </div>
       </div>
 
@@ -76,33 +78,33 @@ export function OverviewPage() {
         </table>
       </Section>
 
-      <Section title="Proving time">
-        <table>
-          <thead>
-            <tr>
-              <th>kind</th>
-              <th class="num">proofs</th>
-              <th class="num">mean</th>
-              <th class="num">median</th>
-              <th class="num">95th percentile</th>
-              <th class="num">longest</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(data.provingDurations)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([kind, stats]) => (
-                <tr key={kind}>
-                  <td>{kind}</td>
-                  <td class="num">{stats.count}</td>
-                  <td class="num">{formatDuration(stats.meanMs)}</td>
-                  <td class="num">{formatDuration(stats.p50Ms)}</td>
-                  <td class="num">{formatDuration(stats.p95Ms)}</td>
-                  <td class="num">{formatDuration(stats.maxMs)}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+      <Section title="Proving time (this instance's last proofs)">
+        {Object.keys(data.provingDurations).length === 0 ? (
+          <p class="muted">Nothing proven since this instance started.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>kind</th>
+                <th class="num">proofs</th>
+                <th class="num">median</th>
+                <th class="num">95th percentile</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Object.entries(data.provingDurations)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([kind, stats]) => (
+                  <tr key={kind}>
+                    <td>{kind}</td>
+                    <td class="num">{stats.samples}</td>
+                    <td class="num">{formatDuration(stats.p50Ms)}</td>
+                    <td class="num">{formatDuration(stats.p95Ms)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        )}
       </Section>
 
       {data.instances.length > 1 && (
@@ -144,4 +146,12 @@ export function OverviewPage() {
       </Section>
     </>
   );
+}
+
+/** The CL accepted every checkpoint below its next unproven one (all of them when none is unproven). */
+function lastAcceptedCheckpoint(overview: Overview): number | undefined {
+  const cl = overview.cl;
+  if (!cl || cl.latestCheckpoint === null) return undefined;
+  const last = cl.nextUnproven === null ? cl.latestCheckpoint : cl.nextUnproven - 1;
+  return last >= 0 ? last : undefined;
 }

@@ -74,7 +74,8 @@ export function TasksPage({ route }: { readonly route: Route }) {
     .filter(Boolean)
     .join(", ");
   const bulk = async (method: string, verb: string) => {
-    const result = await mutate<BulkResult>(method, [filter]);
+    // The server refuses an empty filter (a slip would take every task): no filter says so on purpose.
+    const result = await mutate<BulkResult>(method, [scope ? filter : { olderThanMs: 0 }]);
     page.reload();
     return `${verb} ${result.changed} of ${result.matched} matching tasks`;
   };
@@ -105,13 +106,13 @@ export function TasksPage({ route }: { readonly route: Route }) {
       <div class="bulk">
         <ActionButton
           label="Retry matching"
-          confirm={`Retry every failed or cancelled task${scope ? ` with ${scope}` : ""}?`}
+          confirm={`Retry every failed or cancelled task${scope ? ` with ${scope}` : ", of every kind"}?`}
           run={() => bulk("paas_retryTasks", "retried")}
         />
         <ActionButton
           label="Cancel matching"
           kind="danger"
-          confirm={`Cancel every unfinished task${scope ? ` with ${scope}` : ""}?`}
+          confirm={`Cancel every unfinished task${scope ? ` with ${scope}` : ", of every kind"}?`}
           run={() => bulk("paas_cancelTasks", "cancelled")}
         />
       </div>
