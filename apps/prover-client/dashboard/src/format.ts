@@ -1,13 +1,39 @@
 /** How values read on the page. */
 
-/** A context without its kind: `index 3`, `from 10 to 17`. */
+/** Fields that place a block or checkpoint in order, most telling first. */
+const ORDINALS = ["number", "slot", "index", "epoch"] as const;
+
+function ordinalOf(value: unknown): { field: string; value: number } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const field = ORDINALS.find((f) => typeof record[f] === "number");
+  return field === undefined ? undefined : { field, value: record[field] as number };
+}
+
+/**
+ * A context without its kind, as an operator reads it: `index 3`, `blocks 9..12` (a range of
+ * block references), `slots 5..8`; other fields as `name value`, hashes shortened.
+ */
 export function describeContext(context: {
   readonly kind: string;
   readonly [field: string]: unknown;
 }): string {
-  const parts = Object.entries(context)
-    .filter(([key]) => key !== "kind")
-    .map(([key, value]) => `${key} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+  const start = ordinalOf(context.start);
+  const end = ordinalOf(context.end);
+  const parts: string[] = [];
+  if (start && end && start.field === end.field) {
+    parts.push(`${start.field === "number" ? "blocks" : `${start.field}s`} ${start.value}..${end.value}`);
+  }
+  for (const [key, value] of Object.entries(context)) {
+    if (key === "kind" || (parts.length > 0 && (key === "start" || key === "end"))) continue;
+    const ordinal = ordinalOf(value);
+    const text = ordinal
+      ? `${ordinal.field} ${ordinal.value}`
+      : typeof value === "object"
+        ? JSON.stringify(value)
+        : String(value);
+    parts.push(`${key} ${text.length > 24 ? `${text.slice(0, 21)}…` : text}`);
+  }
   return parts.join(", ");
 }
 

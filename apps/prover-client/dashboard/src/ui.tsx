@@ -1,6 +1,6 @@
 /** Small pieces every page uses. */
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { answerTokenRequest, currentTokenRequest, onTokenRequest } from "./auth.js";
 import { shortId, statusLabel } from "./format.js";
 import { href } from "./router.js";
@@ -88,7 +88,12 @@ export function ActionButton(props: {
 export function TokenDialog() {
   const [request, setRequest] = useState(currentTokenRequest());
   const [token, setToken] = useState("");
+  const input = useRef<HTMLInputElement>(null);
   useEffect(() => onTokenRequest(() => setRequest(currentTokenRequest())), []);
+  // The form opens because the operator's action needs it: typing goes straight into it.
+  useEffect(() => {
+    if (request) input.current?.focus();
+  }, [request]);
   if (!request) return null;
   return (
     <div class="overlay">
@@ -114,6 +119,7 @@ export function TokenDialog() {
             type="password"
             name="token"
             autocomplete="off"
+            ref={input}
             value={token}
             onInput={(e) => setToken((e.target as HTMLInputElement).value)}
           />

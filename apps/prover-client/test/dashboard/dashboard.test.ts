@@ -170,6 +170,32 @@ describe("the dashboard in Chromium", () => {
     expect(await client.call("paas_getProof", [taskId])).toEqual(receipt);
   });
 
+  it("retries every failed task matching the list's filter at once", { timeout: 120_000 }, async () => {
+    devnet.faults.failNext(1_000_000, "el");
+    await devnet.chain.produceEpochs(1);
+    const failedNow = async () =>
+      (await client.call<TaskPage>("paas_listTasks", [{ status: "permanent_failure" }])).tasks;
+    await until(
+      async () => (await failedNow()).some((t) => t.kind === "checkpoint"),
+      "checkpoint 3 failed",
+      60_000,
+    );
+    devnet.faults.clear();
+    const failed = await failedNow();
+
+    await page.click("nav >> text=Tasks");
+    await page.selectOption('select[name="status"]', "permanent_failure");
+    await until(async () => (await column(2)).length === failed.length, "the failed tasks listed");
+    await page.click("button >> text=Retry matching");
+    await page.click("button >> text=Yes, retry matching");
+    // The tab kept the token: no form this time.
+    await page
+      .locator(".outcome.ok", { hasText: `retried ${failed.length} of ${failed.length} matching tasks` })
+      .waitFor({ timeout: 10_000 });
+    await page.locator("text=No task matches.").waitFor({ timeout: 60_000 });
+    await until(() => accepted.has(3), "checkpoint 3 accepted by the CL", 60_000);
+  });
+
   it("loaded nothing from elsewhere and reported no error", () => {
     expect(foreignRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
