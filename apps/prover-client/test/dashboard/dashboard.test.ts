@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpc, startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { launchBrowser, screenshot } from "./browser.js";
+import { chromiumPath, launchBrowser, screenshot } from "./browser.js";
 
 const TOKEN = "dashboard-test-token-0123456789";
 
@@ -31,6 +31,7 @@ const pageErrors: string[] = [];
 const foreignRequests: string[] = [];
 
 beforeAll(async () => {
+  chromiumPath(); // a missing browser fails here, before a devnet is started for nothing
   data = tempDatadir();
   devnet = await startTrustingDevnet(data.dir);
   await devnet.chain.produceEpochs(2);
