@@ -105,25 +105,28 @@ async function recentCheckpoints(
   return Promise.all(
     indices.map(async (index): Promise<CheckpointOverview> => {
       // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
-      const accepted = cl.nextUnproven === null ? true : index < cl.nextUnproven;
+      // The CL's view may be a few seconds old; a completed checkpoint task was accepted (its
+      // publication is part of it) even when that view does not show it yet.
+      const acceptedByCl = cl.nextUnproven === null ? true : index < cl.nextUnproven;
       const lagBehindLatest = latest - index;
       try {
         const graph = await service.graph({ context: { kind: CHECKPOINT.kind, index }, backend });
         const treeStatus: Partial<Record<TaskStatusName, number>> = {};
         for (const node of graph.nodes) treeStatus[node.status] = (treeStatus[node.status] ?? 0) + 1;
         const root = graph.nodes.find((node) => node.id === graph.root);
+        const status = root?.status ?? "not_submitted";
         return {
           index,
           id: graph.root,
-          status: root?.status ?? "not_submitted",
+          status,
           treeStatus: sortedByLifecycle(treeStatus),
-          accepted,
+          accepted: acceptedByCl || status === "completed",
           lagBehindLatest,
         };
       } catch (error) {
         // Pruned, or never submitted (the runner is off, or the CL is ahead of it).
         if (error instanceof TaskNotFoundError) {
-          return { index, status: "not_submitted", treeStatus: {}, accepted, lagBehindLatest };
+          return { index, status: "not_submitted", treeStatus: {}, accepted: acceptedByCl, lagBehindLatest };
         }
         throw error;
       }
