@@ -18,9 +18,9 @@ export function OverviewPage() {
       <div class="cards">
         <div class="card">
           <div class="card-value" data-testid="throughput">
-            {data.throughputPerMinute.toFixed(1)}
+            {data.throughputPerMinute}
           </div>
-          <div class="card-label">proofs per minute</div>
+          <div class="card-label">tasks completed in the last minute</div>
         </div>
         <div class="card">
           <div class="card-value" data-testid="queue-depth">
