@@ -94,7 +94,7 @@ describe("the dashboard in Chromium", () => {
     await screenshot(page, "checkpoints");
   });
 
-  it("filters the task list by kind and status", { timeout: 60_000 }, async () => {
+  it("filters the task list by kind and status, and pages through it", { timeout: 60_000 }, async () => {
     await page.click("nav >> text=Tasks");
     await page.locator("table.tasks tbody tr").first().waitFor();
     const all = await client.call<TaskPage>("paas_listTasks", [{}]);
@@ -112,10 +112,37 @@ describe("the dashboard in Chromium", () => {
 
     await page.selectOption('select[name="status"]', "completed");
     await page.waitForFunction("location.hash.includes('status=completed')");
-    expect(await column(5)).toEqual(checkpoints.tasks.map(() => "completed"));
+    // A new filter shows "Loading…" until its page arrives.
+    await until(
+      async () => (await column(5)).join() === checkpoints.tasks.map(() => "completed").join(),
+      "the completed checkpoints listed",
+    );
     await screenshot(page, "tasks");
 
+    // Pages of 2: "Next" walks the whole list in the server's order, "Previous" comes back.
+    await page.evaluate("location.hash = '#/tasks?limit=2'");
+    const ids = () =>
+      page.locator("table.tasks tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.task));
+    await until(async () => (await ids()).length === 2, "a page of 2");
+    const firstPage = await ids();
+    const seen = [...firstPage];
+    while (await page.locator("button", { hasText: "Next" }).isEnabled()) {
+      const before = await ids();
+      await page.click("button >> text=Next");
+      await until(async () => (await ids())[0] !== before[0], "the next page");
+      seen.push(...(await ids()));
+    }
+    expect(seen).toEqual(all.tasks.map((t) => t.id));
+    const pages = Math.ceil(seen.length / 2);
+    await page.click("button >> text=Previous");
+    await page.locator(".pager", { hasText: `page ${pages - 1}` }).waitFor();
+    expect(await ids()).toEqual(seen.slice((pages - 2) * 2, (pages - 1) * 2));
+
+    await page.selectOption('select[name="kind"]', "checkpoint");
     await page.selectOption('select[name="status"]', "permanent_failure");
+    await page.waitForFunction(
+      "['kind=checkpoint', 'status=permanent_failure', 'limit=2'].every((f) => location.hash.includes(f))",
+    );
     await page.locator("text=No task matches.").waitFor();
   });
 
@@ -136,7 +163,7 @@ describe("the dashboard in Chromium", () => {
     devnet.faults.clear();
 
     // The list on screen (filtered on failures) shows it without a reload.
-    const failedRow = page.locator("table.tasks tbody tr").first();
+    const failedRow = page.locator("table.tasks tbody tr", { hasText: "checkpoint" }).first();
     await failedRow.waitFor({ timeout: 10_000 });
     await failedRow.locator("a").click();
     const status = page.locator('[data-testid="task-status"] .badge');

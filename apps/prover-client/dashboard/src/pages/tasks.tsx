@@ -6,7 +6,14 @@ import { call, mutate } from "../rpc.js";
 import { type BulkResult, TASK_STATUSES, type TaskFilter, type TaskPage, type TaskStatus } from "../types.js";
 import { ActionButton, Loading, Problem, StatusBadge, TaskLink } from "../ui.js";
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = [20, 50, 200];
+const DEFAULT_PAGE_SIZE = 50;
+
+/** `limit` from the route: what the server accepts (1..1000), else the default. */
+function pageSize(query: URLSearchParams): number {
+  const limit = Number(query.get("limit"));
+  return Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : DEFAULT_PAGE_SIZE;
+}
 
 interface Report {
   readonly kinds: readonly string[];
@@ -44,10 +51,16 @@ export function TasksPage({ route }: { readonly route: Route }) {
     status: (route.query.get("status") as TaskStatus | null) ?? undefined,
     backend: route.query.get("backend") ?? undefined,
   };
-  const setFilter = (change: Partial<TaskFilter>) => navigate("/tasks", { ...filter, ...change });
+  const limit = pageSize(route.query);
+  const setFilter = (change: Partial<TaskFilter & { limit: string }>) =>
+    navigate("/tasks", {
+      ...filter,
+      ...(limit !== DEFAULT_PAGE_SIZE && { limit: String(limit) }),
+      ...change,
+    });
   // Cursors of the pages before this one, so "previous" works with the server's forward-only cursors.
   const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
-  const filterKey = JSON.stringify(filter);
+  const filterKey = JSON.stringify({ ...filter, limit });
   const [pagedFor, setPagedFor] = useState(filterKey);
   if (pagedFor !== filterKey) {
     setPagedFor(filterKey);
@@ -60,7 +73,7 @@ export function TasksPage({ route }: { readonly route: Route }) {
     () => false,
   );
   const page = useLiveQuery(
-    () => call<TaskPage>("paas_listTasks", [{ ...filter, limit: PAGE_SIZE, ...(cursor && { cursor }) }]),
+    () => call<TaskPage>("paas_listTasks", [{ ...filter, limit, ...(cursor && { cursor }) }]),
     [filterKey, cursor],
     // A transition can move any task into or out of this filter.
     () => true,
@@ -158,6 +171,22 @@ export function TasksPage({ route }: { readonly route: Route }) {
           Previous
         </button>
         <span class="muted">page {cursors.length}</span>
+        <label>
+          per page{" "}
+          <select
+            name="limit"
+            value={String(limit)}
+            onChange={(e) => setFilter({ limit: (e.target as HTMLSelectElement).value })}
+          >
+            {[...new Set([...PAGE_SIZES, limit])]
+              .sort((a, b) => a - b)
+              .map((n) => (
+                <option key={n} value={String(n)}>
+                  {n}
+                </option>
+              ))}
+          </select>
+        </label>
         <button
           type="button"
           disabled={!page.data?.nextCursor}
