@@ -4,6 +4,7 @@
  * contract says. The methods are small real ones; the whole app is tested in functional/.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -147,6 +148,65 @@ describe("JSON-RPC at POST /", () => {
     expect(((await missing.json()) as { error: JsonRpcErrorObject }).error.message).toBe(
       "nothing is served at /nothing",
     );
+  });
+});
+
+/** One request with a sized body through `agent`, which keeps its connection for the next. */
+function send(
+  agent: Agent,
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const sized = { ...headers, "content-length": String(Buffer.byteLength(body)) };
+    const req = request({ host: hostname, port, path, method, headers: sized, agent }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("bodies fastify does not read", () => {
+  it("drops them before answering, so a kept-alive connection carries the next request", async () => {
+    const { url } = await start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const json = { "content-type": "application/json" };
+      const plain = { "content-type": "text/plain" };
+      expect((await send(agent, url, "GET", "/health", json, '{"a": 1}')).status).toBe(200);
+      expect((await send(agent, url, "POST", "/", plain, "not json!")).status).toBe(415);
+      expect((await send(agent, url, "POST", "/nowhere", json, '{"a": 1}')).status).toBe(404);
+      expect((await send(agent, url, "GET", "/%ff", plain, "not json!")).status).toBe(400);
+      const after = await send(
+        agent,
+        url,
+        "POST",
+        "/",
+        { "content-type": "application/json" },
+        call("echo", ["same"]),
+      );
+      expect(JSON.parse(after.text).result).toBe("same");
+      const big = await send(
+        agent,
+        url,
+        "GET",
+        "/health",
+        { "content-type": "text/plain" },
+        "x".repeat(5_000),
+      );
+      expect(big.status).toBe(413);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -12,5 +12,6 @@ export {
 } from "./server/dispatch.js";
 export { INTERNAL_ERROR, toErrorObject } from "./server/errors-to-wire.js";
 export * from "./server/methods.js";
+export { readBodyCapped } from "./server/read-body.js";
 export * from "./server/server.js";
 export * from "./validation.js";

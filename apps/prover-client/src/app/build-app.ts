@@ -19,6 +19,7 @@ import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
 import { EventStream } from "../http/event-stream.js";
 import { buildHttpApp } from "../http/http-app.js";
+import { taskEvent } from "../http/task-event.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
 import { ProverMetrics } from "../metrics/prover-metrics.js";
 import { buildOverview } from "../overview/overview.js";
@@ -117,26 +118,20 @@ export async function buildProverApp(
     for (const plugin of plugins) builder.register(plugin.pluginClass);
     const metrics = new ProverMetrics();
     const recent = new RecentActivity();
-    // The dashboard's stream; its overview snapshot needs the service, launched below.
-    let overview: (() => ReturnType<typeof buildOverview>) | undefined;
+    // The dashboard's stream; transitions reach it from launch on, overviews once launched.
+    let launched: ProverService | undefined;
+    const overview = () => {
+      if (launched === undefined) throw new Error("the prover service is not launched yet");
+      return buildOverview({ service: launched, recent });
+    };
     const events = new EventStream({
-      snapshot: { event: "overview", read: () => overview!(), tickMs: 1_000 },
+      snapshot: { event: "overview", read: overview, tickMs: 1_000 },
       onError: (error) => logger.warn({ err: error }, "dashboard overview failed"),
     });
     builder.onTransition((t) => {
       metrics.observe(t);
       recent.observe(t);
-      events.publish("task", {
-        id: t.id,
-        kind: t.kind,
-        backend: t.backend,
-        context: t.context,
-        status: t.to,
-        from: t.from,
-        at: t.at,
-        retryCount: t.retryCount,
-        ...(t.error !== undefined && { error: t.error }),
-      });
+      events.publish("task", taskEvent(t));
       const fields = { task: t.id, kind: t.kind, from: t.from, to: t.to, retry: t.retryCount };
       if (t.to === "permanent_failure") logger.warn({ ...fields, error: t.error }, "task failed");
       else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
@@ -145,7 +140,7 @@ export async function buildProverApp(
     stage(`opening the task database in ${config.datadir}`);
     const service = await builder.launch();
     closers.push(() => service.close());
-    overview = () => buildOverview({ service, recent });
+    launched = service;
     metrics.readFrom(service);
     for (const host of hosts.hosts()) {
       if (host instanceof NativeHost) host.onProved((summary) => metrics.observeProof(summary));

@@ -6,6 +6,7 @@ import { registerEventsRoute } from "./events-route.js";
 import { registerJsonRpcRoute } from "./json-rpc-route.js";
 import { type ProbeRouteOptions, registerProbeRoutes } from "./probe-routes.js";
 import { refuse } from "./refusal.js";
+import { dropUnreadBodies, dropUnreadBody } from "./unread-body.js";
 
 export interface HttpAppOptions extends ProbeRouteOptions {
   readonly methods: MethodRegistry;
@@ -38,6 +39,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Idle kept-alive connections are closed at once on close; busy ones get the grace period.
     forceCloseConnections: "idle",
+    // A URL fastify cannot route (`/%ff`) is refused before any hook runs: its body is dropped here.
+    frameworkErrors(error, request, reply) {
+      void dropUnreadBody(request, reply, options.maxBodyBytes, { routed: false }).then(
+        (read) => read && refuse(reply, 400, error.message),
+        () => reply.raw.destroy(),
+      );
+    },
   });
   const shutdown = new AbortController();
   let closing = false;
@@ -83,6 +91,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return refuse(reply, 404, `nothing is served at ${path.slice(0, 100)}`);
   });
 
+  dropUnreadBodies(app, options.maxBodyBytes);
   registerJsonRpcRoute(app, {
     methods: options.methods,
     ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
