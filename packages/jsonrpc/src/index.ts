@@ -3,7 +3,15 @@ export { DEFAULT_CALL_RETRY, type RetryPolicy } from "./client/retry.js";
 export * from "./codes.js";
 export * from "./errors.js";
 export * from "./protocol.js";
-export type { ErrorListener } from "./server/dispatch.js";
+export { type BearerCheck, checkBearer } from "./server/auth.js";
+export {
+  type DispatchOptions,
+  dispatchBody,
+  type ErrorListener,
+  type RequestScope,
+} from "./server/dispatch.js";
+export { INTERNAL_ERROR, toErrorObject } from "./server/errors-to-wire.js";
 export * from "./server/methods.js";
+export { readBodyCapped } from "./server/read-body.js";
 export * from "./server/server.js";
 export * from "./validation.js";

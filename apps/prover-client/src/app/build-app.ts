@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import {
   DATABASE_FILE,
@@ -10,15 +11,21 @@ import {
   ProverServiceBuilder,
   redactedUrl,
 } from "@paas/core";
-import { createJsonRpcServer, type JsonRpcServer, type MethodRegistry } from "@paas/jsonrpc";
+import type { MethodRegistry } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
 import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } from "@paas/zkvm";
 import type { Logger } from "pino";
 import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
+import { EventStream } from "../http/event-stream.js";
+import { buildHttpApp } from "../http/http-app.js";
+import { taskEvent } from "../http/task-event.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
 import { ProverMetrics } from "../metrics/prover-metrics.js";
+import { buildOverview } from "../overview/overview.js";
+import { RecentActivity } from "../overview/recent-activity.js";
 import { coreMethods } from "../rpc/core-methods.js";
+import { operatorMethods } from "../rpc/operator-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
@@ -71,8 +78,12 @@ export async function buildProverApp(
 
     const container = rootContainer.createChildContainer();
     const timeout = { timeoutMs: config.nodes.timeout_ms };
-    container.registerInstance(ClClient, new ClClient({ url: nodes.clUrl, ...timeout }));
-    container.registerInstance(ElClient, new ElClient({ url: nodes.elUrl, ...timeout }));
+    const clients = {
+      cl: new ClClient({ url: nodes.clUrl, ...timeout }),
+      el: new ElClient({ url: nodes.elUrl, ...timeout }),
+    };
+    container.registerInstance(ClClient, clients.cl);
+    container.registerInstance(ElClient, clients.el);
     container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
     // Plugins log through the app's logger (a child per plugin, made by the builder).
     container.registerInstance(LOGGER, logger);
@@ -106,8 +117,21 @@ export async function buildProverApp(
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
     const metrics = new ProverMetrics();
+    const recent = new RecentActivity();
+    // The dashboard's stream; transitions reach it from launch on, overviews once launched.
+    let launched: ProverService | undefined;
+    const overview = () => {
+      if (launched === undefined) throw new Error("the prover service is not launched yet");
+      return buildOverview({ service: launched, recent });
+    };
+    const events = new EventStream({
+      snapshot: { event: "overview", read: overview, tickMs: 1_000 },
+      onError: (error) => logger.warn({ err: error }, "dashboard overview failed"),
+    });
     builder.onTransition((t) => {
       metrics.observe(t);
+      recent.observe(t);
+      events.publish("task", taskEvent(t));
       const fields = { task: t.id, kind: t.kind, from: t.from, to: t.to, retry: t.retryCount };
       if (t.to === "permanent_failure") logger.warn({ ...fields, error: t.error }, "task failed");
       else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
@@ -116,6 +140,7 @@ export async function buildProverApp(
     stage(`opening the task database in ${config.datadir}`);
     const service = await builder.launch();
     closers.push(() => service.close());
+    launched = service;
     metrics.readFrom(service);
     for (const host of hosts.hosts()) {
       if (host instanceof NativeHost) host.onProved((summary) => metrics.observeProof(summary));
@@ -133,7 +158,8 @@ export async function buildProverApp(
 
     const startedAt = Date.now();
     const app = { config, service, metrics, nodes, startedAt };
-    const rpcUrl = config.rpc.enabled ? await startRpc(app, logger, closers) : undefined;
+    const http = { clients, events, overview };
+    const rpcUrl = config.rpc.enabled ? await startHttp(app, http, logger, closers) : undefined;
     return { ...app, ...(rpcUrl !== undefined && { rpcUrl }), close: closeAll };
   } catch (error) {
     await closeAll();
@@ -174,8 +200,13 @@ async function connectNodes(
   return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
 }
 
-async function startRpc(
+async function startHttp(
   app: Omit<ProverApp, "close" | "rpcUrl">,
+  parts: {
+    readonly clients: { readonly cl: ClClient; readonly el: ElClient };
+    readonly events: EventStream;
+    readonly overview: () => ReturnType<typeof buildOverview>;
+  },
   logger: Logger,
   closers: (() => Promise<void>)[],
 ): Promise<string> {
@@ -190,45 +221,39 @@ async function startRpc(
         plugins: await service.pluginReports(),
       }),
     }),
+    ...operatorMethods(service, { defaultBackend: config.default_backend, overview: parts.overview }),
   };
   for (const [name, method] of service.rpcMethods()) {
     if (methods[name])
       throw new InvalidConfigError(`RPC method ${name} is contributed by a plugin and by the app`);
     methods[name] = { mutates: method.mutates, handler: (params) => method.handler(params) };
   }
-  const server: JsonRpcServer = createJsonRpcServer({
+  const readinessTimeoutMs = Math.min(config.nodes.timeout_ms, 5_000);
+  const server = await buildHttpApp({
     methods,
-    host: config.rpc.host,
-    port: config.rpc.port,
+    ...(config.rpc.auth_token !== undefined && { bearerToken: config.rpc.auth_token }),
     maxBodyBytes: config.rpc.max_body_bytes,
-    ...(config.rpc.auth_token !== undefined && { auth: { bearerToken: config.rpc.auth_token } }),
     onError: logRpcErrors(logger),
-    routes: [
-      {
-        method: "GET",
-        path: "/metrics",
-        async handle(_req, res) {
-          const { contentType, body } = await metrics.render();
-          res.writeHead(200, { "Content-Type": contentType }).end(body);
-        },
-      },
-      {
-        method: "GET",
-        path: "/health",
-        handle(_req, res) {
-          res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("ok\n");
-        },
-      },
+    metrics: () => metrics.render(),
+    readiness: [
+      { name: "database", check: () => service.summary() },
+      { name: "cl", check: (signal) => parts.clients.cl.getLatestCheckpointIndex({ signal }) },
+      { name: "el", check: (signal) => parts.clients.el.blockNumber({ signal }) },
     ],
+    readinessTimeoutMs,
+    events: parts.events,
   });
+  closers.push(() => server.close());
   try {
-    await server.listen();
+    await server.listen({ host: config.rpc.host, port: config.rpc.port });
   } catch (error) {
     throw new InvalidConfigError(
       `rpc: cannot listen on ${config.rpc.host}:${config.rpc.port}: ${(error as Error).message}`,
     );
   }
-  closers.push(() => server.close());
-  logger.info({ url: server.url }, "JSON-RPC server listening");
-  return server.url;
+  const { port } = server.server.address() as AddressInfo;
+  const shownHost = config.rpc.host.includes(":") ? `[${config.rpc.host}]` : config.rpc.host;
+  const url = `http://${shownHost}:${port}/`;
+  logger.info({ url }, "JSON-RPC server and dashboard listening");
+  return url;
 }

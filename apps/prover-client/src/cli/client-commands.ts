@@ -1,17 +1,26 @@
 import { writeFileSync } from "node:fs";
 import {
+  type BulkResult,
   InvalidParamsError,
   type StatusSummary,
-  TASK_STATUSES,
+  type TaskAttempt,
   type TaskPage,
   type TaskRecord,
 } from "@paas/core";
 import { encodeReceipt, receiptFromJson } from "@paas/zkvm";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { ProgressPrinter } from "../progress/progress-printer.js";
 import { type ProgressSnapshot, renderProgress } from "../progress/render-progress.js";
+import { parseDuration } from "./duration.js";
+import {
+  addPruneCommand,
+  addRetryCommand,
+  filterFor,
+  printBulk,
+  withFilterOptions,
+} from "./operator-commands.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
-import { describeStatus, formatTasks } from "./task-table.js";
+import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
 
 type Output = (text: string) => void;
 
@@ -50,20 +59,20 @@ export function addClientCommands(program: Command, print: Output): void {
   withClient(program.command("status <task>").description("show a task's status (task key or JSON context)"))
     .option("--backend <name>", "backend, when the task is given as a context", "native")
     .action(async (task: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
-      const record = await rpcClient(flags).call<TaskRecord>("paas_getTaskStatus", [
-        parseTaskArg(task, flags.backend),
-      ]);
+      const record = await rpcClient(flags).call<TaskRecord & { attempts: TaskAttempt[] }>(
+        "paas_getTaskStatus",
+        [parseTaskArg(task, flags.backend)],
+      );
       print(
         flags.json
           ? JSON.stringify(record, null, 2)
-          : `${formatTasks([record])}\n${errorLine(record)}`.trimEnd(),
+          : [formatTasks([record]), errorLine(record), formatAttempts(record.attempts)]
+              .filter((part) => part !== "")
+              .join("\n"),
       );
     });
 
-  withClient(program.command("list").description("list tasks, newest last"))
-    .option("--kind <kind>")
-    .addOption(new Option("--status <status>", "only tasks in this status").choices(TASK_STATUSES))
-    .option("--backend <name>")
+  withFilterOptions(withClient(program.command("list").description("list tasks, newest last")))
     .option("--limit <n>", "tasks per page", (v) => Number.parseInt(v, 10), 50)
     .option("--cursor <cursor>", "the cursor printed after the previous page")
     .action(
@@ -72,6 +81,7 @@ export function addClientCommands(program: Command, print: Output): void {
           kind?: string;
           status?: string;
           backend?: string;
+          olderThan?: string;
           limit: number;
           cursor?: string;
           json?: boolean;
@@ -81,6 +91,8 @@ export function addClientCommands(program: Command, print: Output): void {
           kind: flags.kind,
           status: flags.status,
           backend: flags.backend,
+          olderThanMs:
+            flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan, "--older-than"),
           limit: flags.limit,
           cursor: flags.cursor,
         };
@@ -114,14 +126,42 @@ export function addClientCommands(program: Command, print: Output): void {
       );
     });
 
-  withClient(program.command("cancel <task>").description("cancel a task that has not completed"))
-    .option("--backend <name>", "backend, when the task is given as a context", "native")
-    .action(async (task: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
-      const record = await rpcClient(flags).call<TaskRecord>("paas_cancelTask", [
-        parseTaskArg(task, flags.backend),
+  withFilterOptions(
+    withClient(
+      program
+        .command("cancel [task]")
+        .description("cancel a task that has not completed, or every unfinished one the filters take"),
+    ),
+  ).action(
+    async (
+      task: string | undefined,
+      flags: ClientFlags & {
+        kind?: string;
+        status?: string;
+        backend?: string;
+        olderThan?: string;
+        json?: boolean;
+      },
+    ) => {
+      const filter = filterFor(task, flags, "cancel");
+      const client = rpcClient(flags);
+      if (filter !== undefined) {
+        return printBulk(
+          print,
+          "cancelled",
+          await client.call<BulkResult>("paas_cancelTasks", [filter]),
+          flags.json,
+        );
+      }
+      const record = await client.call<TaskRecord>("paas_cancelTask", [
+        parseTaskArg(task!, flags.backend ?? "native"),
       ]);
       print(flags.json ? JSON.stringify(record, null, 2) : `${record.id} is ${record.status}`);
-    });
+    },
+  );
+
+  addRetryCommand(withClient, program, print);
+  addPruneCommand(withClient, program, print);
 
   withClient(program.command("proof <task>").description("fetch a task's receipt"))
     .option("--backend <name>", "backend, when the task is given as a context", "native")

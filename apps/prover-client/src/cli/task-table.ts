@@ -1,4 +1,4 @@
-import type { TaskRecord } from "@paas/core";
+import type { TaskAttempt, TaskRecord } from "@paas/core";
 
 /** One line per task: key, kind, status (with retry facts), age, and the context. */
 export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): string {
@@ -30,6 +30,28 @@ export function describeStatus(t: TaskRecord, now = Date.now()): string {
   }
   if (t.status === "permanent_failure") return `permanent_failure (${t.phase})`;
   return t.status;
+}
+
+/** A task's history, one line per finished attempt, oldest first. */
+export function formatAttempts(attempts: readonly TaskAttempt[]): string {
+  if (attempts.length === 0) return "attempts: none finished yet";
+  const rows = attempts.map((a) => [
+    String(a.attempt),
+    a.phase,
+    a.outcome,
+    new Date(a.startedAt).toISOString(),
+    age(a.endedAt - a.startedAt),
+    a.instance,
+    a.error ?? "",
+  ]);
+  const head = ["#", "phase", "outcome", "started", "took", "instance", "error"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c))
+      .join("  ")
+      .trimEnd();
+  return ["attempts:", line(head), ...rows.map(line)].join("\n");
 }
 
 function age(ms: number): string {

@@ -49,7 +49,14 @@ export interface JsonRpcServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const JSON_CONTENT_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest"]);
+/** Most requests in one batch unless a server says otherwise. */
+export const DEFAULT_MAX_BATCH_SIZE = 100;
+/** The media types a JSON-RPC request may be sent as; anything else is refused with 415. */
+export const JSON_RPC_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  "application/json",
+  "application/json-rpc",
+  "application/jsonrequest",
+]);
 
 export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServer {
   const host = options.host ?? "127.0.0.1";
@@ -60,7 +67,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   if (token !== undefined && token.length === 0) throw new RangeError("auth.bearerToken must not be empty");
   const dispatchOptions = {
     methods: new Map(Object.entries(options.methods)),
-    maxBatchSize: options.maxBatchSize ?? 100,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     authRequired: token !== undefined,
     onError: options.onError,
   };
@@ -74,7 +81,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
       return refuse(res, 405, `HTTP method ${req.method} not allowed: JSON-RPC is served by POST only`);
     }
     const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (!JSON_CONTENT_TYPES.has(mediaType)) {
+    if (!JSON_RPC_MEDIA_TYPES.has(mediaType)) {
       return refuse(res, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
     }
 

@@ -1,0 +1,64 @@
+/** How values read on the page. */
+
+/** Fields that place a block or checkpoint in order, most telling first. */
+const ORDINALS = ["number", "slot", "index", "epoch"] as const;
+
+function ordinalOf(value: unknown): { field: string; value: number } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const field = ORDINALS.find((f) => typeof record[f] === "number");
+  return field === undefined ? undefined : { field, value: record[field] as number };
+}
+
+/**
+ * A context without its kind, as an operator reads it: `index 3`, `blocks 9..12` (a range of
+ * block references), `slots 5..8`; other fields as `name value`, hashes shortened.
+ */
+export function describeContext(context: {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}): string {
+  const start = ordinalOf(context.start);
+  const end = ordinalOf(context.end);
+  const parts: string[] = [];
+  if (start && end && start.field === end.field) {
+    parts.push(`${start.field === "number" ? "blocks" : `${start.field}s`} ${start.value}..${end.value}`);
+  }
+  for (const [key, value] of Object.entries(context)) {
+    if (key === "kind" || (parts.length > 0 && (key === "start" || key === "end"))) continue;
+    const ordinal = ordinalOf(value);
+    const text = ordinal
+      ? `${ordinal.field} ${ordinal.value}`
+      : typeof value === "object"
+        ? JSON.stringify(value)
+        : String(value);
+    parts.push(`${key} ${text.length > 24 ? `${text.slice(0, 21)}…` : text}`);
+  }
+  return parts.join(", ");
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 10);
+}
+
+export function formatTime(ms: number | undefined): string {
+  if (ms === undefined) return "—";
+  const date = new Date(ms);
+  return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${date.toLocaleTimeString()}`;
+}
+
+export function formatDuration(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null || !Number.isFinite(ms)) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+export function formatAge(since: number, now: number): string {
+  return `${formatDuration(Math.max(0, now - since))} ago`;
+}
+
+export function statusLabel(status: string): string {
+  return status.replaceAll("_", " ");
+}

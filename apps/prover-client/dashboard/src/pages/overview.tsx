@@ -1,0 +1,157 @@
+import { formatAge, formatDuration } from "../format.js";
+import { useOverview } from "../live.js";
+import { href } from "../router.js";
+import { type Overview, TASK_STATUSES, type TaskStatus } from "../types.js";
+import { Loading, Problem, Section } from "../ui.js";
+import { CheckpointTable } from "./checkpoints.js";
+
+export function OverviewPage() {
+  const { data, error } = useOverview<Overview>();
+  if (!data) return error ? <Problem error={error} /> : <Loading />;
+  const kinds = Object.keys(data.tasks.byKind).sort();
+  const count = (kind: string, status: TaskStatus) => data.tasks.byKind[kind]?.[status] ?? 0;
+  const lastAccepted = lastAcceptedCheckpoint(data);
+  const now = Date.now();
+  return (
+    <>
+      <Problem error={error} />
+      <div class="cards">
+        <div class="card">
+          <div class="card-value" data-testid="throughput">
+            {data.throughputPerMinute}
+          </div>
+          <div class="card-label">tasks completed in the last minute</div>
+        </div>
+        <div class="card">
+          <div class="card-value" data-testid="queue-depth">
+            {data.queueDepth}
+          </div>
+          <div class="card-label">waiting for a proving slot</div>
+        </div>
+        <div class="card">
+          <div class="card-value">{data.tasks.total}</div>
+          <div class="card-label">tasks</div>
+        </div>
+        <div class="card">
+          <div class="card-value" data-testid="last-accepted">
+            {lastAccepted ?? "—"}
+          </div>
+          <div class="card-label">last checkpoint accepted</div>
+        </div>
+        <div class="card">
+          <div class="card-value">{data.cl?.latestCheckpoint ?? "—"}</div>
+          <div class="card-label">the CL's latest checkpoint</div>
+        </div>
+      </div>
+
+      <Section title="Tasks by kind and status">
+        <table class="counts">
+          <thead>
+            <tr>
+              <th>status</th>
+              {kinds.map((kind) => (
+                <th key={kind} class="num">
+                  {kind}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {TASK_STATUSES.map((status) => (
+              <tr key={status}>
+                <th class={`status-text-${status}`}>{status}</th>
+                {kinds.map((kind) => {
+                  const n = count(kind, status);
+                  return (
+                    <td key={kind} class="num">
+                      {n > 0 ? (
+                        <a href={href("/tasks", { kind, status })}>{n}</a>
+                      ) : (
+                        <span class="muted">0</span>
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+
+      <Section title="Proving time (this instance's last proofs)">
+        {Object.keys(data.provingDurations).length === 0 ? (
+          <p class="muted">Nothing proven since this instance started.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>kind</th>
+                <th class="num">proofs</th>
+                <th class="num">median</th>
+                <th class="num">95th percentile</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Object.entries(data.provingDurations)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([kind, stats]) => (
+                  <tr key={kind}>
+                    <td>{kind}</td>
+                    <td class="num">{stats.samples}</td>
+                    <td class="num">{formatDuration(stats.p50Ms)}</td>
+                    <td class="num">{formatDuration(stats.p95Ms)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+
+      {data.instances.length > 1 && (
+        <Section title="Instances">
+          <table>
+            <thead>
+              <tr>
+                <th>instance</th>
+                <th>host</th>
+                <th>role</th>
+                <th class="num">tasks held</th>
+                <th>started</th>
+                <th>last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.instances.map((i) => (
+                <tr key={i.id}>
+                  <td class="mono">{i.id}</td>
+                  <td>
+                    {i.host} (pid {i.pid})
+                  </td>
+                  <td>{i.role}</td>
+                  <td class="num">{i.tasksHeld}</td>
+                  <td>{formatAge(i.startedAt, now)}</td>
+                  <td>{formatAge(i.heartbeatAt, now)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      )}
+
+      <Section title="Latest checkpoints">
+        <CheckpointTable rows={data.checkpoints.slice(0, 5)} />
+        <p>
+          <a href={href("/checkpoints")}>All checkpoints</a>
+        </p>
+      </Section>
+    </>
+  );
+}
+
+/** The CL accepted every checkpoint below its next unproven one (all of them when none is unproven). */
+function lastAcceptedCheckpoint(overview: Overview): number | undefined {
+  const cl = overview.cl;
+  if (!cl || cl.latestCheckpoint === null) return undefined;
+  const last = cl.nextUnproven === null ? cl.latestCheckpoint : cl.nextUnproven - 1;
+  return last >= 0 ? last : undefined;
+}

@@ -1,0 +1,128 @@
+/** What the prover client's JSON-RPC methods and `/events` answer, as far as the dashboard reads it. */
+
+export const TASK_STATUSES = [
+  "pending",
+  "blocked",
+  "queued",
+  "proving",
+  "publishing",
+  "completed",
+  "transient_failure",
+  "permanent_failure",
+  "cancelled",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses a task leaves only by an operator's retry. */
+export const RETRYABLE: readonly TaskStatus[] = ["permanent_failure", "cancelled"];
+/** Statuses a cancel refuses or leaves alone. */
+export const NOT_CANCELLABLE: readonly TaskStatus[] = ["completed", "permanent_failure", "cancelled"];
+
+export interface ProofContext {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+export interface TaskRecord {
+  readonly id: string;
+  readonly kind: string;
+  readonly backend: string;
+  readonly status: TaskStatus;
+  readonly taskId: { readonly context: ProofContext; readonly backend: string };
+  readonly retryCount: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly attempt: number;
+  readonly phase?: string;
+  readonly error?: string;
+  readonly nextAttemptAt?: number;
+  readonly heldBy?: { readonly instance: string; readonly since: number };
+}
+
+export interface TaskAttempt {
+  readonly attempt: number;
+  readonly phase: string;
+  readonly instance: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly outcome: string;
+  readonly error?: string;
+}
+
+export interface TaskPage {
+  readonly tasks: readonly TaskRecord[];
+  readonly nextCursor?: string;
+}
+
+export interface TaskGraph {
+  readonly root: string;
+  readonly nodes: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly backend: string;
+    readonly context: ProofContext;
+    readonly status: TaskStatus;
+    readonly error?: string;
+  }[];
+  /** `from` depends on `to`. */
+  readonly edges: readonly { readonly from: string; readonly to: string }[];
+}
+
+export interface BulkResult {
+  readonly matched: number;
+  readonly changed: number;
+}
+
+export interface TaskFilter {
+  readonly kind?: string;
+  readonly status?: TaskStatus;
+  readonly backend?: string;
+}
+
+export interface InstanceInfo {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly role: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly tasksHeld: number;
+}
+
+export type StatusCounts = Partial<Readonly<Record<TaskStatus, number>>>;
+
+export interface CheckpointRow {
+  readonly index: number;
+  /** The checkpoint task's key, once one exists. */
+  readonly id?: string;
+  readonly status: TaskStatus | "not_submitted";
+  /** Its dependency tree (itself included) by status. */
+  readonly treeStatus: StatusCounts;
+  /** The CL accepted a proof of it. */
+  readonly accepted: boolean;
+  /** How many checkpoints the CL's latest is ahead of this one. */
+  readonly lagBehindLatest: number;
+}
+
+/** What `paas_getOverview` answers and `/events` sends as `overview`. */
+export interface Overview {
+  readonly at: number;
+  readonly tasks: {
+    readonly total: number;
+    readonly byStatus: Readonly<Record<TaskStatus, number>>;
+    readonly byKind: Readonly<Record<string, StatusCounts>>;
+  };
+  /** Tasks that completed on this instance in the last minute. */
+  readonly throughputPerMinute: number;
+  /** By kind, this instance's last proofs. */
+  readonly provingDurations: Readonly<
+    Record<string, { readonly p50Ms: number; readonly p95Ms: number; readonly samples: number }>
+  >;
+  /** Tasks waiting for a proving slot, cluster-wide. */
+  readonly queueDepth: number;
+  readonly instances: readonly InstanceInfo[];
+  /** The CL's view, once the checkpoint proof type has heard from it. */
+  readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
+  /** The most recent checkpoints, newest first. */
+  readonly checkpoints: readonly CheckpointRow[];
+}

@@ -1,0 +1,151 @@
+/** Small pieces every page uses. */
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { answerTokenRequest, currentTokenRequest, onTokenRequest } from "./auth.js";
+import { shortId, statusLabel } from "./format.js";
+import { href } from "./router.js";
+
+export function StatusBadge({ status }: { readonly status: string }) {
+  return <span class={`badge status-${status}`}>{statusLabel(status)}</span>;
+}
+
+export function TaskLink({ id }: { readonly id: string }) {
+  return (
+    <a href={href(`/tasks/${id}`)} class="mono" title={id}>
+      {shortId(id)}
+    </a>
+  );
+}
+
+export function Problem({ error }: { readonly error: string | undefined }) {
+  return error ? (
+    <p class="problem" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function Loading() {
+  return <p class="muted">Loading…</p>;
+}
+
+/**
+ * A button that runs an action and says how it went; with `confirm`, the first click asks in place
+ * (a browser dialog would block the page's live updates).
+ */
+export function ActionButton(props: {
+  readonly label: string;
+  readonly confirm?: string;
+  readonly run: () => Promise<string>;
+  readonly kind?: "danger";
+  readonly disabled?: boolean;
+}) {
+  const [state, setState] = useState<"idle" | "confirming" | "busy">("idle");
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const go = async () => {
+    setState("busy");
+    setOutcome(null);
+    try {
+      setOutcome({ ok: true, text: await props.run() });
+    } catch (error) {
+      setOutcome({ ok: false, text: error instanceof Error ? error.message : String(error) });
+    } finally {
+      setState("idle");
+    }
+  };
+  return (
+    <span class="action">
+      {state === "confirming" ? (
+        <>
+          <span>{props.confirm}</span>{" "}
+          <button type="button" class={props.kind} onClick={go}>
+            Yes, {props.label.toLowerCase()}
+          </button>{" "}
+          <button type="button" onClick={() => setState("idle")}>
+            No
+          </button>
+        </>
+      ) : (
+        <button
+          type="button"
+          class={props.kind}
+          disabled={props.disabled || state === "busy"}
+          onClick={() => (props.confirm ? setState("confirming") : go())}
+        >
+          {state === "busy" ? `${props.label}…` : props.label}
+        </button>
+      )}
+      {outcome && (
+        <span class={outcome.ok ? "outcome ok" : "outcome problem"} role="status">
+          {outcome.text}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The bearer-token form, shown while a refused call waits for it. */
+export function TokenDialog() {
+  const [request, setRequest] = useState(currentTokenRequest());
+  const [token, setToken] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => onTokenRequest(() => setRequest(currentTokenRequest())), []);
+  // The form opens because the operator's action needs it: typing goes straight into it.
+  useEffect(() => {
+    if (request) input.current?.focus();
+  }, [request]);
+  if (!request) return null;
+  return (
+    <div class="overlay">
+      <form
+        class="dialog"
+        aria-label="bearer token"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (token.trim()) answerTokenRequest(token.trim());
+          setToken("");
+        }}
+      >
+        <h2>Token needed</h2>
+        <p>
+          {request.refused
+            ? "The server refused the token this tab has. Enter the right one to go on."
+            : "This prover client asks for its bearer token (rpc.auth_token) before it changes anything."}{" "}
+          It is kept for this tab only.
+        </p>
+        <label>
+          Bearer token
+          <input
+            type="password"
+            name="token"
+            autocomplete="off"
+            ref={input}
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <div class="buttons">
+          <button type="submit">Save and go on</button>
+          <button type="button" onClick={() => answerTokenRequest(null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+export function Section({
+  title,
+  children,
+}: {
+  readonly title: string;
+  readonly children: ComponentChildren;
+}) {
+  return (
+    <section>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,144 @@
+import path from "node:path";
+import {
+  type BulkResult,
+  InvalidParamsError,
+  type PruneResult,
+  TASK_STATUSES,
+  type TaskRecord,
+} from "@paas/core";
+import { type Command, Option } from "commander";
+import { parseDuration } from "./duration.js";
+import { type ClientFlags, parseTaskArg, rpcClient } from "./rpc-client.js";
+import { describeStatus } from "./task-table.js";
+
+type Output = (text: string) => void;
+
+interface FilterFlags {
+  readonly kind?: string;
+  readonly status?: string;
+  readonly backend?: string;
+  readonly olderThan?: string;
+}
+
+/** The filter a bulk command was given, or undefined when it was given none. */
+export function filterOf(flags: FilterFlags): Record<string, unknown> | undefined {
+  const filter = {
+    ...(flags.kind !== undefined && { kind: flags.kind }),
+    ...(flags.status !== undefined && { status: flags.status }),
+    ...(flags.backend !== undefined && { backend: flags.backend }),
+    ...(flags.olderThan !== undefined && { olderThanMs: parseDuration(flags.olderThan, "--older-than") }),
+  };
+  return Object.keys(filter).length === 0 ? undefined : filter;
+}
+
+/** `--kind`, `--status`, `--backend`, `--older-than`: which tasks a bulk command takes. */
+export function withFilterOptions(command: Command): Command {
+  return command
+    .option("--kind <kind>", "only tasks of this proof type")
+    .addOption(new Option("--status <status>", "only tasks in this status").choices(TASK_STATUSES))
+    .option("--backend <name>", "only tasks on this backend")
+    .option("--older-than <age>", "only tasks last changed at least this long ago, e.g. 30m, 1h, 7d");
+}
+
+/**
+ * Either one task or a filter: a command given both (or neither) cannot know what was meant. With
+ * a task, `--backend` is its backend (when it is given as a context), as in `paas status`.
+ */
+export function filterFor(
+  task: string | undefined,
+  flags: FilterFlags,
+  command: string,
+): Record<string, unknown> | undefined {
+  const filter = filterOf(task === undefined ? flags : { ...flags, backend: undefined });
+  if (task !== undefined && filter !== undefined) {
+    throw new InvalidParamsError(`${command}: give a task or filters (--kind, --status, …), not both`);
+  }
+  if (task === undefined && filter === undefined) {
+    throw new InvalidParamsError(
+      `${command}: give a task, or filters (--kind, --status, --backend, --older-than) to act on many`,
+    );
+  }
+  return filter;
+}
+
+export function printBulk(print: Output, verb: string, result: BulkResult, json: boolean | undefined): void {
+  if (json) print(JSON.stringify(result, null, 2));
+  else
+    print(`${verb} ${result.changed} of ${result.matched} matching task${result.matched === 1 ? "" : "s"}`);
+}
+
+/** `paas retry`: one failed or cancelled task, or every one a filter takes. */
+export function addRetryCommand(
+  withClient: (command: Command) => Command,
+  program: Command,
+  print: Output,
+): void {
+  withFilterOptions(
+    withClient(
+      program
+        .command("retry [task]")
+        .description("retry a task that failed permanently or was cancelled, or every one the filters take"),
+    ),
+  ).action(async (task: string | undefined, flags: ClientFlags & FilterFlags & { json?: boolean }) => {
+    const filter = filterFor(task, flags, "retry");
+    const client = rpcClient(flags);
+    if (filter !== undefined) {
+      return printBulk(
+        print,
+        "retried",
+        await client.call<BulkResult>("paas_retryTasks", [filter]),
+        flags.json,
+      );
+    }
+    const result = await client.call<{ id: string; task: TaskRecord }>("paas_retryTask", [
+      parseTaskArg(task!, flags.backend ?? "native"),
+    ]);
+    print(flags.json ? JSON.stringify(result, null, 2) : `${result.id} is ${describeStatus(result.task)}`);
+  });
+}
+
+/** `paas prune`: delete old finished tasks and give the space back, saying how much. */
+export function addPruneCommand(
+  withClient: (command: Command) => Command,
+  program: Command,
+  print: Output,
+): void {
+  withClient(
+    program
+      .command("prune")
+      .description("delete finished tasks older than an age (receipts kept, or exported first)"),
+  )
+    .requiredOption("--older-than <age>", "finished tasks last changed at least this long ago, e.g. 7d")
+    .option("--export-dir <dir>", "write their receipts here first, then delete them from the database")
+    .option("--compact", "PostgreSQL: give the space back to the operating system (locks the tables)")
+    .action(
+      async (
+        flags: ClientFlags & { olderThan: string; exportDir?: string; compact?: boolean; json?: boolean },
+      ) => {
+        const params = {
+          olderThanMs: parseDuration(flags.olderThan, "--older-than"),
+          // The server writes the files: a relative directory means the one the operator is in.
+          ...(flags.exportDir !== undefined && { exportDir: path.resolve(flags.exportDir) }),
+          ...(flags.compact && { compact: true }),
+        };
+        const result = await rpcClient(flags).call<PruneResult>("paas_prune", [params]);
+        if (flags.json) return print(JSON.stringify(result, null, 2));
+        print(
+          [
+            `pruned ${result.tasks} task${result.tasks === 1 ? "" : "s"}`,
+            ...(params.exportDir !== undefined
+              ? [`exported ${result.receiptsExported} receipts to ${params.exportDir}`]
+              : []),
+            `database: ${formatBytes(result.bytesBefore)} before, ${formatBytes(result.bytesAfter)} after`,
+          ].join("\n"),
+        );
+      },
+    );
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,39 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+
+/** Where `npm run build:dashboard -w @paas/prover-client` writes the dashboard. */
+export const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
+export const DASHBOARD_BUILD_COMMAND = "npm run build:dashboard -w @paas/prover-client";
+
+/**
+ * The dashboard's static files at `/`. Its bundles have content hashes in their names, so they are
+ * cached for good; `index.html` names the current ones and is revalidated every time. Without a
+ * build, `/` says so and how to make one, rather than a bare 404.
+ */
+export async function registerDashboard(app: FastifyInstance, root = DASHBOARD_DIST): Promise<void> {
+  if (!existsSync(path.join(root, "index.html"))) {
+    app.get("/", (_request, reply) =>
+      reply.code(404).send({
+        error: "the dashboard is not built",
+        build: `run \`${DASHBOARD_BUILD_COMMAND}\` and restart the prover client`,
+        expectedAt: root,
+      }),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: "/",
+    index: "index.html",
+    // One route per file found at start: unknown paths fall through to the 404 handler.
+    wildcard: false,
+    cacheControl: false,
+    setHeaders(res, filePath) {
+      const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+      res.setHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    },
+  });
+}

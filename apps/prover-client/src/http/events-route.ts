@@ -1,0 +1,17 @@
+import type { FastifyInstance } from "fastify";
+import type { EventStream } from "./event-stream.js";
+
+/** `GET /events`: the dashboard's live updates, read-only and so open without the token. */
+export function registerEventsRoute(app: FastifyInstance, stream: EventStream): void {
+  app.get("/events", (_request, reply) => {
+    // The stream writes to the connection itself from now on; fastify sends nothing more.
+    reply.hijack();
+    if (!stream.subscribe(reply.raw)) {
+      reply.raw.writeHead(503, { "Content-Type": "application/json", "Retry-After": "10" }).end(
+        JSON.stringify({
+          error: "too many event subscribers; close another dashboard or retry later",
+        }),
+      );
+    }
+  });
+}

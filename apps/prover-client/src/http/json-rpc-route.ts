@@ -1,0 +1,81 @@
+import {
+  checkBearer,
+  DEFAULT_MAX_BATCH_SIZE,
+  dispatchBody,
+  type ErrorListener,
+  JSON_RPC_MEDIA_TYPES,
+  type MethodRegistry,
+} from "@paas/jsonrpc";
+import type { FastifyInstance } from "fastify";
+import { refuse } from "./refusal.js";
+
+export interface JsonRpcRouteOptions {
+  readonly methods: MethodRegistry;
+  /** When set, methods marked `mutates` need `Authorization: Bearer <token>`. */
+  readonly bearerToken?: string;
+  readonly maxBatchSize?: number;
+  readonly onError?: ErrorListener;
+  /** Aborted by the server's close once in-flight calls have had their grace period. */
+  readonly shutdown: AbortSignal;
+  /** Whether the server is closing: answers then ask the client not to reuse the connection. */
+  readonly closing: () => boolean;
+}
+
+/**
+ * JSON-RPC at `POST /`. Fastify reads the body (capped by the server's `bodyLimit`) and refuses
+ * other media types; parsing, batches, the token check and the error mapping stay @paas/jsonrpc's
+ * (`dispatchBody`), so both servers give one answer to one request.
+ */
+export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRouteOptions): void {
+  const token = options.bearerToken;
+  const dispatchOptions = {
+    methods: new Map(Object.entries(options.methods)),
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    authRequired: token !== undefined,
+    onError: options.onError,
+  };
+  // Only JSON media types are read, as text: `dispatchBody` parses it itself so that a body that is
+  // not JSON is answered with JSON-RPC's parse error (-32700), not an HTTP 400.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([...JSON_RPC_MEDIA_TYPES], { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post("/", async (request, reply) => {
+    const mediaType = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!JSON_RPC_MEDIA_TYPES.has(mediaType)) {
+      return refuse(reply, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
+    }
+    const controller = new AbortController();
+    // The client going away before the answer, or the server's grace period running out, stops the handlers.
+    const onGone = () => controller.abort(new Error("client disconnected"));
+    const onShutdown = () => controller.abort(new Error("server closing"));
+    reply.raw.on("close", onGone);
+    options.shutdown.addEventListener("abort", onShutdown, { once: true });
+    try {
+      const bearer = token === undefined ? "valid" : checkBearer(request.headers.authorization, token);
+      const answer = await dispatchBody(
+        typeof request.body === "string" ? request.body : "",
+        { authenticated: bearer === "valid", bearer, signal: controller.signal },
+        dispatchOptions,
+      );
+      if (options.closing()) reply.header("Connection", "close");
+      if (answer === undefined) return reply.code(204).send();
+      return reply.code(200).type("application/json").send(answer);
+    } finally {
+      reply.raw.off("close", onGone);
+      options.shutdown.removeEventListener("abort", onShutdown);
+    }
+  });
+  // Other methods on "/" (GET serves the dashboard) are told what is allowed, as before.
+  app.route({
+    method: ["PUT", "DELETE", "PATCH"],
+    url: "/",
+    handler: (request, reply) =>
+      refuse(
+        reply.header("Allow", "GET, HEAD, POST"),
+        405,
+        `HTTP method ${request.method} not allowed: JSON-RPC is served by POST only`,
+      ),
+  });
+}

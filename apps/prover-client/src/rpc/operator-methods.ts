@@ -1,0 +1,100 @@
+import path from "node:path";
+import { InvalidParamsError, type ProverService, type TaskFilter } from "@paas/core";
+import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
+import { z } from "zod";
+import type { Overview } from "../overview/overview.js";
+import { taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
+
+export interface OperatorMethodOptions {
+  readonly defaultBackend: string;
+  readonly overview: () => Promise<Overview>;
+}
+
+/**
+ * Params by position, as every method of this API, or by name as the dashboard sends them
+ * (`{ "id": … }`, a filter object): named params are put in their position before validation.
+ */
+function byPositionOrName<S extends z.ZodType>(names: readonly string[] | "whole", schema: S) {
+  return z.preprocess((params) => {
+    if (typeof params !== "object" || params === null || Array.isArray(params)) return params;
+    if (names === "whole") return [params];
+    return names.map((name) => (params as Record<string, unknown>)[name]);
+  }, schema);
+}
+
+/**
+ * A bulk action's filter. An empty one would take every task, which is rarely what a typo meant:
+ * it is refused, and `olderThanMs: 0` says "all of them" on purpose.
+ */
+const bulkFilterSchema = z
+  .strictObject(taskFilterShape)
+  .refine((f) => Object.values(f).some((v) => v !== undefined), {
+    message: "give at least one of kind, status, backend, olderThanMs (olderThanMs: 0 takes every task)",
+  });
+
+const pruneSchema = z.strictObject({
+  olderThanMs: z.number().int().min(0),
+  exportDir: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((dir) => path.isAbsolute(dir), {
+      message: "must be an absolute path (it is on the prover client's machine)",
+    })
+    .optional(),
+  compact: z.boolean().optional(),
+});
+
+/**
+ * What operators do beyond one task: look at a task's dependency graph and the whole picture,
+ * retry or cancel by filter, and prune old finished tasks. Actions need the bearer token (when
+ * one is set); reads do not.
+ */
+export function operatorMethods(service: ProverService, options: OperatorMethodOptions): MethodRegistry {
+  const taskRef = taskRefFor(service, options.defaultBackend);
+  return {
+    paas_getTaskGraph: defineMethod({
+      params: byPositionOrName(["id"], z.tuple([taskSchema])),
+      handler: ([task]) => service.graph(taskRef(task)),
+    }),
+    paas_getOverview: defineMethod({
+      params: byPositionOrName([], z.tuple([])),
+      handler: () => options.overview(),
+    }),
+    paas_retryTask: defineMethod({
+      params: byPositionOrName(["id"], z.tuple([taskSchema])),
+      mutates: true,
+      async handler([task]) {
+        const record = await service.status(taskRef(task));
+        if (record.status !== "permanent_failure" && record.status !== "cancelled") {
+          throw new InvalidParamsError(
+            `task ${record.id} is ${record.status}: only a task that failed permanently or was cancelled can be retried`,
+          );
+        }
+        // A submission of a failed or cancelled task restarts it (core's resubmission rule).
+        const { task: restarted } = await service.submit(record.taskId.context, record.taskId.backend);
+        return { id: restarted.id, task: restarted };
+      },
+    }),
+    paas_retryTasks: defineMethod({
+      params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
+      mutates: true,
+      handler: ([filter]) => service.retryMany(filter as TaskFilter),
+    }),
+    paas_cancelTasks: defineMethod({
+      params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
+      mutates: true,
+      handler: ([filter]) => service.cancelMany(filter as TaskFilter),
+    }),
+    paas_prune: defineMethod({
+      params: byPositionOrName("whole", z.tuple([pruneSchema])),
+      mutates: true,
+      handler: ([options]) =>
+        service.prune({
+          olderThanMs: options.olderThanMs,
+          ...(options.exportDir !== undefined && { exportReceiptsTo: options.exportDir }),
+          ...(options.compact !== undefined && { compact: options.compact }),
+        }),
+    }),
+  };
+}

@@ -1,0 +1,62 @@
+import {
+  type ProofContext,
+  type ProverService,
+  TASK_STATUSES,
+  type TaskRef,
+  UnknownBackendError,
+  UnknownKindError,
+} from "@paas/core";
+import { z } from "zod";
+
+export const contextSchema = z.looseObject({ kind: z.string().min(1).max(64) });
+export const backendSchema = z.string().min(1).max(32);
+const TASK_FORMS = 'a task key (32 lower-case hex digits) or { "context": {...}, "backend"?: "..." }';
+/**
+ * A task is named by its 32-hex-digit key or by its context (and backend, by default the default
+ * backend). Not a union: zod reports a failed union as "Invalid input", which names neither form.
+ */
+export const taskSchema = z.unknown().transform((value, ctx) => {
+  if (typeof value === "string") {
+    if (/^[0-9a-f]{32}$/.test(value)) return value;
+    ctx.addIssue({ code: "custom", message: `"${value.slice(0, 40)}" is not ${TASK_FORMS}` });
+    return z.NEVER;
+  }
+  const named = z
+    .strictObject(
+      { context: contextSchema, backend: backendSchema.optional() },
+      { error: `expected ${TASK_FORMS}` },
+    )
+    .safeParse(value);
+  if (named.success) return named.data;
+  for (const issue of named.error.issues) ctx.addIssue({ ...issue, code: "custom" });
+  return z.NEVER;
+});
+
+export type TaskParam = z.output<typeof taskSchema>;
+
+/** Which tasks: every field narrows (`olderThanMs`: last changed at least that long ago). */
+export const taskFilterShape = {
+  kind: z.string().max(64).optional(),
+  status: z.enum(TASK_STATUSES as [string, ...string[]]).optional(),
+  backend: backendSchema.optional(),
+  olderThanMs: z.number().int().min(0).optional(),
+};
+
+export const listFilterSchema = z.strictObject({
+  ...taskFilterShape,
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(64).optional(),
+});
+
+/** A task named by context: its kind and backend must exist, or "not found" would mislead. */
+export function taskRefFor(service: ProverService, defaultBackend: string): (task: TaskParam) => TaskRef {
+  return (task) => {
+    if (typeof task === "string") return task;
+    const backend = task.backend ?? defaultBackend;
+    if (!service.kinds().includes(task.context.kind)) {
+      throw new UnknownKindError(task.context.kind, service.kinds());
+    }
+    if (!service.backends().includes(backend)) throw new UnknownBackendError(backend, service.backends());
+    return { context: task.context as ProofContext, backend };
+  };
+}

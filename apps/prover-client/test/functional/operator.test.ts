@@ -1,0 +1,286 @@
+/**
+ * What an operator does beyond one task, against a real devnet, the app's fastify server on
+ * loopback and its SQLite file: the live event stream, a task's attempts and dependency graph, the
+ * overview, readiness through a CL outage, bulk retry and cancel by filter (RPC and CLI), and
+ * prune shrinking the database (CLI).
+ */
+import { execFile } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { BulkResult, PruneResult, TaskAttempt, TaskGraph, TaskRecord } from "@paas/core";
+import type { Devnet } from "@paas/devnet";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import { startTrustingDevnet } from "../../scenarios/devnet.js";
+import type { ProverApp } from "../../src/app/build-app.js";
+import type { Overview } from "../../src/overview/overview.js";
+
+const TOKEN = "an-operator-token-0123456789";
+const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
+const run = promisify(execFile);
+
+let data: ReturnType<typeof tempDatadir>;
+let devnet: Devnet;
+let app: ProverApp;
+
+beforeAll(async () => {
+  data = tempDatadir();
+  devnet = await startTrustingDevnet(data.dir);
+  await devnet.chain.produceEpochs(1);
+  app = await startApp(
+    testConfig(data.dir, devnet.url, [
+      "plugin_settings.checkpoint.runner=false",
+      `rpc.auth_token="${TOKEN}"`,
+    ]),
+  );
+});
+
+afterAll(async () => {
+  await app?.close();
+  await devnet?.close();
+  data?.remove();
+});
+
+async function call<T>(
+  method: string,
+  params: unknown,
+  token?: string,
+): Promise<{ result?: T; error?: { code: number; message: string } }> {
+  const response = await fetch(app.rpcUrl!, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return (await response.json()) as { result?: T; error?: { code: number; message: string } };
+}
+
+async function paas(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!]);
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+interface ServerEvent {
+  readonly event: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Subscribes to /events; the subscriber is registered once the answer's headers arrive. `until`
+ * collects events until `enough` says so.
+ */
+async function subscribe(): Promise<{
+  until: (enough: (events: readonly ServerEvent[]) => boolean) => Promise<ServerEvent[]>;
+}> {
+  const response = await fetch(new URL("/events", app.rpcUrl));
+  expect(response.status).toBe(200);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  return {
+    async until(enough) {
+      const events: ServerEvent[] = [];
+      let buffer = "";
+      while (!enough(events)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the event stream ended");
+        buffer += value;
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const json = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event !== undefined && json !== undefined) events.push({ event, data: JSON.parse(json) });
+        }
+      }
+      await reader.cancel();
+      return events;
+    },
+  };
+}
+
+let checkpointId: string;
+
+it("streams task transitions and the overview while a checkpoint is proven", {
+  timeout: 90_000,
+}, async () => {
+  const stream = await subscribe();
+  const submitted = await call<{ id: string }>("paas_proveCheckpoint", [0], TOKEN);
+  checkpointId = submitted.result!.id;
+  const events = await stream.until(
+    (seen) =>
+      seen.some((e) => e.event === "overview") &&
+      seen.some((e) => e.event === "task" && e.data.kind === "checkpoint" && e.data.status === "completed"),
+  );
+  expect(events.find((e) => e.event === "overview")).toMatchObject({ data: { tasks: expect.any(Object) } });
+  const mine = events
+    .filter((e) => e.event === "task" && e.data.id === checkpointId)
+    .map((e) => e.data.status);
+  expect(mine).toEqual(
+    expect.arrayContaining(["pending", "blocked", "queued", "proving", "publishing", "completed"]),
+  );
+  expect(events.filter((e) => e.event === "task").map((e) => e.data.kind)).toEqual(
+    expect.arrayContaining(["evm-ee-stf", "cl-stf", "checkpoint"]),
+  );
+});
+
+it("shows a task's attempts, its dependency graph and the overview", { timeout: 30_000 }, async () => {
+  const status = await call<TaskRecord & { attempts: TaskAttempt[] }>("paas_getTaskStatus", [checkpointId]);
+  expect(status.result!.status).toBe("completed");
+  expect(status.result!.attempts.map((a) => [a.phase, a.outcome])).toEqual([
+    ["resolve", "resolved"],
+    ["prove", "proven"],
+    ["publish", "published"],
+  ]);
+  for (const attempt of status.result!.attempts) {
+    expect(attempt.endedAt).toBeGreaterThanOrEqual(attempt.startedAt);
+    expect(attempt.instance).toEqual(expect.any(String));
+  }
+
+  const graph = (await call<TaskGraph>("paas_getTaskGraph", { id: checkpointId })).result!;
+  expect(graph.root).toBe(checkpointId);
+  expect(new Set(graph.nodes.map((n) => n.kind))).toEqual(new Set(["checkpoint", "cl-stf", "evm-ee-stf"]));
+  expect(graph.nodes.every((n) => n.status === "completed")).toBe(true);
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  expect(graph.edges.length).toBeGreaterThanOrEqual(2);
+  for (const edge of graph.edges) expect(ids.has(edge.from) && ids.has(edge.to)).toBe(true);
+  expect(graph.edges.some((e) => e.from === checkpointId)).toBe(true);
+
+  const overview = (await call<Overview>("paas_getOverview", [])).result!;
+  expect(overview.tasks.byKind.checkpoint).toEqual({ completed: 1 });
+  expect(overview.throughputPerMinute).toBeGreaterThanOrEqual(graph.nodes.length);
+  expect(overview.provingDurations.checkpoint!.samples).toBe(1);
+  expect(overview.instances).toHaveLength(1);
+  expect(overview.checkpoints).toContainEqual({
+    index: 0,
+    id: checkpointId,
+    status: "completed",
+    treeStatus: { completed: graph.nodes.length },
+    accepted: true,
+    lagBehindLatest: (devnet.chain.latestCheckpointIndex ?? 0) - 0,
+  });
+
+  const shown = await paas("status", checkpointId);
+  expect(shown.stdout).toMatch(/\nattempts:\n#\s+phase\s+outcome/);
+  expect(shown.stdout).toMatch(/\n3\s+publish\s+published\s+/);
+});
+
+it("is ready while the database and nodes answer, and says which does not", { timeout: 30_000 }, async () => {
+  const ready = await fetch(new URL("/ready", app.rpcUrl));
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({
+    ready: true,
+    checks: { database: { ok: true }, cl: { ok: true }, el: { ok: true } },
+  });
+  devnet.faults.pauseCl();
+  try {
+    const down = await fetch(new URL("/ready", app.rpcUrl));
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { ready: boolean; reasons: string[] };
+    expect(body.ready).toBe(false);
+    expect(body.reasons).toHaveLength(1);
+    expect(body.reasons[0]).toMatch(/^cl: /);
+  } finally {
+    devnet.faults.resumeCl();
+  }
+  expect((await fetch(new URL("/ready", app.rpcUrl))).status).toBe(200);
+});
+
+it("retries and cancels by filter over RPC and from the CLI, behind the token", {
+  timeout: 60_000,
+}, async () => {
+  // A checkpoint two epochs ahead: admitted, and waiting for its epoch, so it stays unfinished.
+  const ahead = (devnet.chain.latestCheckpointIndex ?? 0) + 2;
+  const waiting = (
+    await call<{ id: string }>("paas_submitTask", [{ kind: "checkpoint", index: ahead }], TOKEN)
+  ).result!.id;
+
+  const noToken = await call("paas_cancelTasks", [{ kind: "checkpoint" }]);
+  expect(noToken.error).toMatchObject({
+    code: -32001,
+    message: expect.stringContaining("requires a bearer token"),
+  });
+  const wrongToken = await call("paas_retryTasks", [{ kind: "checkpoint" }], "not-the-token");
+  expect(wrongToken.error).toMatchObject({
+    code: -32001,
+    message: expect.stringContaining("does not match"),
+  });
+  const everything = await call("paas_cancelTasks", [{}], TOKEN);
+  expect(everything.error).toMatchObject({
+    code: -32602,
+    message: expect.stringContaining("at least one of kind"),
+  });
+
+  // The completed checkpoint is not taken: a cancel takes unfinished tasks only.
+  expect((await call<BulkResult>("paas_cancelTasks", [{ kind: "checkpoint" }], TOKEN)).result).toEqual({
+    matched: 1,
+    changed: 1,
+  });
+  expect(
+    (await call<BulkResult>("paas_retryTasks", { kind: "checkpoint", status: "cancelled" }, TOKEN)).result,
+  ).toEqual({
+    matched: 1,
+    changed: 1,
+  });
+  expect((await rpc(app).call<TaskRecord>("paas_getTaskStatus", [waiting])).status).not.toBe("cancelled");
+
+  const refused = await paas("cancel", "--kind", "checkpoint");
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("requires a bearer token");
+  const cancelled = await paas("cancel", "--kind", "checkpoint", "--older-than", "0s", "--token", TOKEN);
+  expect(cancelled.stdout).toBe("cancelled 1 of 1 matching task\n");
+  const retried = await paas("retry", "--kind", "checkpoint", "--status", "cancelled", "--token", TOKEN);
+  expect(retried.stdout).toBe("retried 1 of 1 matching task\n");
+  const ambiguous = await paas("retry", waiting, "--kind", "checkpoint");
+  expect(ambiguous.stderr).toContain("give a task or filters (--kind, --status, …), not both");
+  const badAge = await paas("retry", "--older-than", "a week");
+  expect(badAge.stderr).toContain('--older-than: "a week" is not a duration');
+
+  // One task: only a failed or cancelled one can be retried.
+  await paas("cancel", waiting, "--token", TOKEN);
+  const notFailed = await call("paas_retryTask", [checkpointId], TOKEN);
+  expect(notFailed.error).toMatchObject({ code: -32602, message: expect.stringContaining("is completed") });
+  const one = await call<{ id: string; task: TaskRecord }>("paas_retryTask", { id: waiting }, TOKEN);
+  expect(one.result!.task.status).not.toBe("cancelled");
+  await call("paas_cancelTask", [waiting], TOKEN);
+  expect((await waitForTask(rpc(app), waiting)).status).toBe("cancelled");
+});
+
+it("prunes finished tasks from the CLI, exporting their receipts, and the file shrinks", {
+  timeout: 60_000,
+}, async () => {
+  const database = path.join(data.dir, "paas.sqlite");
+  const onDisk = () =>
+    readdirSync(data.dir)
+      .filter((f) => f.startsWith("paas.sqlite") && !f.endsWith(".lock"))
+      .reduce((sum, f) => sum + statSync(path.join(data.dir, f)).size, 0);
+  const before = onDisk();
+  const exportDir = path.join(data.dir, "exported");
+  const pruned = await paas(
+    "prune",
+    "--older-than",
+    "0s",
+    "--export-dir",
+    exportDir,
+    "--token",
+    TOKEN,
+    "--json",
+  );
+  const result = JSON.parse(pruned.stdout) as PruneResult;
+  // The checkpoint's tree and the cancelled one: nothing unfinished depends on them.
+  expect(result.tasks).toBeGreaterThanOrEqual(4);
+  expect(result.receiptsExported).toBeGreaterThanOrEqual(3);
+  expect(result.bytesAfter).toBeLessThan(result.bytesBefore);
+  expect(onDisk()).toBeLessThan(before);
+  expect(statSync(database).size).toBeGreaterThan(0);
+  expect(readdirSync(exportDir)).toContain("receipts.jsonl");
+
+  const again = await paas("prune", "--older-than", "7d", "--token", TOKEN);
+  expect(again.stdout).toMatch(
+    /^pruned 0 tasks\ndatabase: [\d.]+ (B|KiB|MiB) before, [\d.]+ (B|KiB|MiB) after\n$/,
+  );
+  expect((await call("paas_getTaskStatus", [checkpointId])).error).toMatchObject({ code: -32010 });
+});

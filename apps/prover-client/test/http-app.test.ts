@@ -1,0 +1,354 @@
+/**
+ * The prover client's HTTP server on its own, over real HTTP on loopback: what fastify now does
+ * (bodies, media types, paths, static files, event streams, close) answers as the JSON-RPC
+ * contract says. The methods are small real ones; the whole app is tested in functional/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineMethod, type JsonRpcErrorObject } from "@paas/jsonrpc";
+import type { FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { EventStream } from "../src/http/event-stream.js";
+import { buildHttpApp, type HttpAppOptions } from "../src/http/http-app.js";
+
+const TOKEN = "a-long-enough-secret-token";
+const servers: FastifyInstance[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(overrides: Partial<HttpAppOptions> = {}): Promise<{ url: string; errors: unknown[] }> {
+  const errors: unknown[] = [];
+  const server = await buildHttpApp({
+    methods: {
+      echo: defineMethod({ params: z.tuple([z.string()]), handler: ([text]) => text }),
+      change: defineMethod({ params: z.tuple([]), mutates: true, handler: () => "changed" }),
+      broken: { handler: () => Promise.reject(new Error("secret detail at /srv/x.ts:12")) },
+    },
+    bearerToken: TOKEN,
+    maxBodyBytes: 4096,
+    onError: (error) => errors.push(error),
+    metrics: async () => ({ contentType: "text/plain; version=0.0.4", body: "paas_up 1\n" }),
+    readiness: [{ name: "database", check: async () => undefined }],
+    readinessTimeoutMs: 1_000,
+    events: new EventStream(),
+    dashboardDir: path.join(tmpdir(), "paas-no-dashboard-here"),
+    ...overrides,
+  });
+  servers.push(server);
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  return { url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/`, errors };
+}
+
+async function post(url: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text ? JSON.parse(text) : undefined,
+  };
+}
+
+const call = (method: string, params: unknown = [], id: number = 1) =>
+  JSON.stringify({ jsonrpc: "2.0", id, method, params });
+const errorOf = (answer: { json: { error: JsonRpcErrorObject } }) => answer.json.error;
+
+describe("JSON-RPC at POST /", () => {
+  it("answers calls, batches and notifications as @paas/jsonrpc's dispatch does", async () => {
+    const { url } = await start({ maxBatchSize: 3 });
+    expect((await post(url, call("echo", ["hi"]))).json).toEqual({ jsonrpc: "2.0", id: 1, result: "hi" });
+    const batch = await post(url, `[${call("echo", ["a"], 1)},${call("nope", [], 2)}]`);
+    expect(batch.json.map((r: { id: number }) => r.id)).toEqual([1, 2]);
+    expect(batch.json[1].error.code).toBe(-32601);
+    const notification = await post(url, JSON.stringify({ jsonrpc: "2.0", method: "echo", params: ["x"] }));
+    expect(notification.status).toBe(204);
+    const tooMany = await post(url, `[${Array.from({ length: 4 }, (_, i) => call("echo", ["x"], i))}]`);
+    expect(errorOf(tooMany)).toMatchObject({ code: -32600, message: expect.stringContaining("limit of 3") });
+  });
+
+  it("answers a body that is not JSON with a parse error, and a wrong media type with 415", async () => {
+    const { url } = await start();
+    const malformed = await post(url, "{ not json");
+    expect(malformed.status).toBe(200);
+    expect(errorOf(malformed).code).toBe(-32700);
+    const empty = await post(url, "");
+    expect(errorOf(empty).code).toBe(-32700);
+    const plain = await post(url, call("echo", ["x"]), { "content-type": "text/plain" });
+    expect(plain.status).toBe(415);
+    expect(errorOf(plain)).toMatchObject({
+      code: -32600,
+      message: 'content-type must be application/json, got "text/plain"',
+    });
+    const charset = await post(url, call("echo", ["x"]), {
+      "content-type": "application/json; charset=utf-8",
+    });
+    expect(charset.json.result).toBe("x");
+  });
+
+  it("refuses a body over the cap with 413 and a JSON-RPC error, then serves the next request", async () => {
+    const { url } = await start();
+    const oversized = await post(url, call("echo", ["x".repeat(10_000)]));
+    expect(oversized.status).toBe(413);
+    expect(oversized.headers.get("connection")).toBe("close");
+    expect(errorOf(oversized)).toEqual({ code: -32600, message: "request body exceeds 4096 bytes" });
+    expect((await post(url, call("echo", ["after"]))).json.result).toBe("after");
+  });
+
+  it("asks for the token on methods that change state, saying whether it is missing or wrong", async () => {
+    const { url } = await start();
+    expect(errorOf(await post(url, call("change")))).toMatchObject({
+      code: -32001,
+      message: expect.stringContaining("requires a bearer token"),
+    });
+    expect(errorOf(await post(url, call("change"), { authorization: "Bearer not-the-token" }))).toMatchObject(
+      {
+        code: -32001,
+        message: expect.stringContaining("does not match"),
+      },
+    );
+    expect((await post(url, call("change"), { authorization: `Bearer ${TOKEN}` })).json.result).toBe(
+      "changed",
+    );
+    expect((await post(url, call("echo", ["read"]))).json.result).toBe("read");
+  });
+
+  it("answers an unexpected failure with 'internal error', never its message or stack", async () => {
+    const { url, errors } = await start();
+    const broken = await post(url, call("broken"));
+    expect(errorOf(broken)).toEqual({ code: -32603, message: "internal error" });
+    expect(broken.text).not.toContain("secret");
+    expect(errors).toHaveLength(1);
+  });
+
+  it("answers other methods on / with 405 and unknown paths with 404, as JSON-RPC errors", async () => {
+    const { url } = await start();
+    const put = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, HEAD, POST");
+    expect(((await put.json()) as { error: JsonRpcErrorObject }).error.code).toBe(-32600);
+    const missing = await fetch(new URL("/nothing?here", url));
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: JsonRpcErrorObject }).error.message).toBe(
+      "nothing is served at /nothing",
+    );
+  });
+});
+
+/** One request with a sized body through `agent`, which keeps its connection for the next. */
+function send(
+  agent: Agent,
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const sized = { ...headers, "content-length": String(Buffer.byteLength(body)) };
+    const req = request({ host: hostname, port, path, method, headers: sized, agent }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("bodies fastify does not read", () => {
+  it("drops them before answering, so a kept-alive connection carries the next request", async () => {
+    const { url } = await start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const json = { "content-type": "application/json" };
+      const plain = { "content-type": "text/plain" };
+      expect((await send(agent, url, "GET", "/health", json, '{"a": 1}')).status).toBe(200);
+      expect((await send(agent, url, "POST", "/", plain, "not json!")).status).toBe(415);
+      expect((await send(agent, url, "POST", "/nowhere", json, '{"a": 1}')).status).toBe(404);
+      expect((await send(agent, url, "GET", "/%ff", plain, "not json!")).status).toBe(400);
+      const after = await send(
+        agent,
+        url,
+        "POST",
+        "/",
+        { "content-type": "application/json" },
+        call("echo", ["same"]),
+      );
+      expect(JSON.parse(after.text).result).toBe("same");
+      const big = await send(
+        agent,
+        url,
+        "GET",
+        "/health",
+        { "content-type": "text/plain" },
+        "x".repeat(5_000),
+      );
+      expect(big.status).toBe(413);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+describe("probes", () => {
+  it("serves /health, /metrics and /ready, with the reasons when not ready", async () => {
+    let dbDown = false;
+    const { url } = await start({
+      readiness: [
+        {
+          name: "database",
+          check: async () => (dbDown ? Promise.reject(new Error("disk I/O error")) : undefined),
+        },
+        { name: "cl", check: async () => 7 },
+      ],
+    });
+    expect(await (await fetch(new URL("/health", url))).text()).toBe("ok\n");
+    expect(await (await fetch(new URL("/metrics", url))).text()).toBe("paas_up 1\n");
+    const ready = await fetch(new URL("/ready", url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      ready: true,
+      reasons: [],
+      checks: { database: { ok: true }, cl: { ok: true } },
+    });
+    dbDown = true;
+    const notReady = await fetch(new URL("/ready", url));
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ ready: false, reasons: ["database: disk I/O error"] });
+  });
+
+  it("counts a check that never answers as not ready, within the timeout", async () => {
+    const { url } = await start({
+      readiness: [{ name: "el", check: () => new Promise(() => {}) }],
+      readinessTimeoutMs: 50,
+    });
+    const notReady = await fetch(new URL("/ready", url));
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { reasons: string[] }).reasons).toEqual([
+      "el: no answer within 50 ms",
+    ]);
+  });
+});
+
+describe("the dashboard's files", () => {
+  it("says how to build the dashboard when it is not built, and JSON-RPC still works beside it", async () => {
+    const { url } = await start();
+    const root = await fetch(url);
+    expect(root.status).toBe(404);
+    expect(await root.json()).toMatchObject({
+      error: "the dashboard is not built",
+      build: expect.stringContaining("npm run build:dashboard -w @paas/prover-client"),
+    });
+    expect((await post(url, call("echo", ["beside"]))).json.result).toBe("beside");
+  });
+
+  it("serves index.html at / (revalidated) and hashed assets (cached for good)", async () => {
+    const dist = mkdtempSync(path.join(tmpdir(), "paas-dashboard-"));
+    dirs.push(dist);
+    mkdirSync(path.join(dist, "assets"));
+    writeFileSync(path.join(dist, "index.html"), "<!doctype html><title>PaaS</title>");
+    writeFileSync(path.join(dist, "assets", "app-1a2b3c.js"), "console.log(1)");
+    const { url } = await start({ dashboardDir: dist });
+    const index = await fetch(url);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(index.headers.get("cache-control")).toBe("no-cache");
+    expect(await index.text()).toContain("<title>PaaS</title>");
+    const asset = await fetch(new URL("/assets/app-1a2b3c.js", url));
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect((await post(url, call("echo", ["beside"]))).json.result).toBe("beside");
+    expect((await fetch(new URL("/assets/missing.js", url))).status).toBe(404);
+  });
+});
+
+/** Reads server-sent events until `stop` says enough; returns them. */
+async function readEvents(
+  response: Response,
+  stop: (events: { event: string; data: unknown }[]) => boolean,
+): Promise<{ event: string; data: unknown }[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { event: string; data: unknown }[] = [];
+  let buffer = "";
+  while (!stop(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(frame)?.[1];
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe("events at /events", () => {
+  it("sends the snapshot first, then what is published, without a token", async () => {
+    const events = new EventStream({
+      snapshot: { event: "overview", read: async () => ({ n: 1 }), tickMs: 60_000 },
+    });
+    const { url } = await start({ events });
+    const response = await fetch(new URL("/events", url));
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const received = readEvents(response, (seen) => seen.some((e) => e.event === "task"));
+    // Published once the subscriber is registered (the snapshot proves it is).
+    while (events.size === 0) await new Promise((resolve) => setImmediate(resolve));
+    events.publish("task", { id: "t1", status: "queued" });
+    expect(await received).toEqual([
+      { event: "overview", data: { n: 1 } },
+      { event: "task", data: { id: "t1", status: "queued" } },
+    ]);
+  });
+
+  it("refuses a subscriber over the cap with 503, and ends every stream on close", async () => {
+    const events = new EventStream({ maxSubscribers: 1 });
+    const { url } = await start({ events });
+    const first = await fetch(new URL("/events", url));
+    expect(first.status).toBe(200);
+    const second = await fetch(new URL("/events", url));
+    expect(second.status).toBe(503);
+    expect(((await second.json()) as { error: string }).error).toMatch(/too many event subscribers/);
+    const ended = readEvents(first, () => false);
+    await servers.pop()!.close();
+    expect(await ended).toEqual([]);
+  });
+
+  it("drops a subscriber that does not read", async () => {
+    const events = new EventStream({ maxBufferedBytes: 64 * 1024 });
+    const { url } = await start({ events });
+    const response = await fetch(new URL("/events", url));
+    expect(response.status).toBe(200);
+    // Never read: once the socket's buffers are full, writes pile up in the response and it is dropped.
+    const big = "x".repeat(64 * 1024);
+    for (let i = 0; i < 10_000 && events.size > 0; i++) {
+      events.publish("task", { big });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(events.size).toBe(0);
+    await response.body?.cancel();
+  });
+});
