@@ -236,6 +236,10 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   expect(retried.stdout).toBe("retried 1 of 1 matching task\n");
   const ambiguous = await paas("retry", waiting, "--kind", "checkpoint");
   expect(ambiguous.stderr).toContain("give a task or filters (--kind, --status, …), not both");
+  const listed = await paas("list", "--kind", "checkpoint", "--older-than", "0s");
+  expect(listed.stdout).toContain(waiting);
+  const none = await paas("list", "--kind", "checkpoint", "--older-than", "1h");
+  expect(none.stdout).toBe("no tasks\n");
   const badAge = await paas("retry", "--older-than", "a week");
   expect(badAge.stderr).toContain('--older-than: "a week" is not a duration');
 
