@@ -246,7 +246,7 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   // One task: only a failed or cancelled one can be retried.
   await paas("cancel", waiting, "--token", TOKEN);
   const notFailed = await call("paas_retryTask", [checkpointId], TOKEN);
-  expect(notFailed.error).toMatchObject({ code: -32602, message: expect.stringContaining("is completed") });
+  expect(notFailed.error).toMatchObject({ code: -32016, message: expect.stringContaining("is completed") });
   const one = await call<{ id: string; task: TaskRecord }>("paas_retryTask", { id: waiting }, TOKEN);
   expect(one.result!.task.status).not.toBe("cancelled");
   await call("paas_cancelTask", [waiting], TOKEN);
