@@ -210,6 +210,69 @@ describe("bodies fastify does not read", () => {
   });
 });
 
+describe("close", () => {
+  it("lets an in-flight call finish within the grace period, telling the client not to reuse the connection", async () => {
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let finish!: (value: string) => void;
+    const { url } = await start({
+      closeGraceMs: 60_000,
+      methods: {
+        slow: {
+          handler: () => {
+            entered();
+            return new Promise((resolve) => {
+              finish = resolve;
+            });
+          },
+        },
+      },
+    });
+    const answer = post(url, call("slow"));
+    await inside;
+    const server = servers.pop()!;
+    const closed = server.close();
+    // Fastify closes in steps; the listener stops after the close hooks ran.
+    while (server.server.listening) await new Promise((resolve) => setImmediate(resolve));
+    finish("done in time");
+    const { json, headers } = await answer;
+    expect(json.result).toBe("done in time");
+    expect(headers.get("connection")).toBe("close");
+    await closed;
+  });
+
+  it("aborts the calls still running when the grace period ends", async () => {
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let sawAbort = false;
+    const { url } = await start({
+      closeGraceMs: 0,
+      methods: {
+        endless: {
+          handler: (_params, ctx) => {
+            entered();
+            return new Promise((resolve) => {
+              ctx.signal.addEventListener("abort", () => {
+                sawAbort = true;
+                resolve("stopped");
+              });
+            });
+          },
+        },
+      },
+    });
+    const answer = post(url, call("endless")).catch((error: unknown) => error);
+    await inside;
+    await servers.pop()!.close();
+    expect(sawAbort).toBe(true);
+    await answer;
+  });
+});
+
 describe("probes", () => {
   it("serves /health, /metrics and /ready, with the reasons when not ready", async () => {
     let dbDown = false;

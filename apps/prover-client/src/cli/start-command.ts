@@ -4,6 +4,7 @@ import { isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
 import { loadConfig } from "../config/load-config.js";
+import { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } from "../http/dashboard-route.js";
 import { createLogger } from "../logging/logger.js";
 import { ProgressPrinter } from "../progress/progress-printer.js";
 
@@ -80,6 +81,11 @@ export function addStartCommand(program: Command): void {
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
         `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
         `  json-rpc  ${app.rpcUrl ?? "off"}${app.rpcUrl ? `  (metrics: ${app.rpcUrl.replace(/\/$/, "")}/metrics)` : ""}`,
+        ...(app.rpcUrl
+          ? [
+              `  dashboard ${app.rpcUrl}${isDashboardBuilt() ? "" : `  (not built: ${DASHBOARD_BUILD_COMMAND})`}`,
+            ]
+          : []),
         `  datadir   ${path.resolve(config.datadir)}`,
         `  database  ${config.database.url !== undefined ? `${redactedUrl(config.database.url)} (role ${config.cluster.role})` : path.join(path.resolve(config.datadir), DATABASE_FILE)}`,
         ...(logFile ? [`  logs      ${logFile}`] : []),

@@ -8,13 +8,18 @@ import type { FastifyInstance } from "fastify";
 export const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 export const DASHBOARD_BUILD_COMMAND = "npm run build:dashboard -w @paas/prover-client";
 
+/** Whether the dashboard's files are there to serve. */
+export function isDashboardBuilt(root = DASHBOARD_DIST): boolean {
+  return existsSync(path.join(root, "index.html"));
+}
+
 /**
  * The dashboard's static files at `/`. Its bundles have content hashes in their names, so they are
  * cached for good; `index.html` names the current ones and is revalidated every time. Without a
  * build, `/` says so and how to make one, rather than a bare 404.
  */
 export async function registerDashboard(app: FastifyInstance, root = DASHBOARD_DIST): Promise<void> {
-  if (!existsSync(path.join(root, "index.html"))) {
+  if (!isDashboardBuilt(root)) {
     app.get("/", (_request, reply) =>
       reply.code(404).send({
         error: "the dashboard is not built",

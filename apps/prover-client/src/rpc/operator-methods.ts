@@ -1,5 +1,5 @@
 import path from "node:path";
-import { InvalidParamsError, type ProverService, type TaskFilter } from "@paas/core";
+import { PaasError, type ProverService, type TaskFilter } from "@paas/core";
 import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { z } from "zod";
 import type { Overview } from "../overview/overview.js";
@@ -67,7 +67,9 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       async handler([task]) {
         const record = await service.status(taskRef(task));
         if (record.status !== "permanent_failure" && record.status !== "cancelled") {
-          throw new InvalidParamsError(
+          // Its status, not the params, is what is wrong: the code of a refused transition (-32016).
+          throw new PaasError(
+            "INVALID_TRANSITION",
             `task ${record.id} is ${record.status}: only a task that failed permanently or was cancelled can be retried`,
           );
         }

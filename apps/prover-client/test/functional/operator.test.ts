@@ -236,13 +236,17 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   expect(retried.stdout).toBe("retried 1 of 1 matching task\n");
   const ambiguous = await paas("retry", waiting, "--kind", "checkpoint");
   expect(ambiguous.stderr).toContain("give a task or filters (--kind, --status, …), not both");
+  const listed = await paas("list", "--kind", "checkpoint", "--older-than", "0s");
+  expect(listed.stdout).toContain(waiting);
+  const none = await paas("list", "--kind", "checkpoint", "--older-than", "1h");
+  expect(none.stdout).toBe("no tasks\n");
   const badAge = await paas("retry", "--older-than", "a week");
   expect(badAge.stderr).toContain('--older-than: "a week" is not a duration');
 
   // One task: only a failed or cancelled one can be retried.
   await paas("cancel", waiting, "--token", TOKEN);
   const notFailed = await call("paas_retryTask", [checkpointId], TOKEN);
-  expect(notFailed.error).toMatchObject({ code: -32602, message: expect.stringContaining("is completed") });
+  expect(notFailed.error).toMatchObject({ code: -32016, message: expect.stringContaining("is completed") });
   const one = await call<{ id: string; task: TaskRecord }>("paas_retryTask", { id: waiting }, TOKEN);
   expect(one.result!.task.status).not.toBe("cancelled");
   await call("paas_cancelTask", [waiting], TOKEN);

@@ -51,6 +51,11 @@ const KNOWN_METHODS = [
   "paas_proveLatestCheckpoint",
   "paas_proveClBlocks",
   "paas_proveElBlocks",
+  "paas_getTaskGraph",
+  "paas_getOverview",
+  "paas_retryTask",
+  "paas_retryTasks",
+  "paas_cancelTasks",
 ];
 
 const number = fc.oneof(
