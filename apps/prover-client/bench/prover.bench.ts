@@ -72,7 +72,7 @@ async function setup(
       ...overrides,
     ],
   });
-  const app = await buildProverApp(config, pino({ level: "silent" }));
+  const app = await buildProverApp(config, pino({ level: process.env.BENCH_LOG ?? "silent" }));
   const admin = new JsonRpcClient({ url: devnet.url, timeoutMs: 60_000 });
   return { dir, devnet, admin, cl: new ClClient({ url: devnet.url }), app };
 }
@@ -274,7 +274,34 @@ async function remoteAgainstNative(pollIntervalMs: number): Promise<{ native: nu
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads,remote").split(","));
+/**
+ * A backlog: `epochs` epochs appear at once. When is each checkpoint accepted? Work under an older
+ * checkpoint is claimed first (its dependencies inherit its priority), so they should finish one
+ * after another from the first, not all together at the end.
+ */
+async function backlog(epochs: number): Promise<number[]> {
+  const run = await setup(4, 2, true);
+  try {
+    await produceEpochs(run, 4, 1);
+    while ((await run.cl.getCheckpointStatus(0)).status !== "proven") {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await produceEpochs(run, 4, epochs);
+    const appeared = performance.now();
+    const accepted: number[] = [];
+    for (let index = 1; index <= epochs; index++) {
+      while ((await run.cl.getCheckpointStatus(index)).status !== "proven") {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      accepted.push(performance.now() - appeared);
+    }
+    return accepted;
+  } finally {
+    await teardown(run);
+  }
+}
+
+const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads,remote,backlog").split(","));
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -351,5 +378,13 @@ if (PARTS.has("remote")) {
     pollIntervalMs,
     Math.round(remote),
     (remote / native).toFixed(2),
+  );
+}
+if (PARTS.has("backlog")) {
+  const accepted = await backlog(8);
+  console.log("\na backlog of 8 epochs appearing at once (4 slots/epoch, 2 workers): accepted after");
+  console.log(`  ${accepted.map((ms, i) => `#${i + 1} ${Math.round(ms)} ms`).join(", ")}`);
+  console.log(
+    `  first after ${((accepted[0]! / accepted[accepted.length - 1]!) * 100).toFixed(0)}% of the time the whole backlog took`,
   );
 }
