@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
 import { Prepared, slot } from "./prepared.js";
@@ -8,9 +8,13 @@ import type { Database, ReceiptsTable, TaskAttemptsTable } from "./schema.js";
 /** The columns a fenced finish may set besides status, owner and lease. */
 export type FinishField = "phase" | "retry_count" | "next_attempt_at" | "error";
 
-/** What the claim of a task, the finish of its step and its history cost per task: compiled once. */
+/**
+ * What the claim of a task, the finish of its step and its history cost per task, and what a status
+ * read costs (the row and its attempts): compiled once.
+ */
 export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
+  readonly attempts: Prepared<Selectable<TaskAttemptsTable>, { id: string }>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
   /** PostgreSQL only: a proof's fenced finish, its attempt and its receipt in one round trip. */
@@ -23,6 +27,9 @@ export class TaskStatements {
     private readonly dialect: "sqlite" | "postgres",
   ) {
     this.get = new Prepared(db.selectFrom("tasks").selectAll().where("id", "=", slot<string>("id")));
+    this.attempts = new Prepared(
+      db.selectFrom("task_attempts").selectAll().where("task_id", "=", slot<string>("id")).orderBy("attempt"),
+    );
     this.recordAttempt = new Prepared(
       db
         .insertInto("task_attempts")

@@ -106,12 +106,7 @@ export class TaskStore {
   }
 
   async attempts(id: string): Promise<TaskAttempt[]> {
-    const rows = await this.db
-      .selectFrom("task_attempts")
-      .selectAll()
-      .where("task_id", "=", id)
-      .orderBy("attempt")
-      .execute();
+    const rows = await this.statements.attempts.execute(this.db, { id });
     return rows.map(toAttempt);
   }
 
