@@ -1,7 +1,13 @@
 import { type GeneratorCallback, installPackagesTask, logger, type Tree, updateJson } from "@nx/devkit";
 import { formatWithBiome } from "./format.js";
 import { type NormalizedOptions, normalizeOptions, type ProofPluginSchema } from "./options.js";
-import { packageJson, readmeMd, tsconfigBuildJson, tsconfigJson, vitestConfigTs } from "./templates/project.js";
+import {
+  packageJson,
+  readmeMd,
+  tsconfigBuildJson,
+  tsconfigJson,
+  vitestConfigTs,
+} from "./templates/project.js";
 import {
   contextTs,
   dependenciesTs,

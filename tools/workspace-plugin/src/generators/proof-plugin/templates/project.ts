@@ -43,7 +43,8 @@ export const tsconfigJson = () => `{
 `;
 
 /** The build: what `npm pack` ships (the same file as every package of the workspace has). */
-export const tsconfigBuildJson = () => `// The build (npm run build): JavaScript and declarations in dist/, what the package exports to its
+export const tsconfigBuildJson =
+  () => `// The build (npm run build): JavaScript and declarations in dist/, what the package exports to its
 // consumers. Our packages resolve here as a consumer would, to their built declarations (no
 // source paths, no source condition), so each is compiled alone after its dependencies.
 {
