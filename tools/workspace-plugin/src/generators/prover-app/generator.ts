@@ -32,7 +32,7 @@ export async function proverAppGenerator(
       `Biome did not pass the generated files: run \`npx biome check ${options.root}\`\n${formatted.report}`,
     );
   }
-  const next = `Next: npm run build && npx nx run ${options.name}:test`;
+  const next = `Next: npx nx run ${options.name}:test (it builds what the app composes first)`;
   if (options.skipInstall) {
     logger.info(["Run `npm install` to link the new workspace package.", next].join("\n"));
     return undefined;

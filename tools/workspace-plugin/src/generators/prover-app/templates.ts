@@ -58,8 +58,9 @@ function paasToml(o: NormalizedAppOptions): string {
   return `# ${o.packageName}: the prover client with ${o.plugins.map((p) => p.kind).join(", ")}.
 # Without [nodes] it proves an embedded devnet (for trying it: needs @paas/devnet installed); for a
 # real rollup, set both URLs. Every key: the prover client's README; PAAS_CONFIG or --config
-# replace this file, PAAS_<SECTION>__<KEY> and --set override single keys.
-datadir = "./data"
+# replace this file, PAAS_<SECTION>__<KEY> and --set override single keys. State goes to ./data of
+# the working directory (datadir, or --datadir): a datadir written here would be relative to this
+# file, which an install puts in node_modules.
 plugins = [${o.plugins.map((p) => JSON.stringify(p.packageName)).join(", ")}]
 
 # [nodes]
