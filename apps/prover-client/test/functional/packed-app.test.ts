@@ -21,14 +21,19 @@ import {
 
 const work = mkdtempSync(path.join(tmpdir(), "paas-packed-app-"));
 const appDir = path.join(work, "app");
+let tarballs: Map<string, string>;
 let app: RunningApp | undefined;
+let lean: RunningApp | undefined;
+/** The embedded devnet's URL, once the first app runs it. */
+let devnetUrl: string | undefined;
 
 beforeAll(() => {
-  const tarballs = packWorkspaces(APP_PACKAGES, path.join(work, "tarballs"));
+  tarballs = packWorkspaces(APP_PACKAGES, path.join(work, "tarballs"));
   installApp(appDir, tarballs);
 }, 180_000);
 
 afterAll(async () => {
+  await lean?.stop();
   await app?.stop();
   rmSync(work, { recursive: true, force: true });
 });
@@ -65,11 +70,12 @@ it("runs with plain node and proves checkpoints of the embedded devnet", { timeo
   const entry = path.join(appDir, "node_modules/@paas/prover-client/dist/cli/main.js");
   app = startNode(entry, ["start", "--config", "paas.toml"], appDir);
   expect(app.child.spawnargs).toEqual([process.execPath, entry, "start", "--config", "paas.toml"]);
-  const [, devnetUrl] = await app.waitFor(/embedded devnet at (http:\/\/\S+)/, 60_000);
+  [, devnetUrl] = await app.waitFor(/embedded devnet at (http:\/\/\S+)/, 60_000);
   // The devnet's CL holds the proof of checkpoint 0: the whole pipeline ran from dist/.
   const accepted = async () => {
-    const latest = await rpcCall(devnetUrl!, "cl_getLatestCheckpointIndex");
-    const unproven = await rpcCall(devnetUrl!, "cl_getNextUnprovenCheckpointIndex");
+    if (devnetUrl === undefined) return false;
+    const latest = await rpcCall(devnetUrl, "cl_getLatestCheckpointIndex");
+    const unproven = await rpcCall(devnetUrl, "cl_getNextUnprovenCheckpointIndex");
     return typeof latest === "number" && (unproven === null || (unproven as number) >= 1);
   };
   const deadline = Date.now() + 120_000;
@@ -78,4 +84,43 @@ it("runs with plain node and proves checkpoints of the embedded devnet", { timeo
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   expect(app.output()).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/);
+});
+
+it("installs without the devnet for production, refuses embedded mode then, and proves with node URLs", {
+  timeout: 150_000,
+}, async () => {
+  // The devnet is an optional dependency of the prover client: not packed, npm leaves it out.
+  const leanDir = path.join(work, "lean");
+  const production = new Map(
+    [...tarballs].filter(([name]) => name !== "@paas/devnet" && name !== "@paas/devchain"),
+  );
+  installApp(leanDir, production);
+  expect(existsSync(path.join(leanDir, "node_modules/@paas/devnet"))).toBe(false);
+  expect(existsSync(path.join(leanDir, "node_modules/@paas/devchain"))).toBe(false);
+  const entry = path.join(leanDir, "node_modules/@paas/prover-client/dist/cli/main.js");
+
+  const embedded = startNode(
+    entry,
+    ["start", "--datadir", "embedded", "--port", "0", "--no-progress"],
+    leanDir,
+  );
+  await new Promise((resolve) => embedded.child.once("exit", resolve));
+  expect(embedded.child.exitCode).toBe(1);
+  expect(embedded.output()).toContain("the embedded devnet needs the package @paas/devnet");
+
+  // The first test's devnet stands in for a rollup's nodes.
+  expect(devnetUrl).toBeDefined();
+  const nodes = ["--cl-url", devnetUrl!, "--el-url", devnetUrl!];
+  lean = startNode(entry, ["start", "--datadir", "data", "--port", "0", "--no-progress", ...nodes], leanDir);
+  const [, url] = await lean.waitFor(/json-rpc\s+(http:\/\/\S+)/, 60_000);
+  const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2])) as { id: string };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const task = (await rpcCall(url!, "paas_getTaskStatus", [id])) as { status: string };
+    if (task.status === "completed") break;
+    if (task.status === "failed" || Date.now() > deadline) {
+      throw new Error(`EL blocks 1-2: ${JSON.stringify(task)}\n${lean.output().slice(-4_000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 });
