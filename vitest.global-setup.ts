@@ -1,6 +1,9 @@
-import { redactedUrl } from "@paas/core";
-import { probePostgres } from "@paas/core/testing";
+// By path, not by package name: vitest loads this file outside the projects' resolution settings,
+// where "@paas/core" would resolve to its build, which tests must not need.
+
 import type { TestProject } from "vitest/node";
+import { redactedUrl } from "./packages/core/src/store/open-postgres.js";
+import { probePostgres } from "./packages/core/src/testing/test-databases.js";
 
 /** Once per test run: find out whether PostgreSQL tests run, and say which dialects do. */
 export default async function setup(project: TestProject): Promise<void> {

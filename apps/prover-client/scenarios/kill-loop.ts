@@ -88,7 +88,19 @@ async function startProver(
     "retry.base_delay_ms=100",
     "retry.max_delay_ms=500",
   ];
-  const args = [BIN, "start", "--datadir", datadir, "--cl-url", nodeUrl, "--el-url", nodeUrl, "--port", "0"];
+  const args = [
+    "--conditions=@paas/source",
+    BIN,
+    "start",
+    "--datadir",
+    datadir,
+    "--cl-url",
+    nodeUrl,
+    "--el-url",
+    nodeUrl,
+    "--port",
+    "0",
+  ];
   const child = spawn(
     process.execPath,
     [...args, "--no-progress", ...settings.flatMap((s) => ["--set", s])],

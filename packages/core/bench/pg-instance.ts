@@ -3,7 +3,7 @@
  * launches a no-op service on the PostgreSQL schema it is given, says "ready" on stdout, and
  * closes (releasing its leases) when its parent closes stdin or sends SIGTERM.
  *
- *   node --import tsx bench/pg-instance.ts <url> <schema> <instance id> <concurrency>
+ *   node --conditions=@paas/source --import tsx bench/pg-instance.ts <url> <schema> <instance id> <concurrency>
  */
 import { launchNoop } from "./noop.js";
 

@@ -14,7 +14,16 @@ export class PgInstances {
     const children = Array.from({ length: count }, (_, i) =>
       spawn(
         process.execPath,
-        ["--import", "tsx", SCRIPT, url, schema, `bench-instance-${i + 1}`, String(concurrency)],
+        [
+          "--conditions=@paas/source",
+          "--import",
+          "tsx",
+          SCRIPT,
+          url,
+          schema,
+          `bench-instance-${i + 1}`,
+          String(concurrency),
+        ],
         { cwd: path.dirname(import.meta.dirname), stdio: ["pipe", "pipe", "inherit"] },
       ),
     );

@@ -3,7 +3,7 @@
  * it costs (SQLite: CPU time inside the statement; PostgreSQL: the round trip). Prints numbers,
  * asserts nothing. Not part of `core:bench`: the counting itself slows the run down.
  *
- *   npx tsx bench/statements.ts             (in packages/core; BENCH_TASKS=5000 by default)
+ *   npx tsx --conditions=@paas/source bench/statements.ts             (in packages/core; BENCH_TASKS=5000 by default)
  */
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";

@@ -3,7 +3,7 @@
  * it move through its lifecycle. The host here hashes its input in-process to keep the example
  * self-contained; real hosts (the native host with signed receipts) come from @paas/zkvm.
  *
- *   npx tsx packages/core/examples/compose-a-service.ts
+ *   npx tsx --conditions=@paas/source packages/core/examples/compose-a-service.ts
  */
 import { createHash } from "node:crypto";
 import {

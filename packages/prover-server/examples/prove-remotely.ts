@@ -1,7 +1,7 @@
 /**
  * Start a proving server, prove a program through the remote-prover contract's HTTP client, and
  * verify the receipt against the key the server announced, as a prover client's `remote` backend
- * does. Run: npx tsx examples/prove-remotely.ts
+ * does. Run: npx tsx --conditions=@paas/source examples/prove-remotely.ts
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

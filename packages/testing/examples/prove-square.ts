@@ -2,7 +2,7 @@
  * The harness outside a test runner: stand up the square plugin against a stub node, prove one
  * task, survive a node outage, and print what happened.
  *
- *   npx tsx packages/testing/examples/prove-square.ts
+ *   npx tsx --conditions=@paas/source packages/testing/examples/prove-square.ts
  */
 import { createPluginHarness, createStubRpc } from "@paas/testing";
 import { NumberNode, SquarePlugin } from "./square-plugin/plugin.js";

@@ -2,7 +2,7 @@
  * The host resolver: one host per backend, built from config at startup. A backend of its own gives
  * a proof type its own capacity. The key file is created (mode 0600) in the data directory on
  * first start.
- * Run: npx tsx examples/host-resolver.ts
+ * Run: npx tsx --conditions=@paas/source examples/host-resolver.ts
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

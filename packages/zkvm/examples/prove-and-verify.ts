@@ -1,6 +1,6 @@
 /**
  * Prove a program on the native host, verify the receipt, read its output, and see tampering fail.
- * Run: npx tsx examples/prove-and-verify.ts
+ * Run: npx tsx --conditions=@paas/source examples/prove-and-verify.ts
  */
 import assert from "node:assert/strict";
 import { bytesToHex } from "@noble/hashes/utils.js";

@@ -1,7 +1,7 @@
 /**
  * Recursion: an outer program verifies inner receipts inside its guest (`env.readVerified`), so a
  * forged inner receipt fails the outer proof.
- * Run: npx tsx examples/recursion.ts
+ * Run: npx tsx --conditions=@paas/source examples/recursion.ts
  */
 import assert from "node:assert/strict";
 import { PermanentError } from "@paas/core";

@@ -5,7 +5,7 @@ import { LOGGER } from "@paas/core";
  * publishing every checkpoint as epochs close, one publication retried through a CL outage, and the
  * plugin's report at the end.
  *
- *   npx tsx plugins/checkpoint/examples/follow-the-cl.ts
+ *   npx tsx --conditions=@paas/source plugins/checkpoint/examples/follow-the-cl.ts
  */
 import { CHECKPOINT, ClClient, shortHex } from "@paas/rollup";
 import { createPluginHarness } from "@paas/testing";

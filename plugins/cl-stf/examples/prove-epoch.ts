@@ -3,7 +3,7 @@
  * being rejected. The chain is built with the rollup's sequencer rules and served over JSON-RPC by a
  * stub CL/EL node; the EVM EE STF proof it depends on comes from a stand-in (see @paas/testing).
  *
- *   npx tsx examples/prove-epoch.ts
+ *   npx tsx --conditions=@paas/source examples/prove-epoch.ts
  */
 import { type ClStfOutput, chainstateRoot, rollupParamsRoot, toHex } from "@paas/rollup";
 import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";

@@ -4,7 +4,7 @@
  * plugin composed into a prover service with a native host, `paas_proveElBlocks(1, 3)`, then the
  * receipt verified and its output read.
  *
- *   npx tsx plugins/evm-ee-stf/examples/prove-el-blocks.ts
+ *   npx tsx --conditions=@paas/source plugins/evm-ee-stf/examples/prove-el-blocks.ts
  */
 import { randomBytes } from "node:crypto";
 import { createFeeMarket1559Tx } from "@ethereumjs/tx";

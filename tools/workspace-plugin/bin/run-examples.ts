@@ -20,12 +20,16 @@ const examples = existsSync(dir)
 let failed = 0;
 for (const example of examples) {
   const started = performance.now();
-  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(dir, example)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 120_000,
-    encoding: "utf8",
-    env: { ...process.env, TSX_TSCONFIG_PATH: ROOT_TSCONFIG },
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--conditions=@paas/source", "--import", "tsx", path.join(dir, example)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000,
+      encoding: "utf8",
+      env: { ...process.env, TSX_TSCONFIG_PATH: ROOT_TSCONFIG },
+    },
+  );
   const ms = Math.round(performance.now() - started);
   if (result.status === 0) {
     console.log(`ok   ${example} (${ms} ms)`);

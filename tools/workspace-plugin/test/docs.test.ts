@@ -78,7 +78,13 @@ describe(DOC, () => {
       // As the app runs: tsx from apps/prover-client, with the workspace's decorator settings for
       // the plugin packages outside it (tsx applies a tsconfig only to the files it includes).
       const result = sandbox.run(
-        [`TSX_TSCONFIG_PATH=${join(sandbox.root, "tsconfig.base.json")}`, "node", "--import", "tsx"]
+        [
+          `TSX_TSCONFIG_PATH=${join(sandbox.root, "tsconfig.base.json")}`,
+          "node",
+          "--conditions=@paas/source",
+          "--import",
+          "tsx",
+        ]
           .concat(["../../tools/workspace-plugin/test/fixtures/load-in-prover-client.ts", sandbox.root, file])
           .concat(listed)
           .join(" "),

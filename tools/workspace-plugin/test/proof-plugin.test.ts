@@ -75,6 +75,7 @@ describe("proof-plugin generator", () => {
         "src/program.ts",
         "src/proof-type.ts",
         "test/demo-sum.test.ts",
+        "tsconfig.build.json",
         "tsconfig.json",
         "vitest.config.ts",
       ].map((f) => `${root}/${f}`),
@@ -84,8 +85,12 @@ describe("proof-plugin generator", () => {
       name: "@paas/plugin-demo-sum",
       type: "module",
       description: "Proves the value a node serves",
-      exports: { ".": "./src/index.ts" },
+      files: ["dist", "README.md"],
+      exports: {
+        ".": { "@paas/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
+      },
       scripts: {
+        build: "rm -rf dist && tsc -p tsconfig.build.json",
         test: "vitest run",
         typecheck: "tsc -p tsconfig.json",
         lint: "biome check .",
@@ -103,6 +108,10 @@ describe("proof-plugin generator", () => {
     ]);
     expect(pkg.dependencies.zod).toMatch(/^\d+\.\d+\.\d+$/);
     expect(JSON.parse(read(tree, `${root}/tsconfig.json`)).extends).toBe("../../tsconfig.base.json");
+    // Built like the workspace's own plugins, so it packs and installs as they do.
+    expect(read(tree, `${root}/tsconfig.build.json`)).toBe(
+      readFileSync(join(WORKSPACE_ROOT, "plugins/cl-stf/tsconfig.build.json"), "utf8"),
+    );
     expect(read(tree, `${root}/src/index.ts`)).toMatch(/export \{ DemoSumPlugin \} from "\.\/plugin\.js";/);
     expect(read(tree, `${root}/src/plugin.ts`)).toContain("@ProofPlugin({");
     expect(read(tree, `${root}/src/node.ts`)).toContain("@inject(PLUGIN_SETTINGS)");

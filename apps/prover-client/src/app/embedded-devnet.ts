@@ -30,19 +30,14 @@ export interface EmbeddedDevnet {
  * `<dataDir>/devnet.log`; it stops with the prover.
  */
 export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promise<EmbeddedDevnet> {
+  const command = devnetCommand();
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = path.join(options.dataDir, "devnet.log");
   const log = createWriteStream(logFile, { flags: "a" });
-  const require = createRequire(import.meta.url);
-  const main = path.join(path.dirname(require.resolve("@paas/devnet")), "main.ts");
-  // tsx by path: `--import tsx` would resolve from the working directory, which may be anywhere.
-  const tsx = pathToFileURL(require.resolve("tsx")).href;
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      tsx,
-      main,
+      ...command,
       ...["--port", "0", "--data-dir", options.dataDir, "--seed", options.seed],
       ...["--block-time", String(options.blockTimeMs), "--slots-per-epoch", String(options.slotsPerEpoch)],
       ...["--chain-id", String(options.chainId), "--prover-pubkey", options.proverPublicKey],
@@ -68,6 +63,28 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
       `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}${lastLine ? `: ${lastLine}` : ""}`,
     );
   }
+}
+
+/**
+ * How to start the devnet's CLI. The devnet is an optional dependency, looked up only here, so a
+ * production install that names its nodes need not have it. Built, its CLI is JavaScript for plain
+ * node; in the repository's development mode (the package resolved to its TypeScript sources) it
+ * runs through tsx, resolving our packages to their sources too.
+ */
+function devnetCommand(): string[] {
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    entry = require.resolve("@paas/devnet");
+  } catch {
+    throw new InvalidConfigError(
+      "the embedded devnet needs the package @paas/devnet, which is not installed: install it, or configure the rollup's nodes (nodes.cl_url and nodes.el_url)",
+    );
+  }
+  const main = path.join(path.dirname(entry), entry.endsWith(".ts") ? "main.ts" : "main.js");
+  if (!entry.endsWith(".ts")) return [main];
+  // tsx by path: `--import tsx` would resolve from the working directory, which may be anywhere.
+  return ["--conditions=@paas/source", "--import", pathToFileURL(require.resolve("tsx")).href, main];
 }
 
 function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `paas` command: `paas start` runs the prover client, `paas prover-server` a proving server
  * for remote backends; the other commands talk to a running prover client over JSON-RPC.

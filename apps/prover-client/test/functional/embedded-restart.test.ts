@@ -47,7 +47,9 @@ it("continues the embedded devnet's chain after a restart, proving nothing twice
     `opening the task database in ${data.dir}`,
   ]);
   // Checkpoints may be accepted out of order: wait for the CL to hold proofs of 0 and 1 both.
-  const unprovenFrom = (r: Report) => (r.nextUnproven === null ? Number.POSITIVE_INFINITY : r.nextUnproven);
+  // No unproven checkpoint means all up to the latest are proven: the first unproven is the next
+  // one. (Not infinity: a checkpoint made between two reports would then look like a step back.)
+  const unprovenFrom = (r: Report) => r.nextUnproven ?? (r.latestCheckpoint ?? -1) + 1;
   const polled = (r: Report) => r.latestCheckpoint !== null;
   await until(
     async () => {

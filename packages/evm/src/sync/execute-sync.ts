@@ -15,9 +15,17 @@ interface Helper {
 
 let helper: Helper | undefined;
 
+/**
+ * Built (dist/), the helper is the compiled helper-thread.js, run by plain node; beside the
+ * TypeScript sources, a JavaScript shim that registers tsx before loading it.
+ */
+const HELPER_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("./helper-shim.mjs", import.meta.url)
+  : new URL("./helper-thread.js", import.meta.url);
+
 function startHelper(): Helper {
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(new URL("./helper-thread.mjs", import.meta.url), {
+  const worker = new Worker(HELPER_ENTRY, {
     workerData: { port: port2 },
     transferList: [port2],
     execArgv: [],

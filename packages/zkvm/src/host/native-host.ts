@@ -65,7 +65,14 @@ export const MAX_WORKERS = 256;
 export const DEFAULT_NICE_INCREMENT = 10;
 /** Worker threads without work for this long are released. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
-const WORKER_ENTRY = new URL("../worker/entry.mjs", import.meta.url);
+/**
+ * The worker threads' entry. Built (dist/), it is the compiled task runner, run by plain node.
+ * Beside the TypeScript sources (tests, development), a worker thread starts without a TypeScript
+ * loader, so it is a JavaScript shim that registers tsx first.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("../worker/entry.mjs", import.meta.url)
+  : new URL("../worker/run-task.js", import.meta.url);
 
 /**
  * The native zkVM host: runs guests in a pool of worker threads, so CPU-bound proving never

@@ -43,3 +43,6 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   const guestMs = performance.now() - started;
   return { ok: true, publicValues: publicValues(), guestMs };
 }
+
+// Piscina calls a worker module's default export.
+export default runTask;

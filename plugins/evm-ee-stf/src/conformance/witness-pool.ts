@@ -2,7 +2,13 @@ import { Piscina } from "piscina";
 import type { ConformancePlan } from "./plan.js";
 import type { WitnessTask } from "./witness-task.js";
 
-const WORKER = new URL("./witness-worker.mjs", import.meta.url);
+/**
+ * Built (dist/), the workers run the compiled witness-task.js; beside the TypeScript sources, a
+ * JavaScript shim that loads the TypeScript task through tsx.
+ */
+const WORKER = import.meta.url.endsWith(".ts")
+  ? new URL("./witness-worker.mjs", import.meta.url)
+  : new URL("./witness-task.js", import.meta.url);
 
 /**
  * Threads that build the tests' witnesses (full-state execution of every block), so the thread
@@ -15,7 +21,12 @@ export class WitnessPool {
 
   constructor(threads: number) {
     this.threads = threads;
-    this.#pool = new Piscina({ filename: WORKER.href, minThreads: threads, maxThreads: threads });
+    this.#pool = new Piscina({
+      filename: WORKER.href,
+      name: "planFromFile",
+      minThreads: threads,
+      maxThreads: threads,
+    });
   }
 
   /** Loads the modules in every thread, so that no test's time includes them. */

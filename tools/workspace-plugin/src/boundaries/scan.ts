@@ -7,6 +7,7 @@ interface PackageJson {
   workspaces?: string[];
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   nx?: { tags?: string[] };
 }
 
@@ -38,7 +39,7 @@ export function scanDependencies(projects: readonly ProjectInfo[]): Dependency[]
   const dependencies: Dependency[] = [];
   for (const project of projects) {
     const pkg = readJson(path.join(project.root, "package.json"));
-    for (const field of ["dependencies", "devDependencies"] as const) {
+    for (const field of ["dependencies", "devDependencies", "optionalDependencies"] as const) {
       for (const name of Object.keys(pkg[field] ?? {})) {
         if (names.has(name))
           dependencies.push({ from: project.name, to: name, where: `package.json ${field}` });

@@ -44,15 +44,21 @@ export class Sandbox {
   /**
    * `withoutPlugins`: kinds whose plugin (directory, workspace link, tsconfig path) the copy leaves
    * out, so that a test generating them works even when someone has generated them for real.
+   * `withBuilds`: the projects' dist/ directories come along (hard-linked), for commands that run
+   * or pack built packages.
    */
-  static create(options: { source?: string; withoutPlugins?: readonly string[] } = {}): Sandbox {
+  static create(
+    options: { source?: string; withoutPlugins?: readonly string[]; withBuilds?: boolean } = {},
+  ): Sandbox {
     const source = options.source ?? WORKSPACE_ROOT;
     const root = mkdtempSync(join(tmpdir(), "paas-proof-plugin-"));
     const sandbox = new Sandbox(root);
     try {
       const moduleDirs: string[] = [];
-      copySources(source, root, moduleDirs);
+      const buildDirs: string[] = [];
+      copySources(source, root, moduleDirs, buildDirs);
       linkModules(source, root, moduleDirs);
+      if (options.withBuilds) linkBuilds(source, root, buildDirs);
       for (const kind of options.withoutPlugins ?? []) removePlugin(root, kind);
     } catch (error) {
       sandbox.dispose();
@@ -95,7 +101,7 @@ export class Sandbox {
   }
 }
 
-function copySources(from: string, to: string, moduleDirs: string[]): void {
+function copySources(from: string, to: string, moduleDirs: string[], buildDirs: string[]): void {
   mkdirSync(to, { recursive: true });
   for (const entry of readdirSync(from, { withFileTypes: true })) {
     const source = join(from, entry.name);
@@ -105,7 +111,8 @@ function copySources(from: string, to: string, moduleDirs: string[]): void {
     } else if (entry.isSymbolicLink()) {
       symlinkSync(readlinkSync(source), target);
     } else if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) copySources(source, target, moduleDirs);
+      if (entry.name === "dist") buildDirs.push(source);
+      if (!SKIPPED_DIRS.has(entry.name)) copySources(source, target, moduleDirs, buildDirs);
     } else if (entry.isFile() && !SKIPPED_FILES.test(entry.name)) {
       copyFileSync(source, target);
     }
@@ -137,6 +144,20 @@ function linkModules(source: string, root: string, moduleDirs: readonly string[]
     ? spawnSync("flock", ["/tmp/npm.lock", "bash", "-c", script], { encoding: "utf8" })
     : spawnSync("bash", ["-c", script], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`linking node_modules failed: ${result.stderr}`);
+}
+
+/**
+ * Hard-links the projects' builds into the copy: fast, and safe as long as nothing in the copy builds
+ * them again (tsc would write through the links into this workspace): tests build only what they
+ * generate.
+ */
+function linkBuilds(source: string, root: string, buildDirs: readonly string[]): void {
+  const script = buildDirs
+    .map((dir) => `cp -al ${quote(dir)} ${quote(join(root, relative(source, dir)))}`)
+    .join(" && ");
+  if (script === "") return;
+  const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`linking the builds failed: ${result.stderr}`);
 }
 
 function removePlugin(root: string, kind: string): void {

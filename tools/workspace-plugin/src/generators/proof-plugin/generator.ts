@@ -1,7 +1,13 @@
 import { type GeneratorCallback, installPackagesTask, logger, type Tree, updateJson } from "@nx/devkit";
 import { formatWithBiome } from "./format.js";
 import { type NormalizedOptions, normalizeOptions, type ProofPluginSchema } from "./options.js";
-import { packageJson, readmeMd, tsconfigJson, vitestConfigTs } from "./templates/project.js";
+import {
+  packageJson,
+  readmeMd,
+  tsconfigBuildJson,
+  tsconfigJson,
+  vitestConfigTs,
+} from "./templates/project.js";
 import {
   contextTs,
   dependenciesTs,
@@ -22,6 +28,7 @@ export function pluginFiles(o: NormalizedOptions): Record<string, string> {
   return {
     "package.json": packageJson(o),
     "tsconfig.json": tsconfigJson(),
+    "tsconfig.build.json": tsconfigBuildJson(),
     "vitest.config.ts": vitestConfigTs(),
     "README.md": readmeMd(o),
     "src/proof-type.ts": proofTypeTs(o),

@@ -1,6 +1,6 @@
 import type { NormalizedOptions } from "../options.js";
 
-/** The project files: package.json, tsconfig.json, vitest.config.ts and the README. */
+/** The project files: package.json, tsconfig.json, tsconfig.build.json, vitest.config.ts and the README. */
 
 export function packageJson(o: NormalizedOptions): string {
   const dependencies: Record<string, string> = {
@@ -14,11 +14,16 @@ export function packageJson(o: NormalizedOptions): string {
   const pkg = {
     name: o.packageName,
     version: "0.1.0",
-    private: true,
     description: o.description,
     type: "module",
-    exports: { ".": "./src/index.ts" },
+    files: ["dist", "README.md"],
+    // The sources under the workspace's source condition (tests, development), the build for
+    // everyone else: an app that installs the package from npm.
+    exports: {
+      ".": { "@paas/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
+    },
     scripts: {
+      build: "rm -rf dist && tsc -p tsconfig.build.json",
       test: "vitest run",
       typecheck: "tsc -p tsconfig.json",
       lint: "biome check .",
@@ -34,6 +39,27 @@ export function packageJson(o: NormalizedOptions): string {
 export const tsconfigJson = () => `{
   "extends": "../../tsconfig.base.json",
   "include": ["src/**/*.ts", "test/**/*.ts", "examples/**/*.ts", "vitest.config.ts"]
+}
+`;
+
+/** The build: what `npm pack` ships (the same file as every package of the workspace has). */
+export const tsconfigBuildJson =
+  () => `// The build (npm run build): JavaScript and declarations in dist/, what the package exports to its
+// consumers. Our packages resolve here as a consumer would, to their built declarations (no
+// source paths, no source condition), so each is compiled alone after its dependencies.
+{
+  "extends": "../../tsconfig.base.json",
+  "compilerOptions": {
+    "noEmit": false,
+    "rootDir": "src",
+    "outDir": "dist",
+    "declaration": true,
+    "sourceMap": true,
+    "paths": {},
+    "customConditions": []
+  },
+  "include": ["src/**/*.ts"],
+  "exclude": ["src/**/*.test.ts"]
 }
 `;
 

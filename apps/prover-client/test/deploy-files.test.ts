@@ -1,0 +1,98 @@
+/**
+ * The deployment material in deploy/ says what the app does: every example config loads with the
+ * app's own config loader, and the systemd unit and the Dockerfile run the built entry that the
+ * package's bin names, with plain node, as a user other than root.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { APP_PACKAGES } from "../scenarios/packed-app.js";
+import { loadConfig } from "../src/config/load-config.js";
+
+const DEPLOY = path.join(import.meta.dirname, "../deploy");
+const read = (file: string) => readFileSync(path.join(DEPLOY, file), "utf8");
+const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, "../package.json"), "utf8")) as {
+  bin: { paas: string };
+};
+/** Where the bin's file is in an installed app: node_modules/@paas/prover-client/dist/cli/main.js. */
+const INSTALLED_ENTRY = `node_modules/@paas/prover-client/${manifest.bin.paas.replace(/^\.\//, "")}`;
+
+describe("example configs", () => {
+  const configs = readdirSync(path.join(DEPLOY, "config")).filter((f) => f.endsWith(".toml"));
+  const load = (name: string) => loadConfig({ file: path.join(DEPLOY, "config", name) });
+
+  it("are the embedded devnet, a real rollup and a PostgreSQL cluster", () => {
+    expect(configs.sort()).toEqual(["embedded-devnet.toml", "postgres-cluster.toml", "rollup.toml"]);
+  });
+
+  it.each(configs)("%s loads with the app's config loader", (name) => {
+    const config = load(name);
+    expect(config.plugins.length).toBeGreaterThan(0);
+    expect(config.progress.enabled).toBe(false);
+  });
+
+  it("say what each deployment is", () => {
+    expect(load("embedded-devnet.toml").nodes.cl_url).toBeUndefined();
+    const rollup = load("rollup.toml");
+    expect(rollup.nodes.cl_url).toBeDefined();
+    expect(rollup.database.url).toBeUndefined();
+    expect(rollup.rpc.auth_token).toBeDefined();
+    const cluster = load("postgres-cluster.toml");
+    expect(cluster.database.url).toMatch(/^postgres:\/\//);
+    expect(cluster.backends.native).toMatchObject({ key_file: "/etc/paas/native-host.key" });
+  });
+});
+
+describe("systemd unit", () => {
+  const unit = read("systemd/paas-prover.service");
+  const directive = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(unit)?.[1];
+
+  it("runs the built entry with plain node, as its own user", () => {
+    expect(directive("ExecStart")).toBe(
+      `/usr/bin/node /opt/paas/${INSTALLED_ENTRY} start --config /etc/paas/paas.toml`,
+    );
+    expect(directive("User")).toBe("paas");
+    expect(unit).not.toMatch(/tsx|--import|\.ts\b|\/src\//);
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+  const instructions = dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  const stages = instructions.reduce<string[][]>((all, line) => {
+    if (line.startsWith("FROM ")) all.push([]);
+    all.at(-1)?.push(line);
+    return all;
+  }, []);
+  const runtime = stages.at(-1) ?? [];
+
+  it("builds in one stage, installs the tarballs in another, and runs a third", () => {
+    expect(stages.length).toBe(3);
+    expect(instructions.find((l) => l.includes("npm pack"))).toContain("npm run build");
+    // It packs exactly what the packed-app test installs and proves with.
+    const packed = [...(instructions.find((l) => l.includes("npm pack")) ?? "").matchAll(/-w (\S+)/g)].map(
+      (m) => m[1],
+    );
+    expect(packed.sort()).toEqual([...APP_PACKAGES].sort());
+  });
+
+  it("runs built JavaScript only, as a user other than root", () => {
+    const user = runtime.filter((l) => l.startsWith("USER ")).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/\broot\b|\b0\b/);
+    expect(runtime.find((l) => l.startsWith("ENTRYPOINT "))).toBe(
+      `ENTRYPOINT ["node", "/opt/paas/${INSTALLED_ENTRY}"]`,
+    );
+    // What the runtime stage copies: the installed app (from the install stage) and a config.
+    const copies = runtime.filter((l) => l.startsWith("COPY "));
+    expect(copies).toEqual([
+      "COPY --from=install /opt/paas /opt/paas",
+      "COPY apps/prover-client/deploy/config/embedded-devnet.toml /etc/paas/paas.toml",
+    ]);
+    expect(runtime.join("\n")).not.toMatch(/tsx|\.ts\b|\/src\b/);
+    expect(stages[1]?.join("\n")).toContain("npm install --omit=dev");
+  });
+});

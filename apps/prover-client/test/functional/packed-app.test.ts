@@ -1,0 +1,126 @@
+/**
+ * The prover client deployed as an operator deploys it: the app, its plugins and what they import
+ * packed from their builds (`npm pack`), installed from the tarballs into a directory outside the
+ * workspace, configured there, and run with plain node — no TypeScript loader installed, none in
+ * the process. It proves checkpoints of the embedded devnet, which it starts from its build too.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  APP_PACKAGES,
+  installApp,
+  packWorkspaces,
+  type RunningApp,
+  rpcCall,
+  startNode,
+  WORKSPACE_ROOT,
+} from "../../scenarios/packed-app.js";
+
+const work = mkdtempSync(path.join(tmpdir(), "paas-packed-app-"));
+const appDir = path.join(work, "app");
+let tarballs: Map<string, string>;
+let app: RunningApp | undefined;
+let lean: RunningApp | undefined;
+/** The embedded devnet's URL, once the first app runs it. */
+let devnetUrl: string | undefined;
+
+beforeAll(() => {
+  tarballs = packWorkspaces(APP_PACKAGES, path.join(work, "tarballs"));
+  installApp(appDir, tarballs);
+}, 180_000);
+
+afterAll(async () => {
+  await lean?.stop();
+  await app?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+it("is installed outside the workspace, with its bin naming the built entry and no tsx", () => {
+  expect(path.relative(WORKSPACE_ROOT, appDir).startsWith("..")).toBe(true);
+  const require = createRequire(path.join(appDir, "package.json"));
+  expect(() => require.resolve("tsx")).toThrow();
+  expect(existsSync(path.join(appDir, "node_modules/.bin/paas"))).toBe(true);
+  const manifest = JSON.parse(
+    readFileSync(path.join(appDir, "node_modules/@paas/prover-client/package.json"), "utf8"),
+  ) as { bin: { paas: string } };
+  expect(manifest.bin.paas).toBe("./dist/cli/main.js");
+});
+
+it("runs with plain node and proves checkpoints of the embedded devnet", { timeout: 150_000 }, async () => {
+  writeFileSync(
+    path.join(appDir, "paas.toml"),
+    [
+      'datadir = "data"',
+      'plugins = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"]',
+      "[rpc]",
+      "port = 0",
+      "[progress]",
+      "enabled = false",
+      "[devnet]",
+      "block_time_ms = 500",
+      "slots_per_epoch = 2",
+      "[plugin_settings.checkpoint]",
+      "interval_ms = 100",
+      "",
+    ].join("\n"),
+  );
+  const entry = path.join(appDir, "node_modules/@paas/prover-client/dist/cli/main.js");
+  app = startNode(entry, ["start", "--config", "paas.toml"], appDir);
+  expect(app.child.spawnargs).toEqual([process.execPath, entry, "start", "--config", "paas.toml"]);
+  [, devnetUrl] = await app.waitFor(/embedded devnet at (http:\/\/\S+)/, 60_000);
+  // The devnet's CL holds the proof of checkpoint 0: the whole pipeline ran from dist/.
+  const accepted = async () => {
+    if (devnetUrl === undefined) return false;
+    const latest = await rpcCall(devnetUrl, "cl_getLatestCheckpointIndex");
+    const unproven = await rpcCall(devnetUrl, "cl_getNextUnprovenCheckpointIndex");
+    return typeof latest === "number" && (unproven === null || (unproven as number) >= 1);
+  };
+  const deadline = Date.now() + 120_000;
+  while (!(await accepted())) {
+    if (Date.now() > deadline) throw new Error(`checkpoint 0 not accepted:\n${app.output().slice(-4_000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  expect(app.output()).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/);
+});
+
+it("installs without the devnet for production, refuses embedded mode then, and proves with node URLs", {
+  timeout: 150_000,
+}, async () => {
+  // The devnet is an optional dependency of the prover client: not packed, npm leaves it out.
+  const leanDir = path.join(work, "lean");
+  const production = new Map(
+    [...tarballs].filter(([name]) => name !== "@paas/devnet" && name !== "@paas/devchain"),
+  );
+  installApp(leanDir, production);
+  expect(existsSync(path.join(leanDir, "node_modules/@paas/devnet"))).toBe(false);
+  expect(existsSync(path.join(leanDir, "node_modules/@paas/devchain"))).toBe(false);
+  const entry = path.join(leanDir, "node_modules/@paas/prover-client/dist/cli/main.js");
+
+  const embedded = startNode(
+    entry,
+    ["start", "--datadir", "embedded", "--port", "0", "--no-progress"],
+    leanDir,
+  );
+  await new Promise((resolve) => embedded.child.once("exit", resolve));
+  expect(embedded.child.exitCode).toBe(1);
+  expect(embedded.output()).toContain("the embedded devnet needs the package @paas/devnet");
+
+  // The first test's devnet stands in for a rollup's nodes.
+  expect(devnetUrl).toBeDefined();
+  const nodes = ["--cl-url", devnetUrl!, "--el-url", devnetUrl!];
+  lean = startNode(entry, ["start", "--datadir", "data", "--port", "0", "--no-progress", ...nodes], leanDir);
+  const [, url] = await lean.waitFor(/json-rpc\s+(http:\/\/\S+)/, 60_000);
+  const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2])) as { id: string };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const task = (await rpcCall(url!, "paas_getTaskStatus", [id])) as { status: string };
+    if (task.status === "completed") break;
+    if (task.status === "failed" || Date.now() > deadline) {
+      throw new Error(`EL blocks 1-2: ${JSON.stringify(task)}\n${lean.output().slice(-4_000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+});

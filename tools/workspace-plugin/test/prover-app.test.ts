@@ -1,0 +1,217 @@
+/**
+ * The prover-app generator, and plugins as npm packages. On an in-memory tree: what it writes and
+ * what it refuses. For real, in a copy of the workspace with its builds: a freshly generated plugin
+ * and an app composing it with two of the rollup's plugins, whose own tests pass at once (its bin,
+ * run with plain node on the build, proves); then the generated plugin, built and packed with
+ * `npm pack`, installed from the tarball into an app directory outside the workspace, named in the
+ * config, loads and proves there.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Tree } from "@nx/devkit";
+import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  APP_PACKAGES,
+  installApp,
+  packWorkspaces,
+  type RunningApp,
+  rpcCall,
+  startNode,
+} from "../../../apps/prover-client/scenarios/packed-app.js";
+import { proverAppGenerator } from "../src/generators/prover-app/generator.js";
+import { ProverAppOptionsError, type ProverAppSchema } from "../src/generators/prover-app/options.js";
+import { type CommandResult, Sandbox, WORKSPACE_ROOT } from "./support/sandbox.js";
+
+/** A tree with the workspace's root package.json and the rollup's plugins and app manifests. */
+function seededTree(): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  const copy = (file: string) => tree.write(file, readFileSync(join(WORKSPACE_ROOT, file), "utf8"));
+  copy("package.json");
+  for (const dir of [
+    "plugins/evm-ee-stf",
+    "plugins/cl-stf",
+    "plugins/checkpoint",
+    "apps/prover-client",
+    "packages/core",
+  ]) {
+    copy(`${dir}/package.json`);
+  }
+  return tree;
+}
+
+const read = (tree: Tree, file: string) => tree.read(file, "utf-8") ?? "";
+const generate = (tree: Tree, options: ProverAppSchema) =>
+  proverAppGenerator(tree, { skipInstall: true, ...options });
+
+describe("prover-app generator", () => {
+  it("scaffolds apps/<name>: config, bin, README and tests composing the chosen plugins", async () => {
+    const tree = seededTree();
+    await generate(tree, { name: "rollup-prover", plugins: "evm-ee-stf,cl-stf" });
+    const root = "apps/rollup-prover";
+    const files = tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(root))
+      .sort();
+    expect(files).toEqual(
+      [
+        "README.md",
+        "bin/rollup-prover.mjs",
+        "paas.toml",
+        "package.json",
+        "test/rollup-prover.test.ts",
+        "tsconfig.json",
+        "vitest.config.ts",
+      ].map((f) => `${root}/${f}`),
+    );
+    const pkg = JSON.parse(read(tree, `${root}/package.json`));
+    expect(pkg).toMatchObject({
+      name: "@paas/app-rollup-prover",
+      bin: { "rollup-prover": "./bin/rollup-prover.mjs" },
+      dependencies: {
+        "@paas/prover-client": "*",
+        "@paas/plugin-evm-ee-stf": "*",
+        "@paas/plugin-cl-stf": "*",
+      },
+      optionalDependencies: { "@paas/devnet": "*" },
+      nx: {
+        name: "rollup-prover",
+        tags: ["scope:rollup-prover", "type:app"],
+        targets: { test: { dependsOn: ["^build"] } },
+      },
+    });
+    expect(read(tree, `${root}/paas.toml`)).toContain(
+      'plugins = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf"]',
+    );
+    expect(read(tree, `${root}/bin/rollup-prover.mjs`)).toContain('await import("@paas/prover-client/cli")');
+  });
+
+  it.each([
+    ["Bad_Name", "evm-ee-stf", "is not a valid app name"],
+    ["prover-client", "evm-ee-stf", '"prover-client" already exists'],
+    ["x", "", "names no plugin"],
+    ["x", "evm-ee-stf,nope", '"nope" is not a plugin of this workspace'],
+    ["x", "evm-ee-stf,evm-ee-stf", "is given twice"],
+    ["x", "cl-stf", '"cl-stf" depends on evm-ee-stf'],
+    ["x", "evm-ee-stf,checkpoint", '"checkpoint" depends on cl-stf'],
+  ])("refuses %s with --plugins %s, writing nothing", async (name, plugins, message) => {
+    const tree = seededTree();
+    const before = tree.listChanges().length;
+    await expect(generate(tree, { name, plugins })).rejects.toThrow(ProverAppOptionsError);
+    await expect(generate(tree, { name, plugins })).rejects.toThrow(message);
+    expect(tree.listChanges().length).toBe(before);
+  });
+});
+
+describe("a generated plugin and app, for real", () => {
+  const PLUGIN = "demo-sum";
+  const APP = "demo-app";
+  let sandbox: Sandbox;
+  let outside: string;
+  let app: RunningApp | undefined;
+  let node: Server | undefined;
+  const results: CommandResult[] = [];
+
+  const run = (command: string, cwd?: string) => {
+    const result = sandbox.run(command, { timeoutMs: 240_000, ...(cwd !== undefined && { cwd }) });
+    results.push(result);
+    expect(result.status, `\`${command}\` exited ${result.status}:\n${result.output.slice(-4_000)}`).toBe(0);
+    return result;
+  };
+
+  beforeAll(() => {
+    sandbox = Sandbox.create({ withoutPlugins: [PLUGIN], withBuilds: true });
+    outside = mkdtempSync(join(tmpdir(), "paas-generated-plugin-"));
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await new Promise((resolve) => (node ? node.close(resolve) : resolve(undefined)));
+    sandbox?.dispose();
+    if (outside) rmSync(outside, { recursive: true, force: true });
+    for (const r of results) console.log(`${String(r.ms).padStart(6)} ms  ${r.command}`);
+  });
+
+  it("generates a plugin and an app composing it, whose tests pass at once", { timeout: 400_000 }, () => {
+    run(`npx nx g @paas/tools:proof-plugin ${PLUGIN}`);
+    run(`npx nx g @paas/tools:prover-app ${APP} --plugins evm-ee-stf,cl-stf,${PLUGIN}`);
+    // The app's tests run it from the build of what it composes: build the new plugin (the rest
+    // came built with the copy).
+    run(`npx tsc -p plugins/${PLUGIN}/tsconfig.build.json`);
+    run("npx biome check .", `apps/${APP}`);
+    run("npx tsc -p tsconfig.json", `apps/${APP}`);
+    run("npx vitest run", `apps/${APP}`);
+  });
+
+  it("packs the generated plugin, installs it outside the workspace, and proves with it", {
+    timeout: 300_000,
+  }, async () => {
+    const tarballs = packWorkspaces(APP_PACKAGES, join(outside, "tarballs"));
+    for (const [name, file] of packWorkspaces(
+      [`plugins/${PLUGIN}`],
+      join(outside, "tarballs"),
+      sandbox.root,
+    )) {
+      tarballs.set(name, file);
+    }
+    const appDir = join(outside, "app");
+    installApp(appDir, tarballs);
+
+    // The node its fetcher reads: demoSum_getValue(n) answers n².
+    node = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on("end", () => {
+        const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: number[] };
+        const answer =
+          method === "demoSum_getValue"
+            ? { result: (params[0] ?? 0) ** 2 }
+            : { error: { code: -32601, message: `no method ${method}` } };
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify({ jsonrpc: "2.0", id, ...answer }));
+      });
+    });
+    await new Promise<void>((resolve) => node?.listen(0, "127.0.0.1", resolve));
+    const nodeUrl = `http://127.0.0.1:${(node.address() as AddressInfo).port}/`;
+
+    writeFileSync(
+      join(appDir, "paas.toml"),
+      [
+        'datadir = "data"',
+        `plugins = ["@paas/plugin-${PLUGIN}"]`,
+        "[rpc]",
+        "port = 0",
+        "[progress]",
+        "enabled = false",
+        `[plugin_settings.${PLUGIN}]`,
+        `node_url = "${nodeUrl}"`,
+        "",
+      ].join("\n"),
+    );
+    app = startNode(
+      join(appDir, "node_modules/@paas/prover-client/dist/cli/main.js"),
+      ["start", "--config", "paas.toml"],
+      appDir,
+    );
+    const [, url] = await app.waitFor(/json-rpc\s+(http:\/\/\S+)/, 90_000);
+    const { id } = (await rpcCall(url!, "paas_submitTask", [{ kind: PLUGIN, n: 7 }])) as { id: string };
+    const deadline = Date.now() + 60_000;
+    let status = "";
+    while (status !== "completed") {
+      const task = (await rpcCall(url!, "paas_getTaskStatus", [id])) as { status: string; error?: unknown };
+      status = task.status;
+      if (status === "failed" || Date.now() > deadline) {
+        throw new Error(`task ${id}: ${JSON.stringify(task)}\n${app.output().slice(-4_000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const proof = (await rpcCall(url!, "paas_getProof", [id])) as Record<string, unknown>;
+    expect(JSON.stringify(proof)).toMatch(/[0-9a-f]{64}/);
+  });
+});
