@@ -76,6 +76,13 @@ cl_url = "ftp://example.com"
     expect(message).toContain("nodes.cl_url: must be an http(s) URL");
   });
 
+  it("leaves PAAS_ variables that name no config key to their own tools", () => {
+    const config = loadConfig({
+      env: { PAAS_PROVER_SERVER_TOKEN: "a-token-of-the-server", PAAS_RPC_TOKEN: "x", PAAS_RPC__PORT: "4850" },
+    });
+    expect(config.rpc.port).toBe(4850);
+  });
+
   it("names the environment variable or flag an unknown key came from", () => {
     const load = () => loadConfig({ env: { PAAS_RPC__COLOUR: "blue" }, overrides: ["claim.speed=9"] });
     expect(load).toThrow(`rpc: unknown key(s) "colour" (from environment variable PAAS_RPC__COLOUR)`);

@@ -17,6 +17,14 @@ export interface ConfigSources {
 const ENV_PREFIX = "PAAS_";
 
 /**
+ * The config's top-level keys. A `PAAS_` variable naming none of them is not config but another
+ * tool's (`PAAS_PROVER_SERVER_TOKEN`, `PAAS_RPC_TOKEN` of the client commands, a test's): refusing
+ * it would stop `paas start` in any shell that has one exported. A mistake below a known key
+ * (`PAAS_RPC__COLOUR`) is still reported.
+ */
+const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(configSchema.shape));
+
+/**
  * Builds the config: defaults < file < environment < overrides. Values from the environment and
  * overrides are read as TOML values (`3`, `true`, `["a"]`), else as strings. Every problem is
  * reported at once, by key.
@@ -29,6 +37,7 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
     const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
+    if (!CONFIG_KEYS.has(keyPath[0]!)) continue;
     setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
     sourceOf.set(keyPath.join("."), `environment variable ${name}`);
   }
