@@ -362,8 +362,17 @@ export class Scheduler {
   }
 
   private startStep(held: TaskRow, step: TaskPhase): void {
+    // Claimed again while an earlier attempt of ours still runs (its lease lapsed and the task was
+    // reaped, e.g. while the attempt waited for a proving slot with prefetch): that attempt's claim
+    // is void, so stop it as its heartbeat would have, before the new one takes its place.
+    const earlier = this.inFlight.get(held.id);
+    if (earlier !== undefined && !earlier.controller.signal.aborted) {
+      earlier.controller.abort(new LeaseLostError(`task ${held.id}: claimed again by a later attempt`));
+      this.settle(earlier.held, undefined);
+    }
     const controller = new AbortController();
-    this.inFlight.set(held.id, { step, held, controller, settled: false });
+    const flight: InFlight = { step, held, controller, settled: false };
+    this.inFlight.set(held.id, flight);
     if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 0) + 1);
     const run = step === "resolve" ? this.resolve : step === "prove" ? this.prove : this.publish;
     const promise = run
@@ -373,7 +382,7 @@ export class Scheduler {
       })
       .catch((error: unknown) => this.options.onError(error, `${step} of task ${held.id}`))
       .finally(() => {
-        this.inFlight.delete(held.id);
+        if (this.inFlight.get(held.id) === flight) this.inFlight.delete(held.id);
         this.work.delete(promise);
         if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 1) - 1);
         this.markDirty(step, [held.backend]);
