@@ -29,7 +29,7 @@ const result = await esbuild.build({
   metafile: true,
 });
 
-/** The built file of each entry point, relative to dist/ ("assets/main-XXXX.js"). */
+/** The built file of each entry point, relative to dist/ ("assets/main-<content hash>.js"). */
 const built = new Map();
 for (const [output, meta] of Object.entries(result.metafile.outputs)) {
   if (meta.entryPoint)

@@ -1,3 +1,4 @@
+import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -35,6 +36,34 @@ export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
 export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAAS_")));
   return { ...env, ...extra };
+}
+
+const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
+
+/**
+ * `paas start` as a child process (so it can be killed): against `nodeUrl` as both CL and EL, on
+ * any free port, without the progress view, logging warnings, with `settings` as `--set`s.
+ */
+export function spawnProverClient(
+  datadir: string,
+  nodeUrl: string,
+  settings: readonly string[],
+  stdio: StdioOptions,
+): ChildProcess {
+  const args = ["--conditions=@paas/source", BIN, "start", "--datadir", datadir];
+  args.push("--cl-url", nodeUrl, "--el-url", nodeUrl, "--port", "0", "--no-progress");
+  return spawn(process.execPath, [...args, ...settings.flatMap((s) => ["--set", s])], {
+    stdio,
+    env: childEnv({ PAAS_LOG_LEVEL: "warn" }),
+  });
+}
+
+/** Sends `signal` to a child process, unless it has ended, and waits for it to end. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(signal);
+  await exited;
 }
 
 export function tempDatadir(): { dir: string; remove: () => void } {

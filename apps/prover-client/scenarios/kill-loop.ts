@@ -4,15 +4,13 @@
  * lost, nothing accepted or stored twice, and the SQLite file must pass its integrity check. Used
  * by the kill -9 test (a few rounds) and `npm run soak` (many).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { StatusSummary } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import SqliteDatabase from "better-sqlite3";
-import { childEnv, tempDatadir, until } from "./app.js";
+import { spawnProverClient, stopChild, tempDatadir, until } from "./app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "./devnet.js";
-
-const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
 
 export interface KillLoopOptions {
   readonly rounds: number;
@@ -53,7 +51,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
         byStatus: { proving: 0 },
       }));
       if (byStatus.proving > 0) killsMidProof++;
-      await stop(child, "SIGKILL");
+      await stopChild(child, "SIGKILL");
       log(`round ${round}: killed with ${byStatus.proving} proving; ${accepted.size} checkpoints accepted`);
     }
     const last = await startProver(data.dir, devnet.url);
@@ -63,7 +61,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
       const { byStatus, total } = await last.client.call<StatusSummary>("paas_getReport", []);
       return byStatus.completed === total;
     }, "every task completed");
-    await stop(child, "SIGTERM");
+    await stopChild(child, "SIGTERM");
     child = undefined;
     return {
       checkpoints: options.checkpoints,
@@ -72,7 +70,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
       ...inspect(data.dir),
     };
   } finally {
-    if (child) await stop(child, "SIGKILL");
+    if (child) await stopChild(child, "SIGKILL");
     await devnet.close();
     data.remove();
   }
@@ -88,27 +86,7 @@ async function startProver(
     "retry.base_delay_ms=100",
     "retry.max_delay_ms=500",
   ];
-  const args = [
-    "--conditions=@paas/source",
-    BIN,
-    "start",
-    "--datadir",
-    datadir,
-    "--cl-url",
-    nodeUrl,
-    "--el-url",
-    nodeUrl,
-    "--port",
-    "0",
-  ];
-  const child = spawn(
-    process.execPath,
-    [...args, "--no-progress", ...settings.flatMap((s) => ["--set", s])],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: childEnv({ PAAS_LOG_LEVEL: "warn" }),
-    },
-  );
+  const child = spawnProverClient(datadir, nodeUrl, settings, ["ignore", "pipe", "pipe"]);
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -122,13 +100,6 @@ async function startProver(
     child.once("exit", (code) => reject(new Error(`prover client exited with ${code}: ${out}`)));
   });
   return { child, client: new JsonRpcClient({ url, timeoutMs: 5_000 }) };
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
 }
 
 /** What the SQLite file says after the last stop: receipts, tasks, integrity. */

@@ -66,27 +66,14 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     expect(host.proveCalls).toHaveLength(4);
   });
 
-  it("fetches nothing ahead with prefetch 0", async () => {
+  it.each([
+    ["with prefetch 0", { depth: 0 }],
+    ["while the heap holds more than the bound", { depth: 4, maxHeapBytes: 1 }],
+  ])("fetches nothing ahead %s", async (_, prefetch) => {
     started = await startService({
       database: await databaseFor(dialect),
       concurrency: 1,
-      scheduling: { prefetch: { depth: 0 } },
-    });
-    const { service, host, script } = started;
-    const release = host.hold();
-    const submitted = await Promise.all([0, 1].map((i) => service.submit(leaf(i), "native")));
-    await until(() => host.active === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(script.fetched).toHaveLength(1);
-    release();
-    await Promise.all(submitted.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
-  });
-
-  it("fetches nothing ahead while the heap holds more than the bound", async () => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch: { depth: 4, maxHeapBytes: 1 } },
+      scheduling: { prefetch },
     });
     const { service, host, script } = started;
     const release = host.hold();

@@ -1,4 +1,8 @@
-/** What the prover client's JSON-RPC methods and `/events` answer, as far as the dashboard reads it. */
+/**
+ * What the prover client's JSON-RPC methods and `/events` answer, as far as the dashboard reads it.
+ * A copy of the shapes in @paas/core's contracts, not an import: the browser bundle must not pull
+ * in core's Node-only modules (node:crypto), and the browser tests catch a drift in what is shown.
+ */
 
 export const TASK_STATUSES = [
   "pending",

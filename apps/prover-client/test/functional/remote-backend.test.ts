@@ -3,7 +3,7 @@
  * proving server (@paas/prover-server), against a real devnet — all three proof types remote, a
  * mixed setup, a client killed while its remote job runs, and a cancel that reaches the server.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { schnorr } from "@noble/curves/secp256k1.js";
 import type { TaskRecord } from "@paas/core";
@@ -12,12 +12,20 @@ import { type ProverServer, startProverServer } from "@paas/prover-server";
 import { HOST_KEY_FILE, HttpRemoteProver, loadOrCreateKeyFile } from "@paas/zkvm";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, expect, it } from "vitest";
-import { childEnv, rpc, startApp, tempDatadir, testConfig, until, waitForTask } from "../../scenarios/app.js";
+import {
+  rpc,
+  spawnProverClient,
+  startApp,
+  stopChild,
+  tempDatadir,
+  testConfig,
+  until,
+  waitForTask,
+} from "../../scenarios/app.js";
 import { acceptedCheckpoints, startDevnetTrustingKey } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
 const TOKEN = "remote-test-token-0123456789";
-const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -186,12 +194,12 @@ it("after a SIGKILL while its remote job runs, the restarted client polls the sa
     "a remote job recorded",
     120_000,
   );
-  await stop(child, "SIGKILL");
+  await stopChild(child, "SIGKILL");
   const before = recordedJobs();
 
   child = startClient(data.dir, devnet.url, settings);
   await until(() => accepted.has(0) && accepted.has(1), "checkpoints 0 and 1 accepted", 180_000);
-  await stop(child, "SIGTERM");
+  await stopChild(child, "SIGTERM");
   const after = new Map(recordedJobs().map((r) => [r.id, r.job_id]));
   // The job recorded before the kill is still the task's job: the restart polled it.
   for (const { id, job_id } of before) expect(after.get(id)).toBe(job_id);
@@ -205,30 +213,7 @@ it("after a SIGKILL while its remote job runs, the restarted client polls the sa
 });
 
 function startClient(datadir: string, nodeUrl: string, settings: readonly string[]): ChildProcess {
-  const args = [
-    BIN,
-    "start",
-    "--datadir",
-    datadir,
-    "--cl-url",
-    nodeUrl,
-    "--el-url",
-    nodeUrl,
-    "--port",
-    "0",
-    "--no-progress",
-  ];
-  const child = spawn(process.execPath, [...args, ...settings.flatMap((s) => ["--set", s])], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: childEnv({ PAAS_LOG_LEVEL: "warn" }),
-  });
-  closers.push(() => stop(child, "SIGKILL"));
+  const child = spawnProverClient(datadir, nodeUrl, settings, ["ignore", "ignore", "inherit"]);
+  closers.push(() => stopChild(child, "SIGKILL"));
   return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
 }
