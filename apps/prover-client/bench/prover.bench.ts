@@ -21,6 +21,7 @@ import { JsonRpcClient } from "@paas/jsonrpc";
 import { startProverServer } from "@paas/prover-server";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { HOST_KEY_FILE, programIdOf } from "@paas/zkvm";
+import Fastify from "fastify";
 import pino from "pino";
 import { buildProverApp, type ProverApp } from "../src/app/build-app.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "../src/app/embedded-devnet.js";
@@ -227,6 +228,21 @@ async function readLoad(url: string, id: string, calls: number, inFlight: number
   };
 }
 
+/**
+ * The ceiling of this machine for the same load: a bare fastify route answering a constant
+ * JSON-RPC result, in this process, measured the same way.
+ */
+async function bareFastify(): Promise<ReadLoad> {
+  const bare = Fastify();
+  bare.post("/", async () => ({ jsonrpc: "2.0", id: 1, result: { status: "completed" } }));
+  const url = await bare.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    return await readLoad(url, "bare", 20_000, 100);
+  } finally {
+    await bare.close();
+  }
+}
+
 /** Reads with 100 in flight, first with nothing to prove, then while both workers prove. */
 async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> {
   const run = await setup(16, 2, false);
@@ -356,11 +372,13 @@ if (PARTS.has("status")) {
   );
 }
 if (PARTS.has("reads")) {
+  const bare = await bareFastify();
   const { idle, proving } = await readsUnderLoad();
   console.log("\npaas_getTaskStatus with 100 calls in flight (autocannon, keep-alive)");
   for (const [label, r] of [
-    ["idle             ", idle],
-    ["2 workers proving", proving],
+    ["bare fastify route", bare],
+    ["idle              ", idle],
+    ["2 workers proving ", proving],
   ] as const) {
     console.log(
       `  ${label}  ${Math.round(r.perSecond).toString().padStart(6)} calls/s   p50 ${r.p50.toFixed(1)} ms   ` +
@@ -368,6 +386,9 @@ if (PARTS.has("reads")) {
         `event loop delay max ${r.loopDelayMaxMs.toFixed(1)} ms`,
     );
   }
+  console.log(
+    `  idle status reads: ${(idle.perSecond / bare.perSecond).toFixed(2)}× a bare fastify route's calls/s`,
+  );
 }
 if (PARTS.has("remote")) {
   const pollIntervalMs = Number(process.env.REMOTE_POLL_MS ?? 100);
