@@ -146,6 +146,8 @@ describe.each(DIALECTS)("publication (%s)", (dialect) => {
       "publishing",
       "completed",
     ]);
+    // Each step follows the last on this instance: none of them was taken away from it.
+    expect(started.logs.filter((l) => /lease lost/.test(l.message))).toEqual([]);
   });
 
   it("keeps the proof when publication is rejected, and resubmission only publishes again", async () => {

@@ -366,7 +366,8 @@ export class Scheduler {
     // reaped, e.g. while the attempt waited for a proving slot with prefetch): that attempt's claim
     // is void, so stop it as its heartbeat would have, before the new one takes its place.
     const earlier = this.inFlight.get(held.id);
-    if (earlier !== undefined && !earlier.controller.signal.aborted) {
+    // One whose finish committed (settled) is not void: it led to this claim and is winding down.
+    if (earlier !== undefined && !earlier.settled && !earlier.controller.signal.aborted) {
       earlier.controller.abort(new LeaseLostError(`task ${held.id}: claimed again by a later attempt`));
       this.settle(earlier.held, undefined);
     }
