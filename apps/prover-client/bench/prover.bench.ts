@@ -304,12 +304,18 @@ async function backlog(epochs: number): Promise<number[]> {
     }
     await produceEpochs(run, 4, epochs);
     const appeared = performance.now();
-    const accepted: number[] = [];
-    for (let index = 1; index <= epochs; index++) {
-      while ((await run.cl.getCheckpointStatus(index)).status !== "proven") {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+    // Each checkpoint's own acceptance, whatever the order: they are polled together.
+    const accepted: number[] = new Array(epochs);
+    let waiting = epochs;
+    while (waiting > 0) {
+      for (let index = 1; index <= epochs; index++) {
+        if (accepted[index - 1] !== undefined) continue;
+        if ((await run.cl.getCheckpointStatus(index)).status === "proven") {
+          accepted[index - 1] = performance.now() - appeared;
+          waiting--;
+        }
       }
-      accepted.push(performance.now() - appeared);
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     return accepted;
   } finally {
@@ -406,6 +412,6 @@ if (PARTS.has("backlog")) {
   console.log("\na backlog of 8 epochs appearing at once (4 slots/epoch, 2 workers): accepted after");
   console.log(`  ${accepted.map((ms, i) => `#${i + 1} ${Math.round(ms)} ms`).join(", ")}`);
   console.log(
-    `  first after ${((accepted[0]! / accepted[accepted.length - 1]!) * 100).toFixed(0)}% of the time the whole backlog took`,
+    `  the oldest after ${((accepted[0]! / Math.max(...accepted)) * 100).toFixed(0)}% of the time the whole backlog took`,
   );
 }
