@@ -210,7 +210,7 @@ async function readLoad(url: string, id: string, calls: number, inFlight: number
   );
   loop.disable();
   const result = JSON.parse(stdout) as {
-    requests: { average: number; total: number };
+    requests: { total: number };
     latency: { p50: number; p99: number; max: number };
     non2xx: number;
     errors: number;

@@ -362,11 +362,11 @@ export class Scheduler {
   }
 
   private startStep(held: TaskRow, step: TaskPhase): void {
-    // Claimed again while an earlier attempt of ours still runs (its lease lapsed and the task was
-    // reaped, e.g. while the attempt waited for a proving slot with prefetch): that attempt's claim
-    // is void, so stop it as its heartbeat would have, before the new one takes its place.
+    // Claimed again while an earlier attempt of ours still runs unfinished (its lease lapsed and the
+    // task was reaped, e.g. while it waited for a proving slot): that claim is void, so stop it as
+    // its heartbeat would have. An earlier step whose finish committed (settled) led to this claim
+    // and is only winding down.
     const earlier = this.inFlight.get(held.id);
-    // One whose finish committed (settled) is not void: it led to this claim and is winding down.
     if (earlier !== undefined && !earlier.settled && !earlier.controller.signal.aborted) {
       earlier.controller.abort(new LeaseLostError(`task ${held.id}: claimed again by a later attempt`));
       this.settle(earlier.held, undefined);
