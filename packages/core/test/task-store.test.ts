@@ -102,6 +102,45 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     ]);
   });
 
+  it("gives each proof finished in the same turn its own outcome: stale or refused ones fail alone", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a"), task("b"), task("c"), task("d")], 1);
+    const held = (await store.claim("prove", claimOf("i"))).map((c) => c.row);
+    const [a, b, c, d] = held;
+    // b's lease lapsed and was taken over: its late proof must store nothing.
+    await store.interrupt(b!, { to: "queued", error: "lapsed" }, 5_000, 5_000);
+    const receipt = (version: string) => ({
+      proof: new Uint8Array([1, 2, 3]),
+      publicValues: new Uint8Array([4]),
+      metadata: {
+        zkvm: "native" as const,
+        programId: new Uint8Array(32),
+        version,
+        proofType: "core" as const,
+      },
+    });
+    // A NUL character is no text PostgreSQL stores (SQLite does): the one refused proof fails alone.
+    const refusable = dialect === "postgres" ? "1\u0000" : "1";
+    const outcomes = await Promise.allSettled([
+      store.storeProof(a!, receipt("1"), "completed", 6_000),
+      store.storeProof(b!, receipt("1"), "completed", 6_000),
+      store.storeProof(c!, receipt(refusable), "completed", 6_000),
+      store.storeProof(d!, receipt("1"), "publishing", 6_000),
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: "fulfilled", value: [{ row: { status: "completed" } }] });
+    expect(outcomes[1]).toEqual({ status: "fulfilled", value: undefined });
+    expect(outcomes[2]!.status).toBe(dialect === "postgres" ? "rejected" : "fulfilled");
+    expect(outcomes[3]).toMatchObject({ status: "fulfilled", value: [{ row: { status: "publishing" } }] });
+    expect(await store.receipt(a!.id)).toEqual(receipt("1"));
+    expect(await store.receipt(b!.id)).toBeUndefined();
+    expect(await store.receipt(d!.id)).toEqual(receipt("1"));
+    expect((await store.attempts(d!.id)).map((x) => [x.attempt, x.outcome, x.endedAt])).toEqual([
+      [1, "proven", 6_000],
+    ]);
+    expect((await store.get(b!.id))?.status).toBe("queued");
+    if (dialect === "postgres") expect((await store.get(c!.id))?.status).toBe("proving");
+  });
+
   it("leaves a live lease alone when reaping: only lapsed ones are taken over", async () => {
     const store = await open(await databaseFor(dialect));
     await store.insertMany([task("a"), task("b")], 1);
@@ -113,16 +152,32 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
   });
 
   it("keeps task counts in the database, through inserts, transitions and deletes", async () => {
-    const store = await open(await databaseFor(dialect));
-    await store.insertMany([task("a"), task("b"), task("c")], 1);
-    await store.claim("prove", { ...claimOf("i"), limit: 2 });
+    const db = await openDatabase(await databaseFor(dialect));
+    opened.push(db);
+    const store = new TaskStore(db.db, db.dialect);
+    const scanned = async () => {
+      const rows = await db.db
+        .selectFrom("tasks")
+        .select(["kind", "backend", "status", (eb) => eb.fn.countAll<number>().as("count")])
+        .groupBy(["kind", "backend", "status"])
+        .execute();
+      return rows.map((r) => ({ ...r, count: Number(r.count) }));
+    };
+    await store.insertMany([task("a"), task("b"), task("c"), { ...task("d"), kind: "other" }], 1);
+    await store.claim("prove", { ...claimOf("i"), kinds: ["leaf", "other"], limit: 3 });
     expect(await store.counts()).toEqual(
       expect.arrayContaining([
-        { kind: "leaf", backend: "native", status: "queued", count: 1 },
-        { kind: "leaf", backend: "native", status: "proving", count: 2 },
+        { kind: "leaf", backend: "native", status: "proving", count: 3 },
+        { kind: "other", backend: "native", status: "queued", count: 1 },
       ]),
     );
     expect(await store.counts()).toHaveLength(2);
+    // A statement that changes no status (a lease renewal) changes no count.
+    expect(await store.renewLeases("i", 5_000)).toHaveLength(3);
+    expect(await store.counts()).toHaveLength(2);
+    await db.db.deleteFrom("tasks").where("status", "=", "proving").execute();
+    expect(await store.counts()).toEqual(await scanned());
+    expect(await store.counts()).toEqual([{ kind: "other", backend: "native", status: "queued", count: 1 }]);
   });
 
   it("resolves a task as the lifecycle decides, fenced like any finish", async () => {

@@ -17,8 +17,8 @@ export class TaskStatements {
   readonly attempts: Prepared<Selectable<TaskAttemptsTable>, { id: string }>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
-  /** PostgreSQL only: a proof's fenced finish, its attempt and its receipt in one round trip. */
-  readonly storeProofInOne: Prepared<FinishedRow, Record<string, unknown>> | undefined;
+  /** PostgreSQL only: fenced finishes of proofs, their attempts and receipts in one round trip. */
+  readonly storeProofs: Prepared<FinishedRow, Record<string, unknown[]>> | undefined;
   private readonly finishes = new Map<string, Prepared<FinishedRow, Record<string, unknown>>>();
   private readonly claims = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
 
@@ -60,7 +60,7 @@ export class TaskStatements {
         })
         .onConflict((oc) => oc.column("task_id").doNothing()),
     );
-    this.storeProofInOne = dialect === "postgres" ? new Prepared(storeProofStatement(db)) : undefined;
+    this.storeProofs = dialect === "postgres" ? new Prepared(storeProofsStatement(db)) : undefined;
   }
 
   /**
@@ -171,36 +171,43 @@ export type FinishedRow = TaskRow & { has_dependents: boolean | number };
 /**
  * On PostgreSQL every statement is a round trip, and the writes of a group commit run one after
  * another on one connection: the fenced finish of a proof, its attempt and its receipt (and the
- * dependents probe) were four round trips per task. Data-modifying CTEs make them one statement
- * with the same effects: the inserts read the updated row, so a finish that matched nothing (the
- * lease was lost) inserts nothing either. SQLite has no data-modifying CTEs; its statements cost
- * no round trip.
+ * dependents probe) were four round trips per task, and the proofs finished in one turn one such
+ * statement each. Here the proofs of a turn arrive as parallel arrays (`unnest`) and
+ * data-modifying CTEs do all of it in one statement with the same effects: the inserts read the
+ * updated rows, so a finish that matched nothing (the lease was lost) inserts nothing either.
+ * SQLite has no data-modifying CTEs; its statements cost no round trip.
  */
-function storeProofStatement(db: Kysely<Database>) {
+function storeProofsStatement(db: Kysely<Database>) {
   const query = sql<FinishedRow>`
-    with moved as (
-      update tasks
-         set retry_count = 0, error = null, status = ${slot("status")}, owner = null,
-             lease_expires_at = null, updated_at = ${slot("now")}
-       where id = ${slot("held_id")} and attempt = ${slot("held_attempt")}
-         and owner = ${slot("held_owner")} and status = ${slot("held_status")}
-         and lease_expires_at is not null
-      returning *
+    with input as (
+      select * from unnest(
+        ${slot("held_id")}::text[], ${slot("held_attempt")}::integer[], ${slot("held_owner")}::text[],
+        ${slot("held_status")}::text[], ${slot("held_phase")}::text[], ${slot("started_at")}::bigint[],
+        ${slot("now")}::bigint[], ${slot("status")}::text[], ${slot("proof")}::bytea[],
+        ${slot("public_values")}::bytea[], ${slot("zkvm")}::text[], ${slot("program_id")}::bytea[],
+        ${slot("version")}::text[], ${slot("proof_type")}::text[]
+      ) as i(held_id, held_attempt, held_owner, held_status, held_phase, started_at, now, status,
+             proof, public_values, zkvm, program_id, version, proof_type)
+    ), moved as (
+      update tasks t
+         set retry_count = 0, error = null, status = i.status, owner = null,
+             lease_expires_at = null, updated_at = i.now
+        from input i
+       where t.id = i.held_id and t.attempt = i.held_attempt and t.owner = i.held_owner
+         and t.status = i.held_status and t.lease_expires_at is not null
+      returning t.*
     ), attempt as (
       insert into task_attempts (task_id, attempt, phase, instance, started_at, ended_at, outcome, error)
-      select id, ${slot("held_attempt")}::integer, ${slot("held_phase")}::text, ${slot("held_owner")}::text,
-             ${slot("started_at")}::bigint, ${slot("now")}::bigint, 'proven', null
-        from moved
+      select i.held_id, i.held_attempt, i.held_phase, i.held_owner, i.started_at, i.now, 'proven', null
+        from moved m join input i on i.held_id = m.id and i.held_attempt = m.attempt
       on conflict (task_id, attempt) do nothing
     ), receipt as (
       insert into receipts (task_id, proof, public_values, zkvm, program_id, version, proof_type, created_at)
-      select id, ${slot("proof")}::bytea, ${slot("public_values")}::bytea, ${slot("zkvm")}::text,
-             ${slot("program_id")}::bytea, ${slot("version")}::text, ${slot("proof_type")}::text,
-             ${slot("now")}::bigint
-        from moved
+      select i.held_id, i.proof, i.public_values, i.zkvm, i.program_id, i.version, i.proof_type, i.now
+        from moved m join input i on i.held_id = m.id and i.held_attempt = m.attempt
       on conflict (task_id) do nothing
     )
-    select moved.*, exists (select 1 from task_deps d where d.dep_id = moved.id) as has_dependents
-      from moved`;
+    select m.*, exists (select 1 from task_deps d where d.dep_id = m.id) as has_dependents
+      from moved m`;
   return { compile: () => query.compile(db) };
 }

@@ -18,6 +18,7 @@ import {
   STEP_START,
   type StepStart,
 } from "../scheduler/lifecycle.js";
+import { BatchedWrite } from "./batched-write.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
 import type { Prepared } from "./prepared.js";
@@ -56,6 +57,13 @@ export interface ClaimRequest {
 
 type Fields = Partial<Pick<TaskRow, FinishField>>;
 
+interface ProofToStore {
+  readonly held: TaskRow;
+  readonly receipt: ProofReceipt;
+  readonly to: "publishing" | "completed";
+  readonly now: number;
+}
+
 /** A fenced finish that applied, and whether the finished task has dependents. */
 interface Finished extends Change {
   readonly hasDependents: boolean;
@@ -80,6 +88,7 @@ export class TaskStore {
   private readonly writes: WriteBatcher;
   private readonly cascade: TaskCascade;
   private readonly statements: TaskStatements;
+  private readonly proofs: BatchedWrite<ProofToStore, Change[] | undefined> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -88,6 +97,13 @@ export class TaskStore {
     this.writes = new WriteBatcher(db);
     this.cascade = new TaskCascade(dialect);
     this.statements = new TaskStatements(db, dialect);
+    const storeProofs = this.statements.storeProofs;
+    this.proofs =
+      storeProofs &&
+      new BatchedWrite(
+        (job) => this.write(job),
+        (trx, proofs) => this.storeProofsInOne(trx, storeProofs, proofs),
+      );
   }
 
   private write<T>(job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -323,6 +339,7 @@ export class TaskStore {
   /**
    * Stores the receipt and moves the task on, in one transaction: a proof is never stored for a
    * task that is not marked proven, nor the other way round. Unblocks dependents on completion.
+   * On PostgreSQL the proofs finished in one turn share one statement (`BatchedWrite`).
    */
   async storeProof(
     held: TaskRow,
@@ -330,51 +347,57 @@ export class TaskStore {
     to: "publishing" | "completed",
     now: number,
   ): Promise<Change[] | undefined> {
-    return this.write(async (trx) => {
-      const inOne = this.statements.storeProofInOne;
-      const moved = inOne
-        ? await this.finishWithProof(trx, inOne, held, receipt, to, now)
-        : await this.finishThenStoreReceipt(trx, held, receipt, to, now);
-      if (!moved) return undefined;
-      return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
-    });
-  }
-
-  /** `finish` of a proven step, then its receipt, if the finish applied (SQLite: no round trips to save). */
-  private async finishThenStoreReceipt(
-    trx: Transaction<Database>,
-    held: TaskRow,
-    receipt: ProofReceipt,
-    to: "publishing" | "completed",
-    now: number,
-  ): Promise<Finished | undefined> {
-    const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
-    if (moved) await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
-    return moved;
-  }
-
-  /** `finish` of a proven step, its attempt and its receipt as one statement (PostgreSQL). */
-  private async finishWithProof(
-    trx: Transaction<Database>,
-    statement: Prepared<FinishedRow, Record<string, unknown>>,
-    held: TaskRow,
-    receipt: ProofReceipt,
-    to: "publishing" | "completed",
-    now: number,
-  ): Promise<Finished | undefined> {
     if (!canTransition(held.status, to)) throw new InvalidTransitionError(held.id, held.status, to);
-    const updated = await statement.executeTakeFirst(trx, {
-      ...toReceiptRow(held.id, receipt, now),
-      status: to,
-      now,
-      held_id: held.id,
-      held_attempt: held.attempt,
-      held_owner: held.owner ?? "",
-      held_status: held.status,
-      held_phase: held.phase,
-      started_at: held.claimed_at ?? now,
+    if (this.proofs) return this.proofs.add({ held, receipt, to, now });
+    return this.write(async (trx) => {
+      const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
+      if (!moved) return undefined;
+      await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+      return this.afterProof(trx, moved, to, now);
     });
-    return updated && finished(updated, held.status);
+  }
+
+  private async afterProof(
+    trx: Transaction<Database>,
+    moved: Finished,
+    to: "publishing" | "completed",
+    now: number,
+  ): Promise<Change[]> {
+    return to === "completed" ? [moved, ...(await this.unblockDependents(trx, moved, now))] : [moved];
+  }
+
+  /** Fenced finishes of proofs, their attempts and receipts as one statement (PostgreSQL). */
+  private async storeProofsInOne(
+    trx: Transaction<Database>,
+    statement: Prepared<FinishedRow, Record<string, unknown[]>>,
+    proofs: readonly ProofToStore[],
+  ): Promise<(Change[] | undefined)[]> {
+    const column = <T>(pick: (proof: ProofToStore) => T) => proofs.map(pick);
+    const rows = await statement.execute(trx, {
+      held_id: column((p) => p.held.id),
+      held_attempt: column((p) => p.held.attempt),
+      held_owner: column((p) => p.held.owner ?? ""),
+      held_status: column((p) => p.held.status),
+      held_phase: column((p) => p.held.phase),
+      started_at: column((p) => p.held.claimed_at ?? p.now),
+      now: column((p) => p.now),
+      status: column((p) => p.to),
+      proof: column((p) => p.receipt.proof),
+      public_values: column((p) => p.receipt.publicValues),
+      zkvm: column((p) => p.receipt.metadata.zkvm),
+      program_id: column((p) => p.receipt.metadata.programId),
+      version: column((p) => p.receipt.metadata.version),
+      proof_type: column((p) => p.receipt.metadata.proofType),
+    });
+    const moved = new Map(rows.map((row) => [claimKey(row), row]));
+    const changes: (Change[] | undefined)[] = [];
+    for (const { held, to, now } of proofs) {
+      const row = moved.get(claimKey(held));
+      // The same claim handed in twice applied once: the second copy reports nothing done.
+      moved.delete(claimKey(held));
+      changes.push(row && (await this.afterProof(trx, finished(row, held.status), to, now)));
+    }
+    return changes;
   }
 
   /** Publication done: the task completes and its dependents may start. */
@@ -623,6 +646,11 @@ export class TaskStore {
 /** The row keeps its extra `has_dependents` column, unread: copying the row without it cost more than a statement. */
 function finished(row: FinishedRow, from: TaskStatusName): Finished {
   return { row, from, hasDependents: Boolean(row.has_dependents) };
+}
+
+/** Which claim of which task a row is: the fencing token with its task. */
+function claimKey(row: Pick<TaskRow, "id" | "attempt">): string {
+  return `${row.id}:${row.attempt}`;
 }
 
 /** The claim `held` was read under: same owner, attempt and status, lease still present. */

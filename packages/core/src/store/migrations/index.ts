@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import { DatabaseUnusableError } from "../../errors.js";
 import { tasksAndReceipts } from "./0001-tasks-and-receipts.js";
 import { cluster } from "./0002-cluster.js";
+import { statementCounts } from "./0003-statement-counts.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -15,11 +16,12 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     "0001_tasks_and_receipts": tasksAndReceipts(dialect),
     "0002_cluster": cluster(dialect),
+    "0003_statement_counts": statementCounts(dialect),
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0002_cluster";
+export const LATEST_MIGRATION = "0003_statement_counts";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
