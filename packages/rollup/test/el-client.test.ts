@@ -124,3 +124,42 @@ describe("ElClient", () => {
     expect(error).toBeInstanceOf(TransientError);
   });
 });
+
+describe("ElClient's EL thread (witnesses and raw blocks read and decoded off the main thread)", () => {
+  it("answers what the same calls answer on this thread", async () => {
+    const url = await serve({ methods: cannedEl() });
+    const here = new ElClient({ url, offThread: false });
+    const there = new ElClient({ url });
+    expect(await there.getExecutionWitness(26)).toEqual(await here.getExecutionWitness(26));
+    expect(await there.getRawBlock(26)).toEqual(await here.getRawBlock(26));
+  });
+
+  it("brings a failure across with its class, method and JSON-RPC code", async () => {
+    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+    const error = await failure(el.getExecutionWitness(5));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ method: "debug_executionWitness", failure: "rpc-error", rpcCode: -32004 });
+  });
+
+  it("applies the client's per-method timeout there, as a transient failure", async () => {
+    const url = await serve({ methods: { debug_getRawBlock: { handler: () => new Promise(() => {}) } } });
+    const el = new ElClient({ url, methodTimeoutsMs: { debug_getRawBlock: 50 }, retry: { attempts: 1 } });
+    const error = await failure(el.getRawBlock(26));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ failure: "timeout", method: "debug_getRawBlock" });
+  });
+
+  it("gives up a call at once when its caller aborts", async () => {
+    const url = await serve({
+      methods: { debug_executionWitness: { handler: () => new Promise(() => {}) } },
+    });
+    const el = new ElClient({ url });
+    const controller = new AbortController();
+    const call = failure(el.getExecutionWitness(26, { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error("stopping")), 50);
+    const error = await call;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ failure: "aborted", method: "debug_executionWitness" });
+    expect((error.cause as Error).message).toBe("stopping");
+  });
+});

@@ -1,6 +1,7 @@
 import { bytesEqual, toHex } from "@paas/core/contracts";
 import { type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
 import type { RollupClientOptions } from "./client-options.js";
+import { rawBlockOffThread, witnessOffThread } from "./el-thread/el-thread.js";
 import {
   type BlockRef,
   type BlockTag,
@@ -19,7 +20,13 @@ export type ElMethodName =
   | "debug_executionWitness"
   | "debug_getRawBlock";
 
-export type ElClientOptions = RollupClientOptions<ElMethodName>;
+export interface ElClientOptions extends RollupClientOptions<ElMethodName> {
+  /**
+   * Whether execution witnesses and raw blocks are read and decoded on the EL thread (see
+   * el-thread/) instead of this one. Default true: they are the biggest answers a prover reads.
+   */
+  readonly offThread?: boolean;
+}
 
 /**
  * Typed client of the standard Ethereum JSON-RPC methods the provers read, as reth and geth serve
@@ -29,6 +36,8 @@ export type ElClientOptions = RollupClientOptions<ElMethodName>;
 export class ElClient {
   private readonly rpc: JsonRpcClient;
   private readonly timeouts: Partial<Record<ElMethodName, number>>;
+  /** What the EL thread needs to make the same calls, when they are made there. */
+  private readonly threaded: ElClientOptions | undefined;
 
   constructor(options: ElClientOptions) {
     this.rpc = new JsonRpcClient({
@@ -38,6 +47,8 @@ export class ElClient {
       retry: options.retry,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
+    const { offThread = true, ...client } = options;
+    this.threaded = offThread ? { ...client, url: String(client.url) } : undefined;
   }
 
   blockNumber(options?: CallOptions): Promise<number> {
@@ -75,12 +86,14 @@ export class ElClient {
   }
 
   /** The witness to execute `block` statelessly: the trie nodes, codes and ancestor headers it reads. */
-  getExecutionWitness(block: BlockRef, options?: CallOptions): Promise<ExecutionWitness> {
+  getExecutionWitness(block: BlockRef, options: CallOptions = {}): Promise<ExecutionWitness> {
+    if (this.threaded) return witnessOffThread(this.threaded, block, options);
     return this.call("debug_executionWitness", [blockRefParam(block)], ExecutionWitnessJson, options);
   }
 
   /** The block's RLP encoding, as the node stores it. */
-  getRawBlock(block: BlockRef, options?: CallOptions): Promise<Uint8Array> {
+  getRawBlock(block: BlockRef, options: CallOptions = {}): Promise<Uint8Array> {
+    if (this.threaded) return rawBlockOffThread(this.threaded, block, options);
     return this.call("debug_getRawBlock", [blockRefParam(block)], RawBytesJson, options);
   }
 

@@ -1,0 +1,63 @@
+/**
+ * The EL thread: reads and decodes the EL node's big answers (execution witnesses, raw blocks) so
+ * that neither their JSON nor their hex ever lands on the prover's main thread, whose event loop
+ * answers RPC calls. Started by `ElThread`; one per process, serving every `ElClient`.
+ */
+import { type MessagePort, workerData } from "node:worker_threads";
+import { isJsonRpcCallError } from "@paas/jsonrpc";
+import { ElClient, type ElClientOptions } from "../el-client.js";
+import {
+  packWitness,
+  serializeCallError,
+  type ThreadAnswer,
+  type ThreadRequest,
+  type ThreadResponse,
+  transferables,
+} from "./protocol.js";
+
+const port = (workerData as { port: MessagePort }).port;
+const clients = new Map<string, ElClient>();
+const running = new Map<number, AbortController>();
+
+function clientFor(options: ElClientOptions): ElClient {
+  const key = JSON.stringify(options);
+  let client = clients.get(key);
+  if (!client) {
+    client = new ElClient({ ...options, offThread: false });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+async function answer(request: Extract<ThreadRequest, { id: number }>, signal: AbortSignal) {
+  const client = clientFor(request.client);
+  const options = { signal, timeoutMs: request.timeoutMs };
+  if (request.call.method === "getRawBlock") {
+    const bytes = await client.getRawBlock(request.call.block, options);
+    return { method: "getRawBlock", bytes } satisfies ThreadAnswer;
+  }
+  return packWitness(await client.getExecutionWitness(request.call.block, options));
+}
+
+port.on("message", (request: ThreadRequest) => {
+  if ("cancel" in request) {
+    running.get(request.cancel)?.abort();
+    return;
+  }
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  answer(request, controller.signal)
+    .then(
+      (answer) => {
+        const response: ThreadResponse = { id: request.id, ok: true, answer };
+        port.postMessage(response, transferables(answer));
+      },
+      (error: unknown) => {
+        const response: ThreadResponse = isJsonRpcCallError(error)
+          ? { id: request.id, ok: false, error: serializeCallError(error) }
+          : { id: request.id, ok: false, unexpected: error instanceof Error ? error.message : String(error) };
+        port.postMessage(response);
+      },
+    )
+    .finally(() => running.delete(request.id));
+});
