@@ -108,14 +108,24 @@ function aborted(call: ThreadedCall, reason: unknown) {
 
 const thread = new ElThread();
 
+/** Makes `method` on the EL thread; the answer is the one for that method. */
+async function offThread<M extends ThreadedCall["method"]>(
+  client: ElClientOptions,
+  method: M,
+  block: ThreadedCall["block"],
+  options: CallOptions,
+): Promise<Extract<ThreadAnswer, { method: M }>> {
+  const answer = await thread.call(client, { method, block }, options);
+  if (answer.method !== method) throw new Error(`the EL thread answered ${answer.method}, not ${method}`);
+  return answer as Extract<ThreadAnswer, { method: M }>;
+}
+
 export async function rawBlockOffThread(
   client: ElClientOptions,
   block: ThreadedCall["block"],
   options: CallOptions,
 ): Promise<Uint8Array> {
-  const answer = await thread.call(client, { method: "getRawBlock", block }, options);
-  if (answer.method !== "getRawBlock") throw new Error("the EL thread answered another call");
-  return answer.bytes;
+  return (await offThread(client, "getRawBlock", block, options)).bytes;
 }
 
 export async function witnessOffThread(
@@ -123,8 +133,7 @@ export async function witnessOffThread(
   block: ThreadedCall["block"],
   options: CallOptions,
 ): Promise<ExecutionWitness> {
-  const answer = await thread.call(client, { method: "getExecutionWitness", block }, options);
-  if (answer.method !== "getExecutionWitness") throw new Error("the EL thread answered another call");
+  const answer = await offThread(client, "getExecutionWitness", block, options);
   return {
     state: unpack(answer.state),
     codes: unpack(answer.codes),
