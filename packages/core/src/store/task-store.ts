@@ -372,22 +372,21 @@ export class TaskStore {
     statement: Prepared<FinishedRow, Record<string, unknown[]>>,
     proofs: readonly ProofToStore[],
   ): Promise<(Change[] | undefined)[]> {
-    const column = <T>(pick: (proof: ProofToStore) => T) => proofs.map(pick);
     const rows = await statement.execute(trx, {
-      held_id: column((p) => p.held.id),
-      held_attempt: column((p) => p.held.attempt),
-      held_owner: column((p) => p.held.owner ?? ""),
-      held_status: column((p) => p.held.status),
-      held_phase: column((p) => p.held.phase),
-      started_at: column((p) => p.held.claimed_at ?? p.now),
-      now: column((p) => p.now),
-      status: column((p) => p.to),
-      proof: column((p) => p.receipt.proof),
-      public_values: column((p) => p.receipt.publicValues),
-      zkvm: column((p) => p.receipt.metadata.zkvm),
-      program_id: column((p) => p.receipt.metadata.programId),
-      version: column((p) => p.receipt.metadata.version),
-      proof_type: column((p) => p.receipt.metadata.proofType),
+      held_id: proofs.map((p) => p.held.id),
+      held_attempt: proofs.map((p) => p.held.attempt),
+      held_owner: proofs.map((p) => p.held.owner ?? ""),
+      held_status: proofs.map((p) => p.held.status),
+      held_phase: proofs.map((p) => p.held.phase),
+      started_at: proofs.map((p) => p.held.claimed_at ?? p.now),
+      now: proofs.map((p) => p.now),
+      status: proofs.map((p) => p.to),
+      proof: proofs.map((p) => p.receipt.proof),
+      public_values: proofs.map((p) => p.receipt.publicValues),
+      zkvm: proofs.map((p) => p.receipt.metadata.zkvm),
+      program_id: proofs.map((p) => p.receipt.metadata.programId),
+      version: proofs.map((p) => p.receipt.metadata.version),
+      proof_type: proofs.map((p) => p.receipt.metadata.proofType),
     });
     const moved = new Map(rows.map((row) => [claimKey(row), row]));
     const changes: (Change[] | undefined)[] = [];
