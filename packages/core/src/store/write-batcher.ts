@@ -14,7 +14,8 @@ interface Queued {
  * On SQLite a commit costs far more than the statements in it (WAL frames for every touched
  * page), so batching is what lets the scheduler's overhead per task stay small under load.
  * Each job is still its own guarded statements, so batching changes no outcome; if the shared
- * transaction fails, every job is retried alone so one bad job cannot fail the others.
+ * transaction fails, every job is retried alone so one bad job cannot fail the others (and a
+ * job that lost a lock conflict runs again).
  */
 export class WriteBatcher {
   private queue: Queued[] = [];
@@ -46,13 +47,36 @@ export class WriteBatcher {
           return out;
         });
       } catch {
-        for (const { job, resolve, reject } of jobs) {
-          await this.db.transaction().execute(job).then(resolve, reject);
-        }
+        for (const { job, resolve, reject } of jobs) await this.alone(job).then(resolve, reject);
         continue;
       }
       for (const [i, { resolve }] of jobs.entries()) resolve(results[i]);
     }
     this.flushing = false;
   }
+
+  /**
+   * One job in a transaction of its own. PostgreSQL ends one of two transactions that wait on each
+   * other's row locks (a deadlock: e.g. two instances inserting the same new tasks while each
+   * holds a row the other updates) and a retry of the victim succeeds, so such a conflict is
+   * retried a few times, after a short random pause, before it counts as the job's failure.
+   */
+  private async alone<T>(job: WriteJob<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(job);
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !isLockConflict(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+}
+
+const CONFLICT_ATTEMPTS = 5;
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
+function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
 }
