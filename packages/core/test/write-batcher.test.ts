@@ -25,7 +25,12 @@ const task = (id: string) => ({
 });
 
 /** A latch one job opens and another waits for. */
-function latch() {
+interface Latch {
+  readonly open: () => void;
+  readonly opened: Promise<void>;
+}
+
+function latch(): Latch {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
@@ -79,21 +84,25 @@ describe("group commit", () => {
           .set((eb) => ({ priority: eb("priority", "+", 1) }))
           .where("id", "=", id)
           .execute();
+      /** Bumps `held`, says so, waits for the other side to hold its row, then bumps `wanted`. */
+      const crossing = (
+        name: string,
+        db: OpenedDatabase,
+        held: string,
+        wanted: string,
+        holds: Latch,
+        other: Latch,
+      ) =>
+        new WriteBatcher(db.db).run(async (trx) => {
+          await bump(trx, held);
+          holds.open();
+          await other.opened;
+          await bump(trx, wanted);
+          return name;
+        });
       // One locks a then wants b; two locks b then wants a: PostgreSQL ends one of them.
-      const first = new WriteBatcher(one.db).run(async (trx) => {
-        await bump(trx, a);
-        oneHoldsA.open();
-        await twoHoldsB.opened;
-        await bump(trx, b);
-        return "one";
-      });
-      const second = new WriteBatcher(two.db).run(async (trx) => {
-        await bump(trx, b);
-        twoHoldsB.open();
-        await oneHoldsA.opened;
-        await bump(trx, a);
-        return "two";
-      });
+      const first = crossing("one", one, a, b, oneHoldsA, twoHoldsB);
+      const second = crossing("two", two, b, a, twoHoldsB, oneHoldsA);
       expect(await Promise.all([first, second])).toEqual(["one", "two"]);
       const rows = await one.db.selectFrom("tasks").select(["id", "priority"]).orderBy("id").execute();
       // Each write applied exactly once: both rows bumped twice from 1.
