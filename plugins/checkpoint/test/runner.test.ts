@@ -216,7 +216,12 @@ describe("checkpoint runner", () => {
       settings: { failed_retries: 3, failed_retry_delay_ms: 300 },
     });
     await until(proven(cl, 0, 2), "checkpoints 0 and 2 past the failed one");
-    const stuck = (await report(harness)).stuck;
+    // 2 may be accepted before 1's refusal is recorded: the two publications run side by side.
+    let stuck: Awaited<ReturnType<typeof report>>["stuck"] = [];
+    await until(async () => {
+      stuck = (await report(harness)).stuck;
+      return stuck.length > 0;
+    }, "checkpoint 1 recorded as failed");
     expect(stuck).toMatchObject([{ index: 1, status: "permanent_failure", retries: 0 }]);
     expect(stuck[0]!.retryAt).toBeDefined();
     cl.rejectWith = undefined;
@@ -232,6 +237,13 @@ describe("checkpoint runner", () => {
     const { harness } = await startProver(cl);
     await until(() => harness.statusesOf(checkpoint(0)).includes("publishing"), "checkpoint 0 publishing");
     await harness.service.cancel({ context: checkpoint(0), backend: "native" });
+    // A submission already on the wire when the cancel came may still reach the CL: let it land
+    // while submissions are refused (a few runner ticks), so that only a later one could prove 0.
+    const ticks = cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length;
+    await until(
+      () => cl.stub.callsOf("cl_getNextUnprovenCheckpointIndex").length >= ticks + 3,
+      "three more runner ticks",
+    );
     cl.refuseSubmissions = false;
     cl.grow(2);
     await until(proven(cl, 1, 2), "checkpoints 1 and 2 past the cancelled one");
