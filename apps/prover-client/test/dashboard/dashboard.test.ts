@@ -123,15 +123,26 @@ describe("the dashboard in Chromium", () => {
     await page.evaluate("location.hash = '#/tasks?limit=2'");
     const ids = () =>
       page.locator("table.tasks tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.task));
-    // The filtered list shown before may also have 2 rows: wait for the unfiltered first page.
+    // The filtered list shown before may hold the same 2 rows (checkpoints 0 and 1 are often the
+    // first tasks submitted): wait for the unfiltered first page, filters cleared.
     const firstIds = all.tasks.slice(0, 2).map((t) => t.id);
-    await until(async () => (await ids()).join() === firstIds.join(), "the first page of 2");
+    const unfiltered = async () =>
+      (await page.locator('select[name="kind"]').inputValue()) === "" &&
+      (await page.locator('select[name="status"]').inputValue()) === "";
+    await until(
+      async () => (await unfiltered()) && (await ids()).join() === firstIds.join(),
+      "the first page of 2",
+    );
     const firstPage = await ids();
     const seen = [...firstPage];
     while (await page.locator("button", { hasText: "Next" }).isEnabled()) {
       const before = await ids();
       await page.click("button >> text=Next");
-      await until(async () => (await ids())[0] !== before[0], "the next page");
+      // While the next page loads the table is gone: wait for rows, and other ones.
+      await until(async () => {
+        const now = await ids();
+        return now.length > 0 && now[0] !== before[0];
+      }, "the next page");
       seen.push(...(await ids()));
     }
     expect(seen).toEqual(all.tasks.map((t) => t.id));
