@@ -13,6 +13,7 @@ import { proofPluginGenerator } from "../src/generators/proof-plugin/generator.j
 import { ProofPluginOptionsError, type ProofPluginSchema } from "../src/generators/proof-plugin/options.js";
 import { parseIdentities, ROLLUP_PROOF_TYPES } from "../src/generators/proof-plugin/workspace.js";
 import { WORKSPACE_ROOT } from "./support/sandbox.js";
+import { writtenUnder } from "./support/tree.js";
 
 const SEEDED = ["package.json", "tsconfig.base.json", ROLLUP_PROOF_TYPES];
 /** The plugins seeded: the rollup's, so that the names the tests generate are free even if the repo has them. */
@@ -57,11 +58,7 @@ describe("proof-plugin generator", () => {
   it("scaffolds plugins/<name> as a package, an Nx project and a tsconfig path", async () => {
     await generate(tree, { name: "demo-sum", description: "Proves the value a node serves." });
     const root = "plugins/demo-sum";
-    const files = tree
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(root))
-      .sort();
+    const files = writtenUnder(tree, root);
     expect(files).toEqual(
       [
         "README.md",

@@ -25,6 +25,7 @@ import {
 import { proverAppGenerator } from "../src/generators/prover-app/generator.js";
 import { ProverAppOptionsError, type ProverAppSchema } from "../src/generators/prover-app/options.js";
 import { type CommandResult, Sandbox, WORKSPACE_ROOT } from "./support/sandbox.js";
+import { writtenUnder } from "./support/tree.js";
 
 /** A tree with the workspace's root package.json and the rollup's plugins and app manifests. */
 function seededTree(): Tree {
@@ -52,11 +53,7 @@ describe("prover-app generator", () => {
     const tree = seededTree();
     await generate(tree, { name: "rollup-prover", plugins: "evm-ee-stf,cl-stf" });
     const root = "apps/rollup-prover";
-    const files = tree
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(root))
-      .sort();
+    const files = writtenUnder(tree, root);
     expect(files).toEqual(
       [
         "README.md",
