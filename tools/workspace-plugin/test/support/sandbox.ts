@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { deploymentEnv } from "../../../../apps/prover-client/scenarios/packed-app.js";
 
 /** The repository this test runs in. */
 export const WORKSPACE_ROOT = resolve(import.meta.dirname, "../../../..");
@@ -175,25 +176,10 @@ function removePlugin(root: string, kind: string): void {
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
- * The environment commands run with: without what the test runner, Nx or npm set for this process
- * (an inherited NX_WORKSPACE_ROOT_PATH or npm_config_* would point them at the real workspace), with
- * Nx's daemon and cloud off and npm offline.
+ * The environment commands run with: a deployment's (`deploymentEnv`: nothing the test runner, Nx
+ * or npm set for this process, whose NX_WORKSPACE_ROOT_PATH or npm_config_* would point them at the
+ * real workspace; npm offline), with Nx's daemon and cloud off.
  */
 function commandEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(?:NX_|VITEST|npm_|INIT_CWD$|NODE_ENV$|NODE_OPTIONS$|TEST$)/i.test(key)) continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    CI: "true",
-    NX_DAEMON: "false",
-    NX_NO_CLOUD: "true",
-    NX_TUI: "false",
-    npm_config_offline: "true",
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-    npm_config_update_notifier: "false",
-  };
+  return { ...deploymentEnv(), CI: "true", NX_DAEMON: "false", NX_NO_CLOUD: "true", NX_TUI: "false" };
 }
