@@ -2,10 +2,11 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { type DatabaseLocation, openDatabase } from "../src/index.js";
 import { LATEST_MIGRATION } from "../src/store/migrations/index.js";
-import { DIALECTS, databaseFor } from "./support/dialects.js";
+import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 /** Starts migrating `database` in a child process and kills it `delayMs` after it said it begins. */
 async function killMidMigration(database: DatabaseLocation, delayMs: number): Promise<string> {
@@ -63,6 +64,62 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     // Most rounds are killed before the migrations commit; the test is about those.
     expect(outcomes.has("interrupted")).toBe(true);
   }, 120_000);
+});
+
+describe.runIf(postgres.url !== undefined)("a PostgreSQL database shared with others", () => {
+  it("opens while other clients create and drop schemas of their own", async () => {
+    // Another tenant (or another test run's clean-up) churning schemas beside our start-ups: each
+    // start-up reads the catalogue, and must not trip over a schema dropped while it reads.
+    const other = new pg.Client({ connectionString: postgres.url });
+    await other.connect();
+    let churning = true;
+    let dropped = 0;
+    const churn = (async () => {
+      while (churning) {
+        const name = `churn_${process.pid}_${dropped}`;
+        await other.query(`create schema ${name}; create table ${name}.t (a int)`);
+        await other.query(`drop schema ${name} cascade`);
+        dropped++;
+      }
+    })();
+    try {
+      for (let i = 0; i < 12; i++) {
+        const opened = await openDatabase(await databaseFor("postgres"));
+        await opened.close();
+      }
+    } finally {
+      churning = false;
+      await churn;
+      await other.end();
+    }
+    expect(dropped).toBeGreaterThan(12);
+
+    // What the catalogue read sees: this database's tables with their columns, no one else's.
+    const location = await databaseFor("postgres");
+    const opened = await openDatabase(location);
+    try {
+      const tables = await opened.db.introspection.getTables();
+      expect(tables.map((t) => t.name).sort()).toEqual([
+        "instances",
+        "receipts",
+        "service_leases",
+        "task_attempts",
+        "task_counts",
+        "task_deps",
+        "tasks",
+      ]);
+      expect(new Set(tables.map((t) => t.schema))).toEqual(
+        new Set([(location as { schema: string }).schema]),
+      );
+      const columns = tables.find((t) => t.name === "tasks")?.columns ?? [];
+      expect(columns.slice(0, 2)).toMatchObject([
+        { name: "seq", dataType: "int8", isNullable: false, isAutoIncrementing: true },
+        { name: "id", dataType: "text", isNullable: false, isAutoIncrementing: false },
+      ]);
+    } finally {
+      await opened.close();
+    }
+  }, 60_000);
 });
 
 describe("a database file that is not ours", () => {

@@ -1,8 +1,9 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely } from "kysely";
 import pg from "pg";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Notifications, OpenedDatabase } from "./opened-database.js";
+import { OwnSchemaPostgresDialect } from "./own-schema-dialect.js";
 import { serverSideName } from "./prepared.js";
 import type { Database } from "./schema.js";
 
@@ -39,7 +40,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   pool.on("connect", keepHotStatementsPrepared);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {
     if (location.schema !== undefined) await createSchema(pool, location.schema);

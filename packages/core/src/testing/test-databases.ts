@@ -65,9 +65,9 @@ export async function probePostgres(env: NodeJS.ProcessEnv = process.env): Promi
 const STALE_AFTER_SECONDS = 3_600;
 
 /**
- * Drops the schemas of test runs long finished. Schemas are not dropped when their test ends: a
- * DROP SCHEMA while another test file migrates its own schema makes kysely's migrator fail (its
- * introspection reads every schema's tables), so they are swept here, at the start of a later run.
+ * Drops the schemas of test runs long finished. Schemas are not dropped when their test ends, so a
+ * failed test's tables can still be read with plain SQL; they are swept here, at the start of a
+ * later run (other runs migrating meanwhile are unaffected: see `OwnSchemaPostgresDialect`).
  */
 async function dropStaleSchemas(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ nspname: string }>(
