@@ -30,6 +30,10 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     const done = await service.wait(task.id, { timeoutMs: 5_000 });
     expect(done.status).toBe("completed");
     expect(path(started, task.id)).toEqual(["queued", "proving", "completed"]);
+    const record = await service.statusWithHistory(task.id);
+    expect(record).toMatchObject({ id: task.id, status: "completed", attempt: done.attempt });
+    expect(record.attempts.map((a) => [a.phase, a.outcome])).toEqual([["prove", "proven"]]);
+    expect(record.attempts).toEqual(await service.history(task.id));
     const receipt = await service.proof(task.id);
     expect(JSON.parse(new TextDecoder().decode(receipt.publicValues))).toEqual({
       program: "leaf-program",
@@ -71,6 +75,8 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     const { service } = started;
     const unknown = taskKey({ context: leaf(99), backend: "native" });
     await expect(service.status(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(service.statusWithHistory(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(service.history(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
     await expect(service.proof(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
     await expect(service.cancel(unknown)).rejects.toBeInstanceOf(TaskNotFoundError);
     const release = started.host.hold();

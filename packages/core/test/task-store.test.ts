@@ -96,7 +96,9 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     expect(await store.renewLeases("old", 9_000)).toEqual([]);
     expect(await store.storeProof(second!.row, receipt, "completed", 5_003)).toHaveLength(1);
     expect(await store.receipt(first!.row.id)).toEqual(receipt);
-    expect((await store.attempts(first!.row.id)).map((a) => [a.attempt, a.instance, a.outcome])).toEqual([
+    expect(
+      (await store.getWithAttempts(first!.row.id))!.attempts.map((a) => [a.attempt, a.instance, a.outcome]),
+    ).toEqual([
       [1, "old", "interrupted"],
       [2, "new", "proven"],
     ]);
@@ -134,9 +136,9 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     expect(await store.receipt(a!.id)).toEqual(receipt("1"));
     expect(await store.receipt(b!.id)).toBeUndefined();
     expect(await store.receipt(d!.id)).toEqual(receipt("1"));
-    expect((await store.attempts(d!.id)).map((x) => [x.attempt, x.outcome, x.endedAt])).toEqual([
-      [1, "proven", 6_000],
-    ]);
+    expect(
+      (await store.getWithAttempts(d!.id))!.attempts.map((x) => [x.attempt, x.outcome, x.endedAt]),
+    ).toEqual([[1, "proven", 6_000]]);
     expect((await store.get(b!.id))?.status).toBe("queued");
     if (dialect === "postgres") expect((await store.get(c!.id))?.status).toBe("proving");
   });

@@ -32,11 +32,7 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_getTaskStatus: defineMethod({
       params: z.tuple([taskSchema]),
       // The record with its history: every finished attempt of every step, oldest first.
-      async handler([task]) {
-        const ref = taskRef(task);
-        const [record, attempts] = await Promise.all([service.status(ref), service.history(ref)]);
-        return { ...record, attempts };
-      },
+      handler: ([task]) => service.statusWithHistory(taskRef(task)),
     }),
     paas_getProof: defineMethod({
       params: z.tuple([taskSchema]),

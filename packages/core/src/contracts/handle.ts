@@ -12,6 +12,7 @@ import type {
   TaskGraph,
   TaskPage,
   TaskRecord,
+  TaskRecordWithHistory,
   TaskTransition,
 } from "./status.js";
 import type { Backend, TaskRef } from "./task-id.js";
@@ -43,6 +44,8 @@ export interface ProverHandle {
   summary(): Promise<StatusSummary>;
   /** Every finished attempt of the task's steps, oldest first. Throws `TaskNotFoundError`. */
   history(task: TaskRef): Promise<readonly TaskAttempt[]>;
+  /** The record and its history read together, so they agree. Throws `TaskNotFoundError`. */
+  statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory>;
   /** The instances sharing the database, with their last heartbeat and the tasks they hold. */
   instances(): Promise<readonly InstanceInfo[]>;
   list(filter?: ListFilter): Promise<TaskPage>;

@@ -118,6 +118,9 @@ export interface TaskTransition {
   readonly error?: string;
 }
 
+/** A task's record with every finished attempt of its steps, oldest first. */
+export type TaskRecordWithHistory = TaskRecord & { readonly attempts: readonly TaskAttempt[] };
+
 /** One finished attempt of a step, as the task's history records it. */
 export interface TaskAttempt {
   readonly attempt: number;

@@ -17,6 +17,7 @@ import {
   type TaskGraph,
   type TaskPage,
   type TaskRecord,
+  type TaskRecordWithHistory,
   type TaskStatusName,
   type TaskTransition,
   TERMINAL_STATUSES,
@@ -147,10 +148,14 @@ export class ProverService implements ProverHandle {
   }
 
   async history(task: TaskRef): Promise<readonly TaskAttempt[]> {
+    return (await this.statusWithHistory(task)).attempts;
+  }
+
+  async statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory> {
     const id = keyOf(task);
-    const attempts = await this.parts.store.attempts(id);
-    if (attempts.length === 0 && !(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
-    return attempts;
+    const found = await this.parts.store.getWithAttempts(id);
+    if (!found) throw new TaskNotFoundError(id);
+    return { ...toTaskRecord(found.row), attempts: found.attempts };
   }
 
   instances(): Promise<readonly InstanceInfo[]> {

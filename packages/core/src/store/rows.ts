@@ -1,10 +1,21 @@
 import type { Selectable } from "kysely";
 import { storedContext } from "../contracts/context.js";
 import type { ProofReceipt, ProofType, ZkVm } from "../contracts/receipt.js";
-import type { TaskAttempt, TaskRecord, TaskTransition } from "../contracts/status.js";
+import type { TaskAttempt, TaskPhase, TaskRecord, TaskTransition } from "../contracts/status.js";
 import type { ReceiptsTable, TaskAttemptsTable, TasksTable } from "./schema.js";
 
 export type TaskRow = Selectable<TasksTable>;
+
+/** A task's row beside one of its attempts, whose columns are null when it has none. */
+export type TaskRowWithAttempt = TaskRow & {
+  a_attempt: number | null;
+  a_phase: TaskPhase | null;
+  a_instance: string | null;
+  a_started_at: number | null;
+  a_ended_at: number | null;
+  a_outcome: string | null;
+  a_error: string | null;
+};
 
 export function toTaskRecord(row: TaskRow): TaskRecord {
   const context = storedContext(row.context);
@@ -53,15 +64,17 @@ export function toTransition(row: TaskRow, from: TaskRow["status"] | null): Task
   };
 }
 
-export function toAttempt(row: Selectable<TaskAttemptsTable>): TaskAttempt {
+/** The attempt a joined row carries, if the task has any. */
+export function joinedAttempt(row: TaskRowWithAttempt): TaskAttempt | undefined {
+  if (row.a_attempt === null) return undefined;
   return {
-    attempt: row.attempt,
-    phase: row.phase,
-    instance: row.instance,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    outcome: row.outcome,
-    ...(row.error !== null && { error: row.error }),
+    attempt: row.a_attempt,
+    phase: row.a_phase as TaskPhase,
+    instance: row.a_instance ?? "",
+    startedAt: Number(row.a_started_at),
+    endedAt: Number(row.a_ended_at),
+    outcome: row.a_outcome ?? "",
+    ...(row.a_error !== null && { error: row.a_error }),
   };
 }
 

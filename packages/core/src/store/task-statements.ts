@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from "kysely";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
 import { Prepared, slot } from "./prepared.js";
-import type { TaskRow } from "./rows.js";
+import type { TaskRow, TaskRowWithAttempt } from "./rows.js";
 import type { Database, ReceiptsTable, TaskAttemptsTable } from "./schema.js";
 
 /** The columns a fenced finish may set besides status, owner and lease. */
@@ -14,7 +14,8 @@ export type FinishField = "phase" | "retry_count" | "next_attempt_at" | "error";
  */
 export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
-  readonly attempts: Prepared<Selectable<TaskAttemptsTable>, { id: string }>;
+  /** The row with its attempts in one statement: one result row per attempt (or one without). */
+  readonly getWithAttempts: Prepared<TaskRowWithAttempt, { id: string }>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
   /** PostgreSQL only: fenced finishes of proofs, their attempts and receipts in one round trip. */
@@ -27,8 +28,22 @@ export class TaskStatements {
     private readonly dialect: "sqlite" | "postgres",
   ) {
     this.get = new Prepared(db.selectFrom("tasks").selectAll().where("id", "=", slot<string>("id")));
-    this.attempts = new Prepared(
-      db.selectFrom("task_attempts").selectAll().where("task_id", "=", slot<string>("id")).orderBy("attempt"),
+    this.getWithAttempts = new Prepared(
+      db
+        .selectFrom("tasks as t")
+        .leftJoin("task_attempts as a", "a.task_id", "t.id")
+        .selectAll("t")
+        .select([
+          "a.attempt as a_attempt",
+          "a.phase as a_phase",
+          "a.instance as a_instance",
+          "a.started_at as a_started_at",
+          "a.ended_at as a_ended_at",
+          "a.outcome as a_outcome",
+          "a.error as a_error",
+        ])
+        .where("t.id", "=", slot<string>("id"))
+        .orderBy("a.attempt"),
     );
     this.recordAttempt = new Prepared(
       db

@@ -22,7 +22,7 @@ import { BatchedWrite } from "./batched-write.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
 import type { Prepared } from "./prepared.js";
-import { type TaskRow, toAttempt, toReceipt, toReceiptRow } from "./rows.js";
+import { joinedAttempt, type TaskRow, toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
 import { type FinishedRow, type FinishField, TaskStatements } from "./task-statements.js";
@@ -121,9 +121,16 @@ export class TaskStore {
     return row && toReceipt(row);
   }
 
-  async attempts(id: string): Promise<TaskAttempt[]> {
-    const rows = await this.statements.attempts.execute(this.db, { id });
-    return rows.map(toAttempt);
+  /** The row and its attempts, oldest first, read together: one statement, so they agree. */
+  async getWithAttempts(id: string): Promise<{ row: TaskRow; attempts: TaskAttempt[] } | undefined> {
+    const rows = await this.statements.getWithAttempts.execute(this.db, { id });
+    if (rows.length === 0) return undefined;
+    const attempts: TaskAttempt[] = [];
+    for (const row of rows) {
+      const attempt = joinedAttempt(row);
+      if (attempt !== undefined) attempts.push(attempt);
+    }
+    return { row: rows[0]!, attempts };
   }
 
   /** Receipts of a task's dependencies, in the order the plugin listed them. */
