@@ -151,6 +151,39 @@ describe("JSON-RPC server: HTTP", () => {
     await aborted;
   });
 
+  it("tells a handler that asks for its signal only after its client went away", async () => {
+    let asked!: (signal: AbortSignal) => void;
+    const late = new Promise<AbortSignal>((resolve) => {
+      asked = resolve;
+    });
+    const gone = deferred();
+    const { url } = await startServer({
+      methods: {
+        slow: {
+          async handler(_params, ctx) {
+            await gone.promise;
+            asked(ctx.signal);
+            return "too late";
+          },
+        },
+      },
+    });
+    const call = fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "slow" }),
+      signal: AbortSignal.timeout(200),
+    });
+    await expect(call).rejects.toThrow();
+    // The server sees the connection close a moment after the client gives up.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gone.resolve();
+    const signal = await late;
+    // Aborted already when the server saw the close first (the usual case), or as soon as it does.
+    if (!signal.aborted) await once(signal, "abort");
+    expect(signal.reason).toEqual(new Error("client disconnected"));
+  });
+
   it("closes idle keep-alive connections on close()", async () => {
     const server = createJsonRpcServer({ methods });
     await server.listen();

@@ -5,6 +5,7 @@ import {
   type ErrorListener,
   JSON_RPC_MEDIA_TYPES,
   type MethodRegistry,
+  RequestSignal,
 } from "@paas/jsonrpc";
 import type { FastifyInstance } from "fastify";
 import { refuse } from "./refusal.js";
@@ -46,25 +47,26 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
     if (!JSON_RPC_MEDIA_TYPES.has(mediaType)) {
       return refuse(reply, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
     }
-    const controller = new AbortController();
     // The client going away before the answer, or the server's grace period running out, stops the handlers.
-    const onGone = () => controller.abort(new Error("client disconnected"));
-    const onShutdown = () => controller.abort(new Error("server closing"));
-    reply.raw.on("close", onGone);
-    options.shutdown.addEventListener("abort", onShutdown, { once: true });
+    const abort = new RequestSignal(reply.raw, options.shutdown);
     try {
       const bearer = token === undefined ? "valid" : checkBearer(request.headers.authorization, token);
       const answer = await dispatchBody(
         typeof request.body === "string" ? request.body : "",
-        { authenticated: bearer === "valid", bearer, signal: controller.signal },
+        {
+          authenticated: bearer === "valid",
+          bearer,
+          get signal() {
+            return abort.signal;
+          },
+        },
         dispatchOptions,
       );
       if (options.closing()) reply.header("Connection", "close");
       if (answer === undefined) return reply.code(204).send();
       return reply.code(200).type("application/json").send(answer);
     } finally {
-      reply.raw.off("close", onGone);
-      options.shutdown.removeEventListener("abort", onShutdown);
+      abort.release();
     }
   });
   // Other methods on "/" (GET serves the dashboard) are told what is allowed, as before.

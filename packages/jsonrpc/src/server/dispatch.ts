@@ -36,6 +36,7 @@ export interface RequestScope {
   readonly authenticated: boolean;
   /** Why a request is not authenticated, for the message: no token, or a token that does not match. */
   readonly bearer?: BearerCheck;
+  /** Read only by handlers that ask for it (see `RequestSignal`). */
   readonly signal: AbortSignal;
 }
 
@@ -113,7 +114,9 @@ async function dispatchOne(
       method,
       authenticated: scope.authenticated,
       notification,
-      signal: scope.signal,
+      get signal() {
+        return scope.signal;
+      },
     };
     try {
       outcome = { result: await entry.handler(params, ctx) };

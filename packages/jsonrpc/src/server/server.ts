@@ -7,6 +7,7 @@ import { dispatchBody, type ErrorListener } from "./dispatch.js";
 import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
 import { readBodyCapped } from "./read-body.js";
+import { RequestSignal } from "./request-signal.js";
 
 /** An extra HTTP route served beside JSON-RPC, e.g. `GET /metrics`. */
 export interface HttpRoute {
@@ -71,7 +72,8 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     authRequired: token !== undefined,
     onError: options.onError,
   };
-  const inFlight = new Set<AbortController>();
+  // Aborted when the close's grace period runs out: every in-flight call's signal follows it.
+  const shutdown = new AbortController();
   let closing = false;
   let port: number | undefined;
 
@@ -85,16 +87,18 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
       return refuse(res, 415, `content-type must be application/json, got "${mediaType || "none"}"`);
     }
 
-    const controller = new AbortController();
-    inFlight.add(controller);
-    // The client going away before we answer aborts the handlers' signal.
-    const onGone = () => controller.abort(new Error("client disconnected"));
-    res.on("close", onGone);
+    const abort = new RequestSignal(res, shutdown.signal);
     try {
       const bearer = token === undefined ? "valid" : checkBearer(req.headers.authorization, token);
       const answer = await dispatchBody(
         body.toString("utf8"),
-        { authenticated: bearer === "valid", bearer, signal: controller.signal },
+        {
+          authenticated: bearer === "valid",
+          bearer,
+          get signal() {
+            return abort.signal;
+          },
+        },
         dispatchOptions,
       );
       if (closing) res.setHeader("Connection", "close");
@@ -104,8 +108,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
         res.writeHead(200, { "Content-Type": "application/json" }).end(answer);
       }
     } finally {
-      res.off("close", onGone);
-      inFlight.delete(controller);
+      abort.release();
     }
   }
 
@@ -156,7 +159,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
         // In-flight calls get the grace period to finish; then their handlers are told to stop and
         // the connections are cut.
         const cutoff = setTimeout(() => {
-          for (const controller of inFlight) controller.abort(new Error("server closing"));
+          shutdown.abort();
           server.closeAllConnections();
         }, closeGraceMs);
         server.close((error) => {
