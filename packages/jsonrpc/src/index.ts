@@ -13,6 +13,6 @@ export {
 export { INTERNAL_ERROR, toErrorObject } from "./server/errors-to-wire.js";
 export * from "./server/methods.js";
 export { readBodyCapped } from "./server/read-body.js";
-export { RequestSignal } from "./server/request-signal.js";
+export { RequestSignal, requestScope } from "./server/request-signal.js";
 export * from "./server/server.js";
 export * from "./validation.js";

@@ -141,13 +141,7 @@ describe("JSON-RPC server: HTTP", () => {
         },
       },
     });
-    const call = fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "slow" }),
-      signal: AbortSignal.timeout(200),
-    });
-    await expect(call).rejects.toThrow();
+    await callAndGiveUp(url, "slow");
     await aborted;
   });
 
@@ -168,13 +162,7 @@ describe("JSON-RPC server: HTTP", () => {
         },
       },
     });
-    const call = fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "slow" }),
-      signal: AbortSignal.timeout(200),
-    });
-    await expect(call).rejects.toThrow();
+    await callAndGiveUp(url, "slow");
     // The server sees the connection close a moment after the client gives up.
     await new Promise((resolve) => setTimeout(resolve, 100));
     gone.resolve();
@@ -261,6 +249,17 @@ describe("JSON-RPC server: HTTP", () => {
 });
 
 /** A promise with its resolver (Promise.withResolvers is newer than the ES2023 lib). */
+/** Calls `method` and gives up waiting for the answer after 200 ms, closing the connection. */
+async function callAndGiveUp(url: string, method: string): Promise<void> {
+  const call = fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method }),
+    signal: AbortSignal.timeout(200),
+  });
+  await expect(call).rejects.toThrow();
+}
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => {

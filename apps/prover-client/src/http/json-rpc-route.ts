@@ -6,6 +6,7 @@ import {
   JSON_RPC_MEDIA_TYPES,
   type MethodRegistry,
   RequestSignal,
+  requestScope,
 } from "@paas/jsonrpc";
 import type { FastifyInstance } from "fastify";
 import { refuse } from "./refusal.js";
@@ -53,13 +54,7 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
       const bearer = token === undefined ? "valid" : checkBearer(request.headers.authorization, token);
       const answer = await dispatchBody(
         typeof request.body === "string" ? request.body : "",
-        {
-          authenticated: bearer === "valid",
-          bearer,
-          get signal() {
-            return abort.signal;
-          },
-        },
+        requestScope(bearer, abort),
         dispatchOptions,
       );
       if (options.closing()) reply.header("Connection", "close");

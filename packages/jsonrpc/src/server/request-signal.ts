@@ -1,4 +1,6 @@
 import type { ServerResponse } from "node:http";
+import type { BearerCheck } from "./auth.js";
+import type { RequestScope } from "./dispatch.js";
 
 /**
  * The abort signal of one HTTP request's calls, aborted when the client goes away before the answer
@@ -40,4 +42,15 @@ export class RequestSignal {
     this.unwire?.();
     this.unwire = undefined;
   }
+}
+
+/** What a request's calls know of it: whether its token matched, and its signal (made when asked). */
+export function requestScope(bearer: BearerCheck, abort: RequestSignal): RequestScope {
+  return {
+    authenticated: bearer === "valid",
+    bearer,
+    get signal() {
+      return abort.signal;
+    },
+  };
 }

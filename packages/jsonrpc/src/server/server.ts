@@ -7,7 +7,7 @@ import { dispatchBody, type ErrorListener } from "./dispatch.js";
 import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
 import { readBodyCapped } from "./read-body.js";
-import { RequestSignal } from "./request-signal.js";
+import { RequestSignal, requestScope } from "./request-signal.js";
 
 /** An extra HTTP route served beside JSON-RPC, e.g. `GET /metrics`. */
 export interface HttpRoute {
@@ -90,17 +90,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     const abort = new RequestSignal(res, shutdown.signal);
     try {
       const bearer = token === undefined ? "valid" : checkBearer(req.headers.authorization, token);
-      const answer = await dispatchBody(
-        body.toString("utf8"),
-        {
-          authenticated: bearer === "valid",
-          bearer,
-          get signal() {
-            return abort.signal;
-          },
-        },
-        dispatchOptions,
-      );
+      const answer = await dispatchBody(body.toString("utf8"), requestScope(bearer, abort), dispatchOptions);
       if (closing) res.setHeader("Connection", "close");
       if (answer === undefined) {
         res.writeHead(204).end();
