@@ -5,7 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineMethod, type JsonRpcErrorObject } from "@paas/jsonrpc";
@@ -207,6 +207,45 @@ describe("bodies fastify does not read", () => {
     } finally {
       agent.destroy();
     }
+  });
+});
+
+/** Writes `raw` on a connection of its own and returns everything the server sent until it closed. */
+async function exchangeRaw(url: string, raw: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1", () => socket.write(raw));
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received));
+  });
+}
+
+describe("bytes that are not a request", () => {
+  it("answer the request before them alone, with nothing after its answer", async () => {
+    const { url } = await start();
+    // Node's client sends a GET's body without a length: the body then reads as a broken request.
+    const received = await exchangeRaw(url, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n[]");
+    expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
+  });
+
+  it("are refused with 400, and headers over Node's limit with 431, as JSON-RPC errors", async () => {
+    const { url } = await start();
+    const garbage = await exchangeRaw(url, "NOT HTTP AT ALL\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(garbage.split("\r\n\r\n")[1]!)).toMatchObject({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32600, message: "the request is not readable HTTP" },
+    });
+    const huge = await exchangeRaw(
+      url,
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type ErrorListener, INTERNAL_ERROR, type MethodRegistry } from "@paas/jsonrpc";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { answerClientError } from "./client-error.js";
 import { registerDashboard } from "./dashboard-route.js";
 import type { EventStream } from "./event-stream.js";
 import { registerEventsRoute } from "./events-route.js";
@@ -39,6 +40,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Idle kept-alive connections are closed at once on close; busy ones get the grace period.
     forceCloseConnections: "idle",
+    clientErrorHandler: answerClientError,
     // A URL fastify cannot route (`/%ff`) is refused before any hook runs: its body is dropped here.
     frameworkErrors(error, request, reply) {
       void dropUnreadBody(request, reply, options.maxBodyBytes, { routed: false }).then(
