@@ -1,5 +1,4 @@
 import {
-  checkBearer,
   DEFAULT_MAX_BATCH_SIZE,
   dispatchBody,
   type ErrorListener,
@@ -51,10 +50,9 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
     // The client going away before the answer, or the server's grace period running out, stops the handlers.
     const abort = new RequestSignal(reply.raw, options.shutdown);
     try {
-      const bearer = token === undefined ? "valid" : checkBearer(request.headers.authorization, token);
       const answer = await dispatchBody(
         typeof request.body === "string" ? request.body : "",
-        requestScope(bearer, abort),
+        requestScope(request.headers.authorization, token, abort),
         dispatchOptions,
       );
       if (options.closing()) reply.header("Connection", "close");

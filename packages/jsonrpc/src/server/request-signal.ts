@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { BearerCheck } from "./auth.js";
+import { checkBearer } from "./auth.js";
 import type { RequestScope } from "./dispatch.js";
 
 /**
@@ -21,12 +21,12 @@ export class RequestSignal {
     if (this.controller !== undefined) return this.controller.signal;
     const controller = new AbortController();
     this.controller = controller;
+    const onGone = () => controller.abort(new Error("client disconnected"));
+    const onShutdown = () => controller.abort(new Error("server closing"));
     // Asked for late, the request may already be gone or the grace period over.
-    if (this.response.closed) controller.abort(new Error("client disconnected"));
-    else if (this.shutdown.aborted) controller.abort(new Error("server closing"));
+    if (this.response.closed) onGone();
+    else if (this.shutdown.aborted) onShutdown();
     else {
-      const onGone = () => controller.abort(new Error("client disconnected"));
-      const onShutdown = () => controller.abort(new Error("server closing"));
       this.response.once("close", onGone);
       this.shutdown.addEventListener("abort", onShutdown, { once: true });
       this.unwire = () => {
@@ -44,8 +44,16 @@ export class RequestSignal {
   }
 }
 
-/** What a request's calls know of it: whether its token matched, and its signal (made when asked). */
-export function requestScope(bearer: BearerCheck, abort: RequestSignal): RequestScope {
+/**
+ * What a request's calls know of it: whether its `Authorization` header carries the server's token
+ * (any request does when the server has none), and its signal (made when asked).
+ */
+export function requestScope(
+  authorization: string | undefined,
+  token: string | undefined,
+  abort: RequestSignal,
+): RequestScope {
+  const bearer = token === undefined ? "valid" : checkBearer(authorization, token);
   return {
     authenticated: bearer === "valid",
     bearer,

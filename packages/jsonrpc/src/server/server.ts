@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { RpcErrorCode } from "../codes.js";
 import { failureResponse } from "../protocol.js";
-import { checkBearer } from "./auth.js";
 import { dispatchBody, type ErrorListener } from "./dispatch.js";
 import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
@@ -89,8 +88,11 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
 
     const abort = new RequestSignal(res, shutdown.signal);
     try {
-      const bearer = token === undefined ? "valid" : checkBearer(req.headers.authorization, token);
-      const answer = await dispatchBody(body.toString("utf8"), requestScope(bearer, abort), dispatchOptions);
+      const answer = await dispatchBody(
+        body.toString("utf8"),
+        requestScope(req.headers.authorization, token, abort),
+        dispatchOptions,
+      );
       if (closing) res.setHeader("Connection", "close");
       if (answer === undefined) {
         res.writeHead(204).end();
