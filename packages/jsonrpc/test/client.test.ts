@@ -101,6 +101,32 @@ describe("JsonRpcClient", () => {
     expect(perCall.failure).toBe("timeout");
   });
 
+  it("times out an answer whose body stops after the headers", async () => {
+    const url = await startRawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jsonrpc":"2.0",');
+    });
+    const error = await failureOf(
+      new JsonRpcClient({ url, timeoutMs: 100, retry: { attempts: 1 } }).call("number"),
+    );
+    expect(error).toMatchObject({ failure: "timeout", method: "number" });
+  });
+
+  it("sends credentials in the URL as Basic auth, not in the request line", async () => {
+    const seen: { url?: string; authorization?: string }[] = [];
+    const base = await startRawServer((req, res) => {
+      seen.push({ url: req.url, authorization: req.headers.authorization });
+      res.end('{"jsonrpc":"2.0","id":1,"result":7}');
+    });
+    const url = new URL("/key/abc", base);
+    url.username = "operator";
+    url.password = "p@ss:word";
+    expect(await new JsonRpcClient({ url }).call("number")).toBe(7);
+    expect(seen).toEqual([
+      { url: "/key/abc", authorization: `Basic ${Buffer.from("operator:p@ss:word").toString("base64")}` },
+    ]);
+  });
+
   it("reports the caller's own abort as such", async () => {
     const { url } = await startServer({ methods, closeGraceMs: 0 });
     const controller = new AbortController();
@@ -117,6 +143,7 @@ describe("JsonRpcClient", () => {
     [429, true],
     [404, false],
     [401, false],
+    [307, false],
   ])("classifies HTTP %i without a JSON-RPC body (transient: %s)", async (status, transient) => {
     const url = await startRawServer((_req, res) => res.writeHead(status).end("<html>oops</html>"));
     const error = await failureOf(new JsonRpcClient({ url }).call("number"));

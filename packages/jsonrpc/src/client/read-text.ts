@@ -1,9 +1,14 @@
-/** Reads a response body as text, giving up (and cancelling the stream) past `maxBytes`. */
-export async function readTextCapped(response: Response, maxBytes: number): Promise<string | "too-large"> {
-  if (response.body === null) return "";
+/**
+ * Reads a response body as text, giving up past `maxBytes`; leaving the loop early destroys the
+ * stream, so the rest of a too-large answer is never buffered.
+ */
+export async function readTextCapped(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): Promise<string | "too-large"> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > maxBytes) return "too-large";
     chunks.push(chunk);
