@@ -16,6 +16,8 @@ export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
   /** The row with its attempts in one statement: one result row per attempt (or one without). */
   readonly getWithAttempts: Prepared<TaskRowWithAttempt, { id: string }>;
+  /** Task counts by kind, backend and status from the counters (read at every progress refresh). */
+  readonly counts: Prepared<{ kind: string; backend: string; status: TaskStatusName; count: number | string }, object>;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
   /** PostgreSQL only: fenced finishes of proofs, their attempts and receipts in one round trip. */
@@ -44,6 +46,12 @@ export class TaskStatements {
         ])
         .where("t.id", "=", slot<string>("id"))
         .orderBy("a.attempt"),
+    );
+    this.counts = new Prepared(
+      db
+        .selectFrom("task_counts")
+        .select(["kind", "backend", "status", (eb) => eb.fn.sum<number | string>("n").as("count")])
+        .groupBy(["kind", "backend", "status"]),
     );
     this.recordAttempt = new Prepared(
       db

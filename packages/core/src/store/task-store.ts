@@ -172,11 +172,7 @@ export class TaskStore {
 
   /** Task counts by kind, backend and status, from the counters the database keeps (no scan of tasks). */
   async counts(): Promise<StatusCount[]> {
-    const rows = await this.db
-      .selectFrom("task_counts")
-      .select(["kind", "backend", "status", (eb) => eb.fn.sum<number>("n").as("count")])
-      .groupBy(["kind", "backend", "status"])
-      .execute();
+    const rows = await this.statements.counts.execute(this.db, {});
     return rows.map((r) => ({ ...r, count: Number(r.count) })).filter((r) => r.count !== 0);
   }
 
