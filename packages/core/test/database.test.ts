@@ -58,6 +58,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
       expect(await migrations(database)).toEqual([
         "0001_tasks_and_receipts",
         "0002_cluster",
+        "0003_statement_counts",
         LATEST_MIGRATION,
       ]);
     }
