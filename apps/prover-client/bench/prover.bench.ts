@@ -2,7 +2,7 @@
  * End-to-end numbers of the prover client on a local devnet (prints, asserts nothing):
  * - checkpoint latency: from a checkpoint appearing on the devnet (its epoch's last block) to its
  *   proof accepted by the CL, per epoch size, with 1 and 2 native workers;
- * - `paas_getTaskStatus` latency over HTTP while both workers prove;
+ * - `paas_getTaskStatus` latency over HTTP while both workers prove, polled from a thread of its own;
  * - with a slow node, checkpoint latency and worker utilisation without and with prefetch;
  * - `paas_getTaskStatus` with 100 calls in flight (autocannon, in a process of its own), idle and
  *   while both workers prove.
@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
+import { Worker } from "node:worker_threads";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import { startProverServer } from "@paas/prover-server";
@@ -147,17 +148,9 @@ async function statusLatency(): Promise<{ p50: number; p99: number; max: number;
     // Read in-process: the sampling loop must not add load of its own (a report call reaches the CL).
     const busy = async () => (await run.app.service.summary()).byStatus.proving === 2;
     while (!(await busy())) await new Promise((resolve) => setTimeout(resolve, 10));
-    const samples: number[] = [];
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    while (samples.length < 1_000 && (await busy())) {
-      const started = performance.now();
-      await client.call("paas_getTaskStatus", [samples.length % 2 === 0 ? a.id : b.id]);
-      samples.push(performance.now() - started);
-      // A client polling every few milliseconds, not a load generator saturating the thread it
-      // shares with the server: what is measured is how long the prover keeps a call waiting.
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const samples = await pollFromItsOwnThread(run.app.rpcUrl!, [a.id, b.id], 1_000, busy);
     loop.disable();
     console.log(
       `  (event loop delay meanwhile: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms)`,
@@ -169,6 +162,65 @@ async function statusLatency(): Promise<{ p50: number; p99: number; max: number;
     await teardown(run);
   }
 }
+
+/**
+ * A client polling `paas_getTaskStatus` every 5 ms from a thread of its own, with Node's http and
+ * one kept-alive connection: what is measured is how long the prover keeps a call waiting, not
+ * what a client on the prover's own thread (its allocations, its collections) adds to it. Stops
+ * after `calls` or once `stillBusy` says the window has closed.
+ */
+async function pollFromItsOwnThread(
+  url: string,
+  ids: readonly string[],
+  calls: number,
+  stillBusy: () => Promise<boolean>,
+): Promise<number[]> {
+  const worker = new Worker(POLLER, { eval: true, workerData: { url, ids, calls } });
+  const done = new Promise<number[]>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  while (!finished && (await stillBusy())) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!finished) worker.postMessage("stop");
+  const samples = await done;
+  await worker.terminate();
+  return samples;
+}
+
+const POLLER = `
+const http = require("node:http");
+const { parentPort, workerData } = require("node:worker_threads");
+const { url, ids, calls } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let stop = false;
+parentPort.on("message", () => { stop = true; });
+function call(id) {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "paas_getTaskStatus", params: [id] });
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+      response.on("data", () => {});
+      response.on("end", resolve);
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+(async () => {
+  const samples = [];
+  while (samples.length < calls && !stop) {
+    const started = performance.now();
+    await call(ids[samples.length % ids.length]);
+    samples.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  parentPort.postMessage(samples);
+})();
+`;
 
 interface ReadLoad {
   readonly perSecond: number;
@@ -234,6 +286,13 @@ async function readLoad(url: string, id: string, calls: number, inFlight: number
 }
 
 /**
+ * Calls made, and not counted, before each measured run of reads: the first thousands of calls of
+ * a fresh process run in V8's interpreter and baseline code (a cold start showed a max of 1.2–1.4 s
+ * and half the steady rate); an operator's prover client answers reads for days.
+ */
+const WARM_UP_CALLS = 10_000;
+
+/**
  * The ceiling of this machine for the same load: a bare fastify route answering a constant
  * JSON-RPC result, in this process, measured the same way.
  */
@@ -242,6 +301,7 @@ async function bareFastify(): Promise<ReadLoad> {
   bare.post("/", async () => ({ jsonrpc: "2.0", id: 1, result: { status: "completed" } }));
   const url = await bare.listen({ host: "127.0.0.1", port: 0 });
   try {
+    await readLoad(url, "bare", WARM_UP_CALLS, 100);
     return await readLoad(url, "bare", 20_000, 100);
   } finally {
     await bare.close();
@@ -257,6 +317,7 @@ async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> 
     const warm = await client.call<{ id: string }>("paas_proveElBlocks", [1, 1]);
     await client.call("paas_getTaskStatus", [warm.id]);
     await run.app.service.wait(warm.id, { timeoutMs: 60_000 });
+    await readLoad(run.app.rpcUrl!, warm.id, WARM_UP_CALLS, 100);
     const idle = await readLoad(run.app.rpcUrl!, warm.id, 20_000, 100);
     const a = await client.call<{ id: string }>("paas_proveElBlocks", [1, 64]);
     await client.call<{ id: string }>("paas_proveElBlocks", [65, 128]);
