@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import { storedContext } from "../contracts/context.js";
 import type { ProofReceipt, ProofType, ZkVm } from "../contracts/receipt.js";
 import type { TaskAttempt, TaskPhase, TaskRecord, TaskTransition } from "../contracts/status.js";
-import type { ReceiptsTable, TaskAttemptsTable, TasksTable } from "./schema.js";
+import type { ReceiptsTable, TasksTable } from "./schema.js";
 
 export type TaskRow = Selectable<TasksTable>;
 

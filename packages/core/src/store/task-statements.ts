@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
 import { Prepared, slot } from "./prepared.js";
@@ -17,7 +17,10 @@ export class TaskStatements {
   /** The row with its attempts in one statement: one result row per attempt (or one without). */
   readonly getWithAttempts: Prepared<TaskRowWithAttempt, { id: string }>;
   /** Task counts by kind, backend and status from the counters (read at every progress refresh). */
-  readonly counts: Prepared<{ kind: string; backend: string; status: TaskStatusName; count: number | string }, object>;
+  readonly counts: Prepared<
+    { kind: string; backend: string; status: TaskStatusName; count: number | string },
+    object
+  >;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
   readonly storeReceipt: Prepared<unknown, ReceiptsTable>;
   /** PostgreSQL only: fenced finishes of proofs, their attempts and receipts in one round trip. */

@@ -1,10 +1,10 @@
+import { readCapped } from "@paas/core";
 import { request } from "undici";
 import { PERMANENT_RPC_CODES } from "../codes.js";
 import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
 import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest } from "../protocol.js";
 import type { Validator } from "../validation.js";
 import { garbled, type Interpreted, interpretResponse, looksLikeResponse, malformed } from "./interpret.js";
-import { readTextCapped } from "./read-text.js";
 import { DEFAULT_CALL_RETRY, isRetryable, pause, type RetryPolicy, retryDelay } from "./retry.js";
 import { transportFailure } from "./transport-failure.js";
 
@@ -211,11 +211,12 @@ export class JsonRpcClient {
     try {
       // Redirects are not followed: a node URL that answers one is reported with its HTTP status.
       const response = await request(this.url, { method: "POST", headers: this.headers, body, signal });
-      const text = await readTextCapped(response.body, this.maxResponseBytes);
-      if (text === "too-large") {
+      const bytes = await readCapped(response.body, this.maxResponseBytes);
+      if (bytes === "too-large") {
         throw malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.statusCode)
           .error;
       }
+      const text = bytes.toString("utf8");
       return { status: response.statusCode, text, json: parseJson(text) };
     } catch (error) {
       if (isJsonRpcCallError(error)) throw error;

@@ -1,4 +1,4 @@
-import { PermanentError, TransientError } from "@paas/core";
+import { PermanentError, readCapped, TransientError } from "@paas/core";
 import { request } from "undici";
 import type {
   CallOptions,
@@ -250,19 +250,4 @@ function messageOf(error: unknown): string {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The body, or "too-large" once it passes `maxBytes` (leaving the loop destroys the stream). */
-async function readCapped(
-  body: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-): Promise<Uint8Array | "too-large"> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) return "too-large";
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
 }
