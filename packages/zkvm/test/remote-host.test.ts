@@ -12,7 +12,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { encodeReceipt, HttpRemoteProver, NativeHost, RemoteHost } from "../src/index.js";
 import { sumAgainProgram, sumProgram } from "./fixtures/programs.js";
 
-type Behaviour = "honest" | "garbage-status" | "other-program" | "other-key" | "never-done";
+type Behaviour =
+  | "honest"
+  | "garbage-status"
+  | "other-program"
+  | "other-key"
+  | "never-done"
+  | "endless-receipt";
 
 interface Job {
   readonly id: string;
@@ -53,6 +59,7 @@ async function contractServer(behaviour: Behaviour) {
       if (job.state === "running") job.state = "cancelled";
       return json(200, { jobId: job.id, state: job.state });
     }
+    if (match?.[2] && behaviour === "endless-receipt") return endless(res);
     if (match?.[2])
       return res.writeHead(200, { "content-type": "application/octet-stream" }).end(job.receipt);
     if (behaviour === "garbage-status")
@@ -75,6 +82,18 @@ async function contractServer(behaviour: Behaviour) {
     await stranger.close();
   });
   return { url, publicKey: signer.publicKeyHex, jobs, started, cancelled };
+}
+
+/** A receipt that never ends: 1 MiB after 1 MiB until the client stops reading. */
+function endless(res: ServerResponse): void {
+  const chunk = Buffer.alloc(1024 * 1024, 7);
+  res.writeHead(200, { "content-type": "application/octet-stream" });
+  res.on("error", () => {});
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+  };
+  res.on("drain", more);
+  more();
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -136,6 +155,11 @@ describe("RemoteHost", () => {
       "a receipt signed with another key",
       "other-key" as const,
       /the receipt of remote job job-1 is refused: receipt rejected: .*signature/,
+    ],
+    [
+      "a receipt larger than any receipt (64 MiB), without buffering all of it",
+      "endless-receipt" as const,
+      /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1\/receipt: answered a body over 67108864 bytes/,
     ],
     [
       "a status that is not JSON",

@@ -171,7 +171,7 @@ export class HttpRemoteProver implements RemoteProver {
         status = response.statusCode;
         type = String(response.headers["content-type"] ?? "");
         const read = await readCapped(response.body, MAX_RECEIPT_BYTES);
-        if (read === "too-large") throw this.garbage(call, `an answer over ${MAX_RECEIPT_BYTES} bytes`);
+        if (read === "too-large") throw this.garbage(call, `a body over ${MAX_RECEIPT_BYTES} bytes`);
         bytes = read;
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
