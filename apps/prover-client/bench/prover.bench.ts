@@ -202,8 +202,11 @@ function call(id) {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "paas_getTaskStatus", params: [id] });
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-      response.on("data", () => {});
-      response.on("end", resolve);
+      let answer = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => { answer += chunk; });
+      // A failed call must fail the benchmark, not count as a fast sample.
+      response.on("end", () => response.statusCode === 200 && JSON.parse(answer).result ? resolve() : reject(new Error("paas_getTaskStatus failed: " + answer.slice(0, 200))));
       response.on("error", reject);
     });
     request.on("error", reject);
