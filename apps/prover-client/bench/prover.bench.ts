@@ -9,7 +9,7 @@
  *
  *   npx nx run prover-client:bench
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -137,9 +137,27 @@ async function checkpointLatency(
   return { latencies, utilisation: capacity === 0 ? 0 : busy / capacity };
 }
 
-/** Status queries over HTTP while both workers prove a long EL range each. */
-async function statusLatency(): Promise<{ p50: number; p99: number; max: number; samples: number }> {
+interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+/**
+ * Status queries over HTTP while both workers prove a long EL range each, side by side with the
+ * same calls to a bare HTTP server in a process of its own: the floor this machine gives any
+ * server at that moment (waking a sleeping thread and an idle virtual CPU, sharing two cores with
+ * the workers, the devnet serving witnesses), against which the prover's own share is read.
+ */
+async function statusLatency(): Promise<{
+  ours: Percentiles;
+  bare: Percentiles;
+  loopP99: number;
+  loopMax: number;
+}> {
   const run = await setup(16, 2, false);
+  const bare = await startBareServer();
   try {
     await produceEpochs(run, 16, 8);
     const client = new JsonRpcClient({ url: run.app.rpcUrl!, timeoutMs: 10_000 });
@@ -150,33 +168,64 @@ async function statusLatency(): Promise<{ p50: number; p99: number; max: number;
     while (!(await busy())) await new Promise((resolve) => setTimeout(resolve, 10));
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    const samples = await pollFromItsOwnThread(run.app.rpcUrl!, [a.id, b.id], 1_000, busy);
+    const samples = await pollFromItsOwnThread(run.app.rpcUrl!, bare.url, [a.id, b.id], 2_000, busy);
     loop.disable();
-    console.log(
-      `  (event loop delay meanwhile: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms)`,
-    );
-    const sorted = [...samples].sort((x, y) => x - y);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]!, samples: samples.length };
+    return {
+      ours: percentiles(samples.ours),
+      bare: percentiles(samples.bare),
+      loopP99: loop.percentile(99) / 1e6,
+      loopMax: loop.max / 1e6,
+    };
   } finally {
+    bare.process.kill();
     await teardown(run);
   }
 }
 
+function percentiles(samples: readonly number[]): Percentiles {
+  const sorted = [...samples].sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]!, samples: sorted.length };
+}
+
+/** node:http answering every POST with a constant JSON-RPC result, in a child process. */
+async function startBareServer(): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the bare server exited with code ${code}`)));
+    child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  return { url: `http://127.0.0.1:${port}/`, process: child };
+}
+
+const BARE_SERVER = `
+const server = require("node:http").createServer((request, response) => {
+  request.resume();
+  request.on("end", () => {
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { status: "proving" } }));
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
 /**
  * A client polling `paas_getTaskStatus` every 5 ms from a thread of its own, with Node's http and
- * one kept-alive connection: what is measured is how long the prover keeps a call waiting, not
- * what a client on the prover's own thread (its allocations, its collections) adds to it. Stops
- * after `calls` or once `stillBusy` says the window has closed.
+ * one kept-alive connection per server, alternating between the prover and the bare server: what
+ * is measured is how long each keeps a call waiting, not what a client on the prover's own thread
+ * (its allocations, its collections) adds to it. Stops after `calls` or once `stillBusy` says the
+ * window has closed.
  */
 async function pollFromItsOwnThread(
   url: string,
+  bareUrl: string,
   ids: readonly string[],
   calls: number,
   stillBusy: () => Promise<boolean>,
-): Promise<number[]> {
-  const worker = new Worker(POLLER, { eval: true, workerData: { url, ids, calls } });
-  const done = new Promise<number[]>((resolve, reject) => {
+): Promise<{ ours: number[]; bare: number[] }> {
+  const worker = new Worker(POLLER, { eval: true, workerData: { url, bareUrl, ids, calls } });
+  const done = new Promise<{ ours: number[]; bare: number[] }>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
   });
@@ -194,14 +243,13 @@ async function pollFromItsOwnThread(
 const POLLER = `
 const http = require("node:http");
 const { parentPort, workerData } = require("node:worker_threads");
-const { url, ids, calls } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const { url, bareUrl, ids, calls } = workerData;
 let stop = false;
 parentPort.on("message", () => { stop = true; });
-function call(id) {
+function call(target, agent, id) {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "paas_getTaskStatus", params: [id] });
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+    const request = http.request(target, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
       let answer = "";
       response.setEncoding("utf8");
       response.on("data", (chunk) => { answer += chunk; });
@@ -214,14 +262,18 @@ function call(id) {
   });
 }
 (async () => {
-  const samples = [];
-  while (samples.length < calls && !stop) {
+  const targets = [
+    { url, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), samples: [] },
+    { url: bareUrl, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), samples: [] },
+  ];
+  for (let i = 0; i < calls && !stop; i++) {
+    const target = targets[i % 2];
     const started = performance.now();
-    await call(ids[samples.length % ids.length]);
-    samples.push(performance.now() - started);
+    await call(target.url, target.agent, ids[(i >> 1) % ids.length]);
+    target.samples.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  parentPort.postMessage(samples);
+  parentPort.postMessage({ ours: targets[0].samples, bare: targets[1].samples });
 })();
 `;
 
@@ -440,10 +492,22 @@ if (PARTS.has("prefetch")) {
   console.log(`  checkpoint latency with prefetch: ${(medians[1]! / medians[0]!).toFixed(2)}× of without`);
 }
 if (PARTS.has("status")) {
-  const status = await statusLatency();
-  console.log("\npaas_getTaskStatus over HTTP while 2 workers prove (%d calls)", status.samples);
+  const { ours, bare, loopP99, loopMax } = await statusLatency();
   console.log(
-    `  p50 ${status.p50.toFixed(2)} ms   p99 ${status.p99.toFixed(2)} ms   max ${status.max.toFixed(2)} ms`,
+    "\npaas_getTaskStatus over HTTP while 2 workers prove (%d calls), beside a bare node:http server in its own process (%d calls)",
+    ours.samples,
+    bare.samples,
+  );
+  for (const [label, r] of [
+    ["prover     ", ours],
+    ["bare server", bare],
+  ] as const) {
+    console.log(
+      `  ${label}  p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   max ${r.max.toFixed(2)} ms`,
+    );
+  }
+  console.log(
+    `  p99 ${(ours.p99 / bare.p99).toFixed(2)}× the bare server's; the prover's event loop delay meanwhile p99 ${loopP99.toFixed(1)} ms, max ${loopMax.toFixed(1)} ms`,
   );
 }
 if (PARTS.has("reads")) {
