@@ -78,6 +78,14 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * The bytes written so far, without a copy: a view of this writer's buffer, for a caller that
+   * writes no more through it.
+   */
+  written(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
   /** The bytes written so far, in a buffer of their own (safe to transfer to another thread). */
   finish(): Uint8Array<ArrayBuffer> {
     return this.#buffer.slice(0, this.#length);

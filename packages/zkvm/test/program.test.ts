@@ -107,6 +107,21 @@ describe("input writer", () => {
     expect(spliced.toBytes()).toEqual(direct.toBytes());
   });
 
+  it("gives the same bytes when large items and framed parts are held until toBytes, and copies what callers keep", () => {
+    const big = new Uint8Array(10_000).fill(9);
+    const items = { list: [new Uint8Array(6_000).fill(1), Uint8Array.of(2)] };
+    const direct = new InputWriter().write(items).writeBytes(big).write("tail");
+    const part = new InputWriter().writeBytes(big).write("tail").framed();
+    const spliced = new InputWriter().write(items).writeFramed(part);
+    const bytes = spliced.toBytes();
+    expect(bytes).toEqual(direct.toBytes());
+    // The caller's bytes after writing them, and its framed part after toBytes, are its own.
+    big.fill(0);
+    expect(direct.toBytes()).toEqual(bytes);
+    bytes.fill(0);
+    expect(new InputWriter().write(items).writeFramed(part).toBytes()).toEqual(direct.toBytes());
+  });
+
   it("names the input item a value cannot be encoded in", () => {
     const writer = new InputWriter().write(1);
     expect(() => writer.write({ at: 1.5 })).toThrow(/^input item 1.at: the number 1.5/);
