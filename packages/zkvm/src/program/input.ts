@@ -29,9 +29,8 @@ export class InputWriter {
   /**
    * The input so far, in order: runs of this writer's own bytes, framed parts and large encoded
    * payloads, held by reference, so the input is copied once, at `toBytes`, into a buffer of its
-   * exact size. Growing one
-   * buffer by doubling instead cost a 64-block EVM range (18 MB) over 30 ms of the main thread
-   * and twice its size in garbage.
+   * exact size. Growing one buffer by doubling instead cost a 64-block EVM range (18 MB) over
+   * 30 ms of the main thread and twice its size in garbage.
    */
   readonly #chunks: Uint8Array[] = [];
   #items = 0;
