@@ -69,16 +69,15 @@ export function valueReader(bytes: Uint8Array): ByteReader {
 }
 
 export function writeValue(writer: ByteWriter, value: unknown, path: string, depth = 0): void {
-  const unsupported = (what: string) =>
-    new ValueCodecError("VALUE_UNSUPPORTED", `${path}: ${what} cannot be encoded`);
-  if (depth > MAX_VALUE_DEPTH) throw unsupported(`nesting deeper than ${MAX_VALUE_DEPTH} levels (a cycle?)`);
+  if (depth > MAX_VALUE_DEPTH)
+    throw unsupported(path, `nesting deeper than ${MAX_VALUE_DEPTH} levels (a cycle?)`);
   if (value === null) {
     writer.u8(TAG.null);
   } else if (typeof value === "boolean") {
     writer.u8(value ? TAG.true : TAG.false);
   } else if (typeof value === "number") {
     if (!Number.isSafeInteger(value))
-      throw unsupported(`the number ${value} (only safe integers; use a bigint)`);
+      throw unsupported(path, `the number ${value} (only safe integers; use a bigint)`);
     writer.u8(TAG.integer).i64(value);
   } else if (typeof value === "bigint") {
     const magnitude = bigintMagnitude(value < 0n ? -value : value);
@@ -86,7 +85,7 @@ export function writeValue(writer: ByteWriter, value: unknown, path: string, dep
     writeLengthPrefixed(writer, magnitude, path);
   } else if (typeof value === "string") {
     const bytes = utf8(value);
-    if (!bytes) throw unsupported("a string with a lone surrogate");
+    if (!bytes) throw unsupported(path, "a string with a lone surrogate");
     writeLengthPrefixed(writer.u8(TAG.string), bytes, path);
   } else if (value instanceof Uint8Array) {
     writeLengthPrefixed(writer.u8(TAG.bytes), value, path);
@@ -98,7 +97,7 @@ export function writeValue(writer: ByteWriter, value: unknown, path: string, dep
       .filter(([, v]) => v !== undefined)
       .map(([key, v]) => ({ key, keyBytes: utf8(key), value: v }));
     for (const entry of entries) {
-      if (!entry.keyBytes) throw unsupported(`the key ${JSON.stringify(entry.key)} (a lone surrogate)`);
+      if (!entry.keyBytes) throw unsupported(path, `the key ${JSON.stringify(entry.key)} (a lone surrogate)`);
     }
     entries.sort((a, b) => compareBytes(a.keyBytes!, b.keyBytes!));
     writer.u8(TAG.object).u32(entries.length);
@@ -107,7 +106,7 @@ export function writeValue(writer: ByteWriter, value: unknown, path: string, dep
       writeValue(writer, entry.value, `${path}.${entry.key}`, depth + 1);
     }
   } else {
-    throw unsupported(describe(value));
+    throw unsupported(path, describe(value));
   }
 }
 
@@ -175,6 +174,11 @@ export function readValue(reader: ByteReader, depth = 0): unknown {
     default:
       throw malformed(`unknown tag 0x${tag.toString(16).padStart(2, "0")}`);
   }
+}
+
+/** A module-level function, not a closure per call: `writeValue` runs once per item of a witness. */
+function unsupported(path: string, what: string): ValueCodecError {
+  return new ValueCodecError("VALUE_UNSUPPORTED", `${path}: ${what} cannot be encoded`);
 }
 
 function writeLengthPrefixed(writer: ByteWriter, bytes: Uint8Array, path: string): void {
