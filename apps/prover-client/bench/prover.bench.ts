@@ -24,9 +24,24 @@ import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { HOST_KEY_FILE, programIdOf } from "@paas/zkvm";
 import Fastify from "fastify";
 import pino from "pino";
-import { buildProverApp, type ProverApp } from "../src/app/build-app.js";
-import { type EmbeddedDevnet, startEmbeddedDevnet } from "../src/app/embedded-devnet.js";
-import { loadConfig } from "../src/config/load-config.js";
+import type { ProverApp } from "../src/app/build-app.js";
+import type { EmbeddedDevnet } from "../src/app/embedded-devnet.js";
+
+/**
+ * The prover client's own modules from the same tree as the packages (see run.mjs): its sources
+ * under `npm run bench`, its build under `npm run bench:built`.
+ */
+const BUILT = !import.meta.resolve("@paas/core").endsWith(".ts");
+const APP = BUILT ? "../dist" : "../src";
+const { buildProverApp } = (await import(
+  `${APP}/app/build-app.js`
+)) as typeof import("../src/app/build-app.js");
+const { startEmbeddedDevnet } = (await import(
+  `${APP}/app/embedded-devnet.js`
+)) as typeof import("../src/app/embedded-devnet.js");
+const { loadConfig } = (await import(
+  `${APP}/config/load-config.js`
+)) as typeof import("../src/config/load-config.js");
 
 const EPOCHS_PER_RUN = Number(process.env.BENCH_EPOCHS ?? 4);
 
@@ -448,7 +463,9 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(", ")} (${cpus().length} cores)\n`,
+    .join(
+      ", ",
+    )} (${cpus().length} cores); running the ${BUILT ? "build (dist/), as deployed" : "TypeScript sources under tsx, as npm start does"}\n`,
 );
 
 if (PARTS.has("latency")) {
