@@ -72,7 +72,7 @@ describe("a tampered block is rejected", () => {
     serveAsBlock3(block);
     const hash = bytesToHex(block.hash());
     const context = { kind: "evm-ee-stf", start: { number: 3, hash }, end: { number: 3, hash } };
-    const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+    const { record } = await harness.prove(context);
     if (process.env.SHOW_ERRORS) console.log(errorOf(record));
     return errorOf(record);
   }
@@ -173,7 +173,7 @@ describe("a tampered block is rejected", () => {
       [testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!), "end"],
     ] as const) {
       const statuses = statusesFromNow(context);
-      const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+      const { record } = await harness.prove(context);
       expect(errorOf(record)).toBe(
         `reorg: the EL node's block 3 is ${tampered}, not ${real} as the context's ${end} says; the range is no longer canonical`,
       );
@@ -185,7 +185,7 @@ describe("a tampered block is rejected", () => {
     serveAsBlock3(tamperedHeader());
     const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
     const statuses = statusesFromNow(context);
-    const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+    const { record } = await harness.prove(context);
     // Both ends match, so a break is what a chain moving during the fetch looks like: transient,
     // until the scheduler's retries run out (5 in the harness).
     expect(errorOf(record)).toBe(
@@ -207,7 +207,7 @@ describe("a tampered block is rejected", () => {
       testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!),
     ]) {
       const statuses = statusesFromNow(context);
-      const { record } = await harness.prove(context, { timeoutMs: 30_000 });
+      const { record } = await harness.prove(context);
       expect(errorOf(record)).toMatch(
         /the guest failed: INVALID_BLOCK: block 3: execution rejected the block: invalid transaction trie/,
       );
@@ -223,7 +223,7 @@ describe("a tampered block is rejected", () => {
         : original.debug_getRawBlock!(params),
     );
     let statuses = statusesFromNow(context);
-    let { record } = await harness.prove(context, { timeoutMs: 30_000 });
+    let { record } = await harness.prove(context);
     expect(errorOf(record)).toMatch(
       /^block 3: the EL node's raw block is unusable: INVALID_BLOCK: block 3: block RLP does not decode: /,
     );
@@ -233,7 +233,7 @@ describe("a tampered block is rejected", () => {
       (params as [string])[0] === "0x3" ? chain.blocks[1]!.rlp : original.debug_getRawBlock!(params),
     );
     statuses = statusesFromNow(context);
-    ({ record } = await harness.prove(context, { timeoutMs: 30_000 }));
+    ({ record } = await harness.prove(context));
     expect(errorOf(record)).toBe("block 3: the EL node's raw block is block 2, not the block 3 asked for");
     expect(statuses()).not.toContain("transient_failure");
   });
