@@ -16,7 +16,7 @@ import {
 import { missingBlockError } from "./admission.js";
 import { rangeLength } from "./context.js";
 import { ReorgError } from "./errors.js";
-import type { EvmEeStfBlockInput, EvmEeStfInput } from "./input.js";
+import type { EvmEeStfInput, FramedBlockInput } from "./input.js";
 import { frameBlockInput, witnessBytes } from "./input.js";
 import type { EvmEeStfSettings } from "./settings.js";
 
@@ -91,7 +91,7 @@ export async function fetchRange(
   }
   return {
     input: { chainSpec: settings.chainSpec, blocks: blocks.map((b) => b.input) },
-    witnessBytes: blocks.reduce((sum, b) => sum + witnessBytes(b.input.witness), 0),
+    witnessBytes: blocks.reduce((sum, b) => sum + b.witnessBytes, 0),
     fetchMs: performance.now() - started,
   };
 }
@@ -101,7 +101,8 @@ interface FetchedBlock {
   /** The hash computed here from the header's bytes, never the node's claim. */
   readonly hash: string;
   readonly parentHash: string;
-  readonly input: EvmEeStfBlockInput;
+  readonly input: FramedBlockInput;
+  readonly witnessBytes: number;
 }
 
 async function fetchBlock(
@@ -140,11 +141,17 @@ async function fetchBlock(
   await yieldToEventLoop();
   const witness = await el.getExecutionWitness(number, options);
   checkWitness(witness, number);
-  const input = { rlp, witness: { state: witness.state, codes: witness.codes, headers: witness.headers } };
+  const unframed = { rlp, witness: { state: witness.state, codes: witness.codes, headers: witness.headers } };
   await yieldToEventLoop();
   // Encoded now, block by block between network waits, not in one pass over the range at proving.
-  frameBlockInput(input);
-  return { number, hash, parentHash: toHex(block.parentHash), input };
+  const input = frameBlockInput(unframed);
+  return {
+    number,
+    hash,
+    parentHash: toHex(block.parentHash),
+    input,
+    witnessBytes: witnessBytes(unframed.witness),
+  };
 }
 
 /**

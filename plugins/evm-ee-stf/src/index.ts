@@ -20,8 +20,10 @@ export { type FetchedRange, fetchRange } from "./fetcher.js";
 export {
   type EvmEeStfBlockInput,
   type EvmEeStfInput,
+  type FramedBlockInput,
   INPUT_FORMAT,
   readEvmEeStfInput,
+  type UnframedEvmEeStfInput,
   type WitnessBytes,
   witnessBytes,
   writeEvmEeStfInput,

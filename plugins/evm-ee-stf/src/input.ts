@@ -25,12 +25,22 @@ export interface EvmEeStfBlockInput {
   readonly witness: WitnessBytes;
 }
 
+/** A block whose items were encoded as it arrived (see `frameBlockInput`). */
+export interface FramedBlockInput {
+  readonly framed: FramedItems;
+}
+
 export interface EvmEeStfInput {
   /** The rules the blocks follow (see @paas/evm's `parseChainSpec`). */
   readonly chainSpec: ChainSpec;
   /** Consecutive blocks, oldest first. */
-  readonly blocks: readonly EvmEeStfBlockInput[];
+  readonly blocks: readonly (EvmEeStfBlockInput | FramedBlockInput)[];
 }
+
+/** An input none of whose blocks is framed yet: a test's or a tool's, built from hex. */
+export type UnframedEvmEeStfInput = Omit<EvmEeStfInput, "blocks"> & {
+  readonly blocks: readonly EvmEeStfBlockInput[];
+};
 
 /**
  * Input items: one value `{ format, chainSpec, blocks: count }`, then per block the RLP (a bytes item)
@@ -40,25 +50,23 @@ export interface EvmEeStfInput {
 export function writeEvmEeStfInput(input: EvmEeStfInput, writer: InputWriter): void {
   writer.write({ format: INPUT_FORMAT, chainSpec: { ...input.chainSpec }, blocks: input.blocks.length });
   for (const block of input.blocks) {
-    const framed = framedBlocks.get(block);
-    if (framed !== undefined) writer.writeFramed(framed);
+    if ("framed" in block) writer.writeFramed(block.framed);
     else writeBlock(block, writer);
   }
 }
 
-/** A block's items, framed when the fetcher received the block (see `frameBlockInput`). */
-const framedBlocks = new WeakMap<EvmEeStfBlockInput, FramedItems>();
-
 /**
- * Encodes a block's items now, for `writeEvmEeStfInput` to append as they are. The fetcher calls
- * it as each block arrives, so a range's encoding (≈ 10 ms for 64 blocks) is spread between
- * network waits instead of holding the main thread in one pass before proving. The bytes are the
- * same either way.
+ * Encodes a block's items now, for `writeEvmEeStfInput` to append as they are; the same bytes
+ * either way. The fetcher calls it as each block arrives, so a range's encoding (≈ 10 ms for 64
+ * blocks) is spread between network waits instead of holding the main thread in one pass before
+ * proving. It keeps the encoding only: the witness's items (thousands of small byte views per
+ * block, into the EL thread's buffers) can then be collected at once instead of living on the
+ * main thread's heap, with their bytes held a second time, until the range is proven.
  */
-export function frameBlockInput(block: EvmEeStfBlockInput): void {
+export function frameBlockInput(block: EvmEeStfBlockInput): FramedBlockInput {
   const writer = new InputWriter();
   writeBlock(block, writer);
-  framedBlocks.set(block, writer.framed());
+  return { framed: writer.framed() };
 }
 
 function writeBlock(block: EvmEeStfBlockInput, writer: InputWriter): void {
@@ -136,7 +144,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function inputFromHex(
   chainSpec: ChainSpec,
   blocks: readonly { readonly rlp: Hex; readonly witness: ExecutionWitness }[],
-): EvmEeStfInput {
+): UnframedEvmEeStfInput {
   return {
     chainSpec,
     blocks: blocks.map(({ rlp, witness }) => ({

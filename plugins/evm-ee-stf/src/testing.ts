@@ -5,7 +5,7 @@
  */
 import { blockToRpc, type ChainBlock, type ChainSpec, type Hex } from "@paas/evm";
 import { EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
-import { type EvmEeStfInput, inputFromHex } from "./input.js";
+import { inputFromHex, type UnframedEvmEeStfInput } from "./input.js";
 
 /** What serving a chain needs; an `ExecutionChain` is one. */
 export interface ElChainSource {
@@ -27,7 +27,7 @@ export function contextForBlocks(first: ChainBlock, last: ChainBlock = first): E
 }
 
 /** The program input for consecutive blocks with the witnesses their chain recorded. */
-export function programInputFor(chainSpec: ChainSpec, blocks: readonly ChainBlock[]): EvmEeStfInput {
+export function programInputFor(chainSpec: ChainSpec, blocks: readonly ChainBlock[]): UnframedEvmEeStfInput {
   return inputFromHex(chainSpec, blocks);
 }
 

@@ -57,10 +57,11 @@ describe("the EVM EE STF program", () => {
   });
 
   it("writes the same input bytes whether its blocks were framed as they arrived or not", async () => {
-    const input = testing.programInputFor(DEVNET, chain.blocks);
-    const unframed = { ...input, blocks: input.blocks.map((b) => ({ ...b })) };
-    frameBlockInput(input.blocks[0]!);
-    frameBlockInput(input.blocks[2]!);
+    const unframed = testing.programInputFor(DEVNET, chain.blocks);
+    const input = {
+      ...unframed,
+      blocks: unframed.blocks.map((b, i) => (i === 0 || i === 2 ? frameBlockInput(b) : b)),
+    };
     const bytesOf = (i: EvmEeStfInput) => {
       const writer = new InputWriter();
       evmEeStfProgram.writeInput(i, writer);
