@@ -66,7 +66,7 @@ export async function startFront(options: FrontOptions): Promise<Front> {
     await forward(req, res, body);
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, firstTry = true): Promise<void> {
     return new Promise((resolve) => {
       const headers: Record<string, string | string[]> = { "content-length": String(body.length) };
       for (const name of ["content-type", "authorization", "accept"]) {
@@ -90,7 +90,15 @@ export async function startFront(options: FrontOptions): Promise<Front> {
           });
         },
       );
-      upstream.once("error", () => {
+      upstream.once("error", (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the JSON-RPC server closed as idle just as this request reused it:
+        // the server never read the request, so sending it again on a new socket is safe (the
+        // pattern Node's http documentation gives for `reusedSocket`). Without it a client saw a
+        // spurious 502 now and then.
+        if (firstTry && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent) {
+          resolve(forward(req, res, body, false));
+          return;
+        }
         if (!res.headersSent) reply(res, 502, "text/plain", "devnet: the JSON-RPC server did not answer\n");
         else res.destroy();
         resolve();

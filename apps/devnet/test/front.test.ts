@@ -1,0 +1,86 @@
+/**
+ * The devnet's HTTP front over a plain upstream server, to reproduce what the devnet's own
+ * JSON-RPC server does only by chance: closing a kept-alive connection just as the front reuses it.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, expect, it } from "vitest";
+import { FaultSwitches } from "../src/faults.js";
+import { type Front, startFront } from "../src/front.js";
+
+let upstream: Server | undefined;
+let front: Front | undefined;
+
+afterEach(async () => {
+  await front?.close();
+  await stopUpstream();
+});
+
+async function stopUpstream(): Promise<void> {
+  const server = upstream;
+  upstream = undefined;
+  if (server === undefined) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+/** Answers the first request on each connection; cuts the connection at its second, unanswered. */
+async function startIdleClosingUpstream(): Promise<{ port: number; served: () => number }> {
+  let served = 0;
+  const requestsOnSocket = new WeakMap<object, number>();
+  upstream = createServer((req, res) => {
+    const seen = (requestsOnSocket.get(req.socket) ?? 0) + 1;
+    requestsOnSocket.set(req.socket, seen);
+    if (seen > 1) return void req.socket.destroy();
+    req.resume();
+    req.once("end", () => {
+      served += 1;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(`{"served":${served}}`);
+    });
+  });
+  await new Promise<void>((resolve) => upstream?.listen(0, "127.0.0.1", resolve));
+  return { port: (upstream.address() as AddressInfo).port, served: () => served };
+}
+
+async function post(port: number): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: '{"jsonrpc":"2.0","id":1,"method":"el_blockNumber","params":[]}',
+  });
+}
+
+it("sends a request again on a new connection when the reused one was closed under it, instead of a 502", async () => {
+  const target = await startIdleClosingUpstream();
+  front = await startFront({
+    host: "127.0.0.1",
+    port: 0,
+    upstreamPort: target.port,
+    faults: new FaultSwitches(),
+    maxBodyBytes: 1024,
+  });
+  const first = await post(front.port);
+  expect(first.status).toBe(200);
+  expect(await first.json()).toEqual({ served: 1 });
+  // The front's agent reuses the kept-alive connection, which the upstream cuts: one retry, answered.
+  const second = await post(front.port);
+  expect(second.status).toBe(200);
+  expect(await second.json()).toEqual({ served: 2 });
+});
+
+it("answers 502 when the upstream is gone, without retrying forever", async () => {
+  const target = await startIdleClosingUpstream();
+  front = await startFront({
+    host: "127.0.0.1",
+    port: 0,
+    upstreamPort: target.port,
+    faults: new FaultSwitches(),
+    maxBodyBytes: 1024,
+  });
+  expect((await post(front.port)).status).toBe(200);
+  await stopUpstream();
+  const answer = await post(front.port);
+  expect(answer.status).toBe(502);
+  expect(await answer.text()).toBe("devnet: the JSON-RPC server did not answer\n");
+  expect(target.served()).toBe(1);
+});
