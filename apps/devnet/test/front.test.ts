@@ -42,6 +42,17 @@ async function startIdleClosingUpstream(): Promise<{ port: number; served: () =>
   return { port: (upstream.address() as AddressInfo).port, served: () => served };
 }
 
+/** The front with every fault switch off, forwarding to `upstreamPort`. */
+function frontOf(upstreamPort: number): Promise<Front> {
+  return startFront({
+    host: "127.0.0.1",
+    port: 0,
+    upstreamPort,
+    faults: new FaultSwitches(),
+    maxBodyBytes: 1024,
+  });
+}
+
 async function post(port: number): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/`, {
     method: "POST",
@@ -52,13 +63,7 @@ async function post(port: number): Promise<Response> {
 
 it("sends a request again on a new connection when the reused one was closed under it, instead of a 502", async () => {
   const target = await startIdleClosingUpstream();
-  front = await startFront({
-    host: "127.0.0.1",
-    port: 0,
-    upstreamPort: target.port,
-    faults: new FaultSwitches(),
-    maxBodyBytes: 1024,
-  });
+  front = await frontOf(target.port);
   const first = await post(front.port);
   expect(first.status).toBe(200);
   expect(await first.json()).toEqual({ served: 1 });
@@ -70,13 +75,7 @@ it("sends a request again on a new connection when the reused one was closed und
 
 it("answers 502 when the upstream is gone, without retrying forever", async () => {
   const target = await startIdleClosingUpstream();
-  front = await startFront({
-    host: "127.0.0.1",
-    port: 0,
-    upstreamPort: target.port,
-    faults: new FaultSwitches(),
-    maxBodyBytes: 1024,
-  });
+  front = await frontOf(target.port);
   expect((await post(front.port)).status).toBe(200);
   await stopUpstream();
   const answer = await post(front.port);
