@@ -155,7 +155,7 @@ export class ProverService implements ProverHandle {
     const id = keyOf(task);
     const found = await this.parts.store.getWithAttempts(id);
     if (!found) throw new TaskNotFoundError(id);
-    return { ...toTaskRecord(found.row), attempts: found.attempts };
+    return Object.assign(toTaskRecord(found.row), { attempts: found.attempts });
   }
 
   instances(): Promise<readonly InstanceInfo[]> {
