@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
+import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { type DatabaseLocation, openDatabase } from "../src/index.js";
@@ -155,5 +156,32 @@ describe("a database file that is not ours", () => {
       code: "DATABASE_UNUSABLE",
       message: expect.stringMatching(/was written by a newer version of PaaS/),
     });
+  });
+});
+
+describe("rows read from SQLite", () => {
+  it("come back as objects with every column, whatever its name, the last of a repeated name winning", async () => {
+    const opened = await openDatabase(await databaseFor("sqlite", { file: true }));
+    try {
+      const query = sql<
+        Record<string, unknown>
+      >`select 1 as plain, 'x' as "quo""te", null as "a b", 2 as twice, 3 as twice, x'0102' as bytes`;
+      const { rows } = await query.execute(opened.db);
+      expect(rows).toEqual([{ plain: 1, 'quo"te': "x", "a b": null, twice: 3, bytes: Buffer.from([1, 2]) }]);
+      // Streaming reads (kysely's `stream`) give the same objects.
+      const streamed = [];
+      for await (const row of opened.db.selectFrom("tasks").select(["id", "status"]).stream())
+        streamed.push(row);
+      expect(streamed).toEqual([]);
+      // A statement that writes and returns rows is read the same way.
+      const ids = await sql<{
+        n: number;
+      }>`insert into task_counts (kind, backend, status, shard, n) values ('k', 'b', 'queued', 7, 5) returning n, shard`.execute(
+        opened.db,
+      );
+      expect(ids.rows).toEqual([{ n: 5, shard: 7 }]);
+    } finally {
+      await opened.close();
+    }
   });
 });

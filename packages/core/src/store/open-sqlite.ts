@@ -106,22 +106,56 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
  */
 function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
-  const prepare = sqlite.prepare.bind(sqlite);
+  const prepareCached = (source: string): SqliteDatabase.Statement => {
+    let statement = cache.get(source);
+    if (!statement) {
+      const prepared = sqlite.prepare(source);
+      statement = prepared.reader ? rowsBuiltInJs(prepared) : prepared;
+      if (cache.size >= 500) cache.clear();
+      cache.set(source, statement);
+    }
+    return statement;
+  };
   return new Proxy(sqlite, {
     get(target, property, receiver) {
-      if (property === "prepare") {
-        return (source: string) => {
-          let statement = cache.get(source);
-          if (!statement) {
-            statement = prepare(source);
-            if (cache.size >= 500) cache.clear();
-            cache.set(source, statement);
-          }
-          return statement;
-        };
-      }
+      if (property === "prepare") return prepareCached;
       const value = Reflect.get(target, property, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * A statement that returns rows, as kysely's SQLite driver uses it (`reader`, `all`, `iterate`),
+ * whose rows better-sqlite3 hands over as arrays and which are made into objects here. Setting
+ * each column of a row object through V8's C++ API cost about half of a 20-column read (15 µs a
+ * row against 7.5 µs as an array turned into an object literal), and the scheduler reads a task's
+ * whole row at its insert, its claim and each finish, and a status read once per answer.
+ */
+function rowsBuiltInJs(statement: SqliteDatabase.Statement): SqliteDatabase.Statement {
+  statement.raw(true);
+  const toRow = rowBuilder(statement.columns().map((column) => column.name));
+  const wrapped = {
+    reader: true,
+    all(...parameters: unknown[]): unknown[] {
+      const rows = statement.all(...parameters) as unknown[][];
+      const out = new Array<unknown>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = toRow(rows[i]!);
+      return out;
+    },
+    *iterate(...parameters: unknown[]): IterableIterator<unknown> {
+      for (const row of statement.iterate(...parameters) as IterableIterator<unknown[]>) yield toRow(row);
+    },
+  };
+  return wrapped as unknown as SqliteDatabase.Statement;
+}
+
+/**
+ * One object literal per statement, compiled once, so that every row of a statement gets one
+ * hidden class: the fastest way V8 has to build them. Names are quoted with JSON.stringify, so a
+ * column name is never code. Duplicate names keep the last value, as better-sqlite3's objects do.
+ */
+function rowBuilder(names: readonly string[]): (values: unknown[]) => Record<string, unknown> {
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(", ");
+  return new Function("values", `return { ${fields} };`) as (values: unknown[]) => Record<string, unknown>;
 }
