@@ -168,18 +168,19 @@ describe("rows read from SQLite", () => {
       >`select 1 as plain, 'x' as "quo""te", null as "a b", 2 as twice, 3 as twice, x'0102' as bytes`;
       const { rows } = await query.execute(opened.db);
       expect(rows).toEqual([{ plain: 1, 'quo"te': "x", "a b": null, twice: 3, bytes: Buffer.from([1, 2]) }]);
-      // Streaming reads (kysely's `stream`) give the same objects.
-      const streamed = [];
-      for await (const row of opened.db.selectFrom("tasks").select(["id", "status"]).stream())
-        streamed.push(row);
-      expect(streamed).toEqual([]);
       // A statement that writes and returns rows is read the same way.
-      const ids = await sql<{
+      const inserted = await sql<{
         n: number;
+        shard: number;
       }>`insert into task_counts (kind, backend, status, shard, n) values ('k', 'b', 'queued', 7, 5) returning n, shard`.execute(
         opened.db,
       );
-      expect(ids.rows).toEqual([{ n: 5, shard: 7 }]);
+      expect(inserted.rows).toEqual([{ n: 5, shard: 7 }]);
+      // Streaming reads (kysely's `stream`) give the same objects.
+      const streamed = [];
+      for await (const row of opened.db.selectFrom("task_counts").select(["kind", "shard", "n"]).stream())
+        streamed.push(row);
+      expect(streamed).toEqual([{ kind: "k", shard: 7, n: 5 }]);
     } finally {
       await opened.close();
     }
