@@ -162,6 +162,67 @@ describe("inspectBlockRlp", () => {
     expect(rejection(RLP.encode([[], []])).message).toMatch(/is not a list of header/);
   });
 
+  it("refuses the RLP @ethereumjs/rlp refuses, and only that, at any depth of the block", () => {
+    // Non-canonical encodings inside a transaction's field, which inspection never reads.
+    const rlp = bytes(allTypes.rlp);
+    const field = (encoding: number[]) => {
+      const fields = decoded(rlp);
+      const legacy = (fields[1] as NestedUint8Array)[0] as Uint8Array[];
+      const marker = Uint8Array.of(0xaa, 0xbb, 0xcc);
+      legacy[5] = marker; // data
+      const encoded = RLP.encode(fields);
+      const at = Buffer.from(encoded).indexOf(Buffer.from([0x83, ...marker]));
+      // The same field written another way; the enclosing lengths are left as they were.
+      const changed = [...encoded.subarray(0, at), ...encoding, ...encoded.subarray(at + 4)];
+      return Uint8Array.from(changed);
+    };
+    // A one-byte string below 0x80 written with a prefix, then a short length in the long form,
+    // then a long length with a leading zero: four bytes each, as the field they replace.
+    for (const encoding of [
+      [0x81, 0x05, 0x80, 0x80],
+      [0xb8, 0x02, 0x01, 0x02],
+      [0xb9, 0x00, 0x01, 0x01],
+    ]) {
+      const broken = field(encoding);
+      expect(() => RLP.decode(broken)).toThrow();
+      expect(rejection(broken).message).toMatch(/^block 7: block RLP does not decode: /);
+    }
+    expect(inspectBlockRlp(field([0x83, 0x01, 0x02, 0x03])).number).toBe(allTypes.block.header.number);
+
+    // Every single-byte change of real blocks (a seeded sample): refused as undecodable exactly
+    // when @ethereumjs/rlp's decoder refuses it.
+    let state = 7;
+    const random = (below: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % below;
+    };
+    let refusedByBoth = 0;
+    for (const block of [allTypes, ...mixed.blocks.slice(0, 8)]) {
+      const original = bytes(block.rlp);
+      for (let trial = 0; trial < 150; trial++) {
+        const mutated = Uint8Array.from(original);
+        mutated[random(mutated.length)] = random(256);
+        let decodes = true;
+        try {
+          RLP.decode(mutated);
+        } catch {
+          decodes = false;
+        }
+        let refusedAsUndecodable = false;
+        try {
+          inspectBlockRlp(mutated);
+        } catch (error) {
+          expect(error).toBeInstanceOf(EvmError);
+          refusedAsUndecodable = /block RLP does not decode/.test((error as Error).message);
+        }
+        expect(refusedAsUndecodable).toBe(!decodes);
+        if (!decodes) refusedByBoth++;
+      }
+    }
+    // Most changes land in a field's bytes and still decode; the seeded sample refuses 24.
+    expect(refusedByBoth).toBeGreaterThanOrEqual(20);
+  });
+
   it("refuses a malformed header", () => {
     const fields = () => decoded(bytes(mixed.blocks[1]!.rlp));
     const short = fields();
