@@ -74,7 +74,8 @@ export function inspectBlockRlp(rlp: Uint8Array, options: { label?: string } = {
   return {
     number,
     hash: keccak256(rlp.subarray(header.start, header.end)),
-    parentHash: rlp.slice(parentHash.payload, parentHash.end),
+    // A copy (a Buffer's `slice` would be a view keeping the whole block alive).
+    parentHash: Uint8Array.from(rlp.subarray(parentHash.payload, parentHash.end)),
     transactionChainIds,
   };
 }
