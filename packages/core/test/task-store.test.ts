@@ -197,6 +197,34 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     // A stale resolver (same claim, already finished) writes nothing.
     expect(await store.recordDependencies(held!.row, [], (deps) => afterResolution(deps), 4)).toBeUndefined();
   });
+
+  it("links the dependencies it stores for a held task in the same commit, in their order", async () => {
+    const store = await open(await databaseFor(dialect));
+    const { db } = opened.at(-1)!;
+    const edges = () =>
+      db.selectFrom("task_deps").select(["task_id", "dep_id", "position"]).orderBy("position").execute();
+    await store.insertMany([{ ...task("p", "pending"), phase: "resolve" }, task("d", "completed")], 1);
+    const [held] = await store.claim("resolve", claimOf("i"));
+    // Nothing else runs between storing and linking: a crash or a cancel after this commit leaves
+    // the new dependency linked to the task that needs it, never stray.
+    const stored = await store.insertMany([task("e"), task("d", "completed")], 3, held!.row);
+    expect(stored.map((s) => s.created)).toEqual([true, false]);
+    expect(await edges()).toEqual([
+      { task_id: "p".repeat(32), dep_id: "e".repeat(32), position: 0 },
+      { task_id: "p".repeat(32), dep_id: "d".repeat(32), position: 1 },
+    ]);
+    const resolved = await store.recordDependencies(
+      held!.row,
+      stored.map((s) => s.row.id),
+      (deps) => afterResolution(deps),
+      4,
+    );
+    expect(resolved?.map((c) => c.row.status)).toEqual(["blocked"]);
+    // A stale owner (its claim finished) still stores what it submits, but links nothing to it.
+    const late = await store.insertMany([task("f")], 5, held!.row);
+    expect(late.map((s) => s.created)).toEqual([true]);
+    expect(await edges()).toHaveLength(2);
+  });
 });
 
 describe.each(DIALECTS)("sweep of blocked tasks at start (%s)", (dialect) => {

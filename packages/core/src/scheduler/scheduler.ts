@@ -151,18 +151,32 @@ export class Scheduler {
     this.kick();
   }
 
-  /** Submits contexts on one backend; see `ProverHandle.submit`. Returns one result per context, in order. */
+  /**
+   * Submits contexts on one backend, once their plugins admit them; see `ProverHandle.submit`.
+   * Returns one result per context, in order.
+   */
   async submitMany(
     raws: readonly ProofContext[],
     backend: Backend,
-    options: { readonly admit: boolean; readonly signal?: AbortSignal },
   ): Promise<{ task: TaskRecord; created: boolean }[]> {
     const prepared = raws.map((raw) => prepareSubmission(this.kinds, raw, backend));
-    if (options.admit) await this.admit(prepared, options.signal);
-    const now = this.options.clock.now();
+    await this.admit(prepared);
+    return this.insert(prepared);
+  }
+
+  /**
+   * Stores prepared submissions; an existing task that failed or was cancelled starts again, as a
+   * resubmission does. With `dependentOf`, they are that held task's dependencies, linked to it as
+   * they are stored.
+   */
+  private async insert(
+    prepared: readonly PreparedSubmission[],
+    dependentOf?: TaskRow,
+  ): Promise<{ task: TaskRecord; created: boolean }[]> {
     const stored = await this.store.insertMany(
       prepared.map((p) => p.task),
-      now,
+      this.options.clock.now(),
+      dependentOf,
     );
     this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
     return Promise.all(
@@ -174,10 +188,7 @@ export class Scheduler {
   }
 
   /** Plugins refuse contexts that can never be proven (too far ahead of the chain) before they are stored. */
-  private async admit(
-    prepared: readonly PreparedSubmission[],
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private async admit(prepared: readonly PreparedSubmission[]): Promise<void> {
     const checked = prepared.filter((p) => this.kinds.get(p.task.kind).handler.admit !== undefined);
     if (checked.length === 0) return;
     const existing = new Set<string>();
@@ -185,7 +196,7 @@ export class Scheduler {
     for (const p of checked) {
       if (existing.has(p.task.id)) continue;
       await this.kinds.get(p.task.kind).handler.admit!(p.context, {
-        signal: signal ?? new AbortController().signal,
+        signal: new AbortController().signal,
       });
     }
   }
@@ -411,17 +422,10 @@ export class Scheduler {
       }
     }
     // Each dependency goes to its own kind's backend: a proof type's backend is configured per kind.
-    const byBackend = new Map<Backend, ProofContext[]>();
-    for (const dependency of dependencies) {
-      const backend = this.kinds.backendFor(dependency.kind);
-      byBackend.set(backend, [...(byBackend.get(backend) ?? []), dependency]);
-    }
-    const ids: string[] = [];
-    for (const [backend, contexts] of byBackend) {
-      for (const { task } of await this.submitMany(contexts, backend, { admit: false })) {
-        if (!ids.includes(task.id)) ids.push(task.id);
-      }
-    }
+    const prepared = dependencies.map((dependency) =>
+      prepareSubmission(this.kinds, dependency, this.kinds.backendFor(dependency.kind)),
+    );
+    const ids = [...new Set((await this.insert(prepared, held)).map(({ task }) => task.id))];
     signal.throwIfAborted();
     const changes = await this.store.recordDependencies(
       held,

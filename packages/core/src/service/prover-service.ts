@@ -118,7 +118,7 @@ export class ProverService implements ProverHandle {
 
   async submitMany(contexts: readonly ProofContext[], backend: Backend): Promise<SubmitResult[]> {
     this.assertOpen();
-    return this.parts.scheduler.submitMany(contexts, backend, { admit: true });
+    return this.parts.scheduler.submitMany(contexts, backend);
   }
 
   async status(task: TaskRef): Promise<TaskRecord> {

@@ -212,8 +212,16 @@ export class TaskStore {
   /**
    * Inserts new tasks in one statement; a task that exists is returned untouched (`created: false`).
    * A new task's priority is its submission time: older work is served first.
+   *
+   * `dependentOf`: the tasks are the dependencies of this held task, linked to it (in their order)
+   * in the same transaction, so no crash or cancel between the two leaves them stored but linked
+   * to nothing. Not linked if its owner no longer holds it (the next owner resolves it again).
    */
-  async insertMany(tasks: readonly NewTask[], now: number): Promise<{ row: TaskRow; created: boolean }[]> {
+  async insertMany(
+    tasks: readonly NewTask[],
+    now: number,
+    dependentOf?: TaskRow,
+  ): Promise<{ row: TaskRow; created: boolean }[]> {
     const unique = [...new Map(tasks.map((t) => [t.id, t])).values()];
     if (unique.length === 0) return [];
     return this.write(async (trx) => {
@@ -251,6 +259,13 @@ export class TaskStore {
           ? []
           : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
       const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
+      if (dependentOf && (await this.stillHeld(trx, dependentOf))) {
+        await this.linkDependencies(
+          trx,
+          dependentOf,
+          unique.map((t) => t.id),
+        );
+      }
       return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.has(task.id) }));
     });
   }
@@ -319,13 +334,7 @@ export class TaskStore {
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
       if (!(await this.stillHeld(trx, held))) return undefined;
-      if (depIds.length > 0) {
-        await trx
-          .insertInto("task_deps")
-          .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
-          .onConflict((oc) => oc.columns(["task_id", "dep_id"]).doNothing())
-          .execute();
-      }
+      await this.linkDependencies(trx, held, depIds);
       const cycle = await this.cascade.reaches(trx, depIds, held.id);
       if (cycle) await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
       await this.cascade.inheritPriority(trx, depIds, held.priority);
@@ -507,6 +516,20 @@ export class TaskStore {
       outcome,
       error,
     });
+  }
+
+  /** Edges from `held` to its dependencies, numbered in their order; edges already there stay. */
+  private async linkDependencies(
+    trx: Transaction<Database>,
+    held: TaskRow,
+    depIds: readonly string[],
+  ): Promise<void> {
+    if (depIds.length === 0) return;
+    await trx
+      .insertInto("task_deps")
+      .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
+      .onConflict((oc) => oc.columns(["task_id", "dep_id"]).doNothing())
+      .execute();
   }
 
   private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
