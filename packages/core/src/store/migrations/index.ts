@@ -4,6 +4,7 @@ import { tasksAndReceipts } from "./0001-tasks-and-receipts.js";
 import { cluster } from "./0002-cluster.js";
 import { statementCounts } from "./0003-statement-counts.js";
 import { kindSeqIndex } from "./0004-kind-seq-index.js";
+import { sqliteRenamableSchema } from "./0005-sqlite-renamable-schema.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -19,11 +20,12 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     "0002_cluster": cluster(dialect),
     "0003_statement_counts": statementCounts(dialect),
     "0004_kind_seq_index": kindSeqIndex,
+    "0005_sqlite_renamable_schema": sqliteRenamableSchema(dialect),
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0004_kind_seq_index";
+export const LATEST_MIGRATION = "0005_sqlite_renamable_schema";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
