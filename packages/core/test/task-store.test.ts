@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TaskStatusName } from "../src/index.js";
 import {
@@ -187,7 +188,7 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     await store.insertMany([{ ...task("p", "pending"), phase: "resolve" }, task("d", "completed")], 1);
     const [held] = await store.claim("resolve", claimOf("i"));
     expect(held!.row.status).toBe("pending");
-    const changes = await store.recordDependencies(
+    const changes = await store.recordResolution(
       held!.row,
       ["d".repeat(32)],
       (deps) => afterResolution(deps),
@@ -195,35 +196,41 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     );
     expect(changes?.map((c) => c.row.status)).toEqual(["queued"]);
     // A stale resolver (same claim, already finished) writes nothing.
-    expect(await store.recordDependencies(held!.row, [], (deps) => afterResolution(deps), 4)).toBeUndefined();
+    expect(await store.recordResolution(held!.row, [], (deps) => afterResolution(deps), 4)).toBeUndefined();
   });
 
-  it("links the dependencies it stores for a held task in the same commit, in their order", async () => {
+  it("stores a held task's dependencies and links them in one commit, in their order, or not at all", async () => {
     const store = await open(await databaseFor(dialect));
     const { db } = opened.at(-1)!;
-    const edges = () =>
-      db.selectFrom("task_deps").select(["task_id", "dep_id", "position"]).orderBy("position").execute();
+    const id = (name: string) => name.repeat(32);
+    const edges = async () =>
+      (await db.selectFrom("task_deps").selectAll().orderBy("position").execute()).map(
+        (e) => `${e.task_id[0]}→${e.dep_id[0]}@${e.position}`,
+      );
     await store.insertMany([{ ...task("p", "pending"), phase: "resolve" }, task("d", "completed")], 1);
     const [held] = await store.claim("resolve", claimOf("i"));
-    // Nothing else runs between storing and linking: a crash or a cancel after this commit leaves
-    // the new dependency linked to the task that needs it, never stray.
-    const stored = await store.insertMany([task("e"), task("d", "completed")], 3, held!.row);
-    expect(stored.map((s) => s.created)).toEqual([true, false]);
-    expect(await edges()).toEqual([
-      { task_id: "p".repeat(32), dep_id: "e".repeat(32), position: 0 },
-      { task_id: "p".repeat(32), dep_id: "d".repeat(32), position: 1 },
-    ]);
-    const resolved = await store.recordDependencies(
+    const first = await store.insertDependencies(
       held!.row,
-      stored.map((s) => s.row.id),
-      (deps) => afterResolution(deps),
-      4,
+      [task("e"), task("d", "completed"), task("e")],
+      3,
     );
+    expect(first?.map((s) => s.created)).toEqual([true, false, true]);
+    expect(await edges()).toEqual(["p→e@0", "p→d@1"]);
+    // A resolution that runs again (an earlier one abandoned by a lost lease or a crash) and finds
+    // another list replaces the links: the task never waits on work it no longer needs.
+    await store.insertDependencies(held!.row, [task("d", "completed"), task("g")], 4);
+    expect(await edges()).toEqual(["p→d@0", "p→g@1"]);
+    // If the links cannot be written, the dependencies are not stored either.
+    await sql`alter table task_deps rename to task_deps_away`.execute(db);
+    await expect(store.insertDependencies(held!.row, [task("h")], 5)).rejects.toThrow();
+    await sql`alter table task_deps_away rename to task_deps`.execute(db);
+    expect(await store.get(id("h"))).toBeUndefined();
+    const resolved = await store.recordResolution(held!.row, [id("d"), id("g")], afterResolution, 6);
     expect(resolved?.map((c) => c.row.status)).toEqual(["blocked"]);
-    // A stale owner (its claim finished) still stores what it submits, but links nothing to it.
-    const late = await store.insertMany([task("f")], 5, held!.row);
-    expect(late.map((s) => s.created)).toEqual([true]);
-    expect(await edges()).toHaveLength(2);
+    // An owner that no longer holds the task (here: its resolution finished) stores nothing.
+    expect(await store.insertDependencies(held!.row, [task("f")], 7)).toBeUndefined();
+    expect(await store.get(id("f"))).toBeUndefined();
+    expect(await edges()).toEqual(["p→d@0", "p→g@1"]);
   });
 });
 

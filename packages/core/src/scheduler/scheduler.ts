@@ -21,7 +21,7 @@ import {
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
-import type { Change, TaskStore } from "../store/task-store.js";
+import type { Change, Stored, TaskStore } from "../store/task-store.js";
 import {
   afterFailure,
   afterInterruption,
@@ -161,23 +161,18 @@ export class Scheduler {
   ): Promise<{ task: TaskRecord; created: boolean }[]> {
     const prepared = raws.map((raw) => prepareSubmission(this.kinds, raw, backend));
     await this.admit(prepared);
-    return this.insert(prepared);
-  }
-
-  /**
-   * Stores prepared submissions; an existing task that failed or was cancelled starts again, as a
-   * resubmission does. With `dependentOf`, they are that held task's dependencies, linked to it as
-   * they are stored.
-   */
-  private async insert(
-    prepared: readonly PreparedSubmission[],
-    dependentOf?: TaskRow,
-  ): Promise<{ task: TaskRecord; created: boolean }[]> {
     const stored = await this.store.insertMany(
       prepared.map((p) => p.task),
       this.options.clock.now(),
-      dependentOf,
     );
+    return this.afterInsert(stored);
+  }
+
+  /**
+   * Announces the tasks a submission created; an existing task that failed or was cancelled starts
+   * again, as a resubmission does.
+   */
+  private async afterInsert(stored: readonly Stored[]): Promise<{ task: TaskRecord; created: boolean }[]> {
     this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
     return Promise.all(
       stored.map(async ({ row, created }) => {
@@ -425,9 +420,16 @@ export class Scheduler {
     const prepared = dependencies.map((dependency) =>
       prepareSubmission(this.kinds, dependency, this.kinds.backendFor(dependency.kind)),
     );
-    const ids = [...new Set((await this.insert(prepared, held)).map(({ task }) => task.id))];
     signal.throwIfAborted();
-    const changes = await this.store.recordDependencies(
+    const stored = await this.store.insertDependencies(
+      held,
+      prepared.map((p) => p.task),
+      this.options.clock.now(),
+    );
+    if (!stored) return this.settle(held, undefined);
+    const ids = [...new Set((await this.afterInsert(stored)).map(({ task }) => task.id))];
+    signal.throwIfAborted();
+    const changes = await this.store.recordResolution(
       held,
       ids,
       (deps, cycle) =>

@@ -45,6 +45,12 @@ export interface NewTask {
   readonly phase: TaskPhase;
 }
 
+/** A submitted task as stored: new, or the one that already existed. */
+export interface Stored {
+  readonly row: TaskRow;
+  readonly created: boolean;
+}
+
 export interface ClaimRequest {
   readonly kinds: readonly string[];
   /** Only tasks of these backends (proving is claimed per backend, for its free slots). */
@@ -212,62 +218,80 @@ export class TaskStore {
   /**
    * Inserts new tasks in one statement; a task that exists is returned untouched (`created: false`).
    * A new task's priority is its submission time: older work is served first.
-   *
-   * `dependentOf`: the tasks are the dependencies of this held task, linked to it (in their order)
-   * in the same transaction, so no crash or cancel between the two leaves them stored but linked
-   * to nothing. Not linked if its owner no longer holds it (the next owner resolves it again).
    */
-  async insertMany(
+  async insertMany(tasks: readonly NewTask[], now: number): Promise<Stored[]> {
+    if (tasks.length === 0) return [];
+    return this.write((trx) => this.insertRows(trx, tasks, now));
+  }
+
+  /**
+   * Stores the dependencies a held task's resolution found, as `insertMany` does, and links the
+   * task to them (in their order, replacing any links an abandoned earlier resolution made) in the
+   * same transaction: no crash or cancel between the two leaves work stored that nothing needs.
+   * Stores nothing, returning undefined, if its owner no longer holds the task.
+   */
+  async insertDependencies(
+    held: TaskRow,
     tasks: readonly NewTask[],
     now: number,
-    dependentOf?: TaskRow,
-  ): Promise<{ row: TaskRow; created: boolean }[]> {
+  ): Promise<Stored[] | undefined> {
+    return this.write(async (trx) => {
+      if (!(await this.stillHeld(trx, held))) return undefined;
+      const stored = await this.insertRows(trx, tasks, now);
+      await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
+      const depIds = [...new Set(tasks.map((t) => t.id))];
+      if (depIds.length > 0) {
+        await trx
+          .insertInto("task_deps")
+          .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
+          .execute();
+      }
+      return stored;
+    });
+  }
+
+  private async insertRows(
+    trx: Transaction<Database>,
+    tasks: readonly NewTask[],
+    now: number,
+  ): Promise<Stored[]> {
     const unique = [...new Map(tasks.map((t) => [t.id, t])).values()];
     if (unique.length === 0) return [];
-    return this.write(async (trx) => {
-      const inserted = await trx
-        .insertInto("tasks")
-        .values(
-          // Column by column rather than `{ ...task, retry_count: 0, … }`: on Node 20 each property
-          // written after a spread takes a slow path, ~1 µs apiece, 13–20 µs a task here.
-          unique.map((task) => ({
-            id: task.id,
-            kind: task.kind,
-            backend: task.backend,
-            context: task.context,
-            status: task.status,
-            phase: task.phase,
-            retry_count: 0,
-            next_attempt_at: null,
-            error: null,
-            created_at: now,
-            updated_at: now,
-            priority: now,
-            owner: null,
-            lease_expires_at: null,
-            claimed_at: null,
-            job_id: null,
-          })),
-        )
-        .onConflict((oc) => oc.column("id").doNothing())
-        .returningAll()
-        .execute();
-      const created = new Set(inserted.map((row) => row.id));
-      const missing = unique.filter((t) => !created.has(t.id)).map((t) => t.id);
-      const existing =
-        missing.length === 0
-          ? []
-          : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
-      const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
-      if (dependentOf && (await this.stillHeld(trx, dependentOf))) {
-        await this.linkDependencies(
-          trx,
-          dependentOf,
-          unique.map((t) => t.id),
-        );
-      }
-      return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.has(task.id) }));
-    });
+    const inserted = await trx
+      .insertInto("tasks")
+      .values(
+        // Column by column rather than `{ ...task, retry_count: 0, … }`: on Node 20 each property
+        // written after a spread takes a slow path, ~1 µs apiece, 13–20 µs a task here.
+        unique.map((task) => ({
+          id: task.id,
+          kind: task.kind,
+          backend: task.backend,
+          context: task.context,
+          status: task.status,
+          phase: task.phase,
+          retry_count: 0,
+          next_attempt_at: null,
+          error: null,
+          created_at: now,
+          updated_at: now,
+          priority: now,
+          owner: null,
+          lease_expires_at: null,
+          claimed_at: null,
+          job_id: null,
+        })),
+      )
+      .onConflict((oc) => oc.column("id").doNothing())
+      .returningAll()
+      .execute();
+    const created = new Set(inserted.map((row) => row.id));
+    const missing = unique.filter((t) => !created.has(t.id)).map((t) => t.id);
+    const existing =
+      missing.length === 0
+        ? []
+        : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
+    const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
+    return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.has(task.id) }));
   }
 
   // ── claims and leases ───────────────────────────────────────────────────────────────────────
@@ -322,11 +346,12 @@ export class TaskStore {
   // ── fenced finishes of claimed steps ────────────────────────────────────────────────────────
 
   /**
-   * Records a task's resolved dependencies and, in the same transaction, moves it where
-   * `decide` says given their states. Dependencies inherit the task's priority (transitively), so
-   * the work under a task is served before unrelated work submitted later.
+   * Records the resolution of a task whose dependencies `insertDependencies` stored and linked: it
+   * moves where `decide` says given their states (a cycle unlinks them). Dependencies inherit the
+   * task's priority (transitively), so the work under a task is served before unrelated work
+   * submitted later.
    */
-  async recordDependencies(
+  async recordResolution(
     held: TaskRow,
     depIds: readonly string[],
     decide: (deps: readonly DependencyState[], cycle: boolean) => ResolutionOutcome,
@@ -334,7 +359,6 @@ export class TaskStore {
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
       if (!(await this.stillHeld(trx, held))) return undefined;
-      await this.linkDependencies(trx, held, depIds);
       const cycle = await this.cascade.reaches(trx, depIds, held.id);
       if (cycle) await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
       await this.cascade.inheritPriority(trx, depIds, held.priority);
@@ -516,20 +540,6 @@ export class TaskStore {
       outcome,
       error,
     });
-  }
-
-  /** Edges from `held` to its dependencies, numbered in their order; edges already there stay. */
-  private async linkDependencies(
-    trx: Transaction<Database>,
-    held: TaskRow,
-    depIds: readonly string[],
-  ): Promise<void> {
-    if (depIds.length === 0) return;
-    await trx
-      .insertInto("task_deps")
-      .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
-      .onConflict((oc) => oc.columns(["task_id", "dep_id"]).doNothing())
-      .execute();
   }
 
   private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
