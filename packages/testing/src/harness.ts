@@ -41,6 +41,11 @@ export interface HarnessOptions {
   readonly privateKey?: Uint8Array;
   /** Default "native". */
   readonly backend?: string;
+  /**
+   * Kinds whose tasks go to another backend than `backend` when nobody names one (the prover
+   * client's `[kinds.<kind>] backend`), served by the same hosts: tests of per-kind routing.
+   */
+  readonly kindBackends?: Readonly<Record<string, string>>;
   /** Native host worker threads; default 2. */
   readonly workers?: number;
   /** Default: fast retries (20 ms base, ×2, capped at 200 ms, 5 retries) so failures show quickly. */
@@ -78,17 +83,21 @@ export async function createPluginHarness(options: HarnessOptions): Promise<Plug
   container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(options.pluginSettings));
   applyOverrides(container, options.overrides ?? []);
   const transitions: TaskTransition[] = [];
+  const kindBackends = options.kindBackends ?? {};
+  const backends = new Set([backend, ...Object.values(kindBackends)]);
   const builder = new ProverServiceBuilder({
     database: { path: options.database ?? ":memory:" },
+    defaultBackend: backend,
+    kinds: Object.fromEntries(Object.entries(kindBackends).map(([kind, b]) => [kind, { backend: b }])),
     container,
     retry: { ...FAST_RETRY, ...options.retry },
     pollIntervalMs: 1_000,
     ...(options.clock && { clock: options.clock }),
   })
     .hosts({
-      backends: () => [{ backend, concurrency: host.concurrency }],
+      backends: () => [...backends].map((b) => ({ backend: b, concurrency: host.concurrency })),
       hostFor: (kind, b): ZkVmHost | undefined =>
-        b !== backend ? undefined : standInKinds.has(kind) ? standInHost : host,
+        !backends.has(b) ? undefined : standInKinds.has(kind) ? standInHost : host,
     })
     .onTransition((t) => transitions.push(t));
   for (const plugin of options.plugins) builder.register(plugin);

@@ -90,9 +90,11 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
         end: { slot: last.header.slot, blockId: toHex(blockIdOf(last.header)) },
       });
       const evmContext = evmEeStfContextFor(blocks);
-      // The dependency first: the CL STF task would submit it at resolution anyway (idempotently).
-      const dependency = await submit(handle, evmContext, backend);
+      // The CL STF task first, so a backend the service refuses stores nothing. The dependency goes
+      // where the task's resolution submits it (its own kind's backend, whatever this call's
+      // backend), so both name the same task and it is proven once.
       const main = await submit(handle, context, backend);
+      const dependency = await submit(handle, evmContext, handle.backendFor(evmContext.kind));
       return { ...main, dependencies: [dependency] } satisfies ProveClBlocksResult;
     },
   };

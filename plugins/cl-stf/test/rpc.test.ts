@@ -6,6 +6,7 @@ import {
   InvalidContextError,
   InvalidParamsError,
   type PluginRpcMethod,
+  TaskNotFoundError,
   UnknownBackendError,
 } from "@paas/core";
 import { CL_STF, type ClStfOutput, chainstateRoot, EVM_EE_STF } from "@paas/rollup";
@@ -80,6 +81,26 @@ describe(PROVE_CL_BLOCKS, () => {
     expect(again.dependencies[0]).toMatchObject({ id: result.dependencies[0]!.id, created: false });
   });
 
+  it("submits the dependency on its own kind's backend, where the CL STF task's resolution needs it", async () => {
+    const split = await setUpClStf({
+      chain,
+      pluginSettings: { slots_per_epoch: 8 },
+      kindBackends: { [EVM_EE_STF.kind]: "evm-machines" },
+    });
+    try {
+      const prove = split.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
+      const result = (await prove.handler([1, 8])) as ProveClBlocksResult;
+      expect(result.task.backend).toBe("native");
+      expect(result.dependencies[0]!.task.backend).toBe("evm-machines");
+      expect((await split.harness.waitFor(contextFor(chain, 1, 8))).status).toBe("completed");
+      // The one EVM EE STF task there is: the call's, which the resolution found and waited on.
+      const evm = await split.harness.service.list({ kind: EVM_EE_STF.kind });
+      expect(evm.tasks.map((task) => task.id)).toEqual([result.dependencies[0]!.id]);
+    } finally {
+      await split.close();
+    }
+  });
+
   it.each([
     [["9", 16], /^paas_proveClBlocks: ✖ startSlot: a slot number/],
     [[0, 3], /startSlot: slot 0 is the genesis block, never proven\n {2}→ at \[0\]/],
@@ -108,8 +129,11 @@ describe(PROVE_CL_BLOCKS, () => {
     expect(error.message).toMatch(/the CL has no blocks for slots 17\.\.20 \(yet\)/);
   });
 
-  it("passes an unknown backend on to the service, which refuses it", async () => {
+  it("passes an unknown backend on to the service, which refuses it, storing nothing", async () => {
     const error = await refusal(method.handler([1, 2, "sp1"]));
     expect(error).toBeInstanceOf(UnknownBackendError);
+    // Not even the dependency, which would have gone to its own kind's backend.
+    const dependency = setup.harness.keyOf(evmContextFor(chain, 1, 2));
+    expect(await refusal(setup.harness.service.status(dependency))).toBeInstanceOf(TaskNotFoundError);
   });
 });

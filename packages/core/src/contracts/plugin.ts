@@ -64,7 +64,10 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
    */
   admit?(context: C, options: { readonly signal: AbortSignal }): Promise<void>;
 
-  /** Contexts that must be proven (on the same backend) before this one. Resolved once, then stored. */
+  /**
+   * Contexts that must be proven before this one, each on its own kind's backend. Resolved once,
+   * then stored.
+   */
   dependencies?(context: C, step: StepContext): readonly ProofContext[] | Promise<readonly ProofContext[]>;
 
   /** The program input, built from the chain and the dependencies' receipts. */
