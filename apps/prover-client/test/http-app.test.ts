@@ -8,6 +8,7 @@ import { Agent, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { hostCheck } from "@paas/core";
 import { defineMethod, type JsonRpcErrorObject } from "@paas/jsonrpc";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -224,6 +225,26 @@ async function exchangeRaw(url: string, raw: string): Promise<string> {
   });
 }
 
+describe("the Host header", () => {
+  it("on loopback, refuses a name a page could have rebound to 127.0.0.1, before any route or token", async () => {
+    const { url } = await start({ acceptsHost: hostCheck("127.0.0.1", ["proxy.internal"]) });
+    const { port } = new URL(url);
+    const postFrom = (host: string) =>
+      exchangeRaw(
+        url,
+        `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${call("change").length}\r\nConnection: close\r\n\r\n${call("change")}`,
+      );
+    const refused = await postFrom(`rebound.example:${port}`);
+    expect(refused).toMatch(/^HTTP\/1\.1 403 /);
+    expect(JSON.parse(refused.split("\r\n\r\n")[1]!).error.message).toContain('host "rebound.example:');
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "proxy.internal"]) {
+      const answered = await postFrom(host);
+      expect(answered, host).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answered).toContain('"result":"changed"');
+    }
+  });
+});
+
 describe("bytes that are not a request", () => {
   it("answer the request before them alone, with nothing after its answer", async () => {
     const { url } = await start();
@@ -364,7 +385,7 @@ describe("the dashboard's files", () => {
     expect((await post(url, call("echo", ["beside"]))).json.result).toBe("beside");
   });
 
-  it("serves index.html at / (revalidated) and hashed assets (cached for good)", async () => {
+  it("serves index.html at / (revalidated, never framed by another page) and hashed assets (cached for good)", async () => {
     const dist = mkdtempSync(path.join(tmpdir(), "paas-dashboard-"));
     dirs.push(dist);
     mkdirSync(path.join(dist, "assets"));
@@ -375,6 +396,8 @@ describe("the dashboard's files", () => {
     expect(index.status).toBe(200);
     expect(index.headers.get("content-type")).toMatch(/^text\/html/);
     expect(index.headers.get("cache-control")).toBe("no-cache");
+    expect(index.headers.get("x-frame-options")).toBe("DENY");
+    expect(index.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
     expect(await index.text()).toContain("<title>PaaS</title>");
     const asset = await fetch(new URL("/assets/app-1a2b3c.js", url));
     expect(asset.status).toBe(200);
@@ -424,6 +447,34 @@ describe("events at /events", () => {
       { event: "overview", data: { n: 1 } },
       { event: "task", data: { id: "t1", status: "queued" } },
     ]);
+  });
+
+  it("reads one snapshot for subscribers arriving while it is read, and a new one after", async () => {
+    let reads = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const events = new EventStream({
+      snapshot: {
+        event: "overview",
+        read: async () => {
+          reads += 1;
+          await gate;
+          return { read: reads };
+        },
+        tickMs: 60_000,
+      },
+    });
+    const { url } = await start({ events });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => fetch(new URL("/events", url))));
+    const received = responses.map((response) => readEvents(response, (seen) => seen.length === 1));
+    release();
+    for (const events of await Promise.all(received))
+      expect(events).toEqual([{ event: "overview", data: { read: 1 } }]);
+    expect(reads).toBe(1);
+    const late = await readEvents(await fetch(new URL("/events", url)), (seen) => seen.length === 1);
+    expect(late).toEqual([{ event: "overview", data: { read: 2 } }]);
   });
 
   it("refuses a subscriber over the cap with 503, and ends every stream on close", async () => {

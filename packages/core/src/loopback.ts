@@ -5,3 +5,34 @@
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+/**
+ * Which `Host` headers a server listening on `listenHost` answers. On loopback: loopback names and
+ * the names in `allowed` only. A web page can point a name of its own at 127.0.0.1 (DNS rebinding)
+ * and then call a loopback server as if from its own origin, so no token-less loopback server is
+ * safe from the browser without this check; the page's requests still carry its name in `Host`.
+ * Beyond loopback every name is answered: there the bearer token guards what changes state.
+ * A request without `Host` (HTTP/1.0 from a script) is answered; browsers always send one.
+ */
+export function hostCheck(
+  listenHost: string,
+  allowed: readonly string[] = [],
+): (hostHeader: string | undefined) => boolean {
+  if (!isLoopback(listenHost)) return () => true;
+  const names = new Set(allowed.map((name) => name.toLowerCase()));
+  return (hostHeader) => {
+    if (hostHeader === undefined || hostHeader === "") return true;
+    const name = hostName(hostHeader.toLowerCase());
+    return isLoopback(name) || names.has(name);
+  };
+}
+
+/** The name in a `Host` header, without its port: `[::1]:4844` → `::1`, `localhost:4844` → `localhost`. */
+function hostName(header: string): string {
+  if (header.startsWith("[")) {
+    const end = header.indexOf("]");
+    return end === -1 ? header.slice(1) : header.slice(1, end);
+  }
+  const colon = header.indexOf(":");
+  return colon === -1 ? header : header.slice(0, colon);
+}

@@ -24,6 +24,8 @@ export const RpcErrorCode = {
   NOT_FOUND: -32004,
   /** A failure retrying cannot fix (core `PERMANENT_FAILURE`). */
   PERMANENT_FAILURE: -32005,
+  /** A batch's answers passed the server's cap: this call was not run; send it again on its own. */
+  RESPONSE_TOO_LARGE: -32006,
   TASK_NOT_FOUND: -32010,
   PROOF_NOT_FOUND: -32011,
   UNKNOWN_KIND: -32012,
@@ -82,6 +84,7 @@ export const PERMANENT_RPC_CODES: ReadonlySet<number> = new Set([
   RpcErrorCode.UNAUTHORIZED,
   RpcErrorCode.NOT_FOUND,
   RpcErrorCode.PERMANENT_FAILURE,
+  RpcErrorCode.RESPONSE_TOO_LARGE,
   RpcErrorCode.TASK_NOT_FOUND,
   RpcErrorCode.PROOF_NOT_FOUND,
   RpcErrorCode.UNKNOWN_KIND,

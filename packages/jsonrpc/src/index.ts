@@ -5,6 +5,7 @@ export * from "./errors.js";
 export * from "./protocol.js";
 export { type BearerCheck, checkBearer } from "./server/auth.js";
 export {
+  DEFAULT_MAX_BATCH_RESPONSE_BYTES,
   type DispatchOptions,
   dispatchBody,
   type ErrorListener,

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { defineMethod, type MethodRegistry, RpcErrorCode } from "../src/index.js";
+import { defineMethod, dispatchBody, type MethodRegistry, RpcErrorCode } from "../src/index.js";
 import { post, rpc, startServer } from "./helpers.js";
 
 const methods: MethodRegistry = {
@@ -160,6 +160,42 @@ describe("JSON-RPC server: protocol", () => {
         message: "invalid request: a batch of 3 requests exceeds the limit of 2",
       },
     });
+  });
+
+  it("stops running a batch once its answers pass the cap, answering each call left with why", async () => {
+    let runs = 0;
+    const reads: MethodRegistry = {
+      page: {
+        handler: async () => {
+          runs += 1;
+          return "x".repeat(100);
+        },
+      },
+    };
+    const page = (id: number) => ({ jsonrpc: "2.0", id, method: "page" });
+    const body = JSON.stringify([page(1), page(2), page(3), { jsonrpc: "2.0", method: "page" }, page(4)]);
+    const scope = { authenticated: true, signal: new AbortController().signal };
+    const answer = await dispatchBody(body, scope, {
+      methods: new Map(Object.entries(reads)),
+      maxBatchSize: 10,
+      authRequired: false,
+      maxBatchResponseBytes: 150,
+    });
+    const answers = JSON.parse(answer!) as {
+      id: number;
+      result?: string;
+      error?: { code: number; message: string };
+    }[];
+    expect(runs).toBe(2);
+    expect(answers.map((a) => a.id)).toEqual([1, 2, 3, 4]);
+    expect(answers[1]!.result).toHaveLength(100);
+    for (const left of answers.slice(2)) {
+      expect(left.error).toEqual({
+        code: RpcErrorCode.RESPONSE_TOO_LARGE,
+        message:
+          "not run: this batch's answers passed 150 bytes; send the remaining calls in another request",
+      });
+    }
   });
 
   it("fails only the call whose result cannot be serialised", async () => {

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { InvalidConfigError, isLoopback, type PluginLogger } from "@paas/core";
+import { hostCheck, InvalidConfigError, isLoopback, type PluginLogger } from "@paas/core";
 import { MAX_WORKERS } from "@paas/zkvm";
 import type { ProgramSource } from "./programs.js";
 
@@ -29,6 +29,11 @@ export interface ProverServerOptions {
    * client proving CL STF locally and checkpoints here passes its native key).
    */
   readonly trustedPublicKeys?: readonly string[];
+  /**
+   * Host names answered besides loopback names while listening on loopback (a local proxy that
+   * forwards its own Host); other names are refused, against DNS rebinding (core's `hostCheck`).
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -44,6 +49,7 @@ export interface ResolvedOptions {
   readonly maxInputBytes: number;
   readonly logger: PluginLogger;
   readonly trustedPublicKeys: readonly string[];
+  readonly acceptsHost: (hostHeader: string | undefined) => boolean;
 }
 
 const silent: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -88,5 +94,6 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     maxInputBytes,
     logger: options.logger ?? silent,
     trustedPublicKeys: options.trustedPublicKeys ?? [],
+    acceptsHost: hostCheck(host, options.allowedHosts),
   };
 }

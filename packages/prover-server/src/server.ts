@@ -54,6 +54,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
       token: resolved.token,
       maxInputBytes: resolved.maxInputBytes,
       logger,
+      acceptsHost: resolved.acceptsHost,
     });
     const url = await listen(app, resolved.host, resolved.port);
     runner.wake();

@@ -61,6 +61,37 @@ describe("the bearer token", () => {
   });
 });
 
+describe("the Host header", () => {
+  const post = (host: string) =>
+    rawStatus(
+      `POST /v1/jobs HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    );
+
+  it("on loopback, refuses a name a page could have rebound to 127.0.0.1, before anything runs", async () => {
+    expect(await post("attacker.example")).toBe(403);
+    const { port } = new URL(server.url);
+    expect(await post(`attacker.example:${port}`)).toBe(403);
+    // A loopback name reaches the route, which then answers the empty body.
+    expect(await post(`localhost:${port}`)).toBe(400);
+    expect(await post(`127.0.0.1:${port}`)).toBe(400);
+  });
+
+  it("answers the names it is given besides loopback ones", async () => {
+    const other = tempDir();
+    const proxied = await startTestServer(other.dir, { allowedHosts: ["prover.internal"] });
+    try {
+      const answer = await rawStatus(
+        `GET /v1/info HTTP/1.1\r\nHost: prover.internal\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
+        proxied.url,
+      );
+      expect(answer).toBe(200);
+    } finally {
+      await proxied.close();
+      other.remove();
+    }
+  });
+});
+
 describe("a malformed start request", () => {
   const good = () => startJobBody(sumProgram, [1], "r");
   it.each([
@@ -231,7 +262,7 @@ describe("odd requests", () => {
     "answers %s with a 4xx, never a 500",
     async (target) => {
       const status = await rawStatus(
-        `GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
       );
       expect(status).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(500);
@@ -240,8 +271,8 @@ describe("odd requests", () => {
 });
 
 /** The status code of a hand-written HTTP request: fetch would normalise the odd targets away. */
-function rawStatus(request: string): Promise<number> {
-  const { hostname, port } = new URL(server.url);
+function rawStatus(request: string, url = server.url): Promise<number> {
+  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(request));
     let answer = "";

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import {
   DATABASE_FILE,
+  hostCheck,
   InvalidConfigError,
   LOGGER,
   PLUGIN_SETTINGS,
@@ -11,7 +12,7 @@ import {
   ProverServiceBuilder,
   redactedUrl,
 } from "@paas/core";
-import type { MethodRegistry } from "@paas/jsonrpc";
+import { endpointOf, type MethodRegistry } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
 import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } from "@paas/zkvm";
 import type { Logger } from "pino";
@@ -213,15 +214,18 @@ async function startHttp(
   const { config, service, metrics } = app;
   const methods: Record<string, MethodRegistry[string]> = {
     ...coreMethods(service, {
-      defaultBackend: config.default_backend,
       report: async () => ({
         uptimeSeconds: Math.round((Date.now() - app.startedAt) / 1_000),
         instances: await service.instances(),
-        nodes: { cl: app.nodes.clUrl, el: app.nodes.elUrl, embedded: app.nodes.embedded },
+        nodes: {
+          cl: endpointOf(app.nodes.clUrl),
+          el: endpointOf(app.nodes.elUrl),
+          embedded: app.nodes.embedded,
+        },
         plugins: await service.pluginReports(),
       }),
     }),
-    ...operatorMethods(service, { defaultBackend: config.default_backend, overview: parts.overview }),
+    ...operatorMethods(service, { overview: parts.overview }),
   };
   for (const [name, method] of service.rpcMethods()) {
     if (methods[name])
@@ -233,6 +237,7 @@ async function startHttp(
     methods,
     ...(config.rpc.auth_token !== undefined && { bearerToken: config.rpc.auth_token }),
     maxBodyBytes: config.rpc.max_body_bytes,
+    acceptsHost: hostCheck(config.rpc.host, config.rpc.allowed_hosts),
     onError: logRpcErrors(logger),
     metrics: () => metrics.render(),
     readiness: [

@@ -12,6 +12,7 @@ interface ProverServerFlags {
   readonly workers?: number;
   readonly plugins?: string[];
   readonly trust?: string[];
+  readonly allowedHosts?: string[];
   readonly logLevel: string;
 }
 
@@ -34,20 +35,17 @@ export function addProverServerCommand(program: Command): void {
     .option(
       "--plugins <packages>",
       "comma-separated plugin packages whose programs it proves (default: evm-ee-stf, cl-stf, checkpoint)",
-      (value: string) =>
-        value
-          .split(",")
-          .map((name) => name.trim())
-          .filter(Boolean),
+      commaList,
     )
     .option(
       "--trust <keys>",
       "comma-separated keys (hex) whose receipts its guests accept as inner proofs: the keys of the backends proving the dependencies",
-      (value: string) =>
-        value
-          .split(",")
-          .map((key) => key.trim())
-          .filter(Boolean),
+      commaList,
+    )
+    .option(
+      "--allowed-hosts <names>",
+      "comma-separated Host names answered on loopback besides loopback names (a local proxy keeping its own)",
+      commaList,
     )
     .option("--log-level <level>", "log level", "info")
     .action(async (flags: ProverServerFlags) => {
@@ -66,6 +64,7 @@ export function addProverServerCommand(program: Command): void {
         ...(flags.workers !== undefined && { workers: flags.workers }),
         ...(flags.plugins !== undefined && { programs: flags.plugins }),
         ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
+        ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
       });
       const lines = [
         `prover server listening on ${server.url}`,
@@ -99,4 +98,12 @@ function integer(flag: string, min: number): (value: string) => number {
     }
     return parsed;
   };
+}
+
+/** A comma-separated flag's items, trimmed, empty ones dropped. */
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

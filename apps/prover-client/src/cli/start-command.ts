@@ -1,6 +1,6 @@
 import path from "node:path";
 import { DATABASE_FILE, PaasError, redactedUrl } from "@paas/core";
-import { isJsonRpcCallError } from "@paas/jsonrpc";
+import { endpointOf, isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
 import { buildProverApp } from "../app/build-app.js";
 import { loadConfig } from "../config/load-config.js";
@@ -79,7 +79,7 @@ export function addStartCommand(program: Command): void {
       });
       const lines = [
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
-        `  nodes     ${app.nodes.embedded ? `embedded devnet at ${app.nodes.clUrl}` : `CL ${app.nodes.clUrl}, EL ${app.nodes.elUrl}`}`,
+        `  nodes     ${app.nodes.embedded ? `embedded devnet at ${endpointOf(app.nodes.clUrl)}` : `CL ${endpointOf(app.nodes.clUrl)}, EL ${endpointOf(app.nodes.elUrl)}`}`,
         `  json-rpc  ${app.rpcUrl ?? "off"}${app.rpcUrl ? `  (metrics: ${app.rpcUrl.replace(/\/$/, "")}/metrics)` : ""}`,
         ...(app.rpcUrl
           ? [

@@ -135,6 +135,11 @@ export const configSchema = z
         auth_token: z.string().min(16, "must be at least 16 characters").optional(),
         /** Listen beyond loopback without a token anyway (a trusted network, a proxy that authenticates). */
         allow_unauthenticated: z.boolean().default(false),
+        /**
+         * Host names answered besides loopback names while listening on loopback (a local reverse
+         * proxy that forwards its own Host); any other name is refused, against DNS rebinding.
+         */
+        allowed_hosts: z.array(z.string().min(1).max(253)).max(64).default([]),
       })
       .strict()
       .default({
@@ -143,6 +148,7 @@ export const configSchema = z
         port: 4844,
         max_body_bytes: 1_048_576,
         allow_unauthenticated: false,
+        allowed_hosts: [],
       }),
     /** Settings of each proof type, by kind (`[plugin_settings.checkpoint]`); each plugin validates its own. */
     plugin_settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),

@@ -39,6 +39,10 @@ export async function registerDashboard(app: FastifyInstance, root = DASHBOARD_D
     setHeaders(res, filePath) {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       res.setHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+      // The dashboard has buttons that change state: no other page may frame it (clickjacking).
+      res.setHeader("X-Frame-Options", "DENY");
+      res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
+      res.setHeader("X-Content-Type-Options", "nosniff");
     },
   });
 }

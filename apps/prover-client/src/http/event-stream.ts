@@ -30,7 +30,8 @@ export class EventStream {
   private readonly heartbeatMs: number;
   private heartbeat: NodeJS.Timeout | undefined;
   private tick: NodeJS.Timeout | undefined;
-  private building = false;
+  /** The snapshot being read, shared by whoever asks meanwhile. */
+  private pending: Promise<string | undefined> | undefined;
   private closed = false;
 
   constructor(private readonly options: EventStreamOptions = {}) {
@@ -113,19 +114,25 @@ export class EventStream {
     if (frame !== undefined && this.subscribers.has(res)) this.write(res, frame);
   }
 
-  /** One snapshot per tick at most: a tick that finds the last one still building is skipped. */
+  /** One snapshot per tick at most: a tick that finds one still being read is skipped. */
   private async broadcastSnapshot(): Promise<void> {
-    if (this.building || this.subscribers.size === 0) return;
-    this.building = true;
-    try {
-      const frame = await this.buildSnapshot();
-      if (frame !== undefined) for (const res of this.subscribers) this.write(res, frame);
-    } finally {
-      this.building = false;
-    }
+    if (this.pending !== undefined || this.subscribers.size === 0) return;
+    const frame = await this.buildSnapshot();
+    if (frame !== undefined) for (const res of this.subscribers) this.write(res, frame);
   }
 
-  private async buildSnapshot(): Promise<string | undefined> {
+  /**
+   * One read at a time: subscribers arriving while a snapshot is read get that one, so a burst of
+   * connections (or reconnections) costs one overview, not one each.
+   */
+  private buildSnapshot(): Promise<string | undefined> {
+    this.pending ??= this.readSnapshot().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async readSnapshot(): Promise<string | undefined> {
     const snapshot = this.options.snapshot;
     if (snapshot === undefined) return undefined;
     try {

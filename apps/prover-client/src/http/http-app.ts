@@ -4,6 +4,7 @@ import { answerClientError } from "./client-error.js";
 import { registerDashboard } from "./dashboard-route.js";
 import type { EventStream } from "./event-stream.js";
 import { registerEventsRoute } from "./events-route.js";
+import { refuseForeignHosts } from "./host-guard.js";
 import { registerJsonRpcRoute } from "./json-rpc-route.js";
 import { type ProbeRouteOptions, registerProbeRoutes } from "./probe-routes.js";
 import { refuse } from "./refusal.js";
@@ -22,6 +23,8 @@ export interface HttpAppOptions extends ProbeRouteOptions {
   readonly dashboardDir?: string;
   /** How long `close()` lets in-flight calls finish before aborting them and cutting connections. */
   readonly closeGraceMs?: number;
+  /** Which `Host` headers are answered (core's `hostCheck`); default: all. */
+  readonly acceptsHost?: (hostHeader: string | undefined) => boolean;
 }
 
 /** How long a client may take to send a whole request: a slow sender cannot hold a connection. */
@@ -93,6 +96,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return refuse(reply, 404, `nothing is served at ${path.slice(0, 100)}`);
   });
 
+  if (options.acceptsHost) refuseForeignHosts(app, options.acceptsHost);
   dropUnreadBodies(app, options.maxBodyBytes);
   registerJsonRpcRoute(app, {
     methods: options.methods,

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { backendSchema, contextSchema, listFilterSchema, taskRefFor, taskSchema } from "./task-params.js";
 
 export interface CoreMethodOptions {
-  readonly defaultBackend: string;
   /** Extra facts for `paas_getReport` (uptime, versions, plugin state). */
   readonly report: () => Promise<Record<string, unknown>>;
 }
@@ -16,15 +15,16 @@ export interface CoreMethodOptions {
  * with distinct codes (see @paas/jsonrpc).
  */
 export function coreMethods(service: ProverService, options: CoreMethodOptions): MethodRegistry {
-  const taskRef = taskRefFor(service, options.defaultBackend);
+  const taskRef = taskRefFor(service);
   return {
     paas_submitTask: defineMethod({
       params: z.tuple([contextSchema, backendSchema.optional()]),
       mutates: true,
       async handler([context, backend]) {
+        // Without a backend, the kind's own (`[kinds.<kind>] backend`), as plugins submit.
         const { task, created } = await service.submit(
           context as ProofContext,
-          backend ?? options.defaultBackend,
+          backend ?? service.backendFor(context.kind),
         );
         return { id: task.id, created, task };
       },

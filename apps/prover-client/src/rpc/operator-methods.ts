@@ -6,7 +6,6 @@ import type { Overview } from "../overview/overview.js";
 import { taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
 
 export interface OperatorMethodOptions {
-  readonly defaultBackend: string;
   readonly overview: () => Promise<Overview>;
 }
 
@@ -51,7 +50,7 @@ const pruneSchema = z.strictObject({
  * one is set); reads do not.
  */
 export function operatorMethods(service: ProverService, options: OperatorMethodOptions): MethodRegistry {
-  const taskRef = taskRefFor(service, options.defaultBackend);
+  const taskRef = taskRefFor(service);
   return {
     paas_getTaskGraph: defineMethod({
       params: byPositionOrName(["id"], z.tuple([taskSchema])),

@@ -48,11 +48,14 @@ export const listFilterSchema = z.strictObject({
   cursor: z.string().max(64).optional(),
 });
 
-/** A task named by context: its kind and backend must exist, or "not found" would mislead. */
-export function taskRefFor(service: ProverService, defaultBackend: string): (task: TaskParam) => TaskRef {
+/**
+ * A task named by context: its kind and backend must exist, or "not found" would mislead. Without a
+ * backend, its kind's (as submissions without one go there).
+ */
+export function taskRefFor(service: ProverService): (task: TaskParam) => TaskRef {
   return (task) => {
     if (typeof task === "string") return task;
-    const backend = task.backend ?? defaultBackend;
+    const backend = task.backend ?? service.backendFor(task.context.kind);
     if (!service.kinds().includes(task.context.kind)) {
       throw new UnknownKindError(task.context.kind, service.kinds());
     }

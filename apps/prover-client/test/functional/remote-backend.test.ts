@@ -127,6 +127,13 @@ it("proves a checkpoint in a mixed setup: EVM EE STF remote, the others native",
     ["cl-stf", "native"],
     ["evm-ee-stf", "net"],
   ]);
+  // Named by context without a backend, a task is looked up and submitted on its kind's backend.
+  const { tasks } = await client.call<{ tasks: TaskRecord[] }>("paas_listTasks", [{ kind: "evm-ee-stf" }]);
+  const context = tasks[0]!.taskId.context;
+  const found = await client.call<TaskRecord>("paas_getTaskStatus", [{ context }]);
+  expect(found).toMatchObject({ id: tasks[0]!.id, backend: "net", status: "completed" });
+  const again = await client.call<Submitted>("paas_submitTask", [context]);
+  expect(again).toMatchObject({ id: tasks[0]!.id, created: false });
 });
 
 it("a cancelled task cancels its remote job on the server", { timeout: 120_000 }, async () => {

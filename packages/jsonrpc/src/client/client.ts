@@ -70,7 +70,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
  */
 export class JsonRpcClient {
   private readonly url: string;
-  /** Scheme, host and port only: URLs may carry API keys in their path, which errors must not show. */
+  /** What errors name the node by (see `endpointOf`). */
   private readonly endpoint: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
@@ -86,7 +86,7 @@ export class JsonRpcClient {
     url.username = "";
     url.password = "";
     this.url = url.href;
-    this.endpoint = url.origin;
+    this.endpoint = endpointOf(url);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.headers = { "Content-Type": "application/json", Accept: "application/json", ...options.headers };
@@ -252,6 +252,18 @@ function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError 
       ? `not JSON (starts with ${JSON.stringify(exchange.text.slice(0, 40))})`
       : "not a JSON-RPC 2.0 response";
   return garbled(method, `the answer is ${what}`, status).error;
+}
+
+/**
+ * A node URL as it may be shown (errors, reports, logs): scheme, host and port only. Node URLs carry
+ * credentials in their user part and providers' API keys in their path or query.
+ */
+export function endpointOf(url: string | URL): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(an unparsable URL)";
+  }
 }
 
 function basicAuth(url: URL): string {

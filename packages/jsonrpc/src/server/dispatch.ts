@@ -27,10 +27,18 @@ export type ErrorListener = (
 export interface DispatchOptions {
   readonly methods: ReadonlyMap<string, JsonRpcMethod>;
   readonly maxBatchSize: number;
+  /** A batch's answers in total, in bytes; default `DEFAULT_MAX_BATCH_RESPONSE_BYTES`. */
+  readonly maxBatchResponseBytes?: number;
   /** Whether mutating methods need the bearer token. */
   readonly authRequired: boolean;
   readonly onError?: ErrorListener;
 }
+
+/**
+ * A small batch of list or proof reads can ask for hundreds of megabytes of answer; past this, the
+ * batch's remaining calls are not run and each is answered with RESPONSE_TOO_LARGE instead.
+ */
+export const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface RequestScope {
   readonly authenticated: boolean;
@@ -74,12 +82,29 @@ export async function dispatchBody(
     );
   }
   // Sequential on purpose: mutating calls in one batch take effect in the order they were sent.
+  const maxBytes = options.maxBatchResponseBytes ?? DEFAULT_MAX_BATCH_RESPONSE_BYTES;
   const answers: string[] = [];
+  let bytes = 0;
   for (const item of payload) {
-    const answer = await dispatchOne(item, scope, options);
-    if (answer !== undefined) answers.push(answer);
+    const answer = bytes > maxBytes ? notRun(item, maxBytes) : await dispatchOne(item, scope, options);
+    if (answer === undefined) continue;
+    answers.push(answer);
+    bytes += answer.length;
   }
   return answers.length === 0 ? undefined : `[${answers.join(",")}]`;
+}
+
+/** A call left out of a batch whose answers already passed the cap (a notification gets nothing). */
+function notRun(item: unknown, maxBytes: number): string | undefined {
+  const checked = checkRequest(item);
+  if ("invalid" in checked) return serialise(invalidRequest(checked.id, checked.invalid));
+  if (checked.notification) return undefined;
+  return serialise(
+    failureResponse(checked.id, {
+      code: RpcErrorCode.RESPONSE_TOO_LARGE,
+      message: `not run: this batch's answers passed ${maxBytes} bytes; send the remaining calls in another request`,
+    }),
+  );
 }
 
 async function dispatchOne(

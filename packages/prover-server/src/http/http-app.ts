@@ -17,6 +17,7 @@ export interface HttpAppOptions {
   readonly token: string | undefined;
   readonly maxInputBytes: number;
   readonly logger: PluginLogger;
+  readonly acceptsHost: (hostHeader: string | undefined) => boolean;
 }
 
 /** Room in a request body for everything but the base64 input: the program ref and request id. */
@@ -43,7 +44,16 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.removeContentTypeParser("text/plain");
 
   const checkToken = options.token === undefined ? undefined : bearerTokenCheck(options.token);
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
+    if (!options.acceptsHost(request.headers.host)) {
+      // The body is never read: the connection cannot carry another request.
+      reply.header("Connection", "close");
+      throw new HttpError(
+        403,
+        "FOREIGN_HOST",
+        `host "${String(request.headers.host).slice(0, 100)}" is not served here: this server listens on loopback and answers loopback names and its allowed hosts only`,
+      );
+    }
     if (!checkToken || request.routeOptions.url === "/openapi.json") return;
     const refused = checkToken(request.headers.authorization);
     if (refused) throw refused;

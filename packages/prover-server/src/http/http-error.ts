@@ -1,5 +1,6 @@
 export type HttpErrorCode =
   | "UNAUTHORIZED"
+  | "FOREIGN_HOST"
   | "INVALID_REQUEST"
   | "UNKNOWN_PROGRAM"
   | "JOB_NOT_FOUND"
