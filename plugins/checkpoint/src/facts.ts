@@ -15,7 +15,7 @@ export type CheckpointReport = {
   readonly lastSubmitted: number | null;
   /** The highest checkpoint whose proof this process published and the CL took ("accepted" or "already-proven"). */
   readonly lastAccepted: number | null;
-  /** Checkpoints the runner passed over because their task failed permanently or was cancelled. */
+  /** Checkpoints the runner passed over: failed permanently, cancelled, or proven but not published. */
   readonly failed: readonly number[];
   /** Why each of them is stuck, and when the runner resubmits it (none: left to an operator). */
   readonly stuck: readonly StuckCheckpoint[];
@@ -28,9 +28,10 @@ export type CheckpointReport = {
 
 export type StuckCheckpoint = {
   readonly index: number;
-  readonly status: "permanent_failure" | "cancelled";
+  /** "completed": proven, but publishing the proof again failed (the CL lost it and does not take it now). */
+  readonly status: "permanent_failure" | "cancelled" | "completed";
   readonly error: string;
-  /** ISO time of the runner's next resubmission; absent when it will not resubmit (cancelled, or out of retries). */
+  /** ISO time of the runner's next resubmission (or publication); absent when it will not (cancelled, or out of retries). */
   readonly retryAt?: string;
   /** Resubmissions the runner made so far. */
   readonly retries: number;

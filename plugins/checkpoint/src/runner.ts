@@ -44,6 +44,13 @@ interface FailedCheckpoint {
   warned: boolean;
 }
 
+interface UnpublishedCheckpoint {
+  /** Publications that failed so far. */
+  readonly retries: number;
+  readonly retryAt: number;
+  readonly error: string;
+}
+
 /**
  * The checkpoint runner: keeps the prover up with the CL's checkpoints on its own, and never stalls
  * behind one of them.
@@ -80,6 +87,8 @@ export class CheckpointRunner implements BackgroundService {
   /** Completed checkpoints the CL said are proven: never asked about again. */
   readonly #knownProven = new Set<number>();
   readonly #failures = new Map<number, FailedCheckpoint>();
+  /** Completed checkpoints whose republication the CL did not take (not a rejection): tried again later. */
+  readonly #unpublished = new Map<number, UnpublishedCheckpoint>();
   /** Consecutive failed ticks (0 while the CL answers). */
   #failedTicks = 0;
   /** Checkpoints whose task completed since the current tick polled the CL (the poll may predate it). */
@@ -249,21 +258,57 @@ export class CheckpointRunner implements BackgroundService {
       });
       return;
     }
+    const unpublished = this.#unpublished.get(index);
+    if (unpublished !== undefined && this.#now() < unpublished.retryAt) {
+      stuck.set(index, this.#unpublishedEntry(index, unpublished));
+      return;
+    }
     const receipt = await this.options.handle.proof(record.id);
     try {
       const { outcome } = await publishCheckpoint(this.options.cl, index, receipt, signal);
       this.#knownProven.add(index);
+      this.#unpublished.delete(index);
       this.options.facts.accepted(index);
       if (outcome === "accepted")
         this.options.logger.info({ index }, "published a stored checkpoint proof again");
     } catch (error) {
-      if (!(error instanceof CheckpointRejectedError)) throw error;
-      this.#republishRejected.add(index);
-      this.options.logger.warn(
-        { index, task: record.id, reason: error.reason },
-        "the CL rejected a stored proof",
-      );
+      if (signal.aborted) throw error;
+      if (error instanceof CheckpointRejectedError) {
+        this.#republishRejected.add(index);
+        this.#unpublished.delete(index);
+        this.options.logger.warn(
+          { index, task: record.id, reason: error.reason },
+          "the CL rejected a stored proof",
+        );
+        return;
+      }
+      // The CL did not take it this time (an error, not a verdict): later checkpoints go on, and
+      // this one is published again after a delay that doubles, as failed checkpoints are retried.
+      const retries = (unpublished?.retries ?? 0) + 1;
+      const failure = {
+        retries,
+        retryAt: this.#now() + this.#retryDelay(retries),
+        error: errorMessage(error),
+      };
+      this.#unpublished.set(index, failure);
+      stuck.set(index, this.#unpublishedEntry(index, failure));
+      if (retries === 1) {
+        this.options.logger.warn(
+          { index, task: record.id, error: failure.error },
+          "publishing a stored checkpoint proof again failed; later checkpoints go on, and it is tried again",
+        );
+      }
     }
+  }
+
+  #unpublishedEntry(index: number, failure: UnpublishedCheckpoint): StuckCheckpoint {
+    return {
+      index,
+      status: "completed",
+      error: `proven, but the CL did not take the proof: ${failure.error}`,
+      retries: failure.retries,
+      retryAt: new Date(failure.retryAt).toISOString(),
+    };
   }
 
   #retryDelay(retry: number): number {

@@ -279,6 +279,31 @@ describe("checkpoint runner", () => {
     expect(checkpointProofs()).toBe(1);
   });
 
+  it("does not stall behind a stored proof the CL lost and will not take now: later ones go on, it is published once it does", async () => {
+    const cl = await startCl(1);
+    const { harness, logger } = await startProver(cl, { settings: { failed_retry_delay_ms: 200 } });
+    await until(proven(cl, 0), "checkpoint 0");
+    cl.proven.delete(0); // lost, and submissions of it fail (not a verdict on the proof)
+    cl.refuseSubmissions = (index) => index === 0;
+    cl.grow(2);
+    await until(proven(cl, 1, 2), "checkpoints 1 and 2, past the unpublished 0");
+    expect((await report(harness)).stuck).toEqual([
+      expect.objectContaining({
+        index: 0,
+        status: "completed",
+        error: expect.stringContaining("the CL is down"),
+      }),
+    ]);
+    const warnings = logger.lines.filter((l) =>
+      l.message.startsWith("publishing a stored checkpoint proof again failed"),
+    );
+    expect(warnings).toHaveLength(1);
+    cl.refuseSubmissions = false;
+    await until(proven(cl, 0), "checkpoint 0 published again");
+    expect(created(harness)).toEqual([0, 1, 2]);
+    await until(async () => (await report(harness)).stuck.length === 0, "nothing stuck");
+  });
+
   it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {
     const cl = await startCl(1);
     cl.delayMs = 200;

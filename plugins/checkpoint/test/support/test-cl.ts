@@ -68,8 +68,11 @@ export class TestCl {
   rejectWith: ((index: number) => string | undefined) | undefined;
   /** While true, every method answers a transient JSON-RPC error (the CL is "down"). */
   down = false;
-  /** While true, submissions answer a transient JSON-RPC error (the CL cannot take proofs now). */
-  refuseSubmissions = false;
+  /**
+   * While true (or true for the checkpoint), submissions answer a transient JSON-RPC error (the
+   * CL cannot take proofs now).
+   */
+  refuseSubmissions: boolean | ((index: number) => boolean) = false;
   /** Delays every answer by this many milliseconds. */
   delayMs = 0;
   /** Requests received (counted on arrival, unlike `stub.calls`, which records answered ones). */
@@ -187,7 +190,8 @@ export class TestCl {
       this.stub.handle(method, async (params) => {
         this.received++;
         if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-        const refused = this.down || (this.refuseSubmissions && method === "cl_submitCheckpointProof");
+        const refused =
+          this.down || (method === "cl_submitCheckpointProof" && this.refusesSubmission(params));
         if (refused) throw Object.assign(new Error("the CL is down"), { code: TRANSIENT_RPC_ERROR });
         return handler(params);
       });
@@ -230,6 +234,11 @@ export class TestCl {
       this.submissions.push({ index, outcome });
       return { index, outcome };
     });
+  }
+
+  private refusesSubmission(params: unknown): boolean {
+    const refuse = this.refuseSubmissions;
+    return typeof refuse === "function" ? refuse((params as unknown[])[0] as number) : refuse;
   }
 
   private judge(index: number, bytes: Uint8Array): string | undefined {
