@@ -5,3 +5,4 @@ export type * from "./rpc/client-options.js";
 export * from "./rpc/define-cl-method.js";
 export * from "./rpc/el-client.js";
 export * from "./rpc/el-types.js";
+export * from "./rpc/missing-el-block.js";

@@ -1,6 +1,5 @@
 import {
   type DependencyReceipt,
-  NotYetAvailableError,
   PermanentError,
   PLUGIN_SETTINGS,
   type PluginRpcMethod,
@@ -18,6 +17,7 @@ import {
   ElClient,
   EVM_EE_STF,
   type EvmEeStfContext,
+  missingElBlockError,
   type RollupParams,
   toHex,
 } from "@paas/rollup";
@@ -130,7 +130,8 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
 
   /**
    * The EL node has the range's first and last EL blocks, with the hashes the CL blocks carry. A
-   * missing block is waited for (the EL node is behind); another hash is permanent.
+   * missing block past the node's latest is waited for (the node is behind the CL); one at or below
+   * it is a retried failure (pruned, syncing, another chain); another hash is permanent.
    */
   private async requireElBlocks(
     evm: EvmEeStfContext,
@@ -145,9 +146,10 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
     for (const [ref, slot] of evm.start.number === evm.end.number ? ends.slice(0, 1) : ends) {
       const block = await this.el.getBlockByNumber(ref.number, false, { signal });
       if (block === null) {
-        throw new NotYetAvailableError(
-          `the EL node has no block ${ref.number} yet, which the L2 block at slot ${slot} carries: waiting for it`,
-        );
+        throw await missingElBlockError(this.el, ref.number, {
+          signal,
+          neededBy: `, which the L2 block at slot ${slot} carries`,
+        });
       }
       const hash = toHex(block.hash);
       if (hash !== ref.hash) {

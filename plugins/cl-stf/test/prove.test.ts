@@ -249,11 +249,26 @@ describe("node failures are transient and retried", () => {
     const failed = await harness.waitForStatus(context, "transient_failure");
     expect(failed).toMatchObject({ phase: "resolve" });
     expect("error" in failed && failed.error).toContain(
-      "the EL node has no block 6 yet, which the L2 block at slot 6 carries",
+      "the EL node has no block 6 yet (its latest is 5), which the L2 block at slot 6 carries: waiting for it",
     );
     expect(failed.retryCount).toBe(0);
     node.serve(chain);
     const record = await harness.waitFor(context);
     expect(record.status).toBe("completed");
+  });
+
+  it("an EL node that does not serve a block below its latest (pruned, another chain) fails with retries counted, never waits forever", async () => {
+    const { harness, node } = setup;
+    const elBlocks = [...chain.elBlocks];
+    delete elBlocks[7]; // a hole below the node's latest block
+    node.serve({ ...chain, elBlocks });
+    const context = contextFor(chain, 7, 8);
+    await harness.submit(context);
+    const failed = await harness.waitForStatus(context, "permanent_failure");
+    expect("error" in failed && failed.error).toContain(
+      `the EL node does not serve block 7 (its latest is ${elBlocks.length - 1}), which the L2 block at slot 7 carries`,
+    );
+    expect(harness.statusesOf(context).filter((s) => s === "transient_failure").length).toBeGreaterThan(1);
+    node.serve(chain);
   });
 });

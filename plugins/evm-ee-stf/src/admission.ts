@@ -1,7 +1,7 @@
-import { InvalidContextError, NotYetAvailableError, PermanentError, TransientError } from "@paas/core";
+import { InvalidContextError } from "@paas/core";
 import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
 
-const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
+export const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
 
 /**
  * Refuses, before anything is stored, a range the EL node contradicts (its block at either end has
@@ -40,35 +40,4 @@ export async function admitElRange(
   } catch (error) {
     if (error instanceof InvalidContextError) throw error;
   }
-}
-
-/**
- * The error for a block the EL node does not have: it waits (without using up retries) while the
- * block is within `horizon` of the node's latest; past that it fails for good. A block at or below
- * the latest that the node does not serve (pruned, or the node is syncing) is a transient failure.
- */
-export async function missingBlockError(
-  el: ElClient,
-  number: number,
-  horizon: number,
-  options: { readonly signal: AbortSignal },
-  cause?: unknown,
-): Promise<Error> {
-  const latest = await el.blockNumber(options);
-  const causeOption = cause === undefined ? undefined : { cause };
-  if (number <= latest) {
-    return new TransientError(
-      `the EL node does not serve block ${number} (its latest is ${latest})`,
-      causeOption,
-    );
-  }
-  if (number <= latest + horizon) {
-    return new NotYetAvailableError(
-      `the EL node has no block ${number} yet (its latest is ${latest}): waiting for it`,
-    );
-  }
-  return new PermanentError(
-    `the EL node has no block ${number}, and it is more than ${horizon} blocks past its latest (${latest}) (${HORIZON_SETTING})`,
-    causeOption,
-  );
 }

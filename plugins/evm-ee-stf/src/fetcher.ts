@@ -11,9 +11,10 @@ import {
   type ElClient,
   type EvmEeStfContext,
   type ExecutionWitness,
+  missingElBlockError,
   toHex,
 } from "@paas/rollup";
-import { missingBlockError } from "./admission.js";
+import { HORIZON_SETTING } from "./admission.js";
 import { rangeLength } from "./context.js";
 import { ReorgError } from "./errors.js";
 import type { EvmEeStfInput, FramedBlockInput } from "./input.js";
@@ -40,7 +41,7 @@ export interface FetchedRange {
  * that replaced it).
  *
  * Classification: node failures keep their own (timeouts, 5xx: transient); a block the node does
- * not have yet waits while it is within the horizon of the node's latest (`missingBlockError`); RLP that does not decode or is another block than the one asked for,
+ * not have yet waits while it is within the horizon of the node's latest (`missingElBlockError`); RLP that does not decode or is another block than the one asked for,
  * witnesses over the limits, transactions of another chain and reorgs are permanent; blocks that do
  * not link while both ends match mean the node's chain moved during the fetch, which is transient.
  */
@@ -172,7 +173,7 @@ const NOT_FOUND = -32004;
 /**
  * `debug_getRawBlock(n)`. A block the node does not have, however the node says so (geth with an
  * error: -32000, transient anyway; the devnet with -32004; some nodes with empty bytes), waits or
- * fails as `missingBlockError` decides from the node's latest block.
+ * fails as `missingElBlockError` decides from the node's latest block.
  */
 async function rawBlock(
   el: ElClient,
@@ -180,16 +181,17 @@ async function rawBlock(
   horizon: number,
   options: { signal: AbortSignal },
 ): Promise<Uint8Array> {
+  const missing = { signal: options.signal, horizon: { blocks: horizon, setting: HORIZON_SETTING } };
   let rlp: Uint8Array;
   try {
     rlp = await el.getRawBlock(number, options);
   } catch (error) {
     if ((error as { rpcCode?: unknown } | null)?.rpcCode === NOT_FOUND) {
-      throw await missingBlockError(el, number, horizon, options, error);
+      throw await missingElBlockError(el, number, { ...missing, cause: error });
     }
     throw error;
   }
-  if (rlp.length === 0) throw await missingBlockError(el, number, horizon, options);
+  if (rlp.length === 0) throw await missingElBlockError(el, number, missing);
   return rlp;
 }
 
