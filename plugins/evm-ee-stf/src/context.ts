@@ -21,7 +21,8 @@ export function parseEvmEeStfContext(raw: unknown, maxBlocks: number): EvmEeStfC
   if (length > maxBlocks) {
     throw new InvalidContextError(
       `invalid ${EVM_EE_STF.kind} context: blocks ${context.start.number}..${context.end.number} are ` +
-        `${length} blocks, more than max_blocks = ${maxBlocks}; split the range`,
+        `${length} blocks, more than max_blocks = ${maxBlocks}: split the range, or raise ` +
+        `plugin_settings.${EVM_EE_STF.kind}.max_blocks (a CL STF proof needs one range of all its epoch's EL blocks)`,
     );
   }
   return context;

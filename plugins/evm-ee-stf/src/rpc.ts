@@ -1,5 +1,6 @@
-import { InvalidParamsError, type PluginRpcMethod, type ProverHandle } from "@paas/core";
+import { InvalidParamsError, type PluginRpcMethod, type ProverHandle, parseParamsWith } from "@paas/core";
 import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
+import { z } from "zod";
 
 const METHOD = "paas_proveElBlocks";
 
@@ -13,13 +14,14 @@ export function proveElBlocksMethod(
   el: ElClient,
   options: { readonly maxBlocks: number; parseContext(raw: EvmEeStfContext): EvmEeStfContext },
 ): PluginRpcMethod {
+  const schema = paramsSchema(options.maxBlocks);
   return {
     description:
       "Prove EL blocks start..end (inclusive) by stateless re-execution. Params: start, end (block " +
       "numbers), optional backend (default: the evm-ee-stf kind's). Returns { id, created, task }.",
     mutates: true,
     async handler(params) {
-      const { start, end, backend } = parseParams(params, options.maxBlocks);
+      const [start, end, backend] = parseParamsWith(METHOD, schema, params);
       const [startBlock, endBlock] = await Promise.all([
         el.getBlockByNumber(start, false),
         start === end ? Promise.resolve(null) : el.getBlockByNumber(end, false),
@@ -38,36 +40,32 @@ export function proveElBlocksMethod(
   };
 }
 
-function parseParams(params: unknown, maxBlocks: number): { start: number; end: number; backend?: string } {
-  if (!Array.isArray(params) || params.length < 2 || params.length > 3) {
-    throw new InvalidParamsError(`${METHOD} takes [start, end] or [start, end, backend] by position`);
-  }
-  const start = blockNumber(params[0], "start");
-  const end = blockNumber(params[1], "end");
-  if (end < start) throw new InvalidParamsError(`${METHOD}: end (${end}) is before start (${start})`);
-  if (end - start + 1 > maxBlocks) {
-    throw new InvalidParamsError(
-      `${METHOD}: blocks ${start}..${end} are ${end - start + 1} blocks, more than max_blocks = ${maxBlocks}`,
-    );
-  }
-  const backend = params[2];
-  if (backend !== undefined && (typeof backend !== "string" || backend.length === 0)) {
-    throw new InvalidParamsError(`${METHOD}: backend must be a backend name, got ${JSON.stringify(backend)}`);
-  }
-  return { start, end, ...(backend !== undefined && { backend }) };
-}
+const blockNumber = (name: string) => {
+  const problem = `${name}: a block number (a non-negative integer or 0x quantity)`;
+  return z
+    .union([z.int(problem), z.string(problem).regex(/^0x[0-9a-fA-F]{1,14}$/, problem)], { error: problem })
+    .transform((value) => (typeof value === "number" ? value : Number.parseInt(value, 16)))
+    .refine((value) => value >= 0 && Number.isSafeInteger(value), problem);
+};
 
-function blockNumber(value: unknown, name: string): number {
-  const parsed =
-    typeof value === "number"
-      ? value
-      : typeof value === "string" && /^0x[0-9a-fA-F]{1,14}$/.test(value)
-        ? Number.parseInt(value, 16)
-        : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < 0) {
-    throw new InvalidParamsError(
-      `${METHOD}: ${name} must be a block number (a non-negative integer or 0x quantity), got ${JSON.stringify(value)}`,
-    );
-  }
-  return parsed;
+/** `[start, end, backend?]`; messages name the param, since zod's path is only its position. */
+function paramsSchema(maxBlocks: number) {
+  return z
+    .tuple(
+      [
+        blockNumber("start"),
+        blockNumber("end"),
+        z
+          .string("backend: a backend name")
+          .min(1, "backend: a backend name")
+          .max(32, "backend: a backend name of at most 32 characters")
+          .optional(),
+      ],
+      { error: "expected [start, end] or [start, end, backend]" },
+    )
+    .refine(([start, end]) => start <= end, { message: "end must not be before start", path: [1] })
+    .refine(([start, end]) => end - start + 1 <= maxBlocks, {
+      message: `at most max_blocks = ${maxBlocks} blocks per proof`,
+      path: [1],
+    });
 }

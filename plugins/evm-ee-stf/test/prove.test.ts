@@ -86,15 +86,17 @@ describe("proving EL ranges through the scheduler", () => {
 
   it("paas_proveElBlocks refuses bad params with InvalidParamsError saying what is wrong", async () => {
     const cases: [unknown, RegExp][] = [
-      [[3, 1], /end \(1\) is before start \(3\)/],
-      [[1], /takes \[start, end\]/],
-      [{ start: 1, end: 2 }, /takes \[start, end\]/],
-      [[-1, 2], /start must be a block number/],
-      [[1, 2.5], /end must be a block number/],
-      [["one", 2], /start must be a block number/],
-      [[1, 5], /5 blocks, more than max_blocks = 4/],
+      [[3, 1], /end must not be before start\n {2}→ at \[1\]/],
+      [[1], /expected \[start, end\] or \[start, end, backend\]/],
+      [{ start: 1, end: 2 }, /^paas_proveElBlocks: ✖ expected \[start, end\]/],
+      [[-1, 2], /start: a block number \(a non-negative integer or 0x quantity\)\n {2}→ at \[0\]/],
+      [[1, 2.5], /end: a block number/],
+      [["one", 2], /start: a block number/],
+      [["0x" + "f".repeat(14), "0x" + "f".repeat(14)], /start: a block number/],
+      [[1, 5], /at most max_blocks = 4 blocks per proof/],
       [[5, 7], /has no block 7/],
-      [[1, 2, 7], /backend must be a backend name/],
+      [[1, 2, 7], /backend: a backend name\n {2}→ at \[2\]/],
+      [[1, 2, "b".repeat(100)], /backend: a backend name of at most 32 characters/],
     ];
     for (const [params, message] of cases) {
       const error = await proveElBlocks.handler(params).catch((e: unknown) => e);
