@@ -16,4 +16,4 @@ export {
 export { redactedUrl } from "./store/open-postgres.js";
 export { DatabaseProofStore } from "./store/proof-store.js";
 export type { Database } from "./store/schema.js";
-export { parseContextWith, parseParamsWith, parsePluginSettings } from "./validation.js";
+export { parseContextWith, parseParamsWith, parsePluginSettings, retiredSetting } from "./validation.js";

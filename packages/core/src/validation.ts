@@ -12,6 +12,17 @@ function check<S extends z.ZodType>(schema: S, raw: unknown, fail: (problem: str
   throw fail(z.prettifyError(parsed.error));
 }
 
+/**
+ * A setting of an earlier version, in a plugin's settings schema: refused with what replaces it
+ * (`✖ no longer a setting: … → at chain_id`), so an old config fails at start saying what to do.
+ */
+export function retiredSetting(replacement: string) {
+  return z
+    .unknown()
+    .refine(() => false, { message: `no longer a setting: ${replacement}` })
+    .optional();
+}
+
 /** A plugin's `[plugin_settings.<kind>]` section (absent: `{}`); `InvalidConfigError` naming the section and key. */
 export function parsePluginSettings<S extends z.ZodType>(kind: string, schema: S, raw: unknown): z.output<S> {
   return check(schema, raw ?? {}, (problem) => new InvalidConfigError(`plugin_settings.${kind}: ${problem}`));

@@ -1,4 +1,4 @@
-import { parsePluginSettings } from "@paas/core";
+import { parsePluginSettings, retiredSetting } from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import { z } from "zod";
 
@@ -27,12 +27,9 @@ export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
 export const CheckpointSettingsSchema = z.strictObject({
   runner: z.boolean().default(true),
   interval_ms: z.int().min(10).max(86_400_000).default(DEFAULT_INTERVAL_MS),
-  backend: z
-    .never({
-      error:
-        "moved: the backend of a proof type is the prover client's [kinds.checkpoint] backend (default: default_backend)",
-    })
-    .optional(),
+  backend: retiredSetting(
+    "the backend of a proof type is the prover client's [kinds.checkpoint] backend (default: default_backend)",
+  ),
   window: z.int().min(1).max(256).default(DEFAULT_WINDOW),
   cl_stf_max_slots: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),

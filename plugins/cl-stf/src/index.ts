@@ -15,4 +15,4 @@ export {
   proveClBlocksMethod,
   type SubmittedTask,
 } from "./rpc.js";
-export { type ClStfSettings, ClStfSettingsSchema, parseClStfSettings } from "./settings.js";
+export { type ClStfSettings, ClStfSettingsSchema, DEFAULT_HORIZON, parseClStfSettings } from "./settings.js";

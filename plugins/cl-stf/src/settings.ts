@@ -1,6 +1,8 @@
-import { parsePluginSettings } from "@paas/core";
+import { parsePluginSettings, retiredSetting } from "@paas/core";
 import { CL_STF } from "@paas/rollup";
 import { z } from "zod";
+
+export const DEFAULT_HORIZON = 4;
 
 /**
  * `[plugin_settings.cl-stf]`. Both optional:
@@ -13,13 +15,10 @@ import { z } from "zod";
  */
 export const ClStfSettingsSchema = z.strictObject({
   slots_per_epoch: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  horizon: z.int().min(0).max(1_000_000).default(4),
-  defaultBackend: z
-    .never({
-      error:
-        "moved: the backend of a proof type is the prover client's [kinds.cl-stf] backend (default: default_backend)",
-    })
-    .optional(),
+  horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
+  defaultBackend: retiredSetting(
+    "the backend of a proof type is the prover client's [kinds.cl-stf] backend (default: default_backend)",
+  ),
 });
 
 export interface ClStfSettings {

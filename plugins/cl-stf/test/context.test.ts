@@ -118,7 +118,10 @@ describe("settings", () => {
   it.each([
     [{ slots_per_epoch: 0 }, /^plugin_settings\.cl-stf: ✖ Too small.*\n {2}→ at slots_per_epoch$/],
     [{ slots_per_epoch: "8" }, /→ at slots_per_epoch/],
-    [{ defaultBackend: "native" }, /moved: .*\[kinds\.cl-stf\] backend.*\n {2}→ at defaultBackend/],
+    [
+      { defaultBackend: "native" },
+      /no longer a setting: .*\[kinds\.cl-stf\] backend.*\n {2}→ at defaultBackend/,
+    ],
     // The old camel-case key is refused by name: it no longer means anything.
     [{ slotsPerEpoch: 8 }, /^plugin_settings\.cl-stf: ✖ Unrecognized key: "slotsPerEpoch"$/],
   ])("refuses %j, naming the key", (raw, message) => {

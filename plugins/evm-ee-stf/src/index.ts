@@ -37,6 +37,6 @@ export {
   DEFAULT_MAX_BLOCKS,
   type EvmEeStfSettings,
   EvmEeStfSettingsSchema,
-  parseSettings,
+  parseEvmEeStfSettings,
 } from "./settings.js";
 export * as testing from "./testing.js";

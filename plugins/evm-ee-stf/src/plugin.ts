@@ -19,7 +19,7 @@ import { fetchRange } from "./fetcher.js";
 import type { EvmEeStfInput } from "./input.js";
 import { evmEeStfProgram } from "./program.js";
 import { proveElBlocksMethod } from "./rpc.js";
-import { type EvmEeStfSettings, parseSettings } from "./settings.js";
+import { type EvmEeStfSettings, parseEvmEeStfSettings } from "./settings.js";
 
 interface LastFetch {
   readonly start: number;
@@ -50,7 +50,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     @inject(ElClient) private readonly el: ElClient,
     @inject(PLUGIN_SETTINGS) pluginSettings: PluginSettings,
   ) {
-    this.settings = parseSettings(pluginSettings.for(EVM_EE_STF.kind));
+    this.settings = parseEvmEeStfSettings(pluginSettings.for(EVM_EE_STF.kind));
     try {
       this.common = createCommon(this.settings.chainSpec);
     } catch (error) {

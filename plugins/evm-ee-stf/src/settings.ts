@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { InvalidConfigError } from "@paas/core";
+import { InvalidConfigError, parsePluginSettings, retiredSetting } from "@paas/core";
 import {
   CHAIN_SPEC_PRESET_NAMES,
   type ChainSpec,
@@ -19,13 +19,6 @@ export const DEFAULT_FETCH_CONCURRENCY = 4;
 export const DEFAULT_HORIZON = 64;
 
 const SECTION = `plugin_settings.${EVM_EE_STF.kind}`;
-
-/** A key of an earlier version, refused with what replaces it. */
-const replacedBy = (replacement: string) =>
-  z
-    .unknown()
-    .refine(() => false, { message: `no longer a setting: ${replacement}` })
-    .optional();
 
 const CHAIN_SPEC_HINT =
   `chain_spec = "mainnet" (a preset: ${CHAIN_SPEC_PRESET_NAMES.join(", ")}), an inline table in geth's ` +
@@ -70,8 +63,8 @@ export const EvmEeStfSettingsSchema = z
     chain_spec_file: z.string().min(1).optional(),
     fetch_concurrency: z.int().min(1).max(64).default(DEFAULT_FETCH_CONCURRENCY),
     horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
-    chain_id: replacedBy(`the chain id is the chain spec's chainId; set ${CHAIN_SPEC_HINT}`),
-    network: replacedBy(`set ${CHAIN_SPEC_HINT}`),
+    chain_id: retiredSetting(`the chain id is the chain spec's chainId; set ${CHAIN_SPEC_HINT}`),
+    network: retiredSetting(`set ${CHAIN_SPEC_HINT}`),
   })
   .refine((s) => s.chain_spec === undefined || s.chain_spec_file === undefined, {
     message: "set chain_spec or chain_spec_file, not both",
@@ -89,13 +82,15 @@ export interface EvmEeStfSettings {
 }
 
 /**
- * Validates the plugin's settings section; throws `InvalidConfigError` naming the key
- * (`plugin_settings.evm-ee-stf:` then zod's `prettifyError`, e.g. `→ at chain_spec.cancunTime`).
+ * Validates the plugin's settings section; throws `InvalidConfigError` naming the key (e.g.
+ * `→ at chain_spec.cancunTime`).
  */
-export function parseSettings(raw: unknown): EvmEeStfSettings {
-  const parsed = EvmEeStfSettingsSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new InvalidConfigError(`${SECTION}:\n${z.prettifyError(parsed.error)}`);
-  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency, horizon } = parsed.data;
+export function parseEvmEeStfSettings(raw: unknown): EvmEeStfSettings {
+  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency, horizon } = parsePluginSettings(
+    EVM_EE_STF.kind,
+    EvmEeStfSettingsSchema,
+    raw,
+  );
   const { chainSpec, chainSpecSource } =
     chain_spec_file !== undefined
       ? { chainSpec: readChainSpecFile(chain_spec_file), chainSpecSource: path.resolve(chain_spec_file) }

@@ -5,7 +5,7 @@ import { InvalidConfigError, InvalidContextError } from "@paas/core";
 import { devnetChainConfig, devnetChainSpec, presetChainSpec } from "@paas/evm";
 import { createStubRpc } from "@paas/testing";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_BLOCKS, parseEvmEeStfContext, parseSettings } from "../src/index.js";
+import { DEFAULT_MAX_BLOCKS, parseEvmEeStfContext, parseEvmEeStfSettings } from "../src/index.js";
 import { startHarness } from "./support/harness.js";
 
 const HASH_A = `0x${"ab".repeat(32)}`;
@@ -13,23 +13,23 @@ const HASH_B = `0x${"CD".repeat(32)}`;
 
 describe("settings", () => {
   it("defaults to the devnet's chain spec and a cap of 64 blocks", () => {
-    expect(parseSettings({})).toEqual({
+    expect(parseEvmEeStfSettings({})).toEqual({
       maxBlocks: DEFAULT_MAX_BLOCKS,
       chainSpec: devnetChainSpec(),
       chainSpecSource: "devnet",
       fetchConcurrency: 4,
       horizon: 64,
     });
-    expect(parseSettings(undefined).maxBlocks).toBe(64);
+    expect(parseEvmEeStfSettings(undefined).maxBlocks).toBe(64);
   });
 
   it("takes a preset, an inline table in geth's config format, or a genesis file", () => {
-    expect(parseSettings({ chain_spec: "mainnet", max_blocks: 8 })).toMatchObject({
+    expect(parseEvmEeStfSettings({ chain_spec: "mainnet", max_blocks: 8 })).toMatchObject({
       maxBlocks: 8,
       chainSpec: presetChainSpec("mainnet"),
       chainSpecSource: "mainnet",
     });
-    expect(parseSettings({ chain_spec: devnetChainConfig(42) })).toMatchObject({
+    expect(parseEvmEeStfSettings({ chain_spec: devnetChainConfig(42) })).toMatchObject({
       chainSpec: devnetChainSpec(42),
       chainSpecSource: "inline",
     });
@@ -39,7 +39,7 @@ describe("settings", () => {
       genesis,
       JSON.stringify({ config: devnetChainConfig(77), alloc: {}, gasLimit: "0x1c9c380" }),
     );
-    expect(parseSettings({ chain_spec_file: genesis })).toMatchObject({
+    expect(parseEvmEeStfSettings({ chain_spec_file: genesis })).toMatchObject({
       chainSpec: devnetChainSpec(77),
       chainSpecSource: genesis,
     });
@@ -47,7 +47,7 @@ describe("settings", () => {
 
   it("refuses bad settings with InvalidConfigError naming the key", () => {
     const cases: [unknown, RegExp][] = [
-      [{ max_blocks: 0 }, /^plugin_settings\.evm-ee-stf:\n✖ Too small.*\n {2}→ at max_blocks$/],
+      [{ max_blocks: 0 }, /^plugin_settings\.evm-ee-stf: ✖ Too small.*\n {2}→ at max_blocks$/],
       [{ max_blocks: 1.5 }, /→ at max_blocks/],
       [{ maxBlocks: 3 }, /Unrecognized key: "maxBlocks"/],
       [{ fetch_concurrency: 0 }, /→ at fetch_concurrency/],
@@ -82,8 +82,8 @@ describe("settings", () => {
       ],
     ];
     for (const [raw, message] of cases) {
-      expect(() => parseSettings(raw), JSON.stringify(raw)).toThrow(InvalidConfigError);
-      expect(() => parseSettings(raw), JSON.stringify(raw)).toThrow(message);
+      expect(() => parseEvmEeStfSettings(raw), JSON.stringify(raw)).toThrow(InvalidConfigError);
+      expect(() => parseEvmEeStfSettings(raw), JSON.stringify(raw)).toThrow(message);
     }
   });
 
@@ -92,7 +92,7 @@ describe("settings", () => {
     try {
       await expect(startHarness(node, { settings: { max_blocks: -1 } })).rejects.toThrow(/max_blocks/);
       await expect(startHarness(node, { settings: { chain_spec: "atlantis" } })).rejects.toThrow(
-        /plugin_settings\.evm-ee-stf:\n✖ unknown preset "atlantis"/,
+        /plugin_settings\.evm-ee-stf: ✖ unknown preset "atlantis"/,
       );
     } finally {
       await node.close();
