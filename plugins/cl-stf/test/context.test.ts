@@ -8,7 +8,7 @@ import {
   parseClStfContext,
   parseClStfSettings,
 } from "../src/index.js";
-import { buildTestChain, contextFor } from "./fixtures/chain.js";
+import { buildTestChain, contextFor } from "../src/testing.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
 const ID = `0x${"ab".repeat(32)}`;

@@ -25,7 +25,7 @@ import {
   OTHER_KEY,
   reseal,
   withBlock,
-} from "./fixtures/chain.js";
+} from "../src/testing.js";
 import { ChainNode } from "./fixtures/node.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });

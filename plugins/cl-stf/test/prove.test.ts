@@ -17,7 +17,7 @@ import {
   type TestChain,
   withBlock,
   withChainstate,
-} from "./fixtures/chain.js";
+} from "../src/testing.js";
 import { type ClStfSetup, permanentError, setUpClStf } from "./fixtures/harness.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });

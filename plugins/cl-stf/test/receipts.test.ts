@@ -26,7 +26,7 @@ import {
   OTHER_KEY,
   resignedChain,
   type TestChain,
-} from "./fixtures/chain.js";
+} from "../src/testing.js";
 import { type ClStfSetup, permanentError, setUpClStf } from "./fixtures/harness.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });

@@ -12,7 +12,7 @@ import {
 import { CL_STF, type ClStfOutput, chainstateRoot, EVM_EE_STF } from "@paas/rollup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";
-import { buildTestChain, contextFor, evmContextFor } from "./fixtures/chain.js";
+import { buildTestChain, contextFor, evmContextFor } from "../src/testing.js";
 import { type ClStfSetup, setUpClStf } from "./fixtures/harness.js";
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
