@@ -1,7 +1,8 @@
-import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { TaskRecord } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import pino, { type Logger } from "pino";
@@ -39,6 +40,28 @@ export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
 }
 
 const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
+
+/**
+ * For tests that run the CLI several times: each run is a process loading the sources, 3–5 s on
+ * this project's 2-core machine alone and several times that beside other suites.
+ */
+export const CLI_TEST_TIMEOUT_MS = 150_000;
+
+/** `paas <args> --rpc <rpcUrl>` in a child process (no PAAS_ variables): what it printed and its exit code. */
+export async function runCli(
+  rpcUrl: string,
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args, "--rpc", rpcUrl], {
+      env: childEnv(),
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
 
 /**
  * `paas start` as a child process (so it can be killed): against `nodeUrl` as both CL and EL, on

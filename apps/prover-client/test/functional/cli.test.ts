@@ -1,19 +1,22 @@
 /**
  * The `paas` command against a running prover client: what an operator types and reads.
  */
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Devnet } from "@paas/devnet";
 import { decodeReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { childEnv, rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import {
+  CLI_TEST_TIMEOUT_MS,
+  rpc,
+  runCli,
+  startApp,
+  tempDatadir,
+  testConfig,
+  waitForTask,
+} from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-
-const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
-const run = promisify(execFile);
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;
@@ -32,19 +35,9 @@ afterAll(async () => {
   data?.remove();
 });
 
-async function paas(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!], {
-      env: childEnv(),
-    });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
-}
+const paas = (...args: string[]) => runCli(app.rpcUrl!, args);
 
-it("submits, shows, lists and fetches the proof of a task", { timeout: 60_000 }, async () => {
+it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
   const submitted = await paas("submit", '{"kind":"checkpoint","index":0}');
   expect(submitted.stdout).toMatch(/^submitted [0-9a-f]{32} \(pending\)/);
   const id = /[0-9a-f]{32}/.exec(submitted.stdout)![0];
@@ -68,7 +61,7 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: 60_000 },
 });
 
 it("names statuses as the API does, answers raw JSON, and prints its version", {
-  timeout: 60_000,
+  timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {
   // Independent commands, run at once: each is a process of its own.
   const [done, completed, report, version] = await Promise.all([

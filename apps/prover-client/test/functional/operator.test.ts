@@ -4,21 +4,25 @@
  * overview, readiness through a CL outage, bulk retry and cancel by filter (RPC and CLI), and
  * prune shrinking the database (CLI).
  */
-import { execFile } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { BulkResult, PruneResult, TaskAttempt, TaskGraph, TaskRecord } from "@paas/core";
 import type { Devnet } from "@paas/devnet";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { rpc, startApp, tempDatadir, testConfig, waitForTask } from "../../scenarios/app.js";
+import {
+  CLI_TEST_TIMEOUT_MS,
+  rpc,
+  runCli,
+  startApp,
+  tempDatadir,
+  testConfig,
+  waitForTask,
+} from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 import type { Overview } from "../../src/overview/overview.js";
 
 const TOKEN = "an-operator-token-0123456789";
-const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
-const run = promisify(execFile);
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;
@@ -55,15 +59,7 @@ async function call<T>(
   return (await response.json()) as { result?: T; error?: { code: number; message: string } };
 }
 
-async function paas(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--rpc", app.rpcUrl!]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
-}
+const paas = (...args: string[]) => runCli(app.rpcUrl!, args);
 
 interface ServerEvent {
   readonly event: string;
@@ -190,7 +186,7 @@ it("is ready while the database and nodes answer, and says which does not", { ti
 });
 
 it("retries and cancels by filter over RPC and from the CLI, behind the token", {
-  timeout: 60_000,
+  timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {
   // A checkpoint two epochs ahead: admitted, and waiting for its epoch, so it stays unfinished.
   const ahead = (devnet.chain.latestCheckpointIndex ?? 0) + 2;
@@ -254,7 +250,7 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
 });
 
 it("prunes finished tasks from the CLI, exporting their receipts, and the file shrinks", {
-  timeout: 60_000,
+  timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {
   const database = path.join(data.dir, "paas.sqlite");
   const onDisk = () =>
