@@ -156,7 +156,13 @@ prove_timeout_ms = 600000
   it("takes PostgreSQL, a role, claim restrictions and the prefetch depth, and refuses a database URL that is not PostgreSQL's", () => {
     const config = loadConfig({
       env: { PAAS_DATABASE__URL: "postgres://paas:pw@db.internal:5432/paas" },
-      overrides: ['cluster.role="worker"', 'claim.kinds=["evm-ee-stf"]', "claim.prefetch=0"],
+      overrides: [
+        'cluster.role="worker"',
+        'claim.kinds=["evm-ee-stf"]',
+        "claim.prefetch=0",
+        'nodes.cl_url="http://10.0.0.5:8432"',
+        'nodes.el_url="http://10.0.0.6:8545"',
+      ],
     });
     expect(config.database.url).toBe("postgres://paas:pw@db.internal:5432/paas");
     expect(config.cluster).toEqual({ role: "worker", lease_ms: 30_000, max_interruptions: 3 });
@@ -166,6 +172,10 @@ prove_timeout_ms = 600000
       /database\.url: must be a postgres:\/\/ URL/,
     );
     expect(() => loadConfig({ overrides: ['cluster.role="boss"'] })).toThrow(/cluster\.role/);
+    // Instances sharing a database must share a chain: an embedded devnet is each one's own.
+    expect(() => loadConfig({ overrides: ['database.url="postgres://paas:pw@db/paas"'] })).toThrow(
+      /nodes: a shared PostgreSQL database \(database\.url\) needs the rollup's nodes/,
+    );
   });
 
   it("refuses to listen beyond loopback without a token, unless told to accept the risk", () => {

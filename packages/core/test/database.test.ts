@@ -144,6 +144,19 @@ describe.runIf(postgres.url !== undefined)("a PostgreSQL database shared with ot
   }, 60_000);
 });
 
+describe("a PostgreSQL server that cannot be reached", () => {
+  it("is refused as a connection failure naming the server without its password, not as a migration failing", async () => {
+    const error = await openDatabase({ url: "postgres://paas:secret@127.0.0.1:1/paas" }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(error?.code).toBe("DATABASE_UNUSABLE");
+    expect(error?.message).toMatch(
+      /^cannot connect to PostgreSQL at postgres:\/\/paas:\*\*\*@127\.0\.0\.1:1\/paas: .*ECONNREFUSED/,
+    );
+  });
+});
+
 describe("a database file that is not ours", () => {
   it("is refused with a typed error naming the file, whether garbage, another program's or newer than us", async () => {
     const garbage = await databaseFor("sqlite", { file: true });

@@ -75,16 +75,8 @@ export async function buildProverApp(
     const plugins = await loadPluginPackages(config.plugins);
     const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir });
     closers.push(() => hosts.close());
-    const nodes = await connectNodes(config, hosts, stage, closers);
 
     const container = rootContainer.createChildContainer();
-    const timeout = { timeoutMs: config.nodes.timeout_ms };
-    const clients = {
-      cl: new ClClient({ url: nodes.clUrl, ...timeout }),
-      el: new ElClient({ url: nodes.elUrl, ...timeout }),
-    };
-    container.registerInstance(ClClient, clients.cl);
-    container.registerInstance(ElClient, clients.el);
     container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
     // Plugins log through the app's logger (a child per plugin, made by the builder).
     container.registerInstance(LOGGER, logger);
@@ -117,6 +109,18 @@ export async function buildProverApp(
       onError: (error, where) => logger.error({ err: error }, where),
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
+    // Before the devnet: a data directory in use or an unreachable database is found first.
+    stage(`opening the task database: ${databaseDescription(config)}`);
+    closers.push(await builder.openDatabase());
+
+    const nodes = await connectNodes(config, hosts, stage, closers);
+    const timeout = { timeoutMs: config.nodes.timeout_ms };
+    const clients = {
+      cl: new ClClient({ url: nodes.clUrl, ...timeout }),
+      el: new ElClient({ url: nodes.elUrl, ...timeout }),
+    };
+    container.registerInstance(ClClient, clients.cl);
+    container.registerInstance(ElClient, clients.el);
     const metrics = new ProverMetrics();
     const recent = new RecentActivity();
     // The dashboard's stream; transitions reach it from launch on, overviews once launched.
@@ -138,7 +142,7 @@ export async function buildProverApp(
       else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
       else logger.debug(fields, "task transition");
     });
-    stage(`opening the task database in ${config.datadir}`);
+    stage("starting the prover service");
     const service = await builder.launch();
     closers.push(() => service.close());
     launched = service;
@@ -151,7 +155,7 @@ export async function buildProverApp(
         kinds: service.kinds(),
         backends: service.backends(),
         datadir: config.datadir,
-        database: config.database.url !== undefined ? redactedUrl(config.database.url) : "sqlite",
+        database: databaseDescription(config),
         role: config.cluster.role,
       },
       "prover service started",
@@ -166,6 +170,13 @@ export async function buildProverApp(
     await closeAll();
     throw error;
   }
+}
+
+/** The task database as logs show it: the PostgreSQL URL without its password, or the SQLite file. */
+function databaseDescription(config: ProverConfig): string {
+  return config.database.url !== undefined
+    ? `PostgreSQL at ${redactedUrl(config.database.url)}`
+    : `SQLite ${path.join(config.datadir, DATABASE_FILE)}`;
 }
 
 async function connectNodes(

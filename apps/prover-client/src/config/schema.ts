@@ -180,6 +180,19 @@ export const configSchema = z
         message: "set both cl_url and el_url (a real rollup), or neither (the embedded devnet)",
       });
     }
+    if (
+      config.database.url !== undefined &&
+      config.nodes.cl_url === undefined &&
+      config.nodes.el_url === undefined
+    ) {
+      // Each instance would prove its own devnet's chain and fail the others' tasks against it.
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodes"],
+        message:
+          "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; run `npm run devnet` and point every instance at it",
+      });
+    }
     const backends = Object.keys(config.backends);
     if (!backends.includes(config.default_backend)) {
       ctx.addIssue({

@@ -3,6 +3,8 @@
  * `<datadir>/devnet`, so the restarted prover client sees the same checkpoints at once, the chain
  * goes on from where it was, and checkpoints accepted before the restart are not proven again.
  */
+
+import path from "node:path";
 import type { TaskRecord } from "@paas/core";
 import { afterAll, expect, it } from "vitest";
 import { startApp, tempDatadir, until } from "../../scenarios/app.js";
@@ -42,10 +44,21 @@ it("continues the embedded devnet's chain after a restart, proving nothing twice
   // What `paas start` prints while it starts, one line per stage, instead of seconds of nothing.
   expect(stages).toEqual([
     expect.stringMatching(/^loading plugins: @paas\/plugin-evm-ee-stf, /),
+    // The database first: one in use by another instance is refused before a devnet starts.
+    `opening the task database: SQLite ${path.join(data.dir, "paas.sqlite")}`,
     expect.stringMatching(/^starting the embedded devnet/),
     expect.stringMatching(/^embedded devnet at http:\/\/127\.0\.0\.1:\d+\//),
-    `opening the task database in ${data.dir}`,
+    "starting the prover service",
   ]);
+  // A second instance on the same data directory is refused before it starts a devnet of its own
+  // on the chain's file.
+  const second: string[] = [];
+  await expect(
+    startApp(config, undefined, { onStage: (message) => second.push(message) }),
+  ).rejects.toMatchObject({
+    code: "DATABASE_IN_USE",
+  });
+  expect(second.filter((message) => message.includes("devnet"))).toEqual([]);
   // Checkpoints may be accepted out of order: wait for the CL to hold proofs of 0 and 1 both.
   // No unproven checkpoint means all up to the latest are proven: the first unproven is the next
   // one. (Not infinity: a checkpoint made between two reports would then look like a step back.)

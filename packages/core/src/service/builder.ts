@@ -27,7 +27,7 @@ import type { PrefetchOptions } from "../scheduler/proving-slots.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
 import { ClusterStore } from "../store/cluster-store.js";
-import { type DatabaseLocation, openDatabase } from "../store/open-database.js";
+import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../store/open-database.js";
 import { OperatorStore } from "../store/operator-store.js";
 import { TaskStore } from "../store/task-store.js";
 import { ProverService } from "./prover-service.js";
@@ -79,6 +79,8 @@ export class ProverServiceBuilder {
   private readonly hostsByBackend = new Map<Backend, ZkVmHost>();
   private readonly resolvers: HostResolver[] = [];
   private readonly listeners: ((transition: TaskTransition) => void)[] = [];
+  /** The database `openDatabase()` opened, until `launch()` takes it over. */
+  private opening: Promise<OpenedDatabase> | undefined;
 
   constructor(private readonly options: ProverServiceOptions) {}
 
@@ -131,6 +133,22 @@ export class ProverServiceBuilder {
     return this;
   }
 
+  /**
+   * Opens (and migrates) the task database now instead of at launch, so an app that starts other
+   * things first (an embedded chain, a server) learns before them that the database is in use by
+   * another instance or unreachable. `launch()` takes it over; the function returned closes it if
+   * the app gives up before launching.
+   */
+  async openDatabase(): Promise<() => Promise<void>> {
+    const opening = (this.opening ??= openDatabase(this.options.database));
+    const opened = await opening;
+    return async () => {
+      if (this.opening !== opening) return; // launched: the service closes it
+      this.opening = undefined;
+      await opened.close();
+    };
+  }
+
   async launch(): Promise<ProverService> {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
     checkPrefetch(this.options.prefetch);
@@ -156,7 +174,8 @@ export class ProverServiceBuilder {
     const onError = this.options.onError ?? defaultOnError;
     const log = container.resolve<PluginLogger>(LOGGER);
     this.checkClaim(kinds);
-    const opened = await openDatabase(this.options.database);
+    const opened = await (this.opening ?? openDatabase(this.options.database));
+    this.opening = undefined;
     const clock = this.options.clock ?? systemClock;
     const instanceId =
       this.options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;

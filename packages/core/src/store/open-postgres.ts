@@ -43,6 +43,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {
+    await checkConnection(pool, description);
     if (location.schema !== undefined) await createSchema(pool, location.schema);
     await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
   } catch (error) {
@@ -87,6 +88,21 @@ function keepHotStatementsPrepared(client: pg.PoolClient): void {
     const [values, ...callback] = rest;
     return query({ name, text: config, values }, ...callback);
   }) as typeof client.query;
+}
+
+/**
+ * One query before anything else, so a server that is down, a wrong password or a missing database
+ * is reported as what it is, not as the first migration failing.
+ */
+async function checkConnection(pool: pg.Pool, description: string): Promise<void> {
+  try {
+    await pool.query("select 1");
+  } catch (error) {
+    throw new DatabaseUnusableError(
+      `cannot connect to PostgreSQL at ${description}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 /** `create schema if not exists` races with itself when instances start together; the loser is fine. */
