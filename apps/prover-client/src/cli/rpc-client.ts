@@ -9,6 +9,9 @@ export interface ClientFlags {
 export const DEFAULT_RPC_URL = "http://127.0.0.1:4844";
 
 export function rpcClient(flags: ClientFlags): JsonRpcClient {
+  if (!URL.canParse(flags.rpc) || !/^https?:$/.test(new URL(flags.rpc).protocol)) {
+    throw new InvalidParamsError(`--rpc: "${flags.rpc}" is not an http(s) URL (e.g. ${DEFAULT_RPC_URL})`);
+  }
   return new JsonRpcClient({
     url: flags.rpc,
     timeoutMs: 30_000,

@@ -140,5 +140,7 @@ export function describeCliError(error: unknown): string {
     return `error${paasCode ? ` (${paasCode})` : ""}: ${error.message}`;
   }
   if (error instanceof PaasError) return `error (${error.code}): ${error.message}`;
+  // A file that cannot be written, a directory that does not exist: the message says it all.
+  if (error instanceof Error && "syscall" in error) return `error: ${error.message}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

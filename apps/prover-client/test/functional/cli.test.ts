@@ -81,7 +81,7 @@ it("names statuses as the API does, answers raw JSON, and prints its version", {
   );
 });
 
-it("says what is wrong and exits 1, without a stack trace", { timeout: 30_000 }, async () => {
+it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
   const unknown = await paas("submit", '{"kind":"nope"}');
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toMatch(
@@ -95,5 +95,20 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: 30_000 },
   const bad = await paas("status", "not json");
   expect(bad.stderr).toBe(
     'error (INVALID_PARAMS): "not json" is neither a task key (32 hex digits) nor a JSON context\n',
+  );
+
+  const notAUrl = await runCli("notaurl", ["report"]);
+  expect(notAUrl).toMatchObject({ code: 1 });
+  expect(notAUrl.stderr).toBe(
+    'error (INVALID_PARAMS): --rpc: "notaurl" is not an http(s) URL (e.g. http://127.0.0.1:4844)\n',
+  );
+
+  const { tasks } = await rpc(app).call<{ tasks: { id: string }[] }>("paas_listTasks", [
+    { status: "completed" },
+  ]);
+  const unwritable = await paas("proof", tasks[0]!.id, "--out", path.join(data.dir, "no-such-dir", "x.bin"));
+  expect(unwritable.code).toBe(1);
+  expect(unwritable.stderr).toMatch(
+    /^error: ENOENT: no such file or directory, open '.*no-such-dir\/x\.bin'\n$/,
   );
 });
