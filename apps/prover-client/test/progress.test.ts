@@ -10,7 +10,7 @@ import { type ProgressSnapshot, renderProgress } from "../src/progress/render-pr
 
 const KINDS = ["evm-ee-stf", "cl-stf", "checkpoint"];
 
-function snapshot(done: number, lastError: string | null): ProgressSnapshot {
+function snapshot(done: number, lastError: string | null, attention: string | null = null): ProgressSnapshot {
   const rows = KINDS.flatMap((kind) => [
     { kind, backend: "native", status: "completed" as TaskStatusName, count: done },
     { kind, backend: "native", status: "proving" as TaskStatusName, count: 1 },
@@ -29,7 +29,7 @@ function snapshot(done: number, lastError: string | null): ProgressSnapshot {
         fetchConcurrency: 4,
         witnesses: "from debug_executionWitness",
       },
-      checkpoint: { runner: "on", latestCheckpoint: done, lastAccepted: done - 1, lastError },
+      checkpoint: { runner: "on", latestCheckpoint: done, lastAccepted: done - 1, attention, lastError },
     },
   };
 }
@@ -94,6 +94,16 @@ describe("renderProgress", () => {
       "cancelled",
     ]);
     expect(text).not.toMatch(/\b(done|failed|retrying|publish)\b/);
+  });
+
+  it("shows a problem going on now under the headline, where an 80-column terminal keeps it", () => {
+    const down = "report: http://127.0.0.1:8545 unreachable (ECONNREFUSED)";
+    const lines = renderProgress(snapshot(3, down, `the runner cannot follow the CL: ${down}`), 80).split(
+      "\n",
+    );
+    expect(lines[1]).toBe("! checkpoint: the runner cannot follow the CL: report: http://127.0.0.1:8545 un…");
+    expect(lines.filter((line) => line.includes("attention"))).toEqual([]);
+    expect(renderProgress(snapshot(3, down))).not.toContain("!");
   });
 
   it("cuts every line to the width it is given and keeps a multi-line error on one line", () => {

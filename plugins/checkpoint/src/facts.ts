@@ -21,6 +21,11 @@ export type CheckpointReport = {
   readonly stuck: readonly StuckCheckpoint[];
   /** Runner ticks that failed (e.g. the CL was down); each next tick tries again. */
   readonly runnerErrors: number;
+  /**
+   * What is wrong right now, while the runner's ticks fail (null once the CL answers again): the
+   * progress view shows a report's `attention` above everything else.
+   */
+  readonly attention: string | null;
   readonly lastError: string | null;
   /** ISO time of the last successful poll of the CL. */
   readonly polledAt: string | null;
@@ -46,6 +51,8 @@ export class CheckpointFacts {
   readonly stuck = new Map<number, StuckCheckpoint>();
   runnerErrors = 0;
   lastError: string | null = null;
+  /** The error of the failing tick, until a poll succeeds. */
+  private failing: string | null = null;
   /** Epoch milliseconds of the last successful poll, or undefined before the first. */
   polledAtMs: number | undefined;
 
@@ -53,6 +60,7 @@ export class CheckpointFacts {
     this.latestCheckpoint = latest;
     this.nextUnproven = next;
     this.polledAtMs = at;
+    this.failing = null;
   }
 
   submitted(index: number): void {
@@ -67,6 +75,7 @@ export class CheckpointFacts {
   error(message: string): void {
     this.runnerErrors++;
     this.lastError = message;
+    this.failing = message;
   }
 
   snapshot(): CheckpointReport {
@@ -79,6 +88,7 @@ export class CheckpointFacts {
       failed: [...this.stuck.keys()].sort((a, b) => a - b),
       stuck: [...this.stuck.values()].sort((a, b) => a.index - b.index),
       runnerErrors: this.runnerErrors,
+      attention: this.failing === null ? null : `the runner cannot follow the CL: ${this.failing}`,
       lastError: this.lastError,
       polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),
     };

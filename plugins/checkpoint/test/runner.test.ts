@@ -103,6 +103,7 @@ describe("checkpoint runner", () => {
       lastAccepted: 3,
       failed: [],
       runnerErrors: 0,
+      attention: null,
     });
   });
 
@@ -132,6 +133,7 @@ describe("checkpoint runner", () => {
     await until(async () => (await report(harness)).runnerErrors >= 3, "three failed ticks");
     const during = await report(harness);
     expect(during.lastError).toMatch(/cl_get\w+CheckpointIndex.*the CL is down/);
+    expect(during.attention).toMatch(/^the runner cannot follow the CL: .*the CL is down/);
     expect(logger.lines.filter((l) => l.level === "warn" && /tick failed/.test(l.message))).toHaveLength(1);
     expect(created(harness)).toEqual([]);
 
@@ -139,6 +141,7 @@ describe("checkpoint runner", () => {
     await until(proven(cl, 0), "checkpoint 0 after the outage");
     expect(logger.lines.some((l) => l.level === "info" && /answers again/.test(l.message))).toBe(true);
     expect(created(harness)).toEqual([0]);
+    expect((await report(harness)).attention).toBeNull();
   });
 
   it("after a restart, continues from where it stood: no checkpoint skipped, proven or published twice", async () => {

@@ -13,7 +13,8 @@ export interface ProgressSnapshot {
 
 /**
  * The progress view: one row per task status (the API's names, as `paas list --status` takes
- * them) and one column per kind, then what each plugin reports. Statuses are rows so the table
+ * them) and one column per kind, then what each plugin reports; a report's `attention` (a problem
+ * going on now, e.g. a CL that does not answer) is shown under the headline. Statuses are rows so the table
  * stays narrow however many statuses there are; every line is cut to `width` columns, so a
  * terminal never wraps one and the in-place redraw stays aligned.
  */
@@ -37,8 +38,14 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
       ].join("  "),
     ),
   ];
+  // A problem going on now goes right under the headline: a narrow terminal cuts facts, not it.
+  const attention = Object.entries(reports)
+    .filter(([, report]) => typeof report.attention === "string" && report.attention !== "")
+    .map(([kind, report]) => `! ${kind}: ${formatValue(report.attention)}`);
+  lines.splice(1, 0, ...attention);
   for (const [kind, report] of Object.entries(reports)) {
     const facts = Object.entries(report)
+      .filter(([key]) => key !== "attention")
       .filter(
         ([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0),
       )
