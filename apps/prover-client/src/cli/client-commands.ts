@@ -19,6 +19,7 @@ import {
   printBulk,
   withFilterOptions,
 } from "./operator-commands.js";
+import { integer } from "./option-parsers.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
 
@@ -73,7 +74,7 @@ export function addClientCommands(program: Command, print: Output): void {
     });
 
   withFilterOptions(withClient(program.command("list").description("list tasks, newest last")))
-    .option("--limit <n>", "tasks per page", (v) => Number.parseInt(v, 10), 50)
+    .option("--limit <n>", "tasks per page (at most 1000)", integer("--limit", 1), 50)
     .option("--cursor <cursor>", "the cursor printed after the previous page")
     .action(
       async (

@@ -1,8 +1,9 @@
 import path from "node:path";
 import { InvalidConfigError, isLoopback } from "@paas/core";
 import { startProverServer } from "@paas/prover-server";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { createLogger } from "../logging/logger.js";
+import { commaList, integer } from "./option-parsers.js";
 
 interface ProverServerFlags {
   readonly port: number;
@@ -88,22 +89,4 @@ export function addProverServerCommand(program: Command): void {
       logger.flush?.();
       process.stdout.write("stopped cleanly\n");
     });
-}
-
-function integer(flag: string, min: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed < min) {
-      throw new InvalidArgumentError(`${flag} must be an integer of at least ${min}, got "${value}"`);
-    }
-    return parsed;
-  };
-}
-
-/** A comma-separated flag's items, trimmed, empty ones dropped. */
-function commaList(value: string): string[] {
-  return value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
 }

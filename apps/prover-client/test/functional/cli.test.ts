@@ -97,16 +97,20 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_
     'error (INVALID_PARAMS): "not json" is neither a task key (32 hex digits) nor a JSON context\n',
   );
 
+  const badLimit = await paas("list", "--limit", "abc");
+  expect(badLimit.code).toBe(1);
+  expect(badLimit.stderr).toContain('--limit must be an integer of at least 1, got "abc"');
+
   const notAUrl = await runCli("notaurl", ["report"]);
   expect(notAUrl).toMatchObject({ code: 1 });
   expect(notAUrl.stderr).toBe(
     'error (INVALID_PARAMS): --rpc: "notaurl" is not an http(s) URL (e.g. http://127.0.0.1:4844)\n',
   );
 
-  const { tasks } = await rpc(app).call<{ tasks: { id: string }[] }>("paas_listTasks", [
-    { status: "completed" },
-  ]);
-  const unwritable = await paas("proof", tasks[0]!.id, "--out", path.join(data.dir, "no-such-dir", "x.bin"));
+  // A proof to fetch (the first test's, when it ran): its file cannot be written.
+  const { id } = await rpc(app).call<{ id: string }>("paas_submitTask", [{ kind: "checkpoint", index: 0 }]);
+  expect((await waitForTask(rpc(app), id)).status).toBe("completed");
+  const unwritable = await paas("proof", id, "--out", path.join(data.dir, "no-such-dir", "x.bin"));
   expect(unwritable.code).toBe(1);
   expect(unwritable.stderr).toMatch(
     /^error: ENOENT: no such file or directory, open '.*no-such-dir\/x\.bin'\n$/,
