@@ -140,7 +140,8 @@ export class ProverServiceBuilder {
    * the app gives up before launching.
    */
   async openDatabase(): Promise<() => Promise<void>> {
-    const opening = (this.opening ??= openDatabase(this.options.database));
+    this.opening ??= openDatabase(this.options.database);
+    const opening = this.opening;
     const opened = await opening;
     return async () => {
       if (this.opening !== opening) return; // launched: the service closes it
