@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { container, inject } from "tsyringe";
 import { describe, expect, it } from "vitest";
 import {
@@ -80,6 +83,37 @@ describe("ProverServiceBuilder", () => {
     await expect(new ProverServiceBuilder(memory).host(new TestHost()).launch()).rejects.toThrow(
       /no proof plugins/,
     );
+  });
+
+  it("opens the database ahead of launch, which takes it over; it is closed whichever way the app goes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-open-ahead-"));
+    const file = { database: { path: path.join(dir, "paas.sqlite") }, container: withScript() };
+    const second = () => new ProverServiceBuilder(file).host(new TestHost()).register(LeafPlugin);
+    try {
+      // Given up before launch: closed by the function openDatabase returned.
+      const given = second();
+      const close = await given.openDatabase();
+      await expect(second().openDatabase()).rejects.toMatchObject({ code: "DATABASE_IN_USE" });
+      await close();
+      await (await second().openDatabase())();
+
+      // Launch refused before it took the database over (no plugin): still the app's to close.
+      const refused = new ProverServiceBuilder(file).host(new TestHost());
+      const closeRefused = await refused.openDatabase();
+      await expect(refused.launch()).rejects.toThrow(/no proof plugins/);
+      await closeRefused();
+
+      // Launched: the service closes it, and the app's close does nothing more.
+      const launched = second();
+      const closeLaunched = await launched.openDatabase();
+      const service = await launched.launch();
+      await closeLaunched();
+      await expect(second().openDatabase()).rejects.toMatchObject({ code: "DATABASE_IN_USE" });
+      await service.close();
+      await (await second().openDatabase())();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails at launch when the container cannot supply a plugin's collaborators", async () => {

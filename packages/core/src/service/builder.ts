@@ -140,7 +140,11 @@ export class ProverServiceBuilder {
    * the app gives up before launching.
    */
   async openDatabase(): Promise<() => Promise<void>> {
-    this.opening ??= openDatabase(this.options.database);
+    // A database that failed to open is not remembered: the next call (or launch) tries again.
+    this.opening ??= openDatabase(this.options.database).catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
     const opening = this.opening;
     const opened = await opening;
     return async () => {
@@ -175,66 +179,74 @@ export class ProverServiceBuilder {
     const onError = this.options.onError ?? defaultOnError;
     const log = container.resolve<PluginLogger>(LOGGER);
     this.checkClaim(kinds);
-    const opened = await (this.opening ?? openDatabase(this.options.database));
-    this.opening = undefined;
-    const clock = this.options.clock ?? systemClock;
-    const instanceId =
-      this.options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
-    const bus = new TransitionBus((error) => onError(error, "transition listener"));
-    const store = new TaskStore(opened.db, opened.dialect);
-    for (const listener of this.listeners) bus.on(listener);
-    const wakeups = opened.notifications
-      ? notifyWakeups(opened.notifications, instanceId, (error) => onError(error, "wake-up notification"))
-      : localWakeups;
-    const scheduler = new Scheduler(store, kinds, bus, {
-      retry,
-      clock,
-      pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
-      leaseMs,
-      maxInterruptions: this.options.maxInterruptions ?? 3,
-      waitForChainMs: this.options.waitForChainMs ?? 5_000,
-      instanceId,
-      exclusive: opened.exclusive,
-      claim: this.options.claim ?? {},
-      ...(this.options.prefetch !== undefined && { prefetch: this.options.prefetch }),
-      wakeups,
-      log,
-      onError,
-    });
-    const role = this.options.role ?? "all";
-    const membership = new ClusterMembership(new ClusterStore(opened.db, opened.dialect), {
-      instance: { id: instanceId, host: hostname(), pid: process.pid, role, startedAt: clock.now() },
-      clock,
-      leaseMs,
-      log,
-      onError,
-    });
-    const release = () => opened.close();
-    const operator = new OperatorStore(opened.db, opened.dialect, {
-      ...("path" in this.options.database &&
-        this.options.database.path !== ":memory:" && { file: this.options.database.path }),
-    });
-    const service = new ProverService({
-      store,
-      operator,
-      clock,
-      kinds,
-      scheduler,
-      bus,
-      membership,
-      defaultBackend,
-      sharedDatabase: !opened.exclusive,
-      release,
-    });
+    const opened = await this.takeDatabase();
+    // From here the database is launch's: closed by the service, or here if there is none yet.
+    let service: ProverService | undefined;
     try {
+      const clock = this.options.clock ?? systemClock;
+      const instanceId =
+        this.options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+      const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
+      const bus = new TransitionBus((error) => onError(error, "transition listener"));
+      const store = new TaskStore(opened.db, opened.dialect);
+      for (const listener of this.listeners) bus.on(listener);
+      const wakeups = opened.notifications
+        ? notifyWakeups(opened.notifications, instanceId, (error) => onError(error, "wake-up notification"))
+        : localWakeups;
+      const scheduler = new Scheduler(store, kinds, bus, {
+        retry,
+        clock,
+        pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
+        leaseMs,
+        maxInterruptions: this.options.maxInterruptions ?? 3,
+        waitForChainMs: this.options.waitForChainMs ?? 5_000,
+        instanceId,
+        exclusive: opened.exclusive,
+        claim: this.options.claim ?? {},
+        ...(this.options.prefetch !== undefined && { prefetch: this.options.prefetch }),
+        wakeups,
+        log,
+        onError,
+      });
+      const role = this.options.role ?? "all";
+      const membership = new ClusterMembership(new ClusterStore(opened.db, opened.dialect), {
+        instance: { id: instanceId, host: hostname(), pid: process.pid, role, startedAt: clock.now() },
+        clock,
+        leaseMs,
+        log,
+        onError,
+      });
+      const release = () => opened.close();
+      const operator = new OperatorStore(opened.db, opened.dialect, {
+        ...("path" in this.options.database &&
+          this.options.database.path !== ":memory:" && { file: this.options.database.path }),
+      });
+      service = new ProverService({
+        store,
+        operator,
+        clock,
+        kinds,
+        scheduler,
+        bus,
+        membership,
+        defaultBackend,
+        sharedDatabase: !opened.exclusive,
+        release,
+      });
       await scheduler.start();
       await service.startPlugins();
+      return service;
     } catch (error) {
-      await service.close();
+      await (service !== undefined ? service.close() : opened.close());
       throw error;
     }
-    return service;
+  }
+
+  /** The database `openDatabase()` opened, or a newly opened one; the builder no longer holds it. */
+  private async takeDatabase(): Promise<OpenedDatabase> {
+    const opening = this.opening ?? openDatabase(this.options.database);
+    this.opening = undefined;
+    return opening;
   }
 
   private fromCatalogue(kind: string): ProofPluginDefinition {

@@ -89,12 +89,15 @@ export async function dispatchBody(
     const answer = bytes > maxBytes ? notRun(item, maxBytes) : await dispatchOne(item, scope, options);
     if (answer === undefined) continue;
     answers.push(answer);
-    bytes += answer.length;
+    bytes += Buffer.byteLength(answer);
   }
   return answers.length === 0 ? undefined : `[${answers.join(",")}]`;
 }
 
-/** A call left out of a batch whose answers already passed the cap (a notification gets nothing). */
+/**
+ * A call left out of a batch whose answers already passed the cap. A notification is left out
+ * silently, as JSON-RPC answers none: a client must not send state changes as notifications.
+ */
 function notRun(item: unknown, maxBytes: number): string | undefined {
   const checked = checkRequest(item);
   if ("invalid" in checked) return serialise(invalidRequest(checked.id, checked.invalid));

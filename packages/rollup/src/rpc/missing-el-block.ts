@@ -1,4 +1,4 @@
-import { NotYetAvailableError, PermanentError, TransientError } from "@paas/core";
+import { NotYetAvailableError, PermanentError, TransientError } from "@paas/core/contracts";
 import type { ElClient } from "./el-client.js";
 
 export interface MissingElBlockOptions {
