@@ -193,6 +193,15 @@ prove_timeout_ms = 600000
     }
   });
 
+  it("takes the Host names a loopback server answers besides its own, without ports", () => {
+    expect(loadConfig({ overrides: ['rpc.allowed_hosts=["prover.internal"]'] }).rpc.allowed_hosts).toEqual([
+      "prover.internal",
+    ]);
+    expect(() => loadConfig({ overrides: ['rpc.allowed_hosts=["prover.internal:8080"]'] })).toThrow(
+      /rpc\.allowed_hosts\.0: a host name without a port/,
+    );
+  });
+
   it("requires both node URLs or neither", () => {
     expect(() => loadConfig({ overrides: ["nodes.cl_url=http://127.0.0.1:9000"] })).toThrow(
       /nodes: set both cl_url and el_url/,

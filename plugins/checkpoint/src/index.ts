@@ -15,6 +15,9 @@ export { CheckpointRunner, type CheckpointRunnerOptions, type TickOutcome } from
 export {
   type CheckpointSettings,
   CheckpointSettingsSchema,
+  DEFAULT_FAILED_RETRIES,
+  DEFAULT_FAILED_RETRY_DELAY_MS,
+  DEFAULT_HORIZON,
   DEFAULT_INTERVAL_MS,
   DEFAULT_WINDOW,
   parseCheckpointSettings,

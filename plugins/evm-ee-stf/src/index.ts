@@ -34,6 +34,7 @@ export { proveElBlocksMethod } from "./rpc.js";
 export {
   DEFAULT_CHAIN_SPEC,
   DEFAULT_FETCH_CONCURRENCY,
+  DEFAULT_HORIZON,
   DEFAULT_MAX_BLOCKS,
   type EvmEeStfSettings,
   EvmEeStfSettingsSchema,

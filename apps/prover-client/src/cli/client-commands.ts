@@ -23,6 +23,10 @@ import { integer } from "./option-parsers.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
 
+/** Without it, the server names a task given as a context on its kind's backend, as it submits. */
+const BACKEND_OF_CONTEXT =
+  "backend, when the task is given as a context (default: the kind's, [kinds.<kind>] backend or default_backend)";
+
 type Output = (text: string) => void;
 
 /** What `paas_getReport` answers (see the app's `coreMethods` and `buildProverApp`). */
@@ -58,8 +62,8 @@ export function addClientCommands(program: Command, print: Output): void {
       .option("--json", "print the raw JSON answer");
 
   withClient(program.command("status <task>").description("show a task's status (task key or JSON context)"))
-    .option("--backend <name>", "backend, when the task is given as a context", "native")
-    .action(async (task: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
+    .option("--backend <name>", BACKEND_OF_CONTEXT)
+    .action(async (task: string, flags: ClientFlags & { backend?: string; json?: boolean }) => {
       const record = await rpcClient(flags).call<TaskRecord & { attempts: TaskAttempt[] }>(
         "paas_getTaskStatus",
         [parseTaskArg(task, flags.backend)],
@@ -111,14 +115,17 @@ export function addClientCommands(program: Command, print: Output): void {
       .command("submit <context>")
       .description('submit a task, e.g. \'{"kind":"checkpoint","index":3}\''),
   )
-    .option("--backend <name>", "backend to prove with", "native")
-    .action(async (context: string, flags: ClientFlags & { backend: string; json?: boolean }) => {
+    .option(
+      "--backend <name>",
+      "backend to prove with (default: the kind's, [kinds.<kind>] backend or default_backend)",
+    )
+    .action(async (context: string, flags: ClientFlags & { backend?: string; json?: boolean }) => {
       const parsed = parseTaskArg(context, flags.backend);
       if (typeof parsed === "string")
         throw new InvalidParamsError("submit takes a JSON context, not a task key");
       const result = await rpcClient(flags).call<{ id: string; created: boolean; task: TaskRecord }>(
         "paas_submitTask",
-        [parsed.context, flags.backend],
+        flags.backend === undefined ? [parsed.context] : [parsed.context, flags.backend],
       );
       print(
         flags.json
@@ -154,9 +161,7 @@ export function addClientCommands(program: Command, print: Output): void {
           flags.json,
         );
       }
-      const record = await client.call<TaskRecord>("paas_cancelTask", [
-        parseTaskArg(task!, flags.backend ?? "native"),
-      ]);
+      const record = await client.call<TaskRecord>("paas_cancelTask", [parseTaskArg(task!, flags.backend)]);
       print(flags.json ? JSON.stringify(record, null, 2) : `${record.id} is ${record.status}`);
     },
   );
@@ -165,9 +170,9 @@ export function addClientCommands(program: Command, print: Output): void {
   addPruneCommand(withClient, program, print);
 
   withClient(program.command("proof <task>").description("fetch a task's receipt"))
-    .option("--backend <name>", "backend, when the task is given as a context", "native")
+    .option("--backend <name>", BACKEND_OF_CONTEXT)
     .option("--out <file>", "write the receipt to a file (binary zkaleido layout, or JSON with --json)")
-    .action(async (task: string, flags: ClientFlags & { backend: string; out?: string; json?: boolean }) => {
+    .action(async (task: string, flags: ClientFlags & { backend?: string; out?: string; json?: boolean }) => {
       const json = await rpcClient(flags).call("paas_getProof", [parseTaskArg(task, flags.backend)]);
       const receipt = receiptFromJson(json);
       if (flags.out) {

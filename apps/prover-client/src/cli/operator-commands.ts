@@ -91,7 +91,7 @@ export function addRetryCommand(
       );
     }
     const result = await client.call<{ id: string; task: TaskRecord }>("paas_retryTask", [
-      parseTaskArg(task!, flags.backend ?? "native"),
+      parseTaskArg(task!, flags.backend),
     ]);
     print(flags.json ? JSON.stringify(result, null, 2) : `${result.id} is ${describeStatus(result.task)}`);
   });

@@ -23,10 +23,13 @@ export function rpcClient(flags: ClientFlags): JsonRpcClient {
  * A task on the command line: its 32-hex-digit key, or a context as JSON (then `--backend`
  * completes the TaskId).
  */
-export function parseTaskArg(arg: string, backend: string): string | { context: unknown; backend: string } {
+export function parseTaskArg(
+  arg: string,
+  backend: string | undefined,
+): string | { context: unknown; backend?: string } {
   if (/^[0-9a-f]{32}$/.test(arg)) return arg;
   try {
-    return { context: JSON.parse(arg), backend };
+    return { context: JSON.parse(arg), ...(backend !== undefined && { backend }) };
   } catch {
     throw new InvalidParamsError(`"${arg}" is neither a task key (32 hex digits) nor a JSON context`);
   }

@@ -139,7 +139,16 @@ export const configSchema = z
          * Host names answered besides loopback names while listening on loopback (a local reverse
          * proxy that forwards its own Host); any other name is refused, against DNS rebinding.
          */
-        allowed_hosts: z.array(z.string().min(1).max(253)).max(64).default([]),
+        allowed_hosts: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(253)
+              .regex(/^[^:[\]/\s]+$/, "a host name without a port (the Host header's port is not compared)"),
+          )
+          .max(64)
+          .default([]),
       })
       .strict()
       .default({

@@ -12,8 +12,8 @@ export const contextSchema = z.looseObject({ kind: z.string().min(1).max(64) });
 export const backendSchema = z.string().min(1).max(32);
 const TASK_FORMS = 'a task key (32 lower-case hex digits) or { "context": {...}, "backend"?: "..." }';
 /**
- * A task is named by its 32-hex-digit key or by its context (and backend, by default the default
- * backend). Not a union: zod reports a failed union as "Invalid input", which names neither form.
+ * A task is named by its 32-hex-digit key or by its context (and backend, by default its kind's:
+ * `[kinds.<kind>] backend`, else `default_backend`). Not a union: zod reports a failed union as "Invalid input", which names neither form.
  */
 export const taskSchema = z.unknown().transform((value, ctx) => {
   if (typeof value === "string") {
