@@ -126,7 +126,11 @@ describe("checkpoint runner", () => {
     expect(sorted(cl.answered("accepted"))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it("survives a CL outage: failed ticks are counted and logged once, the next tick retries", async () => {
+  // Proving after the outage starts a worker thread: on a machine busy with other suites, that
+  // alone has taken more than 20 s.
+  it("survives a CL outage: failed ticks are counted and logged once, the next tick retries", {
+    timeout: 120_000,
+  }, async () => {
     const cl = await startCl(1);
     cl.down = true;
     const { harness, logger } = await startProver(cl);
@@ -138,7 +142,7 @@ describe("checkpoint runner", () => {
     expect(created(harness)).toEqual([]);
 
     cl.down = false;
-    await until(proven(cl, 0), "checkpoint 0 after the outage");
+    await until(proven(cl, 0), "checkpoint 0 after the outage", 90_000);
     expect(logger.lines.some((l) => l.level === "info" && /answers again/.test(l.message))).toBe(true);
     expect(created(harness)).toEqual([0]);
     expect((await report(harness)).attention).toBeNull();
