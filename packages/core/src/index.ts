@@ -1,6 +1,6 @@
 export type { InstanceRole } from "./cluster/membership.js";
 export * from "./contracts.js";
-export { hostCheck, isLoopback } from "./loopback.js";
+export { foreignHostMessage, hostCheck, isLoopback } from "./loopback.js";
 export { readCapped } from "./read-capped.js";
 export type { KindOptions } from "./registry/kind-registry.js";
 export * from "./registry/proof-plugin.js";

@@ -27,6 +27,11 @@ export function hostCheck(
   };
 }
 
+/** What a server on loopback answers a request `hostCheck` refused; `allowedSetting` names where to add a name. */
+export function foreignHostMessage(hostHeader: string | undefined, allowedSetting: string): string {
+  return `host "${String(hostHeader).slice(0, 100)}" is not served here: this server listens on loopback and answers loopback names and ${allowedSetting} only`;
+}
+
 /** The name in a `Host` header, without its port: `[::1]:4844` → `::1`, `localhost:4844` → `localhost`. */
 function hostName(header: string): string {
   if (header.startsWith("[")) {

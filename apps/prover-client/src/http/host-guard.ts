@@ -1,3 +1,4 @@
+import { foreignHostMessage } from "@paas/core";
 import type { FastifyInstance } from "fastify";
 import { refuse } from "./refusal.js";
 
@@ -14,10 +15,6 @@ export function refuseForeignHosts(
     const host = request.headers.host;
     if (acceptsHost(host)) return done();
     reply.header("Connection", "close");
-    refuse(
-      reply,
-      403,
-      `host "${String(host).slice(0, 100)}" is not served here: this server listens on loopback and answers loopback names and rpc.allowed_hosts only`,
-    );
+    refuse(reply, 403, foreignHostMessage(host, "rpc.allowed_hosts"));
   });
 }

@@ -13,9 +13,9 @@ export interface ProgressSnapshot {
 
 /**
  * The progress view: one row per task status (the API's names, as `paas list --status` takes
- * them) and one column per kind, then what each plugin reports; a report's `attention` (a problem
- * going on now, e.g. a CL that does not answer) is shown under the headline. Statuses are rows so the table
- * stays narrow however many statuses there are; every line is cut to `width` columns, so a
+ * them) and one column per kind, then what each plugin reports; a report's `attention` (a
+ * problem going on now, e.g. a CL that does not answer) is shown under the headline, where a
+ * narrow terminal does not cut it. Statuses are rows so the table stays narrow however many statuses there are; every line is cut to `width` columns, so a
  * terminal never wraps one and the in-place redraw stays aligned.
  */
 export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITIVE_INFINITY): string {
@@ -28,8 +28,12 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
   }
   const statusWidth = Math.max(...TASK_STATUSES.map((s) => s.length));
   const columns = [...counts.keys()].map((kind) => ({ kind, width: Math.max(6, kind.length) }));
+  const attention = Object.entries(reports)
+    .filter(([, report]) => typeof report.attention === "string" && report.attention !== "")
+    .map(([kind, report]) => `! ${kind}: ${formatValue(report.attention)}`);
   const lines = [
     `${snapshot.headline} · up ${formatDuration(snapshot.uptimeMs)}`,
+    ...attention,
     ["status".padEnd(statusWidth), ...columns.map((c) => c.kind.padStart(c.width))].join("  "),
     ...TASK_STATUSES.map((status) =>
       [
@@ -38,16 +42,14 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
       ].join("  "),
     ),
   ];
-  // A problem going on now goes right under the headline: a narrow terminal cuts facts, not it.
-  const attention = Object.entries(reports)
-    .filter(([, report]) => typeof report.attention === "string" && report.attention !== "")
-    .map(([kind, report]) => `! ${kind}: ${formatValue(report.attention)}`);
-  lines.splice(1, 0, ...attention);
   for (const [kind, report] of Object.entries(reports)) {
     const facts = Object.entries(report)
-      .filter(([key]) => key !== "attention")
       .filter(
-        ([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0),
+        ([key, value]) =>
+          key !== "attention" &&
+          value !== null &&
+          value !== undefined &&
+          !(Array.isArray(value) && value.length === 0),
       )
       .map(([key, value]) => `${key} ${formatValue(value)}`)
       .join(" · ");

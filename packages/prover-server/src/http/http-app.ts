@@ -1,4 +1,4 @@
-import type { PluginLogger } from "@paas/core";
+import { foreignHostMessage, type PluginLogger } from "@paas/core";
 import { REMOTE_PROVER_OPENAPI, type RemoteProverInfo } from "@paas/zkvm";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { JobRunner } from "../jobs/job-runner.js";
@@ -48,11 +48,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!options.acceptsHost(request.headers.host)) {
       // The body is never read: the connection cannot carry another request.
       reply.header("Connection", "close");
-      throw new HttpError(
-        403,
-        "FOREIGN_HOST",
-        `host "${String(request.headers.host).slice(0, 100)}" is not served here: this server listens on loopback and answers loopback names and its allowed hosts only`,
-      );
+      throw new HttpError(403, "FOREIGN_HOST", foreignHostMessage(request.headers.host, "its allowed hosts"));
     }
     if (!checkToken || request.routeOptions.url === "/openapi.json") return;
     const refused = checkToken(request.headers.authorization);
