@@ -8,6 +8,7 @@ import {
   type EvmEeStfContext,
   epochOfSlot,
   epochRange,
+  ReorgError,
   type RollupParams,
   type SignedL2Block,
   toHex,
@@ -66,8 +67,8 @@ export function epochCrossing(
 
 /**
  * Requires the CL's blocks for the range to be the ones the context names. A different id means
- * the chain was reorganised since the context was made (or the context is wrong): permanent, since
- * the context can never be proven on this chain.
+ * the chain was reorganised since the context was made (or the context is wrong): a `ReorgError`,
+ * permanent, since the context can never be proven on this chain.
  */
 export function requireContextBlocks(context: ClStfContext, blocks: readonly SignedL2Block[]): void {
   const ends = [
@@ -82,9 +83,7 @@ export function requireContextBlocks(context: ClStfContext, blocks: readonly Sig
     }
     const id = toHex(blockIdOf(block.header));
     if (block.header.slot !== ref.slot || id !== ref.blockId) {
-      throw new PermanentError(
-        `the CL's block at slot ${block.header.slot} is ${id}, the context's ${field} names ${ref.blockId} at slot ${ref.slot}: the chain was reorganised or the context is wrong`,
-      );
+      throw new ReorgError("CL", field, { at: ref.slot, id: ref.blockId }, { at: block.header.slot, id });
     }
   }
 }

@@ -10,7 +10,7 @@ import {
   type StepContext,
   TransientError,
 } from "@paas/core";
-import { CL_STF, EVM_EE_STF, toHex } from "@paas/rollup";
+import { CL_STF, EVM_EE_STF, ReorgError, toHex } from "@paas/rollup";
 import { signReceipt } from "@paas/testing";
 import { programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -115,9 +115,10 @@ describe("fetchInput", () => {
     const reorged = withBlock(chain, 9, reseal(chain, blockAt(chain, 9), { header: { timestamp: 1 } }));
     node.serve(reorged);
     const error = await failure(plugin().fetchInput(context, [evmDependency(9, 16)], step()));
-    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toBeInstanceOf(ReorgError);
+    expect(error).toMatchObject({ layer: "CL", end: "start" });
     expect(error.message).toBe(
-      `the CL's block at slot 9 is ${contextFor(reorged, 9, 9).start.blockId}, the context's start names ${context.start.blockId} at slot 9: the chain was reorganised or the context is wrong`,
+      `reorg: the CL node's block at slot 9 is ${contextFor(reorged, 9, 9).start.blockId}, not ${context.start.blockId} as the context's start says; the range is no longer canonical`,
     );
   });
 

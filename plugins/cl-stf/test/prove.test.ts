@@ -196,7 +196,7 @@ describe("what is checked before proving", () => {
     const record = await harness.waitFor(honest);
     node.serve(chain);
     const error = permanentError(record);
-    expect(error).toContain(`the context's end names ${honest.end.blockId}`);
+    expect(error).toContain(`not ${honest.end.blockId} as the context's end says`);
     expect(record).toMatchObject({ phase: "resolve" });
   });
 

@@ -12,11 +12,11 @@ import {
   type EvmEeStfContext,
   type ExecutionWitness,
   missingElBlockError,
+  ReorgError,
   toHex,
 } from "@paas/rollup";
 import { HORIZON_SETTING } from "./admission.js";
 import { rangeLength } from "./context.js";
-import { ReorgError } from "./errors.js";
 import type { EvmEeStfInput, FramedBlockInput } from "./input.js";
 import { frameBlockInput, witnessBytes } from "./input.js";
 import type { EvmEeStfSettings } from "./settings.js";
@@ -133,10 +133,20 @@ async function fetchBlock(
   }
   const hash = toHex(block.hash);
   if (number === context.start.number && hash !== context.start.hash) {
-    throw new ReorgError(number, context.start.hash, hash, "start");
+    throw new ReorgError(
+      "EL",
+      "start",
+      { at: context.start.number, id: context.start.hash },
+      { at: number, id: hash },
+    );
   }
   if (number === context.end.number && hash !== context.end.hash) {
-    throw new ReorgError(number, context.end.hash, hash, "end");
+    throw new ReorgError(
+      "EL",
+      "end",
+      { at: context.end.number, id: context.end.hash },
+      { at: number, id: hash },
+    );
   }
   requireChainId(number, block.transactionChainIds, common);
   await yieldToEventLoop();
@@ -233,7 +243,13 @@ function requireLinked(blocks: readonly FetchedBlock[]): void {
 function requireEnd(context: EvmEeStfContext, end: ElBlock | null): void {
   if (end === null) throw new TransientError(`the EL node no longer has block ${context.end.number}`);
   const hash = toHex(end.hash);
-  if (hash !== context.end.hash) throw new ReorgError(context.end.number, context.end.hash, hash, "end");
+  if (hash !== context.end.hash)
+    throw new ReorgError(
+      "EL",
+      "end",
+      { at: context.end.number, id: context.end.hash },
+      { at: context.end.number, id: hash },
+    );
 }
 
 /** Runs `task(0..count-1)` with at most `limit` in flight; rejects with the first failure. */

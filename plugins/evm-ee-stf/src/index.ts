@@ -15,7 +15,6 @@ export {
   type WitnessKind,
 } from "./conformance/run.js";
 export { parseEvmEeStfContext, rangeLength } from "./context.js";
-export { ReorgError } from "./errors.js";
 export { type FetchedRange, fetchRange } from "./fetcher.js";
 export {
   type EvmEeStfBlockInput,

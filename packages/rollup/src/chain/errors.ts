@@ -54,3 +54,34 @@ export class RangeRejectedError extends PermanentError {
     super(`range rejected by the ${check} check: ${detail}`);
   }
 }
+
+/** A block as a context names it: its EL block number or CL slot, and its hash (EL) or block id (CL). */
+export interface NamedBlock {
+  readonly at: number;
+  readonly id: string;
+}
+
+/**
+ * The node serves another block where a context names one: the chain was reorganised after the
+ * context was made (or the context is wrong). Permanent: the context asks for blocks that are no
+ * longer canonical; submit the range again with the new hashes. One class for both layers, so
+ * callers catch a reorg the same way whichever plugin found it.
+ */
+export class ReorgError extends PermanentError {
+  constructor(
+    readonly layer: "EL" | "CL",
+    /** Which end of the context's range. */
+    readonly end: "start" | "end",
+    /** The block the context names. */
+    readonly expected: NamedBlock,
+    /** The block the node serves in its place. */
+    readonly actual: NamedBlock,
+  ) {
+    const place = (at: number) => (layer === "EL" ? `block ${at}` : `slot ${at}`);
+    const elsewhere = expected.at === actual.at ? "" : ` at ${place(expected.at)}`;
+    super(
+      `reorg: the ${layer} node's ${layer === "EL" ? "" : "block at "}${place(actual.at)} is ${actual.id}, ` +
+        `not ${expected.id}${elsewhere} as the context's ${end} says; the range is no longer canonical`,
+    );
+  }
+}
