@@ -1,16 +1,8 @@
 import { writeFileSync } from "node:fs";
-import {
-  type BulkResult,
-  InvalidParamsError,
-  type StatusSummary,
-  type TaskAttempt,
-  type TaskPage,
-  type TaskRecord,
-} from "@paas/core";
-import { encodeReceipt, receiptFromJson } from "@paas/zkvm";
+import type { BulkResult, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
+import { InvalidParamsError } from "@paas/core/contracts";
 import type { Command } from "commander";
-import { ProgressPrinter } from "../progress/progress-printer.js";
-import { type ProgressSnapshot, renderProgress } from "../progress/render-progress.js";
+import type { ProgressSnapshot } from "../progress/render-progress.js";
 import { parseDuration } from "./duration.js";
 import {
   addPruneCommand,
@@ -49,7 +41,11 @@ function progressOfReport(report: ReportAnswer, headline: string): ProgressSnaps
   };
 }
 
-/** The CLI commands that talk to a running prover client over its JSON-RPC API. */
+/**
+ * The CLI commands that talk to a running prover client over its JSON-RPC API. What a command runs
+ * on beyond the client (receipts, the progress view) it loads in its action, as `rpcClient` loads
+ * the client: the definitions stay light for `paas --help` and `paas --version`.
+ */
 export function addClientCommands(program: Command, print: Output): void {
   const withClient = (command: Command) =>
     command
@@ -64,7 +60,7 @@ export function addClientCommands(program: Command, print: Output): void {
   withClient(program.command("status <task>").description("show a task's status (task key or JSON context)"))
     .option("--backend <name>", BACKEND_OF_CONTEXT)
     .action(async (task: string, flags: ClientFlags & { backend?: string; json?: boolean }) => {
-      const record = await rpcClient(flags).call<TaskRecord & { attempts: TaskAttempt[] }>(
+      const record = await (await rpcClient(flags)).call<TaskRecord & { attempts: TaskAttempt[] }>(
         "paas_getTaskStatus",
         [parseTaskArg(task, flags.backend)],
       );
@@ -101,7 +97,7 @@ export function addClientCommands(program: Command, print: Output): void {
           limit: flags.limit,
           cursor: flags.cursor,
         };
-        const page = await rpcClient(flags).call<TaskPage>("paas_listTasks", [
+        const page = await (await rpcClient(flags)).call<TaskPage>("paas_listTasks", [
           JSON.parse(JSON.stringify(filter)),
         ]);
         if (flags.json) return print(JSON.stringify(page, null, 2));
@@ -123,7 +119,7 @@ export function addClientCommands(program: Command, print: Output): void {
       const parsed = parseTaskArg(context, flags.backend);
       if (typeof parsed === "string")
         throw new InvalidParamsError("submit takes a JSON context, not a task key");
-      const result = await rpcClient(flags).call<{ id: string; created: boolean; task: TaskRecord }>(
+      const result = await (await rpcClient(flags)).call<{ id: string; created: boolean; task: TaskRecord }>(
         "paas_submitTask",
         flags.backend === undefined ? [parsed.context] : [parsed.context, flags.backend],
       );
@@ -152,7 +148,7 @@ export function addClientCommands(program: Command, print: Output): void {
       },
     ) => {
       const filter = filterFor(task, flags, "cancel");
-      const client = rpcClient(flags);
+      const client = await rpcClient(flags);
       if (filter !== undefined) {
         return printBulk(
           print,
@@ -173,7 +169,8 @@ export function addClientCommands(program: Command, print: Output): void {
     .option("--backend <name>", BACKEND_OF_CONTEXT)
     .option("--out <file>", "write the receipt to a file (binary zkaleido layout, or JSON with --json)")
     .action(async (task: string, flags: ClientFlags & { backend?: string; out?: string; json?: boolean }) => {
-      const json = await rpcClient(flags).call("paas_getProof", [parseTaskArg(task, flags.backend)]);
+      const { encodeReceipt, receiptFromJson } = await import("@paas/zkvm");
+      const json = await (await rpcClient(flags)).call("paas_getProof", [parseTaskArg(task, flags.backend)]);
       const receipt = receiptFromJson(json);
       if (flags.out) {
         writeFileSync(flags.out, flags.json ? `${JSON.stringify(json, null, 2)}\n` : encodeReceipt(receipt));
@@ -186,7 +183,8 @@ export function addClientCommands(program: Command, print: Output): void {
   withClient(
     program.command("report").description("tasks by status, and what each proof type reports"),
   ).action(async (flags: ClientFlags & { json?: boolean }) => {
-    const report = await rpcClient(flags).call<ReportAnswer>("paas_getReport", []);
+    const { renderProgress } = await import("../progress/render-progress.js");
+    const report = await (await rpcClient(flags)).call<ReportAnswer>("paas_getReport", []);
     if (flags.json) return print(JSON.stringify(report, null, 2));
     const nodes = report.nodes;
     print(
@@ -203,7 +201,8 @@ export function addClientCommands(program: Command, print: Output): void {
   withClient(program.command("watch").description("live view of tasks by status and kind"))
     .option("--interval <ms>", "refresh interval", (v) => Number.parseInt(v, 10), 1_000)
     .action(async (flags: ClientFlags & { interval: number }) => {
-      const client = rpcClient(flags);
+      const { ProgressPrinter } = await import("../progress/progress-printer.js");
+      const client = await rpcClient(flags);
       const printer = new ProgressPrinter(
         async () => {
           const report = await client.call<ReportAnswer>("paas_getReport", []);

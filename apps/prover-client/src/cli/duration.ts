@@ -1,4 +1,4 @@
-import { InvalidParamsError } from "@paas/core";
+import { InvalidParamsError } from "@paas/core/contracts";
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,

@@ -2,12 +2,15 @@
 /**
  * The `paas` command: `paas start` runs the prover client, `paas prover-server` a proving server
  * for remote backends; the other commands talk to a running prover client over JSON-RPC.
+ *
+ * Only the commands' definitions load before the command line is parsed: each command loads what
+ * it runs on in its action, so `paas --version` and `paas --help` answer without loading the app.
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { addClientCommands } from "./client-commands.js";
 import { addProverServerCommand } from "./prover-server-command.js";
-import { addStartCommand, describeCliError } from "./start-command.js";
+import { addStartCommand } from "./start-command.js";
 
 const program = new Command()
   .name("paas")
@@ -21,6 +24,7 @@ addClientCommands(program, (text) => process.stdout.write(`${text}\n`));
 try {
   await program.parseAsync();
 } catch (error) {
+  const { describeCliError } = await import("./cli-error.js");
   process.stderr.write(`${describeCliError(error)}\n`);
   process.exit(1);
 }

@@ -1,11 +1,6 @@
 import path from "node:path";
-import {
-  type BulkResult,
-  InvalidParamsError,
-  type PruneResult,
-  TASK_STATUSES,
-  type TaskRecord,
-} from "@paas/core";
+import type { BulkResult, PruneResult, TaskRecord } from "@paas/core";
+import { InvalidParamsError, TASK_STATUSES } from "@paas/core/contracts";
 import { type Command, Option } from "commander";
 import { parseDuration } from "./duration.js";
 import { type ClientFlags, parseTaskArg, rpcClient } from "./rpc-client.js";
@@ -81,7 +76,7 @@ export function addRetryCommand(
     ),
   ).action(async (task: string | undefined, flags: ClientFlags & FilterFlags & { json?: boolean }) => {
     const filter = filterFor(task, flags, "retry");
-    const client = rpcClient(flags);
+    const client = await rpcClient(flags);
     if (filter !== undefined) {
       return printBulk(
         print,
@@ -121,7 +116,7 @@ export function addPruneCommand(
           ...(flags.exportDir !== undefined && { exportDir: path.resolve(flags.exportDir) }),
           ...(flags.compact && { compact: true }),
         };
-        const result = await rpcClient(flags).call<PruneResult>("paas_prune", [params]);
+        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params]);
         if (flags.json) return print(JSON.stringify(result, null, 2));
         print(
           [

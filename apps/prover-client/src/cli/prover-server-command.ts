@@ -1,8 +1,5 @@
 import path from "node:path";
-import { InvalidConfigError, isLoopback } from "@paas/core";
-import { startProverServer } from "@paas/prover-server";
 import type { Command } from "commander";
-import { createLogger } from "../logging/logger.js";
 import { commaList, integer } from "./option-parsers.js";
 
 interface ProverServerFlags {
@@ -50,6 +47,10 @@ export function addProverServerCommand(program: Command): void {
     )
     .option("--log-level <level>", "log level", "info")
     .action(async (flags: ProverServerFlags) => {
+      // Loaded when it runs: `paas --help` and `paas --version` do without the server.
+      const { InvalidConfigError, isLoopback } = await import("@paas/core");
+      const { startProverServer } = await import("@paas/prover-server");
+      const { createLogger } = await import("../logging/logger.js");
       if (!isLoopback(flags.host) && flags.token === undefined) {
         throw new InvalidConfigError(
           `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,

@@ -1,5 +1,5 @@
-import { InvalidParamsError } from "@paas/core";
-import { JsonRpcClient } from "@paas/jsonrpc";
+import { InvalidParamsError } from "@paas/core/contracts";
+import type { JsonRpcClient } from "@paas/jsonrpc";
 
 export interface ClientFlags {
   readonly rpc: string;
@@ -8,11 +8,16 @@ export interface ClientFlags {
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:4844";
 
-export function rpcClient(flags: ClientFlags): JsonRpcClient {
+/**
+ * The client a command calls the server with. @paas/jsonrpc is loaded here, when a command runs,
+ * not with the command's definition: `paas --help` and `paas --version` do without it.
+ */
+export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
   if (!URL.canParse(flags.rpc) || !/^https?:$/.test(new URL(flags.rpc).protocol)) {
     throw new InvalidParamsError(`--rpc: "${flags.rpc}" is not an http(s) URL (e.g. ${DEFAULT_RPC_URL})`);
   }
-  return new JsonRpcClient({
+  const jsonrpc = await import("@paas/jsonrpc");
+  return new jsonrpc.JsonRpcClient({
     url: flags.rpc,
     timeoutMs: 30_000,
     ...(flags.token !== undefined && { bearerToken: flags.token }),

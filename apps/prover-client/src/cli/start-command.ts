@@ -1,12 +1,5 @@
 import path from "node:path";
-import { DATABASE_FILE, PaasError, redactedUrl } from "@paas/core";
-import { endpointOf, isJsonRpcCallError } from "@paas/jsonrpc";
 import type { Command } from "commander";
-import { buildProverApp } from "../app/build-app.js";
-import { loadConfig } from "../config/load-config.js";
-import { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } from "../http/dashboard-route.js";
-import { createLogger } from "../logging/logger.js";
-import { ProgressPrinter } from "../progress/progress-printer.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -45,6 +38,14 @@ export function addStartCommand(program: Command): void {
     )
     .option("--no-progress", "do not print the progress view")
     .action(async (flags: StartFlags) => {
+      // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
+      const { DATABASE_FILE, redactedUrl } = await import("@paas/core");
+      const { endpointOf } = await import("@paas/jsonrpc");
+      const { buildProverApp } = await import("../app/build-app.js");
+      const { loadConfig } = await import("../config/load-config.js");
+      const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
+      const { createLogger } = await import("../logging/logger.js");
+      const { ProgressPrinter } = await import("../progress/progress-printer.js");
       const overrides = [
         ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
         ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
@@ -128,19 +129,4 @@ export function addStartCommand(program: Command): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/**
- * How the CLI reports an error: for a failed RPC call, the server's error code and message; for
- * a typed local error, its code and message; a stack only for the unexpected.
- */
-export function describeCliError(error: unknown): string {
-  if (isJsonRpcCallError(error)) {
-    const paasCode = (error.rpcData as { paasCode?: string } | undefined)?.paasCode;
-    return `error${paasCode ? ` (${paasCode})` : ""}: ${error.message}`;
-  }
-  if (error instanceof PaasError) return `error (${error.code}): ${error.message}`;
-  // A file that cannot be written, a directory that does not exist: the message says it all.
-  if (error instanceof Error && "syscall" in error) return `error: ${error.message}`;
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -2,7 +2,14 @@ import type { ProofContext, ProverService } from "@paas/core";
 import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { receiptToJson } from "@paas/zkvm";
 import { z } from "zod";
-import { backendSchema, contextSchema, listFilterSchema, taskRefFor, taskSchema } from "./task-params.js";
+import {
+  assertKnownKind,
+  backendSchema,
+  contextSchema,
+  listFilterSchema,
+  taskRefFor,
+  taskSchema,
+} from "./task-params.js";
 
 export interface CoreMethodOptions {
   /** Extra facts for `paas_getReport` (uptime, versions, plugin state). */
@@ -40,7 +47,10 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     }),
     paas_listTasks: defineMethod({
       params: z.tuple([listFilterSchema.optional()]),
-      handler: ([filter]) => service.list((filter ?? {}) as Parameters<ProverService["list"]>[0]),
+      async handler([filter]) {
+        assertKnownKind(service, filter?.kind);
+        return service.list((filter ?? {}) as Parameters<ProverService["list"]>[0]);
+      },
     }),
     paas_cancelTask: defineMethod({
       params: z.tuple([taskSchema]),

@@ -3,7 +3,7 @@ import { PaasError, type ProverService, type TaskFilter } from "@paas/core";
 import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { z } from "zod";
 import type { Overview } from "../overview/overview.js";
-import { taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
+import { assertKnownKind, taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
 
 export interface OperatorMethodOptions {
   readonly overview: () => Promise<Overview>;
@@ -80,12 +80,18 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
     paas_retryTasks: defineMethod({
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
-      handler: ([filter]) => service.retryMany(filter as TaskFilter),
+      async handler([filter]) {
+        assertKnownKind(service, filter.kind);
+        return service.retryMany(filter as TaskFilter);
+      },
     }),
     paas_cancelTasks: defineMethod({
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
-      handler: ([filter]) => service.cancelMany(filter as TaskFilter),
+      async handler([filter]) {
+        assertKnownKind(service, filter.kind);
+        return service.cancelMany(filter as TaskFilter);
+      },
     }),
     paas_prune: defineMethod({
       params: byPositionOrName("whole", z.tuple([pruneSchema])),

@@ -56,10 +56,18 @@ export function taskRefFor(service: ProverService): (task: TaskParam) => TaskRef
   return (task) => {
     if (typeof task === "string") return task;
     const backend = task.backend ?? service.backendFor(task.context.kind);
-    if (!service.kinds().includes(task.context.kind)) {
-      throw new UnknownKindError(task.context.kind, service.kinds());
-    }
+    assertKnownKind(service, task.context.kind);
     if (!service.backends().includes(backend)) throw new UnknownBackendError(backend, service.backends());
     return { context: task.context as ProofContext, backend };
   };
+}
+
+/**
+ * A kind, in a context or a filter, must be one a plugin registers: as a filter, an unknown one (a
+ * typo) would match no task, and "no tasks" would hide the mistake. The error names the registered kinds.
+ */
+export function assertKnownKind(service: ProverService, kind: string | undefined): void {
+  if (kind !== undefined && !service.kinds().includes(kind)) {
+    throw new UnknownKindError(kind, service.kinds());
+  }
 }

@@ -89,6 +89,22 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_
   );
   expect(unknown.stderr).not.toMatch(/\n\s+at /);
 
+  // A kind no plugin registers is a mistake to name, not a filter that takes no task.
+  const [unknownList, unknownRetry] = await Promise.all([
+    paas("list", "--kind", "nope"),
+    paas("retry", "--kind", "nope"),
+  ]);
+  expect(unknownList).toMatchObject({
+    code: 1,
+    stdout: "",
+    stderr:
+      'error (UNKNOWN_KIND): paas_listTasks: no plugin registered for kind "nope" (registered: checkpoint, cl-stf, evm-ee-stf) (JSON-RPC error -32012)\n',
+  });
+  expect(unknownRetry.code).toBe(1);
+  expect(unknownRetry.stderr).toMatch(
+    /^error \(UNKNOWN_KIND\): paas_retryTasks: no plugin registered for kind "nope" \(registered: [^)]+\) \(JSON-RPC error -32012\)\n$/,
+  );
+
   const missing = await paas("status", "0".repeat(32));
   expect(missing.stderr).toMatch(/^error \(TASK_NOT_FOUND\)/);
 

@@ -76,6 +76,23 @@ describe("JSON-RPC input validation", () => {
     const unknownKind = await post(call("paas_submitTask", [{ kind: "mystery" }]), auth);
     expect(unknownKind.json.error.data).toMatchObject({ paasCode: "UNKNOWN_KIND" });
 
+    // As a filter too: an unknown kind is named, not answered with an empty page or "0 of 0".
+    for (const [method, filter] of [
+      ["paas_listTasks", { kind: "mystery" }],
+      ["paas_listTasks", { kind: "mystery", status: "completed", limit: 5 }],
+      ["paas_cancelTasks", { kind: "mystery" }],
+      ["paas_retryTasks", { kind: "mystery", status: "cancelled" }],
+    ] as const) {
+      const answer = await post(call(method, [filter]), auth);
+      expect(answer.json.error, method).toMatchObject({
+        code: -32012,
+        message: expect.stringMatching(/no plugin registered for kind "mystery" \(registered: .*checkpoint/),
+        data: { paasCode: "UNKNOWN_KIND" },
+      });
+    }
+    const knownKind = await post(call("paas_listTasks", [{ kind: "checkpoint" }]));
+    expect(knownKind.json.result.tasks.map((t: { id: string }) => t.id)).toEqual([id]);
+
     const unknownBackend = await post(
       call("paas_submitTask", [{ kind: "checkpoint", index: 0 }, "sp1"]),
       auth,
