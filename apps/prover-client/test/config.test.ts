@@ -116,6 +116,19 @@ prove_timeout_ms = -5
     expect(message).toMatch(/kinds\.checkpoint\.prove_timeout_ms: /);
   });
 
+  it("takes a backend without a type as remote when it has a url, native otherwise", () => {
+    const config = loadConfig({
+      overrides: [
+        'backends.lab.url="http://10.0.0.7:4850"',
+        `backends.lab.public_key="${"ab".repeat(32)}"`,
+        "backends.spare.workers=3",
+        `default_backend="spare"`,
+      ],
+    });
+    expect(config.backends.lab).toMatchObject({ type: "remote", url: "http://10.0.0.7:4850" });
+    expect(config.backends.spare).toMatchObject({ type: "native", workers: 3 });
+  });
+
   it("refuses a kind or a default mapped to a backend nobody configured", () => {
     expect(() => loadConfig({ overrides: ['kinds.evm-ee-stf.backend="nowhere"'] })).toThrow(
       /kinds\.evm-ee-stf\.backend: backend "nowhere" is not configured \(configured: native\)/,

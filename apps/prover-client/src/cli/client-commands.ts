@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import type { BulkResult, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
+import type { BulkResult, InstanceInfo, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
 import { InvalidParamsError } from "@paas/core/contracts";
 import type { Command } from "commander";
 import type { ProgressSnapshot } from "../progress/render-progress.js";
@@ -26,6 +26,7 @@ type ReportAnswer = StatusSummary & {
   readonly kinds: string[];
   readonly backends: string[];
   readonly uptimeSeconds: number;
+  readonly instances?: readonly InstanceInfo[];
   readonly nodes?: { readonly cl: string; readonly el: string; readonly embedded: boolean };
   readonly plugins?: Record<string, Record<string, unknown>>;
 };
@@ -39,6 +40,22 @@ function progressOfReport(report: ReportAnswer, headline: string): ProgressSnaps
     headline,
     uptimeMs: report.uptimeSeconds * 1_000,
   };
+}
+
+/**
+ * The instances sharing the task database, one line each: which holds what, and whether it is
+ * alive (a heartbeat older than a few seconds is an instance about to lose its leases).
+ */
+function instanceLines(instances: readonly InstanceInfo[], now: number): string[] {
+  const ago = (at: number) => `${Math.max(0, Math.round((now - at) / 1_000))} s ago`;
+  return [
+    `instances: ${instances.length}`,
+    ...instances.map(
+      (i) =>
+        `  ${i.id}  ${i.host} (pid ${i.pid})  ${i.role}  holds ${i.tasksHeld}  ` +
+        `started ${ago(i.startedAt)}, heartbeat ${ago(i.heartbeatAt)}`,
+    ),
+  ];
 }
 
 /**
@@ -194,6 +211,7 @@ export function addClientCommands(program: Command, print: Output): void {
           ? [`nodes: ${nodes.embedded ? "embedded devnet " : ""}CL ${nodes.cl}, EL ${nodes.el}`]
           : []),
         `backends: ${report.backends.join(", ")}`,
+        ...instanceLines(report.instances ?? [], Date.now()),
       ].join("\n"),
     );
   });

@@ -41,9 +41,12 @@ const remoteBackend = z
     request_timeout_ms: positiveInt.default(10_000),
   })
   .strict();
+/** Without `type`, a backend with a `url` is a proving service (`remote`), any other `native`. */
 const backendSchema = z.preprocess(
   (value) =>
-    typeof value === "object" && value !== null && !("type" in value) ? { type: "native", ...value } : value,
+    typeof value === "object" && value !== null && !("type" in value)
+      ? { type: "url" in value ? "remote" : "native", ...value }
+      : value,
   z.discriminatedUnion("type", [nativeBackend, remoteBackend], {
     error: 'type must be "native" or "remote"',
   }),
@@ -199,7 +202,7 @@ export const configSchema = z
         code: "custom",
         path: ["nodes"],
         message:
-          "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; run `npm run devnet` and point every instance at it",
+          "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; point every instance at the rollup's nodes (to try it on one machine, `npm run devnet` serves a chain on 127.0.0.1 that instances there can share)",
       });
     }
     const backends = Object.keys(config.backends);

@@ -58,6 +58,12 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_
   expect(table).toMatch(/^PaaS prover at http:\S+ · up \d\d:\d\d:\d\d\n/);
   expect(table).toMatch(/\ncompleted\s+1\s+1\s+1\n/);
   expect(table).toContain("\nbackends: native");
+  // The one instance on this database: this process, holding nothing once the work is done.
+  expect(table).toMatch(
+    new RegExp(
+      `\\ninstances: 1\\n  \\S+  \\S+ \\(pid ${process.pid}\\)  all  holds 0  started \\d+ s ago, heartbeat \\d+ s ago`,
+    ),
+  );
 });
 
 it("names statuses as the API does, answers raw JSON, and prints its version", {
