@@ -10,7 +10,7 @@ import { LOGGER } from "@paas/core";
 import { CHECKPOINT, ClClient, shortHex } from "@paas/rollup";
 import { createPluginHarness } from "@paas/testing";
 import { CheckpointPlugin, decodeBatchTransition } from "../src/index.js";
-import { clStfStandIn, memoryLogger, TestCl, until } from "../test/support/test-cl.js";
+import { clStfStandIn, memoryLogger, TestCl, until } from "../src/testing.js";
 
 const started = performance.now();
 const cl = await TestCl.start({ slotsPerEpoch: 4, epochs: 2 });

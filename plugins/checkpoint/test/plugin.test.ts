@@ -26,7 +26,7 @@ import { createPluginHarness } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointFacts } from "../src/facts.js";
 import { CheckpointPlugin, checkpointRpcMethods, type ProveCheckpointResult } from "../src/index.js";
-import { clStfStandIn, memoryLogger, TestCl } from "./support/test-cl.js";
+import { clStfStandIn, memoryLogger, TestCl } from "../src/testing.js";
 
 const open: { close(): Promise<void> }[] = [];
 

@@ -19,7 +19,7 @@ import {
 import { createPluginHarness, type PluginHarness, signReceipt } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckpointInput, CheckpointPlugin, checkpointProgram } from "../src/index.js";
-import { clStfStandIn, TestCl } from "./support/test-cl.js";
+import { clStfStandIn, TestCl } from "../src/testing.js";
 
 let cl: TestCl;
 let harness: PluginHarness;

@@ -11,7 +11,7 @@ import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { createPluginHarness, type PluginHarness } from "@paas/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointPlugin, type CheckpointReport } from "../src/index.js";
-import { clStfStandIn, memoryLogger, TestCl, until } from "./support/test-cl.js";
+import { clStfStandIn, memoryLogger, TestCl, until } from "../src/testing.js";
 
 const open: { close(): Promise<void> }[] = [];
 const dirs: string[] = [];

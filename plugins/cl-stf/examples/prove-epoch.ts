@@ -6,10 +6,9 @@
  *   npx tsx --conditions=@paas/source examples/prove-epoch.ts
  */
 import { type ClStfOutput, chainstateRoot, rollupParamsRoot, toHex } from "@paas/rollup";
-import { PROVE_CL_BLOCKS, type ProveClBlocksResult, testing } from "../src/index.js";
+import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";
+import { blockAt, buildTestChain, contextFor, OTHER_KEY, reseal, withBlock } from "../src/testing.js";
 import { setUpClStf } from "../test/fixtures/harness.js";
-
-const { blockAt, buildTestChain, contextFor, OTHER_KEY, reseal, withBlock } = testing;
 
 const chain = buildTestChain({ slotsPerEpoch: 8, epochs: 2 });
 const setup = await setUpClStf({ chain, pluginSettings: { slots_per_epoch: 8 } });

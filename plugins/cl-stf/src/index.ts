@@ -16,4 +16,3 @@ export {
   type SubmittedTask,
 } from "./rpc.js";
 export { type ClStfSettings, ClStfSettingsSchema, DEFAULT_HORIZON, parseClStfSettings } from "./settings.js";
-export * as testing from "./testing.js";

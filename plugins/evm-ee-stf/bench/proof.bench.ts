@@ -9,7 +9,8 @@ import { loadavg } from "node:os";
 import { devnetChainSpec, nativeRecoveryAvailable } from "@paas/evm";
 import { BENCH_CHAIN_ID, buildBenchBlocks, defaultFullStateRun, witnessSummary } from "@paas/evm/testing";
 import { NativeHost } from "@paas/zkvm";
-import { evmEeStfProgram, testing } from "../src/index.js";
+import { evmEeStfProgram } from "../src/index.js";
+import { programInputFor } from "../src/testing.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -42,12 +43,10 @@ async function main(): Promise<void> {
   ];
   try {
     // The first proof loads the program module and starts the EVM helper thread in the worker.
-    const cold = await timed(() =>
-      host.prove(evmEeStfProgram, testing.programInputFor(chain, [blocks[0]!.block])),
-    );
+    const cold = await timed(() => host.prove(evmEeStfProgram, programInputFor(chain, [blocks[0]!.block])));
     for (const bench of blocks) {
       const gas = Number(bench.block.block.header.gasUsed);
-      const input = testing.programInputFor(chain, [bench.block]);
+      const input = programInputFor(chain, [bench.block]);
       const fullStateRun = defaultFullStateRun(bench);
       const baselineRun = () => timed(fullStateRun);
       // Warm-up, then the two alternate run by run, so both see the same load on a shared machine.

@@ -15,7 +15,8 @@ import { ElClient, EVM_EE_STF, toHex } from "@paas/rollup";
 import { createStubRpc } from "@paas/testing";
 import { NativeHost, verifyReceipt } from "@paas/zkvm";
 import { container } from "tsyringe";
-import { EvmEeStfPlugin, evmEeStfProgram, testing } from "../src/index.js";
+import { EvmEeStfPlugin, evmEeStfProgram } from "../src/index.js";
+import { elRpcHandlers } from "../src/testing.js";
 
 // A devnet chain (Prague rules, chain id 1337) with three blocks of transfers.
 const common = createDevnetCommon(1337);
@@ -46,7 +47,7 @@ for (let block = 0; block < 3; block++) {
 }
 
 // The chain behind a JSON-RPC endpoint, as an EL node would serve it.
-const node = await createStubRpc(testing.elRpcHandlers(chain));
+const node = await createStubRpc(elRpcHandlers(chain));
 const host = new NativeHost({ workers: 1, privateKey: randomBytes(32) });
 const scope = container.createChildContainer();
 scope.registerInstance(ElClient, new ElClient({ url: node.url, timeoutMs: 5_000 }));

@@ -39,4 +39,3 @@ export {
   EvmEeStfSettingsSchema,
   parseEvmEeStfSettings,
 } from "./settings.js";
-export * as testing from "./testing.js";

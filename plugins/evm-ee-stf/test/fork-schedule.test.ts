@@ -4,7 +4,7 @@ import type { EvmEeStfOutput } from "@paas/rollup";
 import { toHex } from "@paas/rollup";
 import type { StubRpc } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testing } from "../src/index.js";
+import { contextForBlocks } from "../src/testing.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /** The chain spec as an operator writes it: geth's config keys, in an inline table. */
@@ -28,7 +28,7 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     await node?.close();
   });
 
-  const range = () => testing.contextForBlocks(fork.blocks[0]!, fork.blocks[4]!);
+  const range = () => contextForBlocks(fork.blocks[0]!, fork.blocks[4]!);
 
   it("is proven under the chain's spec, each block under its own fork, and the output names the spec", async () => {
     const harness = await startHarness(node, {

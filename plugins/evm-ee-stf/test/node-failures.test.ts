@@ -2,7 +2,7 @@ import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { testing } from "../src/index.js";
+import { contextForBlocks, elRpcHandlers, type RpcHandlers } from "../src/testing.js";
 import { buildFork, type Fork } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
@@ -15,13 +15,13 @@ describe("EL node failures", () => {
   let fork: Fork;
   let node: StubRpc;
   let harness: PluginHarness;
-  let handlers: testing.RpcHandlers;
+  let handlers: RpcHandlers;
 
   beforeAll(async () => {
     chain = await buildMixedChain();
     // Same blocks 1..2, then other blocks 3..5.
     fork = await buildFork(chain, 2, 3);
-    handlers = testing.elRpcHandlers(chain.chain);
+    handlers = elRpcHandlers(chain.chain);
     node = await startNode(chain.chain);
     harness = await startHarness(node, { timeoutMs: 1_000 });
   });
@@ -34,7 +34,7 @@ describe("EL node failures", () => {
   });
 
   it("retries HTTP 500s within the call, without failing the attempt, and proves", async () => {
-    const context = testing.contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+    const context = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
     node.failNext({ mode: "http500" }, { times: 3 });
     const { record, output } = await harness.prove<EvmEeStfOutput>(context);
     expect(record.status).toBe("completed");
@@ -44,7 +44,7 @@ describe("EL node failures", () => {
   });
 
   it("retries a witness call that keeps timing out as a transient failure of the task, then proves", async () => {
-    const context = testing.contextForBlocks(chain.blocks[2]!);
+    const context = contextForBlocks(chain.blocks[2]!);
     // More timeouts than one call's attempts: the attempt fails and the task is retried.
     node.failNext({ mode: "timeout" }, { method: "debug_executionWitness", times: 4 });
     const { record } = await harness.prove(context);
@@ -57,9 +57,9 @@ describe("EL node failures", () => {
   });
 
   it("waits for a block the node does not have yet", async () => {
-    const context = testing.contextForBlocks(chain.blocks[3]!, chain.blocks[4]!);
+    const context = contextForBlocks(chain.blocks[3]!, chain.blocks[4]!);
     // The node is behind: it does not serve block 5 yet.
-    const behind = testing.elRpcHandlers({
+    const behind = elRpcHandlers({
       getBlockByNumber: (n) => (Number(n) >= 5 ? undefined : chain.chain.getBlockByNumber(n)),
       getBlockByHash: (hash) => chain.chain.getBlockByHash(hash),
       latestNumber: 4n,
@@ -80,7 +80,7 @@ describe("EL node failures", () => {
   });
 
   it("refuses at submit a range the node contradicts or that ends beyond the horizon", async () => {
-    const known = testing.contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+    const known = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
     await expect(
       harness.submit({ ...known, end: { ...known.end, hash: `0x${"ee".repeat(32)}` } }),
     ).rejects.toThrow(
@@ -98,7 +98,7 @@ describe("EL node failures", () => {
   });
 
   it("takes an empty raw block as a block the node does not have", async () => {
-    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
     let empty = 2;
     node.handle("debug_getRawBlock", (params) =>
       (params as [string])[0] === "0x5" && empty-- > 0 ? "0x" : handlers.debug_getRawBlock!(params),
@@ -118,7 +118,7 @@ describe("EL node failures", () => {
   it("reports a reorg between submit and fetch, permanently, naming the block and both hashes", async () => {
     // Submitted through paas_proveElBlocks while the node serves the original chain...
     let lookups = 0;
-    const forked = testing.elRpcHandlers(fork.chain);
+    const forked = elRpcHandlers(fork.chain);
     node.handle("eth_getBlockByNumber", (params) => {
       lookups++;
       // ...the method's two hash lookups and admission's two see the original chain, then the node
@@ -132,7 +132,7 @@ describe("EL node failures", () => {
       id: string;
       task: { taskId: { context: unknown } };
     };
-    expect(task.taskId.context).toEqual(testing.contextForBlocks(chain.blocks[2]!, chain.blocks[3]!));
+    expect(task.taskId.context).toEqual(contextForBlocks(chain.blocks[2]!, chain.blocks[3]!));
     const record = await harness.service.wait(id, { timeoutMs: 30_000 });
     const error = errorOf(record);
     const reorgAt = (n: number) =>
@@ -148,13 +148,13 @@ describe("EL node failures", () => {
   it("refuses a range whose end was replaced while its start still matches", async () => {
     // Blocks 1..2 are on both chains; once the task is admitted (two lookups of the original
     // chain), the node serves the fork, whose block 3 differs.
-    const forked = testing.elRpcHandlers(fork.chain);
+    const forked = elRpcHandlers(fork.chain);
     for (const [method, handler] of Object.entries(forked)) node.handle(method, handler);
     let lookups = 0;
     node.handle("eth_getBlockByNumber", (params) =>
       ++lookups <= 2 ? handlers.eth_getBlockByNumber!(params) : forked.eth_getBlockByNumber!(params),
     );
-    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!);
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[2]!);
     const { record } = await harness.prove(context);
     expect(errorOf(record)).toContain(
       `reorg: the EL node's block 3 is ${fork.blocks[2]!.hash}, not ${chain.blocks[2]!.hash} as the context's end says`,
@@ -163,14 +163,14 @@ describe("EL node failures", () => {
 
   it("retries when the node's blocks stop linking mid-fetch, then proves", async () => {
     // Block 4 is briefly served from the fork: it does not link to block 3, though both ends match.
-    const forked = testing.elRpcHandlers(fork.chain);
+    const forked = elRpcHandlers(fork.chain);
     let served = 0;
     node.handle("debug_getRawBlock", (params) => {
       const [ref] = params as [string];
       if (ref === "0x4" && served++ === 0) return forked.debug_getRawBlock!(params);
       return handlers.debug_getRawBlock!(params);
     });
-    const context = testing.contextForBlocks(chain.blocks[2]!, chain.blocks[4]!);
+    const context = contextForBlocks(chain.blocks[2]!, chain.blocks[4]!);
     const { record } = await harness.prove(context);
     expect(record.status).toBe("completed");
     const transient = harness.transitions.find(
@@ -205,7 +205,7 @@ describe("plugin settings at work", () => {
         chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
       },
     });
-    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!));
+    const { record } = await harness.prove(contextForBlocks(chain.blocks[0]!));
     expect(errorOf(record)).toMatch(
       /block 1: transaction 0 is for chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec/,
     );
@@ -214,7 +214,7 @@ describe("plugin settings at work", () => {
   it("fetches one block at a time with fetch_concurrency = 1", async () => {
     harness = await startHarness(node, { settings: { fetch_concurrency: 1 } });
     const before = node.calls.length;
-    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!, chain.blocks[2]!));
+    const { record } = await harness.prove(contextForBlocks(chain.blocks[0]!, chain.blocks[2]!));
     expect(record.status).toBe("completed");
     const methods = node.calls.slice(before).map((c) => `${c.method}(${(c.params as string[])[0]})`);
     expect(methods).toEqual([

@@ -5,8 +5,9 @@ import { buildMixedChain, MIXED_CHAIN_ID, type MixedChain } from "@paas/evm/test
 import { EVM_EE_STF, EvmEeStfOutputSsz, toHex } from "@paas/rollup";
 import { InputWriter, NativeHost, programIdOf } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EvmEeStfInput, evmEeStfProgram, INPUT_FORMAT, testing } from "../src/index.js";
+import { type EvmEeStfInput, evmEeStfProgram, INPUT_FORMAT } from "../src/index.js";
 import { frameBlockInput } from "../src/input.js";
+import { programInputFor } from "../src/testing.js";
 
 const DEVNET = devnetChainSpec(MIXED_CHAIN_ID);
 
@@ -40,7 +41,7 @@ describe("the EVM EE STF program", () => {
   });
 
   it("commits exactly the SSZ of the output, which readOutput decodes", async () => {
-    const receipt = await host.prove(evmEeStfProgram, testing.programInputFor(DEVNET, chain.blocks));
+    const receipt = await host.prove(evmEeStfProgram, programInputFor(DEVNET, chain.blocks));
     host.verify(receipt, evmEeStfProgram);
     const output = evmEeStfProgram.readOutput(receipt.publicValues);
     expect(EvmEeStfOutputSsz.serialize(output)).toEqual(receipt.publicValues);
@@ -57,7 +58,7 @@ describe("the EVM EE STF program", () => {
   });
 
   it("writes the same input bytes whether its blocks were framed as they arrived or not", async () => {
-    const unframed = testing.programInputFor(DEVNET, chain.blocks);
+    const unframed = programInputFor(DEVNET, chain.blocks);
     const input = {
       ...unframed,
       blocks: unframed.blocks.map((b, i) => (i === 0 || i === 2 ? frameBlockInput(b) : b)),
@@ -74,33 +75,33 @@ describe("the EVM EE STF program", () => {
 
   it("rejects a range whose blocks do not link by parent hash", async () => {
     const [first, , third] = chain.blocks;
-    expect(await failureOf(testing.programInputFor(DEVNET, [first!, third!]))).toContain(
+    expect(await failureOf(programInputFor(DEVNET, [first!, third!]))).toContain(
       `the guest failed: PARENT_MISMATCH: block 3: parent check failed: parent hash ${chain.blocks[1]!.hash} is not the hash ${first!.hash} of block 1`,
     );
   });
 
   it("rejects a first block whose parent header is not in the witness", async () => {
     const block = chain.blocks[1]!;
-    const input = testing.programInputFor(DEVNET, [{ ...block, witness: { ...block.witness, headers: [] } }]);
+    const input = programInputFor(DEVNET, [{ ...block, witness: { ...block.witness, headers: [] } }]);
     expect(await failureOf(input)).toContain(
       "PARENT_MISMATCH: block 2: parent check failed: no witness header hashes",
     );
   });
 
   it("rejects blocks executed under other chain rules, and a chain spec that does not parse", async () => {
-    const input = testing.programInputFor(devnetChainSpec(7), chain.blocks.slice(0, 1));
+    const input = programInputFor(devnetChainSpec(7), chain.blocks.slice(0, 1));
     // The transactions are signed for chain 1337 (EIP-155 / typed): they do not decode under chain 7.
     expect(await failureOf(input)).toMatch(
       /the guest failed: INVALID_BLOCK: block #0 of the range: .*chain ID/,
     );
-    const unordered = testing.programInputFor({ ...DEVNET, cancunTime: 5 }, chain.blocks.slice(0, 1));
+    const unordered = programInputFor({ ...DEVNET, cancunTime: 5 }, chain.blocks.slice(0, 1));
     expect(await failureOf(unordered)).toMatch(
       /the guest failed: INVALID_CHAIN_SPEC: input: chain spec:\n✖ pragueTime = 0 is before cancunTime = 5: forks activate in order\n {2}→ at pragueTime/,
     );
   });
 
   it("rejects malformed input items, naming them", async () => {
-    const rlp = testing.programInputFor(DEVNET, chain.blocks.slice(0, 1)).blocks[0]!.rlp;
+    const rlp = programInputFor(DEVNET, chain.blocks.slice(0, 1)).blocks[0]!.rlp;
     const head = (over: Record<string, unknown> = {}) => ({
       format: INPUT_FORMAT,
       chainSpec: DEVNET,

@@ -5,10 +5,8 @@ import { EVM_EE_STF, type EvmEeStfOutput, EvmEeStfOutputSsz, toHex } from "@paas
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { programIdOf, verifyReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testing } from "../src/index.js";
+import { contextForBlocks } from "../src/testing.js";
 import { startHarness, startNode } from "./support/harness.js";
-
-const { contextForBlocks } = testing;
 
 describe("proving EL ranges through the scheduler", () => {
   let chain: MixedChain;

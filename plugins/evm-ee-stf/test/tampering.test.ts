@@ -6,7 +6,7 @@ import { blockToRpc } from "@paas/evm";
 import { ALICE_KEY, buildMixedChain, type MixedChain, withHeader, withTransactions } from "@paas/evm/testing";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { testing } from "../src/index.js";
+import { contextForBlocks, elRpcHandlers, type RpcHandlers } from "../src/testing.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /**
@@ -22,11 +22,11 @@ describe("a tampered block is rejected", () => {
   let chain: MixedChain;
   let node: StubRpc;
   let harness: PluginHarness;
-  let original: testing.RpcHandlers;
+  let original: RpcHandlers;
 
   beforeAll(async () => {
     chain = await buildMixedChain();
-    original = testing.elRpcHandlers(chain.chain);
+    original = elRpcHandlers(chain.chain);
     node = await startNode(chain.chain);
     harness = await startHarness(node);
   });
@@ -169,8 +169,8 @@ describe("a tampered block is rejected", () => {
     // are another block's, and the fetcher hashes the bytes rather than trust the claim.
     node.handle("eth_getBlockByNumber", original.eth_getBlockByNumber!);
     for (const [context, end] of [
-      [testing.contextForBlocks(chain.blocks[2]!, chain.blocks[3]!), "start"],
-      [testing.contextForBlocks(chain.blocks[1]!, chain.blocks[2]!), "end"],
+      [contextForBlocks(chain.blocks[2]!, chain.blocks[3]!), "start"],
+      [contextForBlocks(chain.blocks[1]!, chain.blocks[2]!), "end"],
     ] as const) {
       const statuses = statusesFromNow(context);
       const { record } = await harness.prove(context);
@@ -183,7 +183,7 @@ describe("a tampered block is rejected", () => {
 
   it("retries a tampered raw block in the middle of the range (the range no longer links), then fails permanently", async () => {
     serveAsBlock3(tamperedHeader());
-    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
     const statuses = statusesFromNow(context);
     const { record } = await harness.prove(context);
     // Both ends match, so a break is what a chain moving during the fetch looks like: transient,
@@ -203,8 +203,8 @@ describe("a tampered block is rejected", () => {
     expect(bytesToHex(block.hash())).toBe(chain.blocks[2]!.hash);
     serveAsBlock3(block);
     for (const context of [
-      testing.contextForBlocks(chain.blocks[0]!, chain.blocks[2]!),
-      testing.contextForBlocks(chain.blocks[1]!, chain.blocks[4]!),
+      contextForBlocks(chain.blocks[0]!, chain.blocks[2]!),
+      contextForBlocks(chain.blocks[1]!, chain.blocks[4]!),
     ]) {
       const statuses = statusesFromNow(context);
       const { record } = await harness.prove(context);
@@ -216,7 +216,7 @@ describe("a tampered block is rejected", () => {
   });
 
   it("refuses, before proving, a raw block that does not decode or is another block, naming it", async () => {
-    const context = testing.contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
     node.handle("debug_getRawBlock", (params) =>
       (params as [string])[0] === "0x3"
         ? chain.blocks[2]!.rlp.slice(0, -2)

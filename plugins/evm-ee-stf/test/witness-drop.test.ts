@@ -3,7 +3,7 @@ import { type ExecutionWitness, keccak256 } from "@paas/evm";
 import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testing } from "../src/index.js";
+import { contextForBlocks, elRpcHandlers } from "../src/testing.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
 /** Generous for one block on a loaded 2-core machine once the worker is warm; a hang would blow it. */
@@ -27,7 +27,7 @@ describe("a witness lacking any single item fails the proof, naming the item", (
     harness = await startHarness(node);
     // Warm the worker on block 1, which no test below proves: a cold start inside the first
     // timed run once outlived it, and the still-running task then answered the next test's submit.
-    const { record } = await harness.prove(testing.contextForBlocks(chain.blocks[0]!), {
+    const { record } = await harness.prove(contextForBlocks(chain.blocks[0]!), {
       timeoutMs: WARM_UP_TIMEOUT_MS,
     });
     expect(record.status).toBe("completed");
@@ -43,10 +43,10 @@ describe("a witness lacking any single item fails the proof, naming the item", (
   async function proveWith(witness: ExecutionWitness, block = target()): Promise<string> {
     node.handle("debug_executionWitness", () => witness);
     try {
-      const { record } = await harness.prove(testing.contextForBlocks(block), { timeoutMs: RUN_TIMEOUT_MS });
+      const { record } = await harness.prove(contextForBlocks(block), { timeoutMs: RUN_TIMEOUT_MS });
       return errorOf(record);
     } finally {
-      node.handle("debug_executionWitness", testing.elRpcHandlers(chain.chain).debug_executionWitness!);
+      node.handle("debug_executionWitness", elRpcHandlers(chain.chain).debug_executionWitness!);
     }
   }
 
@@ -101,7 +101,7 @@ describe("a witness lacking any single item fails the proof, naming the item", (
   });
 
   it("completes with the whole witness, so each failure above is the dropped item's", async () => {
-    const { record } = await harness.prove(testing.contextForBlocks(target()), { timeoutMs: RUN_TIMEOUT_MS });
+    const { record } = await harness.prove(contextForBlocks(target()), { timeoutMs: RUN_TIMEOUT_MS });
     expect(record.status).toBe("completed");
   });
 });

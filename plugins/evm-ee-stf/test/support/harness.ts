@@ -1,10 +1,11 @@
 import { ElClient } from "@paas/rollup";
 import { createPluginHarness, createStubRpc, type PluginHarness, type StubRpc } from "@paas/testing";
-import { EvmEeStfPlugin, testing } from "../../src/index.js";
+import { EvmEeStfPlugin } from "../../src/index.js";
+import { type ElChainSource, elRpcHandlers } from "../../src/testing.js";
 
 /** A stub EL node serving `source` (an `ExecutionChain`). */
-export function startNode(source: testing.ElChainSource): Promise<StubRpc> {
-  return createStubRpc(testing.elRpcHandlers(source));
+export function startNode(source: ElChainSource): Promise<StubRpc> {
+  return createStubRpc(elRpcHandlers(source));
 }
 
 export interface HarnessSetup {

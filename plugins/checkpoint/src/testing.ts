@@ -1,11 +1,17 @@
 /**
- * A CL for tests: a real chain built by the rollup's sequencer rules, served over a stub JSON-RPC
- * node (`createStubRpc`) with the CL protocol's JSON forms, and a checkpoint acceptance rule like the
+ * Test utilities of the checkpoint plugin, for its tests and for yours. `TestCl` is a CL for tests:
+ * a real chain built by the rollup's sequencer rules that grows epoch by epoch on demand, served over
+ * `@paas/testing`'s stub JSON-RPC node (`createStubRpc`) with the CL protocol's JSON forms, with
+ * switches for outages, delays and refused submissions, and a checkpoint acceptance rule like the
  * devnet's (the receipt verifies against the trusted key and the checkpoint program id, and commits
- * exactly the CL's own `BatchTransition`, its params root included). The chain grows on demand,
- * epoch by epoch.
+ * exactly the CL's own `BatchTransition`, its params root included). `clStfStandIn` stands in for the
+ * CL STF plugin in `createPluginHarness`: its receipts commit the real `ClStfOutput` of that chain,
+ * or a forger's. `memoryLogger` is a `LOGGER` that keeps its lines; `until` polls a condition.
+ *
+ * Exported as `@paas/plugin-checkpoint/testing`, never from the main entry: @paas/testing is an
+ * optional peer dependency, which only users of this subpath install.
  */
-import { PermanentError, type ProofContext } from "@paas/core";
+import { PermanentError, type PluginLogger, type ProofContext } from "@paas/core";
 import {
   applyBlockRange,
   BatchInfoJson,
@@ -35,7 +41,7 @@ import {
 } from "@paas/rollup";
 import { createStubRpc, type StandIn, type StubRpc } from "@paas/testing";
 import { decodeReceipt, verifyReceipt } from "@paas/zkvm";
-import { checkpointProgram } from "../../src/index.js";
+import { checkpointProgram } from "./program.js";
 
 /** A JSON-RPC error code clients treat as transient (the repository's TRANSIENT_FAILURE). */
 const TRANSIENT_RPC_ERROR = -32000;
@@ -318,21 +324,28 @@ export function clStfStandIn(
   };
 }
 
-/** A logger that keeps what it is told. */
-export function memoryLogger() {
-  const lines: {
-    level: "debug" | "info" | "warn" | "error";
-    message: string;
-    fields: Record<string, unknown>;
-  }[] = [];
-  const at = (level: (typeof lines)[number]["level"]) => (fields: object, message: string) => {
+/** One line a `memoryLogger` was told. */
+export interface LoggedLine {
+  readonly level: "debug" | "info" | "warn" | "error";
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A logger (for the `LOGGER` token) that keeps what it is told, in order, in `lines`. */
+export function memoryLogger(): PluginLogger & { readonly lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const at = (level: LoggedLine["level"]) => (fields: object, message: string) => {
     lines.push({ level, message, fields: fields as Record<string, unknown> });
   };
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 /** Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
