@@ -340,11 +340,15 @@ export function memoryLogger(): PluginLogger & { readonly lines: LoggedLine[] } 
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-/** Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). */
+/**
+ * Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). The
+ * default is generous because a first proof starts worker threads: on a loaded 2-core machine that
+ * took over 20 s.
+ */
 export async function until(
   condition: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
