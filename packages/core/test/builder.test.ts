@@ -1,17 +1,21 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { container, inject } from "tsyringe";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   DuplicateKindError,
   InvalidConfigError,
   LOGGER,
+  PLUGIN_SETTINGS,
   type PluginLogger,
+  PluginSettings,
   type ProofContext,
   ProofPlugin,
   type ProofPluginHandler,
   ProverServiceBuilder,
+  parsePluginSettings,
   pluginCatalogue,
   UnknownKindError,
 } from "../src/index.js";
@@ -111,6 +115,47 @@ describe("ProverServiceBuilder", () => {
       await expect(second().openDatabase()).rejects.toMatchObject({ code: "DATABASE_IN_USE" });
       await service.close();
       await (await second().openDatabase())();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("checks plugin settings before it opens anything: a plugin's own check, and no section for a kind nobody registered", async () => {
+    @ProofPlugin({
+      kind: "tuned",
+      program: { name: "tuned", version: "1" },
+      settings: (raw) => parsePluginSettings("tuned", z.strictObject({ depth: z.int().min(1) }), raw),
+    })
+    class TunedPlugin implements ProofPluginHandler {
+      parseContext(raw: ProofContext) {
+        return raw;
+      }
+      async fetchInput() {
+        return null;
+      }
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-settings-"));
+    const file = path.join(dir, "paas.sqlite");
+    const builderWith = (settings: Record<string, unknown>) => {
+      const child = withScript();
+      child.registerInstance(PLUGIN_SETTINGS, new PluginSettings(settings));
+      return new ProverServiceBuilder({ database: { path: file }, container: child })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .register(TunedPlugin);
+    };
+    try {
+      await expect(builderWith({ tuned: { depth: 0 } }).openDatabase()).rejects.toThrow(
+        /plugin_settings\.tuned: [\s\S]*at depth/,
+      );
+      await expect(builderWith({ tunde: { depth: 2 } }).launch()).rejects.toThrow(
+        'plugin_settings.tunde: no plugin registered for kind "tunde" (registered: leaf, tuned)',
+      );
+      // Refused before the database was opened: nothing was created.
+      expect(existsSync(file)).toBe(false);
+      const service = await builderWith({ tuned: { depth: 2 } }).launch();
+      await service.close();
+      expect(existsSync(file)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

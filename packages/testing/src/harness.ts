@@ -30,7 +30,12 @@ export interface HarnessOptions {
   readonly overrides?: readonly Override[];
   /** Proof types the plugins depend on, stood in for (see `StandIn`). */
   readonly standIns?: readonly StandIn[];
-  /** `[plugin_settings.<kind>]` as the prover client would pass them. */
+  /**
+   * `[plugin_settings.<kind>]` as the prover client would pass them, checked as it checks them
+   * (each plugin's `settings` check; no section for a kind not registered). Without them, plugins
+   * read empty sections and nothing is checked: a test that overrides the collaborator built from
+   * the settings (a node client) needs none.
+   */
   readonly pluginSettings?: Readonly<Record<string, unknown>>;
   /**
    * The task database: `:memory:` (the default), or a file path to test what survives a restart
@@ -80,7 +85,9 @@ export async function createPluginHarness(options: HarnessOptions): Promise<Plug
   const standInHost = new StandInHost(backend, secretKey);
   const standInKinds = new Set((options.standIns ?? []).map((s) => s.kind));
   const container = rootContainer.createChildContainer();
-  container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(options.pluginSettings));
+  if (options.pluginSettings !== undefined) {
+    container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(options.pluginSettings));
+  }
   applyOverrides(container, options.overrides ?? []);
   const transitions: TaskTransition[] = [];
   const kindBackends = options.kindBackends ?? {};

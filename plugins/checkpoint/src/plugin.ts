@@ -38,6 +38,7 @@ const REPORT_CL_TIMEOUT_MS = 1_000;
   kind: CHECKPOINT.kind,
   program: checkpointProgram,
   description: "Aggregates an epoch's CL STF proofs into a checkpoint proof and publishes it to the CL",
+  settings: parseCheckpointSettings,
 })
 export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, CheckpointInput> {
   readonly settings: CheckpointSettings;

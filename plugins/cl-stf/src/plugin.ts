@@ -36,6 +36,7 @@ import { type ClStfSettings, parseClStfSettings } from "./settings.js";
   kind: CL_STF.kind,
   program: clStfProgram,
   description: "CL STF: a range of signed L2 blocks of one epoch applied to the chainstate before it",
+  settings: parseClStfSettings,
 })
 export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput> {
   readonly settings: ClStfSettings;

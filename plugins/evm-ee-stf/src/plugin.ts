@@ -37,6 +37,7 @@ interface LastFetch {
   kind: EVM_EE_STF.kind,
   program: evmEeStfProgram,
   description: "EL blocks re-executed statelessly from execution witnesses",
+  settings: parseEvmEeStfSettings,
 })
 export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEeStfInput> {
   readonly settings: EvmEeStfSettings;

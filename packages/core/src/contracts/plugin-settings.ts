@@ -10,6 +10,11 @@ export class PluginSettings {
   for(kind: string): unknown {
     return this.byKind[kind] ?? {};
   }
+
+  /** The kinds the config has a section for. */
+  kinds(): string[] {
+    return Object.keys(this.byKind);
+  }
 }
 
 /** Container token for `PluginSettings`; the builder registers an empty one if the app did not. */

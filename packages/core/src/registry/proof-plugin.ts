@@ -11,6 +11,12 @@ export interface ProofPluginOptions {
   readonly kind: string;
   readonly program: ProgramDescriptor;
   readonly description?: string;
+  /**
+   * Validates the kind's `[plugin_settings.<kind>]` section (absent: `{}`), throwing
+   * `InvalidConfigError` naming the key: the builder runs it before it opens the database or
+   * constructs anything, so a bad setting stops a start before anything has been touched.
+   */
+  readonly settings?: (raw: unknown) => unknown;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: constructor parameters are the container's business

@@ -140,6 +140,7 @@ export class ProverServiceBuilder {
    * the app gives up before launching.
    */
   async openDatabase(): Promise<() => Promise<void>> {
+    this.checkPluginSettings();
     // A database that failed to open is not remembered: the next call (or launch) tries again.
     this.opening ??= openDatabase(this.options.database).catch((error: unknown) => {
       this.opening = undefined;
@@ -156,6 +157,7 @@ export class ProverServiceBuilder {
 
   async launch(): Promise<ProverService> {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
+    this.checkPluginSettings();
     checkPrefetch(this.options.prefetch);
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
@@ -247,6 +249,27 @@ export class ProverServiceBuilder {
     const opening = this.opening ?? openDatabase(this.options.database);
     this.opening = undefined;
     return opening;
+  }
+
+  /**
+   * Every `[plugin_settings.<kind>]` section names a registered plugin (a misspelt kind would
+   * otherwise be ignored, its settings silently not applied) and passes that plugin's `settings`
+   * check. `openDatabase()` and `launch()` run it first; an app may run it sooner, before its own
+   * start-up steps.
+   */
+  checkPluginSettings(): void {
+    const container = this.options.container ?? rootContainer;
+    if (!container.isRegistered(PLUGIN_SETTINGS, true)) return;
+    const settings = container.resolve<PluginSettings>(PLUGIN_SETTINGS);
+    const registered = [...this.plugins.keys()];
+    for (const kind of settings.kinds()) {
+      if (!this.plugins.has(kind)) {
+        throw new InvalidConfigError(
+          `plugin_settings.${kind}: no plugin registered for kind "${kind}" (registered: ${registered.join(", ")})`,
+        );
+      }
+    }
+    for (const definition of this.plugins.values()) definition.settings?.(settings.for(definition.kind));
   }
 
   private fromCatalogue(kind: string): ProofPluginDefinition {

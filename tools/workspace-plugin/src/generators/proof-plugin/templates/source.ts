@@ -272,7 +272,7 @@ export function pluginTs(o: NormalizedOptions): string {
 import { inject } from "tsyringe";
 import { type ${o.pascal}Context, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
 import { fetch${o.pascal}Input } from "./fetcher.js";
-import { ${o.pascal}Node } from "./node.js";
+import { ${o.pascal}Node, nodeOptions } from "./node.js";
 import { type ${o.pascal}Input, ${o.camel}Program } from "./program.js";
 import { ${o.constant} } from "./proof-type.js";
 
@@ -285,7 +285,13 @@ import { ${o.constant} } from "./proof-type.js";
  * \`afterStore\` (publish the stored proof, retried on its own), \`rpcMethods\` (JSON-RPC methods of
  * its own), \`services\` (background work, e.g. a runner that submits tasks) and \`report\`.
  */
-@ProofPlugin({ kind: ${o.constant}.kind, program: ${o.camel}Program, description: ${JSON.stringify(o.description)} })
+@ProofPlugin({
+  kind: ${o.constant}.kind,
+  program: ${o.camel}Program,
+  description: ${JSON.stringify(o.description)},
+  // Checked at start-up, before the prover opens anything: a bad setting stops it at once.
+  settings: nodeOptions,
+})
 export class ${o.pascal}Plugin implements ProofPluginHandler<${o.pascal}Context, ${o.pascal}Input> {
   constructor(@inject(${o.pascal}Node) private readonly node: ${o.pascal}Node) {}
 

@@ -167,8 +167,8 @@ describe("settings", () => {
     }
   });
 
-  it("refuses settings without a node URL when the service launches", async () => {
-    await expect(createPluginHarness({ plugins: [${o.pascal}Plugin]${hasDeps ? ", standIns: STAND_INS" : ""} })).rejects.toThrow(
+  it("refuses settings without a node URL before the service opens anything", async () => {
+    await expect(createPluginHarness({ plugins: [${o.pascal}Plugin], pluginSettings: {}${hasDeps ? ", standIns: STAND_INS" : ""} })).rejects.toThrow(
       /plugin_settings\\.${o.kind}: [\\s\\S]*→ at node_url/,
     );
   });

@@ -1,0 +1,46 @@
+/**
+ * A start refused for a plugin setting stops before it has touched anything: no task database
+ * created or migrated, no devnet started, only the plugins loaded (they say what their settings are).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { startApp, tempDatadir } from "../../scenarios/app.js";
+import { loadConfig } from "../../src/config/load-config.js";
+
+const data = tempDatadir();
+afterAll(() => data.remove());
+
+async function refusal(setting: string): Promise<{ error: unknown; stages: string[] }> {
+  const stages: string[] = [];
+  const config = loadConfig({
+    overrides: [`datadir="${data.dir}"`, "rpc.port=0", "progress.enabled=false", setting],
+  });
+  const error = await startApp(config, undefined, { onStage: (message) => stages.push(message) }).then(
+    (app) => app.close().then(() => "started"),
+    (error: unknown) => error,
+  );
+  return { error, stages };
+}
+
+it("refuses a section for a kind no plugin registers (a misspelt kind), naming the registered kinds", async () => {
+  const { error, stages } = await refusal("plugin_settings.checkpont.interval_ms=100");
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      'plugin_settings.checkpont: no plugin registered for kind "checkpont" (registered: evm-ee-stf, cl-stf, checkpoint)',
+  });
+  expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
+  expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
+
+it("refuses a value its plugin refuses, before the database and the devnet", async () => {
+  const { error, stages } = await refusal("plugin_settings.checkpoint.interval_ms=-5");
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message: expect.stringMatching(/^plugin_settings\.checkpoint: /),
+  });
+  expect(String((error as Error).message)).toContain("interval_ms");
+  expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
+  expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
