@@ -74,9 +74,12 @@ export function addStartCommand(program: Command): void {
       });
       const started = Date.now();
       const app = await buildProverApp(config, logger, {
-        // On screen as well as in the log: a first start takes seconds, and the screen must say why.
-        onStage: (message) =>
-          process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+        // A first start takes seconds, and the screen must say why. When the log is the screen
+        // (no log file), each stage is already one of its lines: printing it again would double it.
+        ...(logFile !== undefined && {
+          onStage: (message: string) =>
+            process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+        }),
       });
       const lines = [
         `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
