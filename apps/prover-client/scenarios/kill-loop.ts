@@ -8,8 +8,9 @@ import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { StatusSummary } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
+import { until } from "@paas/testing";
 import SqliteDatabase from "better-sqlite3";
-import { spawnProverClient, stopChild, tempDatadir, until } from "./app.js";
+import { spawnProverClient, stopChild, tempDatadir } from "./app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "./devnet.js";
 
 export interface KillLoopOptions {

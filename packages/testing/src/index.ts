@@ -15,3 +15,4 @@ export {
 export type { Override } from "./overrides.js";
 export { type StandIn, StandInHost, signReceipt } from "./stand-ins.js";
 export { createStubRpc, type StubCall, type StubFailure, type StubHandler, StubRpc } from "./stub-rpc.js";
+export { until } from "./until.js";

@@ -8,9 +8,9 @@ import { LOGGER } from "@paas/core";
  *   npx tsx --conditions=@paas/source plugins/checkpoint/examples/follow-the-cl.ts
  */
 import { CHECKPOINT, ClClient, shortHex } from "@paas/rollup";
-import { createPluginHarness } from "@paas/testing";
+import { createPluginHarness, until } from "@paas/testing";
 import { CheckpointPlugin, decodeBatchTransition } from "../src/index.js";
-import { clStfStandIn, memoryLogger, TestCl, until } from "../src/testing.js";
+import { clStfStandIn, memoryLogger, TestCl } from "../src/testing.js";
 
 const started = performance.now();
 const cl = await TestCl.start({ slotsPerEpoch: 4, epochs: 2 });

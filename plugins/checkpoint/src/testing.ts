@@ -6,7 +6,7 @@
  * devnet's (the receipt verifies against the trusted key and the checkpoint program id, and commits
  * exactly the CL's own `BatchTransition`, its params root included). `clStfStandIn` stands in for the
  * CL STF plugin in `createPluginHarness`: its receipts commit the real `ClStfOutput` of that chain,
- * or a forger's. `memoryLogger` is a `LOGGER` that keeps its lines; `until` polls a condition.
+ * or a forger's. `memoryLogger` is a `LOGGER` that keeps its lines.
  *
  * Exported as `@paas/plugin-checkpoint/testing`, never from the main entry: @paas/testing is an
  * optional peer dependency, which only users of this subpath install.
@@ -338,21 +338,4 @@ export function memoryLogger(): PluginLogger & { readonly lines: LoggedLine[] } 
     lines.push({ level, message, fields: fields as Record<string, unknown> });
   };
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-
-/**
- * Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`, saying `what`). The
- * default is generous because a first proof starts worker threads: on a loaded 2-core machine that
- * took over 20 s.
- */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

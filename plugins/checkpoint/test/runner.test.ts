@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { LOGGER, type RetryPolicy } from "@paas/core";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
-import { createPluginHarness, type PluginHarness } from "@paas/testing";
+import { createPluginHarness, type PluginHarness, until } from "@paas/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointPlugin, type CheckpointReport } from "../src/index.js";
-import { clStfStandIn, memoryLogger, TestCl, until } from "../src/testing.js";
+import { clStfStandIn, memoryLogger, TestCl } from "../src/testing.js";
 
 const open: { close(): Promise<void> }[] = [];
 const dirs: string[] = [];

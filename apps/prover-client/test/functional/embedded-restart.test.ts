@@ -6,8 +6,9 @@
 
 import path from "node:path";
 import type { TaskRecord } from "@paas/core";
+import { until } from "@paas/testing";
 import { afterAll, expect, it } from "vitest";
-import { startApp, tempDatadir, until } from "../../scenarios/app.js";
+import { startApp, tempDatadir } from "../../scenarios/app.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 import { loadConfig } from "../../src/config/load-config.js";
 

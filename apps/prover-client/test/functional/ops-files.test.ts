@@ -5,9 +5,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Devnet } from "@paas/devnet";
+import { until } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
+import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 

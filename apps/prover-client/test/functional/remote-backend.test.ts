@@ -9,6 +9,7 @@ import { schnorr } from "@noble/curves/secp256k1.js";
 import type { TaskRecord } from "@paas/core";
 import type { Devnet } from "@paas/devnet";
 import { type ProverServer, startProverServer } from "@paas/prover-server";
+import { until } from "@paas/testing";
 import { HOST_KEY_FILE, HttpRemoteProver, loadOrCreateKeyFile } from "@paas/zkvm";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, expect, it } from "vitest";
@@ -19,7 +20,6 @@ import {
   stopChild,
   tempDatadir,
   testConfig,
-  until,
   waitForTask,
 } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startDevnetTrustingKey } from "../../scenarios/devnet.js";

@@ -8,10 +8,11 @@
 import { request } from "node:http";
 import path from "node:path";
 import type { Devnet } from "@paas/devnet";
+import { until } from "@paas/testing";
 import SqliteDatabase from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
+import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 

@@ -3,8 +3,9 @@
  * seconds and comes back: nothing is skipped, nothing is accepted twice.
  */
 import type { Devnet } from "@paas/devnet";
+import { until } from "@paas/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { captureLogger, startApp, tempDatadir, testConfig, until } from "../../scenarios/app.js";
+import { captureLogger, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
