@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type OpenedDatabase, openDatabase } from "../src/index.js";
+import { heldConnectionOf } from "../src/store/held-connection.js";
+import { Prepared, slot } from "../src/store/prepared.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
-import { databaseFor, postgres } from "./support/dialects.js";
+import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 const opened: OpenedDatabase[] = [];
 afterEach(async () => {
@@ -67,6 +69,59 @@ describe("group commit", () => {
     });
     await expect(endless).rejects.toThrow("could not serialize access");
     expect(endlessRuns).toBe(1 + 5);
+  });
+
+  describe.each(DIALECTS)("statements compiled once, on %s", (dialect) => {
+    // On SQLite they run straight on the connection a transaction holds (`held-connection.ts`).
+    const statements = (db: OpenedDatabase) => {
+      const held = heldConnectionOf(db.db as never);
+      return {
+        insert: new Prepared(
+          db.db.insertInto("tasks").values({
+            ...task("x"),
+            id: slot<string>("id"),
+            context: slot<string>("context"),
+            created_at: 1,
+            updated_at: 1,
+          }),
+          held,
+        ),
+        get: new Prepared(db.db.selectFrom("tasks").select("id").where("id", "=", slot<string>("id")), held),
+      };
+    };
+
+    it("are rolled back with the shared transaction that fails", async () => {
+      const db = await open(await databaseFor(dialect));
+      const { insert, get } = statements(db);
+      const writes = new WriteBatcher(db.db);
+      const kept = writes.run((trx) => insert.execute(trx, { id: "k".repeat(32), context: '{"kind":"k"}' }));
+      const failed = writes.run(async (trx) => {
+        await insert.execute(trx, { id: "f".repeat(32), context: '{"kind":"f"}' });
+        throw new Error("the job failed after its insert");
+      });
+      await expect(failed).rejects.toThrow("the job failed after its insert");
+      await kept;
+      expect(await get.execute(db.db, { id: "k".repeat(32) })).toHaveLength(1);
+      expect(await get.execute(db.db, { id: "f".repeat(32) })).toHaveLength(0);
+    });
+
+    it("outside a transaction wait for an open one and never see its uncommitted rows", async () => {
+      const db = await open(await databaseFor(dialect));
+      const { insert, get } = statements(db);
+      const inserted = latch();
+      const readStarted = latch();
+      const transaction = db.db.transaction().execute(async (trx) => {
+        await insert.execute(trx, { id: "u".repeat(32), context: '{"kind":"u"}' });
+        inserted.open();
+        await readStarted.opened;
+        throw new Error("rolled back");
+      });
+      await inserted.opened;
+      const read = get.execute(db.db, { id: "u".repeat(32) });
+      readStarted.open();
+      await expect(transaction).rejects.toThrow("rolled back");
+      expect(await read).toHaveLength(0);
+    });
   });
 
   describe.runIf(postgres.url !== undefined)("on PostgreSQL", () => {

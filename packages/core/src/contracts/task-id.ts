@@ -22,7 +22,11 @@ export interface TaskId {
 
 /** Canonical text of a task: `<backend>/<canonical context>`. */
 export function canonicalTaskId(taskId: TaskId): string {
-  return `${taskId.backend}/${canonicalContext(taskId.context)}`;
+  return canonicalTaskText(taskId.backend, canonicalContext(taskId.context));
+}
+
+function canonicalTaskText(backend: Backend, canonical: string): string {
+  return `${backend}/${canonical}`;
 }
 
 /**
@@ -30,7 +34,12 @@ export function canonicalTaskId(taskId: TaskId): string {
  * It is the database key and what the CLI and RPC accept where typing a whole context is a chore.
  */
 export function taskKey(taskId: TaskId): string {
-  return createHash("sha256").update(canonicalTaskId(taskId)).digest("hex").slice(0, 32);
+  return taskKeyOfCanonical(taskId.backend, canonicalContext(taskId.context));
+}
+
+/** `taskKey` of a context already in canonical form (submission has it in hand). */
+export function taskKeyOfCanonical(backend: Backend, canonical: string): string {
+  return createHash("sha256").update(canonicalTaskText(backend, canonical)).digest("hex").slice(0, 32);
 }
 
 const TASK_KEY_PATTERN = /^[0-9a-f]{32}$/;

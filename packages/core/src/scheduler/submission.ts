@@ -1,5 +1,5 @@
 import { canonicalContext, type ProofContext } from "../contracts/context.js";
-import { type Backend, taskKey } from "../contracts/task-id.js";
+import { type Backend, taskKeyOfCanonical } from "../contracts/task-id.js";
 import { InvalidContextError, PaasError } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import type { NewTask } from "../store/task-store.js";
@@ -38,11 +38,12 @@ export function prepareSubmission(
     throw new InvalidContextError(`plugin for "${raw.kind}" changed the context kind to "${context.kind}"`);
   }
   const start = firstStep(registered.handler.dependencies !== undefined);
+  const canonical = canonicalContext(context);
   const task = {
-    id: taskKey({ context, backend }),
+    id: taskKeyOfCanonical(backend, canonical),
     kind: raw.kind,
     backend,
-    context: canonicalContext(context),
+    context: canonical,
     ...start,
   };
   return { context, task };

@@ -3,6 +3,7 @@ import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteAdapter, SqliteDialect } from "kysely";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
+import { registerHeldConnection } from "./held-connection.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { OpenedDatabase } from "./opened-database.js";
 import type { Database } from "./schema.js";
@@ -22,7 +23,14 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     const sqlite = new SqliteDatabase(file);
     configure(sqlite);
     refuseForeignDatabase(sqlite, file);
-    db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect(withStatementCache(sqlite)) });
+    const cached = withStatementCache(sqlite);
+    db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect(cached) });
+    registerHeldConnection(db as Kysely<never>, (source, parameters) => {
+      const statement = cached.prepare(source);
+      if (statement.reader) return statement.all(...parameters);
+      statement.run(...parameters);
+      return [];
+    });
     await migrateToLatest(db as Kysely<unknown>, "sqlite", file);
   } catch (error) {
     await db?.destroy();

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Compilable, CompiledQuery, type Kysely, type Transaction } from "kysely";
+import type { HeldConnection } from "./held-connection.js";
 import type { Database } from "./schema.js";
 
 const SLOT = Symbol("slot");
@@ -32,7 +33,15 @@ export class Prepared<Row, Values extends object> {
   /** For each parameter of the SQL: the name of its slot, or a value fixed when it was built. */
   private readonly parameters: readonly ({ readonly slot: string } | { readonly fixed: unknown })[];
 
-  constructor(query: Compilable<Row>) {
+  /**
+   * `held`: how to run the statement directly when it is executed inside a transaction (SQLite).
+   * Outside one, kysely's mutex must order it after any open transaction, which would otherwise
+   * see (or be rolled back with) it.
+   */
+  constructor(
+    query: Compilable<Row>,
+    private readonly held?: HeldConnection,
+  ) {
     const compiled = query.compile();
     this.sql = compiled.sql;
     SERVER_SIDE_NAMES.set(
@@ -50,6 +59,7 @@ export class Prepared<Row, Values extends object> {
       if (value === undefined) throw new Error(`no value for slot "${p.slot}" of ${this.sql}`);
       return value;
     });
+    if (this.held !== undefined && executor.isTransaction) return this.held(this.sql, bound) as Row[];
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.sql, bound));
     return result.rows;
   }

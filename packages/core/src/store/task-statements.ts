@@ -1,6 +1,7 @@
-import { type Kysely, sql } from "kysely";
+import { type Compilable, type Kysely, sql } from "kysely";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
+import { type HeldConnection, heldConnectionOf } from "./held-connection.js";
 import { Prepared, slot } from "./prepared.js";
 import type { TaskRow, TaskRowWithAttempt } from "./rows.js";
 import type { Database, ReceiptsTable, TaskAttemptsTable } from "./schema.js";
@@ -28,12 +29,16 @@ export class TaskStatements {
   private readonly finishes = new Map<string, Prepared<FinishedRow, Record<string, unknown>>>();
   private readonly claims = new Map<string, Prepared<TaskRow, Record<string, unknown>>>();
 
+  /** SQLite's direct path for statements run inside the store's transactions. */
+  private readonly held: HeldConnection | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: "sqlite" | "postgres",
   ) {
-    this.get = new Prepared(db.selectFrom("tasks").selectAll().where("id", "=", slot<string>("id")));
-    this.getWithAttempts = new Prepared(
+    this.held = heldConnectionOf(db as Kysely<never>);
+    this.get = this.prepare(db.selectFrom("tasks").selectAll().where("id", "=", slot<string>("id")));
+    this.getWithAttempts = this.prepare(
       db
         .selectFrom("tasks as t")
         .leftJoin("task_attempts as a", "a.task_id", "t.id")
@@ -50,13 +55,13 @@ export class TaskStatements {
         .where("t.id", "=", slot<string>("id"))
         .orderBy("a.attempt"),
     );
-    this.counts = new Prepared(
+    this.counts = this.prepare(
       db
         .selectFrom("task_counts")
         .select(["kind", "backend", "status", (eb) => eb.fn.sum<number | string>("n").as("count")])
         .groupBy(["kind", "backend", "status"]),
     );
-    this.recordAttempt = new Prepared(
+    this.recordAttempt = this.prepare(
       db
         .insertInto("task_attempts")
         .values({
@@ -71,7 +76,7 @@ export class TaskStatements {
         })
         .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing()),
     );
-    this.storeReceipt = new Prepared(
+    this.storeReceipt = this.prepare(
       db
         .insertInto("receipts")
         .values({
@@ -86,7 +91,11 @@ export class TaskStatements {
         })
         .onConflict((oc) => oc.column("task_id").doNothing()),
     );
-    this.storeProofs = dialect === "postgres" ? new Prepared(storeProofsStatement(db)) : undefined;
+    this.storeProofs = dialect === "postgres" ? this.prepare(storeProofsStatement(db)) : undefined;
+  }
+
+  private prepare<Row, Values extends object>(query: Compilable<Row>): Prepared<Row, Values> {
+    return new Prepared<Row, Values>(query, this.held);
   }
 
   /**
@@ -99,7 +108,7 @@ export class TaskStatements {
     const key = fields.join(",");
     let statement = this.finishes.get(key);
     if (!statement) {
-      statement = new Prepared(
+      statement = this.prepare(
         this.db
           .updateTable("tasks")
           .set({
@@ -140,7 +149,7 @@ export class TaskStatements {
     const key = `${step}:${kinds}:${backends ?? "any"}`;
     let statement = this.claims.get(key);
     if (!statement) {
-      statement = new Prepared(this.buildClaim(step, kinds, backends));
+      statement = this.prepare(this.buildClaim(step, kinds, backends));
       this.claims.set(key, statement);
     }
     return statement;
