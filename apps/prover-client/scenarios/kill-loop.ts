@@ -109,7 +109,9 @@ function inspect(
 ): Pick<KillLoopResult, "receipts" | "distinctReceipts" | "completedTasks" | "tasks" | "integrity"> {
   const db = new SqliteDatabase(path.join(datadir, "paas.sqlite"), { readonly: true });
   try {
-    const receipts = db.prepare("select count(*) as n, count(distinct task_id) as d from receipts").get() as {
+    const receipts = db
+      .prepare("select count(*) as n, count(distinct task_seq) as d from receipts")
+      .get() as {
       n: number;
       d: number;
     };

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { type DatabaseLocation, openDatabase } from "../src/index.js";
-import { LATEST_MIGRATION } from "../src/store/migrations/index.js";
+import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
@@ -50,6 +50,35 @@ async function migrations(location: DatabaseLocation): Promise<string[]> {
   }
 }
 
+/** A database migrated up to `last` only, as an earlier version of PaaS left it. */
+async function openAt(location: DatabaseLocation, last: string): Promise<Kysely<unknown>> {
+  if ("path" in location) {
+    const db = new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: new SqliteDatabase(location.path) }),
+    });
+    await migrateTo(db, "sqlite", last);
+    return db;
+  }
+  const pool = new pg.Pool({
+    connectionString: location.url,
+    ...(location.schema !== undefined && { options: `-c search_path=${location.schema}` }),
+  });
+  if (location.schema !== undefined) await pool.query(`create schema if not exists ${location.schema}`);
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  await migrateTo(db, "postgres", last, location.schema);
+  return db;
+}
+
+async function migrateTo(db: Kysely<unknown>, dialect: "sqlite" | "postgres", last: string, schema?: string) {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrationsFor(dialect) },
+    ...(schema !== undefined && { migrationTableSchema: schema }),
+  });
+  const { error } = await migrator.migrateTo(last);
+  if (error) throw error;
+}
+
 describe.each(DIALECTS)("migrations (%s)", (dialect) => {
   it("leave the database openable whenever the process is killed during them", async () => {
     const outcomes = new Set<string>();
@@ -62,12 +91,54 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
         "0002_cluster",
         "0003_statement_counts",
         "0004_kind_seq_index",
+        "0005_sqlite_renamable_schema",
         LATEST_MIGRATION,
       ]);
     }
     // Most rounds are killed before the migrations commit; the test is about those.
     expect(outcomes.has("interrupted")).toBe(true);
   }, 120_000);
+
+  it("keep every receipt and attempt when they move to their task's seq (0006)", async () => {
+    const location = await databaseFor(dialect, { file: true });
+    const id = (n: number) => String(n).repeat(32);
+    const old = await openAt(location, "0005_sqlite_renamable_schema");
+    try {
+      for (const n of [1, 2]) {
+        await sql`insert into tasks (id, kind, backend, context, status, phase, created_at, updated_at)
+          values (${id(n)}, 'leaf', 'native', ${`{"kind":"leaf","n":${n}}`}, 'completed', 'prove', 1, 2)`.execute(
+          old,
+        );
+        await sql`insert into receipts (task_id, proof, public_values, zkvm, program_id, version, proof_type, created_at)
+          values (${id(n)}, ${Buffer.from([n])}, ${Buffer.from([n, n])}, 'native', ${Buffer.alloc(32, n)}, '1', 'core', 2)`.execute(
+          old,
+        );
+        for (const attempt of [1, 2]) {
+          await sql`insert into task_attempts (task_id, attempt, phase, instance, started_at, ended_at, outcome, error)
+            values (${id(n)}, ${attempt}, 'prove', 'i', 1, 2, ${attempt === 1 ? "transient_failure" : "proven"}, null)`.execute(
+            old,
+          );
+        }
+      }
+    } finally {
+      await old.destroy();
+    }
+    const opened = await openDatabase(location);
+    try {
+      const store = new TaskStore(opened.db, opened.dialect);
+      for (const n of [1, 2]) {
+        const receipt = await store.receipt(id(n));
+        expect(receipt && Buffer.from(receipt.proof)).toEqual(Buffer.from([n]));
+        const found = await store.getWithAttempts(id(n));
+        expect(found?.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+          [1, "transient_failure"],
+          [2, "proven"],
+        ]);
+      }
+    } finally {
+      await opened.close();
+    }
+  });
 
   it("leave a schema that later migrations can rename in, with task counts still kept", async () => {
     const opened = await openDatabase(await databaseFor(dialect));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DatabaseProofStore, openDatabase, taskKey } from "../src/index.js";
+import { canonicalContext, DatabaseProofStore, openDatabase, taskKey } from "../src/index.js";
+import { TaskStore } from "../src/store/task-store.js";
 import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
 
@@ -63,6 +64,21 @@ describe.each(DIALECTS)("proof store (%s)", (dialect) => {
         proofType: "core" as const,
       },
     };
+    // A receipt belongs to a stored task: none is kept for a task the database does not have.
+    await expect(store.put(id, receipt)).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+    await new TaskStore(db, dialect).insertMany(
+      [
+        {
+          id,
+          kind: "leaf",
+          backend: "native",
+          context: canonicalContext(leaf(1)),
+          status: "queued",
+          phase: "prove",
+        },
+      ],
+      1,
+    );
     expect(await store.has(id)).toBe(false);
     await store.put(id, receipt);
     await store.put(id, receipt);

@@ -77,7 +77,7 @@ describe.each(DIALECTS)("restart recovery (%s)", (dialect) => {
     const opened = await openDatabase(database);
     const receipts = await opened.db
       .selectFrom("receipts")
-      .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.count<number>("task_id").distinct().as("d")])
+      .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.count<number>("task_seq").distinct().as("d")])
       .executeTakeFirstOrThrow();
     await opened.close();
     expect({ n: Number(receipts.n), d: Number(receipts.d) }).toEqual({ n: 10, d: 10 });

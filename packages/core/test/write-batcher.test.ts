@@ -82,6 +82,8 @@ describe("group commit", () => {
             id: slot<string>("id"),
             context: slot<string>("context"),
             created_at: 1,
+            retry_count: 0,
+            priority: 0,
             updated_at: 1,
           }),
           held,

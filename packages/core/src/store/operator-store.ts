@@ -59,50 +59,45 @@ export class OperatorStore {
     const bytesBefore = await this.size();
     const cutoff = now - options.olderThanMs;
     const pruned = await this.db.transaction().execute(async (trx) => {
-      const ids = (
-        await trx
-          .withRecursive("needed(id)", (qb) =>
-            qb
-              .selectFrom("task_deps as d")
-              .innerJoin("tasks as t", "t.id", "d.task_id")
-              .select("d.dep_id as id")
-              .where((eb) =>
-                eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])),
-              )
-              .union((u) =>
-                u
-                  .selectFrom("task_deps as d")
-                  .innerJoin("needed as n", "n.id", "d.task_id")
-                  .select("d.dep_id as id"),
-              ),
-          )
-          .selectFrom("tasks")
-          .select(["id", "context"])
-          .where("status", "in", TERMINAL)
-          .where("updated_at", "<", cutoff)
-          .where("id", "not in", (qb) => qb.selectFrom("needed").select("id"))
-          .execute()
-      ).map((r) => ({ id: r.id, context: r.context }));
+      const ids = await trx
+        .withRecursive("needed(id)", (qb) =>
+          qb
+            .selectFrom("task_deps as d")
+            .innerJoin("tasks as t", "t.id", "d.task_id")
+            .select("d.dep_id as id")
+            .where((eb) => eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])))
+            .union((u) =>
+              u
+                .selectFrom("task_deps as d")
+                .innerJoin("needed as n", "n.id", "d.task_id")
+                .select("d.dep_id as id"),
+            ),
+        )
+        .selectFrom("tasks")
+        .select(["seq", "id"])
+        .where("status", "in", TERMINAL)
+        .where("updated_at", "<", cutoff)
+        .where("id", "not in", (qb) => qb.selectFrom("needed").select("id"))
+        .execute();
       let exported = 0;
       let deletedReceipts = 0;
       for (let i = 0; i < ids.length; i += PAGE) {
         const page = ids.slice(i, i + PAGE);
         const keys = page.map((p) => p.id);
+        const seqs = page.map((p) => p.seq);
         if (options.exportReceiptsTo !== undefined) {
           const receipts = await trx
             .selectFrom("receipts")
-            .selectAll()
-            .where("task_id", "in", keys)
+            .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+            .selectAll("receipts")
+            .select(["tasks.id as task_id", "tasks.context"])
+            .where("receipts.task_seq", "in", seqs)
             .execute();
-          exported += exportReceipts(
-            options.exportReceiptsTo,
-            receipts,
-            new Map(page.map((p) => [p.id, p.context])),
-          );
-          const deleted = await trx.deleteFrom("receipts").where("task_id", "in", keys).executeTakeFirst();
+          exported += exportReceipts(options.exportReceiptsTo, receipts);
+          const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
           deletedReceipts += Number(deleted.numDeletedRows);
         }
-        await trx.deleteFrom("task_attempts").where("task_id", "in", keys).execute();
+        await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
         await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
         await trx.deleteFrom("tasks").where("id", "in", keys).execute();
       }
@@ -211,8 +206,7 @@ export function filtered<O>(
 /** Appends one JSON line per receipt, with its task's context, to `<dir>/receipts.jsonl`. */
 function exportReceipts(
   dir: string,
-  receipts: readonly ReceiptsTable[],
-  contexts: ReadonlyMap<string, string>,
+  receipts: readonly (ReceiptsTable & { task_id: string; context: string })[],
 ): number {
   if (receipts.length === 0) return 0;
   mkdirSync(dir, { recursive: true });
@@ -220,7 +214,7 @@ function exportReceipts(
   const lines = receipts.map((r) =>
     JSON.stringify({
       task: r.task_id,
-      context: JSON.parse(contexts.get(r.task_id) ?? "null"),
+      context: JSON.parse(r.context),
       receipt: {
         proof: hex(r.proof),
         publicValues: hex(r.public_values),

@@ -2,11 +2,14 @@ import type { Kysely } from "kysely";
 import type { ProofStore } from "../contracts/proof-store.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import { keyOf, type TaskRef } from "../contracts/task-id.js";
-import { PaasError } from "../errors.js";
+import { PaasError, TaskNotFoundError } from "../errors.js";
 import { toReceipt, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 
-/** Receipts in the task database, so a proof and its task's status commit together. */
+/**
+ * Receipts in the task database, so a proof and its task's status commit together. A receipt
+ * belongs to a stored task (it is keyed by the task's row): `put` for an unknown task is refused.
+ */
 export class DatabaseProofStore implements ProofStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -15,10 +18,12 @@ export class DatabaseProofStore implements ProofStore {
 
   async put(task: TaskRef, receipt: ProofReceipt): Promise<void> {
     const id = keyOf(task);
+    const row = await this.db.selectFrom("tasks").select("seq").where("id", "=", id).executeTakeFirst();
+    if (!row) throw new TaskNotFoundError(id);
     await this.db
       .insertInto("receipts")
-      .values(toReceiptRow(id, receipt, this.now()))
-      .onConflict((oc) => oc.column("task_id").doNothing())
+      .values(toReceiptRow(row.seq, receipt, this.now()))
+      .onConflict((oc) => oc.column("task_seq").doNothing())
       .execute();
     const stored = await this.get(id);
     if (stored && !sameReceipt(stored, receipt)) {
@@ -32,8 +37,9 @@ export class DatabaseProofStore implements ProofStore {
   async get(task: TaskRef): Promise<ProofReceipt | undefined> {
     const row = await this.db
       .selectFrom("receipts")
-      .selectAll()
-      .where("task_id", "=", keyOf(task))
+      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+      .selectAll("receipts")
+      .where("tasks.id", "=", keyOf(task))
       .executeTakeFirst();
     return row && toReceipt(row);
   }
@@ -41,8 +47,9 @@ export class DatabaseProofStore implements ProofStore {
   async has(task: TaskRef): Promise<boolean> {
     const row = await this.db
       .selectFrom("receipts")
-      .select("task_id")
-      .where("task_id", "=", keyOf(task))
+      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+      .select("receipts.task_seq")
+      .where("tasks.id", "=", keyOf(task))
       .executeTakeFirst();
     return row !== undefined;
   }

@@ -79,9 +79,9 @@ export function joinedAttempt(row: TaskRowWithAttempt): TaskAttempt | undefined 
   };
 }
 
-export function toReceiptRow(taskId: string, receipt: ProofReceipt, now: number): ReceiptsTable {
+export function toReceiptRow(taskSeq: number, receipt: ProofReceipt, now: number): ReceiptsTable {
   return {
-    task_id: taskId,
+    task_seq: taskSeq,
     proof: receipt.proof,
     public_values: receipt.publicValues,
     zkvm: receipt.metadata.zkvm,

@@ -41,8 +41,9 @@ export interface TaskDepsTable {
   position: number;
 }
 
+/** A task's receipt, keyed by the task's `seq` (see migration 0006); join `tasks` for its id. */
 export interface ReceiptsTable {
-  task_id: string;
+  task_seq: number;
   proof: Uint8Array;
   public_values: Uint8Array;
   zkvm: string;
@@ -54,7 +55,8 @@ export interface ReceiptsTable {
 
 /** One finished attempt of one step: the task's history. */
 export interface TaskAttemptsTable {
-  task_id: string;
+  /** The task's `seq`, as for receipts. */
+  task_seq: number;
   attempt: number;
   phase: TaskPhase;
   instance: string;

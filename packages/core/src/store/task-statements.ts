@@ -41,7 +41,7 @@ export class TaskStatements {
     this.getWithAttempts = this.prepare(
       db
         .selectFrom("tasks as t")
-        .leftJoin("task_attempts as a", "a.task_id", "t.id")
+        .leftJoin("task_attempts as a", "a.task_seq", "t.seq")
         .selectAll("t")
         .select([
           "a.attempt as a_attempt",
@@ -65,7 +65,7 @@ export class TaskStatements {
       db
         .insertInto("task_attempts")
         .values({
-          task_id: slot("task_id"),
+          task_seq: slot("task_seq"),
           attempt: slot("attempt"),
           phase: slot("phase"),
           instance: slot("instance"),
@@ -74,13 +74,13 @@ export class TaskStatements {
           outcome: slot("outcome"),
           error: slot("error"),
         })
-        .onConflict((oc) => oc.columns(["task_id", "attempt"]).doNothing()),
+        .onConflict((oc) => oc.columns(["task_seq", "attempt"]).doNothing()),
     );
     this.storeReceipt = this.prepare(
       db
         .insertInto("receipts")
         .values({
-          task_id: slot("task_id"),
+          task_seq: slot("task_seq"),
           proof: slot("proof"),
           public_values: slot("public_values"),
           zkvm: slot("zkvm"),
@@ -89,7 +89,7 @@ export class TaskStatements {
           proof_type: slot("proof_type"),
           created_at: slot("created_at"),
         })
-        .onConflict((oc) => oc.column("task_id").doNothing()),
+        .onConflict((oc) => oc.column("task_seq").doNothing()),
     );
     this.storeProofs = dialect === "postgres" ? this.prepare(storeProofsStatement(db)) : undefined;
   }
@@ -232,15 +232,15 @@ function storeProofsStatement(db: Kysely<Database>) {
          and t.status = i.held_status and t.lease_expires_at is not null
       returning t.*
     ), attempt as (
-      insert into task_attempts (task_id, attempt, phase, instance, started_at, ended_at, outcome, error)
-      select i.held_id, i.held_attempt, i.held_phase, i.held_owner, i.started_at, i.now, 'proven', null
+      insert into task_attempts (task_seq, attempt, phase, instance, started_at, ended_at, outcome, error)
+      select m.seq, i.held_attempt, i.held_phase, i.held_owner, i.started_at, i.now, 'proven', null
         from moved m join input i on i.held_id = m.id and i.held_attempt = m.attempt
-      on conflict (task_id, attempt) do nothing
+      on conflict (task_seq, attempt) do nothing
     ), receipt as (
-      insert into receipts (task_id, proof, public_values, zkvm, program_id, version, proof_type, created_at)
-      select i.held_id, i.proof, i.public_values, i.zkvm, i.program_id, i.version, i.proof_type, i.now
+      insert into receipts (task_seq, proof, public_values, zkvm, program_id, version, proof_type, created_at)
+      select m.seq, i.proof, i.public_values, i.zkvm, i.program_id, i.version, i.proof_type, i.now
         from moved m join input i on i.held_id = m.id and i.held_attempt = m.attempt
-      on conflict (task_id) do nothing
+      on conflict (task_seq) do nothing
     )
     select m.*, exists (select 1 from task_deps d where d.dep_id = m.id) as has_dependents
       from moved m`;

@@ -123,7 +123,12 @@ export class TaskStore {
   }
 
   async receipt(id: string): Promise<ProofReceipt | undefined> {
-    const row = await this.db.selectFrom("receipts").selectAll().where("task_id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("receipts")
+      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+      .selectAll("receipts")
+      .where("tasks.id", "=", id)
+      .executeTakeFirst();
     return row && toReceipt(row);
   }
 
@@ -144,7 +149,7 @@ export class TaskStore {
     return this.db
       .selectFrom("task_deps as d")
       .innerJoin("tasks as t", "t.id", "d.dep_id")
-      .innerJoin("receipts as r", "r.task_id", "d.dep_id")
+      .innerJoin("receipts as r", "r.task_seq", "t.seq")
       .select(["t.context", "t.backend"])
       .selectAll("r")
       .where("d.task_id", "=", taskId)
@@ -395,7 +400,7 @@ export class TaskStore {
     return this.write(async (trx) => {
       const moved = await this.finish(trx, held, to, { retry_count: 0, error: null }, now, "proven");
       if (!moved) return undefined;
-      await this.statements.storeReceipt.execute(trx, toReceiptRow(held.id, receipt, now));
+      await this.statements.storeReceipt.execute(trx, toReceiptRow(held.seq, receipt, now));
       return this.afterProof(trx, moved, to, now);
     });
   }
@@ -531,7 +536,7 @@ export class TaskStore {
     now: number,
   ): Promise<void> {
     await this.statements.recordAttempt.execute(trx, {
-      task_id: held.id,
+      task_seq: held.seq,
       attempt: held.attempt,
       phase: held.phase,
       instance: held.owner ?? "",
@@ -571,8 +576,8 @@ export class TaskStore {
     return this.write(async (trx) => {
       const receipt = await trx
         .selectFrom("receipts")
-        .select("task_id")
-        .where("task_id", "=", row.id)
+        .select("task_seq")
+        .where("task_seq", "=", row.seq)
         .executeTakeFirst();
       const { status, phase } = target(receipt !== undefined);
       return guardedTransition(

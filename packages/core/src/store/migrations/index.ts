@@ -5,6 +5,7 @@ import { cluster } from "./0002-cluster.js";
 import { statementCounts } from "./0003-statement-counts.js";
 import { kindSeqIndex } from "./0004-kind-seq-index.js";
 import { sqliteRenamableSchema } from "./0005-sqlite-renamable-schema.js";
+import { historyByTaskSeq } from "./0006-history-by-task-seq.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -14,18 +15,19 @@ export type { SqlDialect } from "./dialect.js";
  * (identity columns, binary types, trigger syntax). Names are what kysely records in
  * `kysely_migration`, so they never change once released.
  */
-function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
+export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     "0001_tasks_and_receipts": tasksAndReceipts(dialect),
     "0002_cluster": cluster(dialect),
     "0003_statement_counts": statementCounts(dialect),
     "0004_kind_seq_index": kindSeqIndex,
     "0005_sqlite_renamable_schema": sqliteRenamableSchema(dialect),
+    "0006_history_by_task_seq": historyByTaskSeq(dialect),
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0005_sqlite_renamable_schema";
+export const LATEST_MIGRATION = "0006_history_by_task_seq";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
