@@ -34,25 +34,28 @@ export class DatabaseProofStore implements ProofStore {
     }
   }
 
-  async get(task: TaskRef): Promise<ProofReceipt | undefined> {
-    const row = await this.db
-      .selectFrom("receipts")
-      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
-      .selectAll("receipts")
-      .where("tasks.id", "=", keyOf(task))
-      .executeTakeFirst();
-    return row && toReceipt(row);
+  get(task: TaskRef): Promise<ProofReceipt | undefined> {
+    return readReceipt(this.db, keyOf(task));
   }
 
   async has(task: TaskRef): Promise<boolean> {
-    const row = await this.db
-      .selectFrom("receipts")
-      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
-      .select("receipts.task_seq")
-      .where("tasks.id", "=", keyOf(task))
-      .executeTakeFirst();
+    const row = await receiptOfTask(this.db, keyOf(task)).select("receipts.task_seq").executeTakeFirst();
     return row !== undefined;
   }
+}
+
+/** The receipt of the task whose key is `id`, if it has one. */
+export async function readReceipt(db: Kysely<Database>, id: string): Promise<ProofReceipt | undefined> {
+  const row = await receiptOfTask(db, id).selectAll("receipts").executeTakeFirst();
+  return row && toReceipt(row);
+}
+
+/** Receipts are keyed by their task's `seq` (migration 0006): found by task key through `tasks`. */
+function receiptOfTask(db: Kysely<Database>, id: string) {
+  return db
+    .selectFrom("receipts")
+    .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+    .where("tasks.id", "=", id);
 }
 
 function sameReceipt(a: ProofReceipt, b: ProofReceipt): boolean {

@@ -22,7 +22,8 @@ import { BatchedWrite } from "./batched-write.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
 import type { Prepared } from "./prepared.js";
-import { joinedAttempt, type TaskRow, toReceipt, toReceiptRow } from "./rows.js";
+import { readReceipt } from "./proof-store.js";
+import { joinedAttempt, type TaskRow, toReceiptRow } from "./rows.js";
 import type { Database } from "./schema.js";
 import { TaskCascade } from "./task-cascade.js";
 import { type FinishedRow, type FinishField, TaskStatements } from "./task-statements.js";
@@ -122,14 +123,8 @@ export class TaskStore {
     return this.statements.get.executeTakeFirst(this.db, { id });
   }
 
-  async receipt(id: string): Promise<ProofReceipt | undefined> {
-    const row = await this.db
-      .selectFrom("receipts")
-      .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
-      .selectAll("receipts")
-      .where("tasks.id", "=", id)
-      .executeTakeFirst();
-    return row && toReceipt(row);
+  receipt(id: string): Promise<ProofReceipt | undefined> {
+    return readReceipt(this.db, id);
   }
 
   /** The row and its attempts, oldest first, read together: one statement, so they agree. */
