@@ -72,7 +72,8 @@ describe("group commit", () => {
   });
 
   describe.each(DIALECTS)("statements compiled once, on %s", (dialect) => {
-    // On SQLite they run straight on the connection a transaction holds (`held-connection.ts`).
+    // On SQLite they run straight on the connection a transaction holds, and reads on it while no
+    // transaction is open (`held-connection.ts`).
     const statements = (db: OpenedDatabase) => {
       const held = heldConnectionOf(db.db as never);
       return {

@@ -25,11 +25,14 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     refuseForeignDatabase(sqlite, file);
     const cached = withStatementCache(sqlite);
     db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect(cached) });
-    registerHeldConnection(db as Kysely<never>, (source, parameters) => {
-      const statement = cached.prepare(source);
-      if (statement.reader) return statement.all(...parameters);
-      statement.run(...parameters);
-      return [];
+    registerHeldConnection(db as Kysely<never>, {
+      run(source, parameters) {
+        const statement = cached.prepare(source);
+        if (statement.reader) return statement.all(...parameters);
+        statement.run(...parameters);
+        return [];
+      },
+      idle: () => !sqlite.inTransaction,
     });
     await migrateToLatest(db as Kysely<unknown>, "sqlite", file);
   } catch (error) {

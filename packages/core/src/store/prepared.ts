@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Compilable, CompiledQuery, type Kysely, type Transaction } from "kysely";
+import { type Compilable, CompiledQuery, type Kysely, SelectQueryNode, type Transaction } from "kysely";
 import type { HeldConnection } from "./held-connection.js";
 import type { Database } from "./schema.js";
 
@@ -32,11 +32,12 @@ export class Prepared<Row, Values extends object> {
   private readonly sql: string;
   /** For each parameter of the SQL: the name of its slot, or a value fixed when it was built. */
   private readonly parameters: readonly ({ readonly slot: string } | { readonly fixed: unknown })[];
+  private readonly reads: boolean;
 
   /**
-   * `held`: how to run the statement directly when it is executed inside a transaction (SQLite).
-   * Outside one, kysely's mutex must order it after any open transaction, which would otherwise
-   * see (or be rolled back with) it.
+   * `held`: how to run the statement directly (SQLite): inside a transaction, whose callback already
+   * holds the connection; or, for a read, while no transaction is open. Otherwise kysely's mutex
+   * must order it after the open transaction, which it would see (or be rolled back with).
    */
   constructor(
     query: Compilable<Row>,
@@ -49,6 +50,7 @@ export class Prepared<Row, Values extends object> {
       `paas_${createHash("sha256").update(this.sql).digest("hex").slice(0, 24)}`,
     );
     this.parameters = compiled.parameters.map((p) => (isSlot(p) ? { slot: p[SLOT] } : { fixed: p }));
+    this.reads = SelectQueryNode.is(compiled.query);
   }
 
   async execute(executor: Kysely<Database> | Transaction<Database>, values: Values): Promise<Row[]> {
@@ -59,7 +61,10 @@ export class Prepared<Row, Values extends object> {
       if (value === undefined) throw new Error(`no value for slot "${p.slot}" of ${this.sql}`);
       return value;
     });
-    if (this.held !== undefined && executor.isTransaction) return this.held(this.sql, bound) as Row[];
+    const { held } = this;
+    if (held !== undefined && (executor.isTransaction || (this.reads && held.idle()))) {
+      return held.run(this.sql, bound) as Row[];
+    }
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.sql, bound));
     return result.rows;
   }
