@@ -89,15 +89,15 @@ async function startProver(
   ];
   const child = spawnProverClient(datadir, nodeUrl, settings, ["ignore", "pipe", "pipe"]);
   const url = await new Promise<string>((resolve, reject) => {
+    // The banner is on stderr (stdout, a pipe, carries JSON logs only); both are kept for the error.
     let out = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stdout?.on("data", (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /json-rpc\s+(http:\/\/\S+)/.exec(out);
       if (match) resolve(match[1]!);
-    });
+    };
+    child.stderr?.on("data", read);
+    child.stdout?.on("data", read);
     child.once("exit", (code) => reject(new Error(`prover client exited with ${code}: ${out}`)));
   });
   return { child, client: new JsonRpcClient({ url, timeoutMs: 5_000 }) };

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import { humanOutput } from "./human-output.js";
 import { commaList, integer } from "./option-parsers.js";
 
 interface ProverServerFlags {
@@ -79,15 +80,16 @@ export function addProverServerCommand(program: Command): void {
         "  Ctrl-C to stop; unfinished jobs resume at the next start.",
         "",
       ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+      const human = humanOutput();
+      human.write(`${lines.join("\n")}\n`);
       const signal = await new Promise<string>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
         process.once("SIGTERM", () => resolve("SIGTERM"));
       });
-      process.stdout.write(`${signal}: stopping…\n`);
+      human.write(`${signal}: stopping…\n`);
       process.once(signal, () => process.exit(130));
       await server.close();
       logger.flush?.();
-      process.stdout.write("stopped cleanly\n");
+      human.write("stopped cleanly\n");
     });
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import { humanOutput } from "./human-output.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -72,13 +73,14 @@ export function addStartCommand(program: Command): void {
         pretty: process.stdout.isTTY === true,
         ...(logFile !== undefined && { file: logFile }),
       });
+      const human = humanOutput();
       const started = Date.now();
       const app = await buildProverApp(config, logger, {
         // A first start takes seconds, and the screen must say why. When the log is the screen
         // (no log file), each stage is already one of its lines: printing it again would double it.
         ...(logFile !== undefined && {
           onStage: (message: string) =>
-            process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+            human.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
         }),
       });
       const lines = [
@@ -96,7 +98,7 @@ export function addStartCommand(program: Command): void {
         "  Ctrl-C to stop; unfinished work resumes at the next start.",
         "",
       ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+      human.write(`${lines.join("\n")}\n`);
       const printer = progress
         ? new ProgressPrinter(
             async () => ({
@@ -106,7 +108,7 @@ export function addStartCommand(program: Command): void {
               headline: `PaaS prover${app.nodes.embedded ? " · embedded devnet" : ""}`,
               uptimeMs: Date.now() - app.startedAt,
             }),
-            process.stdout,
+            human,
             config.progress.interval_ms,
             true,
           )
@@ -116,7 +118,7 @@ export function addStartCommand(program: Command): void {
         const stop = (signal: string) => {
           // The view first: a line written while it redraws in place would be drawn over.
           printer?.stop();
-          process.stdout.write(`${signal}: stopping…\n`);
+          human.write(`${signal}: stopping…\n`);
           process.once(signal, () => process.exit(130));
           resolve();
         };
@@ -126,7 +128,7 @@ export function addStartCommand(program: Command): void {
       await app.close();
       logger.info("stopped");
       logger.flush?.();
-      process.stdout.write("stopped cleanly\n");
+      human.write("stopped cleanly\n");
     });
 }
 

@@ -52,30 +52,35 @@ it("prints its URL and signing key, serves the plugins' programs, and stops clea
       "--workers",
       "1",
       "--log-level",
-      "warn",
+      "info",
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
   child = server;
+  // stdout is a pipe here: it carries JSON log lines only, and what is said to a person goes to stderr.
   let stdout = "";
+  let said = "";
   server.stdout.on("data", (chunk) => {
     stdout += chunk;
   });
+  server.stderr.on("data", (chunk) => {
+    said += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
   await new Promise<void>((resolve, reject) => {
-    server.stdout.on("data", () => stdout.includes("Ctrl-C") && resolve());
+    server.stderr.on("data", () => said.includes("Ctrl-C") && resolve());
     void exited.then((code) =>
-      reject(new Error(`paas prover-server exited (${code}) before listening: ${stdout}`)),
+      reject(new Error(`paas prover-server exited (${code}) before listening: ${said}${stdout}`)),
     );
   });
 
-  const url = /^prover server listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
-  const publicKey = /^receipts are signed with ([0-9a-f]{64})$/m.exec(stdout)?.[1];
+  const url = /^prover server listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(said)?.[1];
+  const publicKey = /^receipts are signed with ([0-9a-f]{64})$/m.exec(said)?.[1];
   const keyFile = path.join(datadir, "prover-server.key");
   expect(url).toBeDefined();
-  expect(stdout).toContain(`key file   ${keyFile}`);
+  expect(said).toContain(`key file   ${keyFile}`);
   expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
   const info = await new HttpRemoteProver({ url: url!, token: TOKEN }).info();
@@ -91,7 +96,10 @@ it("prints its URL and signing key, serves the plugins' programs, and stops clea
 
   server.kill("SIGTERM");
   expect(await exited).toBe(0);
-  expect(stdout).toContain("SIGTERM: stopping…\nstopped cleanly\n");
+  expect(said).toContain("SIGTERM: stopping…\nstopped cleanly\n");
+  const logLines = stdout.split("\n").filter((line) => line !== "");
+  expect(logLines.length).toBeGreaterThan(0);
+  for (const line of logLines) expect(JSON.parse(line)).toHaveProperty("msg");
 });
 
 it("refuses to listen beyond loopback without a token", async () => {
