@@ -3,7 +3,7 @@ import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { receiptToJson } from "@paas/zkvm";
 import { z } from "zod";
 import {
-  assertKnownKind,
+  assertKnownFilter,
   backendSchema,
   contextSchema,
   listFilterSchema,
@@ -48,7 +48,7 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_listTasks: defineMethod({
       params: z.tuple([listFilterSchema.optional()]),
       async handler([filter]) {
-        assertKnownKind(service, filter?.kind);
+        assertKnownFilter(service, filter);
         return service.list((filter ?? {}) as Parameters<ProverService["list"]>[0]);
       },
     }),

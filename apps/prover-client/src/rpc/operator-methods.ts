@@ -3,7 +3,7 @@ import { PaasError, type ProverService, type TaskFilter } from "@paas/core";
 import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { z } from "zod";
 import type { Overview } from "../overview/overview.js";
-import { assertKnownKind, taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
+import { assertKnownFilter, taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
 
 export interface OperatorMethodOptions {
   readonly overview: () => Promise<Overview>;
@@ -81,7 +81,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
       async handler([filter]) {
-        assertKnownKind(service, filter.kind);
+        assertKnownFilter(service, filter);
         return service.retryMany(filter as TaskFilter);
       },
     }),
@@ -89,7 +89,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
       async handler([filter]) {
-        assertKnownKind(service, filter.kind);
+        assertKnownFilter(service, filter);
         return service.cancelMany(filter as TaskFilter);
       },
     }),

@@ -71,3 +71,18 @@ export function assertKnownKind(service: ProverService, kind: string | undefined
     throw new UnknownKindError(kind, service.kinds());
   }
 }
+
+/**
+ * A filter's kind and backend must exist, for the same reason: a misspelt `--backend` would list,
+ * cancel or retry nothing and say so as if nothing matched. The error names the configured backends.
+ */
+export function assertKnownFilter(
+  service: ProverService,
+  filter: { readonly kind?: string; readonly backend?: string } | undefined,
+): void {
+  assertKnownKind(service, filter?.kind);
+  const backend = filter?.backend;
+  if (backend !== undefined && !service.backends().includes(backend)) {
+    throw new UnknownBackendError(backend, service.backends());
+  }
+}

@@ -111,6 +111,15 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_
     /^error \(UNKNOWN_KIND\): paas_retryTasks: no plugin registered for kind "nope" \(registered: [^)]+\) \(JSON-RPC error -32012\)\n$/,
   );
 
+  // So is a backend that is not configured.
+  const unknownBackend = await paas("list", "--backend", "nope");
+  expect(unknownBackend).toMatchObject({
+    code: 1,
+    stdout: "",
+    stderr:
+      'error (UNKNOWN_BACKEND): paas_listTasks: backend "nope" is not configured (configured: native) (JSON-RPC error -32013)\n',
+  });
+
   const missing = await paas("status", "0".repeat(32));
   expect(missing.stderr).toMatch(/^error \(TASK_NOT_FOUND\)/);
 

@@ -90,6 +90,20 @@ describe("JSON-RPC input validation", () => {
         data: { paasCode: "UNKNOWN_KIND" },
       });
     }
+    for (const [method, filter] of [
+      ["paas_listTasks", { backend: "sp1" }],
+      ["paas_cancelTasks", { kind: "checkpoint", backend: "sp1" }],
+      ["paas_retryTasks", { backend: "sp1", status: "cancelled" }],
+    ] as const) {
+      const answer = await post(call(method, [filter]), auth);
+      expect(answer.json.error, method).toMatchObject({
+        code: -32013,
+        message: 'backend "sp1" is not configured (configured: native)',
+        data: { paasCode: "UNKNOWN_BACKEND" },
+      });
+    }
+    const knownBackend = await post(call("paas_listTasks", [{ backend: "native" }]));
+    expect(knownBackend.json.result.tasks.map((t: { id: string }) => t.id)).toContain(id);
     const knownKind = await post(call("paas_listTasks", [{ kind: "checkpoint" }]));
     expect(knownKind.json.result.tasks.map((t: { id: string }) => t.id)).toEqual([id]);
 
