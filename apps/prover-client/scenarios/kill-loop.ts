@@ -86,14 +86,16 @@ async function startProver(
     "plugin_settings.checkpoint.interval_ms=100",
     "retry.base_delay_ms=100",
     "retry.max_delay_ms=500",
+    // The banner is an info line (stdout is a pipe), and it holds the URL of the port chosen.
+    'log_level="info"',
   ];
   const child = spawnProverClient(datadir, nodeUrl, settings, ["ignore", "pipe", "pipe"]);
   const url = await new Promise<string>((resolve, reject) => {
-    // The banner is on stderr (stdout, a pipe, carries JSON logs only); both are kept for the error.
+    // stdout is a pipe: JSON log lines, the banner's facts one of them (`rpc`: the URL).
     let out = "";
     const read = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /json-rpc\s+(http:\/\/\S+)/.exec(out);
+      const match = /"rpc":"(http:\/\/[^"]+)"/.exec(out);
       if (match) resolve(match[1]!);
     };
     child.stderr?.on("data", read);

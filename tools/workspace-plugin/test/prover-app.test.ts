@@ -196,7 +196,8 @@ describe("a generated plugin and app, for real", () => {
       ["start", "--config", "paas.toml"],
       appDir,
     );
-    const [, url] = await app.waitFor(/json-rpc\s+(http:\/\/\S+)/, 90_000);
+    // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
+    const [, url] = await app.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 90_000);
     const { id } = (await rpcCall(url!, "paas_submitTask", [{ kind: PLUGIN, n: 7 }])) as { id: string };
     const deadline = Date.now() + 60_000;
     let status = "";

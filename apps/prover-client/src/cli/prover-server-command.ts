@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { humanOutput } from "./human-output.js";
 import { commaList, integer } from "./option-parsers.js";
 
 interface ProverServerFlags {
@@ -57,7 +56,9 @@ export function addProverServerCommand(program: Command): void {
           `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,
         );
       }
-      const logger = createLogger({ level: flags.logLevel, pretty: process.stdout.isTTY === true });
+      // On a terminal, a banner and pretty logs; otherwise JSON log lines only, the banner one of them.
+      const terminal = process.stdout.isTTY === true;
+      const logger = createLogger({ level: flags.logLevel, pretty: terminal });
       const server = await startProverServer({
         host: flags.host,
         port: flags.port,
@@ -69,27 +70,45 @@ export function addProverServerCommand(program: Command): void {
         ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
         ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
       });
-      const lines = [
-        `prover server listening on ${server.url}`,
-        `receipts are signed with ${server.publicKey}`,
-        `  key file   ${server.keyFile}`,
-        `  job table  ${server.databaseFile}`,
-        `  proving    ${server.programs.map((p) => `${p.name} v${p.version}`).join(", ")} on ${server.workers} worker(s)`,
-        `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
-        `  datadir    ${path.resolve(flags.datadir)}`,
-        "  Ctrl-C to stop; unfinished jobs resume at the next start.",
-        "",
-      ];
-      const human = humanOutput();
-      human.write(`${lines.join("\n")}\n`);
+      const programs = server.programs.map((p) => `${p.name} v${p.version}`);
+      const datadir = path.resolve(flags.datadir);
+      if (terminal) {
+        const lines = [
+          `prover server listening on ${server.url}`,
+          `receipts are signed with ${server.publicKey}`,
+          `  key file   ${server.keyFile}`,
+          `  job table  ${server.databaseFile}`,
+          `  proving    ${programs.join(", ")} on ${server.workers} worker(s)`,
+          `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
+          `  datadir    ${datadir}`,
+          "  Ctrl-C to stop; unfinished jobs resume at the next start.",
+          "",
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } else {
+        logger.info(
+          {
+            url: server.url,
+            publicKey: server.publicKey,
+            keyFile: server.keyFile,
+            jobTable: server.databaseFile,
+            programs,
+            workers: server.workers,
+            datadir,
+          },
+          "prover server started",
+        );
+      }
       const signal = await new Promise<string>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
         process.once("SIGTERM", () => resolve("SIGTERM"));
       });
-      human.write(`${signal}: stopping…\n`);
+      if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+      else logger.info({ signal }, "stopping");
       process.once(signal, () => process.exit(130));
       await server.close();
+      logger.info("stopped");
       logger.flush?.();
-      human.write("stopped cleanly\n");
+      if (terminal) process.stdout.write("stopped cleanly\n");
     });
 }

@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { humanOutput } from "./human-output.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -46,7 +45,7 @@ export function addStartCommand(program: Command): void {
       const { loadConfig } = await import("../config/load-config.js");
       const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
       const { createLogger } = await import("../logging/logger.js");
-      const { ProgressPrinter } = await import("../progress/progress-printer.js");
+      const { appendOnly, ProgressPrinter } = await import("../progress/progress-printer.js");
       const overrides = [
         ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
         ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
@@ -65,50 +64,73 @@ export function addStartCommand(program: Command): void {
         overrides,
       });
       const embedded = config.nodes.cl_url === undefined;
-      const progress = config.progress.enabled ?? (process.stdout.isTTY === true || embedded);
-      const logFile =
-        progress && process.stdout.isTTY ? path.join(config.datadir, "prover-client.log") : undefined;
+      // On a terminal a person reads stdout: a banner, pretty logs (or a log file beside the
+      // progress view). Otherwise (systemd, a container, a redirect) a program does: JSON log
+      // lines only, the banner one of them, and the progress view, when on, appended to stderr.
+      const terminal = process.stdout.isTTY === true;
+      const progress = config.progress.enabled ?? (terminal || embedded);
+      const logFile = progress && terminal ? path.join(config.datadir, "prover-client.log") : undefined;
       const logger = createLogger({
         level: config.log_level,
-        pretty: process.stdout.isTTY === true,
+        pretty: terminal,
         ...(logFile !== undefined && { file: logFile }),
       });
-      const human = humanOutput();
       const started = Date.now();
       const app = await buildProverApp(config, logger, {
         // A first start takes seconds, and the screen must say why. When the log is the screen
         // (no log file), each stage is already one of its lines: printing it again would double it.
         ...(logFile !== undefined && {
           onStage: (message: string) =>
-            human.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+            process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
         }),
       });
-      const lines = [
-        `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
-        `  nodes     ${app.nodes.embedded ? `embedded devnet at ${endpointOf(app.nodes.clUrl)}` : `CL ${endpointOf(app.nodes.clUrl)}, EL ${endpointOf(app.nodes.elUrl)}`}`,
-        `  json-rpc  ${app.rpcUrl ?? "off"}${app.rpcUrl ? `  (metrics: ${app.rpcUrl.replace(/\/$/, "")}/metrics)` : ""}`,
-        ...(app.rpcUrl
-          ? [
-              `  dashboard ${app.rpcUrl}${isDashboardBuilt() ? "" : `  (not built: ${DASHBOARD_BUILD_COMMAND})`}`,
-            ]
-          : []),
-        `  datadir   ${path.resolve(config.datadir)}`,
-        `  database  ${config.database.url !== undefined ? `${redactedUrl(config.database.url)} (role ${config.cluster.role})` : path.join(path.resolve(config.datadir), DATABASE_FILE)}`,
-        ...(logFile ? [`  logs      ${logFile}`] : []),
-        "  Ctrl-C to stop; unfinished work resumes at the next start.",
-        "",
-      ];
-      human.write(`${lines.join("\n")}\n`);
+      const { rpcUrl, nodes } = app;
+      const metricsUrl = rpcUrl && `${rpcUrl.replace(/\/$/, "")}/metrics`;
+      const dashboardNote = isDashboardBuilt() ? undefined : `not built: ${DASHBOARD_BUILD_COMMAND}`;
+      const datadir = path.resolve(config.datadir);
+      const database =
+        config.database.url !== undefined
+          ? `${redactedUrl(config.database.url)} (role ${config.cluster.role})`
+          : path.join(datadir, DATABASE_FILE);
+      if (terminal) {
+        const lines = [
+          `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
+          `  nodes     ${nodes.embedded ? `embedded devnet at ${endpointOf(nodes.clUrl)}` : `CL ${endpointOf(nodes.clUrl)}, EL ${endpointOf(nodes.elUrl)}`}`,
+          `  json-rpc  ${rpcUrl ?? "off"}${metricsUrl ? `  (metrics: ${metricsUrl})` : ""}`,
+          ...(rpcUrl ? [`  dashboard ${rpcUrl}${dashboardNote ? `  (${dashboardNote})` : ""}`] : []),
+          `  datadir   ${datadir}`,
+          `  database  ${database}`,
+          ...(logFile ? [`  logs      ${logFile}`] : []),
+          "  Ctrl-C to stop; unfinished work resumes at the next start.",
+          "",
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } else {
+        logger.info(
+          {
+            kinds: app.service.kinds(),
+            backends: app.service.backends(),
+            rpc: rpcUrl ?? null,
+            ...(rpcUrl && { metrics: metricsUrl, dashboard: dashboardNote ?? rpcUrl }),
+            nodes: nodes.embedded
+              ? { embeddedDevnet: endpointOf(nodes.clUrl) }
+              : { cl: endpointOf(nodes.clUrl), el: endpointOf(nodes.elUrl) },
+            datadir,
+            database,
+          },
+          "prover client started",
+        );
+      }
       const printer = progress
         ? new ProgressPrinter(
             async () => ({
               summary: await app.service.summary(),
               kinds: app.service.kinds(),
               reports: await app.service.pluginReports(),
-              headline: `PaaS prover${app.nodes.embedded ? " · embedded devnet" : ""}`,
+              headline: `PaaS prover${nodes.embedded ? " · embedded devnet" : ""}`,
               uptimeMs: Date.now() - app.startedAt,
             }),
-            human,
+            terminal ? process.stdout : appendOnly(process.stderr),
             config.progress.interval_ms,
             true,
           )
@@ -118,7 +140,8 @@ export function addStartCommand(program: Command): void {
         const stop = (signal: string) => {
           // The view first: a line written while it redraws in place would be drawn over.
           printer?.stop();
-          human.write(`${signal}: stopping…\n`);
+          if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+          else logger.info({ signal }, "stopping");
           process.once(signal, () => process.exit(130));
           resolve();
         };
@@ -128,7 +151,7 @@ export function addStartCommand(program: Command): void {
       await app.close();
       logger.info("stopped");
       logger.flush?.();
-      human.write("stopped cleanly\n");
+      if (terminal) process.stdout.write("stopped cleanly\n");
     });
 }
 

@@ -6,6 +6,14 @@ import { renderProgress } from "./render-progress.js";
 export type ProgressOutput = Pick<NodeJS.WriteStream, "write" | "isTTY" | "columns" | "rows">;
 
 /**
+ * `stream` as a pipe is written to: the view appended, never redrawn in place. For a terminal that
+ * other lines share (`paas start | tee`, whose log lines would be drawn over).
+ */
+export function appendOnly(stream: NodeJS.WriteStream): ProgressOutput {
+  return { write: stream.write.bind(stream), isTTY: false, columns: stream.columns, rows: stream.rows };
+}
+
+/**
  * Prints the progress view every interval: redrawn in place on a terminal (log-update, which
  * counts screen rows, not lines printed, and the view is cut to the terminal's width anyway), or
  * appended when the output is a pipe or file (and then only when something changed).

@@ -48,7 +48,7 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_listTasks: defineMethod({
       params: z.tuple([listFilterSchema.optional()]),
       async handler([filter]) {
-        assertKnownFilter(service, filter);
+        await assertKnownFilter(service, filter);
         return service.list((filter ?? {}) as Parameters<ProverService["list"]>[0]);
       },
     }),

@@ -81,7 +81,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
       async handler([filter]) {
-        assertKnownFilter(service, filter);
+        await assertKnownFilter(service, filter);
         return service.retryMany(filter as TaskFilter);
       },
     }),
@@ -89,7 +89,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
       async handler([filter]) {
-        assertKnownFilter(service, filter);
+        await assertKnownFilter(service, filter);
         return service.cancelMany(filter as TaskFilter);
       },
     }),

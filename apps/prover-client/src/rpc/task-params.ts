@@ -74,15 +74,23 @@ export function assertKnownKind(service: ProverService, kind: string | undefined
 
 /**
  * A filter's kind and backend must exist, for the same reason: a misspelt `--backend` would list,
- * cancel or retry nothing and say so as if nothing matched. The error names the configured backends.
+ * cancel or retry nothing and say so as if nothing matched. One this instance does not have is
+ * still a filter when tasks are stored under it: removed from the configuration since, or another
+ * instance's in a cluster whose machines prove different kinds or on different backends.
  */
-export function assertKnownFilter(
+export async function assertKnownFilter(
   service: ProverService,
   filter: { readonly kind?: string; readonly backend?: string } | undefined,
-): void {
-  assertKnownKind(service, filter?.kind);
-  const backend = filter?.backend;
-  if (backend !== undefined && !service.backends().includes(backend)) {
-    throw new UnknownBackendError(backend, service.backends());
+): Promise<void> {
+  const { kind, backend } = filter ?? {};
+  const kindKnown = kind === undefined || service.kinds().includes(kind);
+  const backendKnown = backend === undefined || service.backends().includes(backend);
+  if (kindKnown && backendKnown) return;
+  const stored = (await service.summary()).rows.filter((row) => row.count > 0);
+  if (!kindKnown && !stored.some((row) => row.kind === kind)) {
+    throw new UnknownKindError(kind!, service.kinds());
+  }
+  if (!backendKnown && !stored.some((row) => row.backend === backend)) {
+    throw new UnknownBackendError(backend!, service.backends());
   }
 }

@@ -112,7 +112,8 @@ it("installs without the devnet for production, refuses embedded mode then, and 
   expect(devnetUrl).toBeDefined();
   const nodes = ["--cl-url", devnetUrl!, "--el-url", devnetUrl!];
   lean = startNode(entry, ["start", "--datadir", "data", "--port", "0", "--no-progress", ...nodes], leanDir);
-  const [, url] = await lean.waitFor(/json-rpc\s+(http:\/\/\S+)/, 60_000);
+  // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
+  const [, url] = await lean.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 60_000);
   const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2])) as { id: string };
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -221,7 +221,8 @@ it("starts from its bin with plain node and proves with its plugins", async () =
   const url = await until(
     async () => {
       if (started.exitCode !== null) throw new Error(\`exited \${started.exitCode}: \${output}\`);
-      return /json-rpc\\s+(http:\\/\\/\\S+)/.exec(output)?.[1];
+      // stdout is a pipe: JSON log lines, the banner's facts one of them (\`rpc\`: the URL).
+      return /"rpc":"(http:\\/\\/[^"]+)"/.exec(output)?.[1];
     },
     "the JSON-RPC server",
     60_000,
