@@ -18,6 +18,18 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
+/**
+ * The log lines a child process has written to its stdout so far, a pipe: whole lines only (a chunk
+ * may end mid-line). A line that is not JSON throws, as it would in a log collector.
+ */
+export function logLinesOf(stdout: string): LogLine[] {
+  return stdout
+    .slice(0, stdout.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /** The app's own logger (same hooks as `paas start`) at debug, writing into memory. */
 export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
   const written: string[] = [];

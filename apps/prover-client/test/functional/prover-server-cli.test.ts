@@ -12,6 +12,7 @@ import { clStfProgram } from "@paas/plugin-cl-stf";
 import { evmEeStfProgram } from "@paas/plugin-evm-ee-stf";
 import { HttpRemoteProver, type Program } from "@paas/zkvm";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { logLinesOf } from "../../scenarios/app.js";
 
 const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 const TOKEN = "cli-test-token-0123456789";
@@ -64,13 +65,7 @@ it("logs its URL and signing key, serves the plugins' programs, and stops cleanl
   server.stdout.on("data", (chunk) => {
     stdout += chunk;
   });
-  // Whole lines only: a chunk may end mid-line.
-  const records = () =>
-    stdout
-      .slice(0, stdout.lastIndexOf("\n") + 1)
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as { msg: string } & Record<string, unknown>);
+  const records = () => logLinesOf(stdout);
   const startedRecord = () => records().find((r) => r.msg === "prover server started");
   const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, expect, it } from "vitest";
+import { logLinesOf } from "../../scenarios/app.js";
 
 const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 
@@ -38,13 +39,8 @@ it("keeps stdout to JSON log lines, the banner one of them, and appends the prog
     stderr += chunk;
   });
   const exited = new Promise<number | null>((resolve) => app.once("exit", resolve));
-  // Whole lines only (a chunk may end mid-line); a line that is not JSON fails the test here.
-  const records = () =>
-    stdout
-      .slice(0, stdout.lastIndexOf("\n") + 1)
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as { msg: string } & Record<string, unknown>);
+  // A line that is not JSON fails the test here.
+  const records = () => logLinesOf(stdout);
   const ready = () =>
     records().some((r) => r.msg === "prover client started") &&
     stderr.includes("PaaS prover · embedded devnet");
