@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
-import { DIALECTS, databaseFor } from "./support/dialects.js";
+import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -134,6 +135,37 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       );
   });
 
+  it("refuses an export directory that cannot take the receipts, before deleting anything", async () => {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock });
+    const { service } = started;
+    const { task } = await service.submit(published(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    clock.advance(2 * 86_400_000);
+    const base = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    writeFileSync(path.join(base, "a-file"), "");
+    const refusals: [string, RegExp][] = [
+      [path.join(base, "missing", "deeper"), /cannot be created \(ENOENT\); its parent directory must exist/],
+      [path.join(base, "a-file"), /it is not a directory/],
+      // A recursive mkdir of this path never returns on Node 20: the prune must not try one.
+      ["/proc/self/receipts", /^cannot export receipts to \/proc\/self\/receipts: it cannot be created/],
+    ];
+    for (const [dir, why] of refusals) {
+      await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
+        code: "INVALID_PARAMS",
+        message: expect.stringMatching(why),
+      });
+    }
+    expect((await service.status(task.id)).status).toBe("completed");
+    // A directory that does not exist yet, in one that does, is made.
+    const made = path.join(base, "exported");
+    expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: made })).toMatchObject({
+      tasks: 1,
+      receiptsExported: 1,
+    });
+    expect(readFileSync(path.join(made, "receipts.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
+  });
+
   it("serves the work under an older task before unrelated work submitted later", async () => {
     const clock = new ManualClock();
     // Without prefetch: a task claimed to fetch ahead is committed to, so a prefetch depth of d lets
@@ -158,5 +190,38 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     await service.wait(older.id, { timeoutMs: 10_000 });
     const order = host.proveCalls.map((c) => (c.input as { index: number }).index);
     expect(order.slice(0, 4)).toEqual([100, 1, 2, 1]);
+  });
+});
+
+describe.runIf(postgres.url !== undefined)("prune beside other instances (postgres)", () => {
+  it("leaves a task that another instance resubmits while the prune runs", async () => {
+    const clock = new ManualClock();
+    const database = await databaseFor("postgres");
+    started = await startService({ database, clock });
+    const { service } = started;
+    const { task } = await service.submit(published(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    clock.advance(2 * 86_400_000);
+    // Another session holds the task's row, about to resubmit it, while the prune starts.
+    const { url, schema } = database as { url: string; schema: string };
+    const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await other.connect();
+    try {
+      await other.query("begin");
+      await other.query("select id from tasks where id = $1 for update", [task.id]);
+      const pid = (await other.query("select pg_backend_pid() as pid")).rows[0].pid;
+      const pruning = service.prune({ olderThanMs: 86_400_000 });
+      const blocked = async () =>
+        (await other.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [pid]))
+          .rowCount === 1;
+      await expect.poll(blocked, { timeout: 10_000 }).toBe(true);
+      await other.query("update tasks set status = 'queued', phase = 'prove' where id = $1", [task.id]);
+      await other.query("commit");
+      expect((await pruning).tasks).toBe(0);
+    } finally {
+      await other.end();
+    }
+    // Still there (it is proven again in its own time).
+    expect((await service.status(task.id)).id).toBe(task.id);
   });
 });

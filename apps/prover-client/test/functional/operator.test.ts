@@ -258,6 +258,16 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
       .filter((f) => f.startsWith("paas.sqlite") && !f.endsWith(".lock"))
       .reduce((sum, f) => sum + statSync(path.join(data.dir, f)).size, 0);
   const before = onDisk();
+  // A directory that cannot take the export is the caller's mistake, refused before any deletion.
+  const refused = await call(
+    "paas_prune",
+    { olderThanMs: 0, exportDir: path.join(data.dir, "no", "such", "place") },
+    TOKEN,
+  );
+  expect(refused.error).toMatchObject({
+    code: -32602,
+    message: expect.stringMatching(/cannot be created \(ENOENT\); its parent directory must exist$/),
+  });
   const exportDir = path.join(data.dir, "exported");
   const pruned = await paas(
     "prune",

@@ -1,6 +1,6 @@
-import { appendFileSync, mkdirSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import path from "node:path";
-import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from "kysely";
 import { parseCanonicalContext } from "../contracts/context.js";
 import {
   type PruneOptions,
@@ -10,6 +10,7 @@ import {
   type TaskStatusName,
   TERMINAL_STATUSES,
 } from "../contracts/status.js";
+import { InvalidParamsError } from "../errors.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { TaskRow } from "./rows.js";
 import type { Database, ReceiptsTable } from "./schema.js";
@@ -53,58 +54,62 @@ export class OperatorStore {
    * Deletes finished tasks older than the cutoff — except those a remaining task depends on,
    * however deep — with their dependency records and history; their receipts are kept, or
    * exported (one JSON line each, with the task's context, in `receipts.jsonl`) and deleted. Then
-   * gives the space back (see `PruneOptions.compact`).
+   * gives the space back (see `PruneOptions.compact`). The export file is opened first: a directory
+   * that cannot take it refuses the prune before anything is deleted.
    */
   async prune(options: PruneOptions, now: number): Promise<PruneResult> {
     const bytesBefore = await this.size();
     const cutoff = now - options.olderThanMs;
-    const pruned = await this.db.transaction().execute(async (trx) => {
-      const ids = await trx
-        .withRecursive("needed(id)", (qb) =>
-          qb
-            .selectFrom("task_deps as d")
-            .innerJoin("tasks as t", "t.id", "d.task_id")
-            .select("d.dep_id as id")
-            .where((eb) => eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])))
-            .union((u) =>
-              u
-                .selectFrom("task_deps as d")
-                .innerJoin("needed as n", "n.id", "d.task_id")
-                .select("d.dep_id as id"),
-            ),
-        )
-        .selectFrom("tasks")
-        .select(["seq", "id"])
-        .where("status", "in", TERMINAL)
-        .where("updated_at", "<", cutoff)
-        .where("id", "not in", (qb) => qb.selectFrom("needed").select("id"))
-        .execute();
-      let exported = 0;
-      let deletedReceipts = 0;
-      for (let i = 0; i < ids.length; i += PAGE) {
-        const page = ids.slice(i, i + PAGE);
-        const keys = page.map((p) => p.id);
-        const seqs = page.map((p) => p.seq);
-        if (options.exportReceiptsTo !== undefined) {
-          const receipts = await trx
-            .selectFrom("receipts")
-            .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
-            .selectAll("receipts")
-            .select(["tasks.id as task_id", "tasks.context"])
-            .where("receipts.task_seq", "in", seqs)
-            .execute();
-          exported += exportReceipts(options.exportReceiptsTo, receipts);
-          const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
-          deletedReceipts += Number(deleted.numDeletedRows);
+    const exportFile =
+      options.exportReceiptsTo === undefined ? undefined : openReceiptExport(options.exportReceiptsTo);
+    try {
+      const pruned = await this.db.transaction().execute(async (trx) => {
+        const ids = await this.lockPrunable(trx, cutoff);
+        let exported = 0;
+        let deletedReceipts = 0;
+        for (let i = 0; i < ids.length; i += PAGE) {
+          const page = ids.slice(i, i + PAGE);
+          const keys = page.map((p) => p.id);
+          const seqs = page.map((p) => p.seq);
+          if (exportFile !== undefined) {
+            const receipts = await trx
+              .selectFrom("receipts")
+              .innerJoin("tasks", "tasks.seq", "receipts.task_seq")
+              .selectAll("receipts")
+              .select(["tasks.id as task_id", "tasks.context"])
+              .where("receipts.task_seq", "in", seqs)
+              .execute();
+            exported += exportReceipts(exportFile, receipts);
+            const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
+            deletedReceipts += Number(deleted.numDeletedRows);
+          }
+          await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
+          await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
+          await trx.deleteFrom("tasks").where("id", "in", keys).execute();
         }
-        await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
-        await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
-        await trx.deleteFrom("tasks").where("id", "in", keys).execute();
-      }
-      return { tasks: ids.length, receiptsExported: exported, receiptsDeleted: deletedReceipts };
-    });
-    await this.reclaim(options.compact === true);
-    return { ...pruned, bytesBefore, bytesAfter: await this.size() };
+        return { tasks: ids.length, receiptsExported: exported, receiptsDeleted: deletedReceipts };
+      });
+      await this.reclaim(options.compact === true);
+      return { ...pruned, bytesBefore, bytesAfter: await this.size() };
+    } finally {
+      if (exportFile !== undefined) closeSync(exportFile);
+    }
+  }
+
+  /**
+   * The tasks a prune deletes. On PostgreSQL other instances go on meanwhile: a finished task may
+   * be resubmitted (and claimed), or become a new task's dependency, after a first read. So the
+   * candidates are locked (a row changed since is read again, and left out if it no longer
+   * qualifies), then the selection is read again, as it now stands, and only tasks in both go: a
+   * task linked as a dependency before the second read is needed, and one whose dependent links
+   * it later finds it gone when it locks it (see `TaskStore.recordResolution`). SQLite has one
+   * writer: the transaction alone holds everything still.
+   */
+  private async lockPrunable(trx: Transaction<Database>, cutoff: number) {
+    if (this.dialect === "sqlite") return prunable(trx, cutoff).execute();
+    const locked = await prunable(trx, cutoff).forUpdate().execute();
+    const still = new Set((await prunable(trx, cutoff).execute()).map((row) => row.seq));
+    return locked.filter((row) => still.has(row.seq));
   }
 
   private async reclaim(compact: boolean): Promise<void> {
@@ -203,13 +208,63 @@ export function filtered<O>(
   return q;
 }
 
-/** Appends one JSON line per receipt, with its task's context, to `<dir>/receipts.jsonl`. */
+/** Finished tasks older than the cutoff that no other task needs (directly or through others). */
+function prunable(db: Kysely<Database> | Transaction<Database>, cutoff: number) {
+  return db
+    .withRecursive("needed(id)", (qb) =>
+      qb
+        .selectFrom("task_deps as d")
+        .innerJoin("tasks as t", "t.id", "d.task_id")
+        .select("d.dep_id as id")
+        .where((eb) => eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])))
+        .union((u) =>
+          u
+            .selectFrom("task_deps as d")
+            .innerJoin("needed as n", "n.id", "d.task_id")
+            .select("d.dep_id as id"),
+        ),
+    )
+    .selectFrom("tasks")
+    .select(["seq", "id"])
+    .where("status", "in", TERMINAL)
+    .where("updated_at", "<", cutoff)
+    .where("id", "not in", (qb) => qb.selectFrom("needed").select("id"))
+    .orderBy("seq");
+}
+
+/**
+ * Opens `<dir>/receipts.jsonl` for appending, creating `dir` (not its parents) if need be; a
+ * directory that cannot take it is the caller's mistake, said plainly. Not a recursive mkdir: on
+ * some paths (under /proc) Node's never returns.
+ */
+function openReceiptExport(dir: string): number {
+  const refuse = (why: string, cause?: unknown) =>
+    new InvalidParamsError(`cannot export receipts to ${dir}: ${why}`, { cause });
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST")
+      throw refuse(`it cannot be created (${code}); its parent directory must exist`, error);
+  }
+  try {
+    if (!statSync(dir).isDirectory()) throw refuse("it is not a directory");
+    return openSync(path.join(dir, "receipts.jsonl"), "a", 0o600);
+  } catch (error) {
+    if (error instanceof InvalidParamsError) throw error;
+    throw refuse(
+      `receipts.jsonl cannot be written (${(error as NodeJS.ErrnoException).code ?? error})`,
+      error,
+    );
+  }
+}
+
+/** Appends one JSON line per receipt, with its task's context, to the export file. */
 function exportReceipts(
-  dir: string,
+  file: number,
   receipts: readonly (ReceiptsTable & { task_id: string; context: string })[],
 ): number {
   if (receipts.length === 0) return 0;
-  mkdirSync(dir, { recursive: true });
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
   const lines = receipts.map((r) =>
     JSON.stringify({
@@ -222,6 +277,6 @@ function exportReceipts(
       },
     }),
   );
-  appendFileSync(path.join(dir, "receipts.jsonl"), `${lines.join("\n")}\n`);
+  appendFileSync(file, `${lines.join("\n")}\n`);
   return receipts.length;
 }
