@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DatabaseLocation, ManualClock, openDatabase } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
@@ -119,6 +120,35 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(history.filter((h) => h.endsWith("proven"))).toHaveLength(1);
   });
 
+  it("takes over a lapsed dependency resolution at once, not at its next poll", async () => {
+    const database = await databaseFor("postgres");
+    // A's clock stands still a little ahead: B sees A's lease live when it starts (so its start-up
+    // pass leaves the task alone), then lapse. A hangs in the resolution meanwhile.
+    const frozen = new ManualClock(Date.now() + 1_500);
+    const hung = new TestScript("a");
+    let release = () => {};
+    hung.resolving = new Promise((resolve) => {
+      release = resolve;
+    });
+    const a = await start(database, {
+      script: hung,
+      clock: frozen,
+      scheduling: { instanceId: "a", leaseMs: 300, claim: { kinds: ["node"] } },
+    });
+    const { task } = await a.service.submit(node(1), "native");
+    await until(() => hung.resolutionsBegun === 1, "A to hold the resolution");
+    const b = await start(database, {
+      scheduling: { instanceId: "b", leaseMs: 300, pollIntervalMs: 60_000, maxInterruptions: 1_000 },
+    });
+    expect((await b.service.status(task.id)).status).toBe("pending");
+    // The step keeps its status (pending) when B takes it over: B must still learn it has work.
+    const done = await b.service.wait(task.id, { timeoutMs: 10_000 }).finally(release);
+    expect(done.status).toBe("completed");
+    const history = (await b.service.history(task.id)).map((h) => `${h.instance} ${h.phase} ${h.outcome}`);
+    expect(history[0]).toBe("a resolve interrupted");
+    expect(history).toContain("b resolve resolved");
+  });
+
   it("fails a task interrupted more often than allowed, saying so", async () => {
     const database = await databaseFor("postgres");
     const frozen = new ManualClock(1_000_000);
@@ -179,6 +209,28 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(b.host.proveCalls).toHaveLength(1);
   });
 
+  it("wakes an instance for work announced while its listening connection was down", async () => {
+    const database = await databaseFor("postgres");
+    const a = await start(database, {
+      scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 },
+    });
+    const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
+    const { url, schema } = database as { url: string; schema: string };
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // The server ends both instances' listening sessions; A announces the task meanwhile.
+      const listeners = `select pid from pg_stat_activity where query = 'listen "paas_${schema}_work"'`;
+      await admin.query(`select pg_terminate_backend(pid) from (${listeners}) l`);
+      await until(async () => (await admin.query(listeners)).rowCount === 0, "the listeners to end");
+      const { task } = await a.service.submit(leaf(9), "native");
+      expect((await b.service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+      expect(b.host.proveCalls).toHaveLength(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it("runs a once-per-cluster service on one instance, never on a worker, and fails it over when its instance goes", async () => {
     const database = await databaseFor("postgres");
     const script = (name: string) => new TestScript(name);
@@ -227,6 +279,41 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     await until(() => b.script.serviceEvents.includes("start ticker@b"), "B to be elected");
     // A learns at its next renewal that it lost the lease, and stops its copy.
     await until(() => a.script.serviceEvents.includes("stop ticker@a"), "A to step down");
+  });
+
+  it("stops the service before its lease lapses when the leader's database calls hang", async () => {
+    const database = await databaseFor("postgres");
+    const a = await start(database, {
+      ticker: true,
+      script: new TestScript("a"),
+      scheduling: { instanceId: "a", leaseMs: 300 },
+    });
+    expect(a.script.serviceEvents).toEqual(["start ticker@a"]);
+    // Another session locks A's row in `instances`: A's next heartbeat waits on it, as a call to an
+    // unreachable database would, and never comes back to check its lease.
+    const { url, schema } = database as { url: string; schema: string };
+    const blocker = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("select id from instances where id = 'a' for update");
+      await until(() => a.script.serviceEvents.length === 2, "A to stop the service");
+      expect(a.script.serviceEvents).toEqual(["start ticker@a", "stop ticker@a"]);
+      expect(a.service.runsClusterServices).toBe(false);
+      expect(a.logs.some((l) => l.level === "warn" && /cannot renew/.test(l.message))).toBe(true);
+      const b = await start(database, {
+        ticker: true,
+        script: new TestScript("b"),
+        scheduling: { instanceId: "b", leaseMs: 300 },
+      });
+      await until(() => b.script.serviceEvents.length === 1, "B to be elected");
+    } finally {
+      await blocker.query("rollback");
+      await blocker.end();
+    }
+    // A's heartbeat returns, finds B holding the lease, and leaves the service stopped.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(a.script.serviceEvents).toEqual(["start ticker@a", "stop ticker@a"]);
   });
 });
 

@@ -94,7 +94,7 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
       },
     };
     expect(await store.storeProof(first!.row, receipt, "completed", 5_002)).toBeUndefined();
-    expect(await store.renewLeases("old", 9_000)).toEqual([]);
+    expect(await store.renewLeases("old", [first!.row.id], 9_000)).toEqual([]);
     expect(await store.storeProof(second!.row, receipt, "completed", 5_003)).toHaveLength(1);
     expect(await store.receipt(first!.row.id)).toEqual(receipt);
     expect(
@@ -146,12 +146,18 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
 
   it("leaves a live lease alone when reaping: only lapsed ones are taken over", async () => {
     const store = await open(await databaseFor(dialect));
-    await store.insertMany([task("a"), task("b")], 1);
-    await store.claim("prove", { ...claimOf("alive"), limit: 1 });
+    await store.insertMany([task("a"), task("b"), task("c")], 1);
+    await store.claim("prove", { ...claimOf("alive"), limit: 2 });
     await store.claim("prove", { ...claimOf("dead"), limit: 1, leaseMs: 10 });
-    expect((await store.renewLeases("alive", 10_000)).map((r) => r.id)).toEqual(["a".repeat(32)]);
+    // "alive" works on a only: b, held in its name by a claim whose answer it never saw, lapses.
+    expect((await store.renewLeases("alive", ["a".repeat(32)], 10_000)).map((r) => r.id)).toEqual([
+      "a".repeat(32),
+    ]);
     const lapsed = await store.lapsedLeases(5_000);
-    expect(lapsed.map((r) => r.owner)).toEqual(["dead"]);
+    expect(lapsed.map((r) => [r.id[0], r.owner])).toEqual([
+      ["b", "alive"],
+      ["c", "dead"],
+    ]);
   });
 
   it("keeps task counts in the database, through inserts, transitions and deletes", async () => {
@@ -176,7 +182,10 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     );
     expect(await store.counts()).toHaveLength(2);
     // A statement that changes no status (a lease renewal) changes no count.
-    expect(await store.renewLeases("i", 5_000)).toHaveLength(3);
+    const held = (await db.db.selectFrom("tasks").select("id").where("owner", "=", "i").execute()).map(
+      (r) => r.id,
+    );
+    expect(await store.renewLeases("i", held, 5_000)).toHaveLength(3);
     expect(await store.counts()).toHaveLength(2);
     await db.db.deleteFrom("tasks").where("status", "=", "proving").execute();
     expect(await store.counts()).toEqual(await scanned());
@@ -197,6 +206,23 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     expect(changes?.map((c) => c.row.status)).toEqual(["queued"]);
     // A stale resolver (same claim, already finished) writes nothing.
     expect(await store.recordResolution(held!.row, [], (deps) => afterResolution(deps), 4)).toBeUndefined();
+  });
+
+  it("resolves again, rather than decide, when a linked dependency was pruned meanwhile", async () => {
+    const store = await open(await databaseFor(dialect));
+    const { db } = opened.at(-1)!;
+    await store.insertMany([{ ...task("p", "pending"), phase: "resolve" }], 1);
+    const [held] = await store.claim("resolve", claimOf("i"));
+    await store.insertDependencies(held!.row, [task("d", "completed"), task("e", "completed")], 3);
+    // Another instance's prune deletes d (finished, and linked only by now) before the decision.
+    await db.deleteFrom("tasks").where("id", "=", "d".repeat(32)).execute();
+    await expect(
+      store.recordResolution(held!.row, ["d".repeat(32), "e".repeat(32)], afterResolution, 4),
+    ).rejects.toMatchObject({
+      code: "TRANSIENT_FAILURE",
+      message: `dependencies ${"d".repeat(32)} were pruned while this task was resolved; resolving again`,
+    });
+    expect((await store.get("p".repeat(32)))?.status).toBe("pending");
   });
 
   it("stores a held task's dependencies and links them in one commit, in their order, or not at all", async () => {

@@ -1,4 +1,4 @@
-import type { Clock } from "../contracts/clock.js";
+import type { Clock, ClockTimer } from "../contracts/clock.js";
 import type { PluginLogger } from "../contracts/logger.js";
 import type { BackgroundService } from "../contracts/plugin.js";
 import type { InstanceInfo } from "../contracts/status.js";
@@ -25,14 +25,17 @@ const FOLD_EVERY_HEARTBEATS = 30;
  * of the instance that runs the once-per-cluster services (the checkpoint runner). The leader
  * renews a lease row every third of a lease period; when it dies, another instance's next
  * heartbeat after the lease lapses wins, so services fail over within about one lease period. A
- * leader that cannot renew (the database is unreachable) stops its services once its lease could
- * have lapsed, so two instances never run them at once for long.
+ * leader that has not renewed (the database is unreachable, or a call to it hangs) stops its
+ * services shortly before its lease could lapse, by a timer of its own, so two instances do not
+ * run them at once.
  */
 export class ClusterMembership {
   private services: readonly BackgroundService[] = [];
   private leading = false;
   private renewedAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** When the leader steps down unless a renewal comes first. */
+  private deadline: ClockTimer | undefined;
   private beating: Promise<void> | undefined;
   private beats = 0;
   private closed = false;
@@ -45,7 +48,7 @@ export class ClusterMembership {
   /** Joins, and runs `services` whenever this instance is elected (never, for a worker). */
   async start(services: readonly BackgroundService[]): Promise<void> {
     this.services = services;
-    await this.store.join(this.options.instance, this.options.clock.now());
+    await this.store.heartbeat(this.options.instance, this.options.clock.now());
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
@@ -64,6 +67,7 @@ export class ClusterMembership {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    if (this.deadline !== undefined) this.options.clock.clearTimeout(this.deadline);
     await this.beating;
     await this.stepDown();
     await this.store
@@ -83,11 +87,12 @@ export class ClusterMembership {
     const { instance, clock, leaseMs } = this.options;
     const now = clock.now();
     try {
-      await this.store.heartbeat(instance.id, now);
+      await this.store.heartbeat(instance, now);
       if (instance.role === "worker" || this.services.length === 0) return;
       const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
       if (won) {
         this.renewedAt = now;
+        this.armDeadline(now);
         if (!this.leading) await this.lead();
         if (++this.beats % FOLD_EVERY_HEARTBEATS === 0) await this.store.foldCountShards();
       } else if (this.leading) {
@@ -99,14 +104,31 @@ export class ClusterMembership {
       }
     } catch (error) {
       this.options.onError(error, "cluster heartbeat");
-      if (this.leading && clock.now() - this.renewedAt >= leaseMs) {
-        this.options.log.warn(
-          { instance: instance.id },
-          "cannot renew the cluster services' lease; stopping them here",
-        );
-        await this.stepDown();
-      }
     }
+  }
+
+  /**
+   * The lease renewed at `renewedAt` (by this clock, at the start of the renewing call) lapses one
+   * lease period later, and then another instance may be elected. A timer, not the next beat, ends
+   * the services a little before that: a beat whose database call hangs never comes back to check.
+   */
+  private armDeadline(renewedAt: number): void {
+    const { clock, leaseMs } = this.options;
+    if (this.deadline !== undefined) clock.clearTimeout(this.deadline);
+    const margin = Math.max(1, Math.floor(leaseMs / 10));
+    this.deadline = clock.setTimeout(
+      () => void this.lapse(),
+      Math.max(0, renewedAt + leaseMs - margin - clock.now()),
+    );
+  }
+
+  private async lapse(): Promise<void> {
+    if (!this.leading || this.closed) return;
+    this.options.log.warn(
+      { instance: this.options.instance.id, renewedAt: this.renewedAt },
+      "cannot renew the cluster services' lease in time; stopping them here",
+    );
+    await this.stepDown();
   }
 
   private async lead(): Promise<void> {

@@ -23,8 +23,8 @@ const CHANNEL = "work";
 
 /**
  * PostgreSQL's LISTEN/NOTIFY. The payload is the announcing instance's id, so an instance ignores
- * its own announcements. Notifications are best effort (lost while a listener reconnects): the
- * scheduler's slow poll covers what they miss.
+ * its own announcements. Notifications sent while a listener reconnects are lost; it wakes its
+ * instance once when it listens again, and the scheduler's slow poll covers anything else missed.
  */
 export function notifyWakeups(
   notifications: Notifications,

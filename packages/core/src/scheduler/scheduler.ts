@@ -252,8 +252,10 @@ export class Scheduler {
   private apply(changes: readonly Change[]): void {
     let announce = false;
     for (const { row, from } of changes) {
-      if (row.status === from) continue;
-      this.bus.emit(toTransition(row, from));
+      if (row.status !== from) this.bus.emit(toTransition(row, from));
+      // A step claimed without changing status (resolve, publish) is no new work; the same step
+      // released or taken over is (it waits to be claimed again, here or on another instance).
+      else if (row.lease_expires_at !== null) continue;
       if (CLAIMABLE.has(row.status)) announce = true;
       switch (row.status) {
         case "pending":
@@ -600,7 +602,11 @@ export class Scheduler {
       const now = this.options.clock.now();
       // Only steps claimed before the renewal can be judged by its answer: later claims are not in it.
       const before = [...this.inFlight];
-      const held = await this.store.renewLeases(this.options.instanceId, now + this.options.leaseMs);
+      const held = await this.store.renewLeases(
+        this.options.instanceId,
+        before.map(([id]) => id),
+        now + this.options.leaseMs,
+      );
       const kept = new Set(held.map((h) => `${h.id}:${h.attempt}`));
       for (const [id, flight] of before) {
         if (kept.has(`${id}:${flight.held.attempt}`) || flight.controller.signal.aborted || flight.settled)

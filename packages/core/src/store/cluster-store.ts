@@ -18,7 +18,12 @@ export class ClusterStore {
     private readonly dialect: SqlDialect,
   ) {}
 
-  async join(instance: InstanceRecord, now: number): Promise<void> {
+  /**
+   * Records that `instance` is alive: its row inserted, or its heartbeat time renewed. An upsert, so
+   * an instance whose row `live` dropped after late heartbeats (an outage, a long pause) is listed
+   * again at its next one.
+   */
+  async heartbeat(instance: InstanceRecord, now: number): Promise<void> {
     await this.db
       .insertInto("instances")
       .values({
@@ -31,10 +36,6 @@ export class ClusterStore {
       })
       .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: now }))
       .execute();
-  }
-
-  async heartbeat(id: string, now: number): Promise<void> {
-    await this.db.updateTable("instances").set({ heartbeat_at: now }).where("id", "=", id).execute();
   }
 
   async leave(id: string): Promise<void> {

@@ -120,8 +120,10 @@ const DUPLICATE_SCHEMA = "42P06";
 
 /**
  * One connection kept for LISTEN (a pooled one would be handed to queries). If it drops, it is
- * opened again after a pause and every channel listened to again; notifications sent meanwhile are
- * lost, which the scheduler's slow poll covers.
+ * opened again after a pause and every channel listened to again. Notifications sent meanwhile are
+ * lost, so once listening again it calls every channel's handler as if one had come (a wake-up
+ * claims what was announced in the gap). TCP keep-alive finds a connection that died silently (a
+ * NAT's timeout, a failover without a reset), which would otherwise never report an error.
  */
 class PgListener {
   private client: pg.Client | undefined;
@@ -149,7 +151,7 @@ class PgListener {
   private connect(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new pg.Client(this.config);
+      const client = new pg.Client({ ...this.config, keepAlive: true });
       client.on("notification", (message) => {
         this.channels.get(message.channel)?.(message.payload ?? "");
       });
@@ -170,6 +172,9 @@ class PgListener {
     this.retry = setTimeout(() => {
       this.connect()
         .then((fresh) => Promise.all([...this.channels.keys()].map((c) => fresh.query(`listen "${c}"`))))
+        .then(() => {
+          for (const onMessage of this.channels.values()) onMessage("");
+        })
         .catch(() => this.retry?.refresh());
     }, 1_000);
     this.retry.unref();

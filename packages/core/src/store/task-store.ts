@@ -9,7 +9,7 @@ import {
   type TaskStatusName,
   TERMINAL_STATUSES,
 } from "../contracts/status.js";
-import { InvalidParamsError, InvalidTransitionError } from "../errors.js";
+import { InvalidParamsError, InvalidTransitionError, TransientError } from "../errors.js";
 import {
   type AttemptOutcome,
   type DependencyState,
@@ -31,7 +31,10 @@ import { WriteBatcher } from "./write-batcher.js";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** A committed change of status: the row as it now is, and the status it left. */
+/**
+ * A committed change: the row as it now is, and the status it left. The status can be the same
+ * one: a claim of a step that keeps it (resolve, publish), or such a step released or taken over.
+ */
 export interface Change {
   readonly row: TaskRow;
   readonly from: TaskStatusName | null;
@@ -320,16 +323,24 @@ export class TaskStore {
   }
 
   /**
-   * Extends every lease `owner` holds; returns the tasks it still holds. A task missing from the
-   * answer was taken from it (expired and reclaimed, or cancelled): its attempt must stop.
+   * Extends the leases `owner` holds on `ids`, the tasks its attempts are working on; returns the
+   * ones it still holds. A task missing from the answer was taken from it (expired and reclaimed,
+   * or cancelled): its attempt must stop. A task held in `owner`'s name that no attempt works on
+   * (its claim's answer was lost with the connection) is not renewed: it lapses, and is taken over.
    */
-  async renewLeases(owner: string, until: number): Promise<{ id: string; attempt: number }[]> {
+  async renewLeases(
+    owner: string,
+    ids: readonly string[],
+    until: number,
+  ): Promise<{ id: string; attempt: number }[]> {
+    if (ids.length === 0) return [];
     return this.write((trx) =>
       trx
         .updateTable("tasks")
         .set({ lease_expires_at: until })
         .where("owner", "=", owner)
         .where("lease_expires_at", "is not", null)
+        .where("id", "in", ids)
         .returning(["id", "attempt"])
         .execute(),
     );
@@ -363,6 +374,14 @@ export class TaskStore {
       if (cycle) await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
       await this.cascade.inheritPriority(trx, depIds, held.priority);
       const deps = cycle ? [] : await this.cascade.lockAndRead(trx, depIds);
+      if (!cycle && deps.length < new Set(depIds).size) {
+        // Deleted since they were stored and linked: an instance pruned them meanwhile. Resolving
+        // again stores them anew; deciding now would take a missing dependency for a finished one.
+        const missing = depIds.filter((id) => !deps.some((d) => d.id === id));
+        throw new TransientError(
+          `dependencies ${missing.join(", ")} were pruned while this task was resolved; resolving again`,
+        );
+      }
       const outcome = decide(deps, cycle);
       if (outcome.to === "permanent_failure") {
         return this.failHeld(trx, held, "resolve", outcome.error, now);
@@ -617,7 +636,7 @@ export class TaskStore {
           .executeTakeFirst();
         if (!updated) continue;
         await this.recordAttempt(trx, row, "released", "the instance stopped", now);
-        if (updated.status !== row.status) changes.push({ row: updated, from: row.status });
+        changes.push({ row: updated, from: row.status });
       }
       return changes;
     });
@@ -655,7 +674,7 @@ export class TaskStore {
       if (!updated) return [];
       await this.recordAttempt(trx, row, "interrupted", decision.error, now);
       const change = { row: updated, from: row.status };
-      if (decision.to !== "permanent_failure") return updated.status === row.status ? [] : [change];
+      if (decision.to !== "permanent_failure") return [change];
       return [change, ...(await this.cascade.failDependents(trx, updated, now))];
     });
   }
