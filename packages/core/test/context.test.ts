@@ -27,6 +27,18 @@ describe("canonical context", () => {
     expect(() => canonicalContext({ kind: "x", d: new Date() as never })).toThrow(/plain data, got Date/);
   });
 
+  it("refuses a context nested deeper than it may, before the stack runs out", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(() => canonicalContext({ kind: "x", a: deep as never })).toThrow(InvalidContextError);
+    expect(() => canonicalContext({ kind: "x", a: deep as never })).toThrow(
+      /^context\.a(\[0\]){31} nests deeper than 32 levels$/,
+    );
+    let fits: unknown = 1;
+    for (let i = 0; i < 31; i++) fits = [fits];
+    expect(canonicalContext({ kind: "x", a: fits as never })).toMatch(/^\{"a":\[{31}1\]{31},"kind":"x"\}$/);
+  });
+
   it("refuses a non-canonical text when parsing", () => {
     expect(() => parseCanonicalContext('{"index":1,"kind":"checkpoint"} ')).toThrow(/not in canonical form/);
     expect(() => parseCanonicalContext('{"kind":"checkpoint","index":1}')).toThrow(/not in canonical form/);

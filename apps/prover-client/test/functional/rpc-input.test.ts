@@ -116,6 +116,17 @@ describe("JSON-RPC input validation", () => {
     const badContext = await post(call("paas_submitTask", [{ kind: "checkpoint", index: -1 }]), auth);
     expect(badContext.json.error.data).toMatchObject({ paasCode: "INVALID_CONTEXT" });
 
+    // A context nested deeper than any needs is refused at the boundary (deeper still, it overflowed the stack).
+    const deep = `{"kind":"checkpoint","a":${"[".repeat(1_500)}1${"]".repeat(1_500)}}`;
+    const tooDeep = await post(
+      `{"jsonrpc":"2.0","id":1,"method":"paas_getTaskStatus","params":[{"context":${deep}}]}`,
+    );
+    expect(tooDeep.json.error).toMatchObject({
+      code: -32014,
+      message: expect.stringMatching(/nests deeper than 32 levels$/),
+      data: { paasCode: "INVALID_CONTEXT" },
+    });
+
     const badRange = await post(call("paas_proveElBlocks", [9, 3]), auth);
     expect(badRange.json.error.code).toBe(-32602);
 

@@ -29,7 +29,7 @@ export function canonicalContext(context: ProofContext): string {
   if (typeof context !== "object" || context === null || typeof context.kind !== "string") {
     throw new InvalidContextError("a proof context must be an object with a string `kind`");
   }
-  return canonicalJson(context, "context");
+  return canonicalJson(context, "context", 0);
 }
 
 /** Parses a canonical context string back into a context, checking it really is canonical. */
@@ -60,7 +60,13 @@ export function storedContext(text: string): ProofContext {
   return JSON.parse(text) as ProofContext;
 }
 
-function canonicalJson(value: unknown, path: string): string {
+/**
+ * How deeply a context may nest. Contexts name what to prove (a block, an epoch) and are nearly
+ * flat; the bound keeps a hostile one from exhausting the stack of whoever canonicalises it.
+ */
+export const MAX_CONTEXT_DEPTH = 32;
+
+function canonicalJson(value: unknown, path: string, depth: number): string {
   if (value === null) return "null";
   switch (typeof value) {
     case "string":
@@ -73,8 +79,11 @@ function canonicalJson(value: unknown, path: string): string {
       }
       return String(value);
     case "object": {
+      if (depth >= MAX_CONTEXT_DEPTH) {
+        throw new InvalidContextError(`${path} nests deeper than ${MAX_CONTEXT_DEPTH} levels`);
+      }
       if (Array.isArray(value)) {
-        return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
+        return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`, depth + 1)).join(",")}]`;
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
@@ -85,7 +94,7 @@ function canonicalJson(value: unknown, path: string): string {
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`).join(",")}}`;
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`, depth + 1)}`).join(",")}}`;
     }
     default:
       throw new InvalidContextError(`${path} has unsupported type ${typeof value}`);
