@@ -156,6 +156,11 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
         message: expect.stringMatching(why),
       });
     }
+    // Saying nothing of the receipts is refused too: they would go without a word.
+    await expect(service.prune({ olderThanMs: 86_400_000 })).rejects.toMatchObject({
+      code: "INVALID_PARAMS",
+      message: expect.stringMatching(/^a prune deletes the receipts of the tasks it deletes/),
+    });
     expect((await service.status(task.id)).status).toBe("completed");
     // A directory that does not exist yet, in one that does, is made.
     const made = path.join(base, "exported");
@@ -210,7 +215,7 @@ describe.runIf(postgres.url !== undefined)("prune beside other instances (postgr
       await other.query("begin");
       await other.query("select id from tasks where id = $1 for update", [task.id]);
       const pid = (await other.query("select pg_backend_pid() as pid")).rows[0].pid;
-      const pruning = service.prune({ olderThanMs: 86_400_000 });
+      const pruning = service.prune({ olderThanMs: 86_400_000, deleteReceipts: true });
       const blocked = async () =>
         (await other.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [pid]))
           .rowCount === 1;

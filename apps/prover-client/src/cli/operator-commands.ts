@@ -101,19 +101,32 @@ export function addPruneCommand(
   withClient(
     program
       .command("prune")
-      .description("delete finished tasks older than an age (receipts kept, or exported first)"),
+      .description("delete finished tasks older than an age, with their receipts (exported first, or not)"),
   )
     .requiredOption("--older-than <age>", "finished tasks last changed at least this long ago, e.g. 7d")
-    .option("--export-dir <dir>", "write their receipts here first, then delete them from the database")
+    .option("--export-dir <dir>", "append their receipts to <dir>/receipts.jsonl first")
+    .option("--delete-receipts", "delete their receipts without exporting them")
     .option("--compact", "PostgreSQL: give the space back to the operating system (locks the tables)")
     .action(
       async (
-        flags: ClientFlags & { olderThan: string; exportDir?: string; compact?: boolean; json?: boolean },
+        flags: ClientFlags & {
+          olderThan: string;
+          exportDir?: string;
+          deleteReceipts?: boolean;
+          compact?: boolean;
+          json?: boolean;
+        },
       ) => {
+        if (flags.exportDir === undefined && !flags.deleteReceipts) {
+          throw new InvalidParamsError(
+            "prune deletes the receipts of the tasks it deletes: say --export-dir <dir> to keep them in a file, or --delete-receipts",
+          );
+        }
         const params = {
           olderThanMs: parseDuration(flags.olderThan, "--older-than"),
           // The server writes the files: a relative directory means the one the operator is in.
           ...(flags.exportDir !== undefined && { exportDir: path.resolve(flags.exportDir) }),
+          ...(flags.deleteReceipts && { deleteReceipts: true }),
           ...(flags.compact && { compact: true }),
         };
         const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params]);

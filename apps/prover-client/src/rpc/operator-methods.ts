@@ -41,6 +41,7 @@ const pruneSchema = z.strictObject({
       message: "must be an absolute path (it is on the prover client's machine)",
     })
     .optional(),
+  deleteReceipts: z.boolean().optional(),
   compact: z.boolean().optional(),
 });
 
@@ -100,6 +101,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
         service.prune({
           olderThanMs: options.olderThanMs,
           ...(options.exportDir !== undefined && { exportReceiptsTo: options.exportDir }),
+          ...(options.deleteReceipts !== undefined && { deleteReceipts: options.deleteReceipts }),
           ...(options.compact !== undefined && { compact: options.compact }),
         }),
     }),

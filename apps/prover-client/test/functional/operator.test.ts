@@ -288,7 +288,10 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
   expect(statSync(database).size).toBeGreaterThan(0);
   expect(readdirSync(exportDir)).toContain("receipts.jsonl");
 
-  const again = await paas("prune", "--older-than", "7d", "--token", TOKEN);
+  const unsaid = await paas("prune", "--older-than", "7d", "--token", TOKEN);
+  expect(unsaid.code).not.toBe(0);
+  expect(unsaid.stderr).toContain("say --export-dir <dir> to keep them in a file, or --delete-receipts");
+  const again = await paas("prune", "--older-than", "7d", "--delete-receipts", "--token", TOKEN);
   expect(again.stdout).toMatch(
     /^pruned 0 tasks\ndatabase: [\d.]+ (B|KiB|MiB) before, [\d.]+ (B|KiB|MiB) after\n$/,
   );

@@ -192,11 +192,13 @@ export interface PruneOptions {
   /** Finished tasks (completed, failed permanently, cancelled) whose last change is at least this old. */
   readonly olderThanMs: number;
   /**
-   * What becomes of their receipts: kept in the database (the default), or written to this
-   * directory first (`<task key>.receipt` plus `receipts.jsonl` with each task's context) and
-   * then deleted.
+   * Their receipts go with them: a receipt cannot be read without its task. So a prune says what
+   * becomes of them: appended to `receipts.jsonl` in this directory first (one JSON line per
+   * receipt, with its task's key and context), or, with `deleteReceipts`, nothing. A prune that
+   * says neither is refused.
    */
   readonly exportReceiptsTo?: string;
+  readonly deleteReceipts?: boolean;
   /**
    * PostgreSQL: rewrite the tables so the space goes back to the operating system (`VACUUM FULL`,
    * which locks them while it runs); without it the space is kept for reuse. SQLite always gives

@@ -52,12 +52,18 @@ export class OperatorStore {
 
   /**
    * Deletes finished tasks older than the cutoff — except those a remaining task depends on,
-   * however deep — with their dependency records and history; their receipts are kept, or
-   * exported (one JSON line each, with the task's context, in `receipts.jsonl`) and deleted. Then
-   * gives the space back (see `PruneOptions.compact`). The export file is opened first: a directory
-   * that cannot take it refuses the prune before anything is deleted.
+   * however deep — with their dependency records, history and receipts, exported first if asked
+   * (one JSON line each, with the task's key and context, in `receipts.jsonl`). Then gives the
+   * space back (see `PruneOptions.compact`). The export file is opened first: a directory that
+   * cannot take it refuses the prune before anything is deleted.
    */
   async prune(options: PruneOptions, now: number): Promise<PruneResult> {
+    if (options.exportReceiptsTo === undefined && options.deleteReceipts !== true) {
+      throw new InvalidParamsError(
+        "a prune deletes the receipts of the tasks it deletes (a receipt cannot be read without its task): " +
+          "give a directory to export them to first, or say that they may be deleted",
+      );
+    }
     const bytesBefore = await this.size();
     const cutoff = now - options.olderThanMs;
     const exportFile =
@@ -80,9 +86,9 @@ export class OperatorStore {
               .where("receipts.task_seq", "in", seqs)
               .execute();
             exported += exportReceipts(exportFile, receipts);
-            const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
-            deletedReceipts += Number(deleted.numDeletedRows);
           }
+          const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
+          deletedReceipts += Number(deleted.numDeletedRows);
           await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
           await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
           await trx.deleteFrom("tasks").where("id", "in", keys).execute();
@@ -265,7 +271,8 @@ function exportReceipts(
   receipts: readonly (ReceiptsTable & { task_id: string; context: string })[],
 ): number {
   if (receipts.length === 0) return 0;
-  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+  // 0x-prefixed, as every answer of the RPC writes bytes.
+  const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
   const lines = receipts.map((r) =>
     JSON.stringify({
       task: r.task_id,
