@@ -251,11 +251,75 @@ describe("jobs", () => {
   });
 });
 
+describe("many uploads at once", () => {
+  it("answers 503 with Retry-After beyond the uploads it may buffer, before reading the body", async () => {
+    // A server whose input limit makes each body ~134 MB buffers three at once (512 MiB).
+    const dir = tempDir();
+    const busy = await startTestServer(dir.dir, { maxInputBytes: 96 * 1024 * 1024 });
+    const { hostname, port } = new URL(busy.url);
+    const held = Array.from({ length: 3 }, () => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      // Headers and a first byte of a large body, the rest never sent: the upload stays open.
+      socket.write(
+        `POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+          "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{",
+      );
+      return socket;
+    });
+    try {
+      const probe = startJobBody(sumProgram, [1], "probe");
+      await waitFor(
+        async () => (await call(busy.url, "POST", "v1/jobs", { body: probe })).status === 503,
+        () => "the three uploads to be received",
+      );
+      const body = startJobBody(sumProgram, [1], "fourth");
+      const refused = await fetch(new URL("v1/jobs", busy.url), {
+        method: "POST",
+        headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect(await refused.json()).toEqual({
+        error: "3 job uploads are being received already (this server's limit); send again shortly",
+        code: "SERVER_BUSY",
+      });
+      // Reads are not uploads; and an upload that ends frees its place.
+      expect((await call(busy.url, "GET", "v1/info")).status).toBe(200);
+      held.pop()!.destroy();
+      await waitFor(
+        async () => (await call(busy.url, "POST", "v1/jobs", { body })).status === 201,
+        () => "a place for the fourth upload",
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+      await busy.close();
+      dir.remove();
+    }
+  });
+});
+
 describe("odd requests", () => {
   it("answers an unknown route with 404 JSON", async () => {
     const answer = await call(server.url, "GET", "v2/jobs");
     expect(answer.status).toBe(404);
     expect(answer.json).toEqual({ error: "GET /v2/jobs: no such route", code: "NOT_FOUND" });
+  });
+
+  it("answers a URL it cannot route in the contract's shape, without echoing it, after the Host check", async () => {
+    const bad = await rawAnswer(
+      `GET /v1/jobs/%ff%fe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({
+      error: "request: not a valid URL (FST_ERR_BAD_URL)",
+      code: "INVALID_REQUEST",
+    });
+    const foreign = await rawAnswer(
+      `GET /v1/jobs/%ff%fe HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`,
+    );
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body)).toMatchObject({ code: "FOREIGN_HOST" });
   });
 
   it.each(["//v1/info", "/v1/jobs/%zz", "*", "/v1/jobs/%00"])(
@@ -271,7 +335,12 @@ describe("odd requests", () => {
 });
 
 /** The status code of a hand-written HTTP request: fetch would normalise the odd targets away. */
-function rawStatus(request: string, url = server.url): Promise<number> {
+async function rawStatus(request: string, url = server.url): Promise<number> {
+  return (await rawAnswer(request, url)).status;
+}
+
+/** The status and body of a hand-written HTTP request (sent with `Connection: close`). */
+function rawAnswer(request: string, url = server.url): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(request));
@@ -280,6 +349,11 @@ function rawStatus(request: string, url = server.url): Promise<number> {
       answer += chunk.toString("latin1");
     });
     socket.on("error", reject);
-    socket.on("close", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    socket.on("close", () =>
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
+        body: answer.slice(answer.indexOf("\r\n\r\n") + 4),
+      }),
+    );
   });
 }

@@ -22,6 +22,15 @@ export interface HttpAppOptions {
 
 /** Room in a request body for everything but the base64 input: the program ref and request id. */
 const BODY_OVERHEAD_BYTES = 16 * 1024;
+/**
+ * Job uploads are buffered whole (a body of up to ~90 MB with the default input limit), so the
+ * ones received at once are capped by the memory they may hold together; more are told to come
+ * back (503, Retry-After), before their bodies are read.
+ */
+const UPLOAD_MEMORY_BYTES = 512 * 1024 * 1024;
+const MAX_UPLOADS_AT_ONCE = 16;
+/** Sockets the server keeps open at once; more are dropped by Node as they connect. */
+const MAX_CONNECTIONS = 256;
 
 /**
  * The remote-prover contract (`REMOTE_PROVER_OPENAPI`) on fastify. Every answer that is not a
@@ -38,7 +47,19 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     requestTimeout: 120_000,
     // Job ids longer than the contract allows still reach the validator, which names the limit.
     routerOptions: { maxParamLength: 512 },
+    // A request fastify cannot route (a malformed URL) gets the contract's error shape, after the
+    // Host check the hooks would have made; it never echoes the URL.
+    frameworkErrors(error, request, reply) {
+      reply.header("Connection", "close");
+      if (!options.acceptsHost(request.headers.host)) {
+        return sendError(reply, foreignHost(request.headers.host));
+      }
+      sendError(reply, new HttpError(400, "INVALID_REQUEST", `request: not a valid URL (${error.code})`));
+    },
   });
+  app.server.maxConnections = MAX_CONNECTIONS;
+  const maxUploads = Math.max(1, Math.min(MAX_UPLOADS_AT_ONCE, Math.floor(UPLOAD_MEMORY_BYTES / bodyLimit)));
+  let uploads = 0;
 
   // The contract speaks JSON only; fastify would also parse text/plain into a string.
   app.removeContentTypeParser("text/plain");
@@ -48,11 +69,24 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!options.acceptsHost(request.headers.host)) {
       // The body is never read: the connection cannot carry another request.
       reply.header("Connection", "close");
-      throw new HttpError(403, "FOREIGN_HOST", foreignHostMessage(request.headers.host, "its allowed hosts"));
+      throw foreignHost(request.headers.host);
     }
-    if (!checkToken || request.routeOptions.url === "/openapi.json") return;
-    const refused = checkToken(request.headers.authorization);
-    if (refused) throw refused;
+    if (checkToken && request.routeOptions.url !== "/openapi.json") {
+      const refused = checkToken(request.headers.authorization);
+      if (refused) throw refused;
+    }
+    if (request.method === "POST" && request.routeOptions.url === "/v1/jobs") {
+      if (uploads >= maxUploads) {
+        reply.header("Connection", "close").header("Retry-After", "1");
+        throw new HttpError(
+          503,
+          "SERVER_BUSY",
+          `${uploads} job uploads are being received already (this server's limit); send again shortly`,
+        );
+      }
+      uploads++;
+      reply.raw.once("close", () => uploads--);
+    }
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -132,6 +166,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   return app;
+}
+
+function foreignHost(host: string | undefined): HttpError {
+  return new HttpError(403, "FOREIGN_HOST", foreignHostMessage(host, "its allowed hosts"));
 }
 
 /** The contract's JobStatus, plus `attempts`: how many proofs this server started for the job. */

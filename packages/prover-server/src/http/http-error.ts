@@ -6,6 +6,7 @@ export type HttpErrorCode =
   | "JOB_NOT_FOUND"
   | "RECEIPT_NOT_READY"
   | "INPUT_TOO_LARGE"
+  | "SERVER_BUSY"
   | "NOT_FOUND"
   | "INTERNAL";
 

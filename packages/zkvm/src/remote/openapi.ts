@@ -113,6 +113,10 @@ export const REMOTE_PROVER_OPENAPI = {
           "401": error,
           "404": { ...error, description: "The server does not prove this program" },
           "413": error,
+          "503": {
+            ...error,
+            description: "Receiving as many uploads as it may; send again after Retry-After",
+          },
         },
       },
     },
