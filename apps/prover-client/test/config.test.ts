@@ -185,6 +185,25 @@ prove_timeout_ms = 600000
       /database\.url: must be a postgres:\/\/ URL/,
     );
     expect(() => loadConfig({ overrides: ['cluster.role="boss"'] })).toThrow(/cluster\.role/);
+    // A worker leaves the checkpoint runner to another instance: SQLite has no other instance.
+    expect(() => loadConfig({ overrides: ['cluster.role="worker"'] })).toThrow(
+      /cluster\.role: a worker runs no checkpoint runner .* needs a shared PostgreSQL database/,
+    );
+    // A schema of its own on a shared server; a schema is PostgreSQL's, and a plain SQL name.
+    const withSchema = loadConfig({
+      env: {
+        PAAS_DATABASE__URL: "postgres://paas:pw@db.internal:5432/paas",
+        PAAS_DATABASE__SCHEMA: "rollup_a",
+      },
+      overrides: ['nodes.cl_url="http://10.0.0.5:8432"', 'nodes.el_url="http://10.0.0.6:8545"'],
+    });
+    expect(withSchema.database.schema).toBe("rollup_a");
+    expect(() => loadConfig({ overrides: ['database.schema="rollup_a"'] })).toThrow(
+      /database\.schema: is a PostgreSQL schema: it needs database\.url/,
+    );
+    expect(() => loadConfig({ overrides: ['database.schema="Rollup-A"'] })).toThrow(
+      /database\.schema: a plain lower-case SQL name/,
+    );
     // Instances sharing a database must share a chain: an embedded devnet is each one's own.
     expect(() => loadConfig({ overrides: ['database.url="postgres://paas:pw@db/paas"'] })).toThrow(
       /nodes: a shared PostgreSQL database \(database\.url\) needs the rollup's nodes/,
@@ -201,6 +220,10 @@ prove_timeout_ms = 600000
     expect(
       loadConfig({ overrides: ['rpc.host="10.0.0.5"', "rpc.allow_unauthenticated=true"] }).rpc.host,
     ).toBe("10.0.0.5");
+    // The examples' placeholder is no secret: copied as it is, it is refused.
+    expect(() =>
+      loadConfig({ overrides: ['rpc.host="0.0.0.0"', 'rpc.auth_token="change-me-to-a-long-random-secret"'] }),
+    ).toThrow(/rpc\.auth_token: is the example's placeholder: set a long random secret/);
     for (const host of ["127.0.0.1", "localhost", "::1", "127.1.2.3"]) {
       expect(loadConfig({ overrides: [`rpc.host="${host}"`] }).rpc.host).toBe(host);
     }

@@ -19,7 +19,9 @@ const INSTALLED_ENTRY = `node_modules/@paas/prover-client/${manifest.bin.paas.re
 
 describe("example configs", () => {
   const configs = readdirSync(path.join(DEPLOY, "config")).filter((f) => f.endsWith(".toml"));
-  const load = (name: string) => loadConfig({ file: path.join(DEPLOY, "config", name) });
+  // Their secrets come from the environment, as the systemd unit's EnvironmentFile gives them.
+  const env = { PAAS_RPC__AUTH_TOKEN: "0123456789abcdef0123456789abcdef" };
+  const load = (name: string) => loadConfig({ file: path.join(DEPLOY, "config", name), env });
 
   it("are the embedded devnet, a real rollup and a PostgreSQL cluster", () => {
     expect(configs.sort()).toEqual(["embedded-devnet.toml", "postgres-cluster.toml", "rollup.toml"]);
@@ -36,7 +38,10 @@ describe("example configs", () => {
     const rollup = load("rollup.toml");
     expect(rollup.nodes.cl_url).toBeDefined();
     expect(rollup.database.url).toBeUndefined();
-    expect(rollup.rpc.auth_token).toBeDefined();
+    expect(rollup.rpc.host).toBe("0.0.0.0");
+    expect(rollup.rpc.auth_token).toBe(env.PAAS_RPC__AUTH_TOKEN);
+    // No secret sits in a file meant to be copied.
+    for (const name of configs) expect(read(`config/${name}`)).not.toMatch(/auth_token\s*=/);
     const cluster = load("postgres-cluster.toml");
     expect(cluster.database.url).toMatch(/^postgres:\/\//);
     expect(cluster.backends.native).toMatchObject({ key_file: "/etc/paas/native-host.key" });
@@ -52,6 +57,7 @@ describe("systemd unit", () => {
       `/usr/bin/node /opt/paas/${INSTALLED_ENTRY} start --config /etc/paas/paas.toml`,
     );
     expect(directive("User")).toBe("paas");
+    expect(directive("EnvironmentFile")).toBe("-/etc/paas/paas.env");
     expect(unit).not.toMatch(/tsx|--import|\.ts\b|\/src\//);
   });
 });

@@ -84,7 +84,10 @@ export async function buildProverApp(
     const builder = new ProverServiceBuilder({
       database:
         config.database.url !== undefined
-          ? { url: config.database.url }
+          ? {
+              url: config.database.url,
+              ...(config.database.schema !== undefined && { schema: config.database.schema }),
+            }
           : { path: path.join(config.datadir, DATABASE_FILE) },
       container,
       role: config.cluster.role,
@@ -173,10 +176,11 @@ export async function buildProverApp(
   }
 }
 
-/** The task database as logs show it: the PostgreSQL URL without its password, or the SQLite file. */
-function databaseDescription(config: ProverConfig): string {
-  return config.database.url !== undefined
-    ? `PostgreSQL at ${redactedUrl(config.database.url)}`
+/** The task database as logs show it: the PostgreSQL URL without its password (and the schema), or the SQLite file. */
+export function databaseDescription(config: ProverConfig): string {
+  const { url, schema } = config.database;
+  return url !== undefined
+    ? `PostgreSQL at ${redactedUrl(url)}${schema !== undefined ? ` (schema ${schema})` : ""}`
     : `SQLite ${path.join(config.datadir, DATABASE_FILE)}`;
 }
 

@@ -39,14 +39,16 @@ export function addStartCommand(program: Command): void {
     .option("--no-progress", "do not print the progress view")
     .action(async (flags: StartFlags) => {
       // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
-      const { DATABASE_FILE, redactedUrl } = await import("@paas/core");
+      const { DATABASE_FILE } = await import("@paas/core");
       const { endpointOf } = await import("@paas/jsonrpc");
-      const { buildProverApp } = await import("../app/build-app.js");
+      const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
       const { loadConfig } = await import("../config/load-config.js");
       const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
       const { createLogger } = await import("../logging/logger.js");
       const { appendOnly, ProgressPrinter } = await import("../progress/progress-printer.js");
+      // A flag of its own is more specific than a `--set` of the same key, so it is applied last.
       const overrides = [
+        ...flags.set,
         ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
         ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
         ...(flags.clUrl !== undefined ? [`nodes.cl_url="${flags.clUrl}"`] : []),
@@ -56,7 +58,6 @@ export function addStartCommand(program: Command): void {
         ...(flags.databaseUrl !== undefined ? [`database.url="${flags.databaseUrl}"`] : []),
         ...(flags.role !== undefined ? [`cluster.role="${flags.role}"`] : []),
         ...(flags.progress ? [] : ["progress.enabled=false"]),
-        ...flags.set,
       ];
       const config = loadConfig({
         ...(flags.config !== undefined && { file: flags.config }),
@@ -90,7 +91,7 @@ export function addStartCommand(program: Command): void {
       const datadir = path.resolve(config.datadir);
       const database =
         config.database.url !== undefined
-          ? `${redactedUrl(config.database.url)} (role ${config.cluster.role})`
+          ? `${databaseDescription(config)}, role ${config.cluster.role}`
           : path.join(datadir, DATABASE_FILE);
       if (terminal) {
         const lines = [

@@ -69,7 +69,17 @@ export const configSchema = z
     /** The backend a submission uses when it names none. */
     default_backend: z.string().default("native"),
     /** Task state: absent, SQLite at `<datadir>/paas.sqlite` (one instance); a URL, PostgreSQL (several). */
-    database: z.object({ url: postgresUrl.optional() }).strict().default({}),
+    database: z
+      .object({
+        url: postgresUrl.optional(),
+        /** PostgreSQL: the schema the tables live in (made if missing), e.g. one per rollup. Default `public`. */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a plain lower-case SQL name (letters, digits, _)")
+          .optional(),
+      })
+      .strict()
+      .default({}),
     cluster: z
       .object({
         /** `all`: everything; `worker`: claims and proves, runs no once-per-cluster service (the checkpoint runner). */
@@ -135,7 +145,13 @@ export const configSchema = z
         port: port.default(4844),
         max_body_bytes: positiveInt.default(1_048_576),
         /** When set, methods that change state need `Authorization: Bearer <token>`. */
-        auth_token: z.string().min(16, "must be at least 16 characters").optional(),
+        auth_token: z
+          .string()
+          .min(16, "must be at least 16 characters")
+          .refine((token) => !/^change[-_ ]?me/i.test(token), {
+            message: "is the example's placeholder: set a long random secret (e.g. `openssl rand -hex 32`)",
+          })
+          .optional(),
         /** Listen beyond loopback without a token anyway (a trusted network, a proxy that authenticates). */
         allow_unauthenticated: z.boolean().default(false),
         /**
@@ -203,6 +219,22 @@ export const configSchema = z
         path: ["nodes"],
         message:
           "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; point every instance at the rollup's nodes (to try it on one machine, `npm run devnet` serves a chain on 127.0.0.1 that instances there can share)",
+      });
+    }
+    if (config.database.schema !== undefined && config.database.url === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "schema"],
+        message: "is a PostgreSQL schema: it needs database.url (SQLite has none)",
+      });
+    }
+    if (config.cluster.role === "worker" && config.database.url === undefined) {
+      // A worker leaves the checkpoint runner to another instance, which SQLite's one-instance lock rules out.
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "role"],
+        message:
+          "a worker runs no checkpoint runner and leaves it to another instance on the same database: that needs a shared PostgreSQL database (database.url); on SQLite this instance is the only one",
       });
     }
     const backends = Object.keys(config.backends);
