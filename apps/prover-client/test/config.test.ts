@@ -83,10 +83,16 @@ cl_url = "ftp://example.com"
     expect(config.rpc.port).toBe(4850);
   });
 
-  it("names the environment variable or flag an unknown key came from", () => {
+  it("names the environment variable or flag an unknown key or a bad value came from", () => {
     const load = () => loadConfig({ env: { PAAS_RPC__COLOUR: "blue" }, overrides: ["claim.speed=9"] });
     expect(load).toThrow(`rpc: unknown key(s) "colour" (from environment variable PAAS_RPC__COLOUR)`);
     expect(load).toThrow(`claim: unknown key(s) "speed" (from --set claim.speed=9)`);
+    expect(() => loadConfig({ env: { PAAS_RPC__PORT: "abc" } })).toThrow(
+      "rpc.port: Invalid input: expected number, received string (from environment variable PAAS_RPC__PORT)",
+    );
+    expect(() => loadConfig({ overrides: ["retry.max_retries=-1"] })).toThrow(
+      /retry\.max_retries: .* \(from --set retry\.max_retries=-1\)/,
+    );
   });
 
   it("names every backend mistake by key before anything starts", () => {

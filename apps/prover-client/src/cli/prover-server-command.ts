@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { commaList, integer } from "./option-parsers.js";
+import { reportingStartFailure } from "./start-failure.js";
 
 interface ProverServerFlags {
   readonly port: number;
@@ -46,69 +47,71 @@ export function addProverServerCommand(program: Command): void {
       commaList,
     )
     .option("--log-level <level>", "log level", "info")
-    .action(async (flags: ProverServerFlags) => {
-      // Loaded when it runs: `paas --help` and `paas --version` do without the server.
-      const { InvalidConfigError, isLoopback } = await import("@paas/core");
-      const { startProverServer } = await import("@paas/prover-server");
-      const { createLogger } = await import("../logging/logger.js");
-      if (!isLoopback(flags.host) && flags.token === undefined) {
-        throw new InvalidConfigError(
-          `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,
-        );
-      }
-      // On a terminal, a banner and pretty logs; otherwise JSON log lines only, the banner one of them.
-      const terminal = process.stdout.isTTY === true;
-      const logger = createLogger({ level: flags.logLevel, pretty: terminal });
-      const server = await startProverServer({
-        host: flags.host,
-        port: flags.port,
-        datadir: flags.datadir,
-        logger,
-        ...(flags.token !== undefined && { token: flags.token }),
-        ...(flags.workers !== undefined && { workers: flags.workers }),
-        ...(flags.plugins !== undefined && { programs: flags.plugins }),
-        ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
-        ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
-      });
-      const programs = server.programs.map((p) => `${p.name} v${p.version}`);
-      const datadir = path.resolve(flags.datadir);
-      if (terminal) {
-        const lines = [
-          `prover server listening on ${server.url}`,
-          `receipts are signed with ${server.publicKey}`,
-          `  key file   ${server.keyFile}`,
-          `  job table  ${server.databaseFile}`,
-          `  proving    ${programs.join(", ")} on ${server.workers} worker(s)`,
-          `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
-          `  datadir    ${datadir}`,
-          "  Ctrl-C to stop; unfinished jobs resume at the next start.",
-          "",
-        ];
-        process.stdout.write(`${lines.join("\n")}\n`);
-      } else {
-        logger.info(
-          {
-            url: server.url,
-            publicKey: server.publicKey,
-            keyFile: server.keyFile,
-            jobTable: server.databaseFile,
-            programs,
-            workers: server.workers,
-            datadir,
-          },
-          "prover server started",
-        );
-      }
-      const signal = await new Promise<string>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
-      if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-      else logger.info({ signal }, "stopping");
-      process.once(signal, () => process.exit(130));
-      await server.close();
-      logger.info("stopped");
-      logger.flush?.();
-      if (terminal) process.stdout.write("stopped cleanly\n");
-    });
+    .action(reportingStartFailure(runProverServer));
+}
+
+async function runProverServer(flags: ProverServerFlags): Promise<void> {
+  // Loaded when it runs: `paas --help` and `paas --version` do without the server.
+  const { InvalidConfigError, isLoopback } = await import("@paas/core");
+  const { startProverServer } = await import("@paas/prover-server");
+  const { createLogger } = await import("../logging/logger.js");
+  if (!isLoopback(flags.host) && flags.token === undefined) {
+    throw new InvalidConfigError(
+      `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,
+    );
+  }
+  // On a terminal, a banner and pretty logs; otherwise JSON log lines only, the banner one of them.
+  const terminal = process.stdout.isTTY === true;
+  const logger = createLogger({ level: flags.logLevel, pretty: terminal });
+  const server = await startProverServer({
+    host: flags.host,
+    port: flags.port,
+    datadir: flags.datadir,
+    logger,
+    ...(flags.token !== undefined && { token: flags.token }),
+    ...(flags.workers !== undefined && { workers: flags.workers }),
+    ...(flags.plugins !== undefined && { programs: flags.plugins }),
+    ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
+    ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
+  });
+  const programs = server.programs.map((p) => `${p.name} v${p.version}`);
+  const datadir = path.resolve(flags.datadir);
+  if (terminal) {
+    const lines = [
+      `prover server listening on ${server.url}`,
+      `receipts are signed with ${server.publicKey}`,
+      `  key file   ${server.keyFile}`,
+      `  job table  ${server.databaseFile}`,
+      `  proving    ${programs.join(", ")} on ${server.workers} worker(s)`,
+      `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
+      `  datadir    ${datadir}`,
+      "  Ctrl-C to stop; unfinished jobs resume at the next start.",
+      "",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } else {
+    logger.info(
+      {
+        url: server.url,
+        publicKey: server.publicKey,
+        keyFile: server.keyFile,
+        jobTable: server.databaseFile,
+        programs,
+        workers: server.workers,
+        datadir,
+      },
+      "prover server started",
+    );
+  }
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+  else logger.info({ signal }, "stopping");
+  process.once(signal, () => process.exit(130));
+  await server.close();
+  logger.info("stopped");
+  logger.flush?.();
+  if (terminal) process.stdout.write("stopped cleanly\n");
 }

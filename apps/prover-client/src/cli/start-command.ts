@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import { reportingStartFailure } from "./start-failure.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -37,123 +38,125 @@ export function addStartCommand(program: Command): void {
       "all, or worker: claims and proves, runs no once-per-cluster service (cluster.role)",
     )
     .option("--no-progress", "do not print the progress view")
-    .action(async (flags: StartFlags) => {
-      // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
-      const { DATABASE_FILE } = await import("@paas/core");
-      const { endpointOf } = await import("@paas/jsonrpc");
-      const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
-      const { loadConfig } = await import("../config/load-config.js");
-      const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
-      const { createLogger } = await import("../logging/logger.js");
-      const { appendOnly, ProgressPrinter } = await import("../progress/progress-printer.js");
-      // A flag of its own is more specific than a `--set` of the same key, so it is applied last.
-      const overrides = [
-        ...flags.set,
-        ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
-        ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
-        ...(flags.clUrl !== undefined ? [`nodes.cl_url="${flags.clUrl}"`] : []),
-        ...(flags.elUrl !== undefined ? [`nodes.el_url="${flags.elUrl}"`] : []),
-        ...(flags.logLevel !== undefined ? [`log_level="${flags.logLevel}"`] : []),
-        ...(flags.workers !== undefined ? [`backends.native.workers=${flags.workers}`] : []),
-        ...(flags.databaseUrl !== undefined ? [`database.url="${flags.databaseUrl}"`] : []),
-        ...(flags.role !== undefined ? [`cluster.role="${flags.role}"`] : []),
-        ...(flags.progress ? [] : ["progress.enabled=false"]),
-      ];
-      const config = loadConfig({
-        ...(flags.config !== undefined && { file: flags.config }),
-        env: process.env,
-        overrides,
-      });
-      const embedded = config.nodes.cl_url === undefined;
-      // On a terminal a person reads stdout: a banner, pretty logs (or a log file beside the
-      // progress view). Otherwise (systemd, a container, a redirect) a program does: JSON log
-      // lines only, the banner one of them, and the progress view, when on, appended to stderr.
-      const terminal = process.stdout.isTTY === true;
-      const progress = config.progress.enabled ?? (terminal || embedded);
-      const logFile = progress && terminal ? path.join(config.datadir, "prover-client.log") : undefined;
-      const logger = createLogger({
-        level: config.log_level,
-        pretty: terminal,
-        ...(logFile !== undefined && { file: logFile }),
-      });
-      const started = Date.now();
-      const app = await buildProverApp(config, logger, {
-        // A first start takes seconds, and the screen must say why. When the log is the screen
-        // (no log file), each stage is already one of its lines: printing it again would double it.
-        ...(logFile !== undefined && {
-          onStage: (message: string) =>
-            process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+    .action(reportingStartFailure(start));
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
+  const { DATABASE_FILE } = await import("@paas/core");
+  const { endpointOf } = await import("@paas/jsonrpc");
+  const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
+  const { loadConfig } = await import("../config/load-config.js");
+  const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
+  const { createLogger } = await import("../logging/logger.js");
+  const { appendOnly, ProgressPrinter } = await import("../progress/progress-printer.js");
+  // A flag of its own is more specific than a `--set` of the same key, so it is applied last.
+  const overrides = [
+    ...flags.set,
+    ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
+    ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
+    ...(flags.clUrl !== undefined ? [`nodes.cl_url="${flags.clUrl}"`] : []),
+    ...(flags.elUrl !== undefined ? [`nodes.el_url="${flags.elUrl}"`] : []),
+    ...(flags.logLevel !== undefined ? [`log_level="${flags.logLevel}"`] : []),
+    ...(flags.workers !== undefined ? [`backends.native.workers=${flags.workers}`] : []),
+    ...(flags.databaseUrl !== undefined ? [`database.url="${flags.databaseUrl}"`] : []),
+    ...(flags.role !== undefined ? [`cluster.role="${flags.role}"`] : []),
+    ...(flags.progress ? [] : ["progress.enabled=false"]),
+  ];
+  const config = loadConfig({
+    ...(flags.config !== undefined && { file: flags.config }),
+    env: process.env,
+    overrides,
+  });
+  const embedded = config.nodes.cl_url === undefined;
+  // On a terminal a person reads stdout: a banner, pretty logs (or a log file beside the
+  // progress view). Otherwise (systemd, a container, a redirect) a program does: JSON log
+  // lines only, the banner one of them, and the progress view, when on, appended to stderr.
+  const terminal = process.stdout.isTTY === true;
+  const progress = config.progress.enabled ?? (terminal || embedded);
+  const logFile = progress && terminal ? path.join(config.datadir, "prover-client.log") : undefined;
+  const logger = createLogger({
+    level: config.log_level,
+    pretty: terminal,
+    ...(logFile !== undefined && { file: logFile }),
+  });
+  const started = Date.now();
+  const app = await buildProverApp(config, logger, {
+    // A first start takes seconds, and the screen must say why. When the log is the screen
+    // (no log file), each stage is already one of its lines: printing it again would double it.
+    ...(logFile !== undefined && {
+      onStage: (message: string) =>
+        process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
+    }),
+  });
+  const { rpcUrl, nodes } = app;
+  const metricsUrl = rpcUrl && `${rpcUrl.replace(/\/$/, "")}/metrics`;
+  const dashboardNote = isDashboardBuilt() ? undefined : `not built: ${DASHBOARD_BUILD_COMMAND}`;
+  const datadir = path.resolve(config.datadir);
+  const database =
+    config.database.url !== undefined
+      ? `${databaseDescription(config)}, role ${config.cluster.role}`
+      : path.join(datadir, DATABASE_FILE);
+  if (terminal) {
+    const lines = [
+      `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
+      `  nodes     ${nodes.embedded ? `embedded devnet at ${endpointOf(nodes.clUrl)}` : `CL ${endpointOf(nodes.clUrl)}, EL ${endpointOf(nodes.elUrl)}`}`,
+      `  json-rpc  ${rpcUrl ?? "off"}${metricsUrl ? `  (metrics: ${metricsUrl})` : ""}`,
+      ...(rpcUrl ? [`  dashboard ${rpcUrl}${dashboardNote ? `  (${dashboardNote})` : ""}`] : []),
+      `  datadir   ${datadir}`,
+      `  database  ${database}`,
+      ...(logFile ? [`  logs      ${logFile}`] : []),
+      "  Ctrl-C to stop; unfinished work resumes at the next start.",
+      "",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } else {
+    logger.info(
+      {
+        kinds: app.service.kinds(),
+        backends: app.service.backends(),
+        rpc: rpcUrl ?? null,
+        ...(rpcUrl && { metrics: metricsUrl, dashboard: dashboardNote ?? rpcUrl }),
+        nodes: nodes.embedded
+          ? { embeddedDevnet: endpointOf(nodes.clUrl) }
+          : { cl: endpointOf(nodes.clUrl), el: endpointOf(nodes.elUrl) },
+        datadir,
+        database,
+      },
+      "prover client started",
+    );
+  }
+  const printer = progress
+    ? new ProgressPrinter(
+        async () => ({
+          summary: await app.service.summary(),
+          kinds: app.service.kinds(),
+          reports: await app.service.pluginReports(),
+          headline: `PaaS prover${nodes.embedded ? " · embedded devnet" : ""}`,
+          uptimeMs: Date.now() - app.startedAt,
         }),
-      });
-      const { rpcUrl, nodes } = app;
-      const metricsUrl = rpcUrl && `${rpcUrl.replace(/\/$/, "")}/metrics`;
-      const dashboardNote = isDashboardBuilt() ? undefined : `not built: ${DASHBOARD_BUILD_COMMAND}`;
-      const datadir = path.resolve(config.datadir);
-      const database =
-        config.database.url !== undefined
-          ? `${databaseDescription(config)}, role ${config.cluster.role}`
-          : path.join(datadir, DATABASE_FILE);
-      if (terminal) {
-        const lines = [
-          `PaaS prover client — ${app.service.kinds().join(", ")} on ${app.service.backends().join(", ")}`,
-          `  nodes     ${nodes.embedded ? `embedded devnet at ${endpointOf(nodes.clUrl)}` : `CL ${endpointOf(nodes.clUrl)}, EL ${endpointOf(nodes.elUrl)}`}`,
-          `  json-rpc  ${rpcUrl ?? "off"}${metricsUrl ? `  (metrics: ${metricsUrl})` : ""}`,
-          ...(rpcUrl ? [`  dashboard ${rpcUrl}${dashboardNote ? `  (${dashboardNote})` : ""}`] : []),
-          `  datadir   ${datadir}`,
-          `  database  ${database}`,
-          ...(logFile ? [`  logs      ${logFile}`] : []),
-          "  Ctrl-C to stop; unfinished work resumes at the next start.",
-          "",
-        ];
-        process.stdout.write(`${lines.join("\n")}\n`);
-      } else {
-        logger.info(
-          {
-            kinds: app.service.kinds(),
-            backends: app.service.backends(),
-            rpc: rpcUrl ?? null,
-            ...(rpcUrl && { metrics: metricsUrl, dashboard: dashboardNote ?? rpcUrl }),
-            nodes: nodes.embedded
-              ? { embeddedDevnet: endpointOf(nodes.clUrl) }
-              : { cl: endpointOf(nodes.clUrl), el: endpointOf(nodes.elUrl) },
-            datadir,
-            database,
-          },
-          "prover client started",
-        );
-      }
-      const printer = progress
-        ? new ProgressPrinter(
-            async () => ({
-              summary: await app.service.summary(),
-              kinds: app.service.kinds(),
-              reports: await app.service.pluginReports(),
-              headline: `PaaS prover${nodes.embedded ? " · embedded devnet" : ""}`,
-              uptimeMs: Date.now() - app.startedAt,
-            }),
-            terminal ? process.stdout : appendOnly(process.stderr),
-            config.progress.interval_ms,
-            true,
-          )
-        : undefined;
-      printer?.start();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          // The view first: a line written while it redraws in place would be drawn over.
-          printer?.stop();
-          if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-          else logger.info({ signal }, "stopping");
-          process.once(signal, () => process.exit(130));
-          resolve();
-        };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
-      });
-      await app.close();
-      logger.info("stopped");
-      logger.flush?.();
-      if (terminal) process.stdout.write("stopped cleanly\n");
-    });
+        terminal ? process.stdout : appendOnly(process.stderr),
+        config.progress.interval_ms,
+        true,
+      )
+    : undefined;
+  printer?.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      // The view first: a line written while it redraws in place would be drawn over.
+      printer?.stop();
+      if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+      else logger.info({ signal }, "stopping");
+      process.once(signal, () => process.exit(130));
+      resolve();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  await app.close();
+  logger.info("stopped");
+  logger.flush?.();
+  if (terminal) process.stdout.write("stopped cleanly\n");
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -111,11 +111,11 @@ function describeIssues(
       const source = sourceOf.get(fullKey(k));
       return source ? `"${k}" (from ${source})` : `"${k}"`;
     };
-    const message =
-      issue.code === "unrecognized_keys"
-        ? `unknown key(s) ${issue.keys.map(named).join(", ")}`
-        : issue.message;
-    return `  ${key}: ${message}`;
+    if (issue.code === "unrecognized_keys") {
+      return `  ${key}: unknown key(s) ${issue.keys.map(named).join(", ")}`;
+    }
+    const source = sourceOf.get(key);
+    return `  ${key}: ${issue.message}${source ? ` (from ${source})` : ""}`;
   });
   return `invalid configuration${file ? ` in ${file}` : ""}:\n${lines.join("\n")}`;
 }

@@ -68,3 +68,33 @@ it("keeps stdout to JSON log lines, the banner one of them, and appends the prog
   expect(stderr).not.toContain("\u001b[");
   expect(stderr).not.toContain("json-rpc");
 });
+
+it("says why a start failed in a JSON line on stdout too, and in words on stderr", {
+  timeout: 60_000,
+}, async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "paas-start-output-"));
+  const failed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const app = spawn(process.execPath, [BIN, "start", "--datadir", dir!, "--set", 'rpc.port="abc"'], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    app.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    app.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    app.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+  expect(failed.code).toBe(1);
+  expect(logLinesOf(failed.stdout)).toEqual([
+    expect.objectContaining({
+      level: 60,
+      msg: "could not start",
+      code: "INVALID_CONFIG",
+      err: expect.stringContaining("rpc.port"),
+    }),
+  ]);
+  expect(failed.stderr).toMatch(/^error \(INVALID_CONFIG\): [\s\S]*rpc\.port/);
+});
