@@ -19,6 +19,8 @@ function setUp(report: Record<string, unknown> | undefined) {
       accepted: value("paas_checkpoint_last_accepted_index"),
       lag: value("paas_checkpoint_lag"),
       since: value("paas_checkpoint_seconds_since_last_acceptance"),
+      next: value("paas_checkpoint_cl_next_unproven_index"),
+      nextStill: value("paas_checkpoint_seconds_since_next_unproven_moved"),
     };
   };
   return { metrics, clock, scrape };
@@ -38,7 +40,14 @@ const published = (index: number, at: number): TaskTransition => ({
 describe("checkpoint gauges", () => {
   it("are NaN while the CL is unheard of, so no alert compares them", async () => {
     const { scrape } = setUp({ latestCheckpoint: null, nextUnproven: null, polledAt: null });
-    expect(await scrape()).toEqual({ latest: Number.NaN, accepted: Number.NaN, lag: Number.NaN, since: 60 });
+    expect(await scrape()).toEqual({
+      latest: Number.NaN,
+      accepted: Number.NaN,
+      lag: Number.NaN,
+      since: 60,
+      next: Number.NaN,
+      nextStill: 60,
+    });
   });
 
   it("say -1 for none, and count the lag from the CL's next unproven checkpoint", async () => {
@@ -60,6 +69,21 @@ describe("checkpoint gauges", () => {
     const { metrics, clock, scrape } = setUp({ latestCheckpoint: 7, nextUnproven: 3, polledAt: "t" });
     metrics.observe(published(5, 90_000));
     clock.now = 95_000;
-    expect(await scrape()).toEqual({ latest: 7, accepted: 5, lag: 2, since: 5 });
+    expect(await scrape()).toMatchObject({ latest: 7, accepted: 5, lag: 2, since: 5, next: 3 });
+  });
+
+  it("show a checkpoint stuck below later accepted ones: the CL's next unproven one stands still", async () => {
+    const report = { latestCheckpoint: 26, nextUnproven: 20, polledAt: "t" };
+    const { metrics, clock, scrape } = setUp(report);
+    // 21 to 26 accepted while 20 (cancelled, or out of retries) never is: lag and acceptance look fine.
+    metrics.observe(published(26, 99_000));
+    expect(await scrape()).toMatchObject({ accepted: 26, lag: 0, since: 1, next: 20, nextStill: 60 });
+    clock.now += 900_000;
+    expect(await scrape()).toMatchObject({ next: 20, nextStill: 960 });
+    // Proven at last: the index moves, and the time counts from then.
+    report.nextUnproven = 27;
+    expect(await scrape()).toMatchObject({ next: 27, nextStill: 0 });
+    clock.now += 5_000;
+    expect(await scrape()).toMatchObject({ next: 27, nextStill: 5 });
   });
 });

@@ -14,6 +14,8 @@ interface ClCheckpointFacts {
 interface Reading {
   readonly latest: number;
   readonly accepted: number;
+  /** The CL's lowest checkpoint without an accepted proof (latest + 1 when there is none). */
+  readonly nextUnproven: number;
 }
 
 export interface CheckpointMetricsSources {
@@ -36,6 +38,8 @@ export interface CheckpointMetricsSources {
  */
 export class CheckpointMetrics {
   private lastAccepted: { index: number; at: number } | undefined;
+  /** The CL's next unproven checkpoint as last read, and since when it has been that one. */
+  private nextUnproven: { index: number; since: number } | undefined;
   private readonly submissionFailures: Counter<"outcome">;
 
   constructor(registry: Registry, sources: CheckpointMetricsSources) {
@@ -52,7 +56,7 @@ export class CheckpointMetrics {
     // once): the lag is then the difference of the very values the other two gauges show.
     let reading: Promise<Reading> | undefined;
     const facts = () => {
-      reading ??= this.read(sources).finally(() => {
+      reading ??= this.read(sources, now()).finally(() => {
         reading = undefined;
       });
       return reading;
@@ -82,6 +86,26 @@ export class CheckpointMetrics {
         this.set(latest - accepted);
       },
     });
+    // Acceptances above a checkpoint that is stuck (failed, cancelled) keep the lag small and the
+    // last acceptance recent; the CL's next unproven checkpoint standing still says it is stuck.
+    new Gauge({
+      name: "paas_checkpoint_cl_next_unproven_index",
+      help: "The CL's lowest checkpoint without an accepted proof; its latest + 1 when every one has one",
+      registers,
+      async collect() {
+        this.set((await facts()).nextUnproven);
+      },
+    });
+    const nextUnproven = () => this.nextUnproven;
+    new Gauge({
+      name: "paas_checkpoint_seconds_since_next_unproven_moved",
+      help: "Seconds the CL's next unproven checkpoint has stayed the same (since this process started, at most)",
+      registers,
+      async collect() {
+        await facts();
+        this.set((now() - (nextUnproven()?.since ?? sources.startedAt)) / 1_000);
+      },
+    });
     const lastAccepted = () => this.lastAccepted;
     new Gauge({
       name: "paas_checkpoint_seconds_since_last_acceptance",
@@ -93,14 +117,20 @@ export class CheckpointMetrics {
     });
   }
 
-  private async read(sources: CheckpointMetricsSources): Promise<Reading> {
+  private async read(sources: CheckpointMetricsSources, now: number): Promise<Reading> {
     const report = (await sources.report()) as ClCheckpointFacts | undefined;
     const mine = this.lastAccepted?.index ?? -1;
-    if (report?.polledAt == null) return { latest: Number.NaN, accepted: mine >= 0 ? mine : Number.NaN };
+    if (report?.polledAt == null) {
+      return { latest: Number.NaN, accepted: mine >= 0 ? mine : Number.NaN, nextUnproven: Number.NaN };
+    }
     const latest = report.latestCheckpoint ?? -1;
     // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
-    const fromCl = report.nextUnproven == null ? latest : report.nextUnproven - 1;
-    return { latest, accepted: Math.max(fromCl, mine) };
+    const nextUnproven = report.nextUnproven ?? latest + 1;
+    if (this.nextUnproven === undefined)
+      this.nextUnproven = { index: nextUnproven, since: sources.startedAt };
+    else if (this.nextUnproven.index !== nextUnproven)
+      this.nextUnproven = { index: nextUnproven, since: now };
+    return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven };
   }
 
   observe(t: TaskTransition): void {
