@@ -222,7 +222,8 @@ const server = require("node:http").createServer((request, response) => {
     response.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { status: "proving" } }));
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+// Written as text: console.log colours a number when FORCE_COLOR is set (nx sets it for its tasks).
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
 `;
 
 /**
