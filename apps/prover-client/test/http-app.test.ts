@@ -4,7 +4,7 @@
  * contract says. The methods are small real ones; the whole app is tested in functional/.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent, get as httpGet, type IncomingMessage, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -488,6 +488,30 @@ describe("events at /events", () => {
     const ended = readEvents(first, () => false);
     await servers.pop()!.close();
     expect(await ended).toEqual([]);
+  });
+
+  it("caps the subscribers from one address, so one client cannot take every place", async () => {
+    const events = new EventStream({ maxSubscribers: 10, maxPerAddress: 2 });
+    const { url } = await start({ events });
+    const from = (localAddress: string) =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const request = httpGet(new URL("/events", url), { localAddress }, resolve);
+        request.on("error", reject);
+      });
+    const held = [await from("127.0.0.1"), await from("127.0.0.1")];
+    expect(held.map((r) => r.statusCode)).toEqual([200, 200]);
+    const third = await from("127.0.0.1");
+    expect(third.statusCode).toBe(503);
+    third.resume();
+    // Another address still gets in; and a place freed is a place again.
+    const other = await from("127.0.0.2");
+    expect(other.statusCode).toBe(200);
+    expect(events.size).toBe(3);
+    held.pop()!.destroy();
+    await expect.poll(() => events.size).toBe(2);
+    const again = await from("127.0.0.1");
+    expect(again.statusCode).toBe(200);
+    for (const response of [...held, other, again]) response.destroy();
   });
 
   it("drops a subscriber that does not read", async () => {

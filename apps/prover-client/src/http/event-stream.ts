@@ -3,6 +3,11 @@ import type { ServerResponse } from "node:http";
 export interface EventStreamOptions {
   /** Most subscribers at once; one more is refused (the dashboard is for a few operators). */
   readonly maxSubscribers?: number;
+  /**
+   * Most subscribers from one address, so that one client cannot take every place (behind a
+   * reverse proxy, every dashboard counts as the proxy's).
+   */
+  readonly maxPerAddress?: number;
   /** A subscriber with more than this written but not yet taken by its connection is dropped. */
   readonly maxBufferedBytes?: number;
   /** A comment line this often keeps proxies and browsers from timing the stream out. */
@@ -25,7 +30,9 @@ export interface EventStreamOptions {
  */
 export class EventStream {
   private readonly subscribers = new Set<ServerResponse>();
+  private readonly perAddress = new Map<string, number>();
   private readonly maxSubscribers: number;
+  private readonly maxPerAddress: number;
   private readonly maxBufferedBytes: number;
   private readonly heartbeatMs: number;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -36,6 +43,7 @@ export class EventStream {
 
   constructor(private readonly options: EventStreamOptions = {}) {
     this.maxSubscribers = options.maxSubscribers ?? 32;
+    this.maxPerAddress = options.maxPerAddress ?? 8;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
   }
@@ -44,9 +52,16 @@ export class EventStream {
     return this.subscribers.size;
   }
 
-  /** Takes over a response as an event stream; false (nothing written) when full or closed. */
+  /**
+   * Takes over a response as an event stream; false (nothing written) when full, full for its
+   * address, or closed.
+   */
   subscribe(res: ServerResponse): boolean {
-    if (this.closed || this.subscribers.size >= this.maxSubscribers) return false;
+    const address = res.req.socket.remoteAddress ?? "";
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (this.closed || this.subscribers.size >= this.maxSubscribers || fromAddress >= this.maxPerAddress) {
+      return false;
+    }
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-store",
@@ -57,7 +72,13 @@ export class EventStream {
     // Tells EventSource how long to wait before reconnecting after a drop.
     res.write("retry: 2000\n\n");
     this.subscribers.add(res);
-    res.on("close", () => this.drop(res));
+    this.perAddress.set(address, fromAddress + 1);
+    res.once("close", () => {
+      this.drop(res);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
     this.startTimers();
     void this.sendSnapshot(res);
     return true;
