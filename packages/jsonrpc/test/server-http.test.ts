@@ -59,6 +59,34 @@ describe("JSON-RPC server: HTTP", () => {
     }
   });
 
+  it("on loopback, refuses a Host a rebinding page could send, and answers the names it is given", async () => {
+    const call = (url: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(url);
+        const req = request({
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          headers: { host, "content-type": "application/json" },
+        });
+        req.on("response", async (res) => {
+          let body = "";
+          for await (const chunk of res) body += chunk;
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+        req.on("error", reject);
+        req.end('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+      });
+    const { url } = await startServer({ methods, allowedHosts: ["devnet.internal"] });
+    const { port } = new URL(url);
+    const foreign = await call(url, `evil.example:${port}`);
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.message).toMatch(/^host "evil\.example:\d+" is not served here/);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `devnet.internal:${port}`]) {
+      expect(JSON.parse((await call(url, host)).body), host).toMatchObject({ result: "pong" });
+    }
+  });
+
   it("requires a JSON content type", async () => {
     const { url } = await startServer({ methods });
     const { status, text } = await post(url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', {

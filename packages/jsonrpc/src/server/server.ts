@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { foreignHostMessage, hostCheck } from "@paas/core";
 import { RpcErrorCode } from "../codes.js";
 import { failureResponse } from "../protocol.js";
 import { dispatchBody, type ErrorListener } from "./dispatch.js";
@@ -19,6 +20,12 @@ export interface JsonRpcServerOptions {
   readonly methods: MethodRegistry;
   /** Loopback by default: exposing the server is a deliberate choice. */
   readonly host?: string;
+  /**
+   * On loopback, requests naming another host (`Host`) are refused with 403, against DNS
+   * rebinding: a web page whose name resolves to 127.0.0.1 could otherwise call the server. These
+   * names are answered besides loopback ones (a local proxy keeping its own Host).
+   */
+  readonly allowedHosts?: readonly string[];
   /** 0 (the default) picks a free port; `listen()` returns the one chosen. */
   readonly port?: number;
   /** Where JSON-RPC is served. Default "/". */
@@ -64,6 +71,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const closeGraceMs = options.closeGraceMs ?? 1000;
   const token = options.auth?.bearerToken;
+  const acceptsHost = hostCheck(host, options.allowedHosts);
   if (token !== undefined && token.length === 0) throw new RangeError("auth.bearerToken must not be empty");
   const dispatchOptions = {
     methods: new Map(Object.entries(options.methods)),
@@ -112,6 +120,9 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
     const body = await readBodyCapped(req, maxBodyBytes);
     if (body === "too-large") return refuseTooLarge(req, res, maxBodyBytes);
+    if (!acceptsHost(req.headers.host)) {
+      return refuse(res, 403, foreignHostMessage(req.headers.host, "the names it is given"));
+    }
     // The raw path, not `new URL(...)`: a request path such as `//` is not a valid URL relative to
     // a base and would throw; any path we do not serve is a 404.
     const path = (req.url ?? "/").split("?", 1)[0]!;
