@@ -175,7 +175,11 @@ async function statusLatency(): Promise<{
   const bare = await startBareServer();
   try {
     await produceEpochs(run, 16, 8);
-    const client = new JsonRpcClient({ url: run.app.rpcUrl!, timeoutMs: 10_000 });
+    const client = new JsonRpcClient({
+      url: run.app.rpcUrl!,
+      bearerToken: run.app.rpcToken!,
+      timeoutMs: 10_000,
+    });
     const a = await client.call<{ id: string }>("paas_proveElBlocks", [1, 64]);
     const b = await client.call<{ id: string }>("paas_proveElBlocks", [65, 128]);
     // Read in-process: the sampling loop must not add load of its own (a report call reaches the CL).
@@ -384,7 +388,11 @@ async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> 
   const run = await setup(16, 2, false);
   try {
     await produceEpochs(run, 16, 8);
-    const client = new JsonRpcClient({ url: run.app.rpcUrl!, timeoutMs: 10_000 });
+    const client = new JsonRpcClient({
+      url: run.app.rpcUrl!,
+      bearerToken: run.app.rpcToken!,
+      timeoutMs: 10_000,
+    });
     const warm = await client.call<{ id: string }>("paas_proveElBlocks", [1, 1]);
     await client.call("paas_getTaskStatus", [warm.id]);
     await run.app.service.wait(warm.id, { timeoutMs: 60_000 });

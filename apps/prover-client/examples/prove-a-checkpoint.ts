@@ -30,7 +30,8 @@ const app = await buildProverApp(
   pino({ level: "warn" }),
 );
 try {
-  const client = new JsonRpcClient({ url: app.rpcUrl! });
+  // Asking for a proof changes state: it needs the token the app made at start (rpc-token in the datadir).
+  const client = new JsonRpcClient({ url: app.rpcUrl!, bearerToken: app.rpcToken! });
   const { id } = await client.call<{ id: string }>("paas_proveCheckpoint", [0]);
   for (;;) {
     const task = await client.call<{ status: string }>("paas_getTaskStatus", [id]);

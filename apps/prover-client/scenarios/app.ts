@@ -137,9 +137,14 @@ export async function startApp(
   return buildProverApp(config, logger, options);
 }
 
+/** A client of the app's RPC server, with the token its state-changing methods need. */
 export function rpc(app: ProverApp): JsonRpcClient {
   if (!app.rpcUrl) throw new Error("the app's RPC server is off");
-  return new JsonRpcClient({ url: app.rpcUrl, timeoutMs: 10_000 });
+  return new JsonRpcClient({
+    url: app.rpcUrl,
+    timeoutMs: 10_000,
+    ...(app.rpcToken !== undefined && { bearerToken: app.rpcToken }),
+  });
 }
 
 /** Polls a task over RPC until it reaches a final status. */

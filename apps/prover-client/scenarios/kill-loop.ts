@@ -10,6 +10,7 @@ import type { StatusSummary } from "@paas/core";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import { until } from "@paas/testing";
 import SqliteDatabase from "better-sqlite3";
+import { readRpcTokenFile } from "../src/app/rpc-token.js";
 import { spawnProverClient, stopChild, tempDatadir } from "./app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "./devnet.js";
 
@@ -102,7 +103,9 @@ async function startProver(
     child.stdout?.on("data", read);
     child.once("exit", (code) => reject(new Error(`prover client exited with ${code}: ${out}`)));
   });
-  return { child, client: new JsonRpcClient({ url, timeoutMs: 5_000 }) };
+  // Asking for proofs changes state: the client sends the token the child wrote to its datadir.
+  const bearerToken = readRpcTokenFile(datadir);
+  return { child, client: new JsonRpcClient({ url, timeoutMs: 5_000, ...(bearerToken && { bearerToken }) }) };
 }
 
 /** What the SQLite file says after the last stop: receipts, tasks, integrity. */

@@ -252,11 +252,22 @@ export function startNode(entry: string, args: readonly string[], cwd: string): 
   };
 }
 
-/** One JSON-RPC call over fetch: the deployment is tested from outside, as a client sees it. */
-export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+/**
+ * One JSON-RPC call over fetch: the deployment is tested from outside, as a client sees it, with
+ * `token` for a method that changes state.
+ */
+export async function rpcCall(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+  token?: string,
+): Promise<unknown> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(token !== undefined && { authorization: `Bearer ${token}` }),
+    },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };

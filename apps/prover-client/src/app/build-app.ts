@@ -30,6 +30,7 @@ import { operatorMethods } from "../rpc/operator-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
+import { writeRpcTokenFile } from "./rpc-token.js";
 
 export interface ProverApp {
   readonly config: ProverConfig;
@@ -37,6 +38,12 @@ export interface ProverApp {
   readonly metrics: ProverMetrics;
   /** The JSON-RPC URL, when the server is enabled. */
   readonly rpcUrl?: string;
+  /**
+   * What methods that change state need: `rpc.auth_token`, or else the token made at this start
+   * and written to `rpcTokenFile`; none with `rpc.allow_unauthenticated`.
+   */
+  readonly rpcToken?: string;
+  readonly rpcTokenFile?: string;
   /** The CL and EL node URLs in use (the embedded devnet's when none were configured). */
   readonly nodes: { readonly clUrl: string; readonly elUrl: string; readonly embedded: boolean };
   readonly startedAt: number;
@@ -167,13 +174,34 @@ export async function buildProverApp(
 
     const startedAt = Date.now();
     const app = { config, service, metrics, nodes, startedAt };
-    const http = { clients, events, overview };
-    const rpcUrl = config.rpc.enabled ? await startHttp(app, http, logger, closers) : undefined;
-    return { ...app, ...(rpcUrl !== undefined && { rpcUrl }), close: closeAll };
+    if (!config.rpc.enabled) return { ...app, close: closeAll };
+    const auth = rpcAuth(config, closers);
+    const http = { clients, events, overview, token: auth.token };
+    const rpcUrl = await startHttp(app, http, logger, closers);
+    return {
+      ...app,
+      rpcUrl,
+      ...(auth.token !== undefined && { rpcToken: auth.token }),
+      ...(auth.file !== undefined && { rpcTokenFile: auth.file }),
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The token methods that change state need: `rpc.auth_token`; else one made for this start and
+ * written to the data directory for the CLI (deleted at the stop); none when the operator
+ * accepted the risk (`rpc.allow_unauthenticated`).
+ */
+function rpcAuth(config: ProverConfig, closers: (() => Promise<void>)[]): { token?: string; file?: string } {
+  if (config.rpc.auth_token !== undefined) return { token: config.rpc.auth_token };
+  if (config.rpc.allow_unauthenticated) return {};
+  const written = writeRpcTokenFile(config.datadir);
+  closers.push(async () => written.remove());
+  return { token: written.token, file: written.file };
 }
 
 /** The task database as logs show it: the PostgreSQL URL without its password (and the schema), or the SQLite file. */
@@ -223,6 +251,7 @@ async function startHttp(
     readonly clients: { readonly cl: ClClient; readonly el: ElClient };
     readonly events: EventStream;
     readonly overview: () => ReturnType<typeof buildOverview>;
+    readonly token: string | undefined;
   },
   logger: Logger,
   closers: (() => Promise<void>)[],
@@ -251,7 +280,7 @@ async function startHttp(
   const readinessTimeoutMs = Math.min(config.nodes.timeout_ms, 5_000);
   const server = await buildHttpApp({
     methods,
-    ...(config.rpc.auth_token !== undefined && { bearerToken: config.rpc.auth_token }),
+    ...(parts.token !== undefined && { bearerToken: parts.token }),
     maxBodyBytes: config.rpc.max_body_bytes,
     acceptsHost: hostCheck(config.rpc.host, config.rpc.allowed_hosts),
     onError: logRpcErrors(logger),

@@ -69,8 +69,13 @@ export function addClientCommands(program: Command, print: Output): void {
       .option("--rpc <url>", "prover client JSON-RPC URL", DEFAULT_RPC_URL)
       .option(
         "--token <token>",
-        "bearer token for methods that change state (or PAAS_RPC_TOKEN)",
+        "bearer token for methods that change state (or PAAS_RPC_TOKEN; default: the rpc-token in --datadir)",
         process.env.PAAS_RPC_TOKEN,
+      )
+      .option(
+        "--datadir <dir>",
+        "the prover client's data directory, whose rpc-token is sent to a client on this machine",
+        "./data",
       )
       .option("--json", "print the raw JSON answer");
 

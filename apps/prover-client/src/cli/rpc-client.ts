@@ -4,6 +4,8 @@ import type { JsonRpcClient } from "@paas/jsonrpc";
 export interface ClientFlags {
   readonly rpc: string;
   readonly token?: string;
+  /** The prover client's data directory: its rpc-token is used when no token is given. */
+  readonly datadir: string;
 }
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:4844";
@@ -17,11 +19,24 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
     throw new InvalidParamsError(`--rpc: "${flags.rpc}" is not an http(s) URL (e.g. ${DEFAULT_RPC_URL})`);
   }
   const jsonrpc = await import("@paas/jsonrpc");
+  const token = flags.token ?? (await localToken(flags));
   return new jsonrpc.JsonRpcClient({
     url: flags.rpc,
     timeoutMs: 30_000,
-    ...(flags.token !== undefined && { bearerToken: flags.token }),
+    ...(token !== undefined && { bearerToken: token }),
   });
+}
+
+/**
+ * The token a prover client on this machine wrote to its data directory at start, for a server
+ * on loopback only: the token of this machine's client is no other server's business.
+ */
+async function localToken(flags: ClientFlags): Promise<string | undefined> {
+  const { isLoopback } = await import("@paas/core");
+  const host = new URL(flags.rpc).hostname.replace(/^\[(.*)\]$/, "$1");
+  if (!isLoopback(host)) return undefined;
+  const { readRpcTokenFile } = await import("../app/rpc-token.js");
+  return readRpcTokenFile(flags.datadir);
 }
 
 /**

@@ -105,6 +105,9 @@ async function start(flags: StartFlags): Promise<void> {
       ...(rpcUrl ? [`  dashboard ${rpcUrl}${dashboardNote ? `  (${dashboardNote})` : ""}`] : []),
       `  datadir   ${datadir}`,
       `  database  ${database}`,
+      ...(app.rpcTokenFile
+        ? [`  token     ${path.resolve(app.rpcTokenFile)} (for actions; the CLI reads it)`]
+        : []),
       ...(logFile ? [`  logs      ${logFile}`] : []),
       "  Ctrl-C to stop; unfinished work resumes at the next start.",
       "",
@@ -122,6 +125,7 @@ async function start(flags: StartFlags): Promise<void> {
           : { cl: endpointOf(nodes.clUrl), el: endpointOf(nodes.elUrl) },
         datadir,
         database,
+        ...(app.rpcTokenFile !== undefined && { tokenFile: path.resolve(app.rpcTokenFile) }),
       },
       "prover client started",
     );

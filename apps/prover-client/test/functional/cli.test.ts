@@ -35,7 +35,8 @@ afterAll(async () => {
   data?.remove();
 });
 
-const paas = (...args: string[]) => runCli(app.rpcUrl!, args);
+// As an operator on the machine runs it: the token comes from the rpc-token the client wrote.
+const paas = (...args: string[]) => runCli(app.rpcUrl!, [...args, "--datadir", data.dir]);
 
 it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
   const submitted = await paas("submit", '{"kind":"checkpoint","index":0}');

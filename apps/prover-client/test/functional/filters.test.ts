@@ -3,9 +3,9 @@
  * answered "no tasks"; one this instance no longer has is still a filter while tasks are stored
  * under it (a backend removed from the configuration, or another instance's in a cluster).
  */
-import { JsonRpcClient, JsonRpcPermanentError } from "@paas/jsonrpc";
+import { type JsonRpcClient, JsonRpcPermanentError } from "@paas/jsonrpc";
 import { afterAll, expect, it } from "vitest";
-import { startApp, tempDatadir } from "../../scenarios/app.js";
+import { rpc, startApp, tempDatadir } from "../../scenarios/app.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 import { loadConfig } from "../../src/config/load-config.js";
 
@@ -40,7 +40,7 @@ it("filters on a backend removed from the configuration while tasks are stored u
 }, async () => {
   const spare = ['backends.native.type="native"', 'backends.spare.type="native"', "backends.spare.workers=1"];
   app = await startApp(configWith(spare));
-  let client = new JsonRpcClient({ url: app.rpcUrl!, timeoutMs: 10_000 });
+  let client = rpc(app);
   const { id } = await client.call<{ id: string }>("paas_submitTask", [
     { kind: "checkpoint", index: 0 },
     "spare",
@@ -48,7 +48,7 @@ it("filters on a backend removed from the configuration while tasks are stored u
   await app.close();
 
   app = await startApp(configWith([]));
-  client = new JsonRpcClient({ url: app.rpcUrl!, timeoutMs: 10_000 });
+  client = rpc(app);
   expect(app.service.backends()).toEqual(["native"]);
   const listed = await client.call<{ tasks: { id: string }[] }>("paas_listTasks", [{ backend: "spare" }]);
   expect(listed.tasks.map((t) => t.id)).toEqual([id]);

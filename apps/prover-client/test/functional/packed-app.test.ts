@@ -114,7 +114,9 @@ it("installs without the devnet for production, refuses embedded mode then, and 
   lean = startNode(entry, ["start", "--datadir", "data", "--port", "0", "--no-progress", ...nodes], leanDir);
   // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
   const [, url] = await lean.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 60_000);
-  const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2])) as { id: string };
+  // Asking for a proof changes state: the token is the one the client wrote to its datadir.
+  const token = readFileSync(path.join(leanDir, "data", "rpc-token"), "utf8");
+  const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2], token)) as { id: string };
   const deadline = Date.now() + 60_000;
   for (;;) {
     const task = (await rpcCall(url!, "paas_getTaskStatus", [id])) as { status: string };

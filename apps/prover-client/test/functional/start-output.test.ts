@@ -59,6 +59,7 @@ it("keeps stdout to JSON log lines, the banner one of them, and appends the prog
     nodes: { embeddedDevnet: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
     datadir: dir,
     database: path.join(dir, "paas.sqlite"),
+    tokenFile: path.join(dir, "rpc-token"),
   });
   const messages = records().map((r) => r.msg);
   expect(messages).toContain("JSON-RPC server and dashboard listening");

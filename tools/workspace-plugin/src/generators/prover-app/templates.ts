@@ -147,7 +147,7 @@ function testTs(o: NormalizedAppOptions): string {
  * prover client on the embedded devnet, composes the plugins${proofs.length > 0 ? " and proves a task of each rollup proof type among them" : ""}.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "@paas/prover-client";
@@ -172,10 +172,13 @@ afterAll(async () => {
   rmSync(datadir, { recursive: true, force: true });
 });
 
+/** A call; one that changes state sends the token the app wrote to its data directory at start. */
 async function rpc(url: string, method: string, params: readonly unknown[] = []): Promise<unknown> {
+  const tokenFile = path.join(datadir, "rpc-token");
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, "utf8") : undefined;
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(token && { authorization: \`Bearer \${token}\` }) },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };
