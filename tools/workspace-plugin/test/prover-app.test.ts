@@ -198,7 +198,11 @@ describe("a generated plugin and app, for real", () => {
     );
     // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
     const [, url] = await app.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 90_000);
-    const { id } = (await rpcCall(url!, "paas_submitTask", [{ kind: PLUGIN, n: 7 }])) as { id: string };
+    // Submitting changes state: the token is the one the client wrote to its datadir at start.
+    const token = readFileSync(join(appDir, "data", "rpc-token"), "utf8");
+    const { id } = (await rpcCall(url!, "paas_submitTask", [{ kind: PLUGIN, n: 7 }], token)) as {
+      id: string;
+    };
     const deadline = Date.now() + 60_000;
     let status = "";
     while (status !== "completed") {
