@@ -22,8 +22,10 @@ export type CheckpointReport = {
   /** Runner ticks that failed (e.g. the CL was down); each next tick tries again. */
   readonly runnerErrors: number;
   /**
-   * What is wrong right now, while the runner's ticks fail (null once the CL answers again): the
-   * progress view shows a report's `attention` above everything else.
+   * What is wrong right now and needs a person, shown by the progress view above everything else
+   * (where a narrow terminal does not cut it): the runner's ticks failing (until the CL answers
+   * again), and checkpoints stuck that the runner will not submit again (cancelled, out of
+   * retries), on which the CL waits. Null when nothing is.
    */
   readonly attention: string | null;
   readonly lastError: string | null;
@@ -78,6 +80,21 @@ export class CheckpointFacts {
     this.failing = message;
   }
 
+  private attention(): string | null {
+    const parts: string[] = [];
+    if (this.failing !== null) parts.push(`the runner cannot follow the CL: ${this.failing}`);
+    const waiting = [...this.stuck.values()]
+      .filter((s) => s.retryAt === undefined)
+      .sort((a, b) => a.index - b.index)
+      .map((s) => `${s.index} (${s.status})`);
+    if (waiting.length > 0) {
+      parts.push(
+        `${waiting.length === 1 ? "checkpoint" : "checkpoints"} ${waiting.join(", ")} ${waiting.length === 1 ? "waits" : "wait"} for an operator: fix the cause, then paas_proveCheckpoint`,
+      );
+    }
+    return parts.length === 0 ? null : parts.join("; ");
+  }
+
   snapshot(): CheckpointReport {
     return {
       runner: this.runner,
@@ -88,7 +105,7 @@ export class CheckpointFacts {
       failed: [...this.stuck.keys()].sort((a, b) => a - b),
       stuck: [...this.stuck.values()].sort((a, b) => a.index - b.index),
       runnerErrors: this.runnerErrors,
-      attention: this.failing === null ? null : `the runner cannot follow the CL: ${this.failing}`,
+      attention: this.attention(),
       lastError: this.lastError,
       polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),
     };

@@ -203,6 +203,10 @@ describe("checkpoint runner", () => {
       stuck: [{ index: 1, status: "permanent_failure", retries: 0, error: expect.stringMatching(/cursed/) }],
     });
     expect((await report(harness)).stuck[0]).not.toHaveProperty("retryAt");
+    // Left to a person, so shown where the progress view puts what needs one.
+    expect((await report(harness)).attention).toBe(
+      "checkpoint 1 (permanent_failure) waits for an operator: fix the cause, then paas_proveCheckpoint",
+    );
     const warnings = logger.lines.filter((l) => l.level === "warn" && l.fields.index === 1);
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.fields.error)).toMatch(/checkpoint 1 is cursed/);
@@ -213,6 +217,7 @@ describe("checkpoint runner", () => {
     await until(proven(cl, 1), "checkpoint 1");
     await until(async () => (await report(harness)).nextUnproven === null, "the runner to catch up");
     expect((await report(harness)).failed).toEqual([]);
+    expect((await report(harness)).attention).toBeNull();
     expect(harness.statusesOf(checkpoint(1)).filter((s) => s === "proving")).toHaveLength(1);
   });
 
@@ -231,6 +236,8 @@ describe("checkpoint runner", () => {
     }, "checkpoint 1 recorded as failed");
     expect(stuck).toMatchObject([{ index: 1, status: "permanent_failure", retries: 0 }]);
     expect(stuck[0]!.retryAt).toBeDefined();
+    // The runner will submit it again: nothing for a person yet.
+    expect((await report(harness)).attention).toBeNull();
     cl.rejectWith = undefined;
     await until(proven(cl, 1), "checkpoint 1, resubmitted by the runner");
     // Published again from its stored proof: three checkpoints, three proofs.
@@ -259,6 +266,7 @@ describe("checkpoint runner", () => {
     expect((await report(harness)).stuck).toEqual([
       { index: 0, status: "cancelled", error: "cancelled by an operator", retries: 0 },
     ]);
+    expect((await report(harness)).attention).toMatch(/^checkpoint 0 \(cancelled\) waits for an operator/);
   });
 
   it("does not submit completed checkpoints again while a lower one is stuck", async () => {
