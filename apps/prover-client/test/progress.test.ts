@@ -113,4 +113,12 @@ describe("renderProgress", () => {
       "lastError first line second line",
     );
   });
+
+  it("clips a long fact even without a width, as `paas report` writes into a file", () => {
+    const nested = `dependency cl-stf failed: ${"dependency evm-ee-stf failed: ".repeat(100)}node down`;
+    const text = renderProgress(snapshot(3, nested));
+    const line = text.split("\n").find((l) => l.includes("lastError"))!;
+    expect(line).toContain(`lastError ${nested.slice(0, 199)}…`);
+    expect(line.length).toBeLessThan(1_000);
+  });
 });

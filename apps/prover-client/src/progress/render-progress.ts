@@ -65,9 +65,14 @@ function formatValue(value: unknown): string {
       .join(" ");
   }
   if (typeof value === "string" && /^0x[0-9a-f]{16,}$/i.test(value)) return `${value.slice(0, 10)}…`;
-  // One line per fact: an error message with newlines would break the table.
-  return String(value).replace(/\s*\n\s*/g, " ");
+  // One line per fact: an error message with newlines would break the table. A long one (a
+  // dependency's error nested in its dependent's) is clipped: `--json` has it whole.
+  const text = String(value).replace(/\s*\n\s*/g, " ");
+  return text.length > MAX_FACT_CHARS ? `${text.slice(0, MAX_FACT_CHARS - 1)}…` : text;
 }
+
+/** The longest a fact's value is shown, whatever the width (`paas report` into a file has none). */
+const MAX_FACT_CHARS = 200;
 
 export function formatDuration(ms: number): string {
   const s = Math.floor(ms / 1_000);
