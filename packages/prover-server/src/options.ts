@@ -21,6 +21,11 @@ export interface ProverServerOptions {
   readonly programs?: readonly ProgramSource[];
   /** The largest guest input a job may carry, in bytes (before base64). Default 64 MiB. */
   readonly maxInputBytes?: number;
+  /**
+   * The inputs of queued jobs the job table may hold together, in bytes: a new job beyond it is
+   * answered 503 until work drains. At least `maxInputBytes`. Default 4 GiB.
+   */
+  readonly maxQueuedInputBytes?: number;
   /** pino's calling convention; default silent. */
   readonly logger?: PluginLogger;
   /**
@@ -37,6 +42,7 @@ export interface ProverServerOptions {
 }
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
 /** Tokens shorter than this are refused: they can be guessed. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   readonly token: string | undefined;
   readonly workers: number;
   readonly maxInputBytes: number;
+  readonly maxQueuedInputBytes: number;
   readonly logger: PluginLogger;
   readonly trustedPublicKeys: readonly string[];
   readonly acceptsHost: (hostHeader: string | undefined) => boolean;
@@ -73,6 +80,13 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
   if (!Number.isInteger(maxInputBytes) || maxInputBytes < 1) {
     throw invalid(`maxInputBytes must be a positive integer, got ${maxInputBytes}`);
   }
+  const maxQueuedInputBytes =
+    options.maxQueuedInputBytes ?? Math.max(DEFAULT_MAX_QUEUED_INPUT_BYTES, maxInputBytes);
+  if (!Number.isSafeInteger(maxQueuedInputBytes) || maxQueuedInputBytes < maxInputBytes) {
+    throw invalid(
+      `maxQueuedInputBytes must be an integer of at least maxInputBytes (${maxInputBytes}), got ${maxQueuedInputBytes}`,
+    );
+  }
   if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
     throw invalid(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
   }
@@ -92,6 +106,7 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     token: options.token,
     workers,
     maxInputBytes,
+    maxQueuedInputBytes,
     logger: options.logger ?? silent,
     trustedPublicKeys: options.trustedPublicKeys ?? [],
     acceptsHost: hostCheck(host, options.allowedHosts),

@@ -53,6 +53,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
       workers,
       token: resolved.token,
       maxInputBytes: resolved.maxInputBytes,
+      maxQueuedInputBytes: resolved.maxQueuedInputBytes,
       logger,
       acceptsHost: resolved.acceptsHost,
     });

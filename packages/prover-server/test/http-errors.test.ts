@@ -299,6 +299,47 @@ describe("many uploads at once", () => {
   });
 });
 
+describe("a full queue", () => {
+  it("answers 503 for a new job once the queued inputs reach their limit, and takes it again as work drains", async () => {
+    const dir = tempDir();
+    const small = await startTestServer(dir.dir, { maxInputBytes: 4_096, maxQueuedInputBytes: 8_192 });
+    try {
+      // The one worker is held by a gated guest, so what follows stays queued.
+      const startedLog = dir.file("queue-started.log");
+      const gate = dir.file("queue-gate");
+      await call(small.url, "POST", "v1/jobs", {
+        body: startJobBody(gatedProgram, { startedLog, gate }, "holder"),
+      });
+      await waitFor(
+        () => startsIn(startedLog) === 1,
+        () => "the gated guest to start",
+      );
+      const job = (requestId: string) => ({
+        body: { ...startJobBody(sumProgram, [1], requestId), input: Buffer.alloc(3_000).toString("base64") },
+      });
+      expect((await call(small.url, "POST", "v1/jobs", job("q1"))).status).toBe(201);
+      expect((await call(small.url, "POST", "v1/jobs", job("q2"))).status).toBe(201);
+      const full = await call(small.url, "POST", "v1/jobs", job("q3"));
+      expect(full.status).toBe(503);
+      expect(full.json).toEqual({
+        error:
+          "the queued jobs hold 6000 bytes of input, and this one would pass this server's limit of 8192; send again once work drains",
+        code: "SERVER_BUSY",
+      });
+      // A job already queued is still found: asking again is no new work.
+      expect((await call(small.url, "POST", "v1/jobs", job("q1"))).status).toBe(200);
+      writeFileSync(gate, "");
+      await waitFor(
+        async () => (await call(small.url, "POST", "v1/jobs", job("q3"))).status === 201,
+        () => "room in the queue",
+      );
+    } finally {
+      await small.close();
+      dir.remove();
+    }
+  });
+});
+
 describe("odd requests", () => {
   it("answers an unknown route with 404 JSON", async () => {
     const answer = await call(server.url, "GET", "v2/jobs");

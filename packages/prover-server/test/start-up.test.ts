@@ -34,6 +34,10 @@ it.each([
   [{ workers: 0 }, "prover server: workers must be an integer from 1 to 256, got 0"],
   [{ port: 70_000 }, "prover server: port must be an integer from 0 to 65535, got 70000"],
   [{ maxInputBytes: 0 }, "prover server: maxInputBytes must be a positive integer, got 0"],
+  [
+    { maxInputBytes: 4_096, maxQueuedInputBytes: 4_095 },
+    "prover server: maxQueuedInputBytes must be an integer of at least maxInputBytes (4096), got 4095",
+  ],
   [{ programs: [] }, "prover server: no programs to prove"],
   [
     { programs: ["@paas/no-such-plugin"] },

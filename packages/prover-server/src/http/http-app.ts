@@ -16,6 +16,7 @@ export interface HttpAppOptions {
   readonly workers: number;
   readonly token: string | undefined;
   readonly maxInputBytes: number;
+  readonly maxQueuedInputBytes: number;
   readonly logger: PluginLogger;
   readonly acceptsHost: (hostHeader: string | undefined) => boolean;
 }
@@ -141,7 +142,21 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       );
     }
     const { programId, name, version } = refOf(program);
-    const { job, created } = await store.startOrFind(body.requestId, { programId, name, version }, input);
+    const started = await store.startOrFind(
+      body.requestId,
+      { programId, name, version },
+      input,
+      options.maxQueuedInputBytes,
+    );
+    if ("queueFull" in started) {
+      reply.header("Retry-After", "10");
+      throw new HttpError(
+        503,
+        "SERVER_BUSY",
+        `the queued jobs hold ${started.queueFull} bytes of input, and this one would pass this server's limit of ${options.maxQueuedInputBytes}; send again once work drains`,
+      );
+    }
+    const { job, created } = started;
     if (created) runner.wake();
     return reply.code(created ? 201 : 200).send(statusOf(job));
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { JobDatabase, JobState } from "./schema.js";
 import { LIVE_STATES } from "./schema.js";
 
@@ -53,13 +53,16 @@ export class JobStore {
   /**
    * The live job (queued, running or succeeded) for `requestId` and this program, or a new queued
    * one; `created` says which. The program is part of the work a request id names: the same id
-   * for another program (say, after a version bump) is other work and gets its own job.
+   * for another program (say, after a version bump) is other work and gets its own job. No new
+   * job when the queued ones' inputs and this one would exceed `maxQueuedBytes`: `queueFull` then
+   * says how many bytes are queued.
    */
   async startOrFind(
     requestId: string,
     program: ProgramKey,
     input: Uint8Array,
-  ): Promise<{ job: JobView; created: boolean }> {
+    maxQueuedBytes: number,
+  ): Promise<{ job: JobView; created: boolean } | { queueFull: number }> {
     return this.db.transaction().execute(async (trx) => {
       const live = await trx
         .selectFrom("jobs")
@@ -69,6 +72,13 @@ export class JobStore {
         .where("state", "in", LIVE_STATES)
         .executeTakeFirst();
       if (live) return { job: viewOf(live), created: false };
+      // SQLite keeps a blob's length in its record header: summing it reads no input.
+      const { queued } = await trx
+        .selectFrom("jobs")
+        .select(sql<number>`coalesce(sum(length(input)), 0)`.as("queued"))
+        .where("state", "=", "queued")
+        .executeTakeFirstOrThrow();
+      if (Number(queued) + input.length > maxQueuedBytes) return { queueFull: Number(queued) };
       const now = this.now();
       const row = await trx
         .insertInto("jobs")
