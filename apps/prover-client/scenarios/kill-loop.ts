@@ -104,7 +104,7 @@ async function startProver(
     child.once("exit", (code) => reject(new Error(`prover client exited with ${code}: ${out}`)));
   });
   // Asking for proofs changes state: the client sends the token the child wrote to its datadir.
-  const bearerToken = readRpcTokenFile(datadir);
+  const bearerToken = readRpcTokenFile(datadir)?.token;
   return { child, client: new JsonRpcClient({ url, timeoutMs: 5_000, ...(bearerToken && { bearerToken }) }) };
 }
 

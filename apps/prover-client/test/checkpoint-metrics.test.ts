@@ -86,4 +86,19 @@ describe("checkpoint gauges", () => {
     clock.now += 5_000;
     expect(await scrape()).toMatchObject({ next: 27, nextStill: 5 });
   });
+
+  it("start the stand-still clock when a checkpoint appears after all were proven", async () => {
+    const report: { latestCheckpoint: number; nextUnproven: number | null; polledAt: string } = {
+      latestCheckpoint: 5,
+      nextUnproven: null,
+      polledAt: "t",
+    };
+    const { clock, scrape } = setUp(report);
+    expect(await scrape()).toMatchObject({ latest: 5, next: 6 });
+    clock.now += 3_600_000;
+    // An hour later checkpoint 6 appears: the index shown was 6 already, but it is new work.
+    report.latestCheckpoint = 6;
+    report.nextUnproven = 6;
+    expect(await scrape()).toMatchObject({ latest: 6, next: 6, nextStill: 0 });
+  });
 });

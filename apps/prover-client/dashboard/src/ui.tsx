@@ -110,7 +110,7 @@ export function TokenDialog() {
         <p>
           {request.refused
             ? "The server refused the token this tab has. Enter the right one to go on."
-            : "This prover client asks for its bearer token (rpc.auth_token) before it changes anything."}{" "}
+            : "This prover client asks for its bearer token before it changes anything: its rpc.auth_token, or else the first line of rpc-token in its data directory."}{" "}
           It is kept for this tab only.
         </p>
         <label>

@@ -30,7 +30,7 @@ import { operatorMethods } from "../rpc/operator-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
-import { writeRpcTokenFile } from "./rpc-token.js";
+import { newRpcToken, RPC_TOKEN_FILE, writeRpcTokenFile } from "./rpc-token.js";
 
 export interface ProverApp {
   readonly config: ProverConfig;
@@ -175,33 +175,29 @@ export async function buildProverApp(
     const startedAt = Date.now();
     const app = { config, service, metrics, nodes, startedAt };
     if (!config.rpc.enabled) return { ...app, close: closeAll };
-    const auth = rpcAuth(config, closers);
-    const http = { clients, events, overview, token: auth.token };
-    const rpcUrl = await startHttp(app, http, logger, closers);
+    // The token methods that change state need: `rpc.auth_token`; else one made for this start
+    // and written, once the server listens, to the data directory for the CLI (deleted at the
+    // stop); none when the operator accepted the risk (`rpc.allow_unauthenticated`).
+    const made = config.rpc.auth_token === undefined && !config.rpc.allow_unauthenticated;
+    const token = made ? newRpcToken() : config.rpc.auth_token;
+    const rpcUrl = await startHttp(app, { clients, events, overview, token }, logger, closers);
+    let rpcTokenFile: string | undefined;
+    if (made) {
+      const remove = writeRpcTokenFile(config.datadir, { token: token!, url: rpcUrl });
+      closers.push(async () => remove());
+      rpcTokenFile = path.join(config.datadir, RPC_TOKEN_FILE);
+    }
     return {
       ...app,
       rpcUrl,
-      ...(auth.token !== undefined && { rpcToken: auth.token }),
-      ...(auth.file !== undefined && { rpcTokenFile: auth.file }),
+      ...(token !== undefined && { rpcToken: token }),
+      ...(rpcTokenFile !== undefined && { rpcTokenFile }),
       close: closeAll,
     };
   } catch (error) {
     await closeAll();
     throw error;
   }
-}
-
-/**
- * The token methods that change state need: `rpc.auth_token`; else one made for this start and
- * written to the data directory for the CLI (deleted at the stop); none when the operator
- * accepted the risk (`rpc.allow_unauthenticated`).
- */
-function rpcAuth(config: ProverConfig, closers: (() => Promise<void>)[]): { token?: string; file?: string } {
-  if (config.rpc.auth_token !== undefined) return { token: config.rpc.auth_token };
-  if (config.rpc.allow_unauthenticated) return {};
-  const written = writeRpcTokenFile(config.datadir);
-  closers.push(async () => written.remove());
-  return { token: written.token, file: written.file };
 }
 
 /** The task database as logs show it: the PostgreSQL URL without its password (and the schema), or the SQLite file. */

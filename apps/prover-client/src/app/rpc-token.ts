@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -7,41 +7,51 @@ import path from "node:path";
  * and written to this file in the data directory, readable by its owner only, and deleted at the
  * stop (Bitcoin Core's cookie). Whoever may read the data directory may act on the prover (the
  * CLI reads the file itself); any other local user or process, or a page in a browser, may not.
+ * The file's first line is the token, its second the URL of the server that takes it: the CLI
+ * sends the token there only, never to whatever else listens on a port typed wrong.
  */
 export const RPC_TOKEN_FILE = "rpc-token";
 
-export interface RpcTokenFile {
+export interface RpcToken {
   readonly token: string;
-  readonly file: string;
-  /** Deletes the file if it still holds this token (a later start may have replaced it). */
-  remove(): void;
+  /** The server that takes it, e.g. `http://127.0.0.1:4844/`. */
+  readonly url: string;
 }
 
-export function writeRpcTokenFile(datadir: string): RpcTokenFile {
-  const token = randomBytes(32).toString("hex");
+/** A fresh random token (64 hex digits). */
+export function newRpcToken(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/**
+ * Writes `token` for the server at `url`; returns a remover that deletes the file if it still
+ * holds this token (a later start may have replaced it). Written to a new file (never through a
+ * link someone planted at the name) and renamed into place, so a reader never sees half of it.
+ */
+export function writeRpcTokenFile(datadir: string, { token, url }: RpcToken): () => void {
   const file = path.join(datadir, RPC_TOKEN_FILE);
-  const fd = openSync(file, "w", 0o600);
+  const fresh = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const fd = openSync(fresh, flags, 0o600);
   try {
-    // The mode given to open applies only to a file it creates: an older one keeps its own.
-    fchmodSync(fd, 0o600);
-    writeSync(fd, token);
+    writeSync(fd, `${token}\n${url}\n`);
   } finally {
     closeSync(fd);
   }
-  return {
-    token,
-    file,
-    remove() {
-      if (readRpcTokenFile(datadir) === token) rmSync(file, { force: true });
-    },
+  renameSync(fresh, file);
+  return () => {
+    if (readRpcTokenFile(datadir)?.token === token) rmSync(file, { force: true });
   };
 }
 
-/** The token a running prover client wrote to `datadir`, if there is one. */
-export function readRpcTokenFile(datadir: string): string | undefined {
+/** The token a running prover client wrote to `datadir`, and the URL it is for, if there is one. */
+export function readRpcTokenFile(datadir: string): RpcToken | undefined {
+  let text: string;
   try {
-    return readFileSync(path.join(datadir, RPC_TOKEN_FILE), "utf8").trim() || undefined;
+    text = readFileSync(path.join(datadir, RPC_TOKEN_FILE), "utf8");
   } catch {
     return undefined;
   }
+  const [token, url] = text.split("\n");
+  return token && url ? { token, url } : undefined;
 }

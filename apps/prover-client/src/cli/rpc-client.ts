@@ -28,15 +28,15 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
 }
 
 /**
- * The token a prover client on this machine wrote to its data directory at start, for a server
- * on loopback only: the token of this machine's client is no other server's business.
+ * The token a prover client on this machine wrote to its data directory at start, sent only to
+ * the server it names (the same scheme, host and port as `--rpc`): anything else listening, on a
+ * port typed wrong, is not given it.
  */
 async function localToken(flags: ClientFlags): Promise<string | undefined> {
-  const { isLoopback } = await import("@paas/core");
-  const host = new URL(flags.rpc).hostname.replace(/^\[(.*)\]$/, "$1");
-  if (!isLoopback(host)) return undefined;
   const { readRpcTokenFile } = await import("../app/rpc-token.js");
-  return readRpcTokenFile(flags.datadir);
+  const written = readRpcTokenFile(flags.datadir);
+  if (written === undefined || !URL.canParse(written.url)) return undefined;
+  return new URL(written.url).origin === new URL(flags.rpc).origin ? written.token : undefined;
 }
 
 /**

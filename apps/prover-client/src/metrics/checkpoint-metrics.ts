@@ -38,8 +38,11 @@ export interface CheckpointMetricsSources {
  */
 export class CheckpointMetrics {
   private lastAccepted: { index: number; at: number } | undefined;
-  /** The CL's next unproven checkpoint as last read, and since when it has been that one. */
-  private nextUnproven: { index: number; since: number } | undefined;
+  /**
+   * The CL's next unproven checkpoint as last read (whether every checkpoint was proven then), and
+   * since when it has been that one.
+   */
+  private nextUnproven: { index: number; allProven: boolean; since: number } | undefined;
   private readonly submissionFailures: Counter<"outcome">;
 
   constructor(registry: Registry, sources: CheckpointMetricsSources) {
@@ -125,11 +128,15 @@ export class CheckpointMetrics {
     }
     const latest = report.latestCheckpoint ?? -1;
     // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
+    const allProven = report.nextUnproven == null;
     const nextUnproven = report.nextUnproven ?? latest + 1;
-    if (this.nextUnproven === undefined)
-      this.nextUnproven = { index: nextUnproven, since: sources.startedAt };
-    else if (this.nextUnproven.index !== nextUnproven)
-      this.nextUnproven = { index: nextUnproven, since: now };
+    // With every checkpoint proven, the next one to appear has the index already shown: its
+    // appearing starts the clock, as a move of the index does.
+    const seen = this.nextUnproven;
+    if (seen === undefined) this.nextUnproven = { index: nextUnproven, allProven, since: sources.startedAt };
+    else if (seen.index !== nextUnproven || seen.allProven !== allProven) {
+      this.nextUnproven = { index: nextUnproven, allProven, since: now };
+    }
     return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven };
   }
 

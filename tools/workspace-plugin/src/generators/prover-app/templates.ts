@@ -175,7 +175,8 @@ afterAll(async () => {
 /** A call; one that changes state sends the token the app wrote to its data directory at start. */
 async function rpc(url: string, method: string, params: readonly unknown[] = []): Promise<unknown> {
   const tokenFile = path.join(datadir, "rpc-token");
-  const token = existsSync(tokenFile) ? readFileSync(tokenFile, "utf8") : undefined;
+  // Its first line; the second names the server it is for.
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").split("\\n")[0] : undefined;
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token && { authorization: \`Bearer \${token}\` }) },
