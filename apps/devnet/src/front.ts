@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { foreignHostMessage, hostCheck } from "@paas/core";
 import { type FaultSwitches, namespacesOf } from "./faults.js";
 
 export interface FrontOptions {
@@ -26,8 +27,21 @@ export interface Front {
 export async function startFront(options: FrontOptions): Promise<Front> {
   const agent = new Agent({ keepAlive: true });
   const pending = new Set<AbortController>();
+  // Checked here, where requests arrive: what is forwarded names the upstream server as its Host.
+  const acceptsHost = hostCheck(options.host);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!acceptsHost(req.headers.host)) {
+      // A page whose name was rebound to 127.0.0.1 must not reach the admin methods. Unread body:
+      // the connection cannot carry another request.
+      res.setHeader("Connection", "close");
+      return reply(
+        res,
+        403,
+        "application/json",
+        jsonRpcRefusal(foreignHostMessage(req.headers.host, "no other")),
+      );
+    }
     const body = await readBody(req, options.maxBodyBytes);
     if (body === "too-large") {
       req.pause();

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { schnorr } from "@noble/curves/secp256k1.js";
@@ -127,6 +128,33 @@ describe("startDevnet", () => {
       { jsonrpc: "2.0", id: 1, result: "0x0" },
       { jsonrpc: "2.0", id: 2, result: null },
     ]);
+  });
+
+  it("refuses a request naming another host, which a page rebound to 127.0.0.1 would send", async () => {
+    const devnet = await testDevnet();
+    const call = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(devnet.url);
+        const req = request({
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          headers: { host, "content-type": "application/json" },
+        });
+        req.on("response", async (res) => {
+          let body = "";
+          for await (const chunk of res) body += chunk;
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+        req.on("error", reject);
+        req.end('{"jsonrpc":"2.0","id":1,"method":"devnet_produceBlocks","params":[1]}');
+      });
+    const { port } = new URL(devnet.url);
+    const foreign = await call(`evil.example:${port}`);
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.message).toMatch(/^host "evil\.example:\d+" is not served here/);
+    expect(devnet.chain.latestSlot).toBe(0);
+    expect((await call(`localhost:${port}`)).status).toBe(200);
   });
 
   it("refuses bad options before starting anything", async () => {
