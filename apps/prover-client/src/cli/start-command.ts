@@ -51,17 +51,19 @@ async function start(flags: StartFlags): Promise<void> {
   const { createLogger } = await import("../logging/logger.js");
   const { appendOnly, ProgressPrinter } = await import("../progress/progress-printer.js");
   // A flag of its own is more specific than a `--set` of the same key, so it is applied last.
+  const flag = (from: string, value: string | undefined, set: (v: string) => string) =>
+    value === undefined ? [] : [{ set: set(value), from }];
   const overrides = [
     ...flags.set,
-    ...(flags.datadir !== undefined ? [`datadir="${flags.datadir}"`] : []),
-    ...(flags.port !== undefined ? [`rpc.port=${flags.port}`] : []),
-    ...(flags.clUrl !== undefined ? [`nodes.cl_url="${flags.clUrl}"`] : []),
-    ...(flags.elUrl !== undefined ? [`nodes.el_url="${flags.elUrl}"`] : []),
-    ...(flags.logLevel !== undefined ? [`log_level="${flags.logLevel}"`] : []),
-    ...(flags.workers !== undefined ? [`backends.native.workers=${flags.workers}`] : []),
-    ...(flags.databaseUrl !== undefined ? [`database.url="${flags.databaseUrl}"`] : []),
-    ...(flags.role !== undefined ? [`cluster.role="${flags.role}"`] : []),
-    ...(flags.progress ? [] : ["progress.enabled=false"]),
+    ...flag("--datadir", flags.datadir, (v) => `datadir=${JSON.stringify(v)}`),
+    ...flag("--port", flags.port, (v) => `rpc.port=${v}`),
+    ...flag("--cl-url", flags.clUrl, (v) => `nodes.cl_url=${JSON.stringify(v)}`),
+    ...flag("--el-url", flags.elUrl, (v) => `nodes.el_url=${JSON.stringify(v)}`),
+    ...flag("--log-level", flags.logLevel, (v) => `log_level=${JSON.stringify(v)}`),
+    ...flag("--workers", flags.workers, (v) => `backends.native.workers=${v}`),
+    ...flag("--database-url", flags.databaseUrl, (v) => `database.url=${JSON.stringify(v)}`),
+    ...flag("--role", flags.role, (v) => `cluster.role=${JSON.stringify(v)}`),
+    ...(flags.progress ? [] : [{ set: "progress.enabled=false", from: "--no-progress" }]),
   ];
   const config = loadConfig({
     ...(flags.config !== undefined && { file: flags.config }),

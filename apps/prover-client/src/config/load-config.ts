@@ -10,8 +10,11 @@ export interface ConfigSources {
   readonly file?: string;
   /** Environment; keys `PAAS_<SECTION>__<KEY>` (double underscore between levels). */
   readonly env?: NodeJS.ProcessEnv;
-  /** `key.path=value` overrides, e.g. from `--set rpc.port=4850`. */
-  readonly overrides?: readonly string[];
+  /**
+   * `key.path=value` overrides, e.g. from `--set rpc.port=4850`; or with the flag it came from
+   * (`{ set: "rpc.port=4850", from: "--port" }`), which messages then name.
+   */
+  readonly overrides?: readonly (string | { readonly set: string; readonly from: string })[];
 }
 
 const ENV_PREFIX = "PAAS_";
@@ -41,12 +44,16 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
     setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
     sourceOf.set(keyPath.join("."), `environment variable ${name}`);
   }
-  for (const override of sources.overrides ?? []) {
+  for (const entry of sources.overrides ?? []) {
+    const override = typeof entry === "string" ? entry : entry.set;
     const eq = override.indexOf("=");
     if (eq <= 0) throw new InvalidConfigError(`--set expects key.path=value, got "${override}"`);
     const keyPath = override.slice(0, eq).split(".");
-    setPath(raw, keyPath, parseScalar(override.slice(eq + 1)), `--set ${override}`);
-    sourceOf.set(keyPath.join("."), `--set ${override}`);
+    // Named by key, never by value: a value may be a secret (a token, a URL with a password), and
+    // these messages reach logs.
+    const source = typeof entry === "string" ? `--set ${keyPath.join(".")}` : entry.from;
+    setPath(raw, keyPath, parseScalar(override.slice(eq + 1)), source);
+    sourceOf.set(keyPath.join("."), source);
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new InvalidConfigError(describeIssues(result.error, sources.file, sourceOf));
