@@ -39,6 +39,10 @@ export class ClusterMembership {
   private beating: Promise<void> | undefined;
   private beats = 0;
   private closed = false;
+  /** Counts step-downs: a renewal begun in an earlier term is not taken up. */
+  private term = 0;
+  /** The last start or stop of the services, which the next one waits for. */
+  private changing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ClusterStore,
@@ -86,10 +90,20 @@ export class ClusterMembership {
     if (this.closed) return;
     const { instance, clock, leaseMs } = this.options;
     const now = clock.now();
+    const term = this.term;
     try {
       await this.store.heartbeat(instance, now);
       if (instance.role === "worker" || this.services.length === 0) return;
       const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
+      // A renewal that comes back after this instance stepped down, or after the point its lease
+      // could lapse, counts for nothing: another instance may be leading by now. The row it may
+      // have renewed is given back, so that one can be elected at once.
+      if (won && (this.term !== term || this.closed || clock.now() >= this.deadlineOf(now))) {
+        await this.store
+          .releaseServiceLease(CLUSTER_SERVICES, instance.id)
+          .catch((error) => this.options.onError(error, "releasing the cluster services' lease"));
+        return;
+      }
       if (won) {
         this.renewedAt = now;
         this.armDeadline(now);
@@ -108,17 +122,22 @@ export class ClusterMembership {
   }
 
   /**
-   * The lease renewed at `renewedAt` (by this clock, at the start of the renewing call) lapses one
-   * lease period later, and then another instance may be elected. A timer, not the next beat, ends
-   * the services a little before that: a beat whose database call hangs never comes back to check.
+   * When the services stop unless the lease is renewed first: a tenth of a lease before the lease
+   * renewed at `renewedAt` (by this clock, at the start of the renewing call) lapses, after which
+   * another instance may be elected.
    */
+  private deadlineOf(renewedAt: number): number {
+    const { leaseMs } = this.options;
+    return renewedAt + leaseMs - Math.max(1, Math.floor(leaseMs / 10));
+  }
+
+  /** A timer, not the next beat, ends the services: a beat whose database call hangs never comes back to check. */
   private armDeadline(renewedAt: number): void {
-    const { clock, leaseMs } = this.options;
+    const { clock } = this.options;
     if (this.deadline !== undefined) clock.clearTimeout(this.deadline);
-    const margin = Math.max(1, Math.floor(leaseMs / 10));
     this.deadline = clock.setTimeout(
       () => void this.lapse(),
-      Math.max(0, renewedAt + leaseMs - margin - clock.now()),
+      Math.max(0, this.deadlineOf(renewedAt) - clock.now()),
     );
   }
 
@@ -131,23 +150,36 @@ export class ClusterMembership {
     await this.stepDown();
   }
 
-  private async lead(): Promise<void> {
-    this.leading = true;
-    this.options.log.info(
-      { instance: this.options.instance.id, services: this.services.map((s) => s.name) },
-      "elected to run the once-per-cluster services",
-    );
-    for (const service of this.services) await service.start();
+  /** Starts and stops of the services run one after another: a start never overtakes a stop. */
+  private change(step: () => Promise<void>): Promise<void> {
+    const next = this.changing.then(step);
+    this.changing = next.catch(() => {});
+    return next;
   }
 
-  private async stepDown(): Promise<void> {
-    if (!this.leading) return;
+  private lead(): Promise<void> {
+    this.leading = true;
+    return this.change(async () => {
+      this.options.log.info(
+        { instance: this.options.instance.id, services: this.services.map((s) => s.name) },
+        "elected to run the once-per-cluster services",
+      );
+      for (const service of this.services) await service.start();
+    });
+  }
+
+  private stepDown(): Promise<void> {
+    if (!this.leading) return this.changing;
     this.leading = false;
-    for (const service of [...this.services].reverse()) {
-      await service.stop().catch((error) => this.options.onError(error, `stopping ${service.name}`));
-    }
-    await this.store
-      .releaseServiceLease(CLUSTER_SERVICES, this.options.instance.id)
-      .catch((error) => this.options.onError(error, "releasing the cluster services' lease"));
+    // A renewal on its way now belongs to the term that ends here.
+    this.term++;
+    return this.change(async () => {
+      for (const service of [...this.services].reverse()) {
+        await service.stop().catch((error) => this.options.onError(error, `stopping ${service.name}`));
+      }
+      await this.store
+        .releaseServiceLease(CLUSTER_SERVICES, this.options.instance.id)
+        .catch((error) => this.options.onError(error, "releasing the cluster services' lease"));
+    });
   }
 }

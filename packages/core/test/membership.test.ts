@@ -1,0 +1,104 @@
+/**
+ * The election's own timing, with the database call that renews the lease held back at will: a
+ * stand-in store, so that a renewal can come back exactly when it would race the leader's timer
+ * (the PostgreSQL cluster tests cover the election against a real database).
+ */
+import { describe, expect, it } from "vitest";
+import { ClusterMembership } from "../src/cluster/membership.js";
+import { ManualClock } from "../src/index.js";
+import type { ClusterStore } from "../src/store/cluster-store.js";
+
+const LEASE_MS = 3_000; // a beat each second of real time; the lease's time is the manual clock's
+
+/** One lease row, as `service_leases` keeps it, and a switch that holds heartbeats back. */
+function standInStore() {
+  const state = {
+    lease: undefined as { owner: string; expires: number } | undefined,
+    hold: undefined as Promise<void> | undefined,
+    heartbeats: 0,
+    renewals: 0,
+  };
+  const store = {
+    async heartbeat() {
+      state.heartbeats++;
+      await state.hold;
+    },
+    async acquireServiceLease(_name: string, owner: string, now: number, leaseMs: number) {
+      state.renewals++;
+      const { lease } = state;
+      if (lease && lease.owner !== owner && lease.expires >= now) return false;
+      state.lease = { owner, expires: now + leaseMs };
+      return true;
+    },
+    async releaseServiceLease(_name: string, owner: string) {
+      if (state.lease?.owner === owner) state.lease = undefined;
+    },
+    async leave() {},
+    async foldCountShards() {},
+    async live() {
+      return [];
+    },
+  };
+  return { state, store: store as unknown as ClusterStore };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe("the election of the instance that runs the cluster services", () => {
+  it("does not take up a renewal that comes back after the leader stepped down", async () => {
+    const clock = new ManualClock(1_000_000);
+    const { state, store } = standInStore();
+    const events: string[] = [];
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const membership = new ClusterMembership(store, {
+      instance: { id: "a", host: "h", pid: 1, role: "all", startedAt: 0 },
+      clock,
+      leaseMs: LEASE_MS,
+      log: quiet,
+      onError: (error) => events.push(`error ${String(error)}`),
+    });
+    const runner = {
+      name: "runner",
+      scope: "cluster" as const,
+      start() {
+        events.push("start");
+      },
+      async stop() {
+        events.push("stop");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    };
+    await membership.start([runner]);
+    expect(events).toEqual(["start"]);
+    try {
+      // The next beat's database call hangs; the leader's own timer ends its term meanwhile.
+      let release = () => {};
+      state.hold = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const heartbeats = state.heartbeats;
+      await until(() => state.heartbeats > heartbeats, "the next beat");
+      clock.advance(LEASE_MS);
+      await until(() => events.length === 2 && state.lease === undefined, "the step-down");
+      expect(membership.isLeader).toBe(false);
+      // The call comes back, and its renewal succeeds: begun in the ended term, it counts for nothing.
+      const renewals = state.renewals;
+      state.hold = undefined;
+      release();
+      await until(() => state.renewals > renewals, "the late renewal");
+      await until(() => state.lease === undefined, "the late renewal's row to be given back");
+      expect(membership.isLeader).toBe(false);
+      expect(events).toEqual(["start", "stop"]);
+      // Given back, so that another instance can be elected at once.
+      expect(state.lease).toBeUndefined();
+    } finally {
+      await membership.close();
+    }
+  });
+});
