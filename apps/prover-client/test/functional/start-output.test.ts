@@ -20,33 +20,44 @@ afterEach(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
+/** `paas <args>` with stdout and stderr pipes, as a service manager runs it: what each has so far. */
+function startPiped(args: readonly string[]) {
+  const app = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  child = app;
+  const out = { stdout: "", stderr: "" };
+  app.stdout.on("data", (chunk) => {
+    out.stdout += chunk;
+  });
+  app.stderr.on("data", (chunk) => {
+    out.stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => app.once("exit", resolve));
+  return { app, out, exited };
+}
+
 it("keeps stdout to JSON log lines, the banner one of them, and appends the progress view to stderr", {
   timeout: 90_000,
 }, async () => {
   dir = mkdtempSync(path.join(tmpdir(), "paas-start-output-"));
-  const app = spawn(
-    process.execPath,
-    [BIN, "start", "--datadir", dir, "--port", "0", "--set", "progress.interval_ms=200"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child = app;
-  let stdout = "";
-  let stderr = "";
-  app.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  app.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => app.once("exit", resolve));
+  const { app, out, exited } = startPiped([
+    "start",
+    "--datadir",
+    dir,
+    "--port",
+    "0",
+    "--set",
+    "progress.interval_ms=200",
+  ]);
   // A line that is not JSON fails the test here.
-  const records = () => logLinesOf(stdout);
+  const records = () => logLinesOf(out.stdout);
   const ready = () =>
     records().some((r) => r.msg === "prover client started") &&
-    stderr.includes("PaaS prover · embedded devnet");
+    out.stderr.includes("PaaS prover · embedded devnet");
   await new Promise<void>((resolve, reject) => {
     for (const stream of [app.stdout, app.stderr]) stream.on("data", () => ready() && resolve());
-    void exited.then((code) => reject(new Error(`paas start exited (${code}):\n${stderr}\n${stdout}`)));
+    void exited.then((code) =>
+      reject(new Error(`paas start exited (${code}):\n${out.stderr}\n${out.stdout}`)),
+    );
   });
 
   app.kill("SIGTERM");
@@ -65,30 +76,17 @@ it("keeps stdout to JSON log lines, the banner one of them, and appends the prog
   expect(messages).toContain("JSON-RPC server and dashboard listening");
   expect(messages.slice(-2)).toEqual(["stopping", "stopped"]);
   // Appended, not redrawn in place: no cursor movement, and no banner on stderr.
-  expect(stderr.startsWith("PaaS prover · embedded devnet")).toBe(true);
-  expect(stderr).not.toContain("\u001b[");
-  expect(stderr).not.toContain("json-rpc");
+  expect(out.stderr.startsWith("PaaS prover · embedded devnet")).toBe(true);
+  expect(out.stderr).not.toContain("\u001b[");
+  expect(out.stderr).not.toContain("json-rpc");
 });
 
 it("says why a start failed in a JSON line on stdout too, and in words on stderr", {
   timeout: 60_000,
 }, async () => {
   dir = mkdtempSync(path.join(tmpdir(), "paas-start-output-"));
-  const failed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const app = spawn(process.execPath, [BIN, "start", "--datadir", dir!, "--set", 'rpc.port="abc"'], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    app.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    app.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    app.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-  expect(failed.code).toBe(1);
+  const { out: failed, exited } = startPiped(["start", "--datadir", dir, "--set", 'rpc.port="abc"']);
+  expect(await exited).toBe(1);
   expect(logLinesOf(failed.stdout)).toEqual([
     expect.objectContaining({
       level: 60,
