@@ -30,7 +30,7 @@ import { operatorMethods } from "../rpc/operator-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
-import { newRpcToken, RPC_TOKEN_FILE, writeRpcTokenFile } from "./rpc-token.js";
+import { newRpcToken, writeRpcTokenFile } from "./rpc-token.js";
 
 export interface ProverApp {
   readonly config: ProverConfig;
@@ -183,9 +183,9 @@ export async function buildProverApp(
     const rpcUrl = await startHttp(app, { clients, events, overview, token }, logger, closers);
     let rpcTokenFile: string | undefined;
     if (made) {
-      const remove = writeRpcTokenFile(config.datadir, { token: token!, url: rpcUrl });
-      closers.push(async () => remove());
-      rpcTokenFile = path.join(config.datadir, RPC_TOKEN_FILE);
+      const written = writeRpcTokenFile(config.datadir, { token: token!, url: rpcUrl });
+      closers.push(async () => written.remove());
+      rpcTokenFile = written.file;
     }
     return {
       ...app,

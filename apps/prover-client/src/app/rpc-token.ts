@@ -24,11 +24,15 @@ export function newRpcToken(): string {
 }
 
 /**
- * Writes `token` for the server at `url`; returns a remover that deletes the file if it still
- * holds this token (a later start may have replaced it). Written to a new file (never through a
- * link someone planted at the name) and renamed into place, so a reader never sees half of it.
+ * Writes `token` for the server at `url`: returns the file, and a remover that deletes it if it
+ * still holds this token (a later start may have replaced it). Written to a new file (never
+ * through a link someone planted at the name) and renamed into place, so a reader never sees half
+ * of it.
  */
-export function writeRpcTokenFile(datadir: string, { token, url }: RpcToken): () => void {
+export function writeRpcTokenFile(
+  datadir: string,
+  { token, url }: RpcToken,
+): { readonly file: string; remove(): void } {
   const file = path.join(datadir, RPC_TOKEN_FILE);
   const fresh = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -39,8 +43,11 @@ export function writeRpcTokenFile(datadir: string, { token, url }: RpcToken): ()
     closeSync(fd);
   }
   renameSync(fresh, file);
-  return () => {
-    if (readRpcTokenFile(datadir)?.token === token) rmSync(file, { force: true });
+  return {
+    file,
+    remove() {
+      if (readRpcTokenFile(datadir)?.token === token) rmSync(file, { force: true });
+    },
   };
 }
 
