@@ -194,3 +194,47 @@ describe("RemoteHost", () => {
     expect(server.jobs.get("job-2")?.state).toBe("running");
   });
 });
+
+describe("a busy contract server", () => {
+  it("waits out its Retry-After before trying again, and stops waiting when the task is cancelled", async () => {
+    const arrivals: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        arrivals.push(performance.now());
+        if (arrivals.length === 1) {
+          res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
+          return res.end(JSON.stringify({ error: "busy", code: "SERVER_BUSY" }));
+        }
+        res.writeHead(201, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jobId: "job-1", state: "queued" }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const prover = new HttpRemoteProver({ url });
+      const request = {
+        program: { name: "sum", version: "1", programId: "ab".repeat(32) },
+        input: new Uint8Array([1]),
+        requestId: "task-1",
+      };
+      expect(await prover.start(request)).toBe("job-1");
+      // Its second try came after the second the server asked for, not 200 ms later.
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(950);
+
+      arrivals.length = 0;
+      const cancel = new AbortController();
+      const started = prover.start(request, { signal: cancel.signal });
+      await expect.poll(() => arrivals.length).toBe(1);
+      const cancelledAt = performance.now();
+      cancel.abort(new TaskCancelledError("task-1"));
+      await expect(started).rejects.toBeInstanceOf(TaskCancelledError);
+      // At once, not after the rest of the server's second.
+      expect(performance.now() - cancelledAt).toBeLessThan(500);
+      expect(arrivals).toHaveLength(1);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -155,6 +155,7 @@ export class HttpRemoteProver implements RemoteProver {
       let status: number;
       let type: string;
       let bytes: Uint8Array;
+      let retryAfter: unknown;
       try {
         const signal = AbortSignal.any([
           AbortSignal.timeout(this.requestTimeoutMs),
@@ -170,6 +171,7 @@ export class HttpRemoteProver implements RemoteProver {
         });
         status = response.statusCode;
         type = String(response.headers["content-type"] ?? "");
+        retryAfter = response.headers["retry-after"];
         const read = await readCapped(response.body, MAX_RECEIPT_BYTES);
         if (read === "too-large") throw this.garbage(call, `a body over ${MAX_RECEIPT_BYTES} bytes`);
         bytes = read;
@@ -186,7 +188,9 @@ export class HttpRemoteProver implements RemoteProver {
       }
       if (status >= 500 || status === 429 || status === 408) {
         if (attempt < this.attempts) {
-          await pause(200 * attempt);
+          // A busy server says when to come back (a prover server receiving all the uploads it
+          // may): waiting that long, up to a cap, keeps its refusals from using up the attempts.
+          await pause(retryAfterMs(retryAfter) ?? 200 * attempt, options.signal);
           continue;
         }
         throw new TransientError(`${this.where(call)}: HTTP ${status}${errorText(bytes)}`);
@@ -248,6 +252,24 @@ function messageOf(error: unknown): string {
   return cause?.code ?? (error instanceof Error ? error.message : String(error));
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The longest a `Retry-After` is waited out; a longer one is the task's backoff's business. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+/** A `Retry-After` given in seconds, as milliseconds (capped); undefined when absent or a date. */
+function retryAfterMs(header: unknown): number | undefined {
+  if (typeof header !== "string" || !/^\d{1,9}$/.test(header.trim())) return undefined;
+  return Math.min(Number(header) * 1_000, MAX_RETRY_AFTER_MS);
+}
+
+/** Waits `ms`, or less if `signal` aborts (the caller then throws its reason). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
