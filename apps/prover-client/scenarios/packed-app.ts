@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { readRpcTokenFile } from "../src/app/rpc-token.js";
 
 /** The repository this runs in. */
 export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -273,4 +274,11 @@ export async function rpcCall(
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
+}
+
+/** The token a started app wrote to its data directory, which its calls that change state send. */
+export function tokenOfStartedApp(datadir: string): string {
+  const written = readRpcTokenFile(datadir);
+  if (written === undefined) throw new Error(`no rpc-token in ${datadir}: has the app started?`);
+  return written.token;
 }

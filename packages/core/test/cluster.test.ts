@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DatabaseLocation, ManualClock, openDatabase } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { TestScript } from "./fixtures/test-plugins.js";
-import { databaseFor, postgres } from "./support/dialects.js";
+import { databaseFor, otherSession, postgres } from "./support/dialects.js";
 
 let services: StartedService[] = [];
 afterEach(async () => {
@@ -215,9 +214,8 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
       scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 },
     });
     const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
-    const { url, schema } = database as { url: string; schema: string };
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
+    const { schema } = database as { schema: string };
+    const admin = await otherSession(database);
     try {
       // The server ends both instances' listening sessions; A announces the task meanwhile.
       const listeners = `select pid from pg_stat_activity where query = 'listen "paas_${schema}_work"'`;
@@ -291,9 +289,7 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(a.script.serviceEvents).toEqual(["start ticker@a"]);
     // Another session locks A's row in `instances`: A's next heartbeat waits on it, as a call to an
     // unreachable database would, and never comes back to check its lease.
-    const { url, schema } = database as { url: string; schema: string };
-    const blocker = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await blocker.connect();
+    const blocker = await otherSession(database);
     try {
       await blocker.query("begin");
       await blocker.query("select id from instances where id = 'a' for update");

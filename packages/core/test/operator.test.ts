@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
-import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
+import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -208,9 +207,7 @@ describe.runIf(postgres.url !== undefined)("prune beside other instances (postgr
     await service.wait(task.id, { timeoutMs: 10_000 });
     clock.advance(2 * 86_400_000);
     // Another session holds the task's row, about to resubmit it, while the prune starts.
-    const { url, schema } = database as { url: string; schema: string };
-    const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await other.connect();
+    const other = await otherSession(database);
     try {
       await other.query("begin");
       await other.query("select id from tasks where id = $1 for update", [task.id]);

@@ -21,6 +21,7 @@ import {
   type RunningApp,
   rpcCall,
   startNode,
+  tokenOfStartedApp,
 } from "../../../apps/prover-client/scenarios/packed-app.js";
 import { proverAppGenerator } from "../src/generators/prover-app/generator.js";
 import { ProverAppOptionsError, type ProverAppSchema } from "../src/generators/prover-app/options.js";
@@ -199,7 +200,7 @@ describe("a generated plugin and app, for real", () => {
     // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
     const [, url] = await app.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 90_000);
     // Submitting changes state: the token is the one the client wrote to its datadir at start.
-    const [token] = readFileSync(join(appDir, "data", "rpc-token"), "utf8").split("\n");
+    const token = tokenOfStartedApp(join(appDir, "data"));
     const { id } = (await rpcCall(url!, "paas_submitTask", [{ kind: PLUGIN, n: 7 }], token)) as {
       id: string;
     };

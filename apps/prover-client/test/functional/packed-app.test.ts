@@ -16,6 +16,7 @@ import {
   type RunningApp,
   rpcCall,
   startNode,
+  tokenOfStartedApp,
   WORKSPACE_ROOT,
 } from "../../scenarios/packed-app.js";
 
@@ -115,7 +116,7 @@ it("installs without the devnet for production, refuses embedded mode then, and 
   // Its stdout is a pipe: JSON log lines, the banner's facts one of them.
   const [, url] = await lean.waitFor(/"rpc":"(http:\/\/[^"]+)"/, 60_000);
   // Asking for a proof changes state: the token is the one the client wrote to its datadir.
-  const [token] = readFileSync(path.join(leanDir, "data", "rpc-token"), "utf8").split("\n");
+  const token = tokenOfStartedApp(path.join(leanDir, "data"));
   const { id } = (await rpcCall(url!, "paas_proveElBlocks", [1, 2], token)) as { id: string };
   const deadline = Date.now() + 60_000;
   for (;;) {

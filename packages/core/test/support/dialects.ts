@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterEach, inject } from "vitest";
 import type { DatabaseLocation } from "../../src/index.js";
 import {
@@ -30,4 +31,18 @@ export async function databaseFor(
   const db = await createTestDatabase(dialect, postgres);
   created.push(db);
   return db.location;
+}
+
+/**
+ * A session of its own on a PostgreSQL test database (its schema first in the search path), as
+ * another instance or an operator's psql would hold one: to lock rows under a running service.
+ */
+export async function otherSession(database: DatabaseLocation): Promise<pg.Client> {
+  if (!("url" in database)) throw new Error("otherSession: a PostgreSQL database is needed");
+  const client = new pg.Client({
+    connectionString: database.url,
+    ...(database.schema !== undefined && { options: `-c search_path=${database.schema}` }),
+  });
+  await client.connect();
+  return client;
 }
