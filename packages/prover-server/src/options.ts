@@ -26,6 +26,12 @@ export interface ProverServerOptions {
    * answered 503 until work drains. At least `maxInputBytes`. Default 4 GiB.
    */
   readonly maxQueuedInputBytes?: number;
+  /**
+   * How long a finished job (succeeded, failed or cancelled) and its receipt are kept, in ms;
+   * older ones are deleted. Default 7 days. A client asking for a deleted job is told it is
+   * unknown, and its remote backend starts a new one.
+   */
+  readonly finishedJobRetentionMs?: number;
   /** pino's calling convention; default silent. */
   readonly logger?: PluginLogger;
   /**
@@ -43,6 +49,7 @@ export interface ProverServerOptions {
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUED_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
+export const DEFAULT_FINISHED_JOB_RETENTION_MS = 7 * 24 * 3_600_000;
 /** Tokens shorter than this are refused: they can be guessed. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -54,6 +61,7 @@ export interface ResolvedOptions {
   readonly workers: number;
   readonly maxInputBytes: number;
   readonly maxQueuedInputBytes: number;
+  readonly finishedJobRetentionMs: number;
   readonly logger: PluginLogger;
   readonly trustedPublicKeys: readonly string[];
   readonly acceptsHost: (hostHeader: string | undefined) => boolean;
@@ -87,6 +95,10 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
       `maxQueuedInputBytes must be an integer of at least maxInputBytes (${maxInputBytes}), got ${maxQueuedInputBytes}`,
     );
   }
+  const finishedJobRetentionMs = options.finishedJobRetentionMs ?? DEFAULT_FINISHED_JOB_RETENTION_MS;
+  if (!Number.isSafeInteger(finishedJobRetentionMs) || finishedJobRetentionMs < 1) {
+    throw invalid(`finishedJobRetentionMs must be a positive integer (ms), got ${finishedJobRetentionMs}`);
+  }
   if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
     throw invalid(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
   }
@@ -107,6 +119,7 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     workers,
     maxInputBytes,
     maxQueuedInputBytes,
+    finishedJobRetentionMs,
     logger: options.logger ?? silent,
     trustedPublicKeys: options.trustedPublicKeys ?? [],
     acceptsHost: hostCheck(host, options.allowedHosts),

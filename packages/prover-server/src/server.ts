@@ -5,6 +5,7 @@ import { HostConfigError, NativeHost, type RemoteProgramRef } from "@paas/zkvm";
 import type { FastifyInstance } from "fastify";
 import { buildHttpApp } from "./http/http-app.js";
 import { JobRunner } from "./jobs/job-runner.js";
+import { RetentionSweep } from "./jobs/retention-sweep.js";
 import { type ProverServerOptions, resolveOptions } from "./options.js";
 import { DEFAULT_PLUGIN_PACKAGES, ProgramCatalogue } from "./programs.js";
 import { JobStore } from "./store/job-store.js";
@@ -22,6 +23,8 @@ export interface ProverServer {
   readonly databaseFile: string;
   readonly programs: readonly RemoteProgramRef[];
   readonly workers: number;
+  /** How long finished jobs and their receipts are kept, in ms. */
+  readonly finishedJobRetentionMs: number;
   /** Stops accepting requests, aborts running proofs (they rerun at the next start), closes the job table. */
   close(): Promise<void>;
 }
@@ -40,11 +43,14 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   const database = await openJobDatabase(resolved.datadir);
   let host: NativeHost | undefined;
   let app: FastifyInstance | undefined;
+  let sweep: RetentionSweep | undefined;
   try {
     host = nativeHost(keyFile, workers, resolved.trustedPublicKeys);
     const store = new JobStore(database.db);
     const requeued = await store.requeueInterrupted();
     const runner = new JobRunner(store, host, programs, workers, logger);
+    sweep = new RetentionSweep(store, resolved.finishedJobRetentionMs, logger);
+    await sweep.sweep();
     app = buildHttpApp({
       store,
       runner,
@@ -68,10 +74,12 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
       databaseFile: database.file,
       programs: programs.list(),
       workers,
-      close: once(() => shutDown(app!, runner, host!, database)),
+      finishedJobRetentionMs: resolved.finishedJobRetentionMs,
+      close: once(() => shutDown(app!, runner, sweep!, host!, database)),
     };
   } catch (error) {
     await app?.close();
+    await sweep?.close();
     await host?.close();
     await database.close();
     throw error;
@@ -104,13 +112,15 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 async function shutDown(
   app: FastifyInstance,
   runner: JobRunner,
+  sweep: RetentionSweep,
   host: NativeHost,
   database: OpenedJobDatabase,
 ): Promise<void> {
   // In this order: no new requests (those arriving meanwhile get 503, which clients retry), no new
-  // proofs, the proofs in flight aborted and settled, then the workers and the table closed.
+  // proofs, the proofs in flight aborted and settled, no more sweeps, then the workers and the table closed.
   await app.close();
   await runner.close();
+  await sweep.close();
   await host.close();
   await database.close();
 }

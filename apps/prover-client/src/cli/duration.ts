@@ -20,3 +20,12 @@ export function parseDuration(text: string, flag: string): number {
   }
   return ms;
 }
+
+/** The inverse of `parseDuration`: the largest unit up to days that states `ms` exactly, e.g. `7d`, `90s`. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(UNIT_MS)
+    .filter(([unit]) => unit !== "w")
+    .sort(([, a], [, b]) => b - a)
+    .find(([, size]) => ms % size === 0)!;
+  return `${ms / size}${unit}`;
+}

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { commaList, integer } from "./option-parsers.js";
+import { formatDuration } from "./duration.js";
+import { commaList, durationOfAtLeast, integer } from "./option-parsers.js";
 import { reportingStartFailure } from "./start-failure.js";
 
 interface ProverServerFlags {
@@ -12,6 +13,7 @@ interface ProverServerFlags {
   readonly plugins?: string[];
   readonly trust?: string[];
   readonly allowedHosts?: string[];
+  readonly keepFinished?: number;
   readonly logLevel: string;
 }
 
@@ -46,6 +48,11 @@ export function addProverServerCommand(program: Command): void {
       "comma-separated Host names answered on loopback besides loopback names (a local proxy keeping its own)",
       commaList,
     )
+    .option(
+      "--keep-finished <age>",
+      "how long finished jobs and their receipts are kept, e.g. 12h (default 7d)",
+      durationOfAtLeast("--keep-finished", 60_000, "clients fetch a receipt after its job ends"),
+    )
     .option("--log-level <level>", "log level", "info")
     .action(reportingStartFailure(runProverServer));
 }
@@ -73,6 +80,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
     ...(flags.plugins !== undefined && { programs: flags.plugins }),
     ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
     ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
+    ...(flags.keepFinished !== undefined && { finishedJobRetentionMs: flags.keepFinished }),
   });
   const programs = server.programs.map((p) => `${p.name} v${p.version}`);
   const datadir = path.resolve(flags.datadir);
@@ -83,6 +91,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
       `  key file   ${server.keyFile}`,
       `  job table  ${server.databaseFile}`,
       `  proving    ${programs.join(", ")} on ${server.workers} worker(s)`,
+      `  keeps      finished jobs for ${formatDuration(server.finishedJobRetentionMs)} (--keep-finished)`,
       `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
       `  datadir    ${datadir}`,
       "  Ctrl-C to stop; unfinished jobs resume at the next start.",
@@ -98,6 +107,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
         jobTable: server.databaseFile,
         programs,
         workers: server.workers,
+        keepFinishedMs: server.finishedJobRetentionMs,
         datadir,
       },
       "prover server started",

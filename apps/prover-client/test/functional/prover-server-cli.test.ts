@@ -54,6 +54,8 @@ it("logs its URL and signing key, serves the plugins' programs, and stops cleanl
       "1",
       "--log-level",
       "info",
+      "--keep-finished",
+      "36h",
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
@@ -81,7 +83,7 @@ it("logs its URL and signing key, serves the plugins' programs, and stops cleanl
   const keyFile = path.join(datadir, "prover-server.key");
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   expect(publicKey).toMatch(/^[0-9a-f]{64}$/);
-  expect(started).toMatchObject({ keyFile, workers: 1 });
+  expect(started).toMatchObject({ keyFile, workers: 1, keepFinishedMs: 36 * 3_600_000 });
   expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
   const info = await new HttpRemoteProver({ url, token: TOKEN }).info();
@@ -100,6 +102,18 @@ it("logs its URL and signing key, serves the plugins' programs, and stops cleanl
   const messages = records().map((r) => r.msg);
   expect(messages.slice(-2)).toEqual(["stopping", "stopped"]);
   expect(records().find((r) => r.msg === "stopping")).toMatchObject({ signal: "SIGTERM" });
+});
+
+it("refuses a retention too short for clients to fetch their receipts", async () => {
+  const run = promisify(execFile)(process.execPath, [BIN, "prover-server", "--keep-finished", "30s"]);
+  const failed = (await run.then(
+    () => ({ code: 0, stderr: "" }),
+    (error: unknown) => error,
+  )) as { code: number; stderr: string };
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toContain(
+    `option '--keep-finished <age>' argument '30s' is invalid. --keep-finished must be at least 1m (clients fetch a receipt after its job ends), got "30s"`,
+  );
 });
 
 it("refuses to listen beyond loopback without a token", async () => {

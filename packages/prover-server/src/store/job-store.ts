@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { JobDatabase, JobState } from "./schema.js";
-import { LIVE_STATES } from "./schema.js";
+import { FINISHED_STATES, LIVE_STATES } from "./schema.js";
 
 export interface ProgramKey {
   readonly programId: string;
@@ -171,6 +171,20 @@ export class JobStore {
       .where("state", "in", ["queued", "running"])
       .executeTakeFirst();
     return this.get(id);
+  }
+
+  /**
+   * Deletes the jobs that ended (succeeded, failed, cancelled) before `cutoff` (ms since the
+   * epoch), receipts included; returns how many. A client that asks for one afterwards is told the
+   * job is unknown, and its remote backend starts a new one.
+   */
+  async deleteFinishedBefore(cutoff: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("jobs")
+      .where("state", "in", FINISHED_STATES)
+      .where("updated_at", "<", cutoff)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   private async finish(

@@ -38,6 +38,17 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("jobs_state_seq").on("jobs").columns(["state", "seq"]).execute();
     },
   },
+  "0002_jobs_finished_updated": {
+    async up(db: Kysely<unknown>) {
+      // The retention sweep's scan: finished jobs by the time they ended, live ones left out.
+      await db.schema
+        .createIndex("jobs_finished_updated")
+        .on("jobs")
+        .column("updated_at")
+        .where(sql.ref("state"), "in", ["succeeded", "failed", "cancelled"])
+        .execute();
+    },
+  },
 };
 
 /**

@@ -6,6 +6,9 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States in which a job is still the one for its request id (a second start returns it). */
 export const LIVE_STATES: readonly JobState[] = ["queued", "running", "succeeded"];
 
+/** States a job never leaves: what the retention sweep may delete once they are old enough. */
+export const FINISHED_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled"];
+
 export interface JobTable {
   /** Queue order: jobs run oldest first. */
   seq: Generated<number>;
