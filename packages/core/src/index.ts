@@ -4,6 +4,13 @@ export { foreignHostMessage, hostCheck, isLoopback } from "./loopback.js";
 export { readCapped } from "./read-capped.js";
 export type { KindOptions } from "./registry/kind-registry.js";
 export * from "./registry/proof-plugin.js";
+export {
+  backendParam,
+  chainNumberParam,
+  MAX_BACKEND_NAME,
+  type RangeParams,
+  rangeCheck,
+} from "./rpc-params.js";
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
 export { ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export { ProverService } from "./service/prover-service.js";

@@ -20,7 +20,7 @@ export async function admitCheckpoint(
   }
   if (index > (latest ?? -1) + horizon) {
     throw new InvalidContextError(
-      `checkpoint ${index} is more than ${horizon} checkpoints beyond the CL's latest (${latest ?? "none yet"}): it will not exist soon enough to wait for (plugin_settings.checkpoint.horizon)`,
+      `invalid checkpoint context: index: checkpoint ${index} is more than ${horizon} checkpoints beyond the CL's latest (${latest ?? "none yet"}): it will not exist soon enough to wait for (plugin_settings.checkpoint.horizon)`,
     );
   }
 }

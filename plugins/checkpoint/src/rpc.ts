@@ -1,4 +1,11 @@
-import { type PluginRpcMethod, type ProverHandle, parseParamsWith, type TaskRecord } from "@paas/core";
+import {
+  backendParam,
+  chainNumberParam,
+  type PluginRpcMethod,
+  type ProverHandle,
+  parseParamsWith,
+  type TaskRecord,
+} from "@paas/core";
 import { type ClClient, clNotFound } from "@paas/rollup";
 import { z } from "zod";
 import { checkpointContext } from "./context.js";
@@ -11,10 +18,11 @@ export interface ProveCheckpointResult {
   readonly task: TaskRecord;
 }
 
-const backendSchema = z.string().min(1).max(32);
-const index = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-const proveCheckpointParams = z.tuple([index, backendSchema.optional()]);
-const proveLatestParams = z.tuple([backendSchema.optional()]);
+/** In the words every plugin's methods use (core's param schemas). */
+const proveCheckpointParams = z.tuple([chainNumberParam("index", "a checkpoint index"), backendParam()], {
+  error: "expected [index] or [index, backend]",
+});
+const proveLatestParams = z.tuple([backendParam()], { error: "expected [] or [backend]" });
 
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a

@@ -196,15 +196,29 @@ describe("with default settings", () => {
     const { cl, harness } = env;
     const method = harness.service.rpcMethods().get("paas_proveCheckpoint")!;
     expect(method.mutates).toBe(true);
-    for (const params of [undefined, [], ["1"], [-1], [1.5], [0, ""], [0, "native", "extra"], { index: 0 }]) {
-      await expect(method.handler(params)).rejects.toBeInstanceOf(InvalidParamsError);
+    const notAnIndex = "index: a checkpoint index (a non-negative integer or 0x quantity)\n  → at [0]";
+    const shape = "expected [index] or [index, backend]";
+    for (const [params, message] of [
+      [undefined, shape],
+      [[], shape],
+      [["1"], notAnIndex],
+      [[-1], notAnIndex],
+      [[1.5], notAnIndex],
+      [[0, ""], "backend: a backend name of 1 to 32 characters\n  → at [1]"],
+      [[0, "native", "extra"], shape],
+      [{ index: 0 }, shape],
+    ] as const) {
+      await expect(method.handler(params)).rejects.toThrow(
+        new InvalidParamsError(`paas_proveCheckpoint: ✖ ${message}`),
+      );
     }
     await expect(method.handler([3 + 17])).rejects.toThrow(
-      /checkpoint 20 is more than 16 checkpoints beyond/,
+      /^invalid checkpoint context: index: checkpoint 20 is more than 16 checkpoints beyond/,
     );
     await expect(method.handler([0, "sp1"])).rejects.toBeInstanceOf(UnknownBackendError);
 
-    const done = (await method.handler([0])) as ProveCheckpointResult;
+    // Indices as 0x quantities too, as every plugin's methods take numbers.
+    const done = (await method.handler(["0x0"])) as ProveCheckpointResult;
     expect(done).toMatchObject({
       id: harness.keyOf(checkpoint(0)),
       created: false,

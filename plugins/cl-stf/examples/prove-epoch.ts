@@ -18,9 +18,9 @@ try {
   // What an operator does over JSON-RPC: paas_proveClBlocks(9, 16) submits both tasks.
   const method = harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
   const submitted = (await method.handler([9, 16])) as ProveClBlocksResult;
-  console.log(`submitted ${submitted.kind} ${submitted.id}, depending on:`);
-  for (const dependency of submitted.dependencies) {
-    console.log(`  ${dependency.kind} ${dependency.id} ${JSON.stringify(dependency.task.context)}`);
+  console.log(`submitted ${submitted.task.kind} ${submitted.id}, depending on:`);
+  for (const { id, task } of submitted.dependencies) {
+    console.log(`  ${task.kind} ${id} ${JSON.stringify(task.taskId.context)}`);
   }
 
   const started = performance.now();

@@ -21,7 +21,9 @@ async function reachableSlot(
   signal: AbortSignal,
 ): Promise<number> {
   const latest = await cl.getLatestCheckpointIndex({ signal });
-  return epochRange((latest ?? -1) + horizon, params).end;
+  // Before the first epoch closes, a horizon of 0 reaches no epoch at all: only genesis.
+  const epoch = (latest ?? -1) + horizon;
+  return epoch < 0 ? 0 : epochRange(epoch, params).end;
 }
 
 /**
@@ -44,10 +46,11 @@ export async function admitClRange(
     ] as const) {
       const block = await blockAt(cl, ref.slot, signal);
       if (block === undefined) {
+        // Not produced yet: the whole range must be within reach, so the horizon bounds its end.
         const reachable = await reachableSlot(cl, params, horizon, signal);
-        if (ref.slot > reachable) {
+        if (context.end.slot > reachable) {
           throw new InvalidContextError(
-            `invalid cl-stf context: ${field}.slot: slot ${ref.slot} is beyond slot ${reachable}, the end of the epoch ${horizon} after the CL's last closed one: it will not exist soon enough to wait for (plugin_settings.cl-stf.horizon)`,
+            `invalid cl-stf context: end.slot: slot ${context.end.slot} is beyond slot ${reachable}, the end of the epoch ${horizon} after the CL's last closed one: it will not exist soon enough to wait for (plugin_settings.cl-stf.horizon)`,
           );
         }
         return;

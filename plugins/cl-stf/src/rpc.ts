@@ -1,30 +1,31 @@
 import {
   type Backend,
+  backendParam,
+  chainNumberParam,
+  InvalidContextError,
   InvalidParamsError,
   type PluginRpcMethod,
   type ProofContext,
   type ProverHandle,
   parseParamsWith,
-  type TaskId,
+  rangeCheck,
   type TaskRecord,
-  type TaskStatusName,
+  UnknownBackendError,
 } from "@paas/core";
-import { blockIdOf, CL_STF, type ClClient, ClErrorCode, toHex } from "@paas/rollup";
+import { blockIdOf, CL_STF, type ClClient, ClErrorCode, EVM_EE_STF, toHex } from "@paas/rollup";
 import { z } from "zod";
 import { epochCrossing, evmEeStfContextFor, parseClStfContext } from "./context.js";
 import { MAX_BLOCKS_PER_PROOF } from "./program.js";
 
 export const PROVE_CL_BLOCKS = "paas_proveClBlocks";
 
-/** One task `paas_proveClBlocks` submitted. */
+/** One task `paas_proveClBlocks` submitted, as every plugin's proving methods answer it. */
 export interface SubmittedTask {
   /** The task key. */
   readonly id: string;
-  readonly kind: string;
-  readonly task: TaskId;
-  readonly status: TaskStatusName;
   /** False when the task already existed (submission is idempotent). */
   readonly created: boolean;
+  readonly task: TaskRecord;
 }
 
 /** What `paas_proveClBlocks` answers: the CL STF task and the tasks it depends on. */
@@ -32,23 +33,14 @@ export interface ProveClBlocksResult extends SubmittedTask {
   readonly dependencies: readonly SubmittedTask[];
 }
 
+/** `[startSlot, endSlot, backend?]`, in the words every plugin's methods use (core's param schemas). */
 const slot = (name: string) =>
-  z.int(`${name}: a slot number (a non-negative integer)`).min(0).max(Number.MAX_SAFE_INTEGER);
-/** `[startSlot, endSlot, backend?]`; messages name the param, since zod's path is only its position. */
+  chainNumberParam(name, "a slot number", "slot 0 is the genesis block, never proven");
 const ParamsSchema = z
-  .tuple(
-    [
-      slot("startSlot").min(1, "startSlot: slot 0 is the genesis block, never proven"),
-      slot("endSlot"),
-      z.string("backend: a backend name").min(1, "backend: a backend name").max(32).optional(),
-    ],
-    { error: "expected [startSlot, endSlot] or [startSlot, endSlot, backend]" },
-  )
-  .refine(([start, end]) => start <= end, { message: "startSlot must not exceed endSlot", path: [1] })
-  .refine(([start, end]) => end - start + 1 <= MAX_BLOCKS_PER_PROOF, {
-    message: `at most ${MAX_BLOCKS_PER_PROOF} slots per proof`,
-    path: [1],
-  });
+  .tuple([slot("startSlot"), slot("endSlot"), backendParam()], {
+    error: "expected [startSlot, endSlot] or [startSlot, endSlot, backend]",
+  })
+  .superRefine(rangeCheck({ start: "startSlot", end: "endSlot", unit: "slots", max: MAX_BLOCKS_PER_PROOF }));
 
 export interface ProveClBlocksOptions {
   readonly handle: ProverHandle;
@@ -90,11 +82,20 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
         end: { slot: last.header.slot, blockId: toHex(blockIdOf(last.header)) },
       });
       const evmContext = evmEeStfContextFor(blocks);
-      // The CL STF task first, so a backend the service refuses stores nothing. The dependency goes
-      // where the task's resolution submits it (its own kind's backend, whatever this call's
-      // backend), so both name the same task and it is proven once.
+      // A backend the service would refuse is refused before anything is stored.
+      if (!handle.backends().includes(backend)) throw new UnknownBackendError(backend, handle.backends());
+      // The dependency first: a range its own kind refuses (longer than its max_blocks) leaves no
+      // CL STF task behind that could only fail. It goes where the task's resolution submits it
+      // (its own kind's backend, whatever this call's), so both name the same task.
+      const dependency = await submit(handle, evmContext, handle.backendFor(evmContext.kind)).catch(
+        (error: unknown) => {
+          if (!(error instanceof InvalidContextError)) throw error;
+          throw new InvalidParamsError(
+            `${PROVE_CL_BLOCKS}: the EL blocks of slots ${startSlot}..${endSlot} cannot be proven as one ${EVM_EE_STF.kind} task, which a CL STF proof needs: ${error.message}`,
+          );
+        },
+      );
       const main = await submit(handle, context, backend);
-      const dependency = await submit(handle, evmContext, handle.backendFor(evmContext.kind));
       return { ...main, dependencies: [dependency] } satisfies ProveClBlocksResult;
     },
   };
@@ -102,9 +103,5 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
 
 async function submit(handle: ProverHandle, context: ProofContext, backend: Backend): Promise<SubmittedTask> {
   const { task, created } = await handle.submit(context, backend);
-  return summary(task, created);
-}
-
-function summary(task: TaskRecord, created: boolean): SubmittedTask {
-  return { id: task.id, kind: task.kind, task: task.taskId, status: task.status, created };
+  return { id: task.id, created, task };
 }

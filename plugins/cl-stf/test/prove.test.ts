@@ -179,6 +179,36 @@ describe("what is checked before proving", () => {
     await expect(harness.submit(far)).rejects.toThrow(
       /end\.slot: slot 10000 is beyond slot \d+.*plugin_settings\.cl-stf\.horizon/,
     );
+    // A range starting within reach but ending beyond it (2 epochs closed, horizon 4: slot 48).
+    const straddling = {
+      ...far,
+      start: { slot: 20, blockId: far.end.blockId },
+      end: { slot: 60, blockId: far.end.blockId },
+    };
+    await expect(harness.submit(straddling)).rejects.toThrow(
+      /end\.slot: slot 60 is beyond slot 48, the end of the epoch 4 after the CL's last closed one/,
+    );
+    expect(harness.statusesOf(straddling)).toEqual([]);
+  });
+
+  it("with horizon 0 before any epoch has closed, refuses at submit a range the CL has not produced", async () => {
+    // The CL has produced slots 1..5 of epoch 0: no epoch has closed, so nothing beyond is in reach.
+    const early = { ...chain, blocks: chain.blocks.slice(0, 5), chainstates: chain.chainstates.slice(0, 6) };
+    const zero = await setUpClStf({ chain: early, pluginSettings: { horizon: 0 } });
+    try {
+      const id = toHex(hash("a block not produced yet"));
+      const context = {
+        ...contextFor(chain, 2, 3),
+        start: { slot: 6, blockId: id },
+        end: { slot: 8, blockId: id },
+      };
+      await expect(zero.harness.submit(context)).rejects.toThrow(
+        /invalid cl-stf context: end\.slot: slot 8 is beyond slot 0, the end of the epoch 0 after/,
+      );
+      expect(zero.harness.statusesOf(context)).toEqual([]);
+    } finally {
+      await zero.close();
+    }
   });
 
   it("a context whose blocks the CL replaced after it was accepted (a reorg) fails at resolution, naming both ids", async () => {

@@ -9,7 +9,7 @@ import {
   TaskNotFoundError,
   UnknownBackendError,
 } from "@paas/core";
-import { CL_STF, type ClStfOutput, chainstateRoot, EVM_EE_STF } from "@paas/rollup";
+import { CL_STF, type ClStfOutput, chainstateRoot, EVM_EE_STF, EvmEeStfContextSchema } from "@paas/rollup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVE_CL_BLOCKS, type ProveClBlocksResult } from "../src/index.js";
 import { buildTestChain, contextFor, evmContextFor } from "../src/testing.js";
@@ -56,17 +56,16 @@ describe(PROVE_CL_BLOCKS, () => {
     const result = (await method.handler([9, 16])) as ProveClBlocksResult;
     const context = contextFor(chain, 9, 16);
     const dependency = evmContextFor(chain, 9, 16);
+    // The answer of every plugin's proving methods: { id, created, task }, and the dependencies so.
     expect(result).toMatchObject({
       id: setup.harness.keyOf(context),
-      kind: CL_STF.kind,
-      task: { context, backend: "native" },
       created: true,
+      task: { kind: CL_STF.kind, taskId: { context, backend: "native" } },
       dependencies: [
         {
           id: setup.harness.keyOf(dependency),
-          kind: EVM_EE_STF.kind,
-          task: { context: dependency, backend: "native" },
           created: true,
+          task: { kind: EVM_EE_STF.kind, taskId: { context: dependency, backend: "native" } },
         },
       ],
     });
@@ -77,7 +76,7 @@ describe(PROVE_CL_BLOCKS, () => {
 
     // Idempotent: the same call names the same tasks, now completed.
     const again = (await method.handler([9, 16, "native"])) as ProveClBlocksResult;
-    expect(again).toMatchObject({ id: result.id, created: false, status: "completed" });
+    expect(again).toMatchObject({ id: result.id, created: false, task: { status: "completed" } });
     expect(again.dependencies[0]).toMatchObject({ id: result.dependencies[0]!.id, created: false });
   });
 
@@ -90,8 +89,8 @@ describe(PROVE_CL_BLOCKS, () => {
     try {
       const prove = split.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
       const result = (await prove.handler([1, 8])) as ProveClBlocksResult;
-      expect(result.task.backend).toBe("native");
-      expect(result.dependencies[0]!.task.backend).toBe("evm-machines");
+      expect(result.task.taskId.backend).toBe("native");
+      expect(result.dependencies[0]!.task.taskId.backend).toBe("evm-machines");
       expect((await split.harness.waitFor(contextFor(chain, 1, 8))).status).toBe("completed");
       // The one EVM EE STF task there is: the call's, which the resolution found and waited on.
       const evm = await split.harness.service.list({ kind: EVM_EE_STF.kind });
@@ -102,17 +101,24 @@ describe(PROVE_CL_BLOCKS, () => {
   });
 
   it.each([
-    [["9", 16], /^paas_proveClBlocks: ✖ startSlot: a slot number/],
-    [[0, 3], /startSlot: slot 0 is the genesis block, never proven\n {2}→ at \[0\]/],
-    [[5, 3], /startSlot must not exceed endSlot\n {2}→ at \[1\]/],
-    [[1], /expected \[startSlot, endSlot\] or \[startSlot, endSlot, backend\]/],
-    [[1, 2, "native", 4], /expected \[startSlot, endSlot\]/],
-    [{ start: 1, end: 2 }, /^paas_proveClBlocks: ✖ expected \[startSlot/],
-    [[1, 2, ""], /backend: a backend name\n {2}→ at \[2\]/],
-  ])("refuses params %j with InvalidParamsError", async (params, message) => {
+    [["9", 16], "✖ startSlot: a slot number (a non-negative integer or 0x quantity)\n  → at [0]"],
+    [[0, 3], "✖ startSlot: slot 0 is the genesis block, never proven\n  → at [0]"],
+    [[5, 3], "✖ endSlot must not be before startSlot\n  → at [1]"],
+    [[1, 70_000], "✖ startSlot..endSlot are 70000 slots, more than 65536 per proof\n  → at [1]"],
+    [[1], "✖ expected [startSlot, endSlot] or [startSlot, endSlot, backend]"],
+    [[1, 2, "native", 4], "✖ expected [startSlot, endSlot] or [startSlot, endSlot, backend]"],
+    [{ start: 1, end: 2 }, "✖ expected [startSlot, endSlot] or [startSlot, endSlot, backend]"],
+    [[1, 2, ""], "✖ backend: a backend name of 1 to 32 characters\n  → at [2]"],
+    [[1, 2, "b".repeat(33)], "✖ backend: a backend name of 1 to 32 characters\n  → at [2]"],
+  ])("refuses params %j with InvalidParamsError, in the words every plugin uses", async (params, message) => {
     const error = await refusal(method.handler(params));
     expect(error).toBeInstanceOf(InvalidParamsError);
-    expect(error.message).toMatch(message);
+    expect(error.message).toBe(`paas_proveClBlocks: ${message}`);
+  });
+
+  it("takes slots as 0x quantities too, as the other plugins' methods take numbers", async () => {
+    const result = (await method.handler(["0x3", "0x4"])) as ProveClBlocksResult;
+    expect(result.task.taskId.context).toEqual(contextFor(chain, 3, 4));
   });
 
   it("refuses a range crossing an epoch boundary, by the CL's params", async () => {
@@ -129,7 +135,34 @@ describe(PROVE_CL_BLOCKS, () => {
     expect(error.message).toMatch(/the CL has no blocks for slots 17\.\.20 \(yet\)/);
   });
 
-  it("passes an unknown backend on to the service, which refuses it, storing nothing", async () => {
+  it("refuses, storing nothing, an epoch whose EL blocks the EVM EE STF kind will not take as one task", async () => {
+    // The EVM EE STF kind takes at most 4 blocks a task (its max_blocks); an epoch here has 8.
+    const tooLong = "invalid evm-ee-stf context: blocks 9..16 are 8 blocks, more than max_blocks = 4";
+    const capped = await setUpClStf({
+      chain,
+      pluginSettings: { slots_per_epoch: 8 },
+      standIn: {
+        parseContext: (raw) => {
+          const context = EvmEeStfContextSchema.parse(raw);
+          if (context.end.number - context.start.number + 1 > 4) throw new InvalidContextError(tooLong);
+          return context;
+        },
+      },
+    });
+    try {
+      const prove = capped.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
+      const error = await refusal(prove.handler([9, 16]));
+      expect(error).toBeInstanceOf(InvalidParamsError);
+      expect(error.message).toBe(
+        `paas_proveClBlocks: the EL blocks of slots 9..16 cannot be proven as one evm-ee-stf task, which a CL STF proof needs: ${tooLong}`,
+      );
+      expect((await capped.harness.service.list({})).tasks).toEqual([]);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("refuses an unknown backend, storing nothing", async () => {
     const error = await refusal(method.handler([1, 2, "sp1"]));
     expect(error).toBeInstanceOf(UnknownBackendError);
     // Not even the dependency, which would have gone to its own kind's backend.

@@ -22,10 +22,11 @@ export async function admitElRange(
     ] as const) {
       const block = await el.getBlockByNumber(ref.number, false, { signal });
       if (block === null) {
+        // Not produced yet: the whole range must be within reach, so the horizon bounds its end.
         const latest = await el.blockNumber({ signal });
-        if (ref.number > latest + horizon) {
+        if (context.end.number > latest + horizon) {
           throw new InvalidContextError(
-            `invalid ${EVM_EE_STF.kind} context: ${field}.number: block ${ref.number} is more than ${horizon} blocks past the EL node's latest (${latest}): it will not exist soon enough to wait for (${HORIZON_SETTING})`,
+            `invalid ${EVM_EE_STF.kind} context: end.number: block ${context.end.number} is more than ${horizon} blocks past the EL node's latest (${latest}): it will not exist soon enough to wait for (${HORIZON_SETTING})`,
           );
         }
         return;

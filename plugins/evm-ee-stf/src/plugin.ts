@@ -124,9 +124,14 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     });
   }
 
+  /** Every page: tasks come oldest submitted first, and a later block may have been proven early. */
   private async scan(handle: ProverHandle): Promise<void> {
-    const page = await handle.list({ kind: EVM_EE_STF.kind, status: "completed", limit: 1000 });
-    for (const task of page.tasks) this.noteProven(task.taskId.context);
+    let cursor: string | undefined;
+    do {
+      const page = await handle.list({ kind: EVM_EE_STF.kind, status: "completed", limit: 1000, cursor });
+      for (const task of page.tasks) this.noteProven(task.taskId.context);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
   }
 
   private noteProven(raw: ProofContext): void {

@@ -1,4 +1,12 @@
-import { InvalidParamsError, type PluginRpcMethod, type ProverHandle, parseParamsWith } from "@paas/core";
+import {
+  backendParam,
+  chainNumberParam,
+  InvalidParamsError,
+  type PluginRpcMethod,
+  type ProverHandle,
+  parseParamsWith,
+  rangeCheck,
+} from "@paas/core";
 import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
 import { z } from "zod";
 
@@ -40,32 +48,15 @@ export function proveElBlocksMethod(
   };
 }
 
-const blockNumber = (name: string) => {
-  const problem = `${name}: a block number (a non-negative integer or 0x quantity)`;
-  return z
-    .union([z.int(problem), z.string(problem).regex(/^0x[0-9a-fA-F]{1,14}$/, problem)], { error: problem })
-    .transform((value) => (typeof value === "number" ? value : Number.parseInt(value, 16)))
-    .refine((value) => value >= 0 && Number.isSafeInteger(value), problem);
-};
-
-/** `[start, end, backend?]`; messages name the param, since zod's path is only its position. */
+/** `[start, end, backend?]`, in the words every plugin's methods use (core's param schemas). */
 function paramsSchema(maxBlocks: number) {
+  const block = (name: string) =>
+    chainNumberParam(name, "a block number", "block 0 is the genesis block, never proven");
   return z
-    .tuple(
-      [
-        blockNumber("start"),
-        blockNumber("end"),
-        z
-          .string("backend: a backend name")
-          .min(1, "backend: a backend name")
-          .max(32, "backend: a backend name of at most 32 characters")
-          .optional(),
-      ],
-      { error: "expected [start, end] or [start, end, backend]" },
-    )
-    .refine(([start, end]) => start <= end, { message: "end must not be before start", path: [1] })
-    .refine(([start, end]) => end - start + 1 <= maxBlocks, {
-      message: `at most max_blocks = ${maxBlocks} blocks per proof`,
-      path: [1],
-    });
+    .tuple([block("start"), block("end"), backendParam()], {
+      error: "expected [start, end] or [start, end, backend]",
+    })
+    .superRefine(
+      rangeCheck({ start: "start", end: "end", unit: "blocks", max: maxBlocks, limit: "max_blocks" }),
+    );
 }

@@ -92,9 +92,19 @@ describe("EL node failures", () => {
       end: { number: 10_000, hash: `0x${"ee".repeat(32)}` },
     };
     await expect(harness.submit(far)).rejects.toThrow(
-      /start\.number: block 9999 is more than 64 blocks past the EL node's latest \(5\).*plugin_settings\.evm-ee-stf\.horizon/,
+      /end\.number: block 10000 is more than 64 blocks past the EL node's latest \(5\).*plugin_settings\.evm-ee-stf\.horizon/,
     );
     expect(harness.statusesOf(far)).toEqual([]);
+    // Starting within reach is not enough: the range must end within it.
+    const straddling = {
+      ...far,
+      start: { number: 7, hash: far.start.hash },
+      end: { number: 70, hash: far.end.hash },
+    };
+    await expect(harness.submit(straddling)).rejects.toThrow(
+      /end\.number: block 70 is more than 64 blocks past the EL node's latest \(5\)/,
+    );
+    expect(harness.statusesOf(straddling)).toEqual([]);
   });
 
   it("takes an empty raw block as a block the node does not have", async () => {

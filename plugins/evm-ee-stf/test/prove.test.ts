@@ -88,13 +88,19 @@ describe("proving EL ranges through the scheduler", () => {
       [[1], /expected \[start, end\] or \[start, end, backend\]/],
       [{ start: 1, end: 2 }, /^paas_proveElBlocks: ✖ expected \[start, end\]/],
       [[-1, 2], /start: a block number \(a non-negative integer or 0x quantity\)\n {2}→ at \[0\]/],
+      [[0, 2], /^paas_proveElBlocks: ✖ start: block 0 is the genesis block, never proven\n {2}→ at \[0\]$/],
       [[1, 2.5], /end: a block number/],
       [["one", 2], /start: a block number/],
+      // Strings that are not numbers say so, and only so: no comparison of raw text as well.
+      [
+        ["9", "16"],
+        /^paas_proveElBlocks: ✖ start: a block number[^\n]*\n {2}→ at \[0\]\n✖ end: a block number[^\n]*\n {2}→ at \[1\]$/,
+      ],
       [["0x" + "f".repeat(14), "0x" + "f".repeat(14)], /start: a block number/],
-      [[1, 5], /at most max_blocks = 4 blocks per proof/],
+      [[1, 5], /start\.\.end are 5 blocks, more than max_blocks = 4 per proof/],
       [[5, 7], /has no block 7/],
-      [[1, 2, 7], /backend: a backend name\n {2}→ at \[2\]/],
-      [[1, 2, "b".repeat(100)], /backend: a backend name of at most 32 characters/],
+      [[1, 2, 7], /backend: a backend name of 1 to 32 characters\n {2}→ at \[2\]/],
+      [[1, 2, "b".repeat(100)], /backend: a backend name of 1 to 32 characters/],
     ];
     for (const [params, message] of cases) {
       const error = await proveElBlocks.handler(params).catch((e: unknown) => e);

@@ -60,11 +60,9 @@ describe("proving through the JSON-RPC API", () => {
   });
 
   it("dispatches a range of CL blocks with its EVM EE dependency", async () => {
-    const result = await client.call<Submitted & { dependencies: { id: string; kind: string }[] }>(
-      "paas_proveClBlocks",
-      [5, 8],
-    );
-    expect(result.dependencies.map((d) => d.kind)).toEqual(["evm-ee-stf"]);
+    const result = await client.call<Submitted & { dependencies: Submitted[] }>("paas_proveClBlocks", [5, 8]);
+    expect(result.task.kind).toBe("cl-stf");
+    expect(result.dependencies.map((d) => d.task.kind)).toEqual(["evm-ee-stf"]);
     expect((await waitForTask(client, result.id)).status).toBe("completed");
     expect((await waitForTask(client, result.dependencies[0]!.id)).status).toBe("completed");
   });
