@@ -85,6 +85,29 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     release();
   });
 
+  it("reads a task named by its context as its plugin reads contexts at submit", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service } = started;
+    const { task } = await service.submit(leaf(2), "native");
+    // The plugin drops what it does not read: the same task, as submit would have stored it.
+    const spelledOtherwise = { context: { ...leaf(2), note: "ignored by the plugin" }, backend: "native" };
+    expect((await service.status(spelledOtherwise)).id).toBe(task.id);
+    expect((await service.graph(spelledOtherwise)).root).toBe(task.id);
+    // A context its plugin refuses names no task: it is said to be invalid, not "not found".
+    const invalid = { context: { kind: "leaf", index: "two" }, backend: "native" };
+    for (const read of [
+      () => service.status(invalid),
+      () => service.statusWithHistory(invalid),
+      () => service.graph(invalid),
+      () => service.proof(invalid),
+      () => service.cancel(invalid),
+    ]) {
+      await expect(read()).rejects.toThrow(
+        new InvalidContextError("leaf: index must be a non-negative integer"),
+      );
+    }
+  });
+
   it("refuses an unknown kind, an unconfigured backend and an invalid context before storing anything", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;

@@ -1,8 +1,9 @@
 /**
  * Live updates from the server's `/events` stream: `task` (one task's transition) and `overview`
  * (what `paas_getOverview` answers, at most about once a second). One EventSource for the page; it
- * reconnects by itself, and each view fetches afresh when it is back, so nothing missed meanwhile
- * stays stale.
+ * reconnects after a dropped connection by itself, and after a refusal (503 when the server has
+ * its fill of subscribers, which ends an EventSource for good) by a new one made here; each view
+ * fetches afresh when it is back, so nothing missed meanwhile stays stale.
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { call } from "./rpc.js";
@@ -24,23 +25,32 @@ type Listener = {
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
 let connected = false;
+/** Refusals in a row: the next attempt waits 1 s, doubling up to 30 s. */
+let refusals = 0;
 
 function connect(): void {
   if (source) return;
-  source = new EventSource("/events");
-  source.addEventListener("open", () => {
+  const current = new EventSource("/events");
+  source = current;
+  current.addEventListener("open", () => {
     connected = true;
+    refusals = 0;
     for (const l of listeners) l.open?.();
   });
-  source.addEventListener("error", () => {
+  current.addEventListener("error", () => {
     connected = false;
     for (const l of listeners) l.open?.();
+    // A dropped connection is retried by the EventSource itself; a refused one is closed for good.
+    if (current.readyState === EventSource.CLOSED) {
+      source = null;
+      setTimeout(connect, Math.min(30_000, 1_000 * 2 ** refusals++));
+    }
   });
-  source.addEventListener("task", (message) => {
+  current.addEventListener("task", (message) => {
     const event = JSON.parse((message as MessageEvent<string>).data) as TaskEvent;
     for (const l of listeners) l.task?.(event);
   });
-  source.addEventListener("overview", (message) => {
+  current.addEventListener("overview", (message) => {
     const overview: unknown = JSON.parse((message as MessageEvent<string>).data);
     for (const l of listeners) l.overview?.(overview);
   });
@@ -112,7 +122,11 @@ export function useLiveQuery<T>(
   useEffect(() => {
     setData(undefined);
     run();
-    return () => clearTimeout(timer.current);
+    return () => {
+      // Cleared as well as stopped: a pending refetch left named here would bar every later one.
+      clearTimeout(timer.current);
+      timer.current = undefined;
+    };
   }, [run]);
 
   const schedule = () => {

@@ -129,4 +129,6 @@ export interface Overview {
   readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
   /** The most recent checkpoints, newest first. */
   readonly checkpoints: readonly CheckpointRow[];
+  /** What the plugins' reports say waits for an operator. */
+  readonly attention: readonly { readonly kind: string; readonly message: string }[];
 }

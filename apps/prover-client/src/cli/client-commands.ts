@@ -222,7 +222,7 @@ export function addClientCommands(program: Command, print: Output): void {
   });
 
   withClient(program.command("watch").description("live view of tasks by status and kind"))
-    .option("--interval <ms>", "refresh interval", (v) => Number.parseInt(v, 10), 1_000)
+    .option("--interval <ms>", "refresh interval (at least 100)", integer("--interval", 100), 1_000)
     .action(async (flags: ClientFlags & { interval: number }) => {
       const { ProgressPrinter } = await import("../progress/progress-printer.js");
       const client = await rpcClient(flags);

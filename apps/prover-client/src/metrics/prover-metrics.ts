@@ -1,10 +1,12 @@
-import type { ProverService, StatusSummary, TaskTransition } from "@paas/core";
+import type { ProverService, StatusSummary, TaskPhase, TaskTransition } from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { CheckpointMetrics } from "./checkpoint-metrics.js";
 
-type ReadSource = Pick<ProverService, "summary" | "backends" | "pluginReports" | "provingLoad">;
+type ReadSource = Pick<ProverService, "summary" | "backends" | "kinds" | "pluginReports" | "provingLoad">;
+
+const PHASES: readonly TaskPhase[] = ["resolve", "prove", "publish"];
 
 /**
  * Prometheus metrics of one prover client: task counts by kind, backend and status (read from the
@@ -119,9 +121,21 @@ export class ProverMetrics {
     });
   }
 
-  /** Where the task gauges read their counts from. */
+  /**
+   * Where the task gauges read their counts from. The retry and failure counters start at 0 for
+   * every kind, backend and phase: a series that first appears at 1 shows no `increase()` to
+   * Prometheus, so an alert on failures would miss the first one after each start.
+   */
   readFrom(service: ReadSource): void {
     this.service = service;
+    for (const kind of service.kinds()) {
+      for (const backend of service.backends()) {
+        for (const phase of PHASES) {
+          this.retries.inc({ kind, backend, phase }, 0);
+          this.failures.inc({ kind, backend, phase }, 0);
+        }
+      }
+    }
   }
 
   observeProof(summary: ProofSummary): void {

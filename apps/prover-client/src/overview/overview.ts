@@ -42,6 +42,8 @@ export interface Overview {
   readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
   /** The most recent checkpoints, newest first. */
   readonly checkpoints: readonly CheckpointOverview[];
+  /** What the plugins' reports say waits for an operator (`attention`), as `paas report` shows it. */
+  readonly attention: readonly { readonly kind: string; readonly message: string }[];
 }
 
 export interface OverviewSources {
@@ -90,6 +92,10 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
     instances,
     cl,
     checkpoints: cl === null ? [] : await recentCheckpoints(service, cl, sources.recentCheckpoints ?? 10),
+    attention: Object.entries(reports).flatMap(([kind, report]) => {
+      const message = (report as { attention?: unknown }).attention;
+      return typeof message === "string" && message !== "" ? [{ kind, message }] : [];
+    }),
   };
 }
 

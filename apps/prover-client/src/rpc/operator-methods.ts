@@ -14,9 +14,18 @@ export interface OperatorMethodOptions {
  * (`{ "id": … }`, a filter object): named params are put in their position before validation.
  */
 function byPositionOrName<S extends z.ZodType>(names: readonly string[] | "whole", schema: S) {
-  return z.preprocess((params) => {
+  return z.preprocess((params, ctx) => {
     if (typeof params !== "object" || params === null || Array.isArray(params)) return params;
     if (names === "whole") return [params];
+    // A name the method does not take is a mistake to report, not to drop.
+    const unknown = Object.keys(params).filter((key) => !names.includes(key));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown named param${unknown.length === 1 ? "" : "s"} ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(", ")}; this method takes ${names.length === 0 ? "none" : names.join(", ")}`,
+      });
+      return z.NEVER;
+    }
     return names.map((name) => (params as Record<string, unknown>)[name]);
   }, schema);
 }

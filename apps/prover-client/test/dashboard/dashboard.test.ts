@@ -6,6 +6,7 @@
  * test-artifacts/.
  */
 import { readFileSync } from "node:fs";
+import { type ClientRequest, get } from "node:http";
 import type { TaskPage } from "@paas/core";
 import type { Devnet } from "@paas/devnet";
 import type { JsonRpcClient } from "@paas/jsonrpc";
@@ -65,6 +66,16 @@ afterAll(async () => {
   await devnet?.close();
   data?.remove();
 });
+
+/** A subscription to the event stream, held open until the request is destroyed. */
+function openEvents(url: string): Promise<{ request: ClientRequest; status: number }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, (response) => resolve({ request, status: response.statusCode ?? 0 }));
+    request.on("error", (error) => {
+      if (!request.destroyed) reject(error);
+    });
+  });
+}
 
 /** The text of every cell in one column of the task table. */
 async function column(index: number): Promise<string[]> {
@@ -180,6 +191,17 @@ describe("the dashboard in Chromium", () => {
     );
     devnet.faults.clear();
 
+    // The overview names what waits for an operator, as `paas report` does.
+    const overview = await browser.context.newPage();
+    await overview.goto(`${origin}/`);
+    await overview
+      .locator('[data-testid="attention"]', {
+        hasText: /^checkpoint: checkpoint 2 \(permanent_failure\) waits for an operator/,
+      })
+      .waitFor({ timeout: 15_000 });
+    await screenshot(overview, "overview-attention");
+    await overview.close();
+
     // The list on screen (filtered on failures) shows it without a reload.
     const failedRow = page.locator("table.tasks tbody tr", { hasText: "checkpoint" }).first();
     await failedRow.waitFor({ timeout: 10_000 });
@@ -241,6 +263,26 @@ describe("the dashboard in Chromium", () => {
       .waitFor({ timeout: 10_000 });
     await page.locator("text=No task matches.").waitFor({ timeout: 60_000 });
     await until(() => accepted.has(3), "checkpoint 3 accepted by the CL", 60_000);
+  });
+
+  it("comes back live after the server turned its event stream away", { timeout: 60_000 }, async () => {
+    // Take every place one address may hold on /events (this test's page holds one already)...
+    const held: ClientRequest[] = [];
+    for (;;) {
+      const { request, status } = await openEvents(`${origin}/events`);
+      if (status !== 200) {
+        request.destroy();
+        break;
+      }
+      held.push(request);
+    }
+    // ...so a dashboard opened now is refused (503), which ends an EventSource for good.
+    const late = await browser.context.newPage();
+    await late.goto(`${origin}/`);
+    await late.locator(".live.off", { hasText: "reconnecting" }).waitFor();
+    for (const request of held) request.destroy();
+    await late.locator(".live.on", { hasText: "live" }).waitFor({ timeout: 20_000 });
+    await late.close();
   });
 
   it("loaded nothing from elsewhere and reported no error", () => {

@@ -98,5 +98,10 @@ describe("proving through the JSON-RPC API", () => {
     expect(metrics).toMatch(/paas_proving_slots\{backend="native",state="busy"\} [0-2]\n/);
     expect(metrics).toMatch(/paas_proving_slots\{backend="native",state="capacity"\} 2\n/);
     expect(metrics).toMatch(/paas_prefetched_inputs\{backend="native"\} [0-2]\n/);
+    // Failure counters exist at 0 before any failure, so an alert's increase() sees the first one.
+    expect(metrics).toContain('paas_task_failures_total{kind="cl-stf",backend="native",phase="publish"} 0\n');
+    expect(metrics).toContain(
+      'paas_task_retries_total{kind="evm-ee-stf",backend="native",phase="publish"} 0\n',
+    );
   });
 });

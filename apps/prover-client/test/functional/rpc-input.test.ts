@@ -115,15 +115,31 @@ describe("JSON-RPC input validation", () => {
 
     const badContext = await post(call("paas_submitTask", [{ kind: "checkpoint", index: -1 }]), auth);
     expect(badContext.json.error.data).toMatchObject({ paasCode: "INVALID_CONTEXT" });
+    // Named by an invalid context, a task is not "not found": the context is said to be invalid.
+    const badLookup = await post(
+      call("paas_getTaskStatus", [{ context: { kind: "checkpoint", index: "x" } }]),
+    );
+    expect(badLookup.json.error).toMatchObject({ code: -32014, data: { paasCode: "INVALID_CONTEXT" } });
+    // Named params the method does not take are refused, not dropped.
+    const strayName = await post(call("paas_getTaskGraph", { id, nonsense: 1 }));
+    expect(strayName.json.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('unknown named param "nonsense"; this method takes id'),
+    });
+    const strayOnNone = await post(call("paas_getOverview", { nonsense: 1 }));
+    expect(strayOnNone.json.error.message).toContain(
+      'unknown named param "nonsense"; this method takes none',
+    );
 
-    // A context nested deeper than any needs is refused at the boundary (deeper still, it overflowed the stack).
+    // A context nested 1,500 deep (it once overflowed the stack) is an invalid context like any other:
+    // here its plugin refuses it first; core's canonical form refuses any deeper than 32 levels.
     const deep = `{"kind":"checkpoint","a":${"[".repeat(1_500)}1${"]".repeat(1_500)}}`;
     const tooDeep = await post(
       `{"jsonrpc":"2.0","id":1,"method":"paas_getTaskStatus","params":[{"context":${deep}}]}`,
     );
     expect(tooDeep.json.error).toMatchObject({
       code: -32014,
-      message: expect.stringMatching(/nests deeper than 32 levels$/),
+      message: expect.stringContaining('invalid checkpoint context: ✖ Unrecognized key: "a"'),
       data: { paasCode: "INVALID_CONTEXT" },
     });
 

@@ -20,24 +20,9 @@ export function prepareSubmission(
   raw: ProofContext,
   backend: Backend,
 ): PreparedSubmission {
-  if (typeof raw !== "object" || raw === null || typeof raw.kind !== "string") {
-    throw new InvalidContextError("a proof context must be an object with a string `kind`");
-  }
   kinds.requireBackend(backend);
-  const registered = kinds.get(raw.kind);
-  let context: ProofContext;
-  try {
-    context = registered.handler.parseContext(raw);
-  } catch (error) {
-    if (error instanceof PaasError) throw error;
-    throw new InvalidContextError(`invalid ${raw.kind} context: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (context.kind !== raw.kind) {
-    throw new InvalidContextError(`plugin for "${raw.kind}" changed the context kind to "${context.kind}"`);
-  }
-  const start = firstStep(registered.handler.dependencies !== undefined);
+  const context = parseWithPlugin(kinds, raw);
+  const start = firstStep(kinds.get(raw.kind).handler.dependencies !== undefined);
   const canonical = canonicalContext(context);
   const task = {
     id: taskKeyOfCanonical(backend, canonical),
@@ -47,4 +32,28 @@ export function prepareSubmission(
     ...start,
   };
   return { context, task };
+}
+
+/**
+ * A context as its kind's plugin validates and normalises it (say, hex in lower case): what a task
+ * is stored under, so a lookup by context must go through it too. Whatever the plugin throws that
+ * is not one of our typed errors is an `InvalidContextError` naming the kind.
+ */
+export function parseWithPlugin(kinds: KindRegistry, raw: ProofContext): ProofContext {
+  if (typeof raw !== "object" || raw === null || typeof raw.kind !== "string") {
+    throw new InvalidContextError("a proof context must be an object with a string `kind`");
+  }
+  let context: ProofContext;
+  try {
+    context = kinds.get(raw.kind).handler.parseContext(raw);
+  } catch (error) {
+    if (error instanceof PaasError) throw error;
+    throw new InvalidContextError(`invalid ${raw.kind} context: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (context.kind !== raw.kind) {
+    throw new InvalidContextError(`plugin for "${raw.kind}" changed the context kind to "${context.kind}"`);
+  }
+  return context;
 }

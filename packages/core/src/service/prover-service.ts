@@ -35,6 +35,7 @@ import type { KindRegistry } from "../registry/kind-registry.js";
 import { RESTARTABLE } from "../scheduler/lifecycle.js";
 import type { ProvingLoad } from "../scheduler/proving-slots.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
+import { parseWithPlugin } from "../scheduler/submission.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
 import type { OperatorStore } from "../store/operator-store.js";
 import { type TaskRow, toTaskRecord } from "../store/rows.js";
@@ -121,8 +122,20 @@ export class ProverService implements ProverHandle {
     return this.parts.scheduler.submitMany(contexts, backend);
   }
 
+  /**
+   * The key of a task named by its key or by its context. A context of a kind registered here is
+   * read as its plugin reads it at submit (normalised, and refused with `InvalidContextError` when
+   * invalid): otherwise a context in another spelling would name no task, and a malformed one
+   * would be answered "not found". A kind this instance does not register (another instance's, in
+   * a cluster) is taken as given.
+   */
+  private keyOf(task: TaskRef): string {
+    if (typeof task === "string" || !this.parts.kinds.has(task.context?.kind)) return keyOf(task);
+    return keyOf({ context: parseWithPlugin(this.parts.kinds, task.context), backend: task.backend });
+  }
+
   async status(task: TaskRef): Promise<TaskRecord> {
-    const id = keyOf(task);
+    const id = this.keyOf(task);
     const row = await this.parts.store.get(id);
     if (!row) throw new TaskNotFoundError(id);
     return toTaskRecord(row);
@@ -152,7 +165,7 @@ export class ProverService implements ProverHandle {
   }
 
   async statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory> {
-    const id = keyOf(task);
+    const id = this.keyOf(task);
     const found = await this.parts.store.getWithAttempts(id);
     if (!found) throw new TaskNotFoundError(id);
     return Object.assign(toTaskRecord(found.row), { attempts: found.attempts });
@@ -177,7 +190,7 @@ export class ProverService implements ProverHandle {
 
   async cancel(task: TaskRef): Promise<TaskRecord> {
     this.assertOpen();
-    return this.parts.scheduler.cancel(keyOf(task));
+    return this.parts.scheduler.cancel(this.keyOf(task));
   }
 
   async retryMany(filter: TaskFilter): Promise<BulkResult> {
@@ -232,14 +245,14 @@ export class ProverService implements ProverHandle {
   }
 
   async graph(task: TaskRef): Promise<TaskGraph> {
-    const id = keyOf(task);
+    const id = this.keyOf(task);
     const graph = await this.parts.operator.graph(id);
     if (!graph) throw new TaskNotFoundError(id);
     return graph;
   }
 
   async proof(task: TaskRef): Promise<ProofReceipt> {
-    const id = keyOf(task);
+    const id = this.keyOf(task);
     const receipt = await this.parts.store.receipt(id);
     if (receipt) return receipt;
     if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
@@ -247,7 +260,7 @@ export class ProverService implements ProverHandle {
   }
 
   wait(task: TaskRef, options: WaitOptions = {}): Promise<TaskRecord> {
-    const id = keyOf(task);
+    const id = this.keyOf(task);
     return new Promise<TaskRecord>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: () => void) => {

@@ -15,6 +15,11 @@ export function OverviewPage() {
   return (
     <>
       <Problem error={error} />
+      {data.attention.map(({ kind, message }) => (
+        <p key={kind} class="attention" role="alert" data-testid="attention">
+          {kind}: {message}
+        </p>
+      ))}
       <div class="cards">
         <div class="card">
           <div class="card-value" data-testid="throughput">
@@ -36,7 +41,7 @@ export function OverviewPage() {
           <div class="card-value" data-testid="last-accepted">
             {lastAccepted ?? "—"}
           </div>
-          <div class="card-label">last checkpoint accepted</div>
+          <div class="card-label">checkpoints accepted, every one up to</div>
         </div>
         <div class="card">
           <div class="card-value">{data.cl?.latestCheckpoint ?? "—"}</div>
@@ -148,7 +153,11 @@ export function OverviewPage() {
   );
 }
 
-/** The CL accepted every checkpoint below its next unproven one (all of them when none is unproven). */
+/**
+ * The CL accepted every checkpoint below its next unproven one (all of them when none is
+ * unproven): the unbroken run, which later acceptances past a gap do not move. A gap waiting for
+ * an operator is named above the cards (`attention`).
+ */
 function lastAcceptedCheckpoint(overview: Overview): number | undefined {
   const cl = overview.cl;
   if (!cl || cl.latestCheckpoint === null) return undefined;

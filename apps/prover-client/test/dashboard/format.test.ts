@@ -1,0 +1,18 @@
+/** The dashboard's durations (attempt times, proving percentiles): rounded before split into units. */
+import { expect, it } from "vitest";
+import { formatDuration } from "../../dashboard/src/format.js";
+
+it.each([
+  [undefined, "—"],
+  [Number.NaN, "—"],
+  [999.4, "999 ms"],
+  [999.6, "1.0 s"],
+  [59_940, "59.9 s"],
+  [59_960, "1 min 0 s"],
+  [119_600, "2 min 0 s"],
+  [3_599_600, "1 h 0 min"],
+  [7_170_000, "2 h 0 min"],
+  [5_400_000, "1 h 30 min"],
+])("formats %s ms as %s", (ms, text) => {
+  expect(formatDuration(ms)).toBe(text);
+});
