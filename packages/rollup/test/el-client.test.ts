@@ -1,4 +1,6 @@
-import { PermanentError, TransientError } from "@paas/core";
+import { RLP } from "@ethereumjs/rlp";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { fromHex, PermanentError, TransientError } from "@paas/core";
 import { JsonRpcError, RpcErrorCode } from "@paas/jsonrpc";
 import { describe, expect, it } from "vitest";
 import { ElClient, toHex } from "../src/index.js";
@@ -14,6 +16,27 @@ const BLOCK = {
   stateRoot: ROOT,
   gasUsed: "0x5208",
   transactions: [],
+};
+
+/** A Shanghai header (made-up roots) in the JSON form geth writes ancestor headers of a witness in. */
+const GETH_HEADER: Record<string, string | undefined> = {
+  parentHash: "0x0e0f8ec3e9a1c96f6cd6a0e9b8ab3ff0a2e5c0c69fbb6e8b0a1a1c6f8b0a9c1d",
+  sha3Uncles: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+  miner: "0x388c818ca8b9251b393131c08a736a67ccb19297",
+  stateRoot: `0x${"11".repeat(32)}`,
+  transactionsRoot: `0x${"22".repeat(32)}`,
+  receiptsRoot: `0x${"33".repeat(32)}`,
+  logsBloom: `0x${"00".repeat(256)}`,
+  difficulty: "0x0",
+  number: "0x103e776",
+  gasLimit: "0x1c9c380",
+  gasUsed: "0x5208",
+  timestamp: "0x6437c4bf",
+  extraData: "0x",
+  mixHash: `0x${"44".repeat(32)}`,
+  nonce: "0x0000000000000000",
+  baseFeePerGas: "0x7",
+  withdrawalsRoot: `0x${"55".repeat(32)}`,
 };
 
 /** A canned EL that records the params of each call. */
@@ -71,6 +94,50 @@ describe("ElClient", () => {
     expect(await el.getRawBlock(26)).toEqual(Uint8Array.of(0xf9, 2, 1));
   });
 
+  it("reads ancestor headers given as JSON objects (geth) as the RLP they hash", async () => {
+    const rlp = RLP.encode([
+      ...[
+        "parentHash",
+        "sha3Uncles",
+        "miner",
+        "stateRoot",
+        "transactionsRoot",
+        "receiptsRoot",
+        "logsBloom",
+      ].map((field) => fromHex(GETH_HEADER[field]!)),
+      new Uint8Array(), // difficulty 0
+      fromHex("0x0103e776"),
+      fromHex("0x01c9c380"),
+      fromHex("0x5208"),
+      fromHex("0x6437c4bf"),
+      new Uint8Array(), // extraData
+      fromHex(GETH_HEADER.mixHash!),
+      new Uint8Array(8), // nonce
+      Uint8Array.of(7),
+      fromHex(GETH_HEADER.withdrawalsRoot!),
+    ]);
+    const header = { ...GETH_HEADER, hash: toHex(keccak_256(rlp)) };
+    const el = new ElClient({
+      url: await serve({
+        methods: {
+          debug_executionWitness: { handler: async () => ({ state: [], codes: [], headers: [header] }) },
+        },
+      }),
+    });
+    expect((await el.getExecutionWitness(26)).headers).toEqual([rlp]);
+    const forged = new ElClient({
+      url: await serve({
+        methods: {
+          debug_executionWitness: {
+            handler: async () => ({ state: [], codes: [], headers: [{ ...header, gasUsed: "0x5209" }] }),
+          },
+        },
+      }),
+    });
+    const error = await failure(forged.getExecutionWitness(26));
+    expect(error.message).toContain("result.headers[0]: header does not hash to its hash field");
+  });
+
   it("fails a witness for a block the node does not know permanently", async () => {
     const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
     const error = await failure(el.getExecutionWitness(5));
@@ -98,6 +165,30 @@ describe("ElClient", () => {
       "debug_executionWitness",
       { state: ["0xf"], codes: [], headers: [] },
       "result.state[0]: expected 0x-prefixed hex bytes",
+    ],
+    [
+      "a header object without a state root",
+      "debug_executionWitness",
+      { state: [], codes: [], headers: [{ ...GETH_HEADER, stateRoot: undefined }] },
+      "result.headers[0]: header has no stateRoot",
+    ],
+    [
+      "a header object with a later fork's field but not an earlier one's",
+      "debug_executionWitness",
+      { state: [], codes: [], headers: [{ ...GETH_HEADER, baseFeePerGas: undefined, hash: undefined }] },
+      "result.headers[0]: header has withdrawalsRoot but no baseFeePerGas, which comes with an earlier fork",
+    ],
+    [
+      "a header object with a quantity padded with zeros",
+      "debug_executionWitness",
+      { state: [], codes: [], headers: [{ ...GETH_HEADER, gasUsed: "0x05208" }] },
+      "result.headers[0]: header gasUsed is not a 0x quantity",
+    ],
+    [
+      "a header that is neither",
+      "debug_executionWitness",
+      { state: [], codes: [], headers: [7] },
+      "result.headers[0]: header is neither 0x-prefixed RLP hex nor a header object",
     ],
   ])("fails %s permanently, naming the method", async (_name, method, answer, problem) => {
     const el = new ElClient({ url: await serve({ methods: { [method]: { handler: async () => answer } } }) });

@@ -3,7 +3,8 @@
  * `ExecutionChain`: contexts for a range, program inputs, and JSON-RPC handlers that serve the
  * chain the way an EL node does (e.g. behind `@paas/testing`'s `createStubRpc`).
  */
-import { blockToRpc, type ChainBlock, type ChainSpec, type Hex } from "@paas/evm";
+import { hexToBytes } from "@ethereumjs/util";
+import { blockToRpc, type ChainBlock, type ChainSpec, type Hex, keccak256 } from "@paas/evm";
 import { EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
 import { inputFromHex, type UnframedEvmEeStfInput } from "./input.js";
 
@@ -31,6 +32,15 @@ export function programInputFor(chainSpec: ChainSpec, blocks: readonly ChainBloc
   return inputFromHex(chainSpec, blocks);
 }
 
+/** An ancestor header as geth writes one in a witness: the RPC block's header fields, with its hash. */
+function headerJson(source: ElChainSource, rlp: Hex): Record<string, unknown> {
+  const block = source.getBlockByHash(keccak256(hexToBytes(rlp)));
+  if (block === undefined)
+    throw new Error(`the witness names a header the chain does not have: ${rlp.slice(0, 20)}…`);
+  const { transactions: _t, uncles: _u, withdrawals: _w, size: _s, ...header } = blockToRpc(block.block);
+  return header;
+}
+
 class RpcNotFound extends Error {
   readonly code = -32004;
 }
@@ -41,7 +51,14 @@ class RpcNotFound extends Error {
  * reth use: an absent block is `null` for `eth_getBlockBy*` and a -32004 error for the debug
  * methods. The source is read on every call, so blocks appended later are served.
  */
-export function elRpcHandlers(source: ElChainSource, options: { chainId?: number } = {}): RpcHandlers {
+export function elRpcHandlers(
+  source: ElChainSource,
+  options: {
+    chainId?: number;
+    /** How `debug_executionWitness` gives ancestor headers: RLP hex as reth does (default), or JSON objects as geth does. */
+    witnessHeaders?: "rlp" | "json";
+  } = {},
+): RpcHandlers {
   const resolve = (ref: unknown): ChainBlock | undefined => {
     if (typeof ref !== "string") return undefined;
     if (/^0x[0-9a-fA-F]{64}$/.test(ref)) return source.getBlockByHash(ref as Hex);
@@ -75,7 +92,8 @@ export function elRpcHandlers(source: ElChainSource, options: { chainId?: number
       if (block.number === 0n) throw new RpcNotFound("the genesis block has no execution witness");
       if (block.witnessPruned)
         throw new RpcNotFound(`execution witness of block ${block.number} not found: pruned`);
-      return block.witness;
+      if (options.witnessHeaders !== "json") return block.witness;
+      return { ...block.witness, headers: block.witness.headers.map((rlp) => headerJson(source, rlp)) };
     },
     debug_getRawBlock: (params) => required(params).rlp,
   };

@@ -1,7 +1,7 @@
 import { type Block, type BlockBytes, createBlockFromBytesArray } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
-import { bytesToBigInt, hexToBytes } from "@ethereumjs/util";
+import { bytesToBigInt, equalsBytes, hexToBytes } from "@ethereumjs/util";
 import { requireExecutedRules } from "../chain-spec/block-rules.js";
 import { describeError, EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
@@ -34,8 +34,9 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
   let values: Uint8Array[][];
   let number: bigint;
   let timestamp: bigint;
+  const bytes = typeof input === "string" ? hexToBytes(input) : input;
   try {
-    values = RLP.decode(typeof input === "string" ? hexToBytes(input) : input) as Uint8Array[][];
+    values = RLP.decode(bytes) as Uint8Array[][];
     const header = values[0];
     if (!Array.isArray(values) || !Array.isArray(header) || header.length <= TIMESTAMP) {
       throw new Error("not a list starting with a header list");
@@ -48,12 +49,24 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
     });
   }
   requireExecutedRules(common, number, timestamp);
+  let block: Block;
   try {
-    return createBlockFromBytesArray(values as BlockBytes, { common, setHardfork: true });
+    block = createBlockFromBytesArray(values as BlockBytes, { common, setHardfork: true });
   } catch (error) {
     throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
       blockNumber: number,
       cause: error,
     });
   }
+  // The decoder forgives what a full node refuses (integers with leading zeros, elements after the
+  // body, a withdrawals root it fills in): a block is taken only in the one encoding it has, so
+  // the bytes a proof was given are the block whose hash it commits.
+  if (!equalsBytes(block.serialize(), bytes)) {
+    throw new EvmError(
+      "INVALID_BLOCK",
+      `${label}: block ${number} is not canonically encoded: its RLP does not re-encode to the same bytes (leading zeros, extra or missing fields)`,
+      { blockNumber: number },
+    );
+  }
+  return block;
 }

@@ -1,6 +1,7 @@
 import { fromHex, isHex } from "@paas/core/contracts";
 import { z } from "zod";
 import { hexBytesJson } from "../types/primitives.js";
+import { headerJsonToRlp } from "./header-json.js";
 
 /** Named blocks of the Ethereum JSON-RPC API. */
 export type BlockTag = "latest" | "earliest" | "pending" | "safe" | "finalized";
@@ -47,13 +48,14 @@ export const ElBlockJson = z
 
 /**
  * `debug_executionWitness` as reth and geth serve it: RLP trie nodes, contract codes, key
- * preimages and RLP ancestor headers. Some node versions omit `keys`; it is not needed to execute.
+ * preimages and ancestor headers — RLP hex from reth, JSON header objects from geth (made RLP
+ * here). Some node versions omit `keys`; it is not needed to execute.
  */
 export const ExecutionWitnessJson = z.object({
   state: hexListJson(),
   codes: hexListJson(),
   keys: hexListJson().default([]),
-  headers: hexListJson(),
+  headers: headerListJson(),
 });
 export type ExecutionWitness = z.output<typeof ExecutionWitnessJson>;
 
@@ -72,6 +74,31 @@ function hexListJson() {
           return z.NEVER;
         }
         out[index] = new Uint8Array(Buffer.from(item.slice(2), "hex"));
+      }
+      return out;
+    });
+}
+
+/** Ancestor headers: each RLP hex (reth) or a JSON header object (geth), as RLP bytes. */
+function headerListJson() {
+  return z
+    .custom<unknown[]>((value) => Array.isArray(value), "expected an array")
+    .transform((items, ctx) => {
+      const out: Uint8Array[] = new Array(items.length);
+      for (const [index, item] of items.entries()) {
+        if (typeof item === "string" && isHex(item)) {
+          out[index] = new Uint8Array(Buffer.from(item.slice(2), "hex"));
+          continue;
+        }
+        const converted =
+          typeof item === "object" && item !== null && !Array.isArray(item)
+            ? headerJsonToRlp(item as Record<string, unknown>)
+            : "is neither 0x-prefixed RLP hex nor a header object";
+        if (typeof converted === "string") {
+          ctx.addIssue({ code: "custom", message: `header ${converted}`, path: [index] });
+          return z.NEVER;
+        }
+        out[index] = converted;
       }
       return out;
     });
