@@ -85,6 +85,32 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     release();
   });
 
+  it("is refused by its plugin's admission only with InvalidContextError; anything else admits it", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script, logs } = started;
+    script.admitFailures.set(5, "refuse");
+    script.admitFailures.set(6, "unclassified");
+    script.admitFailures.set(7, "transient");
+    await expect(service.submit(leaf(5), "native")).rejects.toThrow(
+      new InvalidContextError("leaf 5 will never exist"),
+    );
+    await expect(service.status({ context: leaf(5), backend: "native" })).rejects.toBeInstanceOf(
+      TaskNotFoundError,
+    );
+    // A plugin's unexpected error, or a node it cannot ask, refuses nothing: the task is stored and proven.
+    for (const index of [6, 7]) {
+      const { task, created } = await service.submit(leaf(index), "native");
+      expect(created).toBe(true);
+      expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    }
+    expect(
+      logs.filter((l) => l.message.startsWith("admission could not decide")).map((l) => l.fields),
+    ).toEqual([
+      expect.objectContaining({ kind: "leaf", err: "leaf 6: unexpected answer" }),
+      expect.objectContaining({ kind: "leaf", err: "leaf 7: node unreachable" }),
+    ]);
+  });
+
   it("reads a task named by its context as its plugin reads contexts at submit", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;

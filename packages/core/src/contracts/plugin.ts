@@ -61,6 +61,8 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
    * derive from the chain. What does not exist yet but is within reach is accepted and waits: the
    * plugin throws `NotYetAvailableError` from `dependencies` or `fetchInput` until it exists.
    * A node that cannot be asked is no reason to refuse: accept, and let the task wait for it.
+   * Core holds to that: only `InvalidContextError` refuses; anything else thrown here is logged as
+   * a warning and the task is accepted.
    */
   admit?(context: C, options: { readonly signal: AbortSignal }): Promise<void>;
 

@@ -10,6 +10,7 @@ import type { RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskRecord, TaskStatusName } from "../contracts/status.js";
 import type { Backend } from "../contracts/task-id.js";
 import {
+  InvalidContextError,
   LeaseLostError,
   NotCancellableError,
   PermanentError,
@@ -182,7 +183,12 @@ export class Scheduler {
     );
   }
 
-  /** Plugins refuse contexts that can never be proven (too far ahead of the chain) before they are stored. */
+  /**
+   * Plugins refuse contexts that can never be proven (too far ahead of the chain) before they are
+   * stored, with `InvalidContextError`. Anything else an admission throws (a node that cannot be
+   * asked, a plugin's own mistake) is no refusal, as the contract says: the task is accepted, to
+   * meet the same trouble where its steps retry and report it, and the warning says so.
+   */
   private async admit(prepared: readonly PreparedSubmission[]): Promise<void> {
     const checked = prepared.filter((p) => this.kinds.get(p.task.kind).handler.admit !== undefined);
     if (checked.length === 0) return;
@@ -190,9 +196,17 @@ export class Scheduler {
     for (const p of checked) if (await this.store.get(p.task.id)) existing.add(p.task.id);
     for (const p of checked) {
       if (existing.has(p.task.id)) continue;
-      await this.kinds.get(p.task.kind).handler.admit!(p.context, {
-        signal: new AbortController().signal,
-      });
+      try {
+        await this.kinds.get(p.task.kind).handler.admit!(p.context, {
+          signal: new AbortController().signal,
+        });
+      } catch (error) {
+        if (error instanceof InvalidContextError) throw error;
+        this.options.log.warn(
+          { task: p.task.id, kind: p.task.kind, err: error instanceof Error ? error.message : String(error) },
+          "admission could not decide; the task is accepted and its steps will meet the same trouble",
+        );
+      }
     }
   }
 
