@@ -319,8 +319,17 @@ describe("refusals, before anything is written", () => {
     await refused({ name: "cl-stf" }, /"cl-stf" already exists: it is one of the rollup's proof types/);
   });
 
-  it("refuses a name whose identifiers would clash with the imports", async () => {
+  it("refuses a name whose identifiers would clash with the imports or with what the modules declare", async () => {
     await refused({ name: "proof" }, /"proof" would generate names that clash \(ProofContext, ProofPlugin\)/);
+    await refused(
+      { name: "value-method" },
+      /"value-method" would generate names that clash \(VALUE_METHOD\)/,
+    );
+    await refused({ name: "context" }, /"context" would generate names that clash \(CONTEXT\)/);
+    await refused(
+      { name: "checkpoint-id", dependsOn: "checkpoint" },
+      /"checkpoint-id" would generate names that clash \(CHECKPOINT_ID\)/,
+    );
   });
 
   it("refuses unknown, invalid, repeated and self dependencies", async () => {

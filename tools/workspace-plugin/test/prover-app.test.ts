@@ -88,6 +88,26 @@ describe("prover-app generator", () => {
     expect(read(tree, `${root}/bin/rollup-prover.mjs`)).toContain('await import("@paas/prover-client/cli")');
   });
 
+  it("sets node_url only for plugins whose settings take it, and names the others' README", async () => {
+    const tree = seededTree();
+    const plugin = (name: string, settings: string) => {
+      tree.write(
+        `plugins/${name}/package.json`,
+        JSON.stringify({ name: `@paas/plugin-${name}`, nx: { name, tags: ["type:plugin"] } }),
+      );
+      tree.write(`plugins/${name}/src/settings.ts`, settings);
+    };
+    plugin("scaffolded", "export const Schema = z.strictObject({ node_url: z.url(), timeout_ms: z.int() });");
+    plugin("own-settings", "export const Schema = z.strictObject({ horizon: z.int() });");
+    await generate(tree, { name: "mixed-prover", plugins: "scaffolded,own-settings" });
+    const toml = read(tree, "apps/mixed-prover/paas.toml");
+    expect(toml).toContain('[plugin_settings.scaffolded]\nnode_url = "http://127.0.0.1:8545"');
+    expect(toml).not.toMatch(/^\[plugin_settings\.own-settings\]/m);
+    expect(toml).toContain(
+      "# [plugin_settings.own-settings]: its settings, as @paas/plugin-own-settings's README lists them",
+    );
+  });
+
   it.each([
     ["Bad_Name", "evm-ee-stf", "is not a valid app name"],
     ["prover-client", "evm-ee-stf", '"prover-client" already exists'],

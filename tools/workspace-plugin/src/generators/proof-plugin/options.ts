@@ -228,7 +228,7 @@ function dependencySpecs(
   return specs;
 }
 
-/** Identifiers the generated modules import; a derived name equal to one of them would not compile. */
+/** Identifiers the generated modules import; a derived name equal to one of them (or to one they declare) would not compile. */
 const IMPORTED = new Set([
   "DependencyReceipt",
   "InvalidConfigError",
@@ -247,8 +247,24 @@ const IMPORTED = new Set([
   "StubRpc",
 ]);
 
+/** Names the generated modules declare whatever the kind (templates/source.ts and tests.ts). */
+const DECLARED = new Set([
+  "CONTEXT",
+  "N",
+  "STAND_INS",
+  "VALUE_METHOD",
+  "dependenciesOf",
+  "harness",
+  "node",
+  "nodeOptions",
+  "publicValuesOf",
+  "served",
+]);
+
 function refuseClashes(options: NormalizedOptions): void {
   const { pascal, camel, constant, kind } = options;
+  // Each dependency's program id and sample context get a constant of their own.
+  const perDependency = options.dependencies.flatMap((d) => [`${d.constant}_ID`, `${d.constant}_CONTEXT`]);
   const generated = [
     `${pascal}Context`,
     `${pascal}ContextSchema`,
@@ -260,7 +276,9 @@ function refuseClashes(options: NormalizedOptions): void {
     `${camel}Program`,
     constant,
   ];
-  const clashes = generated.filter((name) => IMPORTED.has(name));
+  const clashes = generated.filter(
+    (name) => IMPORTED.has(name) || DECLARED.has(name) || perDependency.includes(name),
+  );
   const fields = ["kind", "n", "value", ...options.dependencies.map((d) => d.field)];
   const constants = [constant, ...options.dependencies.map((d) => d.constant)];
   const repeated = [...fields, ...constants].filter((name, i, all) => all.indexOf(name) !== i);

@@ -1,4 +1,4 @@
-import type { Tree } from "@nx/devkit";
+import { type Tree, visitNotIgnoredFiles } from "@nx/devkit";
 import { isValidKind, MAX_KIND_LENGTH } from "../proof-plugin/names.js";
 import { listWorkspaceProjects } from "../proof-plugin/workspace.js";
 
@@ -20,6 +20,8 @@ export interface AppPlugin {
   /** Its proof type's kind: for the workspace's plugins, the project name. */
   readonly kind: string;
   readonly packageName: string;
+  /** Its settings take `node_url` (a proof-plugin scaffold's): paas.toml sets it. */
+  readonly takesNodeUrl: boolean;
   /** How the generated test proves one task of it: a JSON-RPC method and params (the rollup's kinds). */
   readonly proof?: { readonly method: string; readonly params: readonly unknown[] };
 }
@@ -50,6 +52,19 @@ const ROLLUP_PLUGINS: Readonly<
 };
 
 /** Validates the options against the workspace in the tree; throws `ProverAppOptionsError`. */
+/**
+ * Whether a plugin's settings take `node_url`, as a `proof-plugin` scaffold's do (it is required
+ * there): the app's paas.toml then sets it. Another plugin's settings are its own, which only its
+ * README knows: a key written for it would stop the app at start.
+ */
+function takesNodeUrl(tree: Tree, root: string): boolean {
+  let found = false;
+  visitNotIgnoredFiles(tree, `${root}/src`, (file) => {
+    if (!found && file.endsWith(".ts")) found = tree.read(file, "utf8")?.includes("node_url:") ?? false;
+  });
+  return found;
+}
+
 export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): NormalizedAppOptions {
   const name = schema.name?.trim() ?? "";
   if (!isValidKind(name) || name.length > MAX_KIND_LENGTH) {
@@ -85,6 +100,7 @@ export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): Normal
     plugins.push({
       kind,
       packageName: project.packageName,
+      takesNodeUrl: rollup === undefined && takesNodeUrl(tree, project.root),
       ...(rollup && { proof: { method: rollup.method, params: rollup.params } }),
     });
   }

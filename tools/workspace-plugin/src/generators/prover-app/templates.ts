@@ -74,10 +74,14 @@ workers = 2
 port = 4844
 ${o.plugins
   .filter((p) => p.proof === undefined)
-  .map(
-    (p) => `
+  .map((p) =>
+    p.takesNodeUrl
+      ? `
 [plugin_settings.${p.kind}]
 node_url = "http://127.0.0.1:8545" # the JSON-RPC node its fetcher reads (see ${p.packageName}'s README)
+`
+      : `
+# [plugin_settings.${p.kind}]: its settings, as ${p.packageName}'s README lists them
 `,
   )
   .join("")}`;
