@@ -1,11 +1,13 @@
 /**
- * The dependency rule's scan (`nx run tools:boundaries`) on a workspace written for the test: each
- * way a plugin can reach another one is reported, with where; what only mentions a package is not.
+ * The workspace checks of `nx run tools:boundaries`, on a workspace written for the test: each way a
+ * plugin can reach another one is reported, with where, and what only mentions a package is not;
+ * a copy of another plugin's proof-type identity out of step with it is reported.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { staleIdentityCopies } from "../src/boundaries/identity-copies.js";
 import { findViolations } from "../src/boundaries/rules.js";
 import { listProjects, scanDependencies } from "../src/boundaries/scan.js";
 
@@ -78,4 +80,20 @@ it("does not take a mention in a comment or a string for an import", () => {
     "",
   ].join("\n");
   expect(violationsOf(source)).toEqual([]);
+});
+
+describe("copies of another plugin's proof-type identity", () => {
+  const identity = (constant: string, version: string) =>
+    `export const ${constant} = {\n  kind: "other",\n  program: { name: "other", version: "${version}", proofType: "compressed" },\n} as const;\n`;
+
+  it("reports a copy whose program version is not the defining plugin's", () => {
+    write("plugins/other/src/proof-type.ts", identity("OTHER", "2"));
+    write("plugins/mine/package.json", { name: "@paas/plugin-mine", nx: { tags: ["type:plugin"] } });
+    write("plugins/mine/src/dependencies.ts", identity("OTHER", "1"));
+    expect(staleIdentityCopies(listProjects(root))).toEqual([
+      '@paas/plugin-mine (src/dependencies.ts): OTHER says program "other" version "1" (compressed), but @paas/plugin-other (src/proof-type.ts) declares "other" version "2" (compressed); update the copy',
+    ]);
+    write("plugins/mine/src/dependencies.ts", identity("OTHER", "2"));
+    expect(staleIdentityCopies(listProjects(root))).toEqual([]);
+  });
 });

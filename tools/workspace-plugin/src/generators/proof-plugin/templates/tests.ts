@@ -48,6 +48,7 @@ function imports(o: NormalizedOptions, forTest: boolean): string {
   if (hasDeps) testing.push("type StandIn");
   if (forTest) testing.push("type StubRpc");
   const fromSrc = [o.constant, `${o.pascal}Node`, `${o.pascal}Plugin`, "VALUE_METHOD"];
+  if (forTest) fromSrc.push(`${o.camel}Program`);
   const fromDependencies = deps.filter((d) => !d.rollup).map((d) => d.constant);
   return [
     hasDeps ? `import { canonicalContext, type ProofContext } from "@paas/core";` : "",
@@ -126,6 +127,12 @@ describe("${o.kind}", () => {
     const { record } = await harness.prove(CONTEXT);
     expect(record).toMatchObject({ status: "permanent_failure", error: expect.stringContaining("-1") });
     expect(node.callsOf(VALUE_METHOD)).toHaveLength(1);
+  });
+
+  it("has the guest itself refuse a value that is not a natural number, whatever the fetcher let through", async () => {
+    // The proof's statement is the guest's check: proven directly, past the fetcher's own check.
+    const input = { n: ${N}, value: -1${hasDeps ? ", receipts: []" : ""} };
+    await expect(harness.host.prove(${o.camel}Program, input)).rejects.toThrow(/is -1, not a natural number/);
   });
 
 ${
