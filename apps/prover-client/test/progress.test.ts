@@ -2,9 +2,10 @@
  * The progress view on a terminal: a real terminal emulator (xterm.js, headless) of a given size
  * receives exactly what the printer writes, and the test reads its screen as a person would.
  */
-import type { StatusSummary, TaskStatusName } from "@paas/core";
+import { PaasError, type StatusSummary, type TaskStatusName } from "@paas/core";
 import xterm from "@xterm/headless";
 import { describe, expect, it } from "vitest";
+import { describeCliError } from "../src/cli/cli-error.js";
 import { ProgressPrinter } from "../src/progress/progress-printer.js";
 import { type ProgressSnapshot, renderProgress } from "../src/progress/render-progress.js";
 
@@ -111,6 +112,18 @@ describe("renderProgress", () => {
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
     expect(renderProgress(snapshot(3, "first line\n  second line"))).toContain(
       "lastError first line second line",
+    );
+  });
+
+  it("shows control characters in reported text as U+FFFD, so a node's error cannot drive the terminal", () => {
+    // Set the window title, clear the screen, and move the cursor home: from an error a node answered.
+    const hostile = "node says \u001b]0;owned\u0007\u001b[2J\u001b[H\u009b1mdone";
+    const text = renderProgress(snapshot(3, hostile, hostile));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain("lastError node says \ufffd]0;owned\ufffd\ufffd[2J\ufffd[H\ufffd1mdone");
+    expect(describeCliError(new PaasError("INVALID_CONTEXT", hostile))).toBe(
+      "error (INVALID_CONTEXT): node says \ufffd]0;owned\ufffd\ufffd[2J\ufffd[H\ufffd1mdone",
     );
   });
 

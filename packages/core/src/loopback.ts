@@ -23,7 +23,7 @@ export function hostCheck(
   return (hostHeader) => {
     if (hostHeader === undefined || hostHeader === "") return true;
     const name = hostName(hostHeader.toLowerCase());
-    return isLoopback(name) || names.has(name);
+    return name !== undefined && (isLoopback(name) || names.has(name));
   };
 }
 
@@ -32,12 +32,16 @@ export function foreignHostMessage(hostHeader: string | undefined, allowedSettin
   return `host "${String(hostHeader).slice(0, 100)}" is not served here: this server listens on loopback and answers loopback names and ${allowedSetting} only`;
 }
 
-/** The name in a `Host` header, without its port: `[::1]:4844` → `::1`, `localhost:4844` → `localhost`. */
-function hostName(header: string): string {
-  if (header.startsWith("[")) {
-    const end = header.indexOf("]");
-    return end === -1 ? header.slice(1) : header.slice(1, end);
-  }
-  const colon = header.indexOf(":");
-  return colon === -1 ? header : header.slice(0, colon);
+/**
+ * The name in a `Host` header, without its port: `[::1]:4844` → `::1`, `localhost:4844` →
+ * `localhost`. Undefined when anything but a port follows the name (`127.0.0.1:80@evil.example`):
+ * no browser sends that, and a check reading only the front of it would take it for loopback.
+ */
+function hostName(header: string): string | undefined {
+  const bracketed = header.startsWith("[");
+  const end = bracketed ? header.indexOf("]") : header.indexOf(":");
+  if (end === -1) return bracketed ? undefined : header;
+  const rest = header.slice(bracketed ? end + 1 : end);
+  if (rest !== "" && !/^:\d{1,5}$/.test(rest)) return undefined;
+  return header.slice(bracketed ? 1 : 0, end);
 }

@@ -20,7 +20,17 @@ describe("hostCheck", () => {
 
   it("on loopback, refuses any other name: a rebound page's requests carry its own", () => {
     const accepts = hostCheck("::1");
-    for (const header of ["attacker.example", "attacker.example:4844", "127.0.0.1.nip.io:4844", "[::2]:1"]) {
+    for (const header of [
+      "attacker.example",
+      "attacker.example:4844",
+      "127.0.0.1.nip.io:4844",
+      "[::2]:1",
+      // Loopback at the front, something else after: not a Host any browser sends.
+      "127.0.0.1:4911@attacker.example",
+      "localhost:80:81",
+      "[::1]x",
+      "[::1",
+    ]) {
       expect(accepts(header), header).toBe(false);
     }
   });

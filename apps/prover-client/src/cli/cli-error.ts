@@ -1,11 +1,16 @@
 import { PaasError } from "@paas/core/contracts";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
+import { terminalSafe } from "./terminal-text.js";
 
 /**
  * How the CLI reports an error: for a failed RPC call, the server's error code and message; for
  * a typed local error, its code and message; a stack only for the unexpected.
  */
 export function describeCliError(error: unknown): string {
+  return terminalSafe(describe(error));
+}
+
+function describe(error: unknown): string {
   if (isJsonRpcCallError(error)) {
     const paasCode = (error.rpcData as { paasCode?: string } | undefined)?.paasCode;
     return `error${paasCode ? ` (${paasCode})` : ""}: ${error.message}`;

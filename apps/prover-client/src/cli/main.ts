@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { addClientCommands } from "./client-commands.js";
 import { addProverServerCommand } from "./prover-server-command.js";
 import { addStartCommand } from "./start-command.js";
+import { terminalSafe } from "./terminal-text.js";
 
 const program = new Command()
   .name("paas")
@@ -19,7 +20,7 @@ const program = new Command()
   .showHelpAfterError();
 addStartCommand(program);
 addProverServerCommand(program);
-addClientCommands(program, (text) => process.stdout.write(`${text}\n`));
+addClientCommands(program, (text) => process.stdout.write(`${terminalSafe(text)}\n`));
 
 try {
   await program.parseAsync();

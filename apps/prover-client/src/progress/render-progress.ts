@@ -1,5 +1,6 @@
 import { type StatusSummary, TASK_STATUSES, type TaskStatusName } from "@paas/core";
 import cliTruncate from "cli-truncate";
+import { terminalSafe } from "../cli/terminal-text.js";
 
 export interface ProgressSnapshot {
   readonly summary: StatusSummary;
@@ -67,7 +68,7 @@ function formatValue(value: unknown): string {
   if (typeof value === "string" && /^0x[0-9a-f]{16,}$/i.test(value)) return `${value.slice(0, 10)}…`;
   // One line per fact: an error message with newlines would break the table. A long one (a
   // dependency's error nested in its dependent's) is clipped: `--json` has it whole.
-  const text = String(value).replace(/\s*\n\s*/g, " ");
+  const text = terminalSafe(String(value).replace(/\s*\n\s*/g, " "));
   return text.length > MAX_FACT_CHARS ? `${text.slice(0, MAX_FACT_CHARS - 1)}…` : text;
 }
 
