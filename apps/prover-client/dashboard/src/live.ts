@@ -19,8 +19,26 @@ export interface TaskEvent {
 type Listener = {
   task?: (event: TaskEvent) => void;
   overview?: (overview: unknown) => void;
+  /** Task counts changed where this instance sends no task events: on another instance. */
+  elsewhere?: () => void;
   open?: () => void;
 };
+
+/** The last overview's task counts, to tell when another instance changed a task. */
+let lastCounts: string | undefined;
+
+/**
+ * `task` events are this instance's transitions only. With other instances on the same database,
+ * their work shows in the overview's counts (read from the database every second): a change
+ * there is the cue to fetch afresh. Alone, this instance's events say it all.
+ */
+function countsChangedElsewhere(overview: unknown): boolean {
+  const { tasks, instances } = overview as { tasks?: { byStatus?: unknown }; instances?: unknown[] };
+  const counts = JSON.stringify(tasks?.byStatus);
+  const changed = lastCounts !== undefined && counts !== lastCounts;
+  lastCounts = counts;
+  return changed && (instances?.length ?? 0) > 1;
+}
 
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
@@ -52,7 +70,11 @@ function connect(): void {
   });
   current.addEventListener("overview", (message) => {
     const overview: unknown = JSON.parse((message as MessageEvent<string>).data);
-    for (const l of listeners) l.overview?.(overview);
+    const elsewhere = countsChangedElsewhere(overview);
+    for (const l of listeners) {
+      l.overview?.(overview);
+      if (elsewhere) l.elsewhere?.();
+    }
   });
 }
 
@@ -63,6 +85,7 @@ function useListener(listener: Listener): void {
     const proxy: Listener = {
       task: (e) => current.current.task?.(e),
       overview: (o) => current.current.overview?.(o),
+      elsewhere: () => current.current.elsewhere?.(),
       open: () => current.current.open?.(),
     };
     listeners.add(proxy);
@@ -87,15 +110,16 @@ export interface Loaded<T> {
 }
 
 /**
- * Data fetched with `load`, fetched again when a task event passes `relevant` (at most every
- * `minGapMs`, so a burst of transitions costs one request), when the stream reconnects, and when
- * `deps` change.
+ * Data fetched with `load`, fetched again when a task event passes `relevant` or another instance
+ * changed task counts (at most every `minGapMs`, so a burst of transitions costs one request), when
+ * the stream reconnects, and when `deps` change.
  */
 export function useLiveQuery<T>(
   load: () => Promise<T>,
   deps: readonly unknown[],
   relevant: (event: TaskEvent) => boolean = () => true,
   minGapMs = 500,
+  followElsewhere = true,
 ): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -139,6 +163,7 @@ export function useLiveQuery<T>(
   };
   useListener({
     task: (event) => relevant(event) && schedule(),
+    elsewhere: () => followElsewhere && schedule(),
     open: () => connected && schedule(),
   });
   const replace = useCallback((value: T) => {
@@ -151,10 +176,13 @@ export function useLiveQuery<T>(
 
 /** `paas_getOverview`, replaced by each `overview` event. */
 export function useOverview<T>(): Loaded<T> {
+  // Each overview event replaces it: it needs no fetch of its own when counts change.
   const query = useLiveQuery(
     () => call<T>("paas_getOverview"),
     [],
     () => false,
+    500,
+    false,
   );
   useListener({ overview: (overview) => query.replace(overview as T) });
   return query;
