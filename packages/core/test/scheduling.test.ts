@@ -215,7 +215,9 @@ describe.each(DIALECTS)("queries (%s)", (dialect) => {
   it("lists by kind and status in pages, and summarises by kind, backend and status", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;
-    const all = await Promise.all(Array.from({ length: 25 }, (_, i) => service.submit(leaf(i), "native")));
+    // One after another: pages list tasks in the order they were stored.
+    const all = [];
+    for (let i = 0; i < 25; i++) all.push(await service.submit(leaf(i), "native"));
     await Promise.all(all.map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -1,18 +1,24 @@
 import { InvalidContextError } from "@paas/core";
+import { type createCommon, EvmError, requireExecutedRules } from "@paas/evm";
 import { type ElClient, EVM_EE_STF, type EvmEeStfContext, toHex } from "@paas/rollup";
+
+type Common = ReturnType<typeof createCommon>;
 
 export const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
 
 /**
  * Refuses, before anything is stored, a range the EL node contradicts (its block at either end has
- * another hash) or that ends more than `horizon` blocks past its latest. A range ending on a block
- * not produced yet but within reach is accepted and waits for it. A node that does not answer is no
- * reason to refuse: the task waits for it like any other.
+ * another hash), whose blocks fall under rules this prover does not execute (before the merge, or a
+ * fork after Prague: better said now than after every witness is fetched), or that ends more than
+ * `horizon` blocks past its latest. A range ending on a block not produced yet but within reach is
+ * accepted and waits for it. A node that does not answer is no reason to refuse: the task waits
+ * for it like any other.
  */
 export async function admitElRange(
   el: ElClient,
   context: EvmEeStfContext,
   horizon: number,
+  common: Common,
   signal: AbortSignal,
 ): Promise<void> {
   try {
@@ -37,8 +43,20 @@ export async function admitElRange(
           `invalid ${EVM_EE_STF.kind} context: ${field}.hash: the EL node's block ${ref.number} is ${hash}, not ${ref.hash}`,
         );
       }
+      requireRulesExecuted(common, field, ref.number, block.json.timestamp);
     }
   } catch (error) {
     if (error instanceof InvalidContextError) throw error;
+  }
+}
+
+/** A block under rules this prover does not execute is refused; a timestamp it cannot read, not. */
+function requireRulesExecuted(common: Common, field: string, number: number, timestamp: unknown): void {
+  if (typeof timestamp !== "string" || !/^0x[0-9a-fA-F]{1,16}$/.test(timestamp)) return;
+  try {
+    requireExecutedRules(common, BigInt(number), BigInt(timestamp));
+  } catch (error) {
+    if (!(error instanceof EvmError)) throw error;
+    throw new InvalidContextError(`invalid ${EVM_EE_STF.kind} context: ${field}.number: ${error.message}`);
   }
 }

@@ -66,7 +66,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
 
   /** A range the EL node contradicts, or too far ahead of it to wait for, is refused; see `admitElRange`. */
   admit(context: EvmEeStfContext, options: { readonly signal: AbortSignal }): Promise<void> {
-    return admitElRange(this.el, context, this.settings.horizon, options.signal);
+    return admitElRange(this.el, context, this.settings.horizon, this.common, options.signal);
   }
 
   async fetchInput(

@@ -1,3 +1,4 @@
+import { devnetChainConfig } from "@paas/evm";
 import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
@@ -105,6 +106,22 @@ describe("EL node failures", () => {
       /end\.number: block 70 is more than 64 blocks past the EL node's latest \(5\)/,
     );
     expect(harness.statusesOf(straddling)).toEqual([]);
+  });
+
+  it("refuses at submit a range under rules it does not execute, before fetching any witness", async () => {
+    // The chain spec schedules Osaka from genesis: every block of this chain would be Osaka's.
+    const osaka = await startHarness(node, {
+      settings: { chain_spec: { ...devnetChainConfig(), osakaTime: 0 } },
+    });
+    try {
+      const context = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+      await expect(osaka.submit(context)).rejects.toThrow(
+        /^invalid evm-ee-stf context: start\.number: block 1: its timestamp \d+ is at or after osakaTime = 0; osaka is not executed/,
+      );
+      expect(osaka.statusesOf(context)).toEqual([]);
+    } finally {
+      await osaka.close();
+    }
   });
 
   it("takes an empty raw block as a block the node does not have", async () => {
