@@ -161,6 +161,33 @@ describe("ProverServiceBuilder", () => {
     }
   });
 
+  it("refuses, before it opens anything, a plugin whose dependencies' kinds no plugin proves", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-depends-"));
+    const file = path.join(dir, "paas.sqlite");
+    const handler = { parseContext: (raw: ProofContext) => raw, fetchInput: async () => null };
+    const aggregate = { kind: "aggregate", program: { name: "aggregate", version: "1" } };
+    try {
+      const lonely = new ProverServiceBuilder({ database: { path: file }, container: withScript() })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .registerHandler({ ...aggregate, dependsOn: ["leaf", "epoch", "block"] }, handler);
+      await expect(lonely.launch()).rejects.toThrow(
+        new InvalidConfigError(
+          'plugin "aggregate" depends on proofs of "epoch" and "block", which no registered plugin makes (registered: leaf, aggregate): add their plugins',
+        ),
+      );
+      expect(existsSync(file)).toBe(false);
+      const composed = await new ProverServiceBuilder({ database: { path: file }, container: withScript() })
+        .host(new TestHost())
+        .register(LeafPlugin)
+        .registerHandler({ ...aggregate, dependsOn: ["leaf"] }, handler)
+        .launch();
+      await composed.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("fails at launch when the container cannot supply a plugin's collaborators", async () => {
     const launch = new ProverServiceBuilder({ ...memory, container: container.createChildContainer() })
       .host(new TestHost())

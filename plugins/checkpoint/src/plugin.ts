@@ -36,6 +36,7 @@ const REPORT_CL_TIMEOUT_MS = 1_000;
  */
 @ProofPlugin({
   kind: CHECKPOINT.kind,
+  dependsOn: [CL_STF.kind],
   program: checkpointProgram,
   description: "Aggregates an epoch's CL STF proofs into a checkpoint proof and publishes it to the CL",
   settings: parseCheckpointSettings,

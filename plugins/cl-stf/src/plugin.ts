@@ -34,6 +34,7 @@ import { type ClStfSettings, parseClStfSettings } from "./settings.js";
  */
 @ProofPlugin({
   kind: CL_STF.kind,
+  dependsOn: [EVM_EE_STF.kind],
   program: clStfProgram,
   description: "CL STF: a range of signed L2 blocks of one epoch applied to the chainstate before it",
   settings: parseClStfSettings,

@@ -119,7 +119,7 @@ export async function buildProverApp(
       onError: (error, where) => logger.error({ err: error }, where),
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
-    builder.checkPluginSettings();
+    builder.checkPlugins();
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);
     closers.push(await builder.openDatabase());

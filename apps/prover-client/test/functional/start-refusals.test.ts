@@ -1,6 +1,7 @@
 /**
- * A start refused for a plugin setting stops before it has touched anything: no task database
- * created or migrated, no devnet started, only the plugins loaded (they say what their settings are).
+ * A start refused for its plugins (a setting, or a plugin without the ones it needs) stops before it
+ * has touched anything: no task database created or migrated, no devnet started, only the plugins
+ * loaded (they say what their settings are and what they need).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -41,6 +42,17 @@ it("refuses a value its plugin refuses, before the database and the devnet", asy
     message: expect.stringMatching(/^plugin_settings\.checkpoint: /),
   });
   expect(String((error as Error).message)).toContain("interval_ms");
+  expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
+  expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
+
+it("refuses plugins whose dependencies' proof types no loaded plugin makes, before anything else", async () => {
+  const { error, stages } = await refusal('plugins=["@paas/plugin-evm-ee-stf", "@paas/plugin-checkpoint"]');
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      'plugin "checkpoint" depends on proofs of "cl-stf", which no registered plugin makes (registered: evm-ee-stf, checkpoint): add its plugin',
+  });
   expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
   expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
 });

@@ -17,6 +17,12 @@ export interface ProofPluginOptions {
    * constructs anything, so a bad setting stops a start before anything has been touched.
    */
   readonly settings?: (raw: unknown) => unknown;
+  /**
+   * The kinds whose proofs this one's dependencies are (a plugin declares what it needs): an app
+   * composing this plugin without a plugin for each of them is refused at start, where its tasks
+   * would otherwise wait forever.
+   */
+  readonly dependsOn?: readonly string[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: constructor parameters are the container's business

@@ -140,7 +140,7 @@ export class ProverServiceBuilder {
    * the app gives up before launching.
    */
   async openDatabase(): Promise<() => Promise<void>> {
-    this.checkPluginSettings();
+    this.checkPlugins();
     // A database that failed to open is not remembered: the next call (or launch) tries again.
     this.opening ??= openDatabase(this.options.database).catch((error: unknown) => {
       this.opening = undefined;
@@ -157,7 +157,7 @@ export class ProverServiceBuilder {
 
   async launch(): Promise<ProverService> {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
-    this.checkPluginSettings();
+    this.checkPlugins();
     checkPrefetch(this.options.prefetch);
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
@@ -252,16 +252,26 @@ export class ProverServiceBuilder {
   }
 
   /**
-   * Every `[plugin_settings.<kind>]` section names a registered plugin (a misspelt kind would
-   * otherwise be ignored, its settings silently not applied) and passes that plugin's `settings`
-   * check. `openDatabase()` and `launch()` run it first; an app may run it sooner, before its own
-   * start-up steps.
+   * The plugins as composed, before anything is opened or constructed: every kind a plugin
+   * `dependsOn` has a plugin too (its tasks would otherwise wait forever for dependencies nobody
+   * proves); every `[plugin_settings.<kind>]` section names a registered plugin (a misspelt kind
+   * would otherwise be ignored, its settings silently not applied) and passes that plugin's
+   * `settings` check. `openDatabase()` and `launch()` run it first; an app may run it sooner,
+   * before its own start-up steps.
    */
-  checkPluginSettings(): void {
+  checkPlugins(): void {
+    const registered = [...this.plugins.keys()];
+    for (const definition of this.plugins.values()) {
+      const missing = (definition.dependsOn ?? []).filter((kind) => !this.plugins.has(kind));
+      if (missing.length > 0) {
+        throw new InvalidConfigError(
+          `plugin "${definition.kind}" depends on proofs of ${missing.map((k) => `"${k}"`).join(" and ")}, which no registered plugin makes (registered: ${registered.join(", ")}): add ${missing.length === 1 ? "its plugin" : "their plugins"}`,
+        );
+      }
+    }
     const container = this.options.container ?? rootContainer;
     if (!container.isRegistered(PLUGIN_SETTINGS, true)) return;
     const settings = container.resolve<PluginSettings>(PLUGIN_SETTINGS);
-    const registered = [...this.plugins.keys()];
     for (const kind of settings.kinds()) {
       if (!this.plugins.has(kind)) {
         throw new InvalidConfigError(

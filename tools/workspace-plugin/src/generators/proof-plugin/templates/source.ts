@@ -290,7 +290,13 @@ import { ${o.constant} } from "./proof-type.js";
   program: ${o.camel}Program,
   description: ${JSON.stringify(o.description)},
   // Checked at start-up, before the prover opens anything: a bad setting stops it at once.
-  settings: nodeOptions,
+  settings: nodeOptions,${
+    hasDeps
+      ? `
+  // The proof types it verifies: an app without a plugin for each of them is refused at start.
+  dependsOn: ${JSON.stringify(o.dependencies.map((d) => d.kind))},`
+      : ""
+  }
 })
 export class ${o.pascal}Plugin implements ProofPluginHandler<${o.pascal}Context, ${o.pascal}Input> {
   constructor(@inject(${o.pascal}Node) private readonly node: ${o.pascal}Node) {}
