@@ -79,6 +79,51 @@ describe("retries within a call", () => {
     expect(node.requests()).toBe(1);
   });
 
+  it("waits out a node that says it is overloaded (HTTP 429, 503), whatever JSON-RPC code it adds", async () => {
+    for (const status of [429, 503]) {
+      let requests = 0;
+      const url = await startRawServer((req, res) => {
+        let body = "";
+        req.on("data", (chunk) => {
+          body += chunk;
+        });
+        req.on("end", () => {
+          const { id } = JSON.parse(body) as { id: number };
+          requests++;
+          // An Infura-style rate limit: a code this client otherwise reads as permanent.
+          const fields =
+            requests === 1
+              ? { error: { code: RpcErrorCode.PERMANENT_FAILURE, message: "daily request count exceeded" } }
+              : { result: 42 };
+          res
+            .writeHead(requests === 1 ? status : 200, { "content-type": "application/json" })
+            .end(JSON.stringify({ jsonrpc: "2.0", id, ...fields }));
+        });
+      });
+      const client = new JsonRpcClient({ url, retry: fast });
+      expect(await client.call("eth_blockNumber"), String(status)).toBe(42);
+      expect(requests).toBe(2);
+    }
+  });
+
+  it("reads a code as transient where the server's own table says so (EIP-1474's limit exceeded)", async () => {
+    const node = await flakyNode(
+      (_req, res) => answer(res, { error: { code: -32005, message: "request rate limited" } }),
+      1,
+    );
+    // The first request's id is 1, which the canned error answers.
+    const client = new JsonRpcClient({ url: node.url, retry: fast, transientCodes: [-32005] });
+    expect(await client.call("eth_blockNumber")).toBe(42);
+    expect(node.requests()).toBe(2);
+    const strict = await flakyNode(
+      (_req, res) => answer(res, { error: { code: -32005, message: "request rate limited" } }),
+      1,
+    );
+    await expect(
+      new JsonRpcClient({ url: strict.url, retry: fast }).call("eth_blockNumber"),
+    ).rejects.toBeInstanceOf(JsonRpcPermanentError);
+  });
+
   it("stops retrying as soon as the caller aborts", async () => {
     const node = await flakyNode(FAULTS["HTTP 500"]!, 100);
     const client = new JsonRpcClient({

@@ -4,7 +4,14 @@ import { PERMANENT_RPC_CODES } from "../codes.js";
 import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
 import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest } from "../protocol.js";
 import type { Validator } from "../validation.js";
-import { garbled, type Interpreted, interpretResponse, looksLikeResponse, malformed } from "./interpret.js";
+import {
+  garbled,
+  type Interpreted,
+  interpretResponse,
+  isStrugglingStatus,
+  looksLikeResponse,
+  malformed,
+} from "./interpret.js";
 import { DEFAULT_CALL_RETRY, isRetryable, pause, type RetryPolicy, retryDelay } from "./retry.js";
 import { transportFailure } from "./transport-failure.js";
 
@@ -17,6 +24,11 @@ export interface JsonRpcClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Application error codes that mean "retrying cannot help", added to `PERMANENT_RPC_CODES`. */
   readonly permanentCodes?: Iterable<number>;
+  /**
+   * Codes taken out of `PERMANENT_RPC_CODES` for this server, whose own table gives them another
+   * meaning: on Ethereum nodes (EIP-1474), -32005 is "limit exceeded", a rate limit to wait out.
+   */
+  readonly transientCodes?: Iterable<number>;
   /** Larger answers are refused as malformed rather than buffered. Default 256 MiB. */
   readonly maxResponseBytes?: number;
   /** How idempotent calls are retried after a failure a network can cause; see `RetryPolicy`. */
@@ -92,7 +104,10 @@ export class JsonRpcClient {
     this.headers = { "Content-Type": "application/json", Accept: "application/json", ...options.headers };
     if (basic !== undefined) this.headers.Authorization = basic;
     if (options.bearerToken !== undefined) this.headers.Authorization = `Bearer ${options.bearerToken}`;
-    this.permanentCodes = new Set([...PERMANENT_RPC_CODES, ...(options.permanentCodes ?? [])]);
+    const transient = new Set(options.transientCodes ?? []);
+    this.permanentCodes = new Set(
+      [...PERMANENT_RPC_CODES, ...(options.permanentCodes ?? [])].filter((code) => !transient.has(code)),
+    );
     this.retry = { ...DEFAULT_CALL_RETRY, ...options.retry };
   }
 
@@ -233,7 +248,7 @@ export class JsonRpcClient {
  */
 function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError {
   const { status } = exchange;
-  if (status === 408 || status === 429 || status >= 500) {
+  if (isStrugglingStatus(status)) {
     return callError(false, `HTTP ${status} from the node`, {
       method,
       failure: "http-status",

@@ -42,7 +42,8 @@ export function interpretResponse<T>(
   }
   if (isError) {
     const rpc = response.error as JsonRpcErrorObject;
-    const permanent = permanentCodes.has(rpc.code);
+    // A node (or its provider) that says it is overloaded is waited out, whatever code it adds.
+    const permanent = permanentCodes.has(rpc.code) && !isStrugglingStatus(httpStatus);
     const details = {
       method,
       failure: "rpc-error" as const,
@@ -77,4 +78,9 @@ export function garbled(
   httpStatus?: number,
 ): { ok: false; error: JsonRpcCallError } {
   return { ok: false, error: callError(false, why, { method, failure: "malformed", httpStatus }) };
+}
+
+/** HTTP statuses of a node or proxy that is struggling (timeout, rate limit, server error): transient. */
+export function isStrugglingStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }

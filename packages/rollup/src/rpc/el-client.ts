@@ -28,6 +28,9 @@ export interface ElClientOptions extends RollupClientOptions<ElMethodName> {
   readonly offThread?: boolean;
 }
 
+/** The code Ethereum nodes and providers answer a request over their rate or size limits with. */
+const EIP1474_LIMIT_EXCEEDED = -32005;
+
 /**
  * Typed client of the standard Ethereum JSON-RPC methods the provers read, as reth and geth serve
  * them. Failures are classified as `JsonRpcClient` does; an answer about another block than the
@@ -45,6 +48,8 @@ export class ElClient {
       timeoutMs: options.timeoutMs,
       bearerToken: options.bearerToken,
       retry: options.retry,
+      // EIP-1474's "limit exceeded": a provider rate-limiting us, waited out like any overload.
+      transientCodes: [EIP1474_LIMIT_EXCEEDED],
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
     const { offThread = true, ...client } = options;
