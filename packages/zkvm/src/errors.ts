@@ -106,6 +106,14 @@ export class HostConfigError extends ZkvmError {
   }
 }
 
+/**
+ * What a thrown value says, whatever it is: one without a string form (`Object.create(null)`) or
+ * whose `message` getter throws still gives a line, never a second error in its place.
+ */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PermanentError, TransientError } from "@paas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeReceipt, NativeHost, type ProofSummary } from "../src/index.js";
+import { encodeReceipt, InputWriter, NativeHost, type ProofSummary } from "../src/index.js";
 import { hostImportProgram } from "./fixtures/host-import.js";
 import {
   crashProgram,
   digestProgram,
   evenOnlyProgram,
+  misbehavingProgram,
   readerProgram,
   rendezvousProgram,
   returningProgram,
@@ -127,6 +128,53 @@ describe("NativeHost", () => {
     const error = await failure(host.prove(hostImportProgram, null, { signal: signal() }));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toMatch(/program modules must import "@paas\/zkvm\/program"/);
+  });
+
+  it("fails permanently, saying what it can, whatever value the guest throws", async () => {
+    const nullPrototype = await failure(
+      host.prove(misbehavingProgram, "null-prototype", { signal: signal() }),
+    );
+    expect(nullPrototype).toBeInstanceOf(PermanentError);
+    expect(nullPrototype.message).toBe(
+      'program "test-misbehaving" version "1": the guest failed: [object Object]',
+    );
+    const getter = await failure(host.prove(misbehavingProgram, "throwing-getter", { signal: signal() }));
+    expect(getter).toBeInstanceOf(PermanentError);
+    expect(getter.message).toBe('program "test-misbehaving" version "1": the guest failed: [object Error]');
+  });
+
+  it("charges a rejected promise the guest left behind to its own proof, not to the next one", async () => {
+    const single = new NativeHost({ workers: 1, privateKey: KEY });
+    try {
+      const error = await failure(
+        single.prove(misbehavingProgram, "floating-rejection", { signal: signal() }),
+      );
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error.message).toBe(
+        'program "test-misbehaving" version "1": the guest failed: the guest left a rejected promise (guests are synchronous): left behind',
+      );
+      // The same worker proves the next, innocent program.
+      expect(
+        sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
+      ).toEqual(
+        sumProgram.readOutput((await host.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
+      );
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("proves an input that is a view into a larger buffer, leaving the caller's buffer intact", async () => {
+    const writer = new InputWriter();
+    sumProgram.writeInput([4, 5], writer);
+    const framed = writer.toBytes();
+    const big = new Uint8Array(framed.length + 20);
+    big.set(framed, 10);
+    const other = big.subarray(0, 10);
+    const { receipt } = await host.proveEncoded(sumProgram, big.subarray(10, 10 + framed.length));
+    expect(sumProgram.readOutput(receipt.publicValues)).toEqual({ count: 2, sum: 9n });
+    expect(big.length).toBe(framed.length + 20);
+    expect(other.length).toBe(10);
   });
 
   it("fails transiently when the worker crashes, and replaces the worker", async () => {

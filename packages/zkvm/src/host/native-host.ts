@@ -245,9 +245,14 @@ export class NativeHost implements ZkVmHost {
   }
 
   async #run(task: WorkerTask, label: string, signal: AbortSignal | undefined): Promise<WorkerResult> {
+    // The input's buffer is transferred, not copied, when the input is all of it (made for this
+    // task alone); a view into a larger buffer is copied first, so the caller's other views of
+    // that buffer stay intact.
+    const input = task.input;
+    const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+    const owned = whole ? task : { ...task, input: input.slice() };
     try {
-      // The input buffer is transferred, not copied: it was made for this task alone.
-      return await this.#workers().run(task, { signal, transferList: [task.input.buffer] });
+      return await this.#workers().run(owned, { signal, transferList: [owned.input.buffer] });
     } catch (error) {
       // Piscina terminates the worker of an aborted task, so the guest really stops.
       if (signal?.aborted) throw signal.reason;

@@ -25,6 +25,12 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   }
   const { env, publicValues } = createGuestEnv(task.input, trustedKeys);
   const started = performance.now();
+  // A promise the guest rejected and left would be reported after it returned, and without a
+  // listener would take the worker down in the middle of a later, innocent proof. Caught here, it
+  // fails this proof, the one that caused it.
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
   try {
     const returned: unknown = program.guest(env);
     if (returned !== undefined) {
@@ -37,11 +43,22 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
         message: `the guest returned ${what}; commit outputs with env.commit`,
       };
     }
+    const guestMs = performance.now() - started;
+    // Node reports unhandled rejections once the microtasks have run: let it, before answering.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (rejections.length > 0) {
+      return {
+        ok: false,
+        stage: "guest",
+        message: `the guest left a rejected promise (guests are synchronous): ${messageOf(rejections[0])}`,
+      };
+    }
+    return { ok: true, publicValues: publicValues(), guestMs };
   } catch (error) {
     return { ok: false, stage: "guest", message: messageOf(error) };
+  } finally {
+    process.off("unhandledRejection", onRejection);
   }
-  const guestMs = performance.now() - started;
-  return { ok: true, publicValues: publicValues(), guestMs };
 }
 
 // Piscina calls a worker module's default export.
