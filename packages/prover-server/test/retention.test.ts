@@ -4,6 +4,7 @@
  * client asking for a deleted job is told it is unknown.
  */
 import { writeFileSync } from "node:fs";
+import { TransientError } from "@paas/core";
 import { HttpRemoteProver, RemoteHost } from "@paas/zkvm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
@@ -139,6 +140,43 @@ it("a client whose job was deleted starts a new one and gets its receipt", async
   expect(recorded).toHaveLength(1);
   expect(recorded[0]).not.toBe(first);
   expect(receipt.publicValues.length).toBeGreaterThan(0);
+});
+
+it("a job deleted between the client's status read and its receipt fetch is retried, not failed", async () => {
+  server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
+  const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
+  const jobId = await prover.start({
+    program: ref(sumProgram),
+    input: encodedInput(sumProgram, [1, 2]),
+    requestId: "raced",
+  });
+  await waitFor(
+    async () => (await prover.status(jobId)).state === "succeeded",
+    () => "the job to succeed",
+  );
+  await waitFor(
+    async () => (await call(server!.url, "GET", `v1/jobs/${jobId}`)).status === 404,
+    () => `job ${jobId} to be deleted`,
+    10_000,
+  );
+  // The client read "succeeded" just before the sweep: its receipt fetch finds the job gone.
+  const late = Object.assign(Object.create(prover) as HttpRemoteProver, {
+    status: async () => ({ state: "succeeded" as const }),
+  });
+  const host = new RemoteHost({
+    backend: "remote",
+    prover: late,
+    publicKey: server.publicKey,
+    concurrency: 1,
+  });
+  const error = await host
+    .prove(sumProgram, [1, 2], {
+      signal: new AbortController().signal,
+      job: { requestId: "raced", previousId: jobId, record: async () => {} },
+    })
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TransientError);
+  expect((error as Error).message).toContain(`the remote prover no longer knows job ${jobId}`);
 });
 
 it("refuses a retention that is not a positive whole number of milliseconds", async () => {

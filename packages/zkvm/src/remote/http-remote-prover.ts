@@ -113,6 +113,10 @@ export class HttpRemoteProver implements RemoteProver {
       {
         409: (message) =>
           new TransientError(`${this.where("receipt")}: ${message || "the job has not succeeded"}`),
+        // Deleted since its status was read (a server's retention): the next attempt finds the job
+        // unknown and starts a new one.
+        404: () =>
+          new TransientError(`${this.where("receipt")}: the remote prover no longer knows job ${jobId}`),
       },
     );
     return bytes;
