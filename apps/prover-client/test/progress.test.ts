@@ -6,6 +6,7 @@ import { PaasError, type StatusSummary, type TaskStatusName } from "@paas/core";
 import xterm from "@xterm/headless";
 import { describe, expect, it } from "vitest";
 import { describeCliError } from "../src/cli/cli-error.js";
+import { terminalSafe } from "../src/cli/terminal-text.js";
 import { ProgressPrinter } from "../src/progress/progress-printer.js";
 import { type ProgressSnapshot, renderProgress } from "../src/progress/render-progress.js";
 
@@ -115,16 +116,20 @@ describe("renderProgress", () => {
     );
   });
 
-  it("shows control characters in reported text as U+FFFD, so a node's error cannot drive the terminal", () => {
-    // Set the window title, clear the screen, and move the cursor home: from an error a node answered.
-    const hostile = "node says \u001b]0;owned\u0007\u001b[2J\u001b[H\u009b1mdone";
+  it("shows control characters in reported text as escapes, so a node's error cannot drive the terminal", () => {
+    // Set the window title, clear the screen, move the cursor home, reverse the text: from an error a node answered.
+    const hostile = "node says \u001b]0;owned\u0007\u001b[2J\u001b[H\u009b1m\u202edone";
+    const shown = "node says \\u001b]0;owned\\u0007\\u001b[2J\\u001b[H\\u009b1m\\u202edone";
     const text = renderProgress(snapshot(3, hostile, hostile));
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
-    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
-    expect(text).toContain("lastError node says \ufffd]0;owned\ufffd\ufffd[2J\ufffd[H\ufffd1mdone");
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(text).toContain(`lastError ${shown}`);
     expect(describeCliError(new PaasError("INVALID_CONTEXT", hostile))).toBe(
-      "error (INVALID_CONTEXT): node says \ufffd]0;owned\ufffd\ufffd[2J\ufffd[H\ufffd1mdone",
+      `error (INVALID_CONTEXT): ${shown}`,
     );
+    // JSON output keeps such a character losslessly: the escape is JSON's own.
+    const json = JSON.stringify({ error: "next line\u0085here" });
+    expect(JSON.parse(terminalSafe(json))).toEqual({ error: "next line\u0085here" });
   });
 
   it("clips a long fact even without a width, as `paas report` writes into a file", () => {

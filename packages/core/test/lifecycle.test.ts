@@ -119,6 +119,14 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     const spelledOtherwise = { context: { ...leaf(2), note: "ignored by the plugin" }, backend: "native" };
     expect((await service.status(spelledOtherwise)).id).toBe(task.id);
     expect((await service.graph(spelledOtherwise)).root).toBe(task.id);
+    // A task stored under settings other than today's is still found as given.
+    started.script.maxLeafIndex = 1;
+    expect((await service.status({ context: leaf(2), backend: "native" })).id).toBe(task.id);
+    expect((await service.wait({ context: leaf(2), backend: "native" }, { timeoutMs: 5_000 })).id).toBe(task.id);
+    await expect(service.status({ context: leaf(3), backend: "native" })).rejects.toThrow(
+      new InvalidContextError("leaf: index 3 is above the maximum, 1"),
+    );
+    started.script.maxLeafIndex = undefined;
     // A context its plugin refuses names no task: it is said to be invalid, not "not found".
     const invalid = { context: { kind: "leaf", index: "two" }, backend: "native" };
     for (const read of [

@@ -57,3 +57,13 @@ it.each([
   expect(error).toMatchObject({ code: "INVALID_BLOCK" });
   expect((error as Error).message).toMatch(/is not canonically encoded/);
 });
+
+it("refuses hex that is not hex as an invalid block", async () => {
+  const error = await executeBlocksStatelessly({
+    common: mixed.common,
+    blocks: ["0xzz" as `0x${string}`],
+    witnesses: [block.witness],
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(EvmError);
+  expect(error).toMatchObject({ code: "INVALID_BLOCK" });
+});

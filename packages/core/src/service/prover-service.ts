@@ -124,18 +124,30 @@ export class ProverService implements ProverHandle {
 
   /**
    * The key of a task named by its key or by its context. A context of a kind registered here is
-   * read as its plugin reads it at submit (normalised, and refused with `InvalidContextError` when
-   * invalid): otherwise a context in another spelling would name no task, and a malformed one
-   * would be answered "not found". A kind this instance does not register (another instance's, in
-   * a cluster) is taken as given.
+   * read as its plugin reads it at submit (normalised: another spelling names the same task), and
+   * one it refuses is said to be invalid rather than answered "not found". A task stored under
+   * settings other than today's (say, a range longer than the `max_blocks` now set) is still found
+   * as given. A kind this instance does not register (another instance's) is taken as given.
    */
-  private keyOf(task: TaskRef): string {
+  private async keyOf(task: TaskRef): Promise<string> {
     if (typeof task === "string" || !this.parts.kinds.has(task.context?.kind)) return keyOf(task);
-    return keyOf({ context: parseWithPlugin(this.parts.kinds, task.context), backend: task.backend });
+    // As given; this also refuses a context nested too deep to read, before its plugin sees it.
+    const given = keyOf(task);
+    let parsed: string;
+    try {
+      parsed = keyOf({ context: parseWithPlugin(this.parts.kinds, task.context), backend: task.backend });
+    } catch (error) {
+      if (await this.parts.store.get(given)) return given;
+      throw error;
+    }
+    if (parsed !== given && !(await this.parts.store.get(parsed)) && (await this.parts.store.get(given))) {
+      return given;
+    }
+    return parsed;
   }
 
   async status(task: TaskRef): Promise<TaskRecord> {
-    const id = this.keyOf(task);
+    const id = await this.keyOf(task);
     const row = await this.parts.store.get(id);
     if (!row) throw new TaskNotFoundError(id);
     return toTaskRecord(row);
@@ -165,7 +177,7 @@ export class ProverService implements ProverHandle {
   }
 
   async statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory> {
-    const id = this.keyOf(task);
+    const id = await this.keyOf(task);
     const found = await this.parts.store.getWithAttempts(id);
     if (!found) throw new TaskNotFoundError(id);
     return Object.assign(toTaskRecord(found.row), { attempts: found.attempts });
@@ -190,7 +202,7 @@ export class ProverService implements ProverHandle {
 
   async cancel(task: TaskRef): Promise<TaskRecord> {
     this.assertOpen();
-    return this.parts.scheduler.cancel(this.keyOf(task));
+    return this.parts.scheduler.cancel(await this.keyOf(task));
   }
 
   async retryMany(filter: TaskFilter): Promise<BulkResult> {
@@ -245,22 +257,22 @@ export class ProverService implements ProverHandle {
   }
 
   async graph(task: TaskRef): Promise<TaskGraph> {
-    const id = this.keyOf(task);
+    const id = await this.keyOf(task);
     const graph = await this.parts.operator.graph(id);
     if (!graph) throw new TaskNotFoundError(id);
     return graph;
   }
 
   async proof(task: TaskRef): Promise<ProofReceipt> {
-    const id = this.keyOf(task);
+    const id = await this.keyOf(task);
     const receipt = await this.parts.store.receipt(id);
     if (receipt) return receipt;
     if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
     throw new ProofNotFoundError(id);
   }
 
-  wait(task: TaskRef, options: WaitOptions = {}): Promise<TaskRecord> {
-    const id = this.keyOf(task);
+  async wait(task: TaskRef, options: WaitOptions = {}): Promise<TaskRecord> {
+    const id = await this.keyOf(task);
     return new Promise<TaskRecord>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: () => void) => {

@@ -31,11 +31,12 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
     }
     return input;
   }
+  let bytes: Uint8Array;
   let values: Uint8Array[][];
   let number: bigint;
   let timestamp: bigint;
-  const bytes = typeof input === "string" ? hexToBytes(input) : input;
   try {
+    bytes = typeof input === "string" ? hexToBytes(input) : input;
     values = RLP.decode(bytes) as Uint8Array[][];
     const header = values[0];
     if (!Array.isArray(values) || !Array.isArray(header) || header.length <= TIMESTAMP) {
