@@ -122,7 +122,9 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     // A task stored under settings other than today's is still found as given.
     started.script.maxLeafIndex = 1;
     expect((await service.status({ context: leaf(2), backend: "native" })).id).toBe(task.id);
-    expect((await service.wait({ context: leaf(2), backend: "native" }, { timeoutMs: 5_000 })).id).toBe(task.id);
+    expect((await service.wait({ context: leaf(2), backend: "native" }, { timeoutMs: 5_000 })).id).toBe(
+      task.id,
+    );
     await expect(service.status({ context: leaf(3), backend: "native" })).rejects.toThrow(
       new InvalidContextError("leaf: index 3 is above the maximum, 1"),
     );
