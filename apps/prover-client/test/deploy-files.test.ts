@@ -42,8 +42,15 @@ describe("example configs", () => {
     expect(rollup.rpc.auth_token).toBe(env.PAAS_RPC__AUTH_TOKEN);
     // No secret sits in a file meant to be copied.
     for (const name of configs) expect(read(`config/${name}`)).not.toMatch(/auth_token\s*=/);
-    const cluster = load("postgres-cluster.toml");
+    // The database URL holds a password: it comes from the environment too.
+    expect(load("postgres-cluster.toml").database.url).toBeUndefined();
+    const cluster = loadConfig({
+      file: path.join(DEPLOY, "config", "postgres-cluster.toml"),
+      env: { ...env, PAAS_DATABASE__URL: "postgres://paas:secret@db.internal:5432/paas" },
+    });
     expect(cluster.database.url).toMatch(/^postgres:\/\//);
+    // No URL with a password as a value (the comment's placeholder is not one).
+    for (const name of configs) expect(read(`config/${name}`)).not.toMatch(/"postgres:\/\/[^"]*:[^@"]*@/);
     expect(cluster.backends.native).toMatchObject({ key_file: "/etc/paas/native-host.key" });
   });
 });

@@ -3,6 +3,7 @@ import { camelCase, constantCase, isValidKind, MAX_KIND_LENGTH, packageNameOf, p
 import {
   identityInProject,
   listWorkspaceProjects,
+  nodeEngine,
   type ProgramIdentity,
   pinnedVersion,
   ROLLUP_PROOF_TYPES,
@@ -82,6 +83,8 @@ export interface NormalizedOptions {
   readonly description: string;
   readonly dependencies: readonly DependencySpec[];
   readonly versions: { readonly tsyringe: string; readonly zod: string };
+  /** The workspace's `engines.node`, which a package installed elsewhere must say too. */
+  readonly nodeEngine: string | undefined;
   readonly skipInstall: boolean;
 }
 
@@ -150,6 +153,7 @@ export function normalizeOptions(tree: Tree, schema: ProofPluginSchema): Normali
       tsyringe: pinnedVersion(tree, projects, "tsyringe") ?? FALLBACK_VERSIONS.tsyringe,
       zod: pinnedVersion(tree, projects, "zod") ?? FALLBACK_VERSIONS.zod,
     },
+    nodeEngine: nodeEngine(tree),
     skipInstall: schema.skipInstall === true,
   };
   refuseClashes(options);

@@ -15,6 +15,7 @@ interface PackageJson {
   workspaces?: string[] | { packages?: string[] };
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  engines?: { node?: string };
   nx?: { name?: string; tags?: string[] };
 }
 
@@ -26,6 +27,11 @@ function readJsonIn<T>(tree: Tree, path: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The Node.js versions the workspace requires (root package.json `engines.node`), for a new package to say the same. */
+export function nodeEngine(tree: Tree): string | undefined {
+  return readJsonIn<PackageJson>(tree, "package.json")?.engines?.node;
 }
 
 /** The root package.json's workspace patterns (`plugins/*`, or a directory). */

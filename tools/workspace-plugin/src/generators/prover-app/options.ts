@@ -1,6 +1,6 @@
 import { type Tree, visitNotIgnoredFiles } from "@nx/devkit";
 import { isValidKind, MAX_KIND_LENGTH } from "../proof-plugin/names.js";
-import { listWorkspaceProjects } from "../proof-plugin/workspace.js";
+import { listWorkspaceProjects, nodeEngine } from "../proof-plugin/workspace.js";
 
 /** The generator's options, as schema.json declares them. */
 export interface ProverAppSchema {
@@ -33,6 +33,8 @@ export interface NormalizedAppOptions {
   readonly root: string;
   readonly description: string;
   readonly plugins: readonly AppPlugin[];
+  /** The workspace's `engines.node`, which the app installed elsewhere must say too. */
+  readonly nodeEngine: string | undefined;
   readonly skipInstall: boolean;
 }
 
@@ -121,6 +123,7 @@ export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): Normal
       "",
     ),
     plugins,
+    nodeEngine: nodeEngine(tree),
     skipInstall: schema.skipInstall ?? false,
   };
 }

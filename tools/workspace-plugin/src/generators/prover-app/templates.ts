@@ -17,6 +17,7 @@ function packageJson(o: NormalizedAppOptions): string {
   const pkg = {
     name: o.packageName,
     version: "0.1.0",
+    ...(o.nodeEngine !== undefined && { engines: { node: o.nodeEngine } }),
     description: o.description,
     type: "module",
     files: ["bin", "paas.toml", "README.md"],

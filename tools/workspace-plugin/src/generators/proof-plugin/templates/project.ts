@@ -14,6 +14,7 @@ export function packageJson(o: NormalizedOptions): string {
   const pkg = {
     name: o.packageName,
     version: "0.1.0",
+    ...(o.nodeEngine !== undefined && { engines: { node: o.nodeEngine } }),
     description: o.description,
     type: "module",
     files: ["dist", "README.md"],
