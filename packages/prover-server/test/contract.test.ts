@@ -11,6 +11,8 @@ import { evenOnlyProgram, gatedProgram, sumProgram } from "./fixtures/programs.j
 import {
   call,
   encodedInput,
+  programRef,
+  startGatedJob,
   startsIn,
   startTestServer,
   type TempDir,
@@ -34,12 +36,6 @@ afterAll(async () => {
   data?.remove();
 });
 
-const ref = (program: typeof sumProgram | typeof evenOnlyProgram | typeof gatedProgram) => ({
-  name: program.name,
-  version: program.version,
-  programId: program.programIdHex,
-});
-
 async function settled(jobId: string): Promise<RemoteJobStatus> {
   let status: RemoteJobStatus = { state: "unknown" };
   await waitFor(
@@ -59,7 +55,11 @@ it("tells its signing key, its zkVM, its programs and its workers", async () => 
   expect(info).toEqual({
     publicKey: server.publicKey,
     zkvm: "native",
-    programs: expect.arrayContaining([ref(sumProgram), ref(evenOnlyProgram), ref(gatedProgram)]),
+    programs: expect.arrayContaining([
+      programRef(sumProgram),
+      programRef(evenOnlyProgram),
+      programRef(gatedProgram),
+    ]),
     workers: 1,
   });
   expect(info.programs).toHaveLength(3);
@@ -68,7 +68,7 @@ it("tells its signing key, its zkVM, its programs and its workers", async () => 
 
 it("proves a job to a receipt that verifies against the server's key and the program", async () => {
   const input = encodedInput(sumProgram, [1, 2, 39]);
-  const jobId = await prover.start({ program: ref(sumProgram), input, requestId: "sum-1" });
+  const jobId = await prover.start({ program: programRef(sumProgram), input, requestId: "sum-1" });
   expect(jobId).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
   expect(await settled(jobId)).toEqual({ state: "succeeded" });
 
@@ -79,7 +79,11 @@ it("proves a job to a receipt that verifies against the server's key and the pro
 });
 
 it("returns the live job for a repeated requestId instead of proving again", async () => {
-  const request = { program: ref(sumProgram), input: encodedInput(sumProgram, [5]), requestId: "sum-dedupe" };
+  const request = {
+    program: programRef(sumProgram),
+    input: encodedInput(sumProgram, [5]),
+    requestId: "sum-dedupe",
+  };
   const first = await prover.start(request);
   expect(await prover.start(request)).toBe(first);
   await settled(first);
@@ -90,7 +94,7 @@ it("returns the live job for a repeated requestId instead of proving again", asy
   // The same requestId for another program is other work.
   const other = await prover.start({
     ...request,
-    program: ref(evenOnlyProgram),
+    program: programRef(evenOnlyProgram),
     input: encodedInput(evenOnlyProgram, 2),
   });
   expect(other).not.toBe(first);
@@ -99,7 +103,7 @@ it("returns the live job for a repeated requestId instead of proving again", asy
 
 it("fails a job whose guest throws, not retryable, with the guest's message; the requestId then starts anew", async () => {
   const request = {
-    program: ref(evenOnlyProgram),
+    program: programRef(evenOnlyProgram),
     input: encodedInput(evenOnlyProgram, 3),
     requestId: "odd",
   };
@@ -127,7 +131,7 @@ it("refuses a program it does not prove, naming it", async () => {
 
   // A known id under another name or version is not that program either.
   const renamed = prover.start({
-    program: { ...ref(sumProgram), version: "2" },
+    program: { ...programRef(sumProgram), version: "2" },
     input: new Uint8Array(),
     requestId: "v2",
   });
@@ -136,13 +140,8 @@ it("refuses a program it does not prove, naming it", async () => {
 
 describe("cancellation", () => {
   it("cancels a running job and its worker really stops", async () => {
-    const startedLog = data.file("cancel-started.log");
-    const input = encodedInput(gatedProgram, { startedLog, gate: data.file("never-opened") });
-    const jobId = await prover.start({ program: ref(gatedProgram), input, requestId: "cancel-running" });
-    await waitFor(
-      () => startsIn(startedLog) === 1,
-      () => "the gated guest to start",
-    );
+    // Its gate is never made: only a terminated worker ends it.
+    const { jobId, startedLog } = await startGatedJob(prover, data, "cancel-running");
     expect((await prover.status(jobId)).state).toBe("running");
 
     await prover.cancel(jobId);
@@ -151,7 +150,7 @@ describe("cancellation", () => {
     // One worker only: a proof after the cancelled one completes only if that guest's thread is gone
     // (it would spin for a minute otherwise).
     const after = await prover.start({
-      program: ref(sumProgram),
+      program: programRef(sumProgram),
       input: encodedInput(sumProgram, [1]),
       requestId: "after-cancel",
     });
@@ -161,19 +160,9 @@ describe("cancellation", () => {
   });
 
   it("cancels a queued job before it runs, and a finished job keeps its state", async () => {
-    const startedLog = data.file("queued-started.log");
-    const gate = data.file("queued-gate");
-    const blocker = await prover.start({
-      program: ref(gatedProgram),
-      input: encodedInput(gatedProgram, { startedLog, gate }),
-      requestId: "blocker",
-    });
-    await waitFor(
-      () => startsIn(startedLog) === 1,
-      () => "the blocking guest to start",
-    );
+    const { jobId: blocker, gate } = await startGatedJob(prover, data, "blocker");
     const queued = await prover.start({
-      program: ref(sumProgram),
+      program: programRef(sumProgram),
       input: encodedInput(sumProgram, [2]),
       requestId: "queued",
     });
@@ -190,7 +179,7 @@ describe("cancellation", () => {
     expect(await attemptsOf(queued)).toBe(0);
     // A cancelled requestId starts anew.
     const restarted = await prover.start({
-      program: ref(sumProgram),
+      program: programRef(sumProgram),
       input: encodedInput(sumProgram, [2]),
       requestId: "queued",
     });

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { InputWriter, type Program } from "@paas/zkvm";
+import { type HttpRemoteProver, InputWriter, type Program } from "@paas/zkvm";
 import { type ProverServer, type ProverServerOptions, startProverServer } from "../src/index.js";
-import { TEST_PROGRAMS } from "./fixtures/programs.js";
+import { gatedProgram, TEST_PROGRAMS } from "./fixtures/programs.js";
 
 export const TOKEN = "server-test-token-0123456789";
 
@@ -28,6 +28,34 @@ export function startTestServer(
   options: Partial<ProverServerOptions> = {},
 ): Promise<ProverServer> {
   return startProverServer({ datadir, workers: 1, token: TOKEN, programs: TEST_PROGRAMS, ...options });
+}
+
+/** How the contract names a program: name, version and id. */
+export function programRef(program: Program<never, unknown>) {
+  return { name: program.name, version: program.version, programId: program.programIdHex };
+}
+
+/**
+ * Starts a job of the gated program (its guest runs until `gate` exists, or `gate` is never made)
+ * and waits until its guest runs; `startedLog` counts its starts.
+ */
+export async function startGatedJob(
+  prover: HttpRemoteProver,
+  data: TempDir,
+  requestId: string,
+): Promise<{ jobId: string; gate: string; startedLog: string }> {
+  const startedLog = data.file(`${requestId}-started.log`);
+  const gate = data.file(`${requestId}-gate`);
+  const jobId = await prover.start({
+    program: programRef(gatedProgram),
+    input: encodedInput(gatedProgram, { startedLog, gate }),
+    requestId,
+  });
+  await waitFor(
+    () => startsIn(startedLog) === 1,
+    () => `the gated guest of ${requestId} to start`,
+  );
+  return { jobId, gate, startedLog };
 }
 
 /** A program's guest input, framed as `writeInput` writes it. */

@@ -8,11 +8,12 @@ import { TransientError } from "@paas/core";
 import { HttpRemoteProver, RemoteHost } from "@paas/zkvm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
-import { gatedProgram, sumProgram } from "./fixtures/programs.js";
+import { sumProgram } from "./fixtures/programs.js";
 import {
   call,
   encodedInput,
-  startsIn,
+  programRef,
+  startGatedJob,
   startTestServer,
   type TempDir,
   TOKEN,
@@ -35,19 +36,13 @@ afterEach(async () => {
   data.remove();
 });
 
-const ref = (program: typeof sumProgram | typeof gatedProgram) => ({
-  name: program.name,
-  version: program.version,
-  programId: program.programIdHex,
-});
-
 it("deletes a finished job past the retention but never a job still running", {
   timeout: 30_000,
 }, async () => {
   server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const finished = await prover.start({
-    program: ref(sumProgram),
+    program: programRef(sumProgram),
     input: encodedInput(sumProgram, [1, 2]),
     requestId: "finished",
   });
@@ -57,17 +52,7 @@ it("deletes a finished job past the retention but never a job still running", {
   );
   expect((await prover.receipt(finished)).length).toBeGreaterThan(0);
 
-  const startedLog = data.file("started.log");
-  const gate = data.file("gate");
-  const running = await prover.start({
-    program: ref(gatedProgram),
-    input: encodedInput(gatedProgram, { startedLog, gate }),
-    requestId: "running",
-  });
-  await waitFor(
-    () => startsIn(startedLog) === 1,
-    () => "the gated guest to start",
-  );
+  const { jobId: running, gate } = await startGatedJob(prover, data, "running");
 
   await waitFor(
     async () => (await call(server!.url, "GET", `v1/jobs/${finished}`)).status === 404,
@@ -92,7 +77,7 @@ it("deletes at start what aged past the retention while the server was stopped",
   server = await startTestServer(data.dir);
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const jobId = await prover.start({
-    program: ref(sumProgram),
+    program: programRef(sumProgram),
     input: encodedInput(sumProgram, [3]),
     requestId: "aged",
   });
@@ -123,7 +108,7 @@ it("a client whose job was deleted starts a new one and gets its receipt", async
   });
   const recorded: string[] = [];
   const first = await prover.start({
-    program: ref(sumProgram),
+    program: programRef(sumProgram),
     input: encodedInput(sumProgram, [4, 5]),
     requestId: "task-1",
   });
@@ -146,7 +131,7 @@ it("a job deleted between the client's status read and its receipt fetch is retr
   server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const jobId = await prover.start({
-    program: ref(sumProgram),
+    program: programRef(sumProgram),
     input: encodedInput(sumProgram, [1, 2]),
     requestId: "raced",
   });

@@ -60,48 +60,46 @@ export const ExecutionWitnessJson = z.object({
 export type ExecutionWitness = z.output<typeof ExecutionWitnessJson>;
 
 /**
- * A list of hex byte strings, decoded in one pass. Witnesses hold thousands of items; zod's
- * per-item codec machinery cost more than the decoding itself on the prover's event loop.
+ * A list of items read as bytes by `read`, in one pass: witnesses hold thousands of items, and
+ * zod's per-item codec machinery cost more than the decoding itself on the prover's event loop.
+ * `read` answers the bytes, or why the item is refused.
  */
-function hexListJson() {
+function byteListJson(read: (item: unknown) => Uint8Array | string) {
   return z
     .custom<unknown[]>((value) => Array.isArray(value), "expected an array")
     .transform((items, ctx) => {
       const out: Uint8Array[] = new Array(items.length);
       for (const [index, item] of items.entries()) {
-        if (typeof item !== "string" || !isHex(item)) {
-          ctx.addIssue({ code: "custom", message: "expected 0x-prefixed hex bytes", path: [index] });
+        const bytes = read(item);
+        if (typeof bytes === "string") {
+          ctx.addIssue({ code: "custom", message: bytes, path: [index] });
           return z.NEVER;
         }
-        out[index] = new Uint8Array(Buffer.from(item.slice(2), "hex"));
+        out[index] = bytes;
       }
       return out;
     });
 }
 
+const hexBytes = (item: unknown): Uint8Array | undefined =>
+  typeof item === "string" && isHex(item) ? new Uint8Array(Buffer.from(item.slice(2), "hex")) : undefined;
+
+/** A list of hex byte strings. */
+function hexListJson() {
+  return byteListJson((item) => hexBytes(item) ?? "expected 0x-prefixed hex bytes");
+}
+
 /** Ancestor headers: each RLP hex (reth) or a JSON header object (geth), as RLP bytes. */
 function headerListJson() {
-  return z
-    .custom<unknown[]>((value) => Array.isArray(value), "expected an array")
-    .transform((items, ctx) => {
-      const out: Uint8Array[] = new Array(items.length);
-      for (const [index, item] of items.entries()) {
-        if (typeof item === "string" && isHex(item)) {
-          out[index] = new Uint8Array(Buffer.from(item.slice(2), "hex"));
-          continue;
-        }
-        const converted =
-          typeof item === "object" && item !== null && !Array.isArray(item)
-            ? headerJsonToRlp(item as Record<string, unknown>)
-            : "is neither 0x-prefixed RLP hex nor a header object";
-        if (typeof converted === "string") {
-          ctx.addIssue({ code: "custom", message: `header ${converted}`, path: [index] });
-          return z.NEVER;
-        }
-        out[index] = converted;
-      }
-      return out;
-    });
+  return byteListJson((item) => {
+    const hex = hexBytes(item);
+    if (hex !== undefined) return hex;
+    const converted =
+      typeof item === "object" && item !== null && !Array.isArray(item)
+        ? headerJsonToRlp(item as Record<string, unknown>)
+        : "is neither 0x-prefixed RLP hex nor a header object";
+    return typeof converted === "string" ? `header ${converted}` : converted;
+  });
 }
 
 /** Raw bytes (e.g. `debug_getRawBlock`'s RLP). */
