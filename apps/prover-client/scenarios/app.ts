@@ -59,13 +59,12 @@ const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
  */
 export const CLI_TEST_TIMEOUT_MS = 150_000;
 
-/** `paas <args> --rpc <rpcUrl>` in a child process (no PAAS_ variables): what it printed and its exit code. */
-export async function runCli(
-  rpcUrl: string,
+/** `paas <args>` in a child process (no PAAS_ variables): what it printed and its exit code. */
+export async function runPaas(
   args: readonly string[],
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args, "--rpc", rpcUrl], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
       env: childEnv(),
     });
     return { stdout, stderr, code: 0 };
@@ -73,6 +72,11 @@ export async function runCli(
     const failed = error as { stdout: string; stderr: string; code: number };
     return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
   }
+}
+
+/** `paas <args> --rpc <rpcUrl>`: a client command against a running prover client. */
+export function runCli(rpcUrl: string, args: readonly string[]): ReturnType<typeof runPaas> {
+  return runPaas([...args, "--rpc", rpcUrl]);
 }
 
 /**

@@ -36,20 +36,26 @@ afterEach(async () => {
   data.remove();
 });
 
+/** Starts a sum job and waits until it has succeeded; its id. */
+async function provenSumJob(prover: HttpRemoteProver, numbers: number[], requestId: string): Promise<string> {
+  const jobId = await prover.start({
+    program: programRef(sumProgram),
+    input: encodedInput(sumProgram, numbers),
+    requestId,
+  });
+  await waitFor(
+    async () => (await prover.status(jobId)).state === "succeeded",
+    () => `job ${requestId} to succeed`,
+  );
+  return jobId;
+}
+
 it("deletes a finished job past the retention but never a job still running", {
   timeout: 30_000,
 }, async () => {
   server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
-  const finished = await prover.start({
-    program: programRef(sumProgram),
-    input: encodedInput(sumProgram, [1, 2]),
-    requestId: "finished",
-  });
-  await waitFor(
-    async () => (await prover.status(finished)).state === "succeeded",
-    () => "the sum job to succeed",
-  );
+  const finished = await provenSumJob(prover, [1, 2], "finished");
   expect((await prover.receipt(finished)).length).toBeGreaterThan(0);
 
   const { jobId: running, gate } = await startGatedJob(prover, data, "running");
@@ -76,15 +82,7 @@ it("deletes a finished job past the retention but never a job still running", {
 it("deletes at start what aged past the retention while the server was stopped", async () => {
   server = await startTestServer(data.dir);
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
-  const jobId = await prover.start({
-    program: programRef(sumProgram),
-    input: encodedInput(sumProgram, [3]),
-    requestId: "aged",
-  });
-  await waitFor(
-    async () => (await prover.status(jobId)).state === "succeeded",
-    () => "the job to succeed",
-  );
+  const jobId = await provenSumJob(prover, [3], "aged");
   await server.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -130,15 +128,7 @@ it("a client whose job was deleted starts a new one and gets its receipt", async
 it("a job deleted between the client's status read and its receipt fetch is retried, not failed", async () => {
   server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
-  const jobId = await prover.start({
-    program: programRef(sumProgram),
-    input: encodedInput(sumProgram, [1, 2]),
-    requestId: "raced",
-  });
-  await waitFor(
-    async () => (await prover.status(jobId)).state === "succeeded",
-    () => "the job to succeed",
-  );
+  const jobId = await provenSumJob(prover, [1, 2], "raced");
   await waitFor(
     async () => (await call(server!.url, "GET", `v1/jobs/${jobId}`)).status === 404,
     () => `job ${jobId} to be deleted`,

@@ -2,17 +2,16 @@
  * `paas prover-server`: what an operator runs and reads — where it listens, the key its receipts
  * are signed with, the plugin programs it proves by default — and a clean stop on SIGTERM.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { checkpointProgram } from "@paas/plugin-checkpoint";
 import { clStfProgram } from "@paas/plugin-cl-stf";
 import { evmEeStfProgram } from "@paas/plugin-evm-ee-stf";
 import { HttpRemoteProver, type Program } from "@paas/zkvm";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { logLinesOf } from "../../scenarios/app.js";
+import { logLinesOf, runPaas } from "../../scenarios/app.js";
 
 const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 const TOKEN = "cli-test-token-0123456789";
@@ -105,11 +104,7 @@ it("logs its URL and signing key, serves the plugins' programs, and stops cleanl
 });
 
 it("refuses a retention too short for clients to fetch their receipts", async () => {
-  const run = promisify(execFile)(process.execPath, [BIN, "prover-server", "--keep-finished", "30s"]);
-  const failed = (await run.then(
-    () => ({ code: 0, stderr: "" }),
-    (error: unknown) => error,
-  )) as { code: number; stderr: string };
+  const failed = await runPaas(["prover-server", "--keep-finished", "30s"]);
   expect(failed.code).toBe(1);
   expect(failed.stderr).toContain(
     `option '--keep-finished <age>' argument '30s' is invalid. --keep-finished must be at least 1m (clients fetch a receipt after its job ends), got "30s"`,
@@ -118,18 +113,7 @@ it("refuses a retention too short for clients to fetch their receipts", async ()
 
 it("refuses to listen beyond loopback without a token", async () => {
   const datadir = path.join(dir, "exposed");
-  const run = promisify(execFile)(process.execPath, [
-    BIN,
-    "prover-server",
-    "--host",
-    "0.0.0.0",
-    "--datadir",
-    datadir,
-  ]);
-  const failed = (await run.then(
-    () => ({ code: 0, stderr: "" }),
-    (error: unknown) => error,
-  )) as { code: number; stderr: string };
+  const failed = await runPaas(["prover-server", "--host", "0.0.0.0", "--datadir", datadir]);
   expect(failed.code).toBe(1);
   expect(failed.stderr).toBe(
     "error (INVALID_CONFIG): --host 0.0.0.0 is reachable beyond this machine: give --token (or PAAS_PROVER_SERVER_TOKEN) so only your clients can use it\n",
