@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_NICE_INCREMENT, NativeHost } from "../src/index.js";
+import { setIdleScheduling } from "../src/worker/idle-scheduling.js";
 import { hashChainProgram, trivialProgram } from "./programs.js";
 
 const KEY = "0b".repeat(32);
@@ -105,6 +106,12 @@ const bare = [0, 1].map(
       workerData: { niceIncrement: DEFAULT_NICE_INCREMENT },
     }),
 );
+// Scheduled as the host's workers are, so the two compare like with like.
+const threadIds = await Promise.all(bare.map(async (thread) => (await once(thread, "message"))[0]));
+for (const threadId of threadIds as (string | undefined)[]) {
+  const refused = setIdleScheduling(threadId);
+  if (refused) console.log(`bare threads keep the nice value only: ${refused}`);
+}
 await Promise.all(bare.map((thread) => bareThreads([thread])));
 console.log(
   `\nCPU-bound guest: ${HEAVY_PROOFS} proofs of ${HASHES_PER_PROOF} SHA-256 hashes, ${ROUNDS} rounds`,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PermanentError, TransientError } from "@paas/core";
@@ -13,6 +13,7 @@ import {
   readerProgram,
   rendezvousProgram,
   returningProgram,
+  schedulingProgram,
   spinProgram,
   sumProgram,
 } from "./fixtures/programs.js";
@@ -197,6 +198,31 @@ describe("NativeHost", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.runIf(process.platform === "linux")("NativeHost worker scheduling", () => {
+  const SCHED_OTHER = 0;
+  const SCHED_IDLE = 5;
+  const schedulingOf = async (options: { idleScheduling?: boolean; niceIncrement?: number }) => {
+    const host = new NativeHost({ workers: 1, privateKey: KEY, ...options });
+    try {
+      const receipt = await host.prove(schedulingProgram, null, { signal: signal() });
+      return schedulingProgram.readOutput(receipt.publicValues);
+    } finally {
+      await host.close();
+    }
+  };
+
+  it("runs proofs under SCHED_IDLE by default, so a waking main thread preempts them", async () => {
+    expect((await schedulingOf({})).policy).toBe(SCHED_IDLE);
+  });
+
+  it("keeps the normal policy at the nice increment when idle scheduling is off", async () => {
+    const ours = Number(readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1]!.split(" ")[19 - 3]);
+    const { policy, nice } = await schedulingOf({ idleScheduling: false, niceIncrement: 5 });
+    expect(policy).toBe(SCHED_OTHER);
+    expect(nice).toBe(Math.min(19, ours + 5));
   });
 });
 

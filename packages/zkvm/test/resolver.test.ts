@@ -11,7 +11,7 @@ import {
   NativeHost,
   type ZkVmHostResolver,
 } from "../src/index.js";
-import { sumProgram } from "./fixtures/programs.js";
+import { schedulingProgram, sumProgram } from "./fixtures/programs.js";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "zkvm-resolver-"));
 const resolvers: ZkVmHostResolver[] = [];
@@ -74,6 +74,13 @@ describe("host resolver", () => {
     await host.prove(sumProgram, [3], { signal: new AbortController().signal });
   });
 
+  it.runIf(process.platform === "linux")("passes idleScheduling to the native host's workers", async () => {
+    const resolver = resolve({ backends: { native: { workers: 1, idleScheduling: false } } });
+    const host = resolver.hostFor("k", "native") as NativeHost;
+    const receipt = await host.prove(schedulingProgram, null, { signal: new AbortController().signal });
+    expect(schedulingProgram.readOutput(receipt.publicValues).policy).toBe(0); // SCHED_OTHER
+  });
+
   it("takes the key from config, and a relative key file inside the data directory", () => {
     const fromHex = resolve({ backends: { native: { workers: 1, privateKey: "03".repeat(32) } } });
     const fromFile = resolve({ backends: { native: { workers: 1, keyFile: "keys/host.key" } } });
@@ -104,6 +111,10 @@ describe("host resolver", () => {
       [{ backends: { native: { workers: 1, threads: 2 } } }, /^backends.native: unknown option\(s\) threads/],
       [{ backends: { native: { workers: "2" } } }, /^backends.native: workers must be a number/],
       [{ backends: { native: { workers: 0 } } }, /^backends.native: native host workers must be an integer/],
+      [
+        { backends: { native: { workers: 1, idleScheduling: "no" } } },
+        /^backends.native: idleScheduling must be true or false/,
+      ],
       [
         { backends: { net: { type: "remote", publicKey: key } } },
         /^backends.net: url: the proving server's http\(s\) URL is required/,

@@ -17,6 +17,7 @@ function hostOptions(backend: BackendConfig): BackendOptions {
       workers: backend.workers,
       ...(backend.key_file !== undefined && { keyFile: backend.key_file }),
       ...(backend.idle_timeout_ms !== undefined && { idleTimeoutMs: backend.idle_timeout_ms }),
+      ...(backend.idle_scheduling !== undefined && { idleScheduling: backend.idle_scheduling }),
     };
   }
   return {

@@ -26,6 +26,8 @@ const nativeBackend = z
     key_file: z.string().optional(),
     /** Worker threads idle this long are released (and started again on demand). */
     idle_timeout_ms: positiveInt.optional(),
+    /** Linux: proofs yield the CPU at once to any other thread (SCHED_IDLE); off on a shared machine. */
+    idle_scheduling: z.boolean().optional(),
   })
   .strict();
 const remoteBackend = z

@@ -6,18 +6,19 @@ import { HOST_KEY_FILE, loadOrCreateKeyFile, parseSecretKey } from "./host-key.j
 import { NativeHost } from "./native-host.js";
 import type { BackendOptions, HostFactory, HostFactoryContext } from "./resolver.js";
 
-const NATIVE_OPTIONS = ["workers", "privateKey", "keyFile", "idleTimeoutMs"];
+const NATIVE_OPTIONS = ["workers", "privateKey", "keyFile", "idleTimeoutMs", "idleScheduling"];
 
 interface NativeOptions {
   readonly workers?: number;
   readonly idleTimeoutMs?: number;
+  readonly idleScheduling?: boolean;
   /** Exactly one of the two. */
   readonly privateKey?: string;
   readonly keyFile?: string;
 }
 
 /**
- * Native backends, from options `{ workers?, privateKey?, keyFile?, idleTimeoutMs? }`. Without a
+ * Native backends, from options `{ workers?, privateKey?, keyFile?, idleTimeoutMs?, idleScheduling? }`. Without a
  * key option the key file is `<dataDir>/native-host.key` (created 0600 on first start); a relative
  * `keyFile` is inside `dataDir`.
  */
@@ -32,6 +33,7 @@ export const nativeHostFactory: HostFactory = {
         backend: context.backend,
         workers: parsed.workers,
         idleTimeoutMs: parsed.idleTimeoutMs,
+        idleScheduling: parsed.idleScheduling,
         privateKey: secretKey(parsed, context),
         trustedPublicKeys: context.trustedPublicKeys,
       });
@@ -48,17 +50,20 @@ function nativeOptions(options: BackendOptions, { where }: Pick<HostFactoryConte
   if (unknown.length > 0) {
     throw invalid(`unknown option(s) ${unknown.join(", ")} (allowed: ${NATIVE_OPTIONS.join(", ")})`);
   }
-  const { workers, privateKey, keyFile, idleTimeoutMs } = options;
+  const { workers, privateKey, keyFile, idleTimeoutMs, idleScheduling } = options;
   if (workers !== undefined && typeof workers !== "number") throw invalid("workers must be a number");
   if (idleTimeoutMs !== undefined && (typeof idleTimeoutMs !== "number" || idleTimeoutMs < 0)) {
     throw invalid("idleTimeoutMs must be a number of milliseconds");
+  }
+  if (idleScheduling !== undefined && typeof idleScheduling !== "boolean") {
+    throw invalid("idleScheduling must be true or false");
   }
   if (privateKey !== undefined && typeof privateKey !== "string")
     throw invalid("privateKey must be a hex string");
   if (keyFile !== undefined && typeof keyFile !== "string") throw invalid("keyFile must be a path");
   if (privateKey !== undefined && keyFile !== undefined)
     throw invalid("give privateKey or keyFile, not both");
-  return { workers, idleTimeoutMs, privateKey, keyFile } as NativeOptions;
+  return { workers, idleTimeoutMs, idleScheduling, privateKey, keyFile } as NativeOptions;
 }
 
 function secretKey(

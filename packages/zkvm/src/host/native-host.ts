@@ -25,6 +25,12 @@ export interface NativeHostOptions {
   readonly privateKey?: string | Uint8Array;
   /** A key file, created with mode 0600 on first start. Give this or `privateKey`. */
   readonly keyFile?: string;
+  /**
+   * Run the workers under Linux's `SCHED_IDLE` policy, so any other thread that wakes (the RPC
+   * server's, the scheduler's) preempts a proof at once. Default true. Where the policy cannot be
+   * set (not Linux, no `chrt`), the workers keep `niceIncrement`, with a warning on Linux.
+   */
+  readonly idleScheduling?: boolean;
   /** Scheduling priority of the workers below the main thread's (0: the same). Default 10. */
   readonly niceIncrement?: number;
   /** The backend name tasks proven here carry. Default "native". */
@@ -108,6 +114,7 @@ export class NativeHost implements ZkVmHost {
     if (this.#pool) return this.#pool;
     const workerData: WorkerData = {
       zkvmProvingWorker: true,
+      idleScheduling: this.#options.idleScheduling ?? true,
       trustedPublicKeys: [this.publicKeyHex, ...(this.#options.trustedPublicKeys ?? [])],
     };
     this.#pool = new Piscina({
@@ -117,7 +124,8 @@ export class NativeHost implements ZkVmHost {
       idleTimeout: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       // Guests are CPU-bound and, with as many workers as cores, would contend with the main
       // thread for the CPU: lower their priority so RPC and scheduling stay responsive. Threads a
-      // guest starts (the EVM's helper) inherit it.
+      // guest starts (the EVM's helper) inherit it. The worker then asks for SCHED_IDLE
+      // (`idleScheduling`), which is stronger where it can be had.
       niceIncrement: this.#options.niceIncrement ?? DEFAULT_NICE_INCREMENT,
       workerData,
     });

@@ -4,6 +4,8 @@
 export interface WorkerData {
   /** Marks the thread as a proving worker, so the host side refuses to load in it. */
   readonly zkvmProvingWorker: true;
+  /** Put the worker under SCHED_IDLE as it starts (see `setIdleScheduling`). */
+  readonly idleScheduling: boolean;
   /**
    * Keys (hex) whose receipts `readVerified` accepts as inner proofs: the host's own first, then
    * those of other backends it trusts. The secret key never leaves the main thread.

@@ -3,9 +3,16 @@ import { parseHex } from "@paas/core/contracts";
 import { messageOf } from "../errors.js";
 import { createGuestEnv } from "../program/env.js";
 import { findProgram } from "../program/registry.js";
+import { currentThreadId, setIdleScheduling } from "./idle-scheduling.js";
 import type { WorkerData, WorkerResult, WorkerTask } from "./protocol.js";
 
-const trustedKeys = (workerData as WorkerData).trustedPublicKeys.map((key) => parseHex(key)!);
+const settings = workerData as WorkerData;
+const trustedKeys = settings.trustedPublicKeys.map((key) => parseHex(key)!);
+
+if (settings.idleScheduling && process.platform === "linux") {
+  const refused = setIdleScheduling(currentThreadId());
+  if (refused) process.emitWarning(`a proving worker keeps its nice value only: ${refused}`);
+}
 
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {
