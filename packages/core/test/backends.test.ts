@@ -113,3 +113,25 @@ describe.each(DIALECTS)("backends per proof type (%s)", (dialect) => {
     );
   });
 });
+
+describe.each(DIALECTS)("claim.backends (%s)", (dialect) => {
+  it("leaves work submitted here on a backend this instance does not claim, for another to prove", async () => {
+    const child = container.createChildContainer();
+    child.registerInstance(SCRIPT, new TestScript());
+    const native = new TestHost("native", 2);
+    service = await new ProverServiceBuilder({
+      database: await databaseFor(dialect),
+      container: child,
+      claim: { backends: ["other"] },
+    })
+      .host(native)
+      .host(new TestHost("other", 2))
+      .register(LeafPlugin)
+      .launch();
+    // Submitted through this instance (an RPC call), for the backend some other instance proves.
+    const { task } = await service.submit({ kind: "leaf", index: 1 }, "native");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(native.proveCalls).toHaveLength(0);
+    expect((await service.status(task.id)).status).toBe("queued");
+  });
+});

@@ -31,6 +31,18 @@ async function until(
   }
 }
 
+/**
+ * `b`, polling once a minute, proves at once what `a` submits and does not take. The first task
+ * may reach it through the wake-up its listener gives once it has connected; the second only by a
+ * notification.
+ */
+async function expectWokenFor(a: StartedService, b: StartedService): Promise<void> {
+  for (const index of [9, 10]) {
+    const { task } = await a.service.submit(leaf(index), "native");
+    expect((await b.service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+  }
+}
+
 describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL database", () => {
   it("proves each of 2,000 tasks of a dependency DAG once and publishes each once, across three instances", async () => {
     const database = await databaseFor("postgres");
@@ -202,10 +214,20 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
       scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 },
     });
     const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
-    const { task } = await a.service.submit(leaf(9), "native");
-    expect((await b.service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+    await expectWokenFor(a, b);
     expect(a.host.proveCalls).toHaveLength(0);
-    expect(b.host.proveCalls).toHaveLength(1);
+    expect(b.host.proveCalls).toHaveLength(2);
+  });
+
+  it("wakes instances on a schema whose name is too long to be part of a channel's name", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    // A test schema's name (swept as such), 61 characters: `paas_<schema>_work` would be 71.
+    const database = { url, schema: schema + "0".repeat(61 - schema.length) };
+    const a = await start(database, {
+      scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 },
+    });
+    const b = await start(database, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
+    await expectWokenFor(a, b);
   });
 
   it("wakes an instance for work announced while its listening connection was down", async () => {

@@ -101,4 +101,47 @@ describe("the election of the instance that runs the cluster services", () => {
       await membership.close();
     }
   });
+
+  it("gives the lease back when a service fails to start, and starts the services at a later election", async () => {
+    const { state, store } = standInStore();
+    const events: string[] = [];
+    const membership = new ClusterMembership(store, {
+      instance: { id: "a", host: "h", pid: 1, role: "all", startedAt: 0 },
+      clock: new ManualClock(1_000_000),
+      leaseMs: LEASE_MS,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      onError: (error, what) => events.push(`error ${what}: ${String(error)}`),
+    });
+    const service = (name: string, failFirst: boolean) => {
+      let starts = 0;
+      return {
+        name,
+        scope: "cluster" as const,
+        start() {
+          // The first start meets a passing fault (a node not up yet, say).
+          if (failFirst && ++starts === 1) throw new Error("node not reachable yet");
+          events.push(`start ${name}`);
+        },
+        async stop() {
+          events.push(`stop ${name}`);
+        },
+      };
+    };
+    try {
+      await membership.start([service("first", false), service("runner", true)]);
+      // Holding the lease without running the services would keep every instance from running them.
+      expect(events).toEqual([
+        "start first",
+        "error starting the once-per-cluster services: Error: node not reachable yet",
+        "stop first",
+      ]);
+      expect(membership.isLeader).toBe(false);
+      expect(state.lease).toBeUndefined();
+      await until(() => membership.isLeader && events.length === 5, "the next election");
+      expect(events.slice(3)).toEqual(["start first", "start runner"]);
+      expect(state.lease?.owner).toBe("a");
+    } finally {
+      await membership.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NotCancellableError } from "../src/index.js";
 import { leaf, node, type StartedService, startService } from "./fixtures/start-service.js";
@@ -21,6 +22,17 @@ describe.each(DIALECTS)("concurrency (%s)", (dialect) => {
     expect(host.proveCalls).toHaveLength(500);
     expect(host.maxActive).toBe(3);
     expect((await service.summary()).byStatus.completed).toBe(500);
+  });
+
+  it("announces a task given twice in one submitMany as created once", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, transitions } = started;
+    const results = await service.submitMany([leaf(1), leaf(1), leaf(2)], "native");
+    expect(results.map((r) => r.created)).toEqual([true, false, true]);
+    expect(transitions.filter((t) => t.from === null).map((t) => t.id)).toEqual([
+      results[0]!.task.id,
+      results[2]!.task.id,
+    ]);
   });
 
   it("proves a task submitted 100 times concurrently once", async () => {
@@ -103,6 +115,36 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     await service.wait(first.task.id, { timeoutMs: 5_000 });
     expect(host.proveCalls.map((c) => (c.input as { index: number }).index)).toEqual([0]);
     expect((await service.status(second.task.id)).status).toBe("cancelled");
+  });
+});
+
+// Once, on SQLite: the bound is the scheduler's, and a second run would start beside the first's
+// inputs, not yet collected.
+describe("prefetch memory bound", () => {
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+
+  it("counts fetched byte arrays, which live outside V8's heap, against the bound", async () => {
+    const MiB = 1024 * 1024;
+    const heap = getHeapStatistics();
+    started = await startService({
+      concurrency: 1,
+      // 64 MiB above what the process holds now; each fetched input holds 128 MiB of bytes.
+      scheduling: {
+        prefetch: { depth: 4, maxHeapBytes: heap.used_heap_size + heap.external_memory + 64 * MiB },
+      },
+    });
+    const { service, host, script } = started;
+    script.inputBytes = 128 * MiB;
+    const release = host.hold();
+    const first = await service.submit(leaf(0), "native");
+    await until(() => host.active === 1);
+    const more = await service.submitMany([1, 2, 3].map(leaf), "native");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(script.fetched).toHaveLength(1);
+    release();
+    await Promise.all([first, ...more].map(({ task }) => service.wait(task.id, { timeoutMs: 5_000 })));
   });
 });
 
@@ -208,6 +250,30 @@ describe.each(DIALECTS)("cancellation (%s)", (dialect) => {
     release();
     const done = await service.wait(task.id, { timeoutMs: 5_000 });
     expect(done.status === "permanent_failure" && done.error).toMatch(/dependency leaf .* was cancelled/);
+  });
+
+  it("keeps a dependency cancelled while its dependent resolves, and fails the dependent naming it", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script, host } = started;
+    script.graph.set(1, [leaf(2)]);
+    const dep = await service.submit(leaf(2), "native");
+    const release = host.hold();
+    let resume!: () => void;
+    script.resolving = new Promise((resolve) => {
+      resume = resolve;
+    });
+    // The dependent's resolution is under way when the operator cancels the dependency.
+    const dependent = await service.submit(node(1), "native");
+    while (script.resolutionsBegun === 0) await new Promise((r) => setTimeout(r, 1));
+    expect((await service.cancel(dep.task.id)).status).toBe("cancelled");
+    resume();
+    release();
+    const done = await service.wait(dependent.task.id, { timeoutMs: 5_000 });
+    expect(done.status === "permanent_failure" && done.error).toMatch(/dependency leaf .* was cancelled/);
+    expect((await service.status(dep.task.id)).status).toBe("cancelled");
+    // Resubmitting the dependency itself undoes the cancel.
+    expect((await service.submit(leaf(2), "native")).task.status).toBe("queued");
+    expect((await service.wait(dep.task.id, { timeoutMs: 5_000 })).status).toBe("completed");
   });
 });
 

@@ -159,12 +159,33 @@ export class ClusterMembership {
 
   private lead(): Promise<void> {
     this.leading = true;
+    const term = this.term;
     return this.change(async () => {
       this.options.log.info(
         { instance: this.options.instance.id, services: this.services.map((s) => s.name) },
         "elected to run the once-per-cluster services",
       );
-      for (const service of this.services) await service.start();
+      const started: BackgroundService[] = [];
+      try {
+        for (const service of this.services) {
+          await service.start();
+          started.push(service);
+        }
+      } catch (error) {
+        // Leading without the services would hold the lease for nothing: no instance would run
+        // them. Stop those that started and give the lease back; the next beat, here or on
+        // another instance, is elected and starts them again.
+        this.options.onError(error, "starting the once-per-cluster services");
+        for (const service of started.reverse()) {
+          await service.stop().catch((e) => this.options.onError(e, `stopping ${service.name}`));
+        }
+        if (this.term !== term) return; // stepped down meanwhile: that stop releases the lease
+        this.leading = false;
+        this.term++;
+        await this.store
+          .releaseServiceLease(CLUSTER_SERVICES, this.options.instance.id)
+          .catch((e) => this.options.onError(e, "releasing the cluster services' lease"));
+      }
     });
   }
 

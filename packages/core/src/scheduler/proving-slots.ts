@@ -4,7 +4,10 @@ import type { Backend } from "../contracts/task-id.js";
 export interface PrefetchOptions {
   /** Tasks claimed per backend beyond its free slots. Default: as many as it has slots; 0: none. */
   readonly depth?: number;
-  /** Fetch ahead only while this process's JavaScript heap holds less than this. Default 1 GiB. */
+  /**
+   * Fetch ahead only while this process's JavaScript heap, byte arrays included, holds less than
+   * this. Default 1 GiB.
+   */
   readonly maxHeapBytes?: number;
 }
 

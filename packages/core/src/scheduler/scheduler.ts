@@ -31,6 +31,7 @@ import {
   cycleFailure,
   NOT_CANCELLABLE,
   RESTARTABLE,
+  RESTARTED_BY_DEPENDENTS,
   restartStep,
 } from "./lifecycle.js";
 import {
@@ -166,18 +167,21 @@ export class Scheduler {
       prepared.map((p) => p.task),
       this.options.clock.now(),
     );
-    return this.afterInsert(stored);
+    return this.afterInsert(stored, RESTARTABLE);
   }
 
   /**
-   * Announces the tasks a submission created; an existing task that failed or was cancelled starts
-   * again, as a resubmission does.
+   * Announces the tasks a submission created; an existing task in one of the `restartable`
+   * statuses starts again, as a resubmission does.
    */
-  private async afterInsert(stored: readonly Stored[]): Promise<{ task: TaskRecord; created: boolean }[]> {
+  private async afterInsert(
+    stored: readonly Stored[],
+    restartable: readonly TaskStatusName[],
+  ): Promise<{ task: TaskRecord; created: boolean }[]> {
     this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
     return Promise.all(
       stored.map(async ({ row, created }) => {
-        if (created || !RESTARTABLE.includes(row.status)) return { task: toTaskRecord(row), created };
+        if (created || !restartable.includes(row.status)) return { task: toTaskRecord(row), created };
         return { task: toTaskRecord(await this.restart(row)), created: false };
       }),
     );
@@ -276,7 +280,8 @@ export class Scheduler {
           this.pendingDirty = true;
           break;
         case "queued":
-          this.queuedDirty.add(row.backend);
+          // Work on a backend this instance does not claim (`claim.backends`) is another's to take.
+          if (this.backendsClaimed.includes(row.backend)) this.queuedDirty.add(row.backend);
           break;
         case "publishing":
           this.publishingDirty = true;
@@ -443,7 +448,9 @@ export class Scheduler {
       this.options.clock.now(),
     );
     if (!stored) return this.settle(held, undefined);
-    const ids = [...new Set((await this.afterInsert(stored)).map(({ task }) => task.id))];
+    const ids = [
+      ...new Set((await this.afterInsert(stored, RESTARTED_BY_DEPENDENTS)).map(({ task }) => task.id)),
+    ];
     signal.throwIfAborted();
     const changes = await this.store.recordResolution(
       held,
@@ -505,11 +512,13 @@ export class Scheduler {
   /**
    * How many inputs may be fetched ahead of a free slot on a backend now: the configured depth
    * (default one per slot), or none while the heap holds more than the bound, since fetched inputs
-   * wait in this process's memory.
+   * wait in this process's memory. Byte arrays (witnesses, encoded inputs) live outside V8's heap
+   * proper, as its external memory, so both count.
    */
   private prefetchDepth(backend: Backend): number {
     const { depth, maxHeapBytes = DEFAULT_PREFETCH_MAX_HEAP_BYTES } = this.options.prefetch ?? {};
-    if (getHeapStatistics().used_heap_size > maxHeapBytes) return 0;
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size + heap.external_memory > maxHeapBytes) return 0;
     return depth ?? this.kinds.concurrency.get(backend) ?? 0;
   }
 

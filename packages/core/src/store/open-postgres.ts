@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Kysely } from "kysely";
 import pg from "pg";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
@@ -54,11 +55,11 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
       { cause: error },
     );
   }
-  const prefix = `paas_${location.schema ?? "public"}_`;
+  const channelName = (channel: string) => notificationChannel(location.schema ?? "public", channel);
   const notifications: Notifications = {
-    listen: (channel, onMessage) => listener.listen(prefix + channel, onMessage),
+    listen: (channel, onMessage) => listener.listen(channelName(channel), onMessage),
     async notify(channel, payload) {
-      await pool.query("select pg_notify($1, $2)", [prefix + channel, payload]);
+      await pool.query("select pg_notify($1, $2)", [channelName(channel), payload]);
     },
   };
   return {
@@ -72,6 +73,21 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
       await db.destroy();
     },
   };
+}
+
+/** PostgreSQL's longest identifier, in bytes; a channel name is one. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * The channel a schema's instances wake each other on: `paas_<schema>_<channel>`, readable in
+ * `pg_stat_activity`. A long schema name would make it longer than an identifier may be, which
+ * `LISTEN` truncates and `pg_notify` refuses: every wake-up would be lost, leaving only polling.
+ * Such a schema is named by a digest of its name instead.
+ */
+export function notificationChannel(schema: string, channel: string): string {
+  const readable = `paas_${schema}_${channel}`;
+  if (Buffer.byteLength(readable) <= MAX_IDENTIFIER_BYTES) return readable;
+  return `paas_${createHash("sha256").update(schema).digest("hex").slice(0, 16)}_${channel}`;
 }
 
 /**

@@ -294,7 +294,8 @@ export class TaskStore {
         ? []
         : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
     const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
-    return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.has(task.id) }));
+    // A task given twice was created once: its first occurrence says so, and is announced once.
+    return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.delete(task.id) }));
   }
 
   // ── claims and leases ───────────────────────────────────────────────────────────────────────
