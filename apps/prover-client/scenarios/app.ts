@@ -59,13 +59,17 @@ const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
  */
 export const CLI_TEST_TIMEOUT_MS = 150_000;
 
-/** `paas <args>` in a child process (no PAAS_ variables): what it printed and its exit code. */
+/**
+ * `paas <args>` in a child process (no PAAS_ variables but those of `env`): what it printed and its
+ * exit code.
+ */
 export async function runPaas(
   args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: childEnv(),
+      env: childEnv(env),
     });
     return { stdout, stderr, code: 0 };
   } catch (error) {

@@ -255,6 +255,20 @@ prove_timeout_ms = 600000
     );
   });
 
+  it("refuses a delay or timeout longer than a timer can wait, which would fire at once", () => {
+    for (const key of [
+      "nodes.timeout_ms",
+      "kinds.checkpoint.prove_timeout_ms",
+      "progress.interval_ms",
+      "backends.native.idle_timeout_ms",
+      "retry.max_delay_ms",
+    ]) {
+      expect(() => loadConfig({ overrides: [`${key}=3000000000`] })).toThrow(
+        `${key}: at most 2147483647 ms (about 24.8 days): what a timer can wait`,
+      );
+    }
+  });
+
   it("requires both node URLs or neither", () => {
     expect(() => loadConfig({ overrides: ["nodes.cl_url=http://127.0.0.1:9000"] })).toThrow(
       /nodes: set both cl_url and el_url/,
@@ -263,6 +277,11 @@ prove_timeout_ms = 600000
 
   it("refuses a file that is not TOML, and a malformed override", () => {
     expect(() => loadConfig({ file: tomlFile("rpc = [") })).toThrow(/is not valid TOML/);
+    // Where and what, without the file's text: a token whose closing quote is missing stays out of logs.
+    const unclosed = tomlFile('[rpc]\nauth_token = "s3cr3t-0123456789abcdef\nport = 4850\n');
+    expect(() => loadConfig({ file: unclosed })).toThrow(
+      /is not valid TOML at line 2, column \d+: control characters are not allowed in strings$/,
+    );
     expect(() => loadConfig({ file: "/nonexistent/prover.toml" })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ overrides: ["rpc.port"] })).toThrow(/--set expects key.path=value/);
   });

@@ -77,6 +77,25 @@ describe("the progress view on a terminal", () => {
   });
 });
 
+describe("the progress view on a terminal that reports no size", () => {
+  it("appends the view, as to a pipe, where a pty says 0 rows and 0 columns (docker exec -t, script)", async () => {
+    let written = "";
+    const out = {
+      isTTY: true,
+      columns: 0,
+      rows: 0,
+      write(text: string) {
+        written += text;
+        return true;
+      },
+    };
+    const printer = new ProgressPrinter(async () => snapshot(3, null), out as never, 60_000);
+    await printer.print();
+    printer.stop();
+    expect(written).toMatch(/^completed\s+3\s+3\s+3$/m);
+  });
+});
+
 describe("renderProgress", () => {
   it("names every status as the API does, one row each", () => {
     const text = renderProgress(snapshot(3, null));

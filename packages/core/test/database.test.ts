@@ -226,6 +226,18 @@ describe("a PostgreSQL server that cannot be reached", () => {
       /^cannot connect to PostgreSQL at postgres:\/\/paas:\*\*\*@127\.0\.0\.1:1\/paas: .*ECONNREFUSED/,
     );
   });
+
+  it("names it without a password given as a parameter either", async () => {
+    const url = "postgres://paas@127.0.0.1:1/paas?password=hunter2&sslpassword=hunter3&application_name=x";
+    const error = await openDatabase({ url }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toContain(
+      "postgres://paas@127.0.0.1:1/paas?password=***&sslpassword=***&application_name=x",
+    );
+    expect(error?.message).not.toMatch(/hunter/);
+  });
 });
 
 describe("a database file that is not ours", () => {

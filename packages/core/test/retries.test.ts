@@ -170,3 +170,26 @@ describe.each(DIALECTS)("publication (%s)", (dialect) => {
     expect(script.published).toHaveLength(2);
   });
 });
+
+describe("a retry further off than a timer can wait", () => {
+  it("waits for it without waking every millisecond", async () => {
+    const overflows: string[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === "TimeoutOverflowWarning") overflows.push(warning.message);
+    };
+    process.on("warning", onWarning);
+    try {
+      // 30 days: beyond 2^31 - 1 ms, Node fires a timer at once, warning, and the scheduler would
+      // read the database again every millisecond until the retry is due.
+      const month = 30 * 24 * 3_600_000;
+      started = await startService({ retry: { baseDelayMs: month, maxDelayMs: month } });
+      started.script.fetchFailures.set(1, ["transient"]);
+      const { task } = await started.service.submit(leaf(1), "native");
+      await waitForStatus(started, task.id, "transient_failure");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(overflows).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

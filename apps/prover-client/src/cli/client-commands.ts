@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import type { BulkResult, InstanceInfo, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
 import { InvalidParamsError } from "@paas/core/contracts";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { MAX_TIMER_MS } from "../config/shared-rules.js";
 import type { ProgressSnapshot } from "../progress/render-progress.js";
 import { parseDuration } from "./duration.js";
 import {
@@ -67,10 +68,12 @@ export function addClientCommands(program: Command, print: Output): void {
   const withClient = (command: Command) =>
     command
       .option("--rpc <url>", "prover client JSON-RPC URL", DEFAULT_RPC_URL)
-      .option(
-        "--token <token>",
-        "bearer token for methods that change state (or PAAS_RPC_TOKEN; default: the rpc-token in --datadir)",
-        process.env.PAAS_RPC_TOKEN,
+      // From the environment by name, so help (also shown after a usage error) never prints it.
+      .addOption(
+        new Option(
+          "--token <token>",
+          "bearer token for methods that change state (default: the rpc-token in --datadir)",
+        ).env("PAAS_RPC_TOKEN"),
       )
       .option(
         "--datadir <dir>",
@@ -222,7 +225,12 @@ export function addClientCommands(program: Command, print: Output): void {
   });
 
   withClient(program.command("watch").description("live view of tasks by status and kind"))
-    .option("--interval <ms>", "refresh interval (at least 100)", integer("--interval", 100), 1_000)
+    .option(
+      "--interval <ms>",
+      "refresh interval (at least 100)",
+      integer("--interval", 100, MAX_TIMER_MS),
+      1_000,
+    )
     .action(async (flags: ClientFlags & { interval: number }) => {
       const { ProgressPrinter } = await import("../progress/progress-printer.js");
       const client = await rpcClient(flags);

@@ -1,7 +1,8 @@
 import path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { LOG_LEVELS } from "../config/shared-rules.js";
 import { formatDuration } from "./duration.js";
-import { commaList, durationOfAtLeast, integer } from "./option-parsers.js";
+import { commaList, durationOfAtLeast, hostNames, integer } from "./option-parsers.js";
 import { reportingStartFailure } from "./start-failure.js";
 
 interface ProverServerFlags {
@@ -31,7 +32,8 @@ export function addProverServerCommand(program: Command): void {
     .option("--port <port>", "listen port (0: any free port)", integer("--port", 0), 4900)
     .option("--host <host>", "listen address; beyond loopback it needs --token", "127.0.0.1")
     .option("--datadir <dir>", "job table and signing key", "./data/prover-server")
-    .option("--token <token>", `bearer token clients must send (or ${TOKEN_ENV})`, process.env[TOKEN_ENV])
+    // From the environment by name, so help never prints it.
+    .addOption(new Option("--token <token>", "bearer token clients must send").env(TOKEN_ENV))
     .option("--workers <n>", "proofs at once (default: the CPU count)", integer("--workers", 1))
     .option(
       "--plugins <packages>",
@@ -46,14 +48,14 @@ export function addProverServerCommand(program: Command): void {
     .option(
       "--allowed-hosts <names>",
       "comma-separated Host names answered on loopback besides loopback names (a local proxy keeping its own)",
-      commaList,
+      hostNames("--allowed-hosts"),
     )
     .option(
       "--keep-finished <age>",
       "how long finished jobs and their receipts are kept, e.g. 12h (default 7d)",
       durationOfAtLeast("--keep-finished", 60_000, "clients fetch a receipt after its job ends"),
     )
-    .option("--log-level <level>", "log level", "info")
+    .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .action(reportingStartFailure(runProverServer));
 }
 
@@ -62,7 +64,9 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
   const { InvalidConfigError, isLoopback } = await import("@paas/core");
   const { startProverServer } = await import("@paas/prover-server");
   const { createLogger } = await import("../logging/logger.js");
-  if (!isLoopback(flags.host) && flags.token === undefined) {
+  // An empty token (an env file's placeholder) is none: it must not pass for one beyond loopback.
+  const token = flags.token || undefined;
+  if (!isLoopback(flags.host) && token === undefined) {
     throw new InvalidConfigError(
       `--host ${flags.host} is reachable beyond this machine: give --token (or ${TOKEN_ENV}) so only your clients can use it`,
     );
@@ -75,7 +79,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
     port: flags.port,
     datadir: flags.datadir,
     logger,
-    ...(flags.token !== undefined && { token: flags.token }),
+    ...(token !== undefined && { token }),
     ...(flags.workers !== undefined && { workers: flags.workers }),
     ...(flags.plugins !== undefined && { programs: flags.plugins }),
     ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
@@ -92,7 +96,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
       `  job table  ${server.databaseFile}`,
       `  proving    ${programs.join(", ")} on ${server.workers} worker(s)`,
       `  keeps      finished jobs for ${formatDuration(server.finishedJobRetentionMs)} (--keep-finished)`,
-      `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${flags.token === undefined ? "" : ", token = <your --token>"}`,
+      `  clients    type = "remote", url = "${server.url}", public_key = "${server.publicKey}"${token === undefined ? "" : ", token = <your --token>"}`,
       `  datadir    ${datadir}`,
       "  Ctrl-C to stop; unfinished jobs resume at the next start.",
       "",

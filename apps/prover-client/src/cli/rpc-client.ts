@@ -19,7 +19,8 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
     throw new InvalidParamsError(`--rpc: "${flags.rpc}" is not an http(s) URL (e.g. ${DEFAULT_RPC_URL})`);
   }
   const jsonrpc = await import("@paas/jsonrpc");
-  const token = flags.token ?? (await localToken(flags));
+  // An empty token (PAAS_RPC_TOKEN= as an env file's placeholder) is none: the data directory's counts.
+  const token = flags.token || (await localToken(flags));
   return new jsonrpc.JsonRpcClient({
     url: flags.rpc,
     timeoutMs: 30_000,

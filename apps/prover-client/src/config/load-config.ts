@@ -75,7 +75,12 @@ function readTomlFile(file: string): Record<string, unknown> {
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
-    throw new InvalidConfigError(`config file ${file} is not valid TOML: ${(error as Error).message}`);
+    // The parser's message quotes the lines around the fault, which may hold a secret (a token
+    // whose closing quote is missing): say where and what, not the text. These messages reach logs.
+    const { line, column, message } = error as { line?: number; column?: number; message: string };
+    const what = message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+    const where = line === undefined ? "" : ` at line ${line}, column ${column}`;
+    throw new InvalidConfigError(`config file ${file} is not valid TOML${where}: ${what}`);
   }
 }
 

@@ -1,11 +1,15 @@
 import { isLoopback } from "@paas/core";
 import { z } from "zod";
+import { HOST_NAME_RULE, HOST_NAME_WITHOUT_PORT, LOG_LEVELS, MAX_TIMER_MS } from "./shared-rules.js";
 
 /** The default plugins: the three proof types of the rollup. */
 export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const positiveInt = z.number().int().positive();
+const TIMER_LIMIT = `at most ${MAX_TIMER_MS} ms (about 24.8 days): what a timer can wait`;
+/** A delay or timeout: one a timer can wait, or it would fire at once. */
+const milliseconds = positiveInt.max(MAX_TIMER_MS, TIMER_LIMIT);
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, "a key is 64 lower-case hex digits");
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
 const kindName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "kinds are lower-case names");
@@ -25,7 +29,7 @@ const nativeBackend = z
     /** Default `<datadir>/native-host.key`, created 0600. */
     key_file: z.string().optional(),
     /** Worker threads idle this long are released (and started again on demand). */
-    idle_timeout_ms: positiveInt.optional(),
+    idle_timeout_ms: milliseconds.optional(),
     /** Linux: proofs yield the CPU at once to any other thread (SCHED_IDLE); off on a shared machine. */
     idle_scheduling: z.boolean().optional(),
   })
@@ -39,8 +43,8 @@ const remoteBackend = z
     public_key: hexKey,
     /** Jobs at once on this backend. */
     concurrency: positiveInt.max(10_000).default(4),
-    poll_interval_ms: positiveInt.default(1_000),
-    request_timeout_ms: positiveInt.default(10_000),
+    poll_interval_ms: milliseconds.default(1_000),
+    request_timeout_ms: milliseconds.default(10_000),
   })
   .strict();
 /** Without `type`, a backend with a `url` is a proving service (`remote`), any other `native`. */
@@ -65,7 +69,7 @@ export const configSchema = z
   .object({
     /** Where the task database, the host key and the embedded devnet's data live. */
     datadir: z.string().min(1).default("./data"),
-    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    log_level: z.enum(LOG_LEVELS).default("info"),
     /** Proof-type packages to load, by npm package name. */
     plugins: z.array(z.string().min(1)).min(1).default(DEFAULT_PLUGINS),
     /** The backend a submission uses when it names none. */
@@ -113,7 +117,7 @@ export const configSchema = z
         /** CL JSON-RPC URL; with `el_url` empty too, the devnet runs embedded in this process. */
         cl_url: url.optional(),
         el_url: url.optional(),
-        timeout_ms: positiveInt.default(10_000),
+        timeout_ms: milliseconds.default(10_000),
       })
       .strict()
       .default({ timeout_ms: 10_000 }),
@@ -126,7 +130,7 @@ export const configSchema = z
         z
           .object({
             backend: backendName.optional(),
-            prove_timeout_ms: positiveInt.optional(),
+            prove_timeout_ms: milliseconds.optional(),
           })
           .strict(),
       )
@@ -134,9 +138,9 @@ export const configSchema = z
     retry: z
       .object({
         max_retries: z.number().int().min(0).default(15),
-        base_delay_ms: z.number().int().min(0).default(5_000),
+        base_delay_ms: z.number().int().min(0).max(MAX_TIMER_MS, TIMER_LIMIT).default(5_000),
         multiplier: z.number().min(1).default(1.5),
-        max_delay_ms: z.number().int().min(0).default(3_600_000),
+        max_delay_ms: z.number().int().min(0).max(MAX_TIMER_MS, TIMER_LIMIT).default(3_600_000),
       })
       .strict()
       .default({ max_retries: 15, base_delay_ms: 5_000, multiplier: 1.5, max_delay_ms: 3_600_000 }),
@@ -161,13 +165,7 @@ export const configSchema = z
          * proxy that forwards its own Host); any other name is refused, against DNS rebinding.
          */
         allowed_hosts: z
-          .array(
-            z
-              .string()
-              .min(1)
-              .max(253)
-              .regex(/^[^:[\]/\s]+$/, "a host name without a port (the Host header's port is not compared)"),
-          )
+          .array(z.string().min(1).max(253).regex(HOST_NAME_WITHOUT_PORT, HOST_NAME_RULE))
           .max(64)
           .default([]),
       })
@@ -185,7 +183,7 @@ export const configSchema = z
     /** The embedded devnet, used when no node URLs are configured. */
     devnet: z
       .object({
-        block_time_ms: positiveInt.default(1_000),
+        block_time_ms: milliseconds.default(1_000),
         slots_per_epoch: positiveInt.max(1_024).default(4),
         seed: z.string().min(1).default("paas-devnet"),
         chain_id: positiveInt.default(1_337),
@@ -196,7 +194,7 @@ export const configSchema = z
       .object({
         /** Print the progress view; default: when stdout is a terminal or in embedded mode. */
         enabled: z.boolean().optional(),
-        interval_ms: positiveInt.default(2_000),
+        interval_ms: milliseconds.default(2_000),
       })
       .strict()
       .default({ interval_ms: 2_000 }),

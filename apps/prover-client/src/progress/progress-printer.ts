@@ -30,13 +30,19 @@ export class ProgressPrinter {
     /** Whether the view alone keeps the process alive (the `watch` command) or not (the app). */
     private readonly keepAlive = false,
   ) {
-    this.redraw = out.isTTY ? createLogUpdate(out as NodeJS.WriteStream, { showCursor: true }) : undefined;
+    // A terminal that reports no size (`docker exec -t`, `script`: 0 rows, 0 columns) would have
+    // every line cut to nothing; the view is appended there, as to a pipe.
+    const sized = (out.rows ?? 1) > 0 && (out.columns ?? 1) > 0;
+    this.redraw =
+      out.isTTY && sized ? createLogUpdate(out as NodeJS.WriteStream, { showCursor: true }) : undefined;
   }
 
   start(): void {
     const tick = () => {
       this.print()
-        .catch((error: unknown) => this.show(`progress view failed: ${String(error)}`))
+        .catch((error: unknown) =>
+          this.show(`progress view failed: ${error instanceof Error ? error.message : String(error)}`),
+        )
         .finally(() => {
           if (this.timer) this.timer = this.schedule(tick, this.intervalMs);
         });

@@ -10,6 +10,7 @@ import {
   CLI_TEST_TIMEOUT_MS,
   rpc,
   runCli,
+  runPaas,
   startApp,
   tempDatadir,
   testConfig,
@@ -86,6 +87,19 @@ it("names statuses as the API does, answers raw JSON, and prints its version", {
   expect(version.stdout).toBe(
     `${JSON.parse(readFileSync(path.join(import.meta.dirname, "../../package.json"), "utf8")).version}\n`,
   );
+});
+
+it("never prints PAAS_RPC_TOKEN, in help or in the help after a usage error", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  const secret = "rpc-secret-0123456789abcdef";
+  const [help, typo] = await Promise.all([
+    runPaas(["status", "--help"], { PAAS_RPC_TOKEN: secret }),
+    runPaas(["cancel", "--kindd", "checkpoint"], { PAAS_RPC_TOKEN: secret }),
+  ]);
+  expect(help.stdout).toMatch(/env:\s+PAAS_RPC_TOKEN/);
+  expect(typo.code).toBe(1);
+  for (const run of [help, typo]) expect(run.stdout + run.stderr).not.toContain(secret);
 });
 
 it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {

@@ -120,3 +120,33 @@ it("refuses to listen beyond loopback without a token", async () => {
   );
   expect(() => statSync(datadir)).toThrow(/ENOENT/);
 });
+
+it("never prints a token from the environment, in help or after a usage error", async () => {
+  const secret = "server-secret-0123456789abcdef";
+  const help = await runPaas(["prover-server", "--help"], { PAAS_PROVER_SERVER_TOKEN: secret });
+  expect(help.stdout).toMatch(/env:\s+PAAS_PROVER_SERVER_TOKEN/);
+  const typo = await runPaas(["prover-server", "--prot", "1"], { PAAS_PROVER_SERVER_TOKEN: secret });
+  expect(typo.code).toBe(1);
+  for (const run of [help, typo]) expect(run.stdout + run.stderr).not.toContain(secret);
+});
+
+it("refuses a log level it does not know and a Host name with a port, before starting", async () => {
+  const level = await runPaas(["prover-server", "--datadir", path.join(dir, "a"), "--log-level", "verbose"]);
+  expect(level.code).toBe(1);
+  expect(level.stderr).toContain(
+    "argument 'verbose' is invalid. Allowed choices are fatal, error, warn, info, debug, trace.",
+  );
+  expect(level.stderr).not.toMatch(/\n\s+at /);
+  // The Host check compares names without ports: "proxy.local:8080" would refuse every request.
+  const host = await runPaas([
+    "prover-server",
+    "--datadir",
+    path.join(dir, "b"),
+    "--allowed-hosts",
+    "proxy.local:8080",
+  ]);
+  expect(host.code).toBe(1);
+  expect(host.stderr).toContain(
+    `--allowed-hosts: "proxy.local:8080" is not a host name without a port (the Host header's port is not compared)`,
+  );
+});

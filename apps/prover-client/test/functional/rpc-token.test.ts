@@ -10,7 +10,7 @@ import path from "node:path";
 import type { Devnet } from "@paas/devnet";
 import { JsonRpcClient } from "@paas/jsonrpc";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
+import { runCli, runPaas, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
 import { RPC_TOKEN_FILE } from "../../src/app/rpc-token.js";
 
@@ -58,6 +58,12 @@ it("needs the token it wrote to the data directory (owner only) to change state,
     // The CLI sends it to that server, and to no other listener (a port typed wrong).
     const cancelled = await runCli(app.rpcUrl!, ["cancel", "--status", "queued", "--datadir", data.dir]);
     expect(cancelled.stderr).toBe("");
+    // An empty PAAS_RPC_TOKEN (an env file's placeholder) is no token: the data directory's is sent.
+    const placeholder = await runPaas(
+      ["cancel", "--status", "queued", "--datadir", data.dir, "--rpc", app.rpcUrl!],
+      { PAAS_RPC_TOKEN: "" },
+    );
+    expect(placeholder.stderr).toBe("");
     const seen: (string | undefined)[] = [];
     const other = createServer((request, response) => {
       seen.push(request.headers.authorization);

@@ -73,6 +73,9 @@ const MAX_PUBLISHING = 16;
 /** The self-healing sweep of blocked tasks runs every this many heartbeats. */
 const SWEEP_EVERY_HEARTBEATS = 10;
 /** A change to one of these means another instance may have something to claim. */
+/** The longest delay a Node timer waits. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const CLAIMABLE: ReadonlySet<TaskStatusName> = new Set([
   "pending",
   "queued",
@@ -386,7 +389,9 @@ export class Scheduler {
         this.retryDirty = true;
         this.kick();
       },
-      Math.max(0, at - clock.now()),
+      // A timer waits at most ~24.8 days and fires at once beyond that: a retry further off (a
+      // huge backoff, a node's Retry-After) is looked at again then, and the timer armed anew.
+      Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now())),
     );
   }
 

@@ -202,6 +202,10 @@ export function redactedUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
+    // pg also takes a password as a parameter (`?password=…`), and a client key's passphrase.
+    for (const secret of ["password", "sslpassword"]) {
+      if (parsed.searchParams.has(secret)) parsed.searchParams.set(secret, "***");
+    }
     return parsed.href;
   } catch {
     return "(an unparsable database URL)";
