@@ -271,7 +271,7 @@ describe("ProverServiceBuilder", () => {
     expect(lines).toContainEqual({ bindings: { app: "test", plugin: "chatty" }, message: "fetching" });
   });
 
-  it("validates the retry policy, concurrency and prefetch", async () => {
+  it("validates the retry policy, concurrency, prefetch, leases and polling", async () => {
     const base = () =>
       new ProverServiceBuilder({ ...memory, container: withScript() })
         .host(new TestHost())
@@ -294,6 +294,20 @@ describe("ProverServiceBuilder", () => {
         .register(LeafPlugin)
         .launch(),
     ).rejects.toThrow(/prefetch depth must be a non-negative integer, got -1/);
+    // A lease of 0 is lapsed as it is taken; a poll of 0 is a busy loop; past 2^31 - 1 ms a timer fires at once.
+    for (const [options, message] of [
+      [{ leaseMs: 0 }, "leaseMs must be an integer from 100 to 2147483647, got 0"],
+      [{ pollIntervalMs: 0 }, "pollIntervalMs must be an integer from 10 to 2147483647, got 0"],
+      [{ waitForChainMs: 3e9 }, "waitForChainMs must be an integer from 0 to 2147483647, got 3000000000"],
+      [{ maxInterruptions: 1.5 }, "maxInterruptions must be an integer from 0 to 9007199254740991, got 1.5"],
+    ] as const) {
+      await expect(
+        new ProverServiceBuilder({ ...memory, ...options })
+          .host(new TestHost())
+          .register(LeafPlugin)
+          .launch(),
+      ).rejects.toThrow(message);
+    }
     const service = await base().launch();
     expect(service.backends()).toEqual(["native"]);
     expect(service.kinds()).toEqual(["leaf"]);

@@ -159,6 +159,7 @@ export class ProverServiceBuilder {
     if (this.plugins.size === 0) throw new InvalidConfigError("no proof plugins registered");
     this.checkPlugins();
     checkPrefetch(this.options.prefetch);
+    checkTimings(this.options);
     const retry = resolveRetryPolicy(this.options.retry);
     const concurrency = this.backendConcurrency();
     const defaultBackend =
@@ -387,6 +388,26 @@ const DEFAULT_LEASE_MS = 30_000;
 
 function defaultOnError(error: unknown, context: string): void {
   console.error(`[paas] ${context}:`, error);
+}
+
+/** The longest delay a Node timer waits; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Leases, polls and waits as timers can keep them: a lease of 0 would be lapsed as it is taken
+ * (every claim taken over), a poll of 0 a busy loop on the database, and anything past a timer's
+ * range fires at once.
+ */
+function checkTimings(options: ProverServiceOptions): void {
+  const within = (name: string, value: number | undefined, min: number, max: number) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      throw new InvalidConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+    }
+  };
+  within("leaseMs", options.leaseMs, 100, MAX_TIMER_MS);
+  within("pollIntervalMs", options.pollIntervalMs, 10, MAX_TIMER_MS);
+  within("waitForChainMs", options.waitForChainMs, 0, MAX_TIMER_MS);
+  within("maxInterruptions", options.maxInterruptions, 0, Number.MAX_SAFE_INTEGER);
 }
 
 function checkPrefetch(prefetch: PrefetchOptions | undefined): void {

@@ -167,7 +167,9 @@ class PgListener {
   private connect(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new pg.Client({ ...this.config, keepAlive: true });
+      // A connect that hangs (a server gone without a reset) would leave wake-ups off for good:
+      // given up after a while, it is tried again like any other failure.
+      const client = new pg.Client({ ...this.config, keepAlive: true, connectionTimeoutMillis: 10_000 });
       client.on("notification", (message) => {
         this.channels.get(message.channel)?.(message.payload ?? "");
       });
