@@ -562,8 +562,15 @@ export class TaskStore {
     });
   }
 
+  /**
+   * Whether the owner still holds the task, for a transaction that writes more than the task's row
+   * (dependencies and their links). On PostgreSQL the row stays locked until the commit: a takeover
+   * waits for it, so what the transaction writes before its fenced finish cannot outlive a lease
+   * lost meanwhile. (SQLite has one writer at a time anyway.)
+   */
   private async stillHeld(trx: Transaction<Database>, held: TaskRow): Promise<boolean> {
-    const row = await trx.selectFrom("tasks").select("id").where(heldAs(held)).executeTakeFirst();
+    const query = trx.selectFrom("tasks").select("id").where(heldAs(held));
+    const row = await (this.dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
     return row !== undefined;
   }
 
