@@ -1,5 +1,5 @@
 import { InvalidContextError, NotYetAvailableError, PermanentError } from "@paas/core";
-import { type BatchInfo, type ClClient, isClNotFound } from "@paas/rollup";
+import { type BatchInfo, batchInfoForCheckpoint, type ClClient, isClNotFound } from "@paas/rollup";
 
 /**
  * Refuses, before anything is stored, a checkpoint the CL will not create soon: more than `horizon`
@@ -26,8 +26,9 @@ export async function admitCheckpoint(
 }
 
 /**
- * The CL's batch info for a checkpoint. While the CL does not have it, a checkpoint within the
- * horizon waits for its epoch to close (without using up retries); one beyond it fails.
+ * The CL's batch info for a checkpoint, refused (permanently) unless it is the whole of the epoch
+ * the rollup's rule gives under the CL's own params. While the CL does not have it, a checkpoint
+ * within the horizon waits for its epoch to close (without using up retries); one beyond it fails.
  */
 export async function checkpointInfo(
   cl: ClClient,
@@ -35,8 +36,9 @@ export async function checkpointInfo(
   horizon: number,
   signal: AbortSignal,
 ): Promise<BatchInfo> {
+  let batch: BatchInfo;
   try {
-    return await cl.getCheckpointInfo(index, { signal });
+    batch = await cl.getCheckpointInfo(index, { signal });
   } catch (error) {
     if (!isClNotFound(error)) throw error;
     const latest = await cl.getLatestCheckpointIndex({ signal });
@@ -49,4 +51,17 @@ export async function checkpointInfo(
       `checkpoint ${index} does not exist and is more than ${horizon} beyond the CL's latest (${latest ?? "none"})`,
     );
   }
+  // Checkpoint i covers epoch i, all of it. A CL that says otherwise would have the prover prove,
+  // under checkpoint i's name, another epoch's transition or part of one.
+  const expected = batchInfoForCheckpoint(index, await cl.getRollupParams({ signal }));
+  if (
+    batch.epoch !== expected.epoch ||
+    batch.l2Range.start !== expected.l2Range.start ||
+    batch.l2Range.end !== expected.l2Range.end
+  ) {
+    throw new PermanentError(
+      `checkpoint ${index}: the CL's batch info (epoch ${batch.epoch}, slots ${batch.l2Range.start}..${batch.l2Range.end}) is not epoch ${expected.epoch} (slots ${expected.l2Range.start}..${expected.l2Range.end}) by its own rollup params`,
+    );
+  }
+  return batch;
 }

@@ -14,6 +14,7 @@
 import { PermanentError, type PluginLogger, type ProofContext } from "@paas/core";
 import {
   applyBlockRange,
+  type BatchInfo,
   BatchInfoJson,
   type BatchTransition,
   BatchTransitionSsz,
@@ -33,6 +34,7 @@ import {
   expectedBatchTransition,
   fromHex,
   type RollupParams,
+  RollupParamsJson,
   type SignedL2Block,
   sequencerPublicKey,
   shortHex,
@@ -81,6 +83,11 @@ export class TestCl {
   refuseSubmissions: boolean | ((index: number) => boolean) = false;
   /** Delays every answer by this many milliseconds. */
   delayMs = 0;
+  /**
+   * What `cl_getCheckpointInfo` answers instead of the batch the epoch rule gives (a faulty CL):
+   * called with the index and that batch.
+   */
+  batchInfoOf: ((index: number, batch: BatchInfo) => BatchInfo) | undefined;
   /** Requests received (counted on arrival, unlike `stub.calls`, which records answered ones). */
   received = 0;
   private epochs = 0;
@@ -209,10 +216,12 @@ export class TestCl {
       return index;
     };
     handle("cl_getLatestCheckpointIndex", () => this.latest);
+    handle("cl_getRollupParams", () => RollupParamsJson.encode(this.params));
     handle("cl_getNextUnprovenCheckpointIndex", () => this.nextUnproven);
     handle("cl_getCheckpointInfo", (params) => {
       const index = checkpoint((params as unknown[])[0]);
-      return BatchInfoJson.encode(batchInfoForCheckpoint(index, this.params));
+      const batch = batchInfoForCheckpoint(index, this.params);
+      return BatchInfoJson.encode(this.batchInfoOf?.(index, batch) ?? batch);
     });
     handle("cl_getChainstate", (params) => {
       const slot = (params as number[])[0]!;

@@ -344,6 +344,29 @@ describe("with the epoch split in CL STF proofs of 2 slots", () => {
   });
 });
 
+describe("a CL whose batch info breaks the epoch rule", () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    env = await setup({});
+  });
+
+  it.each([
+    ["part of its epoch", 1, { index: 1, epoch: 1, l2Range: { start: 7, end: 9 } }, "epoch 1, slots 7..9"],
+    ["another epoch", 2, { index: 2, epoch: 1, l2Range: { start: 7, end: 12 } }, "epoch 1, slots 7..12"],
+  ])("fails a checkpoint whose info names %s, proving nothing", async (_, index, answer, said) => {
+    const { cl, harness, proofs } = env;
+    cl.batchInfoOf = (asked, batch) => (asked === index ? answer : batch);
+    const { record } = await harness.prove(checkpoint(index));
+    cl.batchInfoOf = undefined;
+    expect(record).toMatchObject({ status: "permanent_failure", phase: "resolve" });
+    const epoch = `epoch ${index} (slots ${index * 6 + 1}..${index * 6 + 6})`;
+    expect("error" in record && record.error).toBe(
+      `checkpoint ${index}: the CL's batch info (${said}) is not ${epoch} by its own rollup params`,
+    );
+    expect(proofs).toEqual([]);
+  });
+});
+
 describe("settings", () => {
   const cl = new ClClient({ url: "http://127.0.0.1:9/" });
 

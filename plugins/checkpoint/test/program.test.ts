@@ -141,6 +141,13 @@ describe("checkpoint guest: rejections name the check", () => {
     );
   });
 
+  it("a batch under another index than its epoch (EPOCH)", async () => {
+    const shifted = { index: 2, epoch: 1, l2Range: { start: 7, end: 12 } };
+    expect(await rejection({ batch: shifted, receipts: receipts([7, 12]) })).toMatch(
+      /EPOCH check: checkpoint 2: covers epoch 1; checkpoint i covers epoch i/,
+    );
+  });
+
   it("receipts of another epoch than the batch's (EPOCH)", async () => {
     const message = await rejection({ batch: batch1(), receipts: receipts([13, 18]) });
     expect(message).toMatch(/EPOCH check: checkpoint 1: output 0 is for epoch 2, not 1/);

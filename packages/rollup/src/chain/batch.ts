@@ -10,7 +10,10 @@ import { RangeRejectedError } from "./errors.js";
  * same chainstate root), give the batch transition from the first initial root to the last final
  * root, under that params root. Which params those are is for the CL to judge (it compares the
  * transition's `paramsRoot` with its own params' root, see `expectedBatchTransition`); this rule
- * only refuses to mix them.
+ * only refuses to mix them. The batch's epoch must be its index. Whether its range is the whole
+ * epoch this rule cannot tell without the params' epoch length: the prover checks the CL's batch
+ * info against the params before proving, and a part of an epoch ends at another chainstate root
+ * than the epoch, which the CL's comparison refuses.
  */
 export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOutput[]): BatchTransition {
   const where = `checkpoint ${batch.index}`;
@@ -18,6 +21,14 @@ export function combineClStfOutputs(batch: BatchInfo, outputs: readonly ClStfOut
   const last = outputs.at(-1);
   if (first === undefined || last === undefined)
     throw new RangeRejectedError("EMPTY", `${where}: no CL STF outputs`);
+  // Checkpoint i covers epoch i (see epochs.ts): a batch under another index would prove one
+  // epoch's transition in another checkpoint's name.
+  if (batch.epoch !== batch.index) {
+    throw new RangeRejectedError(
+      "EPOCH",
+      `${where}: covers epoch ${batch.epoch}; checkpoint i covers epoch i`,
+    );
+  }
   outputs.forEach((output, i) => {
     if (output.epoch !== batch.epoch) {
       throw new RangeRejectedError(
