@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { RpcErrorCode } from "@paas/jsonrpc";
+import { JsonRpcClient, RpcErrorCode } from "@paas/jsonrpc";
 import { ClClient, ElClient } from "@paas/rollup";
 import { afterAll, describe, expect, it } from "vitest";
 import { failure, SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
@@ -37,7 +37,8 @@ function run(args: readonly string[], cwd = path.dirname(MAIN)) {
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": the process may end before its last output has been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return {
     child,
     exited,
@@ -99,6 +100,32 @@ describe("the devnet command", () => {
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(0);
     expect(cli.output()).toMatch(/SIGINT: stopping…\s+devnet stopped/);
+  });
+
+  it("answers and stops on Ctrl-C while devnet_produceBlocks runs a long batch", async () => {
+    const cli = run([
+      "--port",
+      "0",
+      "--block-time",
+      "0",
+      "--prover-pubkey",
+      SOME_PROVER_KEY,
+      "--checkpoint-program-id",
+      SOME_PROGRAM_ID,
+    ]);
+    const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const admin = new JsonRpcClient({ url: url!, timeoutMs: 120_000, retry: { attempts: 1 } });
+    void admin.call("devnet_produceBlocks", [10_000]).catch(() => undefined);
+    await cli.waitFor(/slot 2 · /);
+    // Blocks settle in microtasks: without a turn of the event loop between them the node would
+    // not answer, nor hear the signal, until the whole batch was done (minutes).
+    const el = new ElClient({ url: url!, timeoutMs: 3_000, retry: { attempts: 1 } });
+    expect(await el.blockNumber()).toBeGreaterThan(0);
+    cli.child.kill("SIGINT");
+    expect(await cli.exited).toBe(0);
+    // The blocks under way when the signal came, then the stop: not the rest of the batch.
+    expect(cli.output()).toMatch(/SIGINT: stopping…[\s\S]*devnet stopped\s*$/);
+    expect(cli.output().match(/^slot \d+ /gm)!.length).toBeLessThan(1_000);
   });
 
   it("refuses two trusted prover keys, or a malformed one", async () => {

@@ -172,6 +172,8 @@ export class DevChain {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Why no more blocks are produced: the chain was closed, or a block could not be stored. */
+  private halted: Error | undefined;
 
   /** Where the chain is kept, and the state entries changed since the last block was written. */
   private readonly persistence:
@@ -313,7 +315,10 @@ export class DevChain {
 
   /** Produces the next slot: one EL block from the workload, and the signed L2 block carrying it. */
   produceBlock(): Promise<ProducedBlock<BuiltBlock>> {
-    return this.enqueue(() => this.produceOne());
+    return this.enqueue(async () => {
+      if (this.halted) throw this.halted;
+      return this.produceOne();
+    });
   }
 
   /**
@@ -343,8 +348,9 @@ export class DevChain {
    * `error` event.
    */
   start(blockTimeMs: number): void {
-    if (!Number.isFinite(blockTimeMs) || blockTimeMs < 1)
-      throw new RangeError(`blockTimeMs must be >= 1, got ${blockTimeMs}`);
+    // A timer waits at most 2^31 - 1 ms; a longer delay would fire at once, block after block.
+    if (!Number.isFinite(blockTimeMs) || blockTimeMs < 1 || blockTimeMs > MAX_TIMER_MS)
+      throw new RangeError(`blockTimeMs must be from 1 to ${MAX_TIMER_MS}, got ${blockTimeMs}`);
     if (this.running) throw new Error("the devchain is already running");
     this.running = true;
     const tick = () => {
@@ -372,12 +378,18 @@ export class DevChain {
 
   /** Stops, and closes the data directory's store (when the chain has one): call it last. */
   async close(): Promise<void> {
+    this.halted ??= new Error("the devchain is closed");
     await this.stop();
     this.persistence?.store.close();
   }
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Why no more blocks are produced (closed, or a block that could not be stored); undefined while it can. */
+  get haltedBecause(): string | undefined {
+    return this.halted?.message;
   }
 
   /** Listens to blocks, checkpoints, proof submissions and timer errors; returns the unsubscribe function. */
@@ -656,18 +668,28 @@ export class DevChain {
     }
     if (this.persistence !== undefined) {
       const chainBlock = this.produced.at(-1)!.el;
-      this.persistence.store.appendBlock({
-        slot: {
-          el: elRecord(chainBlock),
-          slot,
-          kinds,
-          ...l2Fields(block.l2, block.blockId, block.chainstate),
-        },
-        state: this.persistence.state.drain(),
-        workload: this.workload.state(),
-        ...(record !== undefined && { checkpoint: checkpointFields(record) }),
-        prunedThrough: Math.max(0, Number(chainBlock.number) - this.retainBlocks),
-      });
+      try {
+        this.persistence.store.appendBlock({
+          slot: {
+            el: elRecord(chainBlock),
+            slot,
+            kinds,
+            ...l2Fields(block.l2, block.blockId, block.chainstate),
+          },
+          state: this.persistence.state.drain(),
+          workload: this.workload.state(),
+          ...(record !== undefined && { checkpoint: checkpointFields(record) }),
+          prunedThrough: Math.max(0, Number(chainBlock.number) - this.retainBlocks),
+        });
+      } catch (error) {
+        // The block is in memory (its state applied) but not on disk: producing on would store
+        // blocks the data directory cannot restore without it. The chain stops at what is stored.
+        this.halted = new Error(
+          `storing slot ${slot} failed, so the devchain produces no more blocks (its data directory keeps slots up to ${slot - 1}; restart it): ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+        throw this.halted;
+      }
     }
     this.emit({ type: "block", block });
     if (record !== undefined) this.emit({ type: "checkpoint", checkpoint: record });
@@ -690,6 +712,9 @@ export class DevChain {
     }
   }
 }
+
+/** The longest delay a Node timer waits. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function trustOf(config: DevChainConfig): CheckpointTrust | undefined {
   const { trustedProverKey, checkpointProgramId } = config;

@@ -222,4 +222,13 @@ describe("timer mode", () => {
     // Manual production goes on from where the timer stopped.
     expect((await timed.produceBlock()).slot).toBe(stoppedAt + 1);
   });
+
+  it("refuses a block time a timer cannot wait (it would fire at once), and production once closed", async () => {
+    const timed = await DevChain.create({ seed: "timer", slotsPerEpoch: 2 });
+    expect(() => timed.start(2 ** 31)).toThrow("blockTimeMs must be from 1 to 2147483647, got 2147483648");
+    expect(timed.isRunning).toBe(false);
+    await timed.close();
+    await expect(timed.produceBlock()).rejects.toThrow("the devchain is closed");
+    expect(timed.latestSlot).toBe(0);
+  });
 });

@@ -131,6 +131,37 @@ describe("a chain kept in a data directory", () => {
     await restarted.close();
   });
 
+  it("stops at the last stored block when a block cannot be stored, and restarts from there", {
+    timeout: 60_000,
+  }, async () => {
+    const dataDir = tempDir();
+    const chain = await DevChain.create(config(dataDir));
+    await chain.produceBlocks(2);
+    const stored = chain.producedBlocks.map((b) => b.el.hash);
+    // One failed write, as a full disk (SQLITE_FULL) gives; the disk has room again after.
+    const store = (chain as unknown as { persistence: { store: { appendBlock(write: unknown): void } } })
+      .persistence.store;
+    const append = store.appendBlock.bind(store);
+    let full = true;
+    store.appendBlock = (write) => {
+      if (full) {
+        full = false;
+        throw new Error("SQLITE_FULL: database or disk is full");
+      }
+      append(write);
+    };
+    const halted =
+      /^storing slot 3 failed, so the devchain produces no more blocks \(its data directory keeps slots up to 2; restart it\): SQLITE_FULL/;
+    await expect(chain.produceBlock()).rejects.toThrow(halted);
+    // Producing on would store blocks the directory cannot restore without slot 3.
+    await expect(chain.produceBlock()).rejects.toThrow(halted);
+    await chain.close();
+    const restarted = await DevChain.create(config(dataDir));
+    expect(restarted.producedBlocks.map((b) => b.el.hash)).toEqual(stored);
+    expect((await restarted.produceBlock()).slot).toBe(3);
+    await restarted.close();
+  });
+
   it("refuses a data directory made with another config, naming what differs", {
     timeout: 60_000,
   }, async () => {

@@ -18,6 +18,7 @@ export function adminMethods(chain: DevChain, faults: FaultSwitches): MethodRegi
     latestCheckpointIndex: chain.latestCheckpointIndex,
     nextUnprovenCheckpointIndex: chain.nextUnprovenCheckpointIndex,
     producing: chain.isRunning,
+    ...(chain.haltedBecause !== undefined && { halted: chain.haltedBecause }),
     faults: faults.state,
   });
   return {
@@ -25,9 +26,18 @@ export function adminMethods(chain: DevChain, faults: FaultSwitches): MethodRegi
     devnet_produceBlocks: defineMethod({
       params: z.tuple([z.int().min(1).max(MAX_PRODUCE)]),
       mutates: true,
-      handler: async ([count]) => {
+      handler: async ([count], { signal }) => {
         // One at a time, dropping each: produceBlocks would hold every block as built until the end.
-        for (let i = 0; i < count; i++) await chain.produceBlock();
+        // A block settles in microtasks alone (in-memory state), so each is followed by a turn of
+        // the event loop: the EL and CL answer meanwhile. The batch ends early when the call is
+        // aborted or the chain halts (closed at a stop, or a block it could not store): the status
+        // answered says why.
+        for (let i = 0; i < count && !signal.aborted && chain.haltedBecause === undefined; i++) {
+          await chain.produceBlock().catch((error: unknown) => {
+            if (chain.haltedBecause === undefined) throw error;
+          });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         return status();
       },
     }),
