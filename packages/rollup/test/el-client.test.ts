@@ -94,6 +94,24 @@ describe("ElClient", () => {
     expect(await el.getRawBlock(26)).toEqual(Uint8Array.of(0xf9, 2, 1));
   });
 
+  it("reads a list a Go node writes as null (an empty slice never allocated) as empty", async () => {
+    const el = new ElClient({
+      url: await serve({
+        methods: {
+          debug_executionWitness: {
+            handler: async () => ({ state: ["0xf8"], codes: null, keys: null, headers: ["0xf90200"] }),
+          },
+        },
+      }),
+    });
+    expect(await el.getExecutionWitness(26)).toEqual({
+      state: [Uint8Array.of(0xf8)],
+      codes: [],
+      keys: [],
+      headers: [Uint8Array.of(0xf9, 2, 0)],
+    });
+  });
+
   it("reads ancestor headers given as JSON objects (geth) as the RLP they hash", async () => {
     const rlp = RLP.encode([
       ...[

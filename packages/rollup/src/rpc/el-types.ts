@@ -65,20 +65,27 @@ export type ExecutionWitness = z.output<typeof ExecutionWitnessJson>;
  * `read` answers the bytes, or why the item is refused.
  */
 function byteListJson(read: (item: unknown) => Uint8Array | string) {
-  return z
-    .custom<unknown[]>((value) => Array.isArray(value), "expected an array")
-    .transform((items, ctx) => {
-      const out: Uint8Array[] = new Array(items.length);
-      for (const [index, item] of items.entries()) {
-        const bytes = read(item);
-        if (typeof bytes === "string") {
-          ctx.addIssue({ code: "custom", message: bytes, path: [index] });
-          return z.NEVER;
+  return (
+    z
+      // Go writes an empty slice that was never allocated as `null` (geth's `codes` for a block that
+      // runs no contract, say): an empty list.
+      .preprocess(
+        (value) => (value === null ? [] : value),
+        z.custom<unknown[]>((value) => Array.isArray(value), "expected an array"),
+      )
+      .transform((items, ctx) => {
+        const out: Uint8Array[] = new Array(items.length);
+        for (const [index, item] of items.entries()) {
+          const bytes = read(item);
+          if (typeof bytes === "string") {
+            ctx.addIssue({ code: "custom", message: bytes, path: [index] });
+            return z.NEVER;
+          }
+          out[index] = bytes;
         }
-        out[index] = bytes;
-      }
-      return out;
-    });
+        return out;
+      })
+  );
 }
 
 const hexBytes = (item: unknown): Uint8Array | undefined =>
