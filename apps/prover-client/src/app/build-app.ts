@@ -28,6 +28,7 @@ import { RecentActivity } from "../overview/recent-activity.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { operatorMethods } from "../rpc/operator-methods.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
+import { cannotListen, holdPort } from "./hold-port.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
 import { newRpcToken, writeRpcTokenFile } from "./rpc-token.js";
@@ -153,6 +154,9 @@ export async function buildProverApp(
       else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
       else logger.debug(fields, "task transition");
     });
+    // The RPC port is taken before proving starts: one in use fails the start here.
+    const port = config.rpc.enabled ? await holdPort(config.rpc.host, config.rpc.port) : undefined;
+    if (port) closers.push(() => port.release());
     stage("starting the prover service");
     const service = await builder.launch();
     closers.push(() => service.close());
@@ -180,6 +184,7 @@ export async function buildProverApp(
     // stop); none when the operator accepted the risk (`rpc.allow_unauthenticated`).
     const made = config.rpc.auth_token === undefined && !config.rpc.allow_unauthenticated;
     const token = made ? newRpcToken() : config.rpc.auth_token;
+    await port?.release();
     const rpcUrl = await startHttp(app, { clients, events, overview, token }, logger, closers);
     let rpcTokenFile: string | undefined;
     if (made) {
@@ -293,9 +298,7 @@ async function startHttp(
   try {
     await server.listen({ host: config.rpc.host, port: config.rpc.port });
   } catch (error) {
-    throw new InvalidConfigError(
-      `rpc: cannot listen on ${config.rpc.host}:${config.rpc.port}: ${(error as Error).message}`,
-    );
+    throw cannotListen(config.rpc.host, config.rpc.port, error);
   }
   const { port } = server.server.address() as AddressInfo;
   const shownHost = config.rpc.host.includes(":") ? `[${config.rpc.host}]` : config.rpc.host;

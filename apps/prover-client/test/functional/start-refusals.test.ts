@@ -1,9 +1,11 @@
 /**
  * A start refused for its plugins (a setting, or a plugin without the ones it needs) stops before it
  * has touched anything: no task database created or migrated, no devnet started, only the plugins
- * loaded (they say what their settings are and what they need).
+ * loaded (they say what their settings are and what they need). A port in use is found once the
+ * nodes are up, before the prover service starts.
  */
 import { existsSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { startApp, tempDatadir } from "../../scenarios/app.js";
@@ -55,4 +57,20 @@ it("refuses plugins whose dependencies' proof types no loaded plugin makes, befo
   });
   expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
   expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
+
+it("refuses a port in use before the prover service starts proving", { timeout: 120_000 }, async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const { error, stages } = await refusal(`rpc.port=${port}`);
+    expect(error).toMatchObject({ code: "INVALID_CONFIG" });
+    expect((error as Error).message).toMatch(
+      new RegExp(`^rpc: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+    );
+    expect(stages.some((stage) => stage.startsWith("starting the prover service"))).toBe(false);
+  } finally {
+    taken.close();
+  }
 });
