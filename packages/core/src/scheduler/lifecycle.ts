@@ -40,13 +40,6 @@ export const DEPENDENCY_DEAD: readonly TaskStatusName[] = ["permanent_failure", 
 /** Statuses a resubmission starts again; any other is left as it is (idempotent submit). */
 export const RESTARTABLE: readonly TaskStatusName[] = ["permanent_failure", "cancelled"];
 
-/**
- * Statuses a dependent's resolution starts again when it names the task as a dependency: a failure,
- * which a new attempt may get past. Not a cancel: that is an operator's decision, which only a
- * resubmission of the task itself undoes; the dependent fails naming it, whenever it resolves.
- */
-export const RESTARTED_BY_DEPENDENTS: readonly TaskStatusName[] = ["permanent_failure"];
-
 /** Statuses an operator's cancel leaves alone (terminal) or refuses (finished). */
 export const NOT_CANCELLABLE: readonly TaskStatusName[] = ["completed", "permanent_failure"];
 

@@ -31,7 +31,6 @@ import {
   cycleFailure,
   NOT_CANCELLABLE,
   RESTARTABLE,
-  RESTARTED_BY_DEPENDENTS,
   restartStep,
 } from "./lifecycle.js";
 import {
@@ -170,21 +169,19 @@ export class Scheduler {
       prepared.map((p) => p.task),
       this.options.clock.now(),
     );
-    return this.afterInsert(stored, RESTARTABLE);
+    return this.afterInsert(stored);
   }
 
   /**
-   * Announces the tasks a submission created; an existing task in one of the `restartable`
-   * statuses starts again, as a resubmission does.
+   * Announces the tasks a submission created; an existing task that failed or was cancelled starts
+   * again, as a resubmission does. A dependent's resolution submits its dependencies this way, so
+   * retrying a task whose dependency failed or was cancelled proves that dependency again.
    */
-  private async afterInsert(
-    stored: readonly Stored[],
-    restartable: readonly TaskStatusName[],
-  ): Promise<{ task: TaskRecord; created: boolean }[]> {
+  private async afterInsert(stored: readonly Stored[]): Promise<{ task: TaskRecord; created: boolean }[]> {
     this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
     return Promise.all(
       stored.map(async ({ row, created }) => {
-        if (created || !restartable.includes(row.status)) return { task: toTaskRecord(row), created };
+        if (created || !RESTARTABLE.includes(row.status)) return { task: toTaskRecord(row), created };
         return { task: toTaskRecord(await this.restart(row)), created: false };
       }),
     );
@@ -453,9 +450,7 @@ export class Scheduler {
       this.options.clock.now(),
     );
     if (!stored) return this.settle(held, undefined);
-    const ids = [
-      ...new Set((await this.afterInsert(stored, RESTARTED_BY_DEPENDENTS)).map(({ task }) => task.id)),
-    ];
+    const ids = [...new Set((await this.afterInsert(stored)).map(({ task }) => task.id))];
     signal.throwIfAborted();
     const changes = await this.store.recordResolution(
       held,
