@@ -29,7 +29,13 @@ const program = new Command()
   .description(
     "A local rollup devnet: EL blocks with execution witnesses, a CL sequencer, checkpoints, one JSON-RPC server.",
   )
-  .option("--block-time <ms>", "milliseconds between blocks (0: none on a timer)", integer(0), 1000)
+  // At most what a timer can wait (MAX_BLOCK_TIME_MS, not imported: the devnet loads after parsing).
+  .option(
+    "--block-time <ms>",
+    "milliseconds between blocks (0: none on a timer)",
+    integer(0, 2 ** 31 - 1),
+    1000,
+  )
   .option("--slots-per-epoch <n>", "L2 slots per epoch (one checkpoint each)", integer(1, 1_000_000), 4)
   .option("--seed <text>", "everything is derived from it: same seed, same chain", "paas-devnet")
   .option("--port <port>", "port on 127.0.0.1 (0: a free one)", integer(0, 65_535), 8545)

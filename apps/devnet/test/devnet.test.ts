@@ -160,5 +160,9 @@ describe("startDevnet", () => {
   it("refuses bad options before starting anything", async () => {
     await expect(testDevnet({ trustedProverKey: "00" })).rejects.toThrow(/trustedProverKey/);
     await expect(testDevnet({ blockTimeMs: -1 })).rejects.toThrow(/blockTimeMs/);
+    // Past what a timer can wait: refused here, before its servers listen (they would be left open).
+    await expect(testDevnet({ blockTimeMs: 2 ** 31 })).rejects.toThrow(
+      "blockTimeMs must be an integer from 0 to 2147483647, got 2147483648",
+    );
   });
 });

@@ -14,6 +14,8 @@ export interface ProverServerOptions {
   readonly token?: string;
   /** Proofs run at once (native host worker threads). Default: the machine's available parallelism. */
   readonly workers?: number;
+  /** Linux: proofs under SCHED_IDLE (see `NativeHostOptions.idleScheduling`). Default true. */
+  readonly idleScheduling?: boolean;
   /**
    * What the server proves: programs (from `defineProgram`) and plugin package names whose
    * `@ProofPlugin` classes carry programs. Default `DEFAULT_PLUGIN_PACKAGES`.
@@ -59,6 +61,7 @@ export interface ResolvedOptions {
   readonly datadir: string;
   readonly token: string | undefined;
   readonly workers: number;
+  readonly idleScheduling: boolean;
   readonly maxInputBytes: number;
   readonly maxQueuedInputBytes: number;
   readonly finishedJobRetentionMs: number;
@@ -117,6 +120,7 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     datadir: options.datadir,
     token: options.token,
     workers,
+    idleScheduling: options.idleScheduling ?? true,
     maxInputBytes,
     maxQueuedInputBytes,
     finishedJobRetentionMs,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { buildHttpApp } from "./http/http-app.js";
 import { JobRunner } from "./jobs/job-runner.js";
 import { RetentionSweep } from "./jobs/retention-sweep.js";
-import { type ProverServerOptions, resolveOptions } from "./options.js";
+import { type ProverServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { DEFAULT_PLUGIN_PACKAGES, ProgramCatalogue } from "./programs.js";
 import { JobStore } from "./store/job-store.js";
 import { type OpenedJobDatabase, openJobDatabase } from "./store/open-job-database.js";
@@ -45,7 +45,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   let app: FastifyInstance | undefined;
   let sweep: RetentionSweep | undefined;
   try {
-    host = nativeHost(keyFile, workers, resolved.trustedPublicKeys);
+    host = nativeHost(keyFile, resolved);
     const store = new JobStore(database.db);
     const requeued = await store.requeueInterrupted();
     const runner = new JobRunner(store, host, programs, workers, logger);
@@ -86,9 +86,16 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   }
 }
 
-function nativeHost(keyFile: string, workers: number, trustedPublicKeys: readonly string[]): NativeHost {
+function nativeHost(
+  keyFile: string,
+  {
+    workers,
+    idleScheduling,
+    trustedPublicKeys,
+  }: Pick<ResolvedOptions, "workers" | "idleScheduling" | "trustedPublicKeys">,
+): NativeHost {
   try {
-    return new NativeHost({ keyFile, workers, backend: "prover-server", trustedPublicKeys });
+    return new NativeHost({ keyFile, workers, idleScheduling, backend: "prover-server", trustedPublicKeys });
   } catch (error) {
     if (error instanceof HostConfigError) throw new InvalidConfigError(`prover server: ${error.message}`);
     throw error;

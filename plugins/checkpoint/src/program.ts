@@ -45,7 +45,7 @@ export const CL_STF_EXPECTED = {
 /**
  * Aggregates the CL STF proofs of one checkpoint. The guest verifies every CL STF receipt
  * recursively, decodes its `ClStfOutput`, and joins the outputs with @paas/rollup's
- * `combineClStfOutputs`: same epoch as the batch, same rollup params root for all, each output
+ * `combineClStfOutputs`: the batch's epoch its index, same epoch for every output, same rollup params root for all, each output
  * continuing the previous one (next slot, same chainstate root), exact coverage of the batch's L2
  * range. Public values: exactly `BatchTransitionSsz.serialize({ index, epoch, preStateRoot,
  * postStateRoot, paramsRoot })`, which the CL decodes and compares byte for byte with its own view —

@@ -11,6 +11,7 @@ interface ProverServerFlags {
   readonly datadir: string;
   readonly token?: string;
   readonly workers?: number;
+  readonly idleScheduling: boolean;
   readonly plugins?: string[];
   readonly trust?: string[];
   readonly allowedHosts?: string[];
@@ -35,6 +36,10 @@ export function addProverServerCommand(program: Command): void {
     // From the environment by name, so help never prints it.
     .addOption(new Option("--token <token>", "bearer token clients must send").env(TOKEN_ENV))
     .option("--workers <n>", "proofs at once (default: the CPU count)", integer("--workers", 1))
+    .option(
+      "--no-idle-scheduling",
+      "run proofs at nice +10 instead of SCHED_IDLE (Linux), on a machine shared with other busy work",
+    )
     .option(
       "--plugins <packages>",
       "comma-separated plugin packages whose programs it proves (default: evm-ee-stf, cl-stf, checkpoint)",
@@ -81,6 +86,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
     logger,
     ...(token !== undefined && { token }),
     ...(flags.workers !== undefined && { workers: flags.workers }),
+    idleScheduling: flags.idleScheduling,
     ...(flags.plugins !== undefined && { programs: flags.plugins }),
     ...(flags.trust !== undefined && { trustedPublicKeys: flags.trust }),
     ...(flags.allowedHosts !== undefined && { allowedHosts: flags.allowedHosts }),
