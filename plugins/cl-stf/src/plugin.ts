@@ -88,14 +88,14 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
       );
     }
     const { signal } = step;
-    const { start, end } = context;
-    const [params, chainstate, blocks] = await Promise.all([
-      this.cl.getRollupParams({ signal }),
-      this.cl.getChainstate(start.slot - 1, { signal }),
-      this.cl.getBlocksInRange(start.slot, end.slot, { signal }),
-    ]);
+    const params = await this.cl.getRollupParams({ signal });
     this.requireOneEpoch(context, params);
+    // The blocks first, read as `dependencies` reads them: a CL without them yet (a replica behind
+    // the one the range was resolved against) is waited for, not a permanent failure. One that has
+    // them has the chainstate before them.
+    const blocks = await blocksInRange(this.cl, context, params, this.settings.horizon, signal);
     requireContextBlocks(context, blocks);
+    const chainstate = await this.cl.getChainstate(context.start.slot - 1, { signal });
     return { params, chainstate, blocks, evmEeReceipt: evm.receipt };
   }
 

@@ -5,6 +5,7 @@
 import {
   type DependencyReceipt,
   InvalidConfigError,
+  NotYetAvailableError,
   PermanentError,
   PluginSettings,
   type StepContext,
@@ -120,6 +121,17 @@ describe("fetchInput", () => {
     expect(error.message).toBe(
       `reorg: the CL node's block at slot 9 is ${contextFor(reorged, 9, 9).start.blockId}, not ${context.start.blockId} as the context's start says; the range is no longer canonical`,
     );
+  });
+
+  it("waits (not a permanent failure) for a CL that does not have the range's blocks yet, a lagging replica", async () => {
+    // The same chain, one epoch behind: a replica behind the one the range was resolved against.
+    node.serve(buildTestChain({ slotsPerEpoch: 8, epochs: 1 }));
+    const context = contextFor(chain, 9, 16);
+    const error = await failure(plugin().fetchInput(context, [evmDependency(9, 16)], step()));
+    expect(error).toBeInstanceOf(NotYetAvailableError);
+    expect(error.message).toBe("the CL has no blocks for slots 9..16 yet: waiting for them");
+    node.serve(chain);
+    expect((await plugin().fetchInput(context, [evmDependency(9, 16)], step())).blocks).toHaveLength(8);
   });
 
   it("fails permanently without the EVM EE STF receipt", async () => {
