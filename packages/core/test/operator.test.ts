@@ -55,6 +55,13 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       ).toBe("completed");
     expect((await service.status({ context: leaf(4), backend: "native" })).status).toBe("permanent_failure");
     expect(await service.retryMany({ kind: "node" })).toEqual({ matched: 0, changed: 0 });
+    // A status no task in it can be retried or cancelled in is a mistake to name, not a filter that takes none.
+    await expect(service.retryMany({ kind: "leaf", status: "queued" })).rejects.toThrow(
+      "no queued task can be retried: only permanent_failure and cancelled ones can",
+    );
+    await expect(service.cancelMany({ kind: "leaf", status: "completed" })).rejects.toThrow(
+      "no completed task can be cancelled: only unfinished ones can",
+    );
 
     const release = host.hold();
     await service.submitMany([leaf(10), leaf(11), node(12)], "native");

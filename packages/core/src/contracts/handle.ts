@@ -51,9 +51,12 @@ export interface ProverHandle {
   list(filter?: ListFilter): Promise<TaskPage>;
   /** Cancels a task that has not completed; an in-flight attempt is aborted. */
   cancel(task: TaskRef): Promise<TaskRecord>;
-  /** Starts again every failed or cancelled task the filter matches (as a resubmission would). */
+  /**
+   * Starts again every failed or cancelled task the filter matches (as a resubmission would). A
+   * status filter naming another status is refused (`InvalidParamsError`).
+   */
   retryMany(filter: TaskFilter): Promise<BulkResult>;
-  /** Cancels every unfinished task the filter matches. */
+  /** Cancels every unfinished task the filter matches; a status filter naming a finished status is refused. */
   cancelMany(filter: TaskFilter): Promise<BulkResult>;
   /** Deletes old finished tasks nothing depends on any more, and gives the space back. */
   prune(options: PruneOptions): Promise<PruneResult>;

@@ -208,6 +208,11 @@ export class ProverService implements ProverHandle {
   async retryMany(filter: TaskFilter): Promise<BulkResult> {
     this.assertOpen();
     const restartable = RESTARTABLE.filter((s) => filter.status === undefined || s === filter.status);
+    if (restartable.length === 0) {
+      throw new InvalidParamsError(
+        `no ${filter.status} task can be retried: only ${RESTARTABLE.join(" and ")} ones can`,
+      );
+    }
     return this.bulk(
       filter,
       restartable,
@@ -220,6 +225,9 @@ export class ProverService implements ProverHandle {
     const unfinished = TASK_STATUSES.filter(
       (s) => !TERMINAL_STATUSES.has(s) && (filter.status === undefined || s === filter.status),
     );
+    if (unfinished.length === 0) {
+      throw new InvalidParamsError(`no ${filter.status} task can be cancelled: only unfinished ones can`);
+    }
     return this.bulk(filter, unfinished, async (row) => {
       try {
         return (await this.parts.scheduler.cancel(row.id)).status === "cancelled";
@@ -237,7 +245,6 @@ export class ProverService implements ProverHandle {
   ): Promise<BulkResult> {
     let matched = 0;
     let changed = 0;
-    if (statuses.length === 0) return { matched, changed };
     for await (const page of this.parts.operator.matching(filter, statuses, this.parts.clock.now())) {
       matched += page.length;
       const outcomes = await Promise.all(page.map(act));
