@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "@paas/core/contracts";
 import { DevChain, type DevChainConfig } from "@paas/devchain";
 import { createJsonRpcServer, type ErrorListener } from "@paas/jsonrpc";
 import { FaultSwitches } from "./faults.js";
@@ -39,8 +40,6 @@ export interface Devnet {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** The longest block time a timer can wait (2^31 - 1 ms, about 24.8 days). */
-export const MAX_BLOCK_TIME_MS = 2_147_483_647;
 
 /**
  * Starts a devnet in this process: a `DevChain` and one JSON-RPC 2.0 HTTP server on 127.0.0.1
@@ -59,8 +58,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535)
     throw new RangeError(`port must be 0..65535, got ${port}`);
   // Checked here, before anything opens: the chain's own check comes after the servers listen.
-  if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > MAX_BLOCK_TIME_MS) {
-    throw new RangeError(`blockTimeMs must be an integer from 0 to ${MAX_BLOCK_TIME_MS}, got ${blockTimeMs}`);
+  if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > MAX_TIMER_MS) {
+    throw new RangeError(`blockTimeMs must be an integer from 0 to ${MAX_TIMER_MS}, got ${blockTimeMs}`);
   }
   const sequencerKey =
     config.sequencerKey ??

@@ -2,6 +2,7 @@
  * `npx nx run devnet:start -- [flags]` / `npm run devnet -- [flags]`: a local rollup devnet on
  * 127.0.0.1, printing its URL and its progress until Ctrl-C.
  */
+import { MAX_TIMER_MS } from "@paas/core/contracts";
 import type { DevChainEvent } from "@paas/devchain";
 import { Command, InvalidArgumentError } from "commander";
 
@@ -29,11 +30,10 @@ const program = new Command()
   .description(
     "A local rollup devnet: EL blocks with execution witnesses, a CL sequencer, checkpoints, one JSON-RPC server.",
   )
-  // At most what a timer can wait (MAX_BLOCK_TIME_MS, not imported: the devnet loads after parsing).
   .option(
     "--block-time <ms>",
     "milliseconds between blocks (0: none on a timer)",
-    integer(0, 2 ** 31 - 1),
+    integer(0, MAX_TIMER_MS),
     1000,
   )
   .option("--slots-per-epoch <n>", "L2 slots per epoch (one checkpoint each)", integer(1, 1_000_000), 4)

@@ -1,5 +1,6 @@
 import type { Common } from "@ethereumjs/common";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { MAX_TIMER_MS } from "@paas/core/contracts";
 import {
   type BuiltBlock,
   blockToRpc,
@@ -712,9 +713,6 @@ export class DevChain {
     }
   }
 }
-
-/** The longest delay a Node timer waits. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 function trustOf(config: DevChainConfig): CheckpointTrust | undefined {
   const { trustedProverKey, checkpointProgramId } = config;

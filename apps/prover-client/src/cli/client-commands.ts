@@ -1,8 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { BulkResult, InstanceInfo, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
-import { InvalidParamsError } from "@paas/core/contracts";
+import { InvalidParamsError, MAX_TIMER_MS } from "@paas/core/contracts";
 import { type Command, Option } from "commander";
-import { MAX_TIMER_MS } from "../config/shared-rules.js";
 import type { ProgressSnapshot } from "../progress/render-progress.js";
 import { parseDuration } from "./duration.js";
 import {

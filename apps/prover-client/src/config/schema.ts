@@ -1,6 +1,6 @@
-import { isLoopback } from "@paas/core";
+import { isLoopback, MAX_TIMER_MS } from "@paas/core";
 import { z } from "zod";
-import { HOST_NAME_RULE, HOST_NAME_WITHOUT_PORT, LOG_LEVELS, MAX_TIMER_MS } from "./shared-rules.js";
+import { HOST_NAME_RULE, HOST_NAME_WITHOUT_PORT, LOG_LEVELS } from "./shared-rules.js";
 
 /** The default plugins: the three proof types of the rollup. */
 export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];

@@ -12,6 +12,3 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] a
  */
 export const HOST_NAME_WITHOUT_PORT = /^[^:[\]/\s]+$/;
 export const HOST_NAME_RULE = "a host name without a port (the Host header's port is not compared)";
-
-/** The longest delay a Node timer waits; a longer one fires after 1 ms. About 24.8 days. */
-export const MAX_TIMER_MS = 2_147_483_647;

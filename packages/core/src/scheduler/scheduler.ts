@@ -1,6 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import type { Wakeups } from "../cluster/wakeups.js";
-import type { Clock, ClockTimer } from "../contracts/clock.js";
+import { type Clock, type ClockTimer, MAX_TIMER_MS } from "../contracts/clock.js";
 import { type ProofContext, parseCanonicalContext } from "../contracts/context.js";
 import type { RemoteJob } from "../contracts/host.js";
 import type { PluginLogger } from "../contracts/logger.js";
@@ -72,9 +72,6 @@ const MAX_PUBLISHING = 16;
 /** The self-healing sweep of blocked tasks runs every this many heartbeats. */
 const SWEEP_EVERY_HEARTBEATS = 10;
 /** A change to one of these means another instance may have something to claim. */
-/** The longest delay a Node timer waits. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 const CLAIMABLE: ReadonlySet<TaskStatusName> = new Set([
   "pending",
   "queued",

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { ClusterMembership, type InstanceRole } from "../cluster/membership.js";
 import { localWakeups, notifyWakeups } from "../cluster/wakeups.js";
-import { type Clock, systemClock } from "../contracts/clock.js";
+import { type Clock, MAX_TIMER_MS, systemClock } from "../contracts/clock.js";
 import { isValidKind } from "../contracts/context.js";
 import type { HostResolver, ZkVmHost } from "../contracts/host.js";
 import { consoleLogger, LOGGER, type PluginLogger } from "../contracts/logger.js";
@@ -389,9 +389,6 @@ const DEFAULT_LEASE_MS = 30_000;
 function defaultOnError(error: unknown, context: string): void {
   console.error(`[paas] ${context}:`, error);
 }
-
-/** The longest delay a Node timer waits; a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Leases, polls and waits as timers can keep them: a lease of 0 would be lapsed as it is taken
