@@ -162,6 +162,23 @@ describe("a chain kept in a data directory", () => {
     await restarted.close();
   });
 
+  it("refuses a second chain on a data directory in use, and opens it once the first has closed", {
+    timeout: 60_000,
+  }, async () => {
+    const dataDir = tempDir();
+    const first = await DevChain.create(config(dataDir));
+    await first.produceBlocks(1);
+    await expect(DevChain.create(config(dataDir))).rejects.toThrow(
+      /chain\.sqlite is in use by another devnet: stop it first, or give this one another data directory/,
+    );
+    // The refused one wrote nothing: the first keeps producing on its own chain.
+    expect((await first.produceBlock()).slot).toBe(2);
+    await first.close();
+    const second = await DevChain.create(config(dataDir));
+    expect(second.producedBlocks.length).toBe(2);
+    await second.close();
+  });
+
   it("refuses a data directory made with another config, naming what differs", {
     timeout: 60_000,
   }, async () => {
