@@ -23,4 +23,5 @@ export {
 export { redactedUrl } from "./store/open-postgres.js";
 export { DatabaseProofStore } from "./store/proof-store.js";
 export type { Database } from "./store/schema.js";
+export { type HeldLock, holdLockFile } from "./store/sqlite-lock.js";
 export { parseContextWith, parseParamsWith, parsePluginSettings, retiredSetting } from "./validation.js";

@@ -169,7 +169,7 @@ describe("a chain kept in a data directory", () => {
     const first = await DevChain.create(config(dataDir));
     await first.produceBlocks(1);
     await expect(DevChain.create(config(dataDir))).rejects.toThrow(
-      /chain\.sqlite is in use by another devnet: stop it first, or give this one another data directory/,
+      /chain\.sqlite is in use by another devnet \(pid \d+ on .+, since .+\): stop it first, or give this one another data directory/,
     );
     // The refused one wrote nothing: the first keeps producing on its own chain.
     expect((await first.produceBlock()).slot).toBe(2);

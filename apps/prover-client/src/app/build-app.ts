@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import {
   DATABASE_FILE,
+  holdLockFile,
   hostCheck,
   InvalidConfigError,
   LOGGER,
@@ -123,6 +124,7 @@ export async function buildProverApp(
     builder.checkPlugins();
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);
+    if (config.database.url !== undefined) closers.push(lockDatadir(config.datadir));
     closers.push(await builder.openDatabase());
 
     const nodes = await connectNodes(config, hosts, stage, closers);
@@ -203,6 +205,22 @@ export async function buildProverApp(
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * One instance per data directory on PostgreSQL too (on SQLite the task database's own lock sees
+ * to it): two instances there would overwrite each other's `rpc-token`, so the CLI would reach only
+ * the later one, and write one log file.
+ */
+const DATADIR_LOCK_FILE = "prover-client.lock";
+
+function lockDatadir(datadir: string): () => Promise<void> {
+  const lock = holdLockFile(
+    path.join(datadir, DATADIR_LOCK_FILE),
+    (holder) =>
+      `data directory ${datadir} is in use by another prover client (${holder}): give each instance its own (--datadir); they share the PostgreSQL database`,
+  );
+  return async () => lock.release();
 }
 
 /** The task database as logs show it: the PostgreSQL URL without its password (and the schema), or the SQLite file. */

@@ -7,10 +7,13 @@
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { startApp, tempDatadir } from "../../scenarios/app.js";
+import { createTestDatabase } from "@paas/core/testing";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
+import { readRpcTokenFile } from "../../src/app/rpc-token.js";
 import { loadConfig } from "../../src/config/load-config.js";
 
+const postgres = inject("postgres");
 const data = tempDatadir();
 afterAll(() => data.remove());
 
@@ -73,4 +76,45 @@ it("refuses a port in use before the prover service starts proving", { timeout: 
   } finally {
     taken.close();
   }
+});
+
+describe.skipIf(postgres.url === undefined)("on PostgreSQL", () => {
+  it("refuses a second instance on a data directory in use, naming the first; another directory starts", {
+    timeout: 60_000,
+  }, async () => {
+    const { location } = await createTestDatabase("postgres", postgres);
+    if (!("url" in location)) throw new Error("expected a PostgreSQL location");
+    const shared = tempDatadir();
+    const other = tempDatadir();
+    // Nodes that do not answer are enough: nothing here proves, and no devnet is started.
+    const config = (dir: string) =>
+      testConfig(dir, "http://127.0.0.1:9/", [
+        `database.url="${location.url}"`,
+        `database.schema="${location.schema}"`,
+        "plugin_settings.checkpoint.runner=false",
+      ]);
+    const first = await startApp(config(shared.dir));
+    try {
+      const stages: string[] = [];
+      await expect(
+        startApp(config(shared.dir), undefined, { onStage: (message) => stages.push(message) }),
+      ).rejects.toMatchObject({
+        code: "DATABASE_IN_USE",
+        message: expect.stringMatching(
+          new RegExp(
+            `^data directory ${shared.dir} is in use by another prover client \\(pid ${process.pid} on .+\\): give each instance its own \\(--datadir\\)`,
+          ),
+        ),
+      });
+      expect(stages.at(-1)).toMatch(/^opening the task database: PostgreSQL/);
+      // The first one's token file is still the one the CLI reads.
+      expect(readRpcTokenFile(shared.dir)?.url).toBe(first.rpcUrl);
+      const second = await startApp(config(other.dir));
+      await second.close();
+    } finally {
+      await first.close();
+      shared.remove();
+      other.remove();
+    }
+  });
 });

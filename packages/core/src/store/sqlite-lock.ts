@@ -15,13 +15,24 @@ interface Holder {
 
 /**
  * One process per SQLite task database: the scheduler of that process assumes every lease in it
- * is its own or dead. The lock is an exclusive SQLite lock on `<database>.lock`, held by an open
- * transaction for the life of the process: the kernel drops it when the process dies, even by
- * SIGKILL, so a crash never leaves a stale lock behind. Who holds it is written beside it, for the
- * message a second process shows.
+ * is its own or dead. Refused with a message naming the process that holds it.
  */
 export function lockDatabaseFile(file: string): HeldLock {
-  const lockFile = `${file}.lock`;
+  return holdLockFile(
+    `${file}.lock`,
+    (holder) =>
+      `${file} is in use by another prover instance (${holder}): stop it first, or give this one another data directory; several instances share a PostgreSQL database instead (database.url)`,
+  );
+}
+
+/**
+ * An exclusive lock on `lockFile` for the life of this process, or a `DatabaseInUseError` with
+ * `refusal(holder)`, where holder names the process that has it. The lock is an exclusive SQLite
+ * lock held by an open transaction: the kernel drops it when the process dies, even by SIGKILL,
+ * so a crash never leaves a stale lock behind. Who holds it is written beside it
+ * (`<lockFile>.json`), for the message a second process shows.
+ */
+export function holdLockFile(lockFile: string, refusal: (holder: string) => string): HeldLock {
   const holderFile = `${lockFile}.json`;
   const lock = new SqliteDatabase(lockFile, { timeout: 0 });
   try {
@@ -30,9 +41,7 @@ export function lockDatabaseFile(file: string): HeldLock {
   } catch (error) {
     lock.close();
     if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
-    throw new DatabaseInUseError(
-      `${file} is in use by another prover instance (${describeHolder(holderFile)}): stop it first, or give this one another data directory; several instances share a PostgreSQL database instead (database.url)`,
-    );
+    throw new DatabaseInUseError(refusal(describeHolder(holderFile)));
   }
   const holder: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   writeFileSync(holderFile, `${JSON.stringify(holder)}\n`);

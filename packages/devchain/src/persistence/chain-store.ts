@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { type HeldLock, holdLockFile } from "@paas/core";
 import type { Hex, StoredBlockRecord, StoredWitness } from "@paas/evm";
 import SqliteDatabase from "better-sqlite3";
 import type { WorkloadKind, WorkloadState } from "../workload.js";
-import { DevChainDataError } from "./persisted-chain.js";
 
 /** The file a chain is kept in, inside the data directory. */
 export const CHAIN_FILE = "chain.sqlite";
@@ -25,25 +25,6 @@ export interface StoredCheckpoint {
   readonly info: Uint8Array;
   readonly transition: Uint8Array;
   readonly proof?: { readonly receipt: Uint8Array; readonly provenAt: number };
-}
-
-/**
- * One devnet per data directory: a second one on the same chain would fail every block write, or
- * interleave its blocks with the first one's. Exclusive locking mode, set before WAL, keeps the
- * lock the first write transaction takes until the connection closes; the kernel drops it when
- * the process dies, so a killed devnet leaves no stale lock.
- */
-function lockExclusively(db: SqliteDatabase.Database, file: string): void {
-  db.pragma("locking_mode = EXCLUSIVE");
-  try {
-    db.pragma("journal_mode = WAL");
-    db.exec("BEGIN EXCLUSIVE; COMMIT");
-  } catch (error) {
-    if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
-    throw new DevChainDataError(
-      `${file} is in use by another devnet: stop it first, or give this one another data directory`,
-    );
-  }
 }
 
 /** What one produced block changes, written in one transaction. */
@@ -98,16 +79,24 @@ CREATE TABLE IF NOT EXISTS checkpoints (
  */
 export class ChainStore {
   private readonly db: SqliteDatabase.Database;
+  private readonly lock: HeldLock;
 
   private constructor(readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new SqliteDatabase(file, { timeout: 0 });
+    // One devnet per data directory: a second one on the same chain would fail every block write,
+    // or interleave its blocks with the first one's. Readers (sqlite3 on the file) are not locked out.
+    this.lock = holdLockFile(
+      `${file}.lock`,
+      (holder) =>
+        `${file} is in use by another devnet (${holder}): stop it first, or give this one another data directory`,
+    );
     try {
-      lockExclusively(this.db, file);
+      this.db = new SqliteDatabase(file);
+      this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.exec(SCHEMA);
     } catch (error) {
-      this.db.close();
+      this.lock.release();
       throw error;
     }
   }
@@ -249,6 +238,7 @@ export class ChainStore {
 
   close(): void {
     this.db.close();
+    this.lock.release();
   }
 
   private insertEl(el: StoredBlockRecord): void {
