@@ -16,7 +16,7 @@ import { WitnessDB } from "../state/witness-db.js";
 import { parseExecutionWitness } from "../witness/parse.js";
 import type { ExecutionWitness } from "../witness/types.js";
 import { requireHeaderMatches } from "./compare.js";
-import { witnessEntries, witnessHeaders } from "./load-witness.js";
+import { addWitnessHeaders, witnessEntries } from "./load-witness.js";
 
 /** What a proven block commits to. */
 export interface BlockCommitment {
@@ -60,7 +60,7 @@ export async function executeBlocksStatelessly(input: StatelessInput): Promise<B
     const block = decodeBlock(blockInput, common, `block #${position} of the range`);
     const witness = parseExecutionWitness(witnesses[position], { label: `block ${block.header.number}` });
     if (previous !== undefined) requireChild(block, previous);
-    for (const header of witnessHeaders(witness, common, block.header.number)) headers.add(header);
+    addWitnessHeaders(headers, witness, common, block.header.number);
     await executeOne(common, block, witness, headers, previous);
     headers.add(block.header);
     commitments.push(commitmentOf(block));

@@ -1,6 +1,9 @@
-import { type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
+import { createBlockHeaderFromBytesArray } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { hexToBytes } from "@ethereumjs/util";
+import { RLP } from "@ethereumjs/rlp";
+import { bytesToBigInt, hexToBytes } from "@ethereumjs/util";
+import type { HeaderIndex } from "../chain/header-index.js";
+import { chainSpecOf } from "../common.js";
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
 import { codeKey, nodeKey } from "../state/layout.js";
@@ -23,20 +26,46 @@ export function witnessEntries(witness: ExecutionWitness): Map<string, Uint8Arra
   return entries;
 }
 
-export function witnessHeaders(
+/** The header's `number` in its RLP list of fields. */
+const NUMBER = 8;
+
+/**
+ * Files the witness's ancestor headers in `index`, each decoded (under the fork it falls under)
+ * only when a lookup first reaches it; one that does not decode then fails the block with
+ * `INVALID_WITNESS`. A header before the merge is decoded without the consensus engine's format
+ * checks: pre-merge rules are out of scope, and a proof-of-authority (Clique) header carries its
+ * signer's seal in `extraData` (97 bytes and more), which proof-of-work's 32-byte limit would
+ * refuse, so the merge block (whose parent is such a header) and every block whose BLOCKHASH
+ * reaches one could not be executed. Ancestors are only reached by the hash of their content, so
+ * those checks add nothing to soundness.
+ */
+export function addWitnessHeaders(
+  index: HeaderIndex,
   witness: ExecutionWitness,
   common: Common,
   blockNumber: bigint,
-): BlockHeader[] {
-  return witness.headers.map((rlp, index) => {
-    try {
-      return createBlockHeaderFromRLP(hexToBytes(rlp), { common, setHardfork: true });
-    } catch (error) {
-      throw new EvmError(
-        "INVALID_WITNESS",
-        `block ${blockNumber}: witness header ${index} does not decode: ${describeError(error)}`,
-        { blockNumber, cause: error },
-      );
-    }
-  });
+): void {
+  const mergeForkBlock = BigInt(chainSpecOf(common).mergeForkBlock);
+  for (const [position, rlp] of witness.headers.entries()) {
+    index.addEncoded(hexToBytes(rlp), (bytes) => {
+      try {
+        const values = RLP.decode(bytes);
+        if (!Array.isArray(values) || !(values[NUMBER] instanceof Uint8Array)) {
+          throw new Error("not an RLP list of header fields");
+        }
+        const preMerge = bytesToBigInt(values[NUMBER]) < mergeForkBlock;
+        return createBlockHeaderFromBytesArray(values as Uint8Array[], {
+          common,
+          setHardfork: true,
+          skipConsensusFormatValidation: preMerge,
+        });
+      } catch (error) {
+        throw new EvmError(
+          "INVALID_WITNESS",
+          `block ${blockNumber}: witness header ${position} does not decode: ${describeError(error)}`,
+          { blockNumber, cause: error },
+        );
+      }
+    });
+  }
 }
