@@ -8,6 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { APP_PACKAGES } from "../scenarios/packed-app.js";
 import { loadConfig } from "../src/config/load-config.js";
+import { ProverMetrics } from "../src/metrics/prover-metrics.js";
 
 const DEPLOY = path.join(import.meta.dirname, "../deploy");
 const read = (file: string) => readFileSync(path.join(DEPLOY, file), "utf8");
@@ -107,5 +108,31 @@ describe("Dockerfile", () => {
     ]);
     expect(runtime.join("\n")).not.toMatch(/tsx|\.ts\b|\/src\b/);
     expect(stages[1]?.join("\n")).toContain("npm install --omit=dev");
+  });
+});
+
+describe("Grafana dashboard", () => {
+  const dashboard = JSON.parse(read("grafana-dashboard.json")) as {
+    templating: { list: { name: string; query?: string; includeAll?: boolean }[] };
+  };
+  const job = dashboard.templating.list.find((v) => v.name === "job");
+
+  it("offers only the jobs that scrape a prover client", async () => {
+    // "All" (the default) expands to every value of this variable: drawn from a standard metric
+    // (process_*, which Prometheus, node_exporter and any Go or Node service export too), the
+    // Memory panel would chart their processes beside the prover's, all labelled "resident".
+    const metric = /^label_values\((\w+),\s*job\)$/.exec(job?.query ?? "")?.[1];
+    expect(metric).toMatch(/^paas_/);
+    // ...and one a prover client serves from its start, with no task in its database yet.
+    const metrics = new ProverMetrics();
+    metrics.readFrom({
+      summary: async () => ({ total: 0, byStatus: {}, rows: [] }),
+      backends: () => ["native"],
+      kinds: () => ["checkpoint"],
+      pluginReports: async () => ({}),
+      provingLoad: () => [{ backend: "native", busy: 0, capacity: 2, waiting: 0 }],
+    } as unknown as Parameters<ProverMetrics["readFrom"]>[0]);
+    const { body } = await metrics.render();
+    expect(body).toMatch(new RegExp(`^${metric}(\\{[^}]*\\})? `, "m"));
   });
 });

@@ -67,7 +67,16 @@ export class ProverMetrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers,
     });
-    const summary = async (): Promise<StatusSummary | undefined> => this.service?.summary();
+    // Read at scrape time; a database that does not answer (PostgreSQL restarting) leaves these
+    // counts out of that scrape rather than failing all of it: a failed scrape is `up == 0`
+    // ("is it running?") and takes the process and checkpoint series with it. /ready says why.
+    const summary = async (): Promise<StatusSummary | undefined> => {
+      try {
+        return await this.service?.summary();
+      } catch {
+        return undefined;
+      }
+    };
     const backends = (): readonly string[] => this.service?.backends() ?? [];
     const load = () => this.service?.provingLoad() ?? [];
     new Gauge({
@@ -83,14 +92,24 @@ export class ProverMetrics {
       },
     });
     new Gauge({
+      name: "paas_task_database_up",
+      help: "1 when the task database answered this scrape's read of task counts, 0 when it did not",
+      registers,
+      async collect() {
+        this.set((await summary()) === undefined ? 0 : 1);
+      },
+    });
+    new Gauge({
       name: "paas_queue_depth",
       help: "Tasks queued for a proving slot, by backend",
       labelNames: ["backend"],
       registers,
       async collect() {
         this.reset();
+        const read = await summary();
+        if (read === undefined) return;
         const depth = new Map<string, number>(backends().map((b) => [b, 0]));
-        for (const row of (await summary())?.rows ?? []) {
+        for (const row of read.rows) {
           if (row.status === "queued") depth.set(row.backend, (depth.get(row.backend) ?? 0) + row.count);
         }
         for (const [backend, count] of depth) this.set({ backend }, count);

@@ -1,0 +1,55 @@
+/**
+ * GET /metrics while the task database does not answer (PostgreSQL restarting, unreachable): the
+ * counts read from it are left out, and everything else is still served, so Prometheus keeps
+ * scraping the instance (no `up == 0`, no PaasProverDown "is it running?") and the process and
+ * checkpoint series do not vanish in the middle of the incident.
+ */
+import type { StatusSummary } from "@paas/core";
+import { describe, expect, it } from "vitest";
+import { ProverMetrics } from "../src/metrics/prover-metrics.js";
+
+function serviceWith(summary: () => Promise<StatusSummary>) {
+  return {
+    summary,
+    backends: () => ["native"],
+    kinds: () => ["checkpoint"],
+    pluginReports: async () => ({}),
+    provingLoad: () => [{ backend: "native", busy: 1, capacity: 2, waiting: 0 }],
+  } as unknown as Parameters<ProverMetrics["readFrom"]>[0];
+}
+
+describe("/metrics when the task database fails", () => {
+  it("still serves the process, slot and checkpoint metrics, without the database's counts", async () => {
+    const metrics = new ProverMetrics();
+    metrics.readFrom(serviceWith(() => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"))));
+    const { body } = await metrics.render();
+    expect(body).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(body).toMatch(/^paas_proving_slots\{backend="native",state="busy"\} 1$/m);
+    expect(body).toMatch(/^paas_checkpoint_seconds_since_last_acceptance /m);
+    expect(body).not.toMatch(/^paas_tasks\{/m);
+    expect(body).not.toMatch(/^paas_queue_depth\{/m);
+    // What an alert can watch: the scrape succeeds, and says the database did not answer.
+    expect(body).toMatch(/^paas_task_database_up 0$/m);
+  });
+
+  it("serves the counts again once the database answers", async () => {
+    let up = false;
+    const metrics = new ProverMetrics();
+    metrics.readFrom(
+      serviceWith(async () => {
+        if (!up) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+        return {
+          total: 3,
+          byStatus: {} as StatusSummary["byStatus"],
+          rows: [{ kind: "checkpoint", backend: "native", status: "queued", count: 3 }],
+        } as StatusSummary;
+      }),
+    );
+    await metrics.render();
+    up = true;
+    const { body } = await metrics.render();
+    expect(body).toMatch(/^paas_tasks\{kind="checkpoint",backend="native",status="queued"\} 3$/m);
+    expect(body).toMatch(/^paas_queue_depth\{backend="native"\} 3$/m);
+    expect(body).toMatch(/^paas_task_database_up 1$/m);
+  });
+});
