@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { InvalidConfigError } from "@paas/core";
-import { HostConfigError, NativeHost, type RemoteProgramRef } from "@paas/zkvm";
+import { decodeReceipt, HostConfigError, NativeHost, type RemoteProgramRef, verifyReceipt } from "@paas/zkvm";
 import type { FastifyInstance } from "fastify";
 import { buildHttpApp } from "./http/http-app.js";
 import { JobRunner } from "./jobs/job-runner.js";
@@ -48,6 +48,13 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
     host = nativeHost(keyFile, resolved);
     const store = new JobStore(database.db);
     const requeued = await store.requeueInterrupted();
+    const resigned = await dropForeignReceipts(store, host.publicKeyHex);
+    if (resigned > 0) {
+      logger.warn(
+        { jobs: resigned, publicKey: host.publicKeyHex },
+        "the key file changed: succeeded jobs signed with the previous key are failed (retryable), so their clients prove them again",
+      );
+    }
     const runner = new JobRunner(store, host, programs, workers, logger);
     sweep = new RetentionSweep(store, resolved.finishedJobRetentionMs, logger);
     await sweep.sweep();
@@ -83,6 +90,25 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
     await host?.close();
     await database.close();
     throw error;
+  }
+}
+
+/**
+ * Receipts are signed at the end of each proof, with the key of the process that proved it, so the
+ * key can only have changed between two starts (a key file deleted to rotate a leaked key): if the
+ * latest receipt is not signed with the current key, no stored receipt is. Clients trust the new
+ * key only, and a requestId names its succeeded job: kept, those jobs would hand every retry the
+ * same refused receipt until the retention deletes them.
+ */
+async function dropForeignReceipts(store: JobStore, publicKey: string): Promise<number> {
+  const latest = await store.latestReceipt();
+  if (latest === undefined) return 0;
+  try {
+    const receipt = decodeReceipt(latest);
+    verifyReceipt(receipt, { programId: receipt.metadata.programId, publicKey });
+    return 0;
+  } catch {
+    return store.failSucceeded("signed with a key this server no longer has: start the job again");
   }
 }
 

@@ -113,6 +113,32 @@ export class JobStore {
     return this.db.selectFrom("jobs").select(["state", "receipt"]).where("id", "=", id).executeTakeFirst();
   }
 
+  /** The receipt of the job that succeeded last, if any. */
+  async latestReceipt(): Promise<Uint8Array | undefined> {
+    const row = await this.db
+      .selectFrom("jobs")
+      .select("receipt")
+      .where("state", "=", "succeeded")
+      .orderBy("updated_at", "desc")
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.receipt ?? undefined;
+  }
+
+  /**
+   * Fails every succeeded job, retryable, with `error`, and drops its receipt: its requestId then
+   * starts a new job and a client polling it starts one too. Returns how many.
+   */
+  async failSucceeded(error: string): Promise<number> {
+    const result = await this.db
+      .updateTable("jobs")
+      .set({ state: "failed", error, retryable: 1, receipt: null, updated_at: this.now() })
+      .where("state", "=", "succeeded")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** At start: jobs left running by a stopped or killed process go back to the queue. */
   async requeueInterrupted(): Promise<number> {
     const result = await this.db

@@ -8,6 +8,7 @@ import {
   TransientError,
   type ZkVmHost,
 } from "@paas/core";
+import { toHexDigits } from "@paas/core/contracts";
 import { messageOf } from "../errors.js";
 import { isProgram, type Program } from "../program/define.js";
 import { InputWriter } from "../program/input.js";
@@ -59,7 +60,6 @@ export class RemoteHost implements ZkVmHost {
       throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
     }
     const { signal, job } = options;
-    const requestId = job?.requestId ?? `${program.programIdHex}-${Date.now()}`;
     let jobId = job?.previousId;
     let status: RemoteJobStatus | undefined;
     if (jobId !== undefined) {
@@ -76,6 +76,10 @@ export class RemoteHost implements ZkVmHost {
     if (jobId === undefined) {
       const encoded = encodeInput(program, input, label);
       const ref = { name: program.name, version: program.version, programId: program.programIdHex };
+      const requestId = await requestIdFor(
+        job?.requestId ?? `${program.programIdHex}-${Date.now()}`,
+        encoded,
+      );
       jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
       await job?.record(jobId);
       status = undefined;
@@ -158,6 +162,20 @@ function encodeInput(program: Program<unknown, unknown>, input: unknown, label: 
     });
   }
   return writer.toBytes();
+}
+
+/**
+ * The name the job is started under: the task key and a digest of the input. A server returns the
+ * job of a repeated requestId, and a task key names what to prove (a checkpoint's index, a block
+ * range), not on which chain: two clients sharing a server, or one whose chain was reset, send one
+ * key with other inputs, and without the digest the second is handed the first one's receipt. The
+ * same work (an attempt that crashed before recording its job) still finds its job. WebCrypto
+ * hashes on libuv's thread pool: a range's input can be hundreds of MB, which a hash on the main
+ * thread would stall RPC answers for.
+ */
+async function requestIdFor(key: string, input: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
+  return `${key.slice(0, 80)}-${toHexDigits(digest).slice(0, 40)}`;
 }
 
 /** The job is not wanted any more (cancelled, timed out); a stop or a takeover resumes it later. */
