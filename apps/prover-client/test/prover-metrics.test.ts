@@ -4,7 +4,7 @@
  * scraping the instance (no `up == 0`, no PaasProverDown "is it running?") and the process and
  * checkpoint series do not vanish in the middle of the incident.
  */
-import type { StatusSummary } from "@paas/core";
+import type { StatusSummary, TaskStatusName, TaskTransition } from "@paas/core";
 import { describe, expect, it } from "vitest";
 import { ProverMetrics } from "../src/metrics/prover-metrics.js";
 
@@ -51,5 +51,43 @@ describe("/metrics when the task database fails", () => {
     expect(body).toMatch(/^paas_tasks\{kind="checkpoint",backend="native",status="queued"\} 3$/m);
     expect(body).toMatch(/^paas_queue_depth\{backend="native"\} 3$/m);
     expect(body).toMatch(/^paas_task_database_up 1$/m);
+  });
+});
+
+describe("proving duration", () => {
+  const transition = (
+    id: string,
+    from: TaskStatusName | null,
+    to: TaskStatusName,
+    at: number,
+  ): TaskTransition => ({
+    id,
+    kind: "evm-ee-stf",
+    backend: "native",
+    context: { kind: "evm-ee-stf" },
+    from,
+    to,
+    at,
+    retryCount: 0,
+  });
+
+  it("remembers a bounded number of proofs started, for tasks that leave proving on another instance", async () => {
+    const metrics = new ProverMetrics();
+    // Tasks this instance started proving, then taken over or cancelled elsewhere: it never sees them leave.
+    for (let i = 0; i < 10_001; i++) metrics.observe(transition(`lost-${i}`, "queued", "proving", 0));
+    metrics.observe(transition("recent", "queued", "proving", 1_000));
+    metrics.observe(transition("recent", "proving", "completed", 3_000));
+    // The oldest start is forgotten: its late end is not observed with a made-up duration.
+    metrics.observe(transition("lost-0", "proving", "completed", 5_000));
+    const { body } = await metrics.render();
+    expect(body).toMatch(
+      /^paas_proving_duration_seconds_count\{kind="evm-ee-stf",backend="native",outcome="completed"\} 1$/m,
+    );
+    expect(body).toMatch(
+      /^paas_proving_duration_seconds_sum\{kind="evm-ee-stf",backend="native",outcome="completed"\} 2$/m,
+    );
+    expect(
+      (metrics as unknown as { provingSince: Map<string, number> }).provingSince.size,
+    ).toBeLessThanOrEqual(10_000);
   });
 });

@@ -14,6 +14,9 @@ const PHASES: readonly TaskPhase[] = ["resolve", "prove", "publish"];
  * proving duration per kind, the checkpoint gauges (`CheckpointMetrics`), and Node's standard
  * process metrics under their usual names. Served on GET /metrics.
  */
+/** Proof starts remembered for `paas_proving_duration_seconds`. */
+const MAX_PROVING_TRACKED = 10_000;
+
 export class ProverMetrics {
   readonly registry = new Registry();
   private readonly provingSince = new Map<string, number>();
@@ -166,7 +169,14 @@ export class ProverMetrics {
     // Each label set written out: properties after a spread are slow on Node 20 (~1 µs apiece),
     // and this runs on every transition.
     this.transitions.inc({ kind: t.kind, backend: t.backend, to: t.to });
-    if (t.to === "proving") this.provingSince.set(t.id, t.at);
+    if (t.to === "proving") {
+      this.provingSince.set(t.id, t.at);
+      // A task taken over or cancelled by another instance leaves proving where this one never
+      // sees it; forget the oldest starts, far more than this instance ever proves at once.
+      if (this.provingSince.size > MAX_PROVING_TRACKED) {
+        this.provingSince.delete(this.provingSince.keys().next().value as string);
+      }
+    }
     if (t.from === "proving") {
       const since = this.provingSince.get(t.id);
       this.provingSince.delete(t.id);
