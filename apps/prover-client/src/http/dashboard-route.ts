@@ -23,8 +23,8 @@ export async function registerDashboard(app: FastifyInstance, root = DASHBOARD_D
     app.get("/", (_request, reply) =>
       reply.code(404).send({
         error: "the dashboard is not built",
+        // Not where it was looked for: a page anyone on the network may load gets no file paths.
         build: `run \`${DASHBOARD_BUILD_COMMAND}\` and restart the prover client`,
-        expectedAt: root,
       }),
     );
     return;
