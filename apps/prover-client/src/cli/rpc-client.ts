@@ -1,5 +1,5 @@
 import { InvalidParamsError } from "@paas/core/contracts";
-import type { JsonRpcClient } from "@paas/jsonrpc";
+import type { JsonRpcClient, JsonRpcParams, ValidatedCallOptions } from "@paas/jsonrpc";
 
 export interface ClientFlags {
   readonly rpc: string;
@@ -20,24 +20,43 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
   }
   const jsonrpc = await import("@paas/jsonrpc");
   // An empty token (PAAS_RPC_TOKEN= as an env file's placeholder) is none: the data directory's counts.
-  const token = flags.token || (await localToken(flags));
-  return new jsonrpc.JsonRpcClient({
-    url: flags.rpc,
-    timeoutMs: 30_000,
-    ...(token !== undefined && { bearerToken: token }),
-  });
+  const local = flags.token ? undefined : await localToken(flags);
+  const token = flags.token || local?.token;
+  const options = { url: flags.rpc, timeoutMs: 30_000, ...(token !== undefined && { bearerToken: token }) };
+  if (local?.otherUrl === undefined) return new jsonrpc.JsonRpcClient(options);
+  // A refusal then says why no token went with the call, which the server cannot know.
+  const hint = ` (the rpc-token in ${flags.datadir} is for ${local.otherUrl}, so none was sent to ${flags.rpc}: use that URL as --rpc, or give --token)`;
+  return new (class extends jsonrpc.JsonRpcClient {
+    override async call<T>(
+      method: string,
+      params?: JsonRpcParams,
+      callOptions?: ValidatedCallOptions<T>,
+    ): Promise<T> {
+      try {
+        return await super.call<T>(method, params, callOptions);
+      } catch (error) {
+        if (jsonrpc.isJsonRpcCallError(error) && error.rpcCode === jsonrpc.RpcErrorCode.UNAUTHORIZED) {
+          error.message += hint;
+        }
+        throw error;
+      }
+    }
+  })(options);
 }
 
 /**
  * The token a prover client on this machine wrote to its data directory at start, sent only to
  * the server it names (the same scheme, host and port as `--rpc`): anything else listening, on a
- * port typed wrong, is not given it.
+ * port typed wrong, is not given it. `otherUrl`: the file names another server (`localhost`
+ * against `127.0.0.1`, another port).
  */
-async function localToken(flags: ClientFlags): Promise<string | undefined> {
+async function localToken(flags: ClientFlags): Promise<{ token?: string; otherUrl?: string } | undefined> {
   const { readRpcTokenFile } = await import("../app/rpc-token.js");
   const written = readRpcTokenFile(flags.datadir);
   if (written === undefined || !URL.canParse(written.url)) return undefined;
-  return new URL(written.url).origin === new URL(flags.rpc).origin ? written.token : undefined;
+  return new URL(written.url).origin === new URL(flags.rpc).origin
+    ? { token: written.token }
+    : { otherUrl: written.url };
 }
 
 /**

@@ -162,3 +162,19 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_
     /^error: ENOENT: no such file or directory, open '.*no-such-dir\/x\.bin'\n$/,
   );
 });
+
+it("says why a change was refused when the data directory's token is for another URL", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // The same server by another name: the token file names 127.0.0.1, so it is not sent to localhost.
+  const byName = app.rpcUrl!.replace("127.0.0.1", "localhost");
+  const refused = await runCli(byName, ["submit", '{"kind":"checkpoint","index":5}', "--datadir", data.dir]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain("requires a bearer token");
+  expect(refused.stderr).toContain(
+    `(the rpc-token in ${data.dir} is for ${app.rpcUrl}, so none was sent to ${byName}: use that URL as --rpc, or give --token)`,
+  );
+  // Reads need no token and say nothing of it.
+  const read = await runCli(byName, ["report", "--datadir", data.dir]);
+  expect(read.stderr).toBe("");
+});
