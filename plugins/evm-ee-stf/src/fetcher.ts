@@ -9,6 +9,7 @@ import {
 import {
   type ElBlock,
   type ElClient,
+  EVM_EE_STF,
   type EvmEeStfContext,
   type ExecutionWitness,
   missingElBlockError,
@@ -66,10 +67,11 @@ export async function fetchRange(
   signal.addEventListener("abort", abort, { once: true });
   const options = { signal: local.signal };
   const fetched: (FetchedBlock | undefined)[] = new Array(count);
+  let inputBytes = 0;
   let blocks: FetchedBlock[];
   try {
     await forEachBounded(count, settings.fetchConcurrency, async (index) => {
-      fetched[index] = await fetchBlock(
+      const block = await fetchBlock(
         el,
         context,
         context.start.number + index,
@@ -77,6 +79,11 @@ export async function fetchRange(
         settings.horizon,
         options,
       );
+      // Each witness is capped on its own; together they could still be more than a machine holds.
+      inputBytes += block.inputBytes;
+      if (inputBytes > settings.maxInputBytes)
+        throw inputTooLarge(context, block.number, inputBytes, settings);
+      fetched[index] = block;
     }).catch((error: unknown) => {
       local.abort(error);
       throw error;
@@ -104,6 +111,8 @@ interface FetchedBlock {
   readonly parentHash: string;
   readonly input: FramedBlockInput;
   readonly witnessBytes: number;
+  /** The block's RLP and its witness. */
+  readonly inputBytes: number;
 }
 
 async function fetchBlock(
@@ -156,13 +165,29 @@ async function fetchBlock(
   await yieldToEventLoop();
   // Encoded now, block by block between network waits, not in one pass over the range at proving.
   const input = frameBlockInput(unframed);
+  const witnessSize = witnessBytes(unframed.witness);
   return {
     number,
     hash,
     parentHash: toHex(block.parentHash),
     input,
-    witnessBytes: witnessBytes(unframed.witness),
+    witnessBytes: witnessSize,
+    inputBytes: rlp.length + witnessSize,
   };
+}
+
+function inputTooLarge(
+  context: EvmEeStfContext,
+  number: number,
+  bytes: number,
+  settings: EvmEeStfSettings,
+): PermanentError {
+  const mib = (n: number) => Math.ceil(n / (1024 * 1024));
+  return new PermanentError(
+    `blocks ${context.start.number}..${context.end.number}: the EL node's blocks and witnesses passed ` +
+      `max_input_mb = ${mib(settings.maxInputBytes)} at block ${number} (${mib(bytes)} MiB fetched): split the range, ` +
+      `or raise plugin_settings.${EVM_EE_STF.kind}.max_input_mb`,
+  );
 }
 
 /**

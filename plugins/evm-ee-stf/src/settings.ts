@@ -17,6 +17,7 @@ export const DEFAULT_CHAIN_SPEC: ChainSpecPreset = "devnet";
 export const DEFAULT_MAX_BLOCKS = 64;
 export const DEFAULT_FETCH_CONCURRENCY = 4;
 export const DEFAULT_HORIZON = 64;
+export const DEFAULT_MAX_INPUT_MB = 2_048;
 
 const SECTION = `plugin_settings.${EVM_EE_STF.kind}`;
 
@@ -55,6 +56,8 @@ const chainSpecSetting = z.unknown().transform((value, ctx): ChainSpecPreset | C
  * - `fetch_concurrency`: blocks fetched from the EL node at once.
  * - `horizon`: how many blocks past the EL node's latest a submitted range may end (default 64): a
  *   range within it is accepted and waits for its blocks; one beyond is refused at submit.
+ * - `max_input_mb`: the most a range's blocks and witnesses may weigh together: each witness is
+ *   capped on its own (@paas/evm's limits), this caps what a node can make one task hold.
  */
 export const EvmEeStfSettingsSchema = z
   .strictObject({
@@ -63,6 +66,7 @@ export const EvmEeStfSettingsSchema = z
     chain_spec_file: z.string().min(1).optional(),
     fetch_concurrency: z.int().min(1).max(64).default(DEFAULT_FETCH_CONCURRENCY),
     horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
+    max_input_mb: z.int().min(1).max(1_048_576).default(DEFAULT_MAX_INPUT_MB),
     chain_id: retiredSetting(`the chain id is the chain spec's chainId; set ${CHAIN_SPEC_HINT}`),
     network: retiredSetting(`set ${CHAIN_SPEC_HINT}`),
   })
@@ -79,6 +83,8 @@ export interface EvmEeStfSettings {
   readonly chainSpecSource: string;
   readonly fetchConcurrency: number;
   readonly horizon: number;
+  /** `max_input_mb` in bytes. */
+  readonly maxInputBytes: number;
 }
 
 /**
@@ -86,11 +92,8 @@ export interface EvmEeStfSettings {
  * `→ at chain_spec.cancunTime`).
  */
 export function parseEvmEeStfSettings(raw: unknown): EvmEeStfSettings {
-  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency, horizon } = parsePluginSettings(
-    EVM_EE_STF.kind,
-    EvmEeStfSettingsSchema,
-    raw,
-  );
+  const { max_blocks, chain_spec, chain_spec_file, fetch_concurrency, horizon, max_input_mb } =
+    parsePluginSettings(EVM_EE_STF.kind, EvmEeStfSettingsSchema, raw);
   const { chainSpec, chainSpecSource } =
     chain_spec_file !== undefined
       ? { chainSpec: readChainSpecFile(chain_spec_file), chainSpecSource: path.resolve(chain_spec_file) }
@@ -100,7 +103,14 @@ export function parseEvmEeStfSettings(raw: unknown): EvmEeStfSettings {
             chainSpec: presetChainSpec(chain_spec ?? DEFAULT_CHAIN_SPEC),
             chainSpecSource: chain_spec ?? DEFAULT_CHAIN_SPEC,
           };
-  return { maxBlocks: max_blocks, chainSpec, chainSpecSource, fetchConcurrency: fetch_concurrency, horizon };
+  return {
+    maxBlocks: max_blocks,
+    chainSpec,
+    chainSpecSource,
+    fetchConcurrency: fetch_concurrency,
+    horizon,
+    maxInputBytes: max_input_mb * 1024 * 1024,
+  };
 }
 
 /** A geth genesis file's `config`, or a bare config, from a JSON file. */

@@ -2,7 +2,7 @@ import { devnetChainConfig } from "@paas/evm";
 import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
 import type { EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { contextForBlocks, elRpcHandlers, type RpcHandlers } from "../src/testing.js";
 import { buildFork, type Fork } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
@@ -256,5 +256,28 @@ describe("plugin settings at work", () => {
       "debug_executionWitness(0x3)",
       "eth_getBlockByNumber(0x3)",
     ]);
+  });
+  it("stops fetching a range whose blocks and witnesses pass max_input_mb, naming the setting", async () => {
+    harness = await startHarness(node, { settings: { max_input_mb: 1, fetch_concurrency: 1 } });
+    // Block 1's witness padded past 1 MiB with nodes nothing reads (each witness within its own limits).
+    const padding = Array.from(
+      { length: 600 },
+      (_, i) => `0x${i.toString(16).padStart(8, "0")}${"ab".repeat(2_044)}`,
+    );
+    const honest = elRpcHandlers(chain.chain).debug_executionWitness!;
+    onTestFinished(() => node.handle("debug_executionWitness", honest));
+    node.handle("debug_executionWitness", async (params) => {
+      const witness = (await honest(params)) as { state: string[] };
+      return (params as [string])[0] === "0x1"
+        ? { ...witness, state: [...witness.state, ...padding] }
+        : witness;
+    });
+    const before = node.calls.length;
+    const { record } = await harness.prove(contextForBlocks(chain.blocks[0]!, chain.blocks[2]!));
+    expect(errorOf(record)).toMatch(
+      /^blocks 1\.\.3: the EL node's blocks and witnesses passed max_input_mb = 1 at block 1 \(2 MiB fetched\): split the range, or raise plugin_settings\.evm-ee-stf\.max_input_mb$/,
+    );
+    // Nothing more was fetched for it.
+    expect(node.calls.slice(before).some((c) => (c.params as string[])[0] === "0x2")).toBe(false);
   });
 });

@@ -12,13 +12,14 @@ const HASH_A = `0x${"ab".repeat(32)}`;
 const HASH_B = `0x${"CD".repeat(32)}`;
 
 describe("settings", () => {
-  it("defaults to the devnet's chain spec and a cap of 64 blocks", () => {
+  it("defaults to the devnet's chain spec, a cap of 64 blocks and 2 GiB of input per range", () => {
     expect(parseEvmEeStfSettings({})).toEqual({
       maxBlocks: DEFAULT_MAX_BLOCKS,
       chainSpec: devnetChainSpec(),
       chainSpecSource: "devnet",
       fetchConcurrency: 4,
       horizon: 64,
+      maxInputBytes: 2 * 1024 ** 3,
     });
     expect(parseEvmEeStfSettings(undefined).maxBlocks).toBe(64);
   });
