@@ -5,9 +5,11 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { type DatabaseLocation, openDatabase } from "../src/index.js";
+import { type DatabaseLocation, openDatabase, taskKey } from "../src/index.js";
 import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.js";
 import { TaskStore } from "../src/store/task-store.js";
+import { leaf, node, startService } from "./fixtures/start-service.js";
+import { TestScript } from "./fixtures/test-plugins.js";
 import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 /** Starts migrating `database` in a child process and kills it `delayMs` after it said it begins. */
@@ -92,6 +94,8 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
         "0003_statement_counts",
         "0004_kind_seq_index",
         "0005_sqlite_renamable_schema",
+        "0006_history_by_task_seq",
+        "0007_status_seq_index",
         LATEST_MIGRATION,
       ]);
     }
@@ -138,6 +142,76 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     } finally {
       await opened.close();
     }
+  });
+
+  it("run a task a version before leases left proving, and its dependent after it (0008)", async () => {
+    // Before 0002 a stop or a crash left tasks `proving`, and the next start queued them again.
+    const location = await databaseFor(dialect, { file: true });
+    const old = await openAt(location, "0001_tasks_and_receipts");
+    const proving = { context: leaf(1), backend: "native" };
+    const blocked = { context: node(100), backend: "native" };
+    try {
+      await sql`insert into tasks (id, kind, backend, context, status, phase, created_at, updated_at)
+        values (${taskKey(proving)}, 'leaf', 'native', '{"index":1,"kind":"leaf"}', 'proving', 'prove', 1, 1),
+               (${taskKey(blocked)}, 'node', 'native', '{"index":100,"kind":"node"}', 'blocked', 'resolve', 2, 2)`.execute(
+        old,
+      );
+      await sql`insert into task_deps (task_id, dep_id, position) values (${taskKey(blocked)}, ${taskKey(proving)}, 0)`.execute(
+        old,
+      );
+    } finally {
+      await old.destroy();
+    }
+    const script = new TestScript();
+    script.graph.set(100, [leaf(1)]);
+    const { service } = await startService({ database: location, script });
+    try {
+      const done = await service.wait(taskKey(blocked), { timeoutMs: 10_000 });
+      expect(done.status).toBe("completed");
+      expect((await service.status(taskKey(proving))).status).toBe("completed");
+      expect((await service.summary()).byStatus).toMatchObject({ completed: 2, proving: 0, blocked: 0 });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("give back the index on (status, seq) that the first 0002 dropped (0007)", async () => {
+    const location = await databaseFor(dialect, { file: true });
+    const old = await openAt(location, "0006_history_by_task_seq");
+    try {
+      // What 0002 did as released first (f35db76): databases it ran on have lacked the index since.
+      await sql`drop index tasks_status_seq`.execute(old);
+    } finally {
+      await old.destroy();
+    }
+    const opened = await openDatabase(location);
+    try {
+      const indexes =
+        dialect === "sqlite"
+          ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'tasks'`
+          : sql<{
+              name: string;
+            }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = 'tasks'`;
+      expect((await indexes.execute(opened.db)).rows.map((r) => r.name)).toContain("tasks_status_seq");
+    } finally {
+      await opened.close();
+    }
+    // Where the index was never dropped, the migration leaves it as it is.
+    await (await openDatabase(await databaseFor(dialect, { file: true }))).close();
+  });
+
+  it("open a database whose migrations were recorded by a clock that later went back", async () => {
+    const location = await databaseFor(dialect, { file: true });
+    const old = await openAt(location, "0003_statement_counts");
+    try {
+      // Recorded by a host whose clock was ahead; the next version migrates with a clock that is right.
+      await sql`update kysely_migration set timestamp = '2099-01-01T00:00:00.000Z'`.execute(old);
+    } finally {
+      await old.destroy();
+    }
+    await (await openDatabase(location)).close();
+    // The next start, of this version or a later one, must not take it for a newer version's.
+    expect(await migrations(location)).toContain(LATEST_MIGRATION);
   });
 
   it("leave a schema that later migrations can rename in, with task counts still kept", async () => {
