@@ -207,9 +207,19 @@ const PERMANENT_CODES: ReadonlySet<PaasErrorCode> = new Set([
   "PROOF_NOT_FOUND",
 ]);
 
+/**
+ * What to say about anything thrown, never throwing itself: plugins may throw any value (a string,
+ * `{ code, message }`, an object without a prototype, an error whose `message` is a throwing getter).
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    if (error instanceof Error) return String(error.message);
+    const message =
+      typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
+    return typeof message === "string" ? message : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
 
 function list(items: readonly string[]): string {

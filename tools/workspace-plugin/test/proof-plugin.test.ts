@@ -326,6 +326,7 @@ describe("refusals, before anything is written", () => {
       /"value-method" would generate names that clash \(VALUE_METHOD\)/,
     );
     await refused({ name: "context" }, /"context" would generate names that clash \(CONTEXT\)/);
+    await refused({ name: "json" }, /"json" would generate names that clash \(JSON\)/);
     await refused(
       { name: "checkpoint-id", dependsOn: "checkpoint" },
       /"checkpoint-id" would generate names that clash \(CHECKPOINT_ID\)/,

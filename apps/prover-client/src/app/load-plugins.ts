@@ -1,4 +1,9 @@
-import { findPluginDefinition, InvalidConfigError, type ProofPluginDefinition } from "@paas/core";
+import {
+  errorMessage,
+  findPluginDefinition,
+  InvalidConfigError,
+  type ProofPluginDefinition,
+} from "@paas/core";
 
 /**
  * Imports the configured plugin packages by name and returns the `@ProofPlugin` classes each
@@ -11,7 +16,7 @@ export async function loadPluginPackages(packages: readonly string[]): Promise<P
     try {
       exports = await import(name);
     } catch (error) {
-      throw new InvalidConfigError(`plugins: cannot load package "${name}": ${(error as Error).message}`);
+      throw new InvalidConfigError(`plugins: cannot load package "${name}": ${errorMessage(error)}`);
     }
     const found = Object.values(exports)
       .map(findPluginDefinition)

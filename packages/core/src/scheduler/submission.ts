@@ -1,6 +1,6 @@
 import { canonicalContext, type ProofContext } from "../contracts/context.js";
 import { type Backend, taskKeyOfCanonical } from "../contracts/task-id.js";
-import { InvalidContextError, PaasError } from "../errors.js";
+import { errorMessage, InvalidContextError, PaasError } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import type { NewTask } from "../store/task-store.js";
 import { firstStep } from "./lifecycle.js";
@@ -48,7 +48,7 @@ export function parseWithPlugin(kinds: KindRegistry, raw: ProofContext): ProofCo
     context = kinds.get(raw.kind).handler.parseContext(raw);
   } catch (error) {
     if (error instanceof PaasError) throw error;
-    throw new InvalidContextError(`invalid ${raw.kind} context: ${(error as Error).message}`, {
+    throw new InvalidContextError(`invalid ${raw.kind} context: ${errorMessage(error)}`, {
       cause: error,
     });
   }

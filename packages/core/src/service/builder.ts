@@ -280,7 +280,16 @@ export class ProverServiceBuilder {
         );
       }
     }
-    for (const definition of this.plugins.values()) definition.settings?.(settings.for(definition.kind));
+    for (const definition of this.plugins.values()) {
+      try {
+        definition.settings?.(settings.for(definition.kind));
+      } catch (error) {
+        // A check that throws something else than the documented InvalidConfigError (zod's own
+        // `parse`, a plain Error) still says which plugin's section is wrong.
+        if (error instanceof InvalidConfigError) throw error;
+        throw new InvalidConfigError(`plugin_settings.${definition.kind}: ${errorMessage(error)}`);
+      }
+    }
   }
 
   private fromCatalogue(kind: string): ProofPluginDefinition {

@@ -14,9 +14,32 @@ if (settings.idleScheduling && process.platform === "linux") {
   if (refused) process.emitWarning(`a proving worker keeps its nice value only: ${refused}`);
 }
 
+/**
+ * A program module in TypeScript, proven by the built host: a plugin tested from its sources with
+ * the installed packages (vitest loads the plugin's program in the test, not in this thread).
+ * Beside our own sources this runs behind entry.mjs, which has registered tsx already.
+ */
+const TYPESCRIPT_MODULE = /\.[cm]?ts$/;
+let typeScriptLoader: Promise<void> | undefined;
+
+function loadTypeScript(): Promise<void> {
+  typeScriptLoader ??= import("tsx/esm/api").then(
+    ({ register }) => void register(),
+    (error: unknown) => {
+      throw new Error(
+        `a program module in TypeScript needs tsx installed (npm install -D tsx): ${messageOf(error)}`,
+      );
+    },
+  );
+  return typeScriptLoader;
+}
+
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
+    if (!import.meta.url.endsWith(".ts") && TYPESCRIPT_MODULE.test(new URL(task.moduleUrl).pathname)) {
+      await loadTypeScript();
+    }
     // Evaluating the program module calls defineProgram, which registers the program here.
     await import(task.moduleUrl);
   } catch (error) {

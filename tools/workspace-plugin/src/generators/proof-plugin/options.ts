@@ -265,6 +265,12 @@ const DECLARED = new Set([
   "served",
 ]);
 
+/**
+ * Globals a derived name would shadow: the generated modules use them, and Biome refuses the
+ * shadowing (`noShadowRestrictedNames`). The only one in upper case, as a kind's constant is.
+ */
+const GLOBALS = new Set(["JSON"]);
+
 function refuseClashes(options: NormalizedOptions): void {
   const { pascal, camel, constant, kind } = options;
   // Each dependency's program id and sample context get a constant of their own.
@@ -281,7 +287,7 @@ function refuseClashes(options: NormalizedOptions): void {
     constant,
   ];
   const clashes = generated.filter(
-    (name) => IMPORTED.has(name) || DECLARED.has(name) || perDependency.includes(name),
+    (name) => IMPORTED.has(name) || DECLARED.has(name) || GLOBALS.has(name) || perDependency.includes(name),
   );
   const fields = ["kind", "n", "value", ...options.dependencies.map((d) => d.field)];
   const constants = [constant, ...options.dependencies.map((d) => d.constant)];

@@ -1,0 +1,111 @@
+/**
+ * What a plugin author sees when their plugin throws something other than our typed errors: a
+ * settings check using zod's own `parse`, a `parseContext` or `fetchInput` throwing a value that
+ * is not an Error. Each is reported naming the plugin or its task, and never breaks the service.
+ */
+import { container } from "tsyringe";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  InvalidConfigError,
+  InvalidContextError,
+  PLUGIN_SETTINGS,
+  PluginSettings,
+  type ProofContext,
+  ProofPlugin,
+  type ProofPluginHandler,
+  type ProverService,
+  ProverServiceBuilder,
+} from "../src/index.js";
+import { TestHost } from "./fixtures/test-host.js";
+
+const memory = { database: { path: ":memory:" } };
+
+@ProofPlugin({
+  kind: "zod-parse-settings",
+  program: { name: "zod-parse-settings", version: "1" },
+  settings: (raw) => z.strictObject({ node_url: z.string() }).parse(raw),
+})
+class ZodParseSettingsPlugin implements ProofPluginHandler {
+  parseContext(raw: ProofContext) {
+    return raw;
+  }
+  async fetchInput() {
+    return null;
+  }
+}
+
+/** `parseContext` throws the value in `thrown`; `fetchInput` throws the value in `fetchThrows`. */
+const thrown: { value: unknown } = { value: undefined };
+const fetchThrows: { value: unknown } = { value: undefined };
+
+@ProofPlugin({ kind: "throws-values", program: { name: "throws-values", version: "1" } })
+class ThrowsValuesPlugin implements ProofPluginHandler {
+  parseContext(raw: ProofContext): ProofContext {
+    if (raw.bad === true) throw thrown.value;
+    return raw;
+  }
+  async fetchInput(): Promise<unknown> {
+    throw fetchThrows.value;
+  }
+}
+
+let service: ProverService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+describe("a plugin that throws what is not one of our errors", () => {
+  it("a settings check that throws its own error is refused as the plugin's section", () => {
+    const app = container.createChildContainer();
+    app.registerInstance(PLUGIN_SETTINGS, new PluginSettings({ "zod-parse-settings": { node_url: 3 } }));
+    const builder = new ProverServiceBuilder({ ...memory, container: app }).register(ZodParseSettingsPlugin);
+    expect(() => builder.checkPlugins()).toThrow(InvalidConfigError);
+    expect(() => builder.checkPlugins()).toThrow(/^plugin_settings\.zod-parse-settings: .*expected string/s);
+  });
+
+  it("a context refused with a string, null or undefined is an InvalidContextError saying so", async () => {
+    service = await new ProverServiceBuilder(memory)
+      .host(new TestHost())
+      .register(ThrowsValuesPlugin)
+      .launch();
+    for (const [value, says] of [
+      ["n must be positive", "n must be positive"],
+      [null, "null"],
+      [undefined, "undefined"],
+      [{ message: "no such block" }, "no such block"],
+    ] as const) {
+      thrown.value = value;
+      const submitting = service.submit({ kind: "throws-values", bad: true }, "native");
+      await expect(submitting).rejects.toBeInstanceOf(InvalidContextError);
+      await expect(submitting).rejects.toThrow(`invalid throws-values context: ${says}`);
+    }
+  });
+
+  it("a fetch failing with any value fails the task with what can be said, never leaving it running", async () => {
+    service = await new ProverServiceBuilder({ ...memory, retry: { maxRetries: 0 } })
+      .host(new TestHost())
+      .register(ThrowsValuesPlugin)
+      .launch();
+    const throwingGetter = new Error("unused");
+    Object.defineProperty(throwingGetter, "message", {
+      get() {
+        throw new Error("no message");
+      },
+    });
+    for (const [n, value, says] of [
+      [1, Object.create(null), "[object Object]"],
+      [2, throwingGetter, "[object Error]"],
+      [3, { code: -32000, message: "header not found" }, "header not found"],
+    ] as const) {
+      fetchThrows.value = value;
+      const { task } = await service.submit({ kind: "throws-values", n }, "native");
+      const record = await service.wait(task.id, { timeoutMs: 5_000 });
+      expect(record).toMatchObject({
+        status: "permanent_failure",
+        error: `gave up after 0 retries: ${says}`,
+      });
+    }
+  });
+});
