@@ -168,13 +168,14 @@ export class ClusterMembership {
       const started: BackgroundService[] = [];
       try {
         for (const service of this.services) {
-          await service.start();
+          // Before its start: one that throws may have begun something, and is stopped too.
           started.push(service);
+          await service.start();
         }
       } catch (error) {
         // Leading without the services would hold the lease for nothing: no instance would run
-        // them. Stop those that started and give the lease back; the next beat, here or on
-        // another instance, is elected and starts them again.
+        // them. Stop those that started (or tried to) and give the lease back; the next beat,
+        // here or on another instance, is elected and starts them again.
         this.options.onError(error, "starting the once-per-cluster services");
         for (const service of started.reverse()) {
           await service.stop().catch((e) => this.options.onError(e, `stopping ${service.name}`));

@@ -36,6 +36,7 @@ export interface BackgroundService {
    */
   readonly scope?: "instance" | "cluster";
   start(): void | Promise<void>;
+  /** Also called after a `start()` that threw, to undo what it began: it must be safe then. */
   stop(): Promise<void>;
 }
 
