@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../src/index.js";
+import { ManualClock, taskKey } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
 import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialects.js";
 
@@ -232,5 +232,29 @@ describe.runIf(postgres.url !== undefined)("prune beside other instances (postgr
     }
     // Still there (it is proven again in its own time).
     expect((await service.status(task.id)).id).toBe(task.id);
+  });
+  it("draws a kept task's graph without an edge to a dependency pruned under it", async () => {
+    // A prune deletes a page at a time: a task linked anew by another instance while it runs is
+    // kept, though a dependency of it in an earlier page may be gone already.
+    const database = await databaseFor("postgres");
+    started = await startService({ database });
+    const { service, script } = started;
+    script.graph.set(1, [leaf(10), leaf(11)]);
+    const { task } = await service.submit(node(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    const other = await otherSession(database);
+    try {
+      // As a prune deletes it.
+      const id = taskKey({ context: leaf(10), backend: "native" });
+      const seq = "(select seq from tasks where id = $1)";
+      await other.query(`delete from receipts where task_seq = ${seq}`, [id]);
+      await other.query(`delete from task_attempts where task_seq = ${seq}`, [id]);
+      await other.query("delete from tasks where id = $1", [id]);
+    } finally {
+      await other.end();
+    }
+    const graph = await service.graph(task.id);
+    expect(graph.nodes.map((n) => `${n.kind}${n.context.index}`).sort()).toEqual(["leaf11", "node1"]);
+    expect(graph.edges).toEqual([{ from: task.id, to: taskKey({ context: leaf(11), backend: "native" }) }]);
   });
 });
