@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClusterMembership } from "../src/cluster/membership.js";
-import { ManualClock } from "../src/index.js";
-import type { ClusterStore } from "../src/store/cluster-store.js";
+import { ManualClock, openDatabase } from "../src/index.js";
+import { ClusterStore } from "../src/store/cluster-store.js";
 
 const LEASE_MS = 3_000; // a beat each second of real time; the lease's time is the manual clock's
 
@@ -144,6 +144,60 @@ describe("the election of the instance that runs the cluster services", () => {
       expect(state.lease?.owner).toBe("a");
     } finally {
       await membership.close();
+    }
+  });
+});
+
+describe("a start on a database this process alone may use (SQLite)", () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+  /** A database left by a process that was killed while it led: its row and its lease, unexpired. */
+  async function leftByAKilledLeader() {
+    const opened = await openDatabase({ path: ":memory:" });
+    const store = new ClusterStore(opened.db, opened.dialect);
+    const dead = { id: "dead", host: "h", pid: 1, role: "all", startedAt: 0 };
+    await store.heartbeat(dead, Date.now());
+    expect(await store.acquireServiceLease("cluster-services", "dead", Date.now(), 30_000)).toBe(true);
+    return { opened, store };
+  }
+
+  function membershipOf(store: ClusterStore, exclusive: boolean) {
+    return new ClusterMembership(store, {
+      instance: { id: "new", host: "h", pid: 2, role: "all", startedAt: Date.now() },
+      clock: new ManualClock(Date.now()),
+      leaseMs: 30_000,
+      log: quiet,
+      onError: (error) => {
+        throw error;
+      },
+      exclusive,
+    });
+  }
+
+  const runner = { name: "runner", scope: "cluster" as const, start() {}, async stop() {} };
+
+  it("runs the services at once, and lists itself alone, after a crash of the last process", async () => {
+    const { opened, store } = await leftByAKilledLeader();
+    const membership = membershipOf(store, true);
+    try {
+      await membership.start([runner]);
+      expect(membership.isLeader).toBe(true);
+      expect((await membership.instances()).map((i) => i.id)).toEqual(["new"]);
+    } finally {
+      await membership.close();
+      await opened.close();
+    }
+  });
+
+  it("on a shared database, leaves the lease to lapse: the other instance may be alive", async () => {
+    const { opened, store } = await leftByAKilledLeader();
+    const membership = membershipOf(store, false);
+    try {
+      await membership.start([runner]);
+      expect(membership.isLeader).toBe(false);
+    } finally {
+      await membership.close();
+      await opened.close();
     }
   });
 });

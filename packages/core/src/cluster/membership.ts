@@ -13,6 +13,12 @@ export interface MembershipOptions {
   readonly leaseMs: number;
   readonly log: PluginLogger;
   readonly onError: (error: unknown, context: string) => void;
+  /**
+   * This process is the database's only user (SQLite, locked): the rows and leases of other
+   * instances were left by processes that are gone, and are dropped at the start, so a restart
+   * after a crash runs the services at once instead of a lease period later.
+   */
+  readonly exclusive?: boolean;
 }
 
 /** The lease name the once-per-cluster services are elected under. */
@@ -52,6 +58,7 @@ export class ClusterMembership {
   /** Joins, and runs `services` whenever this instance is elected (never, for a worker). */
   async start(services: readonly BackgroundService[]): Promise<void> {
     this.services = services;
+    if (this.options.exclusive) await this.store.forgetOthers(this.options.instance.id);
     await this.store.heartbeat(this.options.instance, this.options.clock.now());
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));

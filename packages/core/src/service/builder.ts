@@ -218,6 +218,7 @@ export class ProverServiceBuilder {
         leaseMs,
         log,
         onError,
+        exclusive: opened.exclusive,
       });
       const release = () => opened.close();
       const operator = new OperatorStore(opened.db, opened.dialect, {

@@ -38,6 +38,15 @@ export class ClusterStore {
       .execute();
   }
 
+  /**
+   * Drops every other instance's row and service lease: for a process that is the database's only
+   * user (SQLite, locked), where they were left by processes that are gone (killed, crashed).
+   */
+  async forgetOthers(id: string): Promise<void> {
+    await this.db.deleteFrom("instances").where("id", "!=", id).execute();
+    await this.db.deleteFrom("service_leases").where("owner", "!=", id).execute();
+  }
+
   async leave(id: string): Promise<void> {
     await this.db.deleteFrom("instances").where("id", "=", id).execute();
     await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();

@@ -1,0 +1,115 @@
+/**
+ * `paas watch` as a script or a pager reads it: `--json` (which every client command takes) prints
+ * `paas_getReport`'s answer, one line per refresh, and a reader that goes away (`paas watch | head`)
+ * ends the watch quietly instead of with an unhandled EPIPE and its stack.
+ */
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { CLI_TEST_TIMEOUT_MS, childEnv } from "../scenarios/app.js";
+
+const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
+
+const REPORT = {
+  total: 3,
+  byStatus: {
+    pending: 0,
+    blocked: 0,
+    queued: 0,
+    proving: 0,
+    publishing: 0,
+    completed: 3,
+    transient_failure: 0,
+    permanent_failure: 0,
+    cancelled: 0,
+  },
+  rows: [
+    { kind: "checkpoint", backend: "native", status: "completed", count: 1 },
+    { kind: "cl-stf", backend: "native", status: "completed", count: 1 },
+    { kind: "evm-ee-stf", backend: "native", status: "completed", count: 1 },
+  ],
+  kinds: ["checkpoint", "cl-stf", "evm-ee-stf"],
+  backends: ["native"],
+  uptimeSeconds: 42,
+  plugins: {},
+};
+
+let server: Server;
+let url: string;
+/** Calls answered: each answer counts one more completed checkpoint, so every view differs. */
+let calls = 0;
+
+beforeAll(async () => {
+  // A prover client's report, as it answers it.
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      const { id } = JSON.parse(body) as { id: number };
+      res.setHeader("content-type", "application/json");
+      calls += 1;
+      const [checkpoints, ...others] = REPORT.rows;
+      const result = {
+        ...REPORT,
+        total: 2 + calls,
+        byStatus: { ...REPORT.byStatus, completed: 2 + calls },
+        rows: [{ ...checkpoints!, count: calls }, ...others],
+      };
+      res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/**
+ * `paas watch <args>` with its stdout a pipe that is read until `lines` lines came, then closed:
+ * those lines, what it wrote to stderr, and how it ended.
+ */
+function watchUntil(
+  args: readonly string[],
+  lines: number,
+): Promise<{ lines: string[]; stderr: string; code: number | null; signal: string | null }> {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@paas/source", BIN, "watch", "--rpc", url, "--interval", "100", ...args],
+    { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+    if (out.split("\n").length > lines) child.stdout.destroy();
+  });
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      clearTimeout(killer);
+      resolve({ lines: out.split("\n").slice(0, lines), stderr, code, signal });
+    }),
+  );
+}
+
+it("prints the report as JSON lines with --json", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
+  const watched = await watchUntil(["--json"], 2);
+  const [first, second] = watched.lines.map((line) => JSON.parse(line) as typeof REPORT);
+  expect(first).toMatchObject({ kinds: REPORT.kinds, uptimeSeconds: 42 });
+  expect(second!.total).toBe(first!.total + 1);
+  expect(watched).toMatchObject({ stderr: "", code: 0 });
+});
+
+it("ends quietly when its reader goes away", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
+  // Appended to a pipe when something changed: the first view, then the next.
+  const watched = await watchUntil([], 16);
+  expect(watched.lines[0]).toMatch(/^watching http:\S+ · up 00:00:42$/);
+  expect(watched.stderr).not.toContain("EPIPE");
+  expect(watched).toMatchObject({ stderr: "", code: 0 });
+});
