@@ -230,20 +230,47 @@ export function addClientCommands(program: Command, print: Output): void {
       integer("--interval", 100, MAX_TIMER_MS),
       1_000,
     )
-    .action(async (flags: ClientFlags & { interval: number }) => {
+    .action(async (flags: ClientFlags & { interval: number; json?: boolean }) => {
       const { ProgressPrinter } = await import("../progress/progress-printer.js");
       const client = await rpcClient(flags);
+      const report = () => client.call<ReportAnswer>("paas_getReport", []);
+      let stopWatching!: () => void;
+      const stopped = new Promise<void>((resolve) => {
+        stopWatching = resolve;
+      });
+      process.once("SIGINT", () => stopWatching());
+      // A reader that goes away (`paas watch | head`) ends the watch: no unhandled EPIPE and its stack.
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") process.stderr.write(`error: ${error.message}\n`);
+        process.exitCode = error.code === "EPIPE" ? 0 : 1;
+        stopWatching();
+      });
+      if (flags.json) {
+        // One line of `paas_getReport`'s answer per refresh, for a script to read as it comes.
+        let timer: NodeJS.Timeout | undefined;
+        let watching = true;
+        const tick = async () => {
+          try {
+            print(JSON.stringify(await report()));
+          } catch (error) {
+            process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+          }
+          if (watching) timer = setTimeout(tick, flags.interval);
+        };
+        void tick();
+        await stopped;
+        watching = false;
+        clearTimeout(timer);
+        return;
+      }
       const printer = new ProgressPrinter(
-        async () => {
-          const report = await client.call<ReportAnswer>("paas_getReport", []);
-          return progressOfReport(report, `watching ${flags.rpc}`);
-        },
+        async () => progressOfReport(await report(), `watching ${flags.rpc}`),
         process.stdout,
         flags.interval,
         true,
       );
       printer.start();
-      await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+      await stopped;
       printer.stop();
     });
 }

@@ -23,9 +23,13 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
   const local = flags.token ? undefined : await localToken(flags);
   const token = flags.token || local?.token;
   const options = { url: flags.rpc, timeoutMs: 30_000, ...(token !== undefined && { bearerToken: token }) };
-  if (local?.otherUrl === undefined) return new jsonrpc.JsonRpcClient(options);
-  // A refusal then says why no token went with the call, which the server cannot know.
-  const hint = ` (the rpc-token in ${flags.datadir} is for ${local.otherUrl}, so none was sent to ${flags.rpc}: use that URL as --rpc, or give --token)`;
+  if (token !== undefined) return new jsonrpc.JsonRpcClient(options);
+  // No token goes with the call: a refusal then says why, which the server cannot know. A client
+  // started with another data directory (or stopped, its file deleted) is the usual cause.
+  const hint =
+    local?.otherUrl !== undefined
+      ? ` (the rpc-token in ${flags.datadir} is for ${local.otherUrl}, so none was sent to ${flags.rpc}: use that URL as --rpc, or give --token)`
+      : ` (none was sent: no --token or PAAS_RPC_TOKEN, and no rpc-token in ${flags.datadir}, which a prover client started there writes: give --datadir <its data directory> or --token)`;
   return new (class extends jsonrpc.JsonRpcClient {
     override async call<T>(
       method: string,
