@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type HttpRemoteProver, InputWriter, type Program } from "@paas/zkvm";
+import { HttpRemoteProver, InputWriter, type Program, RemoteHost } from "@paas/zkvm";
 import { type ProverServer, type ProverServerOptions, startProverServer } from "../src/index.js";
 import { gatedProgram, TEST_PROGRAMS } from "./fixtures/programs.js";
 
@@ -28,6 +28,17 @@ export function startTestServer(
   options: Partial<ProverServerOptions> = {},
 ): Promise<ProverServer> {
   return startProverServer({ datadir, workers: 1, token: TOKEN, programs: TEST_PROGRAMS, ...options });
+}
+
+/** The prover client's remote backend against `server`, trusting its key, polling every 50 ms. */
+export function remoteHostOf(server: ProverServer): RemoteHost {
+  return new RemoteHost({
+    backend: "prover-net",
+    prover: new HttpRemoteProver({ url: server.url, token: TOKEN }),
+    publicKey: server.publicKey,
+    concurrency: 1,
+    pollIntervalMs: 50,
+  });
 }
 
 /** How the contract names a program: name, version and id. */

@@ -5,11 +5,10 @@
  * refused receipt again, permanently, until the retention deleted the job (7 days by default).
  */
 import { rmSync } from "node:fs";
-import { HttpRemoteProver, RemoteHost } from "@paas/zkvm";
 import { afterEach, expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
-import { call, startTestServer, type TempDir, TOKEN, tempDir } from "./helpers.js";
+import { call, remoteHostOf, startTestServer, type TempDir, tempDir } from "./helpers.js";
 
 let data: TempDir | undefined;
 let server: ProverServer | undefined;
@@ -20,23 +19,13 @@ afterEach(async () => {
   data?.remove();
 });
 
-function hostOf(target: ProverServer): RemoteHost {
-  return new RemoteHost({
-    backend: "prover-net",
-    prover: new HttpRemoteProver({ url: target.url, token: TOKEN }),
-    publicKey: target.publicKey,
-    concurrency: 1,
-    pollIntervalMs: 50,
-  });
-}
-
 it("proves again, with the new key, a job whose receipt was signed with a key since rotated", async () => {
   data = tempDir();
   server = await startTestServer(data.dir);
   const signal = new AbortController().signal;
   const recorded: string[] = [];
   const job = { requestId: "task-key", record: async (id: string) => void recorded.push(id) };
-  await hostOf(server).prove(sumProgram, [1, 2], { signal, job });
+  await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job });
   const oldKey = server.publicKey;
 
   await server.close();
@@ -45,7 +34,7 @@ it("proves again, with the new key, a job whose receipt was signed with a key si
   expect(server.publicKey).not.toBe(oldKey);
 
   // The attempt that polls the recorded job is told to start again, and the new job verifies.
-  const receipt = await hostOf(server).prove(sumProgram, [1, 2], {
+  const receipt = await remoteHostOf(server).prove(sumProgram, [1, 2], {
     signal,
     job: { ...job, previousId: recorded[0]! },
   });
@@ -64,9 +53,9 @@ it("keeps the succeeded jobs of a restart that kept its key", async () => {
   const signal = new AbortController().signal;
   const recorded: string[] = [];
   const job = { requestId: "task-key", record: async (id: string) => void recorded.push(id) };
-  await hostOf(server).prove(sumProgram, [1, 2], { signal, job });
+  await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job });
   await server.close();
   server = await startTestServer(data.dir);
-  await hostOf(server).prove(sumProgram, [1, 2], { signal, job: { ...job, previousId: recorded[0]! } });
+  await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job: { ...job, previousId: recorded[0]! } });
   expect(recorded).toHaveLength(1);
 });

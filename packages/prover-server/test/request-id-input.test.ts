@@ -6,11 +6,10 @@
  * otherwise the second client is handed the first one's receipt, which verifies (same program,
  * same key) and is stored as the proof of its own task.
  */
-import { HttpRemoteProver, RemoteHost } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
-import { startTestServer, type TempDir, TOKEN, tempDir } from "./helpers.js";
+import { remoteHostOf, startTestServer, type TempDir, tempDir } from "./helpers.js";
 
 let data: TempDir;
 let server: ProverServer;
@@ -25,26 +24,16 @@ afterAll(async () => {
   data?.remove();
 });
 
-function client(): RemoteHost {
-  return new RemoteHost({
-    backend: "prover-net",
-    prover: new HttpRemoteProver({ url: server.url, token: TOKEN }),
-    publicKey: server.publicKey,
-    concurrency: 1,
-    pollIntervalMs: 50,
-  });
-}
-
 it("proves each client's own input when two clients send the same task key", async () => {
   const signal = new AbortController().signal;
   const recordedA: string[] = [];
   const recordedB: string[] = [];
-  const a = await client().prove(sumProgram, [1, 2], {
+  const a = await remoteHostOf(server).prove(sumProgram, [1, 2], {
     signal,
     job: { requestId: "checkpoint-7-key", record: async (id) => void recordedA.push(id) },
   });
   expect(sumProgram.readOutput(a.publicValues)).toBe(3);
-  const b = await client().prove(sumProgram, [40, 2], {
+  const b = await remoteHostOf(server).prove(sumProgram, [40, 2], {
     signal,
     job: { requestId: "checkpoint-7-key", record: async (id) => void recordedB.push(id) },
   });
@@ -56,9 +45,9 @@ it("still finds the job a crashed attempt started for the same task and input", 
   const signal = new AbortController().signal;
   const recorded: string[] = [];
   const job = { requestId: "evm-1-4-key", record: async (id: string) => void recorded.push(id) };
-  await client().prove(sumProgram, [5, 6], { signal, job });
+  await remoteHostOf(server).prove(sumProgram, [5, 6], { signal, job });
   // The job id was never recorded (a crash between start and record): the same work finds it.
-  const again = await client().prove(sumProgram, [5, 6], { signal, job });
+  const again = await remoteHostOf(server).prove(sumProgram, [5, 6], { signal, job });
   expect(sumProgram.readOutput(again.publicValues)).toBe(11);
   expect(recorded).toHaveLength(2);
   expect(recorded[1]).toBe(recorded[0]);
