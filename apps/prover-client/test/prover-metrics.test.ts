@@ -91,3 +91,30 @@ describe("proving duration", () => {
     ).toBeLessThanOrEqual(10_000);
   });
 });
+
+describe("one scrape, one read of the task database", () => {
+  it("says the database answered exactly when the counts it read are served", async () => {
+    // A database that answers every other read (a PostgreSQL failover under way).
+    let reads = 0;
+    const metrics = new ProverMetrics();
+    metrics.readFrom(
+      serviceWith(async () => {
+        reads++;
+        if (reads % 2 === 1) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+        return {
+          total: 3,
+          byStatus: {} as StatusSummary["byStatus"],
+          rows: [{ kind: "checkpoint", backend: "native", status: "queued", count: 3 }],
+        } as StatusSummary;
+      }),
+    );
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const before = reads;
+      const { body } = await metrics.render();
+      expect(reads - before).toBe(1);
+      const up = /^paas_task_database_up (\d)$/m.exec(body)?.[1];
+      expect(/^paas_tasks\{/m.test(body)).toBe(up === "1");
+      expect(/^paas_queue_depth\{/m.test(body)).toBe(up === "1");
+    }
+  });
+});

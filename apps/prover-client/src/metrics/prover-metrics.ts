@@ -27,6 +27,8 @@ export class ProverMetrics {
   private readonly guestDuration: Histogram<"program">;
   private readonly checkpoints: CheckpointMetrics;
   private service: ReadSource | undefined;
+  /** The task counts of the scrape under way, read once for all the gauges that show them. */
+  private scrapeSummary: Promise<StatusSummary | undefined> | undefined;
 
   /** Counters exist from the start, so transitions made while the service recovers are counted. */
   constructor(startedAt = Date.now()) {
@@ -73,13 +75,9 @@ export class ProverMetrics {
     // Read at scrape time; a database that does not answer (PostgreSQL restarting) leaves these
     // counts out of that scrape rather than failing all of it: a failed scrape is `up == 0`
     // ("is it running?") and takes the process and checkpoint series with it. /ready says why.
-    const summary = async (): Promise<StatusSummary | undefined> => {
-      try {
-        return await this.service?.summary();
-      } catch {
-        return undefined;
-      }
-    };
+    // One read per scrape (`render`), shared by the gauges below: `paas_task_database_up` then says
+    // whether the counts served beside it were read (three reads could each fail or not on their own).
+    const summary = (): Promise<StatusSummary | undefined> => this.scrapeSummary ?? this.readSummary();
     const backends = (): readonly string[] => this.service?.backends() ?? [];
     const load = () => this.service?.provingLoad() ?? [];
     new Gauge({
@@ -197,6 +195,20 @@ export class ProverMetrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    this.scrapeSummary = this.readSummary();
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.scrapeSummary = undefined;
+    }
+  }
+
+  /** The task counts, or undefined when the database does not answer (or the service is not read yet). */
+  private async readSummary(): Promise<StatusSummary | undefined> {
+    try {
+      return await this.service?.summary();
+    } catch {
+      return undefined;
+    }
   }
 }

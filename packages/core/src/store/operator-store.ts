@@ -118,10 +118,11 @@ export class OperatorStore {
   /**
    * Which tasks of a page of candidates go, as they now stand: others wrote meanwhile. A task still
    * finished and older than the cutoff goes unless a task that is no candidate depends on it (one
-   * linked since, or a candidate kept in an earlier page); a task kept is no candidate for later
-   * pages, so what it needs stays too. On PostgreSQL the page's rows are locked first: a dependent
-   * that links one of them meanwhile finds it gone when it locks it, and resolves again (see
-   * `TaskStore.recordResolution`). SQLite has one writer: the transaction alone holds them still.
+   * linked since, one of a later page restarted since, or a candidate kept in an earlier page or in
+   * this one); a task kept is no candidate for later pages, so what it needs stays too. On
+   * PostgreSQL the page's rows are locked first: a dependent that links one of them meanwhile finds
+   * it gone when it locks it, and resolves again (see `TaskStore.recordResolution`). SQLite has one
+   * writer: the transaction alone holds them still.
    */
   private async lockPrunablePage(
     trx: Transaction<Database>,
@@ -143,14 +144,29 @@ export class OperatorStore {
     const dependents = await trx
       .selectFrom("task_deps as d")
       .innerJoin("tasks as t", "t.id", "d.task_id")
-      .select(["d.dep_id", "t.seq"])
+      .select(["d.dep_id", "d.task_id", "t.seq"])
+      // As the dependent now stands: one of a later page restarted since the candidates were read
+      // (resubmitted, perhaps resolved again already) is no candidate, though still in `remaining`.
+      .select((eb) =>
+        eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)]).as("finished"),
+      )
       .where(
         "d.dep_id",
         "in",
         rows.map((row) => row.id),
       )
       .execute();
-    const needed = new Set(dependents.filter((d) => !remaining.has(d.seq)).map((d) => d.dep_id));
+    // A dependency of a task kept in this page is kept too (and so on, within the page).
+    const needed = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const d of dependents) {
+        if (needed.has(d.dep_id)) continue;
+        if (remaining.has(d.seq) && d.finished && !needed.has(d.task_id)) continue;
+        needed.add(d.dep_id);
+        grew = true;
+      }
+    }
     for (const row of rows) if (needed.has(row.id)) remaining.delete(row.seq);
     return rows.filter((row) => !needed.has(row.id));
   }
