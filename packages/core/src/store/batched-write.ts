@@ -45,6 +45,10 @@ export class BatchedWrite<Item, Result> {
         );
       });
     } catch (error) {
+      // The write may have failed before its job ran (a transaction whose `begin` met a session the
+      // server ended): the batch is still open, and items handed in from now on must open the next
+      // write, not join one that is over. Those that joined until now are in `batch`.
+      if (this.open === batch) this.open = undefined;
       if (batch.length === 1) return batch[0]!.reject(error);
       for (const waiting of batch) {
         this.write((trx) => this.writeMany(trx, [waiting.item])).then(

@@ -40,7 +40,14 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const pool = new pg.Pool({ ...connection, max: POOL_SIZE });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  pool.on("connect", keepHotStatementsPrepared);
+  pool.on("connect", (client) => {
+    // Nor one checked out between two statements (a group commit's transaction, a query about to
+    // be sent) when the server ends its session: pg emits `error` on a client with no query
+    // running, and the pool listens only while the client is idle. The next query on it fails
+    // and its release drops it from the pool.
+    client.on("error", () => {});
+    keepHotStatementsPrepared(client);
+  });
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {

@@ -335,6 +335,26 @@ export class TaskStore {
     until: number,
   ): Promise<{ id: string; attempt: number }[]> {
     if (ids.length === 0) return [];
+    if (this.dialect === "postgres") {
+      // Not through the group commit, and past rows another session has locked: a write waiting
+      // on one row's lock (an operator's session, a long report) holds the group commit, and a
+      // renewal behind it would let every other lease of this instance lapse while it is healthy.
+      // A locked row it still holds is reported as held (as committed), renewed at the next beat.
+      const { rows } = await sql<{ id: string; attempt: number }>`
+        with renewed as (
+          update tasks set lease_expires_at = ${until}
+          where id in (
+            select id from tasks
+            where owner = ${owner} and lease_expires_at is not null and id = any(${[...ids]})
+            for update skip locked)
+          returning id, attempt)
+        select id, attempt from renewed
+        union all
+        select id, attempt from tasks
+        where owner = ${owner} and lease_expires_at is not null and id = any(${[...ids]})
+          and id not in (select id from renewed)`.execute(this.db);
+      return rows;
+    }
     return this.write((trx) =>
       trx
         .updateTable("tasks")
@@ -662,6 +682,18 @@ export class TaskStore {
     lapsedBefore: number | undefined,
   ): Promise<Change[]> {
     return this.write(async (trx) => {
+      // A row another session holds locked is left for a later pass: waiting for it would hold
+      // the group commit, and every write of this instance with it.
+      if (this.dialect === "postgres") {
+        const free = await trx
+          .selectFrom("tasks")
+          .select("id")
+          .where("id", "=", row.id)
+          .forUpdate()
+          .skipLocked()
+          .executeTakeFirst();
+        if (!free) return [];
+      }
       let update = trx
         .updateTable("tasks")
         .set({

@@ -66,14 +66,49 @@ export class WriteBatcher {
       try {
         return await this.db.transaction().execute(job);
       } catch (error) {
-        if (attempt >= CONFLICT_ATTEMPTS || !isLockConflict(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        if (attempt >= CONFLICT_ATTEMPTS) throw error;
+        if (isLockConflict(error)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        } else if (isConnectionLoss(error)) {
+          // The server ended the session (a restart, a failover, an operator's pg_terminate_backend,
+          // an idle timeout) or the network dropped it: the pool opens a new one. Failing the job
+          // would throw away what it records, a computed proof among them. Every job is a guarded
+          // or fenced write, so one whose commit was lost with its answer applies nothing again.
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+        } else {
+          throw error;
+        }
       }
     }
   }
 }
 
 const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * A session lost under a statement, as pg reports it: the server's FATAL codes (class 08,
+ * admin_shutdown, crash_shutdown, cannot_connect_now, idle_in_transaction_session_timeout), the
+ * socket's errors, or pg's own words for a connection that ended or broke earlier.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string") {
+    if (code.startsWith("08") || CONNECTION_LOST_CODES.has(code)) return true;
+  }
+  const message = error instanceof Error ? error.message : "";
+  return /^Connection terminated unexpectedly|has encountered a connection error/.test(message);
+}
+
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "25P03",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
 
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
 function isLockConflict(error: unknown): boolean {

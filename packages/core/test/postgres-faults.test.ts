@@ -1,0 +1,165 @@
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { DatabaseLocation } from "../src/index.js";
+import { BatchedWrite } from "../src/store/batched-write.js";
+import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
+import { TestHost } from "./fixtures/test-host.js";
+import { databaseFor, otherSession, postgres } from "./support/dialects.js";
+
+/**
+ * What an instance does when the PostgreSQL it shares misbehaves as an operator's does: sessions
+ * ended by the server (`pg_terminate_backend`, a failover, an idle timeout), statements that hang
+ * on a lock, timeouts set on the role.
+ */
+const services: StartedService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0).reverse()) await s.service.close();
+});
+
+async function start(database: DatabaseLocation, options: Parameters<typeof startService>[0] = {}) {
+  const started = await startService({ database, ...options });
+  services.push(started);
+  return started;
+}
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A PostgreSQL test database whose sessions carry `application_name`, so a test can end them. */
+async function namedDatabase(): Promise<{
+  database: DatabaseLocation;
+  /** The same database, for sessions of the test's own (not ended with the instance's). */
+  plain: DatabaseLocation;
+  app: string;
+  schema: string;
+}> {
+  const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+  const app = `pgfault_${randomBytes(4).toString("hex")}`;
+  const named = new URL(url);
+  named.searchParams.set("application_name", app);
+  return { database: { url: named.href, schema }, plain: { url, schema }, app, schema };
+}
+
+describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that misbehaves", () => {
+  it("keeps proving, each task once, while the server ends every session of the instance again and again", async () => {
+    const { database, plain, app } = await namedDatabase();
+    const a = await start(database, {
+      concurrency: 4,
+      scheduling: { instanceId: "a", pollIntervalMs: 200, leaseMs: 1_500 },
+    });
+    const admin = await otherSession(plain);
+    const unexpected: unknown[] = [];
+    const onUncaught = (error: unknown) => unexpected.push(error);
+    process.on("uncaughtException", onUncaught);
+    let killing = true;
+    const killer = (async () => {
+      while (killing) {
+        await admin.query(
+          "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+          [app],
+        );
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 40));
+      }
+    })();
+    const contexts = Array.from({ length: 300 }, (_, i) => leaf(i));
+    try {
+      // Work arrives while the sessions are ended: claims, finishes and group commits all meet it.
+      for (let i = 0; i < contexts.length; i += 10) {
+        await a.service.submitMany(contexts.slice(i, i + 10), "native").catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      killing = false;
+      await killer;
+      // Whatever submission met a killed session is submitted again (submissions are idempotent).
+      const ids = (await a.service.submitMany(contexts, "native")).map((s) => s.task.id);
+      const done = await Promise.all(ids.map((id) => a.service.wait(id, { timeoutMs: 15_000 })));
+      expect(done.filter((t) => t.status !== "completed")).toEqual([]);
+      const { rows } = await admin.query("select count(*)::int as n from receipts");
+      expect(rows[0].n).toBe(300);
+      // A proof whose finish met an ended session is stored, not thrown away and computed again.
+      expect(a.host.proveCalls).toHaveLength(300);
+      expect(unexpected).toEqual([]);
+    } finally {
+      killing = false;
+      await killer;
+      process.off("uncaughtException", onUncaught);
+      await admin.end();
+    }
+  }, 60_000);
+
+  it("keeps renewing its other leases while one of its writes waits on a row another session locked", async () => {
+    const { database, plain } = await namedDatabase();
+    // Each leaf's proof waits until the test lets it finish.
+    const gates = new Map<number, () => void>();
+    const finished = new Map<number, Promise<void>>();
+    for (const index of [1, 2]) finished.set(index, new Promise((resolve) => gates.set(index, resolve)));
+    const host = new TestHost("native", 2);
+    const prove = host.prove.bind(host);
+    let entered = 0;
+    host.prove = async (program, input, options) => {
+      entered++;
+      await finished.get((input as { index: number }).index);
+      return prove(program, input, options);
+    };
+    const a = await start(database, { host, scheduling: { instanceId: "a", leaseMs: 900 } });
+    const blocker = await otherSession(plain);
+    try {
+      // Leaf 2 first: a takeover looks at lapsed leases in submission order.
+      const [two, one] = await a.service.submitMany([leaf(2), leaf(1)], "native");
+      await until(() => entered === 2, "A to prove both");
+      // An operator's session (or a long report) holds leaf 1's row; leaf 1's proof is stored
+      // meanwhile, and its write waits for the row.
+      await blocker.query("begin");
+      await blocker.query("select id from tasks where id = $1 for update", [one!.task.id]);
+      gates.get(1)!();
+      // Several leases pass: A, healthy, must keep leaf 2, and B must not take it.
+      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 900, pollIntervalMs: 100 } });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      gates.get(2)!();
+      await blocker.query("rollback");
+      const done = await Promise.all(
+        [one!, two!].map((s) => a.service.wait(s.task.id, { timeoutMs: 10_000 })),
+      );
+      expect(done.map((t) => t.status)).toEqual(["completed", "completed"]);
+      const history = (await a.service.history(two!.task.id)).map((h) => `${h.instance} ${h.outcome}`);
+      expect(history).toEqual(["a proven"]);
+      expect(b.host.proveCalls).toHaveLength(0);
+    } finally {
+      for (const release of gates.values()) release();
+      await blocker.query("rollback").catch(() => {});
+      await blocker.end();
+    }
+  }, 40_000);
+});
+
+describe("a batched write whose transaction never started", () => {
+  it("takes items handed in after that failure into a write of their own", async () => {
+    // The first write fails before it runs its job, as a group commit does whose `begin` meets a
+    // session the server ended; later writes succeed.
+    let failNext = true;
+    const write = async <T>(job: (trx: never) => Promise<T>): Promise<T> => {
+      await new Promise((resolve) => setImmediate(resolve)); // as the group commit waits for its turn
+      if (failNext) {
+        failNext = false;
+        throw new Error("Connection terminated unexpectedly");
+      }
+      return job(undefined as never);
+    };
+    const batched = new BatchedWrite<number, number>(write, async (_trx, items) => items.map((i) => i * 2));
+    await expect(batched.add(1)).rejects.toThrow("Connection terminated unexpectedly");
+    const later = await Promise.race([
+      batched.add(2),
+      new Promise((resolve) => setTimeout(() => resolve("never written"), 1_000)),
+    ]);
+    expect(later).toBe(4);
+  });
+});
