@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -299,6 +300,27 @@ describe("a PostgreSQL server that cannot be reached", () => {
     expect(error?.message).toMatch(
       /^cannot connect to PostgreSQL at postgres:\/\/paas:\*\*\*@127\.0\.0\.1:1\/paas: .*ECONNREFUSED/,
     );
+  });
+
+  it("is refused after a while, not waited for forever, when the server never answers", {
+    timeout: 30_000,
+  }, async () => {
+    // A firewall that drops packets, a host that accepts and hangs: the connection opens, no reply.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const error = await openDatabase({ url: `postgres://paas:secret@127.0.0.1:${port}/paas` }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      expect(error?.code).toBe("DATABASE_UNUSABLE");
+      expect(error?.message).toMatch(
+        /^cannot connect to PostgreSQL at postgres:\/\/paas:\*\*\*@127\.0\.0\.1:\d+\/paas: .*timeout/i,
+      );
+    } finally {
+      silent.close();
+    }
   });
 
   it("names it without a password given as a parameter either", async () => {

@@ -15,6 +15,8 @@ export interface PostgresLocation {
 
 const INT8_OID = 20;
 const POOL_SIZE = 10;
+/** How long a new connection may take to open: the pool's and the wake-up listener's. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
@@ -37,7 +39,14 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
     },
     ...(location.schema !== undefined && { options: `-c search_path=${location.schema}` }),
   };
-  const pool = new pg.Pool({ ...connection, max: POOL_SIZE });
+  // A server that never answers (packets dropped, a host that accepts and hangs) is given up on
+  // after CONNECT_TIMEOUT_MS rather than waited for forever: at start, and by every write later.
+  const pool = new pg.Pool({
+    ...connection,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   pool.on("connect", (client) => {
@@ -176,7 +185,11 @@ class PgListener {
     this.connecting ??= (async () => {
       // A connect that hangs (a server gone without a reset) would leave wake-ups off for good:
       // given up after a while, it is tried again like any other failure.
-      const client = new pg.Client({ ...this.config, keepAlive: true, connectionTimeoutMillis: 10_000 });
+      const client = new pg.Client({
+        ...this.config,
+        keepAlive: true,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      });
       client.on("notification", (message) => {
         this.channels.get(message.channel)?.(message.payload ?? "");
       });
