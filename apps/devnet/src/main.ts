@@ -4,7 +4,7 @@
  */
 import { MAX_TIMER_MS } from "@paas/core/contracts";
 import type { DevChainEvent } from "@paas/devchain";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 
 /** Where `npm start` keeps its native host key (datadir `./data`), so the two trust each other by default. */
 const DEFAULT_PROVER_KEY_FILE = "data/native-host.key";
@@ -64,6 +64,11 @@ const program = new Command()
     integer(1),
     8192, // @paas/devchain's DEFAULT_RETAIN_BLOCKS; not imported, the chain's modules load after parsing
   )
+  .addOption(
+    // For a process that starts the devnet as its child (the prover client's embedded devnet): it
+    // keeps our stdin open, and its death, even by SIGKILL, closes it.
+    new Option("--stop-with-parent", "stop when standard input closes").hideHelp(),
+  )
   .showHelpAfterError();
 
 program.parse();
@@ -78,6 +83,7 @@ const flags = program.opts<{
   proverKeyFile?: string;
   checkpointProgramId?: string;
   retainBlocks: number;
+  stopWithParent?: boolean;
 }>();
 
 if (flags.proverPubkey !== undefined && flags.proverKeyFile !== undefined) {
@@ -145,6 +151,16 @@ const stop = (signal: string) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+if (flags.stopWithParent) {
+  // A parent gone without stopping us would leave the chain's lock held (and the port, and the
+  // CPU of a block timer) until our next write to its closed pipe, or forever with no timer.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
+  process.stdin.on("end", () => {
+    if (!stopping) stop("the process that started the devnet is gone");
+  });
+  process.stdin.resume();
+}
 
 const { chain } = devnet;
 console.log(`devnet listening on ${devnet.url}`);

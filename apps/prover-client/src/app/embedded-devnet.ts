@@ -42,8 +42,11 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
       ...["--block-time", String(options.blockTimeMs), "--slots-per-epoch", String(options.slotsPerEpoch)],
       ...["--chain-id", String(options.chainId), "--prover-pubkey", options.proverPublicKey],
       ...["--checkpoint-program-id", options.checkpointProgramId],
+      // Its stdin is a pipe this process holds open: killed, even by SIGKILL, it closes, and the
+      // devnet stops rather than keep the chain's lock (a restart would be refused it).
+      "--stop-with-parent",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
   child.stderr.pipe(log);
   // The end of what it said on stderr, for the error when it does not start (e.g. a data
