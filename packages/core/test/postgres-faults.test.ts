@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { CompiledQuery } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DatabaseLocation } from "../src/index.js";
+import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../src/index.js";
 import { BatchedWrite } from "../src/store/batched-write.js";
+import { TaskStore } from "../src/store/task-store.js";
+import { isConnectionLoss, WriteBatcher } from "../src/store/write-batcher.js";
 import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { databaseFor, otherSession, postgres } from "./support/dialects.js";
@@ -163,3 +166,94 @@ describe("a batched write whose transaction never started", () => {
     expect(later).toBe(4);
   });
 });
+
+const opened: OpenedDatabase[] = [];
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.close();
+});
+
+async function open(location: Parameters<typeof openDatabase>[0]): Promise<OpenedDatabase> {
+  const db = await openDatabase(location);
+  opened.push(db);
+  return db;
+}
+
+describe.runIf(postgres.url !== undefined)(
+  "a PostgreSQL that refuses a statement, or is slow to give a connection",
+  () => {
+    it("does not take a statement the server refused (08P01) for a lost connection, nor retry it", async () => {
+      const database = await databaseFor("postgres");
+      const db = await open(database);
+      // A statement error of class 08 that leaves the session as it was: too few bind parameters
+      // (the same code as more than 65535 of them, e.g. a submitMany of 4096+ contexts).
+      const refused = await db.db
+        .executeQuery(CompiledQuery.raw("select $1::int as a, $2::int as b", [1]))
+        .then(
+          () => undefined,
+          (error: unknown) => error as Error & { code?: string },
+        );
+      expect(refused?.code).toBe("08P01");
+      expect(isConnectionLoss(refused)).toBe(false);
+      // The session is fine: the next statement runs.
+      await db.db.executeQuery(CompiledQuery.raw("select 1"));
+
+      // Through the group commit: run in the group, then once alone; not five times, 750 ms later.
+      const batcher = new WriteBatcher(db.db);
+      let runs = 0;
+      const started = Date.now();
+      await expect(
+        batcher.run(async (trx) => {
+          runs++;
+          return trx.executeQuery(CompiledQuery.raw("select $1::int as a, $2::int as b", [1]));
+        }),
+      ).rejects.toMatchObject({ code: "08P01" });
+      expect(runs).toBe(2);
+      expect(Date.now() - started).toBeLessThan(500);
+    });
+
+    it("waits for a pooled connection while slow statements hold them all, rather than failing a write after 10 s", async () => {
+      const database = await databaseFor("postgres");
+      const db = await open(database);
+      const store = new TaskStore(db.db, "postgres");
+      // A `vacuum full` (a compacting prune) or a migration holds the table: the pool's ten
+      // connections all wait in reads, and a write asks the pool for one more.
+      const blocker = await otherSession(database);
+      try {
+        await blocker.query("begin");
+        await blocker.query("lock table tasks in access exclusive mode");
+        const reads = Array.from({ length: 10 }, (_, i) =>
+          store.get(`${i}`.repeat(64)).then(
+            () => "read",
+            (error: unknown) => (error as Error).message,
+          ),
+        );
+        const write = store
+          .insertMany(
+            [
+              {
+                id: "a".repeat(64),
+                kind: "leaf",
+                backend: "native",
+                context: "{}",
+                status: "queued",
+                phase: "prove",
+              },
+            ],
+            Date.now(),
+          )
+          .then(
+            (stored) => stored.map((s) => s.created),
+            (error: unknown) => (error as Error).message,
+          );
+        // Longer than the group commit's attempt and its one alone, 10 s each.
+        await new Promise((resolve) => setTimeout(resolve, 21_000));
+        await blocker.query("commit");
+        expect(await write).toEqual([true]);
+        expect(await Promise.all(reads)).toEqual(Array.from({ length: 10 }, () => "read"));
+      } finally {
+        await blocker.query("rollback").catch(() => {});
+        await blocker.end();
+      }
+    }, 40_000);
+  },
+);

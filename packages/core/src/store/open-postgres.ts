@@ -19,6 +19,13 @@ const POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A pooled client that gives up opening its connection after CONNECT_TIMEOUT_MS. */
+class TimedClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 /**
  * Opens (and migrates) the task database on PostgreSQL through a connection pool. Timestamps and
  * row ids are `bigint` columns holding values below 2^53, so they are read as numbers. Several
@@ -41,12 +48,10 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   };
   // A server that never answers (packets dropped, a host that accepts and hangs) is given up on
   // after CONNECT_TIMEOUT_MS rather than waited for forever: at start, and by every write later.
-  const pool = new pg.Pool({
-    ...connection,
-    max: POOL_SIZE,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    keepAlive: true,
-  });
+  // The timeout is the client's own, not the pool's: the pool's `connectionTimeoutMillis` also
+  // bounds the wait for a connection other statements hold (all ten waiting on a table lock, a
+  // `vacuum full`), which failed a write, and the proof it stored, after 10 s of a healthy wait.
+  const pool = new pg.Pool({ ...connection, max: POOL_SIZE, keepAlive: true, Client: TimedClient });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   pool.on("connect", (client) => {

@@ -346,7 +346,7 @@ export class TaskStore {
           where id in (
             select id from tasks
             where owner = ${owner} and lease_expires_at is not null and id = any(${[...ids]})
-            for update skip locked)
+            for no key update skip locked)
           returning id, attempt)
         select id, attempt from renewed
         union all

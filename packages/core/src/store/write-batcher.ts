@@ -91,8 +91,11 @@ const CONFLICT_ATTEMPTS = 5;
  * socket's errors, or pg's own words for a connection that ended or broke earlier.
  */
 export function isConnectionLoss(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
   if (typeof code === "string") {
+    // 08P01 (protocol_violation) is also what a statement the server refused gets, the session
+    // intact (bind parameters that do not match, more than 65535 of them): only a FATAL one ends it.
+    if (code === "08P01") return severity === "FATAL";
     if (code.startsWith("08") || CONNECTION_LOST_CODES.has(code)) return true;
   }
   const message = error instanceof Error ? error.message : "";
