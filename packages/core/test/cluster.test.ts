@@ -1,35 +1,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type DatabaseLocation, ManualClock, openDatabase } from "../src/index.js";
-import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { describe, expect, it } from "vitest";
+import { ManualClock, openDatabase } from "../src/index.js";
+import { leaf, node, published, type StartedService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { TestScript } from "./fixtures/test-plugins.js";
 import { databaseFor, otherSession, postgres } from "./support/dialects.js";
-
-let services: StartedService[] = [];
-afterEach(async () => {
-  for (const s of services.splice(0).reverse()) await s.service.close();
-});
-
-async function start(database: DatabaseLocation, options: Parameters<typeof startService>[0] = {}) {
-  const started = await startService({ database, ...options });
-  services.push(started);
-  return started;
-}
-
-/** Polls until `check` holds (a functional wait, not a timing assertion). */
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { start, until } from "./support/services.js";
 
 /**
  * `b`, polling once a minute, proves at once what `a` submits and does not take. The first task
@@ -165,9 +142,13 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     const frozen = new ManualClock(1_000_000);
     const stuck = new TestHost("native", 1);
     stuck.hold();
-    await start(database, { host: stuck, clock: frozen, scheduling: { instanceId: "crashy", leaseMs: 300 } });
+    const crashy = await start(database, {
+      host: stuck,
+      clock: frozen,
+      scheduling: { instanceId: "crashy", leaseMs: 300 },
+    });
     // The crashing instance takes the task before B exists: B must take it over, not win the claim.
-    const { task } = await services[0]!.service.submit(leaf(5), "native");
+    const { task } = await crashy.service.submit(leaf(5), "native");
     await until(() => stuck.active === 1, "the crashing instance to hold the proof");
     const b = await start(database, {
       scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 0 },
@@ -199,7 +180,6 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
 
     // A stops gracefully: it releases its leases and announces them; B (polling once a minute) wakes.
     await a.service.close();
-    services = services.filter((s) => s !== a);
     const done = await Promise.all(submitted.map((s) => b.service.wait(s.task.id, { timeoutMs: 10_000 })));
     expect(done.map((t) => [t.status, t.interruptions])).toEqual([
       ["completed", 0],
@@ -274,7 +254,6 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(b.script.serviceEvents).toEqual([]);
 
     await a.service.close();
-    services = services.filter((s) => s !== a);
     expect(a.script.serviceEvents).toEqual(["start ticker@a", "stop ticker@a"]);
     await until(() => b.script.serviceEvents.length === 1, "B to take the service over");
     expect(b.script.serviceEvents).toEqual(["start ticker@b"]);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock, taskKey } from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
-import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialects.js";
+import { DIALECTS, databaseFor, lockedRow, otherSession, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -214,18 +214,14 @@ describe.runIf(postgres.url !== undefined)("prune beside other instances (postgr
     await service.wait(task.id, { timeoutMs: 10_000 });
     clock.advance(2 * 86_400_000);
     // Another session holds the task's row, about to resubmit it, while the prune starts.
-    const other = await otherSession(database);
+    const other = await lockedRow(database, task.id);
     try {
-      await other.query("begin");
-      await other.query("select id from tasks where id = $1 for update", [task.id]);
-      const pid = (await other.query("select pg_backend_pid() as pid")).rows[0].pid;
       const pruning = service.prune({ olderThanMs: 86_400_000, deleteReceipts: true });
-      const blocked = async () =>
-        (await other.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [pid]))
-          .rowCount === 1;
-      await expect.poll(blocked, { timeout: 10_000 }).toBe(true);
-      await other.query("update tasks set status = 'queued', phase = 'prove' where id = $1", [task.id]);
-      await other.query("commit");
+      await other.untilSomeoneWaits();
+      await other.session.query("update tasks set status = 'queued', phase = 'prove' where id = $1", [
+        task.id,
+      ]);
+      await other.commit();
       expect((await pruning).tasks).toBe(0);
     } finally {
       await other.end();

@@ -5,38 +5,16 @@ import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../src
 import { BatchedWrite } from "../src/store/batched-write.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { isConnectionLoss, WriteBatcher } from "../src/store/write-batcher.js";
-import { leaf, type StartedService, startService } from "./fixtures/start-service.js";
+import { leaf } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { databaseFor, otherSession, postgres } from "./support/dialects.js";
+import { start, until } from "./support/services.js";
 
 /**
  * What an instance does when the PostgreSQL it shares misbehaves as an operator's does: sessions
  * ended by the server (`pg_terminate_backend`, a failover, an idle timeout), statements that hang
  * on a lock, timeouts set on the role.
  */
-const services: StartedService[] = [];
-afterEach(async () => {
-  for (const s of services.splice(0).reverse()) await s.service.close();
-});
-
-async function start(database: DatabaseLocation, options: Parameters<typeof startService>[0] = {}) {
-  const started = await startService({ database, ...options });
-  services.push(started);
-  return started;
-}
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** A PostgreSQL test database whose sessions carry `application_name`, so a test can end them. */
 async function namedDatabase(): Promise<{
   database: DatabaseLocation;

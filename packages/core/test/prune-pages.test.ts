@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock, taskKey } from "../src/index.js";
 import { leaf, node, type StartedService, startService } from "./fixtures/start-service.js";
-import { databaseFor, otherSession, postgres } from "./support/dialects.js";
+import { databaseFor, lockedRow, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
 afterEach(async () => {
@@ -41,22 +41,16 @@ describe.runIf(postgres.url !== undefined)("a paged prune beside a resubmission 
     clock.advance(2 * 86_400_000);
 
     // Another session holds page 1's first row: the prune has read its candidates and waits there.
-    const other = await otherSession(database);
+    const other = await lockedRow(database, taskKey(ref(leaf(1_000))));
     try {
-      await other.query("begin");
-      await other.query("select id from tasks where id = $1 for update", [taskKey(ref(leaf(1_000)))]);
-      const pid = (await other.query("select pg_backend_pid() as pid")).rows[0].pid;
       const pruning = service.prune({ olderThanMs: 86_400_000, deleteReceipts: true });
-      const blocked = async () =>
-        (await other.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [pid]))
-          .rowCount === 1;
-      await expect.poll(blocked, { timeout: 10_000 }).toBe(true);
+      await other.untilSomeoneWaits();
       // Meanwhile an operator resubmits C, which now also needs D: resolved, it waits for D.
       script.graph.set(1, [leaf(1), leaf(5_000)]);
       release = host.hold();
       await service.submit(node(1), "native");
       await expect.poll(async () => (await service.status(c.id)).status).toBe("blocked");
-      await other.query("commit");
+      await other.commit();
       await pruning;
     } finally {
       await other.end();
@@ -78,21 +72,15 @@ describe.runIf(postgres.url !== undefined)("a paged prune beside a resubmission 
     const { task: b } = await service.submit(node(1), "native");
     await service.wait(b.id, { timeoutMs: 10_000 });
     clock.advance(2 * 86_400_000);
-    const other = await otherSession(database);
+    const other = await lockedRow(database, taskKey(ref(leaf(1_000))));
     try {
-      await other.query("begin");
-      await other.query("select id from tasks where id = $1 for update", [taskKey(ref(leaf(1_000)))]);
-      const pid = (await other.query("select pg_backend_pid() as pid")).rows[0].pid;
       const pruning = service.prune({ olderThanMs: 86_400_000, deleteReceipts: true });
-      const blocked = async () =>
-        (await other.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [pid]))
-          .rowCount === 1;
-      await expect.poll(blocked, { timeout: 10_000 }).toBe(true);
+      await other.untilSomeoneWaits();
       // A new task links B meanwhile: B stays, and so does what B needs.
       script.graph.set(2, [node(1)]);
       const { task: n } = await service.submit(node(2), "native");
       await service.wait(n.id, { timeoutMs: 10_000 });
-      await other.query("commit");
+      await other.commit();
       expect((await pruning).tasks).toBe(1);
     } finally {
       await other.end();

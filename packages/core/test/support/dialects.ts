@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterEach, inject } from "vitest";
+import { afterEach, expect, inject } from "vitest";
 import type { DatabaseLocation } from "../../src/index.js";
 import {
   createTestDatabase,
@@ -45,4 +45,44 @@ export async function otherSession(database: DatabaseLocation): Promise<pg.Clien
   });
   await client.connect();
   return client;
+}
+
+/** A task row another session holds locked, as an operator's psql or another instance would. */
+export interface LockedRow {
+  /** The session holding it, in its open transaction (to change the row before letting go). */
+  readonly session: pg.Client;
+  /** Resolves once some other session waits on this one's lock. */
+  untilSomeoneWaits(): Promise<void>;
+  /** Commits (what `session` changed meanwhile goes with it) and ends the session. */
+  commit(): Promise<void>;
+  /** Ends the session, rolling back; safe after `commit`. */
+  end(): Promise<void>;
+}
+
+/** Locks task `id`'s row (`for update`) in a session of its own on a PostgreSQL test database. */
+export async function lockedRow(database: DatabaseLocation, id: string): Promise<LockedRow> {
+  const session = await otherSession(database);
+  await session.query("begin");
+  await session.query("select id from tasks where id = $1 for update", [id]);
+  const pid = (await session.query("select pg_backend_pid() as pid")).rows[0].pid as number;
+  let ended = false;
+  const end = async () => {
+    if (ended) return;
+    ended = true;
+    await session.end();
+  };
+  return {
+    session,
+    end,
+    async untilSomeoneWaits() {
+      const waits = "select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))";
+      await expect
+        .poll(async () => (await session.query(waits, [pid])).rowCount, { timeout: 10_000 })
+        .toBe(1);
+    },
+    async commit() {
+      await session.query("commit");
+      await end();
+    },
+  };
 }

@@ -1,0 +1,31 @@
+import { afterEach } from "vitest";
+import type { DatabaseLocation } from "../../src/index.js";
+import { type StartedService, startService } from "../fixtures/start-service.js";
+
+const running: StartedService[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0).reverse()) await s.service.close();
+});
+
+/** A service on `database`, closed after the test (closing twice is harmless: a test may close it first). */
+export async function start(
+  database: DatabaseLocation,
+  options: Parameters<typeof startService>[0] = {},
+): Promise<StartedService> {
+  const started = await startService({ database, ...options });
+  running.push(started);
+  return started;
+}
+
+/** Polls until `check` holds (a functional wait, not a timing assertion). */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
