@@ -10,6 +10,7 @@ import type { RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskRecord, TaskStatusName } from "../contracts/status.js";
 import type { Backend } from "../contracts/task-id.js";
 import {
+  errorMessage,
   InvalidContextError,
   LeaseLostError,
   NotCancellableError,
@@ -23,6 +24,7 @@ import {
 import type { KindRegistry } from "../registry/kind-registry.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
+import { isStorageFull } from "../store/write-batcher.js";
 import {
   afterFailure,
   afterInterruption,
@@ -480,7 +482,41 @@ export class Scheduler {
     // finish: one commit per cycle of claims and finishes instead of two (see freeProvingRoom).
     this.freeProvingRoom(held);
     const to = afterProof(handler.afterStore !== undefined);
-    this.settle(held, await this.store.storeProof(held, receipt, to, this.options.clock.now()));
+    this.settle(held, await this.storeComputedProof(held, receipt, to, signal));
+  }
+
+  /**
+   * Stores a computed proof. While the database is full (the disk, or its size limit) the proof is
+   * kept and stored again once there is space, its lease renewed meanwhile: counted as the attempt's
+   * failure, it was thrown away and proven again, every retry of every task used up while the disk
+   * stayed full, and nothing said the disk was full.
+   */
+  private async storeComputedProof(
+    held: TaskRow,
+    receipt: ProofReceipt,
+    to: "publishing" | "completed",
+    signal: AbortSignal,
+  ): Promise<Change[] | undefined> {
+    for (let delay = 100, warned = false; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await this.store.storeProof(held, receipt, to, this.options.clock.now());
+      } catch (error) {
+        if (!isStorageFull(error)) throw error;
+        if (!warned) {
+          warned = true;
+          this.options.log.warn(
+            {
+              task: held.id,
+              kind: held.kind,
+              code: (error as { code?: string }).code,
+              err: errorMessage(error),
+            },
+            "the database is full: this proof is kept and stored again once there is space; free space for the task database",
+          );
+        }
+        await sleep(delay, signal);
+      }
+    }
   }
 
   /**
@@ -677,4 +713,20 @@ export class Scheduler {
       this.apply(await this.store.interrupt(row, decision, this.options.clock.now(), before));
     }
   }
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", abort, { once: true });
+  });
 }

@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteAdapter, SqliteDialect } from "kysely";
+import {
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+} from "kysely";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { registerHeldConnection } from "./held-connection.js";
 import { migrateToLatest } from "./migrations/index.js";
@@ -98,8 +105,23 @@ function unusable(error: unknown, file: string): unknown {
  * DDL is transactional; saying so makes each migration atomic with its record.
  */
 class TransactionalDdlSqliteDialect extends SqliteDialect {
-  constructor(database: SqliteDatabase.Database) {
+  constructor(private readonly database: SqliteDatabase.Database) {
     super({ database });
+  }
+
+  /**
+   * A statement that fails with SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM may make SQLite roll the
+   * whole transaction back itself. kysely then sends `rollback` anyway, which fails ("no transaction
+   * is active") and is thrown instead of the error that says what happened: a full disk was
+   * reported as "cannot rollback". Roll back only what is still open.
+   */
+  override createDriver(): Driver {
+    const database = this.database;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (database.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })({ database });
   }
 
   override createAdapter(): SqliteAdapter {

@@ -113,6 +113,15 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
   "ETIMEDOUT",
 ]);
 
+/**
+ * The database cannot grow: SQLite's SQLITE_FULL (the disk, or a size limit, is full) or
+ * PostgreSQL's disk_full. Nothing is wrong with the write; it can go through once there is space.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_FULL" || code === "53100";
+}
+
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
 function isLockConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

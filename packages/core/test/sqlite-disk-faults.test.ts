@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Kysely, sql } from "kysely";
+import { afterEach, expect, it } from "vitest";
+import {
+  openDatabase,
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ProveOptions,
+  type ProverService,
+} from "../src/index.js";
+import { type HeldConnection, heldConnectionOf } from "../src/store/held-connection.js";
+import { leaf } from "./fixtures/start-service.js";
+import { TestHost } from "./fixtures/test-host.js";
+import { start, until } from "./support/services.js";
+
+/** Proofs of 64 KiB, as real ones are: storing one needs new pages (overflow pages) in the file. */
+class BigProofHost extends TestHost {
+  override async prove(
+    program: ProgramDescriptor,
+    input: unknown,
+    options: ProveOptions,
+  ): Promise<ProofReceipt> {
+    const receipt = await super.prove(program, input, options);
+    return { ...receipt, proof: new Uint8Array(64 * 1024).fill(7) };
+  }
+}
+
+/** The service's own SQLite connection: `max_page_count` is a setting of the connection. */
+function connectionOf(service: ProverService): HeldConnection {
+  const db = (service as unknown as { parts: { store: { db: Kysely<never> } } }).parts.store.db;
+  return heldConnectionOf(db)!;
+}
+
+/** The disk fills up: the database file cannot grow beyond the pages it has now. */
+function fillDisk(connection: HeldConnection): void {
+  const [{ page_count }] = connection.run("pragma page_count", []) as [{ page_count: number }];
+  connection.run(`pragma max_page_count = ${page_count}`, []);
+}
+
+function freeDisk(connection: HeldConnection): void {
+  connection.run("pragma max_page_count = 1073741823", []);
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function databaseFile(): { path: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "paas-disk-"));
+  dirs.push(dir);
+  return { path: path.join(dir, "paas.sqlite") };
+}
+
+it("keeps proofs computed while the disk is full, says so, and stores each once space comes back", async () => {
+  const host = new BigProofHost();
+  const release = host.hold();
+  const { service, logs } = await start(databaseFile(), {
+    host,
+    scheduling: { leaseMs: 600, pollIntervalMs: 200 },
+  });
+  const connection = connectionOf(service);
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push((await service.submit(leaf(i), "native")).task.id);
+  await until(() => host.active === 2, "two proofs under way");
+
+  fillDisk(connection);
+  release();
+  await until(
+    () => logs.some((l) => l.level === "warn" && JSON.stringify(l.fields).includes("SQLITE_FULL")),
+    "a warning naming SQLITE_FULL",
+  );
+  // Held a while longer: more than enough for every retry the test's policy allows (10–100 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (const id of ids) {
+    const task = await service.status(id);
+    expect(task.status, `${id} while the disk is full`).not.toBe("permanent_failure");
+    expect(task.retryCount).toBe(0);
+  }
+
+  freeDisk(connection);
+  await until(
+    async () =>
+      (await Promise.all(ids.map((id) => service.status(id)))).every((t) => t.status === "completed"),
+    "every task completed once space is back",
+  );
+  for (const id of ids) {
+    const task = await service.status(id);
+    expect(task.retryCount).toBe(0);
+    expect(task.interruptions).toBe(0);
+    expect((await service.proof(id)).proof.length).toBe(64 * 1024);
+  }
+  // Each task proven once: a proof computed while the disk was full was kept, not proven again.
+  expect(host.proveCalls).toHaveLength(4);
+}, 30_000);
+
+it("reports a write the full disk refused as SQLITE_FULL, not as the rollback SQLite already did", async () => {
+  const opened = await openDatabase(databaseFile());
+  try {
+    await sql`create table ballast (b blob)`.execute(opened.db);
+    const connection = heldConnectionOf(opened.db as unknown as Kysely<never>)!;
+    fillDisk(connection);
+    const write = opened.db
+      .transaction()
+      .execute((trx) => sql`insert into ballast values (${new Uint8Array(64 * 1024)})`.execute(trx));
+    await expect(write).rejects.toMatchObject({ code: "SQLITE_FULL" });
+    freeDisk(connection);
+    await sql`insert into ballast values (${new Uint8Array(64 * 1024)})`.execute(opened.db);
+  } finally {
+    await opened.close();
+  }
+});
