@@ -482,39 +482,42 @@ export class Scheduler {
     // finish: one commit per cycle of claims and finishes instead of two (see freeProvingRoom).
     this.freeProvingRoom(held);
     const to = afterProof(handler.afterStore !== undefined);
-    this.settle(held, await this.storeComputedProof(held, receipt, to, signal));
+    let stored: Change[] | undefined;
+    try {
+      // Awaited here, as the claim that joins its group commit is where it is applied: one more
+      // hop on this path and the claim's transition (queued → proving of a task this finish
+      // unblocked) was announced before this finish's (blocked → queued).
+      stored = await this.store.storeProof(held, receipt, to, this.options.clock.now());
+    } catch (error) {
+      if (!isStorageFull(error)) throw error;
+      stored = await this.storeOnceThereIsSpace(held, receipt, to, signal, error);
+    }
+    this.settle(held, stored);
   }
 
   /**
-   * Stores a computed proof. While the database is full (the disk, or its size limit) the proof is
-   * kept and stored again once there is space, its lease renewed meanwhile: counted as the attempt's
-   * failure, it was thrown away and proven again, every retry of every task used up while the disk
-   * stayed full, and nothing said the disk was full.
+   * Stores a computed proof the database was too full to take. The proof is kept and stored again
+   * once there is space, its lease renewed meanwhile: counted as the attempt's failure, it was
+   * thrown away and proven again, every retry of every task used up while the disk stayed full,
+   * and nothing said the disk was full.
    */
-  private async storeComputedProof(
+  private async storeOnceThereIsSpace(
     held: TaskRow,
     receipt: ProofReceipt,
     to: "publishing" | "completed",
     signal: AbortSignal,
+    full: unknown,
   ): Promise<Change[] | undefined> {
-    for (let delay = 100, warned = false; ; delay = Math.min(delay * 2, 5_000)) {
+    this.options.log.warn(
+      { task: held.id, kind: held.kind, code: (full as { code?: string }).code, err: errorMessage(full) },
+      "the database is full: this proof is kept and stored again once there is space; free space for the task database",
+    );
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+      await sleep(delay, signal);
       try {
         return await this.store.storeProof(held, receipt, to, this.options.clock.now());
       } catch (error) {
         if (!isStorageFull(error)) throw error;
-        if (!warned) {
-          warned = true;
-          this.options.log.warn(
-            {
-              task: held.id,
-              kind: held.kind,
-              code: (error as { code?: string }).code,
-              err: errorMessage(error),
-            },
-            "the database is full: this proof is kept and stored again once there is space; free space for the task database",
-          );
-        }
-        await sleep(delay, signal);
       }
     }
   }
