@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { CompiledQuery } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
-import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { DatabaseLocation } from "../src/index.js";
 import { BatchedWrite } from "../src/store/batched-write.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { isConnectionLoss, WriteBatcher } from "../src/store/write-batcher.js";
 import { leaf } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { databaseFor, otherSession, postgres } from "./support/dialects.js";
-import { start, until } from "./support/services.js";
+import { open, start, until } from "./support/services.js";
 
 /**
  * What an instance does when the PostgreSQL it shares misbehaves as an operator's does: sessions
@@ -144,17 +144,6 @@ describe("a batched write whose transaction never started", () => {
     expect(later).toBe(4);
   });
 });
-
-const opened: OpenedDatabase[] = [];
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close();
-});
-
-async function open(location: Parameters<typeof openDatabase>[0]): Promise<OpenedDatabase> {
-  const db = await openDatabase(location);
-  opened.push(db);
-  return db;
-}
 
 describe.runIf(postgres.url !== undefined)(
   "a PostgreSQL that refuses a statement, or is slow to give a connection",

@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type OpenedDatabase, openDatabase } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { OpenedDatabase } from "../src/index.js";
 import { heldConnectionOf } from "../src/store/held-connection.js";
 import { Prepared, slot } from "../src/store/prepared.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
 import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
-
-const opened: OpenedDatabase[] = [];
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close();
-});
-
-async function open(location: Parameters<typeof openDatabase>[0]): Promise<OpenedDatabase> {
-  const db = await openDatabase(location);
-  opened.push(db);
-  return db;
-}
+import { open } from "./support/services.js";
 
 const task = (id: string) => ({
   id: id.repeat(32),

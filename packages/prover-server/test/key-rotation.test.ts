@@ -19,18 +19,26 @@ afterEach(async () => {
   data?.remove();
 });
 
-it("proves again, with the new key, a job whose receipt was signed with a key since rotated", async () => {
-  data = tempDir();
-  server = await startTestServer(data.dir);
+/** A server on a fresh data directory that has proven one job, and what its client recorded. */
+async function provedOnce() {
+  const dir = tempDir();
+  data = dir;
+  const first = await startTestServer(dir.dir);
+  server = first;
   const signal = new AbortController().signal;
   const recorded: string[] = [];
   const job = { requestId: "task-key", record: async (id: string) => void recorded.push(id) };
-  await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job });
-  const oldKey = server.publicKey;
+  await remoteHostOf(first).prove(sumProgram, [1, 2], { signal, job });
+  return { dir, first, signal, recorded, job };
+}
 
-  await server.close();
-  rmSync(server.keyFile);
-  server = await startTestServer(data.dir);
+it("proves again, with the new key, a job whose receipt was signed with a key since rotated", async () => {
+  const { dir, first, signal, recorded, job } = await provedOnce();
+  const oldKey = first.publicKey;
+
+  await first.close();
+  rmSync(first.keyFile);
+  server = await startTestServer(dir.dir);
   expect(server.publicKey).not.toBe(oldKey);
 
   // The attempt that polls the recorded job is told to start again, and the new job verifies.
@@ -48,14 +56,9 @@ it("proves again, with the new key, a job whose receipt was signed with a key si
 });
 
 it("keeps the succeeded jobs of a restart that kept its key", async () => {
-  data = tempDir();
-  server = await startTestServer(data.dir);
-  const signal = new AbortController().signal;
-  const recorded: string[] = [];
-  const job = { requestId: "task-key", record: async (id: string) => void recorded.push(id) };
-  await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job });
-  await server.close();
-  server = await startTestServer(data.dir);
+  const { dir, first, signal, recorded, job } = await provedOnce();
+  await first.close();
+  server = await startTestServer(dir.dir);
   await remoteHostOf(server).prove(sumProgram, [1, 2], { signal, job: { ...job, previousId: recorded[0]! } });
   expect(recorded).toHaveLength(1);
 });

@@ -1,11 +1,20 @@
 import { afterEach } from "vitest";
-import type { DatabaseLocation } from "../../src/index.js";
+import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../../src/index.js";
 import { type StartedService, startService } from "../fixtures/start-service.js";
 
 const running: StartedService[] = [];
+const opened: OpenedDatabase[] = [];
 afterEach(async () => {
   for (const s of running.splice(0).reverse()) await s.service.close();
+  for (const db of opened.splice(0)) await db.close();
 });
+
+/** A store opened on `location` without a service, closed after the test. */
+export async function open(location: DatabaseLocation): Promise<OpenedDatabase> {
+  const db = await openDatabase(location);
+  opened.push(db);
+  return db;
+}
 
 /** A service on `database`, closed after the test (closing twice is harmless: a test may close it first). */
 export async function start(
