@@ -22,9 +22,9 @@ import {
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
+import { isStorageFull } from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
-import { isStorageFull } from "../store/write-batcher.js";
 import {
   afterFailure,
   afterInterruption,

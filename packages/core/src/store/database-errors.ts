@@ -1,0 +1,47 @@
+/**
+ * What a database error means for the write that met it: run it again (a lock conflict, a lost
+ * session), wait for space (a full database), or fail it. One place for the codes of both engines.
+ */
+
+/**
+ * A session lost under a statement, as pg reports it: the server's FATAL codes (class 08,
+ * admin_shutdown, crash_shutdown, cannot_connect_now, idle_in_transaction_session_timeout), the
+ * socket's errors, or pg's own words for a connection that ended or broke earlier.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  if (typeof code === "string") {
+    // 08P01 (protocol_violation) is also what a statement the server refused gets, the session
+    // intact (bind parameters that do not match, more than 65535 of them): only a FATAL one ends it.
+    if (code === "08P01") return severity === "FATAL";
+    if (code.startsWith("08") || CONNECTION_LOST_CODES.has(code)) return true;
+  }
+  const message = error instanceof Error ? error.message : "";
+  return /^Connection terminated unexpectedly|has encountered a connection error/.test(message);
+}
+
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "25P03",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
+
+/**
+ * The database cannot grow: SQLite's SQLITE_FULL (the disk, or a size limit, is full) or
+ * PostgreSQL's disk_full. Nothing is wrong with the write; it can go through once there is space.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_FULL" || code === "53100";
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
+export function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
+}
