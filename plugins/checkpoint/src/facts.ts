@@ -35,7 +35,7 @@ export type CheckpointReport = {
 
 export type StuckCheckpoint = {
   readonly index: number;
-  /** "completed": proven, but publishing the proof again failed (the CL lost it and does not take it now). */
+  /** "completed": proven, but publishing the proof again failed or was rejected (the CL lost it and does not take it now). */
   readonly status: "permanent_failure" | "cancelled" | "completed";
   readonly error: string;
   /** ISO time of the runner's next resubmission (or publication); absent when it will not (cancelled, or out of retries). */
@@ -51,6 +51,11 @@ export class CheckpointFacts {
   lastSubmitted: number | null = null;
   lastAccepted: number | null = null;
   readonly stuck = new Map<number, StuckCheckpoint>();
+  /**
+   * Stored proofs the CL rejected when the runner published them again, with its reason: the runner
+   * leaves them to an operator until one of them is accepted (`paas_proveCheckpoint` publishes it).
+   */
+  readonly rejectedProofs = new Map<number, string>();
   runnerErrors = 0;
   lastError: string | null = null;
   /** The error of the failing tick, until a poll succeeds. */
@@ -72,6 +77,7 @@ export class CheckpointFacts {
   accepted(index: number): void {
     this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
     this.stuck.delete(index);
+    this.rejectedProofs.delete(index);
   }
 
   error(message: string): void {

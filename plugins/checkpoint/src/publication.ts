@@ -26,6 +26,8 @@ const SUBMISSIONS_PER_ATTEMPT = 3;
  * - "accepted", "already-proven" and a checkpoint the CL already lists as proven are success.
  * - The CL rejecting the proof (`INVALID_PROOF`) is a `CheckpointRejectedError` (permanent) carrying
  *   the CL's reason.
+ * - What the JSON-RPC client calls permanent (another 4xx, an unknown method, an answer that does
+ *   not fit) is thrown as it is: the task fails in publication, keeping its proof.
  * - Anything else (the CL unreachable, timing out, answering 5xx) is a `TransientError`: the
  *   scheduler retries the publication with backoff from `publishing`, never proving again.
  */

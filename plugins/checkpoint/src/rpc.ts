@@ -10,6 +10,7 @@ import { type ClClient, clNotFound } from "@paas/rollup";
 import { z } from "zod";
 import { checkpointContext } from "./context.js";
 import type { CheckpointFacts } from "./facts.js";
+import { publishCheckpoint } from "./publication.js";
 
 /** What both methods answer: the task's key, whether this call created it, and its record. */
 export interface ProveCheckpointResult {
@@ -26,8 +27,9 @@ const proveLatestParams = z.tuple([backendParam()], { error: "expected [] or [ba
 
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a
- * checkpoint (idempotently; a permanently failed or cancelled one starts again) on `backend`, by
- * default the checkpoint kind's (`handle.backendFor`). A checkpoint the CL does not have yet waits for it within
+ * checkpoint (idempotently; a permanently failed or cancelled one starts again, a completed one the
+ * CL lists unproven is published again) on `backend`, by default the checkpoint kind's
+ * (`handle.backendFor`). A checkpoint the CL does not have yet waits for it within
  * the plugin's horizon and is refused beyond it (the plugin's `admit`, as for `paas_submitTask`).
  */
 export function checkpointRpcMethods(
@@ -39,6 +41,14 @@ export function checkpointRpcMethods(
   const prove = async (index: number, backend: string | undefined): Promise<ProveCheckpointResult> => {
     const { task, created } = await handle.submit(checkpointContext(index), backend ?? defaultBackend);
     if (created) facts.submitted(index);
+    // Proven, but perhaps not by the CL's account: it lost the proof, or refused it when the runner
+    // published it again, and the runner leaves it to an operator, whose call this is. Publishing
+    // the stored proof (only if the CL lists it unproven) is what the call can do; its rejection,
+    // with the CL's reason, is the answer. Returned as is, the call had changed nothing.
+    if (!created && task.status === "completed") {
+      await publishCheckpoint(cl, index, await handle.proof(task.id));
+      facts.accepted(index);
+    }
     return { id: task.id, created, task };
   };
   return {

@@ -65,7 +65,7 @@ interface UnpublishedCheckpoint {
  * - cancelled → passed over and left alone: an operator's cancel is respected;
  * - completed → if the CL does not list it as proven, its stored proof is published again (a CL
  *   that lost it); `publishCheckpoint` asks before it submits, and a checkpoint known proven is not
- *   asked about again.
+ *   asked about again until the CL shows it lost proofs (it lists one of them as its next unproven).
  * Stuck checkpoints and why are in `report()` (`stuck`).
  *
  * The position lives in durable state (the CL's next unproven index, the task store), so a restart
@@ -82,9 +82,7 @@ export class CheckpointRunner implements BackgroundService {
   #again = false;
   #controller = new AbortController();
   #unsubscribe: (() => void) | undefined;
-  /** Checkpoints whose stored proof the CL rejected when republished: not tried again by this process. */
-  readonly #republishRejected = new Set<number>();
-  /** Completed checkpoints the CL said are proven: never asked about again. */
+  /** Completed checkpoints the CL said are proven: not asked about again while it keeps its proofs. */
   readonly #knownProven = new Set<number>();
   readonly #failures = new Map<number, FailedCheckpoint>();
   /** Completed checkpoints whose republication the CL did not take (not a rejection): tried again later. */
@@ -140,6 +138,10 @@ export class CheckpointRunner implements BackgroundService {
       cl.getNextUnprovenCheckpointIndex({ signal }),
     ]);
     facts.polled(latest, next, this.#now());
+    // The CL lists as unproven a checkpoint it said was proven: it lost proofs (a devnet restarted
+    // without its data), so nothing it said before can be trusted. Kept, the window would start on
+    // a checkpoint never asked about again, and the runner would stall there without a word.
+    if (next !== null && this.#knownProven.has(next)) this.#knownProven.clear();
     const outcome: TickOutcome = { submitted: [], republished: [], retried: [] };
     const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
@@ -249,13 +251,9 @@ export class CheckpointRunner implements BackgroundService {
     // Completed after the poll: the CL's answer predates the publication; the wake-up it caused runs
     // another tick, which sees the CL's new answer.
     if (this.#completedSincePoll.has(index) || this.#knownProven.has(index)) return;
-    if (this.#republishRejected.has(index)) {
-      stuck.set(index, {
-        index,
-        status: "permanent_failure",
-        error: "the CL rejected the stored proof when it was published again",
-        retries: 0,
-      });
+    const rejection = this.options.facts.rejectedProofs.get(index);
+    if (rejection !== undefined) {
+      stuck.set(index, rejectedEntry(index, rejection));
       return;
     }
     const unpublished = this.#unpublished.get(index);
@@ -274,8 +272,9 @@ export class CheckpointRunner implements BackgroundService {
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof CheckpointRejectedError) {
-        this.#republishRejected.add(index);
+        this.options.facts.rejectedProofs.set(index, error.reason);
         this.#unpublished.delete(index);
+        stuck.set(index, rejectedEntry(index, error.reason));
         this.options.logger.warn(
           { index, task: record.id, reason: error.reason },
           "the CL rejected a stored proof",
@@ -378,4 +377,18 @@ export class CheckpointRunner implements BackgroundService {
         this.#schedule(this.#again ? 0 : this.options.settings.intervalMs);
       });
   }
+}
+
+/**
+ * A stored proof the CL refused when it was published again: not tried again by this process, left
+ * to an operator, whose `paas_proveCheckpoint` publishes it again. Its task is completed (a retry of
+ * it is refused), so that is the status shown, with the CL's reason.
+ */
+function rejectedEntry(index: number, reason: string): StuckCheckpoint {
+  return {
+    index,
+    status: "completed",
+    error: `the CL rejected the stored proof when it was published again: ${reason}`,
+    retries: 0,
+  };
 }

@@ -294,6 +294,32 @@ describe("checkpoint runner", () => {
     expect(checkpointProofs()).toBe(1);
   });
 
+  it("publishes again every stored proof the CL lost, also those it had said were proven while a lower one was open", async () => {
+    const cl = await startCl(3);
+    cl.rejectWith = (index) => (index === 0 ? "not yet" : undefined);
+    const { harness, checkpointProofs } = await startProver(cl, { settings: { failed_retries: 0 } });
+    await until(proven(cl, 1, 2), "checkpoints 1 and 2");
+    await until(async () => (await report(harness)).failed.includes(0), "checkpoint 0 reported failed");
+    // Ticks with 0 open visit the completed 1 and 2 and ask the CL, which says they are proven: a
+    // question after the accepted submission is the runner's.
+    const askedAfterAcceptance = (index: number) => {
+      const calls = cl.stub.calls.map((c) => `${c.method}(${(c.params as unknown[])[0]})`);
+      return (
+        calls.lastIndexOf(`cl_getCheckpointStatus(${index})`) >
+        calls.indexOf(`cl_submitCheckpointProof(${index})`)
+      );
+    };
+    await until(() => askedAfterAcceptance(1) && askedAfterAcceptance(2), "the runner to ask about 1 and 2");
+    cl.rejectWith = undefined;
+    await harness.service.rpcMethods().get("paas_proveCheckpoint")!.handler([0]);
+    await until(async () => (await report(harness)).nextUnproven === null, "every checkpoint proven");
+
+    cl.proven.clear(); // e.g. a devnet restarted without its data
+    await until(proven(cl, 0, 1, 2), "every stored proof published again");
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(checkpointProofs()).toBe(3);
+  });
+
   it("does not stall behind a stored proof the CL lost and will not take now: later ones go on, it is published once it does", async () => {
     const cl = await startCl(1);
     const { harness, logger } = await startProver(cl, { settings: { failed_retry_delay_ms: 200 } });
@@ -317,6 +343,46 @@ describe("checkpoint runner", () => {
     await until(proven(cl, 0), "checkpoint 0 published again");
     expect(created(harness)).toEqual([0, 1, 2]);
     await until(async () => (await report(harness)).stuck.length === 0, "nothing stuck");
+  });
+
+  it("leaves a stored proof the CL rejects when published again to the operator, with the CL's reason; paas_proveCheckpoint publishes it", async () => {
+    const cl = await startCl(1);
+    const { harness, checkpointProofs } = await startProver(cl);
+    await until(proven(cl, 0), "checkpoint 0");
+    // The CL restarts without its data, trusting another prover key by mistake.
+    cl.proven.delete(0);
+    const trusted = cl.trustedKey;
+    cl.trustedKey = new Uint8Array(32).fill(9);
+    await until(async () => (await report(harness)).stuck.length > 0, "checkpoint 0 reported stuck");
+    expect((await report(harness)).stuck).toEqual([
+      {
+        index: 0,
+        status: "completed",
+        error: expect.stringMatching(
+          /^the CL rejected the stored proof when it was published again: .*receipt/,
+        ),
+        retries: 0,
+      },
+    ]);
+    expect((await report(harness)).attention).toBe(
+      "checkpoint 0 (completed) waits for an operator: fix the cause, then paas_proveCheckpoint",
+    );
+    const proveCheckpoint = harness.service.rpcMethods().get("paas_proveCheckpoint")!;
+    // Before the cause is fixed, the operator's call answers the CL's verdict rather than nothing.
+    await expect(proveCheckpoint.handler([0])).rejects.toThrow(
+      /^the CL rejected the proof of checkpoint 0: /,
+    );
+
+    cl.trustedKey = trusted;
+    expect(await proveCheckpoint.handler([0])).toMatchObject({
+      created: false,
+      task: { status: "completed" },
+    });
+    expect(cl.proven.has(0)).toBe(true);
+    await until(async () => (await report(harness)).nextUnproven === null, "the runner to see it proven");
+    expect((await report(harness)).stuck).toEqual([]);
+    expect((await report(harness)).attention).toBeNull();
+    expect(checkpointProofs()).toBe(1);
   });
 
   it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {
