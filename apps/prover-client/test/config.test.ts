@@ -83,6 +83,12 @@ cl_url = "ftp://example.com"
     expect(config.rpc.port).toBe(4850);
   });
 
+  it("refuses a plugin package listed twice, naming it", () => {
+    expect(() =>
+      loadConfig({ overrides: ['plugins=["@paas/plugin-evm-ee-stf", "@paas/plugin-evm-ee-stf"]'] }),
+    ).toThrow('plugins: "@paas/plugin-evm-ee-stf" is listed twice');
+  });
+
   it("names the environment variable or flag an unknown key or a bad value came from", () => {
     const load = () => loadConfig({ env: { PAAS_RPC__COLOUR: "blue" }, overrides: ["claim.speed=9"] });
     expect(load).toThrow(`rpc: unknown key(s) "colour" (from environment variable PAAS_RPC__COLOUR)`);

@@ -161,6 +161,31 @@ describe("ProverServiceBuilder", () => {
     }
   });
 
+  it("hands a kind without a section an empty one, whatever the kind is named", async () => {
+    // "constructor" is a valid kind and a property every object has: the section is not that.
+    @ProofPlugin({
+      kind: "constructor",
+      program: { name: "constructor", version: "1" },
+      settings: (raw) =>
+        parsePluginSettings("constructor", z.strictObject({ depth: z.int().default(1) }), raw),
+    })
+    class ConstructorKindPlugin implements ProofPluginHandler {
+      parseContext(raw: ProofContext) {
+        return raw;
+      }
+      async fetchInput() {
+        return null;
+      }
+    }
+    const child = container.createChildContainer();
+    child.registerInstance(PLUGIN_SETTINGS, new PluginSettings({}));
+    const service = await new ProverServiceBuilder({ ...memory, container: child })
+      .host(new TestHost())
+      .register(ConstructorKindPlugin)
+      .launch();
+    await service.close();
+  });
+
   it("refuses, before it opens anything, a plugin whose dependencies' kinds no plugin proves", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "paas-depends-"));
     const file = path.join(dir, "paas.sqlite");

@@ -297,6 +297,15 @@ describe("refusals, before anything is written", () => {
     );
   });
 
+  it("refuses the names Nx cannot take: the workspace root's project, a property of every object", async () => {
+    const rootProject = JSON.parse(read(tree, "package.json")).name;
+    await refused(
+      { name: rootProject },
+      new RegExp(`"${rootProject}" already exists: it is the name of the Nx project in the workspace root`),
+    );
+    await refused({ name: "constructor" }, /"constructor" cannot name an Nx project/);
+  });
+
   it("refuses a name whose package exists elsewhere", async () => {
     tree.write(
       "packages/other/package.json",

@@ -23,16 +23,21 @@ import {
   startNode,
   tokenOfStartedApp,
 } from "../../../apps/prover-client/scenarios/packed-app.js";
+import { ROLLUP_PROOF_TYPES } from "../src/generators/proof-plugin/workspace.js";
 import { proverAppGenerator } from "../src/generators/prover-app/generator.js";
 import { ProverAppOptionsError, type ProverAppSchema } from "../src/generators/prover-app/options.js";
 import { type CommandResult, Sandbox, WORKSPACE_ROOT } from "./support/sandbox.js";
 import { writtenUnder } from "./support/tree.js";
 
-/** A tree with the workspace's root package.json and the rollup's plugins and app manifests. */
+/**
+ * A tree with the workspace's root package.json, the rollup's plugins and app manifests, the
+ * rollup's proof types and the plugins' @ProofPlugin registrations (which declare `dependsOn`).
+ */
 function seededTree(): Tree {
   const tree = createTreeWithEmptyWorkspace();
   const copy = (file: string) => tree.write(file, readFileSync(join(WORKSPACE_ROOT, file), "utf8"));
   copy("package.json");
+  copy(ROLLUP_PROOF_TYPES);
   for (const dir of [
     "plugins/evm-ee-stf",
     "plugins/cl-stf",
@@ -41,6 +46,7 @@ function seededTree(): Tree {
     "packages/core",
   ]) {
     copy(`${dir}/package.json`);
+    if (dir.startsWith("plugins/")) copy(`${dir}/src/plugin.ts`);
   }
   return tree;
 }
@@ -108,9 +114,31 @@ describe("prover-app generator", () => {
     );
   });
 
+  it("refuses a plugin without the plugins its @ProofPlugin depends on, through other plugins too", async () => {
+    const tree = seededTree();
+    tree.write(
+      "plugins/demo-epoch/package.json",
+      JSON.stringify({ name: "@paas/plugin-demo-epoch", nx: { name: "demo-epoch", tags: ["type:plugin"] } }),
+    );
+    // As the proof-plugin generator writes it with --dependsOn checkpoint.
+    tree.write(
+      "plugins/demo-epoch/src/plugin.ts",
+      '@ProofPlugin({ kind: "demo-epoch", dependsOn: ["checkpoint"] })',
+    );
+    await expect(generate(tree, { name: "x", plugins: "evm-ee-stf,demo-epoch" })).rejects.toThrow(
+      '--plugins "demo-epoch" depends on checkpoint and cl-stf, whose proofs only a loaded plugin makes: add checkpoint,cl-stf',
+    );
+    expect(tree.exists("apps/x")).toBe(false);
+    await generate(tree, { name: "x", plugins: "evm-ee-stf,cl-stf,checkpoint,demo-epoch" });
+    expect(tree.exists("apps/x/paas.toml")).toBe(true);
+  });
+
   it.each([
     ["Bad_Name", "evm-ee-stf", "is not a valid app name"],
     ["prover-client", "evm-ee-stf", '"prover-client" already exists'],
+    // The workspace root's project (package.json) and a property of every object: Nx cannot take them.
+    ["paas", "evm-ee-stf", '"paas" already exists'],
+    ["constructor", "evm-ee-stf", '"constructor" cannot name an Nx project'],
     ["x", "", "names no plugin"],
     ["x", "evm-ee-stf,nope", '"nope" is not a plugin of this workspace'],
     ["x", "evm-ee-stf,evm-ee-stf", "is given twice"],

@@ -201,6 +201,11 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // Loaded twice, its plugin would claim its own kind twice: "claimed by both X and X".
+    const repeated = config.plugins.find((name, i) => config.plugins.indexOf(name) !== i);
+    if (repeated !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["plugins"], message: `"${repeated}" is listed twice` });
+    }
     if ((config.nodes.cl_url === undefined) !== (config.nodes.el_url === undefined)) {
       ctx.addIssue({
         code: "custom",

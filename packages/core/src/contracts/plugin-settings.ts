@@ -8,7 +8,8 @@ export class PluginSettings {
 
   /** The raw settings of one kind (an empty object when the config has none). */
   for(kind: string): unknown {
-    return this.byKind[kind] ?? {};
+    // Own sections only: "constructor" is a valid kind, and a property every object inherits.
+    return Object.hasOwn(this.byKind, kind) ? (this.byKind[kind] ?? {}) : {};
   }
 
   /** The kinds the config has a section for. */

@@ -10,6 +10,17 @@ export function isValidKind(kind: string): boolean {
   return KIND_PATTERN.test(kind) && kind.length <= MAX_KIND_LENGTH;
 }
 
+/**
+ * Why Nx cannot take a valid name as a project's, or undefined when it can. Nx keeps projects by
+ * name in plain objects, so a project named after a property every object has (`constructor`)
+ * makes every nx command of the workspace fail, not only the new project's.
+ */
+export function nxNameProblem(name: string): string | undefined {
+  return name in Object.prototype
+    ? `"${name}" cannot name an Nx project: it is a property every JavaScript object has, and Nx would fail on every command of the workspace`
+    : undefined;
+}
+
 const words = (kind: string) => kind.split("-");
 const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 

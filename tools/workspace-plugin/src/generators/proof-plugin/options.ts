@@ -1,5 +1,13 @@
 import type { Tree } from "@nx/devkit";
-import { camelCase, constantCase, isValidKind, MAX_KIND_LENGTH, packageNameOf, pascalCase } from "./names.js";
+import {
+  camelCase,
+  constantCase,
+  isValidKind,
+  MAX_KIND_LENGTH,
+  nxNameProblem,
+  packageNameOf,
+  pascalCase,
+} from "./names.js";
 import {
   identityInProject,
   listWorkspaceProjects,
@@ -105,6 +113,8 @@ export function normalizeOptions(tree: Tree, schema: ProofPluginSchema): Normali
         `a letter, at most ${MAX_KIND_LENGTH} characters (e.g. "demo-sum")`,
     );
   }
+  const unusable = nxNameProblem(kind);
+  if (unusable) throw new ProofPluginOptionsError(`${unusable}; choose another name`);
   const root = `plugins/${kind}`;
   const packageName = packageNameOf(kind);
   const projects = listWorkspaceProjects(tree);
@@ -120,7 +130,7 @@ export function normalizeOptions(tree: Tree, schema: ProofPluginSchema): Normali
   const sameName = projects.find((p) => p.name === kind);
   if (sameName) {
     throw new ProofPluginOptionsError(
-      `"${kind}" already exists: it is the name of the Nx project in ${sameName.root}; choose another name`,
+      `"${kind}" already exists: it is the name of the Nx project in ${sameName.root === "." ? "the workspace root" : sameName.root}; choose another name`,
     );
   }
   const samePackage = projects.find((p) => p.packageName === packageName);

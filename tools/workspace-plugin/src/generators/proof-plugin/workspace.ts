@@ -49,9 +49,13 @@ export function isInWorkspaces(tree: Tree, dir: string): boolean {
   return workspacePatterns(tree).some((p) => p === dir || (p.endsWith("/*") && p.slice(0, -2) === parent));
 }
 
-/** Every project: the npm workspaces (with their `nx` block) and any `project.json` in them. */
+/**
+ * Every project: the npm workspaces (with their `nx` block) and any `project.json` in them, and
+ * the workspace root, which Nx makes a project of its package.json (`paas`): a new project of
+ * the same name would make every nx command fail.
+ */
 export function listWorkspaceProjects(tree: Tree): WorkspaceProject[] {
-  const dirs = new Set<string>();
+  const dirs = new Set<string>(["."]);
   for (const pattern of workspacePatterns(tree)) {
     if (pattern.endsWith("/*")) {
       const parent = pattern.slice(0, -2);
@@ -62,8 +66,9 @@ export function listWorkspaceProjects(tree: Tree): WorkspaceProject[] {
   }
   const projects: WorkspaceProject[] = [];
   for (const root of [...dirs].sort()) {
-    const pkg = readJsonIn<PackageJson>(tree, `${root}/package.json`);
-    const projectJson = readJsonIn<{ name?: string; tags?: string[] }>(tree, `${root}/project.json`);
+    const at = (file: string) => (root === "." ? file : `${root}/${file}`);
+    const pkg = readJsonIn<PackageJson>(tree, at("package.json"));
+    const projectJson = readJsonIn<{ name?: string; tags?: string[] }>(tree, at("project.json"));
     const name = projectJson?.name ?? pkg?.nx?.name ?? pkg?.name;
     if (name === undefined) continue;
     projects.push({

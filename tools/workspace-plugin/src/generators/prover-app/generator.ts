@@ -11,7 +11,7 @@ export type { ProverAppSchema } from "./options.js";
  * scaffolds apps/<name> (package @paas/app-<name>, Nx project <name>, tags scope:<name> and
  * type:app), a deployable app composing the prover client with the chosen plugins: its config, a
  * bin, a README and tests. Refuses, before writing anything, an existing name, a plugin that is not
- * one, and a rollup plugin without the plugins it depends on.
+ * one, and a plugin without the plugins it depends on.
  */
 export async function proverAppGenerator(
   tree: Tree,

@@ -1,6 +1,11 @@
 import { type Tree, visitNotIgnoredFiles } from "@nx/devkit";
-import { isValidKind, MAX_KIND_LENGTH } from "../proof-plugin/names.js";
-import { listWorkspaceProjects, nodeEngine } from "../proof-plugin/workspace.js";
+import { isValidKind, MAX_KIND_LENGTH, nxNameProblem } from "../proof-plugin/names.js";
+import {
+  listWorkspaceProjects,
+  nodeEngine,
+  parseIdentities,
+  rollupProofTypes,
+} from "../proof-plugin/workspace.js";
 
 /** The generator's options, as schema.json declares them. */
 export interface ProverAppSchema {
@@ -38,22 +43,39 @@ export interface NormalizedAppOptions {
   readonly skipInstall: boolean;
 }
 
-/**
- * The rollup's proof types: what each needs proven first (a task waits for its dependencies'
- * proofs, which only a loaded plugin makes), and the first task of each on a fresh devnet.
- */
+/** The rollup's proof types: the first task of each on a fresh devnet. */
 const ROLLUP_PLUGINS: Readonly<
-  Record<
-    string,
-    { readonly needs: readonly string[]; readonly method: string; readonly params: readonly unknown[] }
-  >
+  Record<string, { readonly method: string; readonly params: readonly unknown[] }>
 > = {
-  "evm-ee-stf": { needs: [], method: "paas_proveElBlocks", params: [1, 1] },
-  "cl-stf": { needs: ["evm-ee-stf"], method: "paas_proveClBlocks", params: [1, 1] },
-  checkpoint: { needs: ["evm-ee-stf", "cl-stf"], method: "paas_proveCheckpoint", params: [0] },
+  "evm-ee-stf": { method: "paas_proveElBlocks", params: [1, 1] },
+  "cl-stf": { method: "paas_proveClBlocks", params: [1, 1] },
+  checkpoint: { method: "paas_proveCheckpoint", params: [0] },
 };
 
-/** Validates the options against the workspace in the tree; throws `ProverAppOptionsError`. */
+/**
+ * The kinds a plugin declares it depends on (`dependsOn` of its @ProofPlugin), read from its
+ * sources: string literals, and `X.kind` of an identity constant that @paas/rollup or the plugin
+ * declares (`CL_STF.kind`). Whatever cannot be read so is left to the prover client, which refuses
+ * at start a plugin whose dependencies no plugin proves.
+ */
+function declaredDependencies(tree: Tree, root: string): string[] {
+  const constants = new Map([...rollupProofTypes(tree).values()].map((i) => [i.constant, i.kind]));
+  const lists: string[] = [];
+  visitNotIgnoredFiles(tree, `${root}/src`, (file) => {
+    if (!file.endsWith(".ts")) return;
+    const source = tree.read(file, "utf8") ?? "";
+    for (const identity of parseIdentities(source)) constants.set(identity.constant, identity.kind);
+    for (const match of source.matchAll(/dependsOn:\s*\[([^\]]*)\]/g)) lists.push(match[1]!);
+  });
+  return lists
+    .flatMap((list) => list.split(","))
+    .map((item) => item.trim())
+    .map(
+      (item) => /^["']([^"']+)["']$/.exec(item)?.[1] ?? constants.get(/^(\w+)\.kind$/.exec(item)?.[1] ?? ""),
+    )
+    .filter((kind): kind is string => kind !== undefined);
+}
+
 /**
  * Whether a plugin's settings take `node_url`, as a `proof-plugin` scaffold's do (it is required
  * there): the app's paas.toml then sets it. Another plugin's settings are its own, which only its
@@ -67,6 +89,7 @@ function takesNodeUrl(tree: Tree, root: string): boolean {
   return found;
 }
 
+/** Validates the options against the workspace in the tree; throws `ProverAppOptionsError`. */
 export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): NormalizedAppOptions {
   const name = schema.name?.trim() ?? "";
   if (!isValidKind(name) || name.length > MAX_KIND_LENGTH) {
@@ -74,6 +97,8 @@ export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): Normal
       `"${name}" is not a valid app name: lower-case words of a-z and 0-9 joined by "-", at most ${MAX_KIND_LENGTH} characters`,
     );
   }
+  const unusable = nxNameProblem(name);
+  if (unusable) throw new ProverAppOptionsError(`${unusable}; choose another name`);
   const root = `apps/${name}`;
   const projects = listWorkspaceProjects(tree);
   if (tree.exists(root) || projects.some((p) => p.name === name)) {
@@ -106,8 +131,26 @@ export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): Normal
       ...(rollup && { proof: { method: rollup.method, params: rollup.params } }),
     });
   }
+  // A task waits for its dependencies' proofs, which only a loaded plugin makes: what each plugin
+  // depends on, directly or through another plugin, must be composed too.
+  const pluginRoots = new Map(
+    projects.filter((p) => p.tags.includes("type:plugin")).map((p) => [p.name, p.root]),
+  );
+  const dependsOn = (kind: string) => {
+    const root = pluginRoots.get(kind);
+    return root === undefined ? [] : declaredDependencies(tree, root);
+  };
   for (const plugin of plugins) {
-    const missing = (ROLLUP_PLUGINS[plugin.kind]?.needs ?? []).filter((k) => !requested.includes(k));
+    const needed = new Set<string>();
+    const visit = (kind: string) => {
+      for (const dependency of dependsOn(kind)) {
+        if (needed.has(dependency)) continue;
+        needed.add(dependency);
+        visit(dependency);
+      }
+    };
+    visit(plugin.kind);
+    const missing = [...needed].filter((k) => !requested.includes(k));
     if (missing.length > 0) {
       throw new ProverAppOptionsError(
         `--plugins "${plugin.kind}" depends on ${missing.join(" and ")}, whose proofs only a loaded plugin makes: add ${missing.join(",")}`,
