@@ -14,6 +14,16 @@ import { type OpenedJobDatabase, openJobDatabase } from "./store/open-job-databa
 /** The key file receipts are signed with, inside the data directory (created on first start). */
 export const SERVER_KEY_FILE = "prover-server.key";
 
+/** How long a closing server lets the requests in flight finish before it drops their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Proofs a job may start before a start finds it interrupted again and fails it (retryable) rather
+ * than running it once more: a proof that takes the process down (the kernel's OOM killer) would
+ * otherwise do so at every start, with the jobs queued behind it never run.
+ */
+const MAX_PROOF_STARTS = 3;
+
 export interface ProverServer {
   /** Base URL with a trailing slash, e.g. `http://127.0.0.1:4900/`: a client's `url`. */
   readonly url: string;
@@ -47,7 +57,16 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
   try {
     host = nativeHost(keyFile, resolved);
     const store = new JobStore(database.db);
-    const requeued = await store.requeueInterrupted();
+    const { requeued, abandoned } = await store.requeueInterrupted(
+      MAX_PROOF_STARTS,
+      `the server stopped ${MAX_PROOF_STARTS} times while proving this job (killed, perhaps for memory, or restarted): it is not run again here; start it again`,
+    );
+    if (abandoned > 0) {
+      logger.warn(
+        { jobs: abandoned, proofStarts: MAX_PROOF_STARTS },
+        "jobs whose proof was interrupted at every start are failed (retryable) rather than run again: a proof that takes the server down would do so at every start",
+      );
+    }
     const resigned = await dropForeignReceipts(store, host.publicKeyHex);
     if (resigned > 0) {
       logger.warn(
@@ -151,7 +170,16 @@ async function shutDown(
 ): Promise<void> {
   // In this order: no new requests (those arriving meanwhile get 503, which clients retry), no new
   // proofs, the proofs in flight aborted and settled, no more sweeps, then the workers and the table closed.
-  await app.close();
+  // Node stops timing requests out once its server closes, so a request that stalled (an upload
+  // whose client vanished without closing the connection) would hold the close forever: the
+  // requests in flight get a grace period, then their connections are dropped. A client cut off
+  // mid-upload sends again; its requestId finds the job if the upload had been taken.
+  const grace = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(grace);
+  }
   await runner.close();
   await sweep.close();
   await host.close();

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseInUseError } from "@paas/core";
@@ -16,6 +17,7 @@ import {
   startsIn,
   startTestServer,
   type TempDir,
+  TOKEN,
   tempDir,
   waitFor,
   waitForJob,
@@ -104,6 +106,56 @@ it("finishes a job under the same id after the server was killed mid-proof", {
   }
 });
 
+it("fails, retryable, a job whose proof the server died during at three starts, and runs the jobs behind it", {
+  timeout: 90_000,
+}, async () => {
+  // A proof that takes the process down (the kernel's OOM killer) does so at every start: killed
+  // from outside here, the same way. One worker: the queued job waits behind it.
+  const startedLog = data.file("started.log");
+  const gate = data.file("gate");
+  let url = await startServerProcess(data.dir);
+  const poison = await call(url, "POST", "v1/jobs", {
+    token: null,
+    body: startJobBody(gatedProgram, { startedLog, gate }, "kills-the-server"),
+  });
+  const behind = await call(url, "POST", "v1/jobs", {
+    token: null,
+    body: startJobBody(sumProgram, [2, 3], "queued-behind"),
+  });
+  for (let start = 1; start <= 3; start++) {
+    if (start > 1) url = await startServerProcess(data.dir);
+    await waitFor(
+      () => startsIn(startedLog) === start,
+      () => `the guest to start at server start ${start}`,
+    );
+    await killed(child!);
+  }
+
+  const server = await startTestServer(data.dir);
+  try {
+    expect(await waitForJob(server.url, behind.json.jobId as string, ["succeeded"])).toMatchObject({
+      attempts: 1,
+    });
+    expect((await call(server.url, "GET", `v1/jobs/${poison.json.jobId}`)).json).toEqual({
+      jobId: poison.json.jobId,
+      state: "failed",
+      attempts: 3,
+      retryable: true,
+      error:
+        "the server stopped 3 times while proving this job (killed, perhaps for memory, or restarted): it is not run again here; start it again",
+    });
+    expect(startsIn(startedLog)).toBe(3);
+    // Failed, its requestId starts a new job: the client decides whether to try again.
+    const again = await call(server.url, "POST", "v1/jobs", {
+      body: startJobBody(gatedProgram, { startedLog, gate }, "kills-the-server"),
+    });
+    expect(again.status).toBe(201);
+  } finally {
+    writeFileSync(gate, "");
+    await server.close();
+  }
+});
+
 it("resumes a running and a queued job after a graceful close", { timeout: 60_000 }, async () => {
   const startedLog = data.file("started.log");
   const gate = data.file("gate");
@@ -141,6 +193,35 @@ it("resumes a running and a queued job after a graceful close", { timeout: 60_00
     expect(again.json.jobId).toBe(queuedId);
   } finally {
     await second.close();
+  }
+});
+
+it("closes while a client's upload stalls, dropping its connection after a grace period", {
+  timeout: 30_000,
+}, async () => {
+  // An input limit this large leaves room for one upload at once, so a refused probe says the
+  // stalled upload is being received.
+  const server = await startTestServer(data.dir, { maxInputBytes: 256 * 1024 * 1024 });
+  const { hostname, port } = new URL(server.url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.on("error", () => {});
+  const dropped = new Promise((resolve) => socket.once("close", resolve));
+  // Headers and the first byte of a body whose rest never comes: a client gone without a FIN.
+  socket.write(
+    `POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+      "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
+  );
+  try {
+    const probe = startJobBody(sumProgram, [1], "probe");
+    await waitFor(
+      async () => (await call(server.url, "POST", "v1/jobs", { body: probe })).status === 503,
+      () => "the stalled upload to be received",
+    );
+    // Node stops timing requests out once its server closes: without a grace period this waited forever.
+    await server.close();
+    await dropped;
+  } finally {
+    socket.destroy();
   }
 });
 

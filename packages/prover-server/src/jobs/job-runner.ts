@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PermanentError, type PluginLogger } from "@paas/core";
 import { encodeReceipt, type NativeHost } from "@paas/zkvm";
 import type { ProgramCatalogue } from "../programs.js";
@@ -8,6 +9,12 @@ const MAX_ERROR_CHARS = 2_000;
 
 /** Why a running proof was aborted: the job was cancelled, or the server is stopping. */
 type AbortCause = "cancelled" | "closing";
+
+/** Pauses between tries to record a proof's outcome the job table refused: 100 ms doubling to 5 s. */
+const FIRST_RECORD_RETRY_MS = 100;
+const MAX_RECORD_RETRY_MS = 5_000;
+/** The pause before trying again to take queued jobs from a job table that refused the claim. */
+const CLAIM_RETRY_MS = 1_000;
 
 /**
  * Runs queued jobs on the native host, oldest first, at most `workers` at once. A proof's outcome
@@ -22,6 +29,8 @@ export class JobRunner {
   #pumping: Promise<void> | undefined;
   #again = false;
   #closing = false;
+  /** Whether the last claim was refused: a refusal is logged once, not at every try. */
+  #claimRefused = false;
 
   constructor(
     private readonly store: JobStore,
@@ -65,6 +74,7 @@ export class JobRunner {
     try {
       while (!this.#closing && this.#running.size < this.workers) {
         const job = await this.store.claimNext();
+        this.#claimRefused = false;
         if (!job) return;
         const controller = new AbortController();
         const done = this.#prove(job, controller.signal).finally(() => {
@@ -74,7 +84,16 @@ export class JobRunner {
         this.#running.set(job.id, { controller, done });
       }
     } catch (error) {
-      this.logger.error({ err: messageOf(error) }, "prover server: cannot take jobs from the job table");
+      if (!this.#claimRefused) {
+        this.logger.error(
+          { err: messageOf(error) },
+          "prover server: cannot take jobs from the job table; trying again every second",
+        );
+      }
+      this.#claimRefused = true;
+      // Only a new job or a finished proof wakes the runner: with none coming, the queued jobs
+      // would wait for good. A table refuses a claim for a while (a full disk): try again.
+      setTimeout(() => this.wake(), CLAIM_RETRY_MS).unref();
     }
   }
 
@@ -96,7 +115,8 @@ export class JobRunner {
       const { receipt, summary } = await this.host.proveEncoded(program, new Uint8Array(job.input), {
         signal,
       });
-      if (await this.store.succeed(job.id, encodeReceipt(receipt))) {
+      const encoded = encodeReceipt(receipt);
+      if (await this.#record(() => this.store.succeed(job.id, encoded), signal, fields)) {
         this.logger.info({ ...fields, wallMs: Math.round(summary.wallMs) }, "proved");
       }
     } catch (error) {
@@ -106,13 +126,42 @@ export class JobRunner {
       }
       const retryable = !(error instanceof PermanentError);
       const message = messageOf(error).slice(0, MAX_ERROR_CHARS);
-      try {
-        await this.store.fail(job.id, message, retryable);
+      if (await this.#record(() => this.store.fail(job.id, message, retryable), signal, fields)) {
         this.logger.warn({ ...fields, retryable, err: message }, "proof failed");
-      } catch (storeError) {
-        this.logger.error({ ...fields, err: messageOf(storeError) }, "cannot record a failed proof");
       }
     }
+  }
+
+  /**
+   * Writes a proof's outcome, again while the job table refuses it (a full disk): given up on, the
+   * job stayed running for good, its clients polling it forever, and a computed receipt was lost.
+   * Stops when the proof is aborted (cancelled, or the server closing: the job then reruns at the
+   * next start). False when nothing was written.
+   */
+  async #record(write: () => Promise<boolean>, signal: AbortSignal, fields: object): Promise<boolean> {
+    for (let pauseMs = FIRST_RECORD_RETRY_MS; ; pauseMs = Math.min(pauseMs * 2, MAX_RECORD_RETRY_MS)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (pauseMs === FIRST_RECORD_RETRY_MS) {
+          this.logger.error(
+            { ...fields, err: messageOf(error) },
+            "cannot record the proof's outcome in the job table; trying again until it can",
+          );
+        }
+        if (!(await pause(pauseMs, signal))) return false;
+      }
+    }
+  }
+}
+
+/** Waits `ms`; false when `signal` aborts first. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -139,14 +139,29 @@ export class JobStore {
     return Number(result.numUpdatedRows);
   }
 
-  /** At start: jobs left running by a stopped or killed process go back to the queue. */
-  async requeueInterrupted(): Promise<number> {
-    const result = await this.db
-      .updateTable("jobs")
-      .set({ state: "queued", updated_at: this.now() })
-      .where("state", "=", "running")
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  /**
+   * At start: jobs left running by a stopped or killed process go back to the queue, but those
+   * whose proof has started `maxAttempts` times already are failed, retryable, with `error`.
+   */
+  async requeueInterrupted(
+    maxAttempts: number,
+    error: string,
+  ): Promise<{ requeued: number; abandoned: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = this.now();
+      const abandoned = await trx
+        .updateTable("jobs")
+        .set({ state: "failed", error, retryable: 1, input: null, updated_at: now })
+        .where("state", "=", "running")
+        .where("attempts", ">=", maxAttempts)
+        .executeTakeFirst();
+      const requeued = await trx
+        .updateTable("jobs")
+        .set({ state: "queued", updated_at: now })
+        .where("state", "=", "running")
+        .executeTakeFirst();
+      return { requeued: Number(requeued.numUpdatedRows), abandoned: Number(abandoned.numUpdatedRows) };
+    });
   }
 
   async countQueued(): Promise<number> {
