@@ -252,6 +252,26 @@ prove_timeout_ms = 600000
     }
   });
 
+  it("refuses a token that no Authorization header carries whole, which would refuse every action", () => {
+    // A passphrase: the server reads one word after "Bearer", so no client could ever match it.
+    for (const token of ["correct horse battery staple", "tab\tseparated-secret", "pässwörd-0123456789€"]) {
+      expect(() => loadConfig({ overrides: [`rpc.auth_token=${JSON.stringify(token)}`] }), token).toThrow(
+        /rpc\.auth_token: must be printable ASCII without spaces/,
+      );
+    }
+    expect(() =>
+      loadConfig({
+        overrides: [
+          'backends.gpu.url="http://10.0.0.7:4900"',
+          'backends.gpu.token="two words-0123456789"',
+          `backends.gpu.public_key="${"ab".repeat(32)}"`,
+        ],
+      }),
+    ).toThrow(/backends\.gpu\.token: must be printable ASCII without spaces/);
+    const token = "Zx9!~#$%&'()*+,-./:;<=>?@[]^_`{|}";
+    expect(loadConfig({ overrides: [`rpc.auth_token=${JSON.stringify(token)}`] }).rpc.auth_token).toBe(token);
+  });
+
   it("takes the Host names a loopback server answers besides its own, without ports", () => {
     expect(loadConfig({ overrides: ['rpc.allowed_hosts=["prover.internal"]'] }).rpc.allowed_hosts).toEqual([
       "prover.internal",

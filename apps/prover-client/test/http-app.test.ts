@@ -5,7 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, get as httpGet, type IncomingMessage, request } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { hostCheck } from "@paas/core";
@@ -242,6 +242,71 @@ describe("the Host header", () => {
       expect(answered, host).toMatch(/^HTTP\/1\.1 200 /);
       expect(answered).toContain('"result":"changed"');
     }
+  });
+});
+
+describe("requests a browser sends for a page of another site", () => {
+  it("are refused before any route or token; the dashboard's own, typed addresses and links are answered", async () => {
+    const { url } = await start();
+    const agent = new Agent({ keepAlive: true });
+    const from = (site: string, extra: Record<string, string> = {}) =>
+      send(
+        agent,
+        url,
+        "POST",
+        "/",
+        {
+          "content-type": "application/json",
+          authorization: `Bearer ${TOKEN}`,
+          "sec-fetch-site": site,
+          ...extra,
+        },
+        call("change"),
+      );
+    // Another port of 127.0.0.1 is the same site, yet another origin: a local app's page.
+    for (const site of ["same-site", "cross-site"]) {
+      const refused = await from(site, { "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" });
+      expect(refused.status, site).toBe(403);
+      expect(JSON.parse(refused.text).error.message).toContain(
+        `a page of another site (Sec-Fetch-Site: ${site})`,
+      );
+    }
+    expect((await from("same-origin")).text).toContain('"result":"changed"');
+    const navigate = { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" };
+    const link = await send(agent, url, "GET", "/health", { ...navigate, "sec-fetch-dest": "document" }, "");
+    expect(link).toMatchObject({ status: 200, text: "ok\n" });
+    const frame = await send(agent, url, "GET", "/health", { ...navigate, "sec-fetch-dest": "iframe" }, "");
+    expect(frame.status).toBe(403);
+    agent.destroy();
+  });
+});
+
+describe("a client that stops reading", () => {
+  it("has its connection cut once its answer has waited too long, while one that reads gets it whole", {
+    timeout: 20_000,
+  }, async () => {
+    // More than the system's socket buffers take, so the rest waits in the server's memory.
+    const big = "x".repeat(40 * 1024 * 1024);
+    const { url } = await start({
+      methods: { big: defineMethod({ params: z.tuple([]), handler: () => big }) },
+      answerTimeoutMs: 2_000,
+    });
+    expect((await post(url, call("big"))).json.result).toHaveLength(big.length);
+
+    // The server's end of the connection is watched: a client that does not read sees nothing.
+    const cut = new Promise<void>((resolve) =>
+      servers.at(-1)!.server.once("connection", (socket: Socket) => socket.once("close", () => resolve())),
+    );
+    const body = call("big");
+    const client = connect(Number(new URL(url).port), "127.0.0.1", () => {
+      client.write(
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      client.pause();
+    });
+    client.on("error", () => undefined);
+    await cut;
+    client.destroy();
   });
 });
 

@@ -1,6 +1,12 @@
 import { isLoopback, MAX_TIMER_MS } from "@paas/core";
 import { z } from "zod";
-import { HOST_NAME_RULE, HOST_NAME_WITHOUT_PORT, LOG_LEVELS } from "./shared-rules.js";
+import {
+  BEARER_TOKEN,
+  BEARER_TOKEN_RULE,
+  HOST_NAME_RULE,
+  HOST_NAME_WITHOUT_PORT,
+  LOG_LEVELS,
+} from "./shared-rules.js";
 
 /** The default plugins: the three proof types of the rollup. */
 export const DEFAULT_PLUGINS = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint"];
@@ -38,7 +44,7 @@ const remoteBackend = z
   .object({
     type: z.literal("remote"),
     url,
-    token: z.string().min(1).optional(),
+    token: z.string().min(1).regex(BEARER_TOKEN, BEARER_TOKEN_RULE).optional(),
     /** The key the server signs receipts with (its start-up line prints it). */
     public_key: hexKey,
     /** Jobs at once on this backend. */
@@ -154,6 +160,7 @@ export const configSchema = z
         auth_token: z
           .string()
           .min(16, "must be at least 16 characters")
+          .regex(BEARER_TOKEN, BEARER_TOKEN_RULE)
           .refine((token) => !/^change[-_ ]?me/i.test(token), {
             message: "is the example's placeholder: set a long random secret (e.g. `openssl rand -hex 32`)",
           })

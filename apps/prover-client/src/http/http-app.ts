@@ -1,6 +1,7 @@
 import { type ErrorListener, INTERNAL_ERROR, type MethodRegistry } from "@paas/jsonrpc";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { answerClientError } from "./client-error.js";
+import { refuseCrossSiteRequests } from "./cross-site-guard.js";
 import { registerDashboard } from "./dashboard-route.js";
 import type { EventStream } from "./event-stream.js";
 import { registerEventsRoute } from "./events-route.js";
@@ -8,6 +9,7 @@ import { refuseForeignHosts } from "./host-guard.js";
 import { registerJsonRpcRoute } from "./json-rpc-route.js";
 import { type ProbeRouteOptions, registerProbeRoutes } from "./probe-routes.js";
 import { refuse } from "./refusal.js";
+import { cutSlowReaders } from "./slow-reader.js";
 import { dropUnreadBodies, dropUnreadBody } from "./unread-body.js";
 
 export interface HttpAppOptions extends ProbeRouteOptions {
@@ -25,10 +27,14 @@ export interface HttpAppOptions extends ProbeRouteOptions {
   readonly closeGraceMs?: number;
   /** Which `Host` headers are answered (core's `hostCheck`); default: all. */
   readonly acceptsHost?: (hostHeader: string | undefined) => boolean;
+  /** How long a client may take to read a whole answer before its connection is cut (default 60 s). */
+  readonly answerTimeoutMs?: number;
 }
 
 /** How long a client may take to send a whole request: a slow sender cannot hold a connection. */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** How long a client may take to read a whole answer: a slow reader cannot hold its memory. */
+const ANSWER_TIMEOUT_MS = 60_000;
 
 /**
  * The prover client's HTTP server, unstarted (the Fastify way: `listen()` in production,
@@ -97,6 +103,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   if (options.acceptsHost) refuseForeignHosts(app, options.acceptsHost);
+  refuseCrossSiteRequests(app);
+  cutSlowReaders(app, options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS);
   dropUnreadBodies(app, options.maxBodyBytes);
   registerJsonRpcRoute(app, {
     methods: options.methods,
