@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
@@ -11,7 +12,7 @@ import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.j
 import { TaskStore } from "../src/store/task-store.js";
 import { leaf, node, startService } from "./fixtures/start-service.js";
 import { TestScript } from "./fixtures/test-plugins.js";
-import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
+import { applicationRole, DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 /** Starts migrating `database` in a child process and kills it `delayMs` after it said it begins. */
 async function killMidMigration(database: DatabaseLocation, delayMs: number): Promise<string> {
@@ -288,6 +289,108 @@ describe.runIf(postgres.url !== undefined)("a PostgreSQL database shared with ot
       await opened.close();
     }
   }, 60_000);
+});
+
+/** The schema a session works in, and one of its settings. */
+async function sessionOf(
+  location: DatabaseLocation,
+  setting: string,
+): Promise<{ schema: string; value: string }> {
+  const opened = await openDatabase(location);
+  try {
+    const { rows } = await sql<{ schema: string; value: string }>`
+      select current_schema() as schema, current_setting(${setting}) as value`.execute(opened.db);
+    return rows[0]!;
+  } finally {
+    await opened.close();
+  }
+}
+
+describe.runIf(postgres.url !== undefined)("a PostgreSQL database set up as a DBA would", () => {
+  it("keeps the tables in the configured schema when the URL carries session options of its own", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const withOptions = new URL(url);
+    withOptions.searchParams.set("options", "-c statement_timeout=12345");
+    const location = { url: withOptions.href, schema };
+    expect(await sessionOf(location, "statement_timeout")).toEqual({ schema, value: "12345ms" });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query("select tablename from pg_tables where schemaname = $1", [schema]);
+      expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(["tasks", "kysely_migration"]));
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it("opens a schema made for its role, which may not create schemas", async () => {
+    const role = await applicationRole();
+    const schema = `paas_own_${randomBytes(5).toString("hex")}`;
+    try {
+      await role.admin.query(`create schema ${schema} authorization ${role.name}`);
+      expect(await sessionOf({ url: role.url, schema }, "search_path")).toMatchObject({ schema });
+      // A schema that is not there is refused saying how to provide it.
+      await expect(openDatabase({ url: role.url, schema: `${schema}_missing` })).rejects.toMatchObject({
+        code: "DATABASE_UNUSABLE",
+        message: expect.stringMatching(/cannot create schema .*permission denied.*authorization <role>/),
+      });
+    } finally {
+      await role.admin.query(`drop schema if exists ${schema} cascade`);
+      await role.drop();
+    }
+  });
+
+  it("says what right a role that may not create tables lacks", async () => {
+    const role = await applicationRole();
+    // Like `public` since PostgreSQL 15 for every role but the database's owner.
+    const schema = `paas_theirs_${randomBytes(5).toString("hex")}`;
+    try {
+      await role.admin.query(`create schema ${schema}; grant usage on schema ${schema} to ${role.name}`);
+      await expect(openDatabase({ url: role.url, schema })).rejects.toMatchObject({
+        code: "DATABASE_UNUSABLE",
+        message: expect.stringMatching(
+          /preparing the migrations failed: permission denied for schema .*grant CREATE on the schema/,
+        ),
+      });
+    } finally {
+      await role.admin.query(`drop schema if exists ${schema} cascade`);
+      await role.drop();
+    }
+  });
+
+  it("waits for another instance's migration beyond the role's statement_timeout, which holds after", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const app = `paas_migrating_${randomBytes(4).toString("hex")}`;
+    const short = new URL(url);
+    short.searchParams.set("options", "-c statement_timeout=200");
+    short.searchParams.set("application_name", app);
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    // kysely's migration lock, as another instance migrating a large database holds it.
+    const MIGRATION_LOCK = "3853314791062309107";
+    await other.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      const opening = sessionOf({ url: short.href, schema }, "statement_timeout");
+      // Held past the timeout: the start-up's wait for the lock is one statement.
+      await expect
+        .poll(
+          async () =>
+            (
+              await other.query(
+                `select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'
+                   and now() - query_start > interval '1 second'`,
+                [app],
+              )
+            ).rowCount,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+      await other.query(`select pg_advisory_unlock(${MIGRATION_LOCK})`);
+      expect(await opening).toEqual({ schema, value: "200ms" });
+    } finally {
+      await other.end();
+    }
+  });
 });
 
 describe("a PostgreSQL server that cannot be reached", () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { CompiledQuery } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { DatabaseLocation } from "../src/index.js";
@@ -8,7 +9,14 @@ import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
 import { leaf } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
-import { databaseFor, otherSession, postgres } from "./support/dialects.js";
+import {
+  applicationRole,
+  databaseFor,
+  type LockedRow,
+  lockedRow,
+  otherSession,
+  postgres,
+} from "./support/dialects.js";
 import { open, start, until } from "./support/services.js";
 
 /**
@@ -31,7 +39,189 @@ async function namedDatabase(): Promise<{
   return { database: { url: named.href, schema }, plain: { url, schema }, app, schema };
 }
 
+/**
+ * A TCP relay in front of the test's PostgreSQL that can be taken down (every connection dropped,
+ * new ones refused) and brought back on the same port: what a server restart or failover looks
+ * like to its clients, without restarting the server other tests share.
+ */
+async function restartableRelay(location: DatabaseLocation & { url: string }): Promise<{
+  database: DatabaseLocation;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const target = new URL(location.url);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+  };
+  let server: Server | undefined;
+  const listen = (port: number) =>
+    new Promise<Server>((resolve) => {
+      const relay = createServer((client) => {
+        const upstream = netConnect(Number(target.port || 5432), target.hostname);
+        track(client);
+        track(upstream);
+        client.on("close", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+        client.pipe(upstream).pipe(client);
+      });
+      relay.listen(port, "127.0.0.1", () => resolve(relay));
+    });
+  const down = async () => {
+    const closing = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => closing?.close(resolve));
+  };
+  server = await listen(0);
+  const { port } = server.address() as AddressInfo;
+  const relayed = new URL(location.url);
+  relayed.hostname = "127.0.0.1";
+  relayed.port = String(port);
+  return {
+    database: { ...location, url: relayed.href },
+    down,
+    async up() {
+      server = await listen(port);
+    },
+    close: down,
+  };
+}
+
+/**
+ * Instance "a" on `database` proves one leaf, whose proof waits until the test has put the database
+ * in a fault (`before`, given the task's id). The proof is then computed and stored; once the
+ * instance has said what became of it (a warning: kept; an error: lost), the fault ends (`after`)
+ * and the task is waited for. Says how it ended, how many proofs were computed and what was said.
+ */
+async function proveOneLeafThrough(
+  database: DatabaseLocation,
+  fault: { before(id: string): Promise<void>; after(): Promise<void> },
+): Promise<{ status: string; interruptions: number; proofs: number; errors: string[]; warning?: string }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const host = new TestHost("native", 1);
+  const prove = host.prove.bind(host);
+  let entered = 0;
+  host.prove = async (program, input, options) => {
+    entered++;
+    await released;
+    return prove(program, input, options);
+  };
+  const errors: string[] = [];
+  const a = await start(database, {
+    host,
+    scheduling: { instanceId: "a", leaseMs: 1_500 },
+    onError: (error, where) => errors.push(`${where}: ${error instanceof Error ? error.message : error}`),
+  });
+  try {
+    const [submitted] = await a.service.submitMany([leaf(1)], "native");
+    const id = submitted!.task.id;
+    await until(() => entered === 1, "the proof to start");
+    await fault.before(id);
+    release();
+    const warning = () => a.logs.find((l) => l.level === "warn" && JSON.stringify(l.fields).includes(id));
+    await until(
+      () => warning() !== undefined || errors.some((e) => e.includes(id)),
+      "the instance to say what became of the proof",
+    );
+    await fault.after();
+    const done = await a.service.wait(id, { timeoutMs: 15_000 });
+    const said = warning();
+    return {
+      status: done.status,
+      interruptions: done.interruptions,
+      proofs: host.proveCalls.length,
+      errors: errors.filter((e) => e.includes(id)),
+      ...(said && { warning: `${(said.fields as { code?: string }).code}: ${said.message}` }),
+    };
+  } finally {
+    release();
+    await a.service.close();
+  }
+}
+
 describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that misbehaves", () => {
+  it("keeps a proof computed while the server restarts, and stores it once it answers, proven once", async () => {
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    try {
+      // The server goes away while the proof is computed, for longer than a write's own retries.
+      const outcome = await proveOneLeafThrough(relay.database, {
+        before: () => relay.down(),
+        after: () => relay.up(),
+      });
+      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+      expect(outcome.warning).toMatch(/database cannot be reached: this proof is kept/);
+    } finally {
+      await relay.close();
+    }
+  }, 40_000);
+
+  it("keeps a proof computed while no connection slot is free, and stores it once one is", async () => {
+    // Every slot taken is what `max_connections` (or a role's connection limit) says when instances
+    // and RPC readers together want more sessions than the server allows: too_many_connections.
+    const role = await applicationRole();
+    const schema = `paas_slots_${randomBytes(5).toString("hex")}`;
+    const app = `pgslots_${randomBytes(4).toString("hex")}`;
+    const url = new URL(role.url);
+    url.searchParams.set("application_name", app);
+    try {
+      await role.admin.query(`create schema ${schema} authorization ${role.name}`);
+      const outcome = await proveOneLeafThrough(
+        { url: url.href, schema },
+        {
+          async before() {
+            await role.admin.query(`alter role ${role.name} connection limit 0`);
+            await role.admin.query(
+              "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+              [app],
+            );
+          },
+          async after() {
+            await role.admin.query(`alter role ${role.name} connection limit -1`);
+          },
+        },
+      );
+      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+      expect(outcome.warning).toMatch(/^53300: the database cannot be reached: this proof is kept/);
+    } finally {
+      await role.admin.query(`alter role ${role.name} connection limit -1`);
+      await role.admin.query(`drop schema if exists ${schema} cascade`);
+      await role.drop();
+    }
+  }, 40_000);
+
+  it("keeps a proof whose row another session holds past the role's lock_timeout, and stores it once free", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    // A DBA's lock_timeout: a write that waits longer for a row lock is cancelled (55P03).
+    const timed = new URL(url);
+    timed.searchParams.set("options", "-c lock_timeout=200");
+    let other: LockedRow | undefined;
+    try {
+      const outcome = await proveOneLeafThrough(
+        { url: timed.href, schema },
+        {
+          // An operator's session (or a long report) holds the task's row while its proof is stored.
+          async before(id) {
+            other = await lockedRow({ url, schema }, id);
+          },
+          after: () => other!.commit(),
+        },
+      );
+      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+      expect(outcome.warning).toMatch(/^55P03: another session holds this task's row.*this proof is kept/);
+    } finally {
+      await other?.end();
+    }
+  }, 40_000);
+
   it("keeps proving, each task once, while the server ends every session of the instance again and again", async () => {
     const { database, plain, app } = await namedDatabase();
     const a = await start(database, {

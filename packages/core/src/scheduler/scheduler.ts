@@ -22,7 +22,7 @@ import {
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
-import { isStorageFull } from "../store/database-errors.js";
+import { isConnectionLoss, isLockTimeout, isStorageFull } from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
 import {
@@ -489,35 +489,40 @@ export class Scheduler {
       // unblocked) was announced before this finish's (blocked → queued).
       stored = await this.store.storeProof(held, receipt, to, this.options.clock.now());
     } catch (error) {
-      if (!isStorageFull(error)) throw error;
-      stored = await this.storeOnceThereIsSpace(held, receipt, to, signal, error);
+      const why = whyStoreLater(error);
+      if (why === undefined) throw error;
+      stored = await this.storeLater(held, receipt, to, signal, error, why);
     }
     this.settle(held, stored);
   }
 
   /**
-   * Stores a computed proof the database was too full to take. The proof is kept and stored again
-   * once there is space, its lease renewed meanwhile: counted as the attempt's failure, it was
-   * thrown away and proven again, every retry of every task used up while the disk stayed full,
-   * and nothing said the disk was full.
+   * Stores a computed proof the database could not take now: it was full, could not be reached
+   * (a restart, a failover, every connection slot taken, for longer than the group commit's own
+   * retries), or another session held the task's row past the role's `lock_timeout`. The proof is
+   * kept and stored again once the database takes it, its lease renewed meanwhile. Counted as the
+   * attempt's failure, it was thrown away and proven again: with a full disk every retry of every
+   * task was used up and nothing said the disk was full; otherwise the failure could not be
+   * recorded either, so the task waited for its lease to lapse and was taken over as interrupted.
    */
-  private async storeOnceThereIsSpace(
+  private async storeLater(
     held: TaskRow,
     receipt: ProofReceipt,
     to: "publishing" | "completed",
     signal: AbortSignal,
-    full: unknown,
+    first: unknown,
+    why: string,
   ): Promise<Change[] | undefined> {
     this.options.log.warn(
-      { task: held.id, kind: held.kind, code: (full as { code?: string }).code, err: errorMessage(full) },
-      "the database is full: this proof is kept and stored again once there is space; free space for the task database",
+      { task: held.id, kind: held.kind, code: (first as { code?: string }).code, err: errorMessage(first) },
+      why,
     );
     for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
       await sleep(delay, signal);
       try {
         return await this.store.storeProof(held, receipt, to, this.options.clock.now());
       } catch (error) {
-        if (!isStorageFull(error)) throw error;
+        if (whyStoreLater(error) === undefined) throw error;
       }
     }
   }
@@ -716,6 +721,20 @@ export class Scheduler {
       this.apply(await this.store.interrupt(row, decision, this.options.clock.now(), before));
     }
   }
+}
+
+/** Why a computed proof the database refused can be stored later unchanged, or undefined if it cannot. */
+function whyStoreLater(error: unknown): string | undefined {
+  if (isStorageFull(error)) {
+    return "the database is full: this proof is kept and stored again once there is space; free space for the task database";
+  }
+  if (isConnectionLoss(error)) {
+    return "the database cannot be reached: this proof is kept and stored again once it answers";
+  }
+  if (isLockTimeout(error)) {
+    return "another session holds this task's row longer than the role's lock_timeout: this proof is kept and stored again once it is free";
+  }
+  return undefined;
 }
 
 /** Waits `ms`, or rejects with the signal's reason once it aborts. */

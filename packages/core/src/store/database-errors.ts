@@ -4,9 +4,11 @@
  */
 
 /**
- * A session lost under a statement, as pg reports it: the server's FATAL codes (class 08,
- * admin_shutdown, crash_shutdown, cannot_connect_now, idle_in_transaction_session_timeout), the
- * socket's errors, or pg's own words for a connection that ended or broke earlier.
+ * A session lost under a statement, or none to be had now, as pg reports it: the server's FATAL
+ * codes (class 08, admin_shutdown, crash_shutdown, cannot_connect_now,
+ * idle_in_transaction_session_timeout, too_many_connections: every slot of `max_connections` taken,
+ * which frees up as other sessions end), the socket's errors, or pg's own words for a connection
+ * that ended or broke earlier.
  */
 export function isConnectionLoss(error: unknown): boolean {
   const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
@@ -25,6 +27,7 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
   "57P02",
   "57P03",
   "25P03",
+  "53300",
   "ECONNRESET",
   "ECONNREFUSED",
   "EPIPE",
@@ -38,6 +41,15 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
 export function isStorageFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "SQLITE_FULL" || code === "53100";
+}
+
+/**
+ * PostgreSQL's lock_not_available: a write waited on a row another session holds (an operator's,
+ * a long report) for longer than the role's `lock_timeout`. Run again at once it would wait as
+ * long again; once that session lets go it goes through.
+ */
+export function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "55P03";
 }
 
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Kysely } from "kysely";
 import pg from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Notifications, OpenedDatabase } from "./opened-database.js";
@@ -22,7 +23,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** A pooled client that gives up opening its connection after CONNECT_TIMEOUT_MS. */
 class TimedClient extends pg.Client {
   constructor(config?: pg.ClientConfig) {
-    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // The pool hides the password from enumeration (logs, stack traces), so a spread drops it.
+    super({ ...config, password: config?.password, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   }
 }
 
@@ -37,14 +39,15 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
     throw new DatabaseUnusableError(`schema "${location.schema}" is not a plain lower-case SQL name`);
   }
   const connection: pg.ClientConfig = {
-    connectionString: location.url,
+    ...(location.schema === undefined
+      ? { connectionString: location.url }
+      : withSearchPath(location.url, location.schema, description)),
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID
           ? Number
           : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
     },
-    ...(location.schema !== undefined && { options: `-c search_path=${location.schema}` }),
   };
   // A server that never answers (packets dropped, a host that accepts and hangs) is given up on
   // after CONNECT_TIMEOUT_MS rather than waited for forever: at start, and by every write later.
@@ -66,7 +69,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const listener = new PgListener(connection);
   try {
     await checkConnection(pool, description);
-    if (location.schema !== undefined) await createSchema(pool, location.schema);
+    if (location.schema !== undefined) await createSchema(pool, location.schema, description);
     await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
   } catch (error) {
     await db.destroy();
@@ -142,18 +145,55 @@ async function checkConnection(pool: pg.Pool, description: string): Promise<void
   }
 }
 
-/** `create schema if not exists` races with itself when instances start together; the loser is fine. */
-async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+/**
+ * The connection settings of `url` with `schema` first on the search path, set at the session's
+ * start (`options`). pg lets a URL's own `options` (an operator's `-c statement_timeout=…`) replace
+ * those of the config, and the config's replace `PGOPTIONS`: either way the search path was lost,
+ * and the tables were made in and read from `public`, where another rollup's may be. So the URL is
+ * read as pg reads it, and the operator's options are kept with ours after them (the last `-c` of
+ * a setting wins, so a search path of theirs does not).
+ */
+function withSearchPath(url: string, schema: string, description: string): pg.ClientConfig {
+  let config: pg.ClientConfig;
+  try {
+    config = parseIntoClientConfig(url);
+  } catch (error) {
+    throw new DatabaseUnusableError(
+      `cannot use PostgreSQL at ${description}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const theirs = config.options ?? process.env.PGOPTIONS;
+  const ours = `-c search_path=${schema}`;
+  return { ...config, options: theirs ? `${theirs} ${ours}` : ours };
+}
+
+/**
+ * Makes the schema unless it exists. A DBA may give the role a schema of its own and no right to
+ * create schemas in the database (PostgreSQL checks that right before `if not exists`), so an
+ * existing schema is not created again. `create schema if not exists` races with itself when
+ * instances start together; the loser is fine.
+ */
+async function createSchema(pool: pg.Pool, schema: string, description: string): Promise<void> {
+  const { rowCount } = await pool.query("select 1 from pg_namespace where nspname = $1", [schema]);
+  if (rowCount !== 0) return;
   try {
     await pool.query(`create schema if not exists ${schema}`);
   } catch (error) {
     const code = (error as { code?: string }).code;
+    if (code === INSUFFICIENT_PRIVILEGE) {
+      throw new DatabaseUnusableError(
+        `cannot create schema ${schema} at ${description}: ${(error as Error).message} (create it for the role, \`create schema ${schema} authorization <role>\`, or grant the role CREATE on the database)`,
+        { cause: error },
+      );
+    }
     if (code !== UNIQUE_VIOLATION && code !== DUPLICATE_SCHEMA) throw error;
   }
 }
 
 const UNIQUE_VIOLATION = "23505";
 const DUPLICATE_SCHEMA = "42P06";
+const INSUFFICIENT_PRIVILEGE = "42501";
 
 /**
  * One connection kept for LISTEN (a pooled one would be handed to queries). If it drops, it is

@@ -4,7 +4,10 @@ import {
   type DatabaseMetadataOptions,
   DEFAULT_MIGRATION_LOCK_TABLE,
   DEFAULT_MIGRATION_TABLE,
+  type DialectAdapter,
   type Kysely,
+  type MigrationLockOptions,
+  PostgresAdapter,
   PostgresDialect,
   type SchemaMetadata,
   sql,
@@ -12,7 +15,8 @@ import {
 } from "kysely";
 
 /**
- * PostgreSQL through kysely, introspecting only the schema PaaS works in (the search path's
+ * PostgreSQL through kysely, migrating without the role's statement timeout (see
+ * `UnhurriedMigrationsAdapter`) and introspecting only the schema PaaS works in (the search path's
  * first). kysely's own introspector reads the tables of every schema in the database and checks
  * each schema's privileges by name, so a schema that someone else drops meanwhile fails it
  * ("schema … does not exist"), and its cost grows with every schema the database holds. Its one
@@ -23,6 +27,35 @@ export class OwnSchemaPostgresDialect extends PostgresDialect {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's Dialect interface takes an untyped Kysely.
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new OwnSchemaIntrospector(db);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new UnhurriedMigrationsAdapter();
+  }
+}
+
+/**
+ * Migrations run to their end whatever `statement_timeout` the role or database has (30 s is a
+ * common production setting): cut short, a migration rewriting a large table failed at every
+ * start, as did an instance waiting for another's migration to finish (the wait is one statement),
+ * and the database could not be upgraded. The instances are stopped for an upgrade (see the prover
+ * client's README), so nothing waits behind it. The session's own setting comes back after, and
+ * `lock_timeout` is left as it is: a DDL statement queued behind a lock makes everyone wait.
+ */
+class UnhurriedMigrationsAdapter extends PostgresAdapter {
+  // biome-ignore lint/suspicious/noExplicitAny: kysely's DialectAdapter interface takes an untyped Kysely.
+  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await sql`set statement_timeout = 0`.execute(db);
+    await super.acquireMigrationLock(db, options);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: see acquireMigrationLock.
+  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    try {
+      await super.releaseMigrationLock(db, options);
+    } finally {
+      await sql`reset statement_timeout`.execute(db);
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterEach, expect, inject } from "vitest";
 import type { DatabaseLocation } from "../../src/index.js";
@@ -83,6 +84,36 @@ export async function lockedRow(database: DatabaseLocation, id: string): Promise
     async commit() {
       await session.query("commit");
       await end();
+    },
+  };
+}
+
+/**
+ * A login role of the test's own on the test server, with no rights but those PostgreSQL gives
+ * every role (connect; no CREATE on the database), as a DBA makes one for an application. Dropped,
+ * with whatever it owns, by `drop`.
+ */
+export async function applicationRole(): Promise<{
+  name: string;
+  url: string;
+  admin: pg.Client;
+  drop(): Promise<void>;
+}> {
+  const name = `paas_role_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`create role ${name} login password 'secret'`);
+  const url = new URL(postgres.url!);
+  url.username = name;
+  url.password = "secret";
+  return {
+    name,
+    url: url.href,
+    admin,
+    async drop() {
+      await admin.query(`drop owned by ${name} cascade`);
+      await admin.query(`drop role ${name}`);
+      await admin.end();
     },
   };
 }

@@ -67,6 +67,20 @@ export async function migrateToLatest(
       { cause: error },
     );
   }
-  const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-  throw new DatabaseUnusableError(`${where}: migration ${failed} failed: ${message}`, { cause: error });
+  const failed = results?.find((r) => r.status === "Error")?.migrationName;
+  // Before any migration runs, kysely creates its bookkeeping tables: that is where a role without
+  // the right to create tables fails first.
+  const step = failed === undefined ? "preparing the migrations" : `migration ${failed}`;
+  throw new DatabaseUnusableError(`${where}: ${step} failed: ${message}${privilegeHint(error)}`, {
+    cause: error,
+  });
+}
+
+/**
+ * What to do about PostgreSQL's insufficient_privilege: since version 15 only a database's owner
+ * may create in its `public` schema, so a role a DBA made for PaaS is refused there by default.
+ */
+function privilegeHint(error: unknown): string {
+  if ((error as { code?: unknown } | null)?.code !== "42501") return "";
+  return " (the role needs to create tables in its schema: PostgreSQL 15 and later let only the database's owner create in public; grant CREATE on the schema, or give the role a schema of its own)";
 }
