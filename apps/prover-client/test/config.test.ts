@@ -227,6 +227,22 @@ prove_timeout_ms = 600000
     expect(() => loadConfig({ overrides: ['database.schema="Rollup-A"'] })).toThrow(
       /database\.schema: a plain lower-case SQL name/,
     );
+    // The pool's size is PostgreSQL's too, and too small a pool would stall the group commit.
+    expect(
+      loadConfig({
+        env: {
+          PAAS_DATABASE__URL: "postgres://paas:pw@db.internal:5432/paas",
+          PAAS_DATABASE__POOL_SIZE: "4",
+        },
+        overrides: ['nodes.cl_url="http://10.0.0.5:8432"', 'nodes.el_url="http://10.0.0.6:8545"'],
+      }).database.pool_size,
+    ).toBe(4);
+    expect(() => loadConfig({ overrides: ["database.pool_size=20"] })).toThrow(
+      /database\.pool_size: sizes the PostgreSQL pool: it needs database\.url/,
+    );
+    expect(() =>
+      loadConfig({ overrides: ['database.url="postgres://paas:pw@db/paas"', "database.pool_size=2"] }),
+    ).toThrow(/database\.pool_size: must be at least 3/);
     // Instances sharing a database must share a chain: an embedded devnet is each one's own.
     expect(() => loadConfig({ overrides: ['database.url="postgres://paas:pw@db/paas"'] })).toThrow(
       /nodes: a shared PostgreSQL database \(database\.url\) needs the rollup's nodes/,

@@ -307,6 +307,34 @@ async function sessionOf(
 }
 
 describe.runIf(postgres.url !== undefined)("a PostgreSQL database set up as a DBA would", () => {
+  it("opens no more connections than database.pool_size lets it, and proves with the smallest pool", async () => {
+    const location = { ...((await databaseFor("postgres")) as { url: string; schema: string }), poolSize: 3 };
+    // Six statements at once: a pool of ten opens six sessions, one of three no more than three.
+    const opened = await openDatabase(location);
+    try {
+      const pids = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(opened.db),
+        ),
+      );
+      expect(new Set(pids.map((r) => r.rows[0]!.pid)).size).toBeLessThanOrEqual(3);
+    } finally {
+      await opened.close();
+    }
+    const script = new TestScript();
+    script.graph.set(100, [leaf(1), leaf(2), leaf(3)]);
+    const { service } = await startService({ database: location, script });
+    try {
+      const { task } = await service.submit(node(100), "native");
+      expect((await service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+    } finally {
+      await service.close();
+    }
+    await expect(openDatabase({ ...location, poolSize: 2 })).rejects.toThrow(
+      /a pool of 2 connections is too small: the group commit, lease renewals and reads need at least 3/,
+    );
+  });
+
   it("keeps the tables in the configured schema when the URL carries session options of its own", async () => {
     const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
     const withOptions = new URL(url);

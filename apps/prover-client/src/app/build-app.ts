@@ -96,6 +96,7 @@ export async function buildProverApp(
           ? {
               url: config.database.url,
               ...(config.database.schema !== undefined && { schema: config.database.schema }),
+              ...(config.database.pool_size !== undefined && { poolSize: config.database.pool_size }),
             }
           : { path: path.join(config.datadir, DATABASE_FILE) },
       container,

@@ -89,6 +89,11 @@ export const configSchema = z
           .string()
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a plain lower-case SQL name (letters, digits, _)")
           .optional(),
+        /** PostgreSQL: connections this instance's pool may open (core's default, 10), beside one for LISTEN. */
+        pool_size: positiveInt
+          .min(3, "must be at least 3: the group commit, lease renewals and reads need one each")
+          .max(1_000)
+          .optional(),
       })
       .strict()
       .default({}),
@@ -231,6 +236,13 @@ export const configSchema = z
         path: ["nodes"],
         message:
           "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; point every instance at the rollup's nodes (to try it on one machine, `npm run devnet` serves a chain on 127.0.0.1 that instances there can share)",
+      });
+    }
+    if (config.database.pool_size !== undefined && config.database.url === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "pool_size"],
+        message: "sizes the PostgreSQL pool: it needs database.url (SQLite has one connection)",
       });
     }
     if (config.database.schema !== undefined && config.database.url === undefined) {

@@ -11,11 +11,18 @@ import type { Database } from "./schema.js";
 
 export interface PostgresLocation {
   readonly url: string;
+  /** A schema of its own inside the database (created if missing); default: the URL's search path. */
   readonly schema?: string;
+  /**
+   * Connections this instance's pool may open (default 10), beside one kept for LISTEN. At least
+   * 3: the group commit holds one, lease renewals take another, reads the rest.
+   */
+  readonly poolSize?: number;
 }
 
 const INT8_OID = 20;
 const POOL_SIZE = 10;
+const MIN_POOL_SIZE = 3;
 /** How long a new connection may take to open: the pool's and the wake-up listener's. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -38,6 +45,12 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   if (location.schema !== undefined && !SCHEMA_NAME.test(location.schema)) {
     throw new DatabaseUnusableError(`schema "${location.schema}" is not a plain lower-case SQL name`);
   }
+  const poolSize = location.poolSize ?? POOL_SIZE;
+  if (!Number.isSafeInteger(poolSize) || poolSize < MIN_POOL_SIZE) {
+    throw new DatabaseUnusableError(
+      `a pool of ${poolSize} connections is too small: the group commit, lease renewals and reads need at least ${MIN_POOL_SIZE}`,
+    );
+  }
   const connection: pg.ClientConfig = {
     ...(location.schema === undefined
       ? { connectionString: location.url }
@@ -54,7 +67,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   // The timeout is the client's own, not the pool's: the pool's `connectionTimeoutMillis` also
   // bounds the wait for a connection other statements hold (all ten waiting on a table lock, a
   // `vacuum full`), which failed a write, and the proof it stored, after 10 s of a healthy wait.
-  const pool = new pg.Pool({ ...connection, max: POOL_SIZE, keepAlive: true, Client: TimedClient });
+  const pool = new pg.Pool({ ...connection, max: poolSize, keepAlive: true, Client: TimedClient });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   pool.on("connect", (client) => {

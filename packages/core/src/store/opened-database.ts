@@ -1,15 +1,10 @@
 import type { Kysely } from "kysely";
 import type { SqlDialect } from "./migrations/index.js";
+import type { PostgresLocation } from "./open-postgres.js";
 import type { Database } from "./schema.js";
 
 /** Where the task database is: a SQLite file (`:memory:` for tests) or a PostgreSQL URL. */
-export type DatabaseLocation =
-  | { readonly path: string }
-  | {
-      readonly url: string;
-      /** A schema of its own inside the database (created if missing); default: the URL's search path. */
-      readonly schema?: string;
-    };
+export type DatabaseLocation = { readonly path: string } | PostgresLocation;
 
 /** Messages between the instances of one database (PostgreSQL's LISTEN/NOTIFY). */
 export interface Notifications {
