@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { InvalidConfigError, InvalidContextError, InvalidParamsError } from "./errors.js";
+import type { ProofReceipt } from "./contracts/receipt.js";
+import { InvalidConfigError, InvalidContextError, InvalidParamsError, PermanentError } from "./errors.js";
 
 /**
  * One way for every plugin to check what it is given, and one way to say what is wrong: zod's
@@ -36,4 +37,29 @@ export function parseContextWith<S extends z.ZodType>(kind: string, schema: S, r
 /** The params of a plugin's JSON-RPC method (absent: `[]`); `InvalidParamsError` naming the method and param. */
 export function parseParamsWith<S extends z.ZodType>(method: string, schema: S, raw: unknown): z.output<S> {
   return check(schema, raw ?? [], (problem) => new InvalidParamsError(`${method}: ${problem}`));
+}
+
+const receiptSchema = z.object({
+  proof: z.instanceof(Uint8Array),
+  publicValues: z.instanceof(Uint8Array),
+  metadata: z.object({
+    zkvm: z.enum(["native", "sp1", "risc0"]),
+    programId: z.instanceof(Uint8Array),
+    version: z.string(),
+    proofType: z.enum(["core", "compressed", "groth16"]),
+  }),
+});
+
+/**
+ * What a host answered a proof with, before it is stored; `PermanentError` naming the field when it
+ * is no receipt: a host's bug, which proving again repeats. Unchecked, an answer with no receipt
+ * failed the store with a `TypeError` retried for hours, and a proof that was not bytes was stored
+ * (as no bytes at all, on SQLite) and the task completed.
+ */
+export function parseReceiptFrom(backend: string, raw: unknown): ProofReceipt {
+  return check(
+    receiptSchema,
+    raw,
+    (problem) => new PermanentError(`the ${backend} host answered with no proof receipt: ${problem}`),
+  );
 }

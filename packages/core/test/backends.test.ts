@@ -1,6 +1,7 @@
 import { container } from "tsyringe";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  type DatabaseLocation,
   type ProgramDescriptor,
   type ProofReceipt,
   type ProveOptions,
@@ -16,6 +17,8 @@ import { DIALECTS, databaseFor } from "./support/dialects.js";
 class JobHost extends TestHost {
   readonly jobs: { previousId?: string; requestId: string }[] = [];
   hang = false;
+  /** Proofs never settle and ignore their signal, as a host wedged on a dead connection does. */
+  deaf = false;
 
   override async prove(
     program: ProgramDescriptor,
@@ -28,6 +31,7 @@ class JobHost extends TestHost {
       requestId: job.requestId,
     });
     if (job.previousId === undefined) await job.record(`job-${this.jobs.length}`);
+    if (this.deaf) await new Promise(() => {});
     if (this.hang) {
       await new Promise((_, reject) =>
         options.signal.addEventListener("abort", () => reject(options.signal.reason)),
@@ -48,12 +52,13 @@ async function launch(
   kinds: ProverServiceOptions["kinds"],
   remote: JobHost,
   script = new TestScript(),
+  database?: DatabaseLocation,
 ) {
   const child = container.createChildContainer();
   child.registerInstance(SCRIPT, script);
   const transitions: TaskTransition[] = [];
   service = await new ProverServiceBuilder({
-    database: await databaseFor(dialect),
+    database: database ?? (await databaseFor(dialect)),
     container: child,
     retry: { baseDelayMs: 10, maxDelayMs: 20 },
     kinds,
@@ -101,6 +106,48 @@ describe.each(DIALECTS)("backends per proof type (%s)", (dialect) => {
     // The first attempt recorded job-1; every later attempt was handed it to resume.
     expect(remote.jobs[0]).toEqual({ requestId: task.id });
     for (const later of remote.jobs.slice(1)) expect(later.previousId).toBe("job-1");
+  });
+
+  it("stops a proof past its timeout even when the host ignores its signal, freeing the slot for the retry", async () => {
+    const remote = new JobHost("remote", 1);
+    remote.deaf = true;
+    const { service, transitions } = await launch(
+      dialect,
+      { leaf: { backend: "remote", proveTimeoutMs: 100 } },
+      remote,
+    );
+    const { task } = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    // The first proof never settles; its backend has one slot, which the retry gets all the same.
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    remote.deaf = false;
+    expect((await service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+    const failure = transitions.find((t) => t.id === task.id && t.to === "transient_failure");
+    expect(failure?.error).toMatch(/the proof took longer than 100 ms and was stopped/);
+  });
+
+  it("frees a cancelled proof's slot and closes at once when the host ignores its signal", async () => {
+    const remote = new JobHost("remote", 1);
+    remote.deaf = true;
+    const database = await databaseFor(dialect, { file: true });
+    const { service } = await launch(dialect, { leaf: { backend: "remote" } }, remote, undefined, database);
+    const first = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBe(1);
+    expect((await service.cancel(first.task.id)).status).toBe("cancelled");
+    // The one slot is free again: the next task proves, and never settles either.
+    const second = await service.submit({ kind: "leaf", index: 2 }, "remote");
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBe(2);
+    await service.close();
+    // Closed without waiting for the host: the proof in flight was released, not left proving.
+    const { service: next } = await launch(
+      dialect,
+      { leaf: { backend: "remote" } },
+      new JobHost("remote", 1),
+      undefined,
+      database,
+    );
+    expect((await next.wait(second.task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+    expect((await next.history(second.task.id)).map((a) => a.outcome)).toEqual(["released", "proven"]);
+    expect((await next.status(first.task.id)).status).toBe("cancelled");
   });
 
   it("refuses a kind mapped to a backend nobody configured, or a kind nobody registered, naming the key", async () => {

@@ -25,6 +25,18 @@ describe.each(DIALECTS)("handle (%s)", (dialect) => {
     expect((await service.wait(task.id)).status).toBe("completed");
   });
 
+  it("ends a wait still pending when the service closes, with ServiceClosedError", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, host } = started;
+    const release = host.hold();
+    const { task } = await service.submit(leaf(1), "native");
+    const waiting = expect(service.wait(task.id)).rejects.toMatchObject({ code: "SERVICE_CLOSED" });
+    await service.close();
+    release();
+    await waiting;
+    await expect(service.wait(task.id)).rejects.toMatchObject({ code: "SERVICE_CLOSED" });
+  });
+
   it("accepts a TaskId wherever it accepts a task key", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service } = started;

@@ -105,4 +105,18 @@ describe.each(DIALECTS)("restart recovery (%s)", (dialect) => {
     const released = await service.history(tasks[0]!.id);
     expect(released.map((a) => a.outcome)).toEqual(["released", "proven"]);
   });
+
+  it("closes without waiting for a fetch deaf to its signal, and the next start fetches again", async () => {
+    const database = await databaseFor(dialect, { file: true });
+    started = await startService({ database });
+    started.script.fetching = new Promise(() => {});
+    const { task } = await started.service.submit(leaf(1), "native");
+    while (started.script.fetched.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await started.service.close();
+
+    started = await startService({ database });
+    const done = await started.service.wait(task.id, { timeoutMs: 10_000 });
+    expect(done).toMatchObject({ status: "completed", interruptions: 0 });
+    expect(started.script.fetched).toEqual(["leaf:1"]);
+  });
 });

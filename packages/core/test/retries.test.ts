@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_RETRY_POLICY, ManualClock, type TaskRecord } from "../src/index.js";
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  ManualClock,
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ProveOptions,
+  type TaskRecord,
+} from "../src/index.js";
 import { leaf, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { TestHost } from "./fixtures/test-host.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let started: StartedService | undefined;
@@ -125,6 +134,45 @@ describe.each(DIALECTS)("backoff (%s)", (dialect) => {
       error: "guest: state root mismatch at block 7",
     });
   });
+});
+
+describe.each(DIALECTS)("a host's answer (%s)", (dialect) => {
+  /** A host whose proofs answer with what `answer` makes of a real receipt. */
+  class MisbehavingHost extends TestHost {
+    constructor(private readonly answer: (receipt: ProofReceipt) => unknown) {
+      super("native", 2);
+    }
+    override async prove(program: ProgramDescriptor, input: unknown, options: ProveOptions) {
+      return this.answer(await super.prove(program, input, options)) as ProofReceipt;
+    }
+  }
+
+  it.each([
+    ["nothing", () => undefined, "expected object, received undefined"],
+    ["a proof that is not bytes", (r: ProofReceipt) => ({ ...r, proof: "0xabc" }), "→ at proof"],
+    [
+      "a receipt of an unknown proving system",
+      (r: ProofReceipt) => ({ ...r, metadata: { ...r.metadata, zkvm: "jolt" } }),
+      "→ at metadata.zkvm",
+    ],
+  ])(
+    "that is %s fails the task at once, naming what is wrong, and stores no proof",
+    async (_, answer, problem) => {
+      started = await startService({
+        database: await databaseFor(dialect),
+        host: new MisbehavingHost(answer),
+      });
+      const { service } = started;
+      const { task } = await service.submit(leaf(1), "native");
+      const done = await service.wait(task.id, { timeoutMs: 5_000 });
+      expect(done).toMatchObject({ status: "permanent_failure", retryCount: 0 });
+      expect(done.status === "permanent_failure" && done.error).toContain(
+        "the native host answered with no proof receipt",
+      );
+      expect(done.status === "permanent_failure" && done.error).toContain(problem);
+      await expect(service.proof(task.id)).rejects.toMatchObject({ code: "PROOF_NOT_FOUND" });
+    },
+  );
 });
 
 describe.each(DIALECTS)("publication (%s)", (dialect) => {

@@ -165,6 +165,31 @@ describe.each(DIALECTS)("dependencies (%s)", (dialect) => {
     expect(order).toHaveLength(4);
   });
 
+  it("announces each task's transitions once, in the order they happened, while finishes unblock dependents", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script, transitions } = started;
+    // Leaves shared by many nodes: a group commit that finishes leaves unblocks nodes, and a claim
+    // in the same commit takes them.
+    for (let i = 0; i < 40; i++) script.graph.set(i, [leaf(i), leaf(i + 1), leaf(1000 + (i % 5))]);
+    const results = await service.submitMany(
+      Array.from({ length: 40 }, (_, i) => node(i)),
+      "native",
+    );
+    await Promise.all(results.map(({ task }) => service.wait(task.id, { timeoutMs: 20_000 })));
+    const announced = new Map<string, (string | null)[]>();
+    for (const t of transitions) {
+      const chain = announced.get(t.id) ?? [t.from];
+      expect(t.from, `task ${t.id}: ${chain.join(" → ")}, then ${t.from} → ${t.to}`).toBe(chain.at(-1));
+      announced.set(t.id, [...chain, t.to]);
+    }
+    expect(announced.size).toBe(40 + 41 + 5);
+    for (const chain of announced.values()) {
+      expect(chain[0]).toBeNull();
+      expect(chain.filter((status) => status === "proving")).toHaveLength(1);
+      expect(chain.at(-1)).toBe("completed");
+    }
+  });
+
   it("fails every dependent of a permanently failed dependency, naming it", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;

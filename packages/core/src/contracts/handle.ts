@@ -64,7 +64,10 @@ export interface ProverHandle {
   graph(task: TaskRef): Promise<TaskGraph>;
   /** Throws `ProofNotFoundError` when the task has no receipt yet. */
   proof(task: TaskRef): Promise<ProofReceipt>;
-  /** Resolves with the record once the task is completed, failed permanently or cancelled. */
+  /**
+   * Resolves with the record once the task is completed, failed permanently or cancelled; rejects
+   * with `ServiceClosedError` if the service closes first.
+   */
   wait(task: TaskRef, options?: WaitOptions): Promise<TaskRecord>;
   /** Listens to committed transitions; returns the function that stops listening. */
   onTransition(listener: (transition: TaskTransition) => void): () => void;

@@ -25,6 +25,7 @@ import type { KindRegistry } from "../registry/kind-registry.js";
 import { isConnectionLoss, isLockTimeout, isStorageFull } from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
+import { parseReceiptFrom } from "../validation.js";
 import {
   afterFailure,
   afterInterruption,
@@ -131,11 +132,12 @@ export class Scheduler {
     this.backendsClaimed = kinds
       .backends()
       .filter((b) => claim.backends === undefined || claim.backends.includes(b));
+    store.onCommitted((changes) => this.apply(changes));
   }
 
   async start(): Promise<void> {
     await this.reapLapsedLeases(this.options.exclusive ? undefined : this.options.clock.now());
-    this.apply(await this.store.sweepBlocked(this.options.clock.now()));
+    await this.store.sweepBlocked(this.options.clock.now());
     await this.options.wakeups.start(() => {
       this.markAllDirty();
       this.kick();
@@ -177,7 +179,6 @@ export class Scheduler {
    * retrying a task whose dependency failed or was cancelled proves that dependency again.
    */
   private async afterInsert(stored: readonly Stored[]): Promise<{ task: TaskRecord; created: boolean }[]> {
-    this.apply(stored.filter((s) => s.created).map(({ row }) => ({ row, from: null })));
     return Promise.all(
       stored.map(async ({ row, created }) => {
         if (created || !RESTARTABLE.includes(row.status)) return { task: toTaskRecord(row), created };
@@ -222,10 +223,7 @@ export class Scheduler {
       (hasReceipt) => restartStep(hasReceipt, hasDependencies),
       now,
     );
-    if (restarted) {
-      this.apply([restarted]);
-      return restarted.row;
-    }
+    if (restarted) return restarted.row;
     const current = await this.store.get(row.id); // changed under us: look again
     if (current && RESTARTABLE.includes(current.status)) return this.restart(current);
     return current ?? row;
@@ -239,7 +237,6 @@ export class Scheduler {
     const changes = await this.store.cancel(row, this.options.clock.now());
     if (changes.length === 0) return this.cancel(id); // changed under us: look again
     this.inFlight.get(id)?.controller.abort(new TaskCancelledError(id));
-    this.apply(changes);
     return toTaskRecord(changes[0]!.row);
   }
 
@@ -258,17 +255,24 @@ export class Scheduler {
     for (const { controller } of this.inFlight.values()) controller.abort(new ServiceClosedError());
     await Promise.allSettled([...this.work]);
     try {
-      this.apply(await this.store.releaseHeld(this.options.instanceId, this.options.clock.now()));
+      await this.store.releaseHeld(this.options.instanceId, this.options.clock.now());
     } catch (error) {
       this.options.onError(error, "releasing leases at close");
     }
     await this.options.wakeups.close();
   }
 
-  /** Publishes committed changes and notes which queues may now have work. */
+  /**
+   * Publishes changes as they commit, in the order they were made (the store tells them here),
+   * and notes which queues may now have work.
+   */
   private apply(changes: readonly Change[]): void {
     let announce = false;
     for (const { row, from } of changes) {
+      // The claim an attempt of ours holds has ended (finished, cancelled, released): a later claim
+      // of the task, which the same commit may make, is not taken for a lost lease (startStep).
+      const flight = this.inFlight.get(row.id);
+      if (flight?.held.attempt === row.attempt && row.lease_expires_at === null) flight.settled = true;
       if (row.status !== from) this.bus.emit(toTransition(row, from));
       // A step claimed without changing status (resolve, publish) is no new work; the same step
       // released or taken over is (it waits to be claimed again, here or on another instance).
@@ -324,7 +328,7 @@ export class Scheduler {
     if (this.closed) return;
     if (this.retryDirty) {
       this.retryDirty = false;
-      this.apply(await this.store.promoteDueRetries(this.options.clock.now()));
+      await this.store.promoteDueRetries(this.options.clock.now());
       this.armRetryTimer(await this.store.nextRetryAt());
     }
     if (this.pendingDirty) {
@@ -364,7 +368,6 @@ export class Scheduler {
       now: this.options.clock.now(),
     });
     if (claimed.length === room) this.markDirty(step, backends);
-    this.apply(claimed);
     for (const { row } of claimed) this.startStep(row, step);
   }
 
@@ -406,8 +409,9 @@ export class Scheduler {
     this.inFlight.set(held.id, flight);
     if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 0) + 1);
     const run = step === "resolve" ? this.resolve : step === "prove" ? this.prove : this.publish;
-    const promise = run
-      .call(this, held, controller.signal)
+    // Once aborted the step is over, even if code it awaits ignores the signal: close returns, and
+    // what that code does later is refused by the fenced writes (the lease is gone).
+    const promise = untilAborted(run.call(this, held, controller.signal), controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) return this.fail(held, error);
       })
@@ -469,14 +473,15 @@ export class Scheduler {
     const input = await handler.fetchInput(context, dependencies, step);
     const slots = this.slotsFor(held.backend);
     await slots.acquire(signal);
-    let receipt: ProofReceipt;
+    let answer: unknown;
     try {
-      receipt = await this.withProveTimeout(held, signal, (attempt) =>
+      answer = await this.withProveTimeout(held, signal, (attempt) =>
         host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
       );
     } finally {
       slots.release();
     }
+    const receipt = parseReceiptFrom(held.backend, answer);
     signal.throwIfAborted();
     // Claim the next tasks now, so that their claim shares the group commit with this proof's
     // finish: one commit per cycle of claims and finishes instead of two (see freeProvingRoom).
@@ -484,9 +489,6 @@ export class Scheduler {
     const to = afterProof(handler.afterStore !== undefined);
     let stored: Change[] | undefined;
     try {
-      // Awaited here, as the claim that joins its group commit is where it is applied: one more
-      // hop on this path and the claim's transition (queued → proving of a task this finish
-      // unblocked) was announced before this finish's (blocked → queued).
       stored = await this.store.storeProof(held, receipt, to, this.options.clock.now());
     } catch (error) {
       const why = whyStoreLater(error);
@@ -573,18 +575,24 @@ export class Scheduler {
     }));
   }
 
-  /** The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then retried. */
+  /**
+   * The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then
+   * retried. The proof is given up at the abort (timeout, cancel, close, lost lease) even if the
+   * host ignores its signal: waited for, a wedged host kept the task proving past its timeout and
+   * its slot taken for ever, and close never returned.
+   */
   private async withProveTimeout<T>(
     held: TaskRow,
     signal: AbortSignal,
     prove: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = this.kinds.proveTimeoutFor(held.kind);
-    if (timeoutMs === undefined) return prove(signal);
+    if (timeoutMs === undefined) return untilAborted(prove(signal), signal);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new ProveTimeoutError(held.id, timeoutMs)), timeoutMs);
+    const attempt = AbortSignal.any([signal, timeout.signal]);
     try {
-      return await prove(AbortSignal.any([signal, timeout.signal]));
+      return await untilAborted(prove(attempt), attempt);
     } finally {
       clearTimeout(timer);
     }
@@ -642,14 +650,9 @@ export class Scheduler {
     this.settle(held, await this.store.failStep(held, outcome, now));
   }
 
-  /** Applies a fenced write's changes, or says that the write was refused because the lease was lost. */
+  /** Says that a fenced write was refused because the lease was lost (one that applied was applied as it committed). */
   private settle(held: TaskRow, changes: readonly Change[] | undefined): void {
-    if (changes) {
-      const flight = this.inFlight.get(held.id);
-      if (flight?.held === held) flight.settled = true;
-      this.apply(changes);
-      return;
-    }
+    if (changes) return;
     this.options.log.warn(
       { task: held.id, kind: held.kind, attempt: held.attempt, step: held.phase },
       "lease lost: another instance took this task over or it was cancelled; this attempt's result is discarded",
@@ -687,7 +690,7 @@ export class Scheduler {
         this.settle(flight.held, undefined);
       }
       await this.reapLapsedLeases(now);
-      if (++this.heartbeats % SWEEP_EVERY_HEARTBEATS === 0) this.apply(await this.store.sweepBlocked(now));
+      if (++this.heartbeats % SWEEP_EVERY_HEARTBEATS === 0) await this.store.sweepBlocked(now);
     })()
       .catch((error: unknown) => this.options.onError(error, "lease heartbeat"))
       .finally(() => {
@@ -718,7 +721,7 @@ export class Scheduler {
           ? "task failed: interrupted too often"
           : "taking over a task whose lease lapsed",
       );
-      this.apply(await this.store.interrupt(row, decision, this.options.clock.now(), before));
+      await this.store.interrupt(row, decision, this.options.clock.now(), before);
     }
   }
 }
@@ -735,6 +738,16 @@ function whyStoreLater(error: unknown): string | undefined {
     return "another session holds this task's row longer than the role's lock_timeout: this proof is kept and stored again once it is free";
   }
   return undefined;
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason once it aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    else signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 /** Waits `ms`, or rejects with the signal's reason once it aborts. */

@@ -61,6 +61,8 @@ const WAIT_POLL_MS = 500;
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
   private closed = false;
+  /** Aborted at close: waits still pending end then, since no transition will settle them. */
+  private readonly closing = new AbortController();
   /** Tasks somebody waits on, with the checks that settle their waits. */
   private readonly waiting = new Map<string, Set<() => Promise<unknown>>>();
   private waitPoll: NodeJS.Timeout | undefined;
@@ -287,6 +289,7 @@ export class ProverService implements ProverHandle {
         if (this.waiting.get(id)?.size === 0) this.waiting.delete(id);
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
+        this.closing.signal.removeEventListener("abort", onClose);
         outcome();
       };
       const check = () =>
@@ -295,8 +298,11 @@ export class ProverService implements ProverHandle {
           (error: unknown) => finish(() => reject(error)),
         );
       const onAbort = () => finish(() => reject(options.signal?.reason));
+      const onClose = () => finish(() => reject(new ServiceClosedError()));
       if (options.signal?.aborted) return onAbort();
+      if (this.closed) return onClose();
       options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.closing.signal.addEventListener("abort", onClose, { once: true });
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(
           () =>
@@ -363,6 +369,7 @@ export class ProverService implements ProverHandle {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     await this.parts.membership.close();
     for (const service of [...this.services].reverse()) if (service.scope !== "cluster") await service.stop();
     await this.parts.scheduler.close();

@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Database } from "./schema.js";
-import type { WriteJob } from "./write-batcher.js";
+import type { Committed, WriteJob } from "./write-batcher.js";
 
 interface Waiting<Item, Result> {
   readonly item: Item;
@@ -19,9 +19,11 @@ export class BatchedWrite<Item, Result> {
   private open: Waiting<Item, Result>[] | undefined;
 
   constructor(
-    private readonly write: <T>(job: WriteJob<T>) => Promise<T>,
+    private readonly write: <T>(job: WriteJob<T>, committed?: Committed<T>) => Promise<T>,
     /** Writes `items` in `trx`, returning one result per item, in their order. */
     private readonly writeMany: (trx: Transaction<Database>, items: readonly Item[]) => Promise<Result[]>,
+    /** Told each item's result once it committed, as `WriteBatcher.run`'s `committed` is. */
+    private readonly committed: Committed<Result> = () => {},
   ) {}
 
   add(item: Item): Promise<Result> {
@@ -37,13 +39,18 @@ export class BatchedWrite<Item, Result> {
   private async run(batch: Waiting<Item, Result>[]): Promise<void> {
     let results: Result[];
     try {
-      results = await this.write((trx) => {
-        if (this.open === batch) this.open = undefined;
-        return this.writeMany(
-          trx,
-          batch.map((w) => w.item),
-        );
-      });
+      results = await this.write(
+        (trx) => {
+          if (this.open === batch) this.open = undefined;
+          return this.writeMany(
+            trx,
+            batch.map((w) => w.item),
+          );
+        },
+        (results) => {
+          for (const result of results) this.committed(result);
+        },
+      );
     } catch (error) {
       // The write may have failed before its job ran (a transaction whose `begin` met a session the
       // server ended): the batch is still open, and items handed in from now on must open the next
@@ -51,10 +58,10 @@ export class BatchedWrite<Item, Result> {
       if (this.open === batch) this.open = undefined;
       if (batch.length === 1) return batch[0]!.reject(error);
       for (const waiting of batch) {
-        this.write((trx) => this.writeMany(trx, [waiting.item])).then(
-          ([result]) => waiting.resolve(result!),
-          waiting.reject,
-        );
+        this.write(
+          (trx) => this.writeMany(trx, [waiting.item]),
+          ([result]) => this.committed(result!),
+        ).then(([result]) => waiting.resolve(result!), waiting.reject);
       }
       return;
     }

@@ -99,6 +99,7 @@ export class TaskStore {
   private readonly cascade: TaskCascade;
   private readonly statements: TaskStatements;
   private readonly proofs: BatchedWrite<ProofToStore, Change[] | undefined> | undefined;
+  private committed: (changes: readonly Change[]) => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -111,13 +112,32 @@ export class TaskStore {
     this.proofs =
       storeProofs &&
       new BatchedWrite(
-        (job) => this.write(job),
+        (job, committed) => this.writes.run(job, committed),
         (trx, proofs) => this.storeProofsInOne(trx, storeProofs, proofs),
+        (changes) => this.tell(changes),
       );
   }
 
-  private write<T>(job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.writes.run(job);
+  /**
+   * Tells `sink` the changes of every commit, as it commits and in the order the changes were
+   * made: the scheduler announces transitions from here. Learnt from each write's answer instead,
+   * a claim answered a hop sooner than the finish before it in the same commit announced a task's
+   * `queued → proving` before its `blocked → queued`.
+   */
+  onCommitted(sink: (changes: readonly Change[]) => void): void {
+    this.committed = sink;
+  }
+
+  /** A write; `changes` picks from its result what it changed, told to the sink once it commits. */
+  private write<T>(
+    job: (trx: Transaction<Database>) => Promise<T>,
+    changes?: (result: T) => readonly Change[] | undefined,
+  ): Promise<T> {
+    return this.writes.run(job, changes && ((result) => this.tell(changes(result))));
+  }
+
+  private tell(changes: readonly Change[] | undefined): void {
+    if (changes !== undefined && changes.length > 0) this.committed(changes);
   }
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
@@ -224,7 +244,7 @@ export class TaskStore {
    */
   async insertMany(tasks: readonly NewTask[], now: number): Promise<Stored[]> {
     if (tasks.length === 0) return [];
-    return this.write((trx) => this.insertRows(trx, tasks, now));
+    return this.write((trx) => this.insertRows(trx, tasks, now), createdChanges);
   }
 
   /**
@@ -250,7 +270,7 @@ export class TaskStore {
           .execute();
       }
       return stored;
-    });
+    }, createdChanges);
   }
 
   private async insertRows(
@@ -319,8 +339,10 @@ export class TaskStore {
       ...Object.fromEntries(kinds.map((kind, i) => [`kind${i}`, kind])),
       ...Object.fromEntries((backends ?? []).map((backend, i) => [`backend${i}`, backend])),
     };
-    const rows = await this.write((trx) => claim.execute(trx, values));
-    return rows.map((row) => ({ row, from }));
+    return this.write(
+      async (trx) => (await claim.execute(trx, values)).map((row): Change => ({ row, from })),
+      allChanges,
+    );
   }
 
   /**
@@ -416,7 +438,7 @@ export class TaskStore {
         "resolved",
       );
       return moved && [moved];
-    });
+    }, allChanges);
   }
 
   /**
@@ -437,7 +459,7 @@ export class TaskStore {
       if (!moved) return undefined;
       await this.statements.storeReceipt.execute(trx, toReceiptRow(held.seq, receipt, now));
       return this.afterProof(trx, moved, to, now);
-    });
+    }, allChanges);
   }
 
   private async afterProof(
@@ -488,7 +510,7 @@ export class TaskStore {
       const fields = { retry_count: 0, error: null };
       const moved = await this.finish(trx, held, "completed", fields, now, "published");
       return moved && [moved, ...(await this.unblockDependents(trx, moved, now))];
-    });
+    }, allChanges);
   }
 
   /** A failed attempt, as the lifecycle classified it; a permanent failure fails its dependents too. */
@@ -510,7 +532,7 @@ export class TaskStore {
         outcome.error,
       );
       return moved && [moved];
-    });
+    }, allChanges);
   }
 
   private async failHeld(
@@ -606,7 +628,7 @@ export class TaskStore {
     fields: Fields,
     now: number,
   ): Promise<Change | undefined> {
-    return this.write((trx) => guardedTransition(trx, row, to, fields, now));
+    return this.write((trx) => guardedTransition(trx, row, to, fields, now), oneChange);
   }
 
   /** Starts a failed or cancelled task again, from publication when its proof is already stored. */
@@ -631,7 +653,7 @@ export class TaskStore {
         // A remote job of a failed attempt is not resumed: a resubmission proves afresh.
         { interruptions: 0, job_id: null },
       );
-    });
+    }, oneChange);
   }
 
   /** A cancelled task stops (its holder's lease with it); tasks blocked on it fail, naming it. */
@@ -641,7 +663,7 @@ export class TaskStore {
       if (!moved) return [];
       if (row.lease_expires_at !== null) await this.recordAttempt(trx, row, "cancelled", "cancelled", now);
       return [moved, ...(await this.cascade.failDependents(trx, moved.row, now))];
-    });
+    }, allChanges);
   }
 
   /** A graceful stop: every step this owner holds goes back to where it starts, uncounted. */
@@ -667,7 +689,7 @@ export class TaskStore {
         changes.push({ row: updated, from: row.status });
       }
       return changes;
-    });
+    }, allChanges);
   }
 
   /**
@@ -716,7 +738,7 @@ export class TaskStore {
       const change = { row: updated, from: row.status };
       if (decision.to !== "permanent_failure") return [change];
       return [change, ...(await this.cascade.failDependents(trx, updated, now))];
-    });
+    }, allChanges);
   }
 
   /** Failed attempts whose backoff has elapsed go back to the status their step starts from. */
@@ -727,23 +749,29 @@ export class TaskStore {
       ),
       sql` `,
     )} end`;
-    const rows = await this.write((trx) =>
-      trx
+    return this.write(async (trx) => {
+      const rows = await trx
         .updateTable("tasks")
         .set({ status: target, next_attempt_at: null, updated_at: now })
         .where("status", "=", "transient_failure")
         .where("next_attempt_at", "<=", now)
         .returningAll()
-        .execute(),
-    );
-    return rows.map((row) => ({ row, from: "transient_failure" }));
+        .execute();
+      return rows.map((row): Change => ({ row, from: "transient_failure" }));
+    }, allChanges);
   }
 
   /** Self-healing pass over blocked tasks (see `TaskCascade.sweepBlocked`). */
   async sweepBlocked(now: number): Promise<Change[]> {
-    return this.write((trx) => this.cascade.sweepBlocked(trx, now));
+    return this.write((trx) => this.cascade.sweepBlocked(trx, now), allChanges);
   }
 }
+
+const allChanges = (changes: readonly Change[] | undefined) => changes;
+const oneChange = (change: Change | undefined) => change && [change];
+/** A submission's new tasks, each from no status; those that existed changed nothing. */
+const createdChanges = (stored: readonly Stored[] | undefined) =>
+  stored?.filter((s) => s.created).map(({ row }): Change => ({ row, from: null }));
 
 /** The row keeps its extra `has_dependents` column, unread: copying the row without it cost more than a statement. */
 function finished(row: FinishedRow, from: TaskStatusName): Finished {

@@ -4,8 +4,17 @@ import type { Database } from "./schema.js";
 
 export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
 
+/**
+ * Told a job's result once its transaction committed, before any job's promise settles: jobs are
+ * told in the order they ran, so what reports commits (the task transitions) reports them in the
+ * order they happened. Awaiting the promise instead, callers a different number of hops away
+ * learn of one commit's jobs in another order.
+ */
+export type Committed<T> = (result: T) => void;
+
 interface Queued {
   readonly job: WriteJob<unknown>;
+  readonly committed: Committed<unknown> | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -27,9 +36,14 @@ export class WriteBatcher {
     private readonly maxBatch = 256,
   ) {}
 
-  run<T>(job: WriteJob<T>): Promise<T> {
+  run<T>(job: WriteJob<T>, committed?: Committed<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        job,
+        committed: committed as Committed<unknown> | undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -48,10 +62,13 @@ export class WriteBatcher {
           return out;
         });
       } catch {
-        for (const { job, resolve, reject } of jobs) await this.alone(job).then(resolve, reject);
+        for (const queued of jobs) {
+          await this.alone(queued.job).then((result) => deliver(queued, result), queued.reject);
+        }
         continue;
       }
-      for (const [i, { resolve }] of jobs.entries()) resolve(results[i]);
+      // Synchronously, in order: no caller resumes before every job of the commit was told.
+      for (const [i, queued] of jobs.entries()) deliver(queued, results[i]);
     }
     this.flushing = false;
   }
@@ -85,3 +102,14 @@ export class WriteBatcher {
 }
 
 const CONFLICT_ATTEMPTS = 5;
+
+/** Tells a committed job's `committed` callback, then its caller; what the callback throws is the job's error. */
+function deliver(queued: Queued, result: unknown): void {
+  try {
+    queued.committed?.(result);
+  } catch (error) {
+    queued.reject(error);
+    return;
+  }
+  queued.resolve(result);
+}
