@@ -26,6 +26,8 @@ export type ValueCodecCode = "VALUE_UNSUPPORTED" | "VALUE_MALFORMED";
 
 export type GuestInputCode = "INPUT_EXHAUSTED" | "INPUT_WRONG_KIND" | "INPUT_MALFORMED";
 
+export type GuestOutputCode = "OUTPUT_OVER_LIMIT";
+
 export type ProgramDefinitionCode = "PROGRAM_INVALID" | "PROGRAM_CONFLICT" | "PROGRAM_HOST_IMPORT";
 
 export type HostConfigCode =
@@ -40,6 +42,7 @@ export type ZkvmErrorCode =
   | ReceiptVerificationCode
   | ValueCodecCode
   | GuestInputCode
+  | GuestOutputCode
   | ProgramDefinitionCode
   | HostConfigCode;
 
@@ -85,6 +88,15 @@ export class GuestInputError extends ZkvmError {
   declare readonly code: GuestInputCode;
 
   constructor(code: GuestInputCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A guest committed more public values than a receipt can carry. */
+export class GuestOutputError extends ZkvmError {
+  declare readonly code: GuestOutputCode;
+
+  constructor(code: GuestOutputCode, message: string) {
     super(code, message);
   }
 }

@@ -3,6 +3,7 @@ import "./worker-guard.js";
 
 export {
   type GuestInputCode,
+  type GuestOutputCode,
   type HostConfigCode,
   HostConfigError,
   type ProgramDefinitionCode,

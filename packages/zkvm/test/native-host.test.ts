@@ -3,9 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PermanentError, TransientError } from "@paas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeReceipt, InputWriter, NativeHost, type ProofSummary } from "../src/index.js";
+import {
+  DEFAULT_RECEIPT_LIMITS,
+  encodeReceipt,
+  InputWriter,
+  NativeHost,
+  type ProofSummary,
+} from "../src/index.js";
 import { hostImportProgram } from "./fixtures/host-import.js";
 import {
+  bigOutputProgram,
   crashProgram,
   digestProgram,
   evenOnlyProgram,
@@ -163,6 +170,37 @@ describe("NativeHost", () => {
     } finally {
       await single.close();
     }
+  });
+
+  it("does not fail a later proof with a rejection that an earlier guest's leftover callback makes", async () => {
+    const single = new NativeHost({ workers: 1, privateKey: KEY });
+    try {
+      await single.prove(misbehavingProgram, "deferred-rejection", { signal: signal() });
+      // The callback the first guest left rejects while the second proof runs on the same worker:
+      // the second guest did nothing wrong, and a permanent failure would lose its task for good.
+      const receipt = await single.prove(misbehavingProgram, "run-deferred", { signal: signal() });
+      single.verify(receipt, misbehavingProgram);
+      expect(
+        sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
+      ).toEqual({ count: 2, sum: 5n });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("fails permanently when the guest commits more public values than a receipt carries", async () => {
+    const limitMiB = DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes / (1024 * 1024);
+    const error = await failure(host.prove(bigOutputProgram, limitMiB + 1, { signal: signal() }));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe(
+      `program "test-big-output" version "1": the guest failed: commitBytes(): the public values would be ${
+        (limitMiB + 1) * 1024 * 1024
+      } bytes, above the receipt limit of ${DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes} bytes`,
+    );
+    // Up to the limit, the receipt is one every receipt codec takes.
+    const receipt = await host.prove(bigOutputProgram, limitMiB, { signal: signal() });
+    host.verify(receipt, bigOutputProgram);
+    expect(encodeReceipt(receipt).length).toBeGreaterThan(DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes);
   });
 
   it("proves an input that is a view into a larger buffer, leaving the caller's buffer intact", async () => {

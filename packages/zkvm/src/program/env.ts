@@ -1,7 +1,7 @@
 import type { ProofReceipt } from "@paas/core/contracts";
 import { ByteWriter } from "../bytes.js";
-import { ReceiptVerificationError, ZkvmError } from "../errors.js";
-import { decodeReceipt } from "../receipt/codec.js";
+import { GuestOutputError, ReceiptVerificationError, ZkvmError } from "../errors.js";
+import { DEFAULT_RECEIPT_LIMITS, decodeReceipt } from "../receipt/codec.js";
 import { type ExpectedProgram, verifyReceipt } from "../receipt/verify.js";
 import { decodeValue, encodeValue } from "../value/codec.js";
 import { InputReader } from "./input.js";
@@ -35,6 +35,20 @@ export function createGuestEnv(input: Uint8Array, trustedKeys: readonly Uint8Arr
   const items = new InputReader(input);
   const committed = new ByteWriter();
   let commits = 0;
+  // Public values past the receipt limit would be signed into a receipt that no receipt codec,
+  // verifier or dependent proof takes: refused at the commit, before a runaway guest grows them
+  // further.
+  const append = (bytes: Uint8Array, call: string) => {
+    const total = committed.length + bytes.length;
+    if (total > DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes) {
+      throw new GuestOutputError(
+        "OUTPUT_OVER_LIMIT",
+        `${call}: the public values would be ${total} bytes, above the receipt limit of ${DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes} bytes`,
+      );
+    }
+    committed.bytes(bytes);
+    commits++;
+  };
   const env: GuestEnv = {
     read<T>() {
       return decodeValue(items.next("value", "read()")) as T;
@@ -58,13 +72,11 @@ export function createGuestEnv(input: Uint8Array, trustedKeys: readonly Uint8Arr
     },
     commit(value) {
       // Encoded apart first, so a value that fails to encode leaves no partial bytes behind.
-      committed.bytes(encodeValue(value, `committed value ${commits}`));
-      commits++;
+      append(encodeValue(value, `committed value ${commits}`), "commit()");
     },
     commitBytes(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new TypeError("commitBytes takes a Uint8Array");
-      committed.bytes(bytes);
-      commits++;
+      append(bytes, "commitBytes()");
     },
   };
   return { env, publicValues: () => committed.finish() };

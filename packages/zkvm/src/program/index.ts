@@ -6,6 +6,7 @@ export type { ProgramDescriptor, ProofType } from "@paas/core";
 export { schnorrPublicKey, signSchnorr, verifySchnorr } from "../bip340.js";
 export {
   GuestInputError,
+  GuestOutputError,
   ProgramDefinitionError,
   ReceiptFormatError,
   ReceiptVerificationError,

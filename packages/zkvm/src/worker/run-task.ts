@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { workerData } from "node:worker_threads";
 import { parseHex } from "@paas/core/contracts";
 import { messageOf } from "../errors.js";
@@ -34,6 +35,33 @@ function loadTypeScript(): Promise<void> {
   return typeScriptLoader;
 }
 
+/** One guest's run, as the async work it started (its promises, timers, callbacks) sees it. */
+interface GuestRun {
+  readonly program: string;
+  /** Its proof has been answered: nothing of its own is left to fail. */
+  answered: boolean;
+  readonly rejections: unknown[];
+}
+
+const guestRuns = new AsyncLocalStorage<GuestRun>();
+
+// Node runs this listener in the async context the promise was rejected in, so a rejection counts
+// against the guest whose code rejected it — a timer or callback that guest left included — never
+// against the guest that happens to run when it surfaces (a permanent failure would lose that
+// innocent proof's task for good). Once the guest's own proof is answered there is nothing left to
+// fail: a warning, and the worker goes on (without a listener it would die with a later proof).
+process.on("unhandledRejection", (reason) => {
+  const run = guestRuns.getStore();
+  if (run && !run.answered) {
+    run.rejections.push(reason);
+    return;
+  }
+  const what = run
+    ? `the guest of program "${run.program}" left a promise that rejected after its proof`
+    : "a promise rejected outside any guest";
+  process.emitWarning(`${what}: ${messageOf(reason)}`);
+});
+
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
@@ -54,15 +82,10 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     };
   }
   const { env, publicValues } = createGuestEnv(task.input, trustedKeys);
+  const run: GuestRun = { program: program.name, answered: false, rejections: [] };
   const started = performance.now();
-  // A promise the guest rejected and left would be reported after it returned, and without a
-  // listener would take the worker down in the middle of a later, innocent proof. Caught here, it
-  // fails this proof, the one that caused it.
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => rejections.push(reason);
-  process.on("unhandledRejection", onRejection);
   try {
-    const returned: unknown = program.guest(env);
+    const returned: unknown = guestRuns.run(run, () => program.guest(env));
     if (returned !== undefined) {
       // A rejection of an async guest's promise has nobody to report to: it would kill the worker.
       if (returned instanceof Promise) returned.catch(() => undefined);
@@ -76,18 +99,18 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     const guestMs = performance.now() - started;
     // Node reports unhandled rejections once the microtasks have run: let it, before answering.
     await new Promise((resolve) => setImmediate(resolve));
-    if (rejections.length > 0) {
+    if (run.rejections.length > 0) {
       return {
         ok: false,
         stage: "guest",
-        message: `the guest left a rejected promise (guests are synchronous): ${messageOf(rejections[0])}`,
+        message: `the guest left a rejected promise (guests are synchronous): ${messageOf(run.rejections[0])}`,
       };
     }
     return { ok: true, publicValues: publicValues(), guestMs };
   } catch (error) {
     return { ok: false, stage: "guest", message: messageOf(error) };
   } finally {
-    process.off("unhandledRejection", onRejection);
+    run.answered = true;
   }
 }
 
