@@ -107,9 +107,22 @@ const [
 const checkpointProgramId =
   flags.checkpointProgramId ??
   toHex(programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version)).slice(2);
-const trustedProverKey =
-  flags.proverPubkey ??
-  toHex(proverPublicKeyFromKeyFile(flags.proverKeyFile ?? DEFAULT_PROVER_KEY_FILE)).slice(2);
+/**
+ * Why the devnet cannot start (a key file others may read, a data directory in use): its message
+ * and exit code 1, without a stack, and without the usage, which the flags were not at fault in.
+ */
+function refuse(error: unknown): never {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+let trustedProverKey: string;
+try {
+  trustedProverKey =
+    flags.proverPubkey ??
+    toHex(proverPublicKeyFromKeyFile(flags.proverKeyFile ?? DEFAULT_PROVER_KEY_FILE)).slice(2);
+} catch (error) {
+  refuse(error);
+}
 const devnet = await startDevnet({
   port: flags.port,
   blockTimeMs: flags.blockTime,
@@ -126,9 +139,7 @@ const devnet = await startDevnet({
       console.error(`rpc ${info.method ?? "(no method)"} failed:`, error);
     }
   },
-}).catch((error: unknown) =>
-  program.error(`error: ${error instanceof Error ? error.message : String(error)}`),
-);
+}).catch(refuse);
 
 // Signals are handled before anything is printed: whoever sees the URL may stop us at once.
 let stopping = false;
@@ -139,23 +150,35 @@ const stop = (signal: string) => {
   }
   stopping = true;
   console.log(`${signal}: stopping…`);
-  devnet.close().then(
-    () => {
-      console.log("devnet stopped");
-    },
-    (error: unknown) => {
-      console.error("devnet did not stop cleanly:", error);
-      process.exitCode = 1;
-    },
-  );
+  devnet
+    .close()
+    .then(
+      () => {
+        console.log("devnet stopped");
+      },
+      (error: unknown) => {
+        console.error("devnet did not stop cleanly:", error);
+        process.exitCode = 1;
+      },
+    )
+    // The standard input read for --stop-with-parent would keep us running until the parent
+    // closes it, and a parent that stopped us with a signal waits for our exit first.
+    .finally(() => {
+      if (flags.stopWithParent) process.stdin.destroy();
+    });
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+// A reader gone (`npm run devnet | head`, a parent's closed pipe) stops us as a signal would,
+// closing the chain, instead of an unhandled EPIPE that printed a stack and left it unclosed.
+const outputClosed = () => {
+  if (!stopping) stop("standard output closed");
+};
+process.stdout.on("error", outputClosed);
+process.stderr.on("error", outputClosed);
 if (flags.stopWithParent) {
   // A parent gone without stopping us would leave the chain's lock held (and the port, and the
   // CPU of a block timer) until our next write to its closed pipe, or forever with no timer.
-  process.stdout.on("error", () => {});
-  process.stderr.on("error", () => {});
   process.stdin.on("end", () => {
     if (!stopping) stop("the process that started the devnet is gone");
   });

@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -126,6 +126,75 @@ describe("the devnet command", () => {
     // The blocks under way when the signal came, then the stop: not the rest of the batch.
     expect(cli.output()).toMatch(/SIGINT: stopping…[\s\S]*devnet stopped\s*$/);
     expect(cli.output().match(/^slot \d+ /gm)!.length).toBeLessThan(1_000);
+  });
+
+  it("stops on SIGTERM from the process that started it with --stop-with-parent", async () => {
+    // As the prover client's embedded devnet: its parent holds our standard input open while it
+    // waits for us to exit, and used to SIGKILL us after 5 s of waiting.
+    const cli = run([
+      "--port",
+      "0",
+      "--block-time",
+      "0",
+      "--prover-pubkey",
+      SOME_PROVER_KEY,
+      "--checkpoint-program-id",
+      SOME_PROGRAM_ID,
+      "--stop-with-parent",
+    ]);
+    await cli.waitFor(/devnet listening on /);
+    cli.child.kill("SIGTERM");
+    await cli.waitFor(/devnet stopped/);
+    expect(cli.child.stdin.writableEnded).toBe(false);
+    expect(await cli.exited).toBe(0);
+  });
+
+  it("stops cleanly, closing its chain, when the reader of its output goes away", async () => {
+    // `npm run devnet | head`: the next slot's line meets a closed pipe.
+    const chainDir = mkdtempSync(path.join(tmpdir(), "devnet-epipe-"));
+    try {
+      const cli = run([
+        "--port",
+        "0",
+        "--block-time",
+        "50",
+        "--data-dir",
+        chainDir,
+        "--prover-pubkey",
+        SOME_PROVER_KEY,
+        "--checkpoint-program-id",
+        SOME_PROGRAM_ID,
+      ]);
+      await cli.waitFor(/slot 1 · /);
+      cli.child.stdout.destroy();
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).not.toMatch(/EPIPE|Unhandled/);
+      // Closed, the chain's lock is free for the next devnet at once.
+      const next = run([
+        "--port",
+        "0",
+        "--block-time",
+        "0",
+        "--data-dir",
+        chainDir,
+        "--prover-pubkey",
+        SOME_PROVER_KEY,
+      ]);
+      await next.waitFor(/devnet listening on /);
+      next.child.kill("SIGINT");
+      expect(await next.exited).toBe(0);
+    } finally {
+      rmSync(chainDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a prover key file others can read with what to do, not a stack", async () => {
+    const keyFile = path.join(dataDir, "shared.key");
+    writeFileSync(keyFile, `${"11".repeat(32)}\n`, { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const cli = run(["--port", "0", "--prover-key-file", keyFile]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/^error: host key file .* has mode 0644; .*\(chmod 600 .*\)\n$/);
   });
 
   it("refuses two trusted prover keys, or a malformed one", async () => {

@@ -1,9 +1,11 @@
 /**
  * `paas watch` as a script or a pager reads it: `--json` (which every client command takes) prints
  * `paas_getReport`'s answer, one line per refresh, and a reader that goes away (`paas watch | head`)
- * ends the watch quietly instead of with an unhandled EPIPE and its stack.
+ * ends the watch quietly instead of with an unhandled EPIPE and its stack. So do the other client
+ * commands; output that cannot be written (a full disk) is an error, said in a line.
  */
 import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -113,3 +115,36 @@ it("ends quietly when its reader goes away", { timeout: CLI_TEST_TIMEOUT_MS }, a
   expect(watched.stderr).not.toContain("EPIPE");
   expect(watched).toMatchObject({ stderr: "", code: 0 });
 });
+
+/** `paas report` with its stdout on `stdout`: what it wrote to stderr, and its exit code. */
+function report(stdout: "pipe" | number): Promise<{ stderr: string; code: number | null }> {
+  const child = spawn(process.execPath, ["--conditions=@paas/source", BIN, "report", "--rpc", url], {
+    env: childEnv(),
+    stdio: ["ignore", stdout, "pipe"],
+  });
+  // Closed before the command has even loaded: its output meets a reader that went away.
+  child.stdout?.destroy();
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ stderr, code })));
+}
+
+it("ends a command quietly when its reader went away", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
+  expect(await report("pipe")).toEqual({ stderr: "", code: 0 });
+});
+
+it.runIf(existsSync("/dev/full"))(
+  "says in a line, not a stack, that its output could not be written",
+  { timeout: CLI_TEST_TIMEOUT_MS },
+  async () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      expect(await report(full)).toEqual({
+        stderr: "error: cannot write the output: ENOSPC: no space left on device, write\n",
+        code: 1,
+      });
+    } finally {
+      closeSync(full);
+    }
+  },
+);

@@ -112,6 +112,32 @@ cl_url = "ftp://example.com"
     expect(secret).not.toThrow(/S3cretPass|hunter2/);
   });
 
+  it("says how to write a string or a list that TOML read as another type", () => {
+    // A numeric seed or token is a TOML number there, a host name a bare word; quoted, they load.
+    const load = () =>
+      loadConfig({
+        env: { PAAS_DEVNET__SEED: "123", PAAS_RPC__ALLOWED_HOSTS: "proxy.local" },
+        overrides: ["rpc.auth_token=1234567890123456"],
+      });
+    expect(load).toThrow(
+      `devnet.seed: Invalid input: expected string, received number (from environment variable PAAS_DEVNET__SEED, read as TOML: quote it, '"…"')`,
+    );
+    expect(load).toThrow(
+      `rpc.allowed_hosts: Invalid input: expected array, received string (from environment variable PAAS_RPC__ALLOWED_HOSTS, read as TOML: write a list, '["…"]')`,
+    );
+    expect(load).toThrow(
+      /rpc\.auth_token: .*received number \(from --set rpc\.auth_token, read as TOML: quote it/,
+    );
+    const quoted = loadConfig({
+      env: { PAAS_DEVNET__SEED: '"123"', PAAS_RPC__ALLOWED_HOSTS: '["proxy.local"]' },
+      overrides: ['rpc.auth_token="1234567890123456"'],
+    });
+    expect(quoted).toMatchObject({
+      devnet: { seed: "123" },
+      rpc: { allowed_hosts: ["proxy.local"], auth_token: "1234567890123456" },
+    });
+  });
+
   it("names every backend mistake by key before anything starts", () => {
     const file = tomlFile(`
 default_backend = "fast"
@@ -309,6 +335,13 @@ prove_timeout_ms = 600000
         `${key}: at most 2147483647 ms (about 24.8 days): what a timer can wait`,
       );
     }
+  });
+
+  it("refuses an embedded devnet setting the devnet would refuse, by key", () => {
+    expect(() => loadConfig({ overrides: ["devnet.chain_id=99999999999"] })).toThrow(
+      "devnet.chain_id: at most 4294967296 (2^32), what the devnet takes (from --set devnet.chain_id)",
+    );
+    expect(loadConfig({ overrides: ["devnet.chain_id=4294967296"] }).devnet.chain_id).toBe(2 ** 32);
   });
 
   it("requires both node URLs or neither", () => {

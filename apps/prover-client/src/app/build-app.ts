@@ -28,6 +28,7 @@ import { buildOverview } from "../overview/overview.js";
 import { RecentActivity } from "../overview/recent-activity.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { operatorMethods } from "../rpc/operator-methods.js";
+import { withDevnetChainSpec } from "./devnet-chain-spec.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { cannotListen, holdPort } from "./hold-port.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
@@ -86,7 +87,15 @@ export async function buildProverApp(
     closers.push(() => hosts.close());
 
     const container = rootContainer.createChildContainer();
-    container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(config.plugin_settings));
+    const embedded = config.nodes.cl_url === undefined;
+    const settings = embedded
+      ? withDevnetChainSpec(
+          config.plugin_settings,
+          config.devnet.chain_id,
+          plugins.map((plugin) => plugin.kind),
+        )
+      : config.plugin_settings;
+    container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(settings));
     // Plugins log through the app's logger (a child per plugin, made by the builder).
     container.registerInstance(LOGGER, logger);
 

@@ -239,12 +239,9 @@ export function addClientCommands(program: Command, print: Output): void {
         stopWatching = resolve;
       });
       process.once("SIGINT", () => stopWatching());
-      // A reader that goes away (`paas watch | head`) ends the watch: no unhandled EPIPE and its stack.
-      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE") process.stderr.write(`error: ${error.message}\n`);
-        process.exitCode = error.code === "EPIPE" ? 0 : 1;
-        stopWatching();
-      });
+      // A reader that goes away (`paas watch | head`) ends the watch; main.ts says whether that
+      // was a failure to write.
+      process.stdout.on("error", () => stopWatching());
       if (flags.json) {
         // One line of `paas_getReport`'s answer per refresh, for a script to read as it comes.
         let timer: NodeJS.Timeout | undefined;

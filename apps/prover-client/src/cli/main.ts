@@ -21,6 +21,14 @@ const program = new Command()
 addStartCommand(program);
 addProverServerCommand(program);
 addClientCommands(program, (text) => process.stdout.write(`${terminalSafe(text)}\n`));
+// A reader that stops early (`paas list | head`, a pager quit) ends the output, which is no error;
+// output that cannot be written otherwise (`> file` on a full disk) is one. Neither is an
+// unhandled error event and its stack.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") return;
+  process.stderr.write(`error: cannot write the output: ${error.message}\n`);
+  process.exitCode = 1;
+});
 
 try {
   await program.parseAsync();

@@ -127,7 +127,19 @@ function describeIssues(
       return `  ${key}: unknown key(s) ${issue.keys.map(named).join(", ")}`;
     }
     const source = sourceOf.get(key);
-    return `  ${key}: ${issue.message}${source ? ` (from ${source})` : ""}`;
+    return `  ${key}: ${issue.message}${source ? ` (from ${source}${asTomlHint(issue)})` : ""}`;
   });
   return `invalid configuration${file ? ` in ${file}` : ""}:\n${lines.join("\n")}`;
+}
+
+/**
+ * How to write a value from the environment or `--set` that TOML read as another type than its
+ * key's: there `123` is a number and `2024-01-01` a date, so a seed or a token of that shape
+ * needs TOML's quotes, and a list its brackets.
+ */
+function asTomlHint(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "invalid_type") return "";
+  if (issue.expected === "string") return `, read as TOML: quote it, '"…"'`;
+  if (issue.expected === "array") return `, read as TOML: write a list, '["…"]'`;
+  return "";
 }

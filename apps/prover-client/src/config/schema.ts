@@ -198,7 +198,8 @@ export const configSchema = z
         block_time_ms: milliseconds.default(1_000),
         slots_per_epoch: positiveInt.max(1_024).default(4),
         seed: z.string().min(1).default("paas-devnet"),
-        chain_id: positiveInt.default(1_337),
+        // The devnet's own `--chain-id` range: one beyond it stopped the start with the usage's last line.
+        chain_id: positiveInt.max(2 ** 32, "at most 4294967296 (2^32), what the devnet takes").default(1_337),
       })
       .strict()
       .default({ block_time_ms: 1_000, slots_per_epoch: 4, seed: "paas-devnet", chain_id: 1_337 }),
