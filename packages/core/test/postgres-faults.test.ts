@@ -48,6 +48,10 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
   database: DatabaseLocation;
   down(): Promise<void>;
   up(): Promise<void>;
+  /** Drops every connection, then takes new ones and never answers them (a host that hangs). */
+  hang(): void;
+  /** Ends `hang`: the connections it took are dropped, new ones relayed again. */
+  answer(): void;
   close(): Promise<void>;
 }> {
   const target = new URL(location.url);
@@ -57,12 +61,20 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
   };
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  let hanging = false;
   let server: Server | undefined;
   const listen = (port: number) =>
     new Promise<Server>((resolve) => {
       const relay = createServer((client) => {
-        const upstream = netConnect(Number(target.port || 5432), target.hostname);
         track(client);
+        if (hanging) {
+          client.resume(); // what the client sends is taken, and nothing comes back
+          return;
+        }
+        const upstream = netConnect(Number(target.port || 5432), target.hostname);
         track(upstream);
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
@@ -73,7 +85,7 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
   const down = async () => {
     const closing = server;
     server = undefined;
-    for (const socket of sockets) socket.destroy();
+    dropAll();
     await new Promise((resolve) => closing?.close(resolve));
   };
   server = await listen(0);
@@ -86,6 +98,14 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     down,
     async up() {
       server = await listen(port);
+    },
+    hang() {
+      hanging = true;
+      dropAll();
+    },
+    answer() {
+      hanging = false;
+      dropAll();
     },
     close: down,
   };
@@ -163,6 +183,37 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       await relay.close();
     }
   }, 40_000);
+
+  it("writes through a server that takes connections and never answers them, once it answers again", async () => {
+    // A host that hangs (frozen, or a proxy in front of a server that fails over) accepts the TCP
+    // connection and sends nothing: pg gives up opening it after the connection timeout (10 s).
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    try {
+      const db = await open(relay.database);
+      const store = new TaskStore(db.db, "postgres");
+      relay.hang();
+      const task = {
+        id: "b".repeat(64),
+        kind: "leaf",
+        backend: "native",
+        context: "{}",
+        status: "queued" as const,
+        phase: "prove" as const,
+      };
+      const write = store.insertMany([task], Date.now()).then(
+        (stored) => stored.map((s) => s.created),
+        (error: unknown) => (error as Error).message,
+      );
+      // Longer than two connection timeouts: the group commit's attempt and its first alone.
+      await new Promise((resolve) => setTimeout(resolve, 22_000));
+      relay.answer();
+      expect(await write).toEqual([true]);
+    } finally {
+      await relay.close();
+    }
+  }, 60_000);
 
   it("keeps a proof computed while no connection slot is free, and stores it once one is", async () => {
     // Every slot taken is what `max_connections` (or a role's connection limit) says when instances

@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { BatchTransitionSsz, toHex } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { commitBytesProgram, DevChain, type DevChainConfig } from "../src/index.js";
+import { JournaledMap } from "../src/persistence/journaled-map.js";
 
 let host: NativeHost;
 const dirs: string[] = [];
@@ -189,5 +190,24 @@ describe("a chain kept in a data directory", () => {
     await expect(DevChain.create({ ...config(dataDir), slotsPerEpoch: 4 })).rejects.toThrow(
       /chain\.sqlite holds another chain \(slotsPerEpoch is 2 there, 4 here\)/,
     );
+  });
+});
+
+describe("a chain in memory", () => {
+  it("remembers no more of its state than the state itself, however long it runs", async () => {
+    // The journal of changed state entries is what each block writes to the data directory. In
+    // memory nothing reads it: had it been kept, every entry ever written (dropped ones too) stayed.
+    const writes = vi.spyOn(JournaledMap.prototype, "set");
+    try {
+      const chain = await DevChain.create(config());
+      await chain.produceBlocks(8);
+      const journals = new Set(writes.mock.contexts as JournaledMap<Uint8Array>[]);
+      for (const journal of journals) {
+        expect(journal.drain().size).toBeLessThanOrEqual(chain.execution.stateEntries);
+      }
+      await chain.close();
+    } finally {
+      writes.mockRestore();
+    }
   });
 });

@@ -10,7 +10,13 @@ import { LOGGER, type RetryPolicy } from "@paas/core";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { createPluginHarness, type PluginHarness, until } from "@paas/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { CheckpointPlugin, type CheckpointReport } from "../src/index.js";
+import { CheckpointFacts } from "../src/facts.js";
+import {
+  CheckpointPlugin,
+  type CheckpointReport,
+  CheckpointRunner,
+  parseCheckpointSettings,
+} from "../src/index.js";
 import { clStfStandIn, memoryLogger, TestCl } from "../src/testing.js";
 
 const open: { close(): Promise<void> }[] = [];
@@ -383,6 +389,35 @@ describe("checkpoint runner", () => {
     expect((await report(harness)).stuck).toEqual([]);
     expect((await report(harness)).attention).toBeNull();
     expect(checkpointProofs()).toBe(1);
+  });
+
+  it("forgets what the CL has passed: checkpoints completed out of order are not remembered for ever", async () => {
+    const cl = await startCl(3);
+    // The plugin's own runner is off: this one's ticks are run by hand, and its facts read.
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    const facts = new CheckpointFacts();
+    const runner = new CheckpointRunner({
+      cl: cl.client(),
+      handle: harness.service,
+      settings: { ...parseCheckpointSettings({}), backend: harness.service.backendFor(CHECKPOINT.kind) },
+      facts,
+      logger: memoryLogger(),
+    });
+    // 1 and 2 are proven and published before 0: the runner asks about them while 0 is open.
+    for (const index of [1, 2]) await harness.service.submit(checkpoint(index), "native");
+    await until(proven(cl, 1, 2), "checkpoints 1 and 2");
+    expect((await runner.tick()).submitted).toEqual([0]);
+    expect(sorted([...facts.knownProven])).toEqual([1, 2]);
+
+    await until(proven(cl, 0), "checkpoint 0");
+    await runner.tick();
+    expect(facts.nextUnproven).toBeNull();
+    expect(facts.knownProven.size).toBe(0);
+
+    // Forgetting them does not forget that the CL said so: one that loses them is given them again.
+    cl.proven.clear();
+    await runner.tick();
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
   it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {

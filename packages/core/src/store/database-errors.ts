@@ -8,7 +8,7 @@
  * codes (class 08, admin_shutdown, crash_shutdown, cannot_connect_now,
  * idle_in_transaction_session_timeout, too_many_connections: every slot of `max_connections` taken,
  * which frees up as other sessions end), the socket's errors, or pg's own words for a connection
- * that ended or broke earlier.
+ * that ended or broke earlier, or that could not be opened in time.
  */
 export function isConnectionLoss(error: unknown): boolean {
   const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
@@ -19,7 +19,11 @@ export function isConnectionLoss(error: unknown): boolean {
     if (code.startsWith("08") || CONNECTION_LOST_CODES.has(code)) return true;
   }
   const message = error instanceof Error ? error.message : "";
-  return /^Connection terminated unexpectedly|has encountered a connection error/.test(message);
+  // "timeout expired": pg gave up opening a connection (CONNECT_TIMEOUT_MS) to a server that took it
+  // and never answered (a host that hangs, a proxy whose server fails over). Nothing was sent.
+  return /^Connection terminated unexpectedly|has encountered a connection error|^timeout expired$/.test(
+    message,
+  );
 }
 
 const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
