@@ -56,6 +56,14 @@ export class CheckpointFacts {
    * leaves them to an operator until one of them is accepted (`paas_proveCheckpoint` publishes it).
    */
   readonly rejectedProofs = new Map<number, string>();
+  /**
+   * Completed checkpoints above the CL's next unproven one that the CL said are proven (a later one
+   * completed before a lower one): the runner does not ask about them again while the CL keeps its
+   * proofs.
+   */
+  readonly knownProven = new Set<number>();
+  /** Every checkpoint below this one was proven as of the last poll (the CL's next unproven one). */
+  provenBelow: number | undefined;
   runnerErrors = 0;
   lastError: string | null = null;
   /** The error of the failing tick, until a poll succeeds. */
@@ -68,6 +76,23 @@ export class CheckpointFacts {
     this.nextUnproven = next;
     this.polledAtMs = at;
     this.failing = null;
+    this.passed(next ?? (latest ?? -1) + 1);
+  }
+
+  /**
+   * The CL's next unproven checkpoint is `floor`. What lies below it is proven and never visited
+   * again, so it is forgotten: kept, every checkpoint that completed out of order stayed in
+   * `knownProven` for as long as the process ran. A CL that lists as unproven a checkpoint it had
+   * passed or said was proven lost proofs (a devnet restarted without its data): nothing it said
+   * before can be trusted, or the runner would stall on a checkpoint it never asks about again.
+   */
+  private passed(floor: number): void {
+    if ((this.provenBelow !== undefined && floor < this.provenBelow) || this.knownProven.has(floor)) {
+      this.knownProven.clear();
+    }
+    this.provenBelow = floor;
+    forgetBelow(floor, this.knownProven);
+    forgetBelow(floor, this.rejectedProofs);
   }
 
   submitted(index: number): void {
@@ -116,4 +141,9 @@ export class CheckpointFacts {
       polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),
     };
   }
+}
+
+/** Drops the checkpoints below `floor` from a set or map keyed by checkpoint index. */
+export function forgetBelow(floor: number, indices: Set<number> | Map<number, unknown>): void {
+  for (const index of indices.keys()) if (index < floor) indices.delete(index);
 }

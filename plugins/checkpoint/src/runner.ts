@@ -8,7 +8,7 @@ import {
 } from "@paas/core";
 import { CHECKPOINT, type ClClient } from "@paas/rollup";
 import { checkpointContext } from "./context.js";
-import type { CheckpointFacts, StuckCheckpoint } from "./facts.js";
+import { type CheckpointFacts, forgetBelow, type StuckCheckpoint } from "./facts.js";
 import { CheckpointRejectedError, publishCheckpoint } from "./publication.js";
 import type { CheckpointSettings } from "./settings.js";
 
@@ -82,8 +82,6 @@ export class CheckpointRunner implements BackgroundService {
   #again = false;
   #controller = new AbortController();
   #unsubscribe: (() => void) | undefined;
-  /** Completed checkpoints the CL said are proven: not asked about again while it keeps its proofs. */
-  readonly #knownProven = new Set<number>();
   readonly #failures = new Map<number, FailedCheckpoint>();
   /** Completed checkpoints whose republication the CL did not take (not a rejection): tried again later. */
   readonly #unpublished = new Map<number, UnpublishedCheckpoint>();
@@ -138,10 +136,10 @@ export class CheckpointRunner implements BackgroundService {
       cl.getNextUnprovenCheckpointIndex({ signal }),
     ]);
     facts.polled(latest, next, this.#now());
-    // The CL lists as unproven a checkpoint it said was proven: it lost proofs (a devnet restarted
-    // without its data), so nothing it said before can be trusted. Kept, the window would start on
-    // a checkpoint never asked about again, and the runner would stall there without a word.
-    if (next !== null && this.#knownProven.has(next)) this.#knownProven.clear();
+    // Below the CL's next unproven checkpoint nothing is visited again (see `CheckpointFacts`): a
+    // failure or publication retried elsewhere (another instance finished it) is forgotten too.
+    forgetBelow(facts.provenBelow!, this.#failures);
+    forgetBelow(facts.provenBelow!, this.#unpublished);
     const outcome: TickOutcome = { submitted: [], republished: [], retried: [] };
     const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
@@ -250,7 +248,7 @@ export class CheckpointRunner implements BackgroundService {
   ): Promise<void> {
     // Completed after the poll: the CL's answer predates the publication; the wake-up it caused runs
     // another tick, which sees the CL's new answer.
-    if (this.#completedSincePoll.has(index) || this.#knownProven.has(index)) return;
+    if (this.#completedSincePoll.has(index) || this.options.facts.knownProven.has(index)) return;
     const rejection = this.options.facts.rejectedProofs.get(index);
     if (rejection !== undefined) {
       stuck.set(index, rejectedEntry(index, rejection));
@@ -264,7 +262,7 @@ export class CheckpointRunner implements BackgroundService {
     const receipt = await this.options.handle.proof(record.id);
     try {
       const { outcome } = await publishCheckpoint(this.options.cl, index, receipt, signal);
-      this.#knownProven.add(index);
+      this.options.facts.knownProven.add(index);
       this.#unpublished.delete(index);
       this.options.facts.accepted(index);
       if (outcome === "accepted")
