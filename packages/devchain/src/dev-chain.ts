@@ -242,9 +242,12 @@ export class DevChain {
       const stored = store?.identity();
       if (store !== undefined && stored !== undefined) requireSameIdentity(store.file, stored, identity);
       const loaded = stored === undefined ? undefined : store?.load();
-      const state = new JournaledMap<Uint8Array>();
+      // The journal is what each block writes to the data directory. A chain in memory keeps none:
+      // nothing would drain it, and it would hold every state key ever written, dropped ones too.
+      const persistence = store && { store, state: new JournaledMap<Uint8Array>() };
+      const state = persistence?.state ?? new Map<string, Uint8Array>();
       for (const [key, value] of loaded?.state ?? []) state.set(key, value);
-      state.drain();
+      persistence?.state.drain();
       const execution =
         loaded === undefined
           ? await ExecutionChain.create({
@@ -271,8 +274,8 @@ export class DevChain {
           execBlock: { number: 0, hash: hexToBytes(genesis.hash), stateRoot: hexToBytes(genesis.stateRoot) },
         },
       };
-      if (store !== undefined && loaded === undefined) {
-        store.initialise(identity, elRecord(genesis), state.drain());
+      if (persistence !== undefined && loaded === undefined) {
+        persistence.store.initialise(identity, elRecord(genesis), persistence.state.drain());
       }
       const chain = new DevChain(
         execution,
@@ -280,7 +283,7 @@ export class DevChain {
         new Sequencer(params, secretKey),
         { seed, genesisTimestamp, secondsPerSlot, retainBlocks },
         trust,
-        store === undefined ? undefined : { store, state },
+        persistence,
       );
       if (loaded !== undefined) chain.adopt(loaded);
       return chain;
