@@ -125,7 +125,7 @@ describe.each(DIALECTS)("backends per proof type (%s)", (dialect) => {
     expect(failure?.error).toMatch(/the proof took longer than 100 ms and was stopped/);
   });
 
-  it("frees a cancelled proof's slot and closes at once when the host ignores its signal", async () => {
+  it("frees a cancelled proof's slot, and closes after a grace period, when the host ignores its signal", async () => {
     const remote = new JobHost("remote", 1);
     remote.deaf = true;
     const database = await databaseFor(dialect, { file: true });

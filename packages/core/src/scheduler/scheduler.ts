@@ -90,6 +90,8 @@ interface InFlight {
   settled: boolean;
   /** A proving step no longer counts against its backend's claims (its proof is computed). */
   provingRoomFreed?: boolean;
+  /** Gives back the proving slot its proof holds, once (set while the host has it). */
+  releaseSlot?: () => void;
 }
 
 /**
@@ -236,7 +238,8 @@ export class Scheduler {
     if (NOT_CANCELLABLE.includes(row.status)) throw new NotCancellableError(id, row.status);
     const changes = await this.store.cancel(row, this.options.clock.now());
     if (changes.length === 0) return this.cancel(id); // changed under us: look again
-    this.inFlight.get(id)?.controller.abort(new TaskCancelledError(id));
+    const flight = this.inFlight.get(id);
+    if (flight !== undefined) this.abortFlight(flight, new TaskCancelledError(id));
     return toTaskRecord(changes[0]!.row);
   }
 
@@ -252,14 +255,40 @@ export class Scheduler {
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     await this.ticking;
     await this.heartbeating;
-    for (const { controller } of this.inFlight.values()) controller.abort(new ServiceClosedError());
-    await Promise.allSettled([...this.work]);
+    // Every signal first: a slot given back before would start a waiting proof on its way out.
+    const flights = [...this.inFlight.values()];
+    for (const { controller } of flights) controller.abort(new ServiceClosedError());
+    for (const flight of flights) this.abortFlight(flight, new ServiceClosedError());
+    await this.stepsWound();
     try {
       await this.store.releaseHeld(this.options.instanceId, this.options.clock.now());
     } catch (error) {
       this.options.onError(error, "releasing leases at close");
     }
     await this.options.wakeups.close();
+  }
+
+  /**
+   * Waits for the aborted steps to wind down, for at most CLOSE_GRACE_MS: a step whose code ignores
+   * its signal (a wedged host, a fetch on a dead connection) would keep close from returning for
+   * good. What such code does later is refused by the fenced writes: its lease is released here.
+   */
+  private async stepsWound(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"grace over">((resolve) => {
+      timer = setTimeout(() => resolve("grace over"), CLOSE_GRACE_MS);
+    });
+    try {
+      const outcome = await Promise.race([Promise.allSettled([...this.work]), graceOver]);
+      if (outcome === "grace over") {
+        this.options.log.warn(
+          { steps: this.work.size, graceMs: CLOSE_GRACE_MS },
+          "closing without steps that ignored their abort: their tasks are released, and what they do later is refused",
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -401,7 +430,7 @@ export class Scheduler {
     // and is only winding down.
     const earlier = this.inFlight.get(held.id);
     if (earlier !== undefined && !earlier.settled && !earlier.controller.signal.aborted) {
-      earlier.controller.abort(new LeaseLostError(`task ${held.id}: claimed again by a later attempt`));
+      this.abortFlight(earlier, new LeaseLostError(`task ${held.id}: claimed again by a later attempt`));
       this.settle(earlier.held, undefined);
     }
     const controller = new AbortController();
@@ -409,9 +438,8 @@ export class Scheduler {
     this.inFlight.set(held.id, flight);
     if (step === "prove") this.proving.set(held.backend, (this.proving.get(held.backend) ?? 0) + 1);
     const run = step === "resolve" ? this.resolve : step === "prove" ? this.prove : this.publish;
-    // Once aborted the step is over, even if code it awaits ignores the signal: close returns, and
-    // what that code does later is refused by the fenced writes (the lease is gone).
-    const promise = untilAborted(run.call(this, held, controller.signal), controller.signal)
+    const promise = run
+      .call(this, held, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) return this.fail(held, error);
       })
@@ -473,13 +501,23 @@ export class Scheduler {
     const input = await handler.fetchInput(context, dependencies, step);
     const slots = this.slotsFor(held.backend);
     await slots.acquire(signal);
+    // A host deaf to its signal would keep its slot for good after a cancel or a lost lease: the
+    // slot is given back at the abort too (abortFlight).
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      slots.release();
+    };
+    const flight = this.inFlight.get(held.id);
+    if (flight?.held === held) flight.releaseSlot = release;
     let answer: unknown;
     try {
       answer = await this.withProveTimeout(held, signal, (attempt) =>
         host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
       );
     } finally {
-      slots.release();
+      release();
     }
     const receipt = parseReceiptFrom(held.backend, answer);
     signal.throwIfAborted();
@@ -535,6 +573,16 @@ export class Scheduler {
    * that runs before the group commit's flush (both wait for `setImmediate`, the tick first), so
    * the claim of the next tasks and the finishes of this turn's proofs share one transaction.
    */
+  /**
+   * Stops a step: its signal aborts, and a proof it has in a host gives back its slot and its room
+   * at once, so that a host deaf to its signal holds neither for good.
+   */
+  private abortFlight(flight: InFlight, reason: Error): void {
+    flight.controller.abort(reason);
+    flight.releaseSlot?.();
+    if (flight.step === "prove") this.freeProvingRoom(flight.held, flight);
+  }
+
   private freeProvingRoom(held: TaskRow, flight = this.inFlight.get(held.id)): void {
     if (flight === undefined || flight.held !== held || flight.provingRoomFreed) return;
     flight.provingRoomFreed = true;
@@ -577,9 +625,8 @@ export class Scheduler {
 
   /**
    * The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then
-   * retried. The proof is given up at the abort (timeout, cancel, close, lost lease) even if the
-   * host ignores its signal: waited for, a wedged host kept the task proving past its timeout and
-   * its slot taken for ever, and close never returned.
+   * retried. The proof is given up at the timeout even if the host ignores its signal: waited for,
+   * a wedged host kept the task proving past its timeout.
    */
   private async withProveTimeout<T>(
     held: TaskRow,
@@ -587,7 +634,7 @@ export class Scheduler {
     prove: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = this.kinds.proveTimeoutFor(held.kind);
-    if (timeoutMs === undefined) return untilAborted(prove(signal), signal);
+    if (timeoutMs === undefined) return prove(signal);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new ProveTimeoutError(held.id, timeoutMs)), timeoutMs);
     const attempt = AbortSignal.any([signal, timeout.signal]);
@@ -682,7 +729,8 @@ export class Scheduler {
         // A step that finished since (its finish may even have shared the renewal's transaction)
         // is not held any more because it is done, not because it was taken.
         if (flight.settled) continue;
-        flight.controller.abort(
+        this.abortFlight(
+          flight,
           current?.status === "cancelled"
             ? new TaskCancelledError(id)
             : new LeaseLostError(`task ${id}: this instance no longer holds its lease`),
@@ -739,6 +787,9 @@ function whyStoreLater(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** How long close waits for aborted steps to wind down (see stepsWound). */
+const CLOSE_GRACE_MS = 2_000;
 
 /** Settles as `promise` does, or rejects with the signal's reason once it aborts first. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
