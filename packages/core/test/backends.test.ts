@@ -11,7 +11,7 @@ import {
 } from "../src/index.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { LeafPlugin, NodePlugin, SCRIPT, TestScript } from "./fixtures/test-plugins.js";
-import { DIALECTS, databaseFor } from "./support/dialects.js";
+import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialects.js";
 
 /** A host on another backend that remembers the jobs it was handed, like a remote prover's host. */
 class JobHost extends TestHost {
@@ -180,5 +180,49 @@ describe.each(DIALECTS)("claim.backends (%s)", (dialect) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(native.proveCalls).toHaveLength(0);
     expect((await service.status(task.id)).status).toBe("queued");
+  });
+});
+
+describe.runIf(postgres.url !== undefined)("a host that ignores its signal, with other instances", () => {
+  it("takes over a task another instance left while a cancelled proof of it still hangs here", async () => {
+    const database = await databaseFor("postgres");
+    const remote = new JobHost("remote", 1);
+    remote.deaf = true;
+    const child = container.createChildContainer();
+    child.registerInstance(SCRIPT, new TestScript());
+    service = await new ProverServiceBuilder({
+      database,
+      container: child,
+      kinds: { leaf: { backend: "remote" } },
+      leaseMs: 300,
+    })
+      .host(new TestHost("native", 1))
+      .host(remote)
+      .register(LeafPlugin)
+      .launch();
+    const first = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBe(1);
+    await service.cancel(first.task.id); // its proof never settles: the host ignores the abort
+    // The backend's room here is taken (one proving, one fetched ahead), so this instance claims
+    // nothing more.
+    const busy = await service.submit({ kind: "leaf", index: 2 }, "remote");
+    const ahead = await service.submit({ kind: "leaf", index: 3 }, "remote");
+    await expect.poll(() => remote.jobs.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => (await service!.status(ahead.task.id)).status).toBe("proving");
+    expect((await service.status(busy.task.id)).status).toBe("proving");
+    // The first task, started again, was proving on another instance, which died holding it.
+    const session = await otherSession(database);
+    try {
+      await session.query(
+        "update tasks set status = 'proving', phase = 'prove', owner = 'gone', lease_expires_at = 1, attempt = attempt + 1 where id = $1",
+        [first.task.id],
+      );
+    } finally {
+      await session.end();
+    }
+    // Its lease lapsed long ago: this instance takes it over, as it would without the hung proof.
+    await expect
+      .poll(async () => (await service!.status(first.task.id)).status, { timeout: 5_000 })
+      .toBe("queued");
   });
 });

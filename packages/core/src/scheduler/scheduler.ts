@@ -382,7 +382,10 @@ export class Scheduler {
 
   private busy(step: TaskPhase): number {
     let n = 0;
-    for (const flight of this.inFlight.values()) if (flight.step === step) n++;
+    // An aborted step only winds down (with code deaf to its signal, perhaps never): it takes no room.
+    for (const flight of this.inFlight.values()) {
+      if (flight.step === step && !flight.controller.signal.aborted) n++;
+    }
     return n;
   }
 
@@ -513,6 +516,8 @@ export class Scheduler {
     if (flight?.held === held) flight.releaseSlot = release;
     let answer: unknown;
     try {
+      // Aborted after the slot was given, before releaseSlot was set: no host is handed the proof.
+      signal.throwIfAborted();
       answer = await this.withProveTimeout(held, signal, (attempt) =>
         host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
       );
@@ -750,7 +755,10 @@ export class Scheduler {
   private async reapLapsedLeases(before: number | undefined): Promise<void> {
     const lapsed = await this.store.lapsedLeases(before);
     for (const row of lapsed) {
-      if (this.inFlight.has(row.id)) continue;
+      // A step of ours still runs on it (its renewal is late). One aborted holds nothing: it only
+      // winds down, and with a host deaf to its signal may never end, so the task, left by an
+      // instance that died, would wait for it for good.
+      if (this.inFlight.get(row.id)?.controller.signal.aborted === false) continue;
       const decision = afterInterruption(
         row.phase,
         row.interruptions + 1,
