@@ -9,6 +9,18 @@ import { ClClient, ElClient } from "@paas/rollup";
 import { afterAll, describe, expect, it } from "vitest";
 import { failure, SOME_PROGRAM_ID, SOME_PROVER_KEY } from "./helpers.js";
 
+/** A devnet on any free port that makes blocks only when asked, with a prover key and program given. */
+const ON_DEMAND = [
+  "--port",
+  "0",
+  "--block-time",
+  "0",
+  "--prover-pubkey",
+  SOME_PROVER_KEY,
+  "--checkpoint-program-id",
+  SOME_PROGRAM_ID,
+];
+
 const MAIN = path.join(import.meta.dirname, "../src/main.ts");
 /** tsx by path, so the command can run from any working directory. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -103,16 +115,7 @@ describe("the devnet command", () => {
   });
 
   it("answers and stops on Ctrl-C while devnet_produceBlocks runs a long batch", async () => {
-    const cli = run([
-      "--port",
-      "0",
-      "--block-time",
-      "0",
-      "--prover-pubkey",
-      SOME_PROVER_KEY,
-      "--checkpoint-program-id",
-      SOME_PROGRAM_ID,
-    ]);
+    const cli = run(ON_DEMAND);
     const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
     const admin = new JsonRpcClient({ url: url!, timeoutMs: 120_000, retry: { attempts: 1 } });
     void admin.call("devnet_produceBlocks", [10_000]).catch(() => undefined);
@@ -131,17 +134,7 @@ describe("the devnet command", () => {
   it("stops on SIGTERM from the process that started it with --stop-with-parent", async () => {
     // As the prover client's embedded devnet: its parent holds our standard input open while it
     // waits for us to exit, and used to SIGKILL us after 5 s of waiting.
-    const cli = run([
-      "--port",
-      "0",
-      "--block-time",
-      "0",
-      "--prover-pubkey",
-      SOME_PROVER_KEY,
-      "--checkpoint-program-id",
-      SOME_PROGRAM_ID,
-      "--stop-with-parent",
-    ]);
+    const cli = run([...ON_DEMAND, "--stop-with-parent"]);
     await cli.waitFor(/devnet listening on /);
     cli.child.kill("SIGTERM");
     await cli.waitFor(/devnet stopped/);
