@@ -50,6 +50,12 @@ export interface ProverApp {
   /** The CL and EL node URLs in use (the embedded devnet's when none were configured). */
   readonly nodes: { readonly clUrl: string; readonly elUrl: string; readonly embedded: boolean };
   readonly startedAt: number;
+  /**
+   * Settles when something the client cannot work without stops on its own after the start (the
+   * embedded devnet, its only chain): why. `paas start` then stops with that error; nothing
+   * unfinished is lost, and the next start resumes it.
+   */
+  readonly failed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -137,7 +143,8 @@ export async function buildProverApp(
     if (config.database.url !== undefined) closers.push(lockDatadir(config.datadir));
     closers.push(await builder.openDatabase());
 
-    const nodes = await connectNodes(config, hosts, stage, closers);
+    const { nodes, failed } = await connectNodes(config, hosts, stage, closers);
+    void failed.then((error) => logger.error(error.message));
     const timeout = { timeoutMs: config.nodes.timeout_ms };
     const clients = {
       cl: new ClClient({ url: nodes.clUrl, ...timeout }),
@@ -189,7 +196,7 @@ export async function buildProverApp(
     );
 
     const startedAt = Date.now();
-    const app = { config, service, metrics, nodes, startedAt };
+    const app = { config, service, metrics, nodes, startedAt, failed };
     if (!config.rpc.enabled) return { ...app, close: closeAll };
     // The token methods that change state need: `rpc.auth_token`; else one made for this start
     // and written, once the server listens, to the data directory for the CLI (deleted at the
@@ -246,9 +253,12 @@ async function connectNodes(
   hosts: ZkVmHostResolver,
   stage: (message: string) => void,
   closers: (() => Promise<void>)[],
-): Promise<ProverApp["nodes"]> {
+): Promise<{ nodes: ProverApp["nodes"]; failed: Promise<Error> }> {
   const { cl_url, el_url } = config.nodes;
-  if (cl_url !== undefined && el_url !== undefined) return { clUrl: cl_url, elUrl: el_url, embedded: false };
+  if (cl_url !== undefined && el_url !== undefined) {
+    // The rollup's nodes come and go on their own; calls to them are retried, never fatal.
+    return { nodes: { clUrl: cl_url, elUrl: el_url, embedded: false }, failed: new Promise(() => {}) };
+  }
   stage("starting the embedded devnet (loading the EVM takes a few seconds)");
   // The devnet's CL trusts the key of the backend that proves checkpoints.
   const checkpointBackend = config.kinds[CHECKPOINT.kind]?.backend ?? config.default_backend;
@@ -271,7 +281,12 @@ async function connectNodes(
   });
   closers.push(() => devnet.close());
   stage(`embedded devnet at ${devnet.url} (its log: ${devnet.logFile})`);
-  return { clUrl: devnet.url, elUrl: devnet.url, embedded: true };
+  return {
+    nodes: { clUrl: devnet.url, elUrl: devnet.url, embedded: true },
+    failed: devnet.exitedUnexpectedly.then(
+      (what) => new Error(`${what}; stopping: start again to resume, the chain and unfinished work are kept`),
+    ),
+  };
 }
 
 async function startHttp(

@@ -21,6 +21,11 @@ export interface EmbeddedDevnet {
   readonly url: string;
   /** Where the devnet's own output goes. */
   readonly logFile: string;
+  /**
+   * Settles if the devnet exits on its own after it started (a crash, the OOM killer, a kill), with
+   * what happened; never once `close()` was called. Without it the prover client has no chain.
+   */
+  readonly exitedUnexpectedly: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -58,14 +63,38 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
   try {
     const url = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
     child.stdout.pipe(log);
-    return { url, logFile, close: () => stop(child, log) };
+    let closing = false;
+    const exitedUnexpectedly = new Promise<string>((resolve) => {
+      // "close", not "exit": by then its stderr has been read to the end, its last words included.
+      child.once("close", (code, signal) => {
+        if (!closing) {
+          resolve(
+            `the embedded devnet exited unexpectedly (${signal ?? `code ${code}`})${lastLineOf(said)} (its log: ${logFile})`,
+          );
+        }
+      });
+    });
+    return {
+      url,
+      logFile,
+      exitedUnexpectedly,
+      close: () => {
+        closing = true;
+        return stop(child, log);
+      },
+    };
   } catch (error) {
     await stop(child, log);
-    const lastLine = said.trim().split("\n").at(-1);
     throw new InvalidConfigError(
-      `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}${lastLine ? `: ${lastLine}` : ""}`,
+      `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}${lastLineOf(said)}`,
     );
   }
+}
+
+/** The last line the devnet wrote on stderr, as a suffix to an error message ("" when none). */
+function lastLineOf(said: string): string {
+  const line = said.trim().split("\n").at(-1);
+  return line ? `: ${line}` : "";
 }
 
 /**

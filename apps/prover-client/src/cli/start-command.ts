@@ -147,22 +147,29 @@ async function start(flags: StartFlags): Promise<void> {
       )
     : undefined;
   printer?.start();
-  await new Promise<void>((resolve) => {
+  const failure = await new Promise<Error | undefined>((resolve) => {
     const stop = (signal: string) => {
       // The view first: a line written while it redraws in place would be drawn over.
       printer?.stop();
       if (terminal) process.stdout.write(`${signal}: stopping…\n`);
       else logger.info({ signal }, "stopping");
       process.once(signal, () => process.exit(130));
-      resolve();
+      resolve(undefined);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    // Logged by the app as it happens; on a terminal the log may be a file, so it is said here too.
+    void app.failed.then((error) => {
+      printer?.stop();
+      process.stderr.write(`error: ${error.message}\n`);
+      resolve(error);
+    });
   });
   await app.close();
   logger.info("stopped");
   logger.flush?.();
-  if (terminal) process.stdout.write("stopped cleanly\n");
+  if (failure !== undefined) process.exitCode = 1;
+  else if (terminal) process.stdout.write("stopped cleanly\n");
 }
 
 function collect(value: string, previous: string[]): string[] {
