@@ -8,6 +8,7 @@ import type { Notifications, OpenedDatabase } from "./opened-database.js";
 import { OwnSchemaPostgresDialect } from "./own-schema-dialect.js";
 import { serverSideName } from "./prepared.js";
 import type { Database } from "./schema.js";
+import { refuseTransactionPooling } from "./session-pooling.js";
 
 export interface PostgresLocation {
   readonly url: string;
@@ -82,6 +83,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const listener = new PgListener(connection);
   try {
     await checkConnection(pool, description);
+    await refuseTransactionPooling(() => new TimedClient(connection), description);
     if (location.schema !== undefined) await createSchema(pool, location.schema, description);
     await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
   } catch (error) {
