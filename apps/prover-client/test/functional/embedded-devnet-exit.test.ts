@@ -4,7 +4,7 @@
  * left to prove: the client used to keep running, logging "unreachable" warnings for ever and
  * never saying its devnet was gone. It now stops with an error that says so, and exits non-zero.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,44 +13,46 @@ import { childEnv, logLinesOf } from "../../scenarios/app.js";
 
 const BIN = path.join(import.meta.dirname, "../../bin/paas.mjs");
 const dir = mkdtempSync(path.join(tmpdir(), "paas-devnet-exit-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let client: ChildProcess | undefined;
+// Here, not in the test: a test that times out is not stopped, and its client would live on.
+afterAll(() => {
+  client?.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
 
 it("stops with an error naming the embedded devnet when it dies under a running client", {
   timeout: 120_000,
 }, async () => {
-  const client = spawn(process.execPath, [BIN, "start", "--datadir", dir, "--port", "0", "--no-progress"], {
+  const child = spawn(process.execPath, [BIN, "start", "--datadir", dir, "--port", "0", "--no-progress"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: childEnv(),
   });
+  client = child;
   const out = { stdout: "", stderr: "" };
-  client.stdout.on("data", (chunk) => {
+  child.stdout.on("data", (chunk) => {
     out.stdout += chunk;
   });
-  client.stderr.on("data", (chunk) => {
+  child.stderr.on("data", (chunk) => {
     out.stderr += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => client.once("exit", resolve));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.stdout.on("data", () => {
-        if (logLinesOf(out.stdout).some((line) => line.msg === "prover client started")) resolve();
-      });
-      void exited.then((code) => reject(new Error(`paas start exited (${code}):\n${out.stderr}`)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", () => {
+      if (logLinesOf(out.stdout).some((line) => line.msg === "prover client started")) resolve();
     });
-    const devnet = JSON.parse(readFileSync(path.join(dir, "devnet", "chain.sqlite.lock.json"), "utf8")) as {
-      pid: number;
-    };
-    process.kill(devnet.pid, "SIGKILL");
+    void exited.then((code) => reject(new Error(`paas start exited (${code}):\n${out.stderr}`)));
+  });
+  const devnet = JSON.parse(readFileSync(path.join(dir, "devnet", "chain.sqlite.lock.json"), "utf8")) as {
+    pid: number;
+  };
+  process.kill(devnet.pid, "SIGKILL");
 
-    expect(await exited).toBe(1);
-    const said = /the embedded devnet exited unexpectedly \(SIGKILL\)[^\n]*/;
-    expect(out.stderr).toMatch(said);
-    expect(out.stderr).toContain(`its log: ${path.join(dir, "devnet", "devnet.log")}`);
-    // The JSON log says it too, then that the client stopped cleanly behind it.
-    const messages = logLinesOf(out.stdout).map((line) => line.msg);
-    expect(messages).toContainEqual(expect.stringMatching(said));
-    expect(messages.at(-1)).toBe("stopped");
-  } finally {
-    client.kill("SIGKILL");
-  }
+  expect(await exited).toBe(1);
+  const said = /the embedded devnet exited unexpectedly \(SIGKILL\)[^\n]*/;
+  expect(out.stderr).toMatch(said);
+  expect(out.stderr).toContain(`its log: ${path.join(dir, "devnet", "devnet.log")}`);
+  // The JSON log says it too, then that the client stopped cleanly behind it.
+  const messages = logLinesOf(out.stdout).map((line) => line.msg);
+  expect(messages).toContainEqual(expect.stringMatching(said));
+  expect(messages.at(-1)).toBe("stopped");
 });
