@@ -184,7 +184,13 @@ describe("jobs", () => {
     const body = startJobBody(sumProgram, [3], "created-then-found");
     const created = await call(server.url, "POST", "v1/jobs", { body });
     expect(created.status).toBe(201);
-    expect(created.json).toEqual({ jobId: expect.any(String), state: "queued", attempts: 0 });
+    expect(created.json).toEqual({
+      jobId: expect.any(String),
+      state: "queued",
+      requestId: "created-then-found",
+      programId: sumProgram.programIdHex,
+      attempts: 0,
+    });
     const found = await call(server.url, "POST", "v1/jobs", { body });
     expect(found.status).toBe(200);
     expect(found.json.jobId).toBe(created.json.jobId);

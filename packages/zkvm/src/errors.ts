@@ -35,7 +35,8 @@ export type HostConfigCode =
   | "HOST_UNKNOWN_BACKEND"
   | "HOST_NOT_IMPLEMENTED"
   | "HOST_KEY_INVALID"
-  | "HOST_KEY_PERMISSIONS";
+  | "HOST_KEY_PERMISSIONS"
+  | "HOST_KEY_MISMATCH";
 
 export type ZkvmErrorCode =
   | ReceiptFormatCode

@@ -18,7 +18,9 @@ type Behaviour =
   | "other-program"
   | "other-key"
   | "never-done"
-  | "endless-receipt";
+  | "endless-receipt"
+  | "path-job-id"
+  | "garbage-info";
 
 interface Job {
   readonly id: string;
@@ -37,9 +39,17 @@ async function contractServer(behaviour: Behaviour) {
     const json = (status: number, value: unknown) =>
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
     const match = /^\/v1\/jobs\/([\w-]+)(\/receipt)?$/.exec(req.url ?? "");
+    if (req.url === "/v1/info") {
+      const publicKey =
+        behaviour === "garbage-info"
+          ? "\u001b[2Jnot a key"
+          : (behaviour === "other-key" ? stranger : signer).publicKeyHex;
+      return json(200, { publicKey, zkvm: "native", programs: [], workers: 1 });
+    }
     if (req.method === "POST" && req.url === "/v1/jobs") {
       const { input } = JSON.parse(body) as { input: string };
-      const id = `job-${jobs.size + 1}`;
+      // `..` as a path segment names another route: the next poll would reach `/v1/`.
+      const id = behaviour === "path-job-id" ? ".." : `job-${jobs.size + 1}`;
       const job: Job = { id, state: "running" };
       jobs.set(id, job);
       started.push(id);
@@ -166,6 +176,11 @@ describe("RemoteHost", () => {
       "garbage-status" as const,
       /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1: answered a body that is not JSON/,
     ],
+    [
+      "a job id that would be read as another path",
+      "path-job-id" as const,
+      /remote prover http:\/\/127\.0\.0\.1:\d+ start: answered a job id that is not letters, digits, '_' or '-'/,
+    ],
   ])("refuses %s, permanently, saying what is wrong", async (_what, behaviour, message) => {
     const server = await contractServer(behaviour);
     const error = await hostFor(server)
@@ -192,6 +207,38 @@ describe("RemoteHost", () => {
     await expect(again).rejects.toBeInstanceOf(LeaseLostError);
     expect(server.cancelled).toEqual(["job-1"]);
     expect(server.jobs.get("job-2")?.state).toBe("running");
+  });
+});
+
+describe("RemoteHost.checkServer", () => {
+  it("resolves when the server signs with the trusted key", async () => {
+    const server = await contractServer("honest");
+    await expect(hostFor(server).checkServer()).resolves.toBeUndefined();
+  });
+
+  it("refuses a server that signs with another key, naming both", async () => {
+    const server = await contractServer("other-key");
+    const error = await hostFor(server)
+      .checkServer()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "HOST_KEY_MISMATCH" });
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^the proving server signs receipts with key [0-9a-f]{64}, but this backend trusts ${server.publicKey} `,
+      ),
+    );
+  });
+
+  it("refuses info whose key is not a key, without repeating it", async () => {
+    const server = await contractServer("garbage-info");
+    const error = await hostFor(server)
+      .checkServer()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PERMANENT_FAILURE" });
+    expect((error as Error).message).toMatch(
+      / info: answered not the server's info, which the remote-prover contract does not allow$/,
+    );
+    expect((error as Error).message).not.toContain("not a key");
   });
 });
 

@@ -187,11 +187,16 @@ function foreignHost(host: string | undefined): HttpError {
   return new HttpError(403, "FOREIGN_HOST", foreignHostMessage(host, "its allowed hosts"));
 }
 
-/** The contract's JobStatus, plus `attempts`: how many proofs this server started for the job. */
+/**
+ * The contract's JobStatus, with the work it was started for (so a client resumes only its own),
+ * plus `attempts`: how many proofs this server started for the job.
+ */
 function statusOf(job: JobView) {
   return {
     jobId: job.id,
     state: job.state,
+    requestId: job.requestId,
+    programId: job.program.programId,
     attempts: job.attempts,
     ...(job.state === "failed" && {
       error: job.error ?? "no reason recorded",

@@ -12,6 +12,7 @@ export interface ProgramKey {
 /** What a client may see of a job. */
 export interface JobView {
   readonly id: string;
+  readonly requestId: string;
   readonly program: ProgramKey;
   readonly state: JobState;
   readonly error: string | null;
@@ -29,6 +30,7 @@ export interface ClaimedJob {
 
 const VIEW_COLUMNS = [
   "id",
+  "request_id",
   "program_id",
   "program_name",
   "program_version",
@@ -246,6 +248,7 @@ export class JobStore {
 function viewOf(row: ViewRow): JobView {
   return {
     id: row.id,
+    requestId: row.request_id,
     program: { programId: row.program_id, name: row.program_name, version: row.program_version },
     state: row.state,
     error: row.error,

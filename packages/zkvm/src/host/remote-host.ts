@@ -9,7 +9,7 @@ import {
   type ZkVmHost,
 } from "@paas/core";
 import { toHexDigits } from "@paas/core/contracts";
-import { messageOf } from "../errors.js";
+import { HostConfigError, messageOf } from "../errors.js";
 import { isProgram, type Program } from "../program/define.js";
 import { InputWriter } from "../program/input.js";
 import { decodeReceipt } from "../receipt/codec.js";
@@ -29,11 +29,11 @@ export interface RemoteHostOptions {
 
 /**
  * A host that proves elsewhere, through the remote-prover contract: it writes the guest input,
- * starts a job (or picks up the one a previous attempt started), records the job id with the task
- * before it waits, polls until the job ends, fetches the receipt and verifies it — program id,
- * version, proof type and the signature against the key this backend is trusted with — before
- * handing it to the scheduler. A receipt that fails verification is a permanent failure naming
- * what is wrong.
+ * starts a job (or picks up the one a previous attempt started for the same input and program),
+ * records the job id with the task before it waits, polls until the job ends, fetches the receipt
+ * and verifies it — program id, version, proof type and the signature against the key this
+ * backend is trusted with — before handing it to the scheduler. A receipt that fails verification
+ * is a permanent failure naming what is wrong.
  *
  * Cancelling the task or timing its proof out cancels the job. A service stopping, or a lease
  * lost to another instance, leaves the job running: the next attempt polls it.
@@ -59,31 +59,8 @@ export class RemoteHost implements ZkVmHost {
     if (!isProgram(program)) {
       throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
     }
-    const { signal, job } = options;
-    let jobId = job?.previousId;
-    let status: RemoteJobStatus | undefined;
-    if (jobId !== undefined) {
-      status = await this.prover.status(jobId, { signal });
-      // A job that cannot succeed any more is replaced; one that may is waited on again.
-      if (
-        status.state === "unknown" ||
-        status.state === "cancelled" ||
-        (status.state === "failed" && status.retryable)
-      ) {
-        jobId = undefined;
-      }
-    }
-    if (jobId === undefined) {
-      const encoded = encodeInput(program, input, label);
-      const ref = { name: program.name, version: program.version, programId: program.programIdHex };
-      const requestId = await requestIdFor(
-        job?.requestId ?? `${program.programIdHex}-${Date.now()}`,
-        encoded,
-      );
-      jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
-      await job?.record(jobId);
-      status = undefined;
-    }
+    const { signal } = options;
+    const { jobId, status } = await this.startOrResume(program, input, label, options);
     try {
       return await this.await(program, jobId, status, label, signal);
     } catch (error) {
@@ -92,6 +69,45 @@ export class RemoteHost implements ZkVmHost {
       }
       throw error;
     }
+  }
+
+  /**
+   * The job to wait on: the one a previous attempt recorded, while it may still succeed and is for
+   * this work; else a new one, recorded with the task. The encoded input (hundreds of MB for a
+   * range) lives only here, not while the job is waited on.
+   */
+  private async startOrResume(
+    program: Program<unknown, unknown>,
+    input: unknown,
+    label: string,
+    { signal, job }: ProveOptions,
+  ): Promise<{ jobId: string; status?: RemoteJobStatus }> {
+    const encoded = encodeInput(program, input, label);
+    const requestId = await requestIdFor(job?.requestId ?? `${program.programIdHex}-${Date.now()}`, encoded);
+    if (job?.previousId !== undefined) {
+      const status = await this.prover.status(job.previousId, { signal });
+      if (resumable(status, program, requestId)) return { jobId: job.previousId, status };
+    }
+    const ref = { name: program.name, version: program.version, programId: program.programIdHex };
+    const jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
+    await job?.record(jobId);
+    return { jobId };
+  }
+
+  /**
+   * Asks the server which key it signs with. One other than the key this backend trusts would have
+   * every receipt it makes refused, each only once proven: throws `HostConfigError`
+   * (`HOST_KEY_MISMATCH`) naming both. Otherwise throws what the call threw: `TransientError` when
+   * the server does not answer, `PermanentError` when it refuses the token or is no such server.
+   */
+  async checkServer(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    const { publicKey } = await this.prover.info(options);
+    if (publicKey === this.publicKey) return;
+    throw new HostConfigError(
+      "HOST_KEY_MISMATCH",
+      `the proving server signs receipts with key ${publicKey}, but this backend trusts ${this.publicKey} (its public key): every proof made there would be refused. ` +
+        "If the server's key is the one to trust, configure it (and have the CL trust it too); if not, the server's key file changed (a new data directory?): give it its old one",
+    );
   }
 
   async close(): Promise<void> {}
@@ -176,6 +192,22 @@ function encodeInput(program: Program<unknown, unknown>, input: unknown, label: 
 async function requestIdFor(key: string, input: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
   return `${key.slice(0, 80)}-${toHexDigits(digest).slice(0, 40)}`;
+}
+
+/**
+ * Whether the job a previous attempt recorded is waited on again: not one that cannot succeed any
+ * more, nor one the server says is for other work. A task's input or program can change between
+ * attempts (an upgrade bumps a program's version; a server that lost its data can reuse an id):
+ * resumed, such a job's receipt failed the task for good as another program's, or was stored as
+ * the proof of an input the task no longer has.
+ */
+function resumable(status: RemoteJobStatus, program: Program<unknown, unknown>, requestId: string): boolean {
+  if (status.state === "unknown" || status.state === "cancelled") return false;
+  if (status.state === "failed" && status.retryable) return false;
+  return (
+    (status.requestId === undefined || status.requestId === requestId) &&
+    (status.programId === undefined || status.programId === program.programIdHex)
+  );
 }
 
 /** The job is not wanted any more (cancelled, timed out); a stop or a takeover resumes it later. */

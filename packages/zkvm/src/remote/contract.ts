@@ -31,7 +31,7 @@ export interface StartJobRequest {
 
 export type RemoteJobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
-export type RemoteJobStatus =
+export type RemoteJobStatus = (
   | { readonly state: "queued" | "running" /** 0..1 when the server knows. */; readonly progress?: number }
   | { readonly state: "succeeded" }
   | {
@@ -41,7 +41,21 @@ export type RemoteJobStatus =
     }
   | { readonly state: "cancelled" }
   /** The server does not know the job (it lost its state, or the id is someone else's). */
-  | { readonly state: "unknown" };
+  | { readonly state: "unknown" }
+) &
+  RemoteJobWork;
+
+/**
+ * The work a job was started for, when the server says (the reference server does). A client
+ * resumes a job it recorded only while both name the work it wants proven now: a task's program
+ * changes with an upgrade, and a server that lost its data may give an old id to other work.
+ */
+export interface RemoteJobWork {
+  /** The `requestId` the job was started under. */
+  readonly requestId?: string;
+  /** The program it proves (64 hex digits). */
+  readonly programId?: string;
+}
 
 export interface RemoteProverInfo {
   /** The x-only public key (64 hex digits) the server signs receipts with. */

@@ -9,6 +9,7 @@ import type {
   RemoteProverInfo,
   StartJobRequest,
 } from "./contract.js";
+import { JOB_ID_PATTERN } from "./openapi.js";
 
 export interface HttpRemoteProverOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:4900/`. */
@@ -22,6 +23,8 @@ export interface HttpRemoteProverOptions {
 
 const JOB_STATES: readonly RemoteJobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
+/** An x-only key as the contract writes it; anything else is not shown in a message as a key. */
+const HEX_KEY = /^[0-9a-f]{64}$/;
 
 /**
  * The remote-prover contract over HTTP (see `REMOTE_PROVER_OPENAPI`). Failures a network can cause
@@ -50,6 +53,7 @@ export class HttpRemoteProver implements RemoteProver {
     const info = json as Partial<RemoteProverInfo> | undefined;
     if (
       typeof info?.publicKey !== "string" ||
+      !HEX_KEY.test(info.publicKey) ||
       typeof info.zkvm !== "string" ||
       !Array.isArray(info.programs) ||
       typeof info.workers !== "number"
@@ -86,21 +90,27 @@ export class HttpRemoteProver implements RemoteProver {
     );
     if (status === 404) return { state: "unknown" };
     const answer = this.jobStatusOf("status", json);
+    const work = {
+      ...(typeof answer.requestId === "string" && { requestId: answer.requestId }),
+      ...(typeof answer.programId === "string" && { programId: answer.programId }),
+    };
     switch (answer.state) {
       case "queued":
       case "running":
         return {
           state: answer.state,
           ...(typeof answer.progress === "number" && { progress: answer.progress }),
+          ...work,
         };
       case "failed":
         return {
           state: "failed",
           error: answer.error ?? "no reason given",
           retryable: answer.retryable === true,
+          ...work,
         };
       default:
-        return { state: answer.state };
+        return { state: answer.state, ...work };
     }
   }
 
@@ -131,15 +141,22 @@ export class HttpRemoteProver implements RemoteProver {
   private jobStatusOf(
     call: string,
     json: unknown,
-  ): { jobId: string; state: RemoteJobState; progress?: number; error?: string; retryable?: boolean } {
+  ): {
+    jobId: string;
+    state: RemoteJobState;
+    progress?: number;
+    error?: string;
+    retryable?: boolean;
+    requestId?: unknown;
+    programId?: unknown;
+  } {
     const answer = json as { jobId?: unknown; state?: unknown } | undefined;
-    if (
-      typeof answer?.jobId !== "string" ||
-      answer.jobId.length === 0 ||
-      !JOB_STATES.includes(answer.state as RemoteJobState)
-    ) {
+    if (typeof answer?.jobId !== "string" || !JOB_STATES.includes(answer.state as RemoteJobState)) {
       throw this.garbage(call, "not a job status");
     }
+    // Ids travel as path segments: `..` would send the next poll or cancel to another route.
+    if (!JOB_ID_PATTERN.test(answer.jobId))
+      throw this.garbage(call, "a job id that is not letters, digits, '_' or '-'");
     return answer as { jobId: string; state: RemoteJobState };
   }
 

@@ -4,7 +4,9 @@
  * zkVM network) serves at `/openapi.json`. Every path but `/openapi.json` needs
  * `Authorization: Bearer <token>` when the server has a token.
  */
-const jobId = { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_-]+$" } as const;
+/** What a job id may be: it travels as a path segment, where `.` and `..` would name another route. */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const jobId = { type: "string", minLength: 1, maxLength: 128, pattern: JOB_ID_PATTERN.source } as const;
 const hex64 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const error = {
   description: "What was wrong",
@@ -65,6 +67,12 @@ export const REMOTE_PROVER_OPENAPI = {
           progress: { type: "number", minimum: 0, maximum: 1 },
           error: { type: "string", description: "Why the job failed (state failed)" },
           retryable: { type: "boolean", description: "Whether running it again may succeed (state failed)" },
+          requestId: {
+            type: "string",
+            description:
+              "The requestId the job was started under. A client resumes a job it recorded only while this and programId name the work it wants proven now",
+          },
+          programId: { ...hex64, description: "The program the job proves" },
         },
       },
       Info: {
