@@ -33,6 +33,7 @@ import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { cannotListen, holdPort } from "./hold-port.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
 import { loadPluginPackages } from "./load-plugins.js";
+import { checkRemoteBackends, remoteBackendChecks } from "./remote-backends.js";
 import { newRpcToken, writeRpcTokenFile } from "./rpc-token.js";
 
 export interface ProverApp {
@@ -67,8 +68,9 @@ export interface BuildOptions {
 /**
  * Builds the whole prover client from its config: the one function behind both `paas start` and
  * the tests. Everything that can be wrong is found here, before proving starts: a plugin package
- * that does not load, a backend without a host, a plugin whose collaborators are missing, a port
- * in use. On failure, whatever was started is stopped again.
+ * that does not load, a backend without a host, a plugin whose collaborators are missing, a remote
+ * server that signs with another key or refuses the token, a port in use. On failure, whatever was
+ * started is stopped again.
  */
 export async function buildProverApp(
   config: ProverConfig,
@@ -138,6 +140,7 @@ export async function buildProverApp(
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
     builder.checkPlugins();
+    await checkRemoteBackends(hosts, logger);
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);
     if (config.database.url !== undefined) closers.push(lockDatadir(config.datadir));
@@ -204,7 +207,7 @@ export async function buildProverApp(
     const made = config.rpc.auth_token === undefined && !config.rpc.allow_unauthenticated;
     const token = made ? newRpcToken() : config.rpc.auth_token;
     await port?.release();
-    const rpcUrl = await startHttp(app, { clients, events, overview, token }, logger, closers);
+    const rpcUrl = await startHttp(app, { clients, hosts, events, overview, token }, logger, closers);
     let rpcTokenFile: string | undefined;
     if (made) {
       const written = writeRpcTokenFile(config.datadir, { token: token!, url: rpcUrl });
@@ -293,6 +296,7 @@ async function startHttp(
   app: Omit<ProverApp, "close" | "rpcUrl">,
   parts: {
     readonly clients: { readonly cl: ClClient; readonly el: ElClient };
+    readonly hosts: ZkVmHostResolver;
     readonly events: EventStream;
     readonly overview: () => ReturnType<typeof buildOverview>;
     readonly token: string | undefined;
@@ -333,6 +337,7 @@ async function startHttp(
       { name: "database", check: () => service.summary() },
       { name: "cl", check: (signal) => parts.clients.cl.getLatestCheckpointIndex({ signal }) },
       { name: "el", check: (signal) => parts.clients.el.blockNumber({ signal }) },
+      ...remoteBackendChecks(parts.hosts),
     ],
     readinessTimeoutMs,
     events: parts.events,
