@@ -1,12 +1,14 @@
 /**
  * The election's own timing, with the database call that renews the lease held back at will: a
  * stand-in store, so that a renewal can come back exactly when it would race the leader's timer
- * (the PostgreSQL cluster tests cover the election against a real database).
+ * (the PostgreSQL cluster tests cover the election against a real database). The lease's own
+ * rule, who may take it when, is checked last against the real store on each dialect.
  */
 import { describe, expect, it } from "vitest";
 import { ClusterMembership } from "../src/cluster/membership.js";
 import { ManualClock, openDatabase } from "../src/index.js";
 import { ClusterStore } from "../src/store/cluster-store.js";
+import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 const LEASE_MS = 3_000; // a beat each second of real time; the lease's time is the manual clock's
 
@@ -197,6 +199,26 @@ describe("a start on a database this process alone may use (SQLite)", () => {
       expect(membership.isLeader).toBe(false);
     } finally {
       await membership.close();
+      await opened.close();
+    }
+  });
+});
+
+describe.each(DIALECTS)("the cluster services' lease in the database (%s)", (dialect) => {
+  it("goes to one instance at a time, and to another as soon as its holder's lapses", async () => {
+    const opened = await openDatabase(await databaseFor(dialect));
+    const store = new ClusterStore(opened.db, opened.dialect);
+    const lease = (owner: string, now: number) =>
+      store.acquireServiceLease("cluster-services", owner, now, LEASE_MS);
+    try {
+      expect(await lease("a", 10_000)).toBe(true);
+      expect(await lease("b", 10_000)).toBe(false);
+      // Renewed by its holder; refused to another until the moment it lapses, granted right after.
+      expect(await lease("a", 11_000)).toBe(true);
+      expect(await lease("b", 11_000 + LEASE_MS)).toBe(false);
+      expect(await lease("b", 11_001 + LEASE_MS)).toBe(true);
+      expect(await lease("a", 11_002 + LEASE_MS)).toBe(false);
+    } finally {
       await opened.close();
     }
   });

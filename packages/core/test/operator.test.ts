@@ -141,6 +141,34 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       );
   });
 
+  it("keeps, however deep, what an unfinished task needs when the chain spans the prune's pages", async () => {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock });
+    const { service, script, host } = started;
+    // Page 1 (500 candidates): A, then 499 fillers. Page 2: B, which needs A.
+    await service.submit(leaf(1), "native");
+    await service.submitMany(
+      Array.from({ length: 499 }, (_, i) => leaf(1_001 + i)),
+      "native",
+    );
+    script.graph.set(1, [leaf(1)]);
+    const { task: b } = await service.submit(node(1), "native");
+    await service.wait(b.id, { timeoutMs: 30_000 });
+    expect((await service.summary()).byStatus.completed).toBe(501);
+    clock.advance(2 * 86_400_000);
+    // C needs B and is still proving: B stays, and so does A, which B needs.
+    const release = host.hold();
+    script.graph.set(2, [node(1)]);
+    const { task: c } = await service.submit(node(2), "native");
+    await expect.poll(async () => (await service.status(c.id)).status).toBe("proving");
+
+    expect((await service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).tasks).toBe(499);
+    expect((await service.status(b.id)).status).toBe("completed");
+    expect((await service.status({ context: leaf(1), backend: "native" })).status).toBe("completed");
+    release();
+    expect((await service.wait(c.id, { timeoutMs: 10_000 })).status).toBe("completed");
+  });
+
   it("refuses an export directory that cannot take the receipts, before deleting anything", async () => {
     const clock = new ManualClock();
     started = await startService({ database: await databaseFor(dialect), clock });

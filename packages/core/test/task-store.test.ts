@@ -105,6 +105,45 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     ]);
   });
 
+  it("refuses a late write of an earlier attempt when the same instance claimed the task again", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a"), task("b")], 1);
+    // Attempt 1 of each hangs past its lease; the same instance reaps them and claims them again.
+    const first = (await store.claim("prove", claimOf("i"))).map((c) => c.row);
+    for (const row of await store.lapsedLeases(5_000)) {
+      await store.interrupt(row, { to: "queued", error: "lapsed" }, 5_000, 5_000);
+    }
+    const second = (await store.claim("prove", claimOf("i", 5_001))).map((c) => c.row);
+    expect(second.map((r) => [r.owner, r.attempt, r.status])).toEqual([
+      ["i", 2, "proving"],
+      ["i", 2, "proving"],
+    ]);
+    const [a1, b1] = first;
+    const receipt = {
+      proof: new Uint8Array([1]),
+      publicValues: new Uint8Array([2]),
+      metadata: {
+        zkvm: "native" as const,
+        programId: new Uint8Array(32),
+        version: "1",
+        proofType: "core" as const,
+      },
+    };
+    // Same owner, same status, lease present: only the attempt tells the stale write apart.
+    expect(await store.storeProof(a1!, receipt, "completed", 5_002)).toBeUndefined();
+    const failure = { to: "transient_failure" as const, retryCount: 1, nextAttemptAt: 9_000, error: "late" };
+    expect(await store.failStep(b1!, failure, 5_002)).toBeUndefined();
+    expect(await store.receipt(a1!.id)).toBeUndefined();
+    for (const id of [a1!.id, b1!.id]) {
+      expect(await store.get(id)).toMatchObject({
+        status: "proving",
+        owner: "i",
+        attempt: 2,
+        retry_count: 0,
+      });
+    }
+  });
+
   it("gives each proof finished in the same turn its own outcome: stale or refused ones fail alone", async () => {
     const store = await open(await databaseFor(dialect));
     await store.insertMany([task("a"), task("b"), task("c"), task("d")], 1);
@@ -158,6 +197,23 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
       ["b", "alive"],
       ["c", "dead"],
     ]);
+  });
+
+  it("leaves a task to its owner when it renewed between the reaper's read and its takeover", async () => {
+    const store = await open(await databaseFor(dialect));
+    await store.insertMany([task("a")], 1);
+    await store.claim("prove", claimOf("slow"));
+    const [lapsed] = await store.lapsedLeases(5_000);
+    // The owner was only slow: its renewal lands before the reaper acts on what it read.
+    expect(await store.renewLeases("slow", [lapsed!.id], 20_000)).toHaveLength(1);
+    expect(await store.interrupt(lapsed!, { to: "queued", error: "lapsed" }, 5_000, 5_000)).toEqual([]);
+    expect(await store.get(lapsed!.id)).toMatchObject({
+      status: "proving",
+      owner: "slow",
+      attempt: 1,
+      interruptions: 0,
+      lease_expires_at: 20_000,
+    });
   });
 
   it("keeps task counts in the database, through inserts, transitions and deletes", async () => {

@@ -57,6 +57,12 @@ describe("a block that does not match its execution is rejected", () => {
     });
   }
 
+  it("rejects a timestamp equal to its parent's with INVALID_BLOCK", async () => {
+    const parent = mixed.blocks[1]!.block.header;
+    const tampered = withHeader(target.block, { timestamp: parent.timestamp });
+    expect(await codeOf(mixed, [tampered], [target.witness])).toBe("INVALID_BLOCK");
+  });
+
   /** The fields of the block's first transaction, an EIP-1559 call. */
   function firstTransactionData() {
     const tx = target.block.transactions[0];

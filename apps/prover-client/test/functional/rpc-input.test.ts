@@ -206,6 +206,35 @@ describe("JSON-RPC input validation", () => {
     expect(log.lines().filter((line) => line.level >= 50)).toEqual([]);
   });
 
+  it("refuses every method that changes state, the plugins' too, without the token, running none", async () => {
+    const tasks = async () =>
+      (await post(call("paas_listTasks", []))).json.result.tasks.map((t: { id: string; status: string }) => [
+        t.id,
+        t.status,
+      ]);
+    const before = await tasks();
+    expect(before.length).toBeGreaterThan(0);
+    const id = before[0][0] as string;
+    for (const [method, params] of [
+      ["paas_submitTask", [{ kind: "checkpoint", index: 1 }]],
+      ["paas_cancelTask", [id]],
+      ["paas_retryTask", [id]],
+      ["paas_cancelTasks", [{ olderThanMs: 0 }]],
+      ["paas_retryTasks", [{ olderThanMs: 0 }]],
+      ["paas_prune", [{ olderThanMs: 0, deleteReceipts: true }]],
+      ["paas_proveCheckpoint", [1]],
+      ["paas_proveLatestCheckpoint", []],
+      ["paas_proveClBlocks", [1, 2]],
+      ["paas_proveElBlocks", [1, 2]],
+    ] as const) {
+      for (const headers of [{}, { Authorization: "Bearer not-the-token" }] as Record<string, string>[]) {
+        const answer = await post(call(method, params), headers);
+        expect(answer.json.error?.code, `${method} ${JSON.stringify(headers)}`).toBe(-32001);
+      }
+    }
+    expect(await tasks()).toEqual(before);
+  });
+
   it("answers /health with ok", async () => {
     const health = await fetch(new URL("/health", app.rpcUrl));
     expect(health.status).toBe(200);
