@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ManualClock, openDatabase } from "../src/index.js";
+import { ManualClock, openDatabase, type ProverService } from "../src/index.js";
 import { leaf, node, published, type StartedService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { TestScript } from "./fixtures/test-plugins.js";
-import { databaseFor, otherSession, postgres } from "./support/dialects.js";
+import { databaseFor, lockedRow, otherSession, postgres } from "./support/dialects.js";
 import { start, until } from "./support/services.js";
 
 /**
@@ -186,6 +186,65 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
       ["completed", 0],
     ]);
     expect((await b.service.instances()).map((i) => i.id)).toEqual(["b"]);
+  });
+
+  it("refuses a bulk retry that takes another instance's kind before restarting any task, and retries by kind", async () => {
+    const database = await databaseFor("postgres");
+    // A has no plugin for `ticker`; B has, and claims nothing else.
+    const a = await start(database, { scheduling: { instanceId: "a" } });
+    const b = await start(database, {
+      ticker: true,
+      scheduling: { instanceId: "b", claim: { kinds: ["ticker"] } },
+    });
+    a.script.fetchFailures.set(1, ["permanent"]);
+    const { task: own } = await a.service.submit(leaf(1), "native");
+    expect((await a.service.wait(own.id, { timeoutMs: 10_000 })).status).toBe("permanent_failure");
+    const release = b.host.hold();
+    const { task: foreign } = await b.service.submit({ kind: "ticker", index: 1 }, "native");
+    await b.service.cancel(foreign.id);
+    release();
+
+    // As the dashboard's "Retry matching" with no filter sends it.
+    await expect(a.service.retryMany({ olderThanMs: 0 })).rejects.toMatchObject({
+      code: "UNKNOWN_KIND",
+      message: expect.stringMatching(
+        /^nothing was retried: tasks of kind "ticker" match, and no plugin here proves it/,
+      ),
+    });
+    // A's writes commit in order: once this one has, a restart the refused call had begun would have too.
+    await a.service.submit(leaf(2), "native");
+    expect((await a.service.status(own.id)).status).toBe("permanent_failure");
+    expect((await a.service.status(foreign.id)).status).toBe("cancelled");
+
+    expect(await a.service.retryMany({ kind: "leaf" })).toEqual({ matched: 1, changed: 1 });
+    expect(await b.service.retryMany({ kind: "ticker" })).toEqual({ matched: 1, changed: 1 });
+    expect((await b.service.wait(foreign.id, { timeoutMs: 10_000 })).status).toBe("completed");
+  });
+
+  it("counts a task that two instances' bulk actions take at once as changed by one of them", async () => {
+    const database = await databaseFor("postgres");
+    // Neither claims leaves: the task waits, queued, for the operators.
+    const only = (instanceId: string) =>
+      start(database, { scheduling: { instanceId, claim: { kinds: ["published"] } } });
+    const a = await only("a");
+    const b = await only("b");
+    const { task } = await a.service.submit(leaf(1), "native");
+    const bulkActions = [
+      (s: ProverService) => s.cancelMany({ kind: "leaf" }),
+      (s: ProverService) => s.retryMany({ kind: "leaf" }),
+    ];
+    for (const act of bulkActions) {
+      // Both read the task as it is, then wait for its row, which another session holds: the
+      // first to have it changes the task, the second finds it changed.
+      const row = await lockedRow(database, task.id);
+      const both = Promise.all([act(a.service), act(b.service)]);
+      await row.untilSomeoneWaits(2);
+      await row.commit();
+      const results = await both;
+      expect(results.map((r) => r.matched)).toEqual([1, 1]);
+      expect(results.map((r) => r.changed).sort()).toEqual([0, 1]);
+    }
+    expect((await a.service.status(task.id)).status).toBe("queued");
   });
 
   it("wakes an idle instance through LISTEN/NOTIFY when another stores work it does not take itself", async () => {

@@ -184,7 +184,7 @@ export class Scheduler {
     return Promise.all(
       stored.map(async ({ row, created }) => {
         if (created || !RESTARTABLE.includes(row.status)) return { task: toTaskRecord(row), created };
-        return { task: toTaskRecord(await this.restart(row)), created: false };
+        return { task: toTaskRecord((await this.restart(row)).row), created: false };
       }),
     );
   }
@@ -216,8 +216,12 @@ export class Scheduler {
     }
   }
 
-  /** Starts a failed or cancelled task again, as a resubmission does. */
-  async restart(row: TaskRow): Promise<TaskRow> {
+  /**
+   * Starts a failed or cancelled task again, as a resubmission does. `restarted` says whether this
+   * call did: another (an instance's bulk retry beside this one) may have first, and counting its
+   * restarts as this call's had two operators each told they restarted every task.
+   */
+  async restart(row: TaskRow): Promise<{ row: TaskRow; restarted: boolean }> {
     const hasDependencies = this.kinds.get(row.kind).handler.dependencies !== undefined;
     const now = this.options.clock.now();
     const restarted = await this.store.restart(
@@ -225,22 +229,23 @@ export class Scheduler {
       (hasReceipt) => restartStep(hasReceipt, hasDependencies),
       now,
     );
-    if (restarted) return restarted.row;
+    if (restarted) return { row: restarted.row, restarted: true };
     const current = await this.store.get(row.id); // changed under us: look again
     if (current && RESTARTABLE.includes(current.status)) return this.restart(current);
-    return current ?? row;
+    return { row: current ?? row, restarted: false };
   }
 
-  async cancel(id: string): Promise<TaskRecord> {
+  /** Cancels an unfinished task; `cancelled` says whether this call did (see `restart`). */
+  async cancel(id: string): Promise<{ record: TaskRecord; cancelled: boolean }> {
     const row = await this.store.get(id);
     if (!row) throw new TaskNotFoundError(id);
-    if (row.status === "cancelled") return toTaskRecord(row);
+    if (row.status === "cancelled") return { record: toTaskRecord(row), cancelled: false };
     if (NOT_CANCELLABLE.includes(row.status)) throw new NotCancellableError(id, row.status);
     const changes = await this.store.cancel(row, this.options.clock.now());
     if (changes.length === 0) return this.cancel(id); // changed under us: look again
     const flight = this.inFlight.get(id);
     if (flight !== undefined) this.abortFlight(flight, new TaskCancelledError(id));
-    return toTaskRecord(changes[0]!.row);
+    return { record: toTaskRecord(changes[0]!.row), cancelled: true };
   }
 
   /**

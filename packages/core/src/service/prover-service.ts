@@ -204,7 +204,7 @@ export class ProverService implements ProverHandle {
 
   async cancel(task: TaskRef): Promise<TaskRecord> {
     this.assertOpen();
-    return this.parts.scheduler.cancel(await this.keyOf(task));
+    return (await this.parts.scheduler.cancel(await this.keyOf(task))).record;
   }
 
   async retryMany(filter: TaskFilter): Promise<BulkResult> {
@@ -215,11 +215,24 @@ export class ProverService implements ProverHandle {
         `no ${filter.status} task can be retried: only ${RESTARTABLE.join(" and ")} ones can`,
       );
     }
-    return this.bulk(
+    // A restart begins with the step the task's plugin says (resolution or proof), so only an
+    // instance with that plugin can restart it. A filter may take another instance's kind (a
+    // cluster whose machines prove different kinds): refused before any task restarts, since the
+    // first such task had failed the call with part of the filter restarted and no count said so.
+    const foreign = await this.parts.operator.kindOutside(
       filter,
       restartable,
-      async (row) => !RESTARTABLE.includes((await this.parts.scheduler.restart(row)).status),
+      this.kinds(),
+      this.parts.clock.now(),
     );
+    if (foreign !== undefined) {
+      throw new PaasError(
+        "UNKNOWN_KIND",
+        `nothing was retried: tasks of kind "${foreign}" match, and no plugin here proves it ` +
+          `(registered: ${this.kinds().join(", ")}); retry them through an instance that has it, or narrow the filter by kind`,
+      );
+    }
+    return this.bulk(filter, restartable, async (row) => (await this.parts.scheduler.restart(row)).restarted);
   }
 
   async cancelMany(filter: TaskFilter): Promise<BulkResult> {
@@ -232,7 +245,7 @@ export class ProverService implements ProverHandle {
     }
     return this.bulk(filter, unfinished, async (row) => {
       try {
-        return (await this.parts.scheduler.cancel(row.id)).status === "cancelled";
+        return (await this.parts.scheduler.cancel(row.id)).cancelled;
       } catch (error) {
         if (error instanceof PaasError && error.code === "NOT_CANCELLABLE") return false; // it finished meanwhile
         throw error;

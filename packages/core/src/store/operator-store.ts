@@ -50,6 +50,22 @@ export class OperatorStore {
     }
   }
 
+  /** The kind of a task matching the filter, with one of `statuses`, that is none of `kinds`; undefined if none. */
+  async kindOutside(
+    filter: TaskFilter,
+    statuses: readonly TaskStatusName[],
+    kinds: readonly string[],
+    now: number,
+  ): Promise<string | undefined> {
+    let query = filtered(this.db.selectFrom("tasks").select("kind"), filter, now).where(
+      "status",
+      "in",
+      statuses,
+    );
+    if (kinds.length > 0) query = query.where("kind", "not in", kinds);
+    return (await query.limit(1).executeTakeFirst())?.kind;
+  }
+
   /**
    * Deletes finished tasks older than the cutoff — except those a remaining task depends on,
    * however deep — with their dependency records, history and receipts, exported first if asked

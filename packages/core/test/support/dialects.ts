@@ -52,8 +52,8 @@ export async function otherSession(database: DatabaseLocation): Promise<pg.Clien
 export interface LockedRow {
   /** The session holding it, in its open transaction (to change the row before letting go). */
   readonly session: pg.Client;
-  /** Resolves once some other session waits on this one's lock. */
-  untilSomeoneWaits(): Promise<void>;
+  /** Resolves once `waiters` other sessions (default one) wait on this one's lock, directly or queued behind another waiter. */
+  untilSomeoneWaits(waiters?: number): Promise<void>;
   /** Commits (what `session` changed meanwhile goes with it) and ends the session. */
   commit(): Promise<void>;
   /** Ends the session, rolling back; safe after `commit`. */
@@ -75,11 +75,16 @@ export async function lockedRow(database: DatabaseLocation, id: string): Promise
   return {
     session,
     end,
-    async untilSomeoneWaits() {
-      const waits = "select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))";
+    async untilSomeoneWaits(waiters = 1) {
+      // A second session waiting for the row waits for the first one's tuple lock, not this one's.
+      const waits = `
+        with recursive waiting(pid) as (
+          select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+          union select a.pid from pg_stat_activity a join waiting w on w.pid = any(pg_blocking_pids(a.pid))
+        ) select pid from waiting`;
       await expect
         .poll(async () => (await session.query(waits, [pid])).rowCount, { timeout: 10_000 })
-        .toBe(1);
+        .toBe(waiters);
     },
     async commit() {
       await session.query("commit");
