@@ -125,6 +125,10 @@ export class CheckpointRunner implements BackgroundService {
     this.#unsubscribe = undefined;
     this.#controller.abort(new Error("the checkpoint runner is stopping"));
     await this.#running;
+    // What it found stuck is kept current by its ticks only. Stopped while the process lives on
+    // (its instance stepped down and another runs the runner), it would be reported, and shown
+    // on this instance's dashboard as waiting for an operator, long after being dealt with.
+    this.options.facts.stuck.clear();
   }
 
   /** One pass over the window (what each timer tick runs). Throws what failed, e.g. the CL being down. */

@@ -420,6 +420,34 @@ describe("checkpoint runner", () => {
     expect(sorted(cl.answered("accepted"))).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
+  it("reports nothing stuck once it stops while the instance lives on (another instance now runs it)", async () => {
+    const cl = await startCl(1);
+    cl.rejectWith = (index) => (index === 0 ? "checkpoint 0 is cursed" : undefined);
+    // The plugin's own runner is off: this one is started and stopped by hand, as an instance's
+    // runner is when it is elected and when it steps down (its lease taken by another instance).
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    const facts = new CheckpointFacts();
+    const runner = new CheckpointRunner({
+      cl: cl.client(),
+      handle: harness.service,
+      settings: {
+        ...parseCheckpointSettings({ interval_ms: 20, failed_retries: 0 }),
+        backend: harness.service.backendFor(CHECKPOINT.kind),
+      },
+      facts,
+      logger: memoryLogger(),
+    });
+    open.push({ close: () => runner.stop() });
+    runner.start();
+    await until(() => facts.snapshot().failed.includes(0), "checkpoint 0 stuck");
+    expect(facts.snapshot().attention).toMatch(/^checkpoint 0 \(permanent_failure\) waits for an operator/);
+
+    // What the runner of another instance sees from now on, this one no longer follows: what it
+    // found stuck would be shown here for as long as the process lives, fixed or not.
+    await runner.stop();
+    expect(facts.snapshot()).toMatchObject({ runner: "off", failed: [], stuck: [], attention: null });
+  });
+
   it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {
     const cl = await startCl(1);
     cl.delayMs = 200;
