@@ -93,5 +93,15 @@ describe.skipIf(postgres.url === undefined)("the dashboard of one instance in a 
     await row.locator(".badge", { hasText: "completed" }).waitFor({ timeout: 15_000 });
     expect((await client.call<TaskPage>("paas_listTasks", [{}])).tasks.map((t) => t.id)).toEqual([task.id]);
     await screenshot(page, "cluster-tasks");
+
+    // The overview counts the other instance's task among the cluster's, and says that the
+    // throughput beside it is this instance's alone (0 here), not the cluster's.
+    await page.goto(`${new URL(app.rpcUrl!).origin}/#/`);
+    await page.locator("table.counts a", { hasText: "1" }).waitFor();
+    const throughput = page.locator(".card", { has: page.getByTestId("throughput") });
+    expect(await throughput.locator(".card-value").textContent()).toBe("0");
+    expect(await throughput.locator(".card-label").textContent()).toBe(
+      "tasks completed on this instance in the last minute",
+    );
   });
 });

@@ -25,7 +25,8 @@ export function OverviewPage() {
           <div class="card-value" data-testid="throughput">
             {data.throughputPerMinute}
           </div>
-          <div class="card-label">tasks completed in the last minute</div>
+          {/* Counted from this instance's transitions: with others on the database, not the cluster's. */}
+          <div class="card-label">tasks completed on this instance in the last minute</div>
         </div>
         <div class="card">
           <div class="card-value" data-testid="queue-depth">
