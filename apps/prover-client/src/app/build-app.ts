@@ -54,7 +54,8 @@ export interface ProverApp {
   /**
    * Settles when something the client cannot work without stops on its own after the start (the
    * embedded devnet, its only chain): why. `paas start` then stops with that error; nothing
-   * unfinished is lost, and the next start resumes it.
+   * unfinished is lost, and the next start resumes it. Never once `close()` has begun: a service
+   * manager stopping the whole unit signals the devnet too, which may then exit first.
    */
   readonly failed: Promise<Error>;
   close(): Promise<void>;
@@ -82,7 +83,9 @@ export async function buildProverApp(
     options.onStage?.(message);
   };
   const closers: (() => Promise<void>)[] = [];
+  let closing = false;
   const closeAll = async () => {
+    closing = true;
     for (const close of closers.splice(0).reverse()) {
       await close().catch((error: unknown) => logger.error({ err: error }, "error while stopping"));
     }
@@ -146,8 +149,15 @@ export async function buildProverApp(
     if (config.database.url !== undefined) closers.push(lockDatadir(config.datadir));
     closers.push(await builder.openDatabase());
 
-    const { nodes, failed } = await connectNodes(config, hosts, stage, closers);
-    void failed.then((error) => logger.error(error.message));
+    const connected = await connectNodes(config, hosts, stage, closers);
+    const { nodes } = connected;
+    const failed = new Promise<Error>((resolve) => {
+      void connected.failed.then((error) => {
+        if (closing) return;
+        logger.error(error.message);
+        resolve(error);
+      });
+    });
     const timeout = { timeoutMs: config.nodes.timeout_ms };
     const clients = {
       cl: new ClClient({ url: nodes.clUrl, ...timeout }),

@@ -51,7 +51,10 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
       // devnet stops rather than keep the chain's lock (a restart would be refused it).
       "--stop-with-parent",
     ],
-    { stdio: ["pipe", "pipe", "pipe"] },
+    // A process group of its own: a terminal's Ctrl-C, sent to the whole foreground group, is for
+    // the client, which stops the devnet after its own work. Signalled too, the devnet could exit
+    // first, and the client reported its devnet dying under it.
+    { stdio: ["pipe", "pipe", "pipe"], detached: true },
   );
   child.stderr.pipe(log);
   // The end of what it said on stderr, for the error when it does not start (e.g. a data
