@@ -47,7 +47,7 @@ it("stops the embedded devnet when the process that started it is killed", { tim
   const script = path.join(dir, "parent.mts");
   writeFileSync(
     script,
-    `import { startEmbeddedDevnet } from ${JSON.stringify(pathToFileURL(path.resolve("src/app/embedded-devnet.ts")).href)};
+    `import { startEmbeddedDevnet } from ${JSON.stringify(pathToFileURL(path.join(import.meta.dirname, "../../src/app/embedded-devnet.ts")).href)};
 const devnet = await startEmbeddedDevnet(${JSON.stringify(options)});
 console.log("started " + devnet.url);
 setInterval(() => {}, 1_000);
