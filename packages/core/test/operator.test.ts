@@ -1,9 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock, taskKey } from "../src/index.js";
+import {
+  ManualClock,
+  type ProgramDescriptor,
+  type ProofReceipt,
+  type ProveOptions,
+  taskKey,
+} from "../src/index.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { TestHost } from "./fixtures/test-host.js";
 import { DIALECTS, databaseFor, lockedRow, otherSession, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
@@ -205,6 +213,26 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     expect(readFileSync(path.join(made, "receipts.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
   });
 
+  it.runIf(existsSync("/dev/full"))(
+    "says that the export could not be written, and deletes nothing whose receipt it could not export",
+    async () => {
+      const clock = new ManualClock();
+      started = await startService({ database: await databaseFor(dialect), clock });
+      const { service } = started;
+      const { task } = await service.submit(published(1), "native");
+      await service.wait(task.id, { timeoutMs: 10_000 });
+      clock.advance(2 * 86_400_000);
+      // A disk that is full: every write is refused with ENOSPC.
+      const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+      symlinkSync("/dev/full", path.join(dir, "receipts.jsonl"));
+      await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
+        code: "TRANSIENT_FAILURE",
+        message: `cannot export receipts to ${dir}: receipts.jsonl cannot be written (ENOSPC); the tasks whose receipts were not exported are kept`,
+      });
+      expect((await service.status(task.id)).status).toBe("completed");
+    },
+  );
+
   it("serves the work under an older task before unrelated work submitted later", async () => {
     const clock = new ManualClock();
     // Without prefetch: a task claimed to fetch ahead is committed to, so a prefetch depth of d lets
@@ -230,6 +258,75 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     const order = host.proveCalls.map((c) => (c.input as { index: number }).index);
     expect(order.slice(0, 4)).toEqual([100, 1, 2, 1]);
   });
+});
+
+it("leaves whole lines in receipts.jsonl when the disk fills up in the middle of a prune", async () => {
+  // A child whose files may not grow past 300–600 KiB (`ulimit -f` counts 512 or 1024 bytes):
+  // between one and three pages of 500 receipts (about 220 KiB each) fit.
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), "paas-prune-")), "exported");
+  const child = spawnSync(
+    "sh",
+    [
+      "-c",
+      'ulimit -f 600 && exec "$0" --import tsx "$@"',
+      process.execPath,
+      path.join(import.meta.dirname, "fixtures/prune-child.ts"),
+      dir,
+      "1500",
+    ],
+    // tsx's cache is a file it writes too.
+    { encoding: "utf8", env: { ...process.env, TSX_DISABLE_CACHE: "1" }, timeout: 60_000 },
+  );
+  expect(child.stderr).toBe("");
+  const ended = JSON.parse(child.stdout) as { error?: { code: string; message: string }; remaining: number };
+  expect(ended.error).toEqual({
+    code: "TRANSIENT_FAILURE",
+    message: `cannot export receipts to ${dir}: receipts.jsonl cannot be written (EFBIG); the tasks whose receipts were not exported are kept`,
+  });
+  // Whole pages went, each exported; the page that did not fit stayed, and left nothing behind:
+  // a line cut short would run into the first line of the next prune.
+  expect(ended.remaining % 500).toBe(0);
+  expect(ended.remaining).toBeGreaterThan(0);
+  const text = readFileSync(path.join(dir, "receipts.jsonl"), "utf8");
+  expect(text.endsWith("\n")).toBe(true);
+  const lines = text.slice(0, -1).split("\n");
+  expect(lines).toHaveLength(1500 - ended.remaining);
+  for (const line of lines) expect(JSON.parse(line)).toMatchObject({ context: { kind: "published" } });
+});
+
+/** Receipts of a little over 1 MiB, as some zkVMs' compressed proofs are. */
+class LargeReceiptHost extends TestHost {
+  override async prove(
+    program: ProgramDescriptor,
+    input: unknown,
+    options: ProveOptions,
+  ): Promise<ProofReceipt> {
+    const receipt = await super.prove(program, input, options);
+    const publicValues = new Uint8Array(1024 * 1024 + 1);
+    publicValues.set(receipt.publicValues);
+    return { ...receipt, publicValues };
+  }
+}
+
+it("exports a page of large receipts", { timeout: 120_000 }, async () => {
+  const clock = new ManualClock();
+  started = await startService({ clock, host: new LargeReceiptHost() });
+  const { service } = started;
+  // One page whose receipts, as hex, pass V8's longest string (2^29 - 24 characters).
+  const contexts = Array.from({ length: 260 }, (_, i) => published(i));
+  await service.submitMany(contexts, "native");
+  for (const c of contexts) await service.wait({ context: c, backend: "native" }, { timeoutMs: 60_000 });
+  clock.advance(2 * 86_400_000);
+  const base = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+  try {
+    expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: base })).toMatchObject({
+      tasks: 260,
+      receiptsExported: 260,
+    });
+    expect(statSync(path.join(base, "receipts.jsonl")).size).toBeGreaterThan(2 ** 29);
+  } finally {
+    rmSync(base, { recursive: true });
+  }
 });
 
 describe.runIf(postgres.url !== undefined)("prune beside other instances (postgres)", () => {

@@ -1,5 +1,4 @@
-import { appendFileSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
-import path from "node:path";
+import { statSync } from "node:fs";
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from "kysely";
 import { parseCanonicalContext } from "../contracts/context.js";
 import {
@@ -12,8 +11,9 @@ import {
 } from "../contracts/status.js";
 import { InvalidParamsError } from "../errors.js";
 import type { SqlDialect } from "./migrations/index.js";
+import { ReceiptExport } from "./receipt-export.js";
 import type { TaskRow } from "./rows.js";
-import type { Database, ReceiptsTable } from "./schema.js";
+import type { Database } from "./schema.js";
 
 const PAGE = 500;
 const TERMINAL = [...TERMINAL_STATUSES];
@@ -83,7 +83,7 @@ export class OperatorStore {
     const bytesBefore = await this.size();
     const cutoff = now - options.olderThanMs;
     const exportFile =
-      options.exportReceiptsTo === undefined ? undefined : openReceiptExport(options.exportReceiptsTo);
+      options.exportReceiptsTo === undefined ? undefined : ReceiptExport.open(options.exportReceiptsTo);
     try {
       // The candidates are read once (the transitive `needed` set is the costly part), then deleted
       // a page per transaction: one transaction for all of them held SQLite's only write lock (every
@@ -110,7 +110,7 @@ export class OperatorStore {
               .select(["tasks.id as task_id", "tasks.context"])
               .where("receipts.task_seq", "in", seqs)
               .execute();
-            exported = exportReceipts(exportFile, receipts);
+            exported = exportFile.append(receipts);
           }
           const deleted = await trx.deleteFrom("receipts").where("task_seq", "in", seqs).executeTakeFirst();
           await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
@@ -127,7 +127,7 @@ export class OperatorStore {
       await this.reclaim(options.compact === true);
       return { tasks, receiptsExported, receiptsDeleted, bytesBefore, bytesAfter: await this.size() };
     } finally {
-      if (exportFile !== undefined) closeSync(exportFile);
+      exportFile?.close();
     }
   }
 
@@ -315,54 +315,4 @@ function prunable(db: Kysely<Database> | Transaction<Database>, cutoff: number) 
       )
       .orderBy("seq")
   );
-}
-
-/**
- * Opens `<dir>/receipts.jsonl` for appending, creating `dir` (not its parents) if need be; a
- * directory that cannot take it is the caller's mistake, said plainly. Not a recursive mkdir: on
- * some paths (under /proc) Node's never returns.
- */
-function openReceiptExport(dir: string): number {
-  const refuse = (why: string, cause?: unknown) =>
-    new InvalidParamsError(`cannot export receipts to ${dir}: ${why}`, { cause });
-  try {
-    mkdirSync(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EEXIST")
-      throw refuse(`it cannot be created (${code}); its parent directory must exist`, error);
-  }
-  try {
-    if (!statSync(dir).isDirectory()) throw refuse("it is not a directory");
-    return openSync(path.join(dir, "receipts.jsonl"), "a", 0o600);
-  } catch (error) {
-    if (error instanceof InvalidParamsError) throw error;
-    throw refuse(
-      `receipts.jsonl cannot be written (${(error as NodeJS.ErrnoException).code ?? error})`,
-      error,
-    );
-  }
-}
-
-/** Appends one JSON line per receipt, with its task's context, to the export file. */
-function exportReceipts(
-  file: number,
-  receipts: readonly (ReceiptsTable & { task_id: string; context: string })[],
-): number {
-  if (receipts.length === 0) return 0;
-  // 0x-prefixed, as every answer of the RPC writes bytes.
-  const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
-  const lines = receipts.map((r) =>
-    JSON.stringify({
-      task: r.task_id,
-      context: JSON.parse(r.context),
-      receipt: {
-        proof: hex(r.proof),
-        publicValues: hex(r.public_values),
-        metadata: { zkvm: r.zkvm, programId: hex(r.program_id), version: r.version, proofType: r.proof_type },
-      },
-    }),
-  );
-  appendFileSync(file, `${lines.join("\n")}\n`);
-  return receipts.length;
 }

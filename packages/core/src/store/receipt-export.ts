@@ -1,0 +1,108 @@
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import path from "node:path";
+import { InvalidParamsError, TransientError } from "../errors.js";
+import type { ReceiptsTable } from "./schema.js";
+
+/** A receipt row with its task's key and canonical context, as a prune reads it. */
+export type ExportedReceipt = ReceiptsTable & { task_id: string; context: string };
+
+/**
+ * `<dir>/receipts.jsonl`, which a prune appends the receipts of a page to before it deletes them:
+ * one JSON line per receipt (`task`, `context`, `receipt` in `paas_getProof`'s form).
+ */
+export class ReceiptExport {
+  private constructor(
+    private readonly dir: string,
+    private readonly fd: number,
+  ) {}
+
+  /**
+   * Opens the file for appending, creating `dir` (not its parents) if need be; a directory that
+   * cannot take it is the caller's mistake, said plainly. Not a recursive mkdir: on some paths
+   * (under /proc) Node's never returns.
+   */
+  static open(dir: string): ReceiptExport {
+    const refuse = (why: string, cause?: unknown) =>
+      new InvalidParamsError(`cannot export receipts to ${dir}: ${why}`, { cause });
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST")
+        throw refuse(`it cannot be created (${code}); its parent directory must exist`, error);
+    }
+    try {
+      if (!statSync(dir).isDirectory()) throw refuse("it is not a directory");
+      return new ReceiptExport(dir, openSync(path.join(dir, "receipts.jsonl"), "a", 0o600));
+    } catch (error) {
+      if (error instanceof InvalidParamsError) throw error;
+      throw refuse(
+        `receipts.jsonl cannot be written (${(error as NodeJS.ErrnoException).code ?? error})`,
+        error,
+      );
+    }
+  }
+
+  /**
+   * Appends the receipts and flushes them to the disk, so they are kept before the caller commits
+   * their deletion. One line is written at a time: a page's lines joined into one string passed
+   * V8's longest string (~512 MiB) with receipts of half a megabyte, and no such page could be
+   * exported. A write that fails (a full disk) takes back what it appended, if nothing else
+   * appended since: a line cut short had run into the next prune's first line, and that receipt
+   * could no longer be read.
+   */
+  append(receipts: readonly ExportedReceipt[]): number {
+    if (receipts.length === 0) return 0;
+    const before = fstatSync(this.fd);
+    let written = 0;
+    try {
+      for (const receipt of receipts) {
+        const line = Buffer.from(`${JSON.stringify(exportLine(receipt))}\n`);
+        for (let at = 0; at < line.length; ) {
+          const n = writeSync(this.fd, line, at);
+          at += n;
+          written += n;
+        }
+      }
+      fsyncSync(this.fd);
+    } catch (error) {
+      // Only a regular file can be cut (the export may be a device or a pipe the operator chose).
+      if (before.isFile() && fstatSync(this.fd).size === before.size + written)
+        ftruncateSync(this.fd, before.size);
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new TransientError(
+        `cannot export receipts to ${this.dir}: receipts.jsonl cannot be written (${code}); ` +
+          "the tasks whose receipts were not exported are kept",
+        { cause: error },
+      );
+    }
+    return receipts.length;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function exportLine(r: ExportedReceipt) {
+  // 0x-prefixed, as every answer of the RPC writes bytes.
+  const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
+  return {
+    task: r.task_id,
+    context: JSON.parse(r.context),
+    receipt: {
+      proof: hex(r.proof),
+      publicValues: hex(r.public_values),
+      metadata: { zkvm: r.zkvm, programId: hex(r.program_id), version: r.version, proofType: r.proof_type },
+    },
+  };
+}
