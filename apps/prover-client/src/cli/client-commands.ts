@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import type { BulkResult, InstanceInfo, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
 import { InvalidParamsError, MAX_TIMER_MS } from "@paas/core/contracts";
 import { type Command, Option } from "commander";
@@ -12,6 +11,7 @@ import {
   withFilterOptions,
 } from "./operator-commands.js";
 import { integer } from "./option-parsers.js";
+import { writeOutFile } from "./out-file.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
 
@@ -197,7 +197,7 @@ export function addClientCommands(program: Command, print: Output): void {
       const json = await (await rpcClient(flags)).call("paas_getProof", [parseTaskArg(task, flags.backend)]);
       const receipt = receiptFromJson(json);
       if (flags.out) {
-        writeFileSync(flags.out, flags.json ? `${JSON.stringify(json, null, 2)}\n` : encodeReceipt(receipt));
+        writeOutFile(flags.out, flags.json ? `${JSON.stringify(json, null, 2)}\n` : encodeReceipt(receipt));
         print(`wrote ${flags.out}`);
       } else {
         print(JSON.stringify(json, null, 2));

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { BulkResult, PruneResult, TaskRecord } from "@paas/core";
-import { InvalidParamsError, TASK_STATUSES } from "@paas/core/contracts";
+import { InvalidParamsError, MAX_TIMER_MS, TASK_STATUSES } from "@paas/core/contracts";
 import { type Command, Option } from "commander";
 import { parseDuration } from "./duration.js";
 import { type ClientFlags, parseTaskArg, rpcClient } from "./rpc-client.js";
@@ -129,7 +129,13 @@ export function addPruneCommand(
           ...(flags.deleteReceipts && { deleteReceipts: true }),
           ...(flags.compact && { compact: true }),
         };
-        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params]);
+        // A prune takes as long as the database needs (SQLite's VACUUM of a few GiB: tens of
+        // seconds). Given up on after the 30 s other calls wait, it had been sent again, three
+        // times, each starting another prune and VACUUM while the first still ran.
+        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params], {
+          idempotent: false,
+          timeoutMs: MAX_TIMER_MS,
+        });
         if (flags.json) return print(JSON.stringify(result, null, 2));
         print(
           [
