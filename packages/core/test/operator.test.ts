@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ManualClock,
@@ -110,6 +111,28 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       "node2->leaf11",
     ]);
     await expect(service.graph("0".repeat(32))).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+  });
+
+  it("keeps the space of pruned tasks for reuse, unless asked to compact (SQLite's VACUUM holds the process)", async () => {
+    const clock = new ManualClock();
+    const database = await databaseFor(dialect, { file: true });
+    started = await startService({ database, clock });
+    const { service } = started;
+    const old = Array.from({ length: 300 }, (_, i) => published(i));
+    await service.submitMany(old, "native");
+    for (const c of old) await service.wait({ context: c, backend: "native" }, { timeoutMs: 30_000 });
+    clock.advance(7 * 86_400_000);
+    const result = await service.prune({ olderThanMs: 86_400_000, deleteReceipts: true });
+    expect(result.tasks).toBe(300);
+    if ("path" in database) {
+      // Freed pages, not a rebuilt file: a VACUUM would have left none.
+      const sqlite = new Database(database.path, { readonly: true });
+      try {
+        expect(sqlite.pragma("freelist_count", { simple: true })).toBeGreaterThan(0);
+      } finally {
+        sqlite.close();
+      }
+    }
   });
 
   it("prunes old finished tasks nothing depends on, exporting their receipts, and the database shrinks", async () => {

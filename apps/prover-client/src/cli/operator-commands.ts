@@ -106,7 +106,10 @@ export function addPruneCommand(
     .requiredOption("--older-than <age>", "finished tasks last changed at least this long ago, e.g. 7d")
     .option("--export-dir <dir>", "append their receipts to <dir>/receipts.jsonl first")
     .option("--delete-receipts", "delete their receipts without exporting them")
-    .option("--compact", "PostgreSQL: give the space back to the operating system (locks the tables)")
+    .option(
+      "--compact",
+      "give the space back to the file system: VACUUM, which holds the prover (SQLite) or locks the tables (PostgreSQL) while it runs",
+    )
     .action(
       async (
         flags: ClientFlags & {

@@ -249,7 +249,7 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   expect((await waitForTask(rpc(app), waiting)).status).toBe("cancelled");
 });
 
-it("prunes finished tasks from the CLI, exporting their receipts, and the file shrinks", {
+it("prunes finished tasks from the CLI, exporting their receipts, and the file shrinks with --compact", {
   timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {
   const database = path.join(data.dir, "paas.sqlite");
@@ -275,6 +275,7 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
     "0s",
     "--export-dir",
     exportDir,
+    "--compact",
     "--token",
     TOKEN,
     "--json",

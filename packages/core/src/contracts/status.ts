@@ -200,9 +200,10 @@ export interface PruneOptions {
   readonly exportReceiptsTo?: string;
   readonly deleteReceipts?: boolean;
   /**
-   * PostgreSQL: rewrite the tables so the space goes back to the operating system (`VACUUM FULL`,
-   * which locks them while it runs); without it the space is kept for reuse. SQLite always gives
-   * it back.
+   * Rewrite the tables so the space goes back to the operating system, holding every other
+   * statement while it runs: PostgreSQL's `VACUUM FULL` locks them, SQLite's `VACUUM` holds the
+   * process (tens of seconds for a few GB) and needs as much free disk as the database. Without it
+   * the space is kept for the rows that come next.
    */
   readonly compact?: boolean;
 }

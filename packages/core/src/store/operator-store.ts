@@ -193,9 +193,13 @@ export class OperatorStore {
       await (compact ? sql`vacuum full ${tables}` : sql`vacuum ${tables}`).execute(this.db);
       return;
     }
+    // Only when asked: VACUUM rebuilds the whole file on this thread, holding every RPC answer,
+    // claim and lease renewal (20–70 s for a 2.5–4.9 GB file), and needs as much free disk as the
+    // database, which a prune meant to relieve a full disk does not have. Without it the freed
+    // pages are reused by the rows that come next, as PostgreSQL's plain VACUUM leaves them.
     // VACUUM writes the rebuilt database through the WAL; truncating the WAL afterwards is what
     // makes the files on disk smaller.
-    await sql`vacuum`.execute(this.db);
+    if (compact) await sql`vacuum`.execute(this.db);
     await sql`pragma wal_checkpoint(truncate)`.execute(this.db);
   }
 
