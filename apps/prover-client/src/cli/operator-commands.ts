@@ -146,7 +146,8 @@ export function addPruneCommand(
             ...(params.exportDir !== undefined
               ? [`exported ${result.receiptsExported} receipts to ${params.exportDir}`]
               : []),
-            `database: ${formatBytes(result.bytesBefore)} before, ${formatBytes(result.bytesAfter)} after`,
+            `database: ${formatBytes(result.bytesBefore)} before, ${formatBytes(result.bytesAfter)} after` +
+              (params.compact ? "" : " (the freed space is kept for new tasks; --compact gives it back)"),
           ].join("\n"),
         );
       },
