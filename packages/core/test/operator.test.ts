@@ -85,6 +85,31 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     );
   });
 
+  it("lets the event loop turn while a bulk cancel runs", async () => {
+    // On SQLite every statement runs on this thread: a cancel of a whole page at once held every
+    // RPC answer until the page was done. An immediate queued at the first cancellation must run
+    // before the last one.
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, host } = started;
+    const release = host.hold();
+    await service.submitMany(
+      Array.from({ length: 300 }, (_, i) => leaf(100 + i)),
+      "native",
+    );
+    const order: string[] = [];
+    const stop = service.onTransition((t) => {
+      if (t.to !== "cancelled" || order.length > 0) return;
+      order.push("first cancelled");
+      setImmediate(() => order.push("event loop turned"));
+    });
+    const cancelled = await service.cancelMany({ kind: "leaf" });
+    order.push("bulk cancel done");
+    stop();
+    release();
+    expect(cancelled).toEqual({ matched: 300, changed: 300 });
+    expect(order).toEqual(["first cancelled", "event loop turned", "bulk cancel done"]);
+  });
+
   it("draws a task's dependency graph with each node's status", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
