@@ -46,3 +46,16 @@ it("reports the highest block of every completed task, beyond the first page", a
   const report = await plugin.report();
   expect(report.latestProvenBlock).toEqual({ number: 3_000, hash: hashOf(3_000) });
 });
+
+it("lets the event loop turn between the pages of its first scan", async () => {
+  // SQLite answers on the app's thread: pages served without a turn between them held every RPC
+  // answer until the whole scan was done. An immediate queued before the report must run before
+  // the scan of three pages ends.
+  const numbers = Array.from({ length: 2_500 }, (_, i) => i + 1);
+  const plugin = new EvmEeStfPlugin(new ElClient({ url: "http://127.0.0.1:9" }), new PluginSettings({}));
+  plugin.rpcMethods(handleListing(numbers));
+  const order: string[] = [];
+  setImmediate(() => order.push("event loop turned"));
+  await plugin.report().then(() => order.push("report"));
+  expect(order).toEqual(["event loop turned", "report"]);
+});
