@@ -12,7 +12,7 @@ export {
   rangeCheck,
 } from "./rpc-params.js";
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
-export { ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
+export { newInstanceId, ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export { ProverService } from "./service/prover-service.js";
 export {
   DATABASE_FILE,

@@ -13,10 +13,19 @@ afterEach(async () => {
 });
 
 /** Starts the crash child, waits until it has work in flight, and kills it with SIGKILL. */
-async function crashMidProof(database: DatabaseLocation): Promise<{ byStatus: Record<string, number> }> {
+async function crashMidProof(
+  database: DatabaseLocation,
+  scheduling?: { instanceId: string; leaseMs: number },
+): Promise<{ byStatus: Record<string, number> }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(import.meta.dirname, "fixtures/crash-child.ts"), JSON.stringify(database)],
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "fixtures/crash-child.ts"),
+      JSON.stringify(database),
+      ...(scheduling !== undefined ? [JSON.stringify(scheduling)] : []),
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -118,5 +127,27 @@ describe.each(DIALECTS)("restart recovery (%s)", (dialect) => {
     const done = await started.service.wait(task.id, { timeoutMs: 10_000 });
     expect(done).toMatchObject({ status: "completed", interruptions: 0 });
     expect(started.script.fetched).toEqual(["leaf:1"]);
+  });
+});
+
+describe.skipIf(!DIALECTS.includes("postgres"))("restart of a killed instance on PostgreSQL", () => {
+  it("takes over at once the leases and the row of the process the app knows is dead, not once they lapse", async () => {
+    const database = await databaseFor("postgres");
+    // A lease far longer than the test: only the takeover of a known-dead instance frees its tasks.
+    const leaseMs = 600_000;
+    const before = await crashMidProof(database, { instanceId: "killed", leaseMs });
+    expect(before.byStatus.proving).toBeGreaterThanOrEqual(2);
+
+    started = await startService({ database, scheduling: { leaseMs }, replacing: "killed" });
+    const { service } = started;
+    expect((await service.instances()).map((i) => i.id)).not.toContain("killed");
+    const { tasks } = await service.list();
+    const done = await Promise.all(tasks.map((t) => service.wait(t.id, { timeoutMs: 10_000 })));
+    expect(done.every((t) => t.status === "completed")).toBe(true);
+    // Its proofs in flight were interrupted once (counted, as after any crash) and proven here once.
+    const retried = (await service.list({ kind: "leaf" })).tasks[0]!;
+    expect(retried.taskId.context).toEqual(leaf(9));
+    expect((await service.status(retried.id)).interruptions).toBe(1);
+    expect(started.host.proveCalls).toHaveLength(10);
   });
 });

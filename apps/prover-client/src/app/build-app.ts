@@ -7,6 +7,7 @@ import {
   hostCheck,
   InvalidConfigError,
   LOGGER,
+  newInstanceId,
   PLUGIN_SETTINGS,
   PluginSettings,
   type ProverService,
@@ -32,6 +33,7 @@ import { withDevnetChainSpec } from "./devnet-chain-spec.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { cannotListen, holdPort } from "./hold-port.js";
 import { hostsConfig, kindOptions } from "./host-options.js";
+import { succeedInstance } from "./instance-file.js";
 import { loadPluginPackages } from "./load-plugins.js";
 import { checkRemoteBackends, remoteBackendChecks } from "./remote-backends.js";
 import { newRpcToken, writeRpcTokenFile } from "./rpc-token.js";
@@ -110,6 +112,7 @@ export async function buildProverApp(
     // Plugins log through the app's logger (a child per plugin, made by the builder).
     container.registerInstance(LOGGER, logger);
 
+    const instanceId = newInstanceId();
     const builder = new ProverServiceBuilder({
       database:
         config.database.url !== undefined
@@ -119,6 +122,7 @@ export async function buildProverApp(
               ...(config.database.pool_size !== undefined && { poolSize: config.database.pool_size }),
             }
           : { path: path.join(config.datadir, DATABASE_FILE) },
+      instanceId,
       container,
       role: config.cluster.role,
       leaseMs: config.cluster.lease_ms,
@@ -146,7 +150,12 @@ export async function buildProverApp(
     await checkRemoteBackends(hosts, logger);
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);
-    if (config.database.url !== undefined) closers.push(lockDatadir(config.datadir));
+    if (config.database.url !== undefined) {
+      closers.push(lockDatadir(config.datadir));
+      // The lock proves the process that held it before is dead: its leases need not lapse.
+      const predecessor = succeedInstance(config.datadir, instanceId);
+      if (predecessor !== undefined) builder.replacing(predecessor);
+    }
     closers.push(await builder.openDatabase());
 
     const connected = await connectNodes(config, hosts, stage, closers);

@@ -19,6 +19,8 @@ export interface MembershipOptions {
    * after a crash runs the services at once instead of a lease period later.
    */
   readonly exclusive?: boolean;
+  /** An earlier process of this instance, known dead: its row and service lease are dropped at the start. */
+  readonly predecessor?: string;
 }
 
 /** The lease name the once-per-cluster services are elected under. */
@@ -59,6 +61,7 @@ export class ClusterMembership {
   async start(services: readonly BackgroundService[]): Promise<void> {
     this.services = services;
     if (this.options.exclusive) await this.store.forgetOthers(this.options.instance.id);
+    else if (this.options.predecessor !== undefined) await this.store.leave(this.options.predecessor);
     await this.store.heartbeat(this.options.instance, this.options.clock.now());
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));

@@ -60,6 +60,8 @@ export interface SchedulerOptions {
   readonly instanceId: string;
   /** The database has no other user (SQLite, locked): every lease found at start is dead. */
   readonly exclusive: boolean;
+  /** An earlier process of this instance, known dead: its leases are taken over at start, lapsed or not. */
+  readonly predecessor?: string;
   /** Inputs fetched ahead of free proving slots; see `PrefetchOptions`. */
   readonly prefetch?: PrefetchOptions;
   /** What this instance takes: a subset of the registered kinds and configured backends. */
@@ -138,7 +140,10 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    await this.reapLapsedLeases(this.options.exclusive ? undefined : this.options.clock.now());
+    await this.reapLapsedLeases(
+      this.options.exclusive ? undefined : this.options.clock.now(),
+      this.options.predecessor,
+    );
     await this.store.sweepBlocked(this.options.clock.now());
     await this.options.wakeups.start(() => {
       this.markAllDirty();
@@ -756,9 +761,12 @@ export class Scheduler {
       });
   }
 
-  /** Takes over tasks whose lease lapsed before `before` (every held task when undefined: at an exclusive start). */
-  private async reapLapsedLeases(before: number | undefined): Promise<void> {
-    const lapsed = await this.store.lapsedLeases(before);
+  /**
+   * Takes over tasks whose lease lapsed before `before` (every held task when undefined: at an
+   * exclusive start), and those `dead` holds, whose process is known to be gone.
+   */
+  private async reapLapsedLeases(before: number | undefined, dead?: string): Promise<void> {
+    const lapsed = await this.store.lapsedLeases(before, dead);
     for (const row of lapsed) {
       // A step of ours still runs on it (its renewal is late). One aborted holds nothing: it only
       // winds down, and with a host deaf to its signal may never end, so the task, left by an
@@ -782,7 +790,12 @@ export class Scheduler {
           ? "task failed: interrupted too often"
           : "taking over a task whose lease lapsed",
       );
-      await this.store.interrupt(row, decision, this.options.clock.now(), before);
+      await this.store.interrupt(
+        row,
+        decision,
+        this.options.clock.now(),
+        row.owner === dead ? undefined : before,
+      );
     }
   }
 }

@@ -49,7 +49,7 @@ export interface ProverServiceOptions {
   readonly maxInterruptions?: number;
   /** How long a task waits before asking the chain again for something not produced yet; default 5 s. */
   readonly waitForChainMs?: number;
-  /** This instance's name in leases and history; default `<host>-<pid>-<random>`. */
+  /** This instance's name in leases and history; default `newInstanceId()`. */
   readonly instanceId?: string;
   /** `worker`: claims and proves, runs no once-per-cluster service. Default `all`. */
   readonly role?: InstanceRole;
@@ -68,6 +68,11 @@ export interface ProverServiceOptions {
   readonly onError?: (error: unknown, context: string) => void;
 }
 
+/** A name for a new instance, unique across machines and restarts: `<host>-<pid>-<random>`. */
+export function newInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
 /**
  * Composes plugins and hosts into a running service: the ADR's RegistryProverServiceBuilder.
  * Every mistake in composition (duplicate kind, unknown kind, backend without a host, a plugin
@@ -81,6 +86,7 @@ export class ProverServiceBuilder {
   private readonly listeners: ((transition: TaskTransition) => void)[] = [];
   /** The database `openDatabase()` opened, until `launch()` takes it over. */
   private opening: Promise<OpenedDatabase> | undefined;
+  private predecessor: string | undefined;
 
   constructor(private readonly options: ProverServiceOptions) {}
 
@@ -124,6 +130,18 @@ export class ProverServiceBuilder {
   /** Hosts per (kind, backend), e.g. built from config by @paas/zkvm's resolver. */
   hosts(resolver: HostResolver): this {
     this.resolvers.push(resolver);
+    return this;
+  }
+
+  /**
+   * Names this instance's previous process, which the app knows is dead (it holds a lock that one
+   * held, which the kernel dropped when it died): its leases, its row in `instances` and its lease
+   * of the cluster services are taken over at the start, not once they lapse (20 to 40 s later
+   * with the default lease). Never a process that may still run: fencing keeps it from writing
+   * anything, but its work would be taken from it. SQLite takes every lease over at start anyway.
+   */
+  replacing(predecessor: string): this {
+    this.predecessor = predecessor;
     return this;
   }
 
@@ -187,8 +205,7 @@ export class ProverServiceBuilder {
     let service: ProverService | undefined;
     try {
       const clock = this.options.clock ?? systemClock;
-      const instanceId =
-        this.options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+      const instanceId = this.options.instanceId ?? newInstanceId();
       const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
       const bus = new TransitionBus((error) => onError(error, "transition listener"));
       const store = new TaskStore(opened.db, opened.dialect);
@@ -205,6 +222,7 @@ export class ProverServiceBuilder {
         waitForChainMs: this.options.waitForChainMs ?? 5_000,
         instanceId,
         exclusive: opened.exclusive,
+        ...(this.predecessor !== undefined && { predecessor: this.predecessor }),
         claim: this.options.claim ?? {},
         ...(this.options.prefetch !== undefined && { prefetch: this.options.prefetch }),
         wakeups,
@@ -219,6 +237,7 @@ export class ProverServiceBuilder {
         log,
         onError,
         exclusive: opened.exclusive,
+        ...(this.predecessor !== undefined && { predecessor: this.predecessor }),
       });
       const release = () => opened.close();
       const operator = new OperatorStore(opened.db, opened.dialect, {

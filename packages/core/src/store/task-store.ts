@@ -205,6 +205,20 @@ export class TaskStore {
     return rows.map((r) => ({ ...r, count: Number(r.count) })).filter((r) => r.count !== 0);
   }
 
+  /**
+   * When a task of `kind` last completed, or undefined when the database keeps none (nothing
+   * completed yet, or pruned): one pass over that kind's completed tasks in their index.
+   */
+  async lastCompletedAt(kind: string): Promise<number | undefined> {
+    const { last } = await this.db
+      .selectFrom("tasks")
+      .select((eb) => eb.fn.max("updated_at").as("last"))
+      .where("kind", "=", kind)
+      .where("status", "=", "completed")
+      .executeTakeFirstOrThrow();
+    return last === null ? undefined : Number(last);
+  }
+
   async nextRetryAt(): Promise<number | undefined> {
     const { next } = await this.db
       .selectFrom("tasks")
@@ -229,10 +243,19 @@ export class TaskStore {
     return finished;
   }
 
-  /** Held tasks whose lease lapsed before `now` (or every held task, when `now` is undefined). */
-  async lapsedLeases(now: number | undefined): Promise<TaskRow[]> {
+  /**
+   * Held tasks whose lease lapsed before `now` (or every held task, when `now` is undefined), and
+   * every task `deadOwner` holds.
+   */
+  async lapsedLeases(now: number | undefined, deadOwner?: string): Promise<TaskRow[]> {
     let query = this.db.selectFrom("tasks").selectAll().where("lease_expires_at", "is not", null);
-    if (now !== undefined) query = query.where("lease_expires_at", "<", now);
+    if (now !== undefined) {
+      query = query.where((eb) =>
+        deadOwner === undefined
+          ? eb("lease_expires_at", "<", now)
+          : eb.or([eb("lease_expires_at", "<", now), eb("owner", "=", deadOwner)]),
+      );
+    }
     return query.orderBy("seq").execute();
   }
 
