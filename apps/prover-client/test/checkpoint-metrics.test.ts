@@ -1,14 +1,26 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { TaskTransition } from "@paas/core";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { CheckpointMetrics } from "../src/metrics/checkpoint-metrics.js";
 
-function setUp(report: Record<string, unknown> | undefined) {
+/** The task database's record of the last acceptance, as every instance of a cluster reads it. */
+interface Recorded {
+  at?: number;
+}
+
+function setUp(
+  report: Record<string, unknown> | undefined,
+  { startedAt = 40_000, recorded = {} as Recorded, now = 100_000 } = {},
+) {
   const registry = new Registry();
-  const clock = { now: 100_000 };
+  const clock = { now };
   const metrics = new CheckpointMetrics(registry, {
     report: async () => report,
-    startedAt: 40_000,
+    lastAcceptedAt: async () => recorded.at,
+    startedAt,
     now: () => clock.now,
   });
   const scrape = async () => {
@@ -46,8 +58,25 @@ describe("checkpoint gauges", () => {
       lag: Number.NaN,
       since: 60,
       next: Number.NaN,
-      nextStill: 60,
+      nextStill: Number.NaN,
     });
+  });
+
+  it("do not time the next unproven checkpoint on a view of the CL it no longer refreshes", async () => {
+    const report = { latestCheckpoint: 7, nextUnproven: 3, polledAt: new Date(99_000).toISOString() };
+    const { clock, scrape } = setUp(report);
+    expect(await scrape()).toMatchObject({ next: 3, nextStill: 60 });
+    // The CL stopped answering this instance: 3 may have been proven since.
+    clock.now += 120_000;
+    expect(await scrape()).toMatchObject({ next: 3, nextStill: Number.NaN });
+  });
+
+  it("count the last acceptance from the task database: another instance's, or one before a restart", async () => {
+    const { scrape } = setUp(
+      { latestCheckpoint: 7, nextUnproven: 3, polledAt: "t" },
+      { startedAt: 90_000, recorded: { at: 55_000 } },
+    );
+    expect(await scrape()).toMatchObject({ since: 45 });
   });
 
   it("say -1 for none, and count the lag from the CL's next unproven checkpoint", async () => {
@@ -100,5 +129,42 @@ describe("checkpoint gauges", () => {
     report.latestCheckpoint = 6;
     report.nextUnproven = 6;
     expect(await scrape()).toMatchObject({ latest: 6, next: 6, nextStill: 0 });
+  });
+});
+
+/** How deploy/prometheus-alerts.yml aggregates `metric` over a cluster's instances. */
+function clusterAggregate(metric: string): (values: number[]) => number {
+  const rules = parse(
+    readFileSync(path.join(import.meta.dirname, "../deploy/prometheus-alerts.yml"), "utf8"),
+  ) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const expressions = rules.groups.flatMap((g) => g.rules.map((r) => r.expr)).join("\n");
+  const found = [
+    ...expressions.matchAll(new RegExp(`(max|min) without \\(instance\\) \\(${metric}\\)`, "g")),
+  ];
+  const aggregates = new Set(found.map((m) => m[1]));
+  expect(aggregates.size).toBe(1);
+  // Prometheus's min and max pass over NaN while another series has a value.
+  return (values) => {
+    const known = values.filter((v) => !Number.isNaN(v));
+    if (known.length === 0) return Number.NaN;
+    return aggregates.has("max") ? Math.max(...known) : Math.min(...known);
+  };
+}
+
+describe("checkpoint gauges of a cluster, as the alert rules aggregate them", () => {
+  it("show a stuck cluster though one instance restarts again and again", async () => {
+    // Checkpoint 3 was accepted at 10 s and nothing since; the CL has had 4 unproven from the start.
+    const report = { latestCheckpoint: 7, nextUnproven: 4, polledAt: "t" };
+    const recorded = { at: 10_000 };
+    const now = 1_000_000;
+    const steady = setUp(report, { startedAt: 0, recorded, now });
+    steady.metrics.observe(published(3, 10_000));
+    const crashLooping = setUp(report, { startedAt: now - 50_000, recorded, now });
+    const scrapes = [await steady.scrape(), await crashLooping.scrape()];
+    const since = clusterAggregate("paas_checkpoint_seconds_since_last_acceptance");
+    const still = clusterAggregate("paas_checkpoint_seconds_since_next_unproven_moved");
+    // Both over the rules' 900 s: PaasCheckpointStuck and PaasCheckpointGap fire.
+    expect(since(scrapes.map((s) => s.since))).toBe(990);
+    expect(still(scrapes.map((s) => s.nextStill))).toBe(1_000);
   });
 });

@@ -37,6 +37,17 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     expect(history.every((a) => a.endedAt >= a.startedAt)).toBe(true);
   });
 
+  it("says when a task of a kind last completed, by whichever instance, and nothing before one has", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service } = started;
+    expect(await service.lastCompletedAt("leaf")).toBeUndefined();
+    const tasks = [];
+    for (let i = 1; i <= 3; i++) tasks.push((await service.submit(leaf(i), "native")).task);
+    const done = await Promise.all(tasks.map((t) => service.wait(t.id, { timeoutMs: 10_000 })));
+    expect(await service.lastCompletedAt("leaf")).toBe(Math.max(...done.map((t) => t.updatedAt)));
+    expect(await service.lastCompletedAt("node")).toBeUndefined();
+  });
+
   it("retries and cancels in bulk by filter: kind, status, backend and age", async () => {
     const clock = new ManualClock();
     started = await startService({ database: await databaseFor(dialect), clock, retry: { maxRetries: 0 } });

@@ -16,15 +16,25 @@ interface Reading {
   readonly accepted: number;
   /** The CL's lowest checkpoint without an accepted proof (latest + 1 when there is none). */
   readonly nextUnproven: number;
+  /** Whether the CL answered lately: a view it no longer refreshes says nothing about moves since. */
+  readonly fresh: boolean;
 }
 
 export interface CheckpointMetricsSources {
   /** The checkpoint plugin's report, or undefined when the plugin is not loaded. */
   readonly report: () => Promise<Readonly<Record<string, unknown>> | undefined>;
-  /** When the prover client started: "since the last acceptance" counts from here until there is one. */
+  /**
+   * When a checkpoint task last completed (its publication: the CL's acceptance), as the task
+   * database records it for the whole cluster and across restarts; undefined when none is kept.
+   */
+  readonly lastAcceptedAt: () => Promise<number | undefined>;
+  /** When the prover client started: the clocks count from here when nothing earlier is known. */
   readonly startedAt: number;
   readonly now?: () => number;
 }
+
+/** A CL view older than this (the CL stopped answering this instance) no longer times its index. */
+const STALE_VIEW_MS = 60_000;
 
 /**
  * Whether checkpoints keep being accepted: the CL's latest checkpoint, the last one accepted, how
@@ -35,6 +45,12 @@ export interface CheckpointMetricsSources {
  * the CL's acceptance), and the CL's own next unproven checkpoint, which also covers what was
  * accepted before a restart. An index is -1 when there is none, and NaN while the CL has not been
  * heard from (an alert comparing NaN never fires).
+ *
+ * The two clocks never claim more time than has passed, so a cluster takes the largest over its
+ * instances: one that restarts often (a crash loop) shows less, and must not hide a stuck cluster
+ * from the others, as it did when its clocks, counting from its own start, were the smallest. The
+ * last acceptance is the task database's (every instance's, kept across restarts); how long the
+ * next unproven checkpoint stood still, what this process saw, and NaN without a fresh CL view.
  */
 export class CheckpointMetrics {
   private lastAccepted: { index: number; at: number } | undefined;
@@ -102,20 +118,23 @@ export class CheckpointMetrics {
     const nextUnproven = () => this.nextUnproven;
     new Gauge({
       name: "paas_checkpoint_seconds_since_next_unproven_moved",
-      help: "Seconds the CL's next unproven checkpoint has stayed the same (since this process started, at most)",
+      help: "Seconds the CL's next unproven checkpoint has stayed the same, as far as this process saw (since it started, at most); NaN without a fresh view of the CL",
       registers,
       async collect() {
-        await facts();
-        this.set((now() - (nextUnproven()?.since ?? sources.startedAt)) / 1_000);
+        const { fresh } = await facts();
+        this.set(fresh ? (now() - (nextUnproven()?.since ?? sources.startedAt)) / 1_000 : Number.NaN);
       },
     });
     const lastAccepted = () => this.lastAccepted;
     new Gauge({
       name: "paas_checkpoint_seconds_since_last_acceptance",
-      help: "Seconds since this process last had a checkpoint accepted (since it started, before the first)",
+      help: "Seconds since the task database last recorded a checkpoint accepted, by any instance (since this process started, before one)",
       registers,
-      collect() {
-        this.set((now() - (lastAccepted()?.at ?? sources.startedAt)) / 1_000);
+      async collect() {
+        // This process's own acceptance still counts when the database does not answer this scrape.
+        const recorded = await sources.lastAcceptedAt().catch(() => undefined);
+        const known = [recorded, lastAccepted()?.at].filter((at) => at !== undefined);
+        this.set((now() - (known.length > 0 ? Math.max(...known) : sources.startedAt)) / 1_000);
       },
     });
   }
@@ -124,8 +143,14 @@ export class CheckpointMetrics {
     const report = (await sources.report()) as ClCheckpointFacts | undefined;
     const mine = this.lastAccepted?.index ?? -1;
     if (report?.polledAt == null) {
-      return { latest: Number.NaN, accepted: mine >= 0 ? mine : Number.NaN, nextUnproven: Number.NaN };
+      return {
+        latest: Number.NaN,
+        accepted: mine >= 0 ? mine : Number.NaN,
+        nextUnproven: Number.NaN,
+        fresh: false,
+      };
     }
+    const fresh = !(Date.parse(report.polledAt) < now - STALE_VIEW_MS);
     const latest = report.latestCheckpoint ?? -1;
     // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
     const allProven = report.nextUnproven == null;
@@ -137,7 +162,7 @@ export class CheckpointMetrics {
     else if (seen.index !== nextUnproven || seen.allProven !== allProven) {
       this.nextUnproven = { index: nextUnproven, allProven, since: now };
     }
-    return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven };
+    return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven, fresh };
   }
 
   observe(t: TaskTransition): void {

@@ -4,7 +4,10 @@ import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { CheckpointMetrics } from "./checkpoint-metrics.js";
 
-type ReadSource = Pick<ProverService, "summary" | "backends" | "kinds" | "pluginReports" | "provingLoad">;
+type ReadSource = Pick<
+  ProverService,
+  "summary" | "backends" | "kinds" | "pluginReports" | "provingLoad" | "lastCompletedAt"
+>;
 
 const PHASES: readonly TaskPhase[] = ["resolve", "prove", "publish"];
 
@@ -38,6 +41,7 @@ export class ProverMetrics {
     this.checkpoints = new CheckpointMetrics(this.registry, {
       startedAt,
       report: async () => (await this.service?.pluginReports())?.[CHECKPOINT.kind],
+      lastAcceptedAt: async () => this.service?.lastCompletedAt(CHECKPOINT.kind),
     });
     const registers = [this.registry];
     this.transitions = new Counter({

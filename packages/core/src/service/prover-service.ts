@@ -174,6 +174,14 @@ export class ProverService implements ProverHandle {
   }
 
   /**
+   * When a task of `kind` last completed, as the database records it: the cluster's, whichever
+   * instance completed it, and kept across restarts. Undefined when none is kept.
+   */
+  lastCompletedAt(kind: string): Promise<number | undefined> {
+    return this.parts.store.lastCompletedAt(kind);
+  }
+
+  /**
    * This instance's proving slots per backend: in use, and claimed tasks whose input is fetched and
    * waits for one (the prefetch). Waiting inputs with idle slots would mean the host is the limit.
    */
