@@ -4,12 +4,8 @@
  * is, never run as part of the page (which holds the operator's token). The server here answers
  * fixed records, as in long-error.test.ts; the whole app is in dashboard.test.ts.
  */
-import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { EventStream } from "../../src/http/event-stream.js";
-import { buildHttpApp } from "../../src/http/http-app.js";
-import { chromiumPath, launchBrowser } from "./browser.js";
+import { dashboardAnswering } from "./fixed-records.js";
 
 const ID = "0123456789abcdef0123456789abcdef";
 const DEP = "fedcba9876543210fedcba9876543210";
@@ -63,36 +59,19 @@ const graph = {
   edges: [{ from: ID, to: DEP }],
 };
 
-let server: FastifyInstance;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let origin: string;
+let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
 
 beforeAll(async () => {
-  chromiumPath();
-  const answer = (value: unknown) => ({ handler: async () => value });
-  server = await buildHttpApp({
-    methods: { paas_getTaskStatus: answer(record), paas_getTaskGraph: answer(graph) },
-    maxBodyBytes: 1 << 20,
-    metrics: async () => ({ contentType: "text/plain", body: "" }),
-    readiness: [],
-    readinessTimeoutMs: 1_000,
-    events: new EventStream(),
-  });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
+  dashboard = await dashboardAnswering({ paas_getTaskStatus: record, paas_getTaskGraph: graph });
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => dashboard?.close());
 
 it("shows markup in a task's error, attempts and context as text, and runs none of it", {
   timeout: 60_000,
 }, async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${origin}/#/tasks/${ID}`);
+  const page = await dashboard.browser.context.newPage();
+  await page.goto(`${dashboard.origin}/#/tasks/${ID}`);
   await page.locator("dd.problem").waitFor();
   await page.locator("table.attempts td.problem").waitFor();
   await page.locator(".graph-box").waitFor();
