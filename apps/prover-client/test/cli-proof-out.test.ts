@@ -4,14 +4,13 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ProofReceipt } from "@paas/core";
 import { encodeReceipt, receiptToJson } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLI_TEST_TIMEOUT_MS, childEnv } from "../scenarios/app.js";
+import { stubProverRpc } from "../scenarios/stub-rpc.js";
 
 const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
 const TASK = "0123456789abcdef0123456789abcdef";
@@ -32,29 +31,19 @@ function receipt(publicValuesBytes: number): ProofReceipt {
 /** The receipt the server answers: 200 KiB, more than the command may write below. */
 const LARGE = receipt(200 * 1024);
 
-let server: Server;
+let server: Awaited<ReturnType<typeof stubProverRpc>>;
 let url: string;
 let dir: string;
 
 beforeAll(async () => {
   // A prover client answering `paas_getProof`, as it answers it.
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      const { id } = JSON.parse(body) as { id: number };
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ jsonrpc: "2.0", id, result: receiptToJson(LARGE) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await stubProverRpc(() => ({ result: receiptToJson(LARGE) }));
+  url = server.url;
   dir = mkdtempSync(path.join(tmpdir(), "paas-proof-out-"));
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,11 +2,10 @@
  * `paas prune` waits for the prune, however long the database takes (SQLite's VACUUM of a few GiB
  * takes tens of seconds), and never sends it twice.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { PruneResult } from "@paas/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLI_TEST_TIMEOUT_MS, runCli } from "../scenarios/app.js";
+import { stubProverRpc } from "../scenarios/stub-rpc.js";
 
 const RESULT: PruneResult = {
   tasks: 3,
@@ -16,32 +15,21 @@ const RESULT: PruneResult = {
   bytesAfter: 2048,
 };
 
-let server: Server;
+let server: Awaited<ReturnType<typeof stubProverRpc>>;
 let url: string;
 const methods: string[] = [];
 
 beforeAll(async () => {
   // A prover client whose prune answers after 31 s: past the 30 s the other commands wait.
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      const { id, method } = JSON.parse(body) as { id: number; method: string };
-      methods.push(method);
-      setTimeout(() => {
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ jsonrpc: "2.0", id, result: RESULT }));
-      }, 31_000);
-    });
+  server = await stubProverRpc(async ({ method }) => {
+    methods.push(method);
+    await new Promise((resolve) => setTimeout(resolve, 31_000));
+    return { result: RESULT };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 it("waits for a long prune and sends it once", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
   const pruned = await runCli(url, [

@@ -4,14 +4,13 @@
  * data directory. The server alone cannot say it ("it requires a bearer token").
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { stubProverRpc } from "../scenarios/stub-rpc.js";
 import { rpcClient } from "../src/cli/rpc-client.js";
 
-let server: Server;
+let server: Awaited<ReturnType<typeof stubProverRpc>>;
 let url: string;
 let dir: string;
 /** The Authorization header of the last request, as the server saw it. */
@@ -20,32 +19,21 @@ let lastAuthorization: string | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "paas-token-hint-"));
   // A server that refuses every call for want of a token, as the prover client does for actions.
-  server = createServer((req, res) => {
-    lastAuthorization = req.headers.authorization;
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      const { id } = JSON.parse(body) as { id: number };
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          jsonrpc: "2.0",
-          id,
-          error: {
-            code: -32001,
-            message:
-              'unauthorized: method "paas_submitTask": it requires a bearer token (Authorization: Bearer <token>)',
-          },
-        }),
-      );
-    });
+  server = await stubProverRpc(({ authorization }) => {
+    lastAuthorization = authorization;
+    return {
+      error: {
+        code: -32001,
+        message:
+          'unauthorized: method "paas_submitTask": it requires a bearer token (Authorization: Bearer <token>)',
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

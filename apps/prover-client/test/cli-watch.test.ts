@@ -6,11 +6,10 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLI_TEST_TIMEOUT_MS, childEnv } from "../scenarios/app.js";
+import { stubProverRpc } from "../scenarios/stub-rpc.js";
 
 const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
 
@@ -38,38 +37,29 @@ const REPORT = {
   plugins: {},
 };
 
-let server: Server;
+let server: Awaited<ReturnType<typeof stubProverRpc>>;
 let url: string;
 /** Calls answered: each answer counts one more completed checkpoint, so every view differs. */
 let calls = 0;
 
 beforeAll(async () => {
   // A prover client's report, as it answers it.
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      const { id } = JSON.parse(body) as { id: number };
-      res.setHeader("content-type", "application/json");
-      calls += 1;
-      const [checkpoints, ...others] = REPORT.rows;
-      const result = {
+  server = await stubProverRpc(() => {
+    calls += 1;
+    const [checkpoints, ...others] = REPORT.rows;
+    return {
+      result: {
         ...REPORT,
         total: 2 + calls,
         byStatus: { ...REPORT.byStatus, completed: 2 + calls },
         rows: [{ ...checkpoints!, count: calls }, ...others],
-      };
-      res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
-    });
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 /**
  * `paas watch <args>` with its stdout a pipe that is read until `lines` lines came, then closed:
