@@ -40,3 +40,69 @@ export async function dashboardAnswering(answers: Readonly<Record<string, unknow
     },
   };
 }
+
+/** The task the pages below show: a checkpoint that failed for good, and the CL proof it needs. */
+export const FAILED_TASK = "0123456789abcdef0123456789abcdef";
+const DEPENDENCY = "fedcba9876543210fedcba9876543210";
+
+/**
+ * What `paas_getTaskStatus` and `paas_getTaskGraph` answer for FAILED_TASK, with the given text in
+ * its fields (each defaulting to something ordinary): the answers `dashboardAnswering` takes.
+ */
+export function failedCheckpoint(text: {
+  readonly error: string;
+  readonly attemptError?: string;
+  readonly instance?: string;
+  readonly contextNote?: string;
+  readonly dependencyNote?: string;
+}): Record<string, unknown> {
+  const now = Date.now();
+  const note = (value: string | undefined) => (value === undefined ? {} : { note: value });
+  const context = { kind: "checkpoint", index: 3, ...note(text.contextNote) };
+  const record = {
+    id: FAILED_TASK,
+    kind: "checkpoint",
+    backend: "native",
+    status: "permanent_failure",
+    taskId: { context, backend: "native" },
+    retryCount: 1,
+    createdAt: now - 2_000,
+    updatedAt: now,
+    attempt: 1,
+    phase: "prove",
+    error: text.error,
+    attempts: [
+      {
+        attempt: 1,
+        phase: "prove",
+        instance: text.instance ?? "i-1",
+        startedAt: now - 900,
+        endedAt: now,
+        outcome: "permanent_failure",
+        error: text.attemptError ?? text.error,
+      },
+    ],
+  };
+  const graph = {
+    root: FAILED_TASK,
+    nodes: [
+      {
+        id: FAILED_TASK,
+        kind: "checkpoint",
+        backend: "native",
+        context,
+        status: "permanent_failure",
+        error: text.error,
+      },
+      {
+        id: DEPENDENCY,
+        kind: "cl-stf",
+        backend: "native",
+        context: { kind: "cl-stf", start: { slot: 1 }, end: { slot: 4 }, ...note(text.dependencyNote) },
+        status: "completed",
+      },
+    ],
+    edges: [{ from: FAILED_TASK, to: DEPENDENCY }],
+  };
+  return { paas_getTaskStatus: record, paas_getTaskGraph: graph };
+}

@@ -5,64 +5,23 @@
  * fixed records, as in long-error.test.ts; the whole app is in dashboard.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { dashboardAnswering } from "./fixed-records.js";
+import { dashboardAnswering, FAILED_TASK, failedCheckpoint } from "./fixed-records.js";
 
-const ID = "0123456789abcdef0123456789abcdef";
-const DEP = "fedcba9876543210fedcba9876543210";
 /** Markup that runs script if a page inserts it as HTML; `<b>` shows whether any was parsed at all. */
 const markup = (where: string) => `<img src="x" onerror="window.__ran = '${where}'"><b>${where}</b>`;
-const now = Date.now();
-const context = { kind: "checkpoint", index: 3, note: markup("context") };
-const record = {
-  id: ID,
-  kind: "checkpoint",
-  backend: "native",
-  status: "permanent_failure",
-  taskId: { context, backend: "native" },
-  retryCount: 1,
-  createdAt: now - 2_000,
-  updatedAt: now,
-  attempt: 1,
-  phase: "prove",
-  error: markup("error"),
-  attempts: [
-    {
-      attempt: 1,
-      phase: "prove",
-      instance: markup("instance"),
-      startedAt: now - 900,
-      endedAt: now,
-      outcome: "permanent_failure",
-      error: markup("attempt error"),
-    },
-  ],
-};
-const graph = {
-  root: ID,
-  nodes: [
-    {
-      id: ID,
-      kind: "checkpoint",
-      backend: "native",
-      context,
-      status: "permanent_failure",
-      error: record.error,
-    },
-    {
-      id: DEP,
-      kind: "cl-stf",
-      backend: "native",
-      context: { kind: "cl-stf", start: { slot: 1 }, end: { slot: 4 }, note: markup("dependency") },
-      status: "completed",
-    },
-  ],
-  edges: [{ from: ID, to: DEP }],
-};
 
 let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
 
 beforeAll(async () => {
-  dashboard = await dashboardAnswering({ paas_getTaskStatus: record, paas_getTaskGraph: graph });
+  dashboard = await dashboardAnswering(
+    failedCheckpoint({
+      error: markup("error"),
+      attemptError: markup("attempt error"),
+      instance: markup("instance"),
+      contextNote: markup("context"),
+      dependencyNote: markup("dependency"),
+    }),
+  );
 }, 60_000);
 
 afterAll(() => dashboard?.close());
@@ -71,12 +30,12 @@ it("shows markup in a task's error, attempts and context as text, and runs none 
   timeout: 60_000,
 }, async () => {
   const page = await dashboard.browser.context.newPage();
-  await page.goto(`${dashboard.origin}/#/tasks/${ID}`);
+  await page.goto(`${dashboard.origin}/#/tasks/${FAILED_TASK}`);
   await page.locator("dd.problem").waitFor();
   await page.locator("table.attempts td.problem").waitFor();
   await page.locator(".graph-box").waitFor();
 
-  expect(await page.locator("dd.problem").textContent()).toBe(record.error);
+  expect(await page.locator("dd.problem").textContent()).toBe(markup("error"));
   expect(await page.locator("table.attempts td.problem").textContent()).toBe(markup("attempt error"));
   expect(await page.locator("table.attempts td.mono").textContent()).toBe(markup("instance"));
   // Not one element was made from the fields' markup, and none of its script ran.
