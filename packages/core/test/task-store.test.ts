@@ -35,6 +35,12 @@ async function insertOne(store: TaskStore, t: ReturnType<typeof task>): Promise<
   const [inserted] = await store.insertMany([t], 1);
   return inserted!.row;
 }
+/** A receipt to store; its `version` is what a test may make unstorable. */
+const receiptOf = (version: string) => ({
+  proof: new Uint8Array([1, 2, 3]),
+  publicValues: new Uint8Array([4]),
+  metadata: { zkvm: "native" as const, programId: new Uint8Array(32), version, proofType: "core" as const },
+});
 const claimOf = (owner: string, now = 2) => ({ kinds: ["leaf"], limit: 10, owner, leaseMs: 1_000, now });
 
 describe.each(DIALECTS)("task store (%s)", (dialect) => {
@@ -83,20 +89,10 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     await store.interrupt(lapsed!, { to: "queued", error: "lapsed" }, 5_000, 5_000);
     const [second] = await store.claim("prove", claimOf("new", 5_001));
     expect(second!.row).toMatchObject({ attempt: 2, owner: "new", interruptions: 1, retry_count: 0 });
-    const receipt = {
-      proof: new Uint8Array([1]),
-      publicValues: new Uint8Array([2]),
-      metadata: {
-        zkvm: "native" as const,
-        programId: new Uint8Array(32),
-        version: "1",
-        proofType: "core" as const,
-      },
-    };
-    expect(await store.storeProof(first!.row, receipt, "completed", 5_002)).toBeUndefined();
+    expect(await store.storeProof(first!.row, receiptOf("1"), "completed", 5_002)).toBeUndefined();
     expect(await store.renewLeases("old", [first!.row.id], 9_000)).toEqual([]);
-    expect(await store.storeProof(second!.row, receipt, "completed", 5_003)).toHaveLength(1);
-    expect(await store.receipt(first!.row.id)).toEqual(receipt);
+    expect(await store.storeProof(second!.row, receiptOf("1"), "completed", 5_003)).toHaveLength(1);
+    expect(await store.receipt(first!.row.id)).toEqual(receiptOf("1"));
     expect(
       (await store.getWithAttempts(first!.row.id))!.attempts.map((a) => [a.attempt, a.instance, a.outcome]),
     ).toEqual([
@@ -119,18 +115,8 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
       ["i", 2, "proving"],
     ]);
     const [a1, b1] = first;
-    const receipt = {
-      proof: new Uint8Array([1]),
-      publicValues: new Uint8Array([2]),
-      metadata: {
-        zkvm: "native" as const,
-        programId: new Uint8Array(32),
-        version: "1",
-        proofType: "core" as const,
-      },
-    };
     // Same owner, same status, lease present: only the attempt tells the stale write apart.
-    expect(await store.storeProof(a1!, receipt, "completed", 5_002)).toBeUndefined();
+    expect(await store.storeProof(a1!, receiptOf("1"), "completed", 5_002)).toBeUndefined();
     const failure = { to: "transient_failure" as const, retryCount: 1, nextAttemptAt: 9_000, error: "late" };
     expect(await store.failStep(b1!, failure, 5_002)).toBeUndefined();
     expect(await store.receipt(a1!.id)).toBeUndefined();
@@ -151,31 +137,21 @@ describe.each(DIALECTS)("task store (%s)", (dialect) => {
     const [a, b, c, d] = held;
     // b's lease lapsed and was taken over: its late proof must store nothing.
     await store.interrupt(b!, { to: "queued", error: "lapsed" }, 5_000, 5_000);
-    const receipt = (version: string) => ({
-      proof: new Uint8Array([1, 2, 3]),
-      publicValues: new Uint8Array([4]),
-      metadata: {
-        zkvm: "native" as const,
-        programId: new Uint8Array(32),
-        version,
-        proofType: "core" as const,
-      },
-    });
     // A NUL character is no text PostgreSQL stores (SQLite does): the one refused proof fails alone.
     const refusable = dialect === "postgres" ? "1\u0000" : "1";
     const outcomes = await Promise.allSettled([
-      store.storeProof(a!, receipt("1"), "completed", 6_000),
-      store.storeProof(b!, receipt("1"), "completed", 6_000),
-      store.storeProof(c!, receipt(refusable), "completed", 6_000),
-      store.storeProof(d!, receipt("1"), "publishing", 6_000),
+      store.storeProof(a!, receiptOf("1"), "completed", 6_000),
+      store.storeProof(b!, receiptOf("1"), "completed", 6_000),
+      store.storeProof(c!, receiptOf(refusable), "completed", 6_000),
+      store.storeProof(d!, receiptOf("1"), "publishing", 6_000),
     ]);
     expect(outcomes[0]).toMatchObject({ status: "fulfilled", value: [{ row: { status: "completed" } }] });
     expect(outcomes[1]).toEqual({ status: "fulfilled", value: undefined });
     expect(outcomes[2]!.status).toBe(dialect === "postgres" ? "rejected" : "fulfilled");
     expect(outcomes[3]).toMatchObject({ status: "fulfilled", value: [{ row: { status: "publishing" } }] });
-    expect(await store.receipt(a!.id)).toEqual(receipt("1"));
+    expect(await store.receipt(a!.id)).toEqual(receiptOf("1"));
     expect(await store.receipt(b!.id)).toBeUndefined();
-    expect(await store.receipt(d!.id)).toEqual(receipt("1"));
+    expect(await store.receipt(d!.id)).toEqual(receiptOf("1"));
     expect(
       (await store.getWithAttempts(d!.id))!.attempts.map((x) => [x.attempt, x.outcome, x.endedAt]),
     ).toEqual([[1, "proven", 6_000]]);
