@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { cpSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { afterEach, expect, it } from "vitest";
@@ -6,7 +6,11 @@ import { tempDatadir } from "../scenarios/app.js";
 import { INSTANCE_FILE, succeedInstance } from "../src/app/instance-file.js";
 
 const data = tempDatadir();
-afterEach(() => data.remove());
+const copy = tempDatadir();
+afterEach(() => {
+  data.remove();
+  copy.remove();
+});
 
 it("names the instance that last started on the data directory, and only one of this machine", () => {
   expect(succeedInstance(data.dir, "first")).toBeUndefined();
@@ -18,4 +22,9 @@ it("names the instance that last started on the data directory, and only one of 
   );
   expect(succeedInstance(data.dir, "third")).toBeUndefined();
   expect(succeedInstance(data.dir, "fourth")).toBe("third");
+  // A copy beside it, for a second instance on this machine, names the first, which still runs.
+  cpSync(data.dir, copy.dir, { recursive: true });
+  expect(succeedInstance(copy.dir, "fifth")).toBeUndefined();
+  expect(succeedInstance(copy.dir, "sixth")).toBe("fifth");
+  expect(succeedInstance(data.dir, "seventh")).toBe("fourth");
 });

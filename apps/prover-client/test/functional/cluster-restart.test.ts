@@ -4,6 +4,7 @@
  * when it died, proves it dead. Its leases used to be waited out (20 to 40 s with the default
  * lease), the checkpoint runner's with them, and the report listed it meanwhile.
  */
+import { cpSync } from "node:fs";
 import { createTestDatabase } from "@paas/core/testing";
 import { until } from "@paas/testing";
 import { describe, expect, inject, it } from "vitest";
@@ -58,6 +59,41 @@ describe.skipIf(postgres.url === undefined)("a restart after SIGKILL on PostgreS
     } finally {
       await app.close();
       data.remove();
+      await database.dispose();
+    }
+  });
+
+  it("leaves alone the instance whose data directory was copied to start another beside it", {
+    timeout: 120_000,
+  }, async () => {
+    const database = await createTestDatabase("postgres", postgres);
+    const { location } = database;
+    if (!("url" in location)) throw new Error("expected a PostgreSQL location");
+    const settings = [
+      `database.url="${location.url}"`,
+      `database.schema="${location.schema}"`,
+      "cluster.lease_ms=600000",
+    ];
+    const first = tempDatadir();
+    const second = tempDatadir();
+    const running = await startApp(testConfig(first.dir, NO_NODE, settings));
+    try {
+      await until(() => running.service.runsClusterServices, "the first client is elected", 30_000);
+      const [alive] = await running.service.instances();
+      // A second instance on this machine, set up from a copy of the first one's directory.
+      cpSync(first.dir, second.dir, { recursive: true });
+      const beside = await startApp(testConfig(second.dir, NO_NODE, settings));
+      try {
+        // The first still runs: neither its row nor its lease of the cluster services is taken.
+        expect((await beside.service.instances()).map((i) => i.id)).toContain(alive?.id);
+        expect(beside.service.runsClusterServices).toBe(false);
+      } finally {
+        await beside.close();
+      }
+    } finally {
+      await running.close();
+      first.remove();
+      second.remove();
       await database.dispose();
     }
   });
