@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { classifyFailure, TaskNotFoundError } from "@paas/core";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -110,6 +111,26 @@ describe("JsonRpcClient", () => {
       new JsonRpcClient({ url, timeoutMs: 100, retry: { attempts: 1 } }).call("number"),
     );
     expect(error).toMatchObject({ failure: "timeout", method: "number" });
+  });
+
+  it("waits as long as the call's timeout says, past the HTTP agent's own limits", async () => {
+    // An agent that gives up on headers and bodies after 200 ms stands in for undici's 300 s (its
+    // timers fire up to a second late: the server takes 2.5 s for each).
+    const agent = getGlobalDispatcher();
+    setGlobalDispatcher(new Agent({ headersTimeout: 200, bodyTimeout: 200 }));
+    try {
+      const url = await startRawServer((_req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.write('{"jsonrpc":"2.0",');
+          setTimeout(() => res.end('"id":1,"result":7}'), 2_500);
+        }, 2_500);
+      });
+      const client = new JsonRpcClient({ url, retry: { attempts: 1 } });
+      expect(await client.call("number", [], { timeoutMs: 30_000 })).toBe(7);
+    } finally {
+      setGlobalDispatcher(agent);
+    }
   });
 
   it("sends credentials in the URL as Basic auth, not in the request line", async () => {

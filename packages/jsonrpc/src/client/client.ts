@@ -225,7 +225,16 @@ export class JsonRpcClient {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
       // Redirects are not followed: a node URL that answers one is reported with its HTTP status.
-      const response = await request(this.url, { method: "POST", headers: this.headers, body, signal });
+      // The call's timeout is the only one: undici's own (300 s for the headers, and between body
+      // chunks) had cut a call given longer (a prune) short, said it unreachable, while it ran on.
+      const response = await request(this.url, {
+        method: "POST",
+        headers: this.headers,
+        body,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
       const bytes = await readCapped(response.body, this.maxResponseBytes);
       if (bytes === "too-large") {
         throw malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.statusCode)
