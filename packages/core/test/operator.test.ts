@@ -292,6 +292,26 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     },
   );
 
+  it.runIf(existsSync("/dev/null"))(
+    "exports to a device the operator points receipts.jsonl at, which cannot be flushed",
+    async () => {
+      const clock = new ManualClock();
+      started = await startService({ database: await databaseFor(dialect), clock });
+      const { service } = started;
+      const { task } = await service.submit(published(1), "native");
+      await service.wait(task.id, { timeoutMs: 10_000 });
+      clock.advance(2 * 86_400_000);
+      // fsync of a character device (or a pipe) is refused with EINVAL: the lines went through.
+      const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+      symlinkSync("/dev/null", path.join(dir, "receipts.jsonl"));
+      expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
+        tasks: 1,
+        receiptsExported: 1,
+      });
+      await expect(service.status(task.id)).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+    },
+  );
+
   it("serves the work under an older task before unrelated work submitted later", async () => {
     const clock = new ManualClock();
     // Without prefetch: a task claimed to fetch ahead is committed to, so a prefetch depth of d lets

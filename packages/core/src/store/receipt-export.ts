@@ -73,7 +73,7 @@ export class ReceiptExport {
           written += n;
         }
       }
-      fsyncSync(this.fd);
+      flush(this.fd);
     } catch (error) {
       // Only a regular file can be cut (the export may be a device or a pipe the operator chose).
       if (before.isFile() && fstatSync(this.fd).size === before.size + written)
@@ -90,6 +90,19 @@ export class ReceiptExport {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/**
+ * Flushes the file to the disk. A pipe or a character device the operator pointed the export at
+ * (a FIFO an uploader reads, /dev/null) cannot be flushed, and says so with EINVAL: what was
+ * written to it has gone where it goes, and failing then had kept the tasks, exported again.
+ */
+function flush(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EINVAL") throw error;
   }
 }
 
