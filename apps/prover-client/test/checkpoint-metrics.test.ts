@@ -9,6 +9,8 @@ import { CheckpointMetrics } from "../src/metrics/checkpoint-metrics.js";
 /** The task database's record of the last acceptance, as every instance of a cluster reads it. */
 interface Recorded {
   at?: number;
+  /** The database does not answer: the read is refused. */
+  down?: boolean;
 }
 
 function setUp(
@@ -19,7 +21,10 @@ function setUp(
   const clock = { now };
   const metrics = new CheckpointMetrics(registry, {
     report: async () => report,
-    lastAcceptedAt: async () => recorded.at,
+    lastAcceptedAt: async () => {
+      if (recorded.down) throw new Error("connection refused");
+      return recorded.at;
+    },
     startedAt,
     now: () => clock.now,
   });
@@ -77,6 +82,19 @@ describe("checkpoint gauges", () => {
       { startedAt: 90_000, recorded: { at: 55_000 } },
     );
     expect(await scrape()).toMatchObject({ since: 45 });
+  });
+
+  it("keep counting from the last acceptance the database told of while it does not answer", async () => {
+    const recorded: Recorded = { at: 55_000 };
+    const { clock, scrape } = setUp(
+      { latestCheckpoint: 7, nextUnproven: 3, polledAt: "t" },
+      { startedAt: 0, recorded, now: 100_000 },
+    );
+    expect(await scrape()).toMatchObject({ since: 45 });
+    recorded.down = true;
+    clock.now += 30_000;
+    // Not the 130 s since this process started: no acceptance is younger than the one it read.
+    expect(await scrape()).toMatchObject({ since: 75 });
   });
 
   it("say -1 for none, and count the lag from the CL's next unproven checkpoint", async () => {

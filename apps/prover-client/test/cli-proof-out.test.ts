@@ -2,8 +2,8 @@
  * `paas proof --out`: the receipt goes to the file whole or not at all. A file that cannot take it
  * (a full disk, here a limit on the size of the files the command may write) keeps what it held.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ProofReceipt } from "@paas/core";
@@ -88,4 +88,59 @@ it("keeps the file it was to replace when the receipt does not fit", {
   expect(await proofOut(file)).toEqual({ stderr: "", code: 0 });
   expect(readFileSync(file)).toEqual(Buffer.from(encodeReceipt(LARGE)));
   expect(readdirSync(dir)).toEqual(["proof.bin"]);
+});
+
+/** Whether this machine lets the test mount (root, with the capability): `mount <args>`. */
+function mount(...args: string[]): boolean {
+  try {
+    execFileSync("mount", args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it("writes a file mounted on its own (a container's single-file volume), which cannot be replaced", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async (context) => {
+  const here = mkdtempSync(path.join(dir, "mount-"));
+  const file = path.join(here, "mounted.bin");
+  const host = path.join(here, "on-the-host.bin");
+  writeFileSync(file, "");
+  writeFileSync(host, "");
+  if (!mount("--bind", host, file)) return context.skip("cannot bind-mount a file here");
+  try {
+    // Renaming onto a mount point is refused with EBUSY.
+    expect(await proofOut(file)).toEqual({ stderr: "", code: 0 });
+    expect(readFileSync(host)).toEqual(Buffer.from(encodeReceipt(LARGE)));
+  } finally {
+    execFileSync("umount", [file]);
+  }
+  expect(readdirSync(here).sort()).toEqual(["mounted.bin", "on-the-host.bin"]);
+});
+
+it("writes a file it may write in a directory it may not (a read-only root file system)", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async (context) => {
+  const here = mkdtempSync(path.join(dir, "read-only-"));
+  const [writable, view] = [path.join(here, "writable"), path.join(here, "view")];
+  for (const d of [writable, view]) mkdirSync(d);
+  const host = path.join(here, "on-the-host.bin");
+  writeFileSync(path.join(writable, "proof.bin"), "");
+  writeFileSync(host, "");
+  const file = path.join(view, "proof.bin");
+  if (!mount("--bind", writable, view)) return context.skip("cannot bind-mount here");
+  try {
+    // `view` takes no new file (EROFS); its proof.bin, mounted from elsewhere, can be written.
+    if (!mount("-o", "remount,ro,bind", view) || !mount("--bind", host, file))
+      return context.skip("cannot mount read-only here");
+    try {
+      expect(await proofOut(file)).toEqual({ stderr: "", code: 0 });
+      expect(readFileSync(host)).toEqual(Buffer.from(encodeReceipt(LARGE)));
+    } finally {
+      execFileSync("umount", [file]);
+    }
+  } finally {
+    execFileSync("umount", [view]);
+  }
 });

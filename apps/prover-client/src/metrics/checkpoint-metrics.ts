@@ -126,13 +126,17 @@ export class CheckpointMetrics {
       },
     });
     const lastAccepted = () => this.lastAccepted;
+    // The last acceptance the database told of, kept: a scrape it does not answer (it is down, which
+    // its own alert says) still knows of it, instead of counting from this process's start, days
+    // back, which fired PaasCheckpointStuck minutes after an acceptance.
+    let recorded: number | undefined;
     new Gauge({
       name: "paas_checkpoint_seconds_since_last_acceptance",
       help: "Seconds since the task database last recorded a checkpoint accepted, by any instance (since this process started, before one)",
       registers,
       async collect() {
-        // This process's own acceptance still counts when the database does not answer this scrape.
-        const recorded = await sources.lastAcceptedAt().catch(() => undefined);
+        const read = await sources.lastAcceptedAt().catch(() => undefined);
+        if (read !== undefined) recorded = Math.max(read, recorded ?? read);
         const known = [recorded, lastAccepted()?.at].filter((at) => at !== undefined);
         this.set((now() - (known.length > 0 ? Math.max(...known) : sources.startedAt)) / 1_000);
       },
