@@ -22,6 +22,24 @@ afterEach(async () => {
 });
 
 describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
+  /** A service whose one completed task was last changed two days ago: old enough to prune. */
+  async function oneTaskTwoDaysOld() {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock });
+    const { service } = started;
+    const { task } = await service.submit(published(1), "native");
+    await service.wait(task.id, { timeoutMs: 10_000 });
+    clock.advance(2 * 86_400_000);
+    return { service, task };
+  }
+
+  /** An export directory whose `receipts.jsonl` is a link to `target` (a device). */
+  function exportLinkedTo(target: string): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    symlinkSync(target, path.join(dir, "receipts.jsonl"));
+    return dir;
+  }
+
   it("keeps each attempt's history: phase, instance, times, outcome, error", async () => {
     started = await startService({ database: await databaseFor(dialect), scheduling: { instanceId: "me" } });
     const { service, script } = started;
@@ -237,12 +255,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
   });
 
   it("refuses an export directory that cannot take the receipts, before deleting anything", async () => {
-    const clock = new ManualClock();
-    started = await startService({ database: await databaseFor(dialect), clock });
-    const { service } = started;
-    const { task } = await service.submit(published(1), "native");
-    await service.wait(task.id, { timeoutMs: 10_000 });
-    clock.advance(2 * 86_400_000);
+    const { service, task } = await oneTaskTwoDaysOld();
     const base = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
     writeFileSync(path.join(base, "a-file"), "");
     const refusals: [string, RegExp][] = [
@@ -275,15 +288,9 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
   it.runIf(existsSync("/dev/full"))(
     "says that the export could not be written, and deletes nothing whose receipt it could not export",
     async () => {
-      const clock = new ManualClock();
-      started = await startService({ database: await databaseFor(dialect), clock });
-      const { service } = started;
-      const { task } = await service.submit(published(1), "native");
-      await service.wait(task.id, { timeoutMs: 10_000 });
-      clock.advance(2 * 86_400_000);
+      const { service, task } = await oneTaskTwoDaysOld();
       // A disk that is full: every write is refused with ENOSPC.
-      const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
-      symlinkSync("/dev/full", path.join(dir, "receipts.jsonl"));
+      const dir = exportLinkedTo("/dev/full");
       await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
         code: "TRANSIENT_FAILURE",
         message: `cannot export receipts to ${dir}: receipts.jsonl cannot be written (ENOSPC); the tasks whose receipts were not exported are kept`,
@@ -295,15 +302,9 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
   it.runIf(existsSync("/dev/null"))(
     "exports to a device the operator points receipts.jsonl at, which cannot be flushed",
     async () => {
-      const clock = new ManualClock();
-      started = await startService({ database: await databaseFor(dialect), clock });
-      const { service } = started;
-      const { task } = await service.submit(published(1), "native");
-      await service.wait(task.id, { timeoutMs: 10_000 });
-      clock.advance(2 * 86_400_000);
+      const { service, task } = await oneTaskTwoDaysOld();
       // fsync of a character device (or a pipe) is refused with EINVAL: the lines went through.
-      const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
-      symlinkSync("/dev/null", path.join(dir, "receipts.jsonl"));
+      const dir = exportLinkedTo("/dev/null");
       expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
         tasks: 1,
         receiptsExported: 1,
