@@ -5,25 +5,33 @@
  * - `paas_getTaskStatus` latency over HTTP while both workers prove, polled from a thread of its own;
  * - with a slow node, checkpoint latency and worker utilisation without and with prefetch;
  * - `paas_getTaskStatus` with 100 calls in flight (autocannon, in a process of its own), idle and
- *   while both workers prove.
+ *   while both workers prove;
+ * - `paas_getProof` of a large receipt, answered as one JSON value and streamed: the event loop's
+ *   worst delay meanwhile.
  *
  *   npx nx run prover-client:bench
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
+import type { ProofReceipt } from "@paas/core";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
-import { JsonRpcClient } from "@paas/jsonrpc";
+import { defineMethod, JsonRpcClient, StreamedResult } from "@paas/jsonrpc";
 import { startProverServer } from "@paas/prover-server";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
-import { HOST_KEY_FILE, programIdOf } from "@paas/zkvm";
+import { HOST_KEY_FILE, programIdOf, receiptJsonPieces, receiptToJson } from "@paas/zkvm";
 import Fastify from "fastify";
 import pino from "pino";
+import { z } from "zod";
 import type { ProverApp } from "../src/app/build-app.js";
 import type { EmbeddedDevnet } from "../src/app/embedded-devnet.js";
 
@@ -42,6 +50,12 @@ const { startEmbeddedDevnet } = (await import(
 const { loadConfig } = (await import(
   `${APP}/config/load-config.js`
 )) as typeof import("../src/config/load-config.js");
+const { buildHttpApp } = (await import(
+  `${APP}/http/http-app.js`
+)) as typeof import("../src/http/http-app.js");
+const { EventStream } = (await import(
+  `${APP}/http/event-stream.js`
+)) as typeof import("../src/http/event-stream.js");
 
 const EPOCHS_PER_RUN = Number(process.env.BENCH_EPOCHS ?? 4);
 
@@ -409,6 +423,70 @@ async function readsUnderLoad(): Promise<{ idle: ReadLoad; proving: ReadLoad }> 
   }
 }
 
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
+interface ProofFetch {
+  readonly totalMs: number;
+  readonly loopDelayMaxMs: number;
+}
+
+/**
+ * `paas_getProof`'s answer for a receipt of `megabytes` MB, built as one value (as before
+ * `receiptJsonPieces`) and streamed, alternating, from the prover client's HTTP server (fastify,
+ * this process) to a client in a process of its own that reads the whole answer. The answer's
+ * event-loop delay is what every other request waits meanwhile.
+ */
+async function proofAnswers(
+  megabytes: number,
+  rounds: number,
+): Promise<Record<"value" | "streamed", ProofFetch[]>> {
+  const receipt: ProofReceipt = {
+    proof: randomBytes(megabytes * 1024 * 1024),
+    publicValues: randomBytes(64),
+    metadata: { zkvm: "native", programId: new Uint8Array(32), version: "v1", proofType: "compressed" },
+  };
+  const server = await buildHttpApp({
+    methods: {
+      value: defineMethod({ params: z.tuple([]), handler: () => receiptToJson(receipt) }),
+      streamed: defineMethod({
+        params: z.tuple([]),
+        handler: () => new StreamedResult(receiptJsonPieces(receipt)),
+      }),
+    },
+    maxBodyBytes: 4096,
+    events: new EventStream(),
+    readiness: [],
+    readinessTimeoutMs: 1_000,
+    metrics: async () => ({ contentType: "text/plain", body: "" }),
+  });
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/`;
+  const fetchAll = (method: string) =>
+    `fetch(${JSON.stringify(url)}, { method: "POST", headers: { "content-type": "application/json" }, ` +
+    `body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: ${JSON.stringify(method)} }) })` +
+    ".then((r) => r.arrayBuffer()).then((b) => { if (b.byteLength < 1e6) process.exit(1); })";
+  const results: Record<"value" | "streamed", ProofFetch[]> = { value: [], streamed: [] };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const method of ["value", "streamed"] as const) {
+        // Each run starts from a collected heap, not paying for the garbage of the run before.
+        collectGarbage();
+        const loop = monitorEventLoopDelay({ resolution: 1 });
+        loop.enable();
+        const started = performance.now();
+        await promisify(execFile)(process.execPath, ["-e", fetchAll(method)]);
+        const totalMs = performance.now() - started;
+        loop.disable();
+        results[method].push({ totalMs, loopDelayMaxMs: loop.max / 1e6 });
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  return results;
+}
+
 /**
  * Checkpoint latency with every proof on a remote backend (the reference server, in this process,
  * 2 workers) against the native backend (2 workers), alternating, same devnet shape.
@@ -468,7 +546,9 @@ async function backlog(epochs: number): Promise<number[]> {
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? "latency,prefetch,status,reads,remote,backlog").split(","));
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? "latency,prefetch,status,reads,proof,remote,backlog").split(","),
+);
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -553,6 +633,26 @@ if (PARTS.has("reads")) {
   }
   console.log(
     `  idle status reads: ${(idle.perSecond / bare.perSecond).toFixed(2)}× a bare fastify route's calls/s`,
+  );
+}
+if (PARTS.has("proof")) {
+  const megabytes = 30;
+  const { value, streamed } = await proofAnswers(megabytes, 3);
+  console.log(
+    `\npaas_getProof of a ${megabytes} MB receipt, read whole by a client in its own process (3 rounds, alternating)`,
+  );
+  for (const [label, runs] of [
+    ["one JSON value", value],
+    ["streamed      ", streamed],
+  ] as const) {
+    console.log(
+      `  ${label}  answered in ${runs.map((r) => Math.round(r.totalMs)).join(", ")} ms   ` +
+        `event loop delay max ${runs.map((r) => Math.round(r.loopDelayMaxMs)).join(", ")} ms`,
+    );
+  }
+  const worst = (runs: readonly ProofFetch[]) => median(runs.map((r) => r.loopDelayMaxMs));
+  console.log(
+    `  worst event-loop delay, medians: streamed ${(worst(streamed) / worst(value)).toFixed(2)}× of one value`,
   );
 }
 if (PARTS.has("remote")) {

@@ -9,7 +9,7 @@ import { type AddressInfo, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { hostCheck } from "@paas/core";
-import { defineMethod, type JsonRpcErrorObject } from "@paas/jsonrpc";
+import { defineMethod, type JsonRpcErrorObject, StreamedResult } from "@paas/jsonrpc";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -78,6 +78,30 @@ describe("JSON-RPC at POST /", () => {
     expect(notification.status).toBe(204);
     const tooMany = await post(url, `[${Array.from({ length: 4 }, (_, i) => call("echo", ["x"], i))}]`);
     expect(errorOf(tooMany)).toMatchObject({ code: -32600, message: expect.stringContaining("limit of 3") });
+  });
+
+  it("writes a streamed result a piece per turn of the event loop, as one JSON answer", async () => {
+    let turnedBeforeLast = false;
+    function* digits(): Generator<string> {
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      yield '"';
+      for (let n = 0; n < 200; n += 1) yield String(n % 10);
+      turnedBeforeLast = turned;
+      yield '"';
+    }
+    const { url } = await start({
+      methods: {
+        digits: defineMethod({ params: z.tuple([]), handler: () => new StreamedResult(digits()) }),
+      },
+    });
+    const answer = await post(url, call("digits"));
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(answer.json).toEqual({ jsonrpc: "2.0", id: 1, result: "0123456789".repeat(20) });
+    expect(turnedBeforeLast).toBe(true);
   });
 
   it("answers a body that is not JSON with a parse error, and a wrong media type with 415", async () => {

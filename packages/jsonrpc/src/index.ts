@@ -16,4 +16,5 @@ export * from "./server/methods.js";
 export { readBodyCapped } from "./server/read-body.js";
 export { RequestSignal, requestScope } from "./server/request-signal.js";
 export * from "./server/server.js";
+export { type DispatchAnswer, StreamedAnswer, StreamedResult } from "./server/streamed-result.js";
 export * from "./validation.js";

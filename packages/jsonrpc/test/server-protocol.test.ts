@@ -181,7 +181,7 @@ describe("JSON-RPC server: protocol", () => {
       authRequired: false,
       maxBatchResponseBytes: 150,
     });
-    const answers = JSON.parse(answer!) as {
+    const answers = JSON.parse(answer as string) as {
       id: number;
       result?: string;
       error?: { code: number; message: string };

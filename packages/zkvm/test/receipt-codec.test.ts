@@ -6,6 +6,7 @@ import {
   ReceiptFormatError,
   receiptFromHex,
   receiptFromJson,
+  receiptJsonPieces,
   receiptToHex,
   receiptToJson,
 } from "../src/index.js";
@@ -144,6 +145,24 @@ describe("receipt JSON and hex forms", () => {
       metadata: { zkvm: "sp1", programId: `0x${"11".repeat(32)}`, version: "v1", proofType: "groth16" },
     });
     expect(receiptFromJson(JSON.parse(JSON.stringify(json)))).toEqual(receipt);
+  });
+
+  it("gives receiptToJson's text a piece at a time, each holding the hex of one slice", () => {
+    for (const proofBytes of [0, 1, 3, 4, 5, 11]) {
+      const large = { ...receipt, proof: Uint8Array.from({ length: proofBytes }, (_, i) => i) };
+      const pieces = [...receiptJsonPieces(large, 4)];
+      expect(pieces.join("")).toBe(JSON.stringify(receiptToJson(large)));
+      // Three pieces of punctuation and names, the proof's slices, the public values' one slice.
+      expect(pieces).toHaveLength(3 + Math.ceil(proofBytes / 4) + 1);
+      for (const hex of pieces.filter((piece) => /^[0-9a-f]+$/.test(piece))) {
+        expect(hex.length).toBeLessThanOrEqual(8);
+      }
+    }
+  });
+
+  it("refuses an invalid receipt when its pieces are asked for, before any is produced", () => {
+    const unnamed = { ...receipt, metadata: { ...receipt.metadata, programId: new Uint8Array(3) } };
+    expect(() => receiptJsonPieces(unnamed)).toThrow(ReceiptFormatError);
   });
 
   it("round-trips through hex of the binary encoding", () => {

@@ -6,6 +6,7 @@ import {
   type MethodRegistry,
   RequestSignal,
   requestScope,
+  StreamedAnswer,
 } from "@paas/jsonrpc";
 import type { FastifyInstance } from "fastify";
 import { refuse } from "./refusal.js";
@@ -57,7 +58,8 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
       );
       if (options.closing()) reply.header("Connection", "close");
       if (answer === undefined) return reply.code(204).send();
-      return reply.code(200).type("application/json").send(answer);
+      const body = answer instanceof StreamedAnswer ? answer.toStream() : answer;
+      return reply.code(200).type("application/json").send(body);
     } finally {
       abort.release();
     }

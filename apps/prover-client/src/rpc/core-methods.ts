@@ -1,6 +1,6 @@
 import type { ProofContext, ProverService } from "@paas/core";
-import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
-import { receiptToJson } from "@paas/zkvm";
+import { defineMethod, type MethodRegistry, StreamedResult } from "@paas/jsonrpc";
+import { receiptJsonPieces } from "@paas/zkvm";
 import { z } from "zod";
 import {
   assertKnownFilter,
@@ -43,7 +43,8 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     }),
     paas_getProof: defineMethod({
       params: z.tuple([taskSchema]),
-      handler: async ([task]) => receiptToJson(await service.proof(taskRef(task))),
+      // Streamed: a receipt can be tens of megabytes (see `receiptJsonPieces`).
+      handler: async ([task]) => new StreamedResult(receiptJsonPieces(await service.proof(taskRef(task)))),
     }),
     paas_listTasks: defineMethod({
       params: z.tuple([listFilterSchema.optional()]),

@@ -13,6 +13,7 @@ import {
 import type { BearerCheck } from "./auth.js";
 import { INTERNAL_ERROR, toErrorObject } from "./errors-to-wire.js";
 import type { JsonRpcMethod, MethodContext } from "./methods.js";
+import { type DispatchAnswer, StreamedAnswer, StreamedResult } from "./streamed-result.js";
 
 /**
  * Every call answered with an error, and failures outside any call (then `method` is absent: an
@@ -49,15 +50,16 @@ export interface RequestScope {
 }
 
 /**
- * Answers one HTTP body: a single request or a batch. Returns the response text, or undefined when
- * nothing must be sent (only notifications). Each response is serialised on its own, so one result
- * that cannot be turned into JSON fails only its own call.
+ * Answers one HTTP body: a single request or a batch. Returns the response text (a
+ * `StreamedAnswer` for a single call whose result is a `StreamedResult`), or undefined when nothing
+ * must be sent (only notifications). Each response is serialised on its own, so one result that
+ * cannot be turned into JSON fails only its own call.
  */
 export async function dispatchBody(
   body: string,
   scope: RequestScope,
   options: DispatchOptions,
-): Promise<string | undefined> {
+): Promise<DispatchAnswer | undefined> {
   let payload: unknown;
   try {
     payload = JSON.parse(body);
@@ -86,8 +88,9 @@ export async function dispatchBody(
   const answers: string[] = [];
   let bytes = 0;
   for (const item of payload) {
-    const answer = bytes > maxBytes ? notRun(item, maxBytes) : await dispatchOne(item, scope, options);
-    if (answer === undefined) continue;
+    const dispatched = bytes > maxBytes ? notRun(item, maxBytes) : await dispatchOne(item, scope, options);
+    if (dispatched === undefined) continue;
+    const answer = dispatched instanceof StreamedAnswer ? dispatched.joined() : dispatched;
     answers.push(answer);
     bytes += Buffer.byteLength(answer);
   }
@@ -114,7 +117,7 @@ async function dispatchOne(
   item: unknown,
   scope: RequestScope,
   options: DispatchOptions,
-): Promise<string | undefined> {
+): Promise<DispatchAnswer | undefined> {
   const checked = checkRequest(item);
   if ("invalid" in checked) return serialise(invalidRequest(checked.id, checked.invalid));
   const { method, params, id, notification } = checked;
@@ -155,6 +158,9 @@ async function dispatchOne(
     }
   }
   if (notification) return undefined;
+  if ("result" in outcome && outcome.result instanceof StreamedResult) {
+    return new StreamedAnswer(id, outcome.result);
+  }
   const response =
     "error" in outcome ? failureResponse(id, outcome.error) : successResponse(id, outcome.result ?? null);
   try {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { foreignHostMessage, hostCheck } from "@paas/core";
 import { RpcErrorCode } from "../codes.js";
 import { failureResponse } from "../protocol.js";
@@ -8,6 +9,7 @@ import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
 import { readBodyCapped } from "./read-body.js";
 import { RequestSignal, requestScope } from "./request-signal.js";
+import { StreamedAnswer } from "./streamed-result.js";
 
 /** An extra HTTP route served beside JSON-RPC, e.g. `GET /metrics`. */
 export interface HttpRoute {
@@ -104,6 +106,10 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
       if (closing) res.setHeader("Connection", "close");
       if (answer === undefined) {
         res.writeHead(204).end();
+      } else if (answer instanceof StreamedAnswer) {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        // A client that goes away mid-answer ends the pipeline with an error: nothing to report.
+        await pipeline(answer.toStream(), res).catch(() => undefined);
       } else {
         res.writeHead(200, { "Content-Type": "application/json" }).end(answer);
       }
