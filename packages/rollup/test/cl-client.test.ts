@@ -3,6 +3,7 @@ import { JsonRpcClient, type MethodRegistry, RpcErrorCode } from "@paas/jsonrpc"
 import { describe, expect, it } from "vitest";
 import {
   batchInfoForCheckpoint,
+  CL_MAX_BLOCKS_PER_CALL,
   ClClient,
   ClErrorCode,
   clNotFound,
@@ -79,6 +80,29 @@ describe("ClClient against a CL served with the shared protocol", () => {
     expect(submitted).toEqual([receipt, receipt]);
     expect(await cl.getCheckpointStatus(1)).toEqual({ index: 1, status: "proven" });
     expect(await cl.getNextUnprovenCheckpointIndex()).toBeNull();
+  });
+
+  it("reads a range wider than one call may ask for in calls the CL takes, in order", async () => {
+    const long = buildChain(CL_MAX_BLOCKS_PER_CALL + 6);
+    const asked: [number, number][] = [];
+    const url = await serve({
+      methods: {
+        cl_getBlocksInRange: defineClMethod("cl_getBlocksInRange", ([start, end]) => {
+          asked.push([start, end]);
+          // The protocol's bound, as the devnet enforces it.
+          if (end - start + 1 > CL_MAX_BLOCKS_PER_CALL) throw new InvalidParamsError("range too wide");
+          return long.built.slice(start - 1, end).map((b) => b.block);
+        }),
+      },
+    });
+    const blocks = await new ClClient({ url }).getBlocksInRange(3, CL_MAX_BLOCKS_PER_CALL + 6);
+    expect(blocks.map((b) => b.header.slot)).toEqual(
+      Array.from({ length: CL_MAX_BLOCKS_PER_CALL + 4 }, (_, i) => i + 3),
+    );
+    expect(asked).toEqual([
+      [3, CL_MAX_BLOCKS_PER_CALL + 2],
+      [CL_MAX_BLOCKS_PER_CALL + 3, CL_MAX_BLOCKS_PER_CALL + 6],
+    ]);
   });
 
   it("needs the bearer token to submit when the CL has one", async () => {

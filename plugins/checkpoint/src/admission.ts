@@ -1,4 +1,10 @@
-import { InvalidContextError, NotYetAvailableError, PermanentError } from "@paas/core";
+import {
+  errorMessage,
+  InvalidContextError,
+  NotYetAvailableError,
+  PermanentError,
+  TransientError,
+} from "@paas/core";
 import { type BatchInfo, batchInfoForCheckpoint, type ClClient, isClNotFound } from "@paas/rollup";
 
 /**
@@ -29,6 +35,8 @@ export async function admitCheckpoint(
  * The CL's batch info for a checkpoint, refused (permanently) unless it is the whole of the epoch
  * the rollup's rule gives under the CL's own params. While the CL does not have it, a checkpoint
  * within the horizon waits for its epoch to close (without using up retries); one beyond it fails.
+ * One at or below the CL's latest it has had: not served, it is lost, and retried with the retries
+ * counted (waited for, it had waited for ever).
  */
 export async function checkpointInfo(
   cl: ClClient,
@@ -42,6 +50,12 @@ export async function checkpointInfo(
   } catch (error) {
     if (!isClNotFound(error)) throw error;
     const latest = await cl.getLatestCheckpointIndex({ signal });
+    if (latest !== null && index <= latest) {
+      throw new TransientError(
+        `the CL does not serve checkpoint ${index}, though its latest is ${latest}: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
     if (index <= (latest ?? -1) + horizon) {
       throw new NotYetAvailableError(
         `checkpoint ${index} does not exist yet (the CL's latest is ${latest ?? "none"}): waiting for its epoch to close`,

@@ -9,8 +9,10 @@ import {
   InvalidContextError,
   InvalidParamsError,
   LOGGER,
+  NotYetAvailableError,
   PluginSettings,
   type ProofContext,
+  TransientError,
   UnknownBackendError,
 } from "@paas/core";
 import {
@@ -364,6 +366,36 @@ describe("a CL whose batch info breaks the epoch rule", () => {
       `checkpoint ${index}: the CL's batch info (${said}) is not ${epoch} by its own rollup params`,
     );
     expect(proofs).toEqual([]);
+  });
+});
+
+describe("a CL that does not serve a checkpoint it has", () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    env = await setup({});
+  });
+
+  it("retries it, counted, rather than waiting for ever for what the CL lost", async () => {
+    const { cl } = env;
+    // Checkpoint 1 is below the CL's latest (3), yet the CL answers that it does not exist.
+    cl.batchInfoOf = () => {
+      throw Object.assign(new Error("checkpoint 1 not found"), { code: ClErrorCode.NOT_FOUND });
+    };
+    const plugin = new CheckpointPlugin(cl.client(), new PluginSettings({}), memoryLogger());
+    const step = {
+      taskId: { context: checkpoint(1), backend: "native" },
+      signal: new AbortController().signal,
+    };
+    const error = await plugin.dependencies(checkpoint(1), step).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    cl.batchInfoOf = undefined;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).not.toBeInstanceOf(NotYetAvailableError);
+    expect((error as Error).message).toBe(
+      "the CL does not serve checkpoint 1, though its latest is 3: cl_getCheckpointInfo: checkpoint 1 not found (JSON-RPC error -32004)",
+    );
   });
 });
 

@@ -1,4 +1,10 @@
-import { InvalidContextError, NotYetAvailableError, PermanentError } from "@paas/core";
+import {
+  errorMessage,
+  InvalidContextError,
+  NotYetAvailableError,
+  PermanentError,
+  TransientError,
+} from "@paas/core";
 import {
   blockIdOf,
   type ClClient,
@@ -11,19 +17,23 @@ import {
 } from "@paas/rollup";
 
 /**
- * The last slot worth waiting for: the end of the epoch `horizon` epochs after the CL's latest
- * checkpoint (the last closed epoch).
+ * The end of the epoch `epochs` epochs after the CL's latest checkpoint `latest` (the last closed
+ * epoch): with 0, the last slot the CL has surely produced; with the horizon, the last slot worth
+ * waiting for.
  */
+function slotAfter(latest: number | null, epochs: number, params: RollupParams): number {
+  // Before the first epoch closes, 0 epochs on reach no epoch at all: only genesis.
+  const epoch = (latest ?? -1) + epochs;
+  return epoch < 0 ? 0 : epochRange(epoch, params).end;
+}
+
 async function reachableSlot(
   cl: ClClient,
   params: RollupParams,
   horizon: number,
   signal: AbortSignal,
 ): Promise<number> {
-  const latest = await cl.getLatestCheckpointIndex({ signal });
-  // Before the first epoch closes, a horizon of 0 reaches no epoch at all: only genesis.
-  const epoch = (latest ?? -1) + horizon;
-  return epoch < 0 ? 0 : epochRange(epoch, params).end;
+  return slotAfter(await cl.getLatestCheckpointIndex({ signal }), horizon, params);
 }
 
 /**
@@ -80,7 +90,8 @@ async function blockAt(cl: ClClient, slot: number, signal: AbortSignal): Promise
 
 /**
  * The CL's blocks of a range. While the CL does not have them, a range within the horizon waits
- * for them (without using up retries); one beyond it fails.
+ * for them (without using up retries); one beyond it fails. A range of an epoch the CL has closed
+ * it has had: not served, it is lost (pruned, a gap), and retried with the retries counted.
  */
 export async function blocksInRange(
   cl: ClClient,
@@ -93,7 +104,14 @@ export async function blocksInRange(
     return await cl.getBlocksInRange(context.start.slot, context.end.slot, { signal });
   } catch (error) {
     if (!isClNotFound(error)) throw error;
-    const reachable = await reachableSlot(cl, params, horizon, signal);
+    const latest = await cl.getLatestCheckpointIndex({ signal });
+    if (context.end.slot <= slotAfter(latest, 0, params)) {
+      throw new TransientError(
+        `the CL does not serve the blocks of slots ${context.start.slot}..${context.end.slot}, though their epoch has closed (its latest checkpoint is ${latest}): ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    const reachable = slotAfter(latest, horizon, params);
     if (context.end.slot <= reachable) {
       throw new NotYetAvailableError(
         `the CL has no blocks for slots ${context.start.slot}..${context.end.slot} yet: waiting for them`,

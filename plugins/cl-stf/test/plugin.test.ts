@@ -134,6 +134,24 @@ describe("fetchInput", () => {
     expect((await plugin().fetchInput(context, [evmDependency(9, 16)], step())).blocks).toHaveLength(8);
   });
 
+  it("retries, counted, a CL that does not serve blocks of an epoch it has closed: it lost them, they will not come", async () => {
+    // Epoch 1 has closed (the CL's latest checkpoint is 1), yet its block at slot 12 is gone.
+    const blocks = [...chain.blocks];
+    delete blocks[11];
+    node.serve({ ...chain, blocks });
+    const context = contextFor(chain, 9, 16);
+    for (const error of [
+      await failure(plugin().dependencies(context, step())),
+      await failure(plugin().fetchInput(context, [evmDependency(9, 16)], step())),
+    ]) {
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).not.toBeInstanceOf(NotYetAvailableError);
+      expect(error.message).toBe(
+        "the CL does not serve the blocks of slots 9..16, though their epoch has closed (its latest checkpoint is 1): cl_getBlocksInRange: L2 block at slot 12 not found (JSON-RPC error -32004)",
+      );
+    }
+  });
+
   it("fails permanently without the EVM EE STF receipt", async () => {
     const error = await failure(plugin().fetchInput(contextFor(chain, 9, 16), [], step()));
     expect(error).toBeInstanceOf(PermanentError);

@@ -1,10 +1,10 @@
 import { InvalidParamsError } from "@paas/core";
 import { type DevChain, DevChainNotFoundError } from "@paas/devchain";
 import type { MethodRegistry } from "@paas/jsonrpc";
-import { clNotFound, defineClMethod, invalidCheckpointProof } from "@paas/rollup";
+import { CL_MAX_BLOCKS_PER_CALL, clNotFound, defineClMethod, invalidCheckpointProof } from "@paas/rollup";
 
-/** Most slots one `cl_getBlocksInRange` answers; a wider range is refused as invalid params. */
-export const MAX_BLOCKS_PER_RANGE = 1024;
+/** Most slots one `cl_getBlocksInRange` answers (the protocol's bound); a wider range is refused as invalid params. */
+export const MAX_BLOCKS_PER_RANGE = CL_MAX_BLOCKS_PER_CALL;
 
 /** The devchain's not-found becomes the CL's NOT_FOUND error, naming what was asked for. */
 function translated<T>(run: () => T): T {

@@ -7,6 +7,7 @@ import type { RollupParams } from "../types/params.js";
 import {
   type CheckpointStatus,
   type CheckpointSubmission,
+  CL_MAX_BLOCKS_PER_CALL,
   ClErrorCode,
   type ClMethodName,
   type ClParams,
@@ -57,8 +58,31 @@ export class ClClient {
     );
   }
 
-  /** The signed blocks of slots `startSlot..endSlot` (inclusive), in order. */
-  getBlocksInRange(startSlot: number, endSlot: number, options?: CallOptions): Promise<SignedL2Block[]> {
+  /**
+   * The signed blocks of slots `startSlot..endSlot` (inclusive), in order: one call per
+   * `CL_MAX_BLOCKS_PER_CALL` slots, one after the other.
+   */
+  async getBlocksInRange(
+    startSlot: number,
+    endSlot: number,
+    options?: CallOptions,
+  ): Promise<SignedL2Block[]> {
+    const blocks: SignedL2Block[] = [];
+    let start = startSlot;
+    // At least one call: a range the params refuse (start after end) is refused as before.
+    do {
+      const end = Math.min(endSlot, start + CL_MAX_BLOCKS_PER_CALL - 1);
+      blocks.push(...(await this.blocksOfOneCall(start, end, options)));
+      start = end + 1;
+    } while (start <= endSlot);
+    return blocks;
+  }
+
+  private blocksOfOneCall(
+    startSlot: number,
+    endSlot: number,
+    options?: CallOptions,
+  ): Promise<SignedL2Block[]> {
     return this.call("cl_getBlocksInRange", [startSlot, endSlot], options, (blocks) => {
       const slots = blocks.map((b) => b.header.slot);
       const consecutive = slots.every((slot, i) => slot === startSlot + i);

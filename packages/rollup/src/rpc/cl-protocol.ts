@@ -36,6 +36,13 @@ export const CheckpointStatusJson = z.object({
 });
 export type CheckpointStatus = z.output<typeof CheckpointStatusJson>;
 
+/**
+ * Most blocks one `cl_getBlocksInRange` call answers; a CL refuses a wider range as invalid params.
+ * `ClClient.getBlocksInRange` asks for a wider range in calls of at most this many slots: an epoch
+ * may be longer (a CL STF proof covers up to 65 536 slots), and asked for whole it was refused.
+ */
+export const CL_MAX_BLOCKS_PER_CALL = 1024;
+
 const noParams = z.tuple([]);
 const index = z.tuple([u64Json]);
 
