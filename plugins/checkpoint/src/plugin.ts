@@ -134,15 +134,23 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   }
 
   async #refresh(): Promise<void> {
+    // The whole refresh, retries included: a report waits on it, and so do the progress view, the
+    // dashboard and the metrics. Bounded per try only, a slow CL held each of them four times as long.
+    const signal = AbortSignal.timeout(REPORT_CL_TIMEOUT_MS);
     try {
-      const options = { timeoutMs: REPORT_CL_TIMEOUT_MS };
+      const options = { timeoutMs: REPORT_CL_TIMEOUT_MS, signal };
       const [latest, next] = await Promise.all([
         this.cl.getLatestCheckpointIndex(options),
         this.cl.getNextUnprovenCheckpointIndex(options),
       ]);
       this.#facts.polled(latest, next, Date.now());
     } catch (error) {
-      this.#facts.lastError = `report: ${error instanceof Error ? error.message : String(error)}`;
+      const why = signal.aborted
+        ? `the CL did not answer within ${REPORT_CL_TIMEOUT_MS} ms`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      this.#facts.lastError = `report: ${why}`;
     }
   }
 }

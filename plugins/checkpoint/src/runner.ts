@@ -33,7 +33,10 @@ export interface TickOutcome {
   readonly retried: number[];
 }
 
-/** How far past the CL's next unproven checkpoint one tick looks, whatever is stuck there. */
+/**
+ * How many checkpoints from the CL's next unproven one a tick looks at, whatever is stuck there;
+ * those it knows the CL has proven are passed without a look.
+ */
 const MAX_LOOKAHEAD = 256;
 const MAX_RETRY_DELAY_MS = 3_600_000;
 
@@ -147,10 +150,18 @@ export class CheckpointRunner implements BackgroundService {
     const outcome: TickOutcome = { submitted: [], republished: [], retried: [] };
     const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
-      const last = Math.min(latest, next + MAX_LOOKAHEAD - 1);
       let inFlight = 0;
-      for (let index = next; index <= last && inFlight < settings.window; index++) {
+      let lookedAt = 0;
+      for (
+        let index = next;
+        index <= latest && inFlight < settings.window && lookedAt < MAX_LOOKAHEAD;
+        index++
+      ) {
         signal.throwIfAborted();
+        // Proven by the CL's account: nothing to do or ask. Counted against the lookahead, they
+        // stalled the runner for good once a stuck checkpoint had that many proven after it.
+        if (facts.knownProven.has(index)) continue;
+        lookedAt++;
         if (await this.#visit(index, signal, outcome, stuck)) inFlight++;
       }
     }

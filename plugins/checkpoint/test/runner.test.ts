@@ -290,6 +290,16 @@ describe("checkpoint runner", () => {
     expect((await report(harness)).failed).toEqual([0]);
   });
 
+  it("goes on past a stuck checkpoint for longer than one tick's lookahead: the checkpoints it knows proven take no place in it", async () => {
+    const lookahead = 256; // the runner's MAX_LOOKAHEAD
+    const cl = await startCl(lookahead + 3);
+    cl.rejectWith = (index) => (index === 0 ? "checkpoint 0 is cursed" : undefined);
+    await startProver(cl, { settings: { failed_retries: 0, window: 64 } });
+    const after = Array.from({ length: lookahead + 2 }, (_, i) => i + 1);
+    await until(proven(cl, ...after), "every checkpoint after the stuck one", 110_000);
+    expect(cl.proven.has(0)).toBe(false);
+  });
+
   it("publishes a stored proof again when the CL lost it, without proving again", async () => {
     const cl = await startCl(1);
     const { checkpointProofs } = await startProver(cl);
@@ -458,6 +468,20 @@ describe("checkpoint runner", () => {
     const received = cl.received;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(cl.received).toBe(received);
+  });
+
+  it("with the runner off, a report asks a slow CL once, not once per retry, and says it did not answer", async () => {
+    const cl = await startCl(1);
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    cl.delayMs = 3_000;
+    expect(await report(harness)).toMatchObject({
+      latestCheckpoint: null,
+      polledAt: null,
+      lastError: "report: the CL did not answer within 1000 ms",
+    });
+    // One call for each of the two indices: the progress view, the dashboard and the metrics wait
+    // on a report, and each retry of a slow CL had held them another second.
+    expect(cl.received).toBe(2);
   });
 
   it("does not poll when turned off", async () => {
