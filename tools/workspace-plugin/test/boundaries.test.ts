@@ -96,4 +96,21 @@ describe("copies of another plugin's proof-type identity", () => {
     write("plugins/mine/src/dependencies.ts", identity("OTHER", "2"));
     expect(staleIdentityCopies(listProjects(root))).toEqual([]);
   });
+
+  it("reads the defining plugin's identity whatever its comments, key order and quotes", () => {
+    const annotated = [
+      "export const OTHER = {",
+      "  kind: 'other',",
+      "  // 2: the guest also checks the hashes are distinct",
+      '  program: { version: "2", /* bumped */ name: "other", proofType: "compressed" },',
+      "} as const;",
+      "",
+    ].join("\n");
+    write("plugins/other/src/proof-type.ts", annotated);
+    write("plugins/mine/package.json", { name: "@paas/plugin-mine", nx: { tags: ["type:plugin"] } });
+    write("plugins/mine/src/dependencies.ts", identity("OTHER", "1"));
+    expect(staleIdentityCopies(listProjects(root))).toEqual([
+      '@paas/plugin-mine (src/dependencies.ts): OTHER says program "other" version "1" (compressed), but @paas/plugin-other (src/proof-type.ts) declares "other" version "2" (compressed); update the copy',
+    ]);
+  });
 });

@@ -250,6 +250,20 @@ describe("--dependsOn", () => {
     ).toBeUndefined();
   });
 
+  it("reads another plugin's identity through a comment in it, rather than making up version 1", async () => {
+    await generate(tree, { name: "demo-sum" });
+    tree.write(
+      "plugins/demo-sum/src/proof-type.ts",
+      read(tree, "plugins/demo-sum/src/proof-type.ts").replace(
+        'program: { name: "demo-sum", version: "1"',
+        '// 2: the guest checks more\n  program: { name: "demo-sum", version: "2"',
+      ),
+    );
+    await generate(tree, { name: "demo-total", dependsOn: ["demo-sum"] });
+    const [copy] = parseIdentities(read(tree, "plugins/demo-total/src/dependencies.ts"));
+    expect(copy?.program.version).toBe("2");
+  });
+
   it("falls back to the convention for a plugin without an identity constant", async () => {
     tree.write(
       "plugins/legacy/package.json",
@@ -340,6 +354,13 @@ describe("refusals, before anything is written", () => {
       { name: "checkpoint-id", dependsOn: "checkpoint" },
       /"checkpoint-id" would generate names that clash \(CHECKPOINT_ID\)/,
     );
+    // The program module imports defineProgram, which a kind's program constant would redeclare.
+    await refused({ name: "define" }, /"define" would generate names that clash \(defineProgram\)/);
+  });
+
+  it("refuses a dependency whose field would redeclare the guest's env", async () => {
+    await generate(tree, { name: "env" });
+    await refused({ name: "demo", dependsOn: "env" }, /"demo" would generate names that clash \(env\)/);
   });
 
   it("refuses unknown, invalid, repeated and self dependencies", async () => {

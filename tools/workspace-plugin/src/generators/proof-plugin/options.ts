@@ -244,6 +244,8 @@ function dependencySpecs(
 
 /** Identifiers the generated modules import; a derived name equal to one of them (or to one they declare) would not compile. */
 const IMPORTED = new Set([
+  "decodeCommitted",
+  "defineProgram",
   "DependencyReceipt",
   "InvalidConfigError",
   "InvalidContextError",
@@ -253,6 +255,7 @@ const IMPORTED = new Set([
   "PLUGIN_SETTINGS",
   "PluginHarness",
   "PluginSettings",
+  "programIdOf",
   "ProofContext",
   "ProofPlugin",
   "ProofPluginHandler",
@@ -299,7 +302,8 @@ function refuseClashes(options: NormalizedOptions): void {
   const clashes = generated.filter(
     (name) => IMPORTED.has(name) || DECLARED.has(name) || GLOBALS.has(name) || perDependency.includes(name),
   );
-  const fields = ["kind", "n", "value", ...options.dependencies.map((d) => d.field)];
+  // Each dependency's field is also a local of the guest, beside its parameter `env`.
+  const fields = ["kind", "n", "value", "env", ...options.dependencies.map((d) => d.field)];
   const constants = [constant, ...options.dependencies.map((d) => d.constant)];
   const repeated = [...fields, ...constants].filter((name, i, all) => all.indexOf(name) !== i);
   if (clashes.length > 0 || repeated.length > 0) {

@@ -1,4 +1,5 @@
 import type { Tree } from "@nx/devkit";
+import * as ts from "typescript";
 
 /** What the generator needs to know of the workspace, read from the tree (so dry runs and tests see the same). */
 
@@ -97,20 +98,67 @@ export interface ProofTypeIdentity {
 
 export const ROLLUP_PROOF_TYPES = "packages/rollup/src/proofs/proof-types.ts";
 
-const IDENTITY_PATTERN =
-  /export const ([A-Z][A-Z0-9_]*) = \{\s*kind: "([^"]+)",\s*program: \{\s*name: "([^"]+)",\s*version: "([^"]+)"(?:,\s*proofType: "([^"]+)")?,?\s*\},?\s*\}/g;
+/** The names identity constants take: `CL_STF`, `DEMO_SUM`. */
+const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 /**
  * The `export const X = { kind: "…", program: { name: "…", version: "…", proofType: "…" } }`
  * constants of a source file: the shape of @paas/rollup's proof types and of a generated plugin's
- * src/proof-type.ts.
+ * src/proof-type.ts. Read with TypeScript's parser, so that a comment (say, why the version was
+ * bumped), another key order or other quotes do not hide one: a constant missed here would be
+ * copied with a made-up version, or leave a stale copy unreported.
  */
 export function parseIdentities(source: string): ProofTypeIdentity[] {
-  return [...source.matchAll(IDENTITY_PATTERN)].map((m) => ({
-    constant: m[1]!,
-    kind: m[2]!,
-    program: { name: m[3]!, version: m[4]!, proofType: m[5] ?? "compressed" },
-  }));
+  const file = ts.createSourceFile("identity.ts", source, ts.ScriptTarget.Latest);
+  const identities: ProofTypeIdentity[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    const exported = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!exported || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || !CONSTANT_NAME.test(declaration.name.text)) continue;
+      const identity = objectLiteral(declaration.initializer);
+      const program = objectLiteral(property(identity, "program"));
+      const kind = stringOf(property(identity, "kind"));
+      const name = stringOf(property(program, "name"));
+      const version = stringOf(property(program, "version"));
+      if (kind === undefined || name === undefined || version === undefined) continue;
+      const proofType = stringOf(property(program, "proofType")) ?? "compressed";
+      identities.push({ constant: declaration.name.text, kind, program: { name, version, proofType } });
+    }
+  }
+  return identities;
+}
+
+/** The expression under `as const`, `satisfies …` and parentheses. */
+function unwrap(node: ts.Expression | undefined): ts.Expression | undefined {
+  let inner = node;
+  while (
+    inner !== undefined &&
+    (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isParenthesizedExpression(inner))
+  ) {
+    inner = inner.expression;
+  }
+  return inner;
+}
+
+function objectLiteral(node: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
+  const inner = unwrap(node);
+  return inner !== undefined && ts.isObjectLiteralExpression(inner) ? inner : undefined;
+}
+
+function property(object: ts.ObjectLiteralExpression | undefined, key: string): ts.Expression | undefined {
+  for (const member of object?.properties ?? []) {
+    if (!ts.isPropertyAssignment(member)) continue;
+    const { name } = member;
+    if ((ts.isIdentifier(name) || ts.isStringLiteral(name)) && name.text === key) return member.initializer;
+  }
+  return undefined;
+}
+
+function stringOf(node: ts.Expression | undefined): string | undefined {
+  const inner = unwrap(node);
+  return inner !== undefined && ts.isStringLiteralLike(inner) ? inner.text : undefined;
 }
 
 /** The rollup's proof types (evm-ee-stf, cl-stf, checkpoint), by kind, from @paas/rollup's source. */
