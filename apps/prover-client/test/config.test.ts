@@ -54,6 +54,20 @@ runner = false
     expect(config.datadir).toBe(path.join(path.dirname(file), "state"));
   });
 
+  it("reads a kind or backend name from the environment with '_' for '-', as a shell can export it", () => {
+    const config = loadConfig({
+      env: {
+        PAAS_PLUGIN_SETTINGS__EVM_EE_STF__MAX_BLOCKS: "8",
+        PAAS_KINDS__CL_STF__BACKEND: "prover-net",
+        PAAS_BACKENDS__PROVER_NET__TYPE: "native",
+        PAAS_DEFAULT_BACKEND: "prover-net",
+      },
+    });
+    expect(config.plugin_settings).toEqual({ "evm-ee-stf": { max_blocks: 8 } });
+    expect(config.kinds["cl-stf"]).toEqual({ backend: "prover-net" });
+    expect(config.backends["prover-net"]).toMatchObject({ type: "native" });
+  });
+
   it("names every bad key and says what is wrong", () => {
     const file = tomlFile(`
 log_level = "loud"

@@ -13,7 +13,7 @@ export {
 } from "./rpc-params.js";
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
 export { newInstanceId, ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
-export { ProverService } from "./service/prover-service.js";
+export { type ContributedRpcMethod, ProverService } from "./service/prover-service.js";
 export {
   DATABASE_FILE,
   type DatabaseLocation,

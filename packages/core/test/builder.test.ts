@@ -213,6 +213,23 @@ describe("ProverServiceBuilder", () => {
     }
   });
 
+  it("refuses at launch an RPC method two plugins contribute, naming both", async () => {
+    const method = { description: "says hello", mutates: false, handler: async () => "hello" };
+    const handler = {
+      parseContext: (raw: ProofContext) => raw,
+      fetchInput: async () => null,
+      rpcMethods: () => ({ hello_say: method }),
+    };
+    const launch = new ProverServiceBuilder({ ...memory, container: withScript() })
+      .host(new TestHost())
+      .registerHandler({ kind: "greeter-a", program: { name: "greeter-a", version: "1" } }, handler)
+      .registerHandler({ kind: "greeter-b", program: { name: "greeter-b", version: "1" } }, handler)
+      .launch();
+    await expect(launch).rejects.toThrow(
+      'RPC method hello_say is contributed by both plugin "greeter-a" and plugin "greeter-b"',
+    );
+  });
+
   it("fails at launch when the container cannot supply a plugin's collaborators", async () => {
     const launch = new ProverServiceBuilder({ ...memory, container: container.createChildContainer() })
       .host(new TestHost())

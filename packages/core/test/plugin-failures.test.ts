@@ -109,3 +109,29 @@ describe("a plugin that throws what is not one of our errors", () => {
     }
   });
 });
+
+describe("a plugin whose report never answers", () => {
+  it("is reported as an error, and the other plugins' reports still come", async () => {
+    const handler = (report: () => Promise<Record<string, unknown>>) => ({
+      parseContext: (raw: ProofContext) => raw,
+      fetchInput: async () => null,
+      report,
+    });
+    service = await new ProverServiceBuilder(memory)
+      .host(new TestHost())
+      .registerHandler(
+        { kind: "hung-report", program: { name: "hung-report", version: "1" } },
+        // A node that took the connection and never answers, called without a deadline.
+        handler(() => new Promise(() => {})),
+      )
+      .registerHandler(
+        { kind: "quick-report", program: { name: "quick-report", version: "1" } },
+        handler(async () => ({ latest: 7 })),
+      )
+      .launch();
+    expect(await service.pluginReports()).toEqual({
+      "hung-report": { error: "its report did not answer within 5 s" },
+      "quick-report": { latest: 7 },
+    });
+  });
+});

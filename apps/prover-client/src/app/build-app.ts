@@ -341,7 +341,9 @@ async function startHttp(
   };
   for (const [name, method] of service.rpcMethods()) {
     if (methods[name])
-      throw new InvalidConfigError(`RPC method ${name} is contributed by a plugin and by the app`);
+      throw new InvalidConfigError(
+        `RPC method ${name} of plugin "${method.kind}" is one the app serves: the plugin must name it otherwise`,
+      );
     methods[name] = { mutates: method.mutates, handler: (params) => method.handler(params) };
   }
   const readinessTimeoutMs = Math.min(config.nodes.timeout_ms, 5_000);

@@ -28,6 +28,13 @@ const ENV_PREFIX = "PAAS_";
 const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(configSchema.shape));
 
 /**
+ * Sections keyed by a kind or a backend name: lower-case words joined by "-", which no shell can
+ * export in a variable's name, and never "_". So from the environment, "_" in such a name stands
+ * for "-": `PAAS_PLUGIN_SETTINGS__TX_COUNT__NODE_URL` sets `plugin_settings.tx-count.node_url`.
+ */
+const NAMED_SECTIONS: ReadonlySet<string> = new Set(["plugin_settings", "kinds", "backends"]);
+
+/**
  * Builds the config: defaults < file < environment < overrides. Values from the environment and
  * overrides are read as TOML values (`3`, `true`, `["a"]`), else as strings. Every problem is
  * reported at once, by key.
@@ -41,6 +48,8 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
     if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
     const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
     if (!CONFIG_KEYS.has(keyPath[0]!)) continue;
+    if (NAMED_SECTIONS.has(keyPath[0]!) && keyPath[1] !== undefined)
+      keyPath[1] = keyPath[1].replaceAll("_", "-");
     setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
     sourceOf.set(keyPath.join("."), `environment variable ${name}`);
   }

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { createTestDatabase } from "@paas/core/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
@@ -60,6 +61,16 @@ it("refuses plugins whose dependencies' proof types no loaded plugin makes, befo
   });
   expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
   expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
+
+it("refuses a plugin's RPC method of a name the app serves, naming the plugin", async () => {
+  const plugin = pathToFileURL(path.join(import.meta.dirname, "../fixtures/app-method-plugin.ts")).href;
+  const { error } = await refusal(`plugins=["${plugin}"]`);
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      'RPC method paas_submitTask of plugin "app-method" is one the app serves: the plugin must name it otherwise',
+  });
 });
 
 it("refuses a port in use before the prover service starts proving", { timeout: 120_000 }, async () => {

@@ -91,8 +91,9 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
   /**
    * Facts about this proof type for operators (e.g. the latest checkpoint accepted by the CL),
    * shown in `paas_getReport` and the progress view. Must be cheap and must not throw for long:
-   * a failure is reported as `{ error }`. A string `attention` names a problem going on now (null
-   * or absent otherwise); the progress view draws it under its headline, where it is not cut.
+   * a failure, or no answer within 5 s, is reported as `{ error }`. A string `attention` names a
+   * problem going on now (null or absent otherwise); the progress view draws it under its
+   * headline, where it is not cut.
    */
   report?(): Promise<Readonly<Record<string, unknown>>>;
 }

@@ -41,6 +41,11 @@ import type { OperatorStore } from "../store/operator-store.js";
 import { type TaskRow, toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
 
+/** A plugin's RPC method and the kind of the plugin that contributed it, for errors that name it. */
+export interface ContributedRpcMethod extends PluginRpcMethod {
+  readonly kind: string;
+}
+
 export interface ServiceParts {
   readonly store: TaskStore;
   readonly operator: OperatorStore;
@@ -64,6 +69,11 @@ const WAIT_POLL_MS = 500;
  * out between slices.
  */
 const BULK_SLICE = 50;
+/**
+ * How long a plugin's report may take. Reports feed the overview, `paas_getReport` and the
+ * progress view: one that never answers (a node called without a deadline) must not hang them.
+ */
+const REPORT_DEADLINE_MS = 5_000;
 
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
@@ -74,7 +84,7 @@ export class ProverService implements ProverHandle {
   private readonly waiting = new Map<string, Set<() => Promise<unknown>>>();
   private waitPoll: NodeJS.Timeout | undefined;
   private services: readonly BackgroundService[] = [];
-  private readonly rpc = new Map<string, PluginRpcMethod>();
+  private readonly rpc = new Map<string, ContributedRpcMethod>();
 
   constructor(private readonly parts: ServiceParts) {
     parts.bus.on((t) => {
@@ -88,9 +98,19 @@ export class ProverService implements ProverHandle {
     for (const kind of this.parts.kinds.kinds()) {
       const { handler } = this.parts.kinds.get(kind);
       for (const [name, method] of Object.entries(handler.rpcMethods?.(this) ?? {})) {
-        if (this.rpc.has(name))
-          throw new PaasError("INVALID_CONFIG", `RPC method ${name} is contributed twice`);
-        this.rpc.set(name, method);
+        const first = this.rpc.get(name);
+        if (first) {
+          throw new PaasError(
+            "INVALID_CONFIG",
+            `RPC method ${name} is contributed by both plugin "${first.kind}" and plugin "${kind}"`,
+          );
+        }
+        this.rpc.set(name, {
+          kind,
+          description: method.description,
+          mutates: method.mutates,
+          handler: (params) => method.handler(params),
+        });
       }
     }
     this.services = this.parts.kinds
@@ -100,24 +120,34 @@ export class ProverService implements ProverHandle {
     await this.parts.membership.start(this.services.filter((s) => s.scope === "cluster"));
   }
 
-  /** Each plugin's own report, by kind; a plugin whose report fails shows `{ error }`. */
+  /** Each plugin's own report, by kind; one that fails or does not answer in time shows `{ error }`. */
   async pluginReports(): Promise<Record<string, Readonly<Record<string, unknown>>>> {
     const entries = await Promise.all(
       this.parts.kinds.kinds().map(async (kind) => {
         const { handler } = this.parts.kinds.get(kind);
         if (!handler.report) return undefined;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          const seconds = REPORT_DEADLINE_MS / 1_000;
+          timer = setTimeout(
+            () => reject(new Error(`its report did not answer within ${seconds} s`)),
+            REPORT_DEADLINE_MS,
+          );
+        });
         try {
-          return [kind, await handler.report()] as const;
+          return [kind, await Promise.race([handler.report(), late])] as const;
         } catch (error) {
           return [kind, { error: errorMessage(error) }] as const;
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );
     return Object.fromEntries(entries.filter((e) => e !== undefined));
   }
 
-  /** RPC methods contributed by the registered plugins, by name. */
-  rpcMethods(): ReadonlyMap<string, PluginRpcMethod> {
+  /** RPC methods contributed by the registered plugins, by name, each with the kind of its plugin. */
+  rpcMethods(): ReadonlyMap<string, ContributedRpcMethod> {
     return this.rpc;
   }
 
