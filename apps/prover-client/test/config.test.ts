@@ -97,6 +97,32 @@ cl_url = "ftp://example.com"
     expect(config.rpc.port).toBe(4850);
   });
 
+  it("refuses a config key's variable written with one underscore between levels, naming the right one", () => {
+    // Ignored, PAAS_DATABASE_URL would start the instance on SQLite beside its cluster's database.
+    const load = () =>
+      loadConfig({
+        env: {
+          PAAS_DATABASE_URL: "postgres://paas:S3cretPass@db/paas",
+          PAAS_RPC_PORT: "4850",
+          PAAS_RPC__HOST: "localhost",
+        },
+      });
+    expect(load).toThrow(
+      "environment variable PAAS_DATABASE_URL names no config key: write PAAS_DATABASE__URL (two underscores between section and key)",
+    );
+    expect(load).toThrow("environment variable PAAS_RPC_PORT names no config key: write PAAS_RPC__PORT");
+    expect(load).not.toThrow("S3cretPass");
+  });
+
+  it("refuses a path starting with ~, which only a shell expands", () => {
+    // Accepted, it named a directory called "~" beside the config file: a fresh, empty data directory.
+    const load = () =>
+      loadConfig({ overrides: ['datadir="~/paas-data"', 'backends.native.key_file="~/host.key"'] });
+    expect(load).toThrow("datadir: starts with ~, which only a shell expands: write the full path");
+    expect(load).toThrow("backends.native.key_file: starts with ~");
+    expect(loadConfig({ overrides: ['datadir="./data~"'] }).datadir).toBe("./data~");
+  });
+
   it("refuses a plugin package listed twice, naming it", () => {
     expect(() =>
       loadConfig({ overrides: ['plugins=["@paas/plugin-evm-ee-stf", "@paas/plugin-evm-ee-stf"]'] }),
@@ -373,5 +399,9 @@ prove_timeout_ms = 600000
     );
     expect(() => loadConfig({ file: "/nonexistent/prover.toml" })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ overrides: ["rpc.port"] })).toThrow(/--set expects key.path=value/);
+    // A value whose "=" was mistyped is not quoted back: it may be a secret, and the message reaches logs.
+    const mistyped = () => loadConfig({ overrides: ["rpc.auth_token:S3cretTokenValue0123"] });
+    expect(mistyped).toThrow('--set expects key.path=value (e.g. --set rpc.port=4850): one has no "="');
+    expect(mistyped).not.toThrow("S3cretTokenValue0123");
   });
 });

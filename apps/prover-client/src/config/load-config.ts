@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { InvalidConfigError } from "@paas/core";
 import { parse as parseToml } from "smol-toml";
-import type { z } from "zod";
+import { z } from "zod";
 import { configSchema, type ProverConfig } from "./schema.js";
 
 export interface ConfigSources {
@@ -35,6 +35,22 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(configSchema.shape)
 const NAMED_SECTIONS: ReadonlySet<string> = new Set(["plugin_settings", "kinds", "backends"]);
 
 /**
+ * `rpc_port` → `PAAS_RPC__PORT`: a section's key written with one underscore between the levels
+ * (`PAAS_RPC_PORT`, `PAAS_DATABASE_URL`) names no config key, so it would be left to another tool
+ * and the start would run without it: on the default port, or on SQLite beside a cluster's shared
+ * database. No other tool's variable is named so (`PAAS_RPC_TOKEN` is no key of `[rpc]`).
+ */
+const ONE_UNDERSCORE_NAMES: ReadonlyMap<string, string> = new Map(
+  Object.entries(configSchema.shape).flatMap(([section, schema]) => {
+    const table = schema instanceof z.ZodDefault ? schema.unwrap() : schema;
+    if (!(table instanceof z.ZodObject)) return [];
+    return Object.keys(table.shape).map(
+      (key) => [`${section}_${key}`, `${ENV_PREFIX}${section}__${key}`.toUpperCase()] as const,
+    );
+  }),
+);
+
+/**
  * Builds the config: defaults < file < environment < overrides. Values from the environment and
  * overrides are read as TOML values (`3`, `true`, `["a"]`), else as strings. Every problem is
  * reported at once, by key.
@@ -44,10 +60,19 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   const raw = structuredClone(fromFile);
   // Where each key not from the file came from, so an unknown one names its variable or flag.
   const sourceOf = new Map<string, string>();
+  const problems: string[] = [];
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
     const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
-    if (!CONFIG_KEYS.has(keyPath[0]!)) continue;
+    if (!CONFIG_KEYS.has(keyPath[0]!)) {
+      const meant = keyPath.length === 1 ? ONE_UNDERSCORE_NAMES.get(keyPath[0]!) : undefined;
+      if (meant !== undefined) {
+        problems.push(
+          `  environment variable ${name} names no config key: write ${meant} (two underscores between section and key)`,
+        );
+      }
+      continue;
+    }
     if (NAMED_SECTIONS.has(keyPath[0]!) && keyPath[1] !== undefined)
       keyPath[1] = keyPath[1].replaceAll("_", "-");
     setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
@@ -56,7 +81,12 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   for (const entry of sources.overrides ?? []) {
     const override = typeof entry === "string" ? entry : entry.set;
     const eq = override.indexOf("=");
-    if (eq <= 0) throw new InvalidConfigError(`--set expects key.path=value, got "${override}"`);
+    if (eq <= 0) {
+      // Not quoted back: without its "=", a secret meant as the value (`rpc.auth_token:…`) is all
+      // there is to quote, and this message reaches logs.
+      const what = eq < 0 ? 'one has no "="' : 'one has no key before "="';
+      throw new InvalidConfigError(`--set expects key.path=value (e.g. --set rpc.port=4850): ${what}`);
+    }
     const keyPath = override.slice(0, eq).split(".");
     // Named by key, never by value: a value may be a secret (a token, a URL with a password), and
     // these messages reach logs.
@@ -65,7 +95,12 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
     sourceOf.set(keyPath.join("."), source);
   }
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new InvalidConfigError(describeIssues(result.error, sources.file, sourceOf));
+  if (!result.success) problems.push(...describeIssues(result.error, sourceOf));
+  if (problems.length > 0 || !result.success) {
+    throw new InvalidConfigError(
+      `invalid configuration${sources.file ? ` in ${sources.file}` : ""}:\n${problems.join("\n")}`,
+    );
+  }
   const config = result.data;
   // A relative datadir written in a config file is relative to that file, not to the shell's cwd.
   if (sources.file && config.datadir === fromFile.datadir && !path.isAbsolute(config.datadir)) {
@@ -120,12 +155,8 @@ function setPath(
   node[keyPath[keyPath.length - 1]!] = value;
 }
 
-function describeIssues(
-  error: z.ZodError,
-  file: string | undefined,
-  sourceOf: ReadonlyMap<string, string>,
-): string {
-  const lines = error.issues.map((issue) => {
+function describeIssues(error: z.ZodError, sourceOf: ReadonlyMap<string, string>): string[] {
+  return error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     const fullKey = (k: string) => [...issue.path, k].join(".");
     const named = (k: string) => {
@@ -138,7 +169,6 @@ function describeIssues(
     const source = sourceOf.get(key);
     return `  ${key}: ${issue.message}${source ? ` (from ${source}${asTomlHint(issue)})` : ""}`;
   });
-  return `invalid configuration${file ? ` in ${file}` : ""}:\n${lines.join("\n")}`;
 }
 
 /**

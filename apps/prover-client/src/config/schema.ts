@@ -17,6 +17,17 @@ const TIMER_LIMIT = `at most ${MAX_TIMER_MS} ms (about 24.8 days): what a timer 
 /** A delay or timeout: one a timer can wait, or it would fire at once. */
 const milliseconds = positiveInt.max(MAX_TIMER_MS, TIMER_LIMIT);
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, "a key is 64 lower-case hex digits");
+/**
+ * A file or directory. `~` is expanded by a shell, never in a config file, a systemd unit's
+ * environment or `--set datadir="~/…"`: there it named a directory called `~` beside the config
+ * file, and the prover ran on a fresh, empty data directory there.
+ */
+const filePath = z
+  .string()
+  .min(1)
+  .refine((value) => !value.startsWith("~"), {
+    message: "starts with ~, which only a shell expands: write the full path",
+  });
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
 const kindName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "kinds are lower-case names");
 const backendName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "backend names are lower-case");
@@ -33,7 +44,7 @@ const nativeBackend = z
     type: z.literal("native"),
     workers: positiveInt.max(256).default(2),
     /** Default `<datadir>/native-host.key`, created 0600. */
-    key_file: z.string().optional(),
+    key_file: filePath.optional(),
     /** Worker threads idle this long are released (and started again on demand). */
     idle_timeout_ms: milliseconds.optional(),
     /** Linux: proofs yield the CPU at once to any other thread (SCHED_IDLE); off on a shared machine. */
@@ -74,7 +85,7 @@ const port = z.number().int().min(0).max(65_535);
 export const configSchema = z
   .object({
     /** Where the task database, the host key and the embedded devnet's data live. */
-    datadir: z.string().min(1).default("./data"),
+    datadir: filePath.default("./data"),
     log_level: z.enum(LOG_LEVELS).default("info"),
     /** Proof-type packages to load, by npm package name. */
     plugins: z.array(z.string().min(1)).min(1).default(DEFAULT_PLUGINS),
