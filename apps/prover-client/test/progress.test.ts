@@ -3,6 +3,7 @@
  * receives exactly what the printer writes, and the test reads its screen as a person would.
  */
 import { PaasError, type StatusSummary, type TaskStatusName } from "@paas/core";
+import { until } from "@paas/testing";
 import xterm from "@xterm/headless";
 import { describe, expect, it } from "vitest";
 import { describeCliError } from "../src/cli/cli-error.js";
@@ -93,6 +94,35 @@ describe("the progress view on a terminal that reports no size", () => {
     await printer.print();
     printer.stop();
     expect(written).toMatch(/^completed\s+3\s+3\s+3$/m);
+  });
+});
+
+describe("the progress view on a pipe", () => {
+  it("appends a failure to read the view once while it lasts, as it appends a view", async () => {
+    let written = "";
+    const out = {
+      isTTY: false,
+      write(text: string) {
+        written += text;
+        return true;
+      },
+    };
+    // The client answers, then is down for a while (the same failure every refresh), then answers.
+    let reads = 0;
+    const read = async () => {
+      reads++;
+      if (reads >= 2 && reads <= 6)
+        throw new Error("paas_getReport: http://127.0.0.1:4844 unreachable (ECONNREFUSED)");
+      return snapshot(reads < 2 ? 3 : 4, null);
+    };
+    const printer = new ProgressPrinter(read, out as never, 1);
+    printer.start();
+    await until(() => reads >= 8, "eight refreshes");
+    printer.stop();
+    expect(written.match(/^progress view failed: .*$/gm)).toEqual([
+      "progress view failed: paas_getReport: http://127.0.0.1:4844 unreachable (ECONNREFUSED)",
+    ]);
+    expect(written.match(/^completed\s+\d+\s+\d+\s+\d+$/gm)).toHaveLength(2);
   });
 });
 

@@ -24,6 +24,7 @@ import { EventStream } from "../http/event-stream.js";
 import { buildHttpApp } from "../http/http-app.js";
 import { taskEvent } from "../http/task-event.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
+import { logServiceErrors } from "../logging/service-error-log.js";
 import { ProverMetrics } from "../metrics/prover-metrics.js";
 import { buildOverview } from "../overview/overview.js";
 import { RecentActivity } from "../overview/recent-activity.js";
@@ -84,6 +85,7 @@ export async function buildProverApp(
     logger.info(message);
     options.onStage?.(message);
   };
+  const logServiceError = logServiceErrors(logger);
   const closers: (() => Promise<void>)[] = [];
   let closing = false;
   const closeAll = async () => {
@@ -143,7 +145,7 @@ export async function buildProverApp(
       },
       defaultBackend: config.default_backend,
       kinds: kindOptions(config.kinds),
-      onError: (error, where) => logger.error({ err: error }, where),
+      onError: logServiceError,
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
     builder.checkPlugins();
@@ -184,7 +186,7 @@ export async function buildProverApp(
     };
     const events = new EventStream({
       snapshot: { event: "overview", read: overview, tickMs: 1_000 },
-      onError: (error) => logger.warn({ err: error }, "dashboard overview failed"),
+      onError: (error) => logServiceError(error, "dashboard overview"),
     });
     builder.onTransition((t) => {
       metrics.observe(t);

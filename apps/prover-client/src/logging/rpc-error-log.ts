@@ -1,4 +1,4 @@
-import { errorMessage } from "@paas/core";
+import { errorMessage, isConnectionLoss } from "@paas/core";
 import { type ErrorListener, RpcErrorCode } from "@paas/jsonrpc";
 import type { Logger } from "pino";
 
@@ -21,7 +21,10 @@ const CALLER_MISTAKES: ReadonlySet<number> = new Set([
   RpcErrorCode.NOT_CANCELLABLE,
 ]);
 
-/** Failures of something the server depends on (a node down, shutting down): worth a warning, not a stack. */
+/**
+ * Failures of something the server depends on (a node down, shutting down; the task database out
+ * of reach, see `isConnectionLoss`): worth a warning, not a stack.
+ */
 const DEPENDENCY_FAILURES: ReadonlySet<number> = new Set([
   RpcErrorCode.TRANSIENT_FAILURE,
   RpcErrorCode.SERVICE_CLOSED,
@@ -38,7 +41,8 @@ export function logRpcErrors(logger: Logger): ErrorListener {
     const fields = { method: info.method, code: info.sent.code };
     if (CALLER_MISTAKES.has(info.sent.code)) {
       logger.debug({ ...fields, reason: info.sent.message }, "RPC call refused");
-    } else if (DEPENDENCY_FAILURES.has(info.sent.code)) {
+    } else if (DEPENDENCY_FAILURES.has(info.sent.code) || isConnectionLoss(error)) {
+      // A task database out of reach answers "internal error" to the caller, but is an outage, not a fault.
       logger.warn({ ...fields, error: errorMessage(error) }, "RPC call failed");
     } else {
       logger.error({ ...fields, err: error }, "RPC method failed");

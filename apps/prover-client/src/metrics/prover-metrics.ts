@@ -2,6 +2,7 @@ import type { ProverService, StatusSummary, TaskPhase, TaskTransition } from "@p
 import { CHECKPOINT } from "@paas/rollup";
 import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { boundedRead } from "./bounded-read.js";
 import { CheckpointMetrics } from "./checkpoint-metrics.js";
 
 type ReadSource = Pick<
@@ -40,8 +41,8 @@ export class ProverMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.checkpoints = new CheckpointMetrics(this.registry, {
       startedAt,
-      report: async () => (await this.service?.pluginReports())?.[CHECKPOINT.kind],
-      lastAcceptedAt: async () => this.service?.lastCompletedAt(CHECKPOINT.kind),
+      report: async () => (await boundedRead(() => this.service?.pluginReports()))?.[CHECKPOINT.kind],
+      lastAcceptedAt: () => boundedRead(() => this.service?.lastCompletedAt(CHECKPOINT.kind)),
     });
     const registers = [this.registry];
     this.transitions = new Counter({
@@ -207,12 +208,8 @@ export class ProverMetrics {
     }
   }
 
-  /** The task counts, or undefined when the database does not answer (or the service is not read yet). */
-  private async readSummary(): Promise<StatusSummary | undefined> {
-    try {
-      return await this.service?.summary();
-    } catch {
-      return undefined;
-    }
+  /** The task counts, or undefined when the database does not answer in time (or the service is not read yet). */
+  private readSummary(): Promise<StatusSummary | undefined> {
+    return boundedRead(() => this.service?.summary());
   }
 }

@@ -41,7 +41,7 @@ export class ProgressPrinter {
     const tick = () => {
       this.print()
         .catch((error: unknown) =>
-          this.show(`progress view failed: ${error instanceof Error ? error.message : String(error)}`),
+          this.showFailure(`progress view failed: ${error instanceof Error ? error.message : String(error)}`),
         )
         .finally(() => {
           if (this.timer) this.timer = this.schedule(tick, this.intervalMs);
@@ -66,7 +66,7 @@ export class ProgressPrinter {
   async print(): Promise<void> {
     const snapshot = await this.snapshot();
     if (this.redraw) {
-      this.show(renderProgress(snapshot, this.out.columns ?? 80));
+      this.redraw(renderProgress(snapshot, this.out.columns ?? 80));
     } else {
       const text = renderProgress(snapshot);
       const body = text.split("\n").slice(1).join("\n");
@@ -75,8 +75,14 @@ export class ProgressPrinter {
     }
   }
 
-  private show(text: string): void {
+  /**
+   * A failure to read the view: redrawn in place, or appended once while it stays the same, as a
+   * view is. A client or node down for hours wrote the same line every interval into a pipe (a
+   * log file, `paas watch | tee`).
+   */
+  private showFailure(text: string): void {
     if (this.redraw) this.redraw(text);
-    else this.out.write(`${text}\n`);
+    else if (text !== this.lastText) this.out.write(`${text}\n`);
+    this.lastText = text;
   }
 }
