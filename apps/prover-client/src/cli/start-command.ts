@@ -143,10 +143,14 @@ async function start(flags: StartFlags): Promise<void> {
         }),
         terminal ? process.stdout : appendOnly(process.stderr),
         config.progress.interval_ms,
-        true,
       )
     : undefined;
   printer?.start();
+  // The client runs until it is told to stop, and then until it has stopped. Signal handlers do not
+  // keep a process alive, and the service's timers are unref'd (an embedding program may exit):
+  // with neither the RPC server nor the progress view, the process ended at its first idle moment
+  // (exit code 13, no "stopped").
+  const running = setInterval(() => {}, 2 ** 31 - 1);
   const failure = await new Promise<Error | undefined>((resolve) => {
     const stop = (signal: string) => {
       // The view first: a line written while it redraws in place would be drawn over.
@@ -165,7 +169,11 @@ async function start(flags: StartFlags): Promise<void> {
       resolve(error);
     });
   });
-  await app.close();
+  try {
+    await app.close();
+  } finally {
+    clearInterval(running);
+  }
   logger.info("stopped");
   logger.flush?.();
   if (failure !== undefined) process.exitCode = 1;
