@@ -3,7 +3,7 @@
  * `ExecutionChain`: contexts for a range, program inputs, and JSON-RPC handlers that serve the
  * chain the way an EL node does (e.g. behind `@paas/testing`'s `createStubRpc`).
  */
-import { hexToBytes } from "@ethereumjs/util";
+import { fromHex } from "@paas/core/contracts";
 import { blockToRpc, type ChainBlock, type ChainSpec, type Hex, keccak256 } from "@paas/evm";
 import { EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
 import { inputFromHex, type UnframedEvmEeStfInput } from "./input.js";
@@ -34,7 +34,7 @@ export function programInputFor(chainSpec: ChainSpec, blocks: readonly ChainBloc
 
 /** An ancestor header as geth writes one in a witness: the RPC block's header fields, with its hash. */
 function headerJson(source: ElChainSource, rlp: Hex): Record<string, unknown> {
-  const block = source.getBlockByHash(keccak256(hexToBytes(rlp)));
+  const block = source.getBlockByHash(keccak256(fromHex(rlp)));
   if (block === undefined)
     throw new Error(`the witness names a header the chain does not have: ${rlp.slice(0, 20)}…`);
   const { transactions: _t, uncles: _u, withdrawals: _w, size: _s, ...header } = blockToRpc(block.block);

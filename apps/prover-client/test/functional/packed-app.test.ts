@@ -4,7 +4,15 @@
  * workspace, configured there, and run with plain node — no TypeScript loader installed, none in
  * the process. It proves checkpoints of the embedded devnet, which it starts from its build too.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +23,7 @@ import {
   packWorkspaces,
   type RunningApp,
   rpcCall,
+  run,
   startNode,
   tokenOfStartedApp,
   WORKSPACE_ROOT,
@@ -127,4 +136,38 @@ it("installs without the devnet for production, refuses embedded mode then, and 
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+});
+
+it("loads the plugins' test utilities where each package sees only what it declares", {
+  timeout: 120_000,
+}, () => {
+  // npm's linked strategy, pnpm's layout: a package resolves its own dependencies and nothing that
+  // another package's dependencies hoisted beside it. (The checkpoint plugin's utilities need
+  // @paas/testing, a peer this app does not install.)
+  const linkedDir = path.join(work, "linked");
+  mkdirSync(linkedDir);
+  for (const file of ["package.json", "package-lock.json"]) {
+    copyFileSync(path.join(appDir, file), path.join(linkedDir, file));
+  }
+  const install = [
+    "install",
+    "--offline",
+    "--install-strategy=linked",
+    "--ignore-scripts",
+    "--no-audit",
+    "--no-fund",
+  ];
+  const installed = run("npm", install, linkedDir);
+  expect(installed.status, installed.output).toBe(0);
+  const loaded = run(
+    process.execPath,
+    [
+      "--input-type=module",
+      "--eval",
+      'await import("@paas/plugin-evm-ee-stf/testing"); await import("@paas/plugin-cl-stf/testing");',
+    ],
+    linkedDir,
+  );
+  expect(loaded.output).toBe("");
+  expect(loaded.status).toBe(0);
 });
