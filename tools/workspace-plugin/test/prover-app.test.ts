@@ -81,7 +81,9 @@ describe("prover-app generator", () => {
         "@paas/plugin-evm-ee-stf": "*",
         "@paas/plugin-cl-stf": "*",
       },
-      optionalDependencies: { "@paas/devnet": "*" },
+      devDependencies: { "@paas/devnet": "*" },
+      peerDependencies: { "@paas/devnet": "*" },
+      peerDependenciesMeta: { "@paas/devnet": { optional: true } },
       nx: {
         name: "rollup-prover",
         tags: ["scope:rollup-prover", "type:app"],

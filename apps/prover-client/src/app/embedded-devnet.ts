@@ -101,7 +101,7 @@ function lastLineOf(said: string): string {
 }
 
 /**
- * How to start the devnet's CLI. The devnet is an optional dependency, looked up only here, so a
+ * How to start the devnet's CLI. The devnet is an optional peer dependency, looked up only here, so a
  * production install that names its nodes need not have it. Built, its CLI is JavaScript for plain
  * node; in the repository's development mode (the package resolved to its TypeScript sources) it
  * runs through tsx, resolving our packages to their sources too.

@@ -99,7 +99,7 @@ it("runs with plain node and proves checkpoints of the embedded devnet", { timeo
 it("installs without the devnet for production, refuses embedded mode then, and proves with node URLs", {
   timeout: 150_000,
 }, async () => {
-  // The devnet is an optional dependency of the prover client: not packed, npm leaves it out.
+  // The devnet is an optional peer dependency of the prover client: not packed, npm leaves it out.
   const leanDir = path.join(work, "lean");
   const production = new Map(
     [...tarballs].filter(([name]) => name !== "@paas/devnet" && name !== "@paas/devchain"),

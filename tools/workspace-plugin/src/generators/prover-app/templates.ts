@@ -32,8 +32,12 @@ function packageJson(o: NormalizedAppOptions): string {
       ["@paas/prover-client", "*"],
       ...o.plugins.map((p) => [p.packageName, "*"]),
     ]),
-    // Only for trying the app on the embedded devnet: an install that names its nodes needs none of it.
-    optionalDependencies: { "@paas/devnet": "*" },
+    // Only for trying the app on the embedded devnet: an install that names its nodes needs none of
+    // it. An optional peer, not an optional dependency: npm looks an optional dependency left out of
+    // an install up on the registry, and would install whatever is published there under the name.
+    devDependencies: { "@paas/devnet": "*" },
+    peerDependencies: { "@paas/devnet": "*" },
+    peerDependenciesMeta: { "@paas/devnet": { optional: true } },
     nx: {
       name: o.name,
       tags: [`scope:${o.name}`, "type:app"],
