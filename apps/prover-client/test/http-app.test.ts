@@ -392,6 +392,46 @@ describe("close", () => {
     await closed;
   });
 
+  it("ends a kept-alive connection once its streamed answer is sent when the server closed meanwhile", async () => {
+    function* numbers(): Generator<string> {
+      yield "[0";
+      for (let n = 1; n < 5_000; n += 1) yield `,${n}`;
+      yield "]";
+    }
+    const { url } = await start({
+      closeGraceMs: 60_000,
+      methods: {
+        numbers: defineMethod({ params: z.tuple([]), handler: () => new StreamedResult(numbers()) }),
+      },
+    });
+    const server = servers.pop()!;
+    const body = call("numbers");
+    const raw = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const socket = connect(Number(new URL(url).port), "127.0.0.1");
+    let received = "";
+    let closed: Promise<void> | undefined;
+    let sentAgain = false;
+    const ended = new Promise<void>((resolve) => {
+      socket.on("close", () => resolve());
+      socket.on("error", () => undefined);
+    });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      // The server starts closing mid-answer, whose headers are sent: they cannot say
+      // "Connection: close". Once the answer is whole, the client asks again on the connection.
+      closed ??= server.close();
+      if (!sentAgain && received.endsWith("\r\n0\r\n\r\n")) {
+        sentAgain = true;
+        socket.write(raw);
+      }
+    });
+    socket.write(raw);
+    await ended;
+    await closed;
+    expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
+  });
+
   it("aborts the calls still running when the grace period ends", async () => {
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => {

@@ -16,5 +16,10 @@ export * from "./server/methods.js";
 export { readBodyCapped } from "./server/read-body.js";
 export { RequestSignal, requestScope } from "./server/request-signal.js";
 export * from "./server/server.js";
-export { type DispatchAnswer, StreamedAnswer, StreamedResult } from "./server/streamed-result.js";
+export {
+  type DispatchAnswer,
+  endConnectionIfClosing,
+  StreamedAnswer,
+  StreamedResult,
+} from "./server/streamed-result.js";
 export * from "./validation.js";

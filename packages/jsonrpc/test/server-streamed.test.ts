@@ -1,27 +1,40 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineMethod, type MethodRegistry, StreamedResult } from "../src/index.js";
-import { rpc, startServer } from "./helpers.js";
+import { post, rpc, startServer } from "./helpers.js";
 
-/** A JSON array of `count` numbers as one piece per number, noting what happened while it was produced. */
-function numbers(count: number, seen: { produced: number; turnedBeforeLast?: boolean }): Iterable<string> {
+/** What happened while a result's pieces were produced. */
+interface Seen {
+  produced: number;
+  turnedBeforeLast?: boolean;
+  /** Set once the pieces are no longer read: all of them, or the rest dropped. */
+  stopped?: boolean;
+}
+
+/** A JSON array of `count` numbers as one piece per number. */
+function numbers(count: number, seen: Seen): Iterable<string> {
   return (function* () {
     let turned = false;
     setImmediate(() => {
       turned = true;
     });
-    yield "[";
-    for (let n = 0; n < count; n += 1) {
-      seen.produced += 1;
-      if (n === count - 1) seen.turnedBeforeLast = turned;
-      yield n === 0 ? "0" : `,${n}`;
+    try {
+      yield "[";
+      for (let n = 0; n < count; n += 1) {
+        seen.produced += 1;
+        if (n === count - 1) seen.turnedBeforeLast = turned;
+        yield n === 0 ? "0" : `,${n}`;
+      }
+      yield "]";
+    } finally {
+      seen.stopped = true;
     }
-    yield "]";
   })();
 }
 
-function methods(count: number, seen: { produced: number; turnedBeforeLast?: boolean }): MethodRegistry {
+function methods(count: number, seen: Seen): MethodRegistry {
   return {
     big: defineMethod({ params: z.tuple([]), handler: () => new StreamedResult(numbers(count, seen)) }),
     ping: defineMethod({ params: z.tuple([]), handler: () => "pong" }),
@@ -30,9 +43,23 @@ function methods(count: number, seen: { produced: number; turnedBeforeLast?: boo
 
 const call = (method: string, id: number) => ({ jsonrpc: "2.0", id, method });
 
+/** A result whose pieces fail part way, after the handler returned: the start of an array, then a throw. */
+function failingPieces(): MethodRegistry["big"] {
+  return defineMethod({
+    params: z.tuple([]),
+    handler: () =>
+      new StreamedResult(
+        (function* () {
+          yield "[1";
+          throw new Error("disk read failed at /srv/secret/receipts/7");
+        })(),
+      ),
+  });
+}
+
 describe("JSON-RPC server: streamed results", () => {
   it("answers a streamed result as one response, letting the event loop turn between pieces", async () => {
-    const seen = { produced: 0 } as { produced: number; turnedBeforeLast?: boolean };
+    const seen: Seen = { produced: 0 };
     const { url } = await startServer({ methods: methods(500, seen) });
     const answer = (await rpc(url, call("big", 7))) as { id: number; result: number[] };
     expect(answer).toEqual({ jsonrpc: "2.0", id: 7, result: Array.from({ length: 500 }, (_, n) => n) });
@@ -51,7 +78,7 @@ describe("JSON-RPC server: streamed results", () => {
   });
 
   it("stops producing when the client goes away mid-answer, and serves on", async () => {
-    const seen = { produced: 0 };
+    const seen: Seen = { produced: 0 };
     const total = 2_000_000;
     const { url } = await startServer({ methods: methods(total, seen) });
     await new Promise<void>((resolve, reject) => {
@@ -67,9 +94,75 @@ describe("JSON-RPC server: streamed results", () => {
       req.end(JSON.stringify(call("big", 1)));
     });
     expect(await rpc(url, call("ping", 2))).toEqual({ jsonrpc: "2.0", id: 2, result: "pong" });
-    const afterGone = seen.produced;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(seen.produced).toBe(afterGone);
+    // The pieces are let go of: the rest of the answer is never produced for nobody.
+    while (!seen.stopped) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen.produced).toBeLessThan(total);
+  });
+
+  it("fails only its own call in a batch when its pieces throw, reporting what they threw", async () => {
+    const reported: { error: unknown; method?: string }[] = [];
+    const { url } = await startServer({
+      methods: { ...methods(3, { produced: 0 }), broken: failingPieces() },
+      onError: (error, info) => reported.push({ error, method: info.method }),
+    });
+    expect(await rpc(url, [call("ping", 1), call("broken", 2), call("ping", 3)])).toEqual([
+      { jsonrpc: "2.0", id: 1, result: "pong" },
+      { jsonrpc: "2.0", id: 2, error: { code: -32603, message: "internal error" } },
+      { jsonrpc: "2.0", id: 3, result: "pong" },
+    ]);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({
+      method: "broken",
+      error: { message: expect.stringContaining("disk read") },
+    });
+  });
+
+  it("reports what a single call's pieces threw, and cuts its answer short rather than end it as if whole", async () => {
+    const reported: { error: unknown; method?: string }[] = [];
+    const { url } = await startServer({
+      methods: { ...methods(3, { produced: 0 }), broken: failingPieces() },
+      onError: (error, info) => reported.push({ error, method: info.method }),
+    });
+    const cut = await post(url, JSON.stringify(call("broken", 1))).then(
+      ({ text }) => text,
+      (error: unknown) => error,
+    );
+    expect(cut).toBeInstanceOf(Error);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({
+      method: "broken",
+      error: { message: expect.stringContaining("disk read") },
+    });
+    expect(await rpc(url, call("ping", 2))).toEqual({ jsonrpc: "2.0", id: 2, result: "pong" });
+  });
+
+  it("ends a kept-alive connection once its streamed answer is sent when the server closed meanwhile", async () => {
+    const { server, url } = await startServer({ methods: methods(5_000, { produced: 0 }) });
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    const body = JSON.stringify(call("big", 1));
+    const raw = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    let received = "";
+    let closed: Promise<void> | undefined;
+    let sentAgain = false;
+    const ended = new Promise<void>((resolve) => {
+      socket.on("close", () => resolve());
+      socket.on("error", () => undefined);
+    });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      // The server starts closing mid-answer; once the answer is whole, the client asks again on
+      // the connection, which nothing told it not to reuse.
+      closed ??= server.close();
+      if (!sentAgain && received.endsWith("\r\n0\r\n\r\n")) {
+        sentAgain = true;
+        socket.write(raw);
+      }
+    });
+    socket.write(raw);
+    await ended;
+    await closed;
+    expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
   });
 });

@@ -2,6 +2,7 @@ import {
   DEFAULT_MAX_BATCH_SIZE,
   dispatchBody,
   type ErrorListener,
+  endConnectionIfClosing,
   JSON_RPC_MEDIA_TYPES,
   type MethodRegistry,
   RequestSignal,
@@ -58,8 +59,9 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
       );
       if (options.closing()) reply.header("Connection", "close");
       if (answer === undefined) return reply.code(204).send();
-      const body = answer instanceof StreamedAnswer ? answer.toStream() : answer;
-      return reply.code(200).type("application/json").send(body);
+      if (!(answer instanceof StreamedAnswer)) return reply.code(200).type("application/json").send(answer);
+      endConnectionIfClosing(request.raw, reply.raw, options.closing);
+      return reply.code(200).type("application/json").send(answer.toStream());
     } finally {
       abort.release();
     }

@@ -159,7 +159,9 @@ async function dispatchOne(
   }
   if (notification) return undefined;
   if ("result" in outcome && outcome.result instanceof StreamedResult) {
-    return new StreamedAnswer(id, outcome.result);
+    return new StreamedAnswer(id, outcome.result, (error) =>
+      report(options.onError, error, method, INTERNAL_ERROR),
+    );
   }
   const response =
     "error" in outcome ? failureResponse(id, outcome.error) : successResponse(id, outcome.result ?? null);

@@ -9,7 +9,7 @@ import { INTERNAL_ERROR } from "./errors-to-wire.js";
 import type { MethodRegistry } from "./methods.js";
 import { readBodyCapped } from "./read-body.js";
 import { RequestSignal, requestScope } from "./request-signal.js";
-import { StreamedAnswer } from "./streamed-result.js";
+import { endConnectionIfClosing, StreamedAnswer } from "./streamed-result.js";
 
 /** An extra HTTP route served beside JSON-RPC, e.g. `GET /metrics`. */
 export interface HttpRoute {
@@ -108,7 +108,9 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
         res.writeHead(204).end();
       } else if (answer instanceof StreamedAnswer) {
         res.writeHead(200, { "Content-Type": "application/json" });
-        // A client that goes away mid-answer ends the pipeline with an error: nothing to report.
+        endConnectionIfClosing(req, res, () => closing);
+        // A client that goes away mid-answer ends the pipeline with an error, and so do pieces that
+        // throw, which the answer has reported itself: nothing more to report.
         await pipeline(answer.toStream(), res).catch(() => undefined);
       } else {
         res.writeHead(200, { "Content-Type": "application/json" }).end(answer);

@@ -43,7 +43,7 @@ function metadataToJson(metadata: ProofReceipt["metadata"]): ReceiptJson["metada
 
 /**
  * Bytes of a receipt's proof or public values turned into hex per piece of `receiptJsonPieces`: a
- * 2 MiB piece of text, a few milliseconds of work between two turns of the event loop.
+ * 512 KiB piece of text, about a millisecond of work between two turns of the event loop.
  */
 export const RECEIPT_JSON_SLICE_BYTES = 256 * 1024;
 
