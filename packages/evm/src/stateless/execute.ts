@@ -33,6 +33,8 @@ export interface StatelessInput {
   readonly blocks: readonly BlockInput[];
   /** One witness per block, same order. */
   readonly witnesses: readonly ExecutionWitness[];
+  /** Told of each block as soon as it is proven (the synchronous form reports progress with it). */
+  readonly onBlock?: (commitment: BlockCommitment) => void;
 }
 
 /**
@@ -63,7 +65,9 @@ export async function executeBlocksStatelessly(input: StatelessInput): Promise<B
     addWitnessHeaders(headers, witness, common, block.header.number);
     await executeOne(common, block, witness, headers, previous);
     headers.add(block.header);
-    commitments.push(commitmentOf(block));
+    const commitment = commitmentOf(block);
+    commitments.push(commitment);
+    input.onBlock?.(commitment);
     previous = block;
   }
   return commitments;

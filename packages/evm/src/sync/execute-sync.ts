@@ -7,6 +7,7 @@ import {
   type SyncStatelessInput,
   type SyncStatelessResult,
 } from "./protocol.js";
+import { BLOCKS_DONE, DONE, SIGNAL_BYTES } from "./signal.js";
 
 interface Helper {
   readonly worker: Worker;
@@ -37,9 +38,18 @@ function startHelper(): Helper {
 }
 
 export interface SyncOptions {
-  /** How long to block before giving up. Default: 10 minutes. */
+  /**
+   * How long to block without a block of the range being proven before giving up (the helper
+   * thread may have died, which a caller blocked in `Atomics.wait` cannot see). Default: 10
+   * minutes. It bounds each block, not the range: a range takes as long as its blocks do.
+   */
   readonly timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** How often the blocked caller looks at the helper's progress. */
+const PROGRESS_CHECK_MS = 250;
 
 /**
  * `executeBlocksStatelessly`, run to completion synchronously, for callers that cannot await (a
@@ -54,19 +64,44 @@ export function executeBlocksStatelesslySync(
   options: SyncOptions = {},
 ): SyncStatelessResult {
   helper ??= startHelper();
-  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = new Int32Array(new SharedArrayBuffer(SIGNAL_BYTES));
   const request: SyncRequest = { input, signal };
   helper.port.postMessage(request);
-  const outcome = Atomics.wait(signal, 0, 0, options.timeoutMs ?? 600_000);
-  const message = receiveMessageOnPort(helper.port);
-  if (outcome === "timed-out" || message === undefined) {
+  const finished = waitWhileProgressing(signal, timeoutMs);
+  const message = finished ? receiveMessageOnPort(helper.port) : undefined;
+  if (message === undefined) {
     void helper.worker.terminate();
     helper = undefined;
-    throw new EvmError("EXECUTION_STALLED", "synchronous stateless execution did not finish in time");
+    throw new EvmError(
+      "EXECUTION_STALLED",
+      `synchronous stateless execution stalled: no block finished within ${timeoutMs} ms ` +
+        `(${Atomics.load(signal, BLOCKS_DONE)} of ${input.blocks.length} blocks done)`,
+    );
   }
   const response = message.message as SyncResponse;
   if (!response.ok) throw deserializeError(response.error);
   return { chainSpecHash: response.chainSpecHash, commitments: response.commitments };
+}
+
+/**
+ * Blocks until the helper posts its answer (true), or until `timeoutMs` pass without the helper
+ * proving a block (false). A long range is not a stalled one: only a block that does not finish
+ * (or a helper that died) is.
+ */
+function waitWhileProgressing(signal: Int32Array, timeoutMs: number): boolean {
+  let blocksDone = 0;
+  let deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    if (Atomics.wait(signal, DONE, 0, Math.min(left, PROGRESS_CHECK_MS)) !== "timed-out") return true;
+    const now = Atomics.load(signal, BLOCKS_DONE);
+    if (now !== blocksDone) {
+      blocksDone = now;
+      deadline = performance.now() + timeoutMs;
+    }
+  }
 }
 
 /** Stops the helper thread, if one was started. */

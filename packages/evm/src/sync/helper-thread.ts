@@ -3,17 +3,20 @@
 // Atomics.wait), so even a handler that fails to load is reported as an answer.
 import { type MessagePort, workerData } from "node:worker_threads";
 import type { SyncRequest, SyncResponse, SyncStatelessInput } from "./protocol.js";
+import { BLOCKS_DONE, DONE } from "./signal.js";
 
 const { port } = workerData as { port: MessagePort };
 
 const respond = (signal: Int32Array, response: SyncResponse) => {
   port.postMessage(response);
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  Atomics.store(signal, DONE, 1);
+  Atomics.notify(signal, DONE);
 };
 
 type Loaded =
-  | { readonly handle: (input: SyncStatelessInput) => Promise<SyncResponse> }
+  | {
+      readonly handle: (input: SyncStatelessInput, onBlock: () => void) => Promise<SyncResponse>;
+    }
   | { readonly loadError: string };
 
 const loaded: Promise<Loaded> = import("./handler.js").then(
@@ -30,5 +33,5 @@ port.on("message", async ({ input, signal }: SyncRequest) => {
     });
     return;
   }
-  respond(signal, await helper.handle(input));
+  respond(signal, await helper.handle(input, () => Atomics.add(signal, BLOCKS_DONE, 1)));
 });

@@ -21,7 +21,7 @@ export interface SyncStatelessInput {
 
 export interface SyncRequest {
   readonly input: SyncStatelessInput;
-  /** Set to 1 and notified once the response is posted. */
+  /** Its slots are in `./signal.ts`: the answer is posted, and the blocks proven so far. */
   readonly signal: Int32Array;
 }
 
