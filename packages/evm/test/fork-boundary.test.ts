@@ -40,18 +40,37 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     expect(commitments.map((c) => c.stateRoot)).toEqual(fork.blocks.map((b) => b.stateRoot));
   });
 
-  it("is refused under a spec with Prague from genesis, or without Prague", async () => {
+  it("is refused under a spec with Prague from genesis, or without Prague, saying the schedule is in question", async () => {
     const pragueFromGenesis = createCommon(forkChainSpec({ pragueTime: 0 }));
     expect((await failure(executeBlocksStatelessly({ common: pragueFromGenesis, ...range() }))).message).toBe(
-      "block #0 of the range: block RLP does not decode: invalid header. requestsHash should be provided",
+      "block #0 of the range: block RLP does not decode: invalid header. requestsHash should be provided; " +
+        "its header has the 20 fields of a cancun block, but the chain spec puts its timestamp 1700000012 under prague " +
+        "(shanghaiTime = 0, cancunTime = 0, pragueTime = 0): is the spec's fork schedule the chain's?",
     );
     const neverPrague = createCommon(forkChainSpec({ pragueTime: undefined }));
-    expect((await failure(executeBlocksStatelessly({ common: neverPrague, ...range() }))).message).toMatch(
-      /^block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
+    expect((await failure(executeBlocksStatelessly({ common: neverPrague, ...range() }))).message).toBe(
+      "block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated; " +
+        "its header has the 21 fields of a prague block, but the chain spec puts its timestamp 1700000036 under cancun " +
+        "(shanghaiTime = 0, cancunTime = 0): is the spec's fork schedule the chain's?",
     );
     const laterPrague = createCommon(forkChainSpec({ pragueTime: FORK_CHAIN_PRAGUE_TIME + 12 }));
     expect((await failure(executeBlocksStatelessly({ common: laterPrague, ...range() }))).message).toMatch(
-      /^block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
+      /^block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated; its header has the 21 fields of a prague block, but the chain spec puts its timestamp 1700000036 under cancun \(.*pragueTime = 1700000048\): is the spec's fork schedule the chain's\?$/,
+    );
+  });
+
+  it("blames the schedule, not the witness, when only the parent header contradicts it", async () => {
+    // Prague a block early: the first Prague block decodes, its Cancun parent (a witness header) does not.
+    const earlierPrague = createCommon(forkChainSpec({ pragueTime: FORK_CHAIN_PRAGUE_TIME - 12 }));
+    const first = fork.blocks[2]!;
+    const error = await failure(
+      executeBlocksStatelessly({ common: earlierPrague, blocks: [first.rlp], witnesses: [first.witness] }),
+    );
+    expect(error.code).toBe("INVALID_WITNESS");
+    expect(error.message).toBe(
+      "block 3: witness header 0 does not decode: invalid header. requestsHash should be provided; " +
+        "its header has the 20 fields of a cancun block, but the chain spec puts its timestamp 1700000024 under prague " +
+        "(shanghaiTime = 0, cancunTime = 0, pragueTime = 1700000024): is the spec's fork schedule the chain's?",
     );
   });
 

@@ -48,12 +48,12 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     [
       "Prague from genesis",
       0,
-      /INVALID_BLOCK: block #0 of the range: block RLP does not decode: invalid header\. requestsHash should be provided/,
+      /INVALID_BLOCK: block #0 of the range: block RLP does not decode: invalid header\. requestsHash should be provided; its header has the 20 fields of a cancun block, but the chain spec puts its timestamp 1700000012 under prague \(shanghaiTime = 0, cancunTime = 0, pragueTime = 0\): is the spec's fork schedule the chain's\?/,
     ],
     [
       "no Prague",
       undefined,
-      /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated/,
+      /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated; its header has the 21 fields of a prague block, but the chain spec puts its timestamp 1700000036 under cancun \(shanghaiTime = 0, cancunTime = 0\): is the spec's fork schedule the chain's\?/,
     ],
   ] as const;
   for (const [schedule, pragueTime, message] of refusals) {

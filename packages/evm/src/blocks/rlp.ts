@@ -2,7 +2,7 @@ import { type Block, type BlockBytes, createBlockFromBytesArray } from "@ethereu
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, equalsBytes, hexToBytes } from "@ethereumjs/util";
-import { requireExecutedRules } from "../chain-spec/block-rules.js";
+import { forkScheduleHint, requireExecutedRules } from "../chain-spec/block-rules.js";
 import { describeError, EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
 
@@ -35,6 +35,7 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
   let values: Uint8Array[][];
   let number: bigint;
   let timestamp: bigint;
+  let headerFields: number;
   try {
     bytes = typeof input === "string" ? hexToBytes(input) : input;
     values = RLP.decode(bytes) as Uint8Array[][];
@@ -44,6 +45,7 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
     }
     number = bytesToBigInt(header[NUMBER]!);
     timestamp = bytesToBigInt(header[TIMESTAMP]!);
+    headerFields = header.length;
   } catch (error) {
     throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
       cause: error,
@@ -54,10 +56,12 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
   try {
     block = createBlockFromBytesArray(values as BlockBytes, { common, setHardfork: true });
   } catch (error) {
-    throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
-      blockNumber: number,
-      cause: error,
-    });
+    const hint = forkScheduleHint(common, headerFields, number, timestamp);
+    throw new EvmError(
+      "INVALID_BLOCK",
+      `${label}: block RLP does not decode: ${describeError(error)}${hint === undefined ? "" : `; ${hint}`}`,
+      { blockNumber: number, cause: error },
+    );
   }
   // The decoder forgives what a full node refuses (integers with leading zeros, elements after the
   // body, a withdrawals root it fills in): a block is taken only in the one encoding it has, so

@@ -2,7 +2,7 @@ import type { Common } from "@ethereumjs/common";
 import { chainSpecOf } from "../common.js";
 import { EvmError } from "../errors.js";
 import { rulesAt } from "./chain-spec.js";
-import { LAST_EXECUTED_FORK } from "./forks.js";
+import { LAST_EXECUTED_FORK, TIME_FORKS } from "./forks.js";
 
 /**
  * Refuses a block whose number and timestamp fall outside the rules this package executes: before
@@ -34,4 +34,35 @@ export function commonForBlock(common: Common, blockNumber: bigint, timestamp: b
   const copy = common.copy();
   copy.setHardforkBy({ blockNumber, timestamp });
   return copy;
+}
+
+/** How many fields the header of each executed fork's blocks has: EIP-1559, 4895, 4844 with 4788, 7685 each add some. */
+const HEADER_FIELDS: Readonly<Record<string, number>> = { paris: 16, shanghai: 17, cancun: 20, prague: 21 };
+
+/**
+ * Why a block may not decode under the fork the chain spec gives it: its header has the fields of
+ * another executed fork, so the spec most likely schedules that fork elsewhere than the chain does
+ * (a missing or mistyped `cancunTime`). The library's own words ("blob gas used can only be
+ * provided with EIP4844 activated") read as an invalid block and send an operator looking at the
+ * node instead of the config. Undefined when the header has its fork's fields, or no fork's.
+ */
+export function forkScheduleHint(
+  common: Common,
+  headerFields: number,
+  blockNumber: bigint,
+  timestamp: bigint,
+): string | undefined {
+  const spec = chainSpecOf(common);
+  const rules = rulesAt(spec, blockNumber, timestamp);
+  if (rules.kind !== "executed" || HEADER_FIELDS[rules.fork] === headerFields) return undefined;
+  const looksLike = Object.keys(HEADER_FIELDS).find((fork) => HEADER_FIELDS[fork] === headerFields);
+  if (looksLike === undefined) return undefined;
+  const schedule = TIME_FORKS.filter(({ key }) => spec[key] !== undefined)
+    .map(({ key }) => `${key} = ${spec[key]}`)
+    .join(", ");
+  return (
+    `its header has the ${headerFields} fields of a ${looksLike} block, but the chain spec puts its ` +
+    `timestamp ${timestamp} under ${rules.fork} (${schedule || "no fork after the merge"}): ` +
+    "is the spec's fork schedule the chain's?"
+  );
 }

@@ -3,6 +3,7 @@ import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, hexToBytes } from "@ethereumjs/util";
 import type { HeaderIndex } from "../chain/header-index.js";
+import { forkScheduleHint } from "../chain-spec/block-rules.js";
 import { chainSpecOf } from "../common.js";
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
@@ -26,8 +27,9 @@ export function witnessEntries(witness: ExecutionWitness): Map<string, Uint8Arra
   return entries;
 }
 
-/** The header's `number` in its RLP list of fields. */
+/** The header's `number` and `timestamp` in its RLP list of fields. */
 const NUMBER = 8;
+const TIMESTAMP = 11;
 
 /**
  * Files the witness's ancestor headers in `index`, each decoded (under the fork it falls under)
@@ -48,12 +50,20 @@ export function addWitnessHeaders(
   const mergeForkBlock = BigInt(chainSpecOf(common).mergeForkBlock);
   for (const [position, rlp] of witness.headers.entries()) {
     index.addEncoded(hexToBytes(rlp), (bytes) => {
+      let hint: string | undefined;
       try {
         const values = RLP.decode(bytes);
-        if (!Array.isArray(values) || !(values[NUMBER] instanceof Uint8Array)) {
+        if (
+          !Array.isArray(values) ||
+          !(values[NUMBER] instanceof Uint8Array) ||
+          !(values[TIMESTAMP] instanceof Uint8Array)
+        ) {
           throw new Error("not an RLP list of header fields");
         }
-        const preMerge = bytesToBigInt(values[NUMBER]) < mergeForkBlock;
+        const number = bytesToBigInt(values[NUMBER]);
+        const preMerge = number < mergeForkBlock;
+        if (!preMerge)
+          hint = forkScheduleHint(common, values.length, number, bytesToBigInt(values[TIMESTAMP]));
         return createBlockHeaderFromBytesArray(values as Uint8Array[], {
           common,
           setHardfork: true,
@@ -62,7 +72,7 @@ export function addWitnessHeaders(
       } catch (error) {
         throw new EvmError(
           "INVALID_WITNESS",
-          `block ${blockNumber}: witness header ${position} does not decode: ${describeError(error)}`,
+          `block ${blockNumber}: witness header ${position} does not decode: ${describeError(error)}${hint === undefined ? "" : `; ${hint}`}`,
           { blockNumber, cause: error },
         );
       }
