@@ -78,22 +78,36 @@ async function relayTo(target: URL): Promise<{
   };
 }
 
+/** A prover client on a fresh PostgreSQL schema, reaching it through a relay the test controls. */
+async function startBehindRelay(logger?: Parameters<typeof startApp>[1]) {
+  const database = await createTestDatabase("postgres", postgres);
+  const { location } = database;
+  if (!("url" in location)) throw new Error("expected a PostgreSQL location");
+  const relay = await relayTo(new URL(location.url));
+  const url = new URL(location.url);
+  url.host = `127.0.0.1:${relay.port}`;
+  const data = tempDatadir();
+  const app = await startApp(
+    testConfig(data.dir, NO_NODE, [`database.url="${url.href}"`, `database.schema="${location.schema}"`]),
+    logger,
+  );
+  return {
+    relay,
+    app,
+    async dispose() {
+      await app.close();
+      data.remove();
+      await database.dispose();
+    },
+  };
+}
+
 describe.skipIf(postgres.url === undefined)("while the task database is out of reach", () => {
   it("warns that the database cannot be reached, without a stack or an error line", {
     timeout: 120_000,
   }, async () => {
-    const database = await createTestDatabase("postgres", postgres);
-    const { location } = database;
-    if (!("url" in location)) throw new Error("expected a PostgreSQL location");
-    const relay = await relayTo(new URL(location.url));
-    const url = new URL(location.url);
-    url.host = `127.0.0.1:${relay.port}`;
-    const data = tempDatadir();
     const { logger, lines } = captureLogger();
-    const app = await startApp(
-      testConfig(data.dir, NO_NODE, [`database.url="${url.href}"`, `database.schema="${location.schema}"`]),
-      logger,
-    );
+    const { relay, app, dispose } = await startBehindRelay(logger);
     // A dashboard left open: its overview is read from the database every second.
     const dashboard = new AbortController();
     const events = await fetch(`${app.rpcUrl}events`, { signal: dashboard.signal });
@@ -126,25 +140,14 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
     } finally {
       dashboard.abort();
       await relay.up();
-      await app.close();
-      data.remove();
-      await database.dispose();
+      await dispose();
     }
   });
 
   it("answers a scrape while the database hangs, saying it did not answer", {
     timeout: 120_000,
   }, async () => {
-    const database = await createTestDatabase("postgres", postgres);
-    const { location } = database;
-    if (!("url" in location)) throw new Error("expected a PostgreSQL location");
-    const relay = await relayTo(new URL(location.url));
-    const url = new URL(location.url);
-    url.host = `127.0.0.1:${relay.port}`;
-    const data = tempDatadir();
-    const app = await startApp(
-      testConfig(data.dir, NO_NODE, [`database.url="${url.href}"`, `database.schema="${location.schema}"`]),
-    );
+    const { relay, app, dispose } = await startBehindRelay();
     try {
       expect((await fetchText(`${app.rpcUrl}metrics`)).body).toMatch(/^paas_task_database_up 1$/m);
       relay.hang();
@@ -158,9 +161,7 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
       expect(body).not.toMatch(/^paas_tasks\{/m);
     } finally {
       relay.answer();
-      await app.close();
-      data.remove();
-      await database.dispose();
+      await dispose();
     }
   });
 });
