@@ -1,6 +1,7 @@
+#!/usr/bin/env node
 /**
- * `npx nx run devnet:start -- [flags]` / `npm run devnet -- [flags]`: a local rollup devnet on
- * 127.0.0.1, printing its URL and its progress until Ctrl-C.
+ * `npx nx run devnet:start -- [flags]` / `npm run devnet -- [flags]` (`paas-devnet` where the package
+ * is installed): a local rollup devnet on 127.0.0.1, printing its URL and its progress until Ctrl-C.
  */
 import { MAX_TIMER_MS } from "@paas/core/contracts";
 import type { DevChainEvent } from "@paas/devchain";

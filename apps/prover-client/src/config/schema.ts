@@ -247,7 +247,7 @@ export const configSchema = z
         code: "custom",
         path: ["nodes"],
         message:
-          "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; point every instance at the rollup's nodes (to try it on one machine, `npm run devnet` serves a chain on 127.0.0.1 that instances there can share)",
+          "a shared PostgreSQL database (database.url) needs the rollup's nodes (nodes.cl_url, nodes.el_url): the embedded devnet is this process's own chain, which other instances do not see; point every instance at the rollup's nodes (to try it on one machine, a devnet of its own serves a chain on 127.0.0.1 that instances there can share: `npm run devnet` in the repository, `npx paas-devnet` where @paas/devnet is installed)",
       });
     }
     if (config.database.pool_size !== undefined && config.database.url === undefined) {

@@ -53,6 +53,8 @@ it("is installed outside the workspace, with its bin naming the built entry and 
   const require = createRequire(path.join(appDir, "package.json"));
   expect(() => require.resolve("tsx")).toThrow();
   expect(existsSync(path.join(appDir, "node_modules/.bin/paas"))).toBe(true);
+  // A devnet of its own for trying a cluster on one machine, where @paas/devnet is installed.
+  expect(existsSync(path.join(appDir, "node_modules/.bin/paas-devnet"))).toBe(true);
   const manifest = JSON.parse(
     readFileSync(path.join(appDir, "node_modules/@paas/prover-client/package.json"), "utf8"),
   ) as { bin: { paas: string } };
