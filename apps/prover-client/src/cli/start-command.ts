@@ -152,16 +152,20 @@ async function start(flags: StartFlags): Promise<void> {
   // (exit code 13, no "stopped").
   const running = setInterval(() => {}, 2 ** 31 - 1);
   const failure = await new Promise<Error | undefined>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A second signal, of either kind (Ctrl-C, then `kill` from another shell), is for a stop
+      // that takes too long.
+      if (stopping) process.exit(130);
+      stopping = true;
       // The view first: a line written while it redraws in place would be drawn over.
       printer?.stop();
       if (terminal) process.stdout.write(`${signal}: stopping…\n`);
       else logger.info({ signal }, "stopping");
-      process.once(signal, () => process.exit(130));
       resolve(undefined);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
     // Logged by the app as it happens; on a terminal the log may be a file, so it is said here too.
     void app.failed.then((error) => {
       printer?.stop();

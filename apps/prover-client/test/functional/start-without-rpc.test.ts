@@ -13,6 +13,7 @@ import { startTrustingDevnet } from "../../scenarios/devnet.js";
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;
 let child: ChildProcess | undefined;
+let again: ChildProcess | undefined;
 
 beforeAll(async () => {
   data = tempDatadir();
@@ -21,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child) await stopChild(child, "SIGKILL");
+  if (again) await stopChild(again, "SIGKILL");
   await devnet?.close();
   data?.remove();
 });
@@ -79,4 +81,26 @@ it("runs until it is stopped when it serves nothing, then stops cleanly", { time
       .map((line) => line.msg)
       .slice(-2),
   ).toEqual(["stopping", "stopped"]);
+});
+
+it("stops at once on a second signal of another kind (Ctrl-C, then kill)", { timeout: 90_000 }, async () => {
+  again = spawnProverClient(
+    data.dir,
+    devnet.url,
+    ["rpc.enabled=false", 'log_level="info"'],
+    ["ignore", "pipe", "pipe"],
+  );
+  let stdout = "";
+  again.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => again?.once("exit", resolve));
+  await until(
+    () => logLinesOf(stdout).some((line) => line.msg === "prover client started"),
+    "the client started",
+  );
+  // Both before the stop the first one began can have ended.
+  again.kill("SIGINT");
+  again.kill("SIGTERM");
+  expect(await exited).toBe(130);
 });
