@@ -74,6 +74,25 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     );
   });
 
+  it("blames the schedule when a parent header of the fork before Shanghai would decode under it", async () => {
+    // Paris, then Shanghai from block 3, run with Shanghai a block early: the library fills in the
+    // Paris parent's missing withdrawals root, and the header it decodes hashes to no parent.
+    const parisFirst = { shanghaiTime: FORK_CHAIN_PRAGUE_TIME, cancunTime: undefined, pragueTime: undefined };
+    const first = (await buildForkChain(forkChainSpec(parisFirst))).blocks[2]!;
+    const earlierShanghai = createCommon(
+      forkChainSpec({ ...parisFirst, shanghaiTime: FORK_CHAIN_PRAGUE_TIME - 12 }),
+    );
+    const error = await failure(
+      executeBlocksStatelessly({ common: earlierShanghai, blocks: [first.rlp], witnesses: [first.witness] }),
+    );
+    expect(error.code).toBe("INVALID_WITNESS");
+    expect(error.message).toBe(
+      "block 3: witness header 0 does not decode: its fields are not those of the fork it falls under; " +
+        "its header has the 16 fields of a paris block, but the chain spec puts its timestamp 1700000024 under shanghai " +
+        "(shanghaiTime = 1700000024): is the spec's fork schedule the chain's?",
+    );
+  });
+
   it("refuses blocks before the merge and blocks of a fork after Prague, naming the setting", async () => {
     const mergedLater = createCommon(forkChainSpec({ mergeForkBlock: 2 }));
     const preMerge = await failure(executeBlocksStatelessly({ common: mergedLater, ...range() }));

@@ -2,8 +2,9 @@ import { createBlockHeaderFromBytesArray } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, hexToBytes } from "@ethereumjs/util";
+import { HEADER_NUMBER, HEADER_TIMESTAMP } from "../blocks/header-fields.js";
 import type { HeaderIndex } from "../chain/header-index.js";
-import { forkScheduleHint } from "../chain-spec/block-rules.js";
+import { forkScheduleHint, withScheduleHint } from "../chain-spec/block-rules.js";
 import { chainSpecOf } from "../common.js";
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
@@ -26,10 +27,6 @@ export function witnessEntries(witness: ExecutionWitness): Map<string, Uint8Arra
   }
   return entries;
 }
-
-/** The header's `number` and `timestamp` in its RLP list of fields. */
-const NUMBER = 8;
-const TIMESTAMP = 11;
 
 /**
  * Files the witness's ancestor headers in `index`, each decoded (under the fork it falls under)
@@ -55,24 +52,29 @@ export function addWitnessHeaders(
         const values = RLP.decode(bytes);
         if (
           !Array.isArray(values) ||
-          !(values[NUMBER] instanceof Uint8Array) ||
-          !(values[TIMESTAMP] instanceof Uint8Array)
+          !(values[HEADER_NUMBER] instanceof Uint8Array) ||
+          !(values[HEADER_TIMESTAMP] instanceof Uint8Array)
         ) {
           throw new Error("not an RLP list of header fields");
         }
-        const number = bytesToBigInt(values[NUMBER]);
+        const number = bytesToBigInt(values[HEADER_NUMBER]);
         const preMerge = number < mergeForkBlock;
         if (!preMerge)
-          hint = forkScheduleHint(common, values.length, number, bytesToBigInt(values[TIMESTAMP]));
-        return createBlockHeaderFromBytesArray(values as Uint8Array[], {
+          hint = forkScheduleHint(common, values.length, number, bytesToBigInt(values[HEADER_TIMESTAMP]));
+        const header = createBlockHeaderFromBytesArray(values as Uint8Array[], {
           common,
           setHardfork: true,
           skipConsensusFormatValidation: preMerge,
         });
+        // Not every other fork's header is refused: Paris's decodes under Shanghai, the library
+        // filling in a withdrawals root, as a header of another hash, which the index would take
+        // for a parent the witness lacks.
+        if (hint !== undefined) throw new Error("its fields are not those of the fork it falls under");
+        return header;
       } catch (error) {
         throw new EvmError(
           "INVALID_WITNESS",
-          `block ${blockNumber}: witness header ${position} does not decode: ${describeError(error)}${hint === undefined ? "" : `; ${hint}`}`,
+          `block ${blockNumber}: witness header ${position} does not decode: ${withScheduleHint(describeError(error), hint)}`,
           { blockNumber, cause: error },
         );
       }
