@@ -1,5 +1,6 @@
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
+import { HEADER_NUMBER, HEADER_PARENT_HASH } from "./header-fields.js";
 
 /** What a block's RLP says about the block, read without building @ethereumjs objects. */
 export interface BlockRlpSummary {
@@ -19,8 +20,6 @@ export interface BlockRlpSummary {
 
 /** A header's fields up to the proof-of-work nonce: every fork has at least these. */
 const MIN_HEADER_FIELDS = 15;
-const PARENT_HASH = 0;
-const NUMBER = 8;
 /** nonce, gasPrice, gasLimit, to, value, data, v, r, s. */
 const LEGACY_FIELDS = 9;
 const LEGACY_V = 6;
@@ -60,11 +59,11 @@ export function inspectBlockRlp(rlp: Uint8Array, options: { label?: string } = {
   if (headerFields.length < MIN_HEADER_FIELDS) {
     throw fail(`block header is not a list of at least ${MIN_HEADER_FIELDS} fields`);
   }
-  const parentHash = headerFields[PARENT_HASH]!;
+  const parentHash = headerFields[HEADER_PARENT_HASH]!;
   if (parentHash.list || parentHash.end - parentHash.payload !== 32) {
     throw fail("block header's parent hash is not 32 bytes");
   }
-  const number = unsigned(rlp, headerFields[NUMBER], "block header's number", fail);
+  const number = unsigned(rlp, headerFields[HEADER_NUMBER], "block header's number", fail);
   blockNumber = number;
   if (!transactions.list) throw fail("block's transactions are not a list");
 

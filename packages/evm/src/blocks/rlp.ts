@@ -2,15 +2,13 @@ import { type Block, type BlockBytes, createBlockFromBytesArray } from "@ethereu
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, equalsBytes, hexToBytes } from "@ethereumjs/util";
-import { forkScheduleHint, requireExecutedRules } from "../chain-spec/block-rules.js";
+import { forkScheduleHint, requireExecutedRules, withScheduleHint } from "../chain-spec/block-rules.js";
 import { describeError, EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
+import { HEADER_NUMBER, HEADER_TIMESTAMP } from "./header-fields.js";
 
 /** A block as callers hand it over: decoded, or its RLP as bytes or hex. */
 export type BlockInput = Block | Uint8Array | Hex;
-
-const NUMBER = 8;
-const TIMESTAMP = 11;
 
 /**
  * Decodes a block from RLP under the given rules, at the fork its number and timestamp fall under
@@ -40,11 +38,11 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
     bytes = typeof input === "string" ? hexToBytes(input) : input;
     values = RLP.decode(bytes) as Uint8Array[][];
     const header = values[0];
-    if (!Array.isArray(values) || !Array.isArray(header) || header.length <= TIMESTAMP) {
+    if (!Array.isArray(values) || !Array.isArray(header) || header.length <= HEADER_TIMESTAMP) {
       throw new Error("not a list starting with a header list");
     }
-    number = bytesToBigInt(header[NUMBER]!);
-    timestamp = bytesToBigInt(header[TIMESTAMP]!);
+    number = bytesToBigInt(header[HEADER_NUMBER]!);
+    timestamp = bytesToBigInt(header[HEADER_TIMESTAMP]!);
     headerFields = header.length;
   } catch (error) {
     throw new EvmError("INVALID_BLOCK", `${label}: block RLP does not decode: ${describeError(error)}`, {
@@ -59,7 +57,7 @@ export function decodeBlock(input: BlockInput, common: Common, label: string): B
     const hint = forkScheduleHint(common, headerFields, number, timestamp);
     throw new EvmError(
       "INVALID_BLOCK",
-      `${label}: block RLP does not decode: ${describeError(error)}${hint === undefined ? "" : `; ${hint}`}`,
+      `${label}: block RLP does not decode: ${withScheduleHint(describeError(error), hint)}`,
       { blockNumber: number, cause: error },
     );
   }

@@ -66,3 +66,8 @@ export function forkScheduleHint(
     "is the spec's fork schedule the chain's?"
   );
 }
+
+/** A refusal's words, with the schedule's hint after them when there is one. */
+export function withScheduleHint(message: string, hint: string | undefined): string {
+  return hint === undefined ? message : `${message}; ${hint}`;
+}
