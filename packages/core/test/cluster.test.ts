@@ -269,6 +269,19 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     await expectWokenFor(a, b);
   });
 
+  it("wakes instances given the schema by name from one that found it on its URL's search path", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const onPath = new URL(url);
+    onPath.searchParams.set("options", `-c search_path=${schema}`);
+    // The same tables, configured two ways: the wake-ups must go to the same channel too.
+    const b = await start({ url, schema }, { scheduling: { instanceId: "b", pollIntervalMs: 60_000 } });
+    const a = await start(
+      { url: onPath.href },
+      { scheduling: { instanceId: "a", claim: { kinds: ["published"] }, pollIntervalMs: 60_000 } },
+    );
+    await expectWokenFor(a, b);
+  });
+
   it("wakes an instance for work announced while its listening connection was down", async () => {
     const database = await databaseFor("postgres");
     const a = await start(database, {

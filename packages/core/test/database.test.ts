@@ -386,6 +386,40 @@ describe.runIf(postgres.url !== undefined)("a PostgreSQL database set up as a DB
     }
   });
 
+  it("keeps an instance with no schema configured on the tables it started on when its role's own schema appears", async () => {
+    // PostgreSQL's default search path is `"$user", public`: the role's own schema once it exists.
+    // An instance configured without `database.schema` started where the path led; another given
+    // the role's name as its schema (by mistake, or another rollup's) then created that schema.
+    const role = await applicationRole();
+    const home = `paas_home_${randomBytes(5).toString("hex")}`;
+    try {
+      await role.admin.query(`create schema ${home} authorization ${role.name}`);
+      await role.admin.query(`alter role ${role.name} set search_path = "$user", ${home}`);
+      await role.admin.query(
+        `grant create on database ${new URL(postgres.url!).pathname.slice(1)} to ${role.name}`,
+      );
+      const { service } = await startService({ database: { url: role.url } });
+      try {
+        const { task } = await service.submit(leaf(7), "native");
+        expect((await service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("completed");
+        await (await openDatabase({ url: role.url, schema: role.name })).close();
+        // Still its own task, on its own tables: not the other schema's, where it does not exist.
+        expect((await service.status(task.id)).status).toBe("completed");
+        const { task: next } = await service.submit(leaf(8), "native");
+        expect((await service.wait(next.id, { timeoutMs: 10_000 })).status).toBe("completed");
+        const admin = role.admin;
+        const counted = async (schema: string) =>
+          Number((await admin.query(`select count(*) as n from ${schema}.tasks`)).rows[0].n);
+        expect([await counted(home), await counted(role.name)]).toEqual([2, 0]);
+      } finally {
+        await service.close();
+      }
+    } finally {
+      // `drop owned` revokes the grant on the database too.
+      await role.drop();
+    }
+  });
+
   it("waits for another instance's migration beyond the role's statement_timeout, which holds after", async () => {
     const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
     const app = `paas_migrating_${randomBytes(4).toString("hex")}`;

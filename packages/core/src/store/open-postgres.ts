@@ -52,6 +52,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
       `a pool of ${poolSize} connections is too small: the group commit, lease renewals and reads need at least ${MIN_POOL_SIZE}`,
     );
   }
+  const onPath = await schemaOnPath(location.url, description);
   const connection: pg.ClientConfig = {
     ...(location.schema === undefined
       ? { connectionString: location.url }
@@ -68,7 +69,20 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   // The timeout is the client's own, not the pool's: the pool's `connectionTimeoutMillis` also
   // bounds the wait for a connection other statements hold (all ten waiting on a table lock, a
   // `vacuum full`), which failed a write, and the proof it stored, after 10 s of a healthy wait.
-  const pool = new pg.Pool({ ...connection, max: poolSize, keepAlive: true, Client: TimedClient });
+  const pool = new pg.Pool({
+    ...connection,
+    max: poolSize,
+    keepAlive: true,
+    Client: TimedClient,
+    // Pinned by a statement, not by `options` as a configured schema is: PgBouncer refuses that
+    // startup parameter, and an instance without a schema runs behind one in session mode.
+    ...(location.schema === undefined &&
+      onPath !== undefined && {
+        onConnect: async (client: pg.ClientBase) => {
+          await client.query(`set search_path to ${onPath}`);
+        },
+      }),
+  });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   pool.on("connect", (client) => {
@@ -82,7 +96,6 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const listener = new PgListener(connection);
   try {
-    await checkConnection(pool, description);
     await refuseTransactionPooling(() => new TimedClient(connection), description);
     if (location.schema !== undefined) await createSchema(pool, location.schema, description);
     await migrateToLatest(db as Kysely<unknown>, "postgres", description, location.schema);
@@ -94,7 +107,8 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
       { cause: error },
     );
   }
-  const channelName = (channel: string) => notificationChannel(location.schema ?? "public", channel);
+  const channelName = (channel: string) =>
+    notificationChannel(location.schema ?? onPath ?? "public", channel);
   const notifications: Notifications = {
     listen: (channel, onMessage) => listener.listen(channelName(channel), onMessage),
     async notify(channel, payload) {
@@ -146,17 +160,31 @@ function keepHotStatementsPrepared(client: pg.PoolClient): void {
 }
 
 /**
- * One query before anything else, so a server that is down, a wrong password or a missing database
- * is reported as what it is, not as the first migration failing.
+ * One session before anything else, so a server that is down, a wrong password or a missing
+ * database is reported as what it is, not as the first migration failing. It also says which schema
+ * an instance configured without one works in: the first of its search path that exists now,
+ * pinned for every session after. Left to each session, the default path `"$user", public` moved
+ * to the role's own schema as soon as one was made (by another instance given the role's name as
+ * its `database.schema`): the tasks, leases and receipts written until then were no longer seen,
+ * and the instance went on in the other one's tables. A schema that is not a plain name is left to
+ * the path (its quoting is the URL's); none at all fails the migrations as it did, saying no schema
+ * was selected.
  */
-async function checkConnection(pool: pg.Pool, description: string): Promise<void> {
+async function schemaOnPath(url: string, description: string): Promise<string | undefined> {
+  let client: pg.Client | undefined;
   try {
-    await pool.query("select 1");
+    client = new TimedClient({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ schema: string | null }>("select current_schema() as schema");
+    const schema = rows[0]?.schema ?? undefined;
+    return schema !== undefined && SCHEMA_NAME.test(schema) ? schema : undefined;
   } catch (error) {
     throw new DatabaseUnusableError(
       `cannot connect to PostgreSQL at ${description}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
+  } finally {
+    await client?.end().catch(() => {});
   }
 }
 
