@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { hostCheck } from "@paas/core";
 import { defineMethod, type JsonRpcErrorObject, StreamedResult } from "@paas/jsonrpc";
+import { statusLinesAskedTwice } from "@paas/jsonrpc/testing";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -405,31 +406,10 @@ describe("close", () => {
       },
     });
     const server = servers.pop()!;
-    const body = call("numbers");
-    const raw = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    const socket = connect(Number(new URL(url).port), "127.0.0.1");
-    let received = "";
-    let closed: Promise<void> | undefined;
-    let sentAgain = false;
-    const ended = new Promise<void>((resolve) => {
-      socket.on("close", () => resolve());
-      socket.on("error", () => undefined);
-    });
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-      // The server starts closing mid-answer, whose headers are sent: they cannot say
-      // "Connection: close". Once the answer is whole, the client asks again on the connection.
-      closed ??= server.close();
-      if (!sentAgain && received.endsWith("\r\n0\r\n\r\n")) {
-        sentAgain = true;
-        socket.write(raw);
-      }
-    });
-    socket.write(raw);
-    await ended;
-    await closed;
-    expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
+    // The server starts closing mid-answer, whose headers are sent: they cannot say
+    // "Connection: close". Once the answer is whole, the client asks again on the connection.
+    const answered = await statusLinesAskedTwice(url, call("numbers"), () => server.close());
+    expect(answered).toEqual(["HTTP/1.1 200"]);
   });
 
   it("aborts the calls still running when the grace period ends", async () => {

@@ -1,8 +1,8 @@
 import { request } from "node:http";
-import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineMethod, type MethodRegistry, StreamedResult } from "../src/index.js";
+import { statusLinesAskedTwice } from "../src/testing/index.js";
 import { post, rpc, startServer } from "./helpers.js";
 
 /** What happened while a result's pieces were produced. */
@@ -138,31 +138,9 @@ describe("JSON-RPC server: streamed results", () => {
 
   it("ends a kept-alive connection once its streamed answer is sent when the server closed meanwhile", async () => {
     const { server, url } = await startServer({ methods: methods(5_000, { produced: 0 }) });
-    const { port } = new URL(url);
-    const socket = connect(Number(port), "127.0.0.1");
-    const body = JSON.stringify(call("big", 1));
-    const raw = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    let received = "";
-    let closed: Promise<void> | undefined;
-    let sentAgain = false;
-    const ended = new Promise<void>((resolve) => {
-      socket.on("close", () => resolve());
-      socket.on("error", () => undefined);
-    });
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-      // The server starts closing mid-answer; once the answer is whole, the client asks again on
-      // the connection, which nothing told it not to reuse.
-      closed ??= server.close();
-      if (!sentAgain && received.endsWith("\r\n0\r\n\r\n")) {
-        sentAgain = true;
-        socket.write(raw);
-      }
-    });
-    socket.write(raw);
-    await ended;
-    await closed;
-    expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
+    // The server starts closing mid-answer; once the answer is whole, the client asks again on the
+    // connection, which nothing told it not to reuse.
+    const answered = await statusLinesAskedTwice(url, JSON.stringify(call("big", 1)), () => server.close());
+    expect(answered).toEqual(["HTTP/1.1 200"]);
   });
 });

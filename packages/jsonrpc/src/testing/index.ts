@@ -1,0 +1,1 @@
+export { statusLinesAskedTwice } from "./asked-twice.js";
