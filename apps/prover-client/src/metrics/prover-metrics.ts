@@ -41,7 +41,8 @@ export class ProverMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.checkpoints = new CheckpointMetrics(this.registry, {
       startedAt,
-      report: async () => (await boundedRead(() => this.service?.pluginReports()))?.[CHECKPOINT.kind],
+      // Not bounded here: core gives each plugin's report its own deadline, within a scrape's.
+      report: async () => (await this.service?.pluginReports())?.[CHECKPOINT.kind],
       lastAcceptedAt: () => boundedRead(() => this.service?.lastCompletedAt(CHECKPOINT.kind)),
     });
     const registers = [this.registry];

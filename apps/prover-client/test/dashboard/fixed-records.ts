@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { Page } from "playwright-core";
 import { EventStream } from "../../src/http/event-stream.js";
 import { buildHttpApp } from "../../src/http/http-app.js";
 import { chromiumPath, launchBrowser } from "./browser.js";
@@ -11,6 +12,8 @@ import { chromiumPath, launchBrowser } from "./browser.js";
 export async function dashboardAnswering(answers: Readonly<Record<string, unknown>>): Promise<{
   readonly origin: string;
   readonly browser: Awaited<ReturnType<typeof launchBrowser>>;
+  /** A new page showing FAILED_TASK, once its error and its attempts' errors are drawn. */
+  openFailedTask(): Promise<Page>;
   close(): Promise<void>;
 }> {
   chromiumPath();
@@ -34,6 +37,13 @@ export async function dashboardAnswering(answers: Readonly<Record<string, unknow
   return {
     origin,
     browser,
+    async openFailedTask() {
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/#/tasks/${FAILED_TASK}`);
+      await page.locator("dd.problem").waitFor();
+      await page.locator("table.attempts td.problem").waitFor();
+      return page;
+    },
     async close() {
       await browser.close();
       await server.close();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { screenshot } from "./browser.js";
-import { dashboardAnswering, FAILED_TASK, failedCheckpoint } from "./fixed-records.js";
+import { dashboardAnswering, failedCheckpoint } from "./fixed-records.js";
 
 /** As long as core stores an error, and without a place to break it. */
 const ERROR = `node answered 0x${"ab".repeat(1_999)}`;
@@ -22,10 +22,7 @@ afterAll(() => dashboard?.close());
 it("keeps a failed task's page as wide as the window when its error has no space", {
   timeout: 60_000,
 }, async () => {
-  const page = await dashboard.browser.context.newPage();
-  await page.goto(`${dashboard.origin}/#/tasks/${FAILED_TASK}`);
-  await page.locator("dd.problem").waitFor();
-  await page.locator("table.attempts td.problem").waitFor();
+  const page = await dashboard.openFailedTask();
   await screenshot(page, "long-error");
   const { scrollWidth, innerWidth } = (await page.evaluate(
     "({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })",

@@ -5,7 +5,7 @@
  * fixed records, as in long-error.test.ts; the whole app is in dashboard.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { dashboardAnswering, FAILED_TASK, failedCheckpoint } from "./fixed-records.js";
+import { dashboardAnswering, failedCheckpoint } from "./fixed-records.js";
 
 /** Markup that runs script if a page inserts it as HTML; `<b>` shows whether any was parsed at all. */
 const markup = (where: string) => `<img src="x" onerror="window.__ran = '${where}'"><b>${where}</b>`;
@@ -29,10 +29,7 @@ afterAll(() => dashboard?.close());
 it("shows markup in a task's error, attempts and context as text, and runs none of it", {
   timeout: 60_000,
 }, async () => {
-  const page = await dashboard.browser.context.newPage();
-  await page.goto(`${dashboard.origin}/#/tasks/${FAILED_TASK}`);
-  await page.locator("dd.problem").waitFor();
-  await page.locator("table.attempts td.problem").waitFor();
+  const page = await dashboard.openFailedTask();
   await page.locator(".graph-box").waitFor();
 
   expect(await page.locator("dd.problem").textContent()).toBe(markup("error"));
