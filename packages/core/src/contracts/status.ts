@@ -93,12 +93,21 @@ export const TRANSITIONS: Readonly<Record<TaskStatusName, readonly TaskStatusNam
   pending: ["blocked", "queued", "transient_failure", "permanent_failure", "cancelled"],
   blocked: ["queued", "permanent_failure", "cancelled"],
   queued: ["proving", "cancelled"],
-  proving: ["queued", "publishing", "completed", "transient_failure", "permanent_failure", "cancelled"],
+  proving: [
+    "queued",
+    "blocked",
+    "publishing",
+    "completed",
+    "transient_failure",
+    "permanent_failure",
+    "cancelled",
+  ],
   publishing: ["completed", "transient_failure", "permanent_failure", "cancelled"],
   transient_failure: ["pending", "queued", "publishing", "permanent_failure", "cancelled"],
   permanent_failure: ["pending", "queued", "publishing"],
   cancelled: ["pending", "queued", "publishing"],
-  completed: [],
+  // Only when a dependent needs its proof and another version of its program made it (a stale proof).
+  completed: ["pending", "queued"],
 };
 
 export function canTransition(from: TaskStatusName, to: TaskStatusName): boolean {
@@ -128,7 +137,7 @@ export interface TaskAttempt {
   readonly instance: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost */
+  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost, stale_dependencies */
   readonly outcome: string;
   readonly error?: string;
 }

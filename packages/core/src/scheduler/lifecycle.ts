@@ -18,6 +18,7 @@ import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.j
  *   a held step whose lease expired ─► the status its step starts from, one interruption more,
  *                                     or permanent_failure after too many
  *   permanent_failure, cancelled ─resubmit─► the first step not yet done
+ *   proving ─a dependency's proof is stale─► blocked, that dependency: completed ─► its first step
  */
 
 /** Where each step starts from: what a claim for the step looks for. */
@@ -46,6 +47,16 @@ export const NOT_CANCELLABLE: readonly TaskStatusName[] = ["completed", "permane
 export interface StepStart {
   readonly status: TaskStatusName;
   readonly phase: TaskPhase;
+}
+
+/**
+ * A dependency's proof is stale when another version of its kind's program made it: a plugin
+ * upgraded since. Its dependent's program expects the version registered now (a recursive guest
+ * checks the version of each proof it verifies), so the dependency is proven again, and its
+ * dependent waits for it. A resubmission of the dependency itself still returns its proof.
+ */
+export function isStaleProof(proofVersion: string, programVersion: string): boolean {
+  return proofVersion !== programVersion;
 }
 
 /** A new task: kinds with dependencies resolve them first; the others have nothing to wait for. */
@@ -162,4 +173,6 @@ export type AttemptOutcome =
   | "interrupted"
   | "released"
   | "cancelled"
-  | "lease_lost";
+  | "lease_lost"
+  /** A dependency's proof was stale: it is proven again and this task waits for it. */
+  | "stale_dependencies";

@@ -32,6 +32,8 @@ import {
   afterProof,
   afterResolution,
   cycleFailure,
+  firstStep,
+  isStaleProof,
   NOT_CANCELLABLE,
   RESTARTABLE,
   restartStep,
@@ -44,6 +46,9 @@ import {
 } from "./proving-slots.js";
 import { type PreparedSubmission, prepareSubmission } from "./submission.js";
 import type { TransitionBus } from "./transition-bus.js";
+
+/** What `dependencyReceipts` answers when a dependency's proof is stale (see `isStaleProof`). */
+const STALE = Symbol("stale dependency proofs");
 
 export interface SchedulerOptions {
   readonly retry: RetryPolicy;
@@ -510,7 +515,8 @@ export class Scheduler {
     const { handler, definition } = this.kinds.get(held.kind);
     const host = this.kinds.hostFor(held.kind, held.backend);
     const { context, step } = this.stepContext(held, signal);
-    const dependencies = handler.dependencies ? await this.dependencyReceipts(held.id) : [];
+    const dependencies = handler.dependencies ? await this.dependencyReceipts(held) : [];
+    if (dependencies === STALE) return;
     const input = await handler.fetchInput(context, dependencies, step);
     const slots = this.slotsFor(held.backend);
     await slots.acquire(signal);
@@ -583,12 +589,6 @@ export class Scheduler {
   }
 
   /**
-   * A proving step stops counting against its backend's claims (once): when its proof is computed,
-   * or when it ends otherwise. Freed before the proof is stored, the room is claimed by a tick
-   * that runs before the group commit's flush (both wait for `setImmediate`, the tick first), so
-   * the claim of the next tasks and the finishes of this turn's proofs share one transaction.
-   */
-  /**
    * Stops a step: its signal aborts, and a proof it has in a host gives back its slot and its room
    * at once, so that a host deaf to its signal holds neither for good.
    */
@@ -598,6 +598,12 @@ export class Scheduler {
     if (flight.step === "prove") this.freeProvingRoom(flight.held, flight);
   }
 
+  /**
+   * A proving step stops counting against its backend's claims (once): when its proof is computed,
+   * or when it ends otherwise. Freed before the proof is stored, the room is claimed by a tick
+   * that runs before the group commit's flush (both wait for `setImmediate`, the tick first), so
+   * the claim of the next tasks and the finishes of this turn's proofs share one transaction.
+   */
   private freeProvingRoom(held: TaskRow, flight = this.inFlight.get(held.id)): void {
     if (flight === undefined || flight.held !== held || flight.provingRoomFreed) return;
     flight.provingRoomFreed = true;
@@ -685,18 +691,56 @@ export class Scheduler {
     this.settle(held, await this.store.completePublication(held, this.options.clock.now()));
   }
 
-  private async dependencyReceipts(id: string): Promise<DependencyReceipt[]> {
-    const rows = await this.store.dependencyReceipts(id);
-    const expected = await this.store.dependencyCount(id);
+  /**
+   * The proofs of a task's dependencies, or `STALE` when some were made by another version of their
+   * program than the one registered now: those are proven again, and the task waits for them.
+   */
+  private async dependencyReceipts(held: TaskRow): Promise<DependencyReceipt[] | typeof STALE> {
+    const rows = await this.store.dependencyReceipts(held.id);
+    const expected = await this.store.dependencyCount(held.id);
     if (rows.length !== expected) {
       throw new TransientError(
-        `task ${id}: ${expected - rows.length} of ${expected} dependency proofs are not stored yet`,
+        `task ${held.id}: ${expected - rows.length} of ${expected} dependency proofs are not stored yet`,
       );
+    }
+    const stale = rows.filter((r) =>
+      isStaleProof(r.version, this.kinds.get(r.kind).definition.program.version),
+    );
+    if (stale.length > 0) {
+      await this.reproveStale(held, stale);
+      return STALE;
     }
     return rows.map((r) => ({
       taskId: { context: parseCanonicalContext(r.context), backend: r.backend },
       receipt: toReceipt(r),
     }));
+  }
+
+  private async reproveStale(
+    held: TaskRow,
+    stale: readonly { id: string; kind: string; version: string }[],
+  ): Promise<void> {
+    for (const proof of stale) {
+      this.options.log.warn(
+        {
+          task: held.id,
+          kind: held.kind,
+          dependency: proof.id,
+          dependencyKind: proof.kind,
+          proofVersion: proof.version,
+          programVersion: this.kinds.get(proof.kind).definition.program.version,
+        },
+        "a dependency's proof was made by another version of its program: it is proven again, and this task waits for it",
+      );
+    }
+    const changes = await this.store.reproveStale(
+      held,
+      stale,
+      (dependency) => firstStep(this.kinds.get(dependency.kind).handler.dependencies !== undefined),
+      afterResolution,
+      this.options.clock.now(),
+    );
+    this.settle(held, changes);
   }
 
   /** Transient failures are retried after backoff until the policy gives up; the rest fail now. */

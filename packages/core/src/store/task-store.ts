@@ -168,7 +168,7 @@ export class TaskStore {
       .selectFrom("task_deps as d")
       .innerJoin("tasks as t", "t.id", "d.dep_id")
       .innerJoin("receipts as r", "r.task_seq", "t.seq")
-      .select(["t.context", "t.backend"])
+      .select(["t.id", "t.kind", "t.context", "t.backend"])
       .selectAll("r")
       .where("d.task_id", "=", taskId)
       .orderBy("d.position")
@@ -461,6 +461,66 @@ export class TaskStore {
         "resolved",
       );
       return moved && [moved];
+    }, allChanges);
+  }
+
+  /**
+   * `held`'s dependencies whose proofs were found stale (`isStaleProof`) lose them and start
+   * again from `restartAt`, and `held` goes where its dependencies now put it (`decide`): blocked
+   * until they are proven again, or queued when another instance has proven them again meanwhile.
+   * One transaction, fenced by `held`'s lease: a dependent that finds a dependency already taken
+   * back (another dependent found it first) waits for it, and the cascade of its completion, which
+   * commits after, queues every dependent it blocked. Only a proof still of the stale version is
+   * dropped, and only from a completed task.
+   */
+  async reproveStale(
+    held: TaskRow,
+    stale: readonly { readonly id: string; readonly version: string }[],
+    restartAt: (dependency: TaskRow) => StepStart,
+    decide: (deps: readonly DependencyState[]) => ResolutionOutcome,
+    now: number,
+  ): Promise<Change[] | undefined> {
+    return this.write(async (trx) => {
+      if (!(await this.stillHeld(trx, held))) return undefined;
+      const changes: Change[] = [];
+      for (const proof of stale) {
+        const query = trx.selectFrom("tasks").selectAll().where("id", "=", proof.id);
+        const dependency = await (this.dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
+        if (dependency?.status !== "completed") continue;
+        const dropped = await trx
+          .deleteFrom("receipts")
+          .where("task_seq", "=", dependency.seq)
+          .where("version", "=", proof.version)
+          .executeTakeFirst();
+        if (Number(dropped.numDeletedRows) === 0) continue;
+        const { status, phase } = restartAt(dependency);
+        const moved = await guardedTransition(
+          trx,
+          dependency,
+          status,
+          { phase, retry_count: 0, next_attempt_at: null, error: null },
+          now,
+          { interruptions: 0, job_id: null },
+        );
+        if (moved) changes.push(moved);
+      }
+      const depIds = await trx
+        .selectFrom("task_deps")
+        .select("dep_id")
+        .where("task_id", "=", held.id)
+        .execute();
+      const outcome = decide(
+        await this.cascade.lockAndRead(
+          trx,
+          depIds.map((d) => d.dep_id),
+        ),
+      );
+      if (outcome.to === "permanent_failure") {
+        const failed = await this.failHeld(trx, held, held.phase, outcome.error, now);
+        return failed && [...changes, ...failed];
+      }
+      const moved = await this.finish(trx, held, outcome.to, { error: null }, now, "stale_dependencies");
+      return moved && [...changes, moved];
     }, allChanges);
   }
 
