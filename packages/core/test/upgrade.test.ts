@@ -59,7 +59,10 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
       expect(started.logs).toContainEqual(
         expect.objectContaining({
           level: "warn",
-          fields: expect.objectContaining({ dependency: dep, proofVersion: "1", programVersion: "2" }),
+          fields: expect.objectContaining({
+            dependency: dep,
+            reason: 'made by version "1" of program "leaf-program", which is at version "2" now',
+          }),
         }),
       );
       // A resubmission of the dependency itself returns its proof as it is.
@@ -91,6 +94,42 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
       expect(path(started, task.id)).toEqual(["proving", "blocked", "queued", "proving", "completed"]);
       expect(path(started, dep)).toEqual(["queued", "proving", "completed"]);
     });
+  });
+
+  it("proves a dependency again when its plugin says a setting it was proven under changed", async () => {
+    const database = await databaseFor(dialect, { file: true });
+    started = await startService({ database });
+    const { service, script } = started;
+    script.leafSetting = "A";
+    const dep = await service.submit(leaf(10), "native");
+    await service.wait(dep.task.id, { timeoutMs: 5_000 });
+    // The operator corrects the setting; the dependents submitted from now on need proofs under B.
+    script.leafSetting = "B";
+    script.graph.set(1, [leaf(10)]);
+    const { task } = await service.submit(node(1), "native");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    const proven = JSON.parse(new TextDecoder().decode((await service.proof(dep.task.id)).publicValues));
+    expect(proven.input.setting).toBe("B");
+    const detour = (await service.history(task.id)).find((a) => a.outcome === "stale_dependencies");
+    expect(detour?.error).toBe(`leaf ${dep.task.id} proven under setting A, configured now B`);
+  });
+
+  it("fails a dependent after its retries when its dependency's plugin calls even fresh proofs stale", async () => {
+    started = await startService({ database: await databaseFor(dialect), retry: { maxRetries: 2 } });
+    const { service, script, host } = started;
+    const dep = await service.submit(leaf(10), "native");
+    await service.wait(dep.task.id, { timeoutMs: 5_000 });
+    script.leafProofsAlwaysStale = true;
+    script.graph.set(1, [leaf(10)]);
+    const { task } = await service.submit(node(1), "native");
+    const failed = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(failed).toMatchObject({
+      status: "permanent_failure",
+      error: `gave up after 2 retries: dependency proofs still stale: leaf ${dep.task.id} every proof is stale to this plugin`,
+    });
+    // The first proof, then one per detour the retries allowed.
+    expect(host.proveCalls.filter((c) => c.program === "leaf-program")).toHaveLength(3);
+    expect(host.proveCalls.filter((c) => c.program === "node-program")).toHaveLength(0);
   });
 
   it("leaves proofs of the program version registered now alone", async () => {

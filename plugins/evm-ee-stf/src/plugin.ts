@@ -7,11 +7,12 @@ import {
   type ProofContext,
   ProofPlugin,
   type ProofPluginHandler,
+  type ProofReceipt,
   type ProverHandle,
   type StepContext,
 } from "@paas/core";
 import { chainSpecHash, createCommon } from "@paas/evm";
-import { ElClient, EVM_EE_STF, type EvmEeStfContext } from "@paas/rollup";
+import { ElClient, EVM_EE_STF, type EvmEeStfContext, EvmEeStfOutputSsz, type Hex, toHex } from "@paas/rollup";
 import { inject } from "tsyringe";
 import { admitElRange } from "./admission.js";
 import { parseEvmEeStfContext } from "./context.js";
@@ -42,6 +43,7 @@ interface LastFetch {
 export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEeStfInput> {
   readonly settings: EvmEeStfSettings;
   private readonly common: ReturnType<typeof createCommon>;
+  private readonly chainSpecHash: Hex;
   private latestProven: { number: number; hash: string } | undefined;
   private scanned: Promise<void> | undefined;
   private handle: ProverHandle | undefined;
@@ -58,6 +60,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
       const why = error instanceof Error ? error.message : String(error);
       throw new InvalidConfigError(`plugin_settings.${EVM_EE_STF.kind}: ${why}`);
     }
+    this.chainSpecHash = chainSpecHash(this.settings.chainSpec);
   }
 
   parseContext(raw: ProofContext): EvmEeStfContext {
@@ -84,6 +87,16 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     return fetched.input;
   }
 
+  /**
+   * A proof made under another chain spec than the one configured now: the operator corrected the
+   * spec, and the CL STF, which requires its params' spec hash, would refuse the old proof.
+   */
+  staleProofReason(receipt: ProofReceipt): string | undefined {
+    const proven = toHex(EvmEeStfOutputSsz.deserialize(receipt.publicValues).chainSpecHash);
+    if (proven === this.chainSpecHash) return undefined;
+    return `proven under chain spec ${proven}, configured now ${this.chainSpecHash} (${this.settings.chainSpecSource})`;
+  }
+
   rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
     this.track(handle);
     return {
@@ -107,7 +120,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
       latestProvenBlock: this.latestProven ?? null,
       chainSpec: {
         source: this.settings.chainSpecSource,
-        hash: chainSpecHash(this.settings.chainSpec),
+        hash: this.chainSpecHash,
         spec: this.settings.chainSpec,
       },
       maxBlocks: this.settings.maxBlocks,

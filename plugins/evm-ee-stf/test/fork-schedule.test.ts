@@ -1,9 +1,11 @@
+import { PluginSettings, type ProofReceipt } from "@paas/core";
 import { chainSpecHash } from "@paas/evm";
 import { buildForkChain, FORK_CHAIN_PRAGUE_TIME, type ForkChain, forkChainSpec } from "@paas/evm/testing";
 import type { EvmEeStfOutput } from "@paas/rollup";
-import { toHex } from "@paas/rollup";
+import { ElClient, toHex } from "@paas/rollup";
 import type { StubRpc } from "@paas/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EvmEeStfPlugin } from "../src/index.js";
 import { contextForBlocks } from "../src/testing.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
 
@@ -56,6 +58,33 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
       /INVALID_BLOCK: block #2 of the range: block RLP does not decode: requestsHash can only be provided with EIP 7685 activated; its header has the 21 fields of a prague block, but the chain spec puts its timestamp 1700000036 under cancun \(shanghaiTime = 0, cancunTime = 0\): is the spec's fork schedule the chain's\?/,
     ],
   ] as const;
+  it("calls a proof made under another chain spec stale, naming both specs, so its dependents have it proven again", async () => {
+    const wrong = cancunThenPrague(undefined);
+    const harness = await startHarness(node, { settings: { chain_spec: wrong } });
+    let receipt: ProofReceipt;
+    try {
+      // The range's first blocks are Cancun's under either schedule: proven under the wrong one.
+      ({ receipt } = (await harness.prove(contextForBlocks(fork.blocks[0]!, fork.blocks[1]!))) as {
+        receipt: ProofReceipt;
+      });
+    } finally {
+      await harness.close();
+    }
+    const configured = (chainSpec: object) =>
+      new EvmEeStfPlugin(
+        new ElClient({ url: node.url }),
+        new PluginSettings({ "evm-ee-stf": { chain_spec: chainSpec } }),
+      );
+    const before = configured(wrong);
+    expect(before.staleProofReason(receipt)).toBeUndefined();
+    const corrected = configured(cancunThenPrague(FORK_CHAIN_PRAGUE_TIME));
+    const [was, now] = [before, corrected].map((plugin) => chainSpecHash(plugin.settings.chainSpec));
+    expect(was).not.toBe(now);
+    expect(corrected.staleProofReason(receipt)).toBe(
+      `proven under chain spec ${was}, configured now ${now} (inline)`,
+    );
+  });
+
   for (const [schedule, pragueTime, message] of refusals) {
     it(`is refused under the wrong schedule: ${schedule}`, async () => {
       const harness = await startHarness(node, { settings: { chain_spec: cancunThenPrague(pragueTime) } });

@@ -82,6 +82,16 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
    */
   afterStore?(context: C, receipt: ProofReceipt, step: StepContext): Promise<void>;
 
+  /**
+   * Why a stored proof of this kind is not the one this plugin would make now, beyond its
+   * program's version (core compares that itself): a setting it is proven under changed since,
+   * as an EVM chain spec an operator corrected. Undefined while it is. A dependent that finds its
+   * dependency's proof stale has it proven again and waits for it; a proof made now must be
+   * current, or its dependents give up after their retries. Quick and synchronous: it is asked for
+   * every dependency proof a dependent is about to be given.
+   */
+  staleProofReason?(receipt: ProofReceipt): string | undefined;
+
   /** JSON-RPC methods this proof type adds to the prover client, by method name. */
   rpcMethods?(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>>;
 

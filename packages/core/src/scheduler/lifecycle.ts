@@ -1,3 +1,6 @@
+import type { ProofPluginHandler } from "../contracts/plugin.js";
+import type { ProgramDescriptor } from "../contracts/program.js";
+import type { ProofReceipt } from "../contracts/receipt.js";
 import { backoffDelay, type RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.js";
@@ -18,7 +21,8 @@ import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.j
  *   a held step whose lease expired ─► the status its step starts from, one interruption more,
  *                                     or permanent_failure after too many
  *   permanent_failure, cancelled ─resubmit─► the first step not yet done
- *   proving ─a dependency's proof is stale─► blocked, that dependency: completed ─► its first step
+ *   proving ─a dependency's proof is stale─► blocked (a retry more), that dependency: completed ─►
+ *                                           its first step
  */
 
 /** Where each step starts from: what a claim for the step looks for. */
@@ -50,13 +54,36 @@ export interface StepStart {
 }
 
 /**
- * A dependency's proof is stale when another version of its kind's program made it: a plugin
- * upgraded since. Its dependent's program expects the version registered now (a recursive guest
- * checks the version of each proof it verifies), so the dependency is proven again, and its
- * dependent waits for it. A resubmission of the dependency itself still returns its proof.
+ * Why a dependency's proof is stale, or undefined while it is current. Stale is a proof made by
+ * another version of its kind's program (a plugin upgraded since), or one its plugin says it would
+ * not make now (`staleProofReason`: a setting it is proven under changed). Its dependent's program
+ * expects what the plugin makes now (a recursive guest checks the version of each proof it
+ * verifies), so the dependency is proven again and its dependent waits for it. A resubmission of
+ * the dependency itself still returns its proof.
  */
-export function isStaleProof(proofVersion: string, programVersion: string): boolean {
-  return proofVersion !== programVersion;
+export function staleProofReason(
+  receipt: ProofReceipt,
+  program: ProgramDescriptor,
+  plugin: Pick<ProofPluginHandler, "staleProofReason">,
+): string | undefined {
+  if (receipt.metadata.version !== program.version) {
+    return `made by version "${receipt.metadata.version}" of program "${program.name}", which is at version "${program.version}" now`;
+  }
+  return plugin.staleProofReason?.(receipt);
+}
+
+/**
+ * A dependent that found stale dependency proofs waits for them to be proven again, and the detour
+ * counts as a retry: a plugin that calls even fresh proofs stale ends its dependents with their
+ * retries instead of proving for ever. Returns the error to fail with once they are used up.
+ */
+export function staleDetourRefused(
+  retryCount: number,
+  policy: RetryPolicy,
+  reasons: readonly string[],
+): string | undefined {
+  if (retryCount + 1 <= policy.maxRetries) return undefined;
+  return `gave up after ${policy.maxRetries} retries: dependency proofs still stale: ${reasons.join("; ")}`;
 }
 
 /** A new task: kinds with dependencies resolve them first; the others have nothing to wait for. */

@@ -33,10 +33,11 @@ import {
   afterResolution,
   cycleFailure,
   firstStep,
-  isStaleProof,
   NOT_CANCELLABLE,
   RESTARTABLE,
   restartStep,
+  staleDetourRefused,
+  staleProofReason,
 } from "./lifecycle.js";
 import {
   DEFAULT_PREFETCH_MAX_HEAP_BYTES,
@@ -47,7 +48,7 @@ import {
 import { type PreparedSubmission, prepareSubmission } from "./submission.js";
 import type { TransitionBus } from "./transition-bus.js";
 
-/** What `dependencyReceipts` answers when a dependency's proof is stale (see `isStaleProof`). */
+/** What `dependencyReceipts` answers when a dependency's proof is stale (see `staleProofReason`). */
 const STALE = Symbol("stale dependency proofs");
 
 export interface SchedulerOptions {
@@ -692,8 +693,8 @@ export class Scheduler {
   }
 
   /**
-   * The proofs of a task's dependencies, or `STALE` when some were made by another version of their
-   * program than the one registered now: those are proven again, and the task waits for them.
+   * The proofs of a task's dependencies, or `STALE` when some are stale (`staleProofReason`): those
+   * are proven again, and the task waits for them.
    */
   private async dependencyReceipts(held: TaskRow): Promise<DependencyReceipt[] | typeof STALE> {
     const rows = await this.store.dependencyReceipts(held.id);
@@ -703,23 +704,29 @@ export class Scheduler {
         `task ${held.id}: ${expected - rows.length} of ${expected} dependency proofs are not stored yet`,
       );
     }
-    const stale = rows.filter((r) =>
-      isStaleProof(r.version, this.kinds.get(r.kind).definition.program.version),
-    );
+    const receipts = rows.map((r) => ({
+      taskId: { context: parseCanonicalContext(r.context), backend: r.backend },
+      receipt: toReceipt(r),
+    }));
+    const stale = rows.flatMap((r, i) => {
+      const { definition, handler } = this.kinds.get(r.kind);
+      const reason = staleProofReason(receipts[i]!.receipt, definition.program, handler);
+      return reason === undefined ? [] : [{ id: r.id, kind: r.kind, attempt: r.attempt, reason }];
+    });
     if (stale.length > 0) {
       await this.reproveStale(held, stale);
       return STALE;
     }
-    return rows.map((r) => ({
-      taskId: { context: parseCanonicalContext(r.context), backend: r.backend },
-      receipt: toReceipt(r),
-    }));
+    return receipts;
   }
 
   private async reproveStale(
     held: TaskRow,
-    stale: readonly { id: string; kind: string; version: string }[],
+    stale: readonly { id: string; kind: string; attempt: number; reason: string }[],
   ): Promise<void> {
+    const reasons = stale.map((proof) => `${proof.kind} ${proof.id} ${proof.reason}`);
+    const refused = staleDetourRefused(held.retry_count, this.options.retry, reasons);
+    if (refused !== undefined) throw new PermanentError(refused);
     for (const proof of stale) {
       this.options.log.warn(
         {
@@ -727,10 +734,9 @@ export class Scheduler {
           kind: held.kind,
           dependency: proof.id,
           dependencyKind: proof.kind,
-          proofVersion: proof.version,
-          programVersion: this.kinds.get(proof.kind).definition.program.version,
+          reason: proof.reason,
         },
-        "a dependency's proof was made by another version of its program: it is proven again, and this task waits for it",
+        "a dependency's proof is stale: it is proven again, and this task waits for it",
       );
     }
     const changes = await this.store.reproveStale(
@@ -738,6 +744,7 @@ export class Scheduler {
       stale,
       (dependency) => firstStep(this.kinds.get(dependency.kind).handler.dependencies !== undefined),
       afterResolution,
+      reasons.join("; "),
       this.options.clock.now(),
     );
     this.settle(held, changes);

@@ -168,7 +168,7 @@ export class TaskStore {
       .selectFrom("task_deps as d")
       .innerJoin("tasks as t", "t.id", "d.dep_id")
       .innerJoin("receipts as r", "r.task_seq", "t.seq")
-      .select(["t.id", "t.kind", "t.context", "t.backend"])
+      .select(["t.id", "t.kind", "t.attempt", "t.context", "t.backend"])
       .selectAll("r")
       .where("d.task_id", "=", taskId)
       .orderBy("d.position")
@@ -465,19 +465,20 @@ export class TaskStore {
   }
 
   /**
-   * `held`'s dependencies whose proofs were found stale (`isStaleProof`) lose them and start
+   * `held`'s dependencies whose proofs were found stale (`staleProofReason`) lose them and start
    * again from `restartAt`, and `held` goes where its dependencies now put it (`decide`): blocked
    * until they are proven again, or queued when another instance has proven them again meanwhile.
    * One transaction, fenced by `held`'s lease: a dependent that finds a dependency already taken
    * back (another dependent found it first) waits for it, and the cascade of its completion, which
-   * commits after, queues every dependent it blocked. Only a proof still of the stale version is
-   * dropped, and only from a completed task.
+   * commits after, queues every dependent it blocked. A proof is dropped only from a completed task
+   * still at the attempt that made the stale proof. `why` goes to `held`'s history.
    */
   async reproveStale(
     held: TaskRow,
-    stale: readonly { readonly id: string; readonly version: string }[],
+    stale: readonly { readonly id: string; readonly attempt: number }[],
     restartAt: (dependency: TaskRow) => StepStart,
     decide: (deps: readonly DependencyState[]) => ResolutionOutcome,
+    why: string,
     now: number,
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
@@ -486,13 +487,9 @@ export class TaskStore {
       for (const proof of stale) {
         const query = trx.selectFrom("tasks").selectAll().where("id", "=", proof.id);
         const dependency = await (this.dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
-        if (dependency?.status !== "completed") continue;
-        const dropped = await trx
-          .deleteFrom("receipts")
-          .where("task_seq", "=", dependency.seq)
-          .where("version", "=", proof.version)
-          .executeTakeFirst();
-        if (Number(dropped.numDeletedRows) === 0) continue;
+        // Proven again since it was read (its attempt moved on): that proof is the current one.
+        if (dependency?.status !== "completed" || dependency.attempt !== proof.attempt) continue;
+        await trx.deleteFrom("receipts").where("task_seq", "=", dependency.seq).execute();
         const { status, phase } = restartAt(dependency);
         const moved = await guardedTransition(
           trx,
@@ -519,7 +516,8 @@ export class TaskStore {
         const failed = await this.failHeld(trx, held, held.phase, outcome.error, now);
         return failed && [...changes, ...failed];
       }
-      const moved = await this.finish(trx, held, outcome.to, { error: null }, now, "stale_dependencies");
+      const fields = { error: null, retry_count: held.retry_count + 1 };
+      const moved = await this.finish(trx, held, outcome.to, fields, now, "stale_dependencies", why);
       return moved && [...changes, moved];
     }, allChanges);
   }
