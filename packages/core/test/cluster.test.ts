@@ -386,6 +386,57 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
   });
 });
 
+describe.runIf(postgres.url !== undefined)(
+  "a newer version migrating the database under a running instance",
+  () => {
+    it("stops the instance at its next heartbeat, saying why, and hands its work and services over", async () => {
+      const database = await databaseFor("postgres");
+      const host = new TestHost();
+      const release = host.hold();
+      const a = await start(database, {
+        host,
+        ticker: true,
+        scheduling: { instanceId: "a", leaseMs: 600, pollIntervalMs: 100 },
+      });
+      const { task } = await a.service.submit(leaf(1), "native");
+      await until(async () => (await a.service.status(task.id)).status === "proving", "a proving");
+      // What a newer version's first start does to the schema, seen from here: a migration recorded
+      // that this version does not know.
+      const session = await otherSession(database);
+      try {
+        await session.query("insert into kysely_migration (name, timestamp) values ($1, $2)", [
+          "9999_from_a_newer_version",
+          new Date().toISOString(),
+        ]);
+      } finally {
+        await session.end();
+      }
+      const why = await a.service.failed;
+      expect(why.message).toBe(
+        "the task database was migrated by a newer version of PaaS while this instance ran (9999_from_a_newer_version): this instance stops; run the newer version in its place",
+      );
+      expect(a.logs).toContainEqual(
+        expect.objectContaining({ level: "error", fields: { migrations: ["9999_from_a_newer_version"] } }),
+      );
+      // Stopped as at a close: its once-per-cluster service, the proof it held, its membership.
+      await until(() => a.script.serviceEvents.includes("stop ticker@main"), "the ticker stopped");
+      await until(() => host.aborted === 1, "the held proof aborted");
+      release();
+      await expect(a.service.submit(leaf(2), "native")).rejects.toThrow(/closed/);
+      // Read as psql would: this version now refuses to open the database at all.
+      const reader = await otherSession(database);
+      try {
+        const held = () => reader.query("select status, owner from tasks where id = $1", [task.id]);
+        await until(async () => (await held()).rows[0]?.status === "queued", "the task handed back");
+        expect((await held()).rows).toEqual([{ status: "queued", owner: null }]);
+        expect((await reader.query("select id from instances")).rows).toEqual([]);
+      } finally {
+        await reader.end();
+      }
+    });
+  },
+);
+
 describe("one instance per SQLite database", () => {
   it("refuses a second process on the same database file, naming the one that holds it", async () => {
     const database = await databaseFor("sqlite", { file: true });

@@ -56,7 +56,8 @@ export interface ProverApp {
   readonly startedAt: number;
   /**
    * Settles when something the client cannot work without stops on its own after the start (the
-   * embedded devnet, its only chain): why. `paas start` then stops with that error; nothing
+   * embedded devnet, its only chain; the prover service, when a newer version of PaaS migrated the
+   * shared database under it): why. `paas start` then stops with that error; nothing
    * unfinished is lost, and the next start resumes it. Never once `close()` has begun: a service
    * manager stopping the whole unit signals the devnet too, which may then exit first.
    */
@@ -162,12 +163,16 @@ export async function buildProverApp(
 
     const connected = await connectNodes(config, hosts, stage, closers);
     const { nodes } = connected;
+    let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => {
-      void connected.failed.then((error) => {
-        if (closing) return;
-        logger.error(error.message);
-        resolve(error);
-      });
+      fail = (error) => {
+        if (!closing) resolve(error);
+      };
+    });
+    void connected.failed.then((error) => {
+      if (closing) return;
+      logger.error(error.message);
+      fail(error);
     });
     const timeout = { timeoutMs: config.nodes.timeout_ms };
     const clients = {
@@ -203,6 +208,8 @@ export async function buildProverApp(
     stage("starting the prover service");
     const service = await builder.launch();
     closers.push(() => service.close());
+    // Core logs why as the service stops itself (a newer version migrated the shared database).
+    void service.failed.then(fail);
     launched = service;
     metrics.readFrom(service);
     for (const host of hosts.hosts()) {

@@ -21,6 +21,17 @@ export interface MembershipOptions {
   readonly exclusive?: boolean;
   /** An earlier process of this instance, known dead: its row and service lease are dropped at the start. */
   readonly predecessor?: string;
+  /**
+   * A shared database's schema as this version knows it (its migrations' names). A heartbeat that
+   * finds a migration it does not know (a newer version migrated the database under this running
+   * instance) stops the services here and calls `onNewer` once, and beats no more: this version's
+   * statements may no longer fit the tables. Checked before the heartbeat's own write, which may be
+   * the first to fail.
+   */
+  readonly schema?: {
+    readonly known: readonly string[];
+    readonly onNewer: (migrations: readonly string[]) => void;
+  };
 }
 
 /** The lease name the once-per-cluster services are elected under. */
@@ -51,6 +62,8 @@ export class ClusterMembership {
   private term = 0;
   /** The last start or stop of the services, which the next one waits for. */
   private changing: Promise<void> = Promise.resolve();
+  /** A newer version migrated the database: this instance beats no more. */
+  private outdated = false;
 
   constructor(
     private readonly store: ClusterStore,
@@ -97,11 +110,12 @@ export class ClusterMembership {
   }
 
   private async runBeat(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.outdated) return;
     const { instance, clock, leaseMs } = this.options;
     const now = clock.now();
     const term = this.term;
     try {
+      if (await this.foundNewerSchema()) return;
       await this.store.heartbeat(instance, now);
       if (instance.role === "worker" || this.services.length === 0) return;
       const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
@@ -129,6 +143,17 @@ export class ClusterMembership {
     } catch (error) {
       this.options.onError(error, "cluster heartbeat");
     }
+  }
+
+  private async foundNewerSchema(): Promise<boolean> {
+    const { schema } = this.options;
+    if (schema === undefined) return false;
+    const newer = await this.store.unknownMigrations(schema.known);
+    if (newer.length === 0) return false;
+    this.outdated = true;
+    await this.stepDown();
+    schema.onNewer(newer);
+    return true;
   }
 
   /**

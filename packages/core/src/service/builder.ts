@@ -27,6 +27,7 @@ import type { PrefetchOptions } from "../scheduler/proving-slots.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { TransitionBus } from "../scheduler/transition-bus.js";
 import { ClusterStore } from "../store/cluster-store.js";
+import { migrationsFor } from "../store/migrations/index.js";
 import { type DatabaseLocation, type OpenedDatabase, openDatabase } from "../store/open-database.js";
 import { OperatorStore } from "../store/operator-store.js";
 import { TaskStore } from "../store/task-store.js";
@@ -238,6 +239,18 @@ export class ProverServiceBuilder {
         onError,
         exclusive: opened.exclusive,
         ...(this.predecessor !== undefined && { predecessor: this.predecessor }),
+        // A SQLite file is this process's alone (locked): nobody migrates it under us.
+        ...(!opened.exclusive && {
+          schema: {
+            known: Object.keys(migrationsFor(opened.dialect)),
+            onNewer: (migrations: readonly string[]) => {
+              log.error({ migrations }, "a newer version of PaaS migrated the task database; stopping");
+              void service
+                ?.stopOnNewerSchema(migrations)
+                .catch((error: unknown) => onError(error, "stopping for a newer schema"));
+            },
+          },
+        }),
       });
       const release = () => opened.close();
       const operator = new OperatorStore(opened.db, opened.dialect, {

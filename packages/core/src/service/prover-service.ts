@@ -24,6 +24,7 @@ import {
 } from "../contracts/status.js";
 import { type Backend, keyOf, type TaskRef } from "../contracts/task-id.js";
 import {
+  DatabaseUnusableError,
   errorMessage,
   InvalidParamsError,
   PaasError,
@@ -85,6 +86,14 @@ export class ProverService implements ProverHandle {
   private waitPoll: NodeJS.Timeout | undefined;
   private services: readonly BackgroundService[] = [];
   private readonly rpc = new Map<string, ContributedRpcMethod>();
+  private settleFailed!: (error: Error) => void;
+  /**
+   * Settles when the service stopped on its own, with why: a newer version of PaaS migrated the
+   * shared database while it ran (`stopOnNewerSchema`). Never once `close()` has begun.
+   */
+  readonly failed: Promise<Error> = new Promise((resolve) => {
+    this.settleFailed = resolve;
+  });
 
   constructor(private readonly parts: ServiceParts) {
     parts.bus.on((t) => {
@@ -420,6 +429,22 @@ export class ProverService implements ProverHandle {
 
   backendFor(kind: string): Backend {
     return this.parts.kinds.backendFor(kind);
+  }
+
+  /**
+   * A newer version of PaaS migrated the shared database under this running instance: it stops, as
+   * at a close (held work is released, or taken over once its leases lapse), rather than go on
+   * with statements that may no longer fit the tables, and `failed` says why. A restart of this
+   * version is refused as well ("written by a newer version"): the instance must run the newer one.
+   */
+  stopOnNewerSchema(migrations: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.settleFailed(
+      new DatabaseUnusableError(
+        `the task database was migrated by a newer version of PaaS while this instance ran (${migrations.join(", ")}): this instance stops; run the newer version in its place`,
+      ),
+    );
+    return this.close();
   }
 
   /**

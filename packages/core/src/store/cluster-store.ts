@@ -47,6 +47,15 @@ export class ClusterStore {
     await this.db.deleteFrom("service_leases").where("owner", "!=", id).execute();
   }
 
+  /** Migrations the database records that are not in `known`: a newer version of PaaS ran them. */
+  async unknownMigrations(known: readonly string[]): Promise<string[]> {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(this.db);
+    return rows
+      .map((row) => row.name)
+      .filter((name) => !known.includes(name))
+      .sort();
+  }
+
   async leave(id: string): Promise<void> {
     await this.db.deleteFrom("instances").where("id", "=", id).execute();
     await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();
