@@ -132,6 +132,89 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
     expect(host.proveCalls.filter((c) => c.program === "node-program")).toHaveLength(0);
   });
 
+  it("blocks a dependent queued when another took its stale dependency back, spending none of its retries", async () => {
+    const database = await databaseFor(dialect, { file: true });
+    const dep = await provenBeforeUpgrade(database, 10);
+    // Two dependents resolved (their dependency completed) and were proving when the old release stopped.
+    const host = new TestHost();
+    const release = host.hold();
+    const before = await startService({ database, host });
+    before.script.graph.set(1, [leaf(10)]);
+    before.script.graph.set(2, [leaf(10)]);
+    const dependents = [
+      (await before.service.submit(node(1), "native")).task.id,
+      (await before.service.submit(node(2), "native")).task.id,
+    ];
+    await vi.waitFor(
+      async () => {
+        for (const id of dependents) expect((await before.service.status(id)).status).toBe("proving");
+      },
+      { timeout: 5_000 },
+    );
+    await before.service.close();
+    release();
+
+    await withLeafVersion("2", async () => {
+      // An instance proving only dependents, one at a time: the first takes the dependency back,
+      // the second is claimed while the dependency waits for an instance that proves it.
+      const dependentsOnly = await startService({
+        database,
+        concurrency: 1,
+        retry: { maxRetries: 1 },
+        scheduling: { claim: { kinds: ["node"] }, prefetch: { depth: 0 } },
+      });
+      dependentsOnly.script.graph.set(1, [leaf(10)]);
+      dependentsOnly.script.graph.set(2, [leaf(10)]);
+      try {
+        await vi.waitFor(
+          async () => {
+            for (const id of dependents) {
+              expect(["blocked", "permanent_failure"]).toContain(
+                (await dependentsOnly.service.status(id)).status,
+              );
+            }
+          },
+          { timeout: 5_000 },
+        );
+        for (const id of dependents) expect((await dependentsOnly.service.status(id)).status).toBe("blocked");
+      } finally {
+        await dependentsOnly.service.close();
+      }
+
+      started = await startService({ database });
+      started.script.graph.set(1, [leaf(10)]);
+      started.script.graph.set(2, [leaf(10)]);
+      for (const id of dependents) {
+        expect((await started.service.wait(id, { timeoutMs: 5_000 })).status).toBe("completed");
+      }
+      expect(started.script.dependencyVersions.get(2)).toEqual(["2"]);
+      expect(path(started, dep)).toEqual(["proving", "completed"]);
+    });
+  });
+
+  it("refuses a proof a host answered for another version of its program, rather than prove it again for ever", async () => {
+    const database = await databaseFor(dialect);
+    // A host that labels the leaf's proofs with a version of its own, not the program's.
+    const host = new (class extends TestHost {
+      override async prove(...args: Parameters<TestHost["prove"]>) {
+        const receipt = await super.prove(...args);
+        if (args[0].name !== "leaf-program") return receipt;
+        return { ...receipt, metadata: { ...receipt.metadata, version: "host-1" } };
+      }
+    })();
+    started = await startService({ database, host, retry: { maxRetries: 0 } });
+    started.script.graph.set(1, [leaf(10)]);
+    const { task } = await started.service.submit(node(1), "native");
+    const done = await started.service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done).toMatchObject({
+      status: "permanent_failure",
+      error: expect.stringContaining(
+        'the native host answered a proof made by version "host-1" of program "leaf-program", which is at version "1" now',
+      ),
+    });
+    expect(host.proveCalls.filter((c) => c.program === "leaf-program")).toHaveLength(1);
+  });
+
   it("leaves proofs of the program version registered now alone", async () => {
     const database = await databaseFor(dialect, { file: true });
     const dep = await provenBeforeUpgrade(database, 10);

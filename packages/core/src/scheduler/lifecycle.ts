@@ -66,10 +66,13 @@ export function staleProofReason(
   program: ProgramDescriptor,
   plugin: Pick<ProofPluginHandler, "staleProofReason">,
 ): string | undefined {
-  if (receipt.metadata.version !== program.version) {
-    return `made by version "${receipt.metadata.version}" of program "${program.name}", which is at version "${program.version}" now`;
-  }
-  return plugin.staleProofReason?.(receipt);
+  return otherVersion(receipt, program) ?? plugin.staleProofReason?.(receipt);
+}
+
+/** How a proof names another version of its program than the one registered now, if it does. */
+export function otherVersion(receipt: ProofReceipt, program: ProgramDescriptor): string | undefined {
+  if (receipt.metadata.version === program.version) return undefined;
+  return `made by version "${receipt.metadata.version}" of program "${program.name}", which is at version "${program.version}" now`;
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   cycleFailure,
   firstStep,
   NOT_CANCELLABLE,
+  otherVersion,
   RESTARTABLE,
   restartStep,
   staleDetourRefused,
@@ -542,6 +543,12 @@ export class Scheduler {
       release();
     }
     const receipt = parseReceiptFrom(held.backend, answer);
+    // Stored, a proof labelled with another version would be stale to every dependent at once:
+    // taken back and proven again until their retries ran out.
+    const labelled = otherVersion(receipt, definition.program);
+    if (labelled !== undefined) {
+      throw new PermanentError(`the ${held.backend} host answered a proof ${labelled}`);
+    }
     signal.throwIfAborted();
     // Claim the next tasks now, so that their claim shares the group commit with this proof's
     // finish: one commit per cycle of claims and finishes instead of two (see freeProvingRoom).
@@ -693,17 +700,12 @@ export class Scheduler {
   }
 
   /**
-   * The proofs of a task's dependencies, or `STALE` when some are stale (`staleProofReason`): those
-   * are proven again, and the task waits for them.
+   * The proofs of a task's dependencies, or `STALE` when the task must wait for some first: stale
+   * ones (`staleProofReason`), proven again, or ones taken back since the task was queued.
    */
   private async dependencyReceipts(held: TaskRow): Promise<DependencyReceipt[] | typeof STALE> {
     const rows = await this.store.dependencyReceipts(held.id);
     const expected = await this.store.dependencyCount(held.id);
-    if (rows.length !== expected) {
-      throw new TransientError(
-        `task ${held.id}: ${expected - rows.length} of ${expected} dependency proofs are not stored yet`,
-      );
-    }
     const receipts = rows.map((r) => ({
       taskId: { context: parseCanonicalContext(r.context), backend: r.backend },
       receipt: toReceipt(r),
@@ -713,20 +715,36 @@ export class Scheduler {
       const reason = staleProofReason(receipts[i]!.receipt, definition.program, handler);
       return reason === undefined ? [] : [{ id: r.id, kind: r.kind, attempt: r.attempt, reason }];
     });
-    if (stale.length > 0) {
-      await this.reproveStale(held, stale);
+    // A dependency without its proof may have been taken back since this task was queued (another
+    // dependent found its proof stale): this task waits for it too. Retried instead, it spent its
+    // retries while the dependency was proven again, and failed for good if that took long.
+    const missing = rows.length !== expected;
+    if (stale.length > 0 || (missing && (await this.store.someDependencyUnfinished(held.id)))) {
+      await this.waitForDependencies(held, stale);
       return STALE;
+    }
+    if (missing) {
+      throw new TransientError(
+        `task ${held.id}: ${expected - rows.length} of ${expected} dependency proofs are not stored yet`,
+      );
     }
     return receipts;
   }
 
-  private async reproveStale(
+  /**
+   * Sends a task back to wait for its dependencies: its stale ones proven again (a detour that
+   * counts as a retry, see `staleDetourRefused`), or ones another dependent took back since it was
+   * queued (which counts nothing).
+   */
+  private async waitForDependencies(
     held: TaskRow,
     stale: readonly { id: string; kind: string; attempt: number; reason: string }[],
   ): Promise<void> {
     const reasons = stale.map((proof) => `${proof.kind} ${proof.id} ${proof.reason}`);
-    const refused = staleDetourRefused(held.retry_count, this.options.retry, reasons);
-    if (refused !== undefined) throw new PermanentError(refused);
+    if (stale.length > 0) {
+      const refused = staleDetourRefused(held.retry_count, this.options.retry, reasons);
+      if (refused !== undefined) throw new PermanentError(refused);
+    }
     for (const proof of stale) {
       this.options.log.warn(
         {
@@ -744,7 +762,10 @@ export class Scheduler {
       stale,
       (dependency) => firstStep(this.kinds.get(dependency.kind).handler.dependencies !== undefined),
       afterResolution,
-      reasons.join("; "),
+      {
+        retryCount: held.retry_count + (stale.length > 0 ? 1 : 0),
+        why: stale.length > 0 ? reasons.join("; ") : "a dependency was taken back to be proven again",
+      },
       this.options.clock.now(),
     );
     this.settle(held, changes);

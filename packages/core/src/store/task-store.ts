@@ -175,6 +175,22 @@ export class TaskStore {
       .execute();
   }
 
+  /**
+   * Whether some dependency of the task is short of completed: taken back since the task was
+   * queued (its proof was stale to another dependent), or failed since. A pruned one is not.
+   */
+  async someDependencyUnfinished(taskId: string): Promise<boolean> {
+    const found = await this.db
+      .selectFrom("task_deps as d")
+      .innerJoin("tasks as t", "t.id", "d.dep_id")
+      .select("t.id")
+      .where("d.task_id", "=", taskId)
+      .where("t.status", "<>", "completed")
+      .limit(1)
+      .executeTakeFirst();
+    return found !== undefined;
+  }
+
   async dependencyCount(taskId: string): Promise<number> {
     const { n } = await this.db
       .selectFrom("task_deps")
@@ -471,20 +487,23 @@ export class TaskStore {
    * One transaction, fenced by `held`'s lease: a dependent that finds a dependency already taken
    * back (another dependent found it first) waits for it, and the cascade of its completion, which
    * commits after, queues every dependent it blocked. A proof is dropped only from a completed task
-   * still at the attempt that made the stale proof. `why` goes to `held`'s history.
+   * still at the attempt that made the stale proof. With none stale, `held` only waits for
+   * dependencies another dependent took back. `detour` is `held`'s new retry count and the reason
+   * its history records.
    */
   async reproveStale(
     held: TaskRow,
     stale: readonly { readonly id: string; readonly attempt: number }[],
     restartAt: (dependency: TaskRow) => StepStart,
     decide: (deps: readonly DependencyState[]) => ResolutionOutcome,
-    why: string,
+    detour: { readonly retryCount: number; readonly why: string },
     now: number,
   ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
       if (!(await this.stillHeld(trx, held))) return undefined;
       const changes: Change[] = [];
-      for (const proof of stale) {
+      // In id order: two dependents taking back the same dependencies lock them in one order.
+      for (const proof of [...stale].sort((a, b) => (a.id < b.id ? -1 : 1))) {
         const query = trx.selectFrom("tasks").selectAll().where("id", "=", proof.id);
         const dependency = await (this.dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
         // Proven again since it was read (its attempt moved on): that proof is the current one.
@@ -516,8 +535,8 @@ export class TaskStore {
         const failed = await this.failHeld(trx, held, held.phase, outcome.error, now);
         return failed && [...changes, ...failed];
       }
-      const fields = { error: null, retry_count: held.retry_count + 1 };
-      const moved = await this.finish(trx, held, outcome.to, fields, now, "stale_dependencies", why);
+      const fields = { error: null, retry_count: detour.retryCount };
+      const moved = await this.finish(trx, held, outcome.to, fields, now, "stale_dependencies", detour.why);
       return moved && [...changes, moved];
     }, allChanges);
   }
