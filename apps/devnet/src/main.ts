@@ -170,6 +170,8 @@ const stop = (signal: string) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+// Its terminal closed: the chain is closed as at Ctrl-C, not cut off mid-write.
+process.on("SIGHUP", () => stop("SIGHUP"));
 // A reader gone (`npm run devnet | head`, a parent's closed pipe) stops us as a signal would,
 // closing the chain, instead of an unhandled EPIPE that printed a stack and left it unclosed.
 const outputClosed = () => {

@@ -142,6 +142,14 @@ describe("the devnet command", () => {
     expect(await cli.exited).toBe(0);
   });
 
+  it("stops cleanly on SIGHUP, when the terminal it ran in closes", async () => {
+    const cli = run(ON_DEMAND);
+    await cli.waitFor(/devnet listening on /);
+    cli.child.kill("SIGHUP");
+    await cli.waitFor(/SIGHUP: stopping…[\s\S]*devnet stopped/);
+    expect(await cli.exited).toBe(0);
+  });
+
   it("stops cleanly, closing its chain, when the reader of its output goes away", async () => {
     // `npm run devnet | head`: the next slot's line meets a closed pipe.
     const chainDir = mkdtempSync(path.join(tmpdir(), "devnet-epipe-"));

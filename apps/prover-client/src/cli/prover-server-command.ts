@@ -23,7 +23,7 @@ const TOKEN_ENV = "PAAS_PROVER_SERVER_TOKEN";
 
 /**
  * `paas prover-server`: the reference proving server (@paas/prover-server) — the remote-prover
- * contract over HTTP, proofs on a native host — until SIGINT/SIGTERM. What a client's `remote`
+ * contract over HTTP, proofs on a native host — until SIGINT, SIGTERM or SIGHUP. What a client's `remote`
  * backend needs (url, token, public key) is printed at start.
  */
 export function addProverServerCommand(program: Command): void {
@@ -126,6 +126,8 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
+    // Its terminal closed: a stop like any other (see `paas start`).
+    process.once("SIGHUP", () => resolve("SIGHUP"));
   });
   if (terminal) process.stdout.write(`${signal}: stopping…\n`);
   else logger.info({ signal }, "stopping");

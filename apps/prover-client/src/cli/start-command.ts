@@ -16,7 +16,7 @@ interface StartFlags {
   readonly progress: boolean;
 }
 
-/** `paas start`: build the app from config and run until SIGINT/SIGTERM. */
+/** `paas start`: build the app from config and run until SIGINT, SIGTERM or SIGHUP. */
 export function addStartCommand(program: Command): void {
   program
     .command("start")
@@ -166,6 +166,9 @@ async function start(flags: StartFlags): Promise<void> {
     };
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
+    // The terminal it ran in closed (an ssh session dropped): a stop like any other, not Node's
+    // default of dying on the spot with its leases held until they lapse.
+    process.on("SIGHUP", () => stop("SIGHUP"));
     // Logged by the app as it happens; on a terminal the log may be a file, so it is said here too.
     void app.failed.then((error) => {
       printer?.stop();
