@@ -10,6 +10,7 @@ import {
   LOGGER,
   PLUGIN_SETTINGS,
   type PluginLogger,
+  type PluginRpcMethod,
   PluginSettings,
   type ProofContext,
   ProofPlugin,
@@ -227,6 +228,26 @@ describe("ProverServiceBuilder", () => {
       .launch();
     await expect(launch).rejects.toThrow(
       'RPC method hello_say is contributed by both plugin "greeter-a" and plugin "greeter-b"',
+    );
+  });
+
+  it("refuses at launch an RPC method that does not say whether it changes state, naming it", async () => {
+    // A plugin in plain JavaScript: nothing makes it set `mutates`, and a method without it was
+    // served as a read, with no bearer token asked.
+    const method = { description: "submits", handler: async () => "submitted" } as unknown as PluginRpcMethod;
+    const launch = new ProverServiceBuilder({ ...memory, container: withScript() })
+      .host(new TestHost())
+      .registerHandler(
+        { kind: "greeter", program: { name: "greeter", version: "1" } },
+        {
+          parseContext: (raw: ProofContext) => raw,
+          fetchInput: async () => null,
+          rpcMethods: () => ({ greeter_submit: method }),
+        },
+      )
+      .launch();
+    await expect(launch).rejects.toThrow(
+      'RPC method greeter_submit of plugin "greeter" must say whether it changes state: mutates: true (it then needs the bearer token) or false',
     );
   });
 

@@ -73,6 +73,16 @@ it("refuses a plugin's RPC method of a name the app serves, naming the plugin", 
   });
 });
 
+it("refuses a plugin's RPC method that does not say whether it changes state, rather than serve it without the token", async () => {
+  const plugin = pathToFileURL(path.join(import.meta.dirname, "../fixtures/unflagged-method-plugin.ts")).href;
+  const { error } = await refusal(`plugins=["${plugin}"]`);
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      'RPC method unflagged_submit of plugin "unflagged" must say whether it changes state: mutates: true (it then needs the bearer token) or false',
+  });
+});
+
 it("refuses a port in use before the prover service starts proving", { timeout: 120_000 }, async () => {
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));

@@ -114,6 +114,14 @@ export class ProverService implements ProverHandle {
             `RPC method ${name} is contributed by both plugin "${first.kind}" and plugin "${kind}"`,
           );
         }
+        if (typeof method.mutates !== "boolean") {
+          // Unsaid, it would be served as a read, without the bearer token: a plugin in plain
+          // JavaScript that left `mutates` out opened its state changes to anyone reaching the port.
+          throw new PaasError(
+            "INVALID_CONFIG",
+            `RPC method ${name} of plugin "${kind}" must say whether it changes state: mutates: true (it then needs the bearer token) or false`,
+          );
+        }
         this.rpc.set(name, {
           kind,
           description: method.description,
