@@ -51,7 +51,8 @@ export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return { ...env, ...extra };
 }
 
-const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
+/** The `paas` command, run with `--conditions=@paas/source`. */
+export const BIN = path.join(import.meta.dirname, "../bin/paas.mjs");
 
 /**
  * For tests that run the CLI several times: each run is a process loading the sources, 3–5 s on

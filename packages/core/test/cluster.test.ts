@@ -434,6 +434,35 @@ describe.runIf(postgres.url !== undefined)(
         await reader.end();
       }
     });
+
+    it("a close called once it stopped itself returns only when it has stopped", async () => {
+      // What `paas start` does on `failed`: it closes the app, then says "stopped" and exits.
+      const database = await databaseFor("postgres");
+      const host = new TestHost();
+      const release = host.hold();
+      const a = await start(database, {
+        host,
+        scheduling: { instanceId: "a", leaseMs: 600, pollIntervalMs: 100 },
+      });
+      const { task } = await a.service.submit(leaf(1), "native");
+      await until(async () => (await a.service.status(task.id)).status === "proving", "a proving");
+      const session = await otherSession(database);
+      try {
+        await session.query("insert into kysely_migration (name, timestamp) values ($1, $2)", [
+          "9999_from_a_newer_version",
+          new Date().toISOString(),
+        ]);
+        await a.service.failed;
+        await a.service.close();
+        // Read at once: its held task is given back and it has left, not on its way to.
+        const held = await session.query("select status, owner from tasks where id = $1", [task.id]);
+        expect(held.rows).toEqual([{ status: "queued", owner: null }]);
+        expect((await session.query("select id from instances")).rows).toEqual([]);
+      } finally {
+        release();
+        await session.end();
+      }
+    });
   },
 );
 

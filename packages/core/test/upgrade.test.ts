@@ -70,6 +70,22 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
     });
   });
 
+  it("proves a dependency of an older version again when failures are never retried (maxRetries 0)", async () => {
+    // An operator who wants every failure seen at once: an upgrade is no failure, and must not fail
+    // its dependents for good.
+    const database = await databaseFor(dialect, { file: true });
+    const dep = await provenBeforeUpgrade(database, 10);
+    await withLeafVersion("2", async () => {
+      started = await startService({ database, retry: { maxRetries: 0 } });
+      started.script.graph.set(1, [leaf(10)]);
+      const { task } = await started.service.submit(node(1), "native");
+      expect(await started.service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({
+        status: "completed",
+      });
+      expect((await started.service.proof(dep)).metadata.version).toBe("2");
+    });
+  });
+
   it("takes back a dependent queued before the upgrade: it waits for its dependency's proof again", async () => {
     const database = await databaseFor(dialect, { file: true });
     const dep = await provenBeforeUpgrade(database, 10);

@@ -21,14 +21,19 @@ const program = new Command()
 addStartCommand(program);
 addProverServerCommand(program);
 addClientCommands(program, (text) => process.stdout.write(`${terminalSafe(text)}\n`));
-// A reader that stops early (`paas list | head`, a pager quit) ends the output, which is no error;
-// output that cannot be written otherwise (`> file` on a full disk) is one. Neither is an
-// unhandled error event and its stack.
+// A reader that stops early (`paas list | head`, a pager quit) ends the output, which is no error,
+// and so does a terminal that hung up (EIO: its window closed, its ssh session dropped): the
+// "SIGHUP: stopping…" `paas start` wrote to it was an unhandled error that killed the client before
+// it stopped. Output that cannot be written otherwise (`> file` on a full disk) is an error. No
+// write is an unhandled error event and its stack: not one after the first failed (the stream is
+// destroyed then), nor one to a stderr gone too.
+const readerGone = new Set(["EPIPE", "EIO", "ERR_STREAM_DESTROYED"]);
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") return;
+  if (error.code !== undefined && readerGone.has(error.code)) return;
   process.stderr.write(`error: cannot write the output: ${error.message}\n`);
   process.exitCode = 1;
 });
+process.stderr.on("error", () => {});
 
 try {
   await program.parseAsync();

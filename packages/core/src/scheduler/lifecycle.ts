@@ -78,15 +78,18 @@ export function otherVersion(receipt: ProofReceipt, program: ProgramDescriptor):
 /**
  * A dependent that found stale dependency proofs waits for them to be proven again, and the detour
  * counts as a retry: a plugin that calls even fresh proofs stale ends its dependents with their
- * retries instead of proving for ever. Returns the error to fail with once they are used up.
+ * retries instead of proving for ever. Returns the error to fail with once they are used up. One
+ * detour is allowed whatever the policy: with `maxRetries` 0 (no failure retried) a plugin upgrade
+ * failed every dependent of an older proof for good, though a stale proof is no failure.
  */
 export function staleDetourRefused(
   retryCount: number,
   policy: RetryPolicy,
   reasons: readonly string[],
 ): string | undefined {
-  if (retryCount + 1 <= policy.maxRetries) return undefined;
-  return `gave up after ${policy.maxRetries} retries: dependency proofs still stale: ${reasons.join("; ")}`;
+  if (retryCount < Math.max(policy.maxRetries, 1)) return undefined;
+  const retries = `${retryCount} ${retryCount === 1 ? "retry" : "retries"}`;
+  return `gave up after ${retries}: dependency proofs still stale: ${reasons.join("; ")}`;
 }
 
 /** A new task: kinds with dependencies resolve them first; the others have nothing to wait for. */

@@ -79,6 +79,8 @@ const REPORT_DEADLINE_MS = 5_000;
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
   private closed = false;
+  /** The close, once begun. */
+  private stopped: Promise<void> | undefined;
   /** Aborted at close: waits still pending end then, since no transition will settle them. */
   private readonly closing = new AbortController();
   /** Tasks somebody waits on, with the checks that settle their waits. */
@@ -459,8 +461,14 @@ export class ProverService implements ProverHandle {
    * Stops plugin services (handing the cluster's over), then the scheduler (held work is released
    * for another instance or the next start), then the database.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // A second close (the app's, once the service stopped itself) waits for the first: returning
+    // at once, its caller went on to exit with the held work not yet given back.
+    this.stopped ??= this.stop();
+    return this.stopped;
+  }
+
+  private async stop(): Promise<void> {
     this.closed = true;
     this.closing.abort();
     await this.parts.membership.close();
