@@ -7,6 +7,7 @@ import {
   addPruneCommand,
   addRetryCommand,
   filterFor,
+  LONG_ACTION,
   printBulk,
   withFilterOptions,
 } from "./operator-commands.js";
@@ -177,7 +178,7 @@ export function addClientCommands(program: Command, print: Output): void {
         return printBulk(
           print,
           "cancelled",
-          await client.call<BulkResult>("paas_cancelTasks", [filter]),
+          await client.call<BulkResult>("paas_cancelTasks", [filter], LONG_ACTION),
           flags.json,
         );
       }

@@ -56,6 +56,15 @@ export function filterFor(
   return filter;
 }
 
+/**
+ * How an action on many tasks is called: waited for as long as it takes, and sent once. A bulk
+ * cancel or retry acts on each task in turn (a cancel of 20k queued tasks on PostgreSQL: 30 s), a
+ * prune as long as the database needs (SQLite's VACUUM of a few GiB: tens of seconds). Given up
+ * on after the 30 s other calls wait, it had been sent again, three times, each running beside the
+ * first on the same tasks, and the operator was told it failed while it went on.
+ */
+export const LONG_ACTION = { idempotent: false, timeoutMs: MAX_TIMER_MS } as const;
+
 export function printBulk(print: Output, verb: string, result: BulkResult, json: boolean | undefined): void {
   if (json) print(JSON.stringify(result, null, 2));
   else
@@ -81,7 +90,7 @@ export function addRetryCommand(
       return printBulk(
         print,
         "retried",
-        await client.call<BulkResult>("paas_retryTasks", [filter]),
+        await client.call<BulkResult>("paas_retryTasks", [filter], LONG_ACTION),
         flags.json,
       );
     }
@@ -132,13 +141,7 @@ export function addPruneCommand(
           ...(flags.deleteReceipts && { deleteReceipts: true }),
           ...(flags.compact && { compact: true }),
         };
-        // A prune takes as long as the database needs (SQLite's VACUUM of a few GiB: tens of
-        // seconds). Given up on after the 30 s other calls wait, it had been sent again, three
-        // times, each starting another prune and VACUUM while the first still ran.
-        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params], {
-          idempotent: false,
-          timeoutMs: MAX_TIMER_MS,
-        });
+        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params], LONG_ACTION);
         if (flags.json) return print(JSON.stringify(result, null, 2));
         print(
           [

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql, type Transaction } from "kysely";
 import { parseCanonicalContext } from "../contracts/context.js";
 import {
   type PruneOptions,
@@ -89,7 +89,7 @@ export class OperatorStore {
       // a page per transaction: one transaction for all of them held SQLite's only write lock (every
       // claim, finish and lease renewal waited) for as long as the whole prune took, 1.8 s at 100k
       // tasks, and on PostgreSQL kept every pruned row locked. Only their row numbers are kept.
-      const candidates = (await prunable(this.db, cutoff).execute()).map((row) => row.seq);
+      const candidates = (await prunable(this.db, this.dialect, cutoff).execute()).map((row) => row.seq);
       const remaining = new Set(candidates);
       let tasks = 0;
       let receiptsExported = 0;
@@ -205,38 +205,31 @@ export class OperatorStore {
 
   /** The task and everything it depends on, with the edges between them; undefined for an unknown task. */
   async graph(root: string): Promise<TaskGraph | undefined> {
-    const ids = await this.db
-      .withRecursive("below(id)", (qb) =>
-        qb
-          .selectFrom("tasks")
-          .select("id")
-          .where("id", "=", root)
-          .union((u) =>
-            u
-              .selectFrom("task_deps as d")
-              .innerJoin("below as b", "b.id", "d.task_id")
-              .select("d.dep_id as id"),
-          ),
-      )
-      .selectFrom("below")
-      .select("id")
-      .execute();
-    if (ids.length === 0) return undefined;
-    const keys = ids.map((r) => r.id);
-    const [nodes, edges] = await Promise.all([
-      this.db
+    // The ids are joined in the database, not sent back as parameters: a graph of more than 65,535
+    // tasks (a chain of proofs each needing the one before) passed PostgreSQL's limit of bound
+    // parameters, and the graph could not be shown at all.
+    const below = this.db.withRecursive("reached(id)", (qb) =>
+      qb
         .selectFrom("tasks")
-        .select(["id", "kind", "backend", "context", "status", "error"])
-        .where("id", "in", keys)
+        .select("id")
+        .where("id", "=", root)
+        .union((u) => oneLevelDown(u, this.dialect)),
+    );
+    const [nodes, edges] = await Promise.all([
+      below
+        .selectFrom("reached")
+        .innerJoin("tasks", "tasks.id", "reached.id")
+        .select(["tasks.id", "kind", "backend", "context", "status", "error"])
         .orderBy("seq")
         .execute(),
-      this.db
-        .selectFrom("task_deps")
-        .select(["task_id", "dep_id"])
-        .where("task_id", "in", keys)
-        .orderBy("position")
+      below
+        .selectFrom("reached")
+        .innerJoin("task_deps", "task_deps.task_id", "reached.id")
+        .select(["task_deps.task_id", "task_deps.dep_id"])
+        .orderBy("task_deps.position")
         .execute(),
     ]);
+    if (nodes.length === 0) return undefined;
     const present = new Set(nodes.map((n) => n.id));
     return {
       root,
@@ -290,32 +283,58 @@ export function filtered<O>(
   return q;
 }
 
+/** What a recursive walk down `task_deps` sees: the tables, and the ids it has reached. */
+type Walk = Database & { reached: { id: string } };
+
+/**
+ * One level further down `task_deps` from the ids a recursive walk has reached. On PostgreSQL each
+ * id is looked up in task_deps' key by a lateral subquery (`offset 0` keeps it from being
+ * flattened back into a join): as a plain join PostgreSQL hashed the whole of task_deps at every
+ * step, a step per level of the graph, and a prune took 153 s for a chain of 9,000 tasks among 100k.
+ */
+function oneLevelDown(u: ExpressionBuilder<Walk, never>, dialect: SqlDialect) {
+  if (dialect !== "postgres") {
+    return u
+      .selectFrom("task_deps as d")
+      .innerJoin("reached as r", "r.id", "d.task_id")
+      .select("d.dep_id as id");
+  }
+  return u
+    .selectFrom("reached as r")
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("task_deps as d")
+          .select("d.dep_id")
+          .whereRef("d.task_id", "=", "r.id")
+          .offset(0)
+          .as("d"),
+      (join) => join.onTrue(),
+    )
+    .select("d.dep_id as id");
+}
+
 /** Finished tasks older than the cutoff that no other task needs (directly or through others). */
-function prunable(db: Kysely<Database> | Transaction<Database>, cutoff: number) {
+export function prunable(db: Kysely<Database> | Transaction<Database>, dialect: SqlDialect, cutoff: number) {
   return (
     db
-      .withRecursive("needed(id)", (qb) =>
+      .withRecursive("reached(id)", (qb) =>
         qb
           .selectFrom("task_deps as d")
           .innerJoin("tasks as t", "t.id", "d.task_id")
           .select("d.dep_id as id")
           .where((eb) => eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])))
-          .union((u) =>
-            u
-              .selectFrom("task_deps as d")
-              .innerJoin("needed as n", "n.id", "d.task_id")
-              .select("d.dep_id as id"),
-          ),
+          .union((u) => oneLevelDown(u, dialect)),
       )
       .selectFrom("tasks")
       .select(["seq", "id"])
       .where("status", "in", TERMINAL)
       .where("updated_at", "<", cutoff)
-      // Not `id not in (select id from needed)`: PostgreSQL cannot hash a subquery it expects to be
-      // larger than work_mem (the recursive CTE's estimate is millions of rows), and scanned `needed`
+      // Not `id not in (select id from reached)`: PostgreSQL cannot hash a subquery it expects to be
+      // larger than work_mem (the recursive CTE's estimate is millions of rows), and scanned it
       // once per candidate: 135 s for 77k candidates among 100k tasks. As an anti-join it hashes it.
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom("needed").select("needed.id").whereRef("needed.id", "=", "tasks.id"))),
+        not(exists(selectFrom("reached").select("reached.id").whereRef("reached.id", "=", "tasks.id"))),
       )
       .orderBy("seq")
   );
