@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { TaskStatusName } from "@paas/core";
 import { describe, expect, it } from "vitest";
 import { APP_PACKAGES } from "../scenarios/packed-app.js";
 import { loadConfig } from "../src/config/load-config.js";
@@ -135,4 +136,73 @@ describe("Grafana dashboard", () => {
     const { body } = await metrics.render();
     expect(body).toMatch(new RegExp(`^${metric}(\\{[^}]*\\})? `, "m"));
   });
+
+  it("charts how long proofs take, not how soon attempts left proving without one", async () => {
+    const panel = (
+      dashboard as unknown as { panels: { title: string; targets: { expr: string }[] }[] }
+    ).panels.find((p) => p.title.startsWith("Proving duration"));
+    const median = panel?.targets.find((t) => t.expr.startsWith("histogram_quantile(0.5,"))?.expr ?? "";
+    // After an upgrade, five nodes each claimed and sent back to wait within milliseconds (their
+    // dependencies' proofs were stale: `proving → blocked`), then two of them proven in 20 s each.
+    const metrics = new ProverMetrics();
+    let at = 0;
+    const move = (id: string, from: TaskStatusName, to: TaskStatusName, after: number) => {
+      at += after;
+      metrics.observe({
+        id,
+        kind: "node",
+        backend: "native",
+        context: { kind: "node" },
+        from,
+        to,
+        at,
+        retryCount: 1,
+      });
+    };
+    for (const id of ["c", "d", "e", "f", "g"]) {
+      move(id, "queued", "proving", 0);
+      move(id, "proving", "blocked", 5);
+    }
+    for (const id of ["c", "d"]) {
+      move(id, "queued", "proving", 0);
+      move(id, "proving", "completed", 20_000);
+    }
+    const { body } = await metrics.render();
+    // The panel's median for `node` over the whole window, as Prometheus computes it.
+    expect(medianOf(median, body, "node")).toBeGreaterThanOrEqual(10);
+  });
 });
+
+/**
+ * `histogram_quantile(0.5, sum by (le, kind) (rate(<selector>[…])))` for `kind`, over one scrape
+ * taken as the whole window: the buckets of the series the selector's label matchers (other than
+ * `job`) select, summed, and the median interpolated in its bucket as Prometheus does.
+ */
+function medianOf(expr: string, scrape: string, kind: string): number {
+  const selector = /(\w+_bucket)\{([^}]*)\}/.exec(expr);
+  if (!selector) throw new Error(`no bucket selector in ${expr}`);
+  const matchers = [...selector[2]!.matchAll(/(\w+)\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"/g)]
+    .filter(([, label]) => label !== "job")
+    .map(([, label, op, value]) => ({
+      label: label!,
+      re: new RegExp(op === "=~" ? `^(?:${value})$` : `^${value}$`),
+    }));
+  const buckets = new Map<number, number>();
+  for (const line of scrape.split("\n")) {
+    const series = new RegExp(`^${selector[1]}\\{([^}]*)\\} (\\S+)$`).exec(line);
+    if (!series) continue;
+    const labels = Object.fromEntries([...series[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (labels.kind !== kind || !matchers.every((m) => m.re.test(labels[m.label] ?? ""))) continue;
+    const le = Number(labels.le === "+Inf" ? Number.POSITIVE_INFINITY : labels.le);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(series[2]));
+  }
+  const sorted = [...buckets].sort(([a], [b]) => a - b);
+  const rank = 0.5 * sorted.at(-1)![1];
+  let lower = 0;
+  let below = 0;
+  for (const [le, count] of sorted) {
+    if (count >= rank) return lower + ((le - lower) * (rank - below)) / (count - below);
+    [lower, below] = [le, count];
+  }
+  return Number.NaN;
+}
