@@ -386,28 +386,40 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
   });
 });
 
+/** An instance proving a task its host holds, on a fresh PostgreSQL database. */
+async function provingOnPostgres(ticker = false) {
+  const database = await databaseFor("postgres");
+  const host = new TestHost();
+  const release = host.hold();
+  const a = await start(database, {
+    host,
+    ticker,
+    scheduling: { instanceId: "a", leaseMs: 600, pollIntervalMs: 100 },
+  });
+  const { task } = await a.service.submit(leaf(1), "native");
+  await until(async () => (await a.service.status(task.id)).status === "proving", "a proving");
+  return { database, host, release, a, task };
+}
+
+/**
+ * What a newer version's first start does to the schema, seen from an instance already running: a
+ * migration recorded that this version does not know.
+ */
+async function migrateAsNewerVersion(session: Awaited<ReturnType<typeof otherSession>>): Promise<void> {
+  await session.query("insert into kysely_migration (name, timestamp) values ($1, $2)", [
+    "9999_from_a_newer_version",
+    new Date().toISOString(),
+  ]);
+}
+
 describe.runIf(postgres.url !== undefined)(
   "a newer version migrating the database under a running instance",
   () => {
     it("stops the instance at its next heartbeat, saying why, and hands its work and services over", async () => {
-      const database = await databaseFor("postgres");
-      const host = new TestHost();
-      const release = host.hold();
-      const a = await start(database, {
-        host,
-        ticker: true,
-        scheduling: { instanceId: "a", leaseMs: 600, pollIntervalMs: 100 },
-      });
-      const { task } = await a.service.submit(leaf(1), "native");
-      await until(async () => (await a.service.status(task.id)).status === "proving", "a proving");
-      // What a newer version's first start does to the schema, seen from here: a migration recorded
-      // that this version does not know.
+      const { database, host, release, a, task } = await provingOnPostgres(true);
       const session = await otherSession(database);
       try {
-        await session.query("insert into kysely_migration (name, timestamp) values ($1, $2)", [
-          "9999_from_a_newer_version",
-          new Date().toISOString(),
-        ]);
+        await migrateAsNewerVersion(session);
       } finally {
         await session.end();
       }
@@ -437,21 +449,10 @@ describe.runIf(postgres.url !== undefined)(
 
     it("a close called once it stopped itself returns only when it has stopped", async () => {
       // What `paas start` does on `failed`: it closes the app, then says "stopped" and exits.
-      const database = await databaseFor("postgres");
-      const host = new TestHost();
-      const release = host.hold();
-      const a = await start(database, {
-        host,
-        scheduling: { instanceId: "a", leaseMs: 600, pollIntervalMs: 100 },
-      });
-      const { task } = await a.service.submit(leaf(1), "native");
-      await until(async () => (await a.service.status(task.id)).status === "proving", "a proving");
+      const { database, release, a, task } = await provingOnPostgres();
       const session = await otherSession(database);
       try {
-        await session.query("insert into kysely_migration (name, timestamp) values ($1, $2)", [
-          "9999_from_a_newer_version",
-          new Date().toISOString(),
-        ]);
+        await migrateAsNewerVersion(session);
         await a.service.failed;
         await a.service.close();
         // Read at once: its held task is given back and it has left, not on its way to.

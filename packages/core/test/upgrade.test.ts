@@ -26,6 +26,36 @@ async function provenBeforeUpgrade(database: DatabaseLocation, index: number): P
   }
 }
 
+/**
+ * `node` dependents of leaf 10, resolved (their dependency completed) and proving when the old
+ * release stopped: their ids.
+ */
+async function leftProvingBeforeUpgrade(
+  database: DatabaseLocation,
+  indexes: readonly number[],
+): Promise<string[]> {
+  const host = new TestHost();
+  const release = host.hold();
+  const before = await startService({ database, host });
+  try {
+    const ids: string[] = [];
+    for (const index of indexes) {
+      before.script.graph.set(index, [leaf(10)]);
+      ids.push((await before.service.submit(node(index), "native")).task.id);
+    }
+    await vi.waitFor(
+      async () => {
+        for (const id of ids) expect((await before.service.status(id)).status).toBe("proving");
+      },
+      { timeout: 5_000 },
+    );
+    return ids;
+  } finally {
+    await before.service.close();
+    release();
+  }
+}
+
 describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) => {
   it("proves a dependency again once when its proof is of an older program version, for every dependent", async () => {
     const database = await databaseFor(dialect, { file: true });
@@ -89,25 +119,15 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
   it("takes back a dependent queued before the upgrade: it waits for its dependency's proof again", async () => {
     const database = await databaseFor(dialect, { file: true });
     const dep = await provenBeforeUpgrade(database, 10);
-    // The dependent resolved (its dependency completed) and was proving when the old release stopped.
-    const host = new TestHost();
-    const release = host.hold();
-    const before = await startService({ database, host });
-    before.script.graph.set(1, [leaf(10)]);
-    const { task } = await before.service.submit(node(1), "native");
-    await vi.waitFor(async () => expect((await before.service.status(task.id)).status).toBe("proving"), {
-      timeout: 5_000,
-    });
-    await before.service.close();
-    release();
+    const [dependent] = await leftProvingBeforeUpgrade(database, [1]);
 
     await withLeafVersion("2", async () => {
       started = await startService({ database });
       started.script.graph.set(1, [leaf(10)]);
-      const done = await started.service.wait(task.id, { timeoutMs: 5_000 });
+      const done = await started.service.wait(dependent!, { timeoutMs: 5_000 });
       expect(done.status).toBe("completed");
       expect(started.script.dependencyVersions.get(1)).toEqual(["2"]);
-      expect(path(started, task.id)).toEqual(["proving", "blocked", "queued", "proving", "completed"]);
+      expect(path(started, dependent!)).toEqual(["proving", "blocked", "queued", "proving", "completed"]);
       expect(path(started, dep)).toEqual(["queued", "proving", "completed"]);
     });
   });
@@ -151,24 +171,7 @@ describe.each(DIALECTS)("a plugin upgraded under stored proofs (%s)", (dialect) 
   it("blocks a dependent queued when another took its stale dependency back, spending none of its retries", async () => {
     const database = await databaseFor(dialect, { file: true });
     const dep = await provenBeforeUpgrade(database, 10);
-    // Two dependents resolved (their dependency completed) and were proving when the old release stopped.
-    const host = new TestHost();
-    const release = host.hold();
-    const before = await startService({ database, host });
-    before.script.graph.set(1, [leaf(10)]);
-    before.script.graph.set(2, [leaf(10)]);
-    const dependents = [
-      (await before.service.submit(node(1), "native")).task.id,
-      (await before.service.submit(node(2), "native")).task.id,
-    ];
-    await vi.waitFor(
-      async () => {
-        for (const id of dependents) expect((await before.service.status(id)).status).toBe("proving");
-      },
-      { timeout: 5_000 },
-    );
-    await before.service.close();
-    release();
+    const dependents = await leftProvingBeforeUpgrade(database, [1, 2]);
 
     await withLeafVersion("2", async () => {
       // An instance proving only dependents, one at a time: the first takes the dependency back,
