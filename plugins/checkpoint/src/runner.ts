@@ -10,7 +10,7 @@ import { CHECKPOINT, type ClClient } from "@paas/rollup";
 import { checkpointContext } from "./context.js";
 import { type CheckpointFacts, forgetBelow, type StuckCheckpoint } from "./facts.js";
 import { CheckpointRejectedError, publishCheckpoint } from "./publication.js";
-import type { CheckpointSettings } from "./settings.js";
+import { type CheckpointSettings, MAX_FAILED_RETRY_DELAY_MS } from "./settings.js";
 
 export interface CheckpointRunnerOptions {
   readonly cl: ClClient;
@@ -38,12 +38,12 @@ export interface TickOutcome {
  * those it knows the CL has proven are passed without a look.
  */
 const MAX_LOOKAHEAD = 256;
-const MAX_RETRY_DELAY_MS = 3_600_000;
 
 interface FailedCheckpoint {
   /** Resubmissions made so far. */
   retries: number;
   retryAt: number;
+  /** Its current failure was seen (and logged): its wait runs from then. */
   warned: boolean;
 }
 
@@ -213,12 +213,15 @@ export class CheckpointRunner implements BackgroundService {
     const now = this.#now();
     let failure = this.#failures.get(index);
     if (!failure) {
-      failure = { retries: 0, retryAt: now + this.#retryDelay(1), warned: false };
+      failure = { retries: 0, retryAt: now, warned: false };
       this.#failures.set(index, failure);
     }
     const exhausted = failure.retries >= settings.failedRetries;
     if (!failure.warned) {
       failure.warned = true;
+      // The wait runs from the failure, not from the resubmission that ended in it: counted from
+      // then, an attempt longer than its delay (a proof made again) was resubmitted at once.
+      failure.retryAt = now + this.#retryDelay(failure.retries + 1);
       logger.warn(
         {
           index,
@@ -233,7 +236,6 @@ export class CheckpointRunner implements BackgroundService {
     }
     if (!exhausted && now >= failure.retryAt) {
       failure.retries++;
-      failure.retryAt = now + this.#retryDelay(failure.retries + 1);
       failure.warned = false;
       outcome.retried.push(index);
       logger.info({ index, retry: failure.retries }, "submitting a failed checkpoint again");
@@ -324,7 +326,7 @@ export class CheckpointRunner implements BackgroundService {
   }
 
   #retryDelay(retry: number): number {
-    return Math.min(MAX_RETRY_DELAY_MS, this.options.settings.failedRetryDelayMs * 2 ** (retry - 1));
+    return Math.min(MAX_FAILED_RETRY_DELAY_MS, this.options.settings.failedRetryDelayMs * 2 ** (retry - 1));
   }
 
   #now(): number {

@@ -7,6 +7,8 @@ export const DEFAULT_WINDOW = 4;
 export const DEFAULT_HORIZON = 16;
 export const DEFAULT_FAILED_RETRIES = 5;
 export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
+/** Where the runner's doubling delays stop, so the most `failed_retry_delay_ms` may be: a longer one would not be kept. */
+export const MAX_FAILED_RETRY_DELAY_MS = 3_600_000;
 /**
  * `[plugin_settings.checkpoint]` in the prover client's config. Every field is optional.
  *
@@ -22,7 +24,7 @@ export const DEFAULT_FAILED_RETRY_DELAY_MS = 60_000;
  *   cause may be gone: a CL that rejected it, a node that served bad data), while later checkpoints
  *   proceed (default 5; 0 leaves every failure to an operator).
  * - `failed_retry_delay_ms`: the wait before the runner's first resubmission of a failed checkpoint,
- *   doubling after each, capped at an hour (default 60000).
+ *   doubling after each, capped at an hour (default 60000, at most 3600000).
  */
 export const CheckpointSettingsSchema = z.strictObject({
   runner: z.boolean().default(true),
@@ -34,7 +36,11 @@ export const CheckpointSettingsSchema = z.strictObject({
   cl_stf_max_slots: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
   failed_retries: z.int().min(0).max(1_000).default(DEFAULT_FAILED_RETRIES),
-  failed_retry_delay_ms: z.int().min(10).max(86_400_000).default(DEFAULT_FAILED_RETRY_DELAY_MS),
+  failed_retry_delay_ms: z
+    .int()
+    .min(10)
+    .max(MAX_FAILED_RETRY_DELAY_MS)
+    .default(DEFAULT_FAILED_RETRY_DELAY_MS),
 });
 
 export interface CheckpointSettings {

@@ -414,6 +414,11 @@ describe("settings", () => {
     expect(() => make({ cl_stf_max_slots: 0 })).toThrow(/→ at cl_stf_max_slots/);
     expect(() => make({ intervalMs: 5 })).toThrow(/intervalMs/);
     expect(() => make({ horizon: -1 })).toThrow(/→ at horizon/);
+    // The runner's delays stop doubling at an hour: a longer one would be taken and not kept.
+    expect(() => make({ failed_retry_delay_ms: 7_200_000 })).toThrow(
+      /^plugin_settings\.checkpoint: ✖ Too big: expected number to be <=3600000\n {2}→ at failed_retry_delay_ms$/,
+    );
+    expect(make({ failed_retry_delay_ms: 3_600_000 }).settings.failedRetryDelayMs).toBe(3_600_000);
     expect(make({}).settings).toEqual({
       runner: true,
       intervalMs: 5_000,

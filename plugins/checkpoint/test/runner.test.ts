@@ -251,6 +251,41 @@ describe("checkpoint runner", () => {
     await until(async () => (await report(harness)).stuck.length === 0, "nothing stuck");
   });
 
+  it("waits its delay after each failure of a resubmitted checkpoint, however long the attempt took", async () => {
+    const cl = await startCl(1);
+    cl.rejectWith = (index) => (index === 0 ? "checkpoint 0 is cursed" : undefined);
+    // The plugin's own runner is off: this one's ticks are run by hand, on a clock set by hand.
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    let clock = 0;
+    const facts = new CheckpointFacts();
+    const runner = new CheckpointRunner({
+      cl: cl.client(),
+      handle: harness.service,
+      settings: {
+        ...parseCheckpointSettings({ failed_retries: 3, failed_retry_delay_ms: 1_000 }),
+        backend: harness.service.backendFor(CHECKPOINT.kind),
+      },
+      facts,
+      logger: memoryLogger(),
+      now: () => clock,
+    });
+    const failures = () => harness.statusesOf(checkpoint(0)).filter((s) => s === "permanent_failure").length;
+    expect((await runner.tick()).submitted).toEqual([0]);
+    await until(() => failures() === 1, "checkpoint 0 failed");
+    expect((await runner.tick()).retried).toEqual([]);
+    clock = 1_000;
+    expect((await runner.tick()).retried).toEqual([0]);
+    await until(() => failures() === 2, "checkpoint 0 failed again");
+    // The second attempt took 9 s, longer than the second delay (2 s): that wait starts now.
+    clock = 10_000;
+    expect((await runner.tick()).retried).toEqual([]);
+    expect(facts.snapshot().stuck).toMatchObject([
+      { index: 0, retries: 1, retryAt: new Date(12_000).toISOString() },
+    ]);
+    clock = 12_000;
+    expect((await runner.tick()).retried).toEqual([0]);
+  });
+
   it("passes over a checkpoint an operator cancelled, and leaves it cancelled", async () => {
     const cl = await startCl(1);
     cl.refuseSubmissions = true;

@@ -36,7 +36,14 @@ export function parseClStfContext(raw: ProofContext, slotsPerEpoch?: number): Cl
     );
   }
   if (slotsPerEpoch !== undefined) {
-    const problem = epochCrossing(start.slot, end.slot, { slotsPerEpoch });
+    // Named: a setting shorter than the CL's epochs refuses the CL's own (every checkpoint's
+    // dependencies), and the message must point at the setting, not at the range.
+    const problem = epochCrossing(
+      start.slot,
+      end.slot,
+      { slotsPerEpoch },
+      `plugin_settings.${CL_STF.kind}.slots_per_epoch, which must be the CL's`,
+    );
     if (problem !== undefined) throw new InvalidContextError(`invalid cl-stf context: end.slot: ${problem}`);
   }
   return context;
@@ -50,6 +57,8 @@ export function epochCrossing(
   start: number,
   end: number,
   params: Pick<RollupParams, "slotsPerEpoch">,
+  /** Where `params.slotsPerEpoch` comes from when it is not the CL's. */
+  source?: string,
 ): string | undefined {
   const first = epochOfSlot(start, params);
   const last = epochOfSlot(end, params);
@@ -60,7 +69,7 @@ export function epochCrossing(
   };
   return (
     `the range ${start}..${end} crosses an epoch boundary: slot ${start} is in ${range(first)}, ` +
-    `slot ${end} in ${range(last)} (${params.slotsPerEpoch} slots per epoch); ` +
+    `slot ${end} in ${range(last)} (${params.slotsPerEpoch} slots per epoch${source === undefined ? "" : ` by ${source}`}); ` +
     "a CL STF proof covers slots of one epoch"
   );
 }

@@ -63,7 +63,7 @@ describe("parseContext", () => {
 
   it("refuses a range crossing an epoch boundary when slots_per_epoch is configured", () => {
     expect(refusal(context(8, 9), 8)).toBe(
-      "invalid cl-stf context: end.slot: the range 8..9 crosses an epoch boundary: slot 8 is in epoch 0 (slots 1..8), slot 9 in epoch 1 (slots 9..16) (8 slots per epoch); a CL STF proof covers slots of one epoch",
+      "invalid cl-stf context: end.slot: the range 8..9 crosses an epoch boundary: slot 8 is in epoch 0 (slots 1..8), slot 9 in epoch 1 (slots 9..16) (8 slots per epoch by plugin_settings.cl-stf.slots_per_epoch, which must be the CL's); a CL STF proof covers slots of one epoch",
     );
     expect(refusal(context(3, 30), 8)).toMatch(
       /slot 3 is in epoch 0 \(slots 1\.\.8\), slot 30 in epoch 3 \(slots 25\.\.32\)/,

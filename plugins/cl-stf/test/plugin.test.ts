@@ -93,6 +93,13 @@ describe("dependencies", () => {
       "plugin_settings.cl-stf.slots_per_epoch is 16, the CL's rollup params say 8: fix the setting",
     );
   });
+
+  it("a slots_per_epoch shorter than the CL's refuses the CL's own epochs at submit, naming the setting", () => {
+    // What a checkpoint's dependencies are: each of them refused, every checkpoint failed with it.
+    expect(() => plugin({ slots_per_epoch: 4 }).parseContext(contextFor(chain, 1, 8))).toThrow(
+      /\(4 slots per epoch by plugin_settings\.cl-stf\.slots_per_epoch, which must be the CL's\); a CL STF proof covers slots of one epoch$/,
+    );
+  });
 });
 
 describe("fetchInput", () => {

@@ -41,7 +41,7 @@ describe("with slots_per_epoch configured", () => {
     const error = await refusal(setup.harness.submit(contextFor(chain, 7, 10)));
     expect(error).toBeInstanceOf(InvalidContextError);
     expect(error.message).toBe(
-      "invalid cl-stf context: end.slot: the range 7..10 crosses an epoch boundary: slot 7 is in epoch 0 (slots 1..8), slot 10 in epoch 1 (slots 9..16) (8 slots per epoch); a CL STF proof covers slots of one epoch",
+      "invalid cl-stf context: end.slot: the range 7..10 crosses an epoch boundary: slot 7 is in epoch 0 (slots 1..8), slot 10 in epoch 1 (slots 9..16) (8 slots per epoch by plugin_settings.cl-stf.slots_per_epoch, which must be the CL's); a CL STF proof covers slots of one epoch",
     );
     expect((await setup.harness.service.list({ kind: CL_STF.kind })).tasks).toEqual([]);
   });
