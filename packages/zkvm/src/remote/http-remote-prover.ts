@@ -15,7 +15,7 @@ export interface HttpRemoteProverOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:4900/`. */
   readonly url: string;
   readonly token?: string;
-  /** Deadline of each HTTP request. Default 10 s. */
+  /** Deadline of each HTTP request, plus a second per MiB of the body it sends. Default 10 s. */
   readonly requestTimeoutMs?: number;
   /** Tries per request when the network or the server fails (5xx, reset, timeout). Default 3. */
   readonly attempts?: number;
@@ -23,6 +23,11 @@ export interface HttpRemoteProverOptions {
 
 const JOB_STATES: readonly RemoteJobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
+/**
+ * A body's upload is given time on top of the request timeout, as at this rate (1 MiB/s): a job's
+ * input can be tens of MB, which a link of a few MB/s sends in longer than a status poll may take.
+ */
+const UPLOAD_FLOOR_BYTES_PER_MS = (1024 * 1024) / 1000;
 /** An x-only key as the contract writes it; anything else is not shown in a message as a key. */
 const HEX_KEY = /^[0-9a-f]{64}$/;
 
@@ -172,22 +177,27 @@ export class HttpRemoteProver implements RemoteProver {
     special: Readonly<Record<number, (message: string) => Error | undefined>> = {},
   ): Promise<{ status: number; json?: unknown; bytes: Uint8Array }> {
     const call = `${method} /${path}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       let status: number;
       let type: string;
       let bytes: Uint8Array;
       let retryAfter: unknown;
+      // A timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and a timeout
+      // signal nothing else holds is collected at the next GC and never fires; a stalled server
+      // then held the call, and the task, forever.
+      const deadline = new AbortController();
+      const deadlineMs =
+        this.requestTimeoutMs + (text === undefined ? 0 : text.length / UPLOAD_FLOOR_BYTES_PER_MS);
+      const timer = setTimeout(() => deadline.abort(), deadlineMs);
       try {
-        const signal = AbortSignal.any([
-          AbortSignal.timeout(this.requestTimeoutMs),
-          ...(options.signal ? [options.signal] : []),
-        ]);
+        const signal = AbortSignal.any([deadline.signal, ...(options.signal ? [options.signal] : [])]);
         // undici's request rather than fetch: every remote job is polled from the prover's thread,
         // and fetch cost four times the CPU per call (see @paas/jsonrpc's bench).
         const response = await request(new URL(path, this.base), {
           method,
           headers: { ...this.headers, ...(body !== undefined && { "content-type": "application/json" }) },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
+          ...(text !== undefined && { body: text }),
           signal,
         });
         status = response.statusCode;
@@ -203,9 +213,12 @@ export class HttpRemoteProver implements RemoteProver {
           await pause(200 * attempt);
           continue;
         }
-        throw new TransientError(`${this.where(call)}: unreachable or no answer (${messageOf(error)})`, {
-          cause: error,
-        });
+        const why = deadline.signal.aborted
+          ? `no answer within ${Math.round(deadlineMs)} ms: the backend's request timeout`
+          : messageOf(error);
+        throw new TransientError(`${this.where(call)}: unreachable or no answer (${why})`, { cause: error });
+      } finally {
+        clearTimeout(timer);
       }
       if (status >= 500 || status === 429 || status === 408) {
         if (attempt < this.attempts) {
