@@ -509,15 +509,7 @@ export class TaskStore {
         // Proven again since it was read (its attempt moved on): that proof is the current one.
         if (dependency?.status !== "completed" || dependency.attempt !== proof.attempt) continue;
         await trx.deleteFrom("receipts").where("task_seq", "=", dependency.seq).execute();
-        const { status, phase } = restartAt(dependency);
-        const moved = await guardedTransition(
-          trx,
-          dependency,
-          status,
-          { phase, retry_count: 0, next_attempt_at: null, error: null },
-          now,
-          { interruptions: 0, job_id: null },
-        );
+        const moved = await startAfresh(trx, dependency, restartAt(dependency), now);
         if (moved) changes.push(moved);
       }
       const depIds = await trx
@@ -743,16 +735,7 @@ export class TaskStore {
         .select("task_seq")
         .where("task_seq", "=", row.seq)
         .executeTakeFirst();
-      const { status, phase } = target(receipt !== undefined);
-      return guardedTransition(
-        trx,
-        row,
-        status,
-        { phase, retry_count: 0, next_attempt_at: null, error: null },
-        now,
-        // A remote job of a failed attempt is not resumed: a resubmission proves afresh.
-        { interruptions: 0, job_id: null },
-      );
+      return startAfresh(trx, row, target(receipt !== undefined), now);
     }, oneChange);
   }
 
@@ -893,6 +876,20 @@ function heldAs(held: TaskRow) {
       eb("status", "=", held.status),
       eb("lease_expires_at", "is not", null),
     ]);
+}
+
+/**
+ * A task started again from `start`, as a resubmission or a stale proof does: no retries, error or
+ * interruptions counted, and no remote job of an earlier attempt resumed (it proves afresh).
+ */
+function startAfresh(
+  trx: Executor,
+  row: TaskRow,
+  start: StepStart,
+  now: number,
+): Promise<Change | undefined> {
+  const fields = { phase: start.phase, retry_count: 0, next_attempt_at: null, error: null };
+  return guardedTransition(trx, row, start.status, fields, now, { interruptions: 0, job_id: null });
 }
 
 async function guardedTransition(
