@@ -4,11 +4,12 @@ import { writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { type DatabaseLocation, openDatabase, taskKey } from "../src/index.js";
 import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.js";
+import { OwnSchemaPostgresDialect } from "../src/store/own-schema-dialect.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { leaf, node, startService } from "./fixtures/start-service.js";
 import { TestScript } from "./fixtures/test-plugins.js";
@@ -68,7 +69,9 @@ async function openAt(location: DatabaseLocation, last: string): Promise<Kysely<
     ...(location.schema !== undefined && { options: `-c search_path=${location.schema}` }),
   });
   if (location.schema !== undefined) await pool.query(`create schema if not exists ${location.schema}`);
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  // kysely's own dialect reads every schema's tables, so other tests migrating beside this one failed
+  // it ("relation … does not exist"); the store's dialect reads only this schema.
+  const db = new Kysely<unknown>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   await migrateTo(db, "postgres", last, location.schema);
   return db;
 }
