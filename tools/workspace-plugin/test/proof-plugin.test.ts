@@ -161,6 +161,16 @@ describe("proof-plugin generator", () => {
     );
   });
 
+  it("exports its settings' default, as the workspace's plugins do (DEFAULT_*)", async () => {
+    await generate(tree, { name: "demo-sum" });
+    const node = read(tree, "plugins/demo-sum/src/node.ts");
+    expect(node).toContain("export const DEFAULT_TIMEOUT_MS = 10_000;");
+    expect(node).toContain(".default(DEFAULT_TIMEOUT_MS)");
+    expect(read(tree, "plugins/demo-sum/src/index.ts")).toMatch(
+      /export \{[^}]*DEFAULT_TIMEOUT_MS[^}]*\} from "\.\/node\.js";/,
+    );
+  });
+
   it("returns the npm install task unless --skipInstall", async () => {
     expect(await proofPluginGenerator(seededTree(), { name: "demo-sum" })).toBeTypeOf("function");
     expect(await generate(tree, { name: "demo-sum" })).toBeUndefined();
@@ -223,6 +233,15 @@ describe("--dependsOn", () => {
         written.map((c) => c.path),
       ),
     ).toEqual({ ok: true, report: "" });
+  });
+
+  it("says each dependency is proven on its own kind's backend, as the scheduler submits it", async () => {
+    await generate(tree, { name: "demo-epoch", dependsOn: "checkpoint" });
+    for (const file of ["README.md", "src/context.ts"]) {
+      const text = read(tree, `plugins/demo-epoch/${file}`).replace(/\s+/g, " ");
+      expect(text, file).not.toContain("same backend");
+      expect(text, file).toContain("its own kind's backend");
+    }
   });
 
   it("reads another plugin's identity from its src/proof-type.ts, by the same n", async () => {
@@ -350,6 +369,10 @@ describe("refusals, before anything is written", () => {
     );
     await refused({ name: "context" }, /"context" would generate names that clash \(CONTEXT\)/);
     await refused({ name: "json" }, /"json" would generate names that clash \(JSON\)/);
+    await refused(
+      { name: "default-timeout-ms" },
+      /"default-timeout-ms" would generate names that clash \(DEFAULT_TIMEOUT_MS\)/,
+    );
     await refused(
       { name: "checkpoint-id", dependsOn: "checkpoint" },
       /"checkpoint-id" would generate names that clash \(CHECKPOINT_ID\)/,

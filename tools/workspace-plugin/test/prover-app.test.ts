@@ -135,6 +135,25 @@ describe("prover-app generator", () => {
     expect(tree.exists("apps/x/paas.toml")).toBe(true);
   });
 
+  it("refuses a name that is already a command, which the app's bin would replace in node_modules/.bin", async () => {
+    const tree = seededTree();
+    // An installed package's bin, as npm links it at the workspace root.
+    tree.write("node_modules/.bin/vitest", "#!/usr/bin/env node\n");
+    await expect(generate(tree, { name: "vitest", plugins: "evm-ee-stf" })).rejects.toThrow(
+      /"vitest" is already a command of the workspace \(node_modules\/\.bin\/vitest\)/,
+    );
+    // A workspace package's bin, linked or not yet.
+    tree.write(
+      "tools/workspace-plugin/package.json",
+      JSON.stringify({ name: "@paas/tools", bin: { "paas-run-examples": "./bin/run-examples.ts" } }),
+    );
+    await expect(generate(tree, { name: "paas-run-examples", plugins: "evm-ee-stf" })).rejects.toThrow(
+      /"paas-run-examples" is already a command of the workspace \(the bin of @paas\/tools\)/,
+    );
+    expect(tree.exists("apps/vitest")).toBe(false);
+    expect(tree.exists("apps/paas-run-examples")).toBe(false);
+  });
+
   it.each([
     ["Bad_Name", "evm-ee-stf", "is not a valid app name"],
     ["prover-client", "evm-ee-stf", '"prover-client" already exists'],

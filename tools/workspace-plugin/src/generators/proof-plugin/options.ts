@@ -267,6 +267,7 @@ const IMPORTED = new Set([
 /** Names the generated modules declare whatever the kind (templates/source.ts and tests.ts). */
 const DECLARED = new Set([
   "CONTEXT",
+  "DEFAULT_TIMEOUT_MS",
   "N",
   "STAND_INS",
   "VALUE_METHOD",

@@ -89,6 +89,33 @@ function takesNodeUrl(tree: Tree, root: string): boolean {
   return found;
 }
 
+/**
+ * Where `name` is already a command of the workspace, or undefined: an installed package's bin in
+ * node_modules/.bin, or a workspace package's (linked there at the next install). The app's bin
+ * is named after the app, and npm would link it over that command: an app named `vitest` makes
+ * every project's tests run the prover client.
+ */
+function commandOwner(
+  tree: Tree,
+  name: string,
+  projects: ReturnType<typeof listWorkspaceProjects>,
+): string | undefined {
+  if (tree.exists(`node_modules/.bin/${name}`)) return `node_modules/.bin/${name}`;
+  for (const project of projects) {
+    const text = tree.read(project.root === "." ? "package.json" : `${project.root}/package.json`, "utf8");
+    const bin = text === null ? undefined : (JSON.parse(text) as { bin?: unknown }).bin;
+    // A string bin is named after the package, without its scope.
+    const names =
+      typeof bin === "string"
+        ? [project.packageName?.replace(/^@[^/]+\//, "")]
+        : typeof bin === "object" && bin !== null
+          ? Object.keys(bin)
+          : [];
+    if (names.includes(name)) return `the bin of ${project.packageName ?? project.root}`;
+  }
+  return undefined;
+}
+
 /** Validates the options against the workspace in the tree; throws `ProverAppOptionsError`. */
 export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): NormalizedAppOptions {
   const name = schema.name?.trim() ?? "";
@@ -103,6 +130,12 @@ export function normalizeAppOptions(tree: Tree, schema: ProverAppSchema): Normal
   const projects = listWorkspaceProjects(tree);
   if (tree.exists(root) || projects.some((p) => p.name === name)) {
     throw new ProverAppOptionsError(`"${name}" already exists: choose another name`);
+  }
+  const command = commandOwner(tree, name, projects);
+  if (command !== undefined) {
+    throw new ProverAppOptionsError(
+      `"${name}" is already a command of the workspace (${command}): the app's bin, named after it, would replace it; choose another name`,
+    );
   }
   const requested = (Array.isArray(schema.plugins) ? schema.plugins : String(schema.plugins ?? "").split(","))
     .map((p) => p.trim())

@@ -76,7 +76,8 @@ export function readmeMd(o: NormalizedOptions): string {
   const dependencySection =
     deps.length === 0
       ? "None: the plugin has no `dependencies()`, so a task starts `queued`."
-      : `A task waits (\`blocked\`) until these are proven on the same backend; \`dependenciesOf\` in
+      : `A task waits (\`blocked\`) until these are proven, each on its own kind's backend (\`[kinds.<kind>] backend\`, else
+\`default_backend\`); \`dependenciesOf\` in
 src/context.ts builds their contexts, and the guest verifies each receipt with \`env.readVerified\`
 against the dependency's program id:
 

@@ -57,7 +57,7 @@ export function contextTs(o: NormalizedOptions): string {
     d.rollup ? `context.${d.field}` : `{ kind: ${d.constant}.kind, n: context.n }`,
   );
   const mapping = [
-    `The contexts proven (on the same backend) before this one, one per proof type ${o.kind} depends on, in the order the guest reads their receipts.`,
+    `The contexts proven before this one, each on its own kind's backend, one per proof type ${o.kind} depends on, in the order the guest reads their receipts.`,
   ];
   if (rollup.length > 0) {
     mapping.push(
@@ -114,6 +114,9 @@ import { ${o.constant} } from "./proof-type.js";
 /** The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number. */
 export const VALUE_METHOD = "${o.camel}_getValue";
 
+/** The deadline of one call when \`timeout_ms\` is unset; exported, as every plugin's defaults are. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 /**
  * \`[plugin_settings.${o.kind}]\` in the prover client's config; each plugin validates its own section.
  * - \`node_url\`: the JSON-RPC node the fetcher reads from (required);
@@ -121,7 +124,7 @@ export const VALUE_METHOD = "${o.camel}_getValue";
  */
 export const ${o.pascal}SettingsSchema = z.strictObject({
   node_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-  timeout_ms: z.int().min(1).max(3_600_000).default(10_000),
+  timeout_ms: z.int().min(1).max(3_600_000).default(DEFAULT_TIMEOUT_MS),
 });
 
 /** The node client's options from the plugin's settings; throws \`InvalidConfigError\` naming the key. */
@@ -327,7 +330,13 @@ ${
 export function indexTs(o: NormalizedOptions): string {
   const hasDeps = o.dependencies.length > 0;
   return `export { type ${o.pascal}Context, ${o.pascal}ContextSchema, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
-export { ${o.pascal}Node, ${o.pascal}SettingsSchema, nodeOptions, VALUE_METHOD } from "./node.js";
+export {
+  DEFAULT_TIMEOUT_MS,
+  ${o.pascal}Node,
+  ${o.pascal}SettingsSchema,
+  nodeOptions,
+  VALUE_METHOD,
+} from "./node.js";
 export { ${o.pascal}Plugin } from "./plugin.js";
 export { type ${o.pascal}Input, type ${o.pascal}Output, ${o.camel}Program } from "./program.js";
 export { ${o.constant} } from "./proof-type.js";
