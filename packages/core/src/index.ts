@@ -14,6 +14,7 @@ export {
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
 export { newInstanceId, ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export { type ContributedRpcMethod, ProverService } from "./service/prover-service.js";
+export { cutIfUnread } from "./slow-reader.js";
 export { isConnectionLoss } from "./store/database-errors.js";
 export {
   DATABASE_FILE,

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { hostCheck, InvalidConfigError, isLoopback, type PluginLogger } from "@paas/core";
+import { hostCheck, InvalidConfigError, isLoopback, MAX_TIMER_MS, type PluginLogger } from "@paas/core";
 import { MAX_WORKERS } from "@paas/zkvm";
 import type { ProgramSource } from "./programs.js";
 
@@ -47,11 +47,17 @@ export interface ProverServerOptions {
    * forwards its own Host); other names are refused, against DNS rebinding (core's `hostCheck`).
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * How long a client may take to read a whole answer before its connection is cut, in ms.
+   * Default 120 s: time for a 64 MiB receipt at about 0.5 MiB/s.
+   */
+  readonly answerTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUED_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
 export const DEFAULT_FINISHED_JOB_RETENTION_MS = 7 * 24 * 3_600_000;
+export const DEFAULT_ANSWER_TIMEOUT_MS = 120_000;
 /** Tokens shorter than this are refused: they can be guessed. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -65,6 +71,7 @@ export interface ResolvedOptions {
   readonly maxInputBytes: number;
   readonly maxQueuedInputBytes: number;
   readonly finishedJobRetentionMs: number;
+  readonly answerTimeoutMs: number;
   readonly logger: PluginLogger;
   readonly trustedPublicKeys: readonly string[];
   readonly acceptsHost: (hostHeader: string | undefined) => boolean;
@@ -102,6 +109,12 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
   if (!Number.isSafeInteger(finishedJobRetentionMs) || finishedJobRetentionMs < 1) {
     throw invalid(`finishedJobRetentionMs must be a positive integer (ms), got ${finishedJobRetentionMs}`);
   }
+  const answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+  if (!Number.isSafeInteger(answerTimeoutMs) || answerTimeoutMs < 1 || answerTimeoutMs > MAX_TIMER_MS) {
+    throw invalid(
+      `answerTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS} (ms), got ${answerTimeoutMs}`,
+    );
+  }
   if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
     throw invalid(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
   }
@@ -124,6 +137,7 @@ export function resolveOptions(options: ProverServerOptions): ResolvedOptions {
     maxInputBytes,
     maxQueuedInputBytes,
     finishedJobRetentionMs,
+    answerTimeoutMs,
     logger: options.logger ?? silent,
     trustedPublicKeys: options.trustedPublicKeys ?? [],
     acceptsHost: hostCheck(host, options.allowedHosts),

@@ -86,6 +86,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
       token: resolved.token,
       maxInputBytes: resolved.maxInputBytes,
       maxQueuedInputBytes: resolved.maxQueuedInputBytes,
+      answerTimeoutMs: resolved.answerTimeoutMs,
       logger,
       acceptsHost: resolved.acceptsHost,
     });

@@ -305,6 +305,43 @@ describe("many uploads at once", () => {
   });
 });
 
+describe("a client that stops reading", () => {
+  it("has its connection cut once its answers have waited too long, token or not", async () => {
+    const dir = tempDir();
+    const slow = await startTestServer(dir.dir, { answerTimeoutMs: 1_000 });
+    const { hostname, port } = new URL(slow.url);
+    // Requests that need no token, pipelined: their answers fill the system's socket buffers, and
+    // the rest wait in the server's memory for a client that never reads them.
+    const requests = 2_000;
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(requests));
+    });
+    socket.pause();
+    socket.on("error", () => undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      let answers = 0;
+      let tail = "";
+      socket.on("data", (chunk: Buffer) => {
+        const text = tail + chunk.toString("latin1");
+        answers += text.split("HTTP/1.1 200").length - 1;
+        tail = text.slice(-16);
+      });
+      const closed = new Promise<boolean>((resolve) => {
+        socket.once("close", () => resolve(true));
+        setTimeout(() => resolve(false), 5_000).unref();
+      });
+      socket.resume();
+      expect(await closed, "the connection is cut").toBe(true);
+      expect(answers).toBeLessThan(requests);
+    } finally {
+      socket.destroy();
+      await slow.close();
+      dir.remove();
+    }
+  });
+});
+
 describe("a full queue", () => {
   it("answers 503 for a new job once the queued inputs reach their limit, and takes it again as work drains", async () => {
     const dir = tempDir();

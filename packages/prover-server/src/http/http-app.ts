@@ -1,4 +1,4 @@
-import { foreignHostMessage, type PluginLogger } from "@paas/core";
+import { cutIfUnread, foreignHostMessage, type PluginLogger } from "@paas/core";
 import { REMOTE_PROVER_OPENAPI, type RemoteProverInfo } from "@paas/zkvm";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { JobRunner } from "../jobs/job-runner.js";
@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   readonly token: string | undefined;
   readonly maxInputBytes: number;
   readonly maxQueuedInputBytes: number;
+  /** How long a client may take to read a whole answer before its connection is cut. */
+  readonly answerTimeoutMs: number;
   readonly logger: PluginLogger;
   readonly acceptsHost: (hostHeader: string | undefined) => boolean;
 }
@@ -88,6 +90,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       uploads++;
       reply.raw.once("close", () => uploads--);
     }
+  });
+
+  // A client that stops reading (pipelining requests, a token or not: /openapi.json and 401s are
+  // answered too) held its connection for good, and MAX_CONNECTIONS of them locked every client out.
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    cutIfUnread(reply.raw, options.answerTimeoutMs);
+    done(null, payload);
   });
 
   app.setErrorHandler((error, request, reply) => {
