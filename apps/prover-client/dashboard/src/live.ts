@@ -187,3 +187,16 @@ export function useOverview<T>(): Loaded<T> {
   useListener({ overview: (overview) => query.replace(overview as T) });
   return query;
 }
+
+/**
+ * The time now, redrawn every `intervalMs`: an age on the page ("5 s ago") counts on while no
+ * event redraws it, as when nothing changes for hours.
+ */
+export function useNow(intervalMs = 1_000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

@@ -54,9 +54,10 @@ export function formatAttempts(attempts: readonly TaskAttempt[]): string {
   return ["attempts:", line(head), ...rows.map(line)].join("\n");
 }
 
+/** The unit is chosen by the rounded value: 59.6 s is "1m", never "60s". */
 function age(ms: number): string {
   if (ms < 1_000) return `${ms}ms`;
-  if (ms < 60_000) return `${Math.round(ms / 1_000)}s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  if (Math.round(ms / 1_000) < 60) return `${Math.round(ms / 1_000)}s`;
+  if (Math.round(ms / 60_000) < 60) return `${Math.round(ms / 60_000)}m`;
   return `${Math.round(ms / 3_600_000)}h`;
 }

@@ -1,5 +1,5 @@
 import { formatAge, formatDuration } from "../format.js";
-import { useOverview } from "../live.js";
+import { useNow, useOverview } from "../live.js";
 import { href } from "../router.js";
 import { type Overview, TASK_STATUSES, type TaskStatus } from "../types.js";
 import { Loading, Problem, Section } from "../ui.js";
@@ -7,11 +7,12 @@ import { CheckpointTable } from "./checkpoints.js";
 
 export function OverviewPage() {
   const { data, error } = useOverview<Overview>();
+  // Instances' heartbeat ages count on between overviews (a hook: before the early return).
+  const now = useNow();
   if (!data) return error ? <Problem error={error} /> : <Loading />;
   const kinds = Object.keys(data.tasks.byKind).sort();
   const count = (kind: string, status: TaskStatus) => data.tasks.byKind[kind]?.[status] ?? 0;
   const lastAccepted = lastAcceptedCheckpoint(data);
-  const now = Date.now();
   return (
     <>
       <Problem error={error} />

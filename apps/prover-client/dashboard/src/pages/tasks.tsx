@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { describeContext, formatAge } from "../format.js";
-import { useLiveQuery } from "../live.js";
+import { useLiveQuery, useNow } from "../live.js";
 import { navigate, type Route } from "../router.js";
 import { call, mutate } from "../rpc.js";
 import { type BulkResult, TASK_STATUSES, type TaskFilter, type TaskPage, type TaskStatus } from "../types.js";
@@ -92,7 +92,7 @@ export function TasksPage({ route }: { readonly route: Route }) {
     page.reload();
     return `${verb} ${result.changed} of ${result.matched} matching tasks`;
   };
-  const now = Date.now();
+  const now = useNow();
   return (
     <>
       <h2>Tasks</h2>
