@@ -133,6 +133,10 @@ cl_url = "ftp://example.com"
     const load = () => loadConfig({ env: { PAAS_RPC__COLOUR: "blue" }, overrides: ["claim.speed=9"] });
     expect(load).toThrow(`rpc: unknown key(s) "colour" (from environment variable PAAS_RPC__COLOUR)`);
     expect(load).toThrow(`claim: unknown key(s) "speed" (from --set claim.speed)`);
+    // An unknown section is named by the key set below it.
+    expect(() => loadConfig({ overrides: ["claims.kinds=1"] })).toThrow(
+      `(top level): unknown key(s) "claims" (from --set claims.kinds)`,
+    );
     expect(() => loadConfig({ env: { PAAS_RPC__PORT: "abc" } })).toThrow(
       "rpc.port: Invalid input: expected number, received string (from environment variable PAAS_RPC__PORT)",
     );
@@ -150,6 +154,17 @@ cl_url = "ftp://example.com"
     expect(secret).toThrow(/database\.url: .* \(from --database-url\)/);
     expect(secret).toThrow(/rpc\.auth_token: must be at least 16 characters \(from --set rpc\.auth_token\)/);
     expect(secret).not.toThrow(/S3cretPass|hunter2/);
+  });
+
+  it("names where a key that is not a table was set, not the flag or variable that sets a key below it", () => {
+    const file = tomlFile('nodes = "http://10.0.0.5:8432"\n');
+    const cl = { set: 'nodes.cl_url="http://10.0.0.5:8432"', from: "--cl-url" };
+    expect(() => loadConfig({ file, overrides: [cl] })).toThrow(
+      `nodes (from ${file}) is not a table, so --cl-url cannot set nodes.cl_url`,
+    );
+    expect(() =>
+      loadConfig({ env: { PAAS_RPC: "1" }, overrides: [{ set: "rpc.port=4850", from: "--port" }] }),
+    ).toThrow("rpc (from environment variable PAAS_RPC) is not a table, so --port cannot set rpc.port");
   });
 
   it("says how to write a string or a list that TOML read as another type", () => {

@@ -170,7 +170,8 @@ describe("JsonRpcClient", () => {
     const error = await failureOf(new JsonRpcClient({ url }).call("number"));
     expect(error).toBeInstanceOf(transient ? JsonRpcTransientError : JsonRpcPermanentError);
     expect(error).toMatchObject({ failure: "http-status", httpStatus: status, method: "number" });
-    expect(error.message).toBe(`number: HTTP ${status} from the node`);
+    // Named by its endpoint, as "unreachable" is: a URL with a port typed wrong reaches some other server.
+    expect(error.message).toBe(`number: HTTP ${status} from ${new URL(url).origin}`);
   });
 
   it.each([

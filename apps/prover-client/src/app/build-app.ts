@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import {
@@ -30,6 +29,7 @@ import { buildOverview } from "../overview/overview.js";
 import { RecentActivity } from "../overview/recent-activity.js";
 import { coreMethods } from "../rpc/core-methods.js";
 import { operatorMethods } from "../rpc/operator-methods.js";
+import { makeDatadir } from "./datadir.js";
 import { withDevnetChainSpec } from "./devnet-chain-spec.js";
 import { type EmbeddedDevnet, startEmbeddedDevnet } from "./embedded-devnet.js";
 import { cannotListen, holdPort } from "./hold-port.js";
@@ -96,7 +96,7 @@ export async function buildProverApp(
     }
   };
   try {
-    mkdirSync(config.datadir, { recursive: true });
+    makeDatadir(config.datadir);
     stage(`loading plugins: ${config.plugins.join(", ")}`);
     const plugins = await loadPluginPackages(config.plugins);
     const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir });

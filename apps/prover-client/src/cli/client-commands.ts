@@ -99,7 +99,8 @@ export function addClientCommands(program: Command, print: Output): void {
     });
 
   withFilterOptions(withClient(program.command("list").description("list tasks, newest last")))
-    .option("--limit <n>", "tasks per page (at most 1000)", integer("--limit", 1), 50)
+    // paas_listTasks's own bound (the task store's MAX_PAGE), said of the flag before any call.
+    .option("--limit <n>", "tasks per page (at most 1000)", integer("--limit", 1, 1_000), 50)
     .option("--cursor <cursor>", "the cursor printed after the previous page")
     .action(
       async (

@@ -30,7 +30,7 @@ export function addProverServerCommand(program: Command): void {
   program
     .command("prover-server")
     .description("run a proving server that `remote` backends prove through (the remote-prover contract)")
-    .option("--port <port>", "listen port (0: any free port)", integer("--port", 0), 4900)
+    .option("--port <port>", "listen port (0: any free port)", integer("--port", 0, 65_535), 4900)
     .option("--host <host>", "listen address; beyond loopback it needs --token", "127.0.0.1")
     .option("--datadir <dir>", "job table and signing key", "./data/prover-server")
     // From the environment by name, so help never prints it.

@@ -46,6 +46,7 @@ async function start(flags: StartFlags): Promise<void> {
   const { DATABASE_FILE } = await import("@paas/core");
   const { endpointOf } = await import("@paas/jsonrpc");
   const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
+  const { makeDatadir } = await import("../app/datadir.js");
   const { loadConfig } = await import("../config/load-config.js");
   const { DASHBOARD_BUILD_COMMAND, isDashboardBuilt } = await import("../http/dashboard-route.js");
   const { createLogger } = await import("../logging/logger.js");
@@ -77,6 +78,8 @@ async function start(flags: StartFlags): Promise<void> {
   const terminal = process.stdout.isTTY === true;
   const progress = config.progress.enabled ?? (terminal || embedded);
   const logFile = progress && terminal ? path.join(config.datadir, "prover-client.log") : undefined;
+  // Before the log file in it is opened: a data directory that cannot be one is said by its setting.
+  if (logFile !== undefined) makeDatadir(config.datadir);
   const logger = createLogger({
     level: config.log_level,
     pretty: terminal,

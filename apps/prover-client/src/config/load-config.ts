@@ -60,6 +60,9 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   const raw = structuredClone(fromFile);
   // Where each key not from the file came from, so an unknown one names its variable or flag.
   const sourceOf = new Map<string, string>();
+  // Where a key that is in the way came from: named so, a value that is no table is found where
+  // it was written, not blamed on the flag or variable that sets a key below it.
+  const originOf = (key: string) => sourceOf.get(key) ?? sources.file ?? "the configuration";
   const problems: string[] = [];
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined || name === "PAAS_CONFIG") continue;
@@ -75,7 +78,7 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
     }
     if (NAMED_SECTIONS.has(keyPath[0]!) && keyPath[1] !== undefined)
       keyPath[1] = keyPath[1].replaceAll("_", "-");
-    setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`);
+    setPath(raw, keyPath, parseScalar(value), `environment variable ${name}`, originOf);
     sourceOf.set(keyPath.join("."), `environment variable ${name}`);
   }
   for (const entry of sources.overrides ?? []) {
@@ -91,7 +94,7 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
     // Named by key, never by value: a value may be a secret (a token, a URL with a password), and
     // these messages reach logs.
     const source = typeof entry === "string" ? `--set ${keyPath.join(".")}` : entry.from;
-    setPath(raw, keyPath, parseScalar(override.slice(eq + 1)), source);
+    setPath(raw, keyPath, parseScalar(override.slice(eq + 1)), source, originOf);
     sourceOf.set(keyPath.join("."), source);
   }
   const result = configSchema.safeParse(raw);
@@ -141,14 +144,18 @@ function setPath(
   keyPath: readonly string[],
   value: unknown,
   source: string,
+  originOf: (key: string) => string,
 ): void {
   if (keyPath.some((k) => k.length === 0)) throw new InvalidConfigError(`${source}: empty key in path`);
   let node = target;
-  for (const key of keyPath.slice(0, -1)) {
+  for (const [depth, key] of keyPath.slice(0, -1).entries()) {
     const next = node[key];
     if (next === undefined) node[key] = {};
     else if (typeof next !== "object" || next === null || Array.isArray(next)) {
-      throw new InvalidConfigError(`${source}: ${key} is not a table`);
+      const inTheWay = keyPath.slice(0, depth + 1).join(".");
+      throw new InvalidConfigError(
+        `${inTheWay} (from ${originOf(inTheWay)}) is not a table, so ${source} cannot set ${keyPath.join(".")}`,
+      );
     }
     node = node[key] as Record<string, unknown>;
   }
@@ -160,7 +167,9 @@ function describeIssues(error: z.ZodError, sourceOf: ReadonlyMap<string, string>
     const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     const fullKey = (k: string) => [...issue.path, k].join(".");
     const named = (k: string) => {
-      const source = sourceOf.get(fullKey(k));
+      // An unknown section (`--set claims.kinds=…`) was set by a key below it.
+      const below = `${fullKey(k)}.`;
+      const source = sourceOf.get(fullKey(k)) ?? [...sourceOf].find(([key]) => key.startsWith(below))?.[1];
       return source ? `"${k}" (from ${source})` : `"${k}"`;
     };
     if (issue.code === "unrecognized_keys") {

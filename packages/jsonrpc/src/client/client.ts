@@ -146,7 +146,7 @@ export class JsonRpcClient {
     const request: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, method, id, ...(params && { params }) };
     const exchange = await this.post(method, request, options);
     if (exchange.json === undefined || !looksLikeResponse(exchange.json.value)) {
-      throw unreadableAnswer(method, exchange);
+      throw unreadableAnswer(method, exchange, this.endpoint);
     }
     const outcome = interpretResponse(
       method,
@@ -194,7 +194,7 @@ export class JsonRpcClient {
       const failed = error.ok ? garbled(label, "a single result answered a batch", exchange.status) : error;
       return calls.map(() => failed) as BatchOutcomes<C>;
     }
-    if (!Array.isArray(value)) throw unreadableAnswer(label, exchange);
+    if (!Array.isArray(value)) throw unreadableAnswer(label, exchange, this.endpoint);
     const byId = new Map<unknown, unknown>();
     for (const response of value) {
       if (looksLikeResponse(response)) byId.set(response.id, response);
@@ -253,19 +253,20 @@ export class JsonRpcClient {
  * An answer without a JSON-RPC response in it: the HTTP status decides. 408, 429 and 5xx are the
  * node (or a proxy) struggling, so transient; other non-2xx statuses are a wrong URL or a refused
  * request, so permanent; a 2xx that is not JSON-RPC is a body cut short or mangled on the way (the
- * usual symptom of a proxy or network hiccup), so transient too.
+ * usual symptom of a proxy or network hiccup), so transient too. The status is said of `endpoint`,
+ * as "unreachable" is: a URL whose port was typed wrong reaches some other server.
  */
-function unreadableAnswer(method: string, exchange: Exchange): JsonRpcCallError {
+function unreadableAnswer(method: string, exchange: Exchange, endpoint: string): JsonRpcCallError {
   const { status } = exchange;
   if (isStrugglingStatus(status)) {
-    return callError(false, `HTTP ${status} from the node`, {
+    return callError(false, `HTTP ${status} from ${endpoint}`, {
       method,
       failure: "http-status",
       httpStatus: status,
     });
   }
   if (status < 200 || status >= 300) {
-    return callError(true, `HTTP ${status} from the node`, {
+    return callError(true, `HTTP ${status} from ${endpoint}`, {
       method,
       failure: "http-status",
       httpStatus: status,
