@@ -48,6 +48,7 @@ function cannedEl(calls: unknown[][] = []) {
       return answer(params as unknown[]);
     };
   return {
+    eth_chainId: { handler: record(() => "0x539") },
     eth_blockNumber: { handler: record(() => "0x1a") },
     eth_getBlockByNumber: { handler: record(([n]) => (n === "0x1a" || n === "latest" ? BLOCK : null)) },
     eth_getBlockByHash: { handler: record(([h]) => (h === HASH ? BLOCK : null)) },
@@ -57,7 +58,7 @@ function cannedEl(calls: unknown[][] = []) {
         return { state: ["0xf8", "0x0102"], codes: ["0x6000"], headers: ["0xf90200"] };
       }),
     },
-    debug_getRawBlock: { handler: record(() => "0xf90201") },
+    debug_getRawBlock: { handler: record(([n]) => (n === "0x1a" ? "0xf90201" : null)) },
     slow: { handler: () => new Promise(() => {}) },
   };
 }
@@ -77,10 +78,19 @@ describe("ElClient", () => {
     expect(calls).toEqual([[], ["0x1a", false], ["latest", true], [HASH, false]]);
   });
 
-  it("answers null for a block the node does not have", async () => {
-    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+  it("answers null for a block the node does not have, and no bytes for its raw block", async () => {
+    const url = await serve({ methods: cannedEl() });
+    const el = new ElClient({ url });
     expect(await el.getBlockByNumber(99)).toBeNull();
     expect(await el.getBlockByHash(new Uint8Array(32))).toBeNull();
+    // Some nodes answer a raw block they lack with `null`: the same as `0x`, not a malformed answer.
+    expect(await el.getRawBlock(99)).toEqual(new Uint8Array());
+    expect(await new ElClient({ url, offThread: false }).getRawBlock(99)).toEqual(new Uint8Array());
+  });
+
+  it("reads the node's chain id", async () => {
+    const el = new ElClient({ url: await serve({ methods: cannedEl() }) });
+    expect(await el.chainId()).toBe(1337);
   });
 
   it("reads an execution witness and a raw block as bytes", async () => {

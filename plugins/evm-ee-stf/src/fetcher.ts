@@ -41,7 +41,10 @@ export interface FetchedRange {
  * is in, the node must still serve the context's `end` block (so no witness was read from a chain
  * that replaced it).
  *
- * Classification: node failures keep their own (timeouts, 5xx: transient); a block the node does
+ * The node must serve the chain spec's chain id first (else permanent, naming the setting).
+ *
+ * Classification: node failures keep their own (timeouts, 5xx: transient; a permanent one is
+ * prefixed with the block it was for); a block the node does
  * not have yet waits while it is within the horizon of the node's latest (`missingElBlockError`); RLP that does not decode or is another block than the one asked for,
  * witnesses over the limits, transactions of another chain and reorgs are permanent; blocks that do
  * not link while both ends match mean the node's chain moved during the fetch, which is transient.
@@ -70,6 +73,7 @@ export async function fetchRange(
   let inputBytes = 0;
   let blocks: FetchedBlock[];
   try {
+    requireNodeChain(context, await el.chainId(options), common);
     await forEachBounded(count, settings.fetchConcurrency, async (index) => {
       const block = await fetchBlock(
         el,
@@ -159,7 +163,9 @@ async function fetchBlock(
   }
   requireChainId(number, block.transactionChainIds, common);
   await yieldToEventLoop();
-  const witness = await el.getExecutionWitness(number, options);
+  const witness = await el.getExecutionWitness(number, options).catch((error: unknown) => {
+    throw namingBlock(number, error);
+  });
   checkWitness(witness, number);
   const unframed = { rlp, witness: { state: witness.state, codes: witness.codes, headers: witness.headers } };
   await yieldToEventLoop();
@@ -206,8 +212,17 @@ export function yieldToEventLoop(): Promise<void> {
 const NOT_FOUND = -32004;
 
 /**
+ * A node's answer that fails for good (malformed, too large, refused) says which call failed, not for
+ * which block: the message names it. Transient failures keep their own error, retried as it says.
+ */
+function namingBlock(number: number, error: unknown): unknown {
+  if (!(error instanceof PermanentError)) return error;
+  return new PermanentError(`block ${number}: ${error.message}`, { cause: error });
+}
+
+/**
  * `debug_getRawBlock(n)`. A block the node does not have, however the node says so (geth with an
- * error: -32000, transient anyway; the devnet with -32004; some nodes with empty bytes), waits or
+ * error: -32000, transient anyway; the devnet with -32004; some nodes with empty bytes or `null`), waits or
  * fails as `missingElBlockError` decides from the node's latest block.
  */
 async function rawBlock(
@@ -224,10 +239,23 @@ async function rawBlock(
     if ((error as { rpcCode?: unknown } | null)?.rpcCode === NOT_FOUND) {
       throw await missingElBlockError(el, number, { ...missing, cause: error });
     }
-    throw error;
+    throw namingBlock(number, error);
   }
   if (rlp.length === 0) throw await missingElBlockError(el, number, missing);
   return rlp;
+}
+
+/**
+ * The node's own chain id must be the chain spec's: transactions' chain ids tell only for blocks that
+ * carry replay-protected ones, and an empty block of another chain executes the same under any spec.
+ */
+function requireNodeChain(context: EvmEeStfContext, actual: number, common: Common): void {
+  const expected = common.chainId();
+  if (BigInt(actual) === expected) return;
+  throw new PermanentError(
+    `blocks ${context.start.number}..${context.end.number}: the EL node serves chain ${actual}, but this ` +
+      `plugin executes chain ${expected}; set plugin_settings.${EVM_EE_STF.kind}.chain_spec to the EL's chain spec`,
+  );
 }
 
 /** Transactions signed for another chain mean the plugin is configured for the wrong chain. */

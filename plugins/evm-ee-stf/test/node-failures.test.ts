@@ -80,6 +80,28 @@ describe("EL node failures", () => {
     expect((await harness.waitFor(context)).status).toBe("completed");
   });
 
+  it("waits for a block a node that is behind answers `null` for", async () => {
+    const context = contextForBlocks(chain.blocks[4]!);
+    const behind = elRpcHandlers({
+      getBlockByNumber: (n) => (Number(n) >= 5 ? undefined : chain.chain.getBlockByNumber(n)),
+      getBlockByHash: (hash) => chain.chain.getBlockByHash(hash),
+      latestNumber: 4n,
+    });
+    for (const method of ["eth_blockNumber", "eth_getBlockByNumber"]) node.handle(method, behind[method]!);
+    // Some nodes answer a raw block they lack with `null` rather than an error or empty bytes.
+    node.handle("debug_getRawBlock", (params) =>
+      (params as [string])[0] === "0x5" ? null : handlers.debug_getRawBlock!(params),
+    );
+    await harness.submit(context);
+    const waiting = await harness.waitForStatus(context, "transient_failure");
+    expect("error" in waiting && waiting.error).toBe(
+      "the EL node has no block 5 yet (its latest is 4): waiting for it",
+    );
+    expect(waiting.retryCount).toBe(0);
+    for (const [method, handler] of Object.entries(handlers)) node.handle(method, handler);
+    expect((await harness.waitFor(context)).status).toBe("completed");
+  });
+
   it("refuses at submit a range the node contradicts or that ends beyond the horizon", async () => {
     const known = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
     await expect(
@@ -124,6 +146,21 @@ describe("EL node failures", () => {
     }
   });
 
+  it("accepts a range at once when the node does not answer admission's lookups", async () => {
+    // The prover client's default node deadline: one lookup retried would hold the submit ~40 s.
+    const slow = await startHarness(node, { timeoutMs: 10_000 });
+    try {
+      node.handle("eth_getBlockByNumber", () => new Promise(() => {}));
+      const context = contextForBlocks(chain.blocks[0]!);
+      const started = performance.now();
+      // Accepted, not refused: the fetch meets the node's trouble and classifies it.
+      await slow.submit(context);
+      expect(performance.now() - started).toBeLessThan(8_000);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("takes an empty raw block as a block the node does not have", async () => {
     const context = contextForBlocks(chain.blocks[1]!, chain.blocks[4]!);
     let empty = 2;
@@ -140,6 +177,16 @@ describe("EL node failures", () => {
       "the EL node does not serve block 5 (its latest is 5)",
       "the EL node does not serve block 5 (its latest is 5)",
     ]);
+  });
+
+  it("fails permanently, naming the block, when the node answers a witness that is not one", async () => {
+    const context = contextForBlocks(chain.blocks[1]!, chain.blocks[3]!);
+    node.handle("debug_executionWitness", (params) =>
+      (params as [string])[0] === "0x3" ? null : handlers.debug_executionWitness!(params),
+    );
+    const { record } = await harness.prove(context);
+    expect(errorOf(record)).toMatch(/^block 3: debug_executionWitness: invalid result: /);
+    expect(harness.statusesOf(context)).not.toContain("transient_failure");
   });
 
   it("reports a reorg between submit and fetch, permanently, naming the block and both hashes", async () => {
@@ -232,9 +279,26 @@ describe("plugin settings at work", () => {
         chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
       },
     });
+    // The node claims the configured chain: its transactions still say otherwise.
+    const honest = elRpcHandlers(chain.chain).eth_chainId!;
+    onTestFinished(() => node.handle("eth_chainId", honest));
+    node.handle("eth_chainId", () => "0x7");
     const { record } = await harness.prove(contextForBlocks(chain.blocks[0]!));
     expect(errorOf(record)).toMatch(
       /block 1: transaction 0 is for chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec/,
+    );
+  });
+
+  it("fails permanently, naming the setting, when the node serves another chain whose blocks carry no chain id", async () => {
+    harness = await startHarness(node, {
+      settings: {
+        chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
+      },
+    });
+    // Block 5 is empty: no transaction says which chain it is on, so only the node can.
+    const { record } = await harness.prove(contextForBlocks(chain.blocks[4]!));
+    expect(errorOf(record)).toBe(
+      "blocks 5..5: the EL node serves chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec",
     );
   });
 
@@ -248,6 +312,7 @@ describe("plugin settings at work", () => {
       // Admission: the node's blocks at both ends.
       "eth_getBlockByNumber(0x1)",
       "eth_getBlockByNumber(0x3)",
+      "eth_chainId(undefined)",
       "debug_getRawBlock(0x1)",
       "debug_executionWitness(0x1)",
       "debug_getRawBlock(0x2)",

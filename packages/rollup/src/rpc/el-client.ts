@@ -14,6 +14,7 @@ import {
 } from "./el-types.js";
 
 export type ElMethodName =
+  | "eth_chainId"
   | "eth_blockNumber"
   | "eth_getBlockByNumber"
   | "eth_getBlockByHash"
@@ -56,6 +57,11 @@ export class ElClient {
     this.threaded = offThread ? { ...client, url: String(client.url) } : undefined;
   }
 
+  /** The chain the node serves (EIP-695). */
+  chainId(options?: CallOptions): Promise<number> {
+    return this.call("eth_chainId", [], quantityJson, options);
+  }
+
   blockNumber(options?: CallOptions): Promise<number> {
     return this.call("eth_blockNumber", [], quantityJson, options);
   }
@@ -96,7 +102,7 @@ export class ElClient {
     return this.call("debug_executionWitness", [blockRefParam(block)], ExecutionWitnessJson, options);
   }
 
-  /** The block's RLP encoding, as the node stores it. */
+  /** The block's RLP encoding, as the node stores it; empty when the node says it has none (`0x` or `null`). */
   getRawBlock(block: BlockRef, options: CallOptions = {}): Promise<Uint8Array> {
     if (this.threaded) return rawBlockOffThread(this.threaded, block, options);
     return this.call("debug_getRawBlock", [blockRefParam(block)], RawBytesJson, options);

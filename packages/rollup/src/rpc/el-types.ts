@@ -109,5 +109,8 @@ function headerListJson() {
   });
 }
 
-/** Raw bytes (e.g. `debug_getRawBlock`'s RLP). */
-export const RawBytesJson = hexBytesJson();
+/**
+ * Raw bytes (e.g. `debug_getRawBlock`'s RLP). Some nodes answer a block they lack with `null`,
+ * others with `0x`: both read as no bytes, for the caller to take as the block's absence.
+ */
+export const RawBytesJson = z.preprocess((value) => (value === null ? "0x" : value), hexBytesJson());
