@@ -13,7 +13,11 @@ export {
 } from "./rpc-params.js";
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
 export { newInstanceId, ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
-export { type ContributedRpcMethod, ProverService } from "./service/prover-service.js";
+export {
+  type ContributedRpcMethod,
+  PLUGIN_RPC_DEADLINE_MS,
+  ProverService,
+} from "./service/prover-service.js";
 export { cutIfUnread } from "./slow-reader.js";
 export { isConnectionLoss } from "./store/database-errors.js";
 export {

@@ -9,13 +9,16 @@ import { z } from "zod";
 import {
   InvalidConfigError,
   InvalidContextError,
+  PLUGIN_RPC_DEADLINE_MS,
   PLUGIN_SETTINGS,
+  type PluginRpcCall,
   PluginSettings,
   type ProofContext,
   ProofPlugin,
   type ProofPluginHandler,
   type ProverService,
   ProverServiceBuilder,
+  TransientError,
 } from "../src/index.js";
 import { TestHost } from "./fixtures/test-host.js";
 
@@ -134,4 +137,46 @@ describe("a plugin whose report never answers", () => {
       "quick-report": { latest: 7 },
     });
   });
+});
+
+describe("a plugin RPC method waiting on a silent node", () => {
+  it("is answered at its deadline as a transient failure naming the method, not held", async () => {
+    let gotSignal: AbortSignal | undefined;
+    service = await new ProverServiceBuilder(memory)
+      .host(new TestHost())
+      .registerHandler(
+        { kind: "silent-node", program: { name: "silent-node", version: "1" } },
+        {
+          parseContext: (raw: ProofContext) => raw,
+          fetchInput: async () => null,
+          rpcMethods: () => ({
+            paas_lookUp: {
+              description: "asks a node that took the connection and never answers",
+              mutates: false,
+              // As the JSON-RPC client does: the call ends only when its signal aborts.
+              handler: (_params: unknown, call?: PluginRpcCall) =>
+                new Promise((_, reject) => {
+                  gotSignal = call?.signal;
+                  call?.signal.addEventListener("abort", () =>
+                    reject(new TransientError("eth_getBlockByNumber: aborted by the caller")),
+                  );
+                }),
+            },
+          }),
+        },
+      )
+      .launch();
+    const started = Date.now();
+    const error = await service
+      .rpcMethods()
+      .get("paas_lookUp")!
+      .handler([])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      `paas_lookUp: a node it asks did not answer within ${PLUGIN_RPC_DEADLINE_MS / 1_000} s (eth_getBlockByNumber: aborted by the caller)`,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(PLUGIN_RPC_DEADLINE_MS - 50);
+    expect(gotSignal?.aborted).toBe(true);
+  }, 30_000);
 });

@@ -65,9 +65,9 @@ export function checkpointRpcMethods(
       description:
         "Proves the CL's latest checkpoint (cl_getLatestCheckpointIndex) and publishes it. Params: [backend?].",
       mutates: true,
-      async handler(params) {
+      async handler(params, call) {
         const [backend] = parseParamsWith("paas_proveLatestCheckpoint", proveLatestParams, params);
-        const latest = await cl.getLatestCheckpointIndex();
+        const latest = await cl.getLatestCheckpointIndex({ signal: call?.signal });
         if (latest === null) throw clNotFound("latest checkpoint (no epoch has closed yet)");
         return prove(latest, backend);
       },

@@ -59,14 +59,15 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
     description:
       "Prove L2 slots startSlot..endSlot (one epoch): submits the CL STF task and the EVM EE STF task it depends on; returns both",
     mutates: true,
-    async handler(raw) {
+    async handler(raw, call) {
       const [startSlot, endSlot, backendParam] = parseParamsWith(PROVE_CL_BLOCKS, ParamsSchema, raw);
       const backend = backendParam ?? defaultBackend;
+      const lookup = { signal: call?.signal };
 
-      const params = await cl.getRollupParams();
+      const params = await cl.getRollupParams(lookup);
       const crossing = epochCrossing(startSlot, endSlot, params);
       if (crossing !== undefined) throw new InvalidParamsError(`${PROVE_CL_BLOCKS}: ${crossing}`);
-      const blocks = await cl.getBlocksInRange(startSlot, endSlot).catch((error: unknown) => {
+      const blocks = await cl.getBlocksInRange(startSlot, endSlot, lookup).catch((error: unknown) => {
         if ((error as { rpcCode?: unknown }).rpcCode === ClErrorCode.NOT_FOUND) {
           throw new InvalidParamsError(
             `${PROVE_CL_BLOCKS}: the CL has no blocks for slots ${startSlot}..${endSlot} (yet): ${(error as Error).message}`,

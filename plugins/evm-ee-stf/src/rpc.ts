@@ -28,11 +28,12 @@ export function proveElBlocksMethod(
       "Prove EL blocks start..end (inclusive) by stateless re-execution. Params: start, end (block " +
       "numbers), optional backend (default: the evm-ee-stf kind's). Returns { id, created, task }.",
     mutates: true,
-    async handler(params) {
+    async handler(params, call) {
       const [start, end, backend] = parseParamsWith(METHOD, schema, params);
+      const lookup = { signal: call?.signal };
       const [startBlock, endBlock] = await Promise.all([
-        el.getBlockByNumber(start, false),
-        start === end ? Promise.resolve(null) : el.getBlockByNumber(end, false),
+        el.getBlockByNumber(start, false, lookup),
+        start === end ? Promise.resolve(null) : el.getBlockByNumber(end, false, lookup),
       ]);
       if (startBlock === null) throw new InvalidParamsError(`${METHOD}: the EL node has no block ${start}`);
       const last = start === end ? startBlock : endBlock;

@@ -15,15 +15,25 @@ export interface StepContext {
   readonly signal: AbortSignal;
 }
 
+/** What the service hands a plugin's RPC method with each call. */
+export interface PluginRpcCall {
+  /**
+   * Aborts at the call's deadline or when the service closes: pass it to every node call the
+   * method makes, so a silent node does not hold the caller.
+   */
+  readonly signal: AbortSignal;
+}
+
 /**
  * An RPC method a plugin contributes to the prover client's JSON-RPC server.
- * `handler` validates its own params and throws `InvalidParamsError` on bad ones.
+ * `handler` validates its own params and throws `InvalidParamsError` on bad ones. `call` is absent
+ * only where a test calls the method directly.
  */
 export interface PluginRpcMethod {
   readonly description: string;
   /** Changes state (submits, cancels): guarded by the bearer token when one is configured. */
   readonly mutates: boolean;
-  handler(params: unknown): Promise<unknown>;
+  handler(params: unknown, call?: PluginRpcCall): Promise<unknown>;
 }
 
 /** Long-running work a plugin contributes, started after launch and stopped before close. */

@@ -31,6 +31,7 @@ import {
   ProofNotFoundError,
   ServiceClosedError,
   TaskNotFoundError,
+  TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
 import { RESTARTABLE } from "../scheduler/lifecycle.js";
@@ -75,6 +76,13 @@ const BULK_SLICE = 50;
  * progress view: one that never answers (a node called without a deadline) must not hang them.
  */
 const REPORT_DEADLINE_MS = 5_000;
+
+/**
+ * How long a plugin's RPC method may wait on the nodes it asks (its lookups before a submit). A
+ * silent node held a call through the JSON-RPC client's retries (four node timeouts: 40 s by
+ * default), past the `paas` CLI's own 30 s, which then blamed the prover client.
+ */
+export const PLUGIN_RPC_DEADLINE_MS = 15_000;
 
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
@@ -128,7 +136,7 @@ export class ProverService implements ProverHandle {
           kind,
           description: method.description,
           mutates: method.mutates,
-          handler: (params) => method.handler(params),
+          handler: (params) => this.callPluginMethod(name, method, params),
         });
       }
     }
@@ -137,6 +145,29 @@ export class ProverService implements ProverHandle {
       .flatMap((kind) => this.parts.kinds.get(kind).handler.services?.(this) ?? []);
     for (const service of this.services) if (service.scope !== "cluster") await service.start();
     await this.parts.membership.start(this.services.filter((s) => s.scope === "cluster"));
+  }
+
+  /** Calls a plugin's RPC method under its deadline; a node it waited on past it is named so. */
+  private async callPluginMethod(name: string, method: PluginRpcMethod, params: unknown): Promise<unknown> {
+    // A timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly on Node 20, and a
+    // timeout signal nothing else holds can be collected before it fires.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), PLUGIN_RPC_DEADLINE_MS);
+    try {
+      return await method.handler(params, {
+        signal: AbortSignal.any([deadline.signal, this.closing.signal]),
+      });
+    } catch (error) {
+      if (deadline.signal.aborted && error instanceof TransientError) {
+        throw new TransientError(
+          `${name}: a node it asks did not answer within ${PLUGIN_RPC_DEADLINE_MS / 1_000} s (${error.message})`,
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Each plugin's own report, by kind; one that fails or does not answer in time shows `{ error }`. */
