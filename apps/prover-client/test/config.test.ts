@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { hostsConfig } from "../src/app/host-options.js";
 import { loadConfig } from "../src/config/load-config.js";
 
 function tomlFile(text: string): string {
@@ -390,6 +391,14 @@ prove_timeout_ms = 600000
         `${key}: at most 2147483647 ms (about 24.8 days): what a timer can wait`,
       );
     }
+  });
+
+  it("hands a native backend's guest heap cap to its host, and refuses one that is not a size", () => {
+    const config = loadConfig({ overrides: ["backends.native.max_guest_heap_mb=512"] });
+    expect(hostsConfig(config.backends).backends.native).toMatchObject({ maxGuestHeapMb: 512 });
+    expect(() => loadConfig({ overrides: ["backends.native.max_guest_heap_mb=0"] })).toThrow(
+      "backends.native.max_guest_heap_mb",
+    );
   });
 
   it("refuses an embedded devnet setting the devnet would refuse, by key", () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_RECEIPT_LIMITS,
   encodeReceipt,
+  HostConfigError,
   InputWriter,
   NativeHost,
   type ProofSummary,
@@ -16,6 +17,8 @@ import {
   crashProgram,
   digestProgram,
   evenOnlyProgram,
+  hoardProgram,
+  leftoverTimerProgram,
   misbehavingProgram,
   readerProgram,
   rendezvousProgram,
@@ -188,6 +191,18 @@ describe("NativeHost", () => {
     }
   });
 
+  it("clears the timers a guest leaves behind, so they cannot take its worker from later proofs", async () => {
+    const single = new NativeHost({ workers: 1, privateKey: KEY });
+    try {
+      await single.prove(leftoverTimerProgram, null, { signal: signal() });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // past every timer it left
+      const receipt = await single.prove(sumProgram, [2, 3], { signal: AbortSignal.timeout(5_000) });
+      expect(sumProgram.readOutput(receipt.publicValues)).toEqual({ count: 2, sum: 5n });
+    } finally {
+      await single.close();
+    }
+  });
+
   it("fails permanently when the guest commits more public values than a receipt carries", async () => {
     const limitMiB = DEFAULT_RECEIPT_LIMITS.maxPublicValuesBytes / (1024 * 1024);
     const error = await failure(host.prove(bigOutputProgram, limitMiB + 1, { signal: signal() }));
@@ -221,6 +236,36 @@ describe("NativeHost", () => {
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toMatch(/the proving worker failed: worker exited with code: 7/);
     await host.prove(sumProgram, [1], { signal: signal() });
+  });
+
+  it("fails permanently when the guest runs out of heap, and replaces the worker", async () => {
+    const small = new NativeHost({ workers: 1, privateKey: KEY, maxGuestHeapMb: 32 });
+    try {
+      const error = await failure(small.prove(hoardProgram, null, { signal: signal() }));
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error.message).toMatch(/the guest ran out of memory: .*memory limit/);
+      await small.prove(sumProgram, [1], { signal: signal() });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("refuses bad pool settings when it is made, not at its first proof", () => {
+    const settings = [
+      { niceIncrement: -1 },
+      { niceIncrement: 1.5 },
+      { niceIncrement: Number.NaN },
+      { niceIncrement: 40 },
+      { idleTimeoutMs: -1 },
+      { idleTimeoutMs: Number.NaN },
+      { maxGuestHeapMb: 0 },
+      { maxGuestHeapMb: 1.5 },
+    ];
+    for (const setting of settings) {
+      const make = () => new NativeHost({ workers: 1, privateKey: KEY, ...setting });
+      expect(make, JSON.stringify(setting)).toThrow(HostConfigError);
+      expect(make).toThrow(/^native host (niceIncrement|idleTimeoutMs|maxGuestHeapMb) must be/);
+    }
   });
 
   it("runs guests in parallel on its workers", async () => {

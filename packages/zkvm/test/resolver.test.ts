@@ -112,6 +112,14 @@ describe("host resolver", () => {
       [{ backends: { native: { workers: "2" } } }, /^backends.native: workers must be a number/],
       [{ backends: { native: { workers: 0 } } }, /^backends.native: native host workers must be an integer/],
       [
+        { backends: { native: { workers: 1, maxGuestHeapMb: "64" } } },
+        /^backends.native: maxGuestHeapMb must be a number of MiB/,
+      ],
+      [
+        { backends: { native: { workers: 1, maxGuestHeapMb: 0 } } },
+        /^backends.native: native host maxGuestHeapMb must be a positive integer/,
+      ],
+      [
         { backends: { native: { workers: 1, idleScheduling: "no" } } },
         /^backends.native: idleScheduling must be true or false/,
       ],

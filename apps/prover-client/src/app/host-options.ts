@@ -18,6 +18,7 @@ function hostOptions(backend: BackendConfig): BackendOptions {
       ...(backend.key_file !== undefined && { keyFile: backend.key_file }),
       ...(backend.idle_timeout_ms !== undefined && { idleTimeoutMs: backend.idle_timeout_ms }),
       ...(backend.idle_scheduling !== undefined && { idleScheduling: backend.idle_scheduling }),
+      ...(backend.max_guest_heap_mb !== undefined && { maxGuestHeapMb: backend.max_guest_heap_mb }),
     };
   }
   return {

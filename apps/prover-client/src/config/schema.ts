@@ -49,6 +49,8 @@ const nativeBackend = z
     idle_timeout_ms: milliseconds.optional(),
     /** Linux: proofs yield the CPU at once to any other thread (SCHED_IDLE); off on a shared machine. */
     idle_scheduling: z.boolean().optional(),
+    /** A guest needing more heap than this fails permanently, not the whole process by the OS. */
+    max_guest_heap_mb: positiveInt.max(1_048_576).optional(),
   })
   .strict();
 const remoteBackend = z

@@ -6,19 +6,27 @@ import { HOST_KEY_FILE, loadOrCreateKeyFile, parseSecretKey } from "./host-key.j
 import { NativeHost } from "./native-host.js";
 import type { BackendOptions, HostFactory, HostFactoryContext } from "./resolver.js";
 
-const NATIVE_OPTIONS = ["workers", "privateKey", "keyFile", "idleTimeoutMs", "idleScheduling"];
+const NATIVE_OPTIONS = [
+  "workers",
+  "privateKey",
+  "keyFile",
+  "idleTimeoutMs",
+  "idleScheduling",
+  "maxGuestHeapMb",
+];
 
 interface NativeOptions {
   readonly workers?: number;
   readonly idleTimeoutMs?: number;
   readonly idleScheduling?: boolean;
+  readonly maxGuestHeapMb?: number;
   /** Exactly one of the two. */
   readonly privateKey?: string;
   readonly keyFile?: string;
 }
 
 /**
- * Native backends, from options `{ workers?, privateKey?, keyFile?, idleTimeoutMs?, idleScheduling? }`. Without a
+ * Native backends, from options `{ workers?, privateKey?, keyFile?, idleTimeoutMs?, idleScheduling?, maxGuestHeapMb? }`. Without a
  * key option the key file is `<dataDir>/native-host.key` (created 0600 on first start); a relative
  * `keyFile` is inside `dataDir`.
  */
@@ -34,6 +42,7 @@ export const nativeHostFactory: HostFactory = {
         workers: parsed.workers,
         idleTimeoutMs: parsed.idleTimeoutMs,
         idleScheduling: parsed.idleScheduling,
+        maxGuestHeapMb: parsed.maxGuestHeapMb,
         privateKey: secretKey(parsed, context),
         trustedPublicKeys: context.trustedPublicKeys,
       });
@@ -50,8 +59,12 @@ function nativeOptions(options: BackendOptions, { where }: Pick<HostFactoryConte
   if (unknown.length > 0) {
     throw invalid(`unknown option(s) ${unknown.join(", ")} (allowed: ${NATIVE_OPTIONS.join(", ")})`);
   }
-  const { workers, privateKey, keyFile, idleTimeoutMs, idleScheduling } = options;
+  const { workers, privateKey, keyFile, idleTimeoutMs, idleScheduling, maxGuestHeapMb } = options;
   if (workers !== undefined && typeof workers !== "number") throw invalid("workers must be a number");
+  // Its range is checked by NativeHost, whose HostConfigError `create` prefixes with `where`.
+  if (maxGuestHeapMb !== undefined && typeof maxGuestHeapMb !== "number") {
+    throw invalid("maxGuestHeapMb must be a number of MiB");
+  }
   if (idleTimeoutMs !== undefined && (typeof idleTimeoutMs !== "number" || idleTimeoutMs < 0)) {
     throw invalid("idleTimeoutMs must be a number of milliseconds");
   }
@@ -63,7 +76,7 @@ function nativeOptions(options: BackendOptions, { where }: Pick<HostFactoryConte
   if (keyFile !== undefined && typeof keyFile !== "string") throw invalid("keyFile must be a path");
   if (privateKey !== undefined && keyFile !== undefined)
     throw invalid("give privateKey or keyFile, not both");
-  return { workers, idleTimeoutMs, idleScheduling, privateKey, keyFile } as NativeOptions;
+  return { workers, idleTimeoutMs, idleScheduling, maxGuestHeapMb, privateKey, keyFile } as NativeOptions;
 }
 
 function secretKey(

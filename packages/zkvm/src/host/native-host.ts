@@ -42,6 +42,11 @@ export interface NativeHostOptions {
   readonly trustedPublicKeys?: readonly string[];
   /** Worker threads idle this long are released (started again on demand). Default 5 minutes. */
   readonly idleTimeoutMs?: number;
+  /**
+   * The most heap (V8's old generation, in MiB) a guest may use; one that needs more fails
+   * permanently. Default: V8's own limit, which each worker has in full, on top of this process's.
+   */
+  readonly maxGuestHeapMb?: number;
 }
 
 /** One proof's execution, for metrics and logs. */
@@ -66,6 +71,8 @@ export interface ProveResult {
 export type ProvedListener = (summary: ProofSummary) => void;
 
 export const MAX_WORKERS = 256;
+/** Linux nice values span 40 steps (-20 to 19): a larger increment says nothing more. */
+export const MAX_NICE_INCREMENT = 39;
 
 /** How much lower than the main thread the workers run (Linux, via @napi-rs/nice). */
 export const DEFAULT_NICE_INCREMENT = 10;
@@ -100,6 +107,9 @@ export class NativeHost implements ZkVmHost {
   constructor(options: NativeHostOptions) {
     this.backend = options.backend ?? "native";
     this.concurrency = workerCount(options.workers);
+    // Checked here, not left to the pool made at the first proof: there a bad setting failed every
+    // proof transiently (retried, never fixed) instead of the host's start.
+    validatePoolOptions(options);
     this.#secretKey = secretKeyOf(options);
     this.#publicKey = schnorrPublicKey(this.#secretKey);
     this.publicKeyHex = toHexDigits(this.#publicKey);
@@ -127,6 +137,9 @@ export class NativeHost implements ZkVmHost {
       // guest starts (the EVM's helper) inherit it. The worker then asks for SCHED_IDLE
       // (`idleScheduling`), which is stronger where it can be had.
       niceIncrement: this.#options.niceIncrement ?? DEFAULT_NICE_INCREMENT,
+      ...(this.#options.maxGuestHeapMb !== undefined && {
+        resourceLimits: { maxOldGenerationSizeMb: this.#options.maxGuestHeapMb },
+      }),
       workerData,
     });
     // An error a guest leaves behind after its task (e.g. from a timer) has no task to fail;
@@ -147,7 +160,7 @@ export class NativeHost implements ZkVmHost {
     return this.#publicKey.slice();
   }
 
-  /** Core's host contract. Failures: `PermanentError` (not a program, bad input, guest threw), `TransientError` (worker crashed, host closed), `signal.reason` (aborted). */
+  /** Core's host contract. Failures: `PermanentError` (not a program, bad input, guest threw or ran out of memory), `TransientError` (worker crashed, host closed), `signal.reason` (aborted). */
   async prove(
     program: ProgramDescriptor,
     input: unknown,
@@ -264,6 +277,13 @@ export class NativeHost implements ZkVmHost {
     } catch (error) {
       // Piscina terminates the worker of an aborted task, so the guest really stops.
       if (signal?.aborted) throw signal.reason;
+      // The guest's own doing: the same input runs out of memory again, so a retry only spends
+      // the memory (and the minute it takes to fill) once more.
+      if (!this.#closed && (error as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY") {
+        throw new PermanentError(`${label}: the guest ran out of memory: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
       const why = this.#closed
         ? "the native host closed while proving"
         : `the proving worker failed: ${messageOf(error)}`;
@@ -292,6 +312,22 @@ function workerCount(workers: number | undefined): number {
     );
   }
   return count;
+}
+
+function validatePoolOptions({ niceIncrement, idleTimeoutMs, maxGuestHeapMb }: NativeHostOptions): void {
+  const invalid = (message: string) => new HostConfigError("HOST_INVALID_CONFIG", `native host ${message}`);
+  if (
+    niceIncrement !== undefined &&
+    (!Number.isInteger(niceIncrement) || niceIncrement < 0 || niceIncrement > MAX_NICE_INCREMENT)
+  ) {
+    throw invalid(`niceIncrement must be an integer from 0 to ${MAX_NICE_INCREMENT}, got ${niceIncrement}`);
+  }
+  if (idleTimeoutMs !== undefined && !(typeof idleTimeoutMs === "number" && idleTimeoutMs >= 0)) {
+    throw invalid(`idleTimeoutMs must be a number of milliseconds, 0 or more, got ${idleTimeoutMs}`);
+  }
+  if (maxGuestHeapMb !== undefined && !(Number.isInteger(maxGuestHeapMb) && maxGuestHeapMb > 0)) {
+    throw invalid(`maxGuestHeapMb must be a positive integer, got ${maxGuestHeapMb}`);
+  }
 }
 
 function secretKeyOf(options: NativeHostOptions): Uint8Array {

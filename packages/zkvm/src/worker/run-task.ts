@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { workerData } from "node:worker_threads";
 import { parseHex } from "@paas/core/contracts";
 import { messageOf } from "../errors.js";
@@ -41,9 +41,30 @@ interface GuestRun {
   /** Its proof has been answered: nothing of its own is left to fail. */
   answered: boolean;
   readonly rejections: unknown[];
+  /** Timers and immediates it started, cleared once its proof is answered. */
+  readonly timers: { readonly type: string; readonly resource: unknown }[];
 }
 
 const guestRuns = new AsyncLocalStorage<GuestRun>();
+
+// A guest's timers end with its proof: guests are synchronous, and one left to fire later (a spin,
+// an interval) ran on this worker during the next proofs, which waited for it forever or until
+// their abort. The hook runs in the context that starts the timer, so it is charged to its guest.
+createHook({
+  init(_asyncId, type, _triggerAsyncId, resource) {
+    if (type !== "Timeout" && type !== "Immediate") return;
+    const run = guestRuns.getStore();
+    if (run && !run.answered) run.timers.push({ type, resource });
+  },
+}).enable();
+
+function clearTimers(run: GuestRun): void {
+  for (const { type, resource } of run.timers) {
+    if (type === "Timeout") clearTimeout(resource as NodeJS.Timeout);
+    else clearImmediate(resource as NodeJS.Immediate);
+  }
+  run.timers.length = 0;
+}
 
 // Node runs this listener in the async context the promise was rejected in, so a rejection counts
 // against the guest whose code rejected it — a timer or callback that guest left included — never
@@ -82,7 +103,7 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     };
   }
   const { env, publicValues } = createGuestEnv(task.input, trustedKeys);
-  const run: GuestRun = { program: program.name, answered: false, rejections: [] };
+  const run: GuestRun = { program: program.name, answered: false, rejections: [], timers: [] };
   const started = performance.now();
   try {
     const returned: unknown = guestRuns.run(run, () => program.guest(env));
@@ -111,6 +132,7 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     return { ok: false, stage: "guest", message: messageOf(error) };
   } finally {
     run.answered = true;
+    clearTimers(run);
   }
 }
 
