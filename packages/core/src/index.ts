@@ -12,6 +12,7 @@ export {
   rangeCheck,
 } from "./rpc-params.js";
 export type { ProvingLoad } from "./scheduler/proving-slots.js";
+export { ADMISSION_DEADLINE_MS } from "./scheduler/scheduler.js";
 export { newInstanceId, ProverServiceBuilder, type ProverServiceOptions } from "./service/builder.js";
 export {
   type ContributedRpcMethod,

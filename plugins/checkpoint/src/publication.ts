@@ -1,5 +1,11 @@
-import { errorMessage, PermanentError, type ProofReceipt, TransientError } from "@paas/core";
-import { type CheckpointSubmission, type ClClient, invalidProofReason } from "@paas/rollup";
+import {
+  errorMessage,
+  NotYetAvailableError,
+  PermanentError,
+  type ProofReceipt,
+  TransientError,
+} from "@paas/core";
+import { type CheckpointSubmission, type ClClient, invalidProofReason, isClNotFound } from "@paas/rollup";
 import { encodeReceipt } from "@paas/zkvm";
 
 /** The CL refused a checkpoint proof as invalid: permanent, with the CL's own reason. */
@@ -26,6 +32,8 @@ const SUBMISSIONS_PER_ATTEMPT = 3;
  * - "accepted", "already-proven" and a checkpoint the CL already lists as proven are success.
  * - The CL rejecting the proof (`INVALID_PROOF`) is a `CheckpointRejectedError` (permanent) carrying
  *   the CL's reason.
+ * - The CL not having the checkpoint (`NOT_FOUND`) is waited for (`NotYetAvailableError`): it had it
+ *   when the proof was made, so it is behind (a lagging replica, a restart without its data).
  * - What the JSON-RPC client calls permanent (another 4xx, an unknown method, an answer that does
  *   not fit) is thrown as it is: the task fails in publication, keeping its proof.
  * - Anything else (the CL unreachable, timing out, answering 5xx) is a `TransientError`: the
@@ -46,6 +54,13 @@ export async function publishCheckpoint(
       const reason = invalidProofReason(error);
       if (reason !== undefined) throw new CheckpointRejectedError(index, reason, { cause: error });
       if (signal?.aborted) throw error;
+      // Permanent for the client, yet no verdict on the proof: failed for it, a proven checkpoint
+      // waited for an operator (and used up the runner's resubmissions) while the CL caught up.
+      if (isClNotFound(error)) {
+        throw new NotYetAvailableError(
+          `the CL does not have checkpoint ${index} now (it is behind, or restarted without its data): the proof is published once it does: ${errorMessage(error)}`,
+        );
+      }
       if (error instanceof PermanentError) throw error;
       if (submission < SUBMISSIONS_PER_ATTEMPT) continue;
       throw new TransientError(`publishing checkpoint ${index} to the CL failed: ${errorMessage(error)}`, {

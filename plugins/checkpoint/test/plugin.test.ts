@@ -39,6 +39,8 @@ afterAll(async () => {
 async function setup(options: {
   settings?: Record<string, unknown>;
   tamper?: Parameters<typeof clStfStandIn>[1];
+  /** The CL client's deadline (default `TestCl.client`'s short one). */
+  clTimeoutMs?: number;
 }) {
   const cl = await TestCl.start({ slotsPerEpoch: 6, epochs: 4 });
   open.push(cl);
@@ -47,7 +49,7 @@ async function setup(options: {
     plugins: [CheckpointPlugin],
     standIns: [standIn],
     overrides: [
-      { token: ClClient, useValue: cl.client() },
+      { token: ClClient, useValue: cl.client(options.clTimeoutMs) },
       { token: LOGGER, useValue: memoryLogger() },
     ],
     pluginSettings: { checkpoint: { runner: false, ...options.settings } },
@@ -123,6 +125,18 @@ describe("with default settings", () => {
     expect((await harness.service.summary()).total).toBe(before);
   });
 
+  it("accepts a checkpoint at once when the CL does not answer admission's lookup", {
+    timeout: 60_000,
+  }, async () => {
+    // The prover client's default node deadline: the lookup retried would hold the submit ~40 s.
+    const slow = await setup({ clTimeoutMs: 10_000 });
+    slow.cl.stub.handle("cl_getLatestCheckpointIndex", () => new Promise(() => {}));
+    const started = performance.now();
+    // Accepted, not refused: the task's steps meet the CL's silence and classify it.
+    await slow.harness.submit(checkpoint(2));
+    expect(performance.now() - started).toBeLessThan(8_000);
+  });
+
   it("publication retries a CL that is down or answers errors, asking before each resubmission, never proving again", async () => {
     const { cl, harness, checkpointProofs } = env;
     cl.stub.failNext({ mode: "http500" }, { method: "cl_submitCheckpointProof", times: 3 });
@@ -152,6 +166,25 @@ describe("with default settings", () => {
     );
     expect(retry?.error).toMatch(/publishing checkpoint 1 to the CL failed: cl_submitCheckpointProof/);
     expect(cl.answered("accepted")).toEqual([0, 1]);
+  });
+
+  it("publication waits, without using up retries, for a CL that no longer has the checkpoint (behind, or restarted without its data)", async () => {
+    const { cl, harness, checkpointProofs } = await setup({});
+    cl.stub.failNext(
+      { mode: "rpc-error", code: ClErrorCode.NOT_FOUND, message: "checkpoint 1 not found" },
+      { method: "cl_getCheckpointStatus", times: 1 },
+    );
+    const { record } = await harness.prove(checkpoint(1));
+    expect(record.status).toBe("completed");
+    const waited = harness.transitions.filter(
+      (t) => t.id === harness.keyOf(checkpoint(1)) && t.to === "transient_failure",
+    );
+    expect(waited.map((t) => t.error)).toEqual([
+      "the CL does not have checkpoint 1 now (it is behind, or restarted without its data): the proof is published once it does: cl_getCheckpointStatus: checkpoint 1 not found (JSON-RPC error -32004)",
+    ]);
+    expect((await harness.service.status({ context: checkpoint(1), backend: "native" })).retryCount).toBe(0);
+    expect(checkpointProofs(1)).toBe(1);
+    expect(cl.answered("accepted")).toEqual([1]);
   });
 
   it("a CL rejection (INVALID_PROOF) is permanent with the CL's reason; resubmitting publishes again without proving", async () => {

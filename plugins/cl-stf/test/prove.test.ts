@@ -271,6 +271,23 @@ describe("node failures are transient and retried", () => {
     expect(node.stub.callsOf("cl_getChainstate").map((c) => c.outcome)).toContain("timeout");
   });
 
+  it("accepts a range at once when the CL does not answer admission's lookups", {
+    timeout: 60_000,
+  }, async () => {
+    // The prover client's default node deadline: one lookup retried would hold the submit ~40 s.
+    const slow = await setUpClStf({ chain, timeoutMs: 10_000 });
+    try {
+      slow.node.stub.handle("cl_getRollupParams", () => new Promise(() => {}));
+      const context = contextFor(chain, 2, 4);
+      const started = performance.now();
+      // Accepted, not refused: the task's steps meet the CL's silence and classify it.
+      await slow.harness.submit(context);
+      expect(performance.now() - started).toBeLessThan(8_000);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("an EL node that does not have the EL block yet is waited for, without using up retries; proving goes on once it has", async () => {
     const { harness, node } = setup;
     node.serve({ ...chain, elBlocks: chain.elBlocks.slice(0, 6) }); // the EL node is at block 5

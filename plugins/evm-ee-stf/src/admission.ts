@@ -7,32 +7,20 @@ type Common = ReturnType<typeof createCommon>;
 export const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
 
 /**
- * How long admission asks the node, its lookups together. A healthy node answers them in
- * milliseconds; a slow or silent one held every submit through the client's retries (four node
- * deadlines: 40 s with the prover client's default) only to accept the range anyway.
- */
-const ADMISSION_DEADLINE_MS = 3_000;
-
-/**
  * Refuses, before anything is stored, a range the EL node contradicts (its block at either end has
  * another hash), whose blocks fall under rules this prover does not execute (before the merge, or a
  * fork after Prague: better said now than after every witness is fetched), or that ends more than
  * `horizon` blocks past its latest. A range ending on a block not produced yet but within reach is
- * accepted and waits for it. A node that does not answer (within `ADMISSION_DEADLINE_MS`) is no
- * reason to refuse: the task waits for it like any other.
+ * accepted and waits for it. A node that does not answer is no reason to refuse: the task waits
+ * for it like any other.
  */
 export async function admitElRange(
   el: ElClient,
   context: EvmEeStfContext,
   horizon: number,
   common: Common,
-  caller: AbortSignal,
+  signal: AbortSignal,
 ): Promise<void> {
-  // A timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly on Node 20, and a
-  // timeout signal nothing else holds can be collected before it fires.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), ADMISSION_DEADLINE_MS);
-  const signal = AbortSignal.any([caller, deadline.signal]);
   try {
     for (const [field, ref] of [
       ["start", context.start],
@@ -59,8 +47,6 @@ export async function admitElRange(
     }
   } catch (error) {
     if (error instanceof InvalidContextError) throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -73,7 +73,8 @@ export interface ProofPluginHandler<C extends ProofContext = ProofContext, I = u
    * plugin throws `NotYetAvailableError` from `dependencies` or `fetchInput` until it exists.
    * A node that cannot be asked is no reason to refuse: accept, and let the task wait for it.
    * Core holds to that: only `InvalidContextError` refuses; anything else thrown here is logged as
-   * a warning and the task is accepted.
+   * a warning and the task is accepted. `signal` aborts 3 s in (`ADMISSION_DEADLINE_MS`): pass it
+   * to every node call, so a silent node does not hold the submit.
    */
   admit?(context: C, options: { readonly signal: AbortSignal }): Promise<void>;
 

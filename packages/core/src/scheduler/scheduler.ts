@@ -80,6 +80,13 @@ export interface SchedulerOptions {
 
 /** Dependency resolutions and publications are I/O: bounded, but wider than proving. */
 const MAX_RESOLVING = 32;
+/**
+ * How long a plugin's `admit` may ask its nodes, its lookups together. A healthy node answers in
+ * milliseconds; a silent one held every submit (and a runner's, and with it the runner's stop)
+ * through the JSON-RPC client's retries, four node timeouts (40 s by default), only for the
+ * context to be accepted anyway, as a node that cannot be asked is no reason to refuse.
+ */
+export const ADMISSION_DEADLINE_MS = 3_000;
 const MAX_PUBLISHING = 16;
 /** The self-healing sweep of blocked tasks runs every this many heartbeats. */
 const SWEEP_EVERY_HEARTBEATS = 10;
@@ -214,16 +221,20 @@ export class Scheduler {
     for (const p of checked) if (await this.store.get(p.task.id)) existing.add(p.task.id);
     for (const p of checked) {
       if (existing.has(p.task.id)) continue;
+      // A timer on a controller, not AbortSignal.timeout: a plugin that combines the signal with
+      // AbortSignal.any would hold a timeout signal only weakly (Node 20), and lose it at a GC.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), ADMISSION_DEADLINE_MS);
       try {
-        await this.kinds.get(p.task.kind).handler.admit!(p.context, {
-          signal: new AbortController().signal,
-        });
+        await this.kinds.get(p.task.kind).handler.admit!(p.context, { signal: deadline.signal });
       } catch (error) {
         if (error instanceof InvalidContextError) throw error;
         this.options.log.warn(
           { task: p.task.id, kind: p.task.kind, err: error instanceof Error ? error.message : String(error) },
           "admission could not decide; the task is accepted and its steps will meet the same trouble",
         );
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
