@@ -36,6 +36,7 @@ export type HostConfigCode =
   | "HOST_NOT_IMPLEMENTED"
   | "HOST_KEY_INVALID"
   | "HOST_KEY_PERMISSIONS"
+  | "HOST_KEY_UNWRITABLE"
   | "HOST_KEY_MISMATCH";
 
 export type ZkvmErrorCode =

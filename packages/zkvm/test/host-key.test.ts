@@ -79,6 +79,13 @@ describe("host key file", () => {
     expect(() => statSync(file)).toThrow(/ENOENT/);
   });
 
+  it("is refused, naming the file to create, when it is missing and cannot be created", () => {
+    // procfs creates no file, even for root: as /etc under a systemd unit's ProtectSystem=strict.
+    const file = "/proc/self/native-host.key";
+    expect(codeOf(() => loadOrCreateKeyFile(file))).toBe("HOST_KEY_UNWRITABLE");
+    expect(() => loadOrCreateKeyFile(file)).toThrow(`host key file ${file} does not exist`);
+  });
+
   it("is refused when it is a directory", () => {
     expect(codeOf(() => loadOrCreateKeyFile(dir))).toBe("HOST_KEY_INVALID");
   });

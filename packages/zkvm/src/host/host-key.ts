@@ -41,7 +41,17 @@ export function loadOrCreateKeyFile(file: string, options: KeyFileOptions = {}):
   const label = options.label ?? "host key";
   if (!exists(file)) {
     const key = options.createKey?.() ?? schnorr.utils.randomSecretKey();
-    createKeyFile(file, parseSecretKey(key, `the new ${label} for ${file}`, label));
+    try {
+      createKeyFile(file, parseSecretKey(key, `the new ${label} for ${file}`, label));
+    } catch (error) {
+      if (error instanceof HostConfigError) throw error;
+      // A deployment that keeps the file where the service may not write (/etc under a systemd
+      // unit's ProtectSystem) got only the errno on a temporary file's name, not what was missing.
+      throw new HostConfigError(
+        "HOST_KEY_UNWRITABLE",
+        `${label} file ${file} does not exist and cannot be created there (${(error as Error).message}): create it as the service's user, readable by it alone ((umask 077; openssl rand -hex 32 > ${file})), or name a path it may write`,
+      );
+    }
   }
   const stats = statSync(file);
   if (!stats.isFile())
