@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { foreignHostMessage, hostCheck } from "@paas/core";
+import { cutIfUnread, foreignHostMessage, hostCheck } from "@paas/core";
 import { type FaultSwitches, namespacesOf } from "./faults.js";
 
 export interface FrontOptions {
@@ -11,7 +11,12 @@ export interface FrontOptions {
   readonly faults: FaultSwitches;
   /** Larger bodies get 413 without being read further, as the JSON-RPC server would answer. */
   readonly maxBodyBytes: number;
+  /** A client that has not taken its whole answer this long after it was written is cut. Default 120 s. */
+  readonly answerTimeoutMs?: number;
 }
+
+/** As the prover server's: a witness batch is megabytes, read in well under this by any live client. */
+const DEFAULT_ANSWER_TIMEOUT_MS = 120_000;
 
 export interface Front {
   readonly port: number;
@@ -29,6 +34,7 @@ export async function startFront(options: FrontOptions): Promise<Front> {
   const pending = new Set<AbortController>();
   // Checked here, where requests arrive: what is forwarded names the upstream server as its Host.
   const acceptsHost = hostCheck(options.host);
+  const answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!acceptsHost(req.headers.host)) {
@@ -96,6 +102,9 @@ export async function startFront(options: FrontOptions): Promise<Front> {
             if (value !== undefined) out[name] = value;
           }
           res.writeHead(answer.statusCode ?? 502, out);
+          // A client that stops reading held this connection, the upstream one and the answer for
+          // good (core's rule for our HTTP servers).
+          cutIfUnread(res, answerTimeoutMs);
           answer.pipe(res);
           answer.once("end", resolve);
           answer.once("error", () => {
