@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { captureLogger, type LogLine } from "../scenarios/app.js";
 import { createLogger } from "../src/logging/logger.js";
 import { logRpcErrors } from "../src/logging/rpc-error-log.js";
+import { logTransitions } from "../src/logging/transition-log.js";
 
 function loggerAt(clock: { now: number }) {
   const written: LogLine[] = [];
@@ -47,6 +48,43 @@ describe("the app's logger", () => {
     const { logger, written } = loggerAt({ now: 0 });
     for (let i = 0; i < 3; i++) logger.info({ index: 1 }, "checkpoint submitted");
     expect(written).toHaveLength(3);
+  });
+});
+
+describe("task transitions in the log", () => {
+  const retry = (id: string, kind: string, error: string) => ({
+    id,
+    kind,
+    backend: "native",
+    context: { kind },
+    from: "proving" as const,
+    to: "transient_failure" as const,
+    at: 0,
+    retryCount: 1,
+    error,
+  });
+
+  it("writes a kind's retries failing alike once per window, not once per task, then how many it left out", () => {
+    const clock = { now: 0 };
+    const { logger, written } = loggerAt(clock);
+    const log = logTransitions(logger, { repeatWindowMs: 30_000, now: () => clock.now });
+    const down = "eth_chainId: http://127.0.0.1:8545 unreachable (ECONNREFUSED)";
+    for (let i = 0; i < 200; i++) {
+      log(retry(`${i}`.padStart(32, "0"), "evm-ee-stf", down));
+      clock.now += 100;
+    }
+    log(retry("a".repeat(32), "cl-stf", down));
+    log(retry("b".repeat(32), "evm-ee-stf", "block 7 is not the one the context names"));
+    log({ ...retry("c".repeat(32), "evm-ee-stf", down), to: "permanent_failure" });
+    expect(written.map((l) => [l.msg, l.kind, l.task])).toEqual([
+      ["task will retry", "evm-ee-stf", "0".repeat(32)],
+      ["task will retry", "cl-stf", "a".repeat(32)],
+      ["task will retry", "evm-ee-stf", "b".repeat(32)],
+      ["task failed", "evm-ee-stf", "c".repeat(32)],
+    ]);
+    clock.now += 30_000;
+    log(retry("d".repeat(32), "evm-ee-stf", down));
+    expect(written.at(-1)).toMatchObject({ task: "d".repeat(32), error: down, suppressed: 199 });
   });
 });
 

@@ -24,6 +24,7 @@ import { buildHttpApp } from "../http/http-app.js";
 import { taskEvent } from "../http/task-event.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
 import { logServiceErrors } from "../logging/service-error-log.js";
+import { logTransitions } from "../logging/transition-log.js";
 import { ProverMetrics } from "../metrics/prover-metrics.js";
 import { buildOverview } from "../overview/overview.js";
 import { RecentActivity } from "../overview/recent-activity.js";
@@ -193,14 +194,12 @@ export async function buildProverApp(
       snapshot: { event: "overview", read: overview, tickMs: 1_000 },
       onError: (error) => logServiceError(error, "dashboard overview"),
     });
+    const logTransition = logTransitions(logger);
     builder.onTransition((t) => {
       metrics.observe(t);
       recent.observe(t);
       events.publish("task", taskEvent(t));
-      const fields = { task: t.id, kind: t.kind, from: t.from, to: t.to, retry: t.retryCount };
-      if (t.to === "permanent_failure") logger.warn({ ...fields, error: t.error }, "task failed");
-      else if (t.to === "transient_failure") logger.info({ ...fields, error: t.error }, "task will retry");
-      else logger.debug(fields, "task transition");
+      logTransition(t);
     });
     // The RPC port is taken before proving starts: one in use fails the start here.
     const port = config.rpc.enabled ? await holdPort(config.rpc.host, config.rpc.port) : undefined;
