@@ -48,7 +48,7 @@ describe("EL JSON-RPC, re-executed by a stateless client", () => {
     for (let n = 1; n <= head; n++) {
       const served = await el.getBlockByNumber(n, true);
       expect(served, `block ${n}`).not.toBeNull();
-      const block = blockFromRpc(served!.json, common); // rebuilt; refuses a block whose hash differs
+      const block = await blockFromRpc(served!.json, common); // rebuilt; refuses a block whose hash or body differs
       const raw = await el.getRawBlock(n);
       expect(toHex(raw)).toBe(bytesToHex(block.serialize()));
       const witness = hexWitness(await el.getExecutionWitness(n));

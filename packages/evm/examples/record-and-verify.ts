@@ -52,13 +52,17 @@ for (let block = 0; block < 3; block++) {
 }
 
 // What a prover fetches: each block as eth_getBlockByNumber returns it, and its witness as JSON.
-const fetched = [1, 2, 3].map((number) => {
-  const served = chain.getBlockByNumber(number)!;
-  return {
-    block: blockFromRpc(JSON.parse(JSON.stringify(blockToRpc(served.block))), common),
-    witness: parseExecutionWitness(JSON.parse(JSON.stringify(served.witness)), { label: `block ${number}` }),
-  };
-});
+const fetched = await Promise.all(
+  [1, 2, 3].map(async (number) => {
+    const served = chain.getBlockByNumber(number)!;
+    return {
+      block: await blockFromRpc(JSON.parse(JSON.stringify(blockToRpc(served.block))), common),
+      witness: parseExecutionWitness(JSON.parse(JSON.stringify(served.witness)), {
+        label: `block ${number}`,
+      }),
+    };
+  }),
+);
 
 const commitments = await executeBlocksStatelessly({
   common,

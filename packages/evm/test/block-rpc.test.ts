@@ -40,7 +40,7 @@ describe("blocks in the eth JSON-RPC shape", () => {
   });
 
   it("rebuilds exactly the same block from the JSON, which then executes statelessly", async () => {
-    const rebuilt = blockFromRpc(throughJson(json), common);
+    const rebuilt = await blockFromRpc(throughJson(json), common);
     expect(bytesToHex(rebuilt.serialize())).toBe(built.rlp);
     const [commitment] = await executeBlocksStatelessly({
       common,
@@ -50,26 +50,50 @@ describe("blocks in the eth JSON-RPC shape", () => {
     expect(commitment?.hash).toBe(built.hash);
   });
 
-  it("refuses JSON that does not rebuild to the hashes it claims", () => {
+  it("refuses JSON that does not rebuild to the hashes it claims", async () => {
     const tamperedTx = throughJson(json);
     (tamperedTx.transactions as Record<string, unknown>[])[2]!.value = "0x3";
-    expect(() => blockFromRpc(tamperedTx, common)).toThrow(/transaction 2: rebuilt hash/);
+    await expect(blockFromRpc(tamperedTx, common)).rejects.toThrow(/transaction 2: rebuilt hash/);
     const tamperedHeader = { ...throughJson(json), gasUsed: "0x1" };
-    expect(() => blockFromRpc(tamperedHeader, common)).toThrow(
-      /block 1: rebuilt hash .* differs from the claimed/,
-    );
-    try {
-      blockFromRpc(tamperedHeader, common);
-    } catch (error) {
-      expect((error as EvmError).code).toBe("BLOCK_HASH_MISMATCH");
-    }
+    await expect(blockFromRpc(tamperedHeader, common)).rejects.toMatchObject({
+      code: "BLOCK_HASH_MISMATCH",
+      message: expect.stringMatching(/block 1: rebuilt hash .* differs from the claimed/),
+    });
   });
 
-  it("refuses answers that are not full blocks", () => {
-    expect(() => blockFromRpc(null, common)).toThrow(EvmError);
+  it("refuses JSON whose transactions are not the block's, even when each one hashes to what it claims", async () => {
+    const dropped = throughJson(json);
+    (dropped.transactions as unknown[]).pop();
+    await expect(blockFromRpc(dropped, common)).rejects.toMatchObject({
+      code: "BLOCK_HASH_MISMATCH",
+      message: expect.stringMatching(/^block 1: transactions root of the 4 transactions: rebuilt hash/),
+    });
+    const unclaimed = throughJson(json);
+    const tx = (unclaimed.transactions as Record<string, unknown>[])[2]!;
+    tx.value = "0x3";
+    delete tx.hash;
+    await expect(blockFromRpc(unclaimed, common)).rejects.toMatchObject({ code: "BLOCK_HASH_MISMATCH" });
+    const withdrawal = {
+      index: "0x0",
+      validatorIndex: "0x0",
+      address: `0x${"c5".repeat(20)}`,
+      amount: "0x1",
+    };
+    await expect(
+      blockFromRpc({ ...throughJson(json), withdrawals: [withdrawal] }, common),
+    ).rejects.toMatchObject({
+      code: "BLOCK_HASH_MISMATCH",
+      message: expect.stringMatching(/^block 1: withdrawals root of the 1 withdrawals: rebuilt hash/),
+    });
+  });
+
+  it("refuses answers that are not full blocks", async () => {
+    await expect(blockFromRpc(null, common)).rejects.toThrow(EvmError);
     const hashesOnly = { ...throughJson(json), transactions: json.transactions.map((tx) => tx.hash) };
-    expect(() => blockFromRpc(hashesOnly, common)).toThrow(/transactions must be full objects/);
-    expect(() => blockFromRpc({ ...throughJson(json), uncles: [json.hash] }, common)).toThrow(/ommers/);
+    await expect(blockFromRpc(hashesOnly, common)).rejects.toThrow(/transactions must be full objects/);
+    await expect(blockFromRpc({ ...throughJson(json), uncles: [json.hash] }, common)).rejects.toThrow(
+      /ommers/,
+    );
   });
 
   it("decodes raw RLP and checks its hash when asked", () => {

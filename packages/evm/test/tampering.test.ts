@@ -47,6 +47,14 @@ describe("a block that does not match its execution is rejected", () => {
     ["gas limit", (block) => ({ gasLimit: block.header.gasLimit * 2n }), "INVALID_BLOCK"],
     ["number", (block) => ({ number: block.header.number + 1n }), "INVALID_BLOCK"],
     ["excess blob gas", () => ({ excessBlobGas: 131072n }), "INVALID_BLOCK"],
+    ["blob gas used", () => ({ blobGasUsed: 131072n }), "INVALID_BLOCK"],
+    ["withdrawals root", () => ({ withdrawalsRoot: new Uint8Array(32).fill(6) }), "INVALID_BLOCK"],
+    // The EIP-4788 contract stores it: another root is another post-state.
+    [
+      "parent beacon block root",
+      () => ({ parentBeaconBlockRoot: new Uint8Array(32).fill(7) }),
+      "STATE_ROOT_MISMATCH",
+    ],
     ["transactions root", () => ({ transactionsTrie: new Uint8Array(32).fill(4) }), "INVALID_BLOCK"],
     ["coinbase", () => ({ coinbase: new Uint8Array(20).fill(5) }), "STATE_ROOT_MISMATCH"],
   ];
@@ -98,13 +106,30 @@ describe("a block that does not match its execution is rejected", () => {
     expect(await codeOf(mixed, [tampered], [target.witness])).toBe("MISSING_WITNESS_NODE");
   });
 
-  it("rejects a transaction re-signed by its sender with another value (state root)", async () => {
+  /** The block with its first transaction re-signed by its sender with `changes`, under a matching transactions root. */
+  async function withResignedFirst(changes: { nonce?: bigint; value?: bigint; gasLimit?: bigint }) {
     const txs = [...target.block.transactions];
     const { unsigned } = firstTransactionData();
-    txs[0] = createFeeMarket1559Tx({ ...unsigned, value: 1n }, { common: mixed.common }).sign(ALICE_KEY);
-    const tampered = withHeader(withTransactions(target.block, txs), {
+    txs[0] = createFeeMarket1559Tx({ ...unsigned, ...changes }, { common: mixed.common }).sign(ALICE_KEY);
+    return withHeader(withTransactions(target.block, txs), {
       transactionsTrie: await genTransactionsTrieRoot(txs),
     });
+  }
+
+  const invalidTransactionCases: [string, () => Parameters<typeof withResignedFirst>[0]][] = [
+    ["a nonce one ahead of its sender's", () => ({ nonce: firstTransactionData().unsigned.nonce + 1n })],
+    ["a value beyond its sender's balance", () => ({ value: 10n ** 30n })],
+    ["a gas limit above the block's", () => ({ gasLimit: target.block.header.gasLimit + 1n })],
+  ];
+  for (const [what, change] of invalidTransactionCases) {
+    it(`rejects a transaction signed by its sender with ${what} (INVALID_BLOCK)`, async () => {
+      const tampered = await withResignedFirst(change());
+      expect(await codeOf(mixed, [tampered], [target.witness])).toBe("INVALID_BLOCK");
+    });
+  }
+
+  it("rejects a transaction re-signed by its sender with another value (state root)", async () => {
+    const tampered = await withResignedFirst({ value: 1n });
     expect(await codeOf(mixed, [tampered], [target.witness])).toBe("STATE_ROOT_MISMATCH");
   });
 

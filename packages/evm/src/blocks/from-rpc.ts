@@ -1,5 +1,12 @@
-import { type Block, createBlockFromRPC, type JSONRPCBlock } from "@ethereumjs/block";
+import {
+  type Block,
+  createBlockFromRPC,
+  genTransactionsTrieRoot,
+  genWithdrawalsTrieRoot,
+  type JSONRPCBlock,
+} from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { bytesToHex } from "@ethereumjs/util";
 import { describeError, EvmError } from "../errors.js";
 import type { Hex } from "../hex.js";
@@ -19,10 +26,12 @@ function mismatch(what: string, rebuilt: string, claimed: unknown, blockNumber?:
 
 /**
  * Rebuilds a block from an `eth_getBlockByNumber(n, true)` answer (untrusted JSON) and requires
- * the rebuilt block and each transaction to hash to the hashes the answer claims, so a block that
- * does not reconstruct exactly is refused instead of executed.
+ * the rebuilt block and each transaction to hash to the hashes the answer claims, and the body to
+ * the header's transactions and withdrawals roots, so a block that does not reconstruct exactly is
+ * refused instead of executed. The block hash covers the header only: an answer missing a
+ * transaction (or one without its `hash`) would otherwise pass, and fail later as an invalid block.
  */
-export function blockFromRpc(json: unknown, common: Common): Block {
+export async function blockFromRpc(json: unknown, common: Common): Promise<Block> {
   if (!isObject(json) || typeof json.hash !== "string" || !Array.isArray(json.transactions)) {
     throw new EvmError("INVALID_INPUT", "JSON-RPC block: not an object with a hash and a transactions list");
   }
@@ -50,7 +59,31 @@ export function blockFromRpc(json: unknown, common: Common): Block {
     }
   }
   requireBlockHash(block, json.hash as Hex);
+  await requireBodyRoots(block, common);
   return block;
+}
+
+async function requireBodyRoots(block: Block, common: Common): Promise<void> {
+  const { header, transactions, withdrawals } = block;
+  const transactionsRoot = await genTransactionsTrieRoot(transactions, new MerklePatriciaTrie({ common }));
+  if (bytesToHex(transactionsRoot) !== bytesToHex(header.transactionsTrie)) {
+    throw mismatch(
+      `block ${header.number}: transactions root of the ${transactions.length} transactions`,
+      bytesToHex(transactionsRoot),
+      bytesToHex(header.transactionsTrie),
+      header.number,
+    );
+  }
+  if (withdrawals === undefined || header.withdrawalsRoot === undefined) return;
+  const withdrawalsRoot = await genWithdrawalsTrieRoot(withdrawals, new MerklePatriciaTrie({ common }));
+  if (bytesToHex(withdrawalsRoot) !== bytesToHex(header.withdrawalsRoot)) {
+    throw mismatch(
+      `block ${header.number}: withdrawals root of the ${withdrawals.length} withdrawals`,
+      bytesToHex(withdrawalsRoot),
+      bytesToHex(header.withdrawalsRoot),
+      header.number,
+    );
+  }
 }
 
 /** Decodes a block's RLP (e.g. `debug_getRawBlock`) and, when given, requires its hash. */
