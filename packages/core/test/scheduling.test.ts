@@ -57,6 +57,12 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     while (!check()) await new Promise((resolve) => setTimeout(resolve, 1));
   };
 
+  it("reports each claimed backend's slots before its first proof", async () => {
+    started = await startService({ database: await databaseFor(dialect), concurrency: 3 });
+    // Read at scrape time: a backend absent until it first proves has no capacity series to alert on.
+    expect(started.service.provingLoad()).toEqual([{ backend: "native", busy: 0, waiting: 0, capacity: 3 }]);
+  });
+
   it("fetches the next inputs while every slot proves, and proves them once a slot frees", async () => {
     started = await startService({
       database: await databaseFor(dialect),
@@ -115,6 +121,33 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     await service.wait(first.task.id, { timeoutMs: 5_000 });
     expect(host.proveCalls.map((c) => (c.input as { index: number }).index)).toEqual([0]);
     expect((await service.status(second.task.id)).status).toBe("cancelled");
+  });
+
+  it("fetches one kind's input ahead while another kind's fetch ahead hangs", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 2 } },
+    });
+    const { service, host, script } = started;
+    const release = host.hold();
+    const first = await service.submit(leaf(0), "native");
+    await until(() => host.active === 1);
+    // Leaf fetches ahead go one at a time: this one hangs, deaf to its signal, until let go.
+    let letGo!: () => void;
+    script.fetching = new Promise((resolve) => {
+      letGo = resolve;
+    });
+    const slow = await service.submit(leaf(1), "native");
+    await until(() => script.fetched.length === 2);
+    const other = await service.submit(node(5), "native");
+    await until(() => service.provingLoad()[0]?.waiting === 1);
+    expect(script.fetched).toEqual(["leaf:0", "leaf:1", "node:5"]);
+    letGo();
+    release();
+    for (const { task } of [first, slow, other]) {
+      expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    }
   });
 });
 

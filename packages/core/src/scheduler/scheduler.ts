@@ -653,14 +653,16 @@ export class Scheduler {
     return depth ?? this.kinds.concurrency.get(backend) ?? 0;
   }
 
-  /** Per backend: proving slots in use and inputs fetched and waiting for one. */
+  /**
+   * Per claimed backend: proving slots in use and inputs fetched and waiting for one. Every one,
+   * idle or not yet proving: metrics read it, and a backend missing until its first proof had no
+   * capacity to show.
+   */
   provingLoad(): ProvingLoad[] {
-    return [...this.slots].map(([backend, slots]) => ({
-      backend,
-      busy: slots.busy,
-      waiting: slots.queued,
-      capacity: slots.capacity,
-    }));
+    return this.backendsClaimed.map((backend) => {
+      const slots = this.slotsFor(backend);
+      return { backend, busy: slots.busy, waiting: slots.queued, capacity: slots.capacity };
+    });
   }
 
   /**
