@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { CompiledQuery } from "kysely";
 import { describe, expect, it } from "vitest";
-import type { DatabaseLocation } from "../src/index.js";
+import type { DatabaseLocation, PaasError } from "../src/index.js";
 import { BatchedWrite } from "../src/store/batched-write.js";
 import { isConnectionLoss } from "../src/store/database-errors.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
-import { leaf } from "./fixtures/start-service.js";
+import { leaf, published } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
+import { TestScript } from "./fixtures/test-plugins.js";
 import {
   applicationRole,
   databaseFor,
@@ -52,6 +53,13 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
   hang(): void;
   /** Ends `hang`: the connections it took are dropped, new ones relayed again. */
   answer(): void;
+  /**
+   * Holds every byte either way, connections kept open: a network partition or a host frozen
+   * mid-failover, where nothing is reset and TCP delivers what was sent once it is back.
+   */
+  freeze(): void;
+  /** Ends `freeze`: what was held is delivered. */
+  thaw(): void;
   close(): Promise<void>;
 }> {
   const target = new URL(location.url);
@@ -65,6 +73,13 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     for (const socket of sockets) socket.destroy();
   };
   let hanging = false;
+  let frozen = false;
+  const held: (() => void)[] = [];
+  const forward = (from: Socket, to: Socket) =>
+    from.on("data", (chunk: Buffer) => {
+      if (frozen) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
   let server: Server | undefined;
   const listen = (port: number) =>
     new Promise<Server>((resolve) => {
@@ -78,7 +93,8 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
         track(upstream);
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
-        client.pipe(upstream).pipe(client);
+        forward(client, upstream);
+        forward(upstream, client);
       });
       relay.listen(port, "127.0.0.1", () => resolve(relay));
     });
@@ -106,6 +122,13 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     answer() {
       hanging = false;
       dropAll();
+    },
+    freeze() {
+      frozen = true;
+    },
+    thaw() {
+      frozen = false;
+      for (const deliver of held.splice(0)) deliver();
     },
     close: down,
   };
@@ -215,6 +238,80 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
     }
   }, 60_000);
 
+  it("answers a status read with an error, not after the outage, while the server is cut off without a reset", async () => {
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    try {
+      const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
+      const [submitted] = await a.service.submitMany([leaf(1)], "native");
+      const id = submitted!.task.id;
+      await a.service.wait(id, { timeoutMs: 10_000 });
+      // Cut off for 30 s: the pooled sessions stay open, and the read sent on one waits for an answer.
+      relay.freeze();
+      const asked = Date.now();
+      const read = a.service.status(id).then(
+        () => "answered",
+        (error: unknown) => (error as PaasError).code,
+      );
+      const outcome = await Promise.race([
+        read,
+        new Promise((resolve) => setTimeout(() => resolve("still waiting"), 15_000)),
+      ]);
+      expect(outcome).toBe("TRANSIENT_FAILURE");
+      expect(Date.now() - asked).toBeLessThan(12_000);
+      relay.thaw();
+      expect((await a.service.status(id)).status).toBe("completed");
+    } finally {
+      relay.thaw();
+      await relay.close();
+    }
+  }, 40_000);
+
+  it("leaves a live instance its tasks after an outage longer than a lease, rather than taking them over", async () => {
+    // Each instance reaches the server through a relay of its own, so one can be back before the
+    // other (a partition that heals host by host, a pool whose connect waited out its timeout).
+    const location = (await databaseFor("postgres")) as DatabaseLocation & { url: string };
+    const [toA, toB] = [await restartableRelay(location), await restartableRelay(location)];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const host = new TestHost("native", 2);
+    const prove = host.prove.bind(host);
+    let entered = 0;
+    host.prove = async (program, input, options) => {
+      entered++;
+      await released;
+      return prove(program, input, options);
+    };
+    try {
+      const a = await start(toA.database, { host, scheduling: { instanceId: "a", leaseMs: 1_500 } });
+      const submitted = await a.service.submitMany([leaf(1), leaf(2)], "native");
+      await until(() => entered === 2, "A to prove both");
+      const b = await start(toB.database, { scheduling: { instanceId: "b", leaseMs: 1_500 } });
+      // The server is away for longer than a lease (a restart, a failover): neither instance can
+      // renew, and A's proofs go on meanwhile. B reaches it again first, A a heartbeat later.
+      await Promise.all([toA.down(), toB.down()]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await toB.up();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await toA.up();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      release();
+      const done = await Promise.all(submitted.map((s) => a.service.wait(s.task.id, { timeoutMs: 15_000 })));
+      expect(done.map((t) => [t.status, t.interruptions])).toEqual([
+        ["completed", 0],
+        ["completed", 0],
+      ]);
+      expect(host.proveCalls).toHaveLength(2);
+      expect(b.host.proveCalls).toHaveLength(0);
+    } finally {
+      release();
+      await Promise.all([toA.close(), toB.close()]);
+    }
+  }, 40_000);
+
   it("keeps a proof computed while no connection slot is free, and stores it once one is", async () => {
     // Every slot taken is what `max_connections` (or a role's connection limit) says when instances
     // and RPC readers together want more sessions than the server allows: too_many_connections.
@@ -270,6 +367,104 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       expect(outcome.warning).toMatch(/^55P03: another session holds this task's row.*this proof is kept/);
     } finally {
       await other?.end();
+    }
+  }, 40_000);
+
+  it("keeps a proof whose write the role's statement_timeout cancels, and stores it once the write is quick", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    // A DBA's statement_timeout (more often set than lock_timeout): a write that waits on a row
+    // lock longer is cancelled as any slow statement is (query_canceled, 57014).
+    const timed = new URL(url);
+    timed.searchParams.set("options", "-c statement_timeout=300");
+    let other: LockedRow | undefined;
+    try {
+      const outcome = await proveOneLeafThrough(
+        { url: timed.href, schema },
+        {
+          async before(id) {
+            other = await lockedRow({ url, schema }, id);
+          },
+          after: () => other!.commit(),
+        },
+      );
+      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+      expect(outcome.warning).toMatch(/^57014: .*statement_timeout.*this proof is kept/);
+    } finally {
+      await other?.end();
+    }
+  }, 40_000);
+
+  it("keeps a proof computed while the server takes no writes (a standby after a failover), and stores it once it does", async () => {
+    // Failed over, the address (a DNS name, a VIP) leads for a while to a server in recovery, or
+    // to the old primary demoted: sessions open, reads answer, every write is refused (25006).
+    const role = await applicationRole();
+    const schema = `paas_ro_${randomBytes(5).toString("hex")}`;
+    const app = `pgro_${randomBytes(4).toString("hex")}`;
+    const url = new URL(role.url);
+    url.searchParams.set("application_name", app);
+    const endSessions = () =>
+      role.admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [
+        app,
+      ]);
+    try {
+      await role.admin.query(`create schema ${schema} authorization ${role.name}`);
+      const outcome = await proveOneLeafThrough(
+        { url: url.href, schema },
+        {
+          async before() {
+            await role.admin.query(`alter role ${role.name} set default_transaction_read_only = on`);
+            await endSessions();
+          },
+          async after() {
+            // The address leads to the primary again: the standby's sessions end (the pool sees
+            // its idle ones go before the test reads through it).
+            await role.admin.query(`alter role ${role.name} reset default_transaction_read_only`);
+            await endSessions();
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          },
+        },
+      );
+      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+      expect(outcome.warning).toMatch(/^25006: .*this proof is kept/);
+    } finally {
+      await role.admin.query(`alter role ${role.name} reset default_transaction_read_only`);
+      await role.admin.query(`drop schema if exists ${schema} cascade`);
+      await role.drop();
+    }
+  }, 40_000);
+
+  it("publishes once a publication whose completion met the server restarting, and records it once it answers", async () => {
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    const script = new TestScript();
+    // The server goes away the moment the publication is done (a checkpoint handed to the CL),
+    // before its completion is written, for longer than a write's own retries.
+    const fail = script.fail.bind(script);
+    let restarted: Promise<void> | undefined;
+    script.fail = (queue, what) => {
+      if (what.startsWith("publish") && restarted === undefined) {
+        void relay.down();
+        restarted = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() => relay.up());
+      }
+      fail(queue, what);
+    };
+    const errors: string[] = [];
+    try {
+      const a = await start(relay.database, {
+        script,
+        scheduling: { instanceId: "a", leaseMs: 1_500 },
+        onError: (error, where) => errors.push(`${where}: ${error instanceof Error ? error.message : error}`),
+      });
+      const [submitted] = await a.service.submitMany([published(1)], "native");
+      await until(() => restarted !== undefined, "the publication");
+      await restarted;
+      const done = await a.service.wait(submitted!.task.id, { timeoutMs: 15_000 });
+      expect(done.status).toBe("completed");
+      expect(script.published).toHaveLength(1);
+      expect(errors.filter((e) => e.includes(submitted!.task.id))).toEqual([]);
+    } finally {
+      await relay.close();
     }
   }, 40_000);
 

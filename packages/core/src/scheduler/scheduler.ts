@@ -5,7 +5,6 @@ import { type ProofContext, parseCanonicalContext } from "../contracts/context.j
 import type { RemoteJob } from "../contracts/host.js";
 import type { PluginLogger } from "../contracts/logger.js";
 import type { DependencyReceipt, StepContext } from "../contracts/plugin.js";
-import type { ProofReceipt } from "../contracts/receipt.js";
 import type { RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskRecord, TaskStatusName } from "../contracts/status.js";
 import type { Backend } from "../contracts/task-id.js";
@@ -22,7 +21,13 @@ import {
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
-import { isConnectionLoss, isLockTimeout, isStorageFull } from "../store/database-errors.js";
+import {
+  isConnectionLoss,
+  isLockTimeout,
+  isReadOnly,
+  isStatementCancelled,
+  isStorageFull,
+} from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
 import { parseReceiptFrom } from "../validation.js";
@@ -132,6 +137,15 @@ export class Scheduler {
   private ticking: Promise<void> | undefined;
   private heartbeating: Promise<void> | undefined;
   private heartbeats = 0;
+  /**
+   * From when a heartbeat may take over lapsed leases; undefined once one failed (the database out
+   * of reach, or taking no writes), until the database answers again. A lease that lapsed while
+   * this instance could not reach the database says nothing of its holder, which most likely could
+   * not renew it either: taken at the first heartbeat after the database came back, ahead of the
+   * holder's own renewal, the tasks proving on a live instance were interrupted and proven again.
+   * The holder is given a lease, from the database's return, to renew them.
+   */
+  private reapAfter: number | undefined = 0;
   private closed = false;
   private retryTimer: ClockTimer | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -565,44 +579,46 @@ export class Scheduler {
     // finish: one commit per cycle of claims and finishes instead of two (see freeProvingRoom).
     this.freeProvingRoom(held);
     const to = afterProof(handler.afterStore !== undefined);
-    let stored: Change[] | undefined;
-    try {
-      stored = await this.store.storeProof(held, receipt, to, this.options.clock.now());
-    } catch (error) {
-      const why = whyStoreLater(error);
-      if (why === undefined) throw error;
-      stored = await this.storeLater(held, receipt, to, signal, error, why);
-    }
-    this.settle(held, stored);
+    const store = () => this.store.storeProof(held, receipt, to, this.options.clock.now());
+    this.settle(
+      held,
+      await this.writeKept(held, store, signal, "this proof is kept and stored again once it does"),
+    );
   }
 
   /**
-   * Stores a computed proof the database could not take now: it was full, could not be reached
-   * (a restart, a failover, every connection slot taken, for longer than the group commit's own
-   * retries), or another session held the task's row past the role's `lock_timeout`. The proof is
-   * kept and stored again once the database takes it, its lease renewed meanwhile. Counted as the
-   * attempt's failure, it was thrown away and proven again: with a full disk every retry of every
-   * task was used up and nothing said the disk was full; otherwise the failure could not be
-   * recorded either, so the task waited for its lease to lapse and was taken over as interrupted.
+   * Writes what a step achieved (a computed proof, a publication done) through a database that
+   * cannot take it now: it was full, could not be reached (a restart, a failover, every connection
+   * slot taken, for longer than the group commit's own retries), took no writes (a standby after a
+   * failover), or another session held the task's row past the role's `lock_timeout` or
+   * `statement_timeout`. What was achieved is kept and written again once the database takes it,
+   * its lease renewed meanwhile. Counted as the attempt's failure, it was thrown away and done
+   * again: a proof proven again (with a full disk every retry of every task was used up and nothing
+   * said the disk was full), a publication published twice; and the failure could not be recorded
+   * either, so the task waited for its lease to lapse and was taken over as interrupted.
    */
-  private async storeLater(
+  private async writeKept(
     held: TaskRow,
-    receipt: ProofReceipt,
-    to: "publishing" | "completed",
+    write: () => Promise<Change[] | undefined>,
     signal: AbortSignal,
-    first: unknown,
-    why: string,
+    kept: string,
   ): Promise<Change[] | undefined> {
-    this.options.log.warn(
-      { task: held.id, kind: held.kind, code: (first as { code?: string }).code, err: errorMessage(first) },
-      why,
-    );
+    try {
+      return await write();
+    } catch (first) {
+      const why = whyWriteLater(first);
+      if (why === undefined) throw first;
+      this.options.log.warn(
+        { task: held.id, kind: held.kind, code: (first as { code?: string }).code, err: errorMessage(first) },
+        `${why}: ${kept}`,
+      );
+    }
     for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
       await sleep(delay, signal);
       try {
-        return await this.store.storeProof(held, receipt, to, this.options.clock.now());
+        return await write();
       } catch (error) {
-        if (whyStoreLater(error) === undefined) throw error;
+        if (whyWriteLater(error) === undefined) throw error;
       }
     }
   }
@@ -709,7 +725,16 @@ export class Scheduler {
     if (!stored) throw new PermanentError(`task ${held.id} is publishing but has no stored proof`);
     await handler.afterStore?.(context, stored, step);
     signal.throwIfAborted();
-    this.settle(held, await this.store.completePublication(held, this.options.clock.now()));
+    const complete = () => this.store.completePublication(held, this.options.clock.now());
+    this.settle(
+      held,
+      await this.writeKept(
+        held,
+        complete,
+        signal,
+        "the publication is done, and its end is written once it does, not published again",
+      ),
+    );
   }
 
   /**
@@ -837,10 +862,18 @@ export class Scheduler {
         );
         this.settle(flight.held, undefined);
       }
-      await this.reapLapsedLeases(now);
+      if (this.reapAfter === undefined) {
+        await this.store.lapsedLeases(now); // only to learn that the database answers again
+        this.reapAfter = now + this.options.leaseMs;
+      } else if (now >= this.reapAfter) {
+        await this.reapLapsedLeases(now);
+      }
       if (++this.heartbeats % SWEEP_EVERY_HEARTBEATS === 0) await this.store.sweepBlocked(now);
     })()
-      .catch((error: unknown) => this.options.onError(error, "lease heartbeat"))
+      .catch((error: unknown) => {
+        this.reapAfter = undefined;
+        this.options.onError(error, "lease heartbeat");
+      })
       .finally(() => {
         this.heartbeating = undefined;
       });
@@ -885,16 +918,17 @@ export class Scheduler {
   }
 }
 
-/** Why a computed proof the database refused can be stored later unchanged, or undefined if it cannot. */
-function whyStoreLater(error: unknown): string | undefined {
-  if (isStorageFull(error)) {
-    return "the database is full: this proof is kept and stored again once there is space; free space for the task database";
+/** Why a write of a step's result the database refused can be done later unchanged, or undefined if it cannot. */
+function whyWriteLater(error: unknown): string | undefined {
+  if (isStorageFull(error)) return "the database is full (free space for the task database)";
+  if (isConnectionLoss(error)) return "the database cannot be reached";
+  if (isLockTimeout(error))
+    return "another session holds this task's row longer than the role's lock_timeout";
+  if (isStatementCancelled(error)) {
+    return "the database cancelled the write (the role's statement_timeout, most often while another session holds this task's row, or an operator)";
   }
-  if (isConnectionLoss(error)) {
-    return "the database cannot be reached: this proof is kept and stored again once it answers";
-  }
-  if (isLockTimeout(error)) {
-    return "another session holds this task's row longer than the role's lock_timeout: this proof is kept and stored again once it is free";
+  if (isReadOnly(error)) {
+    return "the database takes no writes (a standby: after a failover the address may lead to one for a while)";
   }
   return undefined;
 }

@@ -84,6 +84,14 @@ const REPORT_DEADLINE_MS = 5_000;
  */
 export const PLUGIN_RPC_DEADLINE_MS = 15_000;
 
+/**
+ * How long a read asked for (by RPC, the CLI, a plugin) waits for the task database. A server gone
+ * without a reset (a network partition, a host frozen mid-failover) leaves the pool's sessions
+ * waiting for an answer until it returns: a status read hung for the whole outage. As long as a
+ * new connection may take to open (the pool's connect timeout); the read goes on in the background.
+ */
+const READ_DEADLINE_MS = 10_000;
+
 /** A running prover service: the handle, plus what the app hosts around it (RPC methods, services). */
 export class ProverService implements ProverHandle {
   private closed = false;
@@ -235,15 +243,17 @@ export class ProverService implements ProverHandle {
     return parsed;
   }
 
-  async status(task: TaskRef): Promise<TaskRecord> {
-    const id = await this.keyOf(task);
-    const row = await this.parts.store.get(id);
-    if (!row) throw new TaskNotFoundError(id);
-    return toTaskRecord(row);
+  status(task: TaskRef): Promise<TaskRecord> {
+    return withinReadDeadline(async () => {
+      const id = await this.keyOf(task);
+      const row = await this.parts.store.get(id);
+      if (!row) throw new TaskNotFoundError(id);
+      return toTaskRecord(row);
+    });
   }
 
   async summary(): Promise<StatusSummary> {
-    const rows = await this.parts.store.counts();
+    const rows = await withinReadDeadline(() => this.parts.store.counts());
     const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatusName, number>;
     let total = 0;
     for (const row of rows) {
@@ -273,11 +283,13 @@ export class ProverService implements ProverHandle {
     return (await this.statusWithHistory(task)).attempts;
   }
 
-  async statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory> {
-    const id = await this.keyOf(task);
-    const found = await this.parts.store.getWithAttempts(id);
-    if (!found) throw new TaskNotFoundError(id);
-    return Object.assign(toTaskRecord(found.row), { attempts: found.attempts });
+  statusWithHistory(task: TaskRef): Promise<TaskRecordWithHistory> {
+    return withinReadDeadline(async () => {
+      const id = await this.keyOf(task);
+      const found = await this.parts.store.getWithAttempts(id);
+      if (!found) throw new TaskNotFoundError(id);
+      return Object.assign(toTaskRecord(found.row), { attempts: found.attempts });
+    });
   }
 
   instances(): Promise<readonly InstanceInfo[]> {
@@ -293,7 +305,9 @@ export class ProverService implements ProverHandle {
     if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
       throw new InvalidParamsError(`unknown status "${filter.status}" (one of ${TASK_STATUSES.join(", ")})`);
     }
-    const { rows, nextCursor } = await this.parts.store.list(filter, this.parts.clock.now());
+    const { rows, nextCursor } = await withinReadDeadline(() =>
+      this.parts.store.list(filter, this.parts.clock.now()),
+    );
     return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
   }
 
@@ -382,12 +396,14 @@ export class ProverService implements ProverHandle {
     return graph;
   }
 
-  async proof(task: TaskRef): Promise<ProofReceipt> {
-    const id = await this.keyOf(task);
-    const receipt = await this.parts.store.receipt(id);
-    if (receipt) return receipt;
-    if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
-    throw new ProofNotFoundError(id);
+  proof(task: TaskRef): Promise<ProofReceipt> {
+    return withinReadDeadline(async () => {
+      const id = await this.keyOf(task);
+      const receipt = await this.parts.store.receipt(id);
+      if (receipt) return receipt;
+      if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
+      throw new ProofNotFoundError(id);
+    });
   }
 
   async wait(task: TaskRef, options: WaitOptions = {}): Promise<TaskRecord> {
@@ -510,5 +526,26 @@ export class ProverService implements ProverHandle {
 
   private assertOpen(): void {
     if (this.closed) throw new ServiceClosedError();
+  }
+}
+
+/** Settles as `read` does, or fails as transient once READ_DEADLINE_MS passed without an answer. */
+async function withinReadDeadline<T>(read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new TransientError(
+            `the task database did not answer within ${READ_DEADLINE_MS / 1_000} s (unreachable, or a statement waits on a lock); ask again`,
+          ),
+        ),
+      READ_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([read(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -56,6 +56,24 @@ export function isLockTimeout(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "55P03";
 }
 
+/**
+ * PostgreSQL's query_canceled: the role's (or database's) `statement_timeout` cut a statement, most
+ * often one waiting on a row another session holds, or an operator cancelled it
+ * (`pg_cancel_backend`). The session is intact; once the row is free the write goes through.
+ */
+export function isStatementCancelled(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "57014";
+}
+
+/**
+ * PostgreSQL's read_only_sql_transaction: the server takes no writes now. After a failover the
+ * address may lead for a while to a standby, or to the old primary as one, whose sessions open and
+ * read; once it leads to the primary again, writes go through.
+ */
+export function isReadOnly(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "25006";
+}
+
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
 export function isLockConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
