@@ -145,7 +145,7 @@ it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_
 
   const badLimit = await paas("list", "--limit", "abc");
   expect(badLimit.code).toBe(1);
-  expect(badLimit.stderr).toContain('--limit must be an integer of at least 1, got "abc"');
+  expect(badLimit.stderr).toContain('--limit must be an integer from 1 to 1000, got "abc"');
 
   const notAUrl = await runCli("notaurl", ["report"]);
   expect(notAUrl).toMatchObject({ code: 1 });
