@@ -332,24 +332,31 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(w.script.serviceEvents).toEqual([]);
   });
 
-  it("fails the service over when its instance stops renewing, within about one lease", async () => {
+  it("fails the service over within about one lease when its instance died holding it", async () => {
     const database = await databaseFor("postgres");
-    const frozen = new ManualClock(1_000_000);
     const a = await start(database, {
       ticker: true,
       script: new TestScript("a"),
-      clock: frozen,
       scheduling: { instanceId: "a", leaseMs: 300 },
     });
     expect(a.script.serviceEvents).toEqual(["start ticker@a"]);
+    // A killed leader renews no more and gives nothing back: its lease row is left as it was.
+    const session = await otherSession(database);
+    const left = await session.query("select name, owner, expires_at from service_leases");
+    await a.service.close();
+    await session.query("insert into service_leases (name, owner, expires_at) values ($1, $2, $3)", [
+      left.rows[0].name,
+      left.rows[0].owner,
+      left.rows[0].expires_at,
+    ]);
+    await session.end();
     const b = await start(database, {
       ticker: true,
       script: new TestScript("b"),
       scheduling: { instanceId: "b", leaseMs: 300 },
     });
+    expect(b.script.serviceEvents).toEqual([]);
     await until(() => b.script.serviceEvents.includes("start ticker@b"), "B to be elected");
-    // A learns at its next renewal that it lost the lease, and stops its copy.
-    await until(() => a.script.serviceEvents.includes("stop ticker@a"), "A to step down");
   });
 
   it("stops the service before its lease lapses when the leader's database calls hang", async () => {

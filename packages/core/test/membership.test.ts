@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClusterMembership } from "../src/cluster/membership.js";
-import { ManualClock, openDatabase } from "../src/index.js";
+import type { Clock } from "../src/contracts/clock.js";
+import { ManualClock, openDatabase, systemClock } from "../src/index.js";
 import { ClusterStore } from "../src/store/cluster-store.js";
-import { DIALECTS, databaseFor } from "./support/dialects.js";
+import { DIALECTS, databaseFor, postgres } from "./support/dialects.js";
 
 const LEASE_MS = 3_000; // a beat each second of real time; the lease's time is the manual clock's
 
@@ -208,17 +209,75 @@ describe.each(DIALECTS)("the cluster services' lease in the database (%s)", (dia
   it("goes to one instance at a time, and to another as soon as its holder's lapses", async () => {
     const opened = await openDatabase(await databaseFor(dialect));
     const store = new ClusterStore(opened.db, opened.dialect);
-    const lease = (owner: string, now: number) =>
-      store.acquireServiceLease("cluster-services", owner, now, LEASE_MS);
+    // Real time: PostgreSQL keeps leases by its own clock, whatever `now` the caller passes.
+    const shortLeaseMs = 300;
+    const lease = (owner: string) =>
+      store.acquireServiceLease("cluster-services", owner, Date.now(), shortLeaseMs);
     try {
-      expect(await lease("a", 10_000)).toBe(true);
-      expect(await lease("b", 10_000)).toBe(false);
-      // Renewed by its holder; refused to another until the moment it lapses, granted right after.
-      expect(await lease("a", 11_000)).toBe(true);
-      expect(await lease("b", 11_000 + LEASE_MS)).toBe(false);
-      expect(await lease("b", 11_001 + LEASE_MS)).toBe(true);
-      expect(await lease("a", 11_002 + LEASE_MS)).toBe(false);
+      expect(await lease("a")).toBe(true);
+      expect(await lease("b")).toBe(false);
+      // Renewed by its holder; refused to another until it lapses, granted after.
+      expect(await lease("a")).toBe(true);
+      expect(await lease("b")).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, shortLeaseMs + 50));
+      expect(await lease("b")).toBe(true);
+      expect(await lease("a")).toBe(false);
     } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe.runIf(postgres.url !== undefined)("instances whose machines' clocks disagree (PostgreSQL)", () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const SHORT_LEASE_MS = 600;
+
+  /** This machine's clock, set `skewMs` ahead, as another machine's might be. */
+  const skewed = (skewMs: number): Clock => ({ ...systemClock, now: () => Date.now() + skewMs });
+
+  it("never has two instances run the services, though one clock is ahead by more than a lease", async () => {
+    const opened = await openDatabase(await databaseFor("postgres"));
+    const store = new ClusterStore(opened.db, opened.dialect);
+    let running = 0;
+    let most = 0;
+    const runner = () => ({
+      name: "runner",
+      scope: "cluster" as const,
+      start() {
+        most = Math.max(most, ++running);
+      },
+      async stop() {
+        running--;
+      },
+    });
+    const member = (id: string, clock: Clock) =>
+      new ClusterMembership(store, {
+        instance: { id, host: id, pid: 1, role: "all", startedAt: clock.now() },
+        clock,
+        leaseMs: SHORT_LEASE_MS,
+        log: quiet,
+        onError: (error) => {
+          throw error;
+        },
+      });
+    const a = member("a", systemClock);
+    const b = member("b", skewed(3 * SHORT_LEASE_MS));
+    try {
+      await a.start([runner()]);
+      expect(a.isLeader).toBe(true);
+      await b.start([runner()]);
+      // A live leader keeps the lease: the other's clock being ahead does not make it look lapsed.
+      await new Promise((resolve) => setTimeout(resolve, 2 * SHORT_LEASE_MS));
+      expect([a.isLeader, b.isLeader, most]).toEqual([true, false, 1]);
+      // Both list each other: neither's heartbeat looks stale to the other.
+      expect((await a.instances()).map((i) => i.id).sort()).toEqual(["a", "b"]);
+      expect((await b.instances()).map((i) => i.id).sort()).toEqual(["a", "b"]);
+      await a.close();
+      await until(() => b.isLeader, "the other instance's election");
+      expect(most).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
       await opened.close();
     }
   });

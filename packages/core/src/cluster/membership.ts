@@ -87,7 +87,7 @@ export class ClusterMembership {
 
   /** Instances heard from within the last two lease periods. */
   instances(): Promise<InstanceInfo[]> {
-    return this.store.live(this.options.clock.now() - 2 * this.options.leaseMs);
+    return this.store.live(this.options.clock.now(), 2 * this.options.leaseMs);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -11,12 +11,26 @@ export interface InstanceRecord {
   readonly startedAt: number;
 }
 
-/** The instances sharing the database, and the leases of once-per-cluster services. */
+/**
+ * The instances sharing the database, and the leases of once-per-cluster services.
+ *
+ * On PostgreSQL, heartbeats and leases are written and compared in the database's time, not the
+ * caller's `now`: instances on machines whose clocks disagree by more than a lease each took the
+ * other's live lease for lapsed (the one ahead was elected beside the leader, and both ran the
+ * services) and dropped each other from the instance list. SQLite has one process, one clock.
+ */
 export class ClusterStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
   ) {}
+
+  /** Epoch milliseconds now: the database's on PostgreSQL, else the caller's `now`. */
+  private time(now: number): Expression<number> {
+    return this.dialect === "postgres"
+      ? sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
+      : sql<number>`${now}`;
+  }
 
   /**
    * Records that `instance` is alive: its row inserted, or its heartbeat time renewed. An upsert, so
@@ -32,9 +46,9 @@ export class ClusterStore {
         pid: instance.pid,
         role: instance.role,
         started_at: instance.startedAt,
-        heartbeat_at: now,
+        heartbeat_at: this.time(now),
       })
-      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: now }))
+      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: this.time(now) }))
       .execute();
   }
 
@@ -61,9 +75,12 @@ export class ClusterStore {
     await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();
   }
 
-  /** Instances heard from since `since`, with the number of tasks each holds; older rows are dropped. */
-  async live(since: number): Promise<InstanceInfo[]> {
-    await this.db.deleteFrom("instances").where("heartbeat_at", "<", since).execute();
+  /** Instances heard from within `windowMs` of `now`, with the number of tasks each holds; older rows are dropped. */
+  async live(now: number, windowMs: number): Promise<InstanceInfo[]> {
+    await this.db
+      .deleteFrom("instances")
+      .where("heartbeat_at", "<", sql<number>`${this.time(now)} - ${windowMs}`)
+      .execute();
     const held = await this.db
       .selectFrom("tasks")
       .select(["owner", (eb) => eb.fn.countAll<number>().as("n")])
@@ -89,15 +106,19 @@ export class ClusterStore {
    * at once cannot both win.
    */
   async acquireServiceLease(name: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    const expires = sql<number>`${this.time(now)} + ${leaseMs}`;
     const row = await this.db
       .insertInto("service_leases")
-      .values({ name, owner, expires_at: now + leaseMs })
+      .values({ name, owner, expires_at: expires })
       .onConflict((oc) =>
         oc
           .column("name")
-          .doUpdateSet({ owner, expires_at: now + leaseMs })
+          .doUpdateSet({ owner, expires_at: expires })
           .where((eb) =>
-            eb.or([eb("service_leases.owner", "=", owner), eb("service_leases.expires_at", "<", now)]),
+            eb.or([
+              eb("service_leases.owner", "=", owner),
+              eb("service_leases.expires_at", "<", this.time(now)),
+            ]),
           ),
       )
       .returning("owner")
