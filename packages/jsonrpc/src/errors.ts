@@ -44,6 +44,8 @@ export interface CallErrorDetails {
   readonly rpcCode?: number;
   readonly rpcData?: unknown;
   readonly httpStatus?: number;
+  /** What the node's `Retry-After` asked for, on a 408, 429 or 5xx. */
+  readonly retryAfterMs?: number;
   readonly cause?: unknown;
 }
 
@@ -54,11 +56,12 @@ export class JsonRpcTransientError extends TransientError {
   readonly rpcCode?: number;
   readonly rpcData?: unknown;
   readonly httpStatus?: number;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, details: CallErrorDetails) {
     super(message, { cause: details.cause });
     ({ method: this.method, failure: this.failure, rpcCode: this.rpcCode, rpcData: this.rpcData } = details);
-    this.httpStatus = details.httpStatus;
+    ({ httpStatus: this.httpStatus, retryAfterMs: this.retryAfterMs } = details);
   }
 }
 
@@ -69,11 +72,12 @@ export class JsonRpcPermanentError extends PermanentError {
   readonly rpcCode?: number;
   readonly rpcData?: unknown;
   readonly httpStatus?: number;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, details: CallErrorDetails) {
     super(message, { cause: details.cause });
     ({ method: this.method, failure: this.failure, rpcCode: this.rpcCode, rpcData: this.rpcData } = details);
-    this.httpStatus = details.httpStatus;
+    ({ httpStatus: this.httpStatus, retryAfterMs: this.retryAfterMs } = details);
   }
 }
 

@@ -57,3 +57,12 @@ export function successResponse(id: JsonRpcId, result: unknown): JsonRpcSuccess 
 export function failureResponse(id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcFailure {
   return { jsonrpc: JSONRPC_VERSION, id, error };
 }
+
+/**
+ * A JSON text without its leading byte order mark. RFC 8259 forbids sending one but lets a parser
+ * ignore it, and `JSON.parse` does not: an answer or request from a tool that writes UTF-8 with a
+ * BOM (Windows, some proxies) would otherwise be refused as not JSON.
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

@@ -124,6 +124,66 @@ describe("retries within a call", () => {
     ).rejects.toBeInstanceOf(JsonRpcPermanentError);
   });
 
+  it.each([
+    ["in seconds", () => "1"],
+    ["as an HTTP-date", () => new Date(Date.now() + 2_000).toUTCString()],
+  ])("waits out a 429's Retry-After given %s before trying again", async (_name, retryAfter) => {
+    const asked: number[] = [];
+    const node = await flakyNode((_req, res) => {
+      asked.push(Date.now());
+      res.writeHead(429, { "retry-after": retryAfter() }).end("too many requests");
+    }, 1);
+    const client = new JsonRpcClient({ url: node.url, retry: fast });
+    const started = Date.now();
+    expect(await client.call("eth_blockNumber")).toBe(42);
+    // An HTTP-date has whole seconds: 2 s ahead is at least 1 s ahead.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(node.requests()).toBe(2);
+  });
+
+  it("waits no longer than maxRetryAfterMs for a Retry-After, and stops waiting when the caller aborts", async () => {
+    const node = await flakyNode((_req, res) => res.writeHead(503, { "retry-after": "3600" }).end(), 1);
+    const capped = new JsonRpcClient({ url: node.url, retry: { ...fast, maxRetryAfterMs: 300 } });
+    const started = Date.now();
+    expect(await capped.call("eth_blockNumber")).toBe(42);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    const slow = await flakyNode((_req, res) => res.writeHead(429, { "retry-after": "3600" }).end(), 100);
+    const controller = new AbortController();
+    const call = new JsonRpcClient({ url: slow.url, retry: fast }).call("eth_blockNumber", [], {
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error("task cancelled"));
+    await expect(call).rejects.toMatchObject({ httpStatus: 429, retryAfterMs: 3_600_000 });
+    expect(slow.requests()).toBe(1);
+  });
+
+  it("retries a batch a rate-limiting node refused as a whole, as it retries a call", async () => {
+    let requests = 0;
+    const url = await startRawServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        requests++;
+        const calls = JSON.parse(body) as { id: number }[];
+        if (requests === 1) {
+          res
+            .writeHead(429, { "content-type": "application/json" })
+            .end('{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limited"}}');
+          return;
+        }
+        res.end(JSON.stringify(calls.map(({ id }) => ({ jsonrpc: "2.0", id, result: id }))));
+      });
+    });
+    const outcomes = await new JsonRpcClient({ url, retry: fast }).batch([{ method: "a" }, { method: "b" }]);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+    expect(requests).toBe(2);
+  });
+
   it("stops retrying as soon as the caller aborts", async () => {
     const node = await flakyNode(FAULTS["HTTP 500"]!, 100);
     const client = new JsonRpcClient({

@@ -148,6 +148,33 @@ describe("JsonRpcClient", () => {
     ]);
   });
 
+  it("sends a password with a bare % as typed, rather than failing to build the client", async () => {
+    const seen: (string | undefined)[] = [];
+    const base = await startRawServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.end('{"jsonrpc":"2.0","id":1,"result":7}');
+    });
+    const client = new JsonRpcClient({ url: base.replace("http://", "http://operator:50%off@") });
+    expect(await client.call("number")).toBe(7);
+    expect(seen).toEqual([`Basic ${Buffer.from("operator:50%off").toString("base64")}`]);
+  });
+
+  it("sends each header once, whatever the case its name is given in", async () => {
+    const seen: string[][] = [];
+    const base = await startRawServer((req, res) => {
+      seen.push(req.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase()));
+      res.end('{"jsonrpc":"2.0","id":1,"result":7}');
+    });
+    const client = new JsonRpcClient({
+      url: base.replace("http://", "http://operator:secret@"),
+      headers: { "content-type": "application/json-rpc", authorization: "Bearer overridden" },
+    });
+    expect(await client.call("number")).toBe(7);
+    const names = seen[0]!;
+    expect(names.filter((name) => name === "content-type")).toHaveLength(1);
+    expect(names.filter((name) => name === "authorization")).toHaveLength(1);
+  });
+
   it("reports the caller's own abort as such", async () => {
     const { url } = await startServer({ methods, closeGraceMs: 0 });
     const controller = new AbortController();
@@ -233,11 +260,39 @@ describe("JsonRpcClient", () => {
     expect(error).toMatchObject({ rpcCode: RpcErrorCode.INVALID_REQUEST, httpStatus: 413 });
   });
 
+  it("classifies a provider's refusal of its key (HTTP 401, 403) as permanent, whatever code it adds", async () => {
+    for (const status of [401, 403]) {
+      let requests = 0;
+      // Infura's answer to a key its project settings refuse: no id, and a code this package's own
+      // table reads as transient (-32002, "service closed").
+      const url = await startRawServer((_req, res) => {
+        requests++;
+        res
+          .writeHead(status, { "content-type": "application/json" })
+          .end('{"jsonrpc":"2.0","error":{"code":-32002,"message":"rejected due to project ID settings"}}\n');
+      });
+      const error = await failureOf(new JsonRpcClient({ url }).call("eth_chainId"));
+      expect(error, String(status)).toBeInstanceOf(JsonRpcPermanentError);
+      expect(error).toMatchObject({ failure: "rpc-error", rpcCode: -32002, httpStatus: status });
+      expect(error.message).toBe("eth_chainId: rejected due to project ID settings (JSON-RPC error -32002)");
+      expect(requests).toBe(1);
+    }
+  });
+
   it("refuses params that cannot be encoded without sending anything", async () => {
     const client = new JsonRpcClient({ url: await deadUrl() });
     const error = await failureOf(client.call("number", [1n]));
     expect(error).toBeInstanceOf(JsonRpcPermanentError);
     expect(error.failure).toBe("invalid-request");
+  });
+
+  it("reads an answer with a byte order mark, whitespace and a charset", async () => {
+    const url = await startRawServer((_req, res) => {
+      res
+        .writeHead(200, { "content-type": "application/json; charset=utf-8" })
+        .end('\uFEFF \r\n{"jsonrpc":"2.0","id":1,"result":7}\n');
+    });
+    expect(await new JsonRpcClient({ url, retry: { attempts: 1 } }).call("number")).toBe(7);
   });
 
   it("sends the bearer token", async () => {

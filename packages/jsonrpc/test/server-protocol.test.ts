@@ -44,6 +44,14 @@ describe("JSON-RPC server: protocol", () => {
     });
   });
 
+  it("reads a request with a byte order mark and whitespace around it", async () => {
+    const { url } = await startServer({ methods });
+    const body = '\uFEFF \n{"jsonrpc":"2.0","id":1,"method":"echo","params":[1]}\n';
+    const { status, text } = await post(url, body, { "content-type": "application/json; charset=utf-8" });
+    expect(status).toBe(200);
+    expect(JSON.parse(text)).toMatchObject({ id: 1, result: [1] });
+  });
+
   it.each([
     ["a number", 1, null, "a request must be a JSON object"],
     ["no version", { id: 1, method: "echo" }, 1, 'jsonrpc must be "2.0"'],

@@ -2,17 +2,25 @@ import { readCapped } from "@paas/core";
 import { request } from "undici";
 import { PERMANENT_RPC_CODES } from "../codes.js";
 import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
-import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest } from "../protocol.js";
+import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest, withoutBom } from "../protocol.js";
 import type { Validator } from "../validation.js";
 import {
   garbled,
+  type HttpAnswer,
   type Interpreted,
   interpretResponse,
   isStrugglingStatus,
   looksLikeResponse,
   malformed,
 } from "./interpret.js";
-import { DEFAULT_CALL_RETRY, isRetryable, pause, type RetryPolicy, retryDelay } from "./retry.js";
+import {
+  DEFAULT_CALL_RETRY,
+  isRetryable,
+  parseRetryAfter,
+  pause,
+  pauseBeforeRetry,
+  type RetryPolicy,
+} from "./retry.js";
 import { transportFailure } from "./transport-failure.js";
 
 export interface JsonRpcClientOptions {
@@ -63,8 +71,7 @@ export type BatchOutcomes<C extends readonly BatchCall<unknown>[]> = {
   -readonly [K in keyof C]: BatchOutcome<C[K] extends BatchCall<infer T> ? T : unknown>;
 };
 
-interface Exchange {
-  readonly status: number;
+interface Exchange extends HttpAnswer {
   /** The parsed JSON body, when it was JSON. */
   readonly json?: { readonly value: unknown };
   readonly text: string;
@@ -101,9 +108,13 @@ export class JsonRpcClient {
     this.endpoint = endpointOf(url);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.headers = { "Content-Type": "application/json", Accept: "application/json", ...options.headers };
-    if (basic !== undefined) this.headers.Authorization = basic;
-    if (options.bearerToken !== undefined) this.headers.Authorization = `Bearer ${options.bearerToken}`;
+    // Header names are case-insensitive: a caller's "content-type" replaces ours, and the URL's
+    // credentials or the token the caller's "authorization", rather than each being sent twice.
+    this.headers = { "content-type": "application/json", accept: "application/json" };
+    for (const [name, value] of Object.entries(options.headers ?? {}))
+      this.headers[name.toLowerCase()] = value;
+    if (basic !== undefined) this.headers.authorization = basic;
+    if (options.bearerToken !== undefined) this.headers.authorization = `Bearer ${options.bearerToken}`;
     const transient = new Set(options.transientCodes ?? []);
     this.permanentCodes = new Set(
       [...PERMANENT_RPC_CODES, ...(options.permanentCodes ?? [])].filter((code) => !transient.has(code)),
@@ -130,7 +141,7 @@ export class JsonRpcClient {
         return await attempt();
       } catch (error) {
         if (n >= attempts || !isJsonRpcCallError(error) || !isRetryable(error)) throw error;
-        await pause(retryDelay(this.retry, n), options.signal).catch(() => {
+        await pause(pauseBeforeRetry(this.retry, n, error), options.signal).catch(() => {
           throw error;
         });
       }
@@ -154,7 +165,7 @@ export class JsonRpcClient {
       exchange.json.value,
       options.result,
       this.permanentCodes,
-      exchange.status,
+      exchange,
     );
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
@@ -162,7 +173,8 @@ export class JsonRpcClient {
 
   /**
    * Sends several calls in one HTTP request. Each call gets its own outcome, in order; a failure of
-   * the exchange itself (unreachable, timeout, HTTP status) rejects the whole batch.
+   * the exchange itself (unreachable, timeout, HTTP status, a 408, 429 or 5xx refusing the batch
+   * with one JSON-RPC error) rejects the whole batch.
    */
   async batch<const C extends readonly BatchCall<unknown>[]>(
     calls: C,
@@ -190,8 +202,11 @@ export class JsonRpcClient {
     const value = exchange.json?.value;
     // A single error object answers the whole batch (e.g. the server could not parse it).
     if (looksLikeResponse(value)) {
-      const error = interpretResponse(label, -1, value, undefined, this.permanentCodes, exchange.status);
+      const error = interpretResponse(label, -1, value, undefined, this.permanentCodes, exchange);
       const failed = error.ok ? garbled(label, "a single result answered a batch", exchange.status) : error;
+      // A node struggling (429, 503) failed the exchange, as it does without a body: the whole
+      // batch is retried, then rejected, rather than each call failed with no retry.
+      if (isStrugglingStatus(exchange.status)) throw failed.error;
       return calls.map(() => failed) as BatchOutcomes<C>;
     }
     if (!Array.isArray(value)) throw unreadableAnswer(label, exchange, this.endpoint);
@@ -204,7 +219,7 @@ export class JsonRpcClient {
       const response = byId.get(id);
       if (response === undefined)
         return garbled(call.method, `the batch answer has no response for id ${id}`);
-      return interpretResponse(call.method, id, response, call.result, this.permanentCodes, exchange.status);
+      return interpretResponse(call.method, id, response, call.result, this.permanentCodes, exchange);
     }) as BatchOutcomes<C>;
   }
 
@@ -241,7 +256,12 @@ export class JsonRpcClient {
           .error;
       }
       const text = bytes.toString("utf8");
-      return { status: response.statusCode, text, json: parseJson(text) };
+      const status = response.statusCode;
+      // Only a node saying it struggles asks for a pause; a 3xx's Retry-After is no such request.
+      const retryAfterMs = isStrugglingStatus(status)
+        ? parseRetryAfter(response.headers["retry-after"])
+        : undefined;
+      return { status, retryAfterMs, text, json: parseJson(text) };
     } catch (error) {
       if (isJsonRpcCallError(error)) throw error;
       throw transportFailure(label, this.endpoint, error, signals);
@@ -257,12 +277,13 @@ export class JsonRpcClient {
  * as "unreachable" is: a URL whose port was typed wrong reaches some other server.
  */
 function unreadableAnswer(method: string, exchange: Exchange, endpoint: string): JsonRpcCallError {
-  const { status } = exchange;
+  const { status, retryAfterMs } = exchange;
   if (isStrugglingStatus(status)) {
     return callError(false, `HTTP ${status} from ${endpoint}`, {
       method,
       failure: "http-status",
       httpStatus: status,
+      retryAfterMs,
     });
   }
   if (status < 200 || status >= 300) {
@@ -292,13 +313,22 @@ export function endpointOf(url: string | URL): string {
 }
 
 function basicAuth(url: URL): string {
-  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  const credentials = `${percentDecoded(url.username)}:${percentDecoded(url.password)}`;
   return `Basic ${Buffer.from(credentials).toString("base64")}`;
+}
+
+/** URL-encoded credentials decoded; a bare "%" (`50%off`), which URL parsing keeps, is sent as typed. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function parseJson(text: string): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(text) };
+    return { value: JSON.parse(withoutBom(text)) };
   } catch {
     return undefined;
   }

@@ -8,9 +8,19 @@ export interface RetryPolicy {
   readonly baseDelayMs?: number;
   /** Default 2,000 ms. */
   readonly maxDelayMs?: number;
+  /**
+   * The longest pause a node's `Retry-After` (on a 408, 429 or 5xx) is granted before a retry.
+   * Default 10,000 ms: waiting longer is the task's backoff's business, not one call's.
+   */
+  readonly maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_CALL_RETRY: Required<RetryPolicy> = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
+export const DEFAULT_CALL_RETRY: Required<RetryPolicy> = {
+  attempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 2_000,
+  maxRetryAfterMs: 10_000,
+};
 
 /**
  * Whether a failed exchange is worth repeating at once: what a network or proxy can cause
@@ -33,6 +43,31 @@ export function retryDelay(
 ): number {
   const bound = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.round(random() * bound);
+}
+
+/**
+ * The pause before retry number `retry`: the jittered backoff, or the node's `Retry-After` when it
+ * asked for longer, up to `maxRetryAfterMs`.
+ */
+export function pauseBeforeRetry(
+  policy: Required<RetryPolicy>,
+  retry: number,
+  error: JsonRpcCallError,
+): number {
+  const asked = Math.min(error.retryAfterMs ?? 0, policy.maxRetryAfterMs);
+  return Math.max(retryDelay(policy, retry), asked);
+}
+
+/**
+ * A `Retry-After` header (RFC 9110: delay-seconds or an HTTP-date) as milliseconds from `now`;
+ * undefined when absent or unreadable. A date already past is 0.
+ */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1_000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -9,6 +9,7 @@ import {
   type JsonRpcId,
   type JsonRpcResponse,
   successResponse,
+  withoutBom,
 } from "../protocol.js";
 import type { BearerCheck } from "./auth.js";
 import { INTERNAL_ERROR, toErrorObject } from "./errors-to-wire.js";
@@ -62,7 +63,7 @@ export async function dispatchBody(
 ): Promise<DispatchAnswer | undefined> {
   let payload: unknown;
   try {
-    payload = JSON.parse(body);
+    payload = JSON.parse(withoutBom(body));
   } catch {
     return serialise(
       failureResponse(null, {
