@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ManualClock, openDatabase, type ProverService } from "../src/index.js";
+import { TaskStore } from "../src/store/task-store.js";
 import { leaf, node, published, type StartedService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { TestScript } from "./fixtures/test-plugins.js";
@@ -106,6 +107,43 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(history.slice(0, 2)).toEqual(["a transient_failure", "a interrupted"]);
     expect(history.at(-1)).toBe("b proven");
     expect(history.filter((h) => h.endsWith("proven"))).toHaveLength(1);
+  });
+
+  it("takes over a dead owner's task while its own heartbeats fail now and then, more often than once a lease", async () => {
+    const database = await databaseFor("postgres");
+    // A's clock stops once it holds the proof: its lease lapses for B a lease later, and stays so.
+    const frozen = new ManualClock(Date.now());
+    const slow = new TestHost("native", 1);
+    const releaseSlow = slow.hold();
+    const a = await start(database, {
+      host: slow,
+      clock: frozen,
+      scheduling: { instanceId: "a", leaseMs: 3_000 },
+    });
+    const { task } = await a.service.submit(leaf(1), "native");
+    await until(() => slow.active === 1, "A to hold the proof");
+    // Every other renewal of B's fails (a flaky link): no lease passes without a failed heartbeat.
+    const renew = TaskStore.prototype.renewLeases;
+    let calls = 0;
+    const flaky = vi.spyOn(TaskStore.prototype, "renewLeases").mockImplementation(function (
+      this: TaskStore,
+      owner,
+      ids,
+      expiry,
+    ) {
+      if (owner === "b" && ++calls % 2 === 0)
+        return Promise.reject(new Error("Connection terminated unexpectedly"));
+      return renew.call(this, owner, ids, expiry);
+    });
+    try {
+      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300 } });
+      const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
+      expect(done.status).toBe("completed");
+      expect(done.interruptions).toBe(1);
+    } finally {
+      flaky.mockRestore();
+      releaseSlow();
+    }
   });
 
   it("takes over a lapsed dependency resolution at once, not at its next poll", async () => {

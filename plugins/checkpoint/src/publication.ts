@@ -32,8 +32,9 @@ const SUBMISSIONS_PER_ATTEMPT = 3;
  * - "accepted", "already-proven" and a checkpoint the CL already lists as proven are success.
  * - The CL rejecting the proof (`INVALID_PROOF`) is a `CheckpointRejectedError` (permanent) carrying
  *   the CL's reason.
- * - The CL not having the checkpoint (`NOT_FOUND`) is waited for (`NotYetAvailableError`): it had it
- *   when the proof was made, so it is behind (a lagging replica, a restart without its data).
+ * - The CL not having the checkpoint (`NOT_FOUND`) is waited for (`NotYetAvailableError`) while its
+ *   latest is below it: it had it when the proof was made, so it is behind (a lagging replica, a
+ *   restart without its data). Listing later ones, it is a `TransientError`, retried as one.
  * - What the JSON-RPC client calls permanent (another 4xx, an unknown method, an answer that does
  *   not fit) is thrown as it is: the task fails in publication, keeping its proof.
  * - Anything else (the CL unreachable, timing out, answering 5xx) is a `TransientError`: the
@@ -56,11 +57,7 @@ export async function publishCheckpoint(
       if (signal?.aborted) throw error;
       // Permanent for the client, yet no verdict on the proof: failed for it, a proven checkpoint
       // waited for an operator (and used up the runner's resubmissions) while the CL caught up.
-      if (isClNotFound(error)) {
-        throw new NotYetAvailableError(
-          `the CL does not have checkpoint ${index} now (it is behind, or restarted without its data): the proof is published once it does: ${errorMessage(error)}`,
-        );
-      }
+      if (isClNotFound(error)) throw await notFoundError(cl, index, error, signal);
       if (error instanceof PermanentError) throw error;
       if (submission < SUBMISSIONS_PER_ATTEMPT) continue;
       throw new TransientError(`publishing checkpoint ${index} to the CL failed: ${errorMessage(error)}`, {
@@ -68,4 +65,27 @@ export async function publishCheckpoint(
       });
     }
   }
+}
+
+/**
+ * The CL answered that it does not have checkpoint `index`. Behind (its latest is below it), it is
+ * waited for. Listing later checkpoints, it is not catching up: waited for without counting, the
+ * task waited for ever, in flight for the runner, which neither reported nor resubmitted it.
+ */
+async function notFoundError(
+  cl: ClClient,
+  index: number,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): Promise<Error> {
+  const latest = await cl.getLatestCheckpointIndex({ signal });
+  if (latest !== null && index <= latest) {
+    return new TransientError(
+      `the CL does not have checkpoint ${index}, though its latest is ${latest}: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+  return new NotYetAvailableError(
+    `the CL does not have checkpoint ${index} now (it is behind, or restarted without its data): the proof is published once it does: ${errorMessage(error)}`,
+  );
 }

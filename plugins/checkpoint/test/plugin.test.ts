@@ -174,6 +174,8 @@ describe("with default settings", () => {
       { mode: "rpc-error", code: ClErrorCode.NOT_FOUND, message: "checkpoint 1 not found" },
       { method: "cl_getCheckpointStatus", times: 1 },
     );
+    // Behind: its latest checkpoint is below this one while it does not have it.
+    cl.stub.handle("cl_getLatestCheckpointIndex", () => 0);
     const { record } = await harness.prove(checkpoint(1));
     expect(record.status).toBe("completed");
     const waited = harness.transitions.filter(
@@ -185,6 +187,24 @@ describe("with default settings", () => {
     expect((await harness.service.status({ context: checkpoint(1), backend: "native" })).retryCount).toBe(0);
     expect(checkpointProofs(1)).toBe(1);
     expect(cl.answered("accepted")).toEqual([1]);
+  });
+
+  it("publication fails, its retries used up, for a CL that lists later checkpoints but not this one", async () => {
+    const { cl, harness, checkpointProofs } = await setup({});
+    // Not behind (its latest is 3): a CL that lost this checkpoint alone, or another chain's.
+    cl.stub.failNext(
+      { mode: "rpc-error", code: ClErrorCode.NOT_FOUND, message: "checkpoint 1 not found" },
+      { method: "cl_getCheckpointStatus", times: 1_000 },
+    );
+    const { record } = await harness.prove(checkpoint(1), { timeoutMs: 15_000 });
+    expect(record).toMatchObject({
+      status: "permanent_failure",
+      error: expect.stringMatching(
+        /^gave up after 5 retries: the CL does not have checkpoint 1, though its latest is 3: /,
+      ),
+    });
+    expect(checkpointProofs(1)).toBe(1);
+    expect(cl.answered("accepted")).toEqual([]);
   });
 
   it("a CL rejection (INVALID_PROOF) is permanent with the CL's reason; resubmitting publishes again without proving", async () => {

@@ -143,9 +143,12 @@ export class Scheduler {
    * this instance could not reach the database says nothing of its holder, which most likely could
    * not renew it either: taken at the first heartbeat after the database came back, ahead of the
    * holder's own renewal, the tasks proving on a live instance were interrupted and proven again.
-   * The holder is given a lease, from the database's return, to renew them.
+   * The holder is given a lease, from the database's return, to renew them; leases that lapsed
+   * before the outage began are taken at once.
    */
   private reapAfter: number | undefined = 0;
+  /** When the last heartbeat the database answered in full began: an outage began after it. */
+  private answeredAt = 0;
   private closed = false;
   private retryTimer: ClockTimer | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -863,12 +866,16 @@ export class Scheduler {
         this.settle(flight.held, undefined);
       }
       if (this.reapAfter === undefined) {
-        await this.store.lapsedLeases(now); // only to learn that the database answers again
+        // Only leases that lapsed while the database still answered: with only a probe here,
+        // heartbeats failing more often than once a lease (a flaky link) never took over a dead
+        // instance's tasks.
+        await this.reapLapsedLeases(this.answeredAt);
         this.reapAfter = now + this.options.leaseMs;
       } else if (now >= this.reapAfter) {
         await this.reapLapsedLeases(now);
       }
       if (++this.heartbeats % SWEEP_EVERY_HEARTBEATS === 0) await this.store.sweepBlocked(now);
+      this.answeredAt = now;
     })()
       .catch((error: unknown) => {
         this.reapAfter = undefined;

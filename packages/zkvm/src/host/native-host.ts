@@ -45,6 +45,8 @@ export interface NativeHostOptions {
   /**
    * The most heap (V8's old generation, in MiB) a guest may use; one that needs more fails
    * permanently. Default: V8's own limit, which each worker has in full, on top of this process's.
+   * It bounds the proving worker's thread only: threads a guest starts itself (the EVM EE STF's
+   * execution helper) have V8's default.
    */
   readonly maxGuestHeapMb?: number;
 }
