@@ -51,6 +51,8 @@ export interface SerializedCallError {
   readonly rpcCode?: number;
   readonly rpcData?: unknown;
   readonly httpStatus?: number;
+  /** The node's `Retry-After`, as the error thrown on the EL thread carried it. */
+  readonly retryAfterMs?: number;
 }
 
 export function pack(items: readonly Uint8Array[]): PackedList {
@@ -100,6 +102,7 @@ export function serializeCallError(error: JsonRpcCallError): SerializedCallError
     ...(error.rpcCode !== undefined && { rpcCode: error.rpcCode }),
     ...(error.rpcData !== undefined && { rpcData: error.rpcData }),
     ...(error.httpStatus !== undefined && { httpStatus: error.httpStatus }),
+    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
   };
 }
 
