@@ -346,53 +346,45 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
     }
   }, 40_000);
 
-  it("keeps a proof whose row another session holds past the role's lock_timeout, and stores it once free", async () => {
-    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
-    // A DBA's lock_timeout: a write that waits longer for a row lock is cancelled (55P03).
-    const timed = new URL(url);
-    timed.searchParams.set("options", "-c lock_timeout=200");
-    let other: LockedRow | undefined;
-    try {
-      const outcome = await proveOneLeafThrough(
-        { url: timed.href, schema },
-        {
-          // An operator's session (or a long report) holds the task's row while its proof is stored.
-          async before(id) {
-            other = await lockedRow({ url, schema }, id);
+  // A DBA's lock_timeout cancels a write that waits longer for a row lock (55P03); a
+  // statement_timeout (more often set) cancels it as any slow statement (query_canceled, 57014).
+  it.each([
+    [
+      "keeps a proof whose row another session holds past the role's lock_timeout, and stores it once free",
+      "lock_timeout=200",
+      /^55P03: another session holds this task's row.*this proof is kept/,
+    ],
+    [
+      "keeps a proof whose write the role's statement_timeout cancels, and stores it once the write is quick",
+      "statement_timeout=300",
+      /^57014: .*statement_timeout.*this proof is kept/,
+    ],
+  ] as const)(
+    "%s",
+    async (_title, setting, warning) => {
+      const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+      const timed = new URL(url);
+      timed.searchParams.set("options", `-c ${setting}`);
+      let other: LockedRow | undefined;
+      try {
+        const outcome = await proveOneLeafThrough(
+          { url: timed.href, schema },
+          {
+            // An operator's session (or a long report) holds the task's row while its proof is stored.
+            async before(id) {
+              other = await lockedRow({ url, schema }, id);
+            },
+            after: () => other!.commit(),
           },
-          after: () => other!.commit(),
-        },
-      );
-      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
-      expect(outcome.warning).toMatch(/^55P03: another session holds this task's row.*this proof is kept/);
-    } finally {
-      await other?.end();
-    }
-  }, 40_000);
-
-  it("keeps a proof whose write the role's statement_timeout cancels, and stores it once the write is quick", async () => {
-    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
-    // A DBA's statement_timeout (more often set than lock_timeout): a write that waits on a row
-    // lock longer is cancelled as any slow statement is (query_canceled, 57014).
-    const timed = new URL(url);
-    timed.searchParams.set("options", "-c statement_timeout=300");
-    let other: LockedRow | undefined;
-    try {
-      const outcome = await proveOneLeafThrough(
-        { url: timed.href, schema },
-        {
-          async before(id) {
-            other = await lockedRow({ url, schema }, id);
-          },
-          after: () => other!.commit(),
-        },
-      );
-      expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
-      expect(outcome.warning).toMatch(/^57014: .*statement_timeout.*this proof is kept/);
-    } finally {
-      await other?.end();
-    }
-  }, 40_000);
+        );
+        expect(outcome).toMatchObject({ errors: [], status: "completed", interruptions: 0, proofs: 1 });
+        expect(outcome.warning).toMatch(warning);
+      } finally {
+        await other?.end();
+      }
+    },
+    40_000,
+  );
 
   it("keeps a proof computed while the server takes no writes (a standby after a failover), and stores it once it does", async () => {
     // Failed over, the address (a DNS name, a VIP) leads for a while to a server in recovery, or

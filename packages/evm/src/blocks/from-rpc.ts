@@ -65,25 +65,28 @@ export async function blockFromRpc(json: unknown, common: Common): Promise<Block
 
 async function requireBodyRoots(block: Block, common: Common): Promise<void> {
   const { header, transactions, withdrawals } = block;
-  const transactionsRoot = await genTransactionsTrieRoot(transactions, new MerklePatriciaTrie({ common }));
-  if (bytesToHex(transactionsRoot) !== bytesToHex(header.transactionsTrie)) {
-    throw mismatch(
-      `block ${header.number}: transactions root of the ${transactions.length} transactions`,
-      bytesToHex(transactionsRoot),
-      bytesToHex(header.transactionsTrie),
-      header.number,
-    );
-  }
+  const trie = () => new MerklePatriciaTrie({ common });
+  const requireRoot = (what: string, rebuilt: Uint8Array, claimed: Uint8Array) => {
+    if (bytesToHex(rebuilt) !== bytesToHex(claimed)) {
+      throw mismatch(
+        `block ${header.number}: ${what}`,
+        bytesToHex(rebuilt),
+        bytesToHex(claimed),
+        header.number,
+      );
+    }
+  };
+  requireRoot(
+    `transactions root of the ${transactions.length} transactions`,
+    await genTransactionsTrieRoot(transactions, trie()),
+    header.transactionsTrie,
+  );
   if (withdrawals === undefined || header.withdrawalsRoot === undefined) return;
-  const withdrawalsRoot = await genWithdrawalsTrieRoot(withdrawals, new MerklePatriciaTrie({ common }));
-  if (bytesToHex(withdrawalsRoot) !== bytesToHex(header.withdrawalsRoot)) {
-    throw mismatch(
-      `block ${header.number}: withdrawals root of the ${withdrawals.length} withdrawals`,
-      bytesToHex(withdrawalsRoot),
-      bytesToHex(header.withdrawalsRoot),
-      header.number,
-    );
-  }
+  requireRoot(
+    `withdrawals root of the ${withdrawals.length} withdrawals`,
+    await genWithdrawalsTrieRoot(withdrawals, trie()),
+    header.withdrawalsRoot,
+  );
 }
 
 /** Decodes a block's RLP (e.g. `debug_getRawBlock`) and, when given, requires its hash. */
