@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import path from "node:path";
+import { until } from "@paas/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLI_TEST_TIMEOUT_MS, childEnv } from "../scenarios/app.js";
 import { stubProverRpc } from "../scenarios/stub-rpc.js";
@@ -138,3 +139,32 @@ it.runIf(existsSync("/dev/full"))(
     }
   },
 );
+
+it("shows control characters in a server's error as escapes, with --json and without", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // A server whose error sets the window title and clears the screen of whoever watches it.
+  const hostile = await stubProverRpc(() => ({
+    error: { code: -32000, message: "down \u001b]0;owned\u0007\u001b[2J" },
+  }));
+  try {
+    for (const args of [["--json"], []]) {
+      const child = spawn(
+        process.execPath,
+        ["--conditions=@paas/source", BIN, "watch", "--rpc", hostile.url, "--interval", "100", ...args],
+        { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let written = "";
+      child.stdout.on("data", (chunk) => (written += chunk));
+      child.stderr.on("data", (chunk) => (written += chunk));
+      await until(() => written.includes("down"), "the error shown");
+      child.kill("SIGINT");
+      await new Promise((resolve) => child.on("exit", resolve));
+      expect(written).toContain("down \\u001b]0;owned\\u0007\\u001b[2J");
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
+      expect(written).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    }
+  } finally {
+    await hostile.close();
+  }
+});

@@ -58,7 +58,13 @@ function terminal(cols: number, rows = 40) {
     for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? "");
     return lines.join("\n").trimEnd();
   };
-  return { out, screen };
+  // A resize as a terminal does it: the screen reflows, then the stream reports the new size.
+  const resize = async (newCols: number) => {
+    await pending;
+    term.resize(newCols, rows);
+    out.columns = newCols;
+  };
+  return { out, screen, resize };
 }
 
 describe("the progress view on a terminal", () => {
@@ -75,6 +81,36 @@ describe("the progress view on a terminal", () => {
     expect(text).toMatch(/^completed\s+44\s+44\s+44$/m);
     expect(text).toContain("checkpoint: runner on · latestCheckpoint 44 · lastAccepted 43 ·");
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(cols);
+  });
+});
+
+describe("the progress view on a narrow or resized terminal", () => {
+  it.each([20, 30, 40])("redraws in place at %i columns", async (cols) => {
+    const { out, screen } = terminal(cols);
+    let done = 9_999_990;
+    const printer = new ProgressPrinter(async () => snapshot(done, "ECONNREFUSED"), out as never, 60_000);
+    for (; done < 9_999_995; done++) await printer.print();
+    printer.stop();
+    const text = await screen();
+    expect(text.match(/^PaaS prover/gm)).toHaveLength(1);
+    // One view, where each kind's counts are seen, however the width splits the table.
+    for (const kind of KINDS) expect(text).toContain(kind);
+    expect(text.match(/\b9999994\b/g)).toHaveLength(KINDS.length);
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(cols);
+  });
+
+  it("leaves one view after the terminal narrows (SIGWINCH) between two redraws", async () => {
+    const { out, screen, resize } = terminal(100);
+    let done = 40;
+    const printer = new ProgressPrinter(async () => snapshot(done, null), out as never, 60_000);
+    await printer.print();
+    await resize(50);
+    done++;
+    await printer.print();
+    printer.stop();
+    const text = await screen();
+    expect(text.match(/^status /gm)).toHaveLength(1);
+    expect(text.match(/^completed/gm)).toHaveLength(1);
   });
 });
 
@@ -98,6 +134,29 @@ describe("the progress view on a terminal that reports no size", () => {
 });
 
 describe("the progress view on a pipe", () => {
+  it("shows control characters in a failure to read the view as escapes", async () => {
+    // The text of an error a server answered: set the window title, clear the screen.
+    let written = "";
+    const out = {
+      isTTY: false,
+      write(text: string) {
+        written += text;
+        return true;
+      },
+    };
+    const printer = new ProgressPrinter(
+      async () => {
+        throw new Error("server says \u001b]0;owned\u0007\u001b[2J");
+      },
+      out as never,
+      1,
+    );
+    printer.start();
+    await until(() => written !== "", "a failure shown");
+    printer.stop();
+    expect(written).toBe("progress view failed: server says \\u001b]0;owned\\u0007\\u001b[2J\n");
+  });
+
   it("appends a failure to read the view once while it lasts, as it appends a view", async () => {
     let written = "";
     const out = {
@@ -187,5 +246,76 @@ describe("renderProgress", () => {
     const line = text.split("\n").find((l) => l.includes("lastError"))!;
     expect(line).toContain(`lastError ${nested.slice(0, 199)}…`);
     expect(line.length).toBeLessThan(1_000);
+  });
+});
+
+describe("renderProgress with what config and plugins name", () => {
+  it("clips a long list in a report as it clips a long text, without a width", () => {
+    const pending = Array.from({ length: 2_000 }, (_, i) => 1_000_000 + i);
+    const text = renderProgress({ ...snapshot(3, null), reports: { checkpoint: { pending } } });
+    const line = text.split("\n").find((l) => l.startsWith("checkpoint:"))!;
+    expect(line).toMatch(/^checkpoint: pending 1000000 1000001 .*…$/);
+    expect(line.length).toBeLessThan(1_000);
+  });
+
+  it("shows control characters in kind names and report keys as escapes, as it does in values", () => {
+    // A kind or a report's key is text from a config file or a plugin, written raw by `paas watch`.
+    const hostile = "k\u001b]0;owned\u0007\u001b[2J";
+    const rows = [{ kind: hostile, backend: "native", status: "completed" as TaskStatusName, count: 1 }];
+    const text = renderProgress({
+      summary: { total: 1, byStatus: {}, rows } as unknown as StatusSummary,
+      kinds: [hostile],
+      headline: "PaaS prover",
+      uptimeMs: 0,
+      reports: { [hostile]: { [hostile]: 1, nested: { [hostile]: 2 }, attention: "down" } },
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain("k\\u001b]0;owned\\u0007\\u001b[2J");
+  });
+
+  it("shows every kind's counts on an 80-column terminal, however many kinds there are", () => {
+    const kinds = Array.from({ length: 8 }, (_, i) => `rollup-${i}-block`);
+    const rows = kinds.map((kind, i) => ({
+      kind,
+      backend: "native",
+      status: "queued" as TaskStatusName,
+      count: 100 + i,
+    }));
+    const summary = { total: 0, byStatus: {}, rows } as unknown as StatusSummary;
+    const text = renderProgress({ ...snapshot(3, null), kinds, summary, reports: {} }, 80);
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    for (const kind of kinds) expect(text).toMatch(new RegExp(`\\b${kind}\\b`));
+    const queued = text
+      .split("\n")
+      .filter((l) => l.startsWith("queued"))
+      .flatMap((l) => l.split(/\s+/).slice(1));
+    expect(queued).toEqual(kinds.map((_, i) => String(100 + i)));
+  });
+
+  it("keeps the columns aligned with counts of ten million", () => {
+    const rows = KINDS.map((kind) => ({
+      kind,
+      backend: "native",
+      status: "completed" as TaskStatusName,
+      count: 12_345_678,
+    }));
+    const text = renderProgress({
+      ...snapshot(3, null),
+      summary: { total: 0, byStatus: {}, rows } as unknown as StatusSummary,
+    });
+    const lines = text.split("\n");
+    const head = lines.find((l) => l.startsWith("status"))!;
+    const completed = lines.find((l) => l.startsWith("completed"))!;
+    expect(completed.length).toBe(head.length);
+    expect(lines.find((l) => l.startsWith("pending"))!.length).toBe(head.length);
+  });
+
+  it("cuts a line of wide characters to the terminal's columns, not to its string length", () => {
+    const wide = "証明".repeat(20); // 40 characters, 80 columns
+    const text = renderProgress({ ...snapshot(3, null), reports: { k: { e: wide } } }, 60);
+    const line = text.split("\n").find((l) => l.startsWith("k:"))!;
+    const columns = [...line].reduce((n, c) => n + (c.charCodeAt(0) >= 0x3000 ? 2 : 1), 0);
+    expect(columns).toBeLessThanOrEqual(60);
   });
 });

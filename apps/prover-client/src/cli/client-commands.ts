@@ -15,6 +15,7 @@ import { integer } from "./option-parsers.js";
 import { writeOutFile } from "./out-file.js";
 import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
+import { terminalSafe } from "./terminal-text.js";
 
 /** Without it, the server names a task given as a context on its kind's backend, as it submits. */
 const BACKEND_OF_CONTEXT =
@@ -252,7 +253,9 @@ export function addClientCommands(program: Command, print: Output): void {
           try {
             print(JSON.stringify(await report()));
           } catch (error) {
-            process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.stderr.write(
+              `${terminalSafe(`error: ${error instanceof Error ? error.message : String(error)}`)}\n`,
+            );
           }
           if (watching) timer = setTimeout(tick, flags.interval);
         };

@@ -1,4 +1,6 @@
+import cliTruncate from "cli-truncate";
 import { createLogUpdate } from "log-update";
+import { terminalSafe } from "../cli/terminal-text.js";
 import type { ProgressSnapshot } from "./render-progress.js";
 import { renderProgress } from "./render-progress.js";
 
@@ -21,6 +23,8 @@ export function appendOnly(stream: NodeJS.WriteStream): ProgressOutput {
 export class ProgressPrinter {
   private timer: NodeJS.Timeout | undefined;
   private lastText = "";
+  /** What the terminal shows of the view, and at what width: a resize reflows it. */
+  private shown = { text: "", columns: 0 };
   private readonly redraw: ReturnType<typeof createLogUpdate> | undefined;
 
   constructor(
@@ -66,7 +70,7 @@ export class ProgressPrinter {
   async print(): Promise<void> {
     const snapshot = await this.snapshot();
     if (this.redraw) {
-      this.redraw(renderProgress(snapshot, this.out.columns ?? 80));
+      this.draw(renderProgress(snapshot, this.out.columns ?? 80));
     } else {
       const text = renderProgress(snapshot);
       const body = text.split("\n").slice(1).join("\n");
@@ -76,13 +80,39 @@ export class ProgressPrinter {
   }
 
   /**
+   * A terminal narrowed since the last draw (SIGWINCH) has reflowed each line wider than it now is
+   * onto more rows than log-update counted, and its erase left the top of the old view on the
+   * screen: those rows are erased here, and log-update draws the view anew below.
+   */
+  private draw(text: string): void {
+    const columns = this.out.columns ?? 80;
+    if (this.shown.text !== "" && columns < this.shown.columns) {
+      const rows = this.shown.text.split("\n").reduce((n, line) => n + rowsOf(line, columns), 0);
+      this.redraw?.done();
+      // The cursor is on the row below the view: erase it and each row of the view, upwards.
+      this.out.write(`${"\u001b[2K\u001b[1A".repeat(rows)}\u001b[2K\u001b[G`);
+    }
+    this.redraw?.(text);
+    this.shown = { text, columns };
+  }
+
+  /**
    * A failure to read the view: redrawn in place, or appended once while it stays the same, as a
    * view is. A client or node down for hours wrote the same line every interval into a pipe (a
    * log file, `paas watch | tee`).
    */
-  private showFailure(text: string): void {
-    if (this.redraw) this.redraw(text);
+  private showFailure(failure: string): void {
+    // An error's text is a server's or a node's: its escape sequences are shown, not obeyed.
+    const text = terminalSafe(failure);
+    if (this.redraw) this.draw(text);
     else if (text !== this.lastText) this.out.write(`${text}\n`);
     this.lastText = text;
   }
+}
+
+/** The rows `line` takes on a terminal `columns` wide, measured as cli-truncate cut it. */
+function rowsOf(line: string, columns: number): number {
+  let rows = 1;
+  while (cliTruncate(line, rows * columns) !== line) rows++;
+  return rows;
 }

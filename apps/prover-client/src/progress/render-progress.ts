@@ -28,19 +28,37 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
     counts.set(row.kind, byStatus);
   }
   const statusWidth = Math.max(...TASK_STATUSES.map((s) => s.length));
-  const columns = [...counts.keys()].map((kind) => ({ kind, width: Math.max(6, kind.length) }));
+  // A column is as wide as its name or its largest count (ten million tasks is 8 digits).
+  const columns = [...counts.keys()].map((kind) => ({
+    kind,
+    width: Math.max(
+      6,
+      terminalSafe(kind).length,
+      ...[...(counts.get(kind)?.values() ?? [])].map((n) => String(n).length),
+    ),
+  }));
   const attention = Object.entries(reports)
     .filter(([, report]) => typeof report.attention === "string" && report.attention !== "")
     .map(([kind, report]) => `! ${kind}: ${formatValue(report.attention)}`);
   const lines = [
     `${snapshot.headline} · up ${formatDuration(snapshot.uptimeMs)}`,
     ...attention,
-    ["status".padEnd(statusWidth), ...columns.map((c) => c.kind.padStart(c.width))].join("  "),
-    ...TASK_STATUSES.map((status) =>
-      [
-        status.padEnd(statusWidth),
-        ...columns.map((c) => String(counts.get(c.kind)?.get(status) ?? 0).padStart(c.width)),
-      ].join("  "),
+    ...tablesOf(columns, statusWidth, width).flatMap((group) =>
+      // Narrower than the status names and one column (under 30 columns): the counts first, where a
+      // cut leaves them, and the status after them.
+      group.length === 1 && statusWidth + 2 + group[0]!.width > width
+        ? countsFirst(group[0]!.kind, counts.get(group[0]!.kind))
+        : [
+            ["status".padEnd(statusWidth), ...group.map((c) => terminalSafe(c.kind).padStart(c.width))].join(
+              "  ",
+            ),
+            ...TASK_STATUSES.map((status) =>
+              [
+                status.padEnd(statusWidth),
+                ...group.map((c) => String(counts.get(c.kind)?.get(status) ?? 0).padStart(c.width)),
+              ].join("  "),
+            ),
+          ],
     ),
   ];
   for (const [kind, report] of Object.entries(reports)) {
@@ -56,20 +74,60 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
       .join(" · ");
     if (facts) lines.push(`${kind}: ${facts}`);
   }
-  return lines.map((line) => (line.length > width ? cliTruncate(line, width) : line)).join("\n");
+  // Kinds and report keys are text from a config or a plugin too, as raw as a value; and a line is
+  // cut by the columns it takes, which a wide character (CJK) takes two of.
+  return lines
+    .map(terminalSafe)
+    .map((line) => (Number.isFinite(width) ? cliTruncate(line, width) : line))
+    .join("\n");
+}
+
+/** One kind's counts as a list, each count before its status. */
+function countsFirst(kind: string, byStatus: ReadonlyMap<TaskStatusName, number> | undefined): string[] {
+  const counts = TASK_STATUSES.map((status) => String(byStatus?.get(status) ?? 0));
+  const digits = Math.max(...counts.map((n) => n.length));
+  return [`${terminalSafe(kind)}:`, ...counts.map((n, i) => `${n.padStart(digits)}  ${TASK_STATUSES[i]}`)];
+}
+
+/**
+ * The kinds' columns in tables that each fit `width`: with many kinds, the ones past the
+ * terminal's edge were cut off with the line, their counts not shown at all. A column too wide
+ * for any table is a table of its own, cut as any line.
+ */
+function tablesOf<C extends { readonly width: number }>(
+  columns: readonly C[],
+  statusWidth: number,
+  width: number,
+): C[][] {
+  const tables: C[][] = [];
+  let used = Number.POSITIVE_INFINITY;
+  for (const column of columns) {
+    if (used + 2 + column.width > width || tables.length === 0) {
+      tables.push([]);
+      used = statusWidth;
+    }
+    tables.at(-1)!.push(column);
+    used += 2 + column.width;
+  }
+  return tables.length > 0 ? tables : [[]];
 }
 
 function formatValue(value: unknown): string {
+  // One line per fact: an error message with newlines would break the table. A long one (a
+  // dependency's error nested in its dependent's, a plugin's list of thousands of blocks) is
+  // clipped: `--json` has it whole.
+  const text = terminalSafe(factText(value).replace(/\s*\n\s*/g, " "));
+  return text.length > MAX_FACT_CHARS ? `${text.slice(0, MAX_FACT_CHARS - 1)}…` : text;
+}
+
+function factText(value: unknown): string {
   if (typeof value === "object" && value !== null) {
     return Object.entries(value)
-      .map(([k, v]) => (Array.isArray(value) ? formatValue(v) : `${k}=${formatValue(v)}`))
+      .map(([k, v]) => (Array.isArray(value) ? factText(v) : `${k}=${factText(v)}`))
       .join(" ");
   }
   if (typeof value === "string" && /^0x[0-9a-f]{16,}$/i.test(value)) return `${value.slice(0, 10)}…`;
-  // One line per fact: an error message with newlines would break the table. A long one (a
-  // dependency's error nested in its dependent's) is clipped: `--json` has it whole.
-  const text = terminalSafe(String(value).replace(/\s*\n\s*/g, " "));
-  return text.length > MAX_FACT_CHARS ? `${text.slice(0, MAX_FACT_CHARS - 1)}…` : text;
+  return String(value);
 }
 
 /** The longest a fact's value is shown, whatever the width (`paas report` into a file has none). */
