@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 /** What the proxy can do to a request instead of (or while) passing it on. */
@@ -41,6 +48,8 @@ export class FaultProxy {
   private readonly random: () => number;
   private readonly target: URL;
   private readonly sockets = new Set<Socket>();
+  /** The proxy's own connections to the node, so closing the proxy closes them too. */
+  private readonly agent = new Agent({ keepAlive: true });
   private readonly counts = new Map<ProxyFault | "passed", number>();
   private server: Server | undefined;
   private port = 0;
@@ -83,6 +92,7 @@ export class FaultProxy {
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    this.agent.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -121,6 +131,7 @@ export class FaultProxy {
         path: req.url,
         method: req.method,
         headers: { ...req.headers, host: this.target.host },
+        agent: this.agent,
       },
       (answer) => {
         const chunks: Buffer[] = [];

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   type Clock,
+  PaasError,
   PLUGIN_SETTINGS,
   PluginSettings,
   type ProofContext,
@@ -151,7 +152,7 @@ export class PluginHarness {
     options: { timeoutMs?: number } = {},
   ): Promise<ProveOutcome<Output>> {
     const { task } = await this.service.submit(context, this.backend);
-    const record = await this.service.wait(task.id, { timeoutMs: options.timeoutMs ?? 60_000 });
+    const record = await this.waitForTask(task.id, options.timeoutMs);
     if (record.status !== "completed") return { record };
     const receipt = await this.service.proof(task.id);
     return { record, receipt, output: this.decode(context.kind, receipt) as Output };
@@ -159,10 +160,27 @@ export class PluginHarness {
 
   /** Waits for a task that is already submitted (e.g. a dependency) to finish. */
   async waitFor(context: ProofContext, options: { timeoutMs?: number } = {}): Promise<TaskRecord> {
-    return this.service.wait(this.keyOf(context), { timeoutMs: options.timeoutMs ?? 60_000 });
+    return this.waitForTask(this.keyOf(context), options.timeoutMs);
   }
 
-  /** Waits until the task reaches `status` (terminal or not), e.g. `transient_failure`. */
+  private async waitForTask(id: string, timeoutMs = 60_000): Promise<TaskRecord> {
+    try {
+      return await this.service.wait(id, { timeoutMs });
+    } catch (error) {
+      // The service's timeout names only the task; a test needs to see where it got stuck and why.
+      if (!(error instanceof PaasError && error.code === "WAIT_TIMEOUT")) throw error;
+      throw new PaasError(
+        "WAIT_TIMEOUT",
+        `timed out after ${timeoutMs} ms waiting for task ${id}: ${await this.whereIs(id)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Waits until the task reaches `status` (terminal or not), e.g. `transient_failure`, and gives its
+   * record: in that status, or as it is now when it already moved on.
+   */
   async waitForStatus(
     context: ProofContext,
     status: TaskStatusName,
@@ -173,13 +191,25 @@ export class PluginHarness {
     for (;;) {
       const record = await this.service.status(id);
       if (record.status === status) return record;
-      if (TERMINAL_STATUSES.has(record.status) || Date.now() > deadline) {
-        throw new Error(
-          `task ${id} is ${record.status}, not ${status}${"error" in record ? `: ${record.error}` : ""}`,
+      // A status held only between two looks is still reached: the log has it.
+      if (this.transitions.some((t) => t.id === id && t.to === status)) return record;
+      if (TERMINAL_STATUSES.has(record.status))
+        throw new Error(`task ${id} ended without being ${status}: ${await this.whereIs(id)}`);
+      if (Date.now() > deadline) {
+        throw new PaasError(
+          "WAIT_TIMEOUT",
+          `timed out after ${timeoutMs} ms waiting for task ${id} to be ${status}: ${await this.whereIs(id)}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  /** A task's status and the last error it recorded, for a failed wait's message. */
+  private async whereIs(id: string): Promise<string> {
+    const { status } = await this.service.status(id);
+    const error = this.transitions.findLast((t) => t.id === id && t.error !== undefined)?.error;
+    return `it is ${status}${error === undefined ? "" : `, last error: ${error}`}`;
   }
 
   /** The statuses a task went through, in order. */

@@ -18,6 +18,12 @@ export interface StubCall {
   readonly outcome: "ok" | "error" | StubFailure["mode"];
 }
 
+interface RpcRequest {
+  readonly id?: unknown;
+  readonly method?: unknown;
+  readonly params?: unknown;
+}
+
 /** JSON-RPC error codes the stub answers with for its own refusals. */
 const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
@@ -77,9 +83,9 @@ export class StubRpc {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    let request: { id?: unknown; method?: unknown; params?: unknown };
+    let payload: unknown;
     try {
-      request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      payload = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     } catch {
       return this.send(res, 400, {
         jsonrpc: "2.0",
@@ -87,26 +93,37 @@ export class StubRpc {
         error: { code: -32700, message: "parse error" },
       });
     }
+    // A batch is answered call by call, as a node does; a failure of the exchange (500, malformed,
+    // timeout) drawn by any of its calls fails the whole batch.
+    const requests = Array.isArray(payload) ? payload : [payload];
+    const answers = await Promise.all(requests.map((request) => this.answer(request as RpcRequest)));
+    const exchange = answers.find((a): a is StubFailure["mode"] => typeof a === "string");
+    if (exchange === "timeout") return; // hold the connection open until the client gives up
+    if (exchange === "http500") return this.send(res, 500, "stub: internal server error");
+    if (exchange === "malformed") return this.send(res, 200, "{ this is not json");
+    this.send(res, 200, Array.isArray(payload) ? answers : answers[0]);
+  }
+
+  /** One call's JSON-RPC response, or the way the whole exchange fails. */
+  private async answer(request: RpcRequest): Promise<object | StubFailure["mode"]> {
     const method = String(request.method);
     const failure = this.takeFailure(method);
     if (failure) {
       this.calls.push({ method, params: request.params, outcome: failure.mode });
-      if (failure.mode === "timeout") return; // hold the connection open until the client gives up
-      if (failure.mode === "http500") return this.send(res, 500, "stub: internal server error");
-      if (failure.mode === "malformed") return this.send(res, 200, "{ this is not json");
+      if (failure.mode !== "rpc-error") return failure.mode;
       const { code, message, data } = failure;
-      return this.send(res, 200, { jsonrpc: "2.0", id: request.id, error: { code, message, data } });
+      return { jsonrpc: "2.0", id: request.id, error: { code, message, data } };
     }
     const handler = this.handlers[method];
     if (!handler) {
       this.calls.push({ method, params: request.params, outcome: "error" });
       const error = { code: METHOD_NOT_FOUND, message: `stub has no method ${method}` };
-      return this.send(res, 200, { jsonrpc: "2.0", id: request.id, error });
+      return { jsonrpc: "2.0", id: request.id, error };
     }
     try {
       const result = await handler(request.params);
       this.calls.push({ method, params: request.params, outcome: "ok" });
-      this.send(res, 200, { jsonrpc: "2.0", id: request.id, result: result ?? null });
+      return { jsonrpc: "2.0", id: request.id, result: result ?? null };
     } catch (error) {
       this.calls.push({ method, params: request.params, outcome: "error" });
       const { code, message, data } = error as { code?: unknown; message?: string; data?: unknown };
@@ -115,7 +132,7 @@ export class StubRpc {
         message: message ?? "error",
         data,
       };
-      this.send(res, 200, { jsonrpc: "2.0", id: request.id, error: rpcError });
+      return { jsonrpc: "2.0", id: request.id, error: rpcError };
     }
   }
 

@@ -116,7 +116,39 @@ describe("createPluginHarness", () => {
     );
   });
 
+  it("says, when a wait times out, which task it waited for and its last status and error", async () => {
+    const node = await track(createStubRpc({ num_get: () => 1 }));
+    const harness = await squareHarness(node);
+    node.failNext({ mode: "http500" }, { times: 1_000 });
+    await expect(harness.prove({ kind: "square", n: 5 }, { timeoutMs: 300 })).rejects.toThrow(
+      new RegExp(
+        `timed out after 300 ms waiting for task ${harness.keyOf({ kind: "square", n: 5 })}: ` +
+          "it is (queued|proving|transient_failure), last error: num_get: .*500",
+      ),
+    );
+  });
+
+  it("sees a status the task passed through between two looks", async () => {
+    const node = await track(createStubRpc({ num_get: () => 1 }));
+    // No backoff: the transient failure is requeued at once.
+    const harness = await track(
+      createPluginHarness({
+        plugins: [SquarePlugin],
+        overrides: [
+          { token: NumberNode, useValue: new NumberNode({ url: node.url, retry: { attempts: 1 } }) },
+        ],
+        retry: { baseDelayMs: 0, maxDelayMs: 0 },
+      }),
+    );
+    node.failNext({ mode: "http500" });
+    const context = { kind: "square", n: 6 };
+    await harness.prove(context);
+    expect((await harness.waitForStatus(context, "transient_failure")).id).toBe(harness.keyOf(context));
+  });
+
   it("leaves no servers or worker threads behind once closed", async () => {
+    // A server closed by the last test's afterEach is listed until the next turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const before = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap");
     const node = await createStubRpc({ num_get: () => 1 });
     const harness = await squareHarness(node);

@@ -13,6 +13,8 @@ export interface ElChainSource {
   getBlockByNumber(blockNumber: bigint | number): ChainBlock | undefined;
   getBlockByHash(hash: Hex | Uint8Array): ChainBlock | undefined;
   readonly latestNumber: bigint;
+  /** The chain's rules; `eth_chainId` answers its chain id, as the devnet's EL does. */
+  readonly common?: { chainId(): bigint };
 }
 
 /** A JSON-RPC method handler by name (the shape `createStubRpc` takes). */
@@ -54,6 +56,7 @@ class RpcNotFound extends Error {
 export function elRpcHandlers(
   source: ElChainSource,
   options: {
+    /** What `eth_chainId` answers; default the source's chain id (1337 for a source without one). */
     chainId?: number;
     /** How `debug_executionWitness` gives ancestor headers: RLP hex as reth does (default), or JSON objects as geth does. */
     witnessHeaders?: "rlp" | "json";
@@ -83,7 +86,7 @@ export function elRpcHandlers(
     return full === true ? json : { ...json, transactions: json.transactions.map((tx) => tx.hash) };
   };
   return {
-    eth_chainId: () => `0x${(options.chainId ?? 1337).toString(16)}`,
+    eth_chainId: () => `0x${(options.chainId ?? source.common?.chainId() ?? 1337).toString(16)}`,
     eth_blockNumber: () => `0x${source.latestNumber.toString(16)}`,
     eth_getBlockByNumber: blockJson,
     eth_getBlockByHash: blockJson,
