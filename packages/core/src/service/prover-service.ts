@@ -184,20 +184,11 @@ export class ProverService implements ProverHandle {
       this.parts.kinds.kinds().map(async (kind) => {
         const { handler } = this.parts.kinds.get(kind);
         if (!handler.report) return undefined;
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<never>((_, reject) => {
-          const seconds = REPORT_DEADLINE_MS / 1_000;
-          timer = setTimeout(
-            () => reject(new Error(`its report did not answer within ${seconds} s`)),
-            REPORT_DEADLINE_MS,
-          );
-        });
+        const late = () => new Error(`its report did not answer within ${REPORT_DEADLINE_MS / 1_000} s`);
         try {
-          return [kind, await Promise.race([handler.report(), late])] as const;
+          return [kind, await withinDeadline(handler.report(), REPORT_DEADLINE_MS, late)] as const;
         } catch (error) {
           return [kind, { error: errorMessage(error) }] as const;
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );
@@ -530,21 +521,25 @@ export class ProverService implements ProverHandle {
 }
 
 /** Settles as `read` does, or fails as transient once READ_DEADLINE_MS passed without an answer. */
-async function withinReadDeadline<T>(read: () => Promise<T>): Promise<T> {
+function withinReadDeadline<T>(read: () => Promise<T>): Promise<T> {
+  return withinDeadline(
+    read(),
+    READ_DEADLINE_MS,
+    () =>
+      new TransientError(
+        `the task database did not answer within ${READ_DEADLINE_MS / 1_000} s (unreachable, or a statement waits on a lock); ask again`,
+      ),
+  );
+}
+
+/** Settles as `work` does, or rejects with `late()` once `ms` passed; the timer never outlives it. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new TransientError(
-            `the task database did not answer within ${READ_DEADLINE_MS / 1_000} s (unreachable, or a statement waits on a lock); ask again`,
-          ),
-        ),
-      READ_DEADLINE_MS,
-    );
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
   });
   try {
-    return await Promise.race([read(), late]);
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
