@@ -115,6 +115,43 @@ cl_url = "ftp://example.com"
     expect(load).not.toThrow("S3cretPass");
   });
 
+  it("refuses a PAAS_<SECTION>__<KEY> variable whose section is misspelt, naming the one meant", () => {
+    // Ignored, PAAS_DATABSE__URL started the instance on SQLite beside its cluster's database, and
+    // PAAS_PLUGIN_SETTING__CHECKPOINT__RUNNER=false left the runner running. No other tool's
+    // variable has "__" in its name: such a variable is meant for the config.
+    const load = () =>
+      loadConfig({
+        env: {
+          PAAS_DATABSE__URL: "postgres://paas:S3cretPass@db/paas",
+          PAAS_PLUGIN_SETTING__CHECKPOINT__RUNNER: "false",
+          PAAS_WIDGETS__SIZE: "3",
+        },
+      });
+    expect(load).toThrow(
+      "environment variable PAAS_DATABSE__URL names no config key: no section databse (did you mean PAAS_DATABASE__URL?)",
+    );
+    expect(load).toThrow(
+      "environment variable PAAS_PLUGIN_SETTING__CHECKPOINT__RUNNER names no config key: no section plugin_setting (did you mean PAAS_PLUGIN_SETTINGS__CHECKPOINT__RUNNER?)",
+    );
+    expect(load).toThrow(/environment variable PAAS_WIDGETS__SIZE names no config key: no section widgets$/m);
+    expect(load).not.toThrow("S3cretPass");
+  });
+
+  it("suggests the key meant for an unknown one, wherever it was written", () => {
+    const file = tomlFile("log_levle = 'debug'\n[rpc]\nprot = 4850\n[backends.native]\nworkrs = 4\n");
+    const load = () => loadConfig({ file, env: { PAAS_CLUSTER__LEASE: "60000" } });
+    expect(load).toThrow(`(top level): unknown key(s) "log_levle" (did you mean "log_level"?)`);
+    expect(load).toThrow(`rpc: unknown key(s) "prot" (did you mean "port"?)`);
+    expect(load).toThrow(`backends.native: unknown key(s) "workrs" (did you mean "workers"?)`);
+    expect(load).toThrow(
+      `cluster: unknown key(s) "lease" (from environment variable PAAS_CLUSTER__LEASE; did you mean "lease_ms"?)`,
+    );
+    // Nothing near: no guess.
+    expect(() => loadConfig({ overrides: ["rpc.colour=1"] })).toThrow(
+      /rpc: unknown key\(s\) "colour" \(from --set rpc\.colour\)$/m,
+    );
+  });
+
   it("refuses a path starting with ~, which only a shell expands", () => {
     // Accepted, it named a directory called "~" beside the config file: a fresh, empty data directory.
     const load = () =>
@@ -136,7 +173,7 @@ cl_url = "ftp://example.com"
     expect(load).toThrow(`claim: unknown key(s) "speed" (from --set claim.speed)`);
     // An unknown section is named by the key set below it.
     expect(() => loadConfig({ overrides: ["claims.kinds=1"] })).toThrow(
-      `(top level): unknown key(s) "claims" (from --set claims.kinds)`,
+      `(top level): unknown key(s) "claims" (from --set claims.kinds; did you mean "claim"?)`,
     );
     expect(() => loadConfig({ env: { PAAS_RPC__PORT: "abc" } })).toThrow(
       "rpc.port: Invalid input: expected number, received string (from environment variable PAAS_RPC__PORT)",
@@ -401,6 +438,28 @@ prove_timeout_ms = 600000
     );
   });
 
+  it("states one bound per value out of range, the one that holds", () => {
+    // A lease of 0 was told both ">0" and ">=1000", a prefetch of 1e20 "<=9007199254740991" beside
+    // "<=10000": two lines, the first a bound that is not the key's.
+    const bounds = (key: string, value: string) => {
+      try {
+        loadConfig({ overrides: [`${key}=${value}`] });
+        return [];
+      } catch (error) {
+        return (error as Error).message.split("\n").filter((line) => /(small|big|at least)/i.test(line));
+      }
+    };
+    expect(bounds("cluster.lease_ms", "0")).toEqual([
+      "  cluster.lease_ms: Too small: expected number to be >=1000 (from --set cluster.lease_ms)",
+    ]);
+    expect(bounds("database.pool_size", "0")).toEqual([
+      "  database.pool_size: must be at least 3: the group commit, lease renewals and reads need one each (from --set database.pool_size)",
+    ]);
+    expect(bounds("claim.prefetch", "1e20")).toEqual([
+      "  claim.prefetch: Too big: expected number to be <=10000 (from --set claim.prefetch)",
+    ]);
+  });
+
   it("refuses an embedded devnet setting the devnet would refuse, by key", () => {
     expect(() => loadConfig({ overrides: ["devnet.chain_id=99999999999"] })).toThrow(
       "devnet.chain_id: at most 4294967296 (2^32), what the devnet takes (from --set devnet.chain_id)",
@@ -422,6 +481,8 @@ prove_timeout_ms = 600000
       /is not valid TOML at line 2, column \d+: control characters are not allowed in strings$/,
     );
     expect(() => loadConfig({ file: "/nonexistent/prover.toml" })).toThrow(/cannot read config file/);
+    // An empty name is a mistake (an unset variable), not "no file": read as none, the defaults ran.
+    expect(() => loadConfig({ file: "" })).toThrow("the config file's name is empty");
     expect(() => loadConfig({ overrides: ["rpc.port"] })).toThrow(/--set expects key.path=value/);
     // A value whose "=" was mistyped is not quoted back: it may be a secret, and the message reaches logs.
     const mistyped = () => loadConfig({ overrides: ["rpc.auth_token:S3cretTokenValue0123"] });

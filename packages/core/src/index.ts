@@ -1,6 +1,7 @@
 export type { InstanceRole } from "./cluster/membership.js";
 export * from "./contracts.js";
 export { foreignHostMessage, hostCheck, isLoopback } from "./loopback.js";
+export { nearestName } from "./nearest-name.js";
 export { readCapped } from "./read-capped.js";
 export type { KindOptions } from "./registry/kind-registry.js";
 export * from "./registry/proof-plugin.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ProofReceipt } from "./contracts/receipt.js";
 import { InvalidConfigError, InvalidContextError, InvalidParamsError, PermanentError } from "./errors.js";
+import { nearestName } from "./nearest-name.js";
 
 /**
  * One way for every plugin to check what it is given, and one way to say what is wrong: zod's
@@ -10,7 +11,32 @@ import { InvalidConfigError, InvalidContextError, InvalidParamsError, PermanentE
 function check<S extends z.ZodType>(schema: S, raw: unknown, fail: (problem: string) => Error): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw fail(z.prettifyError(parsed.error));
+  throw fail(z.prettifyError(withKeyGuesses(parsed.error, schema)));
+}
+
+/**
+ * An unknown key of the object checked, with the key it most likely meant (`Unrecognized key:
+ * "interval" (did you mean "interval_ms"?)`), as the prover client's own config says it. The shape
+ * is read, not matched by class: a plugin's schema comes from its own copy of zod.
+ */
+function withKeyGuesses(error: z.ZodError, schema: z.ZodType): z.ZodError {
+  const shape = (schema as { shape?: unknown }).shape;
+  if (typeof shape !== "object" || shape === null) return error;
+  const known = Object.keys(shape);
+  const issues = error.issues.map((issue) => {
+    if (issue.code !== "unrecognized_keys" || issue.path.length > 0) return issue;
+    const guesses = issue.keys.flatMap((key) => {
+      const meant = nearestName(key, known);
+      return meant === undefined ? [] : [{ key, meant }];
+    });
+    if (guesses.length === 0) return issue;
+    const guess =
+      issue.keys.length === 1
+        ? `"${guesses[0]!.meant}"`
+        : guesses.map(({ key, meant }) => `"${meant}" for "${key}"`).join(", ");
+    return { ...issue, message: `${issue.message} (did you mean ${guess}?)` };
+  });
+  return new z.ZodError(issues);
 }
 
 /**

@@ -21,7 +21,7 @@ describe("plugin input checks", () => {
     const config = () => parsePluginSettings("checkpoint", settings, { interval_ms: 1, intervalMs: 5 });
     expect(config).toThrow(InvalidConfigError);
     expect(config).toThrow(
-      'plugin_settings.checkpoint: ✖ Unrecognized key: "intervalMs"\n✖ Too small: expected number to be >=10\n  → at interval_ms',
+      'plugin_settings.checkpoint: ✖ Unrecognized key: "intervalMs" (did you mean "interval_ms"?)\n✖ Too small: expected number to be >=10\n  → at interval_ms',
     );
     const context = () =>
       parseContextWith("checkpoint", z.strictObject({ kind: z.literal("checkpoint"), index: z.int() }), {
@@ -35,5 +35,22 @@ describe("plugin input checks", () => {
     const params = () => parseParamsWith("paas_proveCheckpoint", z.tuple([z.int().min(0)]), [-1]);
     expect(params).toThrow(InvalidParamsError);
     expect(params).toThrow(/^paas_proveCheckpoint: ✖ Too small: expected number to be >=0\n {2}→ at \[0\]$/);
+  });
+
+  it("say which key an unknown one meant, when one is near, as the prover client's config does", () => {
+    const schema = z.strictObject({
+      interval_ms: z.int().optional(),
+      window: z.int().optional(),
+      horizon: z.int().optional(),
+    });
+    const parse = (raw: unknown) => () => parsePluginSettings("checkpoint", schema, raw);
+    // A unit left out, a letter swapped; a name near none is not guessed at.
+    expect(parse({ interval: 5 })).toThrow(
+      'plugin_settings.checkpoint: ✖ Unrecognized key: "interval" (did you mean "interval_ms"?)',
+    );
+    expect(parse({ widnow: 2, horizn: 3, colour: 1 })).toThrow(
+      'plugin_settings.checkpoint: ✖ Unrecognized keys: "widnow", "horizn", "colour" (did you mean "window" for "widnow", "horizon" for "horizn"?)',
+    );
+    expect(parse({ colour: 1 })).toThrow(/^plugin_settings\.checkpoint: ✖ Unrecognized key: "colour"$/);
   });
 });

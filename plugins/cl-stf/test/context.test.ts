@@ -122,8 +122,11 @@ describe("settings", () => {
       { defaultBackend: "native" },
       /no longer a setting: .*\[kinds\.cl-stf\] backend.*\n {2}→ at defaultBackend/,
     ],
-    // The old camel-case key is refused by name: it no longer means anything.
-    [{ slotsPerEpoch: 8 }, /^plugin_settings\.cl-stf: ✖ Unrecognized key: "slotsPerEpoch"$/],
+    // The old camel-case key is refused by name, with the key that replaced it: it no longer means anything.
+    [
+      { slotsPerEpoch: 8 },
+      /^plugin_settings\.cl-stf: ✖ Unrecognized key: "slotsPerEpoch" \(did you mean "slots_per_epoch"\?\)$/,
+    ],
   ])("refuses %j, naming the key", (raw, message) => {
     expect(() => parseClStfSettings(raw)).toThrow(InvalidConfigError);
     expect(() => parseClStfSettings(raw)).toThrow(message);

@@ -50,7 +50,7 @@ describe("settings", () => {
     const cases: [unknown, RegExp][] = [
       [{ max_blocks: 0 }, /^plugin_settings\.evm-ee-stf: ✖ Too small.*\n {2}→ at max_blocks$/],
       [{ max_blocks: 1.5 }, /→ at max_blocks/],
-      [{ maxBlocks: 3 }, /Unrecognized key: "maxBlocks"/],
+      [{ maxBlocks: 3 }, /Unrecognized key: "maxBlocks" \(did you mean "max_blocks"\?\)$/],
       [{ fetch_concurrency: 0 }, /→ at fetch_concurrency/],
       [
         { chain_spec: "goerli" },

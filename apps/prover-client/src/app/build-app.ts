@@ -19,6 +19,7 @@ import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } fr
 import type { Logger } from "pino";
 import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
+import { withPluginSettingSources } from "../config/setting-sources.js";
 import { EventStream } from "../http/event-stream.js";
 import { buildHttpApp } from "../http/http-app.js";
 import { taskEvent } from "../http/task-event.js";
@@ -150,7 +151,11 @@ export async function buildProverApp(
       onError: logServiceError,
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
-    builder.checkPlugins();
+    try {
+      builder.checkPlugins();
+    } catch (error) {
+      throw withPluginSettingSources(error, config);
+    }
     await checkRemoteBackends(hosts, logger);
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);

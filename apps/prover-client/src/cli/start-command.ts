@@ -41,9 +41,9 @@ export function addStartCommand(program: Command): void {
     .action(reportingStartFailure(start));
 }
 
-async function start(flags: StartFlags): Promise<void> {
+async function start(flags: StartFlags, command: Command): Promise<void> {
   // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
-  const { DATABASE_FILE } = await import("@paas/core");
+  const { DATABASE_FILE, InvalidConfigError } = await import("@paas/core");
   const { endpointOf } = await import("@paas/jsonrpc");
   const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
   const { makeDatadir } = await import("../app/datadir.js");
@@ -66,6 +66,14 @@ async function start(flags: StartFlags): Promise<void> {
     ...flag("--role", flags.role, (v) => `cluster.role=${JSON.stringify(v)}`),
     ...(flags.progress ? [] : [{ set: "progress.enabled=false", from: "--no-progress" }]),
   ];
+  if (flags.config?.trim() === "") {
+    // `--config "$CONFIG"`, or `PAAS_CONFIG=${CONFIG}` in a unit or a compose file, with the variable
+    // unset: read as no file, the start ran on the defaults (an embedded devnet, a fresh database).
+    const from = command.getOptionValueSource("config") === "cli" ? "--config" : "PAAS_CONFIG";
+    throw new InvalidConfigError(
+      `${from} names no file (it is empty): name the config file, or leave it out`,
+    );
+  }
   const config = loadConfig({
     ...(flags.config !== undefined && { file: flags.config }),
     env: process.env,

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { InvalidConfigError } from "@paas/core";
+import { InvalidConfigError, nearestName } from "@paas/core";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { configSchema, type ProverConfig } from "./schema.js";
+import { recordSources } from "./setting-sources.js";
 
 export interface ConfigSources {
   /** A TOML file. */
@@ -23,9 +24,21 @@ const ENV_PREFIX = "PAAS_";
  * The config's top-level keys. A `PAAS_` variable naming none of them is not config but another
  * tool's (`PAAS_PROVER_SERVER_TOKEN`, `PAAS_RPC_TOKEN` of the client commands, a test's): refusing
  * it would stop `paas start` in any shell that has one exported. A mistake below a known key
- * (`PAAS_RPC__COLOUR`) is still reported.
+ * (`PAAS_RPC__COLOUR`) is still reported, and so is a misspelt section (see `SECTIONS`).
  */
 const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(configSchema.shape));
+
+/**
+ * The config's tables, which a variable with "__" in its name sets a key of. No other tool's
+ * variable is named so, so one naming none of them is a mistyped section (`PAAS_DATABSE__URL`):
+ * ignored, the start would run without it, as with one underscore below.
+ */
+const SECTIONS: readonly string[] = Object.entries(configSchema.shape)
+  .filter(([, schema]) => {
+    const table = schema instanceof z.ZodDefault ? schema.unwrap() : schema;
+    return table instanceof z.ZodObject || table instanceof z.ZodRecord;
+  })
+  .map(([section]) => section);
 
 /**
  * Sections keyed by a kind or a backend name: lower-case words joined by "-", which no shell can
@@ -56,7 +69,7 @@ const ONE_UNDERSCORE_NAMES: ReadonlyMap<string, string> = new Map(
  * reported at once, by key.
  */
 export function loadConfig(sources: ConfigSources = {}): ProverConfig {
-  const fromFile: Record<string, unknown> = sources.file ? readTomlFile(sources.file) : {};
+  const fromFile: Record<string, unknown> = sources.file !== undefined ? readTomlFile(sources.file) : {};
   const raw = structuredClone(fromFile);
   // Where each key not from the file came from, so an unknown one names its variable or flag.
   const sourceOf = new Map<string, string>();
@@ -73,6 +86,12 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
         problems.push(
           `  environment variable ${name} names no config key: write ${meant} (two underscores between section and key)`,
         );
+      } else if (keyPath.length > 1) {
+        const section = nearestName(keyPath[0]!, SECTIONS);
+        const rest = name.slice(ENV_PREFIX.length).split("__").slice(1).join("__");
+        const guess =
+          section === undefined ? "" : ` (did you mean ${ENV_PREFIX}${section.toUpperCase()}__${rest}?)`;
+        problems.push(`  environment variable ${name} names no config key: no section ${keyPath[0]}${guess}`);
       }
       continue;
     }
@@ -107,12 +126,15 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
   const config = result.data;
   // A relative datadir written in a config file is relative to that file, not to the shell's cwd.
   if (sources.file && config.datadir === fromFile.datadir && !path.isAbsolute(config.datadir)) {
-    return { ...config, datadir: path.resolve(path.dirname(sources.file), config.datadir) };
+    const datadir = path.resolve(path.dirname(sources.file), config.datadir);
+    return recordSources({ ...config, datadir }, sourceOf);
   }
-  return config;
+  return recordSources(config, sourceOf);
 }
 
 function readTomlFile(file: string): Record<string, unknown> {
+  // A variable that was not set (`--config "$CONFIG"`): read as no file, the defaults ran.
+  if (file.trim() === "") throw new InvalidConfigError("the config file's name is empty");
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -163,21 +185,70 @@ function setPath(
 }
 
 function describeIssues(error: z.ZodError, sourceOf: ReadonlyMap<string, string>): string[] {
-  return error.issues.map((issue) => {
+  return tightestBounds(error.issues).map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     const fullKey = (k: string) => [...issue.path, k].join(".");
-    const named = (k: string) => {
-      // An unknown section (`--set claims.kinds=…`) was set by a key below it.
-      const below = `${fullKey(k)}.`;
-      const source = sourceOf.get(fullKey(k)) ?? [...sourceOf].find(([key]) => key.startsWith(below))?.[1];
-      return source ? `"${k}" (from ${source})` : `"${k}"`;
-    };
+    // An unknown section (`--set claims.kinds=…`) was set by a key below it.
+    const sourceOfKey = (k: string) =>
+      sourceOf.get(fullKey(k)) ?? [...sourceOf].find(([key]) => key.startsWith(`${fullKey(k)}.`))?.[1];
     if (issue.code === "unrecognized_keys") {
-      return `  ${key}: unknown key(s) ${issue.keys.map(named).join(", ")}`;
+      const known = keysAt(configSchema, issue.path);
+      const unknown = issue.keys.map((k) => {
+        const [source, meant] = [sourceOfKey(k), nearestName(k, known)];
+        const notes = [source && `from ${source}`, meant && `did you mean "${meant}"?`].filter(Boolean);
+        return notes.length > 0 ? `"${k}" (${notes.join("; ")})` : `"${k}"`;
+      });
+      return `  ${key}: unknown key(s) ${unknown.join(", ")}`;
     }
     const source = sourceOf.get(key);
     return `  ${key}: ${issue.message}${source ? ` (from ${source}${asTomlHint(issue)})` : ""}`;
   });
+}
+
+/**
+ * Of the bounds a value breaks, the one the key holds it to: zod checks each of a chain (a count's
+ * `>0` beside `.min(1000)`, an integer's own `<=2^53-1` beside `.max(10000)`), and a lease of 0 was
+ * told two floors, the first not its own.
+ */
+function tightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const bound = (issue: z.core.$ZodIssue) =>
+    issue.code === "too_big"
+      ? -Number(issue.maximum)
+      : issue.code === "too_small"
+        ? Number(issue.minimum)
+        : undefined;
+  return issues.filter((issue) => {
+    const own = bound(issue);
+    return (
+      own === undefined ||
+      !issues.some((other) => {
+        const theirs = bound(other);
+        return (
+          other.code === issue.code &&
+          other.path.join(".") === issue.path.join(".") &&
+          theirs !== undefined &&
+          theirs > own
+        );
+      })
+    );
+  });
+}
+
+/**
+ * The keys a table of the config may have at `keyPath`, for guessing what an unknown one meant; a
+ * backend's are those of every type.
+ */
+function keysAt(schema: z.core.$ZodType, keyPath: readonly PropertyKey[]): string[] {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional)
+    return keysAt(schema.unwrap(), keyPath);
+  if (schema instanceof z.ZodPipe) return keysAt(schema.out, keyPath);
+  if (schema instanceof z.ZodUnion) return schema.options.flatMap((option) => keysAt(option, keyPath));
+  const [first, ...rest] = keyPath;
+  if (schema instanceof z.ZodRecord) return first === undefined ? [] : keysAt(schema.valueType, rest);
+  if (!(schema instanceof z.ZodObject)) return [];
+  if (first === undefined) return Object.keys(schema.shape);
+  const child = schema.shape[String(first)];
+  return child === undefined ? [] : keysAt(child, rest);
 }
 
 /**

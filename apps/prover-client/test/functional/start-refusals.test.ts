@@ -18,9 +18,13 @@ const postgres = inject("postgres");
 const data = tempDatadir();
 afterAll(() => data.remove());
 
-async function refusal(setting: string): Promise<{ error: unknown; stages: string[] }> {
+async function refusal(
+  setting: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ error: unknown; stages: string[] }> {
   const stages: string[] = [];
   const config = loadConfig({
+    env,
     overrides: [`datadir="${data.dir}"`, "rpc.port=0", "progress.enabled=false", setting],
   });
   const error = await startApp(config, undefined, { onStage: (message) => stages.push(message) }).then(
@@ -35,7 +39,8 @@ it("refuses a section for a kind no plugin registers (a misspelt kind), naming t
   expect(error).toMatchObject({
     code: "INVALID_CONFIG",
     message:
-      'plugin_settings.checkpont: no plugin registered for kind "checkpont" (registered: evm-ee-stf, cl-stf, checkpoint)',
+      'plugin_settings.checkpont: no plugin registered for kind "checkpont" (registered: evm-ee-stf, cl-stf, checkpoint)\n' +
+      "  (interval_ms from --set plugin_settings.checkpont.interval_ms)",
   });
   expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
   expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
@@ -50,6 +55,30 @@ it("refuses a value its plugin refuses, before the database and the devnet", asy
   expect(String((error as Error).message)).toContain("interval_ms");
   expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
   expect(existsSync(path.join(data.dir, "paas.sqlite"))).toBe(false);
+});
+
+it("says where a value its plugin refuses was set when not in the config file, as for the app's own keys", async () => {
+  // Only "→ at horizon" was said: the operator looked for it in the file, not in the unit's environment.
+  const { error } = await refusal("plugin_settings.checkpoint.window=2", {
+    PAAS_PLUGIN_SETTINGS__CL_STF__HORIZON: "-1",
+  });
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      "plugin_settings.cl-stf: ✖ Too small: expected number to be >=0\n  → at horizon\n" +
+      "  (horizon from environment variable PAAS_PLUGIN_SETTINGS__CL_STF__HORIZON)",
+  });
+});
+
+it("refuses a misspelt key of a plugin's section, naming the key meant, as the app's own keys are", async () => {
+  const { error, stages } = await refusal("plugin_settings.checkpoint.interval=10000");
+  expect(error).toMatchObject({
+    code: "INVALID_CONFIG",
+    message:
+      'plugin_settings.checkpoint: ✖ Unrecognized key: "interval" (did you mean "interval_ms"?)\n' +
+      "  (interval from --set plugin_settings.checkpoint.interval)",
+  });
+  expect(stages).toEqual([expect.stringMatching(/^loading plugins: /)]);
 });
 
 it("refuses plugins whose dependencies' proof types no loaded plugin makes, before anything else", async () => {
