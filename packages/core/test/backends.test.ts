@@ -8,6 +8,7 @@ import {
   type ProverService,
   ProverServiceBuilder,
   type TaskTransition,
+  TransientError,
 } from "../src/index.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { LeafPlugin, NodePlugin, SCRIPT, TestScript } from "./fixtures/test-plugins.js";
@@ -16,9 +17,12 @@ import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialect
 /** A host on another backend that remembers the jobs it was handed, like a remote prover's host. */
 class JobHost extends TestHost {
   readonly jobs: { previousId?: string; requestId: string }[] = [];
+  readonly cancelledJobs: string[] = [];
   hang = false;
   /** Proofs never settle and ignore their signal, as a host wedged on a dead connection does. */
   deaf = false;
+  /** Proofs fail (transient) once their job is recorded, as when the server stops answering. */
+  unreachable = false;
 
   override async prove(
     program: ProgramDescriptor,
@@ -31,6 +35,7 @@ class JobHost extends TestHost {
       requestId: job.requestId,
     });
     if (job.previousId === undefined) await job.record(`job-${this.jobs.length}`);
+    if (this.unreachable) throw new TransientError("the remote prover does not answer");
     if (this.deaf) await new Promise(() => {});
     if (this.hang) {
       await new Promise((_, reject) =>
@@ -38,6 +43,10 @@ class JobHost extends TestHost {
       );
     }
     return super.prove(program, input, options);
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    this.cancelledJobs.push(jobId);
   }
 }
 
@@ -180,6 +189,31 @@ describe.each(DIALECTS)("claim.backends (%s)", (dialect) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(native.proveCalls).toHaveLength(0);
     expect((await service.status(task.id)).status).toBe("queued");
+  });
+});
+
+describe.each(DIALECTS)("a task cancelled between attempts (%s)", (dialect) => {
+  it("has the job it recorded cancelled, which no attempt waits on any more", async () => {
+    const remote = new JobHost("remote", 1);
+    remote.unreachable = true;
+    const child = container.createChildContainer();
+    child.registerInstance(SCRIPT, new TestScript());
+    service = await new ProverServiceBuilder({
+      database: await databaseFor(dialect),
+      container: child,
+      kinds: { leaf: { backend: "remote" } },
+      // The next attempt is far off: the cancel comes while none runs.
+      retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    })
+      .host(new TestHost("native", 1))
+      .host(remote)
+      .register(LeafPlugin)
+      .launch();
+    const { task } = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    await expect.poll(async () => (await service!.status(task.id)).status).toBe("transient_failure");
+    expect(remote.cancelledJobs).toEqual([]);
+    await service.cancel(task.id);
+    expect(remote.cancelledJobs).toEqual(["job-1"]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { RemoteJob } from "@paas/core";
 import { LeaseLostError, type ProofReceipt, TaskCancelledError } from "@paas/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeReceipt, HttpRemoteProver, NativeHost, RemoteHost } from "../src/index.js";
+import { encodeReceipt, HttpRemoteProver, InputWriter, NativeHost, RemoteHost } from "../src/index.js";
 import { sumAgainProgram, sumProgram } from "./fixtures/programs.js";
 
 type Behaviour =
@@ -20,12 +20,17 @@ type Behaviour =
   | "never-done"
   | "endless-receipt"
   | "path-job-id"
-  | "garbage-info";
+  | "garbage-info"
+  | "huge-status"
+  | "endless-error"
+  | "id-reused";
 
 interface Job {
   readonly id: string;
+  requestId: string;
   state: "running" | "succeeded" | "cancelled";
   receipt?: Uint8Array;
+  polls: number;
 }
 
 /** A contract server whose jobs a real native host proves, misbehaving on request. */
@@ -47,13 +52,21 @@ async function contractServer(behaviour: Behaviour) {
       return json(200, { publicKey, zkvm: "native", programs: [], workers: 1 });
     }
     if (req.method === "POST" && req.url === "/v1/jobs") {
-      const { input } = JSON.parse(body) as { input: string };
+      const { input, requestId } = JSON.parse(body) as { input: string; requestId: string };
       // `..` as a path segment names another route: the next poll would reach `/v1/`.
       const id = behaviour === "path-job-id" ? ".." : `job-${jobs.size + 1}`;
-      const job: Job = { id, state: "running" };
+      const job: Job = { id, requestId, state: "running", polls: 0 };
       jobs.set(id, job);
       started.push(id);
-      if (behaviour !== "never-done") {
+      if (behaviour === "id-reused") {
+        // After its first poll, the server loses its jobs and numbers them from 1 again: this id
+        // now names another client's work, a proof of the same program for another input.
+        const { receipt } = await signer.proveEncoded(
+          sumProgram,
+          new Uint8Array(encodedInput(sumProgram, [99])),
+        );
+        job.receipt = encodeReceipt(receipt);
+      } else if (behaviour !== "never-done") {
         const chosen = behaviour === "other-program" ? sumAgainProgram : sumProgram;
         const host = behaviour === "other-key" ? stranger : signer;
         const { receipt } = await host.proveEncoded(chosen, new Uint8Array(Buffer.from(input, "base64")));
@@ -70,11 +83,22 @@ async function contractServer(behaviour: Behaviour) {
       return json(200, { jobId: job.id, state: job.state });
     }
     if (match?.[2] && behaviour === "endless-receipt") return endless(res);
+    // A proxy's error page, or a crash dump, that never ends.
+    if (match?.[2] && behaviour === "endless-error") return endless(res, 500);
     if (match?.[2])
       return res.writeHead(200, { "content-type": "application/octet-stream" }).end(job.receipt);
     if (behaviour === "garbage-status")
       return res.writeHead(200, { "content-type": "application/json" }).end('{"jobId":');
-    return json(200, { jobId: job.id, state: job.state });
+    // Valid JSON a few MB long: parsed, each poll of each job held hundreds of MB of heap.
+    if (behaviour === "huge-status") {
+      const padding = `[${"0,".repeat(2 * 1024 * 1024)}0]`;
+      return json(200, { jobId: job.id, state: job.state, padding: JSON.parse(padding) });
+    }
+    if (behaviour === "id-reused" && ++job.polls > 1) {
+      job.requestId = "another-clients-task-0123";
+      job.state = "succeeded";
+    }
+    return json(200, { jobId: job.id, state: job.state, requestId: job.requestId });
   };
   const server = createServer((req, res) => {
     let body = "";
@@ -94,16 +118,22 @@ async function contractServer(behaviour: Behaviour) {
   return { url, publicKey: signer.publicKeyHex, jobs, started, cancelled };
 }
 
-/** A receipt that never ends: 1 MiB after 1 MiB until the client stops reading. */
-function endless(res: ServerResponse): void {
+/** An answer that never ends: 1 MiB after 1 MiB until the client stops reading. */
+function endless(res: ServerResponse, status = 200): void {
   const chunk = Buffer.alloc(1024 * 1024, 7);
-  res.writeHead(200, { "content-type": "application/octet-stream" });
+  res.writeHead(status, { "content-type": "application/octet-stream" });
   res.on("error", () => {});
   const more = () => {
     while (!res.destroyed && res.write(chunk));
   };
   res.on("drain", more);
   more();
+}
+
+function encodedInput<I>(program: { writeInput(input: I, writer: InputWriter): void }, input: I): Uint8Array {
+  const writer = new InputWriter();
+  program.writeInput(input, writer);
+  return writer.toBytes();
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -172,6 +202,11 @@ describe("RemoteHost", () => {
       /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1\/receipt: answered a body over 67108864 bytes/,
     ],
     [
+      "a status larger than any status (1 MiB), without buffering all of it",
+      "huge-status" as const,
+      /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1: answered a body over 1048576 bytes/,
+    ],
+    [
       "a status that is not JSON",
       "garbage-status" as const,
       /remote prover http:\/\/127\.0\.0\.1:\d+ GET \/v1\/jobs\/job-1: answered a body that is not JSON/,
@@ -188,6 +223,26 @@ describe("RemoteHost", () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "PERMANENT_FAILURE" });
     expect((error as Error).message).toMatch(message);
+  });
+
+  it("gives up, transiently, a job whose id the server gave to other work while it was polled, refusing its receipt", async () => {
+    const server = await contractServer("id-reused");
+    const error = await hostFor(server)
+      .prove(sumProgram, [4], { signal: new AbortController().signal, job: recordingJob() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRANSIENT_FAILURE" });
+    expect((error as Error).message).toMatch(
+      /remote job job-1 is now another job's \(request another-clients-task-0123\): the server lost its jobs\?/,
+    );
+  });
+
+  it("retries a server error however long its page, as any server error", async () => {
+    const server = await contractServer("endless-error");
+    const error = await hostFor(server)
+      .prove(sumProgram, [4], { signal: new AbortController().signal, job: recordingJob() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRANSIENT_FAILURE" });
+    expect((error as Error).message).toMatch(/GET \/v1\/jobs\/job-1\/receipt: HTTP 500$/);
   });
 
   it("cancels the job when the task is cancelled, and leaves it running when the instance loses its lease", async () => {

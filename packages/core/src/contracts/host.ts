@@ -26,6 +26,12 @@ export interface RemoteJob {
   readonly requestId: string;
   /** Stores the job id with the task; throws `LeaseLostError` when this attempt no longer owns it. */
   record(jobId: string): Promise<void>;
+  /**
+   * Says whether the job waits in the server's queue (true) or runs (false), at each status read.
+   * Present when the kind has a prove timeout, which bounds how long a proof runs: the time a job
+   * waits behind other work on a busy server does not count.
+   */
+  queued?(queued: boolean): void;
 }
 
 /**
@@ -39,6 +45,12 @@ export interface ZkVmHost {
   /** How many proofs the host can run at once; the scheduler's default concurrency for the backend. */
   readonly concurrency: number;
   prove(program: ProgramDescriptor, input: unknown, options: ProveOptions): Promise<ProofReceipt>;
+  /**
+   * Hosts that prove elsewhere: stops the job an attempt recorded (`RemoteJob.record`) when its task
+   * is cancelled. An attempt in flight cancels the job it waits on itself; this reaches one that an
+   * earlier attempt left running. Cancelling a finished or unknown job is not an error.
+   */
+  cancelJob?(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -45,6 +45,7 @@ import {
   staleDetourRefused,
   staleProofReason,
 } from "./lifecycle.js";
+import { ProveTimer } from "./prove-timer.js";
 import {
   DEFAULT_PREFETCH_MAX_HEAP_BYTES,
   type PrefetchOptions,
@@ -285,7 +286,27 @@ export class Scheduler {
     if (changes.length === 0) return this.cancel(id); // changed under us: look again
     const flight = this.inFlight.get(id);
     if (flight !== undefined) this.abortFlight(flight, new TaskCancelledError(id));
+    this.cancelRecordedJob(row);
     return { record: toTaskRecord(changes[0]!.row), cancelled: true };
+  }
+
+  /**
+   * Stops the remote job the task has recorded. An attempt in flight cancels the job it waits on
+   * (see `ProveOptions.signal`), but one that ended without finishing its job — the server did not
+   * answer for a while, the instance stopped or crashed — left it running on the server for the
+   * next attempt to poll: cancelled between attempts, the task had the server prove it to the end
+   * for nobody, holding a worker the jobs queued behind it waited for. Not awaited, as the cancel
+   * of a job in flight is not: a server that does not answer must not hold up the caller.
+   */
+  private cancelRecordedJob(row: TaskRow): void {
+    if (row.job_id === null || !this.kinds.has(row.kind)) return;
+    const host = this.kinds.get(row.kind).hosts.get(row.backend);
+    host?.cancelJob?.(row.job_id).catch((error: unknown) => {
+      this.options.log.warn(
+        { task: row.id, backend: row.backend, job: row.job_id, err: errorMessage(error) },
+        "the task is cancelled, but its remote job could not be cancelled: the server may prove it to the end",
+      );
+    });
   }
 
   /**
@@ -564,8 +585,8 @@ export class Scheduler {
     try {
       // Aborted after the slot was given, before releaseSlot was set: no host is handed the proof.
       signal.throwIfAborted();
-      answer = await this.withProveTimeout(held, signal, (attempt) =>
-        host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held) }),
+      answer = await this.withProveTimeout(held, signal, (attempt, queued) =>
+        host.prove(definition.program, input, { signal: attempt, job: this.remoteJob(held, queued) }),
       );
     } finally {
       release();
@@ -687,29 +708,33 @@ export class Scheduler {
   /**
    * The kind's proof timeout, if any, stops the host with a `ProveTimeoutError`, which is then
    * retried. The proof is given up at the timeout even if the host ignores its signal: waited for,
-   * a wedged host kept the task proving past its timeout.
+   * a wedged host kept the task proving past its timeout. Time a remote job waits queued on its
+   * server does not count (see `ProveTimer`).
    */
   private async withProveTimeout<T>(
     held: TaskRow,
     signal: AbortSignal,
-    prove: (signal: AbortSignal) => Promise<T>,
+    prove: (signal: AbortSignal, queued?: (queued: boolean) => void) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = this.kinds.proveTimeoutFor(held.kind);
     if (timeoutMs === undefined) return prove(signal);
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new ProveTimeoutError(held.id, timeoutMs)), timeoutMs);
-    const attempt = AbortSignal.any([signal, timeout.signal]);
+    const timer = new ProveTimer(timeoutMs, () => new ProveTimeoutError(held.id, timeoutMs));
+    const attempt = AbortSignal.any([signal, timer.signal]);
     try {
-      return await untilAborted(prove(attempt), attempt);
+      return await untilAborted(
+        prove(attempt, (queued) => timer.queued(queued)),
+        attempt,
+      );
     } finally {
-      clearTimeout(timer);
+      timer.stop();
     }
   }
 
   /** A remote host records its job with the task, fenced by this attempt's claim. */
-  private remoteJob(held: TaskRow): RemoteJob {
+  private remoteJob(held: TaskRow, queued?: (queued: boolean) => void): RemoteJob {
     return {
       ...(held.job_id !== null && { previousId: held.job_id }),
+      ...(queued !== undefined && { queued }),
       requestId: held.id,
       record: async (jobId) => {
         if (!(await this.store.recordJob(held, jobId))) {

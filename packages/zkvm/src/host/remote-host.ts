@@ -60,9 +60,9 @@ export class RemoteHost implements ZkVmHost {
       throw new PermanentError(`${label} is not a @paas/zkvm program: define it with defineProgram()`);
     }
     const { signal } = options;
-    const { jobId, status } = await this.startOrResume(program, input, label, options);
+    const { jobId, requestId, status } = await this.startOrResume(program, input, label, options);
     try {
-      return await this.await(program, jobId, status, label, signal);
+      return await this.await(program, { jobId, requestId }, status, label, options);
     } catch (error) {
       if (signal.aborted && shouldCancel(signal.reason)) {
         await this.prover.cancel(jobId).catch(() => {});
@@ -81,17 +81,17 @@ export class RemoteHost implements ZkVmHost {
     input: unknown,
     label: string,
     { signal, job }: ProveOptions,
-  ): Promise<{ jobId: string; status?: RemoteJobStatus }> {
+  ): Promise<{ jobId: string; requestId: string; status?: RemoteJobStatus }> {
     const encoded = encodeInput(program, input, label);
     const requestId = await requestIdFor(job?.requestId ?? `${program.programIdHex}-${Date.now()}`, encoded);
     if (job?.previousId !== undefined) {
       const status = await this.prover.status(job.previousId, { signal });
-      if (resumable(status, program, requestId)) return { jobId: job.previousId, status };
+      if (resumable(status, program, requestId)) return { jobId: job.previousId, requestId, status };
     }
     const ref = { name: program.name, version: program.version, programId: program.programIdHex };
     const jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
     await job?.record(jobId);
-    return { jobId };
+    return { jobId, requestId };
   }
 
   /**
@@ -110,19 +110,36 @@ export class RemoteHost implements ZkVmHost {
     );
   }
 
+  /** Cancels a job an earlier attempt recorded, for a task cancelled between attempts. */
+  async cancelJob(jobId: string): Promise<void> {
+    await this.prover.cancel(jobId);
+  }
+
   async close(): Promise<void> {}
 
   private async await(
     program: Program<unknown, unknown>,
-    jobId: string,
+    { jobId, requestId }: { jobId: string; requestId: string },
     known: RemoteJobStatus | undefined,
     label: string,
-    signal: AbortSignal,
+    { signal, job }: ProveOptions,
   ): Promise<ProofReceipt> {
     let status = known;
     for (;;) {
       signal.throwIfAborted();
       status ??= await this.prover.status(jobId, { signal });
+      // Checked at every poll, not only when an attempt resumes the job: a server that lost its
+      // jobs while this one ran, and numbers them afresh, gives its id to the next job it starts —
+      // another client's, whose receipt (the same program, another input) verifies as this one's.
+      const other = otherWork(status, program, requestId);
+      if (other !== undefined) {
+        throw new TransientError(
+          `${label}: remote job ${jobId} is now another job's (${other}): the server lost its jobs? A new one is started`,
+        );
+      }
+      // Time queued behind other work on the server is not the proof's: the kind's prove timeout
+      // does not count it.
+      job?.queued?.(status.state === "queued");
       switch (status.state) {
         case "succeeded":
           return this.fetchVerified(program, jobId, label, signal);
@@ -204,10 +221,21 @@ async function requestIdFor(key: string, input: Uint8Array): Promise<string> {
 function resumable(status: RemoteJobStatus, program: Program<unknown, unknown>, requestId: string): boolean {
   if (status.state === "unknown" || status.state === "cancelled") return false;
   if (status.state === "failed" && status.retryable) return false;
-  return (
-    (status.requestId === undefined || status.requestId === requestId) &&
-    (status.programId === undefined || status.programId === program.programIdHex)
-  );
+  return otherWork(status, program, requestId) === undefined;
+}
+
+/** What other work the server says the job is for (a request, a program); undefined when this one's. */
+function otherWork(
+  status: RemoteJobStatus,
+  program: Program<unknown, unknown>,
+  requestId: string,
+): string | undefined {
+  // Shortened: a server's word, shown in the task's error.
+  if (status.requestId !== undefined && status.requestId !== requestId)
+    return `request ${status.requestId.slice(0, 160)}`;
+  if (status.programId !== undefined && status.programId !== program.programIdHex)
+    return `program 0x${status.programId.slice(0, 64)}`;
+  return undefined;
 }
 
 /** The job is not wanted any more (cancelled, timed out); a stop or a takeover resumes it later. */

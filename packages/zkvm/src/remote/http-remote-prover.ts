@@ -24,6 +24,12 @@ export interface HttpRemoteProverOptions {
 const JOB_STATES: readonly RemoteJobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
 /**
+ * Every other answer (info, a job's status, an error) is JSON of a few kB. Read up to the receipt's
+ * cap, a server's (or a proxy's) endless JSON was parsed at each poll of each job: tens of MB of
+ * numbers held hundreds of MB of heap, times the jobs polled at once.
+ */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+/**
  * A body's upload is given time on top of the request timeout, as at this rate (1 MiB/s): a job's
  * input can be tens of MB, which a link of a few MB/s sends in longer than a status poll may take.
  */
@@ -74,7 +80,7 @@ export class HttpRemoteProver implements RemoteProver {
       input: Buffer.from(request.input).toString("base64"),
       requestId: request.requestId,
     };
-    const { json } = await this.request("POST", "v1/jobs", body, options, {
+    const { json } = await this.request("POST", "v1/jobs", body, options, MAX_ANSWER_BYTES, {
       404: (message) =>
         new PermanentError(
           `${this.where("start")}: ${message || `the server does not prove ${programName(request.program)}`}`,
@@ -89,6 +95,7 @@ export class HttpRemoteProver implements RemoteProver {
       `v1/jobs/${encodeURIComponent(jobId)}`,
       undefined,
       options,
+      MAX_ANSWER_BYTES,
       {
         404: () => undefined,
       },
@@ -125,6 +132,7 @@ export class HttpRemoteProver implements RemoteProver {
       `v1/jobs/${encodeURIComponent(jobId)}/receipt`,
       undefined,
       options,
+      MAX_RECEIPT_BYTES,
       {
         409: (message) =>
           new TransientError(`${this.where("receipt")}: ${message || "the job has not succeeded"}`),
@@ -138,9 +146,16 @@ export class HttpRemoteProver implements RemoteProver {
   }
 
   async cancel(jobId: string, options: CallOptions = {}): Promise<void> {
-    await this.request("DELETE", `v1/jobs/${encodeURIComponent(jobId)}`, undefined, options, {
-      404: () => undefined,
-    });
+    await this.request(
+      "DELETE",
+      `v1/jobs/${encodeURIComponent(jobId)}`,
+      undefined,
+      options,
+      MAX_ANSWER_BYTES,
+      {
+        404: () => undefined,
+      },
+    );
   }
 
   private jobStatusOf(
@@ -166,14 +181,16 @@ export class HttpRemoteProver implements RemoteProver {
   }
 
   /**
-   * One call, retried while the failure is the network's or the server's (5xx, 429). `special`
-   * maps statuses the caller reads itself to the error to throw (or undefined to return).
+   * One call, retried while the failure is the network's or the server's (5xx, 429). Its answer is
+   * read up to `maxBytes`. `special` maps statuses the caller reads itself to the error to throw
+   * (or undefined to return).
    */
   private async request(
     method: "GET" | "POST" | "DELETE",
     path: string,
     body: unknown,
     options: CallOptions,
+    maxBytes = MAX_ANSWER_BYTES,
     special: Readonly<Record<number, (message: string) => Error | undefined>> = {},
   ): Promise<{ status: number; json?: unknown; bytes: Uint8Array }> {
     const call = `${method} /${path}`;
@@ -182,6 +199,7 @@ export class HttpRemoteProver implements RemoteProver {
       let status: number;
       let type: string;
       let bytes: Uint8Array;
+      let oversized: boolean;
       let retryAfter: unknown;
       // A timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and a timeout
       // signal nothing else holds is collected at the next GC and never fires; a stalled server
@@ -203,9 +221,10 @@ export class HttpRemoteProver implements RemoteProver {
         status = response.statusCode;
         type = String(response.headers["content-type"] ?? "");
         retryAfter = response.headers["retry-after"];
-        const read = await readCapped(response.body, MAX_RECEIPT_BYTES);
-        if (read === "too-large") throw this.garbage(call, `a body over ${MAX_RECEIPT_BYTES} bytes`);
-        bytes = read;
+        const read = await readCapped(response.body, maxBytes);
+        // Judged with the status below: a server error's page, however long, is still retried.
+        oversized = read === "too-large";
+        bytes = read === "too-large" ? new Uint8Array() : read;
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof PermanentError) throw error;
@@ -242,6 +261,7 @@ export class HttpRemoteProver implements RemoteProver {
       }
       if (status < 200 || status >= 300)
         throw new PermanentError(`${this.where(call)}: HTTP ${status}${errorText(bytes)}`);
+      if (oversized) throw this.garbage(call, `a body over ${maxBytes} bytes`);
       if (!type.includes("application/json")) return { status, bytes };
       try {
         return { status, bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
