@@ -624,6 +624,23 @@ describe("events at /events", () => {
     for (const response of [...held, other, again]) response.destroy();
   });
 
+  it("answers a HEAD with the stream's headers at once, holding no place", async () => {
+    const events = new EventStream({
+      snapshot: { event: "overview", read: async () => ({}), tickMs: 60_000 },
+    });
+    const { url } = await start({ events });
+    const answer = await new Promise<IncomingMessage>((resolve, reject) => {
+      const head = request(new URL("/events", url), { method: "HEAD" }, resolve);
+      head.setTimeout(2_000, () => head.destroy(new Error("no answer to HEAD /events within 2 s")));
+      head.on("error", reject);
+      head.end();
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    expect(events.size).toBe(0);
+    answer.destroy();
+  });
+
   it("drops a subscriber that does not read", async () => {
     const events = new EventStream({ maxBufferedBytes: 64 * 1024 });
     const { url } = await start({ events });

@@ -282,3 +282,39 @@ describe.runIf(postgres.url !== undefined)("instances whose machines' clocks dis
     }
   });
 });
+
+describe("this instance's heartbeat", () => {
+  it("is overdue once it has not committed for a lease period, and not once it commits again", async () => {
+    const clock = new ManualClock(1_000_000);
+    const { state, store } = standInStore();
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const membership = new ClusterMembership(store, {
+      instance: { id: "a", host: "h", pid: 1, role: "worker", startedAt: 0 },
+      clock,
+      leaseMs: LEASE_MS,
+      log: quiet,
+      onError: () => {},
+    });
+    await membership.start([]);
+    try {
+      expect(membership.heartbeatOverdueMs()).toBeUndefined();
+      // Every write refused (a standby after a failover): reads, and so the rest, may still answer.
+      let refused = true;
+      const heartbeat = store.heartbeat.bind(store);
+      store.heartbeat = async (...args) => {
+        if (refused) throw new Error("cannot execute INSERT in a read-only transaction");
+        return heartbeat(...args);
+      };
+      clock.advance(LEASE_MS);
+      expect(membership.heartbeatOverdueMs()).toBeUndefined();
+      clock.advance(1);
+      expect(membership.heartbeatOverdueMs()).toBe(LEASE_MS + 1);
+      refused = false;
+      const heartbeats = state.heartbeats;
+      await until(() => state.heartbeats > heartbeats, "a beat that commits");
+      expect(membership.heartbeatOverdueMs()).toBeUndefined();
+    } finally {
+      await membership.close();
+    }
+  });
+});

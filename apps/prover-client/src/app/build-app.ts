@@ -12,6 +12,7 @@ import {
   type ProverService,
   ProverServiceBuilder,
   redactedUrl,
+  TransientError,
 } from "@paas/core";
 import { endpointOf, type MethodRegistry } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
@@ -324,6 +325,17 @@ async function connectNodes(
   };
 }
 
+/**
+ * The task database answers reads and takes this instance's writes: after a failover a standby
+ * answers every read and refuses every write, and an instance that can claim and store nothing
+ * was reported ready.
+ */
+async function databaseWorks(service: ProverService): Promise<void> {
+  await service.summary();
+  const stall = service.writeStall();
+  if (stall !== undefined) throw new TransientError(stall);
+}
+
 async function startHttp(
   app: Omit<ProverApp, "close" | "rpcUrl">,
   parts: {
@@ -368,7 +380,7 @@ async function startHttp(
     onError: logRpcErrors(logger),
     metrics: () => metrics.render(),
     readiness: [
-      { name: "database", check: () => service.summary() },
+      { name: "database", check: () => databaseWorks(service) },
       { name: "cl", check: (signal) => parts.clients.cl.getLatestCheckpointIndex({ signal }) },
       { name: "el", check: (signal) => parts.clients.el.blockNumber({ signal }) },
       ...remoteBackendChecks(parts.hosts),

@@ -39,12 +39,13 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_getTaskStatus: defineMethod({
       params: z.tuple([taskSchema]),
       // The record with its history: every finished attempt of every step, oldest first.
-      handler: ([task]) => service.statusWithHistory(taskRef(task)),
+      handler: async ([task]) => service.statusWithHistory(await taskRef(task)),
     }),
     paas_getProof: defineMethod({
       params: z.tuple([taskSchema]),
       // Streamed: a receipt can be tens of megabytes (see `receiptJsonPieces`).
-      handler: async ([task]) => new StreamedResult(receiptJsonPieces(await service.proof(taskRef(task)))),
+      handler: async ([task]) =>
+        new StreamedResult(receiptJsonPieces(await service.proof(await taskRef(task)))),
     }),
     paas_listTasks: defineMethod({
       params: z.tuple([listFilterSchema.optional()]),
@@ -56,7 +57,7 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_cancelTask: defineMethod({
       params: z.tuple([taskSchema]),
       mutates: true,
-      handler: ([task]) => service.cancel(taskRef(task)),
+      handler: async ([task]) => service.cancel(await taskRef(task)),
     }),
     paas_getReport: defineMethod({
       params: z.tuple([]),

@@ -64,7 +64,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
   return {
     paas_getTaskGraph: defineMethod({
       params: byPositionOrName(["id"], z.tuple([taskSchema])),
-      handler: ([task]) => service.graph(taskRef(task)),
+      handler: async ([task]) => service.graph(await taskRef(task)),
     }),
     paas_getOverview: defineMethod({
       params: byPositionOrName([], z.tuple([])),
@@ -74,12 +74,20 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
       params: byPositionOrName(["id"], z.tuple([taskSchema])),
       mutates: true,
       async handler([task]) {
-        const record = await service.status(taskRef(task));
+        const record = await service.status(await taskRef(task));
         if (record.status !== "permanent_failure" && record.status !== "cancelled") {
           // Its status, not the params, is what is wrong: the code of a refused transition (-32016).
           throw new PaasError(
             "INVALID_TRANSITION",
             `task ${record.id} is ${record.status}: only a task that failed permanently or was cancelled can be retried`,
+          );
+        }
+        // A restart begins with a step of the kind's plugin, so only an instance with it can restart
+        // the task; another instance's kind was refused as if the task shown did not exist.
+        if (!service.kinds().includes(record.kind)) {
+          throw new PaasError(
+            "UNKNOWN_KIND",
+            `task ${record.id} was not retried: no plugin here proves kind "${record.kind}" (registered: ${service.kinds().join(", ")}); retry it through an instance that has it`,
           );
         }
         // A submission of a failed or cancelled task restarts it (core's resubmission rule).

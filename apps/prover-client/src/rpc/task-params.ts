@@ -2,6 +2,7 @@ import {
   type ProofContext,
   type ProverService,
   TASK_STATUSES,
+  TaskNotFoundError,
   type TaskRef,
   UnknownBackendError,
   UnknownKindError,
@@ -50,16 +51,31 @@ export const listFilterSchema = z.strictObject({
 
 /**
  * A task named by context: its kind and backend must exist, or "not found" would mislead. Without a
- * backend, its kind's (as submissions without one go there).
+ * backend, its kind's (as submissions without one go there). One this instance does not have still
+ * names a task stored under it, as `assertKnownFilter` allows: another instance's, in a cluster whose
+ * machines prove different kinds or on different backends (core reads such a context as given).
  */
-export function taskRefFor(service: ProverService): (task: TaskParam) => TaskRef {
-  return (task) => {
+export function taskRefFor(service: ProverService): (task: TaskParam) => Promise<TaskRef> {
+  return async (task) => {
     if (typeof task === "string") return task;
     const backend = task.backend ?? service.backendFor(task.context.kind);
+    const ref = { context: task.context as ProofContext, backend };
+    const kindKnown = service.kinds().includes(task.context.kind);
+    const backendKnown = service.backends().includes(backend);
+    if ((kindKnown && backendKnown) || (await isStored(service, ref))) return ref;
     assertKnownKind(service, task.context.kind);
-    if (!service.backends().includes(backend)) throw new UnknownBackendError(backend, service.backends());
-    return { context: task.context as ProofContext, backend };
+    throw new UnknownBackendError(backend, service.backends());
   };
+}
+
+async function isStored(service: ProverService, ref: TaskRef): Promise<boolean> {
+  try {
+    await service.status(ref);
+    return true;
+  } catch (error) {
+    if (error instanceof TaskNotFoundError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -5,9 +5,11 @@
  * by every loop of every instance for each restart). The metrics: a scrape that answers, saying the
  * database did not, instead of one waiting on the database for as long as it hangs.
  */
+import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { createTestDatabase } from "@paas/core/testing";
 import { until } from "@paas/testing";
+import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { captureLogger, rpc, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 
@@ -162,6 +164,113 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
     } finally {
       relay.answer();
       await dispose();
+    }
+  });
+
+  it("answers the report and the overview while the list of instances is locked, saying the database did not answer", {
+    timeout: 120_000,
+  }, async () => {
+    const database = await createTestDatabase("postgres", postgres);
+    const { location } = database;
+    if (!("url" in location)) throw new Error("expected a PostgreSQL location");
+    const data = tempDatadir();
+    const app = await startApp(
+      testConfig(data.dir, NO_NODE, [
+        `database.url="${location.url}"`,
+        `database.schema="${location.schema}"`,
+      ]),
+    );
+    // As the dashboard asks: one request, no retries.
+    const ask = async (method: string) => {
+      const response = await fetch(app.rpcUrl!, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [] }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return (await response.json()) as { result?: unknown; error?: { message: string } };
+    };
+    // A session holding the table (a newer version's migration, an operator's VACUUM FULL).
+    const locker = new pg.Client({ connectionString: location.url });
+    await locker.connect();
+    try {
+      expect((await ask("paas_getOverview")).result).toBeDefined();
+      await locker.query("begin");
+      await locker.query(`lock table "${location.schema}".instances in access exclusive mode`);
+      // Before, the list of instances was read without the reads' deadline: both waited for as
+      // long as the lock was held, and the dashboard's overview stood still without a word.
+      for (const method of ["paas_getReport", "paas_getOverview"]) {
+        const started = Date.now();
+        expect((await ask(method)).error?.message).toMatch(/^the task database did not answer within 10 s/);
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+    } finally {
+      await locker.query("rollback").catch(() => {});
+      await locker.end();
+      await app.close();
+      data.remove();
+      await database.dispose();
+    }
+  });
+
+  it("is not ready while the database answers reads and refuses its writes, as a standby after a failover", {
+    timeout: 120_000,
+  }, async () => {
+    // A role and schema of the test's own: the shared server's settings are not touched.
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    const role = `paas_role_${randomBytes(5).toString("hex")}`;
+    const app = `pgro_${randomBytes(4).toString("hex")}`;
+    await admin.query(`create role ${role} login password 'secret'`);
+    await admin.query(`create schema ${role} authorization ${role}`);
+    const url = new URL(postgres.url!);
+    url.username = role;
+    url.password = "secret";
+    url.searchParams.set("application_name", app);
+    // What a failover to a standby does to the sessions the address leads to.
+    const readOnly = async (on: boolean) => {
+      await admin.query(`alter role ${role} ${on ? "set default_transaction_read_only = on" : "reset all"}`);
+      await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+        [app],
+      );
+    };
+    const data = tempDatadir();
+    let prover: Awaited<ReturnType<typeof startApp>> | undefined;
+    try {
+      prover = await startApp(
+        testConfig(data.dir, NO_NODE, [
+          `database.url="${url.href}"`,
+          `database.schema="${role}"`,
+          "cluster.lease_ms=1000",
+        ]),
+      );
+      const rpcUrl = prover.rpcUrl;
+      // No node answers here: the database's own check is what is read.
+      const database = async () =>
+        (
+          (await (await fetch(`${rpcUrl}ready`)).json()) as {
+            checks: Record<string, { ok: boolean; error?: string }>;
+          }
+        ).checks.database!;
+      await until(async () => (await database()).ok, "the database ready");
+      await readOnly(true);
+      // Before, reads answering was enough: ready while nothing could be claimed or stored here.
+      await until(
+        async () => !(await database()).ok,
+        "the database not ready while it refuses writes",
+        15_000,
+      );
+      expect((await database()).error).toMatch(/^no write has reached it for \d+ s/);
+      await readOnly(false);
+      await until(async () => (await database()).ok, "the database ready again once it takes writes", 30_000);
+    } finally {
+      await readOnly(false);
+      await prover?.close();
+      data.remove();
+      await admin.query(`drop owned by ${role} cascade`);
+      await admin.query(`drop role ${role}`);
+      await admin.end();
     }
   });
 });

@@ -64,6 +64,8 @@ export class ClusterMembership {
   private changing: Promise<void> = Promise.resolve();
   /** A newer version migrated the database: this instance beats no more. */
   private outdated = false;
+  /** When this instance's heartbeat last committed (its clock). */
+  private wroteAt = 0;
 
   constructor(
     private readonly store: ClusterStore,
@@ -76,6 +78,7 @@ export class ClusterMembership {
     if (this.options.exclusive) await this.store.forgetOthers(this.options.instance.id);
     else if (this.options.predecessor !== undefined) await this.store.leave(this.options.predecessor);
     await this.store.heartbeat(this.options.instance, this.options.clock.now());
+    this.wroteAt = this.options.clock.now();
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
@@ -83,6 +86,15 @@ export class ClusterMembership {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * How long ago this instance's heartbeat, a write every third of a lease, last committed, when
+   * that is over a lease period; undefined while it keeps committing.
+   */
+  heartbeatOverdueMs(): number | undefined {
+    const since = this.options.clock.now() - this.wroteAt;
+    return since > this.options.leaseMs ? since : undefined;
   }
 
   /** Instances heard from within the last two lease periods. */
@@ -117,6 +129,7 @@ export class ClusterMembership {
     try {
       if (await this.foundNewerSchema()) return;
       await this.store.heartbeat(instance, now);
+      this.wroteAt = clock.now();
       if (instance.role === "worker" || this.services.length === 0) return;
       const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
       // A renewal that comes back after this instance stepped down, or after the point its lease

@@ -284,7 +284,21 @@ export class ProverService implements ProverHandle {
   }
 
   instances(): Promise<readonly InstanceInfo[]> {
-    return this.parts.membership.instances();
+    // Under the reads' deadline too: the report and the dashboard's overview read it, and waited
+    // for as long as its table was held (a migration, a VACUUM FULL) while the other reads answered.
+    return withinReadDeadline(() => this.parts.membership.instances());
+  }
+
+  /**
+   * Why this instance's writes are not reaching the task database, or undefined while they are:
+   * its heartbeat, a write every third of a lease, has not committed for a lease period. Reads may
+   * still answer (a standby after a failover, a full disk, a row locked for good) while nothing
+   * is claimed, renewed or stored here, and other instances take its tasks.
+   */
+  writeStall(): string | undefined {
+    const overdue = this.parts.membership.heartbeatOverdueMs();
+    if (overdue === undefined) return undefined;
+    return `no write has reached it for ${Math.round(overdue / 1_000)} s (this instance's heartbeat): nothing can be claimed or stored here`;
   }
 
   /** Whether this instance runs the once-per-cluster services now. */
