@@ -21,6 +21,20 @@ afterEach(async () => {
   started = undefined;
 });
 
+/** Whether this machine can make a file append-only (`chattr +a`: root, and a file system that has the attribute). */
+function appendOnlyFiles(): boolean {
+  const dir = mkdtempSync(path.join(tmpdir(), "paas-chattr-"));
+  try {
+    const file = path.join(dir, "probe");
+    writeFileSync(file, "");
+    const made = spawnSync("chattr", ["+a", file]).status === 0;
+    spawnSync("chattr", ["-a", file]);
+    return made;
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
 describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
   /** A service whose one completed task was last changed two days ago: old enough to prune. */
   async function oneTaskTwoDaysOld() {
@@ -285,6 +299,52 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     expect(readFileSync(path.join(made, "receipts.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
   });
 
+  it("cuts the line a prune killed while exporting left unfinished, and keeps the whole ones", async () => {
+    const { service, task } = await oneTaskTwoDaysOld();
+    // As a prune killed in the middle of a page (SIGKILL, the OOM killer, a power cut) leaves the
+    // file: its tasks were kept, since their deletion commits after the export, and the page is
+    // exported again by the next prune. Appended to, the cut line ran into that prune's first line.
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const whole = `${JSON.stringify({ task: "0".repeat(32), context: { kind: "published", index: 0 } })}\n`;
+    // Cut in a proof longer than the blocks the file is read back in.
+    const cut = `{"task":"${"1".repeat(32)}","context":{},"receipt":{"proof":"0x${"ab".repeat(100_000)}`;
+    writeFileSync(path.join(dir, "receipts.jsonl"), whole + cut);
+    expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
+      tasks: 1,
+      receiptsExported: 1,
+    });
+    const text = readFileSync(path.join(dir, "receipts.jsonl"), "utf8");
+    expect(text.startsWith(whole)).toBe(true);
+    const lines = text.slice(0, -1).split("\n");
+    expect(lines.map((line) => (JSON.parse(line) as { task: string }).task)).toEqual([
+      "0".repeat(32),
+      task.id,
+    ]);
+  });
+
+  it.runIf(appendOnlyFiles())(
+    "appends to an export file the prover may only append to, which it cannot cut",
+    async () => {
+      const { service, task } = await oneTaskTwoDaysOld();
+      const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+      const file = path.join(dir, "receipts.jsonl");
+      const earlier = `${JSON.stringify({ task: "0".repeat(32) })}\n`;
+      writeFileSync(file, earlier);
+      expect(spawnSync("chattr", ["+a", file]).status).toBe(0);
+      try {
+        expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
+          tasks: 1,
+        });
+        const [first, second] = readFileSync(file, "utf8").slice(0, -1).split("\n");
+        expect(`${first}\n`).toBe(earlier);
+        expect(JSON.parse(second!)).toMatchObject({ task: task.id });
+      } finally {
+        spawnSync("chattr", ["-a", file]);
+        rmSync(dir, { recursive: true });
+      }
+    },
+  );
+
   it.runIf(existsSync("/dev/full"))(
     "says that the export could not be written, and deletes nothing whose receipt it could not export",
     async () => {
@@ -359,9 +419,13 @@ it("leaves whole lines in receipts.jsonl when the disk fills up in the middle of
   );
   expect(child.stderr).toBe("");
   const ended = JSON.parse(child.stdout) as { error?: { code: string; message: string }; remaining: number };
+  // The pages before it are gone, and the error says so.
+  const pruned = 1500 - ended.remaining;
   expect(ended.error).toEqual({
     code: "TRANSIENT_FAILURE",
-    message: `cannot export receipts to ${dir}: receipts.jsonl cannot be written (EFBIG); the tasks whose receipts were not exported are kept`,
+    message:
+      `pruned ${pruned} tasks (${pruned} receipts exported), then stopped: cannot export receipts to ${dir}: ` +
+      "receipts.jsonl cannot be written (EFBIG); the tasks whose receipts were not exported are kept; prune again for the rest",
   });
   // Whole pages went, each exported; the page that did not fit stayed, and left nothing behind:
   // a line cut short would run into the first line of the next prune.
@@ -409,7 +473,33 @@ it("exports a page of large receipts", { timeout: 120_000 }, async () => {
   }
 });
 
-describe.runIf(postgres.url !== undefined)("prune beside other instances (postgres)", () => {
+it("says that a prune stopped, and why, when another process holds the SQLite file's write lock", {
+  timeout: 30_000,
+}, async () => {
+  const database = (await databaseFor("sqlite", { file: true })) as { path: string };
+  const clock = new ManualClock();
+  started = await startService({ database, clock });
+  const { service } = started;
+  const { task } = await service.submit(published(1), "native");
+  await service.wait(task.id, { timeoutMs: 10_000 });
+  clock.advance(2 * 86_400_000);
+  // An operator's sqlite3 shell in a write transaction: a write waits 5 s for it, then is refused.
+  const shell = new Database(database.path);
+  shell.exec("begin immediate");
+  try {
+    await expect(service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).rejects.toMatchObject({
+      code: "TRANSIENT_FAILURE",
+      message:
+        "pruned 0 tasks, then stopped: the database refused the change (SQLITE_BUSY); prune again for the rest",
+    });
+  } finally {
+    shell.exec("rollback");
+    shell.close();
+  }
+  expect(await service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).toMatchObject({ tasks: 1 });
+});
+
+describe.runIf(postgres.url !== undefined)("prune and bulk actions beside other sessions (postgres)", () => {
   it("leaves a task that another instance resubmits while the prune runs", async () => {
     const clock = new ManualClock();
     const database = await databaseFor("postgres");
@@ -434,6 +524,75 @@ describe.runIf(postgres.url !== undefined)("prune beside other instances (postgr
     // Still there (it is proven again in its own time).
     expect((await service.status(task.id)).id).toBe(task.id);
   });
+  it("says how many tasks a bulk cancel changed when a row held past lock_timeout stops it, and changes none after", async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const timed = new URL(url);
+    timed.searchParams.set("options", "-c lock_timeout=200");
+    started = await startService({ database: { url: timed.href, schema } });
+    const { service, host } = started;
+    const release = host.hold();
+    await service.submitMany(
+      Array.from({ length: 300 }, (_, i) => leaf(100 + i)),
+      "native",
+    );
+    // An operator's psql holds the 151st task's row: the first of the fourth slice of 50.
+    const held = taskKey({ context: leaf(250), backend: "native" });
+    const other = await lockedRow({ url, schema }, held);
+    const cancelledNow = async () =>
+      (await service.summary()).rows.find((r) => r.status === "cancelled")?.count ?? 0;
+    try {
+      await expect(service.cancelMany({ kind: "leaf" })).rejects.toMatchObject({
+        code: "TRANSIENT_FAILURE",
+        message:
+          `cancelled 199 tasks, then stopped at task ${held}: another session holds this task's row ` +
+          "longer than the role's lock_timeout; run the same command again for the tasks left",
+      });
+      // What the error says is what was done, and stays so: nothing goes on changing after it.
+      expect(await cancelledNow()).toBe(199);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await cancelledNow()).toBe(199);
+    } finally {
+      await other.end();
+    }
+    expect(await service.cancelMany({ kind: "leaf" })).toEqual({ matched: 101, changed: 101 });
+    release();
+  });
+
+  it("says how many tasks a prune deleted and exported when a row held past lock_timeout stops it", {
+    timeout: 60_000,
+  }, async () => {
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const timed = new URL(url);
+    timed.searchParams.set("options", "-c lock_timeout=200");
+    const clock = new ManualClock();
+    started = await startService({ database: { url: timed.href, schema }, clock });
+    const { service } = started;
+    const contexts = Array.from({ length: 600 }, (_, i) => published(i));
+    await service.submitMany(contexts, "native");
+    for (const c of contexts) await service.wait({ context: c, backend: "native" }, { timeoutMs: 30_000 });
+    clock.advance(2 * 86_400_000);
+    // An operator's psql holds a row of the second page of 500.
+    const other = await lockedRow({ url, schema }, taskKey({ context: published(550), backend: "native" }));
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    try {
+      await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
+        code: "TRANSIENT_FAILURE",
+        message:
+          "pruned 500 tasks (500 receipts exported), then stopped: another session holds this task's row " +
+          "longer than the role's lock_timeout; prune again for the rest",
+      });
+    } finally {
+      await other.end();
+    }
+    expect((await service.summary()).total).toBe(100);
+    expect(readFileSync(path.join(dir, "receipts.jsonl"), "utf8").trim().split("\n")).toHaveLength(500);
+    expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
+      tasks: 100,
+      receiptsExported: 100,
+    });
+    rmSync(dir, { recursive: true });
+  });
+
   it("draws a kept task's graph without an edge to a dependency pruned under it", async () => {
     // A prune deletes a page at a time: a task linked anew by another instance while it runs is
     // kept, though a dependency of it in an earlier page may be gone already.

@@ -21,13 +21,7 @@ import {
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
-import {
-  isConnectionLoss,
-  isLockTimeout,
-  isReadOnly,
-  isStatementCancelled,
-  isStorageFull,
-} from "../store/database-errors.js";
+import { whyWriteLater } from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
 import { parseReceiptFrom } from "../validation.js";
@@ -948,21 +942,6 @@ export class Scheduler {
       );
     }
   }
-}
-
-/** Why a write of a step's result the database refused can be done later unchanged, or undefined if it cannot. */
-function whyWriteLater(error: unknown): string | undefined {
-  if (isStorageFull(error)) return "the database is full (free space for the task database)";
-  if (isConnectionLoss(error)) return "the database cannot be reached";
-  if (isLockTimeout(error))
-    return "another session holds this task's row longer than the role's lock_timeout";
-  if (isStatementCancelled(error)) {
-    return "the database cancelled the write (the role's statement_timeout, most often while another session holds this task's row, or an operator)";
-  }
-  if (isReadOnly(error)) {
-    return "the database takes no writes (a standby: after a failover the address may lead to one for a while)";
-  }
-  return undefined;
 }
 
 /** How long close waits for aborted steps to wind down (see stepsWound). */

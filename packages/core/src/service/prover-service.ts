@@ -39,6 +39,7 @@ import type { ProvingLoad } from "../scheduler/proving-slots.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { parseWithPlugin } from "../scheduler/submission.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
+import { stoppedPartWay } from "../store/database-errors.js";
 import type { OperatorStore } from "../store/operator-store.js";
 import { type TaskRow, toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
@@ -346,7 +347,12 @@ export class ProverService implements ProverHandle {
           `(registered: ${this.kinds().join(", ")}); retry them through an instance that has it, or narrow the filter by kind`,
       );
     }
-    return this.bulk(filter, restartable, async (row) => (await this.parts.scheduler.restart(row)).restarted);
+    return this.bulk(
+      filter,
+      restartable,
+      "retried",
+      async (row) => (await this.parts.scheduler.restart(row)).restarted,
+    );
   }
 
   async cancelMany(filter: TaskFilter): Promise<BulkResult> {
@@ -357,7 +363,7 @@ export class ProverService implements ProverHandle {
     if (unfinished.length === 0) {
       throw new InvalidParamsError(`no ${filter.status} task can be cancelled: only unfinished ones can`);
     }
-    return this.bulk(filter, unfinished, async (row) => {
+    return this.bulk(filter, unfinished, "cancelled", async (row) => {
       try {
         return (await this.parts.scheduler.cancel(row.id)).cancelled;
       } catch (error) {
@@ -367,9 +373,18 @@ export class ProverService implements ProverHandle {
     });
   }
 
+  /**
+   * Acts on every task the filter takes, a slice at a time. Each task's change is its own
+   * transaction and stays made: a task the database will not change now (a row another session
+   * holds past the role's lock_timeout, a lost connection) stops the action, once the rest of its
+   * slice has settled, with an error that says how many it changed. Before, the first such task
+   * failed the call with "internal error" while the rest of its slice went on changing after the
+   * answer, and the operator could not tell that any had changed.
+   */
   private async bulk(
     filter: TaskFilter,
     statuses: readonly TaskStatusName[],
+    verb: "retried" | "cancelled",
     act: (row: TaskRow) => Promise<boolean>,
   ): Promise<BulkResult> {
     let matched = 0;
@@ -377,8 +392,19 @@ export class ProverService implements ProverHandle {
     for await (const page of this.parts.operator.matching(filter, statuses, this.parts.clock.now())) {
       matched += page.length;
       for (let i = 0; i < page.length; i += BULK_SLICE) {
-        const outcomes = await Promise.all(page.slice(i, i + BULK_SLICE).map(act));
-        changed += outcomes.filter(Boolean).length;
+        const slice = page.slice(i, i + BULK_SLICE);
+        const outcomes = await Promise.allSettled(slice.map(act));
+        changed += outcomes.filter((o) => o.status === "fulfilled" && o.value).length;
+        const failed = outcomes.findIndex((o) => o.status === "rejected");
+        if (failed >= 0) {
+          const { reason } = outcomes[failed] as PromiseRejectedResult;
+          throw stoppedPartWay(
+            reason,
+            (why) =>
+              `${verb} ${changed} task${changed === 1 ? "" : "s"}, then stopped at task ${slice[failed]!.id}: ` +
+              `${why}; run the same command again for the tasks left`,
+          );
+        }
       }
     }
     return { matched, changed };

@@ -1,3 +1,5 @@
+import { PaasError, TransientError } from "../errors.js";
+
 /**
  * What a database error means for the write that met it: run it again (a lock conflict, a lost
  * session), wait for space (a full database), or fail it. One place for the codes of both engines.
@@ -78,4 +80,38 @@ export function isReadOnly(error: unknown): boolean {
 export function isLockConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "40P01" || code === "40001";
+}
+
+/**
+ * Why a write the database refused can be done later unchanged (a step's result, an operator's
+ * change to a task), in words an operator can act on, or undefined if it cannot.
+ */
+export function whyWriteLater(error: unknown): string | undefined {
+  if (isStorageFull(error)) return "the database is full (free space for the task database)";
+  if (isConnectionLoss(error)) return "the database cannot be reached";
+  if (isLockTimeout(error))
+    return "another session holds this task's row longer than the role's lock_timeout";
+  if (isStatementCancelled(error)) {
+    return "the database cancelled the write (the role's statement_timeout, most often while another session holds this task's row, or an operator)";
+  }
+  if (isReadOnly(error)) {
+    return "the database takes no writes (a standby: after a failover the address may lead to one for a while)";
+  }
+  return undefined;
+}
+
+/**
+ * The error an operator's action answers with when it stopped part-way (a bulk retry or cancel, a
+ * prune, whose changes so far stay made): `say(why)`. A typed error keeps its code; the database's
+ * refusal is a transient failure, said in words (see `whyWriteLater`) or by its code (SQLITE_BUSY:
+ * another process holds the file's write lock). Anything else is a fault, thrown as it is: answered
+ * "internal error", and logged with its stack.
+ */
+export function stoppedPartWay(error: unknown, say: (why: string) => string): unknown {
+  if (error instanceof PaasError) return new PaasError(error.code, say(error.message), { cause: error });
+  const code = (error as { code?: unknown } | null)?.code;
+  const why =
+    whyWriteLater(error) ??
+    (typeof code === "string" ? `the database refused the change (${code})` : undefined);
+  return why === undefined ? error : new TransientError(say(why), { cause: error });
 }

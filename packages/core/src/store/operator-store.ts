@@ -9,7 +9,8 @@ import {
   type TaskStatusName,
   TERMINAL_STATUSES,
 } from "../contracts/status.js";
-import { InvalidParamsError } from "../errors.js";
+import { InvalidParamsError, PaasError } from "../errors.js";
+import { stoppedPartWay } from "./database-errors.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { ReceiptExport } from "./receipt-export.js";
 import type { TaskRow } from "./rows.js";
@@ -84,6 +85,20 @@ export class OperatorStore {
     const cutoff = now - options.olderThanMs;
     const exportFile =
       options.exportReceiptsTo === undefined ? undefined : ReceiptExport.open(options.exportReceiptsTo);
+    let tasks = 0;
+    let receiptsExported = 0;
+    let receiptsDeleted = 0;
+    // The pages deleted stay deleted (each is its own transaction): a prune stopped part-way says
+    // how far it went. It answered "internal error" for a database error, and the operator, told
+    // nothing of the pages gone, had no way to know that their receipts were in the export.
+    const stopped = (error: unknown, then: string, next: string) => {
+      // One that deleted nothing keeps its own typed error (an export the disk could not take says so).
+      if (tasks === 0 && error instanceof PaasError) return error;
+      return stoppedPartWay(error, (why) => {
+        const exported = exportFile === undefined ? "" : ` (${receiptsExported} receipts exported)`;
+        return `pruned ${tasks} task${tasks === 1 ? "" : "s"}${exported}, then ${then}: ${why}; ${next}`;
+      });
+    };
     try {
       // The candidates are read once (the transitive `needed` set is the costly part), then deleted
       // a page per transaction: one transaction for all of them held SQLite's only write lock (every
@@ -91,14 +106,11 @@ export class OperatorStore {
       // tasks, and on PostgreSQL kept every pruned row locked. Only their row numbers are kept.
       const candidates = (await prunable(this.db, this.dialect, cutoff).execute()).map((row) => row.seq);
       const remaining = new Set(candidates);
-      let tasks = 0;
-      let receiptsExported = 0;
-      let receiptsDeleted = 0;
       for (let i = 0; i < candidates.length; i += PAGE) {
         const page = candidates.slice(i, i + PAGE);
-        await this.db.transaction().execute(async (trx) => {
+        const done = await this.db.transaction().execute(async (trx) => {
           const ids = await this.lockPrunablePage(trx, page, cutoff, remaining);
-          if (ids.length === 0) return;
+          if (ids.length === 0) return { tasks: 0, exported: 0, deleted: 0 };
           const keys = ids.map((p) => p.id);
           const seqs = ids.map((p) => p.seq);
           let exported = 0;
@@ -116,19 +128,27 @@ export class OperatorStore {
           await trx.deleteFrom("task_attempts").where("task_seq", "in", seqs).execute();
           await trx.deleteFrom("task_deps").where("task_id", "in", keys).execute();
           await trx.deleteFrom("tasks").where("id", "in", keys).execute();
-          tasks += ids.length;
-          receiptsExported += exported;
-          receiptsDeleted += Number(deleted.numDeletedRows);
+          return { tasks: ids.length, exported, deleted: Number(deleted.numDeletedRows) };
         });
+        // Counted once committed: a page whose commit fails is not gone.
+        tasks += done.tasks;
+        receiptsExported += done.exported;
+        receiptsDeleted += done.deleted;
         // kysely's SQLite connection lock is not first come, first served: without a turn of the
         // event loop between pages, the next page took it again before the writers waiting for it.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      await this.reclaim(options.compact === true);
-      return { tasks, receiptsExported, receiptsDeleted, bytesBefore, bytesAfter: await this.size() };
+    } catch (error) {
+      throw stopped(error, "stopped", "prune again for the rest");
     } finally {
       exportFile?.close();
     }
+    try {
+      await this.reclaim(options.compact === true);
+    } catch (error) {
+      throw stopped(error, "could not give the space back", "the next prune tries again");
+    }
+    return { tasks, receiptsExported, receiptsDeleted, bytesBefore, bytesAfter: await this.size() };
   }
 
   /**

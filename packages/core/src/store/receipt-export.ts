@@ -5,6 +5,7 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readSync,
   statSync,
   writeSync,
 } from "node:fs";
@@ -42,7 +43,9 @@ export class ReceiptExport {
     }
     try {
       if (!statSync(dir).isDirectory()) throw refuse("it is not a directory");
-      return new ReceiptExport(dir, openSync(path.join(dir, "receipts.jsonl"), "a", 0o600));
+      const file = path.join(dir, "receipts.jsonl");
+      cutUnfinishedLine(file);
+      return new ReceiptExport(dir, openSync(file, "a", 0o600));
     } catch (error) {
       if (error instanceof InvalidParamsError) throw error;
       throw refuse(
@@ -90,6 +93,48 @@ export class ReceiptExport {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/**
+ * Cuts the last line of the file when it has no newline: what a prune killed while it wrote a page
+ * leaves (SIGKILL, the OOM killer, a power cut before the flush). That page's tasks were kept, since
+ * their deletion commits after their export, and the next prune exports them again; appended to,
+ * the cut line ran into its first line, and that receipt could no longer be read once its task was
+ * deleted. Read back from the end a block at a time (a line can be tens of megabytes). A link to a
+ * pipe or a device is left alone: it is not read back, and cannot be cut.
+ */
+function cutUnfinishedLine(file: string): void {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  if (!stat.isFile() || stat.size === 0) return;
+  let fd: number;
+  try {
+    fd = openSync(file, "r+");
+  } catch (error) {
+    // A file the prover may append to only (write-only for it, `chattr +a`) is appended to as before.
+    if (["EACCES", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? "")) return;
+    throw error;
+  }
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    for (let end = stat.size; end > 0; ) {
+      const start = Math.max(0, end - block.length);
+      const newline = block.subarray(0, readSync(fd, block, 0, end - start, start)).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        if (start + newline + 1 < stat.size) ftruncateSync(fd, start + newline + 1);
+        return;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0); // no whole line at all
+  } finally {
+    closeSync(fd);
   }
 }
 
