@@ -112,6 +112,26 @@ describe("the progress view on a narrow or resized terminal", () => {
     expect(text.match(/^status /gm)).toHaveLength(1);
     expect(text.match(/^completed/gm)).toHaveLength(1);
   });
+
+  it("leaves the view as it is while the terminal reports no width, and redraws it once it has one", async () => {
+    const { out, screen, resize } = terminal(100);
+    let done = 40;
+    const printer = new ProgressPrinter(async () => snapshot(done, null), out as never, 60_000);
+    await printer.print();
+    const shown = await screen();
+    // A pty resized to 0×0, as an attach (docker, kubectl -t) may do before it sends a size.
+    out.columns = 0;
+    done++;
+    await printer.print();
+    expect(await screen()).toBe(shown);
+    await resize(50);
+    done++;
+    await printer.print();
+    printer.stop();
+    const text = await screen();
+    expect(text.match(/^status /gm)).toHaveLength(1);
+    expect(text).toMatch(/\b42\b/);
+  });
 });
 
 describe("the progress view on a terminal that reports no size", () => {
@@ -272,6 +292,23 @@ describe("renderProgress with what config and plugins name", () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(text).toContain("k\\u001b]0;owned\\u0007\\u001b[2J");
+  });
+
+  it("keeps a kind name or report key with a line break on its own line, so it cannot forge a row", () => {
+    // A name from a server (`paas watch`) with a newline drew a line of its choosing in the view.
+    const forged = "evil\ncompleted     999999\tx";
+    const rows = [{ kind: forged, backend: "native", status: "queued" as TaskStatusName, count: 1 }];
+    const text = renderProgress({
+      summary: { total: 1, byStatus: {}, rows } as unknown as StatusSummary,
+      kinds: [forged],
+      headline: "PaaS prover",
+      uptimeMs: 0,
+      reports: { [forged]: { [forged]: 1, attention: "down" } },
+    });
+    expect(text).not.toMatch(/\t/);
+    const completed = text.split("\n").filter((line) => line.startsWith("completed"));
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatch(/^completed +0$/);
   });
 
   it("shows every kind's counts on an 80-column terminal, however many kinds there are", () => {

@@ -202,8 +202,8 @@ try {
   console.log("\nbackground");
   await time("nextRetryAt()  [retry timer]", 30, () => store.nextRetryAt());
   await time("promoteDueRetries(now) (none due)  [retry timer]", 20, () => store.promoteDueRetries(now));
-  await time("lapsedLeases(now)  [lease sweep]", 30, () => store.lapsedLeases(now));
-  await time("lapsedLeases(undefined)  [start]", 10, () => store.lapsedLeases(undefined));
+  await time("lapsedLeases(now)  [lease sweep]", 30, () => store.lapsedLeases(now, now));
+  await time("lapsedLeases(undefined)  [start]", 10, () => store.lapsedLeases(undefined, now));
   await time("sweepBlocked(now)  [every 10 heartbeats]", 10, () => store.sweepBlocked(now));
   await time("cluster.heartbeat", 30, () =>
     cluster.heartbeat({ id: owner, host: "h", pid: 1, role: "prover", startedAt: now }, now),
@@ -232,11 +232,12 @@ try {
     claimAndRelease("publish", [KINDS.checkpoint]),
   );
   await time("renewLeases(owner, 8 ids)", 20, async () => {
-    const held = await store.lapsedLeases(undefined);
+    const held = await store.lapsedLeases(undefined, now);
     await store.renewLeases(
       owner,
       held.slice(0, 8).map((r) => r.id),
       now + 30_000,
+      now,
     );
   });
 
@@ -283,11 +284,11 @@ try {
     let maxWait = 0;
     let writes = 0;
     let stop = false;
-    const held = (await store.lapsedLeases(undefined)).slice(0, 8).map((r) => r.id);
+    const held = (await store.lapsedLeases(undefined, now)).slice(0, 8).map((r) => r.id);
     const writer = (async () => {
       while (!stop) {
         const t = performance.now();
-        await store.renewLeases(owner, held, now + 30_000);
+        await store.renewLeases(owner, held, now + 30_000, now);
         maxWait = Math.max(maxWait, performance.now() - t);
         writes++;
         await new Promise((r) => setTimeout(r, 5));

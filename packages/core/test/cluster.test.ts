@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { describe, expect, it, vi } from "vitest";
-import { ManualClock, openDatabase, type ProverService } from "../src/index.js";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { ManualClock, openDatabase, type ProverService, systemClock } from "../src/index.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { leaf, node, published, type StartedService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
@@ -21,6 +21,32 @@ async function expectWokenFor(a: StartedService, b: StartedService): Promise<voi
   }
 }
 
+const renew = TaskStore.prototype.renewLeases;
+
+/**
+ * `owner`'s lease renewals land nowhere, though it takes them as made: it holds on to its tasks as
+ * an instance does whose renewals hang or go astray, and its leases lapse for the others. (Leases
+ * are kept in the database's time: an instance's own clock, frozen or not, no longer lapses them.)
+ * Renewals of the others go to `others`.
+ */
+function renewalsLost(
+  owner: string,
+  others: (
+    store: TaskStore,
+    ...args: Parameters<TaskStore["renewLeases"]>
+  ) => ReturnType<TaskStore["renewLeases"]> = (store, ...args) => renew.apply(store, args),
+) {
+  return vi.spyOn(TaskStore.prototype, "renewLeases").mockImplementation(async function (
+    this: TaskStore,
+    ...args
+  ) {
+    if (args[0] !== owner) return others(this, ...args);
+    const rows = await Promise.all(args[1].map((id) => this.get(id)));
+    return rows.flatMap((row) =>
+      row?.owner === owner && row.lease_expires_at !== null ? [{ id: row.id, attempt: row.attempt }] : [],
+    );
+  });
+}
 describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL database", () => {
   it("proves each of 2,000 tasks of a dependency DAG once and publishes each once, across three instances", async () => {
     const database = await databaseFor("postgres");
@@ -72,10 +98,13 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
 
   it("takes over a task from an owner that stopped renewing, refuses that owner's late result, and keeps counts", async () => {
     const database = await databaseFor("postgres");
-    // A's clock is frozen far in the past, so every lease it writes has lapsed for B: A looks hung.
+    // A's renewals are lost, so every lease it holds lapses for B: A looks hung. Its clock is
+    // frozen far in the past, to pass its retry's backoff at the test's word.
     const frozen = new ManualClock(1_000_000);
     const slow = new TestHost("native", 1);
     const releaseSlow = slow.hold();
+    const lost = renewalsLost("a");
+    onTestFinished(() => lost.mockRestore());
     const a = await start(database, {
       host: slow,
       clock: frozen,
@@ -89,7 +118,7 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     await until(() => slow.active === 1, "A to hold the proof");
     expect((await a.service.status(task.id)).retryCount).toBe(1);
 
-    // A keeps claiming what B takes back (its clock says its leases are fresh): allow B to reap often.
+    // A keeps claiming what B takes back (it believes its leases renewed): allow B to reap often.
     const b = await start(database, {
       scheduling: { instanceId: "b", leaseMs: 300, maxInterruptions: 1_000 },
     });
@@ -111,30 +140,22 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
 
   it("takes over a dead owner's task while its own heartbeats fail now and then, more often than once a lease", async () => {
     const database = await databaseFor("postgres");
-    // A's clock stops once it holds the proof: its lease lapses for B a lease later, and stays so.
-    const frozen = new ManualClock(Date.now());
+    // A's renewals are lost once it holds the proof: its lease lapses for B a lease later, and stays so.
     const slow = new TestHost("native", 1);
     const releaseSlow = slow.hold();
     const a = await start(database, {
       host: slow,
-      clock: frozen,
       scheduling: { instanceId: "a", leaseMs: 3_000 },
+    });
+    // Every other renewal of B's fails (a flaky link): no lease passes without a failed heartbeat.
+    let calls = 0;
+    const flaky = renewalsLost("a", (store, ...args) => {
+      if (args[0] === "b" && ++calls % 2 === 0)
+        return Promise.reject(new Error("Connection terminated unexpectedly"));
+      return renew.apply(store, args);
     });
     const { task } = await a.service.submit(leaf(1), "native");
     await until(() => slow.active === 1, "A to hold the proof");
-    // Every other renewal of B's fails (a flaky link): no lease passes without a failed heartbeat.
-    const renew = TaskStore.prototype.renewLeases;
-    let calls = 0;
-    const flaky = vi.spyOn(TaskStore.prototype, "renewLeases").mockImplementation(function (
-      this: TaskStore,
-      owner,
-      ids,
-      expiry,
-    ) {
-      if (owner === "b" && ++calls % 2 === 0)
-        return Promise.reject(new Error("Connection terminated unexpectedly"));
-      return renew.call(this, owner, ids, expiry);
-    });
     try {
       const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300 } });
       const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
@@ -146,11 +167,29 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     }
   });
 
+  it("leaves a live instance its tasks, though another's clock is ahead by more than a lease", async () => {
+    const database = await databaseFor("postgres");
+    const slow = new TestHost("native", 1);
+    const releaseSlow = slow.hold();
+    const a = await start(database, { host: slow, scheduling: { instanceId: "a", leaseMs: 1_000 } });
+    const { task } = await a.service.submit(leaf(1), "native");
+    await until(() => slow.active === 1, "A to hold the proof");
+    // B's machine's clock runs 3 s ahead: by it, every lease A writes lapsed long ago.
+    const ahead = { ...systemClock, now: () => Date.now() + 3_000 };
+    await start(database, { clock: ahead, scheduling: { instanceId: "b", leaseMs: 300 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    releaseSlow();
+    const done = await a.service.wait(task.id, { timeoutMs: 10_000 });
+    expect([done.status, done.interruptions]).toEqual(["completed", 0]);
+    expect(slow.proveCalls).toHaveLength(1);
+  });
+
   it("takes over a lapsed dependency resolution at once, not at its next poll", async () => {
     const database = await databaseFor("postgres");
-    // A's clock stands still a little ahead: B sees A's lease live when it starts (so its start-up
-    // pass leaves the task alone), then lapse. A hangs in the resolution meanwhile.
-    const frozen = new ManualClock(Date.now() + 1_500);
+    // A's renewals are lost, its lease long enough that B sees it live when it starts (so its
+    // start-up pass leaves the task alone), then lapse. A hangs in the resolution meanwhile.
+    const lost = renewalsLost("a");
+    onTestFinished(() => lost.mockRestore());
     const hung = new TestScript("a");
     let release = () => {};
     hung.resolving = new Promise((resolve) => {
@@ -158,8 +197,7 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     });
     const a = await start(database, {
       script: hung,
-      clock: frozen,
-      scheduling: { instanceId: "a", leaseMs: 300, claim: { kinds: ["node"] } },
+      scheduling: { instanceId: "a", leaseMs: 1_800, claim: { kinds: ["node"] } },
     });
     const { task } = await a.service.submit(node(1), "native");
     await until(() => hung.resolutionsBegun === 1, "A to hold the resolution");
@@ -177,12 +215,12 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
 
   it("fails a task interrupted more often than allowed, saying so", async () => {
     const database = await databaseFor("postgres");
-    const frozen = new ManualClock(1_000_000);
+    const lost = renewalsLost("crashy");
+    onTestFinished(() => lost.mockRestore());
     const stuck = new TestHost("native", 1);
     stuck.hold();
     const crashy = await start(database, {
       host: stuck,
-      clock: frozen,
       scheduling: { instanceId: "crashy", leaseMs: 300 },
     });
     // The crashing instance takes the task before B exists: B must take it over, not win the claim.

@@ -268,6 +268,40 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
     }
   }, 40_000);
 
+  it("answers the instance list and a task's graph with an error, not after the outage, while the server is cut off", async () => {
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    try {
+      const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
+      const [submitted] = await a.service.submitMany([leaf(1)], "native");
+      const id = submitted!.task.id;
+      await a.service.wait(id, { timeoutMs: 10_000 });
+      // `paas_getReport` (paas watch, paas report) and the dashboard's overview read both.
+      relay.freeze();
+      const asked = Date.now();
+      const outcome = (read: Promise<unknown>) =>
+        Promise.race([
+          read.then(
+            () => "answered",
+            (error: unknown) => (error as PaasError).code,
+          ),
+          new Promise((resolve) => setTimeout(() => resolve("still waiting"), 15_000)),
+        ]);
+      expect(await Promise.all([outcome(a.service.instances()), outcome(a.service.graph(id))])).toEqual([
+        "TRANSIENT_FAILURE",
+        "TRANSIENT_FAILURE",
+      ]);
+      expect(Date.now() - asked).toBeLessThan(12_000);
+      relay.thaw();
+      // Answered again; A's row, stale after the cut, may have been dropped: its next beat lists it.
+      await until(async () => (await a.service.instances()).some((i) => i.id === "a"), "A listed again");
+    } finally {
+      relay.thaw();
+      await relay.close();
+    }
+  }, 40_000);
+
   it("leaves a live instance its tasks after an outage longer than a lease, rather than taking them over", async () => {
     // Each instance reaches the server through a relay of its own, so one can be back before the
     // other (a partition that heals host by host, a pool whose connect waited out its timeout).

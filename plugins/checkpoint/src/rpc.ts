@@ -38,15 +38,20 @@ export function checkpointRpcMethods(
   defaultBackend: string,
   facts: CheckpointFacts,
 ): Record<string, PluginRpcMethod> {
-  const prove = async (index: number, backend: string | undefined): Promise<ProveCheckpointResult> => {
+  const prove = async (
+    index: number,
+    backend: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProveCheckpointResult> => {
     const { task, created } = await handle.submit(checkpointContext(index), backend ?? defaultBackend);
     if (created) facts.submitted(index);
     // Proven, but perhaps not by the CL's account: it lost the proof, or refused it when the runner
     // published it again, and the runner leaves it to an operator, whose call this is. Publishing
     // the stored proof (only if the CL lists it unproven) is what the call can do; its rejection,
-    // with the CL's reason, is the answer. Returned as is, the call had changed nothing.
+    // with the CL's reason, is the answer. Returned as is, the call had changed nothing. Under the
+    // call's deadline: a silent CL held the call through every retry of every CL call (minutes).
     if (!created && task.status === "completed") {
-      await publishCheckpoint(cl, index, await handle.proof(task.id));
+      await publishCheckpoint(cl, index, await handle.proof(task.id), signal);
       facts.accepted(index);
     }
     return { id: task.id, created, task };
@@ -56,9 +61,9 @@ export function checkpointRpcMethods(
       description:
         "Proves checkpoint `index` (epoch `index`) and publishes it to the CL. Params: [index, backend?].",
       mutates: true,
-      async handler(params) {
+      async handler(params, call) {
         const [index, backend] = parseParamsWith("paas_proveCheckpoint", proveCheckpointParams, params);
-        return prove(index, backend);
+        return prove(index, backend, call?.signal);
       },
     },
     paas_proveLatestCheckpoint: {
@@ -69,7 +74,7 @@ export function checkpointRpcMethods(
         const [backend] = parseParamsWith("paas_proveLatestCheckpoint", proveLatestParams, params);
         const latest = await cl.getLatestCheckpointIndex({ signal: call?.signal });
         if (latest === null) throw clNotFound("latest checkpoint (no epoch has closed yet)");
-        return prove(latest, backend);
+        return prove(latest, backend, call?.signal);
       },
     },
   };

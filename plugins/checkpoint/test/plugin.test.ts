@@ -10,6 +10,7 @@ import {
   InvalidParamsError,
   LOGGER,
   NotYetAvailableError,
+  PLUGIN_RPC_DEADLINE_MS,
   PluginSettings,
   type ProofContext,
   TransientError,
@@ -135,6 +136,30 @@ describe("with default settings", () => {
     // Accepted, not refused: the task's steps meet the CL's silence and classify it.
     await slow.harness.submit(checkpoint(2));
     expect(performance.now() - started).toBeLessThan(8_000);
+  });
+
+  it("answers paas_proveCheckpoint by the plugin methods' deadline when the CL does not answer the stored proof's publication", {
+    timeout: 60_000,
+  }, async () => {
+    // The prover client's default node deadline: each CL call retried holds ~40 s, three of them.
+    const slow = await setup({ clTimeoutMs: 10_000 });
+    expect((await slow.harness.prove(checkpoint(1))).record.status).toBe("completed");
+    // The CL lost the proof, so the call publishes it again; the CL takes the connection, silent.
+    slow.cl.proven.delete(1);
+    slow.cl.stub.handle("cl_getCheckpointStatus", () => new Promise(() => {}));
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise((resolve) => {
+      timer = setTimeout(() => resolve("still held"), PLUGIN_RPC_DEADLINE_MS + 5_000);
+    });
+    const call = slow.harness.service.rpcMethods().get("paas_proveCheckpoint")!.handler([1]);
+    const answer = await Promise.race([call.catch((error: unknown) => error), held]);
+    clearTimeout(timer);
+    expect(answer).toBeInstanceOf(TransientError);
+    expect((answer as Error).message).toMatch(
+      new RegExp(
+        `^paas_proveCheckpoint: a node it asks did not answer within ${PLUGIN_RPC_DEADLINE_MS / 1_000} s`,
+      ),
+    );
   });
 
   it("publication retries a CL that is down or answers errors, asking before each resubmission, never proving again", async () => {

@@ -86,6 +86,10 @@ export class ProgressPrinter {
    */
   private draw(text: string): void {
     const columns = this.out.columns ?? 80;
+    // A terminal that reports no width now (a pty resized to 0×0, as an attach may do before it
+    // sends a size) has no row to draw in: the view is left as it is until it has one. Measured at
+    // 0 columns, a line took rows without end, and the redraw spun for ever, the prover with it.
+    if (columns <= 0) return;
     if (this.shown.text !== "" && columns < this.shown.columns) {
       const rows = this.shown.text.split("\n").reduce((n, line) => n + rowsOf(line, columns), 0);
       this.redraw?.done();

@@ -33,13 +33,13 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
     kind,
     width: Math.max(
       6,
-      terminalSafe(kind).length,
+      nameText(kind).length,
       ...[...(counts.get(kind)?.values() ?? [])].map((n) => String(n).length),
     ),
   }));
   const attention = Object.entries(reports)
     .filter(([, report]) => typeof report.attention === "string" && report.attention !== "")
-    .map(([kind, report]) => `! ${kind}: ${formatValue(report.attention)}`);
+    .map(([kind, report]) => `! ${nameText(kind)}: ${formatValue(report.attention)}`);
   const lines = [
     `${snapshot.headline} · up ${formatDuration(snapshot.uptimeMs)}`,
     ...attention,
@@ -49,7 +49,7 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
       group.length === 1 && statusWidth + 2 + group[0]!.width > width
         ? countsFirst(group[0]!.kind, counts.get(group[0]!.kind))
         : [
-            ["status".padEnd(statusWidth), ...group.map((c) => terminalSafe(c.kind).padStart(c.width))].join(
+            ["status".padEnd(statusWidth), ...group.map((c) => nameText(c.kind).padStart(c.width))].join(
               "  ",
             ),
             ...TASK_STATUSES.map((status) =>
@@ -70,9 +70,9 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
           value !== undefined &&
           !(Array.isArray(value) && value.length === 0),
       )
-      .map(([key, value]) => `${key} ${formatValue(value)}`)
+      .map(([key, value]) => `${nameText(key)} ${formatValue(value)}`)
       .join(" · ");
-    if (facts) lines.push(`${kind}: ${facts}`);
+    if (facts) lines.push(`${nameText(kind)}: ${facts}`);
   }
   // Kinds and report keys are text from a config or a plugin too, as raw as a value; and a line is
   // cut by the columns it takes, which a wide character (CJK) takes two of.
@@ -82,11 +82,20 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
     .join("\n");
 }
 
+/**
+ * A kind's name or a report's key as the view shows it: on one line, its line breaks and tabs
+ * escaped too (`terminalSafe` keeps them, for multi-line errors). A name from a server (`paas
+ * watch`) with a newline drew a line of its choosing, a forged count among the real ones.
+ */
+function nameText(name: string): string {
+  return terminalSafe(name).replace(/[\t\n]/g, (c) => (c === "\t" ? "\\u0009" : "\\u000a"));
+}
+
 /** One kind's counts as a list, each count before its status. */
 function countsFirst(kind: string, byStatus: ReadonlyMap<TaskStatusName, number> | undefined): string[] {
   const counts = TASK_STATUSES.map((status) => String(byStatus?.get(status) ?? 0));
   const digits = Math.max(...counts.map((n) => n.length));
-  return [`${terminalSafe(kind)}:`, ...counts.map((n, i) => `${n.padStart(digits)}  ${TASK_STATUSES[i]}`)];
+  return [`${nameText(kind)}:`, ...counts.map((n, i) => `${n.padStart(digits)}  ${TASK_STATUSES[i]}`)];
 }
 
 /**
@@ -116,7 +125,7 @@ function formatValue(value: unknown): string {
   // One line per fact: an error message with newlines would break the table. A long one (a
   // dependency's error nested in its dependent's, a plugin's list of thousands of blocks) is
   // clipped: `--json` has it whole.
-  const text = terminalSafe(factText(value).replace(/\s*\n\s*/g, " "));
+  const text = terminalSafe(factText(value).replace(/\s*[\n\t]\s*/g, " "));
   return text.length > MAX_FACT_CHARS ? `${text.slice(0, MAX_FACT_CHARS - 1)}…` : text;
 }
 

@@ -867,6 +867,7 @@ export class Scheduler {
         this.options.instanceId,
         before.map(([id]) => id),
         now + this.options.leaseMs,
+        now,
       );
       const kept = new Set(held.map((h) => `${h.id}:${h.attempt}`));
       for (const [id, flight] of before) {
@@ -910,7 +911,7 @@ export class Scheduler {
    * exclusive start), and those `dead` holds, whose process is known to be gone.
    */
   private async reapLapsedLeases(before: number | undefined, dead?: string): Promise<void> {
-    const lapsed = await this.store.lapsedLeases(before, dead);
+    const lapsed = await this.store.lapsedLeases(before, this.options.clock.now(), dead);
     for (const row of lapsed) {
       // A step of ours still runs on it (its renewal is late). One aborted holds nothing: it only
       // winds down, and with a host deaf to its signal may never end, so the task, left by an

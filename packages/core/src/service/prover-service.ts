@@ -158,16 +158,23 @@ export class ProverService implements ProverHandle {
 
   /** Calls a plugin's RPC method under its deadline; a node it waited on past it is named so. */
   private async callPluginMethod(name: string, method: PluginRpcMethod, params: unknown): Promise<unknown> {
-    // A timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly on Node 20, and a
-    // timeout signal nothing else holds can be collected before it fires.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), PLUGIN_RPC_DEADLINE_MS);
+    // One controller, aborted by the deadline's timer or by the close, whose listener goes with
+    // the call. AbortSignal.any on Node 20 kept each signal it made in a set of its sources', and
+    // the close signal lives as long as the service: some 2 kB a call, never given back.
+    const call = new AbortController();
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      call.abort();
+    }, PLUGIN_RPC_DEADLINE_MS);
+    const closing = this.closing.signal;
+    const onClose = () => call.abort(closing.reason);
+    if (closing.aborted) onClose();
+    else closing.addEventListener("abort", onClose, { once: true });
     try {
-      return await method.handler(params, {
-        signal: AbortSignal.any([deadline.signal, this.closing.signal]),
-      });
+      return await method.handler(params, { signal: call.signal });
     } catch (error) {
-      if (deadline.signal.aborted && error instanceof TransientError) {
+      if (late && error instanceof TransientError) {
         throw new TransientError(
           `${name}: a node it asks did not answer within ${PLUGIN_RPC_DEADLINE_MS / 1_000} s (${error.message})`,
           { cause: error },
@@ -176,6 +183,7 @@ export class ProverService implements ProverHandle {
       throw error;
     } finally {
       clearTimeout(timer);
+      closing.removeEventListener("abort", onClose);
     }
   }
 
@@ -420,11 +428,13 @@ export class ProverService implements ProverHandle {
     return this.parts.operator.prune(options, this.parts.clock.now());
   }
 
-  async graph(task: TaskRef): Promise<TaskGraph> {
-    const id = await this.keyOf(task);
-    const graph = await this.parts.operator.graph(id);
-    if (!graph) throw new TaskNotFoundError(id);
-    return graph;
+  graph(task: TaskRef): Promise<TaskGraph> {
+    return withinReadDeadline(async () => {
+      const id = await this.keyOf(task);
+      const graph = await this.parts.operator.graph(id);
+      if (!graph) throw new TaskNotFoundError(id);
+      return graph;
+    });
   }
 
   proof(task: TaskRef): Promise<ProofReceipt> {

@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
+import { databaseTime } from "./database-time.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
@@ -25,11 +26,9 @@ export class ClusterStore {
     private readonly dialect: SqlDialect,
   ) {}
 
-  /** Epoch milliseconds now: the database's on PostgreSQL, else the caller's `now`. */
+  /** Epoch milliseconds now: the database's on PostgreSQL, else the caller's `now` (see `databaseTime`). */
   private time(now: number): Expression<number> {
-    return this.dialect === "postgres"
-      ? sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
-      : sql<number>`${now}`;
+    return databaseTime(this.dialect, now, now);
   }
 
   /**

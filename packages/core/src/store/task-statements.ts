@@ -1,6 +1,7 @@
 import { type Compilable, type Kysely, sql } from "kysely";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
 import { STEP_RUNNING, STEP_START } from "../scheduler/lifecycle.js";
+import { POSTGRES_NOW_MS } from "./database-time.js";
 import { type HeldConnection, heldConnectionOf } from "./held-connection.js";
 import { Prepared, slot } from "./prepared.js";
 import type { TaskRow, TaskRowWithAttempt } from "./rows.js";
@@ -191,7 +192,11 @@ export class TaskStatements {
         phase: step,
         owner: slot("owner"),
         attempt: sql<number>`attempt + 1`,
-        lease_expires_at: slot("lease_expires_at"),
+        // In the database's time on PostgreSQL, as every lease is (see databaseTime).
+        lease_expires_at:
+          this.dialect === "postgres"
+            ? sql<number>`${POSTGRES_NOW_MS} + ${slot<number>("lease_ms")}`
+            : slot("lease_expires_at"),
         claimed_at: slot("now"),
         updated_at: slot("now"),
       })

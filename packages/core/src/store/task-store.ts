@@ -19,6 +19,7 @@ import {
   type StepStart,
 } from "../scheduler/lifecycle.js";
 import { BatchedWrite } from "./batched-write.js";
+import { databaseTime } from "./database-time.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
 import type { Prepared } from "./prepared.js";
@@ -260,16 +261,18 @@ export class TaskStore {
   }
 
   /**
-   * Held tasks whose lease lapsed before `now` (or every held task, when `now` is undefined), and
-   * every task `deadOwner` holds.
+   * Held tasks whose lease lapsed before `before` (or every held task, when `before` is undefined),
+   * and every task `deadOwner` holds. `before` is by the caller's clock, whose present is `now`
+   * (see `databaseTime`).
    */
-  async lapsedLeases(now: number | undefined, deadOwner?: string): Promise<TaskRow[]> {
+  async lapsedLeases(before: number | undefined, now: number, deadOwner?: string): Promise<TaskRow[]> {
     let query = this.db.selectFrom("tasks").selectAll().where("lease_expires_at", "is not", null);
-    if (now !== undefined) {
+    if (before !== undefined) {
+      const lapsed = databaseTime(this.dialect, before, now);
       query = query.where((eb) =>
         deadOwner === undefined
-          ? eb("lease_expires_at", "<", now)
-          : eb.or([eb("lease_expires_at", "<", now), eb("owner", "=", deadOwner)]),
+          ? eb("lease_expires_at", "<", lapsed)
+          : eb.or([eb("lease_expires_at", "<", lapsed), eb("owner", "=", deadOwner)]),
       );
     }
     return query.orderBy("seq").execute();
@@ -374,6 +377,7 @@ export class TaskStore {
       limit,
       owner,
       lease_expires_at: now + leaseMs,
+      lease_ms: leaseMs,
       now,
       ...Object.fromEntries(kinds.map((kind, i) => [`kind${i}`, kind])),
       ...Object.fromEntries((backends ?? []).map((backend, i) => [`backend${i}`, backend])),
@@ -389,13 +393,16 @@ export class TaskStore {
    * ones it still holds. A task missing from the answer was taken from it (expired and reclaimed,
    * or cancelled): its attempt must stop. A task held in `owner`'s name that no attempt works on
    * (its claim's answer was lost with the connection) is not renewed: it lapses, and is taken over.
+   * `until` is by the caller's clock, whose present is `now` (see `databaseTime`).
    */
   async renewLeases(
     owner: string,
     ids: readonly string[],
     until: number,
+    now: number,
   ): Promise<{ id: string; attempt: number }[]> {
     if (ids.length === 0) return [];
+    const expiry = databaseTime(this.dialect, until, now);
     if (this.dialect === "postgres") {
       // Not through the group commit, and past rows another session has locked: a write waiting
       // on one row's lock (an operator's session, a long report) holds the group commit, and a
@@ -403,7 +410,7 @@ export class TaskStore {
       // A locked row it still holds is reported as held (as committed), renewed at the next beat.
       const { rows } = await sql<{ id: string; attempt: number }>`
         with renewed as (
-          update tasks set lease_expires_at = ${until}
+          update tasks set lease_expires_at = ${expiry}
           where id in (
             select id from tasks
             where owner = ${owner} and lease_expires_at is not null and id = any(${[...ids]})
@@ -419,7 +426,7 @@ export class TaskStore {
     return this.write((trx) =>
       trx
         .updateTable("tasks")
-        .set({ lease_expires_at: until })
+        .set({ lease_expires_at: expiry })
         .where("owner", "=", owner)
         .where("lease_expires_at", "is not", null)
         .where("id", "in", ids)
@@ -779,6 +786,7 @@ export class TaskStore {
    * Takes a task from an owner whose lease lapsed (it crashed, hung or was cut off): one interruption
    * more, and the status the lifecycle chose. Guarded by the attempt the caller read, so of several
    * instances reaping at once one applies, and an owner that renewed in the meantime keeps it.
+   * `lapsedBefore` is by the caller's clock, whose present is `now` (see `databaseTime`).
    */
   async interrupt(
     row: TaskRow,
@@ -814,7 +822,9 @@ export class TaskStore {
         .where("attempt", "=", row.attempt)
         .where("status", "=", row.status)
         .where("lease_expires_at", "is not", null);
-      if (lapsedBefore !== undefined) update = update.where("lease_expires_at", "<", lapsedBefore);
+      if (lapsedBefore !== undefined) {
+        update = update.where("lease_expires_at", "<", databaseTime(this.dialect, lapsedBefore, now));
+      }
       const updated = await update.returningAll().executeTakeFirst();
       if (!updated) return [];
       await this.recordAttempt(trx, row, "interrupted", decision.error, now);
