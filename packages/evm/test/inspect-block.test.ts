@@ -20,6 +20,7 @@ import { allTypesBlock } from "./support/all-types-block.js";
 function ethereumjsView(block: Block): BlockRlpSummary {
   return {
     number: block.header.number,
+    timestamp: block.header.timestamp,
     hash: block.hash(),
     parentHash: block.header.parentHash,
     transactionChainIds: block.transactions.map(chainIdOf),

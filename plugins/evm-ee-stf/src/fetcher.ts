@@ -5,6 +5,7 @@ import {
   type createCommon,
   inspectBlockRlp,
   isEvmError,
+  requireExecutedRules,
 } from "@paas/evm";
 import {
   type ElBlock,
@@ -34,9 +35,9 @@ export interface FetchedRange {
 /**
  * Reads a range from the EL node and builds the program input. For each block: its RLP
  * (`debug_getRawBlock(n)`, exactly the bytes the program takes), inspected without building
- * @ethereumjs objects (`inspectBlockRlp`: number, hash computed from the header's bytes, parent
- * hash, transactions' chain ids), and its witness (`debug_executionWitness(n)`), checked against
- * the witness limits. The blocks at `start` and `end` must hash to the context's hashes (a
+ * @ethereumjs objects (`inspectBlockRlp`: number, timestamp, hash computed from the header's
+ * bytes, parent hash, transactions' chain ids), and its witness (`debug_executionWitness(n)`),
+ * checked against the witness limits. The blocks at `start` and `end` must hash to the context's hashes (a
  * `ReorgError` otherwise, naming both), the blocks must link by parent hash, and once every witness
  * is in, the node must still serve the context's `end` block (so no witness was read from a chain
  * that replaced it).
@@ -46,7 +47,8 @@ export interface FetchedRange {
  * Classification: node failures keep their own (timeouts, 5xx: transient; a permanent one is
  * prefixed with the block it was for); a block the node does
  * not have yet waits while it is within the horizon of the node's latest (`missingElBlockError`); RLP that does not decode or is another block than the one asked for,
- * witnesses over the limits, transactions of another chain and reorgs are permanent; blocks that do
+ * witnesses over the limits, transactions of another chain, blocks under rules the program does not
+ * execute and reorgs are permanent; blocks that do
  * not link while both ends match mean the node's chain moved during the fetch, which is transient.
  */
 export async function fetchRange(
@@ -162,6 +164,7 @@ async function fetchBlock(
     );
   }
   requireChainId(number, block.transactionChainIds, common);
+  requireRulesExecuted(context, block, common);
   await yieldToEventLoop();
   const witness = await el.getExecutionWitness(number, options).catch((error: unknown) => {
     throw namingBlock(number, error);
@@ -269,6 +272,23 @@ function requireChainId(number: number, chainIds: readonly (bigint | undefined)[
           `chain ${expected}; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec`,
       );
     }
+  }
+}
+
+/**
+ * A block under rules the program does not execute (a fork after Prague; before the merge, which
+ * the context refuses already unless it was stored under another spec) is refused before its
+ * witness is fetched: admission looks only when the node answers it, and never at a CL STF's
+ * dependencies, and the program would refuse the block after every witness of the range was in.
+ */
+function requireRulesExecuted(context: EvmEeStfContext, block: BlockRlpSummary, common: Common): void {
+  try {
+    requireExecutedRules(common, block.number, block.timestamp);
+  } catch (error) {
+    if (!isEvmError(error)) throw error;
+    throw new PermanentError(`blocks ${context.start.number}..${context.end.number}: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

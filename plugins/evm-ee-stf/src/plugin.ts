@@ -64,7 +64,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
   }
 
   parseContext(raw: ProofContext): EvmEeStfContext {
-    return parseEvmEeStfContext(raw, this.settings.maxBlocks);
+    return parseEvmEeStfContext(raw, this.settings.maxBlocks, this.settings.chainSpec.mergeForkBlock);
   }
 
   /** A range the EL node contradicts, or too far ahead of it to wait for, is refused; see `admitElRange`. */

@@ -7,8 +7,10 @@ import {
   ChainSpecError,
   type ChainSpecPreset,
   GethChainConfigSchema,
+  LAST_EXECUTED_FORK,
   parseChainSpec,
   presetChainSpec,
+  rulesAt,
 } from "@paas/evm";
 import { EVM_EE_STF, MAX_EVM_BLOCKS_PER_PROOF } from "@paas/rollup";
 import { z } from "zod";
@@ -103,6 +105,10 @@ export function parseEvmEeStfSettings(raw: unknown): EvmEeStfSettings {
             chainSpec: presetChainSpec(chain_spec ?? DEFAULT_CHAIN_SPEC),
             chainSpecSource: chain_spec ?? DEFAULT_CHAIN_SPEC,
           };
+  requireSomeBlockExecuted(
+    chainSpec,
+    chain_spec_file !== undefined ? `chain_spec_file (${chainSpecSource})` : "chain_spec",
+  );
   return {
     maxBlocks: max_blocks,
     chainSpec,
@@ -111,6 +117,22 @@ export function parseEvmEeStfSettings(raw: unknown): EvmEeStfSettings {
     horizon,
     maxInputBytes: max_input_mb * 1024 * 1024,
   };
+}
+
+/**
+ * A spec that puts every block under a fork this prover does not execute (one after Prague from
+ * timestamp 0, as a new devnet's genesis schedules Osaka) is refused at launch. Blocks are refused
+ * by their own fork, since a real chain's schedule goes on past Prague; but under this one the
+ * service would start, refuse every range submitted, and fail every CL STF dependency (which is not
+ * admitted) only after fetching its witnesses.
+ */
+function requireSomeBlockExecuted(spec: ChainSpec, key: string): void {
+  const rules = rulesAt(spec, BigInt(spec.mergeForkBlock), 0n);
+  if (rules.kind !== "unsupported") return;
+  throw new InvalidConfigError(
+    `${SECTION}.${key}: ${rules.key} = ${rules.since} puts every block of the chain under ${rules.fork}, ` +
+      `which is not executed (the rules executed end with ${LAST_EXECUTED_FORK}): no block could be proven`,
+  );
 }
 
 /** A geth genesis file's `config`, or a bare config, from a JSON file. */

@@ -85,6 +85,28 @@ describe("a range across a fork boundary (Cancun, then Prague from block 3)", ()
     );
   });
 
+  it("refuses at submit a range before the merge by its number, before the node has its blocks", async () => {
+    // A chain that merges at block 8, whose node is at block 5: blocks 6..7 are not produced yet,
+    // but whatever they will be, they are proof-of-work blocks, and waiting for them gains nothing.
+    const mergesLater = {
+      ...cancunThenPrague(FORK_CHAIN_PRAGUE_TIME),
+      terminalTotalDifficulty: "1000",
+      mergeForkBlock: 8,
+    };
+    const harness = await startHarness(node, { settings: { chain_spec: mergesLater } });
+    try {
+      const hash = `0x${"ee".repeat(32)}`;
+      const premerge = { kind: "evm-ee-stf", start: { number: 6, hash }, end: { number: 7, hash } };
+      await expect(harness.submit(premerge)).rejects.toThrow(
+        "invalid evm-ee-stf context: start.number: block 6 is before the merge (the chain spec's mergeForkBlock is 8); " +
+          "pre-merge rules are out of scope: start at block 8 or later",
+      );
+      expect(harness.statusesOf(premerge)).toEqual([]);
+    } finally {
+      await harness.close();
+    }
+  });
+
   for (const [schedule, pragueTime, message] of refusals) {
     it(`is refused under the wrong schedule: ${schedule}`, async () => {
       const harness = await startHarness(node, { settings: { chain_spec: cancunThenPrague(pragueTime) } });

@@ -131,16 +131,40 @@ describe("EL node failures", () => {
   });
 
   it("refuses at submit a range under rules it does not execute, before fetching any witness", async () => {
-    // The chain spec schedules Osaka from genesis: every block of this chain would be Osaka's.
+    // The chain spec schedules Osaka from just after genesis: every block of this chain is Osaka's.
     const osaka = await startHarness(node, {
-      settings: { chain_spec: { ...devnetChainConfig(), osakaTime: 0 } },
+      settings: { chain_spec: { ...devnetChainConfig(), osakaTime: 1 } },
     });
     try {
       const context = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
       await expect(osaka.submit(context)).rejects.toThrow(
-        /^invalid evm-ee-stf context: start\.number: block 1: its timestamp \d+ is at or after osakaTime = 0; osaka is not executed/,
+        /^invalid evm-ee-stf context: start\.number: block 1: its timestamp \d+ is at or after osakaTime = 1; osaka is not executed/,
       );
       expect(osaka.statusesOf(context)).toEqual([]);
+    } finally {
+      await osaka.close();
+    }
+  });
+
+  it("refuses a block under rules it does not execute before fetching its witness, when admission could not look", async () => {
+    const osaka = await startHarness(node, {
+      settings: { chain_spec: { ...devnetChainConfig(), osakaTime: 1 } },
+    });
+    try {
+      const context = contextForBlocks(chain.blocks[0]!, chain.blocks[1]!);
+      // Admission cannot ask the node, so it accepts, as it does a CL STF's dependencies unasked.
+      node.handle("eth_getBlockByNumber", () => {
+        throw Object.assign(new Error("not now"), { code: -32603 });
+      });
+      const witnesses = node.callsOf("debug_executionWitness").length;
+      await osaka.submit(context);
+      node.handle("eth_getBlockByNumber", handlers.eth_getBlockByNumber!);
+      const record = await osaka.waitFor(context);
+      expect(errorOf(record)).toMatch(
+        /^blocks 1\.\.2: UNSUPPORTED_RULES: block 1: its timestamp \d+ is at or after osakaTime = 1; osaka is not executed/,
+      );
+      // The raw block said so: no witness of the range was fetched for the program to refuse.
+      expect(node.callsOf("debug_executionWitness").length).toBe(witnesses);
     } finally {
       await osaka.close();
     }

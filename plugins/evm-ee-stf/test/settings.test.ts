@@ -69,6 +69,10 @@ describe("settings", () => {
         /required unless terminalTotalDifficulty is 0.*pre-merge rules are out of scope\)\n {2}→ at chain_spec\.mergeForkBlock/,
       ],
       [
+        { chain_spec: { ...devnetChainConfig(), osakaTime: 0, bpo1Time: 0 } },
+        /^plugin_settings\.evm-ee-stf\.chain_spec: osakaTime = 0 puts every block of the chain under osaka/,
+      ],
+      [
         { chain_spec: "devnet", chain_spec_file: "genesis.json" },
         /set chain_spec or chain_spec_file, not both\n {2}→ at chain_spec_file/,
       ],
@@ -94,6 +98,13 @@ describe("settings", () => {
       await expect(startHarness(node, { settings: { max_blocks: -1 } })).rejects.toThrow(/max_blocks/);
       await expect(startHarness(node, { settings: { chain_spec: "atlantis" } })).rejects.toThrow(
         /plugin_settings\.evm-ee-stf: ✖ unknown preset "atlantis"/,
+      );
+      // A fork this prover does not execute, from genesis: not one block of the chain could be proven.
+      await expect(
+        startHarness(node, { settings: { chain_spec: { ...devnetChainConfig(), osakaTime: 0 } } }),
+      ).rejects.toThrow(
+        "plugin_settings.evm-ee-stf.chain_spec: osakaTime = 0 puts every block of the chain under osaka, " +
+          "which is not executed (the rules executed end with prague): no block could be proven",
       );
     } finally {
       await node.close();
@@ -126,5 +137,10 @@ describe("contexts", () => {
       expect(() => parseEvmEeStfContext(raw, 64), JSON.stringify(raw)).toThrow(message);
     }
     expect(parseEvmEeStfContext(context(1, 64), 64).end.number).toBe(64);
+    // The merge block is the first the chain spec lets a range start at.
+    expect(() => parseEvmEeStfContext(context(3, 5), 64, 4)).toThrow(
+      /^invalid evm-ee-stf context: start\.number: block 3 is before the merge \(the chain spec's mergeForkBlock is 4\)/,
+    );
+    expect(parseEvmEeStfContext(context(4, 5), 64, 4).start.number).toBe(4);
   });
 });

@@ -1,11 +1,13 @@
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
-import { HEADER_NUMBER, HEADER_PARENT_HASH } from "./header-fields.js";
+import { HEADER_NUMBER, HEADER_PARENT_HASH, HEADER_TIMESTAMP } from "./header-fields.js";
 
 /** What a block's RLP says about the block, read without building @ethereumjs objects. */
 export interface BlockRlpSummary {
   /** The header's `number`. */
   readonly number: bigint;
+  /** The header's `timestamp`: with the number, which fork's rules the block falls under. */
+  readonly timestamp: bigint;
   /** keccak-256 of the header's RLP, exactly as the block carries it. */
   readonly hash: Uint8Array;
   readonly parentHash: Uint8Array;
@@ -25,18 +27,19 @@ const LEGACY_FIELDS = 9;
 const LEGACY_V = 6;
 
 /**
- * Reads a block's number, hash, parent hash and transactions' chain ids from its RLP (e.g.
- * `debug_getRawBlock`'s answer): one walk over the RLP and one keccak-256 of the header's bytes, no
- * @ethereumjs block or transaction objects (building those costs about a millisecond per
+ * Reads a block's number, timestamp, hash, parent hash and transactions' chain ids from its RLP
+ * (e.g. `debug_getRawBlock`'s answer): one walk over the RLP and one keccak-256 of the header's
+ * bytes, no @ethereumjs block or transaction objects (building those costs about a millisecond per
  * transaction). Pure and synchronous.
  *
  * It checks the structure it reads, not the block's validity: the RLP must be canonical with no
  * trailing bytes (what @ethereumjs/rlp's `decode` accepts) and a list whose first item is a header
- * of at least 15 fields with a 32-byte parent hash and a canonical number, whose second item is a
- * list of transactions, each a legacy list of 9 fields with an EIP-155 or 27/28 `v`, or a typed
- * envelope (type byte 0x01–0x7f) around a list whose first field is a canonical chain id. Anything
- * else is an `INVALID_BLOCK` `EvmError` whose message starts with `label` (e.g. "block 7";
- * default "raw block"). Signatures, roots, other header fields and ommers are left to execution.
+ * of at least 15 fields with a 32-byte parent hash and a canonical number and timestamp, whose
+ * second item is a list of transactions, each a legacy list of 9 fields with an EIP-155 or 27/28
+ * `v`, or a typed envelope (type byte 0x01–0x7f) around a list whose first field is a canonical
+ * chain id. Anything else is an `INVALID_BLOCK` `EvmError` whose message starts with `label`
+ * (e.g. "block 7"; default "raw block"). Signatures, roots, other header fields and ommers are
+ * left to execution.
  */
 export function inspectBlockRlp(rlp: Uint8Array, options: { label?: string } = {}): BlockRlpSummary {
   const label = options.label ?? "raw block";
@@ -65,6 +68,7 @@ export function inspectBlockRlp(rlp: Uint8Array, options: { label?: string } = {
   }
   const number = unsigned(rlp, headerFields[HEADER_NUMBER], "block header's number", fail);
   blockNumber = number;
+  const timestamp = unsigned(rlp, headerFields[HEADER_TIMESTAMP], "block header's timestamp", fail);
   if (!transactions.list) throw fail("block's transactions are not a list");
 
   const transactionChainIds = children(rlp, transactions).map((tx, index) =>
@@ -72,6 +76,7 @@ export function inspectBlockRlp(rlp: Uint8Array, options: { label?: string } = {
   );
   return {
     number,
+    timestamp,
     hash: keccak256(rlp.subarray(header.start, header.end)),
     // A copy (a Buffer's `slice` would be a view keeping the whole block alive).
     parentHash: Uint8Array.from(rlp.subarray(parentHash.payload, parentHash.end)),
