@@ -13,7 +13,7 @@ import {
 } from "./operator-commands.js";
 import { integer } from "./option-parsers.js";
 import { writeOutFile } from "./out-file.js";
-import { type ClientFlags, DEFAULT_RPC_URL, parseTaskArg, rpcClient } from "./rpc-client.js";
+import { type ClientFlags, DEFAULT_RPC_URL, localServerUrl, parseTaskArg, rpcClient } from "./rpc-client.js";
 import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
 import { terminalSafe } from "./terminal-text.js";
 
@@ -68,7 +68,10 @@ function instanceLines(instances: readonly InstanceInfo[], now: number): string[
 export function addClientCommands(program: Command, print: Output): void {
   const withClient = (command: Command) =>
     command
-      .option("--rpc <url>", "prover client JSON-RPC URL", DEFAULT_RPC_URL)
+      .option(
+        "--rpc <url>",
+        `prover client JSON-RPC URL (default: the one --datadir's rpc-token is for, else ${DEFAULT_RPC_URL})`,
+      )
       // From the environment by name, so help (also shown after a usage error) never prints it.
       .addOption(
         new Option(
@@ -76,12 +79,21 @@ export function addClientCommands(program: Command, print: Output): void {
           "bearer token for methods that change state (default: the rpc-token in --datadir)",
         ).env("PAAS_RPC_TOKEN"),
       )
-      .option(
-        "--datadir <dir>",
-        "the prover client's data directory, whose rpc-token is sent to a client on this machine",
-        "./data",
+      // PAAS_DATADIR as `paas start` reads it: a shell set up for one is set up for the other.
+      .addOption(
+        new Option(
+          "--datadir <dir>",
+          "the prover client's data directory, whose rpc-token is sent to a client on this machine",
+        )
+          .env("PAAS_DATADIR")
+          .default("./data"),
       )
-      .option("--json", "print the raw JSON answer");
+      .option("--json", "print the raw JSON answer")
+      .hook("preAction", async (_command, action) => {
+        if (action.getOptionValue("rpc") === undefined) {
+          action.setOptionValue("rpc", await localServerUrl(action.getOptionValue("datadir") as string));
+        }
+      });
 
   withClient(program.command("status <task>").description("show a task's status (task key or JSON context)"))
     .option("--backend <name>", BACKEND_OF_CONTEXT)

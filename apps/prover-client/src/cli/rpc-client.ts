@@ -64,6 +64,17 @@ async function localToken(flags: ClientFlags): Promise<{ token?: string; otherUr
 }
 
 /**
+ * The server a command talks to when `--rpc` is not given: the one a prover client running on the
+ * data directory wrote in its rpc-token file (a start with `--port 9000` or `PAAS_RPC__PORT` is
+ * found without repeating the port), else the default port on loopback.
+ */
+export async function localServerUrl(datadir: string): Promise<string> {
+  const { readRpcTokenFile } = await import("../app/rpc-token.js");
+  const written = readRpcTokenFile(datadir)?.url;
+  return written !== undefined && URL.canParse(written) ? written : DEFAULT_RPC_URL;
+}
+
+/**
  * A task on the command line: its 32-hex-digit key, or a context as JSON (then `--backend`
  * completes the TaskId).
  */

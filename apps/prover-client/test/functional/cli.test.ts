@@ -178,3 +178,21 @@ it("says why a change was refused when the data directory's token is for another
   const read = await runCli(byName, ["report", "--datadir", data.dir]);
   expect(read.stderr).toBe("");
 });
+
+it("finds a client started on another port through its data directory, named by --datadir or PAAS_DATADIR", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // The app listens on a free port, not the default: without --rpc, the token file names it.
+  expect(new URL(app.rpcUrl!).port).not.toBe("4844");
+  const read = await runPaas(["report", "--datadir", data.dir]);
+  expect(read.stderr).toBe("");
+  expect(read.stdout).toContain(`PaaS prover at ${app.rpcUrl}`);
+  // The variable `paas start` reads: a change goes to that server with that directory's token.
+  const submitted = await runPaas(["submit", '{"kind":"checkpoint","index":6}'], { PAAS_DATADIR: data.dir });
+  expect(submitted.stderr).toBe("");
+  expect(submitted.stdout).toMatch(/^submitted [0-9a-f]{32}/);
+  // An explicit --rpc still wins over the file.
+  const elsewhere = await runPaas(["report", "--datadir", data.dir, "--rpc", "http://127.0.0.1:9/"]);
+  expect(elsewhere.code).toBe(1);
+  expect(elsewhere.stderr).toContain("127.0.0.1:9");
+});
