@@ -12,6 +12,7 @@ import { loadConfig } from "../src/config/load-config.js";
 import { ProverMetrics } from "../src/metrics/prover-metrics.js";
 
 const DEPLOY = path.join(import.meta.dirname, "../deploy");
+const README = path.join(import.meta.dirname, "../README.md");
 const read = (file: string) => readFileSync(path.join(DEPLOY, file), "utf8");
 const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, "../package.json"), "utf8")) as {
   bin: { paas: string };
@@ -137,6 +138,18 @@ describe("Grafana dashboard", () => {
     expect(body).toMatch(new RegExp(`^${metric}(\\{[^}]*\\})? `, "m"));
   });
 
+  it("names the instance of every series it draws per instance, as a cluster has several", () => {
+    const targets = (
+      dashboard as unknown as {
+        panels: { title: string; targets: { expr: string; legendFormat: string }[] }[];
+      }
+    ).panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, ...t })));
+    // An aggregation (or a quantile of one) leaves `instance` out; anything else draws a series per instance.
+    const perInstance = targets.filter((t) => !/^(sum|max|min|avg|count|histogram_quantile)\b/.test(t.expr));
+    expect(perInstance.map((t) => t.panel)).toContain("Process CPU");
+    for (const t of perInstance) expect(t.legendFormat, `${t.panel}: ${t.expr}`).toContain("{{instance}}");
+  });
+
   it("charts how long proofs take, not how soon attempts left proving without one", async () => {
     const panel = (
       dashboard as unknown as { panels: { title: string; targets: { expr: string }[] }[] }
@@ -171,6 +184,35 @@ describe("Grafana dashboard", () => {
     // The panel's median for `node` over the whole window, as Prometheus computes it.
     expect(medianOf(median, body, "node")).toBeGreaterThanOrEqual(10);
   });
+
+  it("charts proofs as long as the README's remote backend lets them run (prove_timeout_ms = 1800000)", async () => {
+    const panel = (
+      dashboard as unknown as { panels: { title: string; targets: { expr: string }[] }[] }
+    ).panels.find((p) => p.title.startsWith("Proving duration"));
+    const median = panel?.targets.find((t) => t.expr.startsWith("histogram_quantile(0.5,"))?.expr ?? "";
+    const timeout = Number(/^prove_timeout_ms = (\d+)$/m.exec(readFileSync(README, "utf8"))?.[1]);
+    // Two proofs of 20 and 25 minutes, within that timeout.
+    expect(timeout).toBeGreaterThanOrEqual(25 * 60_000);
+    const metrics = new ProverMetrics();
+    for (const [id, minutes] of [
+      ["a", 20],
+      ["b", 25],
+    ] as const) {
+      const proof = {
+        id,
+        kind: "evm-ee-stf",
+        backend: "prover-net",
+        context: { kind: "evm-ee-stf" },
+        retryCount: 0,
+      };
+      metrics.observe({ ...proof, from: "queued", to: "proving", at: 0 });
+      metrics.observe({ ...proof, from: "proving", to: "completed", at: minutes * 60_000 });
+    }
+    const { body } = await metrics.render();
+    // Past the last bucket, Prometheus answers that bucket's bound: the median read 15 minutes.
+    expect(medianOf(median, body, "evm-ee-stf")).toBeGreaterThanOrEqual(20 * 60);
+    expect(medianOf(median, body, "evm-ee-stf")).toBeLessThanOrEqual(25 * 60);
+  });
 });
 
 /**
@@ -201,7 +243,11 @@ function medianOf(expr: string, scrape: string, kind: string): number {
   let lower = 0;
   let below = 0;
   for (const [le, count] of sorted) {
-    if (count >= rank) return lower + ((le - lower) * (rank - below)) / (count - below);
+    // In the +Inf bucket, Prometheus answers the highest finite bound: it cannot say how far above.
+    if (count >= rank)
+      return le === Number.POSITIVE_INFINITY
+        ? lower
+        : lower + ((le - lower) * (rank - below)) / (count - below);
     [lower, below] = [le, count];
   }
   return Number.NaN;

@@ -206,9 +206,9 @@ try {
   await time("lapsedLeases(undefined)  [start]", 10, () => store.lapsedLeases(undefined, now));
   await time("sweepBlocked(now)  [every 10 heartbeats]", 10, () => store.sweepBlocked(now));
   await time("cluster.heartbeat", 30, () =>
-    cluster.heartbeat({ id: owner, host: "h", pid: 1, role: "prover", startedAt: now }, now),
+    cluster.heartbeat({ id: owner, host: "h", pid: 1, role: "prover", startedAt: now }, now, 30_000),
   );
-  await time("cluster.live(since)  [overview, instances]", 30, () => cluster.live(now, 60_000));
+  await time("cluster.live(since)  [overview, instances]", 30, () => cluster.live(now, 30_000));
   await time("cluster.foldCountShards", 10, () => cluster.foldCountShards());
   /** A claim of 8 by an instance of its own, given back at once (the claimed rows stay as they were). */
   const claimAndRelease = async (step: "prove" | "publish", kinds: string[], backends?: string[]) => {

@@ -550,6 +550,40 @@ describe.runIf(postgres.url !== undefined)(
   },
 );
 
+describe.runIf(postgres.url !== undefined)("task counts on PostgreSQL", () => {
+  // Each database session counts into a shard of its own, and a pool ends its idle sessions (after
+  // 10 s) and opens others when work comes back. Only the instance elected to run the cluster
+  // services folded the shards of ended sessions: in a cluster with none to run (no checkpoint
+  // plugin) or workers only, `task_counts` grew by a few rows a session for ever, and `summary()`,
+  // read at every scrape and every overview, summed them all.
+  it.each([
+    ["with no cluster service to run", { ticker: false, role: "all" as const }],
+    ["as a worker", { ticker: true, role: "worker" as const }],
+  ])("are folded from ended sessions by an instance never elected, %s", async (_, { ticker, role }) => {
+    const database = await databaseFor("postgres");
+    const a = await start(database, { ticker, scheduling: { instanceId: "a", leaseMs: 300, role } });
+    // Counted by the sessions of an instance that has stopped since: its pool's sessions ended.
+    const gone = await start(database, { scheduling: { instanceId: "gone", leaseMs: 300, role: "worker" } });
+    const done = await gone.service.submitMany([leaf(1), leaf(2), leaf(3)], "native");
+    await Promise.all(done.map((d) => gone.service.wait(d.task.id, { timeoutMs: 10_000 })));
+    await gone.service.close();
+    const reader = await otherSession(database);
+    try {
+      const endedShards = async () =>
+        Number(
+          (
+            await reader.query(`select count(*) as n from task_counts
+              where shard <> 0 and shard not in (select pid from pg_stat_activity where pid is not null)`)
+          ).rows[0].n,
+        );
+      await until(async () => (await endedShards()) === 0, "the ended sessions' shards folded");
+      expect((await a.service.summary()).byStatus.completed).toBe(3);
+    } finally {
+      await reader.end();
+    }
+  });
+});
+
 describe("one instance per SQLite database", () => {
   it("refuses a second process on the same database file, naming the one that holds it", async () => {
     const database = await databaseFor("sqlite", { file: true });

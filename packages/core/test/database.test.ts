@@ -101,6 +101,8 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
         "0005_sqlite_renamable_schema",
         "0006_history_by_task_seq",
         "0007_status_seq_index",
+        "0008_requeue_unleased_proving",
+        "0009_completed_at_index",
         LATEST_MIGRATION,
       ]);
     }

@@ -159,7 +159,7 @@ describe("a start on a database this process alone may use (SQLite)", () => {
     const opened = await openDatabase({ path: ":memory:" });
     const store = new ClusterStore(opened.db, opened.dialect);
     const dead = { id: "dead", host: "h", pid: 1, role: "all", startedAt: 0 };
-    await store.heartbeat(dead, Date.now());
+    await store.heartbeat(dead, Date.now(), 30_000);
     expect(await store.acquireServiceLease("cluster-services", "dead", Date.now(), 30_000)).toBe(true);
     return { opened, store };
   }
@@ -315,6 +315,55 @@ describe("this instance's heartbeat", () => {
       expect(membership.heartbeatOverdueMs()).toBeUndefined();
     } finally {
       await membership.close();
+    }
+  });
+});
+
+describe.runIf(postgres.url !== undefined)("instances with leases of their own (PostgreSQL)", () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+  it("lists an instance with a longer lease all along, to one whose lease is short", async () => {
+    // A change of cluster.lease_ms rolled out one instance at a time: `a` already has the new, long
+    // lease (a heartbeat each second); `b` still has the short one. `b` judged `a`'s heartbeat by
+    // its own lease, dropped `a`'s row between two of its beats, and `paas report` on `b` showed
+    // `a` gone for 400 ms of every second.
+    const opened = await openDatabase(await databaseFor("postgres"));
+    const store = new ClusterStore(opened.db, opened.dialect);
+    const member = (id: string, leaseMs: number) =>
+      new ClusterMembership(store, {
+        instance: { id, host: id, pid: 1, role: "worker", startedAt: Date.now() },
+        clock: systemClock,
+        leaseMs,
+        log: quiet,
+        onError: (error) => {
+          throw error;
+        },
+      });
+    const a = member("a", 3_000);
+    const b = member("b", 300);
+    try {
+      await a.start([]);
+      await b.start([]);
+      const seen: string[] = [];
+      for (const end = Date.now() + 2_500; Date.now() < end; ) {
+        seen.push(
+          (await b.instances())
+            .map((i) => i.id)
+            .sort()
+            .join(","),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(new Set(seen)).toEqual(new Set(["a,b"]));
+      // A row nobody renews still goes, after two of its own leases.
+      await a.close();
+      await store.heartbeat({ id: "gone", host: "h", pid: 2, role: "worker", startedAt: 0 }, Date.now(), 300);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect((await b.instances()).map((i) => i.id)).toEqual(["b"]);
+    } finally {
+      await a.close();
+      await b.close();
+      await opened.close();
     }
   });
 });

@@ -68,7 +68,10 @@ export class ProverMetrics {
       name: "paas_proving_duration_seconds",
       help: "Time in `proving` (input fetch and proof), by how it ended",
       labelNames: ["kind", "backend", "outcome"],
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+      // Up to hours: a remote zkVM proof takes as long as its kind's prove_timeout_ms lets it (the
+      // README's example: 30 min), and past the last bound Prometheus answers that bound, so a
+      // median of 25 min proofs read 15 min.
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200],
       registers,
     });
     this.guestDuration = new Histogram({

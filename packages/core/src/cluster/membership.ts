@@ -36,7 +36,10 @@ export interface MembershipOptions {
 
 /** The lease name the once-per-cluster services are elected under. */
 const CLUSTER_SERVICES = "cluster-services";
-/** Counter shards of ended database sessions are folded every this many heartbeats (leader only). */
+/**
+ * Counter shards of ended database sessions are folded every this many heartbeats, by the leader
+ * and by every instance never elected.
+ */
 const FOLD_EVERY_HEARTBEATS = 30;
 
 /**
@@ -77,7 +80,7 @@ export class ClusterMembership {
     this.services = services;
     if (this.options.exclusive) await this.store.forgetOthers(this.options.instance.id);
     else if (this.options.predecessor !== undefined) await this.store.leave(this.options.predecessor);
-    await this.store.heartbeat(this.options.instance, this.options.clock.now());
+    await this.store.heartbeat(this.options.instance, this.options.clock.now(), this.options.leaseMs);
     this.wroteAt = this.options.clock.now();
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.options.leaseMs / 3)));
@@ -97,9 +100,9 @@ export class ClusterMembership {
     return since > this.options.leaseMs ? since : undefined;
   }
 
-  /** Instances heard from within the last two lease periods. */
+  /** Instances heard from within the last two of their lease periods. */
   instances(): Promise<InstanceInfo[]> {
-    return this.store.live(this.options.clock.now(), 2 * this.options.leaseMs);
+    return this.store.live(this.options.clock.now(), this.options.leaseMs);
   }
 
   async close(): Promise<void> {
@@ -128,9 +131,15 @@ export class ClusterMembership {
     const term = this.term;
     try {
       if (await this.foundNewerSchema()) return;
-      await this.store.heartbeat(instance, now);
+      await this.store.heartbeat(instance, now, leaseMs);
       this.wroteAt = clock.now();
-      if (instance.role === "worker" || this.services.length === 0) return;
+      if (instance.role === "worker" || this.services.length === 0) {
+        // Never elected, so it folds the shards itself: a cluster may have no leader to (workers
+        // only, or nothing to run once per cluster), and the shards of ended sessions, a few rows
+        // each, grew without end. A leader folding at the same time folds each row once.
+        await this.foldNowAndThen();
+        return;
+      }
       const won = await this.store.acquireServiceLease(CLUSTER_SERVICES, instance.id, now, leaseMs);
       // A renewal that comes back after this instance stepped down, or after the point its lease
       // could lapse, counts for nothing: another instance may be leading by now. The row it may
@@ -145,7 +154,7 @@ export class ClusterMembership {
         this.renewedAt = now;
         this.armDeadline(now);
         if (!this.leading) await this.lead();
-        if (++this.beats % FOLD_EVERY_HEARTBEATS === 0) await this.store.foldCountShards();
+        await this.foldNowAndThen();
       } else if (this.leading) {
         this.options.log.warn(
           { instance: instance.id },
@@ -156,6 +165,11 @@ export class ClusterMembership {
     } catch (error) {
       this.options.onError(error, "cluster heartbeat");
     }
+  }
+
+  /** Folds the counter shards of ended database sessions every `FOLD_EVERY_HEARTBEATS` calls. */
+  private async foldNowAndThen(): Promise<void> {
+    if (++this.beats % FOLD_EVERY_HEARTBEATS === 0) await this.store.foldCountShards();
   }
 
   private async foundNewerSchema(): Promise<boolean> {

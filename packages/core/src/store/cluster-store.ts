@@ -32,11 +32,11 @@ export class ClusterStore {
   }
 
   /**
-   * Records that `instance` is alive: its row inserted, or its heartbeat time renewed. An upsert, so
-   * an instance whose row `live` dropped after late heartbeats (an outage, a long pause) is listed
-   * again at its next one.
+   * Records that `instance`, beating every third of `leaseMs`, is alive: its row inserted, or its
+   * heartbeat time renewed. An upsert, so an instance whose row `live` dropped after late
+   * heartbeats (an outage, a long pause) is listed again at its next one.
    */
-  async heartbeat(instance: InstanceRecord, now: number): Promise<void> {
+  async heartbeat(instance: InstanceRecord, now: number, leaseMs: number): Promise<void> {
     await this.db
       .insertInto("instances")
       .values({
@@ -46,8 +46,9 @@ export class ClusterStore {
         role: instance.role,
         started_at: instance.startedAt,
         heartbeat_at: this.time(now),
+        lease_ms: leaseMs,
       })
-      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: this.time(now) }))
+      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: this.time(now), lease_ms: leaseMs }))
       .execute();
   }
 
@@ -74,11 +75,14 @@ export class ClusterStore {
     await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();
   }
 
-  /** Instances heard from within `windowMs` of `now`, with the number of tasks each holds; older rows are dropped. */
-  async live(now: number, windowMs: number): Promise<InstanceInfo[]> {
+  /**
+   * Instances heard from within two of their own leases of `now`, with the number of tasks each
+   * holds; older rows are dropped. `leaseMs` (the reader's) judges rows that do not say theirs.
+   */
+  async live(now: number, leaseMs: number): Promise<InstanceInfo[]> {
     await this.db
       .deleteFrom("instances")
-      .where("heartbeat_at", "<", sql<number>`${this.time(now)} - ${windowMs}`)
+      .where("heartbeat_at", "<", sql<number>`${this.time(now)} - 2 * coalesce(lease_ms, ${leaseMs})`)
       .execute();
     const held = await this.db
       .selectFrom("tasks")

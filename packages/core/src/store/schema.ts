@@ -89,6 +89,8 @@ export interface InstancesTable {
   role: string;
   started_at: number;
   heartbeat_at: number;
+  /** The instance's own lease: it is live while its heartbeat is within two of them. Null before 0010. */
+  lease_ms: number | null;
 }
 
 /** Leases of once-per-cluster services (the checkpoint runner): the elected instance holds it. */

@@ -8,6 +8,8 @@ import { sqliteRenamableSchema } from "./0005-sqlite-renamable-schema.js";
 import { historyByTaskSeq } from "./0006-history-by-task-seq.js";
 import { statusSeqIndex } from "./0007-status-seq-index.js";
 import { requeueUnleasedProving } from "./0008-requeue-unleased-proving.js";
+import { completedAtIndex } from "./0009-completed-at-index.js";
+import { instanceLease } from "./0010-instance-lease.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -27,11 +29,13 @@ export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     "0006_history_by_task_seq": historyByTaskSeq(dialect),
     "0007_status_seq_index": statusSeqIndex,
     "0008_requeue_unleased_proving": requeueUnleasedProving,
+    "0009_completed_at_index": completedAtIndex,
+    "0010_instance_lease": instanceLease,
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0008_requeue_unleased_proving";
+export const LATEST_MIGRATION = "0010_instance_lease";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
