@@ -133,6 +133,15 @@ export class PermanentError extends PaasError {
 }
 
 /**
+ * A publication (`afterStore`) found that its task's stored proof no longer proves what the chain
+ * holds now (the chain was reorganised since the proof's inputs were read): published, it would
+ * only be rejected. Permanent, and the proof is dropped with the failure, so a resubmission proves
+ * the task again instead of publishing the same proof again. Thrown anywhere else, a plain
+ * permanent failure.
+ */
+export class OutdatedProofError extends PermanentError {}
+
+/**
  * What a context names does not exist on the chain yet (a checkpoint the CL has not created, a
  * block not yet produced). The task waits for it, re-checking every `retryAfterMs`, without using
  * up its retries: waiting for the chain is not a failure. Plugins refuse contexts too far ahead to

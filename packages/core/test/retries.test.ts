@@ -217,6 +217,25 @@ describe.each(DIALECTS)("publication (%s)", (dialect) => {
     expect(host.proveCalls).toHaveLength(1);
     expect(script.published).toHaveLength(2);
   });
+
+  it("drops a proof its publication finds outdated, so that resubmission proves again", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script, host } = started;
+    script.publishFailures.push("outdated");
+    const { task } = await service.submit(published(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({
+      status: "permanent_failure",
+      phase: "publish",
+      error: "publish 1: the chain was reorganised",
+    });
+    await expect(service.proof(task.id)).rejects.toMatchObject({ code: "PROOF_NOT_FOUND" });
+
+    const again = await service.submit(published(1), "native");
+    expect(again).toMatchObject({ created: false, task: { status: "queued" } });
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    expect(host.proveCalls).toHaveLength(2);
+    expect(script.published).toHaveLength(2);
+  });
 });
 
 describe("a retry further off than a timer can wait", () => {

@@ -7,6 +7,7 @@ import {
   type ClClient,
   type ClStfContext,
   type L2Range,
+  ReorgError,
   toHex,
 } from "@paas/rollup";
 import { checkpointInfo } from "./admission.js";
@@ -56,7 +57,49 @@ export async function clStfDependencies(
       `checkpoint ${index}: slots ${batch.l2Range.start}..${batch.l2Range.end} in CL STF proofs of at most ${maxSlots} slots are ${pieces.length} proofs, more than the ${MAX_CL_STF_RECEIPTS} one checkpoint aggregates; raise cl_stf_max_slots`,
     );
   }
-  const slots = [...new Set(pieces.flatMap((p) => [p.start, p.end]))];
+  const ids = await blockIdsAt(cl, index, pieces, signal);
+  const ref = (slot: number) => ({ slot, blockId: ids.get(slot) as ClStfContext["start"]["blockId"] });
+  return pieces.map((p) => ({ kind: CL_STF.kind, start: ref(p.start), end: ref(p.end) }));
+}
+
+/**
+ * Requires the CL's blocks at the ends of each CL STF dependency to be the ones its context names.
+ * The CL reorganised since the checkpoint's dependencies were resolved otherwise: their proofs are
+ * of blocks no longer canonical, and the checkpoint made of them would be a transition the CL
+ * rejects; stored, its resubmissions published it again and again, never proving the new chain's.
+ * A `ReorgError`, permanent: a resubmission (the runner's, or an operator's) resolves the
+ * checkpoint's dependencies again, from the new chain.
+ */
+export async function requireCanonicalDependencies(
+  cl: ClClient,
+  index: number,
+  dependencies: readonly ClStfContext[],
+  signal: AbortSignal,
+): Promise<void> {
+  const ranges = dependencies.map((d) => ({ start: d.start.slot, end: d.end.slot }));
+  const ids = await blockIdsAt(cl, index, ranges, signal);
+  for (const dependency of dependencies) {
+    for (const field of ["start", "end"] as const) {
+      const ref = dependency[field];
+      const id = ids.get(ref.slot)!;
+      if (id === ref.blockId) continue;
+      const where = `checkpoint ${index}: ${CL_STF.kind} slots ${dependency.start.slot}..${dependency.end.slot}`;
+      throw new ReorgError("CL", field, { at: ref.slot, id: ref.blockId }, { at: ref.slot, id }, where);
+    }
+  }
+}
+
+/**
+ * The CL's block ids at the ends of `ranges`, read from the chainstates at those slots
+ * (`cl_getChainstate`, whose tip is the block at that slot): one call per distinct slot, in parallel.
+ */
+async function blockIdsAt(
+  cl: ClClient,
+  index: number,
+  ranges: readonly L2Range[],
+  signal: AbortSignal,
+): Promise<Map<number, string>> {
+  const slots = [...new Set(ranges.flatMap((r) => [r.start, r.end]))];
   const ids = new Map<number, string>();
   await Promise.all(
     slots.map(async (slot) => {
@@ -69,6 +112,5 @@ export async function clStfDependencies(
       ids.set(slot, toHex(chainstate.tip.blockId));
     }),
   );
-  const ref = (slot: number) => ({ slot, blockId: ids.get(slot) as ClStfContext["start"]["blockId"] });
-  return pieces.map((p) => ({ kind: CL_STF.kind, start: ref(p.start), end: ref(p.end) }));
+  return ids;
 }

@@ -17,7 +17,7 @@ import {
 import { CHECKPOINT, type CheckpointContext, CL_STF, ClClient, type ClStfContext } from "@paas/rollup";
 import { inject } from "tsyringe";
 import { admitCheckpoint, checkpointInfo } from "./admission.js";
-import { clStfDependencies, parseCheckpointContext } from "./context.js";
+import { clStfDependencies, parseCheckpointContext, requireCanonicalDependencies } from "./context.js";
 import { CheckpointFacts, type CheckpointReport } from "./facts.js";
 import { type CheckpointInput, checkpointProgram } from "./program.js";
 import { publishCheckpoint } from "./publication.js";
@@ -73,7 +73,10 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     return admitCheckpoint(this.cl, context.index, this.settings.horizon, options.signal);
   }
 
-  /** The CL's batch info for the checkpoint and the CL STF receipts, in slot order. */
+  /**
+   * The CL's batch info for the checkpoint and the CL STF receipts, in slot order, once the CL
+   * still has the blocks their contexts name (see `requireCanonicalDependencies`).
+   */
   async fetchInput(
     context: CheckpointContext,
     dependencies: readonly DependencyReceipt[],
@@ -87,17 +90,26 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
           `checkpoint ${context.index}: dependency of kind "${dep.kind}" is not a ${CL_STF.kind} proof`,
         );
       }
-      return { slot: (dep as ClStfContext).start.slot, receipt: dependency.receipt };
+      return { context: dep as ClStfContext, receipt: dependency.receipt };
     });
+    await requireCanonicalDependencies(
+      this.cl,
+      context.index,
+      parts.map((p) => p.context),
+      step.signal,
+    );
     // The scheduler hands them in the order `dependencies` returned them; sorting costs nothing and
     // does not weaken anything (the guest checks continuity and coverage).
-    parts.sort((a, b) => a.slot - b.slot);
+    parts.sort((a, b) => a.context.start.slot - b.context.start.slot);
     return { batch, receipts: parts.map((p) => p.receipt) };
   }
 
-  /** Publication: `cl_submitCheckpointProof`, unless the CL has it; see `publishCheckpoint`. */
+  /**
+   * Publication: `cl_submitCheckpointProof`, unless the CL has it, and only of a proof of the CL's
+   * chain now (one of blocks it has since replaced is dropped to be proven again); see `publishCheckpoint`.
+   */
   async afterStore(context: CheckpointContext, receipt: ProofReceipt, step: StepContext): Promise<void> {
-    await publishCheckpoint(this.cl, context.index, receipt, step.signal);
+    await publishCheckpoint(this.cl, context.index, receipt, step.signal, { outdated: true });
     this.#facts.accepted(context.index);
   }
 

@@ -1,12 +1,23 @@
 import {
   errorMessage,
   NotYetAvailableError,
+  OutdatedProofError,
   PermanentError,
   type ProofReceipt,
   TransientError,
 } from "@paas/core";
-import { type CheckpointSubmission, type ClClient, invalidProofReason, isClNotFound } from "@paas/rollup";
+import {
+  batchInfoForCheckpoint,
+  bytesEqual,
+  type CheckpointSubmission,
+  type ClClient,
+  chainstateRoot,
+  invalidProofReason,
+  isClNotFound,
+  shortHex,
+} from "@paas/rollup";
 import { encodeReceipt } from "@paas/zkvm";
+import { decodeBatchTransition } from "./program.js";
 
 /** The CL refused a checkpoint proof as invalid: permanent, with the CL's own reason. */
 export class CheckpointRejectedError extends PermanentError {
@@ -39,17 +50,21 @@ const SUBMISSIONS_PER_ATTEMPT = 3;
  *   not fit) is thrown as it is: the task fails in publication, keeping its proof.
  * - Anything else (the CL unreachable, timing out, answering 5xx) is a `TransientError`: the
  *   scheduler retries the publication with backoff from `publishing`, never proving again.
+ * - With `outdated` (the task's own publication), a proof of another chain than the CL's now is an
+ *   `OutdatedProofError`, never submitted: see `requireCurrentTransition`.
  */
 export async function publishCheckpoint(
   cl: ClClient,
   index: number,
   receipt: ProofReceipt,
   signal?: AbortSignal,
+  options: { readonly outdated?: boolean } = {},
 ): Promise<CheckpointSubmission> {
   for (let submission = 1; ; submission++) {
     try {
       const { status } = await cl.getCheckpointStatus(index, { signal });
       if (status === "proven") return { index, outcome: "already-proven" };
+      if (options.outdated) await requireCurrentTransition(cl, index, receipt, signal);
       return await cl.submitCheckpointProof(index, encodeReceipt(receipt), { signal });
     } catch (error) {
       const reason = invalidProofReason(error);
@@ -88,4 +103,40 @@ async function notFoundError(
   return new NotYetAvailableError(
     `the CL does not have checkpoint ${index} now (it is behind, or restarted without its data): the proof is published once it does: ${errorMessage(error)}`,
   );
+}
+
+/**
+ * The proof's pre- and post-state roots must be those of the CL's chainstates at either end of the
+ * checkpoint's range now. Otherwise the CL reorganised since the CL STF proofs it aggregates were
+ * made (after the checkpoint's inputs were read, or the task would have failed before proving):
+ * the CL would reject the proof, and kept, every resubmission published it again. An
+ * `OutdatedProofError`: the scheduler drops the proof, so a resubmission (the runner's) resolves
+ * the checkpoint again from the new chain and proves it. A CL that no longer serves a chainstate
+ * (pruned) cannot say: the proof is submitted and the CL judges it, as before this check.
+ */
+async function requireCurrentTransition(
+  cl: ClClient,
+  index: number,
+  receipt: ProofReceipt,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const proven = decodeBatchTransition(receipt.publicValues);
+  const { start, end } = batchInfoForCheckpoint(index, await cl.getRollupParams({ signal })).l2Range;
+  const ends = [
+    ["pre-state", start - 1, proven.preStateRoot],
+    ["post-state", end, proven.postStateRoot],
+  ] as const;
+  for (const [name, slot, root] of ends) {
+    const chainstate = await cl.getChainstate(slot, { signal }).catch((error: unknown) => {
+      if (isClNotFound(error)) return undefined;
+      throw error;
+    });
+    if (chainstate === undefined) return;
+    const current = chainstateRoot(chainstate);
+    if (bytesEqual(current, root)) continue;
+    throw new OutdatedProofError(
+      `checkpoint ${index}: the proof's ${name} root ${shortHex(root)} is not the CL's ${shortHex(current)} at slot ${slot}: ` +
+        "the CL reorganised since its CL STF proofs were made; not published, and dropped: a resubmission proves the new chain's",
+    );
+  }
 }

@@ -149,6 +149,31 @@ export class TestCl {
     this.epochs += epochs;
   }
 
+  /**
+   * Reorganises the chain from `slot` on: its blocks and every later one are replaced by blocks
+   * carrying the same EL blocks a second later, so their ids and chainstate roots change while
+   * the epochs stay as they were.
+   */
+  reorg(slot: number): void {
+    if (slot < 1 || slot >= this.chainstates.length)
+      throw new RangeError(`no slot ${slot} to reorganise from`);
+    const execBlocks = this.execBlocks.slice(slot - 1);
+    this.chainstates.length = slot;
+    this.blockIds.length = slot;
+    this.blocks.length = slot - 1;
+    this.execBlocks.length = slot - 1;
+    for (const [i, exec] of execBlocks.entries()) {
+      const built = buildNextBlock(this.chainstates.at(-1)!, exec, this.params, {
+        timestamp: this.params.genesis.timestamp + (slot + i) * 2 + 1,
+        secretKey: SEQUENCER_KEY,
+      });
+      this.chainstates.push(built.chainstate);
+      this.blockIds.push(built.blockId);
+      this.blocks.push(built.block);
+      this.execBlocks.push(exec);
+    }
+  }
+
   get latest(): number | null {
     return this.epochs === 0 ? null : this.epochs - 1;
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LOGGER, type RetryPolicy } from "@paas/core";
-import { CHECKPOINT, ClClient } from "@paas/rollup";
+import { CHECKPOINT, ChainstateJson, ClClient, ClErrorCode, type ClStfOutput, toHex } from "@paas/rollup";
 import { createPluginHarness, type PluginHarness, until } from "@paas/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointFacts } from "../src/facts.js";
@@ -39,12 +39,17 @@ async function startCl(epochs: number): Promise<TestCl> {
 
 async function startProver(
   cl: TestCl,
-  options: { settings?: Record<string, unknown>; database?: string; privateKey?: Uint8Array } = {},
+  options: {
+    settings?: Record<string, unknown>;
+    database?: string;
+    privateKey?: Uint8Array;
+    tamper?: Parameters<typeof clStfStandIn>[1];
+  } = {},
 ) {
   const logger = memoryLogger();
   const harness = await createPluginHarness({
     plugins: [CheckpointPlugin],
-    standIns: [clStfStandIn(cl)],
+    standIns: [clStfStandIn(cl, options.tamper)],
     overrides: [
       { token: ClClient, useValue: cl.client() },
       { token: LOGGER, useValue: logger },
@@ -433,6 +438,79 @@ describe("checkpoint runner", () => {
     await until(async () => (await report(harness)).nextUnproven === null, "the runner to see it proven");
     expect((await report(harness)).stuck).toEqual([]);
     expect((await report(harness)).attention).toBeNull();
+    expect(checkpointProofs()).toBe(1);
+  });
+
+  it("after a CL reorg between a checkpoint's resolution and its proof, publishes no proof of the orphaned blocks and proves the new chain's", async () => {
+    const cl = await startCl(1);
+    const orphaned = toHex(cl.blockIds[1]!);
+    let reorged = false;
+    // The CL STF proof is made of the blocks the checkpoint resolved; then the CL replaces them.
+    const reorgAfterProof = (output: ClStfOutput, chain: TestCl) => {
+      if (!reorged) chain.reorg(1);
+      reorged = true;
+      return output;
+    };
+    const { harness, checkpointProofs } = await startProver(cl, {
+      settings: { failed_retries: 3, failed_retry_delay_ms: 50 },
+      tamper: reorgAfterProof,
+    });
+    await until(
+      async () => cl.proven.has(0) || (await report(harness)).attention !== null,
+      "checkpoint 0 proven, or left to an operator",
+    );
+
+    expect(cl.answered("rejected")).toEqual([]);
+    expect(cl.answered("accepted")).toEqual([0]);
+    expect(checkpointProofs()).toBe(1);
+    const failed = harness.transitions.find(
+      (t) => t.id === harness.keyOf(checkpoint(0)) && t.to === "permanent_failure",
+    );
+    expect(failed?.error).toBe(
+      `checkpoint 0: cl-stf slots 1..2: reorg: the CL node's block at slot 1 is ${toHex(cl.blockIds[1]!)}, not ${orphaned} as the context's start says; the range is no longer canonical`,
+    );
+  });
+
+  it("after a CL reorg while a checkpoint is proven, publishes no proof of the orphaned blocks, drops it and proves the new chain's", async () => {
+    const cl = await startCl(1);
+    const { harness, checkpointProofs } = await startProver(cl, {
+      settings: { failed_retries: 3, failed_retry_delay_ms: 50 },
+    });
+    // The checkpoint's inputs were read from the old chain; the CL replaces its blocks before the
+    // proof is published.
+    let reorged = false;
+    harness.host.onProved((summary) => {
+      if (summary.program !== CHECKPOINT.program.name || reorged) return;
+      reorged = true;
+      cl.reorg(1);
+    });
+    await until(
+      async () => cl.proven.has(0) || (await report(harness)).attention !== null,
+      "checkpoint 0 proven, or left to an operator",
+    );
+
+    expect(cl.answered("rejected")).toEqual([]);
+    expect(cl.answered("accepted")).toEqual([0]);
+    expect(checkpointProofs()).toBe(2);
+    const failed = harness.transitions.find(
+      (t) => t.id === harness.keyOf(checkpoint(0)) && t.to === "permanent_failure",
+    );
+    expect(failed?.error).toMatch(
+      /^checkpoint 0: the proof's post-state root 0x[0-9a-f]{8}…[0-9a-f]{8} is not the CL's 0x[0-9a-f]{8}…[0-9a-f]{8} at slot 2: the CL reorganised since its CL STF proofs were made; not published, and dropped: a resubmission proves the new chain's$/,
+    );
+  });
+
+  it("publishes, the CL judging, when the CL no longer serves the chainstate a proof is checked against (pruned)", async () => {
+    const cl = await startCl(1);
+    cl.stub.handle("cl_getChainstate", (params) => {
+      const slot = (params as number[])[0]!;
+      if (slot === 0 || cl.chainstates[slot] === undefined)
+        throw Object.assign(new Error(`slot ${slot} not found`), { code: ClErrorCode.NOT_FOUND });
+      return ChainstateJson.encode(cl.chainstates[slot]);
+    });
+    const { checkpointProofs } = await startProver(cl);
+    await until(proven(cl, 0), "checkpoint 0");
+    expect(cl.answered("accepted")).toEqual([0]);
     expect(checkpointProofs()).toBe(1);
   });
 

@@ -13,6 +13,7 @@ import {
   InvalidContextError,
   LeaseLostError,
   NotCancellableError,
+  OutdatedProofError,
   PermanentError,
   ProveTimeoutError,
   ServiceClosedError,
@@ -841,7 +842,10 @@ export class Scheduler {
       now,
       this.options.waitForChainMs,
     );
-    this.settle(held, await this.store.failStep(held, outcome, now));
+    // A publication that found its proof outdated drops it with the failure: kept, every
+    // resubmission published it again and was refused again, and the task was never proven anew.
+    const dropProof = held.phase === "publish" && error instanceof OutdatedProofError;
+    this.settle(held, await this.store.failStep(held, outcome, now, { dropProof }));
   }
 
   /** Says that a fenced write was refused because the lease was lost (one that applied was applied as it committed). */

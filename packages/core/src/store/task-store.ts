@@ -607,10 +607,25 @@ export class TaskStore {
     }, allChanges);
   }
 
-  /** A failed attempt, as the lifecycle classified it; a permanent failure fails its dependents too. */
-  async failStep(held: TaskRow, outcome: FailureOutcome, now: number): Promise<Change[] | undefined> {
+  /**
+   * A failed attempt, as the lifecycle classified it; a permanent failure fails its dependents too.
+   * With `dropProof`, a permanent failure deletes the task's stored proof in the same fenced
+   * transaction, so a resubmission starts from its first step (see `OutdatedProofError`).
+   */
+  async failStep(
+    held: TaskRow,
+    outcome: FailureOutcome,
+    now: number,
+    options: { readonly dropProof?: boolean } = {},
+  ): Promise<Change[] | undefined> {
     return this.write(async (trx) => {
-      if (outcome.to === "permanent_failure") return this.failHeld(trx, held, held.phase, outcome.error, now);
+      if (outcome.to === "permanent_failure") {
+        const failed = await this.failHeld(trx, held, held.phase, outcome.error, now);
+        if (failed && options.dropProof) {
+          await trx.deleteFrom("receipts").where("task_seq", "=", held.seq).execute();
+        }
+        return failed;
+      }
       const fields = {
         retry_count: outcome.retryCount,
         next_attempt_at: outcome.nextAttemptAt,

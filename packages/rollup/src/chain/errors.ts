@@ -76,11 +76,13 @@ export class ReorgError extends PermanentError {
     readonly expected: NamedBlock,
     /** The block the node serves in its place. */
     readonly actual: NamedBlock,
+    /** Whose context it is, when not the failing task's own (a dependency's): the message starts with it. */
+    where?: string,
   ) {
     const place = (at: number) => (layer === "EL" ? `block ${at}` : `slot ${at}`);
     const elsewhere = expected.at === actual.at ? "" : ` at ${place(expected.at)}`;
     super(
-      `reorg: the ${layer} node's ${layer === "EL" ? "" : "block at "}${place(actual.at)} is ${actual.id}, ` +
+      `${where === undefined ? "" : `${where}: `}reorg: the ${layer} node's ${layer === "EL" ? "" : "block at "}${place(actual.at)} is ${actual.id}, ` +
         `not ${expected.id}${elsewhere} as the context's ${end} says; the range is no longer canonical`,
     );
   }
