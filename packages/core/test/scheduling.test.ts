@@ -243,6 +243,29 @@ describe.each(DIALECTS)("dependencies (%s)", (dialect) => {
     expect(top.status === "permanent_failure" && top.error).toContain("leaf 3: bad data");
   });
 
+  it("names the dependency and the first failure in a failure passed up a deep chain, in bounded length", async () => {
+    started = await startService({ database: await databaseFor(dialect, { file: true }) });
+    const { service, script } = started;
+    // node 1 needs node 2, … node 80 needs leaf 0, which fails: each level had quoted the whole
+    // error below it, 85 characters more a level (85 kB at 1,000 levels, 42 MB written in all).
+    for (let i = 1; i < 80; i++) script.graph.set(i, [node(i + 1)]);
+    script.graph.set(80, [leaf(0)]);
+    script.fetchFailures.set(0, ["permanent"]);
+    const { task } = await service.submit(node(1), "native");
+    const top = await service.wait(task.id, { timeoutMs: 30_000 });
+    const second = (await service.list({ kind: "node", limit: 100 })).tasks.find(
+      (t) => t.taskId.context.index === 2,
+    )!;
+    expect(top.status).toBe("permanent_failure");
+    const error = top.status === "permanent_failure" ? top.error : "";
+    expect(error.length).toBeLessThanOrEqual(4_000);
+    expect(
+      error.startsWith(`dependency node ${second.id} {"index":2,"kind":"node"} failed: dependency node `),
+    ).toBe(true);
+    expect(error).toMatch(/ … /);
+    expect(error.endsWith(`{"index":0,"kind":"leaf"} failed: leaf 0: bad data`)).toBe(true);
+  });
+
   it("restarts failed dependencies when their dependent is submitted again", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;
@@ -265,9 +288,24 @@ describe.each(DIALECTS)("dependencies (%s)", (dialect) => {
     expect(done.status).toBe("permanent_failure");
     const all = (await service.list({ kind: "node" })).tasks;
     expect(all.every((t) => t.status === "permanent_failure")).toBe(true);
-    expect(all.some((t) => t.status === "permanent_failure" && t.error.includes("dependency cycle"))).toBe(
-      true,
+    const found = all.find(
+      (t) => t.status === "permanent_failure" && t.error.startsWith("dependency cycle"),
+    )!;
+    expect(found.status === "permanent_failure" && found.error).toBe(
+      `dependency cycle: node ${found.id} ${JSON.stringify(found.taskId.context)} depends on itself, through its dependencies`,
     );
+  });
+
+  it("fails a task that depends on itself, naming it", async () => {
+    started = await startService({ database: await databaseFor(dialect, { file: true }) });
+    const { service, script } = started;
+    script.graph.set(1, [leaf(2), node(1)]);
+    const { task } = await service.submit(node(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status === "permanent_failure" && done.error).toBe(
+      `dependency cycle: node ${task.id} {"index":1,"kind":"node"} depends on itself, through its dependencies`,
+    );
+    expect(await service.graph(task.id)).toMatchObject({ edges: [] });
   });
 });
 

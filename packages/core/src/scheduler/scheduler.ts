@@ -551,7 +551,7 @@ export class Scheduler {
       held,
       ids,
       (deps, cycle) =>
-        cycle ? { to: "permanent_failure", error: cycleFailure(held.id) } : afterResolution(deps),
+        cycle ? { to: "permanent_failure", error: cycleFailure(held) } : afterResolution(deps),
       this.options.clock.now(),
     );
     this.settle(held, changes);

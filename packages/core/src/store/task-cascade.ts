@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Transaction } from "kysely";
 import type { TaskStatusName } from "../contracts/status.js";
 import { DEPENDENCY_DEAD, type DependencyState, dependencyFailure } from "../scheduler/lifecycle.js";
+import { MAX_BOUND_VALUES, slices } from "./bound-values.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { TaskRow } from "./rows.js";
 import type { Database } from "./schema.js";
@@ -68,22 +69,42 @@ export class TaskCascade {
 
   /** The dependencies' states, read after locking them against a concurrent completion (PostgreSQL). */
   async lockAndRead(trx: Trx, depIds: readonly string[]): Promise<DependencyState[]> {
-    if (depIds.length === 0) return [];
+    // Slices in id order lock in id order throughout, as one statement did.
+    const ids = [...depIds].sort();
     if (this.dialect === "postgres") {
-      await trx.selectFrom("tasks").select("id").where("id", "in", depIds).orderBy("id").forShare().execute();
+      for (const slice of slices(ids, MAX_BOUND_VALUES)) {
+        await trx
+          .selectFrom("tasks")
+          .select("id")
+          .where("id", "in", slice)
+          .orderBy("id")
+          .forShare()
+          .execute();
+      }
     }
-    return trx
-      .selectFrom("tasks")
-      .select(["id", "kind", "context", "status", "error"])
-      .where("id", "in", depIds)
-      .orderBy("seq")
-      .execute();
+    const states = [];
+    for (const slice of slices(ids, MAX_BOUND_VALUES)) {
+      states.push(
+        ...(await trx
+          .selectFrom("tasks")
+          .select(["seq", "id", "kind", "context", "status", "error"])
+          .where("id", "in", slice)
+          .execute()),
+      );
+    }
+    return states.sort((a, b) => a.seq - b.seq);
   }
 
   /** Does any of `from` lead back to `target` through recorded dependencies? */
   async reaches(trx: Trx, from: readonly string[], target: string): Promise<boolean> {
-    if (from.length === 0) return false;
     if (from.includes(target)) return true;
+    for (const slice of slices(from, MAX_BOUND_VALUES)) {
+      if (await this.reachesFrom(trx, slice, target)) return true;
+    }
+    return false;
+  }
+
+  private async reachesFrom(trx: Trx, from: readonly string[], target: string): Promise<boolean> {
     const found = await trx
       .withRecursive("reach(id)", (qb) =>
         qb
@@ -110,7 +131,10 @@ export class TaskCascade {
    * theirs, transitively. Closest to the root first, as Aztec's prover broker serves proofs.
    */
   async inheritPriority(trx: Trx, depIds: readonly string[], priority: number): Promise<void> {
-    if (depIds.length === 0) return;
+    for (const slice of slices(depIds, MAX_BOUND_VALUES)) await this.passPriority(trx, slice, priority);
+  }
+
+  private async passPriority(trx: Trx, depIds: readonly string[], priority: number): Promise<void> {
     await trx
       .withRecursive("below(id)", (qb) =>
         qb

@@ -19,6 +19,7 @@ import {
   type StepStart,
 } from "../scheduler/lifecycle.js";
 import { BatchedWrite } from "./batched-write.js";
+import { MAX_BOUND_VALUES, rowsPerStatement, slices } from "./bound-values.js";
 import { databaseTime } from "./database-time.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { filtered } from "./operator-store.js";
@@ -81,6 +82,10 @@ interface Finished extends Change {
 }
 
 export const MAX_PAGE = 1000;
+/** The values a new task's row binds (see `insertSlice`). */
+const TASK_COLUMNS = 16;
+/** The values a dependency link binds: its task, its dependency and their position. */
+const LINK_COLUMNS = 3;
 const DEFAULT_PAGE = 100;
 
 /**
@@ -299,12 +304,13 @@ export class TaskStore {
       if (!(await this.stillHeld(trx, held))) return undefined;
       const stored = await this.insertRows(trx, tasks, now);
       await trx.deleteFrom("task_deps").where("task_id", "=", held.id).execute();
-      const depIds = [...new Set(tasks.map((t) => t.id))];
-      if (depIds.length > 0) {
-        await trx
-          .insertInto("task_deps")
-          .values(depIds.map((dep_id, position) => ({ task_id: held.id, dep_id, position })))
-          .execute();
+      const links = [...new Set(tasks.map((t) => t.id))].map((dep_id, position) => ({
+        task_id: held.id,
+        dep_id,
+        position,
+      }));
+      for (const slice of slices(links, rowsPerStatement(LINK_COLUMNS))) {
+        await trx.insertInto("task_deps").values(slice).execute();
       }
       return stored;
     }, createdChanges);
@@ -317,12 +323,35 @@ export class TaskStore {
   ): Promise<Stored[]> {
     const unique = [...new Map(tasks.map((t) => [t.id, t])).values()];
     if (unique.length === 0) return [];
-    const inserted = await trx
+    const inserted: TaskRow[] = [];
+    // In slices: thousands of tasks (a task's dependencies, a submission) bind more values than
+    // one statement may.
+    for (const slice of slices(unique, rowsPerStatement(TASK_COLUMNS))) {
+      inserted.push(...(await this.insertSlice(trx, slice, now)));
+    }
+    const created = new Set(inserted.map((row) => row.id));
+    const missing = unique.filter((t) => !created.has(t.id)).map((t) => t.id);
+    const existing: TaskRow[] = [];
+    for (const slice of slices(missing, MAX_BOUND_VALUES)) {
+      existing.push(...(await trx.selectFrom("tasks").selectAll().where("id", "in", slice).execute()));
+    }
+    const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
+    // A task given twice was created once: its first occurrence says so, and is announced once.
+    return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.delete(task.id) }));
+  }
+
+  /** Inserts the tasks that do not exist yet; returns those it created. */
+  private insertSlice(
+    trx: Transaction<Database>,
+    tasks: readonly NewTask[],
+    now: number,
+  ): Promise<TaskRow[]> {
+    return trx
       .insertInto("tasks")
       .values(
         // Column by column rather than `{ ...task, retry_count: 0, … }`: on Node 20 each property
         // written after a spread takes a slow path, ~1 µs apiece, 13–20 µs a task here.
-        unique.map((task) => ({
+        tasks.map((task) => ({
           id: task.id,
           kind: task.kind,
           backend: task.backend,
@@ -344,15 +373,6 @@ export class TaskStore {
       .onConflict((oc) => oc.column("id").doNothing())
       .returningAll()
       .execute();
-    const created = new Set(inserted.map((row) => row.id));
-    const missing = unique.filter((t) => !created.has(t.id)).map((t) => t.id);
-    const existing =
-      missing.length === 0
-        ? []
-        : await trx.selectFrom("tasks").selectAll().where("id", "in", missing).execute();
-    const rows = new Map([...inserted, ...existing].map((row) => [row.id, row]));
-    // A task given twice was created once: its first occurrence says so, and is announced once.
-    return tasks.map((task) => ({ row: rows.get(task.id)!, created: created.delete(task.id) }));
   }
 
   // ── claims and leases ───────────────────────────────────────────────────────────────────────
