@@ -3,6 +3,7 @@
  * 500, a delay outlasts a short client deadline — each a transient failure for the client — and
  * everything recovers once switched off (here through the `devnet_*` admin methods).
  */
+import assert from "node:assert/strict";
 import { isJsonRpcCallError, JsonRpcClient } from "@paas/jsonrpc";
 import { ClClient, ElClient } from "@paas/rollup";
 import { startDevnet } from "../src/index.js";
@@ -13,39 +14,54 @@ const devnet = await startDevnet({
   trustedProverKey: "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
   checkpointProgramId: `0x${"ab".repeat(32)}`,
 });
-const cl = new ClClient({ url: devnet.url, timeoutMs: 2_000 });
-const el = new ElClient({ url: devnet.url, timeoutMs: 2_000 });
+// One attempt per call: the clients retry transient failures by default, which would hide a
+// single forced failure (the retry succeeds) and wait out a pause in Retry-After backoffs.
+const once = { attempts: 1 };
+const cl = new ClClient({ url: devnet.url, timeoutMs: 2_000, retry: once });
+const el = new ElClient({ url: devnet.url, timeoutMs: 2_000, retry: once });
 const admin = new JsonRpcClient({ url: devnet.url });
 
-async function attempt(what: string, call: () => Promise<unknown>): Promise<void> {
+/** Prints what the client saw (the result, or the failure's class and kind) and checks it is `expected`. */
+async function attempt(what: string, call: () => Promise<unknown>, expected: string): Promise<void> {
+  let seen: string;
   try {
-    console.log(`${what}: ${JSON.stringify(await call())}`);
+    seen = JSON.stringify(await call());
   } catch (error) {
     if (!isJsonRpcCallError(error)) throw error;
-    console.log(
-      `${what}: ${error.constructor.name} (${error.failure}${error.httpStatus ? ` ${error.httpStatus}` : ""})`,
-    );
+    seen = `${error.constructor.name} (${error.failure}${error.httpStatus ? ` ${error.httpStatus}` : ""})`;
   }
+  console.log(`${what}: ${seen}`);
+  assert.equal(seen, expected, what);
 }
 
 try {
   await devnet.chain.produceEpochs(1);
   devnet.faults.pauseCl();
-  await attempt("CL while paused", () => cl.getLatestCheckpointIndex());
-  await attempt("EL while the CL is paused", () => el.blockNumber());
+  await attempt(
+    "CL while paused",
+    () => cl.getLatestCheckpointIndex(),
+    "JsonRpcTransientError (http-status 503)",
+  );
+  await attempt("EL while the CL is paused", () => el.blockNumber(), "2");
   devnet.faults.resumeCl();
-  await attempt("CL resumed", () => cl.getLatestCheckpointIndex());
+  await attempt("CL resumed", () => cl.getLatestCheckpointIndex(), "0");
 
   await admin.call("devnet_failNext", [1, "cl"]);
-  await attempt("CL, failing once", () => cl.getLatestCheckpointIndex());
-  await attempt("CL again", () => cl.getLatestCheckpointIndex());
+  await attempt(
+    "CL, failing once",
+    () => cl.getLatestCheckpointIndex(),
+    "JsonRpcTransientError (http-status 500)",
+  );
+  await attempt("CL again", () => cl.getLatestCheckpointIndex(), "0");
 
   await admin.call("devnet_setDelay", [300]);
-  await attempt("EL with a 100 ms deadline, answers delayed 300 ms", () =>
-    el.blockNumber({ timeoutMs: 100 }),
+  await attempt(
+    "EL with a 100 ms deadline, answers delayed 300 ms",
+    () => el.blockNumber({ timeoutMs: 100 }),
+    "JsonRpcTransientError (timeout)",
   );
   await admin.call("devnet_clearFaults");
-  await attempt("EL after clearing", () => el.blockNumber({ timeoutMs: 100 }));
+  await attempt("EL after clearing", () => el.blockNumber({ timeoutMs: 100 }), "2");
 } finally {
   await devnet.close();
 }

@@ -4,6 +4,7 @@
  * second valid proof as already proven, and rejects a forged one and one made under other rollup
  * params (another sequencer key) with a reason.
  */
+import assert from "node:assert/strict";
 import { BatchTransitionSsz, rollupParamsRoot, sequencerPublicKey } from "@paas/rollup";
 import { encodeReceipt, NativeHost } from "@paas/zkvm";
 import { commitBytesProgram, createDevChain } from "../src/index.js";
@@ -21,19 +22,31 @@ try {
   const receipt = encodeReceipt(
     await host.prove(commitBytesProgram, BatchTransitionSsz.serialize(checkpoint.transition)),
   );
-  console.log("submit:", chain.submitCheckpointProof(0, receipt));
-  console.log("status:", chain.getCheckpointStatus(0).status);
-  console.log("submit again:", chain.submitCheckpointProof(0, receipt));
+  // Each answer is printed and checked: an example that printed a wrong outcome would still pass.
+  const submitted = chain.submitCheckpointProof(0, receipt);
+  console.log("submit:", submitted);
+  assert.equal(submitted.outcome, "accepted");
+  const { status } = chain.getCheckpointStatus(0);
+  console.log("status:", status);
+  assert.equal(status, "proven");
+  const again = chain.submitCheckpointProof(0, receipt);
+  console.log("submit again:", again);
+  assert.equal(again.outcome, "already-proven");
   const forged = receipt.slice();
   forged[10]! ^= 1;
-  console.log("forged:", chain.submitCheckpointProof(0, forged));
+  const forgedResult = chain.submitCheckpointProof(0, forged);
+  console.log("forged:", forgedResult);
+  assert.equal(forgedResult.outcome, "rejected");
   // The same state roots, proven under params naming another sequencer key.
   const otherParams = { ...chain.params, sequencerPublicKey: sequencerPublicKey(new Uint8Array(32).fill(2)) };
   const underOtherParams = { ...checkpoint.transition, paramsRoot: rollupParamsRoot(otherParams) };
   const otherReceipt = encodeReceipt(
     await host.prove(commitBytesProgram, BatchTransitionSsz.serialize(underOtherParams)),
   );
-  console.log("under other params:", chain.submitCheckpointProof(0, otherReceipt));
+  const otherResult = chain.submitCheckpointProof(0, otherReceipt);
+  console.log("under other params:", otherResult);
+  assert.equal(otherResult.outcome, "rejected");
+  assert.match(otherResult.reason, /params root/);
 } finally {
   await host.close();
 }

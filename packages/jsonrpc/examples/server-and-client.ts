@@ -59,6 +59,7 @@ for (const [client, method, params] of [
 await server.close();
 try {
   await reader.call("getStatus", ["t1"]);
+  throw new Error("a closed server answered");
 } catch (error) {
   if (!isJsonRpcCallError(error)) throw error;
   console.log(`after close: ${error.failure}, ${classifyFailure(error)}`);

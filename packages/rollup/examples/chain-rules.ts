@@ -5,6 +5,7 @@
  */
 // Entry points load the Reflect polyfill before @paas/core, whose plugin registry uses tsyringe.
 import "reflect-metadata";
+import assert from "node:assert/strict";
 import {
   applyBlock,
   applyBlockRange,
@@ -68,6 +69,8 @@ const expected = expectedBatchTransition(batch, chainstates[3]!, chainstates[6]!
 console.log(`checkpoint 1: ${toHex(transition.preStateRoot)} -> ${toHex(transition.postStateRoot)}`);
 console.log(`  under rollup params ${toHex(transition.paramsRoot)}`);
 console.log(`matches the CL's own view: ${BatchTransitionSsz.equals(transition, expected)}`);
+// Each claim is checked too: an example that printed "false" here would otherwise still pass.
+assert.ok(BatchTransitionSsz.equals(transition, expected), "the verifier's transition is the CL's");
 
 // Someone re-signs the same blocks with their own key and passes their own params: every block
 // check passes and the chainstate roots are the real ones (block ids hash headers, not
@@ -84,12 +87,15 @@ console.log(
   `re-signed under other params: same post-state root ${toHex(forged.postStateRoot) === toHex(expected.postStateRoot)}, ` +
     `params root ${toHex(forged.paramsRoot)}: matches the CL's view: ${BatchTransitionSsz.equals(forged, expected)}`,
 );
+assert.equal(toHex(forged.postStateRoot), toHex(expected.postStateRoot));
+assert.ok(!BatchTransitionSsz.equals(forged, expected), "a transition under other params is not the CL's");
 
 // A block whose EL state root was swapped after signing is caught.
 const tampered = structuredClone(blocks[4]!);
 tampered.body.execSegment.elStateRoot = new Uint8Array(32).fill(0xff);
 try {
   applyBlock(chainstates[4]!, tampered, params, { provenExecBlock: execBlocks[4] });
+  throw new Error("a tampered block was accepted");
 } catch (error) {
   if (!(error instanceof BlockRejectedError)) throw error;
   console.log(`rejected (${error.check} at slot ${error.slot}): ${error.message}`);

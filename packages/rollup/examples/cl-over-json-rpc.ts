@@ -62,6 +62,7 @@ console.log("submit:", (await cl.submitCheckpointProof(1, Uint8Array.of(1, 2, 3)
 console.log("submit again:", (await cl.submitCheckpointProof(1, Uint8Array.of(1, 2, 3))).outcome);
 try {
   await cl.getCheckpointInfo(9);
+  throw new Error("a checkpoint that does not exist was found");
 } catch (error) {
   if (!isJsonRpcCallError(error)) throw error;
   console.log(`not found (${error.constructor.name}, code ${error.rpcCode}): ${error.message}`);

@@ -30,6 +30,7 @@ try {
 
   try {
     createHostResolver({ backends: { sp1: { type: "sp1" } } }, { dataDir });
+    throw new Error("a backend with no host implementation was accepted");
   } catch (error) {
     if (!(error instanceof HostConfigError)) throw error;
     console.log(`refused at startup (${error.code}): ${error.message}`);
