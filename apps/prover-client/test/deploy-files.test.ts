@@ -3,12 +3,17 @@
  * app's own config loader, and the systemd unit and the Dockerfile run the built entry that the
  * package's bin names, with plain node, as a user other than root.
  */
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
-import type { TaskStatusName } from "@paas/core";
+import { promisify } from "node:util";
+import { hostCheck, type TaskStatusName } from "@paas/core";
 import { describe, expect, it } from "vitest";
 import { APP_PACKAGES } from "../scenarios/packed-app.js";
 import { loadConfig } from "../src/config/load-config.js";
+import { EventStream } from "../src/http/event-stream.js";
+import { buildHttpApp } from "../src/http/http-app.js";
 import { ProverMetrics } from "../src/metrics/prover-metrics.js";
 
 const DEPLOY = path.join(import.meta.dirname, "../deploy");
@@ -110,6 +115,46 @@ describe("Dockerfile", () => {
     ]);
     expect(runtime.join("\n")).not.toMatch(/tsx|\.ts\b|\/src\b/);
     expect(stages[1]?.join("\n")).toContain("npm install --omit=dev");
+  });
+});
+
+describe("Dockerfile's health check", () => {
+  const line = read("Dockerfile")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .find((l) => l.startsWith("HEALTHCHECK "));
+  const command = JSON.parse(/ CMD (\[.*\])$/.exec(line ?? "")?.[1] ?? "null") as string[] | null;
+  /** The check as Docker runs it in the container, with this test's node and `env`. */
+  const check = async (env: Record<string, string>) => {
+    const [program, ...args] = command!;
+    expect(program).toBe("node");
+    try {
+      await promisify(execFile)(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env } });
+      return 0;
+    } catch (error) {
+      return (error as { code: number }).code;
+    }
+  };
+
+  it("passes while the app's HTTP server answers /health, and fails when nothing does", async () => {
+    const events = new EventStream();
+    const app = await buildHttpApp({
+      methods: {},
+      maxBodyBytes: 1024,
+      events,
+      readiness: [],
+      readinessTimeoutMs: 1_000,
+      metrics: async () => ({ contentType: "text/plain", body: "" }),
+      acceptsHost: hostCheck("127.0.0.1", []),
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const port = String((app.server.address() as AddressInfo).port);
+    try {
+      expect(await check({ PAAS_RPC__PORT: port })).toBe(0);
+    } finally {
+      await app.close();
+    }
+    expect(await check({ PAAS_RPC__PORT: port })).toBe(1);
   });
 });
 
