@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PermanentError, TransientError } from "@paas/core";
@@ -191,6 +191,37 @@ describe("NativeHost", () => {
     }
   });
 
+  it("fails permanently when the guest's asynchronous work throws, and keeps the worker", async () => {
+    const single = new NativeHost({ workers: 1, privateKey: KEY });
+    try {
+      const error = await failure(single.prove(misbehavingProgram, "throwing-tick", { signal: signal() }));
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error.message).toBe(
+        `program "test-misbehaving" version "1": the guest failed: the guest's asynchronous work threw (guests are synchronous): thrown from a tick`,
+      );
+      const receipt = await single.prove(sumProgram, [2, 3], { signal: signal() });
+      expect(sumProgram.readOutput(receipt.publicValues)).toEqual({ count: 2, sum: 5n });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("does not fail a later proof with an exception that an earlier guest's leftover callback throws", async () => {
+    const single = new NativeHost({ workers: 1, privateKey: KEY });
+    try {
+      await single.prove(misbehavingProgram, "deferred-throw", { signal: signal() });
+      // The first guest's callback throws while the second proof runs on the same worker: that
+      // ended the worker, and failed the innocent second proof with the first guest's error.
+      const receipt = await single.prove(misbehavingProgram, "run-deferred", { signal: signal() });
+      single.verify(receipt, misbehavingProgram);
+      expect(
+        sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
+      ).toEqual({ count: 2, sum: 5n });
+    } finally {
+      await single.close();
+    }
+  });
+
   it("clears the timers a guest leaves behind, so they cannot take its worker from later proofs", async () => {
     const single = new NativeHost({ workers: 1, privateKey: KEY });
     try {
@@ -350,5 +381,18 @@ describe("NativeHost abort and close", () => {
     const later = await failure(host.prove(sumProgram, [1], { signal: signal() }));
     expect(later).toBeInstanceOf(TransientError);
     expect(later.message).toMatch(/the native host is closed/);
+  });
+
+  it.runIf(process.platform === "linux")("ends its threads before any call to close returns", async () => {
+    const threadCount = () => readdirSync("/proc/self/task").length;
+    const host = await singleWorkerHost();
+    const proving = failure(host.prove(spinProgram, null, { signal: signal() }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = host.close();
+    await host.close(); // a second shutdown path
+    const afterSecond = threadCount();
+    await first;
+    expect(afterSecond).toBe(threadCount());
+    expect(await proving).toBeInstanceOf(TransientError);
   });
 });

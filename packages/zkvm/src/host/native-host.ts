@@ -105,6 +105,7 @@ export class NativeHost implements ZkVmHost {
   #pool: Piscina<WorkerTask, WorkerResult> | undefined;
   readonly #listeners = new Set<ProvedListener>();
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: NativeHostOptions) {
     this.backend = options.backend ?? "native";
@@ -261,10 +262,12 @@ export class NativeHost implements ZkVmHost {
   }
 
   /** Terminates the workers; proofs in flight fail with `TransientError`. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
     this.#closed = true;
-    await this.#pool?.destroy();
+    // Every call waits for the same termination: a second one (two shutdown paths) returned at
+    // once, while the first was still ending the threads, and its caller went on with them alive.
+    this.#closing ??= this.#pool?.destroy() ?? Promise.resolve();
+    return this.#closing;
   }
 
   async #run(task: WorkerTask, label: string, signal: AbortSignal | undefined): Promise<WorkerResult> {

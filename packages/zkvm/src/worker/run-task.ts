@@ -41,6 +41,8 @@ interface GuestRun {
   /** Its proof has been answered: nothing of its own is left to fail. */
   answered: boolean;
   readonly rejections: unknown[];
+  /** Exceptions its asynchronous work threw (a `nextTick`, an I/O callback). */
+  readonly thrown: unknown[];
   /** Timers and immediates it started, cleared once its proof is answered. */
   readonly timers: { readonly type: string; readonly resource: unknown }[];
 }
@@ -83,6 +85,23 @@ process.on("unhandledRejection", (reason) => {
   process.emitWarning(`${what}: ${messageOf(reason)}`);
 });
 
+// The same for an exception a guest's asynchronous work throws (a `nextTick`, an I/O callback):
+// without a listener it ended the worker, which failed the guest's own proof transiently (retried,
+// to fail the same way) or, from a callback of a guest already answered, an innocent proof running
+// on it. One seen outside any guest still ends the worker (piscina replaces it): this runner's own,
+// or a `queueMicrotask` callback's, which Node reports outside the context it ran in.
+process.on("uncaughtException", (error) => {
+  const run = guestRuns.getStore();
+  if (!run) throw error;
+  if (!run.answered) {
+    run.thrown.push(error);
+    return;
+  }
+  process.emitWarning(
+    `the guest of program "${run.program}" left a callback that threw after its proof: ${messageOf(error)}`,
+  );
+});
+
 /** Runs one guest in this worker thread; see `WorkerResult` for how failures are reported. */
 export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
@@ -103,7 +122,7 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     };
   }
   const { env, publicValues } = createGuestEnv(task.input, trustedKeys);
-  const run: GuestRun = { program: program.name, answered: false, rejections: [], timers: [] };
+  const run: GuestRun = { program: program.name, answered: false, rejections: [], thrown: [], timers: [] };
   const started = performance.now();
   try {
     const returned: unknown = guestRuns.run(run, () => program.guest(env));
@@ -120,6 +139,13 @@ export async function runTask(task: WorkerTask): Promise<WorkerResult> {
     const guestMs = performance.now() - started;
     // Node reports unhandled rejections once the microtasks have run: let it, before answering.
     await new Promise((resolve) => setImmediate(resolve));
+    if (run.thrown.length > 0) {
+      return {
+        ok: false,
+        stage: "guest",
+        message: `the guest's asynchronous work threw (guests are synchronous): ${messageOf(run.thrown[0])}`,
+      };
+    }
     if (run.rejections.length > 0) {
       return {
         ok: false,
