@@ -123,6 +123,30 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     expect((await service.status(second.task.id)).status).toBe("cancelled");
   });
 
+  it("gives a freed slot to the waiting input first in priority, not the first fetched", async () => {
+    started = await startService({
+      database: await databaseFor(dialect),
+      concurrency: 1,
+      scheduling: { prefetch: { depth: 2 } },
+    });
+    const { service, host, script } = started;
+    // node 1 is submitted first: its dependency inherits its priority and proves first.
+    script.graph.set(1, [leaf(2)]);
+    let release = host.hold();
+    const root = await service.submit(node(1), "native");
+    await until(() => host.active === 1);
+    const later = await service.submitMany([leaf(3), leaf(4)], "native");
+    await until(() => service.provingLoad()[0]?.waiting === 2);
+    // leaf 2 proven: leaf 3 takes the slot, and node 1, queued only now, is fetched behind leaf 4.
+    release();
+    release = host.hold();
+    await until(() => script.fetched.includes("node:1") && service.provingLoad()[0]?.waiting === 2);
+    release();
+    for (const { task } of [root, ...later]) await service.wait(task.id, { timeoutMs: 5_000 });
+    const order = host.proveCalls.map((c) => `${c.program}:${(c.input as { index: number }).index}`);
+    expect(order).toEqual(["leaf-program:2", "leaf-program:3", "node-program:1", "leaf-program:4"]);
+  });
+
   it("fetches one kind's input ahead while another kind's fetch ahead hangs", async () => {
     started = await startService({
       database: await databaseFor(dialect),

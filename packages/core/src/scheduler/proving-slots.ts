@@ -23,14 +23,24 @@ export interface ProvingLoad {
   readonly capacity: number;
 }
 
+/** Where a waiting input stands: as claims serve tasks, lowest priority, then `seq`, first. */
+export interface SlotRank {
+  readonly priority: number;
+  readonly seq: number;
+}
+
 /**
  * A backend's proving slots, separate from its claims: a claimed task fetches its input at once
  * and waits here only for the host. So inputs are fetched ahead of a free slot (up to the prefetch
- * bound) and a host never waits on the network when work is ready. Waiters are served in order.
+ * bound) and a host never waits on the network when work is ready. Waiters are served in the
+ * claims' order, not as their fetches ended: in fetch order, a task queued late but first in
+ * priority (a checkpoint whose dependencies just finished, a retry) waited behind every input
+ * fetched ahead of it, and inputs of one claim proved in whatever order their nodes answered.
  */
 export class ProvingSlots {
   private used = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Sorted by rank; at most the prefetch depth, so inserting in place is cheap beside a proof. */
+  private readonly waiting: { readonly rank: SlotRank; readonly grant: () => void }[] = [];
 
   constructor(readonly capacity: number) {}
 
@@ -45,7 +55,7 @@ export class ProvingSlots {
   }
 
   /** Resolves once a slot is this caller's; rejects with the signal's reason if it aborts first. */
-  acquire(signal: AbortSignal): Promise<void> {
+  acquire(signal: AbortSignal, rank: SlotRank): Promise<void> {
     signal.throwIfAborted();
     if (this.used < this.capacity) {
       this.used++;
@@ -53,22 +63,30 @@ export class ProvingSlots {
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(grant), 1);
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
         reject(signal.reason);
       };
-      const grant = () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
+      const waiter = {
+        rank,
+        grant: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      this.waiting.push(grant);
+      const behind = this.waiting.findIndex((w) => before(rank, w.rank));
+      this.waiting.splice(behind === -1 ? this.waiting.length : behind, 0, waiter);
     });
   }
 
-  /** Hands the slot to the longest waiter, or frees it. */
+  /** Hands the slot to the first waiter in rank, or frees it. */
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.grant();
     else this.used--;
   }
+}
+
+function before(a: SlotRank, b: SlotRank): boolean {
+  return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
 }

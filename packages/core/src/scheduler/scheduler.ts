@@ -565,7 +565,7 @@ export class Scheduler {
     if (dependencies === STALE) return;
     const input = await handler.fetchInput(context, dependencies, step);
     const slots = this.slotsFor(held.backend);
-    await slots.acquire(signal);
+    await slots.acquire(signal, held);
     // A host deaf to its signal would keep its slot for good after a cancel or a lost lease: the
     // slot is given back at the abort too (abortFlight).
     let released = false;
