@@ -36,7 +36,8 @@ export interface EmbeddedDevnet {
  */
 export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promise<EmbeddedDevnet> {
   const command = devnetCommand();
-  mkdirSync(options.dataDir, { recursive: true });
+  // Owner only, as the devnet makes a directory of its own: it holds the sequencer's key.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const logFile = path.join(options.dataDir, "devnet.log");
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(

@@ -4,6 +4,7 @@
  * goes on from where it was, and checkpoints accepted before the restart are not proven again.
  */
 
+import { statSync } from "node:fs";
 import path from "node:path";
 import type { TaskRecord } from "@paas/core";
 import { until } from "@paas/testing";
@@ -51,6 +52,8 @@ it("continues the embedded devnet's chain after a restart, proving nothing twice
     expect.stringMatching(/^embedded devnet at http:\/\/127\.0\.0\.1:\d+\//),
     "starting the prover service",
   ]);
+  // The devnet's key is in its directory: whoever else may list or read it may not (its README's 0700).
+  expect(statSync(path.join(data.dir, "devnet")).mode & 0o777).toBe(0o700);
   // A second instance on the same data directory is refused before it starts a devnet of its own
   // on the chain's file.
   const second: string[] = [];
