@@ -195,7 +195,9 @@ export class NativeHost implements ZkVmHost {
 
   /**
    * Proves an input already framed as `program.writeInput` writes it: what a proving server
-   * receives from its clients.
+   * receives from its clients. The input's memory moves to the worker when it spans its whole
+   * buffer (no copy of a large input): the caller's array is then empty, so a caller that may
+   * prove the same input again passes a copy.
    */
   proveEncoded(
     program: Program<unknown, unknown>,
