@@ -41,10 +41,14 @@ export function shortId(id: string): string {
   return id.slice(0, 10);
 }
 
+/**
+ * A moment in the browser's time zone, named: the servers and their logs may keep another, and an
+ * operator matching a task's times against them must know which zone the page shows.
+ */
 export function formatTime(ms: number | undefined): string {
   if (ms === undefined) return "—";
   const date = new Date(ms);
-  return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${date.toLocaleTimeString()}`;
+  return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${date.toLocaleTimeString(undefined, { timeZoneName: "short" })}`;
 }
 
 export function formatDuration(ms: number | undefined | null): string {
@@ -55,7 +59,10 @@ export function formatDuration(ms: number | undefined | null): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   const minutes = Math.round(ms / 60_000);
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  // A task stuck for days reads "3 d 4 h", not "76 h 0 min" to divide in one's head.
+  const hours = Math.round(ms / 3_600_000);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 export function formatAge(since: number, now: number): string {

@@ -104,7 +104,8 @@ export function useConnected(): boolean {
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: string | undefined;
-  readonly reload: () => void;
+  /** Fetches afresh; settles once the answer (or its error) is on the page. */
+  readonly reload: () => Promise<void>;
   /** Replaces the data with a newer value pushed by the server (an answer in flight is then dropped). */
   readonly replace: (value: T) => void;
 }
@@ -126,12 +127,14 @@ export function useLiveQuery<T>(
   const generation = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const lastRun = useRef(0);
+  /** The newest request's answer settling: the one whose answer the page keeps. */
+  const latest = useRef<Promise<void>>(Promise.resolve());
 
   // `deps` names what `load` reads, so a new filter or task fetches afresh.
   const run = useCallback(() => {
     const mine = ++generation.current;
     lastRun.current = Date.now();
-    load().then(
+    latest.current = load().then(
       (value) => {
         if (mine !== generation.current) return; // an older answer arriving after a newer request
         setData(value);
@@ -142,6 +145,15 @@ export function useLiveQuery<T>(
       },
     );
   }, deps);
+  // A refetch an event started meanwhile drops this answer for its own: wait for the newest.
+  const reload = useCallback(async () => {
+    run();
+    let waited: Promise<void> | undefined;
+    while (waited !== latest.current) {
+      waited = latest.current;
+      await waited;
+    }
+  }, [run]);
 
   useEffect(() => {
     setData(undefined);
@@ -171,7 +183,7 @@ export function useLiveQuery<T>(
     setData(value);
     setError(undefined);
   }, []);
-  return { data, error, reload: run, replace };
+  return { data, error, reload, replace };
 }
 
 /** `paas_getOverview`, replaced by each `overview` event. */

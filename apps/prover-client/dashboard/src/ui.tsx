@@ -31,7 +31,9 @@ export function Loading() {
 
 /**
  * A button that runs an action and says how it went; with `confirm`, the first click asks in place
- * (a browser dialog would block the page's live updates).
+ * (a browser dialog would block the page's live updates). The buttons it swaps in and out take the
+ * keyboard's focus with them: replaced or disabled, a focused button leaves focus on the page's
+ * body, and an operator on the keyboard would have to tab from the top to answer or go on.
  */
 export function ActionButton(props: {
   readonly label: string;
@@ -42,8 +44,29 @@ export function ActionButton(props: {
 }) {
   const [state, setState] = useState<"idle" | "confirming" | "busy">("idle");
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const box = useRef<HTMLSpanElement>(null);
+  const main = useRef<HTMLButtonElement>(null);
+  const no = useRef<HTMLButtonElement>(null);
+  /** Whether focus was in this action when it left the button: it comes back once the button is usable. */
+  const refocus = useRef(false);
+  useEffect(() => {
+    // Asked, the focus goes to the answer that changes nothing.
+    if (state === "confirming") no.current?.focus();
+    else if (state === "idle" && refocus.current) {
+      refocus.current = false;
+      if (document.activeElement === document.body || document.activeElement === null) main.current?.focus();
+    }
+  }, [state]);
+  const leave = (next: "confirming" | "idle" | "busy") => {
+    refocus.current ||= box.current?.contains(document.activeElement) ?? false;
+    setState(next);
+  };
+  /** Escape on the question's buttons takes it back, as "No" does. */
+  const takeBack = (e: KeyboardEvent) => {
+    if (e.key === "Escape") leave("idle");
+  };
   const go = async () => {
-    setState("busy");
+    leave("busy");
     setOutcome(null);
     try {
       setOutcome({ ok: true, text: await props.run() });
@@ -54,23 +77,24 @@ export function ActionButton(props: {
     }
   };
   return (
-    <span class="action">
+    <span class="action" ref={box}>
       {state === "confirming" ? (
         <>
           <span>{props.confirm}</span>{" "}
-          <button type="button" class={props.kind} onClick={go}>
+          <button type="button" class={props.kind} onClick={go} onKeyDown={takeBack}>
             Yes, {props.label.toLowerCase()}
           </button>{" "}
-          <button type="button" onClick={() => setState("idle")}>
+          <button type="button" ref={no} onClick={() => leave("idle")} onKeyDown={takeBack}>
             No
           </button>
         </>
       ) : (
         <button
           type="button"
+          ref={main}
           class={props.kind}
           disabled={props.disabled || state === "busy"}
-          onClick={() => (props.confirm ? setState("confirming") : go())}
+          onClick={() => (props.confirm ? leave("confirming") : go())}
         >
           {state === "busy" ? `${props.label}…` : props.label}
         </button>
@@ -100,6 +124,10 @@ export function TokenDialog() {
       <form
         class="dialog"
         aria-label="bearer token"
+        // As any dialog: Escape closes it, as Cancel does.
+        onKeyDown={(e) => {
+          if (e.key === "Escape") answerTokenRequest(null);
+        }}
         onSubmit={(e) => {
           e.preventDefault();
           if (token.trim()) answerTokenRequest(token.trim());

@@ -7,9 +7,14 @@ import { chromiumPath, launchBrowser } from "./browser.js";
 /**
  * The dashboard as the prover client serves it, in front of JSON-RPC methods that answer fixed
  * records, with a browser to read it: for what a page makes of a record no prover would produce
- * on cue (the whole app runs in dashboard.test.ts).
+ * on cue (the whole app runs in dashboard.test.ts). An answer that is a function is called for each
+ * request: a record that changes, or comes late, on the test's terms. With `auth`, the methods it
+ * names change state, so they need its bearer token, as the prover client's operator methods do.
  */
-export async function dashboardAnswering(answers: Readonly<Record<string, unknown>>): Promise<{
+export async function dashboardAnswering(
+  answers: Readonly<Record<string, unknown>>,
+  auth?: { readonly token: string; readonly mutating: readonly string[] },
+): Promise<{
   readonly origin: string;
   readonly browser: Awaited<ReturnType<typeof launchBrowser>>;
   /** A new page showing FAILED_TASK, once its error and its attempts' errors are drawn. */
@@ -18,7 +23,13 @@ export async function dashboardAnswering(answers: Readonly<Record<string, unknow
 }> {
   chromiumPath();
   const methods = Object.fromEntries(
-    Object.entries(answers).map(([name, value]) => [name, { handler: async () => value }]),
+    Object.entries(answers).map(([name, value]) => [
+      name,
+      {
+        handler: async () => (typeof value === "function" ? value() : value),
+        mutates: auth?.mutating.includes(name) ?? false,
+      },
+    ]),
   );
   const server = await buildHttpApp({
     methods,
@@ -27,6 +38,7 @@ export async function dashboardAnswering(answers: Readonly<Record<string, unknow
     readiness: [],
     readinessTimeoutMs: 1_000,
     events: new EventStream(),
+    ...(auth && { bearerToken: auth.token }),
   });
   await server.listen({ host: "127.0.0.1", port: 0 });
   const origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;

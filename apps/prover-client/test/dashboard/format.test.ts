@@ -1,4 +1,7 @@
-/** The dashboard's durations (attempt times, proving percentiles): rounded before split into units. */
+/**
+ * The dashboard's durations (attempt times, proving percentiles, ages): rounded before split into
+ * units, in days and hours past a day.
+ */
 import { expect, it } from "vitest";
 import { formatDuration } from "../../dashboard/src/format.js";
 
@@ -13,6 +16,10 @@ it.each([
   [3_599_600, "1 h 0 min"],
   [7_170_000, "2 h 0 min"],
   [5_400_000, "1 h 30 min"],
+  [86_369_000, "23 h 59 min"],
+  [86_371_000, "1 d 0 h"],
+  [273_600_000, "3 d 4 h"],
+  [30 * 86_400_000, "30 d 0 h"],
 ])("formats %s ms as %s", (ms, text) => {
   expect(formatDuration(ms)).toBe(text);
 });

@@ -38,8 +38,9 @@ export function TaskPage({ id }: { readonly id: string }) {
   const t = task.data;
   const act = async (method: string, done: string) => {
     await mutate(method, [id]);
-    task.reload();
-    graph.reload();
+    // The button stays busy until the page shows the task's new status: re-enabled over the old
+    // one, a second click would ask again and be refused ("task … is queued").
+    await Promise.all([task.reload(), graph.reload()]);
     return done;
   };
   return (
