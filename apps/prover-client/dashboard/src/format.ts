@@ -72,3 +72,11 @@ export function formatAge(since: number, now: number): string {
 export function statusLabel(status: string): string {
   return status.replaceAll("_", " ");
 }
+
+/**
+ * A count with its digits grouped as the browser's language writes them: 1,234,567 tasks is read at
+ * a glance where 1234567 is counted. Checkpoint indices are names, not counts, and stay as they are.
+ */
+export function formatCount(n: number, locales?: string): string {
+  return n.toLocaleString(locales, { maximumFractionDigits: 0 });
+}

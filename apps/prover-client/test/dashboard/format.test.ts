@@ -3,7 +3,7 @@
  * units, in days and hours past a day.
  */
 import { expect, it } from "vitest";
-import { formatDuration } from "../../dashboard/src/format.js";
+import { formatCount, formatDuration } from "../../dashboard/src/format.js";
 
 it.each([
   [undefined, "—"],
@@ -22,4 +22,13 @@ it.each([
   [30 * 86_400_000, "30 d 0 h"],
 ])("formats %s ms as %s", (ms, text) => {
   expect(formatDuration(ms)).toBe(text);
+});
+
+it.each([
+  [0, "en-US", "0"],
+  [999, "en-US", "999"],
+  [1_234_567, "en-US", "1,234,567"],
+  [1_234_567, "de-DE", "1.234.567"],
+])("groups the digits of %s in %s as %s", (n, locale, text) => {
+  expect(formatCount(n, locale)).toBe(text);
 });

@@ -1,4 +1,4 @@
-import { formatAge, formatDuration } from "../format.js";
+import { formatAge, formatCount, formatDuration } from "../format.js";
 import { useNow, useOverview } from "../live.js";
 import { href } from "../router.js";
 import { type Overview, TASK_STATUSES, type TaskStatus } from "../types.js";
@@ -31,12 +31,12 @@ export function OverviewPage() {
         </div>
         <div class="card">
           <div class="card-value" data-testid="queue-depth">
-            {data.queueDepth}
+            {formatCount(data.queueDepth)}
           </div>
           <div class="card-label">waiting for a proving slot</div>
         </div>
         <div class="card">
-          <div class="card-value">{data.tasks.total}</div>
+          <div class="card-value">{formatCount(data.tasks.total)}</div>
           <div class="card-label">tasks</div>
         </div>
         <div class="card">
@@ -72,7 +72,7 @@ export function OverviewPage() {
                   return (
                     <td key={kind} class="num">
                       {n > 0 ? (
-                        <a href={href("/tasks", { kind, status })}>{n}</a>
+                        <a href={href("/tasks", { kind, status })}>{formatCount(n)}</a>
                       ) : (
                         <span class="muted">0</span>
                       )}
@@ -104,7 +104,7 @@ export function OverviewPage() {
                 .map(([kind, stats]) => (
                   <tr key={kind}>
                     <td>{kind}</td>
-                    <td class="num">{stats.samples}</td>
+                    <td class="num">{formatCount(stats.samples)}</td>
                     <td class="num">{formatDuration(stats.p50Ms)}</td>
                     <td class="num">{formatDuration(stats.p95Ms)}</td>
                   </tr>
