@@ -1,6 +1,6 @@
 /**
  * The dashboard's durations (attempt times, proving percentiles, ages): rounded before split into
- * units, in days and hours past a day.
+ * units, in days and hours past a day; its counts, digits grouped by the reader's language.
  */
 import { expect, it } from "vitest";
 import { formatCount, formatDuration } from "../../dashboard/src/format.js";
