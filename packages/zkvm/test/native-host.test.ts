@@ -175,21 +175,28 @@ describe("NativeHost", () => {
     }
   });
 
-  it("does not fail a later proof with a rejection that an earlier guest's leftover callback makes", async () => {
-    const single = new NativeHost({ workers: 1, privateKey: KEY });
-    try {
-      await single.prove(misbehavingProgram, "deferred-rejection", { signal: signal() });
-      // The callback the first guest left rejects while the second proof runs on the same worker:
-      // the second guest did nothing wrong, and a permanent failure would lose its task for good.
-      const receipt = await single.prove(misbehavingProgram, "run-deferred", { signal: signal() });
-      single.verify(receipt, misbehavingProgram);
-      expect(
-        sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
-      ).toEqual({ count: 2, sum: 5n });
-    } finally {
-      await single.close();
-    }
-  });
+  // The callback the first guest left rejects or throws while the second proof runs on the same
+  // worker: the second guest did nothing wrong, and a permanent failure would lose its task for
+  // good (a throw had ended the worker and failed the second proof with the first guest's error).
+  it.each([
+    ["a rejection", "deferred-rejection"],
+    ["an exception", "deferred-throw"],
+  ] as const)(
+    "does not fail a later proof with %s that an earlier guest's leftover callback makes",
+    async (_, mode) => {
+      const single = new NativeHost({ workers: 1, privateKey: KEY });
+      try {
+        await single.prove(misbehavingProgram, mode, { signal: signal() });
+        const receipt = await single.prove(misbehavingProgram, "run-deferred", { signal: signal() });
+        single.verify(receipt, misbehavingProgram);
+        expect(
+          sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
+        ).toEqual({ count: 2, sum: 5n });
+      } finally {
+        await single.close();
+      }
+    },
+  );
 
   it("fails permanently when the guest's asynchronous work throws, and keeps the worker", async () => {
     const single = new NativeHost({ workers: 1, privateKey: KEY });
@@ -201,22 +208,6 @@ describe("NativeHost", () => {
       );
       const receipt = await single.prove(sumProgram, [2, 3], { signal: signal() });
       expect(sumProgram.readOutput(receipt.publicValues)).toEqual({ count: 2, sum: 5n });
-    } finally {
-      await single.close();
-    }
-  });
-
-  it("does not fail a later proof with an exception that an earlier guest's leftover callback throws", async () => {
-    const single = new NativeHost({ workers: 1, privateKey: KEY });
-    try {
-      await single.prove(misbehavingProgram, "deferred-throw", { signal: signal() });
-      // The first guest's callback throws while the second proof runs on the same worker: that
-      // ended the worker, and failed the innocent second proof with the first guest's error.
-      const receipt = await single.prove(misbehavingProgram, "run-deferred", { signal: signal() });
-      single.verify(receipt, misbehavingProgram);
-      expect(
-        sumProgram.readOutput((await single.prove(sumProgram, [2, 3], { signal: signal() })).publicValues),
-      ).toEqual({ count: 2, sum: 5n });
     } finally {
       await single.close();
     }
