@@ -1,3 +1,5 @@
+import type { TaskStatusName } from "./contracts/status.js";
+
 /**
  * Typed errors with stable codes. Callers (the RPC server, the CLI, plugins) branch on `code`,
  * never on message text.
@@ -40,10 +42,23 @@ export class TaskNotFoundError extends PaasError {
   }
 }
 
+/**
+ * A task without a receipt, said with its status: "no proof stored" alone left a consumer unable to
+ * tell a task still on its way (wait for it) from one that failed for good or was cancelled.
+ */
 export class ProofNotFoundError extends PaasError {
-  constructor(readonly taskId: string) {
-    super("PROOF_NOT_FOUND", `no proof stored for task ${taskId}`);
+  constructor(
+    readonly taskId: string,
+    readonly status: TaskStatusName,
+  ) {
+    super("PROOF_NOT_FOUND", proofNotFoundMessage(taskId, status));
   }
+}
+
+function proofNotFoundMessage(taskId: string, status: TaskStatusName): string {
+  if (status === "permanent_failure" || status === "cancelled")
+    return `task ${taskId} has no proof: it is ${status}, and will not be proven unless retried or submitted again`;
+  return `task ${taskId} has no proof yet: it is ${status}, and its proof can be fetched once it is completed`;
 }
 
 export class UnknownKindError extends PaasError {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   canTransition,
   InvalidContextError,
@@ -83,6 +83,15 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     const release = started.host.hold();
     const { task } = await service.submit(leaf(1), "native");
     await expect(service.proof(task.id)).rejects.toBeInstanceOf(ProofNotFoundError);
+    await vi.waitFor(async () => expect((await service.status(task.id)).status).toBe("proving"));
+    // The answer says why there is none, so a consumer knows to wait (or not).
+    await expect(service.proof(task.id)).rejects.toThrow(
+      `task ${task.id} has no proof yet: it is proving, and its proof can be fetched once it is completed`,
+    );
+    await service.cancel(task.id);
+    await expect(service.proof(task.id)).rejects.toThrow(
+      `task ${task.id} has no proof: it is cancelled, and will not be proven unless retried or submitted again`,
+    );
     release();
   });
 

@@ -346,7 +346,7 @@ describe.each(DIALECTS)("cancellation (%s)", (dialect) => {
     release();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await service.status(task.id)).status).toBe("cancelled");
-    await expect(service.proof(task.id)).rejects.toThrow(/no proof stored/);
+    await expect(service.proof(task.id)).rejects.toThrow(/has no proof: it is cancelled/);
     expect(transitions.filter((t) => t.id === task.id).map((t) => t.to)).toEqual([
       "queued",
       "proving",

@@ -360,6 +360,8 @@ async function startHttp(
           embedded: app.nodes.embedded,
         },
         plugins: await service.pluginReports(),
+        // What a receipt's consumer verifies it against; without it, only the datadir's key file said.
+        hostKeys: parts.hosts.publicKeys(),
       }),
     }),
     ...operatorMethods(service, { overview: parts.overview }),

@@ -4,7 +4,16 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Devnet } from "@paas/devnet";
-import { decodeReceipt } from "@paas/zkvm";
+import { proverPublicKeyFromKeyFile } from "@paas/devnet";
+import { CHECKPOINT } from "@paas/rollup";
+import {
+  decodeReceipt,
+  encodeReceipt,
+  HOST_KEY_FILE,
+  programIdOf,
+  receiptFromJson,
+  verifyReceipt,
+} from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   CLI_TEST_TIMEOUT_MS,
@@ -54,6 +63,20 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_
   const out = path.join(data.dir, "checkpoint-0.bin");
   expect((await paas("proof", id, "--out", out)).stdout).toBe(`wrote ${out}\n`);
   expect(decodeReceipt(readFileSync(out)).metadata.zkvm).toBe("native");
+  // As a third party checks it: the checkpoint program of this version, signed by the key the
+  // client reports for the backend (the one in its data directory).
+  const report = JSON.parse((await paas("report", "--json")).stdout);
+  const publicKey = report.hostKeys.native;
+  const keyFile = proverPublicKeyFromKeyFile(path.join(data.dir, HOST_KEY_FILE));
+  expect(publicKey).toBe(Buffer.from(keyFile).toString("hex"));
+  const checkpoint = {
+    ...CHECKPOINT.program,
+    programId: programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
+  };
+  verifyReceipt(decodeReceipt(readFileSync(out)), { ...checkpoint, publicKey });
+  // The printed JSON is the same receipt, byte for byte.
+  const printed = receiptFromJson(JSON.parse((await paas("proof", id)).stdout));
+  expect(Buffer.from(encodeReceipt(printed))).toEqual(readFileSync(out));
 
   // The same table as the progress view, the server's own uptime included.
   const table = (await paas("report")).stdout;
@@ -64,6 +87,17 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_
   expect(table).toMatch(
     new RegExp(
       `\\ninstances: 1\\n  \\S+  \\S+ \\(pid ${process.pid}\\)  all  holds 0  started \\d+ s ago, heartbeat \\d+ s ago`,
+    ),
+  );
+
+  // A task on its way has no proof yet, and the answer says so.
+  const later = await paas("submit", '{"kind":"checkpoint","index":1}');
+  const laterId = /[0-9a-f]{32}/.exec(later.stdout)![0];
+  const early = await paas("proof", laterId);
+  expect(early.code).toBe(1);
+  expect(early.stderr).toMatch(
+    new RegExp(
+      `^error \\(PROOF_NOT_FOUND\\): paas_getProof: task ${laterId} has no proof yet: it is \\w+, and its proof can be fetched once it is completed \\(JSON-RPC error -32011\\)\n$`,
     ),
   );
 });

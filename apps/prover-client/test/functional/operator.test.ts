@@ -4,10 +4,12 @@
  * overview, readiness through a CL outage, bulk retry and cancel by filter (RPC and CLI), and
  * prune shrinking the database (CLI).
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { BulkResult, PruneResult, TaskAttempt, TaskGraph, TaskRecord } from "@paas/core";
-import type { Devnet } from "@paas/devnet";
+import { type Devnet, proverPublicKeyFromKeyFile } from "@paas/devnet";
+import { CHECKPOINT } from "@paas/rollup";
+import { HOST_KEY_FILE, programIdOf, receiptFromJson, verifyReceipt } from "@paas/zkvm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   CLI_TEST_TIMEOUT_MS,
@@ -258,6 +260,7 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
       .filter((f) => f.startsWith("paas.sqlite") && !f.endsWith(".lock"))
       .reduce((sum, f) => sum + statSync(path.join(data.dir, f)).size, 0);
   const before = onDisk();
+  const served = (await call("paas_getProof", [checkpointId])).result;
   // A directory that cannot take the export is the caller's mistake, refused before any deletion.
   const refused = await call(
     "paas_prune",
@@ -288,6 +291,17 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
   expect(onDisk()).toBeLessThan(before);
   expect(statSync(database).size).toBeGreaterThan(0);
   expect(readdirSync(exportDir)).toContain("receipts.jsonl");
+  // The exported receipt is the one `paas_getProof` answered, and a third party can verify it.
+  const lines = readFileSync(path.join(exportDir, "receipts.jsonl"), "utf8").trim().split("\n");
+  const exported = lines.map((line) => JSON.parse(line)).find((line) => line.task === checkpointId);
+  expect(exported.receipt).toEqual(served);
+  verifyReceipt(receiptFromJson(exported.receipt), {
+    ...CHECKPOINT.program,
+    programId: programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
+    publicKey: proverPublicKeyFromKeyFile(path.join(data.dir, HOST_KEY_FILE)),
+  });
+  // Pruned, the task is gone with its receipt: fetching it says so.
+  expect((await call("paas_getProof", [checkpointId])).error).toMatchObject({ code: -32010 });
 
   const unsaid = await paas("prune", "--older-than", "7d", "--token", TOKEN);
   expect(unsaid.code).not.toBe(0);

@@ -442,8 +442,9 @@ export class ProverService implements ProverHandle {
       const id = await this.keyOf(task);
       const receipt = await this.parts.store.receipt(id);
       if (receipt) return receipt;
-      if (!(await this.parts.store.get(id))) throw new TaskNotFoundError(id);
-      throw new ProofNotFoundError(id);
+      const row = await this.parts.store.get(id);
+      if (!row) throw new TaskNotFoundError(id);
+      throw new ProofNotFoundError(id, row.status);
     });
   }
 
