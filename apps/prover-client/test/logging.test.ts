@@ -1,9 +1,11 @@
 import { TaskNotFoundError, TransientError } from "@paas/core";
 import { createJsonRpcServer, type JsonRpcServer } from "@paas/jsonrpc";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLogger, type LogLine } from "../scenarios/app.js";
 import { createLogger } from "../src/logging/logger.js";
 import { logRpcErrors } from "../src/logging/rpc-error-log.js";
+import { logServiceErrors } from "../src/logging/service-error-log.js";
 import { logTransitions } from "../src/logging/transition-log.js";
 
 function loggerAt(clock: { now: number }) {
@@ -120,5 +122,29 @@ describe("JSON-RPC errors in the log", () => {
     for (const method of ["status", "nope", "proveLatest"]) {
       expect(JSON.stringify(byMethod.get(method))).not.toMatch(/\\n\s+at /);
     }
+  });
+});
+
+describe("background failures in the log", () => {
+  it("says a database host whose name does not resolve (DNS down, a service being rescheduled) in one warning, without a stack", async () => {
+    // `.invalid` never resolves (RFC 2606): the driver's own error, as every loop meets it.
+    const client = new pg.Client({ connectionString: "postgres://paas:secret@paas-db.invalid:5432/paas" });
+    const unresolved = await client.connect().then(
+      () => undefined,
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(unresolved?.code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
+    const { logger, written } = loggerAt({ now: 0 });
+    logServiceErrors(logger)(unresolved, "scheduler tick");
+    logServiceErrors(logger)(unresolved, "claiming task 0123");
+    expect(written).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: "the task database cannot be reached; retrying",
+        where: "scheduler tick",
+        error: unresolved!.message,
+        code: unresolved!.code,
+      }),
+    ]);
   });
 });

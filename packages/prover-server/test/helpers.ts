@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { PluginLogger } from "@paas/core";
 import { HttpRemoteProver, InputWriter, type Program, RemoteHost } from "@paas/zkvm";
 import { type ProverServer, type ProverServerOptions, startProverServer } from "../src/index.js";
 import { gatedProgram, TEST_PROGRAMS } from "./fixtures/programs.js";
@@ -20,6 +21,20 @@ export function tempDir(): TempDir {
     file: (name) => path.join(dir, name),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A logger that keeps every line it is given, with its level, in order. */
+export function recordingLogger(): {
+  logger: PluginLogger;
+  lines: { level: string; fields: object; message: string }[];
+} {
+  const lines: { level: string; fields: object; message: string }[] = [];
+  const at =
+    (level: string) =>
+    (fields: object, message: string): void => {
+      lines.push({ level, fields, message });
+    };
+  return { logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, lines };
 }
 
 /** A server on loopback with the test programs, one worker and the test token. */

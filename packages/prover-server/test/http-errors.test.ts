@@ -10,6 +10,7 @@ import type { ProverServer } from "../src/index.js";
 import { gatedProgram, sumProgram } from "./fixtures/programs.js";
 import {
   call,
+  recordingLogger,
   startJobBody,
   startsIn,
   startTestServer,
@@ -261,7 +262,8 @@ describe("many uploads at once", () => {
   it("answers 503 with Retry-After beyond the uploads it may buffer, before reading the body", async () => {
     // A server whose input limit makes each body ~134 MB buffers three at once (512 MiB).
     const dir = tempDir();
-    const busy = await startTestServer(dir.dir, { maxInputBytes: 96 * 1024 * 1024 });
+    const log = recordingLogger();
+    const busy = await startTestServer(dir.dir, { maxInputBytes: 96 * 1024 * 1024, logger: log.logger });
     const { hostname, port } = new URL(busy.url);
     const held = Array.from({ length: 3 }, () => {
       const socket = connect({ host: hostname, port: Number(port) });
@@ -290,6 +292,8 @@ describe("many uploads at once", () => {
         error: "3 job uploads are being received already (this server's limit); send again shortly",
         code: "SERVER_BUSY",
       });
+      // Asking a client to come back is the server working as it should, not a failure of it.
+      expect(log.lines.filter((line) => line.level === "error")).toEqual([]);
       // Reads are not uploads; and an upload that ends frees its place.
       expect((await call(busy.url, "GET", "v1/info")).status).toBe(200);
       held.pop()!.destroy();
@@ -345,7 +349,12 @@ describe("a client that stops reading", () => {
 describe("a full queue", () => {
   it("answers 503 for a new job once the queued inputs reach their limit, and takes it again as work drains", async () => {
     const dir = tempDir();
-    const small = await startTestServer(dir.dir, { maxInputBytes: 4_096, maxQueuedInputBytes: 8_192 });
+    const log = recordingLogger();
+    const small = await startTestServer(dir.dir, {
+      maxInputBytes: 4_096,
+      maxQueuedInputBytes: 8_192,
+      logger: log.logger,
+    });
     try {
       // The one worker is held by a gated guest, so what follows stays queued.
       const startedLog = dir.file("queue-started.log");
@@ -369,6 +378,10 @@ describe("a full queue", () => {
           "the queued jobs hold 6000 bytes of input, and this one would pass this server's limit of 8192; send again once work drains",
         code: "SERVER_BUSY",
       });
+      expect(log.lines.filter((line) => line.level === "error")).toEqual([]);
+      expect(log.lines).toContainEqual(
+        expect.objectContaining({ level: "debug", fields: expect.objectContaining({ status: 503 }) }),
+      );
       // A job already queued is still found: asking again is no new work.
       expect((await call(small.url, "POST", "v1/jobs", job("q1"))).status).toBe(200);
       writeFileSync(gate, "");

@@ -1,4 +1,4 @@
-import { errorMessage, isConnectionLoss } from "@paas/core";
+import { errorMessage, isConnectionLoss, isCredentialRefusal } from "@paas/core";
 import type { Logger } from "pino";
 
 /**
@@ -7,15 +7,20 @@ import type { Logger } from "pino";
  * dependency down, which every loop meets at once: one warning with the driver's words, whichever
  * loop met it, so the logger's repeat limit keeps it to a line per window; `/ready` and
  * `paas_task_database_up` say it too. A stack of the driver's internals at error, per loop, told an
- * operator nothing more. Anything else is unexpected: at error, with its stack.
+ * operator nothing more. Credentials the database no longer takes (a password rotated under the
+ * instance) need a person: at error, but as one line in the same way, not a stack per loop. Anything
+ * else is unexpected: at error, with its stack.
  */
 export function logServiceErrors(logger: Logger): (error: unknown, where: string) => void {
   return (error, where) => {
+    const { code } = (error ?? {}) as { code?: unknown };
+    const fields = { where, error: errorMessage(error), ...(typeof code === "string" && { code }) };
     if (isConnectionLoss(error)) {
-      const { code } = error as { code?: unknown };
-      logger.warn(
-        { where, error: errorMessage(error), ...(typeof code === "string" && { code }) },
-        "the task database cannot be reached; retrying",
+      logger.warn(fields, "the task database cannot be reached; retrying");
+    } else if (isCredentialRefusal(error)) {
+      logger.error(
+        fields,
+        "the task database refuses this instance's credentials (database.url): set the role's current password; retrying",
       );
     } else {
       logger.error({ err: error }, where);

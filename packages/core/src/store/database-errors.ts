@@ -10,7 +10,9 @@ import { PaasError, TransientError } from "../errors.js";
  * codes (class 08, admin_shutdown, crash_shutdown, cannot_connect_now,
  * idle_in_transaction_session_timeout, too_many_connections: every slot of `max_connections` taken,
  * which frees up as other sessions end), the socket's errors, or pg's own words for a connection
- * that ended or broke earlier, or that could not be opened in time.
+ * that ended or broke earlier, or that could not be opened in time. A host name that stops
+ * resolving, or a route that goes away, is an outage too (DNS down, a Kubernetes service being
+ * rescheduled): the start connected to the same name, so it is no typo.
  */
 export function isConnectionLoss(error: unknown): boolean {
   const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
@@ -38,7 +40,22 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "EPIPE",
   "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
 ]);
+
+/**
+ * The server refuses this instance's credentials (28P01 invalid_password, 28000
+ * invalid_authorization_specification): a password rotated under a running instance, a role
+ * dropped, a pg_hba.conf line changed. The start connected with the same URL, so a person changed
+ * something; no loop can do anything about it but try again.
+ */
+export function isCredentialRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "28P01" || code === "28000";
+}
 
 /**
  * The database cannot grow: SQLite's SQLITE_FULL (the disk, or a size limit, is full) or

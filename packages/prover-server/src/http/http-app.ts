@@ -34,6 +34,8 @@ const UPLOAD_MEMORY_BYTES = 512 * 1024 * 1024;
 const MAX_UPLOADS_AT_ONCE = 16;
 /** Sockets the server keeps open at once; more are dropped by Node as they connect. */
 const MAX_CONNECTIONS = 256;
+/** The answer to the unexpected, the one logged at error. */
+const INTERNAL_STATUS = 500;
 
 /**
  * The remote-prover contract (`REMOTE_PROVER_OPENAPI`) on fastify. Every answer that is not a
@@ -101,7 +103,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const answer = asHttpError(error, bodyLimit, maxInputBytes);
-    if (answer.status >= 500) {
+    // The unexpected only. A 503 (uploads or queued input at this server's limit) is back-pressure
+    // clients wait out (Retry-After), not a failure: at error, each refusal of a busy server was an
+    // error line, naming other byte counts so the logger's repeat limit let them all through.
+    if (answer.status === INTERNAL_STATUS) {
       logger.error({ method: request.method, url: request.url, err: messageOf(error) }, "request failed");
     }
     sendError(reply, answer);
@@ -116,8 +121,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
     };
-    // Client mistakes stay at debug: a misconfigured client must not flood the server's log.
-    if (reply.statusCode < 500) logger.debug(fields, "request");
+    // Client mistakes and "come back later" stay at debug: a misconfigured or eager client must
+    // not flood the server's log.
+    if (reply.statusCode !== INTERNAL_STATUS) logger.debug(fields, "request");
   });
 
   app.get("/openapi.json", async () => REMOTE_PROVER_OPENAPI);
@@ -240,7 +246,11 @@ function asHttpError(error: unknown, bodyLimit: number, maxInputBytes: number): 
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     return new HttpError(statusCode, "INVALID_REQUEST", `request: ${messageOf(error)}`);
   }
-  return new HttpError(500, "INTERNAL", "the server failed to answer this request; its log says why");
+  return new HttpError(
+    INTERNAL_STATUS,
+    "INTERNAL",
+    "the server failed to answer this request; its log says why",
+  );
 }
 
 function sendError(reply: FastifyReply, error: HttpError): void {
