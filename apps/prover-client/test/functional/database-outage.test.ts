@@ -17,6 +17,29 @@ const postgres = inject("postgres");
 /** Where no node answers: nothing here proves. */
 const NO_NODE = "http://127.0.0.1:9/";
 
+/**
+ * A login role with a schema of its own on the test server, and an admin session to change it
+ * (read-only, a new password) and to end its sessions, which the URL's `application_name` finds.
+ */
+async function privateRole() {
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  const role = `paas_role_${randomBytes(5).toString("hex")}`;
+  const app = `paas_app_${randomBytes(4).toString("hex")}`;
+  await admin.query(`create role ${role} login password 'secret'`);
+  await admin.query(`create schema ${role} authorization ${role}`);
+  const url = new URL(postgres.url!);
+  url.username = role;
+  url.password = "secret";
+  url.searchParams.set("application_name", app);
+  const drop = async () => {
+    await admin.query(`drop owned by ${role} cascade`);
+    await admin.query(`drop role ${role}`);
+    await admin.end();
+  };
+  return { admin, role, app, url, drop };
+}
+
 async function fetchText(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.text() };
@@ -217,16 +240,7 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
     timeout: 120_000,
   }, async () => {
     // A role and schema of the test's own: the shared server's settings are not touched.
-    const admin = new pg.Client({ connectionString: postgres.url });
-    await admin.connect();
-    const role = `paas_role_${randomBytes(5).toString("hex")}`;
-    const app = `pgro_${randomBytes(4).toString("hex")}`;
-    await admin.query(`create role ${role} login password 'secret'`);
-    await admin.query(`create schema ${role} authorization ${role}`);
-    const url = new URL(postgres.url!);
-    url.username = role;
-    url.password = "secret";
-    url.searchParams.set("application_name", app);
+    const { admin, role, app, url, drop } = await privateRole();
     // What a failover to a standby does to the sessions the address leads to.
     const readOnly = async (on: boolean) => {
       await admin.query(`alter role ${role} ${on ? "set default_transaction_read_only = on" : "reset all"}`);
@@ -271,25 +285,14 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
       await readOnly(false);
       await prover?.close();
       data.remove();
-      await admin.query(`drop owned by ${role} cascade`);
-      await admin.query(`drop role ${role}`);
-      await admin.end();
+      await drop();
     }
   });
 
   it("says a password the server no longer takes (rotated under a running instance) in one error line per window, without a stack", {
     timeout: 120_000,
   }, async () => {
-    const admin = new pg.Client({ connectionString: postgres.url });
-    await admin.connect();
-    const role = `paas_role_${randomBytes(5).toString("hex")}`;
-    const app = `pgpw_${randomBytes(4).toString("hex")}`;
-    await admin.query(`create role ${role} login password 'secret'`);
-    await admin.query(`create schema ${role} authorization ${role}`);
-    const url = new URL(postgres.url!);
-    url.username = role;
-    url.password = "secret";
-    url.searchParams.set("application_name", app);
+    const { admin, role, app, url, drop } = await privateRole();
     const { logger, lines } = captureLogger();
     const data = tempDatadir();
     let prover: Awaited<ReturnType<typeof startApp>> | undefined;
@@ -323,9 +326,7 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
     } finally {
       await prover?.close();
       data.remove();
-      await admin.query(`drop owned by ${role} cascade`);
-      await admin.query(`drop role ${role}`);
-      await admin.end();
+      await drop();
     }
   });
 });
