@@ -135,6 +135,31 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
 }
 
 /**
+ * An instance that proved one leaf through a relay, the relay then frozen: the server cut off
+ * without a reset, its pooled sessions open, a statement sent on one waiting for an answer.
+ */
+async function oneProofThenCutOff() {
+  const relay = await restartableRelay((await databaseFor("postgres")) as DatabaseLocation & { url: string });
+  const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
+  const [submitted] = await a.service.submitMany([leaf(1)], "native");
+  const id = submitted!.task.id;
+  await a.service.wait(id, { timeoutMs: 10_000 });
+  relay.freeze();
+  return { relay, a, id };
+}
+
+/** How a read ended within 15 s: "answered", its error's code, or "still waiting". */
+function outcomeWithin15s(read: Promise<unknown>): Promise<unknown> {
+  return Promise.race([
+    read.then(
+      () => "answered",
+      (error: unknown) => (error as PaasError).code,
+    ),
+    new Promise((resolve) => setTimeout(() => resolve("still waiting"), 15_000)),
+  ]);
+}
+
+/**
  * Instance "a" on `database` proves one leaf, whose proof waits until the test has put the database
  * in a fault (`before`, given the task's id). The proof is then computed and stored; once the
  * instance has said what became of it (a warning: kept; an error: lost), the fault ends (`after`)
@@ -239,26 +264,11 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
   }, 60_000);
 
   it("answers a status read with an error, not after the outage, while the server is cut off without a reset", async () => {
-    const relay = await restartableRelay(
-      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
-    );
+    const { relay, a, id } = await oneProofThenCutOff();
     try {
-      const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
-      const [submitted] = await a.service.submitMany([leaf(1)], "native");
-      const id = submitted!.task.id;
-      await a.service.wait(id, { timeoutMs: 10_000 });
       // Cut off for 30 s: the pooled sessions stay open, and the read sent on one waits for an answer.
-      relay.freeze();
       const asked = Date.now();
-      const read = a.service.status(id).then(
-        () => "answered",
-        (error: unknown) => (error as PaasError).code,
-      );
-      const outcome = await Promise.race([
-        read,
-        new Promise((resolve) => setTimeout(() => resolve("still waiting"), 15_000)),
-      ]);
-      expect(outcome).toBe("TRANSIENT_FAILURE");
+      expect(await outcomeWithin15s(a.service.status(id))).toBe("TRANSIENT_FAILURE");
       expect(Date.now() - asked).toBeLessThan(12_000);
       relay.thaw();
       expect((await a.service.status(id)).status).toBe("completed");
@@ -269,29 +279,13 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
   }, 40_000);
 
   it("answers the instance list and a task's graph with an error, not after the outage, while the server is cut off", async () => {
-    const relay = await restartableRelay(
-      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
-    );
+    const { relay, a, id } = await oneProofThenCutOff();
     try {
-      const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
-      const [submitted] = await a.service.submitMany([leaf(1)], "native");
-      const id = submitted!.task.id;
-      await a.service.wait(id, { timeoutMs: 10_000 });
       // `paas_getReport` (paas watch, paas report) and the dashboard's overview read both.
-      relay.freeze();
       const asked = Date.now();
-      const outcome = (read: Promise<unknown>) =>
-        Promise.race([
-          read.then(
-            () => "answered",
-            (error: unknown) => (error as PaasError).code,
-          ),
-          new Promise((resolve) => setTimeout(() => resolve("still waiting"), 15_000)),
-        ]);
-      expect(await Promise.all([outcome(a.service.instances()), outcome(a.service.graph(id))])).toEqual([
-        "TRANSIENT_FAILURE",
-        "TRANSIENT_FAILURE",
-      ]);
+      expect(
+        await Promise.all([outcomeWithin15s(a.service.instances()), outcomeWithin15s(a.service.graph(id))]),
+      ).toEqual(["TRANSIENT_FAILURE", "TRANSIENT_FAILURE"]);
       expect(Date.now() - asked).toBeLessThan(12_000);
       relay.thaw();
       // Answered again; A's row, stale after the cut, may have been dropped: its next beat lists it.

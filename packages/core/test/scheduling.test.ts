@@ -56,6 +56,9 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
   const until = async (check: () => boolean) => {
     while (!check()) await new Promise((resolve) => setTimeout(resolve, 1));
   };
+  /** A service with one proving slot, fetching up to `prefetch.depth` inputs ahead of it. */
+  const oneSlot = async (prefetch: { depth: number; maxHeapBytes?: number }) =>
+    startService({ database: await databaseFor(dialect), concurrency: 1, scheduling: { prefetch } });
 
   it("reports each claimed backend's slots before its first proof", async () => {
     started = await startService({ database: await databaseFor(dialect), concurrency: 3 });
@@ -64,11 +67,7 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
   });
 
   it("fetches the next inputs while every slot proves, and proves them once a slot frees", async () => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch: { depth: 2 } },
-    });
+    started = await oneSlot({ depth: 2 });
     const { service, host, script } = started;
     const release = host.hold();
     const submitted = await Promise.all([0, 1, 2, 3].map((i) => service.submit(leaf(i), "native")));
@@ -88,11 +87,7 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
     ["with prefetch 0", { depth: 0 }],
     ["while the heap holds more than the bound", { depth: 4, maxHeapBytes: 1 }],
   ])("fetches nothing ahead %s", async (_, prefetch) => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch },
-    });
+    started = await oneSlot(prefetch);
     const { service, host, script } = started;
     const release = host.hold();
     const submitted = await Promise.all([0, 1].map((i) => service.submit(leaf(i), "native")));
@@ -104,11 +99,7 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
   });
 
   it("cancels a task waiting for a slot without ever proving it", async () => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch: { depth: 1 } },
-    });
+    started = await oneSlot({ depth: 1 });
     const { service, host, script } = started;
     const release = host.hold();
     const first = await service.submit(leaf(0), "native");
@@ -124,11 +115,7 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
   });
 
   it("gives a freed slot to the waiting input first in priority, not the first fetched", async () => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch: { depth: 2 } },
-    });
+    started = await oneSlot({ depth: 2 });
     const { service, host, script } = started;
     // node 1 is submitted first: its dependency inherits its priority and proves first.
     script.graph.set(1, [leaf(2)]);
@@ -148,11 +135,7 @@ describe.each(DIALECTS)("prefetch (%s)", (dialect) => {
   });
 
   it("fetches one kind's input ahead while another kind's fetch ahead hangs", async () => {
-    started = await startService({
-      database: await databaseFor(dialect),
-      concurrency: 1,
-      scheduling: { prefetch: { depth: 2 } },
-    });
+    started = await oneSlot({ depth: 2 });
     const { service, host, script } = started;
     const release = host.hold();
     const first = await service.submit(leaf(0), "native");
