@@ -152,7 +152,8 @@ export class PermanentError extends PaasError {
  * holds now (the chain was reorganised since the proof's inputs were read): published, it would
  * only be rejected. Permanent, and the proof is dropped with the failure, so a resubmission proves
  * the task again instead of publishing the same proof again. Thrown anywhere else, a plain
- * permanent failure.
+ * permanent failure. A proof found outdated after its task completed (a plugin publishing it again)
+ * is handed to `ProverHandle.reproveOutdated`, which takes it back the same way.
  */
 export class OutdatedProofError extends PermanentError {}
 

@@ -66,7 +66,8 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     expect(canTransition("queued", "proving")).toBe(true);
     expect(canTransition("blocked", "proving")).toBe(false);
     expect(canTransition("cancelled", "proving")).toBe(false);
-    // A completed task is taken back only to prove it again under a newer program (upgrade.test.ts).
+    // A completed task is taken back only to prove it again: under a newer program (upgrade.test.ts),
+    // or its proof found outdated (retries.test.ts).
     expect(TRANSITIONS.completed).toEqual(["pending", "queued"]);
     expect(canTransition("completed", "proving")).toBe(false);
   });

@@ -2,13 +2,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
+  keyOf,
   ManualClock,
+  OutdatedProofError,
   type ProgramDescriptor,
   type ProofReceipt,
   type ProveOptions,
   type TaskRecord,
 } from "../src/index.js";
-import { leaf, published, type StartedService, startService } from "./fixtures/start-service.js";
+import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
 
@@ -235,6 +237,54 @@ describe.each(DIALECTS)("publication (%s)", (dialect) => {
     expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
     expect(host.proveCalls).toHaveLength(2);
     expect(script.published).toHaveLength(2);
+  });
+
+  it("takes back a completed task whose proof is found outdated, once, fenced by its attempt, and proves it again", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script, host } = started;
+    const { task } = await service.submit(published(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(done.status).toBe("completed");
+    const error = new OutdatedProofError("published 1: the chain was reorganised since");
+
+    // Read before an attempt that proved it again: that proof is the current one.
+    const earlier = await service.reproveOutdated(task.id, { attempt: done.attempt - 1, error });
+    expect(earlier).toMatchObject({ reproven: false, task: { status: "completed" } });
+    expect(await service.proof(task.id)).toBeDefined();
+
+    const taken = await service.reproveOutdated(task.id, { attempt: done.attempt, error });
+    expect(taken.reproven).toBe(true);
+    // A second caller that found the same proof outdated takes nothing back.
+    expect((await service.reproveOutdated(task.id, { attempt: done.attempt, error })).reproven).toBe(false);
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    expect(host.proveCalls).toHaveLength(2);
+    expect(script.published).toHaveLength(2);
+    const { attempts } = await service.statusWithHistory(task.id);
+    expect(attempts.filter((a) => a.outcome === "outdated")).toEqual([
+      expect.objectContaining({
+        attempt: done.attempt + 1,
+        phase: "publish",
+        error: "published 1: the chain was reorganised since",
+      }),
+    ]);
+  });
+
+  it("resolves a task whose proof is found outdated again: the dependencies it had are not reused", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script } = started;
+    script.graph.set(1, [leaf(1)]);
+    const { task } = await service.submit(node(1), "native");
+    const done = await service.wait(task.id, { timeoutMs: 5_000 });
+    expect(script.dependencyInputs.get(1)).toEqual([1]);
+
+    script.graph.set(1, [leaf(2)]); // the chain as it is now names another dependency
+    const error = new OutdatedProofError("node 1: the chain was reorganised since");
+    const { task: restarted } = await service.reproveOutdated(task.id, { attempt: done.attempt, error });
+    expect(restarted.status).toBe("pending");
+    expect((await service.wait(task.id, { timeoutMs: 5_000 })).status).toBe("completed");
+    expect(script.dependencyInputs.get(1)).toEqual([2]);
+    const leaf2 = keyOf({ context: leaf(2), backend: "native" });
+    expect((await service.graph(task.id)).edges.map((e) => e.to)).toEqual([leaf2]);
   });
 });
 

@@ -1,6 +1,7 @@
 import {
   backendParam,
   chainNumberParam,
+  OutdatedProofError,
   type PluginRpcMethod,
   type ProverHandle,
   parseParamsWith,
@@ -28,7 +29,8 @@ const proveLatestParams = z.tuple([backendParam()], { error: "expected [] or [ba
 /**
  * `paas_proveCheckpoint(index[, backend])` and `paas_proveLatestCheckpoint([backend])`: submit a
  * checkpoint (idempotently; a permanently failed or cancelled one starts again, a completed one the
- * CL lists unproven is published again) on `backend`, by default the checkpoint kind's
+ * CL lists unproven is published again, or proven again when its proof is of blocks the CL has
+ * replaced since) on `backend`, by default the checkpoint kind's
  * (`handle.backendFor`). A checkpoint the CL does not have yet waits for it within
  * the plugin's horizon and is refused beyond it (the plugin's `admit`, as for `paas_submitTask`).
  */
@@ -50,8 +52,16 @@ export function checkpointRpcMethods(
     // the stored proof (only if the CL lists it unproven) is what the call can do; its rejection,
     // with the CL's reason, is the answer. Returned as is, the call had changed nothing. Under the
     // call's deadline: a silent CL held the call through every retry of every CL call (minutes).
+    // A proof of blocks the CL replaced (it lost the checkpoint in a reorg) is not submitted: the
+    // task is taken back and proven again from the new chain, and the answer is its new record.
     if (!created && task.status === "completed") {
-      await publishCheckpoint(cl, index, await handle.proof(task.id), signal);
+      try {
+        await publishCheckpoint(cl, index, await handle.proof(task.id), signal, { outdated: true });
+      } catch (error) {
+        if (!(error instanceof OutdatedProofError)) throw error;
+        const taken = await handle.reproveOutdated(task.id, { attempt: task.attempt, error });
+        return { id: task.id, created, task: taken.task };
+      }
       facts.accepted(index);
     }
     return { id: task.id, created, task };

@@ -2,6 +2,7 @@ import type { PluginLogger } from "@paas/core";
 import {
   type BackgroundService,
   errorMessage,
+  OutdatedProofError,
   PaasError,
   type ProverHandle,
   type TaskRecord,
@@ -29,6 +30,8 @@ export interface TickOutcome {
   readonly submitted: number[];
   /** Completed checkpoints the CL still listed as unproven, whose stored proof was published again. */
   readonly republished: number[];
+  /** Completed checkpoints whose stored proof was of blocks the CL has replaced: taken back to be proven again. */
+  readonly reproven: number[];
   /** Failed checkpoints the runner submitted again under its retry policy. */
   readonly retried: number[];
 }
@@ -69,6 +72,8 @@ interface UnpublishedCheckpoint {
  * - completed → if the CL does not list it as proven, its stored proof is published again (a CL
  *   that lost it); `publishCheckpoint` asks before it submits, and a checkpoint known proven is not
  *   asked about again until the CL shows it lost proofs (it lists one of them as its next unproven).
+ *   A stored proof of blocks the CL has replaced since (a reorg) is not submitted: the task is taken
+ *   back to be proven again from the new chain (`ProverHandle.reproveOutdated`).
  * Stuck checkpoints and why are in `report()` (`stuck`).
  *
  * The position lives in durable state (the CL's next unproven index, the task store), so a restart
@@ -147,7 +152,7 @@ export class CheckpointRunner implements BackgroundService {
     // failure or publication retried elsewhere (another instance finished it) is forgotten too.
     forgetBelow(facts.provenBelow!, this.#failures);
     forgetBelow(facts.provenBelow!, this.#unpublished);
-    const outcome: TickOutcome = { submitted: [], republished: [], retried: [] };
+    const outcome: TickOutcome = { submitted: [], republished: [], retried: [], reproven: [] };
     const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
       let inFlight = 0;
@@ -195,8 +200,7 @@ export class CheckpointRunner implements BackgroundService {
         stuck.set(index, { index, status: "cancelled", error: "cancelled by an operator", retries: 0 });
         return false;
       case "completed":
-        await this.#confirmPublished(index, record, signal, stuck);
-        return false;
+        return await this.#confirmPublished(index, record, signal, outcome, stuck);
       default:
         return true; // in flight: the scheduler drives it
     }
@@ -255,37 +259,59 @@ export class CheckpointRunner implements BackgroundService {
   /**
    * A completed checkpoint above the CL's next unproven one: published, most likely, but a CL that
    * lost its proofs (e.g. a devnet restarted without its data) lists it unproven. `publishCheckpoint`
-   * asks the CL first and submits the stored proof only if it is not proven.
+   * asks the CL first and submits the stored proof only if it is not proven, and only if it is of
+   * the CL's chain now. A CL that lost it with the blocks it replaced (a reorg under it) would reject
+   * it, and an operator could only publish it again: the task is taken back instead, its proof
+   * dropped, and proven again from the new chain. True when it is in flight again.
    */
   async #confirmPublished(
     index: number,
     record: TaskRecord,
     signal: AbortSignal,
+    outcome: TickOutcome,
     stuck: Map<number, StuckCheckpoint>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     // Completed after the poll: the CL's answer predates the publication; the wake-up it caused runs
     // another tick, which sees the CL's new answer.
-    if (this.#completedSincePoll.has(index) || this.options.facts.knownProven.has(index)) return;
+    if (this.#completedSincePoll.has(index) || this.options.facts.knownProven.has(index)) return false;
     const rejection = this.options.facts.rejectedProofs.get(index);
     if (rejection !== undefined) {
       stuck.set(index, rejectedEntry(index, rejection));
-      return;
+      return false;
     }
     const unpublished = this.#unpublished.get(index);
     if (unpublished !== undefined && this.#now() < unpublished.retryAt) {
       stuck.set(index, this.#unpublishedEntry(index, unpublished));
-      return;
+      return false;
     }
     const receipt = await this.options.handle.proof(record.id);
     try {
-      const { outcome } = await publishCheckpoint(this.options.cl, index, receipt, signal);
+      const published = await publishCheckpoint(this.options.cl, index, receipt, signal, { outdated: true });
       this.options.facts.knownProven.add(index);
       this.#unpublished.delete(index);
       this.options.facts.accepted(index);
-      if (outcome === "accepted")
+      if (published.outcome === "accepted") {
+        outcome.republished.push(index);
         this.options.logger.info({ index }, "published a stored checkpoint proof again");
+      }
+      return false;
     } catch (error) {
       if (signal.aborted) throw error;
+      if (error instanceof OutdatedProofError) {
+        this.#unpublished.delete(index);
+        const { reproven } = await this.options.handle.reproveOutdated(record.id, {
+          attempt: record.attempt,
+          error,
+        });
+        if (reproven) {
+          outcome.reproven.push(index);
+          this.options.logger.warn(
+            { index, task: record.id, error: error.message },
+            "a stored checkpoint proof is of blocks the CL replaced: dropped, and the checkpoint proven again",
+          );
+        }
+        return true;
+      }
       if (error instanceof CheckpointRejectedError) {
         this.options.facts.rejectedProofs.set(index, error.reason);
         this.#unpublished.delete(index);
@@ -294,7 +320,7 @@ export class CheckpointRunner implements BackgroundService {
           { index, task: record.id, reason: error.reason },
           "the CL rejected a stored proof",
         );
-        return;
+        return false;
       }
       // The CL did not take it this time (an error, not a verdict): later checkpoints go on, and
       // this one is published again after a delay that doubles, as failed checkpoints are retried.
@@ -312,6 +338,7 @@ export class CheckpointRunner implements BackgroundService {
           "publishing a stored checkpoint proof again failed; later checkpoints go on, and it is tried again",
         );
       }
+      return false;
     }
   }
 

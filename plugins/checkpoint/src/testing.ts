@@ -152,7 +152,8 @@ export class TestCl {
   /**
    * Reorganises the chain from `slot` on: its blocks and every later one are replaced by blocks
    * carrying the same EL blocks a second later, so their ids and chainstate roots change while
-   * the epochs stay as they were.
+   * the epochs stay as they were. The checkpoints whose range ends at `slot` or later lose their
+   * proofs, as a CL's do when it replaces the blocks they were of: the CL lists them unproven again.
    */
   reorg(slot: number): void {
     if (slot < 1 || slot >= this.chainstates.length)
@@ -171,6 +172,9 @@ export class TestCl {
       this.blockIds.push(built.blockId);
       this.blocks.push(built.block);
       this.execBlocks.push(exec);
+    }
+    for (const index of [...this.proven]) {
+      if (batchInfoForCheckpoint(index, this.params).l2Range.end >= slot) this.proven.delete(index);
     }
   }
 

@@ -19,6 +19,7 @@ import {
 import {
   type BatchTransition,
   CHECKPOINT,
+  CL_STF,
   ClClient,
   ClErrorCode,
   rollupParamsRoot,
@@ -474,6 +475,28 @@ describe("a CL that does not serve a checkpoint it has", () => {
     expect((error as Error).message).toBe(
       "the CL does not serve checkpoint 1, though its latest is 3: cl_getCheckpointInfo: checkpoint 1 not found (JSON-RPC error -32004)",
     );
+  });
+});
+
+describe("a CL that reorganised under an accepted checkpoint", () => {
+  it("paas_proveCheckpoint proves it again from the new chain rather than publishing the stored proof of the replaced blocks", async () => {
+    const { cl, harness, checkpointProofs } = await setup({});
+    expect((await harness.prove(checkpoint(1))).record.status).toBe("completed");
+    cl.reorg(7); // the blocks of epoch 1 (slots 7..12) are replaced: the CL lists checkpoint 1 unproven
+
+    const method = harness.service.rpcMethods().get("paas_proveCheckpoint")!;
+    const result = (await method.handler([1])) as ProveCheckpointResult;
+    expect(result).toMatchObject({
+      id: harness.keyOf(checkpoint(1)),
+      created: false,
+      task: { status: "pending" },
+    });
+    expect((await harness.waitFor(checkpoint(1))).status).toBe("completed");
+    expect(cl.answered("rejected")).toEqual([]);
+    expect(cl.answered("accepted")).toEqual([1, 1]);
+    expect(checkpointProofs(1)).toBe(2);
+    const [dependency] = (await harness.service.graph(result.id)).nodes.filter((n) => n.kind === CL_STF.kind);
+    expect(dependency?.context.end).toEqual({ slot: 12, blockId: toHex(cl.blockIds[12]!) });
   });
 });
 

@@ -500,6 +500,40 @@ describe("checkpoint runner", () => {
     );
   });
 
+  it("after a CL reorg below accepted checkpoints, proves them again from the new chain and publishes no proof of the orphaned blocks", async () => {
+    const cl = await startCl(2);
+    const { harness, checkpointProofs } = await startProver(cl);
+    await until(proven(cl, 0, 1), "checkpoints 0 and 1");
+    const dependenciesOf = async (index: number) =>
+      (await harness.service.graph(harness.keyOf(checkpoint(index)))).edges.map((e) => e.to);
+    const orphaned = [...(await dependenciesOf(0)), ...(await dependenciesOf(1))];
+    expect(orphaned).toHaveLength(2);
+
+    cl.reorg(2); // the CL replaces the blocks from slot 2 on, and forgets the checkpoints they were under
+    await until(
+      async () => proven(cl, 0, 1)() || (await report(harness)).attention !== null,
+      "checkpoints 0 and 1 accepted again, or left to an operator",
+    );
+
+    expect(cl.answered("rejected")).toEqual([]);
+    expect(sorted(cl.answered("accepted"))).toEqual([0, 0, 1, 1]);
+    expect(checkpointProofs()).toBe(4);
+    // Proven from CL STF proofs of the new chain's blocks, none of the replaced ones reused.
+    for (const index of [0, 1]) {
+      for (const dependency of await dependenciesOf(index)) expect(orphaned).not.toContain(dependency);
+    }
+    const { attempts } = await harness.service.statusWithHistory(harness.keyOf(checkpoint(0)));
+    expect(attempts.filter((a) => a.outcome === "outdated")).toEqual([
+      expect.objectContaining({
+        phase: "publish",
+        error: expect.stringMatching(
+          /^checkpoint 0: the proof's post-state root 0x[0-9a-f]{8}…[0-9a-f]{8} is not the CL's 0x[0-9a-f]{8}…[0-9a-f]{8} at slot 2: the CL reorganised since its CL STF proofs were made; /,
+        ),
+      }),
+    ]);
+    expect((await report(harness)).stuck).toEqual([]);
+  });
+
   it("publishes, the CL judging, when the CL no longer serves the chainstate a proof is checked against (pruned)", async () => {
     const cl = await startCl(1);
     cl.stub.handle("cl_getChainstate", (params) => {

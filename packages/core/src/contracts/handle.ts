@@ -1,3 +1,4 @@
+import type { OutdatedProofError } from "../errors.js";
 import type { ProofContext } from "./context.js";
 import type { ProofReceipt } from "./receipt.js";
 import type {
@@ -21,6 +22,12 @@ export interface SubmitResult {
   readonly task: TaskRecord;
   /** False when the task already existed and was left as it was (idempotent submit). */
   readonly created: boolean;
+}
+
+export interface ReproveResult {
+  readonly task: TaskRecord;
+  /** False when the task was left as it was: not completed, or proven again since `attempt`. */
+  readonly reproven: boolean;
 }
 
 export interface WaitOptions {
@@ -49,6 +56,19 @@ export interface ProverHandle {
   /** The instances sharing the database, with their last heartbeat and the tasks they hold. */
   instances(): Promise<readonly InstanceInfo[]>;
   list(filter?: ListFilter): Promise<TaskPage>;
+  /**
+   * Takes back a completed task whose proof the caller found outdated (the chain it proves was
+   * reorganised since, e.g. a checkpoint the CL accepted, then lost with the blocks it replaced):
+   * its proof and its completion are dropped in one transaction and it is proven again from its
+   * first step, resolving its dependencies again; its history records the error (outcome
+   * `outdated`). Fenced by `attempt`, the record's when its proof was read: a task proven again
+   * since is left as it is, so two callers finding the same proof outdated take it back once.
+   * Throws `TaskNotFoundError`.
+   */
+  reproveOutdated(
+    task: TaskRef,
+    outdated: { readonly attempt: number; readonly error: OutdatedProofError },
+  ): Promise<ReproveResult>;
   /** Cancels a task that has not completed; an in-flight attempt is aborted. */
   cancel(task: TaskRef): Promise<TaskRecord>;
   /**

@@ -106,7 +106,8 @@ export const TRANSITIONS: Readonly<Record<TaskStatusName, readonly TaskStatusNam
   transient_failure: ["pending", "queued", "publishing", "permanent_failure", "cancelled"],
   permanent_failure: ["pending", "queued", "publishing"],
   cancelled: ["pending", "queued", "publishing"],
-  // Only when a dependent needs its proof and another version of its program made it (a stale proof).
+  // Only when a dependent needs its proof and another version of its program made it (a stale
+  // proof), or when its plugin found the proof outdated (the chain it proves was reorganised).
   completed: ["pending", "queued"],
 };
 
@@ -137,7 +138,7 @@ export interface TaskAttempt {
   readonly instance: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost, stale_dependencies */
+  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost, stale_dependencies, outdated */
   readonly outcome: string;
   readonly error?: string;
 }

@@ -3,7 +3,7 @@ import type { ProgramDescriptor } from "../contracts/program.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import { backoffDelay, type RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
-import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.js";
+import { classifyFailure, errorMessage, NotYetAvailableError, OutdatedProofError } from "../errors.js";
 
 /**
  * The lifecycle's rules: which transition happens when. The store persists and claims; the
@@ -23,6 +23,8 @@ import { classifyFailure, errorMessage, NotYetAvailableError } from "../errors.j
  *   permanent_failure, cancelled ─resubmit─► the first step not yet done
  *   proving ─a dependency's proof is stale─► blocked (a retry more), that dependency: completed ─►
  *                                           its first step
+ *   publishing ─its proof is outdated─► permanent_failure, the proof dropped
+ *   completed ─its proof is outdated─► its first step, the proof dropped (see `afterOutdatedProof`)
  */
 
 /** Where each step starts from: what a claim for the step looks for. */
@@ -100,6 +102,30 @@ export function firstStep(hasDependencies: boolean): StepStart {
 /** A resubmitted task starts from publication when its proof is already stored (never proves twice). */
 export function restartStep(hasReceipt: boolean, hasDependencies: boolean): StepStart {
   return hasReceipt ? { status: "publishing", phase: "publish" } : firstStep(hasDependencies);
+}
+
+/**
+ * Whether a failure drops the task's stored proof with it: a publication that found its proof
+ * outdated (`OutdatedProofError`, the chain it proves was reorganised). Kept, every resubmission
+ * published it again and was refused again, and the task was never proven anew.
+ */
+export function dropsProof(phase: TaskPhase, error: unknown): boolean {
+  return phase === "publish" && error instanceof OutdatedProofError;
+}
+
+/** The one status a task's proof can be taken back from as outdated (see `afterOutdatedProof`). */
+export const OUTDATABLE: TaskStatusName = "completed";
+
+/**
+ * A completed task whose plugin found its proof outdated after it completed (the chain it proves
+ * was reorganised under it, e.g. a checkpoint the CL accepted, then lost with the blocks it
+ * replaced): the proof and the completion are dropped, fenced by the attempt that made the proof,
+ * and the task starts from its first step. A kind with dependencies resolves them again, from the
+ * chain as it is now, so proofs of replaced blocks, named by their contexts, are not reused; its
+ * stored proof, never published again. Its history records why (outcome `outdated`).
+ */
+export function afterOutdatedProof(hasDependencies: boolean): StepStart {
+  return firstStep(hasDependencies);
 }
 
 /** After a proof is stored: publication when the plugin publishes, else done. */
@@ -227,4 +253,6 @@ export type AttemptOutcome =
   | "cancelled"
   | "lease_lost"
   /** A dependency's proof was stale: it is proven again and this task waits for it. */
-  | "stale_dependencies";
+  | "stale_dependencies"
+  /** The completed task's proof was found outdated: dropped, and the task proven again (`afterOutdatedProof`). */
+  | "outdated";

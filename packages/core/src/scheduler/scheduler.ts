@@ -13,7 +13,7 @@ import {
   InvalidContextError,
   LeaseLostError,
   NotCancellableError,
-  OutdatedProofError,
+  type OutdatedProofError,
   PermanentError,
   ProveTimeoutError,
   ServiceClosedError,
@@ -29,11 +29,14 @@ import { parseReceiptFrom } from "../validation.js";
 import {
   afterFailure,
   afterInterruption,
+  afterOutdatedProof,
   afterProof,
   afterResolution,
   cycleFailure,
+  dropsProof,
   firstStep,
   NOT_CANCELLABLE,
+  OUTDATABLE,
   otherVersion,
   RESTARTABLE,
   restartStep,
@@ -269,6 +272,32 @@ export class Scheduler {
     const current = await this.store.get(row.id); // changed under us: look again
     if (current && RESTARTABLE.includes(current.status)) return this.restart(current);
     return { row: current ?? row, restarted: false };
+  }
+
+  /**
+   * Takes back a completed task whose proof its plugin found outdated (see `afterOutdatedProof`),
+   * if it is still at `attempt`, the attempt whose proof was found so: one proven again since is
+   * current, and left as it is. `reproven` says whether this call took it back.
+   */
+  async reproveOutdated(
+    id: string,
+    attempt: number,
+    error: OutdatedProofError,
+  ): Promise<{ row: TaskRow; reproven: boolean }> {
+    const row = await this.store.get(id);
+    if (!row) throw new TaskNotFoundError(id);
+    if (row.status !== OUTDATABLE || row.attempt !== attempt) return { row, reproven: false };
+    const hasDependencies = this.kinds.get(row.kind).handler.dependencies !== undefined;
+    const reason = errorMessage(error);
+    const now = this.options.clock.now();
+    const start = afterOutdatedProof(hasDependencies);
+    const moved = await this.store.reproveOutdated(row, start, reason, this.options.instanceId, now);
+    if (!moved) return { row: (await this.store.get(id)) ?? row, reproven: false };
+    this.options.log.warn(
+      { task: id, kind: row.kind, attempt, reason },
+      "a completed task's proof is outdated: it is dropped and the task proven again",
+    );
+    return { row: moved.row, reproven: true };
   }
 
   /** Cancels an unfinished task; `cancelled` says whether this call did (see `restart`). */
@@ -842,9 +871,7 @@ export class Scheduler {
       now,
       this.options.waitForChainMs,
     );
-    // A publication that found its proof outdated drops it with the failure: kept, every
-    // resubmission published it again and was refused again, and the task was never proven anew.
-    const dropProof = held.phase === "publish" && error instanceof OutdatedProofError;
+    const dropProof = dropsProof(held.phase, error);
     this.settle(held, await this.store.failStep(held, outcome, now, { dropProof }));
   }
 

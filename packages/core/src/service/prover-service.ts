@@ -1,7 +1,7 @@
 import type { ClusterMembership } from "../cluster/membership.js";
 import type { Clock } from "../contracts/clock.js";
 import type { ProofContext } from "../contracts/context.js";
-import type { ProverHandle, SubmitResult, WaitOptions } from "../contracts/handle.js";
+import type { ProverHandle, ReproveResult, SubmitResult, WaitOptions } from "../contracts/handle.js";
 import type { BackgroundService, PluginRpcMethod } from "../contracts/plugin.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import {
@@ -27,6 +27,7 @@ import {
   DatabaseUnusableError,
   errorMessage,
   InvalidParamsError,
+  type OutdatedProofError,
   PaasError,
   ProofNotFoundError,
   ServiceClosedError,
@@ -323,6 +324,20 @@ export class ProverService implements ProverHandle {
       this.parts.store.list(filter, this.parts.clock.now()),
     );
     return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
+  }
+
+  async reproveOutdated(
+    task: TaskRef,
+    outdated: { readonly attempt: number; readonly error: OutdatedProofError },
+  ): Promise<ReproveResult> {
+    this.assertOpen();
+    const id = await this.keyOf(task);
+    const { row, reproven } = await this.parts.scheduler.reproveOutdated(
+      id,
+      outdated.attempt,
+      outdated.error,
+    );
+    return { task: toTaskRecord(row), reproven };
   }
 
   async cancel(task: TaskRef): Promise<TaskRecord> {

@@ -776,6 +776,62 @@ export class TaskStore {
     }, oneChange);
   }
 
+  /**
+   * Takes back a completed task whose proof was found outdated, in one transaction fenced by the
+   * attempt that made the proof (`row.attempt`): the task starts again from `start`, its proof is
+   * deleted, and its history records why as an attempt of its own (outcome `outdated`, the next
+   * attempt number, so a late write of the attempt that completed it matches nothing). Dependents
+   * need no cascade: one queued finds a dependency unfinished and waits for it (see
+   * `someDependencyUnfinished`), the others wait anyway. Undefined when the task changed since it
+   * was read (proven again, or taken back by another caller).
+   */
+  async reproveOutdated(
+    row: TaskRow,
+    start: StepStart,
+    reason: string,
+    instance: string,
+    now: number,
+  ): Promise<Change | undefined> {
+    if (!canTransition(row.status, start.status))
+      throw new InvalidTransitionError(row.id, row.status, start.status);
+    return this.write(async (trx) => {
+      const attempt = row.attempt + 1;
+      const updated = await trx
+        .updateTable("tasks")
+        .set({
+          status: start.status,
+          phase: start.phase,
+          attempt,
+          retry_count: 0,
+          next_attempt_at: null,
+          error: null,
+          interruptions: 0,
+          job_id: null,
+          owner: null,
+          lease_expires_at: null,
+          updated_at: now,
+        })
+        .where("id", "=", row.id)
+        .where("status", "=", row.status)
+        .where("attempt", "=", row.attempt)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return undefined;
+      await trx.deleteFrom("receipts").where("task_seq", "=", row.seq).execute();
+      await this.statements.recordAttempt.execute(trx, {
+        task_seq: row.seq,
+        attempt,
+        phase: row.phase,
+        instance,
+        started_at: now,
+        ended_at: now,
+        outcome: "outdated" satisfies AttemptOutcome,
+        error: reason,
+      });
+      return { row: updated, from: row.status };
+    }, oneChange);
+  }
+
   /** A cancelled task stops (its holder's lease with it); tasks blocked on it fail, naming it. */
   async cancel(row: TaskRow, now: number): Promise<Change[]> {
     return this.write(async (trx) => {
