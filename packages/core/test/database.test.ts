@@ -7,7 +7,9 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { TASK_STATUSES } from "../src/contracts/status.js";
 import { type DatabaseLocation, openDatabase, taskKey } from "../src/index.js";
+import { ClusterStore } from "../src/store/cluster-store.js";
 import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.js";
 import { OwnSchemaPostgresDialect } from "../src/store/own-schema-dialect.js";
 import { TaskStore } from "../src/store/task-store.js";
@@ -182,6 +184,89 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     }
   });
 
+  it("keep counts, history, the last completion and the instances of a database a version at 0008 filled (0009, 0010)", async () => {
+    const location = await databaseFor(dialect, { file: true });
+    const old = await openAt(location, "0008_requeue_unleased_proving");
+    const now = Date.now();
+    const id = (kind: string, status: string) => `${kind}_${status}`.padEnd(32, "0");
+    const completed = id("leaf", "completed");
+    try {
+      for (const kind of ["leaf", "node"]) {
+        for (const [i, status] of TASK_STATUSES.entries()) {
+          const held = status === "proving" || status === "publishing";
+          await sql`insert into tasks (id, kind, backend, context, status, phase, created_at, updated_at, owner, lease_expires_at)
+            values (${id(kind, status)}, ${kind}, 'native', ${`{"index":${i},"kind":"${kind}"}`}, ${status},
+              ${status === "publishing" ? "publish" : "prove"}, ${i}, ${(kind === "leaf" ? 1_000 : 2_000) + i},
+              ${held ? "old" : null}, ${held ? now + 60_000 : null})`.execute(old);
+        }
+      }
+      await sql`insert into task_deps (task_id, dep_id, position) values (${id("node", "blocked")}, ${id("leaf", "queued")}, 0)`.execute(
+        old,
+      );
+      await sql`insert into receipts (task_seq, proof, public_values, zkvm, program_id, version, proof_type, created_at)
+        select seq, ${Buffer.from([1])}, ${Buffer.from([2])}, 'native', ${Buffer.alloc(32, 3)}, '1', 'core', 4 from tasks where id = ${completed}`.execute(
+        old,
+      );
+      await sql`insert into task_attempts (task_seq, attempt, phase, instance, started_at, ended_at, outcome, error)
+        select seq, 1, 'prove', 'old', 1, 2, 'proven', null from tasks where id = ${completed}`.execute(old);
+      // The row an instance of that version keeps renewing: it says nothing of its lease.
+      await sql`insert into instances (id, host, pid, role, started_at, heartbeat_at) values ('old', 'h', 1, 'all', ${now}, ${now})`.execute(
+        old,
+      );
+    } finally {
+      await old.destroy();
+    }
+    const opened = await openDatabase(location);
+    try {
+      const store = new TaskStore(opened.db, opened.dialect);
+      const counts = (await store.counts()).map((c) => `${c.kind} ${c.status} ${c.count}`).sort();
+      expect(counts).toEqual(
+        ["leaf", "node"].flatMap((kind) => TASK_STATUSES.map((status) => `${kind} ${status} 1`)).sort(),
+      );
+      const done = TASK_STATUSES.indexOf("completed");
+      expect(await store.lastCompletedAt("leaf")).toBe(1_000 + done);
+      expect(await store.lastCompletedAt("node")).toBe(2_000 + done);
+      expect((await store.getWithAttempts(completed))?.attempts.map((a) => a.outcome)).toEqual(["proven"]);
+      expect((await store.receipt(completed))?.metadata.version).toBe("1");
+      const cluster = new ClusterStore(opened.db, opened.dialect);
+      expect((await cluster.live(Date.now(), 30_000)).map((i) => [i.id, i.tasksHeld])).toEqual([["old", 4]]);
+      // Judged by the reader's lease, as before 0010: gone two of those after its last heartbeat.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await cluster.live(Date.now(), 10)).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it("are refused on a database a newer version migrated, naming every migration this one does not know", async () => {
+    // An instance of this version restarted during a rolling upgrade, after a newer one migrated.
+    const location = await databaseFor(dialect, { file: true });
+    const newer = await openAt(location, LATEST_MIGRATION);
+    try {
+      for (const name of ["0011_from_a_newer_version", "0012_from_a_newer_version"]) {
+        await sql`insert into kysely_migration (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(
+          newer,
+        );
+      }
+    } finally {
+      await newer.destroy();
+    }
+    const refused = await openDatabase(location).then(
+      async (opened) => void (await opened.close()),
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(refused?.code).toBe("DATABASE_UNUSABLE");
+    expect(refused?.message).toMatch(
+      /was written by a newer version of PaaS \(0011_from_a_newer_version, 0012_from_a_newer_version\); run that version/,
+    );
+    // Not damage to repair: deleting the records let this version write to a schema it does not know.
+    expect(refused?.message).not.toMatch(/corrupt/);
+    // Another database for one instance of a cluster would be a cluster of its own.
+    expect(refused?.message).toMatch(
+      dialect === "sqlite" ? /or give this one another database$/ : /every instance sharing a database runs/,
+    );
+  });
+
   it("give back the index on (status, seq) that the first 0002 dropped (0007)", async () => {
     const location = await databaseFor(dialect, { file: true });
     const old = await openAt(location, "0006_history_by_task_seq");
@@ -241,6 +326,18 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
 });
 
 describe.runIf(postgres.url !== undefined)("a PostgreSQL database shared with others", () => {
+  it("is migrated once by instances starting on it together, fresh", async () => {
+    // Every instance of a new cluster started at once (a deployment's replicas): kysely's advisory
+    // lock serialises their migrations, and each creation before it (schema, bookkeeping tables)
+    // tolerates another's.
+    const location = await databaseFor("postgres");
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => openDatabase(location)));
+    for (const result of results) if (result.status === "fulfilled") await result.value.close();
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const names = await migrations(location);
+    expect(names).toEqual(Object.keys(migrationsFor("postgres")));
+  });
+
   it("opens while other clients create and drop schemas of their own", async () => {
     // Another tenant (or another test run's clean-up) churning schemas beside our start-ups: each
     // start-up reads the catalogue, and must not trip over a schema dropped while it reads.

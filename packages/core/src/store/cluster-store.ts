@@ -1,7 +1,7 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
 import { databaseTime } from "./database-time.js";
-import type { SqlDialect } from "./migrations/index.js";
+import { type SqlDialect, unknownMigrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
 export interface InstanceRecord {
@@ -62,12 +62,8 @@ export class ClusterStore {
   }
 
   /** Migrations the database records that are not in `known`: a newer version of PaaS ran them. */
-  async unknownMigrations(known: readonly string[]): Promise<string[]> {
-    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(this.db);
-    return rows
-      .map((row) => row.name)
-      .filter((name) => !known.includes(name))
-      .sort();
+  unknownMigrations(known: readonly string[]): Promise<string[]> {
+    return unknownMigrations(this.db as Kysely<unknown>, known);
   }
 
   async leave(id: string): Promise<void> {

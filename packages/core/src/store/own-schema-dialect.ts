@@ -39,7 +39,8 @@ export class OwnSchemaPostgresDialect extends PostgresDialect {
  * common production setting): cut short, a migration rewriting a large table failed at every
  * start, as did an instance waiting for another's migration to finish (the wait is one statement),
  * and the database could not be upgraded. The instances are stopped for an upgrade (see the prover
- * client's README), so nothing waits behind it. The session's own setting comes back after, and
+ * client's README), so nothing waits behind it but the writes of an old instance left running,
+ * which stops at its next heartbeat after. The session's own setting comes back after, and
  * `lock_timeout` is left as it is: a DDL statement queued behind a lock makes everyone wait.
  */
 class UnhurriedMigrationsAdapter extends PostgresAdapter {

@@ -66,10 +66,12 @@ export async function migrateToLatest(
   if (!error) return;
   const message = error instanceof Error ? error.message : String(error);
   if (/corrupted migrations/.test(message)) {
-    throw new DatabaseUnusableError(
-      `${where} was written by a newer version of PaaS (${message}); run that version, or give this one another database`,
-      { cause: error },
-    );
+    // kysely names only the first migration it does not know, and calls the database corrupted,
+    // which reads as damage to repair: deleting the records would let this version write to a
+    // schema it does not know. Every newer migration is named instead.
+    const newer = await unknownMigrations(db, Object.keys(migrationsFor(dialect)));
+    const refusal = `${where} was written by a newer version of PaaS (${newer.join(", ")})`;
+    throw new DatabaseUnusableError(`${refusal}; ${NEWER_ADVICE[dialect]}`, { cause: error });
   }
   const failed = results?.find((r) => r.status === "Error")?.migrationName;
   // Before any migration runs, kysely creates its bookkeeping tables: that is where a role without
@@ -78,6 +80,29 @@ export async function migrateToLatest(
   throw new DatabaseUnusableError(`${where}: ${step} failed: ${message}${privilegeHint(error)}`, {
     cause: error,
   });
+}
+
+/**
+ * What an older version does about a database a newer one migrated. A PostgreSQL database is a
+ * cluster's: another database for this instance would be a cluster of its own, with none of the
+ * tasks submitted to the others.
+ */
+const NEWER_ADVICE: Record<SqlDialect, string> = {
+  sqlite: "run that version, or give this one another database",
+  postgres:
+    "run that version here too (every instance sharing a database runs the version that migrated it last)",
+};
+
+/** Migrations `db` records that are not in `known`: a newer version of PaaS ran them. */
+export async function unknownMigrations(db: Kysely<unknown>, known: readonly string[]): Promise<string[]> {
+  const rows = await db
+    .selectFrom("kysely_migration" as never)
+    .select("name" as never)
+    .execute();
+  return rows
+    .map((row) => (row as { name: string }).name)
+    .filter((name) => !known.includes(name))
+    .sort();
 }
 
 /**
