@@ -1,7 +1,8 @@
 /**
  * The fault switches: a paused CL answers 503 while the EL keeps serving, a forced failure answers
  * 500, a delay outlasts a short client deadline — each a transient failure for the client — and
- * everything recovers once switched off (here through the `devnet_*` admin methods).
+ * everything recovers once switched off (here through the `devnet_*` admin methods, which take
+ * the devnet's admin token: a devnet in another process writes it to `<data-dir>/rpc-token`).
  */
 import assert from "node:assert/strict";
 import { isJsonRpcCallError, JsonRpcClient } from "@paas/jsonrpc";
@@ -19,7 +20,7 @@ const devnet = await startDevnet({
 const once = { attempts: 1 };
 const cl = new ClClient({ url: devnet.url, timeoutMs: 2_000, retry: once });
 const el = new ElClient({ url: devnet.url, timeoutMs: 2_000, retry: once });
-const admin = new JsonRpcClient({ url: devnet.url });
+const admin = new JsonRpcClient({ url: devnet.url, bearerToken: devnet.adminToken });
 
 /** Prints what the client saw (the result, or the failure's class and kind) and checks it is `expected`. */
 async function attempt(what: string, call: () => Promise<unknown>, expected: string): Promise<void> {

@@ -3,9 +3,16 @@
  * `npx nx run devnet:start -- [flags]` / `npm run devnet -- [flags]` (`paas-devnet` where the package
  * is installed): a local rollup devnet on 127.0.0.1, printing its URL and its progress until Ctrl-C.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { MAX_TIMER_MS } from "@paas/core/contracts";
 import type { DevChainEvent } from "@paas/devchain";
 import { Command, InvalidArgumentError, Option } from "commander";
+
+/** pino's levels, most severe first: the prover client passes its `log_level` on to its embedded devnet. */
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where `npm start` keeps its native host key (datadir `./data`), so the two trust each other by default. */
 const DEFAULT_PROVER_KEY_FILE = "data/native-host.key";
@@ -66,6 +73,14 @@ const program = new Command()
     8192, // @paas/devchain's DEFAULT_RETAIN_BLOCKS; not imported, the chain's modules load after parsing
   )
   .addOption(
+    new Option(
+      "--log-level <level>",
+      "print output this severe or more: info is a line per slot and checkpoint, warn a rejected proof, error what failed (the banner is always printed)",
+    )
+      .choices(LOG_LEVELS)
+      .default("info"),
+  )
+  .addOption(
     // For a process that starts the devnet as its child (the prover client's embedded devnet): it
     // keeps our stdin open, and its death, even by SIGKILL, closes it.
     new Option("--stop-with-parent", "stop when standard input closes").hideHelp(),
@@ -84,8 +99,12 @@ const flags = program.opts<{
   proverKeyFile?: string;
   checkpointProgramId?: string;
   retainBlocks: number;
+  logLevel: LogLevel;
   stopWithParent?: boolean;
 }>();
+
+/** Whether output at `level` is printed at `--log-level`. */
+const shows = (level: LogLevel): boolean => LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(flags.logLevel);
 
 if (flags.proverPubkey !== undefined && flags.proverKeyFile !== undefined) {
   program.error("error: give at most one of --prover-pubkey <hex> and --prover-key-file <path>");
@@ -124,6 +143,12 @@ try {
 } catch (error) {
   refuse(error);
 }
+// The admin token's file goes in the data directory; without one, in a directory of our own that
+// only this user may enter, removed at the stop.
+const tokenDir = flags.dataDir ?? mkdtempSync(path.join(tmpdir(), "paas-devnet-"));
+const removeTokenDir = () => {
+  if (flags.dataDir === undefined) rmSync(tokenDir, { recursive: true, force: true });
+};
 const devnet = await startDevnet({
   port: flags.port,
   blockTimeMs: flags.blockTime,
@@ -134,37 +159,44 @@ const devnet = await startDevnet({
   trustedProverKey,
   checkpointProgramId,
   retainBlocks: flags.retainBlocks,
+  adminTokenDir: tokenDir,
   // Only the unexpected: a caller's mistake (unknown method, bad params) is answered, not printed.
   onError: (error, info) => {
-    if (info.sent.code === RpcErrorCode.INTERNAL_ERROR) {
+    if (info.sent.code === RpcErrorCode.INTERNAL_ERROR && shows("error")) {
       console.error(`rpc ${info.method ?? "(no method)"} failed:`, error);
     }
   },
-}).catch(refuse);
+}).catch((error: unknown) => {
+  removeTokenDir();
+  return refuse(error);
+});
 
 // Signals are handled before anything is printed: whoever sees the URL may stop us at once.
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) {
-    console.error(`${signal} again: exiting now`);
+    if (shows("error")) console.error(`${signal} again: exiting now`);
+    removeTokenDir();
     process.exit(130);
   }
   stopping = true;
-  console.log(`${signal}: stopping…`);
+  if (shows("info")) console.log(`${signal}: stopping…`);
   devnet
     .close()
     .then(
       () => {
-        console.log("devnet stopped");
+        if (shows("info")) console.log("devnet stopped");
       },
       (error: unknown) => {
-        console.error("devnet did not stop cleanly:", error);
+        if (shows("error")) console.error("devnet did not stop cleanly:", error);
         process.exitCode = 1;
       },
     )
-    // The standard input read for --stop-with-parent would keep us running until the parent
-    // closes it, and a parent that stopped us with a signal waits for our exit first.
+    // The token's own directory goes too. The standard input read for --stop-with-parent would
+    // keep us running until the parent closes it, and a parent that stopped us with a signal waits
+    // for our exit first.
     .finally(() => {
+      removeTokenDir();
       if (flags.stopWithParent) process.stdin.destroy();
     });
 };
@@ -198,10 +230,15 @@ console.log(
 console.log(`  sequencer ${toHex(chain.sequencerPublicKey)}`);
 console.log(`  trusted prover ${trustedProverKey}, checkpoint program ${checkpointProgramId}`);
 console.log(`  keeps the execution witnesses of the last ${flags.retainBlocks} EL blocks`);
+console.log(
+  `  admin token ${devnet.adminTokenFile} (devnet_* calls that change state: Authorization: Bearer <its first line>)`,
+);
 
+// The banner above is printed at every level: it carries the URL, which a parent process reads.
 chain.subscribe((event: DevChainEvent) => {
   switch (event.type) {
     case "block": {
+      if (!shows("info")) break;
       const { slot, epoch, el } = event.block;
       const header = el.block.header;
       console.log(
@@ -212,21 +249,22 @@ chain.subscribe((event: DevChainEvent) => {
       break;
     }
     case "checkpoint": {
+      if (!shows("info")) break;
       const { index, l2Range } = event.checkpoint.info;
       console.log(`checkpoint ${index} created: epoch ${index}, slots ${l2Range.start}..${l2Range.end}`);
       break;
     }
     case "proof": {
       const result = event.result;
-      console.log(
-        result.outcome === "rejected"
-          ? `checkpoint ${result.index} proof rejected: ${result.reason}`
-          : `checkpoint ${result.index} proof ${result.outcome}`,
-      );
+      if (result.outcome === "rejected") {
+        if (shows("warn")) console.log(`checkpoint ${result.index} proof rejected: ${result.reason}`);
+      } else if (shows("info")) {
+        console.log(`checkpoint ${result.index} proof ${result.outcome}`);
+      }
       break;
     }
     case "error":
-      console.error("block production stopped:", event.error);
+      if (shows("error")) console.error("block production stopped:", event.error);
       break;
   }
 });

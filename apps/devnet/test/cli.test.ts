@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -109,15 +109,52 @@ describe("the devnet command", () => {
     expect(params).toMatchObject({ chainId: 31337, slotsPerEpoch: 2 });
     expect(statSync(path.join(dataDir, "sequencer.key")).mode & 0o777).toBe(0o600);
     expect(statSync(proverKeyFile).mode & 0o777).toBe(0o600);
+    expect(cli.output()).toContain(`admin token ${path.join(dataDir, "rpc-token")} `);
+    expect(statSync(path.join(dataDir, "rpc-token")).mode & 0o777).toBe(0o600);
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, "rpc-token"))).toBe(false);
     expect(cli.output()).toMatch(/SIGINT: stopping…\s+devnet stopped/);
+  });
+
+  it("prints where its admin token is, refuses a change without it, and removes it at the stop", async () => {
+    const cli = run(ON_DEMAND);
+    const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const [, file] = await cli.waitFor(/admin token (\S+) \(devnet_\* calls that change state/);
+    // Without --data-dir: in a directory of its own, only this user may enter.
+    expect(statSync(path.dirname(file!)).mode & 0o777).toBe(0o700);
+    expect(statSync(file!).mode & 0o777).toBe(0o600);
+    const [token, forUrl] = readFileSync(file!, "utf8").split("\n");
+    expect(forUrl).toBe(url);
+    const refused = await failure(new JsonRpcClient({ url: url! }).call("devnet_pauseCl"));
+    expect(refused.rpcCode).toBe(RpcErrorCode.UNAUTHORIZED);
+    expect(refused.message).toContain(`the devnet's admin token is the first line of ${file}`);
+    const admin = new JsonRpcClient({ url: url!, bearerToken: token! });
+    expect(await admin.call("devnet_pauseCl")).toMatchObject({ clPaused: true });
+    cli.child.kill("SIGINT");
+    expect(await cli.exited).toBe(0);
+    expect(existsSync(path.dirname(file!))).toBe(false);
+  });
+
+  it("prints only its banner at --log-level warn while it produces", async () => {
+    const cli = run([...ON_DEMAND, "--log-level", "warn"]);
+    const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const [, file] = await cli.waitFor(/admin token (\S+) /);
+    const bearerToken = readFileSync(file!, "utf8").split("\n")[0]!;
+    await new JsonRpcClient({ url: url!, bearerToken }).call("devnet_produceBlocks", [5]);
+    cli.child.kill("SIGINT");
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/keeps the execution witnesses/);
+    expect(cli.output()).not.toMatch(/^(slot|checkpoint) \d+ /m);
+    expect(cli.output()).not.toMatch(/stopping|stopped/);
   });
 
   it("answers and stops on Ctrl-C while devnet_produceBlocks runs a long batch", async () => {
     const cli = run(ON_DEMAND);
     const [, url] = await cli.waitFor(/devnet listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
-    const admin = new JsonRpcClient({ url: url!, timeoutMs: 120_000, retry: { attempts: 1 } });
+    const [, file] = await cli.waitFor(/admin token (\S+) /);
+    const bearerToken = readFileSync(file!, "utf8").split("\n")[0]!;
+    const admin = new JsonRpcClient({ url: url!, bearerToken, timeoutMs: 120_000, retry: { attempts: 1 } });
     void admin.call("devnet_produceBlocks", [10_000]).catch(() => undefined);
     await cli.waitFor(/slot 2 · /);
     // Blocks settle in microtasks: without a turn of the event loop between them the node would

@@ -139,7 +139,7 @@ describe("startDevnet", () => {
           host: "127.0.0.1",
           port,
           method: "POST",
-          headers: { host, "content-type": "application/json" },
+          headers: { host, "content-type": "application/json", authorization: `Bearer ${devnet.adminToken}` },
         });
         req.on("response", async (res) => {
           let body = "";
@@ -160,6 +160,9 @@ describe("startDevnet", () => {
   it("refuses bad options before starting anything", async () => {
     await expect(testDevnet({ trustedProverKey: "00" })).rejects.toThrow(/trustedProverKey/);
     await expect(testDevnet({ blockTimeMs: -1 })).rejects.toThrow(/blockTimeMs/);
+    await expect(testDevnet({ adminToken: "two words" })).rejects.toThrow(
+      "adminToken must be non-empty, without whitespace",
+    );
     // Past what a timer can wait: refused here, before its servers listen (they would be left open).
     await expect(testDevnet({ blockTimeMs: 2 ** 31 })).rejects.toThrow(
       "blockTimeMs must be an integer from 0 to 2147483647, got 2147483648",

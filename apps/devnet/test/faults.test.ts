@@ -15,7 +15,7 @@ beforeAll(async () => {
   // One try per call: these tests watch each fault the switches produce, not a client riding them out.
   cl = new ClClient({ url: devnet.url, timeoutMs: 5_000, retry: { attempts: 1 } });
   el = new ElClient({ url: devnet.url, timeoutMs: 5_000, retry: { attempts: 1 } });
-  admin = new JsonRpcClient({ url: devnet.url, timeoutMs: 5_000 });
+  admin = new JsonRpcClient({ url: devnet.url, bearerToken: devnet.adminToken, timeoutMs: 5_000 });
 });
 
 beforeEach(() => devnet.faults.clear());

@@ -25,7 +25,7 @@ import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import type { ProofReceipt } from "@paas/core";
 import { proverPublicKeyFromKeyFile } from "@paas/devnet";
-import { defineMethod, JsonRpcClient, StreamedResult } from "@paas/jsonrpc";
+import { defineMethod, JsonRpcClient, readRpcTokenFile, StreamedResult } from "@paas/jsonrpc";
 import { startProverServer } from "@paas/prover-server";
 import { CHECKPOINT, ClClient } from "@paas/rollup";
 import { HOST_KEY_FILE, programIdOf, receiptJsonPieces, receiptToJson } from "@paas/zkvm";
@@ -104,7 +104,11 @@ async function setup(
     ],
   });
   const app = await buildProverApp(config, pino({ level: process.env.BENCH_LOG ?? "silent" }));
-  const admin = new JsonRpcClient({ url: devnet.url, timeoutMs: 60_000 });
+  // devnet_* calls that change state take the token the devnet wrote to its data directory.
+  const bearerToken = readRpcTokenFile(path.join(dir, "devnet"))?.token;
+  if (bearerToken === undefined)
+    throw new Error(`the devnet wrote no rpc-token to ${path.join(dir, "devnet")}`);
+  const admin = new JsonRpcClient({ url: devnet.url, bearerToken, timeoutMs: 60_000 });
   return { dir, devnet, admin, cl: new ClClient({ url: devnet.url }), app };
 }
 

@@ -7,10 +7,9 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { StatusSummary } from "@paas/core";
-import { JsonRpcClient } from "@paas/jsonrpc";
+import { JsonRpcClient, readRpcTokenFile } from "@paas/jsonrpc";
 import { until } from "@paas/testing";
 import SqliteDatabase from "better-sqlite3";
-import { readRpcTokenFile } from "../src/app/rpc-token.js";
 import { spawnProverClient, stopChild, tempDatadir } from "./app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "./devnet.js";
 

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readRpcTokenFile } from "../src/app/rpc-token.js";
+import { readRpcTokenFile } from "@paas/jsonrpc";
 
 /** The repository this runs in. */
 export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, "../../..");

@@ -22,4 +22,11 @@ export {
   StreamedAnswer,
   StreamedResult,
 } from "./server/streamed-result.js";
+export {
+  newRpcToken,
+  RPC_TOKEN_FILE,
+  type RpcToken,
+  readRpcTokenFile,
+  writeRpcTokenFile,
+} from "./server/token-file.js";
 export * from "./validation.js";

@@ -149,6 +149,20 @@ describe("JSON-RPC server: HTTP", () => {
     expect(await rpc(url, { jsonrpc: "2.0", id: 2, method: "ping" })).toMatchObject({ result: "pong" });
   });
 
+  it("ends a refusal with the server's hint of where the token is", async () => {
+    const { url } = await startServer({
+      methods,
+      auth: { bearerToken: "s3cret", hint: "the token is the first line of /srv/data/rpc-token" },
+    });
+    expect(await rpc(url, { jsonrpc: "2.0", id: 1, method: "store" })).toMatchObject({
+      error: {
+        code: RpcErrorCode.UNAUTHORIZED,
+        message:
+          'unauthorized: method "store": it requires a bearer token (Authorization: Bearer <token>); the token is the first line of /srv/data/rpc-token',
+      },
+    });
+  });
+
   it("drops an unauthenticated notification to a mutating method without running it", async () => {
     methods.store.handler.mockClear();
     const { url } = await startServer({ methods, auth: { bearerToken: "s3cret" } });

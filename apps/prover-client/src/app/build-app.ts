@@ -14,7 +14,7 @@ import {
   redactedUrl,
   TransientError,
 } from "@paas/core";
-import { endpointOf, type MethodRegistry } from "@paas/jsonrpc";
+import { endpointOf, type MethodRegistry, newRpcToken, writeRpcTokenFile } from "@paas/jsonrpc";
 import { CHECKPOINT, ClClient, ElClient } from "@paas/rollup";
 import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } from "@paas/zkvm";
 import type { Logger } from "pino";
@@ -40,7 +40,6 @@ import { hostsConfig, kindOptions } from "./host-options.js";
 import { succeedInstance } from "./instance-file.js";
 import { loadPluginPackages } from "./load-plugins.js";
 import { checkRemoteBackends, remoteBackendChecks } from "./remote-backends.js";
-import { newRpcToken, writeRpcTokenFile } from "./rpc-token.js";
 
 export interface ProverApp {
   readonly config: ProverConfig;
@@ -310,6 +309,7 @@ async function connectNodes(
     slotsPerEpoch: config.devnet.slots_per_epoch,
     seed: config.devnet.seed,
     chainId: config.devnet.chain_id,
+    logLevel: config.log_level,
     proverPublicKey,
     checkpointProgramId: Buffer.from(
       programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidConfigError } from "@paas/core";
+import type { LOG_LEVELS } from "../config/shared-rules.js";
 
 export interface EmbeddedDevnetOptions {
   readonly dataDir: string;
@@ -14,6 +15,8 @@ export interface EmbeddedDevnetOptions {
   /** The prover's native host public key, which the devnet's CL trusts for checkpoint proofs. */
   readonly proverPublicKey: string;
   readonly checkpointProgramId: string;
+  /** What its log keeps: the client's `log_level` (default info, a line per slot). */
+  readonly logLevel?: (typeof LOG_LEVELS)[number];
   readonly startTimeoutMs?: number;
 }
 
@@ -48,6 +51,7 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
       ...["--block-time", String(options.blockTimeMs), "--slots-per-epoch", String(options.slotsPerEpoch)],
       ...["--chain-id", String(options.chainId), "--prover-pubkey", options.proverPublicKey],
       ...["--checkpoint-program-id", options.checkpointProgramId],
+      ...["--log-level", options.logLevel ?? "info"],
       // Its stdin is a pipe this process holds open: killed, even by SIGKILL, it closes, and the
       // devnet stops rather than keep the chain's lock (a restart would be refused it).
       "--stop-with-parent",
@@ -65,7 +69,10 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     said = (said + chunk.toString()).slice(-2_000);
   });
   try {
-    const url = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
+    const { url, seen } = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
+    // What was read to find the URL is the log's first lines: without it the log never said where
+    // the devnet listened.
+    log.write(seen);
     child.stdout.pipe(log);
     let closing = false;
     const exitedUnexpectedly = new Promise<string>((resolve) => {
@@ -123,17 +130,19 @@ function devnetCommand(): string[] {
   return ["--conditions=@paas/source", "--import", pathToFileURL(require.resolve("tsx")).href, main];
 }
 
-function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+/** The URL the devnet prints once it listens, and its output up to there. */
+function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<{ url: string; seen: Buffer }> {
   return new Promise((resolve, reject) => {
-    let seen = "";
+    const chunks: Buffer[] = [];
     const timer = setTimeout(() => reject(new Error(`no URL within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /devnet listening on (http:\/\/\S+)/.exec(seen);
+      chunks.push(chunk);
+      const seen = Buffer.concat(chunks);
+      const match = /devnet listening on (http:\/\/\S+)/.exec(seen.toString());
       if (match) {
         clearTimeout(timer);
         child.stdout?.off("data", onData);
-        resolve(match[1]!);
+        resolve({ url: match[1]!, seen });
       }
     };
     child.stdout?.on("data", onData);

@@ -55,7 +55,7 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
  * against `127.0.0.1`, another port).
  */
 async function localToken(flags: ClientFlags): Promise<{ token?: string; otherUrl?: string } | undefined> {
-  const { readRpcTokenFile } = await import("../app/rpc-token.js");
+  const { readRpcTokenFile } = await import("@paas/jsonrpc");
   const written = readRpcTokenFile(flags.datadir);
   if (written === undefined || !URL.canParse(written.url)) return undefined;
   return new URL(written.url).origin === new URL(flags.rpc).origin
@@ -69,7 +69,7 @@ async function localToken(flags: ClientFlags): Promise<{ token?: string; otherUr
  * found without repeating the port), else the default port on loopback.
  */
 export async function localServerUrl(datadir: string): Promise<string> {
-  const { readRpcTokenFile } = await import("../app/rpc-token.js");
+  const { readRpcTokenFile } = await import("@paas/jsonrpc");
   const written = readRpcTokenFile(datadir)?.url;
   return written !== undefined && URL.canParse(written) ? written : DEFAULT_RPC_URL;
 }

@@ -8,11 +8,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Devnet } from "@paas/devnet";
-import { JsonRpcClient } from "@paas/jsonrpc";
+import { JsonRpcClient, RPC_TOKEN_FILE } from "@paas/jsonrpc";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, runPaas, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { startTrustingDevnet } from "../../scenarios/devnet.js";
-import { RPC_TOKEN_FILE } from "../../src/app/rpc-token.js";
 
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;

@@ -9,9 +9,9 @@ import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createTestDatabase } from "@paas/core/testing";
+import { readRpcTokenFile } from "@paas/jsonrpc";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
-import { readRpcTokenFile } from "../../src/app/rpc-token.js";
 import { loadConfig } from "../../src/config/load-config.js";
 
 const postgres = inject("postgres");

@@ -33,6 +33,8 @@ export interface DispatchOptions {
   readonly maxBatchResponseBytes?: number;
   /** Whether mutating methods need the bearer token. */
   readonly authRequired: boolean;
+  /** Where a caller finds the token: ends the message of a refused call. */
+  readonly authHint?: string;
   readonly onError?: ErrorListener;
 }
 
@@ -139,7 +141,10 @@ async function dispatchOne(
     outcome = refused(
       options,
       method,
-      new JsonRpcError(RpcErrorCode.UNAUTHORIZED, `unauthorized: method "${method}": ${why}`),
+      new JsonRpcError(
+        RpcErrorCode.UNAUTHORIZED,
+        `unauthorized: method "${method}": ${why}${options.authHint === undefined ? "" : `; ${options.authHint}`}`,
+      ),
     );
   } else {
     const ctx: MethodContext = {

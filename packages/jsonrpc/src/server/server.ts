@@ -36,8 +36,12 @@ export interface JsonRpcServerOptions {
   readonly maxBodyBytes?: number;
   /** Most requests in one batch. Default 100. */
   readonly maxBatchSize?: number;
-  /** When set, methods marked `mutates` require `Authorization: Bearer <token>`. */
-  readonly auth?: { readonly bearerToken: string };
+  /**
+   * When set, methods marked `mutates` require `Authorization: Bearer <token>`. `hint`, where a
+   * caller finds the token (e.g. its file), ends the refusal's message: one who reads only the
+   * answer (curl) learns what to send.
+   */
+  readonly auth?: { readonly bearerToken: string; readonly hint?: string };
   /** Called with every error a handler threw and what was sent for it (for logs; unknown errors are only visible here). */
   readonly onError?: ErrorListener;
   readonly routes?: readonly HttpRoute[];
@@ -79,6 +83,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     methods: new Map(Object.entries(options.methods)),
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     authRequired: token !== undefined,
+    ...(options.auth?.hint !== undefined && { authHint: options.auth.hint }),
     onError: options.onError,
   };
   // Aborted when the close's grace period runs out: every in-flight call's signal follows it.

@@ -3,12 +3,14 @@ import { closeSync, constants, openSync, readFileSync, renameSync, rmSync, write
 import path from "node:path";
 
 /**
- * The token methods that change state need when `rpc.auth_token` is not set: made at each start
- * and written to this file in the data directory, readable by its owner only, and deleted at the
- * stop (Bitcoin Core's cookie). Whoever may read the data directory may act on the prover (the
- * CLI reads the file itself); any other local user or process, or a page in a browser, may not.
- * The file's first line is the token, its second the URL of the server that takes it: the CLI
- * sends the token there only, never to whatever else listens on a port typed wrong.
+ * A server's bearer token for methods that change state (`auth`), when no one configured it: made
+ * at each start and written to this file in the server's data directory, readable by its owner
+ * only, and deleted at the stop (Bitcoin Core's cookie). Whoever may read the data directory may
+ * act on the server (a CLI reads the file itself); any other local user or process, or a page in a
+ * browser, may not. The file's first line is the token, its second the URL of the server that
+ * takes it: a client sends the token there only, never to whatever else listens on a port typed
+ * wrong. The prover client (`<datadir>/rpc-token`) and the devnet's admin namespace
+ * (`<data-dir>/rpc-token`) keep theirs so.
  */
 export const RPC_TOKEN_FILE = "rpc-token";
 
@@ -51,7 +53,7 @@ export function writeRpcTokenFile(
   };
 }
 
-/** The token a running prover client wrote to `datadir`, and the URL it is for, if there is one. */
+/** The token a running server wrote to `datadir`, and the URL it is for, if there is one. */
 export function readRpcTokenFile(datadir: string): RpcToken | undefined {
   let text: string;
   try {
