@@ -12,7 +12,7 @@ import { hostCheck } from "@paas/core";
 import { defineMethod, type JsonRpcErrorObject, StreamedResult } from "@paas/jsonrpc";
 import { statusLinesAskedTwice } from "@paas/jsonrpc/testing";
 import type { FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { EventStream } from "../src/http/event-stream.js";
 import { buildHttpApp, type HttpAppOptions } from "../src/http/http-app.js";
@@ -122,6 +122,22 @@ describe("JSON-RPC at POST /", () => {
       "content-type": "application/json; charset=utf-8",
     });
     expect(charset.json.result).toBe("x");
+  });
+
+  it("answers a body that is not UTF-8 with a parse error, rather than running the call on other text", async () => {
+    const { url } = await start();
+    // "café" in Latin-1: read loosely, "echo" answered "caf\uFFFD".
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(call("echo", ["café"]), "latin1"),
+    });
+    expect(await response.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32700, message: "parse error: body is not valid UTF-8" },
+    });
+    expect((await post(url, call("echo", ["café"]))).json.result).toBe("café");
   });
 
   it("refuses a body over the cap with 413 and a JSON-RPC error, then serves the next request", async () => {
@@ -306,6 +322,38 @@ describe("requests a browser sends for a page of another site", () => {
   });
 });
 
+describe("connections opened and left silent", () => {
+  it("cannot lock clients out: past the cap the one idle the longest goes, an event stream stays", async () => {
+    const { url } = await start({ maxConnections: 20 });
+    const { port } = new URL(url);
+    const opened: Socket[] = [];
+    const open = () =>
+      new Promise<Socket>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1", () => resolve(socket));
+        socket.on("error", () => undefined);
+        opened.push(socket);
+      });
+    try {
+      const events = await open();
+      let streamed = "";
+      events.on("data", (chunk: Buffer) => {
+        streamed += chunk.toString("latin1");
+      });
+      events.write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      await vi.waitFor(() => expect(streamed).toMatch(/^HTTP\/1\.1 200 /));
+
+      const crowd = await Promise.all(Array.from({ length: 40 }, () => open()));
+      await vi.waitFor(() =>
+        expect(crowd.filter((socket) => socket.destroyed).length).toBeGreaterThanOrEqual(21),
+      );
+      expect((await fetch(new URL("/health", url))).status).toBe(200);
+      expect(events.destroyed).toBe(false);
+    } finally {
+      for (const socket of opened) socket.destroy();
+    }
+  });
+});
+
 describe("a client that stops reading", () => {
   it("has its connection cut once its answer has waited too long, while one that reads gets it whole", {
     timeout: 20_000,
@@ -467,6 +515,28 @@ describe("probes", () => {
     const notReady = await fetch(new URL("/ready", url));
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toMatchObject({ ready: false, reasons: ["database: disk I/O error"] });
+  });
+
+  it("runs the checks once for probes that arrive while they run, and anew for a later probe", async () => {
+    let runs = 0;
+    const { url } = await start({
+      readiness: [
+        {
+          name: "database",
+          check: async () => {
+            runs++;
+            // Long enough for all fifty probes to arrive while it runs, on a busy machine too.
+            await new Promise((resolve) => setTimeout(resolve, 1_000));
+          },
+        },
+      ],
+      readinessTimeoutMs: 5_000,
+    });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(new URL("/ready", url))));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(runs).toBe(1);
+    expect((await fetch(new URL("/ready", url))).status).toBe(200);
+    expect(runs).toBe(2);
   });
 
   it("counts a check that never answers as not ready, within the timeout", async () => {

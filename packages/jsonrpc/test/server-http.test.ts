@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { createJsonRpcServer, RpcErrorCode } from "../src/index.js";
 import { post, rpc, startServer } from "./helpers.js";
@@ -34,6 +35,9 @@ describe("JSON-RPC server: HTTP", () => {
     expect(await metrics.text()).toBe("paas_up 1\n");
     expect((await fetch(new URL("/admin", url))).status).toBe(404);
     expect((await post(new URL("/other", url).href, "{}")).status).toBe(404);
+    const long = await post(new URL(`/${"a".repeat(10_000)}`, url).href, "{}");
+    expect(long.status).toBe(404);
+    expect(JSON.parse(long.text).error.message).toBe(`nothing is served at /${"a".repeat(99)}`);
   });
 
   it("answers odd request paths with a 404, never a 500", async () => {
@@ -122,6 +126,73 @@ describe("JSON-RPC server: HTTP", () => {
     expect(response.statusCode).toBe(413);
     response.resume();
     req.destroy();
+  });
+
+  it("answers 408 and closes the connection of a client that sends its body too slowly", async () => {
+    const errors: unknown[] = [];
+    const { url } = await startServer({ methods, requestTimeoutMs: 1_000, onError: (e) => errors.push(e) });
+    const { hostname, port } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.write(
+      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+    );
+    // A byte every 200 ms: always sending, never done within the timeout.
+    const trickle = setInterval(() => socket.write(" "), 200);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("error", () => undefined);
+    const started = Date.now();
+    try {
+      await once(socket, "close");
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(errors).toEqual([]);
+  });
+
+  it("cuts the connection of a client that does not read its answer in time", async () => {
+    const big = "x".repeat(40 * 1024 * 1024);
+    const { url } = await startServer({
+      methods: { big: { handler: async () => big } },
+      answerTimeoutMs: 1_000,
+      maxBodyBytes: 1024,
+    });
+    const { hostname, port } = new URL(url);
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "big" });
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    // More than the system's socket buffers take: the rest waits in the server's memory.
+    socket.pause();
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.resume();
+    await once(socket, "close");
+    expect(received).toBeLessThan(big.length);
+  });
+
+  it("reports nothing when a client goes away before the end of its body", async () => {
+    const errors: unknown[] = [];
+    const { url } = await startServer({ methods, onError: (e) => errors.push(e) });
+    const { hostname, port } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.write(
+      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors).toEqual([]);
   });
 
   it("requires the bearer token for mutating methods only", async () => {

@@ -44,6 +44,22 @@ describe("JSON-RPC server: protocol", () => {
     });
   });
 
+  it("answers a body that is not UTF-8 with a parse error, rather than reading its bytes as others", async () => {
+    const { url } = await startServer({ methods });
+    // "café" in Latin-1: read loosely, the call ran with "caf\uFFFD".
+    const latin1 = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"echo","params":["café"]}', "latin1");
+    const response = await fetch(url, {
+      method: "POST",
+      body: latin1,
+      headers: { "content-type": "application/json" },
+    });
+    expect(await response.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: RpcErrorCode.PARSE_ERROR, message: "parse error: body is not valid UTF-8" },
+    });
+  });
+
   it("reads a request with a byte order mark and whitespace around it", async () => {
     const { url } = await startServer({ methods });
     const body = '\uFEFF \n{"jsonrpc":"2.0","id":1,"method":"echo","params":[1]}\n';

@@ -346,6 +346,54 @@ describe("a client that stops reading", () => {
   });
 });
 
+describe("connections opened and left silent", () => {
+  it("cannot lock clients out: past the cap the one idle the longest goes, an upload under way stays", async () => {
+    const dir = tempDir();
+    const crowded = await startTestServer(dir.dir);
+    const { hostname, port } = new URL(crowded.url);
+    const opened: ReturnType<typeof connect>[] = [];
+    const open = (write?: string) =>
+      new Promise<ReturnType<typeof connect>>((resolve) => {
+        const socket = connect({ host: hostname, port: Number(port) }, () => {
+          if (write !== undefined) socket.write(write);
+          resolve(socket);
+        });
+        socket.on("error", () => undefined);
+        opened.push(socket);
+      });
+    try {
+      // An upload whose body is half sent when the crowd arrives.
+      const body = JSON.stringify(startJobBody(sumProgram, [1], "during-the-crowd"));
+      const half = Math.floor(body.length / 2);
+      const uploadAnswer: string[] = [];
+      const upload = await open(
+        `POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, half)}`,
+      );
+      upload.on("data", (chunk: Buffer) => uploadAnswer.push(chunk.toString("latin1")));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      // More silent sockets than the server keeps, which take no token to open.
+      const crowd = await Promise.all(Array.from({ length: 300 }, () => open()));
+      const closedByServer = () => crowd.filter((socket) => socket.destroyed).length;
+      await waitFor(
+        async () => closedByServer() >= 300 + 1 - 256,
+        () => `the server to close the sockets past its cap (${closedByServer()} closed)`,
+      );
+
+      expect((await call(crowded.url, "GET", "v1/info")).status).toBe(200);
+      const ended = new Promise((resolve) => upload.once("close", resolve));
+      upload.write(body.slice(half));
+      await ended;
+      expect(uploadAnswer.join("")).toMatch(/^HTTP\/1\.1 201 /);
+    } finally {
+      for (const socket of opened) socket.destroy();
+      await crowded.close();
+      dir.remove();
+    }
+  });
+});
+
 describe("a full queue", () => {
   it("answers 503 for a new job once the queued inputs reach their limit, and takes it again as work drains", async () => {
     const dir = tempDir();
@@ -401,6 +449,9 @@ describe("odd requests", () => {
     const answer = await call(server.url, "GET", "v2/jobs");
     expect(answer.status).toBe(404);
     expect(answer.json).toEqual({ error: "GET /v2/jobs: no such route", code: "NOT_FOUND" });
+    const long = await call(server.url, "GET", `v2/${"a".repeat(10_000)}?token=${TOKEN}`);
+    expect(long.status).toBe(404);
+    expect(long.json.error).toBe(`GET /v2/${"a".repeat(96)}: no such route`);
   });
 
   it("answers a URL it cannot route in the contract's shape, without echoing it, after the Host check", async () => {

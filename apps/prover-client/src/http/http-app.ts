@@ -1,3 +1,4 @@
+import { capConnections } from "@paas/core";
 import { type ErrorListener, INTERNAL_ERROR, type MethodRegistry } from "@paas/jsonrpc";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { answerClientError } from "./client-error.js";
@@ -29,12 +30,20 @@ export interface HttpAppOptions extends ProbeRouteOptions {
   readonly acceptsHost?: (hostHeader: string | undefined) => boolean;
   /** How long a client may take to read a whole answer before its connection is cut (default 60 s). */
   readonly answerTimeoutMs?: number;
+  /** Sockets kept open at once; past it the one idle the longest is closed (default 1024, core's `capConnections`). */
+  readonly maxConnections?: number;
 }
 
 /** How long a client may take to send a whole request: a slow sender cannot hold a connection. */
 const REQUEST_TIMEOUT_MS = 60_000;
 /** How long a client may take to read a whole answer: a slow reader cannot hold its memory. */
 const ANSWER_TIMEOUT_MS = 60_000;
+/**
+ * Uncapped, sockets opened and left silent, which takes no token, used every file the process may
+ * open (20,000 of them): nothing was answered, the dashboard and `/ready` included, until Node's
+ * header timeout closed them, and again as soon as they were opened anew.
+ */
+const MAX_CONNECTIONS = 1024;
 
 /**
  * The prover client's HTTP server, unstarted (the Fastify way: `listen()` in production,
@@ -58,6 +67,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       );
     },
   });
+  capConnections(app.server, options.maxConnections ?? MAX_CONNECTIONS);
   const shutdown = new AbortController();
   let closing = false;
   let cutoff: NodeJS.Timeout | undefined;

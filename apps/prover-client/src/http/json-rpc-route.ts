@@ -37,10 +37,11 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
     authRequired: token !== undefined,
     onError: options.onError,
   };
-  // Only JSON media types are read, as text: `dispatchBody` parses it itself so that a body that is
-  // not JSON is answered with JSON-RPC's parse error (-32700), not an HTTP 400.
+  // Only JSON media types are read, as bytes: `dispatchBody` decodes and parses them itself so that
+  // a body that is not UTF-8 or not JSON is answered with JSON-RPC's parse error (-32700), not an
+  // HTTP 400 (or, for bad bytes, read as U+FFFD).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([...JSON_RPC_MEDIA_TYPES], { parseAs: "string" }, (_request, body, done) =>
+  app.addContentTypeParser([...JSON_RPC_MEDIA_TYPES], { parseAs: "buffer" }, (_request, body, done) =>
     done(null, body),
   );
 
@@ -53,7 +54,7 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
     const abort = new RequestSignal(reply.raw, options.shutdown);
     try {
       const answer = await dispatchBody(
-        typeof request.body === "string" ? request.body : "",
+        request.body instanceof Uint8Array ? request.body : "",
         requestScope(request.headers.authorization, token, abort),
         dispatchOptions,
       );

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { checkReadiness, type ReadinessCheck } from "./readiness.js";
+import { type ReadinessCheck, sharedReadiness } from "./readiness.js";
 
 export interface ProbeRouteOptions {
   readonly metrics: () => Promise<{ readonly contentType: string; readonly body: string }>;
@@ -15,8 +15,9 @@ export interface ProbeRouteOptions {
 export function registerProbeRoutes(app: FastifyInstance, options: ProbeRouteOptions): void {
   app.get("/health", (_request, reply) => reply.type("text/plain; charset=utf-8").send("ok\n"));
 
+  const checkReadiness = sharedReadiness(options.readiness, options.readinessTimeoutMs);
   app.get("/ready", async (_request, reply) => {
-    const readiness = await checkReadiness(options.readiness, options.readinessTimeoutMs);
+    const readiness = await checkReadiness();
     return reply
       .code(readiness.ready ? 200 : 503)
       .header("Cache-Control", "no-store")

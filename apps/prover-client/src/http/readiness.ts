@@ -43,3 +43,22 @@ export async function checkReadiness(
   const reasons = results.flatMap(([name, r]) => (r.ok ? [] : [`${name}: ${r.error}`]));
   return { ready: reasons.length === 0, reasons, checks: Object.fromEntries(results) };
 }
+
+/**
+ * `checkReadiness` run once at a time: a probe arriving while the checks run waits for their
+ * answer rather than starting its own. Each `/ready`, which needs no token, had queried the
+ * database and every node and remote prover: 2,000 of them at once asked the nodes 4,000 times
+ * and timed their own checks out, so up to a quarter answered "not ready" for an instance that was.
+ */
+export function sharedReadiness(
+  checks: readonly ReadinessCheck[],
+  timeoutMs: number,
+): () => Promise<Readiness> {
+  let running: Promise<Readiness> | undefined;
+  return () => {
+    running ??= checkReadiness(checks, timeoutMs).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}

@@ -53,19 +53,37 @@ export interface RequestScope {
 }
 
 /**
- * Answers one HTTP body: a single request or a batch. Returns the response text (a
- * `StreamedAnswer` for a single call whose result is a `StreamedResult`), or undefined when nothing
- * must be sent (only notifications). Each response is serialised on its own, so one result that
- * cannot be turned into JSON fails only its own call.
+ * Reads JSON bytes as UTF-8, which RFC 8259 requires, and throws on bytes that are not: read
+ * loosely, each bad byte became U+FFFD, and a name sent in Latin-1 was taken as another name. The
+ * BOM is kept for `withoutBom`.
+ */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Answers one HTTP body, as received (bytes) or already text: a single request or a batch. Returns
+ * the response text (a `StreamedAnswer` for a single call whose result is a `StreamedResult`), or
+ * undefined when nothing must be sent (only notifications). Each response is serialised on its
+ * own, so one result that cannot be turned into JSON fails only its own call.
  */
 export async function dispatchBody(
-  body: string,
+  body: string | Uint8Array,
   scope: RequestScope,
   options: DispatchOptions,
 ): Promise<DispatchAnswer | undefined> {
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : strictUtf8.decode(body);
+  } catch {
+    return serialise(
+      failureResponse(null, {
+        code: RpcErrorCode.PARSE_ERROR,
+        message: "parse error: body is not valid UTF-8",
+      }),
+    );
+  }
   let payload: unknown;
   try {
-    payload = JSON.parse(withoutBom(body));
+    payload = JSON.parse(withoutBom(text));
   } catch {
     return serialise(
       failureResponse(null, {

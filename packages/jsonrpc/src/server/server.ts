@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { foreignHostMessage, hostCheck } from "@paas/core";
+import { cutIfUnread, foreignHostMessage, hostCheck } from "@paas/core";
 import { RpcErrorCode } from "../codes.js";
 import { failureResponse } from "../protocol.js";
 import { dispatchBody, type ErrorListener } from "./dispatch.js";
@@ -47,6 +47,16 @@ export interface JsonRpcServerOptions {
   readonly routes?: readonly HttpRoute[];
   /** How long `close()` lets in-flight requests finish before cutting connections. Default 1000 ms. */
   readonly closeGraceMs?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body; a slower one is answered
+   * 408 and its connection closed. Default 60 s, as the prover client's server.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long a client may take to read a whole JSON-RPC answer before its connection is cut (core's
+   * `cutIfUnread`). Default 60 s, as the prover client's server.
+   */
+  readonly answerTimeoutMs?: number;
 }
 
 export interface JsonRpcServer {
@@ -62,6 +72,15 @@ export interface JsonRpcServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Node's own default is five minutes, during which a client sending its body a byte a second held
+ * its connection and the part of the body it had sent.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** An answer not read (a batch's may be 16 MiB) stays in memory as long as its client keeps the connection. */
+const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
+/** How often Node looks for requests past their time: the timeout is enforced to within this. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 5_000;
 /** Most requests in one batch unless a server says otherwise. */
 export const DEFAULT_MAX_BATCH_SIZE = 100;
 /** The media types a JSON-RPC request may be sent as; anything else is refused with 415. */
@@ -76,6 +95,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
   const rpcPath = options.path ?? "/";
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const closeGraceMs = options.closeGraceMs ?? 1000;
+  const answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   const token = options.auth?.bearerToken;
   const acceptsHost = hostCheck(host, options.allowedHosts);
   if (token !== undefined && token.length === 0) throw new RangeError("auth.bearerToken must not be empty");
@@ -104,11 +124,13 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     const abort = new RequestSignal(res, shutdown.signal);
     try {
       const answer = await dispatchBody(
-        body.toString("utf8"),
+        body,
         requestScope(req.headers.authorization, token, abort),
         dispatchOptions,
       );
       if (closing) res.setHeader("Connection", "close");
+      // From now, not from the request's start: a long call is not cut while it runs.
+      cutIfUnread(res, answerTimeoutMs);
       if (answer === undefined) {
         res.writeHead(204).end();
       } else if (answer instanceof StreamedAnswer) {
@@ -131,7 +153,10 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     // still sends loses the answer.
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
-    const body = await readBodyCapped(req, maxBodyBytes);
+    // A client gone before the end of its body (or cut by the request timeout) has nobody left to
+    // answer, and is no failure of the server's: nothing is reported.
+    const body = await readBodyCapped(req, maxBodyBytes).catch(() => undefined);
+    if (body === undefined) return;
     if (body === "too-large") return refuseTooLarge(req, res, maxBodyBytes);
     if (!acceptsHost(req.headers.host)) {
       return refuse(res, 403, foreignHostMessage(req.headers.host, "the names it is given"));
@@ -141,11 +166,19 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const extra = options.routes?.find((r) => r.method === req.method && r.path === path);
     if (extra) return extra.handle(req, res);
-    if (path !== rpcPath) return refuse(res, 404, `nothing is served at ${path}`);
+    // Cut short, as the prover client's server does: an answer is no mirror for a 16 KiB path.
+    if (path !== rpcPath) return refuse(res, 404, `nothing is served at ${path.slice(0, 100)}`);
     return serveRpc(req, res, body);
   }
 
-  const server = createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const serverOptions = {
+    requestTimeout,
+    // Node refuses a headers timeout longer than the request's; its default is 60 s.
+    headersTimeout: Math.min(requestTimeout, 60_000),
+    connectionsCheckingInterval: Math.min(requestTimeout, MAX_TIMEOUT_CHECK_INTERVAL_MS),
+  };
+  const server = createServer(serverOptions, (req, res) => {
     route(req, res).catch((error: unknown) => {
       // Only reachable through a broken connection or a failing extra route: never echo details.
       try {

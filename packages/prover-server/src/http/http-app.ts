@@ -1,4 +1,4 @@
-import { cutIfUnread, foreignHostMessage, type PluginLogger } from "@paas/core";
+import { capConnections, cutIfUnread, foreignHostMessage, type PluginLogger } from "@paas/core";
 import { REMOTE_PROVER_OPENAPI, type RemoteProverInfo } from "@paas/zkvm";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { JobRunner } from "../jobs/job-runner.js";
@@ -32,7 +32,7 @@ const BODY_OVERHEAD_BYTES = 16 * 1024;
  */
 const UPLOAD_MEMORY_BYTES = 512 * 1024 * 1024;
 const MAX_UPLOADS_AT_ONCE = 16;
-/** Sockets the server keeps open at once; more are dropped by Node as they connect. */
+/** Sockets the server keeps open at once; past it the one idle the longest is closed (see `capConnections`). */
 const MAX_CONNECTIONS = 256;
 /** The answer to the unexpected, the one logged at error. */
 const INTERNAL_STATUS = 500;
@@ -62,7 +62,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       sendError(reply, new HttpError(400, "INVALID_REQUEST", `request: not a valid URL (${error.code})`));
     },
   });
-  app.server.maxConnections = MAX_CONNECTIONS;
+  capConnections(app.server, MAX_CONNECTIONS);
   const maxUploads = Math.max(1, Math.min(MAX_UPLOADS_AT_ONCE, Math.floor(UPLOAD_MEMORY_BYTES / bodyLimit)));
   let uploads = 0;
 
@@ -112,7 +112,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     sendError(reply, answer);
   });
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, new HttpError(404, "NOT_FOUND", `${request.method} ${request.url}: no such route`));
+    // The path only, cut short: an answer is no mirror for a 16 KiB URL or what its query carries.
+    const path = request.url.split("?", 1)[0]!.slice(0, 100);
+    sendError(reply, new HttpError(404, "NOT_FOUND", `${request.method} ${path}: no such route`));
   });
   app.addHook("onResponse", async (request, reply) => {
     const fields = {
