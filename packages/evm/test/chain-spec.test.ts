@@ -112,6 +112,16 @@ describe("chain specs in geth's config format", () => {
     ).toMatch(/^blobSchedule.cancun: custom blob parameters are not supported/);
   });
 
+  it("says which blob parameters were given and which the fork has, when refusing them", () => {
+    // Gnosis-like parameters: the message must not read as if the chain's own were the standard ones.
+    const given = { target: 1, max: 2, baseFeeUpdateFraction: 1112826 };
+    expect(problems({ ...devnetChainConfig(), blobSchedule: { prague: given } })[0]).toBe(
+      "blobSchedule.prague: custom blob parameters are not supported: the spec gives " +
+        '{"target":1,"max":2,"baseFeeUpdateFraction":1112826}, Prague\'s own are ' +
+        '{"target":6,"max":9,"baseFeeUpdateFraction":5007716}, the only ones executed',
+    );
+  });
+
   it("hashes the canonical text: key order does not matter, every rule does", () => {
     const spec = devnetChainSpec();
     const text =

@@ -1,10 +1,11 @@
-import { createFeeMarket1559Tx } from "@ethereumjs/tx";
-import { createAddressFromPrivateKey, hexToBytes } from "@ethereumjs/util";
+import { createFeeMarket1559Tx, createLegacyTx } from "@ethereumjs/tx";
+import { createAddressFromPrivateKey, createContractAddress, hexToBytes } from "@ethereumjs/util";
 import { describe, expect, it } from "vitest";
 import {
   createDevnetCommon,
   EvmError,
   ExecutionChain,
+  executeBlocksStatelessly,
   type GenesisAlloc,
   type Hex,
   SYSTEM_CONTRACTS,
@@ -26,6 +27,27 @@ const transfer = () =>
     },
     { common },
   ).sign(key);
+
+/**
+ * EIP-7002's deployment transaction (keyless, as the EIP publishes it): a constructor setting the
+ * excess slot to its inhibitor, then the contract's code.
+ */
+function withdrawalRequestsDeployment() {
+  const withdrawals = SYSTEM_CONTRACTS.find((contract) => contract.eip === 7002)!;
+  const initPrefix = `0x7f${"ff".repeat(32)}5f556101f880602d5f395ff3`;
+  return createLegacyTx(
+    {
+      nonce: 0n,
+      gasPrice: 0xe8d4a51000n,
+      gasLimit: 0x3d090n,
+      data: hexToBytes(`${initPrefix}${withdrawals.code.slice(2)}` as Hex),
+      v: 27n,
+      r: 0x539n,
+      s: 0x5feeb084551e4e03a3581e269bc2ea2f8d0008n,
+    },
+    { common },
+  );
+}
 
 async function buildWith(alloc: GenesisAlloc): Promise<string> {
   const chain = await ExecutionChain.create({ common, alloc: { ...funded, ...alloc } });
@@ -53,6 +75,28 @@ describe("system contracts (where @ethereumjs departs from the spec, blocks are 
       );
     });
   }
+
+  it("accepts a Prague block that deploys the EIP-7002 contract: its code is required when the block's requests are read, after its transactions", async () => {
+    const deployment = withdrawalRequestsDeployment();
+    const deployer = deployment.getSenderAddress();
+    expect(createContractAddress(deployer, 0n).toString()).toBe(
+      SYSTEM_CONTRACTS.find((contract) => contract.eip === 7002)!.address,
+    );
+    const alloc = Object.fromEntries(
+      Object.entries(systemContractsAlloc()).filter(([address]) => !address.endsWith("7002")),
+    );
+    const chain = await ExecutionChain.create({
+      common,
+      alloc: { ...alloc, [deployer.toString()]: { balance: deployment.getUpfrontCost() } },
+    });
+    const built = await chain.buildBlock([deployment]);
+    const [proven] = await executeBlocksStatelessly({
+      common,
+      blocks: [built.rlp],
+      witnesses: [built.witness],
+    });
+    expect(proven?.stateRoot).toBe(built.stateRoot);
+  });
 
   it("refuses a block whose checked system call fails", async () => {
     const withdrawals = SYSTEM_CONTRACTS.find((contract) => contract.eip === 7002)!;

@@ -90,7 +90,9 @@ export const GethChainConfigSchema = z
         ctx.addIssue({
           code: "custom",
           path: ["blobSchedule", fork],
-          message: `custom blob parameters are not supported: ${fork} has ${JSON.stringify(standard)}`,
+          message:
+            `custom blob parameters are not supported: the spec gives ${JSON.stringify(given)}, ` +
+            `${fork[0]!.toUpperCase()}${fork.slice(1)}'s own are ${JSON.stringify(standard)}, the only ones executed`,
         });
       }
     }

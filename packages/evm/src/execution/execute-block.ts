@@ -4,7 +4,7 @@ import { runBlock } from "@ethereumjs/vm";
 import { validateBlockAgainstParent } from "../chain/validate-header.js";
 import { describeError, EvmError } from "../errors.js";
 import { settleWithinTurn } from "./settle.js";
-import { checkSystemContracts, watchCheckedSystemCalls } from "./system-calls.js";
+import { checkRequestContracts, checkSystemContracts, watchCheckedSystemCalls } from "./system-calls.js";
 
 export interface ExecutedBlock {
   /** The block with the header fields execution computed (state root, receipts root, bloom, gas used, ...). */
@@ -15,7 +15,8 @@ export interface ExecutedBlock {
 /**
  * Runs one block on a VM, the same way for recording (building a block on full state) and for
  * stateless re-execution, so both read the trie identically: rules that need the parent, the
- * system-contract checks, then `runBlock` with `generate: true`, which computes the header's
+ * start-of-block system-contract checks, then `runBlock` with `generate: true` (and the
+ * end-of-block ones after it), which computes the header's
  * execution fields instead of comparing them; the stateless side compares them itself, each with
  * its own error code.
  */
@@ -31,6 +32,7 @@ export async function executeBlock(vm: VM, block: Block, parent: BlockHeader): P
   vm.events.on("afterBlock", onAfterBlock);
   try {
     const result = await settleWithinTurn(runBlock(vm, { block, generate: true }), blockNumber);
+    await checkRequestContracts(vm, block);
     systemCalls.check();
     if (sealed === undefined) throw new Error("runBlock finished without its afterBlock event");
     return { block: sealed, result };

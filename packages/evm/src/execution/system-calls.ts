@@ -21,11 +21,10 @@ function invalid(block: Block, detail: string): EvmError {
 
 /**
  * Where @ethereumjs 10.1.3 departs from the specification of system contracts, refuse the block
- * rather than prove a transition the protocol would not make:
- * - EIP-4788/2935: the library writes the ring-buffer storage itself instead of running the
- *   contract, which equals the spec only for the EIPs' own bytecode (or no code: no call);
- * - EIP-7002/7251 (Prague's checked system calls): the spec makes a block invalid when the
- *   contract has no code; the library returns an empty request list instead.
+ * rather than prove a transition the protocol would not make. Before the block runs, in the state
+ * its start-of-block system calls see: EIP-4788/2935's contracts, whose ring-buffer storage the
+ * library writes itself instead of running the contract, which equals the spec only for the EIPs'
+ * own bytecode (or no code: no call).
  */
 export async function checkSystemContracts(vm: VM, block: Block): Promise<void> {
   for (const contract of [BEACON_ROOTS, HISTORY_STORAGE]) {
@@ -38,6 +37,15 @@ export async function checkSystemContracts(vm: VM, block: Block): Promise<void> 
       );
     }
   }
+}
+
+/**
+ * After the block ran, in the state its end-of-block system calls saw: EIP-7002/7251's contracts
+ * (Prague's checked system calls, made after the transactions and withdrawals). The spec makes the
+ * block invalid when one has no code then; the library returns an empty request list instead. A
+ * block whose own transaction deploys one is valid, so this is not asked before the block runs.
+ */
+export async function checkRequestContracts(vm: VM, block: Block): Promise<void> {
   for (const contract of [WITHDRAWAL_REQUESTS, CONSOLIDATION_REQUESTS]) {
     if (!block.common.isActivatedEIP(contract.eip)) continue;
     if ((await codeAt(vm, contract)).length === 0) {

@@ -8,18 +8,22 @@ import { forkScheduleHint, withScheduleHint } from "../chain-spec/block-rules.js
 import { chainSpecOf } from "../common.js";
 import { keccak256 } from "../crypto.js";
 import { describeError, EvmError } from "../errors.js";
-import { codeKey, nodeKey } from "../state/layout.js";
+import { codeKey, EMPTY_TRIE_ROOT_KEY, nodeKey } from "../state/layout.js";
 import type { ExecutionWitness } from "../witness/types.js";
 
 /**
  * The witness's trie nodes and codes keyed the way the state database stores them. Keys are
  * computed here from the content, so a witness cannot file a node under another node's hash.
+ * An item hashing to the empty-trie root (`0x80`, the RLP of the empty string) is left out: no
+ * trie stores that root as a node, every empty storage trie looks it up and must find nothing,
+ * and found it reads as a node that does not decode, failing a valid block as invalid.
  */
 export function witnessEntries(witness: ExecutionWitness): Map<string, Uint8Array> {
   const entries = new Map<string, Uint8Array>();
   for (const node of witness.state) {
     const bytes = hexToBytes(node);
-    entries.set(nodeKey(keccak256(bytes)), bytes);
+    const key = nodeKey(keccak256(bytes));
+    if (key !== EMPTY_TRIE_ROOT_KEY) entries.set(key, bytes);
   }
   for (const code of witness.codes) {
     const bytes = hexToBytes(code);
