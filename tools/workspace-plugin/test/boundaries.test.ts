@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { conventionProblems, filesOnDisk } from "../src/boundaries/conventions.js";
 import { staleIdentityCopies } from "../src/boundaries/identity-copies.js";
 import { findViolations } from "../src/boundaries/rules.js";
 import { listProjects, scanDependencies } from "../src/boundaries/scan.js";
@@ -112,5 +113,116 @@ describe("copies of another plugin's proof-type identity", () => {
     expect(staleIdentityCopies(listProjects(root))).toEqual([
       '@paas/plugin-mine (src/dependencies.ts): OTHER says program "other" version "1" (compressed), but @paas/plugin-other (src/proof-type.ts) declares "other" version "2" (compressed); update the copy',
     ]);
+  });
+});
+
+describe("the conventions every package and plugin follows", () => {
+  const README = "# mine\n\n## Settings\n\n## Exports\n\n## Test utilities\n\n## Tests\n";
+  const SCRIPTS = {
+    build: "rm -rf dist && tsc -p tsconfig.build.json",
+    test: "vitest run",
+    typecheck: "tsc -p tsconfig.json",
+    lint: "biome check .",
+    examples: "paas-run-examples",
+  };
+  const TESTING = {
+    "@paas/source": "./src/testing.ts",
+    types: "./dist/testing.d.ts",
+    default: "./dist/testing.js",
+  };
+
+  /** A plugin `mine` laid out as the workspace's plugins are. */
+  function conventionalPlugin(): void {
+    write("plugins/mine/package.json", {
+      name: "@paas/plugin-mine",
+      scripts: SCRIPTS,
+      exports: { ".": {}, "./testing": TESTING },
+      nx: { tags: ["type:plugin"] },
+    });
+    write("plugins/mine/README.md", README);
+    write("plugins/mine/examples/prove-mine.ts", "console.log(1);\n");
+    write("plugins/mine/src/index.ts", 'export { MinePlugin } from "./plugin.js";\n');
+    write("plugins/mine/src/testing.ts", "export const handlers = {};\n");
+    write(
+      "plugins/mine/src/settings.ts",
+      "export function parseMineSettings(raw: unknown) {\n  return parsePluginSettings(KIND, Schema, raw);\n}\n",
+    );
+  }
+
+  const problemsOfMine = () =>
+    listProjects(root)
+      .filter((p) => p.name === "@paas/plugin-mine")
+      .flatMap((p) => conventionProblems(p, filesOnDisk(p.root)));
+
+  it("finds nothing to say about a plugin laid out as the workspace's are", () => {
+    conventionalPlugin();
+    expect(problemsOfMine()).toEqual([]);
+  });
+
+  it.each([
+    ["a missing README", () => rmSync(path.join(root, "plugins/mine/README.md")), "no README.md"],
+    [
+      "no examples",
+      () => rmSync(path.join(root, "plugins/mine/examples"), { recursive: true }),
+      "no examples/*.ts: every package has runnable examples, which CI runs",
+    ],
+    [
+      "no test utilities",
+      () => rmSync(path.join(root, "plugins/mine/src/testing.ts")),
+      "no src/testing.ts (the test utilities)",
+    ],
+    [
+      "test utilities exported from the main entry",
+      () => write("plugins/mine/src/index.ts", 'export * from "./testing.js";\n'),
+      "src/index.ts exports src/testing.ts: the prover client loads the main entry, test utilities stay out of it",
+    ],
+    [
+      "settings not parsed through core",
+      () => write("plugins/mine/src/settings.ts", "export function parseMineSettings(raw: unknown) {}\n"),
+      "no src/settings.ts exporting parse<Kind>Settings through @paas/core's parsePluginSettings (the key named, an unknown key with the one it most likely meant)",
+    ],
+    [
+      "a README without a section",
+      () => write("plugins/mine/README.md", README.replace("## Test utilities\n", "")),
+      'README.md has no "## Test utilities" section',
+    ],
+  ])("reports %s", (_what, breakIt, problem) => {
+    conventionalPlugin();
+    breakIt();
+    expect(problemsOfMine()).toEqual([`@paas/plugin-mine: ${problem}`]);
+  });
+
+  it("reports a plugin without the ./testing subpath or a script of the others", () => {
+    conventionalPlugin();
+    write("plugins/mine/package.json", {
+      name: "@paas/plugin-mine",
+      scripts: { ...SCRIPTS, examples: undefined },
+      exports: { ".": {} },
+      nx: { tags: ["type:plugin"] },
+    });
+    expect(problemsOfMine()).toEqual([
+      '@paas/plugin-mine: package.json scripts.examples is not "paas-run-examples"',
+      '@paas/plugin-mine: package.json exports no "./testing" subpath ({ "@paas/source": "./src/testing.ts", "types": "./dist/testing.d.ts", "default": "./dist/testing.js" })',
+    ]);
+  });
+
+  it("asks a package for its README and examples, not for a plugin's settings", () => {
+    write("packages/lib/package.json", {
+      name: "@paas/lib",
+      scripts: SCRIPTS,
+      nx: { tags: ["type:package"] },
+    });
+    write("package.json", { name: "workspace", workspaces: ["plugins/*", "packages/*"] });
+    const lib = listProjects(root).find((p) => p.name === "@paas/lib")!;
+    expect(conventionProblems(lib, filesOnDisk(lib.root))).toEqual([
+      "@paas/lib: no README.md",
+      "@paas/lib: no examples/*.ts: every package has runnable examples, which CI runs",
+    ]);
+  });
+
+  it("holds across this workspace", () => {
+    const workspace = path.resolve(import.meta.dirname, "../../..");
+    const problems = listProjects(workspace).flatMap((p) => conventionProblems(p, filesOnDisk(p.root)));
+    expect(problems).toEqual([]);
   });
 });

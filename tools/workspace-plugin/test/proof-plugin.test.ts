@@ -8,12 +8,13 @@ import { join } from "node:path";
 import type { Tree } from "@nx/devkit";
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
 import { beforeEach, describe, expect, it } from "vitest";
+import { conventionProblems, filesOnDisk } from "../src/boundaries/conventions.js";
 import { formatWithBiome } from "../src/generators/proof-plugin/format.js";
 import { proofPluginGenerator } from "../src/generators/proof-plugin/generator.js";
 import { ProofPluginOptionsError, type ProofPluginSchema } from "../src/generators/proof-plugin/options.js";
 import { parseIdentities, ROLLUP_PROOF_TYPES } from "../src/generators/proof-plugin/workspace.js";
 import { WORKSPACE_ROOT } from "./support/sandbox.js";
-import { writtenUnder } from "./support/tree.js";
+import { filesInTree, writtenUnder } from "./support/tree.js";
 
 const SEEDED = ["package.json", "tsconfig.base.json", ROLLUP_PROOF_TYPES];
 /** The plugins seeded: the rollup's, so that the names the tests generate are free even if the repo has them. */
@@ -71,6 +72,8 @@ describe("proof-plugin generator", () => {
         "src/plugin.ts",
         "src/program.ts",
         "src/proof-type.ts",
+        "src/settings.ts",
+        "src/testing.ts",
         "test/demo-sum.test.ts",
         "tsconfig.build.json",
         "tsconfig.json",
@@ -85,6 +88,11 @@ describe("proof-plugin generator", () => {
       files: ["dist", "README.md"],
       exports: {
         ".": { "@paas/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
+        "./testing": {
+          "@paas/source": "./src/testing.ts",
+          types: "./dist/testing.d.ts",
+          default: "./dist/testing.js",
+        },
       },
       scripts: {
         build: "rm -rf dist && tsc -p tsconfig.build.json",
@@ -163,12 +171,57 @@ describe("proof-plugin generator", () => {
 
   it("exports its settings' default, as the workspace's plugins do (DEFAULT_*)", async () => {
     await generate(tree, { name: "demo-sum" });
-    const node = read(tree, "plugins/demo-sum/src/node.ts");
-    expect(node).toContain("export const DEFAULT_TIMEOUT_MS = 10_000;");
-    expect(node).toContain(".default(DEFAULT_TIMEOUT_MS)");
+    const settings = read(tree, "plugins/demo-sum/src/settings.ts");
+    expect(settings).toContain("export const DEFAULT_TIMEOUT_MS = 10_000;");
+    expect(settings).toContain(".default(DEFAULT_TIMEOUT_MS)");
     expect(read(tree, "plugins/demo-sum/src/index.ts")).toMatch(
-      /export \{[^}]*DEFAULT_TIMEOUT_MS[^}]*\} from "\.\/node\.js";/,
+      /export \{[^}]*DEFAULT_TIMEOUT_MS[^}]*\} from "\.\/settings\.js";/,
     );
+  });
+
+  it("follows the conventions the workspace's plugins follow, as the workspace check reads them", async () => {
+    for (const plugin of SEEDED_PLUGINS) {
+      const project = { name: plugin, tags: ["type:plugin"] };
+      expect(conventionProblems(project, filesOnDisk(join(WORKSPACE_ROOT, "plugins", plugin)))).toEqual([]);
+    }
+    await generate(tree, { name: "demo-sum" });
+    await generate(tree, { name: "demo-epoch", dependsOn: "checkpoint,demo-sum" });
+    for (const kind of ["demo-sum", "demo-epoch"]) {
+      const project = { name: kind, tags: ["type:plugin"] };
+      expect(conventionProblems(project, filesInTree(tree, `plugins/${kind}`))).toEqual([]);
+    }
+  });
+
+  it("parses its settings with a parse<Kind>Settings, which the registration and the node both use", async () => {
+    await generate(tree, { name: "demo-sum" });
+    expect(read(tree, "plugins/demo-sum/src/settings.ts")).toMatch(
+      /export function parseDemoSumSettings\(raw: unknown\): DemoSumSettings \{\n {2}const \{ node_url, timeout_ms \} = parsePluginSettings\(/,
+    );
+    expect(read(tree, "plugins/demo-sum/src/plugin.ts")).toContain("settings: parseDemoSumSettings,");
+    expect(read(tree, "plugins/demo-sum/src/node.ts")).toContain(
+      "parseDemoSumSettings(settings.for(DEMO_SUM.kind))",
+    );
+  });
+
+  it("has its guest refuse with an error class of its own, with a code, exported", async () => {
+    await generate(tree, { name: "demo-sum" });
+    const program = read(tree, "plugins/demo-sum/src/program.ts");
+    expect(program).toMatch(
+      /export class DemoSumRejectedError extends Error \{\n {2}readonly code = "DEMO_SUM_REJECTED";/,
+    );
+    expect(program).toContain("throw new DemoSumRejectedError(n, ");
+    expect(program).not.toContain("throw new Error(");
+    expect(read(tree, "plugins/demo-sum/src/index.ts")).toContain("DemoSumRejectedError,");
+  });
+
+  it("keeps its test utilities out of the main entry and uses them in its test and example", async () => {
+    await generate(tree, { name: "demo-sum" });
+    expect(read(tree, "plugins/demo-sum/src/index.ts")).not.toContain("testing");
+    for (const file of ["test/demo-sum.test.ts", "examples/prove-demo-sum.ts"]) {
+      expect(read(tree, `plugins/demo-sum/${file}`)).toContain(
+        'import { demoSumNodeHandlers } from "../src/testing.js";',
+      );
+    }
   });
 
   it("returns the npm install task unless --skipInstall", async () => {

@@ -17,6 +17,8 @@ import {
   pluginTs,
   programTs,
   proofTypeTs,
+  settingsTs,
+  testingTs,
 } from "./templates/source.js";
 import { exampleTs, testTs } from "./templates/tests.js";
 import { isInWorkspaces } from "./workspace.js";
@@ -34,11 +36,13 @@ export function pluginFiles(o: NormalizedOptions): Record<string, string> {
     "src/proof-type.ts": proofTypeTs(o),
     ...(o.dependencies.some((d) => !d.rollup) && { "src/dependencies.ts": dependenciesTs(o) }),
     "src/context.ts": contextTs(o),
+    "src/settings.ts": settingsTs(o),
     "src/node.ts": nodeTs(o),
     "src/program.ts": programTs(o),
     "src/fetcher.ts": fetcherTs(o),
     "src/plugin.ts": pluginTs(o),
     "src/index.ts": indexTs(o),
+    "src/testing.ts": testingTs(o),
     [`test/${o.kind}.test.ts`]: testTs(o),
     [`examples/prove-${o.kind}.ts`]: exampleTs(o),
   };

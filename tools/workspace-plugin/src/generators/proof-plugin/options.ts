@@ -274,8 +274,8 @@ const DECLARED = new Set([
   "dependenciesOf",
   "harness",
   "node",
-  "nodeOptions",
   "publicValuesOf",
+  "RpcHandlers",
   "served",
 ]);
 
@@ -296,7 +296,11 @@ function refuseClashes(options: NormalizedOptions): void {
     `${pascal}Node`,
     `${pascal}Output`,
     `${pascal}Plugin`,
+    `${pascal}RejectedError`,
+    `${pascal}Settings`,
     `${pascal}SettingsSchema`,
+    `parse${pascal}Settings`,
+    `${camel}NodeHandlers`,
     `${camel}Program`,
     constant,
   ];

@@ -19,9 +19,15 @@ export function packageJson(o: NormalizedOptions): string {
     type: "module",
     files: ["dist", "README.md"],
     // The sources under the workspace's source condition (tests, development), the build for
-    // everyone else: an app that installs the package from npm.
+    // everyone else: an app that installs the package from npm. The test utilities are a subpath of
+    // their own, so that the main entry, which the prover client loads, never loads them.
     exports: {
       ".": { "@paas/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
+      "./testing": {
+        "@paas/source": "./src/testing.ts",
+        types: "./dist/testing.d.ts",
+        default: "./dist/testing.js",
+      },
     },
     scripts: {
       build: "rm -rf dist && tsc -p tsconfig.build.json",
@@ -106,16 +112,24 @@ What it proves is a placeholder: the value a JSON-RPC node serves for \`n\`. Rep
 | context | src/context.ts | \`{ ${contextFields} }\` (e.g. \`{ "kind": "${o.kind}", "n": 3${rollup.length > 0 ? ", …" : ""} }\`), checked by \`parse${o.pascal}Context\` |
 | program | src/program.ts | guest, input writer, output reader; imports only \`@paas/zkvm/program\`${rollup.length > 0 ? " and `@paas/rollup/model`" : ""} |
 | fetcher | src/fetcher.ts | calls \`${o.camel}_getValue(n)\` on the node; a wrong answer is a \`PermanentError\` |
-| node and settings | src/node.ts | the injected JSON-RPC client, built from \`[plugin_settings.${o.kind}]\` |
+| settings | src/settings.ts | \`parse${o.pascal}Settings\`: \`[plugin_settings.${o.kind}]\` checked with @paas/core's \`parsePluginSettings\` |
+| node | src/node.ts | the injected JSON-RPC client, built from the settings |
 | registration | src/plugin.ts | \`@ProofPlugin\`; exported from src/index.ts |
+| test utilities | src/testing.ts | a stub node's handlers; the package's \`./testing\` subpath, never its main entry |
 
 ## Dependencies
 
 ${dependencySection}
 
-## Settings and enabling
+## Settings (\`[plugin_settings.${o.kind}]\`)
 
-In the prover client's config:
+| key | required | default | meaning |
+| --- | --- | --- | --- |
+| \`node_url\` | yes | | the JSON-RPC node the fetcher reads from (http or https) |
+| \`timeout_ms\` | no | 10000 (\`DEFAULT_TIMEOUT_MS\`) | the deadline of one call, in ms |
+
+A bad value or an unknown key stops the prover client at start, naming the key (\`plugin_settings.${o.kind}: ✖
+Unrecognized key: "timeout" (did you mean "timeout_ms"?)\`). To enable the plugin, in the prover client's config:
 
 \`\`\`toml
 plugins = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-checkpoint", "${o.packageName}"]
@@ -125,8 +139,30 @@ node_url = "http://127.0.0.1:8545" # required: the JSON-RPC node the fetcher rea
 timeout_ms = 10000                 # optional: the deadline of one call
 \`\`\`
 
-## Commands
+## Failures
 
-\`npx nx run ${o.projectName}:test\`, \`${o.projectName}:typecheck\`, \`${o.projectName}:lint\`, \`${o.projectName}:examples\`.
+The node client's own failures are classified (unreachable, timeouts, HTTP 5xx: transient, retried);
+an answer that is not a natural number is a \`PermanentError\`. A guest that refuses its input throws
+\`${o.pascal}RejectedError\` (code \`${o.constant}_REJECTED\`), a permanent failure of the proof.
+
+## Exports
+
+\`${o.pascal}Plugin\`, \`${o.camel}Program\`, \`${o.pascal}Input\`, \`${o.pascal}Output\`, \`${o.pascal}RejectedError\`,
+\`${o.constant}\`, \`parse${o.pascal}Context\`, \`${o.pascal}ContextSchema\`, \`${o.pascal}Context\`${o.dependencies.length > 0 ? ", `dependenciesOf`" : ""},
+\`${o.pascal}Node\`, \`VALUE_METHOD\`, \`parse${o.pascal}Settings\`, \`${o.pascal}SettingsSchema\`, \`${o.pascal}Settings\`,
+\`DEFAULT_TIMEOUT_MS\`.
+
+## Test utilities
+
+\`import { … } from "${o.packageName}/testing"\`: a subpath of its own, so the main entry, which the
+prover client loads, never loads them. \`${o.camel}NodeHandlers(answer)\` serves \`VALUE_METHOD\` as a node
+would, e.g. behind @paas/testing's \`createStubRpc\`. They import nothing of @paas/testing or vitest.
+
+## Tests and example
+
+\`npx nx run ${o.projectName}:test\` proves with @paas/testing's harness (the real scheduler and native host)
+against a stub node: a proof, retries of a failing node, a permanent failure on a bad answer, the
+guest's own check, an invalid context and the settings. \`npx nx run ${o.projectName}:examples\` runs
+examples/prove-${o.kind}.ts; \`${o.projectName}:typecheck\` and \`${o.projectName}:lint\` check the rest.
 `;
 }

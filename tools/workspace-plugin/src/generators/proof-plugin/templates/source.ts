@@ -1,7 +1,7 @@
 import type { DependencySpec, NormalizedOptions } from "../options.js";
 import { commentLines, inComment } from "./comment.js";
 
-/** The files of src/: identity, context, settings and node, program, fetcher, plugin, index. */
+/** The files of src/: identity, context, settings, node, program, fetcher, plugin, index and testing. */
 
 const identity = (constant: string, kind: string, program: DependencySpec["program"]) =>
   `export const ${constant} = {
@@ -104,15 +104,10 @@ export function parse${o.pascal}Context(raw: ProofContext): ${o.pascal}Context {
 ${dependenciesOf}`;
 }
 
-export function nodeTs(o: NormalizedOptions): string {
-  return `import { PLUGIN_SETTINGS, type PluginSettings, parsePluginSettings } from "@paas/core";
-import { JsonRpcClient, type JsonRpcClientOptions } from "@paas/jsonrpc";
-import { inject, injectable } from "tsyringe";
+export function settingsTs(o: NormalizedOptions): string {
+  return `import { parsePluginSettings } from "@paas/core";
 import { z } from "zod";
 import { ${o.constant} } from "./proof-type.js";
-
-/** The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number. */
-export const VALUE_METHOD = "${o.camel}_getValue";
 
 /** The deadline of one call when \`timeout_ms\` is unset; exported, as every plugin's defaults are. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -127,11 +122,31 @@ export const ${o.pascal}SettingsSchema = z.strictObject({
   timeout_ms: z.int().min(1).max(3_600_000).default(DEFAULT_TIMEOUT_MS),
 });
 
-/** The node client's options from the plugin's settings; throws \`InvalidConfigError\` naming the key. */
-export function nodeOptions(settings: unknown): JsonRpcClientOptions {
-  const { node_url, timeout_ms } = parsePluginSettings(${o.constant}.kind, ${o.pascal}SettingsSchema, settings);
-  return { url: node_url, timeoutMs: timeout_ms };
+export interface ${o.pascal}Settings {
+  readonly nodeUrl: string;
+  readonly timeoutMs: number;
 }
+
+/**
+ * Validates the plugin's settings section; throws core's \`InvalidConfigError\` naming the key (an
+ * unknown key with the one it most likely meant, \`did you mean "timeout_ms"?\`).
+ */
+export function parse${o.pascal}Settings(raw: unknown): ${o.pascal}Settings {
+  const { node_url, timeout_ms } = parsePluginSettings(${o.constant}.kind, ${o.pascal}SettingsSchema, raw);
+  return { nodeUrl: node_url, timeoutMs: timeout_ms };
+}
+`;
+}
+
+export function nodeTs(o: NormalizedOptions): string {
+  return `import { PLUGIN_SETTINGS, type PluginSettings } from "@paas/core";
+import { JsonRpcClient } from "@paas/jsonrpc";
+import { inject, injectable } from "tsyringe";
+import { ${o.constant} } from "./proof-type.js";
+import { parse${o.pascal}Settings } from "./settings.js";
+
+/** The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number. */
+export const VALUE_METHOD = "${o.camel}_getValue";
 
 /**
  * The node the fetcher reads from, and the container token the plugin injects it by. The prover
@@ -141,8 +156,37 @@ export function nodeOptions(settings: unknown): JsonRpcClientOptions {
 @injectable()
 export class ${o.pascal}Node extends JsonRpcClient {
   constructor(@inject(PLUGIN_SETTINGS) settings: PluginSettings) {
-    super(nodeOptions(settings.for(${o.constant}.kind)));
+    const { nodeUrl, timeoutMs } = parse${o.pascal}Settings(settings.for(${o.constant}.kind));
+    super({ url: nodeUrl, timeoutMs });
   }
+}
+`;
+}
+
+/** The test utilities: the package's \`./testing\` subpath, never its main entry. */
+export function testingTs(o: NormalizedOptions): string {
+  return `/**
+ * Test utilities of the ${o.kind} plugin, for its tests and for yours (an app composing it): a
+ * subpath of its own (\`${o.packageName}/testing\`), so the main entry, which the prover client
+ * loads, never loads them. They import nothing of @paas/testing or vitest.
+ */
+import { VALUE_METHOD } from "./node.js";
+
+/** A JSON-RPC method's handler, as @paas/testing's \`createStubRpc\` takes them. */
+export type RpcHandlers = Record<string, (params: unknown) => unknown>;
+
+/**
+ * The handlers of a node serving \`answer(n)\` for \`${o.camel}_getValue(n)\`, e.g.
+ * \`createStubRpc(${o.camel}NodeHandlers((n) => n * 2))\`. Return anything but a natural number to
+ * drive the fetcher's permanent failure.
+ */
+export function ${o.camel}NodeHandlers(answer: (n: number) => unknown): RpcHandlers {
+  return {
+    [VALUE_METHOD]: (params) => {
+      const [n] = params as [number];
+      return answer(n);
+    },
+  };
 }
 `;
 }
@@ -197,6 +241,23 @@ ${outputFields.join("\n")}
 }
 ${hasDeps ? `\n${ids.join("\n")}\n` : ""}
 /**
+ * A failed guest check, with a stable code to branch on. A plain \`Error\` (the guest does not load
+ * @paas/core): the native host reports whatever a guest throws as a permanent failure carrying its
+ * message.
+ */
+export class ${o.pascal}RejectedError extends Error {
+  readonly code = "${o.constant}_REJECTED";
+
+  constructor(
+    readonly n: number,
+    detail: string,
+  ) {
+    super(\`${o.kind} n = \${n} rejected: \${detail}\`);
+    this.name = "${o.pascal}RejectedError";
+  }
+}
+
+/**
  * The guest runs in a proving worker: synchronous, it reads its input in the order \`writeInput\`
  * wrote it and commits its public values. It must not trust the host: it checks what it proves
  * (here, that the value is a natural number).${
@@ -222,7 +283,7 @@ export const ${o.camel}Program = defineProgram<${o.pascal}Input, ${o.pascal}Outp
     const n = env.read<number>();
     const value = env.read<number>();
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new Error(\`the value for n = \${n} is \${value}, not a natural number\`);
+      throw new ${o.pascal}RejectedError(n, \`the value is \${value}, not a natural number\`);
     }
 ${deps.map((d) => `    const ${d.field} = env.readVerified(${d.constant}_ID);`).join("\n")}${hasDeps ? "\n" : ""}    env.commit({ n, value${deps.map((d) => `, ${d.field}`).join("")} });
   },
@@ -275,9 +336,10 @@ export function pluginTs(o: NormalizedOptions): string {
 import { inject } from "tsyringe";
 import { type ${o.pascal}Context, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
 import { fetch${o.pascal}Input } from "./fetcher.js";
-import { ${o.pascal}Node, nodeOptions } from "./node.js";
+import { ${o.pascal}Node } from "./node.js";
 import { type ${o.pascal}Input, ${o.camel}Program } from "./program.js";
 import { ${o.constant} } from "./proof-type.js";
+import { parse${o.pascal}Settings } from "./settings.js";
 
 /**
  * The ${o.kind} proof type. ${inComment(o.description)}.
@@ -293,7 +355,7 @@ import { ${o.constant} } from "./proof-type.js";
   program: ${o.camel}Program,
   description: ${JSON.stringify(o.description)},
   // Checked at start-up, before the prover opens anything: a bad setting stops it at once.
-  settings: nodeOptions,${
+  settings: parse${o.pascal}Settings,${
     hasDeps
       ? `
   // The proof types it verifies: an app without a plugin for each of them is refused at start.
@@ -330,15 +392,20 @@ ${
 export function indexTs(o: NormalizedOptions): string {
   const hasDeps = o.dependencies.length > 0;
   return `export { type ${o.pascal}Context, ${o.pascal}ContextSchema, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
+export { ${o.pascal}Node, VALUE_METHOD } from "./node.js";
+export { ${o.pascal}Plugin } from "./plugin.js";
+export {
+  type ${o.pascal}Input,
+  type ${o.pascal}Output,
+  ${o.pascal}RejectedError,
+  ${o.camel}Program,
+} from "./program.js";
+export { ${o.constant} } from "./proof-type.js";
 export {
   DEFAULT_TIMEOUT_MS,
-  ${o.pascal}Node,
+  type ${o.pascal}Settings,
   ${o.pascal}SettingsSchema,
-  nodeOptions,
-  VALUE_METHOD,
-} from "./node.js";
-export { ${o.pascal}Plugin } from "./plugin.js";
-export { type ${o.pascal}Input, type ${o.pascal}Output, ${o.camel}Program } from "./program.js";
-export { ${o.constant} } from "./proof-type.js";
+  parse${o.pascal}Settings,
+} from "./settings.js";
 `;
 }

@@ -47,8 +47,8 @@ function imports(o: NormalizedOptions, forTest: boolean): string {
   if (forTest) testing.push("type PluginHarness");
   if (hasDeps) testing.push("type StandIn");
   if (forTest) testing.push("type StubRpc");
-  const fromSrc = [o.constant, `${o.pascal}Node`, `${o.pascal}Plugin`, "VALUE_METHOD"];
-  if (forTest) fromSrc.push(`${o.camel}Program`);
+  const fromSrc = [o.constant, `${o.pascal}Node`, `${o.pascal}Plugin`];
+  if (forTest) fromSrc.push("VALUE_METHOD", `${o.camel}Program`);
   const fromDependencies = deps.filter((d) => !d.rollup).map((d) => d.constant);
   return [
     hasDeps ? `import { canonicalContext, type ProofContext } from "@paas/core";` : "",
@@ -60,6 +60,7 @@ function imports(o: NormalizedOptions, forTest: boolean): string {
       ? `import { ${fromDependencies.join(", ")} } from "../src/dependencies.js";`
       : "",
     `import { ${fromSrc.join(", ")} } from "../src/index.js";`,
+    `import { ${o.camel}NodeHandlers } from "../src/testing.js";`,
   ]
     .filter((line) => line !== "")
     .join("\n");
@@ -90,7 +91,7 @@ let node: StubRpc;
 let harness: PluginHarness;
 
 beforeEach(async () => {
-  node = await createStubRpc({ [VALUE_METHOD]: (params) => served((params as number[])[0]!) });
+  node = await createStubRpc(${o.camel}NodeHandlers(served));
   harness = await createPluginHarness({
     plugins: [${o.pascal}Plugin],
     // The client of the stub node takes the place of the one the prover client builds from settings.
@@ -132,7 +133,9 @@ describe("${o.kind}", () => {
   it("has the guest itself refuse a value that is not a natural number, whatever the fetcher let through", async () => {
     // The proof's statement is the guest's check: proven directly, past the fetcher's own check.
     const input = { n: ${N}, value: -1${hasDeps ? ", receipts: []" : ""} };
-    await expect(harness.host.prove(${o.camel}Program, input)).rejects.toThrow(/is -1, not a natural number/);
+    await expect(harness.host.prove(${o.camel}Program, input)).rejects.toThrow(
+      /${o.kind} n = ${N} rejected: the value is -1, not a natural number/,
+    );
   });
 
 ${
@@ -191,7 +194,7 @@ export function exampleTs(o: NormalizedOptions): string {
 ${imports(o, false)}
 
 ${fixtures(o, 21)}
-const node = await createStubRpc({ [VALUE_METHOD]: (params) => (params as number[])[0]! * 2 });
+const node = await createStubRpc(${o.camel}NodeHandlers((n) => n * 2));
 const harness = await createPluginHarness({
   plugins: [${o.pascal}Plugin],
   overrides: [{ token: ${o.pascal}Node, useValue: new JsonRpcClient({ url: node.url, timeoutMs: 1_000 }) }],${hasDeps ? "\n  standIns: STAND_INS," : ""}
