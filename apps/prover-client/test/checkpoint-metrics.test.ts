@@ -119,6 +119,12 @@ describe("checkpoint gauges", () => {
     expect(await scrape()).toMatchObject({ latest: 7, accepted: 5, lag: 2, since: 5, next: 3 });
   });
 
+  it("take the acceptances of other instances, which the report reads from the task database", async () => {
+    // This instance proves no checkpoint; another had 21 to 26 accepted above a stuck 20.
+    const { scrape } = setUp({ latestCheckpoint: 26, nextUnproven: 20, lastAccepted: 26, polledAt: "t" });
+    expect(await scrape()).toMatchObject({ latest: 26, accepted: 26, lag: 0, next: 20 });
+  });
+
   it("show a checkpoint stuck below later accepted ones: the CL's next unproven one stands still", async () => {
     const report = { latestCheckpoint: 26, nextUnproven: 20, polledAt: "t" };
     const { metrics, clock, scrape } = setUp(report);

@@ -1,4 +1,5 @@
 export type { InstanceRole } from "./cluster/membership.js";
+export { COMPLETIONS_REREAD_MS, CompletionFollower } from "./completions.js";
 export { capConnections } from "./connection-cap.js";
 export * from "./contracts.js";
 export { foreignHostMessage, hostCheck, isLoopback } from "./loopback.js";

@@ -7,7 +7,7 @@
 import { CompiledQuery, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { type OpenedDatabase, openDatabase, taskKeyOfCanonical } from "../src/index.js";
-import { lastCompletion } from "../src/store/task-store.js";
+import { lastCompletion, TaskStore } from "../src/store/task-store.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
 
 let opened: OpenedDatabase | undefined;
@@ -74,5 +74,57 @@ describe.each(DIALECTS)("the last completion of a kind (%s)", (dialect) => {
             ).rows,
           );
     expect(plan).toContain("tasks_completed_at");
+  });
+
+  it("lists the completed tasks of a kind in completion order, from a time on, a page at a time", async () => {
+    opened = await openDatabase(await databaseFor(dialect));
+    const { db } = opened;
+    // 3,000 completed tasks of one kind, completed in the reverse of their submission, three per
+    // millisecond (a page ends inside one), and tasks of another kind and status beside them.
+    const rows = Array.from({ length: 4_000 }, (_, i) => {
+      const kind = i % 4 === 3 ? "leaf" : "checkpoint";
+      const context = JSON.stringify({ index: i, kind });
+      return {
+        id: taskKeyOfCanonical("native", context),
+        kind,
+        backend: "native",
+        context,
+        status: i === 0 ? ("queued" as const) : ("completed" as const),
+        phase: "prove" as const,
+        created_at: 1_000 + i,
+        updated_at: 10_000 - Math.floor(i / 3),
+        priority: 0,
+        retry_count: 0,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 500) {
+      await db
+        .insertInto("tasks")
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+    const store = new TaskStore(db, opened.dialect);
+    const read = async (since?: number) => {
+      const seen: { index: number; at: number }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listCompleted({ kind: "checkpoint", since, limit: 1_000, cursor });
+        seen.push(
+          ...page.rows.map((r) => ({ index: JSON.parse(r.context).index, at: Number(r.updated_at) })),
+        );
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    const expected = (since: number) =>
+      rows
+        .map((r, index) => ({ index, at: r.updated_at, r }))
+        .filter(({ r, at }) => r.kind === "checkpoint" && r.status === "completed" && at >= since)
+        .sort((a, b) => a.at - b.at || a.index - b.index)
+        .map(({ index, at }) => ({ index, at }));
+    expect(await read()).toEqual(expected(0));
+    // Past a page too.
+    expect(expected(9_500).length).toBeGreaterThan(1_000);
+    expect(await read(9_500)).toEqual(expected(9_500));
   });
 });

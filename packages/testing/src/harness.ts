@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   type Clock,
+  type DatabaseLocation,
   PaasError,
   PLUGIN_SETTINGS,
   PluginSettings,
@@ -9,6 +10,7 @@ import {
   type ProofReceipt,
   type ProverService,
   ProverServiceBuilder,
+  type ProverServiceOptions,
   pluginCatalogue,
   pluginDefinitionOf,
   type RetryPolicy,
@@ -39,10 +41,14 @@ export interface HarnessOptions {
    */
   readonly pluginSettings?: Readonly<Record<string, unknown>>;
   /**
-   * The task database: `:memory:` (the default), or a file path to test what survives a restart
-   * (close the harness, then open another on the same file and, to keep the key, `privateKey`).
+   * The task database: `:memory:` (the default), a file path to test what survives a restart
+   * (close the harness, then open another on the same file and, to keep the key, `privateKey`), or
+   * a location (a PostgreSQL schema, e.g. `@paas/core/testing`'s) that several harnesses share, as
+   * the instances of a cluster do.
    */
-  readonly database?: string;
+  readonly database?: string | DatabaseLocation;
+  /** What this instance claims (`ProverServiceOptions.claim`): an instance that proves none of a kind. */
+  readonly claim?: ProverServiceOptions["claim"];
   /** The native host's key (32 bytes); default a fresh random key per harness. */
   readonly privateKey?: Uint8Array;
   /** Default "native". */
@@ -94,7 +100,9 @@ export async function createPluginHarness(options: HarnessOptions): Promise<Plug
   const kindBackends = options.kindBackends ?? {};
   const backends = new Set([backend, ...Object.values(kindBackends)]);
   const builder = new ProverServiceBuilder({
-    database: { path: options.database ?? ":memory:" },
+    database:
+      typeof options.database === "object" ? options.database : { path: options.database ?? ":memory:" },
+    ...(options.claim && { claim: options.claim }),
     defaultBackend: backend,
     kinds: Object.fromEntries(Object.entries(kindBackends).map(([kind, b]) => [kind, { backend: b }])),
     container,

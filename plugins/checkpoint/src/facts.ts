@@ -5,22 +5,34 @@
  */
 // A type alias, not an interface: core's `report()` returns a record, which interfaces are not.
 export type CheckpointReport = {
-  /** "on" or "off" (settings `runner`). */
-  readonly runner: "on" | "off";
+  /**
+   * "on": this instance runs it; "elsewhere": on, but run by the instance elected for the cluster's
+   * once-per-cluster services, not this one (or none is elected right now); "off" (settings `runner`).
+   */
+  readonly runner: "on" | "off" | "elsewhere";
   /** The CL's latest checkpoint (last closed epoch), as of `polledAt`; null while none exists. */
   readonly latestCheckpoint: number | null;
   /** The CL's lowest checkpoint without an accepted proof, as of `polledAt`; null when all are proven. */
   readonly nextUnproven: number | null;
   /** The highest checkpoint this process created a task for (runner or RPC). */
   readonly lastSubmitted: number | null;
-  /** The highest checkpoint whose proof this process published and the CL took ("accepted" or "already-proven"). */
+  /**
+   * The highest checkpoint whose proof the CL took ("accepted" or "already-proven"): published by
+   * this process, or a checkpoint task completed by any instance (its publication is part of it).
+   */
   readonly lastAccepted: number | null;
   /** Checkpoints the runner passed over: failed permanently, cancelled, or proven but not published. */
   readonly failed: readonly number[];
-  /** Why each of them is stuck, and when the runner resubmits it (none: left to an operator). */
+  /**
+   * Why each of them is stuck, and when the runner resubmits it (none: left to an operator). With
+   * the runner elsewhere, the ones the task database shows failed or cancelled, without its schedule.
+   */
   readonly stuck: readonly StuckCheckpoint[];
-  /** Runner ticks that failed (e.g. the CL was down); each next tick tries again. */
-  readonly runnerErrors: number;
+  /**
+   * Runner ticks that failed (e.g. the CL was down); each next tick tries again. Null with the
+   * runner elsewhere: its count is in its instance's memory, and a 0 here said it had none.
+   */
+  readonly runnerErrors: number | null;
   /**
    * What is wrong right now and needs a person, shown by the progress view above everything else
    * (where a narrow terminal does not cut it): the runner's ticks failing (until the CL answers
@@ -40,12 +52,12 @@ export type StuckCheckpoint = {
   readonly error: string;
   /** ISO time of the runner's next resubmission (or publication); absent when it will not (cancelled, or out of retries). */
   readonly retryAt?: string;
-  /** Resubmissions the runner made so far. */
-  readonly retries: number;
+  /** Resubmissions the runner made so far; absent when read by an instance that does not run it. */
+  readonly retries?: number;
 };
 
 export class CheckpointFacts {
-  runner: "on" | "off" = "off";
+  runner: "on" | "off" | "elsewhere" = "off";
   latestCheckpoint: number | null = null;
   nextUnproven: number | null = null;
   lastSubmitted: number | null = null;
@@ -100,9 +112,17 @@ export class CheckpointFacts {
   }
 
   accepted(index: number): void {
-    this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
+    this.completed(index);
     this.stuck.delete(index);
     this.rejectedProofs.delete(index);
+  }
+
+  /**
+   * A checkpoint task the task database shows completed, by whichever instance: its proof was
+   * published then. What the runner knows of it now (stuck: the CL lost the proof since) stays.
+   */
+  completed(index: number): void {
+    this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
   }
 
   error(message: string): void {

@@ -1,5 +1,6 @@
 import {
   type BackgroundService,
+  CompletionFollower,
   type DependencyReceipt,
   LOGGER,
   PermanentError,
@@ -18,12 +19,13 @@ import { CHECKPOINT, type CheckpointContext, CL_STF, ClClient, type ClStfContext
 import { inject } from "tsyringe";
 import { admitCheckpoint, checkpointInfo } from "./admission.js";
 import { clStfDependencies, parseCheckpointContext, requireCanonicalDependencies } from "./context.js";
-import { CheckpointFacts, type CheckpointReport } from "./facts.js";
+import { CheckpointFacts, type CheckpointReport, type StuckCheckpoint } from "./facts.js";
 import { type CheckpointInput, checkpointProgram } from "./program.js";
 import { publishCheckpoint } from "./publication.js";
 import { checkpointRpcMethods } from "./rpc.js";
 import { CheckpointRunner } from "./runner.js";
 import { type CheckpointSettings, parseCheckpointSettings } from "./settings.js";
+import { stuckInTaskDatabase } from "./stuck-elsewhere.js";
 
 /** How old the CL facts may be before `report()` asks the CL itself (when the runner is off or stalled). */
 const REPORT_MAX_AGE_MS = 10_000;
@@ -46,6 +48,12 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   readonly #facts = new CheckpointFacts();
   readonly #logger: PluginLogger;
   #reportRefresh: Promise<void> | undefined;
+  #handle: ProverHandle | undefined;
+  /** Checkpoint tasks completed by any instance: `lastAccepted` is the cluster's. */
+  readonly #completions = new CompletionFollower(CHECKPOINT.kind, (task) => {
+    const index = Number(task.taskId.context.index);
+    if (Number.isSafeInteger(index)) this.#facts.completed(index);
+  });
 
   constructor(
     @inject(ClClient) private readonly cl: ClClient,
@@ -54,6 +62,8 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   ) {
     this.settings = parseCheckpointSettings(settings.for(CHECKPOINT.kind));
     this.#logger = logger;
+    // Until this instance is elected to run it, if ever (a worker never is).
+    if (this.settings.runner) this.#facts.runner = "elsewhere";
   }
 
   parseContext(raw: ProofContext): CheckpointContext {
@@ -114,6 +124,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   }
 
   rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
+    this.#handle = handle;
     return checkpointRpcMethods(handle, this.cl, handle.backendFor(CHECKPOINT.kind), this.#facts);
   }
 
@@ -132,7 +143,9 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
   /**
    * From memory, which the runner and the publication keep current. When the runner is off (or has
    * not polled for a while), the CL indices are refreshed with one short call, shared by concurrent
-   * reports; a CL that does not answer leaves them as they were and shows in `lastError`.
+   * reports; a CL that does not answer leaves them as they were and shows in `lastError`. The
+   * checkpoint tasks completed since the last report are read from the task database (whichever
+   * instance completed them), and, with the runner on another instance, what holds the CL back.
    */
   async report(): Promise<CheckpointReport> {
     const polledAt = this.#facts.polledAtMs;
@@ -142,7 +155,28 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
       });
       await this.#reportRefresh;
     }
-    return this.#facts.snapshot();
+    // A read that fails leaves what was read before; the next report reads on from there.
+    if (this.#handle !== undefined) await this.#completions.catchUp(this.#handle).catch(() => {});
+    const own = this.#facts.snapshot();
+    if (own.runner !== "elsewhere" || this.#handle === undefined) return own;
+    const snapshot = { ...own, runnerErrors: null };
+    let stuck: StuckCheckpoint[];
+    try {
+      stuck = await stuckInTaskDatabase(this.#handle, snapshot, this.settings.window);
+    } catch (error) {
+      // The CL's view stays: the checkpoint gauges read it from this report.
+      return { ...snapshot, lastError: `report: the task database: ${errorText(error)}` };
+    }
+    const held = stuck.map((s) => `${s.index} (${s.status})`);
+    return {
+      ...snapshot,
+      failed: stuck.map((s) => s.index),
+      stuck,
+      attention:
+        held.length === 0
+          ? null
+          : `${held.length === 1 ? "checkpoint" : "checkpoints"} ${held.join(", ")} ${held.length === 1 ? "holds" : "hold"} the CL back; the checkpoint runner runs on another instance, whose report says whether it submits ${held.length === 1 ? "it" : "them"} again`,
+    };
   }
 
   async #refresh(): Promise<void> {
@@ -159,10 +193,12 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     } catch (error) {
       const why = signal.aborted
         ? `the CL did not answer within ${REPORT_CL_TIMEOUT_MS} ms`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+        : errorText(error);
       this.#facts.lastError = `report: ${why}`;
     }
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -126,7 +126,8 @@ export class CheckpointRunner implements BackgroundService {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.options.facts.runner = "off";
+    // Its instance stepped down, and another runs it (or this one is closing).
+    this.options.facts.runner = "elsewhere";
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#unsubscribe?.();

@@ -145,7 +145,7 @@ describe("checkpoint runner", () => {
     const cl = await startCl(1);
     cl.down = true;
     const { harness, logger } = await startProver(cl);
-    await until(async () => (await report(harness)).runnerErrors >= 3, "three failed ticks");
+    await until(async () => ((await report(harness)).runnerErrors ?? 0) >= 3, "three failed ticks");
     const during = await report(harness);
     expect(during.lastError).toMatch(/cl_get\w+CheckpointIndex.*the CL is down/);
     expect(during.attention).toMatch(/^the runner cannot follow the CL: .*the CL is down/);
@@ -602,7 +602,7 @@ describe("checkpoint runner", () => {
     // What the runner of another instance sees from now on, this one no longer follows: what it
     // found stuck would be shown here for as long as the process lives, fixed or not.
     await runner.stop();
-    expect(facts.snapshot()).toMatchObject({ runner: "off", failed: [], stuck: [], attention: null });
+    expect(facts.snapshot()).toMatchObject({ runner: "elsewhere", failed: [], stuck: [], attention: null });
   });
 
   it("stops cleanly: an in-flight tick is awaited and nothing polls after close", async () => {

@@ -207,7 +207,7 @@ function inputTooLarge(
  * `paas_getTaskStatus` p99 11.7–22.6 ms without these turns, 7.3–15.1 ms with them, at the same
  * fetch time.
  */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

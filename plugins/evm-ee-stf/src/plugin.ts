@@ -1,4 +1,5 @@
 import {
+  CompletionFollower,
   type DependencyReceipt,
   InvalidConfigError,
   PLUGIN_SETTINGS,
@@ -16,7 +17,7 @@ import { ElClient, EVM_EE_STF, type EvmEeStfContext, EvmEeStfOutputSsz, type Hex
 import { inject } from "tsyringe";
 import { admitElRange } from "./admission.js";
 import { parseEvmEeStfContext } from "./context.js";
-import { fetchRange, yieldToEventLoop } from "./fetcher.js";
+import { fetchRange } from "./fetcher.js";
 import type { EvmEeStfInput } from "./input.js";
 import { evmEeStfProgram } from "./program.js";
 import { proveElBlocksMethod } from "./rpc.js";
@@ -45,7 +46,10 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
   private readonly common: ReturnType<typeof createCommon>;
   private readonly chainSpecHash: Hex;
   private latestProven: { number: number; hash: string } | undefined;
-  private scanned: Promise<void> | undefined;
+  /** The completed tasks of this kind, whichever instance proved them (this one may claim none). */
+  private readonly completions = new CompletionFollower(EVM_EE_STF.kind, (task) =>
+    this.noteProven(task.taskId.context),
+  );
   private handle: ProverHandle | undefined;
   private lastFetch: LastFetch | undefined;
 
@@ -98,7 +102,7 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
   }
 
   rpcMethods(handle: ProverHandle): Readonly<Record<string, PluginRpcMethod>> {
-    this.track(handle);
+    this.handle = handle;
     return {
       paas_proveElBlocks: proveElBlocksMethod(handle, this.el, {
         maxBlocks: this.settings.maxBlocks,
@@ -107,15 +111,13 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
     };
   }
 
-  /** The highest EL block proven (by any completed task of this kind), the chain spec, the range cap. */
+  /**
+   * The highest EL block proven (by any completed task of this kind, whichever instance completed
+   * it), the chain spec, the range cap, and this instance's last input fetch.
+   */
   async report(): Promise<Readonly<Record<string, unknown>>> {
-    if (this.handle !== undefined) {
-      const handle = this.handle;
-      this.scanned ??= this.scan(handle).catch(() => {
-        this.scanned = undefined;
-      });
-      await this.scanned;
-    }
+    // A read that fails leaves what was read before; the next report reads on from there.
+    if (this.handle !== undefined) await this.completions.catchUp(this.handle).catch(() => {});
     return {
       latestProvenBlock: this.latestProven ?? null,
       chainSpec: {
@@ -124,33 +126,9 @@ export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEe
         spec: this.settings.chainSpec,
       },
       maxBlocks: this.settings.maxBlocks,
-      ...(this.lastFetch && { lastFetch: this.lastFetch }),
+      // This process's own: the cluster's fetches are spread over the instances that claim the kind.
+      ...(this.lastFetch && { lastFetchOnThisInstance: this.lastFetch }),
     };
-  }
-
-  /** Follows completed tasks from now on; `report()` scans the ones completed before once. */
-  private track(handle: ProverHandle): void {
-    this.handle = handle;
-    handle.onTransition((transition) => {
-      if (transition.kind === EVM_EE_STF.kind && transition.to === "completed")
-        this.noteProven(transition.context);
-    });
-  }
-
-  /**
-   * Every page: tasks come oldest submitted first, and a later block may have been proven early.
-   * A turn of the event loop between pages: SQLite answers on this thread, so the pages of a large
-   * store (60,000 completed tasks of 100,000) held every RPC answer for 0.2–0.7 s in one stretch,
-   * at the first dashboard overview, progress view or report after a start.
-   */
-  private async scan(handle: ProverHandle): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await handle.list({ kind: EVM_EE_STF.kind, status: "completed", limit: 1000, cursor });
-      for (const task of page.tasks) this.noteProven(task.taskId.context);
-      cursor = page.nextCursor;
-      if (cursor !== undefined) await yieldToEventLoop();
-    } while (cursor !== undefined);
   }
 
   private noteProven(raw: ProofContext): void {

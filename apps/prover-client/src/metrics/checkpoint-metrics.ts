@@ -8,6 +8,8 @@ interface ClCheckpointFacts {
   readonly nextUnproven?: number | null;
   /** Null until the plugin has heard from the CL. */
   readonly polledAt?: string | null;
+  /** The highest checkpoint whose task completed, by any instance (read from the task database). */
+  readonly lastAccepted?: number | null;
 }
 
 /** A reading: -1 when there is none (no checkpoint yet, none accepted), NaN while the CL is unheard of. */
@@ -41,9 +43,10 @@ const STALE_VIEW_MS = 60_000;
  * far behind that is, how long since an acceptance, and failed submissions. The gauges an alert on
  * a stuck prover needs (see deploy/prometheus-alerts.yml).
  *
- * Acceptance is seen two ways: this process's checkpoint tasks completing (their publication is
- * the CL's acceptance), and the CL's own next unproven checkpoint, which also covers what was
- * accepted before a restart. An index is -1 when there is none, and NaN while the CL has not been
+ * Acceptance is seen three ways: this process's checkpoint tasks completing (their publication is
+ * the CL's acceptance), the checkpoint plugin's `lastAccepted` (any instance's completed checkpoint
+ * tasks, from the task database), and the CL's own next unproven checkpoint, which also covers what
+ * was accepted before a restart. An index is -1 when there is none, and NaN while the CL has not been
  * heard from (an alert comparing NaN never fires).
  *
  * The two clocks never claim more time than has passed, so a cluster takes the largest over its
@@ -145,7 +148,10 @@ export class CheckpointMetrics {
 
   private async read(sources: CheckpointMetricsSources, now: number): Promise<Reading> {
     const report = (await sources.report()) as ClCheckpointFacts | undefined;
-    const mine = this.lastAccepted?.index ?? -1;
+    // This process's, or the cluster's as the report read it: an instance that proves no
+    // checkpoint showed only the CL's next unproven one less one, below the ones accepted above a
+    // stuck checkpoint, and a lag the cluster does not have.
+    const mine = Math.max(this.lastAccepted?.index ?? -1, report?.lastAccepted ?? -1);
     if (report?.polledAt == null) {
       return {
         latest: Number.NaN,

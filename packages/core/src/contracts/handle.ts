@@ -3,6 +3,7 @@ import type { ProofContext } from "./context.js";
 import type { ProofReceipt } from "./receipt.js";
 import type {
   BulkResult,
+  CompletedFilter,
   InstanceInfo,
   ListFilter,
   PruneOptions,
@@ -56,6 +57,14 @@ export interface ProverHandle {
   /** The instances sharing the database, with their last heartbeat and the tasks they hold. */
   instances(): Promise<readonly InstanceInfo[]>;
   list(filter?: ListFilter): Promise<TaskPage>;
+  /**
+   * Completed tasks of one kind, oldest completion first, whichever instance completed them: one
+   * range of an index on completed tasks' `(kind, updated_at)`, so a caller that asks from where it
+   * last looked reads what completed since, not every completed task. Completion times are the
+   * completing instance's clock and commit a moment after they are taken: to miss none, ask again
+   * from a little (clock skew and a commit's delay) before the last one seen.
+   */
+  listCompleted(filter: CompletedFilter): Promise<TaskPage>;
   /**
    * Takes back a completed task whose proof the caller found outdated (the chain it proves was
    * reorganised since, e.g. a checkpoint the CL accepted, then lost with the blocks it replaced):

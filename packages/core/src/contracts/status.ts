@@ -184,6 +184,20 @@ export interface ListFilter extends TaskFilter {
   readonly cursor?: string;
 }
 
+/**
+ * Completed tasks of one kind, in the order they completed (`ProverHandle.listCompleted`): what a
+ * plugin that follows completions across the cluster reads from where it last looked.
+ */
+export interface CompletedFilter {
+  readonly kind: string;
+  /** Only tasks whose completion (`updatedAt`) is at or after this time, in epoch milliseconds. */
+  readonly since?: number;
+  /** At most this many records (default 100, at most 1000). */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
 export interface TaskPage {
   readonly tasks: readonly TaskRecord[];
   /** Present when more tasks match: pass it as `cursor` to get the next page. */

@@ -6,6 +6,7 @@ import type { BackgroundService, PluginRpcMethod } from "../contracts/plugin.js"
 import type { ProofReceipt } from "../contracts/receipt.js";
 import {
   type BulkResult,
+  type CompletedFilter,
   type InstanceInfo,
   type ListFilter,
   type PruneOptions,
@@ -323,6 +324,11 @@ export class ProverService implements ProverHandle {
     const { rows, nextCursor } = await withinReadDeadline(() =>
       this.parts.store.list(filter, this.parts.clock.now()),
     );
+    return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
+  }
+
+  async listCompleted(filter: CompletedFilter): Promise<TaskPage> {
+    const { rows, nextCursor } = await withinReadDeadline(() => this.parts.store.listCompleted(filter));
     return { tasks: rows.map(toTaskRecord), ...(nextCursor !== undefined && { nextCursor }) };
   }
 
