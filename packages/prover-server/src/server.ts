@@ -75,7 +75,7 @@ export async function startProverServer(options: ProverServerOptions): Promise<P
       );
     }
     const runner = new JobRunner(store, host, programs, workers, logger);
-    sweep = new RetentionSweep(store, resolved.finishedJobRetentionMs, logger);
+    sweep = new RetentionSweep(store, resolved.finishedJobRetentionMs, logger, database.releaseFreeSpace);
     await sweep.sweep();
     app = buildHttpApp({
       store,

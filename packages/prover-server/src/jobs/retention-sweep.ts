@@ -19,6 +19,8 @@ export class RetentionSweep {
     private readonly store: JobStore,
     private readonly retentionMs: number,
     private readonly logger: PluginLogger,
+    /** Gives freed pages back to the file system (see `OpenedJobDatabase.releaseFreeSpace`). */
+    private readonly releaseFreeSpace: () => Promise<void>,
     private readonly now: () => number = Date.now,
   ) {
     const interval = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(MIN_SWEEP_INTERVAL_MS, retentionMs / 4));
@@ -48,6 +50,8 @@ export class RetentionSweep {
           "deleted finished jobs past their retention",
         );
       }
+      // Also when none was deleted: the inputs of the jobs that ended since the last pass are free.
+      await this.releaseFreeSpace();
     } catch (error) {
       this.logger.error(
         { err: error instanceof Error ? error.message : String(error) },

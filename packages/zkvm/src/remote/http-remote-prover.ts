@@ -15,7 +15,10 @@ export interface HttpRemoteProverOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:4900/`. */
   readonly url: string;
   readonly token?: string;
-  /** Deadline of each HTTP request, plus a second per MiB of the body it sends. Default 10 s. */
+  /**
+   * Deadline of each HTTP request, plus a second per MiB of the body it sends or of the answer it
+   * declares (a receipt). Default 10 s.
+   */
   readonly requestTimeoutMs?: number;
   /** Tries per request when the network or the server fails (5xx, reset, timeout). Default 3. */
   readonly attempts?: number;
@@ -30,10 +33,11 @@ const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
  */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /**
- * A body's upload is given time on top of the request timeout, as at this rate (1 MiB/s): a job's
- * input can be tens of MB, which a link of a few MB/s sends in longer than a status poll may take.
+ * A body's upload, and an answer's download, are given time on top of the request timeout, as at
+ * this rate (1 MiB/s): a job's input or a receipt can be tens of MB, which a link of a few MB/s
+ * carries in longer than a status poll may take.
  */
-const UPLOAD_FLOOR_BYTES_PER_MS = (1024 * 1024) / 1000;
+const TRANSFER_FLOOR_BYTES_PER_MS = (1024 * 1024) / 1000;
 /** An x-only key as the contract writes it; anything else is not shown in a message as a key. */
 const HEX_KEY = /^[0-9a-f]{64}$/;
 
@@ -205,9 +209,9 @@ export class HttpRemoteProver implements RemoteProver {
       // signal nothing else holds is collected at the next GC and never fires; a stalled server
       // then held the call, and the task, forever.
       const deadline = new AbortController();
-      const deadlineMs =
-        this.requestTimeoutMs + (text === undefined ? 0 : text.length / UPLOAD_FLOOR_BYTES_PER_MS);
-      const timer = setTimeout(() => deadline.abort(), deadlineMs);
+      let deadlineMs =
+        this.requestTimeoutMs + (text === undefined ? 0 : text.length / TRANSFER_FLOOR_BYTES_PER_MS);
+      let timer = setTimeout(() => deadline.abort(), deadlineMs);
       try {
         const signal = AbortSignal.any([deadline.signal, ...(options.signal ? [options.signal] : [])]);
         // undici's request rather than fetch: every remote job is polled from the prover's thread,
@@ -219,6 +223,15 @@ export class HttpRemoteProver implements RemoteProver {
           signal,
         });
         status = response.statusCode;
+        // A receipt of many MB takes longer than a status poll to cross a slow link: its download
+        // is given time for its declared size at the same rate, from when its headers arrive.
+        // Given only the request's deadline, it timed out at every try of every attempt, for good.
+        const length = declaredLength(response.headers["content-length"], maxBytes);
+        if (length > 0) {
+          clearTimeout(timer);
+          deadlineMs = this.requestTimeoutMs + length / TRANSFER_FLOOR_BYTES_PER_MS;
+          timer = setTimeout(() => deadline.abort(), deadlineMs);
+        }
         type = String(response.headers["content-type"] ?? "");
         retryAfter = response.headers["retry-after"];
         const read = await readCapped(response.body, maxBytes);
@@ -280,6 +293,12 @@ export class HttpRemoteProver implements RemoteProver {
       `${this.where(call)}: answered ${what}, which the remote-prover contract does not allow`,
     );
   }
+}
+
+/** An answer's declared `Content-Length`, at most `maxBytes` (what is read of it); 0 when absent or not a length. */
+function declaredLength(header: unknown, maxBytes: number): number {
+  if (typeof header !== "string" || !/^\d{1,15}$/.test(header)) return 0;
+  return Math.min(Number(header), maxBytes);
 }
 
 function programName(program: RemoteProgramRef): string {
