@@ -6,15 +6,15 @@ import { parseDuration } from "./duration.js";
 import {
   addPruneCommand,
   addRetryCommand,
+  callLongAction,
   filterFor,
-  LONG_ACTION,
   printBulk,
   withFilterOptions,
 } from "./operator-commands.js";
 import { integer } from "./option-parsers.js";
 import { writeOutFile } from "./out-file.js";
 import { type ClientFlags, DEFAULT_RPC_URL, localServerUrl, parseTaskArg, rpcClient } from "./rpc-client.js";
-import { describeStatus, formatAttempts, formatTasks } from "./task-table.js";
+import { describeStatus, formatAttempts, formatHolder, formatTasks } from "./task-table.js";
 import { terminalSafe } from "./terminal-text.js";
 
 /** Without it, the server names a task given as a context on its kind's backend, as it submits. */
@@ -91,7 +91,9 @@ export function addClientCommands(program: Command, print: Output): void {
       .option("--json", "print the raw JSON answer")
       .hook("preAction", async (_command, action) => {
         if (action.getOptionValue("rpc") === undefined) {
-          action.setOptionValue("rpc", await localServerUrl(action.getOptionValue("datadir") as string));
+          const found = await localServerUrl(action.getOptionValue("datadir") as string);
+          action.setOptionValue("rpc", found ?? DEFAULT_RPC_URL);
+          if (found === undefined) action.setOptionValue("rpcDefaulted", true);
         }
       });
 
@@ -105,7 +107,7 @@ export function addClientCommands(program: Command, print: Output): void {
       print(
         flags.json
           ? JSON.stringify(record, null, 2)
-          : [formatTasks([record]), errorLine(record), formatAttempts(record.attempts)]
+          : [formatTasks([record]), errorLine(record), formatHolder(record), formatAttempts(record.attempts)]
               .filter((part) => part !== "")
               .join("\n"),
       );
@@ -173,7 +175,10 @@ export function addClientCommands(program: Command, print: Output): void {
     withClient(
       program
         .command("cancel [task]")
-        .description("cancel a task that has not completed, or every unfinished one the filters take"),
+        // "Not completed" had taken in a task that failed permanently, which the server refuses.
+        .description(
+          "cancel an unfinished task (not completed, failed permanently or cancelled), or every one the filters take",
+        ),
     ),
   ).action(
     async (
@@ -192,7 +197,7 @@ export function addClientCommands(program: Command, print: Output): void {
         return printBulk(
           print,
           "cancelled",
-          await client.call<BulkResult>("paas_cancelTasks", [filter], LONG_ACTION),
+          await callLongAction<BulkResult>(client, "paas_cancelTasks", [filter], "cancel"),
           flags.json,
         );
       }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { BulkResult, PruneResult, TaskRecord } from "@paas/core";
 import { InvalidParamsError, MAX_TIMER_MS, TASK_STATUSES } from "@paas/core/contracts";
+import type { JsonRpcClient, JsonRpcParams } from "@paas/jsonrpc";
 import { type Command, Option } from "commander";
 import { parseDuration } from "./duration.js";
 import { type ClientFlags, parseTaskArg, rpcClient } from "./rpc-client.js";
@@ -63,7 +64,33 @@ export function filterFor(
  * on after the 30 s other calls wait, it had been sent again, three times, each running beside the
  * first on the same tasks, and the operator was told it failed while it went on.
  */
-export const LONG_ACTION = { idempotent: false, timeoutMs: MAX_TIMER_MS } as const;
+const LONG_ACTION = { idempotent: false, timeoutMs: MAX_TIMER_MS } as const;
+
+/**
+ * Calls an action on many tasks (see `LONG_ACTION`). The prover client goes on with it when the
+ * command is left: a Ctrl-C had ended the command without a word (exit 130) while the prover
+ * client went on retrying 20k tasks, and the operator took it for stopped. It is said instead, with
+ * where to follow it.
+ */
+export async function callLongAction<T>(
+  client: JsonRpcClient,
+  method: string,
+  params: JsonRpcParams,
+  what: string,
+): Promise<T> {
+  const interrupted = () => {
+    process.stderr.write(
+      `interrupted: the prover client goes on with the ${what} (it was sent; leaving does not stop it): paas report shows the counts as it goes\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  try {
+    return await client.call<T>(method, params, LONG_ACTION);
+  } finally {
+    process.off("SIGINT", interrupted);
+  }
+}
 
 export function printBulk(print: Output, verb: string, result: BulkResult, json: boolean | undefined): void {
   if (json) print(JSON.stringify(result, null, 2));
@@ -90,7 +117,7 @@ export function addRetryCommand(
       return printBulk(
         print,
         "retried",
-        await client.call<BulkResult>("paas_retryTasks", [filter], LONG_ACTION),
+        await callLongAction<BulkResult>(client, "paas_retryTasks", [filter], "retry"),
         flags.json,
       );
     }
@@ -114,7 +141,10 @@ export function addPruneCommand(
   )
     .requiredOption("--older-than <age>", "finished tasks last changed at least this long ago, e.g. 7d")
     .option("--export-dir <dir>", "append their receipts to <dir>/receipts.jsonl first")
-    .option("--delete-receipts", "delete their receipts without exporting them")
+    // Both at once had exported the receipts anyway: which of the two was meant cannot be told.
+    .addOption(
+      new Option("--delete-receipts", "delete their receipts without exporting them").conflicts("exportDir"),
+    )
     .option(
       "--compact",
       "give the space back to the file system: VACUUM, which holds the prover (SQLite) or locks the tables (PostgreSQL) while it runs",
@@ -141,7 +171,12 @@ export function addPruneCommand(
           ...(flags.deleteReceipts && { deleteReceipts: true }),
           ...(flags.compact && { compact: true }),
         };
-        const result = await (await rpcClient(flags)).call<PruneResult>("paas_prune", [params], LONG_ACTION);
+        const result = await callLongAction<PruneResult>(
+          await rpcClient(flags),
+          "paas_prune",
+          [params],
+          "prune",
+        );
         if (flags.json) return print(JSON.stringify(result, null, 2));
         print(
           [

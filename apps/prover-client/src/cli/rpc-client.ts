@@ -6,6 +6,8 @@ export interface ClientFlags {
   readonly token?: string;
   /** The prover client's data directory: its rpc-token is used when no token is given. */
   readonly datadir: string;
+  /** `--rpc` was not given and no rpc-token in `--datadir` named a URL: the default was taken. */
+  readonly rpcDefaulted?: boolean;
 }
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:4844";
@@ -23,13 +25,24 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
   const local = flags.token ? undefined : await localToken(flags);
   const token = flags.token || local?.token;
   const options = { url: flags.rpc, timeoutMs: 30_000, ...(token !== undefined && { bearerToken: token }) };
-  if (token !== undefined) return new jsonrpc.JsonRpcClient(options);
   // No token goes with the call: a refusal then says why, which the server cannot know. A client
   // started with another data directory (or stopped, its file deleted) is the usual cause.
-  const hint =
-    local?.otherUrl !== undefined
-      ? ` (the rpc-token in ${flags.datadir} is for ${local.otherUrl}, so none was sent to ${flags.rpc}: use that URL as --rpc, or give --token)`
-      : ` (none was sent: no --token or PAAS_RPC_TOKEN, and no rpc-token in ${flags.datadir}, which a prover client started there writes: give --datadir <its data directory> or --token)`;
+  const tokenHint =
+    token !== undefined
+      ? undefined
+      : local?.otherUrl !== undefined
+        ? ` (the rpc-token in ${flags.datadir} is for ${local.otherUrl}, so none was sent to ${flags.rpc}: use that URL as --rpc, or give --token)`
+        : ` (none was sent: no --token or PAAS_RPC_TOKEN, and no rpc-token in ${flags.datadir}, which a prover client started there writes: give --datadir <its data directory> or --token)`;
+  // The default URL, tried for want of an rpc-token in --datadir: "4844 unreachable" alone had an
+  // operator who named the data directory of a stopped instance look for a client on a port never
+  // mentioned.
+  const unreachableHint = flags.rpcDefaulted
+    ? ` (no --rpc, and no rpc-token in ${flags.datadir} naming its prover client's URL, so the default was tried: the client of that data directory is stopped, or runs with rpc.auth_token; give --rpc <its URL>)`
+    : undefined;
+  // A port typed wrong can lead to another JSON-RPC server (a devnet, an EL node): "method
+  // paas_listTasks not found" alone did not say that --rpc names no prover client.
+  const notProverHint = (method: string) =>
+    ` (${flags.rpc} answers JSON-RPC without ${method}: no prover client listens there, or one older than this command; check --rpc)`;
   return new (class extends jsonrpc.JsonRpcClient {
     override async call<T>(
       method: string,
@@ -39,8 +52,13 @@ export async function rpcClient(flags: ClientFlags): Promise<JsonRpcClient> {
       try {
         return await super.call<T>(method, params, callOptions);
       } catch (error) {
-        if (jsonrpc.isJsonRpcCallError(error) && error.rpcCode === jsonrpc.RpcErrorCode.UNAUTHORIZED) {
-          error.message += hint;
+        if (jsonrpc.isJsonRpcCallError(error)) {
+          if (tokenHint !== undefined && error.rpcCode === jsonrpc.RpcErrorCode.UNAUTHORIZED) {
+            error.message += tokenHint;
+          }
+          if (unreachableHint !== undefined && error.failure === "unreachable")
+            error.message += unreachableHint;
+          if (error.rpcCode === jsonrpc.RpcErrorCode.METHOD_NOT_FOUND) error.message += notProverHint(method);
         }
         throw error;
       }
@@ -66,12 +84,12 @@ async function localToken(flags: ClientFlags): Promise<{ token?: string; otherUr
 /**
  * The server a command talks to when `--rpc` is not given: the one a prover client running on the
  * data directory wrote in its rpc-token file (a start with `--port 9000` or `PAAS_RPC__PORT` is
- * found without repeating the port), else the default port on loopback.
+ * found without repeating the port); undefined when none does (the caller takes DEFAULT_RPC_URL).
  */
-export async function localServerUrl(datadir: string): Promise<string> {
+export async function localServerUrl(datadir: string): Promise<string | undefined> {
   const { readRpcTokenFile } = await import("@paas/jsonrpc");
   const written = readRpcTokenFile(datadir)?.url;
-  return written !== undefined && URL.canParse(written) ? written : DEFAULT_RPC_URL;
+  return written !== undefined && URL.canParse(written) ? written : undefined;
 }
 
 /**

@@ -32,6 +32,21 @@ export function describeStatus(t: TaskRecord, now = Date.now()): string {
   return t.status;
 }
 
+/**
+ * Which instance works on the task, and until when its lease holds: in a cluster the one to look
+ * at (or wait for) while the task is proving. `paas status` had said "proving" alone, the
+ * instance shown only by the dashboard.
+ */
+export function formatHolder(t: TaskRecord, now = Date.now()): string {
+  if (t.heldBy === undefined) return "";
+  const { instance, since, leaseExpiresAt } = t.heldBy;
+  const lease =
+    leaseExpiresAt >= now
+      ? `lease expires in ${age(leaseExpiresAt - now)}`
+      : `lease expired ${age(now - leaseExpiresAt)} ago`;
+  return `held by ${instance} for ${age(Math.max(0, now - since))} (${lease})`;
+}
+
 /** A task's history, one line per finished attempt, oldest first. */
 export function formatAttempts(attempts: readonly TaskAttempt[]): string {
   if (attempts.length === 0) return "attempts: none finished yet";

@@ -40,19 +40,24 @@ const bulkFilterSchema = z
     message: "give at least one of kind, status, backend, olderThanMs (olderThanMs: 0 takes every task)",
   });
 
-const pruneSchema = z.strictObject({
-  olderThanMs: z.number().int().min(0),
-  exportDir: z
-    .string()
-    .min(1)
-    .max(4096)
-    .refine((dir) => path.isAbsolute(dir), {
-      message: "must be an absolute path (it is on the prover client's machine)",
-    })
-    .optional(),
-  deleteReceipts: z.boolean().optional(),
-  compact: z.boolean().optional(),
-});
+const pruneSchema = z
+  .strictObject({
+    olderThanMs: z.number().int().min(0),
+    exportDir: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((dir) => path.isAbsolute(dir), {
+        message: "must be an absolute path (it is on the prover client's machine)",
+      })
+      .optional(),
+    deleteReceipts: z.boolean().optional(),
+    compact: z.boolean().optional(),
+  })
+  // An export and its refusal at once had exported anyway: which of the two was meant cannot be told.
+  .refine((o) => !(o.exportDir !== undefined && o.deleteReceipts === true), {
+    message: "give exportDir or deleteReceipts, not both",
+  });
 
 /**
  * What operators do beyond one task: look at a task's dependency graph and the whole picture,

@@ -136,6 +136,15 @@ it("never prints PAAS_RPC_TOKEN, in help or in the help after a usage error", {
   for (const run of [help, typo]) expect(run.stdout + run.stderr).not.toContain(secret);
 });
 
+it("says in cancel's help that a task failed permanently is finished, as the server refuses to cancel it", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  const help = await runPaas(["cancel", "--help"]);
+  expect(help.stdout.replace(/\s+/g, " ")).toContain(
+    "cancel an unfinished task (not completed, failed permanently or cancelled), or every one the filters take",
+  );
+});
+
 it("says what is wrong and exits 1, without a stack trace", { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
   const unknown = await paas("submit", '{"kind":"nope"}');
   expect(unknown.code).toBe(1);

@@ -4,7 +4,7 @@
  * overview, readiness through a CL outage, bulk retry and cancel by filter (RPC and CLI), and
  * prune shrinking the database (CLI).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { BulkResult, PruneResult, TaskAttempt, TaskGraph, TaskRecord } from "@paas/core";
 import { type Devnet, proverPublicKeyFromKeyFile } from "@paas/devnet";
@@ -249,6 +249,34 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   expect(one.result!.task.status).not.toBe("cancelled");
   await call("paas_cancelTask", [waiting], TOKEN);
   expect((await waitForTask(rpc(app), waiting)).status).toBe("cancelled");
+});
+
+it("refuses a prune told both to export the receipts and to delete them unexported", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  const exportDir = path.join(data.dir, "both");
+  const total = async () => (await call<{ total: number }>("paas_getReport", [])).result!.total;
+  const before = await total();
+  const both = await paas(
+    "prune",
+    "--older-than",
+    "0s",
+    "--export-dir",
+    exportDir,
+    "--delete-receipts",
+    "--token",
+    TOKEN,
+  );
+  expect(both.code).toBe(1);
+  expect(both.stderr).toContain("option '--delete-receipts' cannot be used with option '--export-dir <dir>'");
+  const refused = await call("paas_prune", { olderThanMs: 0, exportDir, deleteReceipts: true }, TOKEN);
+  expect(refused.error).toMatchObject({
+    code: -32602,
+    message: expect.stringContaining("give exportDir or deleteReceipts, not both"),
+  });
+  // Nothing was pruned, nothing exported.
+  expect(await total()).toBe(before);
+  expect(existsSync(exportDir)).toBe(false);
 });
 
 it("prunes finished tasks from the CLI, exporting their receipts, and the file shrinks with --compact", {
