@@ -34,4 +34,11 @@ describe("paas list's ages", () => {
     expect(updated(1_499)).toBe("1s");
     expect(updated(90 * 60_000)).toBe("2h");
   });
+
+  it("counts days from two of them on, not hundreds of hours", () => {
+    expect(updated(36 * 3_600_000)).toBe("36h");
+    expect(updated(47 * 3_600_000)).toBe("47h");
+    expect(updated(48 * 3_600_000)).toBe("2d");
+    expect(updated(30 * 86_400_000)).toBe("30d");
+  });
 });

@@ -14,7 +14,7 @@ import {
 import { integer } from "./option-parsers.js";
 import { writeOutFile } from "./out-file.js";
 import { type ClientFlags, DEFAULT_RPC_URL, localServerUrl, parseTaskArg, rpcClient } from "./rpc-client.js";
-import { describeStatus, formatAttempts, formatHolder, formatTasks } from "./task-table.js";
+import { describeStatus, formatAge, formatAttempts, formatHolder, formatTasks } from "./task-table.js";
 import { terminalSafe } from "./terminal-text.js";
 
 /** Without it, the server names a task given as a context on its kind's backend, as it submits. */
@@ -49,7 +49,7 @@ function progressOfReport(report: ReportAnswer, headline: string): ProgressSnaps
  * alive (a heartbeat older than a few seconds is an instance about to lose its leases).
  */
 function instanceLines(instances: readonly InstanceInfo[], now: number): string[] {
-  const ago = (at: number) => `${Math.max(0, Math.round((now - at) / 1_000))} s ago`;
+  const ago = (at: number) => `${formatAge(Math.max(0, now - at))} ago`;
   return [
     `instances: ${instances.length}`,
     ...instances.map(

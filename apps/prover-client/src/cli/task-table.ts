@@ -7,7 +7,7 @@ export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): str
     t.id,
     t.kind,
     describeStatus(t, now),
-    age(now - t.updatedAt),
+    formatAge(now - t.updatedAt),
     JSON.stringify(t.taskId.context),
   ]);
   const widths = [
@@ -26,7 +26,7 @@ export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): str
 /** The status by its API name (what `paas list --status` takes), with the facts of a failure. */
 export function describeStatus(t: TaskRecord, now = Date.now()): string {
   if (t.status === "transient_failure") {
-    return `transient_failure (${t.phase}, retry ${t.retryCount}, next in ${age(Math.max(0, t.nextAttemptAt - now))})`;
+    return `transient_failure (${t.phase}, retry ${t.retryCount}, next in ${formatAge(Math.max(0, t.nextAttemptAt - now))})`;
   }
   if (t.status === "permanent_failure") return `permanent_failure (${t.phase})`;
   return t.status;
@@ -42,9 +42,9 @@ export function formatHolder(t: TaskRecord, now = Date.now()): string {
   const { instance, since, leaseExpiresAt } = t.heldBy;
   const lease =
     leaseExpiresAt >= now
-      ? `lease expires in ${age(leaseExpiresAt - now)}`
-      : `lease expired ${age(now - leaseExpiresAt)} ago`;
-  return `held by ${instance} for ${age(Math.max(0, now - since))} (${lease})`;
+      ? `lease expires in ${formatAge(leaseExpiresAt - now)}`
+      : `lease expired ${formatAge(now - leaseExpiresAt)} ago`;
+  return `held by ${instance} for ${formatAge(Math.max(0, now - since))} (${lease})`;
 }
 
 /** A task's history, one line per finished attempt, oldest first. */
@@ -55,7 +55,7 @@ export function formatAttempts(attempts: readonly TaskAttempt[]): string {
     a.phase,
     a.outcome,
     new Date(a.startedAt).toISOString(),
-    age(a.endedAt - a.startedAt),
+    formatAge(a.endedAt - a.startedAt),
     a.instance,
     a.error ?? "",
   ]);
@@ -69,10 +69,14 @@ export function formatAttempts(attempts: readonly TaskAttempt[]): string {
   return ["attempts:", line(head), ...rows.map(line)].join("\n");
 }
 
-/** The unit is chosen by the rounded value: 59.6 s is "1m", never "60s". */
-function age(ms: number): string {
+/**
+ * An age or a wait in its largest sensible unit. The unit is chosen by the rounded value: 59.6 s is
+ * "1m", never "60s". Days from two of them on: a task pruned after a month had read "720h".
+ */
+export function formatAge(ms: number): string {
   if (ms < 1_000) return `${ms}ms`;
   if (Math.round(ms / 1_000) < 60) return `${Math.round(ms / 1_000)}s`;
   if (Math.round(ms / 60_000) < 60) return `${Math.round(ms / 60_000)}m`;
-  return `${Math.round(ms / 3_600_000)}h`;
+  if (Math.round(ms / 3_600_000) < 48) return `${Math.round(ms / 3_600_000)}h`;
+  return `${Math.round(ms / 86_400_000)}d`;
 }

@@ -86,7 +86,7 @@ it("submits, shows, lists and fetches the proof of a task", { timeout: CLI_TEST_
   // The one instance on this database: this process, holding nothing once the work is done.
   expect(table).toMatch(
     new RegExp(
-      `\\ninstances: 1\\n  \\S+  \\S+ \\(pid ${process.pid}\\)  all  holds 0  started \\d+ s ago, heartbeat \\d+ s ago`,
+      `\\ninstances: 1\\n  \\S+  \\S+ \\(pid ${process.pid}\\)  all  holds 0  started \\d+(ms|s) ago, heartbeat \\d+(ms|s) ago`,
     ),
   );
 
