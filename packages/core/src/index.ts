@@ -34,4 +34,5 @@ export { redactedUrl } from "./store/open-postgres.js";
 export { DatabaseProofStore } from "./store/proof-store.js";
 export type { Database } from "./store/schema.js";
 export { type HeldLock, holdLockFile } from "./store/sqlite-lock.js";
+export { unknownMigrations } from "./store/unknown-migrations.js";
 export { parseContextWith, parseParamsWith, parsePluginSettings, retiredSetting } from "./validation.js";

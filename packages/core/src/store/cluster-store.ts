@@ -1,8 +1,9 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
 import { databaseTime } from "./database-time.js";
-import { type SqlDialect, unknownMigrations } from "./migrations/index.js";
+import type { SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { unknownMigrations } from "./unknown-migrations.js";
 
 export interface InstanceRecord {
   readonly id: string;

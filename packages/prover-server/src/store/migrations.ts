@@ -1,4 +1,4 @@
-import { DatabaseUnusableError } from "@paas/core";
+import { DatabaseUnusableError, unknownMigrations } from "@paas/core";
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 
 /**
@@ -67,8 +67,9 @@ export async function migrateJobDatabase(db: Kysely<unknown>, file: string): Pro
   if (!error) return;
   const message = error instanceof Error ? error.message : String(error);
   if (/corrupted migrations/.test(message)) {
+    const newer = await unknownMigrations(db, Object.keys(MIGRATIONS));
     throw new DatabaseUnusableError(
-      `${file} was written by a newer version of the prover server (${message}); run that version, or give this one another data directory`,
+      `${file} was written by a newer version of the prover server (${newer.join(", ")}); run that version, or give this one another data directory`,
       { cause: error },
     );
   }

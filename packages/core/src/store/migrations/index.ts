@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import { DatabaseUnusableError } from "../../errors.js";
+import { unknownMigrations } from "../unknown-migrations.js";
 import { tasksAndReceipts } from "./0001-tasks-and-receipts.js";
 import { cluster } from "./0002-cluster.js";
 import { statementCounts } from "./0003-statement-counts.js";
@@ -92,18 +93,6 @@ const NEWER_ADVICE: Record<SqlDialect, string> = {
   postgres:
     "run that version here too (every instance sharing a database runs the version that migrated it last)",
 };
-
-/** Migrations `db` records that are not in `known`: a newer version of PaaS ran them. */
-export async function unknownMigrations(db: Kysely<unknown>, known: readonly string[]): Promise<string[]> {
-  const rows = await db
-    .selectFrom("kysely_migration" as never)
-    .select("name" as never)
-    .execute();
-  return rows
-    .map((row) => (row as { name: string }).name)
-    .filter((name) => !known.includes(name))
-    .sort();
-}
 
 /**
  * What to do about PostgreSQL's insufficient_privilege: since version 15 only a database's owner
