@@ -47,13 +47,24 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
     for (let round = 1; round <= options.rounds; round++) {
       const started = await startProver(data.dir, devnet.url);
       child = started.child;
-      await sleep(Math.floor(Math.random() * options.maxRunMs));
-      const { byStatus } = await started.client.call<StatusSummary>("paas_getReport", []).catch(() => ({
-        byStatus: { proving: 0 },
-      }));
-      if (byStatus.proving > 0) killsMidProof++;
+      const proving = async () =>
+        (await started.client.call<StatusSummary>("paas_getReport", []).catch(() => undefined))?.byStatus
+          .proving ?? 0;
+      let inFlight = 0;
+      if (round === 1) {
+        // The first kill lands mid-proof: random moments may all miss the proofs (before the
+        // first claim, after the last), and a run whose kills all did tested no crash mid-proof.
+        await until(async () => {
+          inFlight = await proving();
+          return inFlight > 0;
+        }, "a proof in flight");
+      } else {
+        await sleep(Math.floor(Math.random() * options.maxRunMs));
+        inFlight = await proving();
+      }
+      if (inFlight > 0) killsMidProof++;
       await stopChild(child, "SIGKILL");
-      log(`round ${round}: killed with ${byStatus.proving} proving; ${accepted.size} checkpoints accepted`);
+      log(`round ${round}: killed with ${inFlight} proving; ${accepted.size} checkpoints accepted`);
     }
     const last = await startProver(data.dir, devnet.url);
     child = last.child;

@@ -36,7 +36,7 @@ console.log(
 console.log(`  proxy: ${JSON.stringify(network.proxy)}`);
 if (!network.caughtUp) problems.push("the prover did not catch up after the faults stopped");
 for (const [index, times] of network.accepted)
-  if (times !== 1) problems.push(`checkpoint ${index} accepted ${times} times`);
+  if (times !== 1) problems.push(`checkpoint ${index} published ${times} times`);
 problems.push(...network.permanentFailures.map((f) => `permanent failure: ${f}`));
 
 console.log(`\nkill -9 loop: ${values["kill-rounds"]} rounds over ${values.checkpoints} checkpoints`);
@@ -51,7 +51,7 @@ console.log(
 );
 for (let i = 0; i < kills.checkpoints; i++) {
   if (kills.accepted.get(i) !== 1)
-    problems.push(`checkpoint ${i} accepted ${kills.accepted.get(i) ?? 0} times`);
+    problems.push(`checkpoint ${i} published ${kills.accepted.get(i) ?? 0} times`);
 }
 if (kills.receipts !== kills.distinctReceipts) problems.push("a receipt was stored twice");
 if (kills.completedTasks !== kills.tasks) problems.push("not every task completed");

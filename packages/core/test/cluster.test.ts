@@ -138,6 +138,62 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     expect(history.filter((h) => h.endsWith("proven"))).toHaveLength(1);
   });
 
+  it("refuses the late proof of an owner whose renewals hang, while the instance that took the task over proves it", async () => {
+    const database = await databaseFor("postgres");
+    // A's renewals hang: it never learns its lease lapsed, so nothing stops its proof, and its late
+    // result reaches the database. (When A sees the loss, its attempt is aborted first and the
+    // fenced write is never tried: the test above passed with the fence gone.)
+    let unhang = () => {};
+    const hung = new Promise<void>((resolve) => {
+      unhang = resolve;
+    });
+    const hang = vi.spyOn(TaskStore.prototype, "renewLeases").mockImplementation(async function (
+      this: TaskStore,
+      ...args
+    ) {
+      if (args[0] === "a") await hung;
+      return renew.apply(this, args);
+    });
+    onTestFinished(() => hang.mockRestore());
+    const slowA = new TestHost("native", 1);
+    const releaseA = slowA.hold();
+    const a = await start(database, { host: slowA, scheduling: { instanceId: "a", leaseMs: 300 } });
+    const { task } = await a.service.submit(leaf(1), "native");
+    await until(() => slowA.active === 1, "A to hold the proof");
+    // A claims nothing more: claiming the task again once B's takeover queued it, A aborted its
+    // first attempt itself, and its late proof never reached the database.
+    const claim = TaskStore.prototype.claim;
+    const noMoreClaims = vi.spyOn(TaskStore.prototype, "claim").mockImplementation(function (
+      this: TaskStore,
+      ...args
+    ) {
+      return args[1].owner === "a" ? Promise.resolve([]) : claim.apply(this, args);
+    });
+    onTestFinished(() => noMoreClaims.mockRestore());
+    const slowB = new TestHost("native", 1);
+    const releaseB = slowB.hold();
+    const b = await start(database, { host: slowB, scheduling: { instanceId: "b", leaseMs: 1_000 } });
+    await until(() => slowB.active === 1, "B to take the task over and hold its proof");
+
+    releaseA();
+    try {
+      await until(
+        () => a.logs.some((l) => l.level === "warn" && /^lease lost/.test(l.message)),
+        "A's late proof to be refused",
+      );
+    } finally {
+      // A's close waits for its heartbeat.
+      unhang();
+    }
+    // Still B's: A's write neither completed the task nor took it from B.
+    expect(await b.service.status(task.id)).toMatchObject({ status: "proving", heldBy: { instance: "b" } });
+    releaseB();
+    const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
+    expect(done).toMatchObject({ status: "completed", interruptions: 1 });
+    const history = (await b.service.history(task.id)).map((h) => `${h.instance} ${h.outcome}`);
+    expect(history).toEqual(["a interrupted", "b proven"]);
+  });
+
   it("takes over a dead owner's task while its own heartbeats fail now and then, more often than once a lease", async () => {
     const database = await databaseFor("postgres");
     // A's renewals are lost once it holds the proof: its lease lapses for B a lease later, and stays so.

@@ -71,6 +71,9 @@ it("stops cleanly when its terminal goes away, though nothing can be written to 
     await until(() => screen.includes("Ctrl-C to stop"), "the client started", CLI_TEST_TIMEOUT_MS - 60_000);
     await stopChild(terminal, "SIGKILL");
     await until(() => logLines().some((line) => line.msg === "stopped"), "the client stopped", 30_000);
+    // And it ended: "stopped" alone passed for a client that said so and ran on for good.
+    const pid = logLines()[0]?.pid as number;
+    await until(() => ended(pid), "the client's process to end", 10_000);
   } finally {
     await stopChild(terminal, "SIGKILL");
     const pid = logLines()[0]?.pid;
@@ -84,3 +87,14 @@ it("stops cleanly when its terminal goes away, though nothing can be written to 
     data.remove();
   }
 });
+
+/** Whether the process `pid` ended: gone, or a zombie its new parent has not reaped yet. */
+function ended(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+}

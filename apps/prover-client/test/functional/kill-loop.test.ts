@@ -12,6 +12,7 @@ it("loses nothing and accepts nothing twice through rounds of SIGKILL at random 
   timeout: 300_000,
 }, async () => {
   const result = await runKillLoop({ rounds: 3, checkpoints: CHECKPOINTS, maxRunMs: 3_000 });
+  expect(result.killsMidProof).toBeGreaterThanOrEqual(1);
   for (let i = 0; i < CHECKPOINTS; i++)
     expect({ index: i, times: result.accepted.get(i) }).toEqual({ index: i, times: 1 });
   expect(result.integrity).toBe("ok");
