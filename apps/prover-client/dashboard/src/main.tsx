@@ -29,7 +29,12 @@ function App() {
   const connected = useConnected();
   const section = route.path.split("/")[1] ?? "";
   const tab = (path: string, label: string) => (
-    <a href={href(`/${path}`)} class={section === path ? "current" : undefined}>
+    // aria-current: a screen reader says which page is open, which the colour alone does not.
+    <a
+      href={href(`/${path}`)}
+      class={section === path ? "current" : undefined}
+      aria-current={section === path ? "page" : undefined}
+    >
       {label}
     </a>
   );
@@ -42,7 +47,12 @@ function App() {
           {tab("checkpoints", "Checkpoints")}
           {tab("tasks", "Tasks")}
         </nav>
-        <span class={connected ? "live on" : "live off"} title="updates from the server's event stream">
+        {/* A status: a screen reader says when the page stops following the server, and when it is back. */}
+        <span
+          class={connected ? "live on" : "live off"}
+          role="status"
+          title="updates from the server's event stream"
+        >
           {connected ? "live" : "reconnecting…"}
         </span>
       </header>

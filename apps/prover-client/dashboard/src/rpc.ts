@@ -17,17 +17,29 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * Not a server's code: no answer reached the page (the prover client stopped, or the network
+ * between is down). The browser's own words for it ("Failed to fetch") do not say which end failed.
+ */
+export const NO_ANSWER = -32098;
+
 let nextId = 1;
+
+function post(body: string, headers: Record<string, string>): Promise<Response> {
+  // fetch rejects only when no response came at all (a TypeError whose text adds nothing).
+  return fetch("/", { method: "POST", headers, body }).catch(() => {
+    throw new RpcError(
+      NO_ANSWER,
+      "the prover client did not answer: stopped, or unreachable from this browser",
+    );
+  });
+}
 
 export async function call<T>(method: string, params: readonly unknown[] = []): Promise<T> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   const token = storedToken();
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch("/", {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
-  });
+  const response = await post(JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }), headers);
   let body: { result?: T; error?: { code: number; message: string } };
   try {
     body = await response.json();

@@ -125,10 +125,33 @@ export interface Overview {
   /** Tasks waiting for a proving slot, cluster-wide. */
   readonly queueDepth: number;
   readonly instances: readonly InstanceInfo[];
+  /** This instance's id among `instances`. */
+  readonly self: string;
   /** The CL's view, once the checkpoint proof type has heard from it. */
   readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
   /** The most recent checkpoints, newest first. */
   readonly checkpoints: readonly CheckpointRow[];
   /** What the plugins' reports say waits for an operator. */
   readonly attention: readonly { readonly kind: string; readonly message: string }[];
+}
+
+/** A checkpoint the runner passed over, as the checkpoint plugin's report lists it (`stuck`). */
+export interface StuckCheckpoint {
+  readonly index: number;
+  readonly status: "permanent_failure" | "cancelled" | "completed";
+  readonly error: string;
+  /** ISO time of the runner's next resubmission; absent when it will not. */
+  readonly retryAt?: string;
+  /** Absent when read by an instance that does not run the runner. */
+  readonly retries?: number;
+}
+
+/** The fields of the checkpoint plugin's report the dashboard shows (`paas_getReport`'s `plugins.checkpoint`). */
+export interface CheckpointRunnerReport {
+  /** "elsewhere": on, but another instance of the cluster runs it (or none is elected right now). */
+  readonly runner: "on" | "off" | "elsewhere";
+  readonly stuck: readonly StuckCheckpoint[];
+  /** Null with the runner elsewhere: its count is in that instance's memory. */
+  readonly runnerErrors: number | null;
+  readonly lastError: string | null;
 }

@@ -5,8 +5,19 @@ import { answerTokenRequest, currentTokenRequest, onTokenRequest } from "./auth.
 import { shortId, statusLabel } from "./format.js";
 import { href } from "./router.js";
 
+/** What an attempt's outcome means, where its one word does not say it. */
+const OUTCOME_MEANING: Readonly<Record<string, string>> = {
+  outdated:
+    "its proof was found outdated (the chain was reorganised): the proof was dropped, and the task is proven again",
+  stale_dependencies: "a proof it depends on was stale: that one is proven again, and this task waits for it",
+};
+
 export function StatusBadge({ status }: { readonly status: string }) {
-  return <span class={`badge status-${status}`}>{statusLabel(status)}</span>;
+  return (
+    <span class={`badge status-${status}`} title={OUTCOME_MEANING[status]}>
+      {statusLabel(status)}
+    </span>
+  );
 }
 
 export function TaskLink({ id }: { readonly id: string }) {
@@ -108,6 +119,21 @@ export function ActionButton(props: {
   );
 }
 
+/**
+ * Tab from a modal form's last control goes to its first, Shift+Tab from its first to its last:
+ * the page's controls under the overlay are hidden from sight, so focus must not go to them.
+ */
+function keepTabWithin(e: KeyboardEvent): void {
+  const form = e.currentTarget as HTMLElement;
+  const controls = [...form.querySelectorAll<HTMLElement>("input, button")];
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const edge = e.shiftKey ? first : last;
+  if (edge === undefined || document.activeElement !== edge) return;
+  e.preventDefault();
+  (e.shiftKey ? last : first)?.focus();
+}
+
 /** The bearer-token form, shown while a refused call waits for it. */
 export function TokenDialog() {
   const [request, setRequest] = useState(currentTokenRequest());
@@ -121,44 +147,53 @@ export function TokenDialog() {
   if (!request) return null;
   return (
     <div class="overlay">
-      <form
+      {/* A modal dialog to a screen reader: it reads the explanation, and not the page behind. */}
+      <div
         class="dialog"
-        aria-label="bearer token"
-        // As any dialog: Escape closes it, as Cancel does.
-        onKeyDown={(e) => {
-          if (e.key === "Escape") answerTokenRequest(null);
-        }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (token.trim()) answerTokenRequest(token.trim());
-          setToken("");
-        }}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="token-title"
+        aria-describedby="token-why"
       >
-        <h2>Token needed</h2>
-        <p>
-          {request.refused
-            ? "The server refused the token this tab has. Enter the right one to go on."
-            : "This prover client asks for its bearer token before it changes anything: its rpc.auth_token, or else the first line of rpc-token in its data directory."}{" "}
-          It is kept for this tab only.
-        </p>
-        <label>
-          Bearer token
-          <input
-            type="password"
-            name="token"
-            autocomplete="off"
-            ref={input}
-            value={token}
-            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <div class="buttons">
-          <button type="submit">Save and go on</button>
-          <button type="button" onClick={() => answerTokenRequest(null)}>
-            Cancel
-          </button>
-        </div>
-      </form>
+        <form
+          aria-label="bearer token"
+          // As any dialog: Escape closes it, as Cancel does, and Tab stays within it.
+          onKeyDown={(e) => {
+            if (e.key === "Escape") answerTokenRequest(null);
+            if (e.key === "Tab") keepTabWithin(e);
+          }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (token.trim()) answerTokenRequest(token.trim());
+            setToken("");
+          }}
+        >
+          <h2 id="token-title">Token needed</h2>
+          <p id="token-why">
+            {request.refused
+              ? "The server refused the token this tab has. Enter the right one to go on."
+              : "This prover client asks for its bearer token before it changes anything: its rpc.auth_token, or else the first line of rpc-token in its data directory."}{" "}
+            It is kept for this tab only.
+          </p>
+          <label>
+            Bearer token
+            <input
+              type="password"
+              name="token"
+              autocomplete="off"
+              ref={input}
+              value={token}
+              onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            />
+          </label>
+          <div class="buttons">
+            <button type="submit">Save and go on</button>
+            <button type="button" onClick={() => answerTokenRequest(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </div>
     </div>
   );
 }

@@ -193,7 +193,7 @@ export async function buildProverApp(
     let launched: ProverService | undefined;
     const overview = () => {
       if (launched === undefined) throw new Error("the prover service is not launched yet");
-      return buildOverview({ service: launched, recent });
+      return buildOverview({ service: launched, recent, self: instanceId });
     };
     const events = new EventStream({
       snapshot: { event: "overview", read: overview, tickMs: 1_000 },

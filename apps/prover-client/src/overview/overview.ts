@@ -38,6 +38,8 @@ export interface Overview {
   /** Tasks waiting for a proving slot, cluster-wide. */
   readonly queueDepth: number;
   readonly instances: readonly InstanceInfo[];
+  /** This instance's id among `instances`: the one whose "on this instance" figures these are. */
+  readonly self: string;
   /** The CL's view, when the checkpoint proof type is loaded and has heard from it. */
   readonly cl: { readonly latestCheckpoint: number | null; readonly nextUnproven: number | null } | null;
   /** The most recent checkpoints, newest first. */
@@ -49,6 +51,8 @@ export interface Overview {
 export interface OverviewSources {
   readonly service: ProverService;
   readonly recent: RecentActivity;
+  /** The id this instance has among the cluster's. */
+  readonly self: string;
   /** How many of the latest checkpoints to show. */
   readonly recentCheckpoints?: number;
 }
@@ -90,6 +94,7 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
     provingDurations: recent.provingDurations(),
     queueDepth: summary.byStatus.queued,
     instances,
+    self: sources.self,
     cl,
     checkpoints: cl === null ? [] : await recentCheckpoints(service, cl, sources.recentCheckpoints ?? 10),
     attention: Object.entries(reports).flatMap(([kind, report]) => {

@@ -104,4 +104,32 @@ describe.skipIf(postgres.url === undefined)("the dashboard of one instance in a 
       "tasks completed on this instance in the last minute",
     );
   });
+
+  it("keeps a kind filter for a kind only another instance proves", { timeout: 60_000 }, async () => {
+    // The overview links every kind in the cluster's counts; this instance's report names its own.
+    await page.goto(`${new URL(app.rpcUrl!).origin}/#/tasks?kind=elsewhere`);
+    await page.locator("table.tasks").waitFor();
+    // Shown as "any" (or blank), the filter would read as unset over a list it narrows.
+    expect(await page.locator('select[name="kind"]').inputValue()).toBe("elsewhere");
+    expect(await page.locator('select[name="kind"] option:checked').textContent()).toBe("elsewhere");
+  });
+
+  it("marks which of the cluster's instances serves the page", { timeout: 60_000 }, async () => {
+    await page.goto(`${new URL(app.rpcUrl!).origin}/#/`);
+    const rows = page.locator("section", { hasText: "Instances" }).locator("tbody tr");
+    await rows.nth(1).waitFor();
+    // The page's "on this instance" figures (throughput, proving times) are this row's.
+    const own = rows.filter({ hasNotText: "other-instance" });
+    expect(await own.getAttribute("aria-current")).toBe("true");
+    expect(await own.locator("td").first().textContent()).toMatch(/ \(this instance\)$/);
+    expect(await rows.filter({ hasText: "other-instance" }).getAttribute("aria-current")).toBeNull();
+  });
+
+  it("says the checkpoint runner is off on an instance configured without it", {
+    timeout: 60_000,
+  }, async () => {
+    await page.goto(`${new URL(app.rpcUrl!).origin}/#/checkpoints`);
+    await page.getByTestId("runner").waitFor();
+    expect(await page.getByTestId("runner").textContent()).toContain("is off on this instance");
+  });
 });

@@ -102,3 +102,33 @@ it("closes the token form with Escape, changing nothing, and gives the focus bac
   expect(retried).toBe(0);
   await focusOn(page, "Retry matching");
 });
+
+it("announces the token form as a modal dialog and keeps Tab within it", { timeout: 60_000 }, async () => {
+  const page = await dashboard.browser.context.newPage();
+  await page.goto(`${dashboard.origin}/#/tasks`);
+  await page.locator("table.tasks tbody tr").waitFor();
+  await page.locator("button", { hasText: "Retry matching" }).click();
+  await page.locator("button", { hasText: "Yes, retry matching" }).click();
+  // A screen reader hears a dialog, with its explanation, and leaves the page behind it alone.
+  await page.locator('form[aria-label="bearer token"]').waitFor();
+  const dialog = page.getByRole("dialog", { name: "Token needed" });
+  expect(await dialog.count()).toBe(1);
+  expect(await dialog.getAttribute("aria-modal")).toBe("true");
+  expect(await dialog.getAttribute("aria-describedby")).not.toBeNull();
+  await page.waitForFunction("document.activeElement?.getAttribute('name') === 'token'");
+
+  // Tab past the last button comes back to the field, Shift+Tab from it goes to the last button:
+  // the page's controls under the overlay are never reached unseen.
+  const inDialog = () =>
+    page.evaluate("document.querySelector('[role=dialog]').contains(document.activeElement)");
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press("Tab");
+    expect(await inDialog()).toBe(true);
+  }
+  expect(await page.evaluate("document.activeElement?.getAttribute('name')")).toBe("token");
+  await page.keyboard.press("Shift+Tab");
+  expect(await focused(page)).toBe("Cancel");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", timeout: 5_000 });
+  expect(retried).toBe(0);
+});

@@ -1,6 +1,7 @@
 import { useOverview } from "../live.js";
 import type { CheckpointRow, Overview } from "../types.js";
 import { Loading, Problem, StatusBadge, TaskLink } from "../ui.js";
+import { CheckpointRunner } from "./runner.js";
 
 export function CheckpointTable({ rows }: { readonly rows: readonly CheckpointRow[] }) {
   if (rows.length === 0) return <p class="muted">No checkpoint yet (or the CL has not been heard from).</p>;
@@ -51,6 +52,7 @@ export function CheckpointsPage() {
         The most recent, newest first. A checkpoint's dependency tree counts its own task and every proof it
         aggregates, by status; it is done once the CL accepted its proof.
       </p>
+      <CheckpointRunner />
       <CheckpointTable rows={data.checkpoints} />
     </>
   );

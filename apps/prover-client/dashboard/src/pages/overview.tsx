@@ -129,8 +129,12 @@ export function OverviewPage() {
             </thead>
             <tbody>
               {data.instances.map((i) => (
-                <tr key={i.id}>
-                  <td class="mono">{i.id}</td>
+                // The page's "on this instance" figures are this row's.
+                <tr key={i.id} aria-current={i.id === data.self ? "true" : undefined}>
+                  <td class="mono">
+                    {i.id}
+                    {i.id === data.self && <span class="muted"> (this instance)</span>}
+                  </td>
                   <td>
                     {i.host} (pid {i.pid})
                   </td>

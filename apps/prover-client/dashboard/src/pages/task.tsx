@@ -48,6 +48,8 @@ export function TaskPage({ id }: { readonly id: string }) {
       <h2>
         {t.kind} {describeContext(t.taskId.context)}
       </h2>
+      {/* A refetch that failed: what follows is what was last fetched, and may be out of date. */}
+      <Problem error={task.error} />
       <dl class="facts">
         <dt>status</dt>
         <dd data-testid="task-status">

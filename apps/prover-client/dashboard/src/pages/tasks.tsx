@@ -26,6 +26,13 @@ function FilterSelect(props: {
   readonly options: readonly string[];
   readonly onChange: (value: string | undefined) => void;
 }) {
+  // The route's value is an option even when the server does not list it (a kind only another
+  // instance of the cluster proves, linked from the overview's counts): without one, the select
+  // reads blank over a list it narrows.
+  const options =
+    props.value === undefined || props.options.includes(props.value)
+      ? props.options
+      : [...props.options, props.value];
   return (
     <label>
       {props.name}{" "}
@@ -35,7 +42,7 @@ function FilterSelect(props: {
         onChange={(e) => props.onChange((e.target as HTMLSelectElement).value || undefined)}
       >
         <option value="">any</option>
-        {props.options.map((o) => (
+        {options.map((o) => (
           <option key={o} value={o}>
             {o}
           </option>
@@ -67,10 +74,15 @@ export function TasksPage({ route }: { readonly route: Route }) {
     setCursors([undefined]);
   }
   const cursor = cursors[cursors.length - 1];
+  // The filter options: fetched once (and on a reconnection). They do not change with the cluster's
+  // counts, and `paas_getReport` reads every plugin's report: a refetch at each count change asked
+  // for all of it twice a second while another instance worked.
   const report = useLiveQuery(
     () => call<Report>("paas_getReport"),
     [],
     () => false,
+    500,
+    false,
   );
   const page = useLiveQuery(
     () => call<TaskPage>("paas_listTasks", [{ ...filter, limit, ...(cursor && { cursor }) }]),
