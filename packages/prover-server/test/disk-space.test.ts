@@ -6,23 +6,13 @@
 import { statSync } from "node:fs";
 import { HttpRemoteProver } from "@paas/zkvm";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
-import { programRef, startTestServer, type TempDir, TOKEN, tempDir, waitFor } from "./helpers.js";
+import { programRef, serverPerTest, TOKEN, waitFor } from "./helpers.js";
 
-let data: TempDir;
-let server: ProverServer | undefined;
-
-beforeEach(() => {
-  data = tempDir();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  data.remove();
-});
+const { data, start } = serverPerTest();
+let server: ProverServer;
 
 /** The job table's size on disk: its file and its write-ahead log. */
 function tableBytes(file: string): number {
@@ -37,7 +27,7 @@ function tableBytes(file: string): number {
 }
 
 it("gives the disk back once large jobs have ended and been deleted", { timeout: 60_000 }, async () => {
-  server = await startTestServer(data.dir, { finishedJobRetentionMs: 300 });
+  server = await start({ finishedJobRetentionMs: 300 });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   // 20 MiB inputs the guest cannot read: each job fails at once, its input dropped.
   const jobs: string[] = [];
@@ -64,16 +54,15 @@ it("gives the disk back once large jobs have ended and been deleted", { timeout:
 });
 
 it("converts at start a job table made before it gave pages back", async () => {
-  const file = data.file("prover-server.sqlite");
-  server = await startTestServer(data.dir);
+  const file = data().file("prover-server.sqlite");
+  server = await start();
   await server.close();
   const old = new Database(file);
   old.pragma("auto_vacuum = NONE");
   old.exec("VACUUM");
   old.close();
-  server = await startTestServer(data.dir);
+  server = await start();
   await server.close();
-  server = undefined;
   const reopened = new Database(file, { readonly: true });
   try {
     expect(reopened.pragma("auto_vacuum", { simple: true })).toBe(2);

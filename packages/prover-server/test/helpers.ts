@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PluginLogger } from "@paas/core";
 import { HttpRemoteProver, InputWriter, type Program, RemoteHost } from "@paas/zkvm";
+import { afterEach, beforeEach } from "vitest";
 import { type ProverServer, type ProverServerOptions, startProverServer } from "../src/index.js";
 import { gatedProgram, TEST_PROGRAMS } from "./fixtures/programs.js";
 
@@ -43,6 +44,34 @@ export function startTestServer(
   options: Partial<ProverServerOptions> = {},
 ): Promise<ProverServer> {
   return startProverServer({ datadir, workers: 1, token: TOKEN, programs: TEST_PROGRAMS, ...options });
+}
+
+/**
+ * A data directory for each test of the file (`data()`), and every server a test starts in it
+ * through `start` closed after the test, passed or failed, before the directory is removed (a
+ * server's `close` runs once, so one the test closed itself is closed again for nothing).
+ */
+export function serverPerTest(): {
+  readonly data: () => TempDir;
+  start(options?: Partial<ProverServerOptions>): Promise<ProverServer>;
+} {
+  let data: TempDir | undefined;
+  const started: ProverServer[] = [];
+  beforeEach(() => {
+    data = tempDir();
+  });
+  afterEach(async () => {
+    for (const server of started.splice(0)) await server.close();
+    data?.remove();
+  });
+  return {
+    data: () => data!,
+    async start(options) {
+      const server = await startTestServer(data!.dir, options);
+      started.push(server);
+      return server;
+    },
+  };
 }
 
 /** The prover client's remote backend against `server`, trusting its key, polling every 50 ms. */

@@ -6,35 +6,15 @@
 import { writeFileSync } from "node:fs";
 import { TransientError } from "@paas/core";
 import { HttpRemoteProver, RemoteHost } from "@paas/zkvm";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
-import {
-  call,
-  encodedInput,
-  programRef,
-  startGatedJob,
-  startTestServer,
-  type TempDir,
-  TOKEN,
-  tempDir,
-  waitFor,
-} from "./helpers.js";
+import { call, encodedInput, programRef, serverPerTest, startGatedJob, TOKEN, waitFor } from "./helpers.js";
 
 const RETENTION_MS = 300;
 
-let data: TempDir;
-let server: ProverServer | undefined;
-
-beforeEach(() => {
-  data = tempDir();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  data.remove();
-});
+const { data, start } = serverPerTest();
+let server: ProverServer;
 
 /** Starts a sum job and waits until it has succeeded; its id. */
 async function provenSumJob(prover: HttpRemoteProver, numbers: number[], requestId: string): Promise<string> {
@@ -53,15 +33,15 @@ async function provenSumJob(prover: HttpRemoteProver, numbers: number[], request
 it("deletes a finished job past the retention but never a job still running", {
   timeout: 30_000,
 }, async () => {
-  server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
+  server = await start({ finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const finished = await provenSumJob(prover, [1, 2], "finished");
   expect((await prover.receipt(finished)).length).toBeGreaterThan(0);
 
-  const { jobId: running, gate } = await startGatedJob(prover, data, "running");
+  const { jobId: running, gate } = await startGatedJob(prover, data(), "running");
 
   await waitFor(
-    async () => (await call(server!.url, "GET", `v1/jobs/${finished}`)).status === 404,
+    async () => (await call(server.url, "GET", `v1/jobs/${finished}`)).status === 404,
     () => `job ${finished} to be deleted`,
     10_000,
   );
@@ -80,21 +60,21 @@ it("deletes a finished job past the retention but never a job still running", {
 });
 
 it("deletes at start what aged past the retention while the server was stopped", async () => {
-  server = await startTestServer(data.dir);
+  server = await start();
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const jobId = await provenSumJob(prover, [3], "aged");
   await server.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   // The default retention (7 days) kept it; a restart with 10 ms deletes it before answering anyone.
-  server = await startTestServer(data.dir, { finishedJobRetentionMs: 10 });
+  server = await start({ finishedJobRetentionMs: 10 });
   expect(await new HttpRemoteProver({ url: server.url, token: TOKEN }).status(jobId)).toEqual({
     state: "unknown",
   });
 });
 
 it("a client whose job was deleted starts a new one and gets its receipt", async () => {
-  server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
+  server = await start({ finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   // Polling well within the retention, as a client must to see its receipts.
   const host = new RemoteHost({
@@ -111,7 +91,7 @@ it("a client whose job was deleted starts a new one and gets its receipt", async
     requestId: "task-1",
   });
   await waitFor(
-    async () => (await call(server!.url, "GET", `v1/jobs/${first}`)).status === 404,
+    async () => (await call(server.url, "GET", `v1/jobs/${first}`)).status === 404,
     () => `job ${first} to be deleted`,
     10_000,
   );
@@ -126,11 +106,11 @@ it("a client whose job was deleted starts a new one and gets its receipt", async
 });
 
 it("a job deleted between the client's status read and its receipt fetch is retried, not failed", async () => {
-  server = await startTestServer(data.dir, { finishedJobRetentionMs: RETENTION_MS });
+  server = await start({ finishedJobRetentionMs: RETENTION_MS });
   const prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const jobId = await provenSumJob(prover, [1, 2], "raced");
   await waitFor(
-    async () => (await call(server!.url, "GET", `v1/jobs/${jobId}`)).status === 404,
+    async () => (await call(server.url, "GET", `v1/jobs/${jobId}`)).status === 404,
     () => `job ${jobId} to be deleted`,
     10_000,
   );
@@ -156,7 +136,7 @@ it("a job deleted between the client's status read and its receipt fetch is retr
 
 it("refuses a retention that is not a positive whole number of milliseconds", async () => {
   for (const finishedJobRetentionMs of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
-    await expect(startTestServer(data.dir, { finishedJobRetentionMs })).rejects.toThrow(
+    await expect(start({ finishedJobRetentionMs })).rejects.toThrow(
       `prover server: finishedJobRetentionMs must be a positive integer (ms), got ${finishedJobRetentionMs}`,
     );
   }

@@ -5,26 +5,16 @@
 import { PermanentError } from "@paas/core";
 import { decodeReceipt, encodeReceipt } from "@paas/zkvm";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
-import { remoteHostOf, startTestServer, type TempDir, tempDir } from "./helpers.js";
+import { remoteHostOf, serverPerTest } from "./helpers.js";
 
-let data: TempDir;
-let server: ProverServer | undefined;
-
-beforeEach(() => {
-  data = tempDir();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  data.remove();
-});
+const { start } = serverPerTest();
+let server: ProverServer;
 
 it("has the client refuse a receipt altered in the server's job table", async () => {
-  server = await startTestServer(data.dir);
+  server = await start();
   const recorded: string[] = [];
   const job = (requestId: string) => ({ requestId, record: async (id: string) => void recorded.push(id) });
   const signal = new AbortController().signal;
@@ -46,7 +36,7 @@ it("has the client refuse a receipt altered in the server's job table", async ()
   table.prepare("update jobs set receipt = ? where id = ?").run(encodeReceipt(altered), recorded[0]);
   table.close();
 
-  server = await startTestServer(data.dir);
+  server = await start();
   const resumed = remoteHostOf(server).prove(sumProgram, [1, 2], {
     signal,
     job: { ...job("task-a"), previousId: recorded[0]! },
