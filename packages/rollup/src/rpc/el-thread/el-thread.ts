@@ -20,6 +20,7 @@ const ENTRY = import.meta.url.endsWith(".ts")
   : new URL("./thread.js", import.meta.url);
 
 interface Waiting {
+  readonly call: ThreadedCall;
   readonly resolve: (answer: ThreadAnswer) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -49,6 +50,7 @@ class ElThread {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.set(id, {
+        call,
         resolve: (answer) => {
           signal?.removeEventListener("abort", onAbort);
           resolve(answer);
@@ -70,10 +72,12 @@ class ElThread {
     worker.unref();
     port1.on("message", (response: ThreadResponse) => this.answered(response));
     port1.unref();
-    worker.on("error", (error) => this.failAll(error));
+    // The thread died (out of memory on a huge witness, a bug): its calls fail as the node being
+    // unreachable would, transient and naming their method, and the next call starts a new thread.
+    worker.on("error", (error) => this.failAll(`the EL thread failed (${errorText(error)})`, error));
     worker.on("exit", (code) => {
       this.port = undefined;
-      this.failAll(new Error(`the EL thread exited with code ${code}`));
+      this.failAll(`the EL thread exited with code ${code}`);
     });
     this.port = port1;
     return port1;
@@ -95,15 +99,36 @@ class ElThread {
     return waiting;
   }
 
-  private failAll(error: unknown): void {
-    for (const id of [...this.waiting.keys()]) this.settle(id)?.reject(error);
+  private failAll(why: string, cause?: unknown): void {
+    for (const id of [...this.waiting.keys()]) {
+      const waiting = this.settle(id);
+      waiting?.reject(
+        callError(false, `${why} before answering`, {
+          method: methodOf(waiting.call),
+          failure: "unreachable",
+          cause,
+        }),
+      );
+    }
   }
 }
 
 /** What the call would have thrown on this thread when its caller gives up. */
 function aborted(call: ThreadedCall, reason: unknown) {
-  const method = call.method === "getRawBlock" ? "debug_getRawBlock" : "debug_executionWitness";
-  return callError(false, "aborted by the caller", { method, failure: "aborted", cause: reason });
+  return callError(false, "aborted by the caller", {
+    method: methodOf(call),
+    failure: "aborted",
+    cause: reason,
+  });
+}
+
+/** The JSON-RPC method a threaded call makes, which its errors name. */
+function methodOf(call: ThreadedCall): string {
+  return call.method === "getRawBlock" ? "debug_getRawBlock" : "debug_executionWitness";
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const thread = new ElThread();

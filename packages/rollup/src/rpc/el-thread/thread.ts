@@ -3,7 +3,7 @@
  * that neither their JSON nor their hex ever lands on the prover's main thread, whose event loop
  * answers RPC calls. Started by `ElThread`; one per process, serving every `ElClient`.
  */
-import { type MessagePort, workerData } from "node:worker_threads";
+import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
 import { ElClient, type ElClientOptions } from "../el-client.js";
 import {
@@ -36,10 +36,22 @@ async function answer(request: Extract<ThreadRequest, { id: number }>, signal: A
     const bytes = await client.getRawBlock(request.call.block, options);
     return { method: "getRawBlock", bytes } satisfies ThreadAnswer;
   }
-  return packWitness(await client.getExecutionWitness(request.call.block, options));
+  const witness = await client.getExecutionWitness(request.call.block, options);
+  // A cancel that came while the answer was parsed and decoded (synchronous, so it waits in the
+  // port's queue) is taken now: packing copies every byte once more, for an answer no one awaits.
+  readQueued();
+  signal.throwIfAborted();
+  return packWitness(witness);
 }
 
-port.on("message", (request: ThreadRequest) => {
+/** Handles the messages already queued on the port, at once rather than once this turn ends. */
+function readQueued(): void {
+  for (let queued = receiveMessageOnPort(port); queued; queued = receiveMessageOnPort(port)) {
+    onRequest(queued.message as ThreadRequest);
+  }
+}
+
+function onRequest(request: ThreadRequest): void {
   if ("cancel" in request) {
     running.get(request.cancel)?.abort();
     return;
@@ -49,10 +61,14 @@ port.on("message", (request: ThreadRequest) => {
   answer(request, controller.signal)
     .then(
       (answer) => {
+        // The main thread forgot a cancelled call: its answer would be handed over to be dropped.
+        readQueued();
+        if (controller.signal.aborted) return;
         const response: ThreadResponse = { id: request.id, ok: true, answer };
         port.postMessage(response, transferables(answer));
       },
       (error: unknown) => {
+        if (controller.signal.aborted) return;
         const response: ThreadResponse = isJsonRpcCallError(error)
           ? { id: request.id, ok: false, error: serializeCallError(error) }
           : { id: request.id, ok: false, unexpected: error instanceof Error ? error.message : String(error) };
@@ -60,4 +76,6 @@ port.on("message", (request: ThreadRequest) => {
       },
     )
     .finally(() => running.delete(request.id));
-});
+}
+
+port.on("message", onRequest);
