@@ -2,6 +2,7 @@ import {
   type BackgroundService,
   CompletionFollower,
   type DependencyReceipt,
+  errorMessage,
   LOGGER,
   PermanentError,
   PLUGIN_SETTINGS,
@@ -165,7 +166,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
       stuck = await stuckInTaskDatabase(this.#handle, snapshot, this.settings.window);
     } catch (error) {
       // The CL's view stays: the checkpoint gauges read it from this report.
-      return { ...snapshot, lastError: `report: the task database: ${errorText(error)}` };
+      return { ...snapshot, lastError: `report: the task database: ${errorMessage(error)}` };
     }
     const held = stuck.map((s) => `${s.index} (${s.status})`);
     return {
@@ -193,12 +194,8 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     } catch (error) {
       const why = signal.aborted
         ? `the CL did not answer within ${REPORT_CL_TIMEOUT_MS} ms`
-        : errorText(error);
+        : errorMessage(error);
       this.#facts.lastError = `report: ${why}`;
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

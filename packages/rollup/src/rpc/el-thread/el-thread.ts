@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { errorMessage } from "@paas/core/contracts";
 import { type CallOptions, callError } from "@paas/jsonrpc";
 import type { ElClientOptions } from "../el-client.js";
 import type { ExecutionWitness } from "../el-types.js";
@@ -74,7 +75,7 @@ class ElThread {
     port1.unref();
     // The thread died (out of memory on a huge witness, a bug): its calls fail as the node being
     // unreachable would, transient and naming their method, and the next call starts a new thread.
-    worker.on("error", (error) => this.failAll(`the EL thread failed (${errorText(error)})`, error));
+    worker.on("error", (error) => this.failAll(`the EL thread failed (${errorMessage(error)})`, error));
     worker.on("exit", (code) => {
       this.port = undefined;
       this.failAll(`the EL thread exited with code ${code}`);
@@ -125,10 +126,6 @@ function aborted(call: ThreadedCall, reason: unknown) {
 /** The JSON-RPC method a threaded call makes, which its errors name. */
 function methodOf(call: ThreadedCall): string {
   return call.method === "getRawBlock" ? "debug_getRawBlock" : "debug_executionWitness";
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const thread = new ElThread();
