@@ -7,6 +7,7 @@ import {
 } from "@paas/core";
 import {
   blockIdOf,
+  type Chainstate,
   type ClClient,
   type ClStfContext,
   epochRange,
@@ -93,32 +94,78 @@ async function blockAt(cl: ClClient, slot: number, signal: AbortSignal): Promise
  * for them (without using up retries); one beyond it fails. A range of an epoch the CL has closed
  * it has had: not served, it is lost (pruned, a gap), and retried with the retries counted.
  */
-export async function blocksInRange(
+export function blocksInRange(
   cl: ClClient,
   context: ClStfContext,
   params: RollupParams,
   horizon: number,
   signal: AbortSignal,
 ): Promise<SignedL2Block[]> {
+  const { start, end } = context;
+  return readFromCl(
+    () => cl.getBlocksInRange(start.slot, end.slot, { signal }),
+    {
+      served: `blocks of slots ${start.slot}..${end.slot}`,
+      missing: `blocks for slots ${start.slot}..${end.slot}`,
+      plural: true,
+      slot: end.slot,
+    },
+    { cl, params, horizon, signal },
+  );
+}
+
+/**
+ * The CL's chainstate at `slot`, classified as `blocksInRange` classifies blocks. It is a call of
+ * its own, which a replica behind the one that served the blocks after it may answer.
+ */
+export function chainstateAt(
+  cl: ClClient,
+  slot: number,
+  params: RollupParams,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<Chainstate> {
+  return readFromCl(
+    () => cl.getChainstate(slot, { signal }),
+    { served: `chainstate at slot ${slot}`, missing: `chainstate at slot ${slot}`, plural: false, slot },
+    { cl, params, horizon, signal },
+  );
+}
+
+interface Wanted {
+  /** What the CL does not serve: "blocks of slots 9..16", "chainstate at slot 8". */
+  readonly served: string;
+  /** What the CL has none of: "blocks for slots 9..16", "chainstate at slot 8". */
+  readonly missing: string;
+  readonly plural: boolean;
+  /** The last slot it needs the CL to have reached. */
+  readonly slot: number;
+}
+
+/** `read`, with the CL's "not found" classified by where `wanted.slot` is against the CL's epochs. */
+async function readFromCl<T>(
+  read: () => Promise<T>,
+  wanted: Wanted,
+  reach: { cl: ClClient; params: RollupParams; horizon: number; signal: AbortSignal },
+): Promise<T> {
   try {
-    return await cl.getBlocksInRange(context.start.slot, context.end.slot, { signal });
+    return await read();
   } catch (error) {
     if (!isClNotFound(error)) throw error;
-    const latest = await cl.getLatestCheckpointIndex({ signal });
-    if (context.end.slot <= slotAfter(latest, 0, params)) {
+    const { served, missing, plural, slot } = wanted;
+    const latest = await reach.cl.getLatestCheckpointIndex({ signal: reach.signal });
+    if (slot <= slotAfter(latest, 0, reach.params)) {
       throw new TransientError(
-        `the CL does not serve the blocks of slots ${context.start.slot}..${context.end.slot}, though their epoch has closed (its latest checkpoint is ${latest}): ${errorMessage(error)}`,
+        `the CL does not serve the ${served}, though ${plural ? "their" : "its"} epoch has closed (its latest checkpoint is ${latest}): ${errorMessage(error)}`,
         { cause: error },
       );
     }
-    const reachable = slotAfter(latest, horizon, params);
-    if (context.end.slot <= reachable) {
-      throw new NotYetAvailableError(
-        `the CL has no blocks for slots ${context.start.slot}..${context.end.slot} yet: waiting for them`,
-      );
+    const reachable = slotAfter(latest, reach.horizon, reach.params);
+    if (slot <= reachable) {
+      throw new NotYetAvailableError(`the CL has no ${missing} yet: waiting for ${plural ? "them" : "it"}`);
     }
     throw new PermanentError(
-      `the CL has no blocks for slots ${context.start.slot}..${context.end.slot}, and slot ${context.end.slot} is beyond slot ${reachable} (plugin_settings.cl-stf.horizon)`,
+      `the CL has no ${missing}, and slot ${slot} is beyond slot ${reachable} (plugin_settings.cl-stf.horizon)`,
     );
   }
 }

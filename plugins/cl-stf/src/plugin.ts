@@ -22,8 +22,15 @@ import {
   toHex,
 } from "@paas/rollup";
 import { inject } from "tsyringe";
-import { admitClRange, blocksInRange } from "./admission.js";
-import { epochCrossing, evmEeStfContextFor, parseClStfContext, requireContextBlocks } from "./context.js";
+import { admitClRange, blocksInRange, chainstateAt } from "./admission.js";
+import {
+  epochCrossing,
+  evmEeStfContextFor,
+  parseClStfContext,
+  requireContextBlocks,
+  requireLinkedChainstate,
+  slotsPerEpochMismatch,
+} from "./context.js";
 import { type ClStfInput, clStfProgram, EVM_EE_STF_EXPECTED } from "./program.js";
 import { PROVE_CL_BLOCKS, proveClBlocksMethod } from "./rpc.js";
 import { type ClStfSettings, parseClStfSettings } from "./settings.js";
@@ -91,11 +98,13 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
     const params = await this.cl.getRollupParams({ signal });
     this.requireOneEpoch(context, params);
     // The blocks first, read as `dependencies` reads them: a CL without them yet (a replica behind
-    // the one the range was resolved against) is waited for, not a permanent failure. One that has
-    // them has the chainstate before them.
-    const blocks = await blocksInRange(this.cl, context, params, this.settings.horizon, signal);
+    // the one the range was resolved against) is waited for, not a permanent failure. The
+    // chainstate before them likewise: another call, which a replica further behind may answer.
+    const { horizon } = this.settings;
+    const blocks = await blocksInRange(this.cl, context, params, horizon, signal);
     requireContextBlocks(context, blocks);
-    const chainstate = await this.cl.getChainstate(context.start.slot - 1, { signal });
+    const chainstate = await chainstateAt(this.cl, context.start.slot - 1, params, horizon, signal);
+    requireLinkedChainstate(chainstate, blocks[0]!);
     return { params, chainstate, blocks, evmEeReceipt: evm.receipt };
   }
 
@@ -105,6 +114,7 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
         handle,
         cl: this.cl,
         defaultBackend: handle.backendFor(CL_STF.kind),
+        slotsPerEpoch: this.settings.slotsPerEpoch,
       }),
     };
   }
@@ -120,12 +130,8 @@ export class ClStfPlugin implements ProofPluginHandler<ClStfContext, ClStfInput>
 
   /** The range is one epoch's under the CL's params, and the settings (if any) agree with them. */
   private requireOneEpoch(context: ClStfContext, params: RollupParams): void {
-    const configured = this.settings.slotsPerEpoch;
-    if (configured !== undefined && configured !== params.slotsPerEpoch) {
-      throw new PermanentError(
-        `plugin_settings.cl-stf.slots_per_epoch is ${configured}, the CL's rollup params say ${params.slotsPerEpoch}: fix the setting`,
-      );
-    }
+    const mismatch = slotsPerEpochMismatch(this.settings.slotsPerEpoch, params);
+    if (mismatch !== undefined) throw new PermanentError(mismatch);
     const problem = epochCrossing(context.start.slot, context.end.slot, params);
     if (problem !== undefined) throw new PermanentError(problem);
   }

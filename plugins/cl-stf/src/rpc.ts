@@ -14,7 +14,7 @@ import {
 } from "@paas/core";
 import { blockIdOf, CL_STF, type ClClient, ClErrorCode, EVM_EE_STF, toHex } from "@paas/rollup";
 import { z } from "zod";
-import { epochCrossing, evmEeStfContextFor, parseClStfContext } from "./context.js";
+import { epochCrossing, evmEeStfContextFor, parseClStfContext, slotsPerEpochMismatch } from "./context.js";
 import { MAX_BLOCKS_PER_PROOF } from "./program.js";
 
 export const PROVE_CL_BLOCKS = "paas_proveClBlocks";
@@ -46,6 +46,8 @@ export interface ProveClBlocksOptions {
   readonly handle: ProverHandle;
   readonly cl: ClClient;
   readonly defaultBackend: Backend;
+  /** `plugin_settings.cl-stf.slots_per_epoch`, which the CL STF task's own submission applies. */
+  readonly slotsPerEpoch?: number | undefined;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface ProveClBlocksOptions {
  * Submission is idempotent, so calling it again returns the same tasks.
  */
 export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMethod {
-  const { handle, cl, defaultBackend } = options;
+  const { handle, cl, defaultBackend, slotsPerEpoch } = options;
   return {
     description:
       "Prove L2 slots startSlot..endSlot (one epoch): submits the CL STF task and the EVM EE STF task it depends on; returns both",
@@ -65,6 +67,10 @@ export function proveClBlocksMethod(options: ProveClBlocksOptions): PluginRpcMet
       const lookup = { signal: call?.signal };
 
       const params = await cl.getRollupParams(lookup);
+      // Before anything is stored: the CL STF task's submission would refuse the CL's own epochs
+      // after the dependency had been submitted, leaving it behind.
+      const mismatch = slotsPerEpochMismatch(slotsPerEpoch, params);
+      if (mismatch !== undefined) throw new InvalidParamsError(`${PROVE_CL_BLOCKS}: ${mismatch}`);
       const crossing = epochCrossing(startSlot, endSlot, params);
       if (crossing !== undefined) throw new InvalidParamsError(`${PROVE_CL_BLOCKS}: ${crossing}`);
       const blocks = await cl.getBlocksInRange(startSlot, endSlot, lookup).catch((error: unknown) => {

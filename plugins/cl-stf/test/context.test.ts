@@ -53,6 +53,12 @@ describe("parseContext", () => {
     ["start after end", context(5, 4), /start\.slot must not exceed end\.slot\n {2}→ at end\.slot/],
     ["the genesis slot", context(0, 3), /start\.slot: slot 0 is the genesis block/],
     [
+      // One slot, one block: a second id can never match, and the task would wait for it as a reorg.
+      "one slot named by two block ids",
+      { ...context(9, 9), end: { slot: 9, blockId: `0x${"cd".repeat(32)}` } },
+      /^invalid cl-stf context: end\.blockId: the range is the one slot 9, whose block start\.blockId names 0xabab.*ab; end\.blockId names another, 0xcdcd.*cd$/,
+    ],
+    [
       "too many blocks",
       context(1, MAX_BLOCKS_PER_PROOF + 1),
       /end\.slot: the range 1\.\.65537 has 65537 blocks, at most 65536/,
@@ -102,6 +108,20 @@ describe("the EVM EE STF dependency", () => {
     const reversed = [chain.blocks[5]!, chain.blocks[2]!];
     expect(() => evmEeStfContextFor(reversed)).toThrow(PermanentError);
     expect(() => evmEeStfContextFor(reversed)).toThrow(/carries EL block 3, before EL block 6/);
+  });
+
+  it("refuses blocks whose EL blocks are not consecutive (a gap or a repeat), naming the slot", () => {
+    // The EVM EE STF proof would cover a span the range does not carry (proven for nothing, or
+    // refused for its length by max_blocks); the guest would reject the range at that slot anyway.
+    const gap = [chain.blocks[8]!, chain.blocks[9]!, chain.blocks[11]!];
+    expect(() => evmEeStfContextFor(gap)).toThrow(PermanentError);
+    expect(() => evmEeStfContextFor(gap)).toThrow(
+      "the block at slot 12 carries EL block 12, not EL block 11 after EL block 10 carried at slot 10: the range's EL blocks are not consecutive",
+    );
+    const repeat = [chain.blocks[8]!, chain.blocks[9]!, chain.blocks[9]!];
+    expect(() => evmEeStfContextFor(repeat)).toThrow(
+      "the block at slot 10 carries EL block 10, not EL block 11 after EL block 10 carried at slot 10: the range's EL blocks are not consecutive",
+    );
   });
 });
 

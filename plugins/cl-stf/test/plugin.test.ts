@@ -23,9 +23,11 @@ import {
   elBlocksIn,
   evmContextFor,
   evmEeStfPublicValues,
+  hash,
   OTHER_KEY,
   reseal,
   withBlock,
+  withChainstate,
 } from "../src/testing.js";
 import { ChainNode } from "./fixtures/node.js";
 
@@ -157,6 +159,49 @@ describe("fetchInput", () => {
         "the CL does not serve the blocks of slots 9..16, though their epoch has closed (its latest checkpoint is 1): cl_getBlocksInRange: L2 block at slot 12 not found (JSON-RPC error -32004)",
       );
     }
+  });
+
+  it("waits for, or retries, a CL that serves the range's blocks but not the chainstate before them", async () => {
+    // Two calls, possibly two replicas behind one address: the one asked for the chainstate may lag
+    // the one that served the blocks. Not a permanent failure, as for the blocks themselves.
+    const behind = (slot: number) => {
+      const chainstates = [...chain.chainstates];
+      delete chainstates[slot];
+      return { ...chain, chainstates };
+    };
+    // The chainstate at slot 8 ends epoch 0, which the CL has closed: lost, retried and counted.
+    node.serve(behind(8));
+    const lost = await failure(plugin().fetchInput(contextFor(chain, 9, 16), [evmDependency(9, 16)], step()));
+    expect(lost).toBeInstanceOf(TransientError);
+    expect(lost).not.toBeInstanceOf(NotYetAvailableError);
+    expect(lost.message).toBe(
+      "the CL does not serve the chainstate at slot 8, though its epoch has closed (its latest checkpoint is 1): cl_getChainstate: chainstate at slot 8 not found (JSON-RPC error -32004)",
+    );
+    // A CL that has closed epoch 0 only: the chainstate at slot 12 is waited for.
+    node.serve({ ...behind(12), blocks: chain.blocks.slice(0, 13) });
+    const waiting = await failure(
+      plugin().fetchInput(contextFor(chain, 13, 13), [evmDependency(13, 13)], step()),
+    );
+    expect(waiting).toBeInstanceOf(NotYetAvailableError);
+    expect(waiting.message).toBe("the CL has no chainstate at slot 12 yet: waiting for it");
+  });
+
+  it("retries, before proving, a CL whose chainstate before the range is not the first block's parent", async () => {
+    // Block 9's id is the context's, but the chainstate at slot 8 has another tip: the CL answered
+    // from two views (a reorg between the calls, a replica mid-update). Re-reading either finds
+    // them consistent or the blocks replaced (a ReorgError); proving would fail the PARENT check.
+    const stale = {
+      ...chain.chainstates[8]!,
+      tip: { ...chain.chainstates[8]!.tip, blockId: hash("another tip") },
+    };
+    node.serve(withChainstate(chain, 8, stale));
+    const error = await failure(
+      plugin().fetchInput(contextFor(chain, 9, 16), [evmDependency(9, 16)], step()),
+    );
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toBe(
+      `the CL's chainstate at slot 8 has tip ${toHex(stale.tip.blockId)} (slot 8), but its block at slot 9 is built on ${toHex(chain.blocks[8]!.header.parentId)}: the CL answered from two views of the chain`,
+    );
   });
 
   it("fails permanently without the EVM EE STF receipt", async () => {

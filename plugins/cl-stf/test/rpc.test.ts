@@ -162,6 +162,23 @@ describe(PROVE_CL_BLOCKS, () => {
     }
   });
 
+  it("refuses, storing nothing, a range of the CL's epoch that the settings' slots_per_epoch splits", async () => {
+    // The CL's epochs have 8 slots, the setting says 4: slots 1..8 are the CL's epoch 0, which the
+    // CL STF task's own submission refuses. The dependency must not be left behind by the refusal.
+    const misconfigured = await setUpClStf({ chain, pluginSettings: { slots_per_epoch: 4 } });
+    try {
+      const prove = misconfigured.harness.service.rpcMethods().get(PROVE_CL_BLOCKS)!;
+      const error = await refusal(prove.handler([1, 8]));
+      expect(error).toBeInstanceOf(InvalidParamsError);
+      expect(error.message).toBe(
+        "paas_proveClBlocks: plugin_settings.cl-stf.slots_per_epoch is 4, the CL's rollup params say 8: fix the setting",
+      );
+      expect((await misconfigured.harness.service.list({})).tasks).toEqual([]);
+    } finally {
+      await misconfigured.close();
+    }
+  });
+
   it("refuses an unknown backend, storing nothing", async () => {
     const error = await refusal(method.handler([1, 2, "sp1"]));
     expect(error).toBeInstanceOf(UnknownBackendError);
