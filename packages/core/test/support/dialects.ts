@@ -53,7 +53,7 @@ export interface LockedRow {
   /** The session holding it, in its open transaction (to change the row before letting go). */
   readonly session: pg.Client;
   /** Resolves once `waiters` other sessions (default one) wait on this one's lock, directly or queued behind another waiter. */
-  untilSomeoneWaits(waiters?: number): Promise<void>;
+  untilSomeoneWaits(waiters?: number, timeoutMs?: number): Promise<void>;
   /** Commits (what `session` changed meanwhile goes with it) and ends the session. */
   commit(): Promise<void>;
   /** Ends the session, rolling back; safe after `commit`. */
@@ -75,7 +75,7 @@ export async function lockedRow(database: DatabaseLocation, id: string): Promise
   return {
     session,
     end,
-    async untilSomeoneWaits(waiters = 1) {
+    async untilSomeoneWaits(waiters = 1, timeoutMs = 10_000) {
       // A second session waiting for the row waits for the first one's tuple lock, not this one's.
       const waits = `
         with recursive waiting(pid) as (
@@ -83,7 +83,7 @@ export async function lockedRow(database: DatabaseLocation, id: string): Promise
           union select a.pid from pg_stat_activity a join waiting w on w.pid = any(pg_blocking_pids(a.pid))
         ) select pid from waiting`;
       await expect
-        .poll(async () => (await session.query(waits, [pid])).rowCount, { timeout: 10_000 })
+        .poll(async () => (await session.query(waits, [pid])).rowCount, { timeout: timeoutMs })
         .toBe(waiters);
     },
     async commit() {
