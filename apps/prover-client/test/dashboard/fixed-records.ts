@@ -65,6 +65,22 @@ export async function dashboardAnswering(
 
 /** The task the pages below show: a checkpoint that failed for good, and the CL proof it needs. */
 export const FAILED_TASK = "0123456789abcdef0123456789abcdef";
+
+/** Checkpoint 3's task as `paas_listTasks` lists it, queued and changed just now. */
+export function queuedCheckpoint(): Record<string, unknown> {
+  return {
+    id: FAILED_TASK,
+    kind: "checkpoint",
+    backend: "native",
+    status: "queued",
+    taskId: { context: { kind: "checkpoint", index: 3 }, backend: "native" },
+    retryCount: 0,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    attempt: 0,
+    interruptions: 0,
+  };
+}
 const DEPENDENCY = "fedcba9876543210fedcba9876543210";
 
 /**

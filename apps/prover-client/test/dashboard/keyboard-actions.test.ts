@@ -8,14 +8,13 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { dashboardAnswering } from "./fixed-records.js";
+import { dashboardAnswering, queuedCheckpoint } from "./fixed-records.js";
 
 let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
 /** Retries the server made: the token is never given, so none. */
 let retried = 0;
 
 beforeAll(async () => {
-  const context = { kind: "checkpoint", index: 3 };
   dashboard = await dashboardAnswering(
     {
       paas_getReport: { kinds: ["checkpoint"], backends: ["native"] },
@@ -25,20 +24,7 @@ beforeAll(async () => {
         return { matched: 1, changed: 1 };
       },
       paas_listTasks: {
-        tasks: [
-          {
-            id: "0123456789abcdef0123456789abcdef",
-            kind: "checkpoint",
-            backend: "native",
-            status: "queued",
-            taskId: { context, backend: "native" },
-            retryCount: 0,
-            createdAt: Date.now(),
-            updatedAt: Date.now(),
-            attempt: 0,
-            interruptions: 0,
-          },
-        ],
+        tasks: [queuedCheckpoint()],
       },
     },
     { token: "keyboard-test-token-0123456789", mutating: ["paas_retryTasks"] },

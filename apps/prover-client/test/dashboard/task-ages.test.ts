@@ -4,29 +4,15 @@
  * here answers fixed records and sends no event; the whole app is in dashboard.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { dashboardAnswering } from "./fixed-records.js";
+import { dashboardAnswering, queuedCheckpoint } from "./fixed-records.js";
 
 let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
 
 beforeAll(async () => {
-  const context = { kind: "checkpoint", index: 3 };
   dashboard = await dashboardAnswering({
     paas_getReport: { kinds: ["checkpoint"], backends: ["native"] },
     paas_listTasks: {
-      tasks: [
-        {
-          id: "0123456789abcdef0123456789abcdef",
-          kind: "checkpoint",
-          backend: "native",
-          status: "queued",
-          taskId: { context, backend: "native" },
-          retryCount: 0,
-          createdAt: Date.now(),
-          updatedAt: Date.now(),
-          attempt: 0,
-          interruptions: 0,
-        },
-      ],
+      tasks: [queuedCheckpoint()],
     },
   });
 }, 60_000);
