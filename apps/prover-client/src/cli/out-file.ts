@@ -1,10 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { realpathSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 
 /**
  * Writes `--out`'s file. A regular file is written beside itself (through a link, beside its target)
  * and renamed into place: writing it in place had, on a full disk, left a receipt cut short where
- * a whole one had been. Anything else (`/dev/stdout`, a pipe), and a file that cannot be replaced
+ * a whole one had been. The new file reaches the disk before the rename: renamed first, a power cut
+ * could leave the name on an empty file where the old receipt had been. Anything else (`/dev/stdout`, a pipe), and a file that cannot be replaced
  * (see `cannotReplace`), is written as it is.
  */
 export function writeOutFile(file: string, data: string | Uint8Array): void {
@@ -16,7 +27,7 @@ export function writeOutFile(file: string, data: string | Uint8Array): void {
   const into = stats === undefined ? file : realpathSync(file);
   const fresh = `${into}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    writeFileSync(fresh, data, { flag: "wx" });
+    writeDurably(fresh, data);
     renameSync(fresh, into);
   } catch (error) {
     rmSync(fresh, { force: true });
@@ -27,6 +38,17 @@ export function writeOutFile(file: string, data: string | Uint8Array): void {
     // Said of the file asked for: the temporary one's name means nothing to whoever asked.
     if (error instanceof Error) error.message = error.message.replace(fresh, into);
     throw error;
+  }
+}
+
+/** Writes a new file (never one already there) and flushes it to the disk. */
+function writeDurably(file: string, data: string | Uint8Array): void {
+  const fd = openSync(file, "wx");
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
