@@ -22,7 +22,7 @@ describe("configuration", () => {
       backends: { native: { workers: 2 } },
       retry: { max_retries: 15, base_delay_ms: 5_000, multiplier: 1.5, max_delay_ms: 3_600_000 },
       rpc: { enabled: true, host: "127.0.0.1", port: 4844, max_body_bytes: 1_048_576 },
-      nodes: { timeout_ms: 10_000 },
+      nodes: { timeout_ms: 10_000, el_thread_heap_mb: 2_048 },
       devnet: { block_time_ms: 1_000, slots_per_epoch: 4, seed: "paas-devnet", chain_id: 1_337 },
     });
     expect(config.plugins).toEqual([
@@ -149,6 +149,13 @@ cl_url = "ftp://example.com"
     // Nothing near: no guess.
     expect(() => loadConfig({ overrides: ["rpc.colour=1"] })).toThrow(
       /rpc: unknown key\(s\) "colour" \(from --set rpc\.colour\)$/m,
+    );
+  });
+
+  it("takes the EL thread's heap limit, and refuses one too small for the thread to decode a witness", () => {
+    expect(loadConfig({ overrides: ["nodes.el_thread_heap_mb=4096"] }).nodes.el_thread_heap_mb).toBe(4_096);
+    expect(() => loadConfig({ overrides: ["nodes.el_thread_heap_mb=64"] })).toThrow(
+      /nodes\.el_thread_heap_mb/,
     );
   });
 

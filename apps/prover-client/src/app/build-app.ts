@@ -183,7 +183,7 @@ export async function buildProverApp(
     const timeout = { timeoutMs: config.nodes.timeout_ms };
     const clients = {
       cl: new ClClient({ url: nodes.clUrl, ...timeout }),
-      el: new ElClient({ url: nodes.elUrl, ...timeout }),
+      el: new ElClient({ url: nodes.elUrl, ...timeout, threadHeapMb: config.nodes.el_thread_heap_mb }),
     };
     container.registerInstance(ClClient, clients.cl);
     container.registerInstance(ElClient, clients.el);

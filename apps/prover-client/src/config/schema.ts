@@ -142,9 +142,15 @@ export const configSchema = z
         cl_url: url.optional(),
         el_url: url.optional(),
         timeout_ms: milliseconds.default(10_000),
+        /**
+         * The EL thread's heap (it reads and decodes witnesses and raw blocks): a thread over it
+         * dies alone, failing its calls; one answer is capped at an eighth of it. Below 256 MiB the
+         * thread can hardly decode a witness.
+         */
+        el_thread_heap_mb: z.number().int().min(256).default(2_048),
       })
       .strict()
-      .default({ timeout_ms: 10_000 }),
+      .default({ timeout_ms: 10_000, el_thread_heap_mb: 2_048 }),
     /** Backends by name; each is one host with its own capacity. See `backendSchema`. */
     backends: z.record(backendName, backendSchema).default({ native: { type: "native", workers: 2 } }),
     /** Per proof type: its backend (default `default_backend`) and how long one proof may run. */

@@ -2,6 +2,7 @@ import { bytesEqual, toHex } from "@paas/core/contracts";
 import { type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
 import type { RollupClientOptions } from "./client-options.js";
 import { rawBlockOffThread, witnessOffThread } from "./el-thread/el-thread.js";
+import { DEFAULT_EL_THREAD_HEAP_MB } from "./el-thread/protocol.js";
 import {
   type BlockRef,
   type BlockTag,
@@ -27,6 +28,20 @@ export interface ElClientOptions extends RollupClientOptions<ElMethodName> {
    * el-thread/) instead of this one. Default true: they are the biggest answers a prover reads.
    */
   readonly offThread?: boolean;
+  /**
+   * The EL thread's heap limit, in MiB (its `Worker`'s `maxOldGenerationSizeMb`), so that a thread
+   * that runs out of memory dies alone, failing the calls it held, instead of taking the process
+   * with it. Default 2048. The process's clients share one thread: it takes the limit of the client
+   * whose call starts it. Node applies `--max-old-space-size` (e.g. in NODE_OPTIONS) to every
+   * thread, over this limit.
+   */
+  readonly threadHeapMb?: number;
+  /**
+   * Larger answers are refused (permanent, "malformed") as soon as they pass it, rather than read.
+   * Default: for the EL thread's calls, an eighth of its heap limit (see el-thread/thread.ts); for
+   * the others, @paas/jsonrpc's (256 MiB).
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** The code Ethereum nodes and providers answer a request over their rate or size limits with. */
@@ -51,10 +66,11 @@ export class ElClient {
       retry: options.retry,
       // EIP-1474's "limit exceeded": a provider rate-limiting us, waited out like any overload.
       transientCodes: [EIP1474_LIMIT_EXCEEDED],
+      maxResponseBytes: options.maxResponseBytes,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
-    const { offThread = true, ...client } = options;
-    this.threaded = offThread ? { ...client, url: String(client.url) } : undefined;
+    const { offThread = true, threadHeapMb = DEFAULT_EL_THREAD_HEAP_MB, ...client } = options;
+    this.threaded = offThread ? { ...client, url: String(client.url), threadHeapMb } : undefined;
   }
 
   /** The chain the node serves (EIP-695). */

@@ -4,6 +4,7 @@ import { type CallOptions, callError } from "@paas/jsonrpc";
 import type { ElClientOptions } from "../el-client.js";
 import type { ExecutionWitness } from "../el-types.js";
 import {
+  DEFAULT_EL_THREAD_HEAP_MB,
   deserializeCallError,
   type ThreadAnswer,
   type ThreadedCall,
@@ -40,7 +41,7 @@ class ElThread {
   async call(client: ElClientOptions, call: ThreadedCall, options: CallOptions): Promise<ThreadAnswer> {
     const { signal } = options;
     if (signal?.aborted) throw aborted(call, signal.reason);
-    const port = this.start();
+    const port = this.start(client.threadHeapMb ?? DEFAULT_EL_THREAD_HEAP_MB);
     const id = this.nextId++;
     const request: ThreadRequest = { id, client, call, timeoutMs: options.timeoutMs };
     return new Promise<ThreadAnswer>((resolve, reject) => {
@@ -66,16 +67,22 @@ class ElThread {
     });
   }
 
-  private start(): MessagePort {
+  private start(heapMb: number): MessagePort {
     if (this.port) return this.port;
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(ENTRY, { workerData: { port: port2 }, transferList: [port2] });
+    const worker = new Worker(ENTRY, {
+      workerData: { port: port2 },
+      transferList: [port2],
+      // Without its own limit, the thread could grow as far as the process's, and the process
+      // would run out of memory with it.
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    });
     worker.unref();
     port1.on("message", (response: ThreadResponse) => this.answered(response));
     port1.unref();
     // The thread died (out of memory on a huge witness, a bug): its calls fail as the node being
     // unreachable would, transient and naming their method, and the next call starts a new thread.
-    worker.on("error", (error) => this.failAll(`the EL thread failed (${errorMessage(error)})`, error));
+    worker.on("error", (error) => this.failAll(threadFailure(error, heapMb), error));
     worker.on("exit", (code) => {
       this.port = undefined;
       this.failAll(`the EL thread exited with code ${code}`);
@@ -112,6 +119,14 @@ class ElThread {
       );
     }
   }
+}
+
+/** Why the thread's calls fail; running out of memory says which limit, and where it is set. */
+function threadFailure(error: Error, heapMb: number): string {
+  if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return `the EL thread ran out of memory (its heap limit is ${heapMb} MiB, the EL client's threadHeapMb)`;
+  }
+  return `the EL thread failed (${errorMessage(error)})`;
 }
 
 /** What the call would have thrown on this thread when its caller gives up. */

@@ -7,6 +7,9 @@ import {
 import type { ElClientOptions } from "../el-client.js";
 import type { BlockRef, ExecutionWitness } from "../el-types.js";
 
+/** See `ElClientOptions.threadHeapMb`. */
+export const DEFAULT_EL_THREAD_HEAP_MB = 2_048;
+
 /** The calls whose answers are big enough to read and decode on the EL thread. */
 export type ThreadedCall =
   | { readonly method: "getExecutionWitness"; readonly block: BlockRef }

@@ -3,10 +3,12 @@
  * that neither their JSON nor their hex ever lands on the prover's main thread, whose event loop
  * answers RPC calls. Started by `ElThread`; one per process, serving every `ElClient`.
  */
+import { getHeapStatistics } from "node:v8";
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isJsonRpcCallError } from "@paas/jsonrpc";
 import { ElClient, type ElClientOptions } from "../el-client.js";
 import {
+  DEFAULT_EL_THREAD_HEAP_MB,
   packWitness,
   serializeCallError,
   type ThreadAnswer,
@@ -19,11 +21,30 @@ const port = (workerData as { port: MessagePort }).port;
 const clients = new Map<string, ElClient>();
 const running = new Map<number, AbortController>();
 
+/**
+ * How many times its size an answer may take of this thread's heap: answers of 32-byte items
+ * (keys), the worst, took about 6 times their size while parsed and decoded. One JSON.parse that
+ * passes the heap limit is not always stopped in time: V8 then aborts the whole process ("Reached
+ * heap limit"), which the thread's limit is there to prevent, so no answer may come near it.
+ */
+const HEAP_PER_ANSWER_BYTE = 8;
+
+/**
+ * The largest answer this thread reads by default, from its real heap limit where that is lower
+ * than the client's `threadHeapMb`: the thread was started by another client's call, or
+ * --max-old-space-size overrides its limit (Node applies it to every thread).
+ */
+function answerCap(threadHeapMb: number): number {
+  const heapBytes = Math.min(threadHeapMb * 1024 * 1024, getHeapStatistics().heap_size_limit);
+  return Math.floor(heapBytes / HEAP_PER_ANSWER_BYTE);
+}
+
 function clientFor(options: ElClientOptions): ElClient {
   const key = JSON.stringify(options);
   let client = clients.get(key);
   if (!client) {
-    client = new ElClient({ ...options, offThread: false });
+    const { threadHeapMb = DEFAULT_EL_THREAD_HEAP_MB, maxResponseBytes = answerCap(threadHeapMb) } = options;
+    client = new ElClient({ ...options, offThread: false, maxResponseBytes });
     clients.set(key, client);
   }
   return client;
