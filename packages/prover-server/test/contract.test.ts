@@ -12,6 +12,7 @@ import {
   call,
   encodedInput,
   programRef,
+  recordingLogger,
   startGatedJob,
   startsIn,
   startTestServer,
@@ -24,10 +25,11 @@ import {
 let data: TempDir;
 let server: ProverServer;
 let prover: HttpRemoteProver;
+const log = recordingLogger();
 
 beforeAll(async () => {
   data = tempDir();
-  server = await startTestServer(data.dir);
+  server = await startTestServer(data.dir, { logger: log.logger });
   prover = new HttpRemoteProver({ url: server.url, token: TOKEN });
 });
 
@@ -83,17 +85,24 @@ it("proves a job to a receipt that verifies against the server's key and the pro
   expect(await attemptsOf(jobId)).toBe(1);
 });
 
-it("returns the live job for a repeated requestId instead of proving again", async () => {
+it("joins the live job for a repeated requestId instead of proving again", async () => {
   const request = {
     program: programRef(sumProgram),
     input: encodedInput(sumProgram, [5]),
     requestId: "sum-dedupe",
   };
+  const proofsBefore = log.lines.filter((line) => line.message === "proving").length;
   const first = await prover.start(request);
-  expect(await prover.start(request)).toBe(first);
+  // A handle of its own on the same proof (a cancel through it withdraws only it).
+  const joined = await prover.start(request);
   await settled(first);
   // Succeeded is still live: the receipt is there to fetch, so no second proof.
-  expect(await prover.start(request)).toBe(first);
+  const late = await prover.start(request);
+  for (const jobId of [joined, late]) {
+    expect(await prover.status(jobId)).toMatchObject({ state: "succeeded", requestId: "sum-dedupe" });
+    expect(await prover.receipt(jobId)).toEqual(await prover.receipt(first));
+  }
+  expect(log.lines.filter((line) => line.message === "proving").length - proofsBefore).toBe(1);
   expect(await attemptsOf(first)).toBe(1);
 
   // The same requestId for another program is other work.

@@ -194,8 +194,11 @@ describe("jobs", () => {
     });
     const found = await call(server.url, "POST", "v1/jobs", { body });
     expect(found.status).toBe(200);
-    expect(found.json.jobId).toBe(created.json.jobId);
+    // Its own handle on the same job: a cancel through one leaves the other's proof running.
+    expect(found.json).toMatchObject({ requestId: "created-then-found", programId: sumProgram.programIdHex });
+    expect(found.json.jobId).not.toBe(created.json.jobId);
     await waitForJob(server.url, created.json.jobId as string, ["succeeded"]);
+    await waitForJob(server.url, found.json.jobId as string, ["succeeded"]);
   });
 
   it("answers 404 for an unknown program", async () => {

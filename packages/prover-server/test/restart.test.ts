@@ -183,14 +183,17 @@ it("resumes a running and a queued job after a graceful close", { timeout: 60_00
     const queuedId = queued.json.jobId as string;
     expect(await waitForJob(second.url, runningId, ["succeeded"])).toMatchObject({ attempts: 2 });
     expect(await waitForJob(second.url, queuedId, ["succeeded"])).toMatchObject({ attempts: 1 });
-    const receipt = decodeReceipt((await call(second.url, "GET", `v1/jobs/${queuedId}/receipt`)).bytes);
+    const receiptBytes = (await call(second.url, "GET", `v1/jobs/${queuedId}/receipt`)).bytes;
+    const receipt = decodeReceipt(receiptBytes);
     expect(sumProgram.readOutput(receipt.publicValues)).toBe(9);
     // The requestId still names the succeeded job: no new one.
     const again = await call(second.url, "POST", "v1/jobs", {
       body: startJobBody(sumProgram, [4, 5], "queued-at-close"),
     });
     expect(again.status).toBe(200);
-    expect(again.json.jobId).toBe(queuedId);
+    expect(again.json).toMatchObject({ state: "succeeded", attempts: 1 });
+    const sameReceipt = await call(second.url, "GET", `v1/jobs/${again.json.jobId}/receipt`);
+    expect(sameReceipt.bytes).toEqual(receiptBytes);
   } finally {
     await second.close();
   }

@@ -9,7 +9,14 @@ import type { AddressInfo } from "node:net";
 import type { RemoteJob } from "@paas/core";
 import { LeaseLostError, type ProofReceipt, TaskCancelledError } from "@paas/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeReceipt, HttpRemoteProver, InputWriter, NativeHost, RemoteHost } from "../src/index.js";
+import {
+  encodeReceipt,
+  HttpRemoteProver,
+  InputWriter,
+  NativeHost,
+  RemoteHost,
+  RemoteReceiptRefusedError,
+} from "../src/index.js";
 import { sumAgainProgram, sumProgram } from "./fixtures/programs.js";
 
 type Behaviour =
@@ -189,13 +196,33 @@ describe("RemoteHost", () => {
     [
       "a receipt of another program",
       "other-program" as const,
-      /the receipt of remote job job-1 is refused: receipt rejected: it proves program 0x/,
+      /the receipt of remote job job-1 from http:\/\/127\.0\.0\.1:\d+ is refused: receipt rejected: it proves program 0x/,
     ],
     [
       "a receipt signed with another key",
       "other-key" as const,
-      /the receipt of remote job job-1 is refused: receipt rejected: .*signature/,
+      /the receipt of remote job job-1 from http:\/\/127\.0\.0\.1:\d+ is refused: receipt rejected: .*signature/,
     ],
+  ])(
+    "refuses %s, transiently, naming the server and the job, and records a new job for the next attempt",
+    async (_what, behaviour, message) => {
+      const server = await contractServer(behaviour);
+      const job = recordingJob();
+      const error = await hostFor(server)
+        .prove(sumProgram, [4], { signal: new AbortController().signal, job })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteReceiptRefusedError);
+      expect(error).toMatchObject({ code: "TRANSIENT_FAILURE", jobId: "job-1" });
+      expect((error as Error).message).toMatch(message);
+      // The new job is the same work under a requestId of its own: the server would hand the same
+      // requestId's succeeded job, and its refused receipt, back.
+      expect(job.recorded).toEqual(["job-1", "job-2"]);
+      const [first, second] = [server.jobs.get("job-1")!, server.jobs.get("job-2")!];
+      expect(second.requestId).toMatch(new RegExp(`^${first.requestId}-[0-9a-f]{8}$`));
+    },
+  );
+
+  it.each([
     [
       "a receipt larger than any receipt (64 MiB), without buffering all of it",
       "endless-receipt" as const,

@@ -101,7 +101,7 @@ export async function buildProverApp(
     makeDatadir(config.datadir);
     stage(`loading plugins: ${config.plugins.join(", ")}`);
     const plugins = await loadPluginPackages(config.plugins);
-    const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir });
+    const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir, logger });
     closers.push(() => hosts.close());
 
     const container = rootContainer.createChildContainer();

@@ -53,11 +53,16 @@ export class JobRunner {
     });
   }
 
-  /** Cancels a job, aborting its proof if one runs (the worker thread is terminated). */
+  /**
+   * Withdraws a client's handle on a job, and once no other client wants the job, aborts its proof
+   * if one runs (the worker thread is terminated).
+   */
   async cancel(id: string): Promise<JobView | undefined> {
-    const job = await this.store.cancel(id);
-    if (job?.state === "cancelled") this.#running.get(id)?.controller.abort("cancelled" satisfies AbortCause);
-    return job;
+    const cancelled = await this.store.cancel(id);
+    if (cancelled?.stopped) {
+      this.#running.get(cancelled.job.workId)?.controller.abort("cancelled" satisfies AbortCause);
+    }
+    return cancelled?.job;
   }
 
   /** Aborts the proofs in flight and waits for them; their jobs stay running and rerun at the next start. */
@@ -103,7 +108,7 @@ export class JobRunner {
     try {
       // A cancel that committed between the claim and this job's entry in `#running` found no
       // proof to abort: it is seen here instead, before any work starts.
-      if ((await this.store.get(job.id))?.state !== "running") return;
+      if ((await this.store.stateOf(job.id)) !== "running") return;
       if (!program) {
         const message = `this server no longer proves program "${job.program.name}" version "${job.program.version}" (0x${job.program.programId})`;
         await this.store.fail(job.id, message, false);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { JobDatabase, JobState } from "./schema.js";
 import { FINISHED_STATES, LIVE_STATES } from "./schema.js";
 
@@ -9,9 +9,12 @@ export interface ProgramKey {
   readonly version: string;
 }
 
-/** What a client may see of a job. */
+/** What a client may see of a job, through its handle. */
 export interface JobView {
+  /** The handle's id: the job id this client was given. */
   readonly id: string;
+  /** The job that proves the work, which other clients' handles may share. */
+  readonly workId: string;
   readonly requestId: string;
   readonly program: ProgramKey;
   readonly state: JobState;
@@ -42,9 +45,22 @@ const VIEW_COLUMNS = [
 
 type ViewRow = Pick<JobDatabase["jobs"], (typeof VIEW_COLUMNS)[number]>;
 
+/** The view's columns read through a handle: `withdrawn` is the handle's. */
+const HANDLE_VIEW_COLUMNS = [
+  ...VIEW_COLUMNS.map((column) => `jobs.${column}` as const),
+  "job_handles.withdrawn",
+] as const;
+
+/** States in which a job may still be cancelled (and a handle on it withdrawn). */
+const CANCELLABLE_STATES: readonly JobState[] = ["queued", "running"];
+
 /**
  * The durable job table. Every state change is one statement guarded by the state it leaves, so a
  * cancel and a finishing proof cannot both win: whichever commits first decides.
+ *
+ * Clients hold handles, not jobs: each start gets its own, on the live job for its request (two
+ * clients sending the same work share one proof) or on a new one. A cancel withdraws the caller's
+ * handle; the job is cancelled once no handle on it is left wanting it.
  */
 export class JobStore {
   constructor(
@@ -73,7 +89,11 @@ export class JobStore {
         .where("program_id", "=", program.programId)
         .where("state", "in", LIVE_STATES)
         .executeTakeFirst();
-      if (live) return { job: viewOf(live), created: false };
+      if (live) {
+        const handle = newId();
+        await trx.insertInto("job_handles").values({ id: handle, job_id: live.id }).execute();
+        return { job: viewOf(live, { id: handle, withdrawn: 0 }), created: false };
+      }
       // SQLite keeps a blob's length in its record header: summing it reads no input.
       const { queued } = await trx
         .selectFrom("jobs")
@@ -82,10 +102,11 @@ export class JobStore {
         .executeTakeFirstOrThrow();
       if (Number(queued) + input.length > maxQueuedBytes) return { queueFull: Number(queued) };
       const now = this.now();
+      const id = newId();
       const row = await trx
         .insertInto("jobs")
         .values({
-          id: randomBytes(16).toString("base64url"),
+          id,
           request_id: requestId,
           program_id: program.programId,
           program_name: program.name,
@@ -101,18 +122,41 @@ export class JobStore {
         })
         .returning(VIEW_COLUMNS)
         .executeTakeFirstOrThrow();
-      return { job: viewOf(row), created: true };
+      // The first handle has the job's id: the job id in the server's log is its first client's.
+      await trx.insertInto("job_handles").values({ id, job_id: id }).execute();
+      return { job: viewOf(row, { id, withdrawn: 0 }), created: true };
     });
   }
 
-  async get(id: string): Promise<JobView | undefined> {
-    const row = await this.db.selectFrom("jobs").select(VIEW_COLUMNS).where("id", "=", id).executeTakeFirst();
-    return row && viewOf(row);
+  /** The job a handle is on, as that handle's client sees it; undefined for an unknown handle. */
+  async get(id: string, db: Kysely<JobDatabase> = this.db): Promise<JobView | undefined> {
+    const row = await db
+      .selectFrom("job_handles")
+      .innerJoin("jobs", "jobs.id", "job_handles.job_id")
+      .select(HANDLE_VIEW_COLUMNS)
+      .where("job_handles.id", "=", id)
+      .executeTakeFirst();
+    return row && viewOf(row, { id, withdrawn: row.withdrawn });
   }
 
-  /** The job's state and, once succeeded, its encoded receipt. */
+  /** A job's own state, whatever its handles say. */
+  async stateOf(jobId: string): Promise<JobState | undefined> {
+    const row = await this.db.selectFrom("jobs").select("state").where("id", "=", jobId).executeTakeFirst();
+    return row?.state;
+  }
+
+  /** The job's state through a handle and, once succeeded, its encoded receipt. */
   async receipt(id: string): Promise<{ state: JobState; receipt: Uint8Array | null } | undefined> {
-    return this.db.selectFrom("jobs").select(["state", "receipt"]).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("job_handles")
+      .innerJoin("jobs", "jobs.id", "job_handles.job_id")
+      .select(["jobs.state", "jobs.receipt", "job_handles.withdrawn"])
+      .where("job_handles.id", "=", id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return row.withdrawn === 1
+      ? { state: "cancelled", receipt: null }
+      : { state: row.state, receipt: row.receipt };
   }
 
   /** The receipt of the job that succeeded last, if any. */
@@ -205,15 +249,55 @@ export class JobStore {
     return this.finish(id, { state: "failed", error, retryable: retryable ? 1 : 0 });
   }
 
-  /** Cancels a queued or running job; a finished one keeps its state. Undefined for an unknown id. */
-  async cancel(id: string): Promise<JobView | undefined> {
-    await this.db
-      .updateTable("jobs")
-      .set({ state: "cancelled", input: null, updated_at: this.now() })
-      .where("id", "=", id)
-      .where("state", "in", ["queued", "running"])
-      .executeTakeFirst();
-    return this.get(id);
+  /**
+   * Withdraws a handle on a queued or running job, and cancels the job once no other handle wants
+   * it (`stopped`); a finished job keeps its state. Undefined for an unknown handle. Withdrawing
+   * twice withdraws once: a client cancels the same job from an attempt and again from its task.
+   */
+  async cancel(id: string): Promise<{ job: JobView; stopped: boolean } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const handle = await trx
+        .selectFrom("job_handles")
+        .select("job_id")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!handle) return undefined;
+      const withdrawn = await trx
+        .updateTable("job_handles")
+        .set({ withdrawn: 1 })
+        .where("id", "=", id)
+        .where("withdrawn", "=", 0)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("jobs")
+              .select("id")
+              .where("id", "=", handle.job_id)
+              .where("state", "in", CANCELLABLE_STATES),
+          ),
+        )
+        .executeTakeFirst();
+      let stopped = false;
+      if (withdrawn.numUpdatedRows > 0n) {
+        const wanted = await trx
+          .selectFrom("job_handles")
+          .select("id")
+          .where("job_id", "=", handle.job_id)
+          .where("withdrawn", "=", 0)
+          .executeTakeFirst();
+        if (!wanted) {
+          const cancelled = await trx
+            .updateTable("jobs")
+            .set({ state: "cancelled", input: null, updated_at: this.now() })
+            .where("id", "=", handle.job_id)
+            .where("state", "in", CANCELLABLE_STATES)
+            .executeTakeFirst();
+          stopped = cancelled.numUpdatedRows > 0n;
+        }
+      }
+      const job = await this.get(id, trx);
+      return job && { job, stopped };
+    });
   }
 
   /**
@@ -222,12 +306,21 @@ export class JobStore {
    * job is unknown, and its remote backend starts a new one.
    */
   async deleteFinishedBefore(cutoff: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom("jobs")
-      .where("state", "in", FINISHED_STATES)
-      .where("updated_at", "<", cutoff)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.db.transaction().execute(async (trx) => {
+      const ended = (eb: ExpressionBuilder<JobDatabase, "job_handles">) =>
+        eb
+          .selectFrom("jobs")
+          .select("id")
+          .where("state", "in", FINISHED_STATES)
+          .where("updated_at", "<", cutoff);
+      await trx.deleteFrom("job_handles").where("job_id", "in", ended).execute();
+      const result = await trx
+        .deleteFrom("jobs")
+        .where("state", "in", FINISHED_STATES)
+        .where("updated_at", "<", cutoff)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
   }
 
   private async finish(
@@ -245,12 +338,18 @@ export class JobStore {
   }
 }
 
-function viewOf(row: ViewRow): JobView {
+function newId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** A job as seen through a handle: a withdrawn handle reads cancelled, whatever the proof does. */
+function viewOf(row: ViewRow, handle: { id: string; withdrawn: number }): JobView {
   return {
-    id: row.id,
+    id: handle.id,
+    workId: row.id,
     requestId: row.request_id,
     program: { programId: row.program_id, name: row.program_name, version: row.program_version },
-    state: row.state,
+    state: handle.withdrawn === 1 ? "cancelled" : row.state,
     error: row.error,
     retryable: row.retryable === null ? null : row.retryable === 1,
     attempts: row.attempts,

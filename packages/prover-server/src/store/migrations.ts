@@ -49,6 +49,20 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_job_handles": {
+    async up(db: Kysely<unknown>) {
+      // Each start gets its own handle on the job it started or joined: a cancel withdraws that
+      // handle, and the proof stops once no handle wants it. A job made before has one, its own id.
+      await db.schema
+        .createTable("job_handles")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("job_id", "text", (col) => col.notNull())
+        .addColumn("withdrawn", "integer", (col) => col.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex("job_handles_job").on("job_handles").column("job_id").execute();
+      await sql`insert into job_handles (id, job_id) select id, id from jobs`.execute(db);
+    },
+  },
 };
 
 /**

@@ -33,6 +33,19 @@ export interface JobTable {
   updated_at: number;
 }
 
+/**
+ * What clients hold: one row per start of a job (a client joining live work for the same request
+ * gets its own), so one client's cancel withdraws its own interest, not the others'.
+ */
+export interface JobHandleTable {
+  /** The job id the client sees: random, url-safe; the first handle of a job has the job's id. */
+  id: string;
+  job_id: string;
+  /** 1 once its client cancelled it: the handle reads cancelled whatever the proof does. */
+  withdrawn: Generated<number>;
+}
+
 export interface JobDatabase {
   jobs: JobTable;
+  job_handles: JobHandleTable;
 }

@@ -35,6 +35,7 @@ export const remoteHostFactory: HostFactory = {
       publicKey,
       concurrency,
       pollIntervalMs,
+      ...(context.logger && { logger: context.logger }),
     });
   },
 };

@@ -1,5 +1,6 @@
 import {
   PermanentError,
+  type PluginLogger,
   type ProgramDescriptor,
   type ProofReceipt,
   type ProveOptions,
@@ -25,6 +26,25 @@ export interface RemoteHostOptions {
   readonly concurrency: number;
   /** Pause between status polls. Default 1 s. */
   readonly pollIntervalMs?: number;
+  /** Where a refused receipt is reported, at error: a tampered or corrupted answer is a security event. */
+  readonly logger?: PluginLogger;
+}
+
+/**
+ * A remote server's receipt that failed verification (a bad signature, another program's, bytes
+ * that are no receipt): tampered with or corrupted on that server, which the task cannot help.
+ * Transient, so the task tries again within its retry budget, on a new job: the refused one's
+ * receipt is never fetched again.
+ */
+export class RemoteReceiptRefusedError extends TransientError {
+  constructor(
+    readonly server: string,
+    readonly jobId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /**
@@ -33,7 +53,9 @@ export interface RemoteHostOptions {
  * records the job id with the task before it waits, polls until the job ends, fetches the receipt
  * and verifies it — program id, version, proof type and the signature against the key this
  * backend is trusted with — before handing it to the scheduler. A receipt that fails verification
- * is a permanent failure naming what is wrong.
+ * is refused (`RemoteReceiptRefusedError`, transient, logged at error): a new job for the same work
+ * is started and recorded with the task, under a requestId of its own (the server would hand the
+ * same one's succeeded job back), for the next attempt to wait on.
  *
  * Cancelling the task or timing its proof out cancels the job. A service stopping, or a lease
  * lost to another instance, leaves the job running: the next attempt polls it.
@@ -45,6 +67,7 @@ export class RemoteHost implements ZkVmHost {
   readonly publicKey: string;
   private readonly prover: RemoteProver;
   private readonly pollIntervalMs: number;
+  private readonly logger: PluginLogger | undefined;
 
   constructor(options: RemoteHostOptions) {
     this.backend = options.backend;
@@ -52,6 +75,7 @@ export class RemoteHost implements ZkVmHost {
     this.publicKey = options.publicKey;
     this.concurrency = options.concurrency;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.logger = options.logger;
   }
 
   async prove(program: ProgramDescriptor, input: unknown, options: ProveOptions): Promise<ProofReceipt> {
@@ -64,6 +88,9 @@ export class RemoteHost implements ZkVmHost {
     try {
       return await this.await(program, { jobId, requestId }, status, label, options);
     } catch (error) {
+      if (error instanceof RemoteReceiptRefusedError) {
+        await this.replaceRefused(program, input, requestId, error, label, options);
+      }
       if (signal.aborted && shouldCancel(signal.reason)) {
         await this.prover.cancel(jobId).catch(() => {});
       }
@@ -92,6 +119,51 @@ export class RemoteHost implements ZkVmHost {
     const jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
     await job?.record(jobId);
     return { jobId, requestId };
+  }
+
+  /**
+   * After a refused receipt: starts a new job for the work, under a requestId naming the refused
+   * job (so an attempt that crashes before recording it finds it again), and records it with the
+   * task. Reports the refusal at error either way; a new job that cannot be started now is left to
+   * the next attempt, which refuses the old receipt again and tries once more.
+   */
+  private async replaceRefused(
+    program: Program<unknown, unknown>,
+    input: unknown,
+    requestId: string,
+    refused: RemoteReceiptRefusedError,
+    label: string,
+    { signal, job }: ProveOptions,
+  ): Promise<void> {
+    const fields = {
+      backend: this.backend,
+      server: refused.server,
+      job: refused.jobId,
+      program: program.name,
+      version: program.version,
+      err: messageOf(refused.cause),
+    };
+    try {
+      const ref = { name: program.name, version: program.version, programId: program.programIdHex };
+      const replacement = await this.prover.start(
+        {
+          program: ref,
+          input: encodeInput(program, input, label),
+          requestId: `${requestId}-${await digestHex(new TextEncoder().encode(refused.jobId), 8)}`,
+        },
+        { signal },
+      );
+      await job?.record(replacement);
+      this.logger?.error(
+        { ...fields, security: true, newJob: replacement },
+        "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused; the task tries again on a new job",
+      );
+    } catch (error) {
+      this.logger?.error(
+        { ...fields, security: true, newJobError: messageOf(error) },
+        "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused; no new job could be started yet, the next attempt starts one",
+      );
+    }
   }
 
   /**
@@ -175,11 +247,12 @@ export class RemoteHost implements ZkVmHost {
       });
       return receipt;
     } catch (error) {
-      throw new PermanentError(
-        `${label}: the receipt of remote job ${jobId} is refused: ${messageOf(error)}`,
-        {
-          cause: error,
-        },
+      const server = this.prover.endpoint ?? "the remote prover";
+      throw new RemoteReceiptRefusedError(
+        server,
+        jobId,
+        `${label}: the receipt of remote job ${jobId} from ${server} is refused: ${messageOf(error)}. Tampered with or corrupted on that server: the task tries again on a new job`,
+        { cause: error },
       );
     }
   }
@@ -207,8 +280,14 @@ function encodeInput(program: Program<unknown, unknown>, input: unknown, label: 
  * thread would stall RPC answers for.
  */
 async function requestIdFor(key: string, input: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
-  return `${key.slice(0, 80)}-${toHexDigits(digest).slice(0, 40)}`;
+  // 78 + 1 + 40 leaves room for a replacement's suffix (9) within the contract's 128 characters.
+  return `${key.slice(0, 78)}-${await digestHex(input, 40)}`;
+}
+
+/** The first `digits` hex digits of the bytes' SHA-256. */
+async function digestHex(bytes: Uint8Array, digits: number): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return toHexDigits(digest).slice(0, digits);
 }
 
 /**
@@ -230,8 +309,13 @@ function otherWork(
   program: Program<unknown, unknown>,
   requestId: string,
 ): string | undefined {
-  // Shortened: a server's word, shown in the task's error.
-  if (status.requestId !== undefined && status.requestId !== requestId)
+  // Shortened: a server's word, shown in the task's error. A job started in place of one whose
+  // receipt was refused is this work's too: its requestId is this one and a suffix.
+  if (
+    status.requestId !== undefined &&
+    status.requestId !== requestId &&
+    !status.requestId.startsWith(`${requestId}-`)
+  )
     return `request ${status.requestId.slice(0, 160)}`;
   if (status.programId !== undefined && status.programId !== program.programIdHex)
     return `program 0x${status.programId.slice(0, 64)}`;

@@ -1,4 +1,4 @@
-import type { BackendSlots, HostResolver, ZkVmHost } from "@paas/core";
+import type { BackendSlots, HostResolver, PluginLogger, ZkVmHost } from "@paas/core";
 import { HostConfigError } from "../errors.js";
 import { nativeHostFactory } from "./native-factory.js";
 import { remoteHostFactory } from "./remote-factory.js";
@@ -20,6 +20,8 @@ export interface HostFactoryContext {
   /** Where the options are in the config, for error messages: `backends.native`. */
   readonly where: string;
   readonly dataDir?: string;
+  /** Where hosts report what an operator must hear of (a remote server's refused receipt). */
+  readonly logger?: PluginLogger;
   /** Every backend's receipt-signing key: a host whose guests verify inner receipts accepts these. */
   readonly trustedPublicKeys: readonly string[];
 }
@@ -34,6 +36,7 @@ export interface HostFactory {
 export interface HostResolverOptions {
   /** Where key files live (the native host's default key file is `<dataDir>/native-host.key`). */
   readonly dataDir?: string;
+  readonly logger?: PluginLogger;
   /** Backend types beside the built-in `native` and `remote`, by type name. */
   readonly factories?: Readonly<Record<string, HostFactory>>;
 }
@@ -79,7 +82,13 @@ export function createHostResolver(config: HostsConfig, options: HostResolverOpt
     for (const { backend, where, factory, options: hostOptions } of plan) {
       built.set(
         backend,
-        factory.create(hostOptions, { backend, where, dataDir: options.dataDir, trustedPublicKeys }),
+        factory.create(hostOptions, {
+          backend,
+          where,
+          dataDir: options.dataDir,
+          trustedPublicKeys,
+          ...(options.logger && { logger: options.logger }),
+        }),
       );
     }
   } catch (error) {

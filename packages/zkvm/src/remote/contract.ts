@@ -22,9 +22,10 @@ export interface StartJobRequest {
   readonly input: Uint8Array;
   /**
    * The caller's name for the work (the task key). While a job for it is queued, running or has
-   * succeeded, starting it again returns that job: a client that crashed after starting a job but
-   * before recording its id does not start a second one. After a failed or cancelled job, a new
-   * one starts.
+   * succeeded, starting it again returns that job, or an id of its own on the same proof (the
+   * reference server's, so that one caller's cancel withdraws only its own interest): a client
+   * that crashed after starting a job but before recording its id does not start a second proof.
+   * After a failed or cancelled job, a new one starts.
    */
   readonly requestId: string;
 }
@@ -72,12 +73,17 @@ export interface CallOptions {
 
 /** The contract itself, as a TypeScript interface; `HttpRemoteProver` speaks it over HTTP. */
 export interface RemoteProver {
+  /** The server, for messages: scheme, host and port (a URL's path may carry a key). */
+  readonly endpoint?: string;
   info(options?: CallOptions): Promise<RemoteProverInfo>;
-  /** Starts (or, for the same `requestId`, returns) a job; resolves with its id. */
+  /** Starts (or, for the same `requestId`, joins) a job; resolves with its id. */
   start(request: StartJobRequest, options?: CallOptions): Promise<string>;
   status(jobId: string, options?: CallOptions): Promise<RemoteJobStatus>;
   /** The receipt of a succeeded job, in the zkVM receipt binary encoding. */
   receipt(jobId: string, options?: CallOptions): Promise<Uint8Array>;
-  /** Stops a job; cancelling a finished or unknown job is not an error. */
+  /**
+   * Stops a job: the proof stops unless other ids on it still want it. Cancelling a finished or
+   * unknown job is not an error.
+   */
   cancel(jobId: string, options?: CallOptions): Promise<void>;
 }

@@ -50,7 +50,7 @@ const HEX_KEY = /^[0-9a-f]{64}$/;
 export class HttpRemoteProver implements RemoteProver {
   private readonly base: URL;
   /** Scheme, host and port: URLs may carry keys in their path, which errors must not show. */
-  private readonly endpoint: string;
+  readonly endpoint: string;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
   private readonly attempts: number;

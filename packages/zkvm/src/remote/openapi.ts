@@ -54,7 +54,7 @@ export const REMOTE_PROVER_OPENAPI = {
             minLength: 1,
             maxLength: 128,
             description:
-              "The caller's name for the work: while a job for it is queued, running or succeeded, starting it again returns that job",
+              "The caller's name for the work: while a job for it is queued, running or succeeded, starting it again returns that job, or an id of its own on the same proof (so that one caller's cancel does not stop it for another that sent the same work)",
           },
         },
       },
@@ -114,7 +114,7 @@ export const REMOTE_PROVER_OPENAPI = {
             content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
           },
           "200": {
-            description: "A job for this requestId exists already",
+            description: "A job for this requestId exists already: it, or an id of its own on it",
             content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
           },
           "400": error,
@@ -142,7 +142,8 @@ export const REMOTE_PROVER_OPENAPI = {
         },
       },
       delete: {
-        summary: "Cancel a job (a finished job keeps its state)",
+        summary:
+          "Cancel a job (a finished job keeps its state); a proof other jobs' callers still want goes on for them",
         responses: {
           "200": {
             description: "Its state now",
