@@ -38,6 +38,7 @@ function setUp(
       since: value("paas_checkpoint_seconds_since_last_acceptance"),
       next: value("paas_checkpoint_cl_next_unproven_index"),
       nextStill: value("paas_checkpoint_seconds_since_next_unproven_moved"),
+      clSilent: value("paas_checkpoint_seconds_since_cl_answered"),
     };
   };
   return { metrics, clock, scrape };
@@ -64,7 +65,20 @@ describe("checkpoint gauges", () => {
       since: 60,
       next: Number.NaN,
       nextStill: Number.NaN,
+      clSilent: 60,
     });
+  });
+
+  it("say how long the CL has not answered this instance, also while no checkpoint waits for it", async () => {
+    // Every checkpoint proven when the CL went away: no lag, no checkpoint standing still, so no
+    // other gauge showed an outage, however long, until epochs closed behind it.
+    const report = { latestCheckpoint: 7, nextUnproven: null, polledAt: new Date(99_000).toISOString() };
+    const { clock, scrape } = setUp(report);
+    expect(await scrape()).toMatchObject({ clSilent: 1, lag: 0 });
+    clock.now += 600_000;
+    expect(await scrape()).toMatchObject({ clSilent: 601, lag: 0, nextStill: Number.NaN });
+    // Without the checkpoint plugin nothing asks the CL: its silence is no outage.
+    expect(await setUp(undefined).scrape()).toMatchObject({ clSilent: Number.NaN });
   });
 
   it("do not time the next unproven checkpoint on a view of the CL it no longer refreshes", async () => {

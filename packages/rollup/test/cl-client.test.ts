@@ -145,6 +145,17 @@ describe("ClClient against a CL served with the shared protocol", () => {
     expect(error.failure).toBe("unreachable");
   });
 
+  it("refuses an answer far larger than any the CL gives as it is read, not after buffering it", async () => {
+    // 20 MiB for an index: a CL answering garbage had up to 256 MiB read (the JSON-RPC client's
+    // default) per attempt, for each of the runner's two calls per tick, before it was refused.
+    const huge = "x".repeat(20 * 1024 * 1024);
+    const url = await serve({ methods: { cl_getLatestCheckpointIndex: { handler: async () => huge } } });
+    const error = await failure(new ClClient({ url }).getLatestCheckpointIndex());
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ method: "cl_getLatestCheckpointIndex", failure: "malformed" });
+    expect(error.message).toContain(`the answer exceeds ${16 * 1024 * 1024} bytes`);
+  });
+
   describe("fails malformed answers permanently, naming the method", () => {
     const block5 = SignedL2BlockJson.encode(chain.built[4]!.block);
     const cases: [string, string, unknown, (cl: ClClient) => Promise<unknown>, string][] = [

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   errorMessage,
   NotYetAvailableError,
@@ -32,13 +33,16 @@ export class CheckpointRejectedError extends PermanentError {
 
 /** Submissions tried within one publication attempt, each after asking whether it is needed. */
 const SUBMISSIONS_PER_ATTEMPT = 3;
+/** How often the CL is asked whether it took a submission whose answer did not come. */
+const VERDICT_POLL_MS = 250;
 
 /**
  * Publishes a checkpoint proof (`cl_submitCheckpointProof(index, receipt bytes)`), never twice
  * needlessly: on a real L1 every submission may cost fees. It asks the CL first
  * (`cl_getCheckpointStatus`) whether the checkpoint is proven already — a restart, a takeover by
  * another instance or an answer lost on the way may have published it — and submits only if not.
- * A submission whose answer was lost is asked about again before it is repeated.
+ * A submission whose answer was lost is asked about again before it is repeated, for as long as it
+ * was given (see `submitOnce`).
  *
  * - "accepted", "already-proven" and a checkpoint the CL already lists as proven are success.
  * - The CL rejecting the proof (`INVALID_PROOF`) is a `CheckpointRejectedError` (permanent) carrying
@@ -65,7 +69,7 @@ export async function publishCheckpoint(
       const { status } = await cl.getCheckpointStatus(index, { signal });
       if (status === "proven") return { index, outcome: "already-proven" };
       if (options.outdated) await requireCurrentTransition(cl, index, receipt, signal);
-      return await cl.submitCheckpointProof(index, encodeReceipt(receipt), { signal });
+      return await submitOnce(cl, index, receipt, signal);
     } catch (error) {
       const reason = invalidProofReason(error);
       if (reason !== undefined) throw new CheckpointRejectedError(index, reason, { cause: error });
@@ -79,6 +83,36 @@ export async function publishCheckpoint(
         cause: error,
       });
     }
+  }
+}
+
+/**
+ * One submission. A CL whose answer did not come (its deadline passed, the connection was cut, a
+ * proxy's 5xx) may still be taking the proof: verifying one can take it longer than the client
+ * waits. Asked at once, it listed the checkpoint unproven and the proof was submitted again. So it
+ * is given as long again as the submission had, and asked now and then whether it took the proof,
+ * before the failure stands.
+ */
+async function submitOnce(
+  cl: ClClient,
+  index: number,
+  receipt: ProofReceipt,
+  signal: AbortSignal | undefined,
+): Promise<CheckpointSubmission> {
+  const sent = Date.now();
+  try {
+    return await cl.submitCheckpointProof(index, encodeReceipt(receipt), { signal });
+  } catch (error) {
+    if (!(error instanceof TransientError) || signal?.aborted) throw error;
+    const deadline = Date.now() + (Date.now() - sent);
+    while (Date.now() + VERDICT_POLL_MS < deadline) {
+      await sleep(VERDICT_POLL_MS, undefined, { signal });
+      const answer = await cl
+        .getCheckpointStatus(index, { signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+        .catch(() => undefined);
+      if (answer?.status === "proven") return { index, outcome: "already-proven" };
+    }
+    throw error;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { PluginLogger } from "@paas/core";
 import {
   type BackgroundService,
+  backoffDelay,
   errorMessage,
   OutdatedProofError,
   PaasError,
@@ -41,6 +42,16 @@ export interface TickOutcome {
  * those it knows the CL has proven are passed without a look.
  */
 const MAX_LOOKAHEAD = 256;
+
+/**
+ * While ticks fail (the CL is down, or answers what cannot be read), the wait before the next one
+ * doubles from `interval_ms` up to this (or `interval_ms`, if longer). At a fixed rate, a CL down
+ * for ten minutes was asked over a hundred times, each call with its own retries; capped here, one
+ * back is heard from within half a minute (and at once when a checkpoint task finishes meanwhile).
+ */
+const OUTAGE_MAX_DELAY_MS = 30_000;
+/** While ticks keep failing, the warning is repeated this often: a log read later still says so. */
+const OUTAGE_REMINDER_MS = 600_000;
 
 interface FailedCheckpoint {
   /** Resubmissions made so far. */
@@ -95,6 +106,8 @@ export class CheckpointRunner implements BackgroundService {
   readonly #unpublished = new Map<number, UnpublishedCheckpoint>();
   /** Consecutive failed ticks (0 while the CL answers). */
   #failedTicks = 0;
+  /** While ticks fail: when the first failed, and when the last warning said so (the runner's clock). */
+  #outage: { since: number; warnedAt: number } | undefined;
   /** Checkpoints whose task completed since the current tick polled the CL (the poll may predate it). */
   readonly #completedSincePoll = new Set<number>();
 
@@ -393,32 +406,68 @@ export class CheckpointRunner implements BackgroundService {
     const signal = this.#controller.signal;
     this.#running = this.tick(signal)
       .then(
-        () => {
-          if (this.#failedTicks > 0) {
-            this.options.logger.info(
-              { failedTicks: this.#failedTicks },
-              "checkpoint runner: the CL answers again",
-            );
-          }
-          this.#failedTicks = 0;
-        },
+        () => this.#recovered(),
         (error: unknown) => {
-          if (signal.aborted) return;
-          const message = errorMessage(error);
-          this.options.facts.error(message);
-          // Logged once per outage, not once per tick; the report counts every failed tick.
-          if (this.#failedTicks++ === 0) {
-            this.options.logger.warn(
-              { error: message },
-              "checkpoint runner tick failed; retrying every tick",
-            );
-          }
+          if (!signal.aborted) this.#failed(error);
         },
       )
       .finally(() => {
         this.#running = undefined;
-        this.#schedule(this.#again ? 0 : this.options.settings.intervalMs);
+        this.#schedule(this.#again ? 0 : this.#nextDelay());
       });
+  }
+
+  /** A failed tick: counted and reported each time, logged when the outage starts and now and then. */
+  #failed(error: unknown): void {
+    const message = errorMessage(error);
+    this.options.facts.error(message);
+    this.#failedTicks++;
+    const now = this.#now();
+    const retryInMs = this.#nextDelay();
+    if (this.#outage === undefined) {
+      this.#outage = { since: now, warnedAt: now };
+      this.options.logger.warn(
+        { error: message, retryInMs },
+        "checkpoint runner tick failed; retrying with a growing delay",
+      );
+    } else if (now - this.#outage.warnedAt >= OUTAGE_REMINDER_MS) {
+      this.#outage.warnedAt = now;
+      this.options.logger.warn(
+        {
+          error: message,
+          failedTicks: this.#failedTicks,
+          since: new Date(this.#outage.since).toISOString(),
+          retryInMs,
+        },
+        "checkpoint runner ticks still failing",
+      );
+    }
+  }
+
+  #recovered(): void {
+    if (this.#outage !== undefined) {
+      this.options.logger.info(
+        { failedTicks: this.#failedTicks, outageMs: this.#now() - this.#outage.since },
+        "checkpoint runner: the CL answers again",
+      );
+    }
+    this.#failedTicks = 0;
+    this.#outage = undefined;
+  }
+
+  /** `interval_ms`, or while ticks fail, a delay doubling from it (core's backoff), capped. */
+  #nextDelay(): number {
+    const { intervalMs } = this.options.settings;
+    if (this.#failedTicks === 0) return intervalMs;
+    return backoffDelay(
+      {
+        baseDelayMs: intervalMs,
+        multiplier: 2,
+        maxDelayMs: Math.max(intervalMs, OUTAGE_MAX_DELAY_MS),
+        maxRetries: Number.POSITIVE_INFINITY,
+      },
+      this.#failedTicks,
+    );
   }
 }
 

@@ -81,8 +81,8 @@ export class TestCl {
    * CL cannot take proofs now).
    */
   refuseSubmissions: boolean | ((index: number) => boolean) = false;
-  /** Delays every answer by this many milliseconds. */
-  delayMs = 0;
+  /** Delays every answer by this many milliseconds, or each method's by what it gives. */
+  delayMs: number | ((method: string) => number) = 0;
   /**
    * What `cl_getCheckpointInfo` answers instead of the batch the epoch rule gives (a faulty CL):
    * called with the index and that batch.
@@ -231,7 +231,8 @@ export class TestCl {
     const handle = (method: string, handler: (params: unknown) => unknown) =>
       this.stub.handle(method, async (params) => {
         this.received++;
-        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        const delayMs = typeof this.delayMs === "function" ? this.delayMs(method) : this.delayMs;
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         const refused =
           this.down || (method === "cl_submitCheckpointProof" && this.refusesSubmission(params));
         if (refused) throw Object.assign(new Error("the CL is down"), { code: TRANSIENT_RPC_ERROR });

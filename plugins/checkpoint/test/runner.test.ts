@@ -159,6 +159,68 @@ describe("checkpoint runner", () => {
     expect((await report(harness)).attention).toBeNull();
   });
 
+  it("backs off while the CL is down: one warning, a reminder now and then, one info line once it answers", async () => {
+    const cl = await startCl(1);
+    const { harness } = await startProver(cl, { settings: { runner: false } });
+    const logger = memoryLogger();
+    const facts = new CheckpointFacts();
+    let clock = Date.now();
+    const runner = new CheckpointRunner({
+      // One attempt per call: what is measured is the runner's pace, not the client's retries.
+      cl: new ClClient({ url: cl.url, timeoutMs: 2_000, retry: { attempts: 1 } }),
+      handle: harness.service,
+      settings: {
+        ...parseCheckpointSettings({ interval_ms: 10 }),
+        backend: harness.service.backendFor(CHECKPOINT.kind),
+      },
+      facts,
+      logger,
+      now: () => clock,
+    });
+    open.push({ close: () => runner.stop() });
+    cl.down = true;
+    runner.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Doubling waits from 10 ms: ticks at 0, 10, 30, 70, 150, 310, 630 ms. At a fixed 10 ms, a CL
+    // down asked about a hundred times a second, and with the default 5 s, each of a few hundred
+    // ticks an outage lasted made each call's retries too.
+    expect(facts.runnerErrors).toBeGreaterThanOrEqual(3);
+    expect(facts.runnerErrors).toBeLessThanOrEqual(10);
+    const warnings = () => logger.lines.filter((l) => l.level === "warn");
+    expect(warnings()).toHaveLength(1);
+
+    // Ten minutes into the outage (the runner's clock), the next failed tick says so again.
+    clock += 10 * 60_000;
+    const errors = facts.runnerErrors;
+    await until(() => facts.runnerErrors > errors, "another failed tick");
+    expect(warnings()).toHaveLength(2);
+    expect(warnings()[1]).toMatchObject({
+      message: expect.stringMatching(/still failing/),
+      fields: { failedTicks: facts.runnerErrors, error: expect.stringMatching(/the CL is down/) },
+    });
+
+    cl.down = false;
+    // The poll lands in the facts before its tick ends, and the tick's end is what logs the recovery.
+    const recovered = () => logger.lines.filter((l) => l.level === "info" && /answers again/.test(l.message));
+    await until(() => recovered().length > 0, "the runner to hear from the CL again", 5_000);
+    expect(facts.polledAtMs).toBeDefined();
+    expect(recovered()).toHaveLength(1);
+    expect(recovered()[0]!.fields).toMatchObject({ failedTicks: facts.runnerErrors });
+    expect(warnings()).toHaveLength(2);
+  });
+
+  it("does not submit a proof again while the CL is still taking the first one, slower than the call's deadline", {
+    timeout: 60_000,
+  }, async () => {
+    const cl = await startCl(1);
+    // The CL takes longer to verify a proof than the client waits for its answer (2 s).
+    cl.delayMs = (method) => (method === "cl_submitCheckpointProof" ? 2_500 : 0);
+    await startProver(cl);
+    await until(proven(cl, 0), "checkpoint 0");
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(cl.submissions.map((s) => [s.index, s.outcome])).toEqual([[0, "accepted"]]);
+  });
+
   it("after a restart, continues from where it stood: no checkpoint skipped, proven or published twice", async () => {
     const cl = await startCl(2);
     const dir = mkdtempSync(path.join(tmpdir(), "paas-checkpoint-"));

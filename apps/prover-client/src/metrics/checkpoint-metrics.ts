@@ -20,6 +20,11 @@ interface Reading {
   readonly nextUnproven: number;
   /** Whether the CL answered lately: a view it no longer refreshes says nothing about moves since. */
   readonly fresh: boolean;
+  /**
+   * Epoch milliseconds of the CL's last answer to this instance; undefined before the first, NaN
+   * without the checkpoint plugin (nothing here asks the CL, and its silence is no outage).
+   */
+  readonly polledAt: number | undefined;
 }
 
 export interface CheckpointMetricsSources {
@@ -128,6 +133,17 @@ export class CheckpointMetrics {
         this.set(fresh ? (now() - (nextUnproven()?.since ?? sources.startedAt)) / 1_000 : Number.NaN);
       },
     });
+    // A CL that stopped answering showed in no other gauge until checkpoints piled up behind it,
+    // and not at all while none was waiting: how long it has been silent says so at once. The
+    // runner's polls keep the report's view fresh; where it runs elsewhere, the report's own.
+    new Gauge({
+      name: "paas_checkpoint_seconds_since_cl_answered",
+      help: "Seconds since the CL last answered this instance's checkpoint polls (since this process started, before it first did)",
+      registers,
+      async collect() {
+        this.set((now() - ((await facts()).polledAt ?? sources.startedAt)) / 1_000);
+      },
+    });
     const lastAccepted = () => this.lastAccepted;
     // The last acceptance the database told of, kept: a scrape it does not answer (it is down, which
     // its own alert says) still knows of it, instead of counting from this process's start, days
@@ -158,9 +174,11 @@ export class CheckpointMetrics {
         accepted: mine >= 0 ? mine : Number.NaN,
         nextUnproven: Number.NaN,
         fresh: false,
+        polledAt: report === undefined ? Number.NaN : undefined,
       };
     }
-    const fresh = !(Date.parse(report.polledAt) < now - STALE_VIEW_MS);
+    const polledAt = Date.parse(report.polledAt);
+    const fresh = !(polledAt < now - STALE_VIEW_MS);
     const latest = report.latestCheckpoint ?? -1;
     // Everything below the CL's next unproven checkpoint is accepted; with none unproven, all are.
     const allProven = report.nextUnproven == null;
@@ -172,7 +190,7 @@ export class CheckpointMetrics {
     else if (seen.index !== nextUnproven || seen.allProven !== allProven) {
       this.nextUnproven = { index: nextUnproven, allProven, since: now };
     }
-    return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven, fresh };
+    return { latest, accepted: Math.max(nextUnproven - 1, mine), nextUnproven, fresh, polledAt };
   }
 
   observe(t: TaskTransition): void {

@@ -17,7 +17,17 @@ import {
 } from "./cl-protocol.js";
 import type { RollupClientOptions } from "./client-options.js";
 
-export type ClClientOptions = RollupClientOptions<ClMethodName>;
+export interface ClClientOptions extends RollupClientOptions<ClMethodName> {
+  /** Larger answers are refused (permanent, "malformed") as soon as they pass it. Default 16 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+/**
+ * The CL's largest answer is `CL_MAX_BLOCKS_PER_CALL` blocks, under 1 MiB of JSON. A node answering
+ * more is answering garbage: @paas/jsonrpc's default (256 MiB) had that much read per attempt, for
+ * each of the checkpoint runner's two calls per tick, before refusing it.
+ */
+const DEFAULT_CL_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Typed client of the CL's JSON-RPC API. Results are validated and decoded (hex into bytes); an
@@ -36,6 +46,7 @@ export class ClClient {
       bearerToken: options.bearerToken,
       permanentCodes: [ClErrorCode.INVALID_PROOF],
       retry: options.retry,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_CL_MAX_RESPONSE_BYTES,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
   }
