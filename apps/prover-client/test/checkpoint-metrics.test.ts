@@ -189,6 +189,29 @@ function clusterAggregate(metric: string): (values: number[]) => number {
   };
 }
 
+describe("failed submissions", () => {
+  it("count the CL's refusals and silences, not a wait for the CL to have the checkpoint", async () => {
+    const registry = new Registry();
+    const metrics = new CheckpointMetrics(registry, {
+      report: async () => undefined,
+      lastAcceptedAt: async () => undefined,
+      startedAt: 0,
+    });
+    const failed = (error: string, waiting?: true): TaskTransition => ({
+      ...published(4, 1_000),
+      to: "transient_failure",
+      error,
+      ...(waiting && { waiting }),
+    });
+    metrics.observe(failed("the CL has no checkpoint 4 yet", true));
+    metrics.observe(failed("cl_getCheckpointStatus: HTTP 503 from http://127.0.0.1:8545"));
+    metrics.observe({ ...published(5, 2_000), to: "permanent_failure", error: "invalid proof" });
+    const text = await registry.metrics();
+    expect(text).toMatch(/^paas_checkpoint_submission_failures_total\{outcome="transient"\} 1$/m);
+    expect(text).toMatch(/^paas_checkpoint_submission_failures_total\{outcome="permanent"\} 1$/m);
+  });
+});
+
 describe("checkpoint gauges of a cluster, as the alert rules aggregate them", () => {
   it("show a stuck cluster though one instance restarts again and again", async () => {
     // Checkpoint 3 was accepted at 10 s and nothing since; the CL has had 4 unproven from the start.

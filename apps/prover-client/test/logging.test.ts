@@ -1,4 +1,4 @@
-import { TaskNotFoundError, TransientError } from "@paas/core";
+import { PaasError, PermanentError, TaskNotFoundError, TransientError } from "@paas/core";
 import { createJsonRpcServer, type JsonRpcServer } from "@paas/jsonrpc";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
@@ -88,6 +88,25 @@ describe("task transitions in the log", () => {
     log(retry("d".repeat(32), "evm-ee-stf", down));
     expect(written.at(-1)).toMatchObject({ task: "d".repeat(32), error: down, suppressed: 199 });
   });
+
+  it("writes a task waiting for the chain at debug, however its words change at each check", () => {
+    const { logger, written } = loggerAt({ now: 0 });
+    const log = logTransitions(logger);
+    for (let latest = 73; latest < 79; latest++) {
+      log({
+        ...retry(
+          "e".repeat(32),
+          "checkpoint",
+          `checkpoint 79 does not exist yet (the CL's latest is ${latest})`,
+        ),
+        from: "pending",
+        retryCount: 0,
+        waiting: true,
+      });
+    }
+    expect(written.map((l) => [l.level, l.msg])).toEqual(Array(6).fill([20, "task waits for the chain"]));
+    expect(written[0]).toMatchObject({ reason: "checkpoint 79 does not exist yet (the CL's latest is 73)" });
+  });
 });
 
 describe("JSON-RPC errors in the log", () => {
@@ -101,12 +120,27 @@ describe("JSON-RPC errors in the log", () => {
       onError: logRpcErrors(logger),
       methods: {
         status: { handler: async () => Promise.reject(new TaskNotFoundError("0".repeat(32))) },
+        // What paas_retryTask answers for a task that has not failed: the caller's mistake too.
+        retry: {
+          handler: async () =>
+            Promise.reject(
+              new PaasError(
+                "INVALID_TRANSITION",
+                "task 00 is completed: only a task that failed permanently or was cancelled can be retried",
+              ),
+            ),
+        },
         proveLatest: { handler: async () => Promise.reject(new TransientError("the CL is unreachable")) },
+        // paas_proveCheckpoint publishing a stored proof again, which the CL refuses: its answer, no bug.
+        publish: {
+          handler: async () =>
+            Promise.reject(new PermanentError("the CL rejected the proof of checkpoint 3: bad signature")),
+        },
         report: { handler: async () => Promise.reject(new Error("cannot read properties of undefined")) },
       },
     });
     await server.listen();
-    for (const method of ["status", "nope", "proveLatest", "report"]) {
+    for (const method of ["status", "retry", "nope", "proveLatest", "publish", "report"]) {
       await fetch(server.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -115,17 +149,33 @@ describe("JSON-RPC errors in the log", () => {
     }
     const byMethod = new Map(lines().map((line) => [line.method, line]));
     expect(byMethod.get("status")).toMatchObject({ level: 20, code: -32010, msg: "RPC call refused" });
+    expect(byMethod.get("retry")).toMatchObject({ level: 20, code: -32016, msg: "RPC call refused" });
     expect(byMethod.get("nope")).toMatchObject({ level: 20, code: -32601 });
     expect(byMethod.get("proveLatest")).toMatchObject({ level: 40, error: "the CL is unreachable" });
+    expect(byMethod.get("publish")).toMatchObject({ level: 40, code: -32005, msg: "RPC call failed" });
     expect(byMethod.get("report")).toMatchObject({ level: 50, msg: "RPC method failed" });
     expect((byMethod.get("report")!.err as { stack: string }).stack).toMatch(/\n\s+at /);
-    for (const method of ["status", "nope", "proveLatest"]) {
+    for (const method of ["status", "retry", "nope", "proveLatest", "publish"]) {
       expect(JSON.stringify(byMethod.get(method))).not.toMatch(/\\n\s+at /);
     }
   });
 });
 
 describe("background failures in the log", () => {
+  it("writes an unexpected failure every task's step meets once per window, naming the loop in `where`", () => {
+    const { logger, written } = loggerAt({ now: 0 });
+    const revoked = Object.assign(new Error("permission denied for table tasks"), { code: "42501" });
+    for (const task of ["1", "2", "3"]) logServiceErrors(logger)(revoked, `prove of task ${task.repeat(32)}`);
+    expect(written).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: "unexpected error in the prover service",
+        where: `prove of task ${"1".repeat(32)}`,
+        err: expect.objectContaining({ message: "permission denied for table tasks" }),
+      }),
+    ]);
+  });
+
   it("says a database host whose name does not resolve (DNS down, a service being rescheduled) in one warning, without a stack", async () => {
     // `.invalid` never resolves (RFC 2606): the driver's own error, as every loop meets it.
     const client = new pg.Client({ connectionString: "postgres://paas:secret@paas-db.invalid:5432/paas" });

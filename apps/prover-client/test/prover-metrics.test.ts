@@ -92,6 +92,45 @@ describe("proving duration", () => {
   });
 });
 
+describe("HELP", () => {
+  it("says what a series counts: the wait for a slot in proving, the cluster's counts", async () => {
+    const metrics = new ProverMetrics();
+    const { body } = await metrics.render();
+    const help = (name: string) => new RegExp(`^# HELP ${name} (.*)$`, "m").exec(body)?.[1];
+    expect(help("paas_proving_duration_seconds")).toContain("the wait for a slot");
+    // Instances of one cluster serve the same values: `max`, not `sum` (README, "Metrics and alerts").
+    expect(help("paas_tasks")).toContain("the whole cluster's");
+    expect(help("paas_queue_depth")).toContain("the whole cluster's");
+  });
+});
+
+describe("retries", () => {
+  it("count transient failures, not a task's waits for the chain", async () => {
+    const metrics = new ProverMetrics();
+    metrics.readFrom(
+      serviceWith(async () => ({ total: 0, byStatus: {}, rows: [] }) as unknown as StatusSummary),
+    );
+    const failed = (waiting: boolean): TaskTransition => ({
+      id: "0".repeat(32),
+      kind: "checkpoint",
+      backend: "native",
+      context: { kind: "checkpoint", index: 79 },
+      from: "pending",
+      to: "transient_failure",
+      at: 0,
+      retryCount: 0,
+      error: "checkpoint 79 does not exist yet (the CL's latest is 73)",
+      ...(waiting && { waiting: true }),
+    });
+    for (let i = 0; i < 5; i++) metrics.observe(failed(true));
+    metrics.observe(failed(false));
+    const { body } = await metrics.render();
+    expect(body).toMatch(
+      /^paas_task_retries_total\{kind="checkpoint",backend="native",phase="resolve"\} 1$/m,
+    );
+  });
+});
+
 describe("one scrape, one read of the task database", () => {
   it("says the database answered exactly when the counts it read are served", async () => {
     // A database that answers every other read (a PostgreSQL failover under way).

@@ -117,8 +117,8 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     expect(
       logs.filter((l) => l.message.startsWith("admission could not decide")).map((l) => l.fields),
     ).toEqual([
-      expect.objectContaining({ kind: "leaf", err: "leaf 6: unexpected answer" }),
-      expect.objectContaining({ kind: "leaf", err: "leaf 7: node unreachable" }),
+      expect.objectContaining({ kind: "leaf", error: "leaf 6: unexpected answer" }),
+      expect.objectContaining({ kind: "leaf", error: "leaf 7: node unreachable" }),
     ]);
   });
 

@@ -102,6 +102,20 @@ describe.each(DIALECTS)("backoff (%s)", (dialect) => {
     expect(script.fetched).toHaveLength(4);
   });
 
+  it("waits for the chain without using up a retry, and says its transition is a wait", async () => {
+    started = await startService({ database: await databaseFor(dialect) });
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["not yet", "transient"]);
+    const { task } = await service.submit(leaf(1), "native");
+    expect(await service.wait(task.id, { timeoutMs: 5_000 })).toMatchObject({ status: "completed" });
+    // Logs and metrics tell a wait from a failure by `waiting` (the retry count may be above 0 in both).
+    const failures = started.transitions.filter((t) => t.id === task.id && t.to === "transient_failure");
+    expect(failures.map((t) => [t.retryCount, t.waiting])).toEqual([
+      [0, true],
+      [1, undefined],
+    ]);
+  });
+
   it("fails at once on a permanent error, without retrying", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;

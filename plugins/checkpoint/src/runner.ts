@@ -104,6 +104,11 @@ export class CheckpointRunner implements BackgroundService {
   readonly #failures = new Map<number, FailedCheckpoint>();
   /** Completed checkpoints whose republication the CL did not take (not a rejection): tried again later. */
   readonly #unpublished = new Map<number, UnpublishedCheckpoint>();
+  /**
+   * Cancelled checkpoints already warned of: each holds the CL back until an operator resubmits it,
+   * said once (a failed one is warned of as it fails), not at every tick.
+   */
+  readonly #cancelledWarned = new Set<number>();
   /** Consecutive failed ticks (0 while the CL answers). */
   #failedTicks = 0;
   /** While ticks fail: when the first failed, and when the last warning said so (the runner's clock). */
@@ -166,6 +171,7 @@ export class CheckpointRunner implements BackgroundService {
     // failure or publication retried elsewhere (another instance finished it) is forgotten too.
     forgetBelow(facts.provenBelow!, this.#failures);
     forgetBelow(facts.provenBelow!, this.#unpublished);
+    forgetBelow(facts.provenBelow!, this.#cancelledWarned);
     const outcome: TickOutcome = { submitted: [], republished: [], retried: [], reproven: [] };
     const stuck = new Map<number, StuckCheckpoint>();
     if (latest !== null && next !== null) {
@@ -198,6 +204,8 @@ export class CheckpointRunner implements BackgroundService {
   ): Promise<boolean> {
     const { handle, settings, facts, logger } = this.options;
     const record = await this.#taskOf(index);
+    // Resubmitted since: cancelled again, it is warned of again.
+    if (record?.status !== "cancelled") this.#cancelledWarned.delete(index);
     if (record === undefined) {
       const { created } = await handle.submit(checkpointContext(index), settings.backend);
       if (created) {
@@ -212,6 +220,15 @@ export class CheckpointRunner implements BackgroundService {
         return await this.#retryFailed(index, record.error, outcome, stuck);
       case "cancelled":
         stuck.set(index, { index, status: "cancelled", error: "cancelled by an operator", retries: 0 });
+        // Left alone, it holds the CL's next unproven checkpoint for good, while the lag and the
+        // last acceptance look healthy: the report said so, the log nothing.
+        if (!this.#cancelledWarned.has(index)) {
+          this.#cancelledWarned.add(index);
+          logger.warn(
+            { index, task: record.id },
+            "checkpoint cancelled by an operator holds the CL back; the runner leaves it: resubmit it with paas_proveCheckpoint",
+          );
+        }
         return false;
       case "completed":
         return await this.#confirmPublished(index, record, signal, outcome, stuck);

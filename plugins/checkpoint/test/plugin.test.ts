@@ -210,6 +210,8 @@ describe("with default settings", () => {
     expect(waited.map((t) => t.error)).toEqual([
       "the CL does not have checkpoint 1 now (it is behind, or restarted without its data): the proof is published once it does: cl_getCheckpointStatus: checkpoint 1 not found (JSON-RPC error -32004)",
     ]);
+    // A wait, not a failed submission: the prover client counts none in its metrics.
+    expect(waited.map((t) => t.waiting)).toEqual([true]);
     expect((await harness.service.status({ context: checkpoint(1), backend: "native" })).retryCount).toBe(0);
     expect(checkpointProofs(1)).toBe(1);
     expect(cl.answered("accepted")).toEqual([1]);

@@ -356,7 +356,7 @@ describe("checkpoint runner", () => {
   it("passes over a checkpoint an operator cancelled, and leaves it cancelled", async () => {
     const cl = await startCl(1);
     cl.refuseSubmissions = true;
-    const { harness } = await startProver(cl);
+    const { harness, logger } = await startProver(cl);
     await until(() => harness.statusesOf(checkpoint(0)).includes("publishing"), "checkpoint 0 publishing");
     await harness.service.cancel({ context: checkpoint(0), backend: "native" });
     // A submission already on the wire when the cancel came may still reach the CL: let it land
@@ -375,6 +375,11 @@ describe("checkpoint runner", () => {
       { index: 0, status: "cancelled", error: "cancelled by an operator", retries: 0 },
     ]);
     expect((await report(harness)).attention).toMatch(/^checkpoint 0 \(cancelled\) waits for an operator/);
+    // Something an operator must act on: said once, however many ticks pass over it.
+    const warnings = logger.lines.filter((l) => l.level === "warn" && l.fields.index === 0);
+    expect(warnings.map((l) => l.message)).toEqual([
+      "checkpoint cancelled by an operator holds the CL back; the runner leaves it: resubmit it with paas_proveCheckpoint",
+    ]);
   });
 
   it("does not submit completed checkpoints again while a lower one is stuck", async () => {

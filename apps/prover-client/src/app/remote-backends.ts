@@ -28,7 +28,7 @@ export async function checkRemoteBackends(hosts: ZkVmHostResolver, logger: Logge
           throw new InvalidConfigError(`backends.${host.backend}: ${errorMessage(error)}`);
         }
         logger.warn(
-          { backend: host.backend, err: errorMessage(error) },
+          { backend: host.backend, error: errorMessage(error) },
           "the remote backend's proving server does not answer: starting anyway, its tasks retry until it does",
         );
       }

@@ -22,7 +22,8 @@ async function logStartFailure(error: unknown): Promise<void> {
   createLogger({ level: "fatal", pretty: false }).fatal(
     {
       ...(typeof code === "string" && { code }),
-      err: error instanceof Error ? error.message : String(error),
+      // `error`, a message, as the other lines without a stack say it: `err` is a serialised Error.
+      error: error instanceof Error ? error.message : String(error),
     },
     "could not start",
   );

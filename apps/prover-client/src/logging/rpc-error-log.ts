@@ -19,29 +19,25 @@ const CALLER_MISTAKES: ReadonlySet<number> = new Set([
   RpcErrorCode.UNKNOWN_BACKEND,
   RpcErrorCode.INVALID_CONTEXT,
   RpcErrorCode.NOT_CANCELLABLE,
+  // A retry of a task that has not failed (`paas_retryTask` on a completed one): its status refuses it.
+  RpcErrorCode.INVALID_TRANSITION,
 ]);
 
 /**
- * Failures of something the server depends on (a node down, shutting down; the task database out
- * of reach, see `isConnectionLoss`): worth a warning, not a stack.
- */
-const DEPENDENCY_FAILURES: ReadonlySet<number> = new Set([
-  RpcErrorCode.TRANSIENT_FAILURE,
-  RpcErrorCode.SERVICE_CLOSED,
-  RpcErrorCode.WAIT_TIMEOUT,
-]);
-
-/**
- * How the JSON-RPC server's errors are logged: the caller's mistakes at debug, failures of what the
- * server depends on at warn, and only the unexpected (answered "internal error") at error with
- * its stack. Repeats are limited by the logger itself.
+ * How the JSON-RPC server's errors are logged: the caller's mistakes at debug; a failure the server
+ * names with a code of its own at warn, without a stack (a node down, shutting down, the CL
+ * refusing a proof `paas_proveCheckpoint` published again, a checkpoint the CL does not have yet:
+ * the answer says what went wrong, as the code meant it to); the task database out of reach (see
+ * `isConnectionLoss`) too; and only the unexpected, answered "internal error", at error with its
+ * stack. A typed failure at error with a stack looked like a bug to an operator. Repeats are
+ * limited by the logger itself.
  */
 export function logRpcErrors(logger: Logger): ErrorListener {
   return (error, info) => {
     const fields = { method: info.method, code: info.sent.code };
     if (CALLER_MISTAKES.has(info.sent.code)) {
       logger.debug({ ...fields, reason: info.sent.message }, "RPC call refused");
-    } else if (DEPENDENCY_FAILURES.has(info.sent.code) || isConnectionLoss(error)) {
+    } else if (info.sent.code !== RpcErrorCode.INTERNAL_ERROR || isConnectionLoss(error)) {
       // A task database out of reach answers "internal error" to the caller, but is an outage, not a fault.
       logger.warn({ ...fields, error: errorMessage(error) }, "RPC call failed");
     } else {

@@ -9,7 +9,9 @@ import type { Logger } from "pino";
  * `paas_task_database_up` say it too. A stack of the driver's internals at error, per loop, told an
  * operator nothing more. Credentials the database no longer takes (a password rotated under the
  * instance) need a person: at error, but as one line in the same way, not a stack per loop. Anything
- * else is unexpected: at error, with its stack.
+ * else is unexpected: at error, with its stack. The loop is always the `where` field, never the
+ * message: as the message, a step's (`prove of task …`) was another line per task to the repeat
+ * limit, so a failure every task met (a revoked grant) wrote a stack per task.
  */
 export function logServiceErrors(logger: Logger): (error: unknown, where: string) => void {
   return (error, where) => {
@@ -23,7 +25,7 @@ export function logServiceErrors(logger: Logger): (error: unknown, where: string
         "the task database refuses this instance's credentials (database.url): set the role's current password; retrying",
       );
     } else {
-      logger.error({ err: error }, where);
+      logger.error({ where, err: error }, "unexpected error in the prover service");
     }
   };
 }

@@ -200,7 +200,9 @@ export class CheckpointMetrics {
       if (this.lastAccepted === undefined || index >= this.lastAccepted.index)
         this.lastAccepted = { index, at: t.at };
     }
-    if (t.from === "publishing" && (t.to === "transient_failure" || t.to === "permanent_failure")) {
+    // Waiting for the CL to have the checkpoint (a CL behind the one that closed it) is no refusal.
+    const failed = (t.to === "transient_failure" && t.waiting !== true) || t.to === "permanent_failure";
+    if (t.from === "publishing" && failed) {
       this.submissionFailures.inc({ outcome: t.to === "transient_failure" ? "transient" : "permanent" });
     }
   }

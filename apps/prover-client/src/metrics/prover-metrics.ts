@@ -66,7 +66,8 @@ export class ProverMetrics {
     });
     this.provingDuration = new Histogram({
       name: "paas_proving_duration_seconds",
-      help: "Time in `proving` (input fetch and proof), by how it ended",
+      // A claim beyond the free slots (prefetch) is `proving` while its input waits for one.
+      help: "Time in `proving` (input fetch, the wait for a slot, the proof), by how it ended",
       labelNames: ["kind", "backend", "outcome"],
       // Up to hours: a remote zkVM proof takes as long as its kind's prove_timeout_ms lets it (the
       // README's example: 30 min), and past the last bound Prometheus answers that bound, so a
@@ -91,7 +92,7 @@ export class ProverMetrics {
     const load = () => this.service?.provingLoad() ?? [];
     new Gauge({
       name: "paas_tasks",
-      help: "Tasks by kind, backend and status, read from the task database",
+      help: "Tasks by kind, backend and status, read from the task database (the whole cluster's)",
       labelNames: ["kind", "backend", "status"],
       registers,
       async collect() {
@@ -111,7 +112,7 @@ export class ProverMetrics {
     });
     new Gauge({
       name: "paas_queue_depth",
-      help: "Tasks queued for a proving slot, by backend",
+      help: "Tasks queued, not yet claimed by any instance, by backend (the whole cluster's)",
       labelNames: ["backend"],
       registers,
       async collect() {
@@ -193,7 +194,9 @@ export class ProverMetrics {
           (t.at - since) / 1_000,
         );
     }
-    if (t.to === "transient_failure" || t.to === "permanent_failure") {
+    // A wait for the chain is no failure: counted, a task waiting for a block an hour ahead showed
+    // as hundreds of retries.
+    if ((t.to === "transient_failure" && t.waiting !== true) || t.to === "permanent_failure") {
       const phase = t.from === "publishing" ? "publish" : t.from === "proving" ? "prove" : "resolve";
       (t.to === "transient_failure" ? this.retries : this.failures).inc({
         kind: t.kind,

@@ -10,7 +10,7 @@ import path from "node:path";
 import { type ProverServer, startProverServer } from "@paas/prover-server";
 import { until } from "@paas/testing";
 import { afterEach, expect, it } from "vitest";
-import { startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
+import { captureLogger, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import type { ProverApp } from "../../src/app/build-app.js";
 
 const TOKEN = "remote-start-token-0123456789";
@@ -87,8 +87,16 @@ it("starts while the server is down, not ready until it answers with the trusted
   const { url, publicKey } = first;
   await first.close();
 
-  const app = await startApp(remoteConfig(data.dir, url, publicKey));
+  const { logger, lines } = captureLogger();
+  const app = await startApp(remoteConfig(data.dir, url, publicKey), logger);
   closers.push(() => app.close());
+  // The driver's words under `error`, as every line that has no stack says them: `err` is pino's
+  // serialised Error, an object, and a log store maps a field to one type (a string there was refused).
+  const warned = lines().find((line) =>
+    line.msg.startsWith("the remote backend's proving server does not answer"),
+  );
+  expect(warned).toMatchObject({ level: 40, backend: "net", error: expect.stringContaining("unreachable") });
+  expect(warned).not.toHaveProperty("err");
   expect((await readiness(app)).checks["backend net"]).toMatchObject({
     ok: false,
     error: expect.stringContaining("unreachable"),

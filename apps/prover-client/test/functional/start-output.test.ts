@@ -92,7 +92,7 @@ it("says why a start failed in a JSON line on stdout too, and in words on stderr
       level: 60,
       msg: "could not start",
       code: "INVALID_CONFIG",
-      err: expect.stringContaining("rpc.port"),
+      error: expect.stringContaining("rpc.port"),
     }),
   ]);
   expect(failed.stderr).toMatch(/^error \(INVALID_CONFIG\): [\s\S]*rpc\.port/);

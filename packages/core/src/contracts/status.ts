@@ -126,6 +126,11 @@ export interface TaskTransition {
   readonly at: number;
   readonly retryCount: number;
   readonly error?: string;
+  /**
+   * Set on a `transient_failure` that waits for the chain to produce what the context names
+   * (`NotYetAvailableError`): no retry is used up, and logs and metrics do not count it a failure.
+   */
+  readonly waiting?: true;
 }
 
 /** A task's record with every finished attempt of its steps, oldest first. */

@@ -189,6 +189,8 @@ export type FailureOutcome =
       readonly retryCount: number;
       readonly nextAttemptAt: number;
       readonly error: string;
+      /** A wait for the chain, not a failure (see `TaskTransition.waiting`). */
+      readonly waiting?: true;
     }
   | { readonly to: "permanent_failure"; readonly error: string };
 
@@ -206,7 +208,7 @@ export function afterFailure(
   const message = errorMessage(error).slice(0, MAX_ERROR_LENGTH);
   if (error instanceof NotYetAvailableError) {
     const delay = error.retryAfterMs ?? waitForChainMs;
-    return { to: "transient_failure", retryCount, nextAttemptAt: now + delay, error: message };
+    return { to: "transient_failure", retryCount, nextAttemptAt: now + delay, error: message, waiting: true };
   }
   if (classifyFailure(error) === "permanent") return { to: "permanent_failure", error: message };
   const next = retryCount + 1;

@@ -246,7 +246,7 @@ export class Scheduler {
       } catch (error) {
         if (error instanceof InvalidContextError) throw error;
         this.options.log.warn(
-          { task: p.task.id, kind: p.task.kind, err: error instanceof Error ? error.message : String(error) },
+          { task: p.task.id, kind: p.task.kind, error: errorMessage(error) },
           "admission could not decide; the task is accepted and its steps will meet the same trouble",
         );
       } finally {
@@ -327,7 +327,7 @@ export class Scheduler {
     const host = this.kinds.get(row.kind).hosts.get(row.backend);
     host?.cancelJob?.(row.job_id).catch((error: unknown) => {
       this.options.log.warn(
-        { task: row.id, backend: row.backend, job: row.job_id, err: errorMessage(error) },
+        { task: row.id, backend: row.backend, job: row.job_id, error: errorMessage(error) },
         "the task is cancelled, but its remote job could not be cancelled: the server may prove it to the end",
       );
     });
@@ -387,12 +387,12 @@ export class Scheduler {
    */
   private apply(changes: readonly Change[]): void {
     let announce = false;
-    for (const { row, from } of changes) {
+    for (const { row, from, waiting } of changes) {
       // The claim an attempt of ours holds has ended (finished, cancelled, released): a later claim
       // of the task, which the same commit may make, is not taken for a lost lease (startStep).
       const flight = this.inFlight.get(row.id);
       if (flight?.held.attempt === row.attempt && row.lease_expires_at === null) flight.settled = true;
-      if (row.status !== from) this.bus.emit(toTransition(row, from));
+      if (row.status !== from) this.bus.emit(toTransition(row, from, waiting));
       // A step claimed without changing status (resolve, publish) is no new work; the same step
       // released or taken over is (it waits to be claimed again, here or on another instance).
       else if (row.lease_expires_at !== null) continue;
@@ -657,7 +657,12 @@ export class Scheduler {
       const why = whyWriteLater(first);
       if (why === undefined) throw first;
       this.options.log.warn(
-        { task: held.id, kind: held.kind, code: (first as { code?: string }).code, err: errorMessage(first) },
+        {
+          task: held.id,
+          kind: held.kind,
+          code: (first as { code?: string }).code,
+          error: errorMessage(first),
+        },
         `${why}: ${kept}`,
       );
     }

@@ -51,7 +51,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
   }
 }
 
-export function toTransition(row: TaskRow, from: TaskRow["status"] | null): TaskTransition {
+export function toTransition(row: TaskRow, from: TaskRow["status"] | null, waiting?: true): TaskTransition {
   return {
     id: row.id,
     kind: row.kind,
@@ -62,6 +62,7 @@ export function toTransition(row: TaskRow, from: TaskRow["status"] | null): Task
     at: row.updated_at,
     retryCount: row.retry_count,
     ...(row.error !== null && { error: row.error }),
+    ...(waiting && { waiting }),
   };
 }
 

@@ -41,6 +41,8 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export interface Change {
   readonly row: TaskRow;
   readonly from: TaskStatusName | null;
+  /** A transient failure that waits for the chain (`TaskTransition.waiting`). */
+  readonly waiting?: true;
 }
 
 export interface NewTask {
@@ -679,7 +681,8 @@ export class TaskStore {
         "transient_failure",
         outcome.error,
       );
-      return moved && [moved];
+      if (!moved) return undefined;
+      return [outcome.waiting ? { row: moved.row, from: moved.from, waiting: true } : moved];
     }, allChanges);
   }
 
