@@ -4,6 +4,7 @@ import { LOG_LEVELS } from "../config/shared-rules.js";
 import { formatDuration } from "./duration.js";
 import { commaList, durationOfAtLeast, hostNames, integer } from "./option-parsers.js";
 import { reportingStartFailure } from "./start-failure.js";
+import { listenForStop } from "./stop-signals.js";
 
 interface ProverServerFlags {
   readonly port: number;
@@ -65,9 +66,11 @@ export function addProverServerCommand(program: Command): void {
 }
 
 async function runProverServer(flags: ProverServerFlags): Promise<void> {
+  const stops = listenForStop();
   // Loaded when it runs: `paas --help` and `paas --version` do without the server.
   const { InvalidConfigError, isLoopback } = await import("@paas/core");
   const { startProverServer } = await import("@paas/prover-server");
+  const { makeDatadir } = await import("../app/datadir.js");
   const { createLogger } = await import("../logging/logger.js");
   // An empty token (an env file's placeholder) is none: it must not pass for one beyond loopback.
   const token = flags.token || undefined;
@@ -79,6 +82,14 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
   // On a terminal, a banner and pretty logs; otherwise JSON log lines only, the banner one of them.
   const terminal = process.stdout.isTTY === true;
   const logger = createLogger({ level: flags.logLevel, pretty: terminal });
+  // A stop during start-up is said at once, and done as soon as the server is up.
+  stops.announce((signal) => {
+    if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+    else logger.info({ signal }, "stopping");
+  });
+  // Said by the flag: the job table's open said "EEXIST: file already exists, mkdir …" for a file
+  // in the way, and SQLITE_CANTOPEN for a directory of another user's.
+  makeDatadir(flags.datadir, "--datadir");
   const server = await startProverServer({
     host: flags.host,
     port: flags.port,
@@ -123,15 +134,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
       "prover server started",
     );
   }
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    // Its terminal closed: a stop like any other (see `paas start`).
-    process.once("SIGHUP", () => resolve("SIGHUP"));
-  });
-  if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-  else logger.info({ signal }, "stopping");
-  process.once(signal, () => process.exit(130));
+  await stops.first;
   await server.close();
   logger.info("stopped");
   logger.flush?.();

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { reportingStartFailure } from "./start-failure.js";
+import { listenForStop } from "./stop-signals.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -42,6 +43,7 @@ export function addStartCommand(program: Command): void {
 }
 
 async function start(flags: StartFlags, command: Command): Promise<void> {
+  const stops = listenForStop();
   // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
   const { DATABASE_FILE, InvalidConfigError } = await import("@paas/core");
   const { endpointOf } = await import("@paas/jsonrpc");
@@ -93,6 +95,12 @@ async function start(flags: StartFlags, command: Command): Promise<void> {
     pretty: terminal,
     ...(logFile !== undefined && { file: logFile }),
   });
+  const sayStopping = (signal: string) => {
+    if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+    else logger.info({ signal }, "stopping");
+  };
+  // A stop during start-up is said at once, and done as soon as the app is up.
+  stops.announce(sayStopping);
   const started = Date.now();
   const app = await buildProverApp(config, logger, {
     // A first start takes seconds, and the screen must say why. When the log is the screen
@@ -143,50 +151,40 @@ async function start(flags: StartFlags, command: Command): Promise<void> {
       "prover client started",
     );
   }
-  const printer = progress
-    ? new ProgressPrinter(
-        async () => ({
-          summary: await app.service.summary(),
-          kinds: app.service.kinds(),
-          reports: await app.service.pluginReports(),
-          headline: `PaaS prover${nodes.embedded ? " · embedded devnet" : ""}`,
-          uptimeMs: Date.now() - app.startedAt,
-        }),
-        terminal ? process.stdout : appendOnly(process.stderr),
-        config.progress.interval_ms,
-      )
-    : undefined;
+  const printer =
+    progress && !stops.stopping()
+      ? new ProgressPrinter(
+          async () => ({
+            summary: await app.service.summary(),
+            kinds: app.service.kinds(),
+            reports: await app.service.pluginReports(),
+            headline: `PaaS prover${nodes.embedded ? " · embedded devnet" : ""}`,
+            uptimeMs: Date.now() - app.startedAt,
+          }),
+          terminal ? process.stdout : appendOnly(process.stderr),
+          config.progress.interval_ms,
+        )
+      : undefined;
   printer?.start();
+  // The view first: a line written while it redraws in place would be drawn over.
+  stops.announce((signal) => {
+    printer?.stop();
+    sayStopping(signal);
+  });
   // The client runs until it is told to stop, and then until it has stopped. Signal handlers do not
   // keep a process alive, and the service's timers are unref'd (an embedding program may exit):
   // with neither the RPC server nor the progress view, the process ended at its first idle moment
   // (exit code 13, no "stopped").
   const running = setInterval(() => {}, 2 ** 31 - 1);
-  const failure = await new Promise<Error | undefined>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      // A second signal, of either kind (Ctrl-C, then `kill` from another shell), is for a stop
-      // that takes too long.
-      if (stopping) process.exit(130);
-      stopping = true;
-      // The view first: a line written while it redraws in place would be drawn over.
-      printer?.stop();
-      if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-      else logger.info({ signal }, "stopping");
-      resolve(undefined);
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    // The terminal it ran in closed (an ssh session dropped): a stop like any other, not Node's
-    // default of dying on the spot with its leases held until they lapse.
-    process.on("SIGHUP", () => stop("SIGHUP"));
+  const failure = await Promise.race([
+    stops.first.then(() => undefined),
     // Logged by the app as it happens; on a terminal the log may be a file, so it is said here too.
-    void app.failed.then((error) => {
+    app.failed.then((error) => {
       printer?.stop();
       process.stderr.write(`error: ${error.message}\n`);
-      resolve(error);
-    });
-  });
+      return error;
+    }),
+  ]);
   try {
     await app.close();
   } finally {

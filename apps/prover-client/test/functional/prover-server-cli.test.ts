@@ -3,7 +3,7 @@
  * are signed with, the plugin programs it proves by default — and a clean stop on SIGTERM.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkpointProgram } from "@paas/plugin-checkpoint";
@@ -119,6 +119,25 @@ it("refuses to listen beyond loopback without a token", async () => {
     "error (INVALID_CONFIG): --host 0.0.0.0 is reachable beyond this machine: give --token (or PAAS_PROVER_SERVER_TOKEN) so only your clients can use it\n",
   );
   expect(() => statSync(datadir)).toThrow(/ENOENT/);
+});
+
+it("refuses a data directory it cannot make or may not write in, by --datadir", async () => {
+  const file = path.join(dir, "not-a-directory");
+  writeFileSync(file, "");
+  // No one may write in /proc/self, root included (tests run as root, whom a mode does not stop):
+  // as a host directory of another user's mounted into a container.
+  const [atFile, unwritable] = await Promise.all([
+    runPaas(["prover-server", "--port", "0", "--datadir", file]),
+    runPaas(["prover-server", "--port", "0", "--datadir", "/proc/self"]),
+  ]);
+  expect(atFile.code).toBe(1);
+  expect(atFile.stderr).toBe(
+    `error (INVALID_CONFIG): --datadir: ${file} cannot be the data directory: a file is in the way (it, or a directory above it, is not a directory)\n`,
+  );
+  expect(unwritable.code).toBe(1);
+  expect(unwritable.stderr).toMatch(
+    /^error \(INVALID_CONFIG\): --datadir: \/proc\/self cannot be the data directory: this process \(uid \d+\) may not write in it \(E[A-Z]+\)/,
+  );
 });
 
 it("never prints a token from the environment, in help or after a usage error", async () => {
