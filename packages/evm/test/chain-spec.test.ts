@@ -1,12 +1,14 @@
-import { Mainnet, Sepolia } from "@ethereumjs/common";
+import { Holesky, Hoodi, Mainnet, Sepolia } from "@ethereumjs/common";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
 import {
   BLOCK_FORKS,
   CHAIN_SPEC_PRESET_NAMES,
+  CHAIN_SPEC_PRESETS,
   ChainSpecError,
   chainSpecHash,
+  createCommon,
   devnetChainConfig,
   devnetChainSpec,
   fixtureChainSpec,
@@ -32,10 +34,12 @@ describe("chain specs in geth's config format", () => {
     for (const name of CHAIN_SPEC_PRESET_NAMES) expect(() => presetChainSpec(name)).not.toThrow();
   });
 
-  it("has mainnet's and Sepolia's schedules as @ethereumjs/common carries them", () => {
+  it("has mainnet's, Sepolia's, Holesky's and Hoodi's schedules as @ethereumjs/common carries them", () => {
     for (const [name, chain] of [
       ["mainnet", Mainnet],
       ["sepolia", Sepolia],
+      ["holesky", Holesky],
+      ["hoodi", Hoodi],
     ] as const) {
       const spec = presetChainSpec(name);
       expect(spec.chainId).toBe(Number(chain.chainId));
@@ -87,6 +91,32 @@ describe("chain specs in geth's config format", () => {
       problems({ ...base, londonBlock: 0, berlinBlock: 3, terminalTotalDifficulty: 1, mergeForkBlock: 9 }),
     ).toEqual(["londonBlock: londonBlock = 0 is before berlinBlock = 3: forks activate in order"]);
     expect(problems({ ...base, chainId: 0 })).toEqual(["chainId: Too small: expected number to be >=1"]);
+  });
+
+  it("reads a current geth's schedule: amsterdamTime, and the blob-parameter-only forks a chain skips", () => {
+    const mainnet = CHAIN_SPEC_PRESETS.mainnet;
+    const amsterdam = parseChainSpec({
+      ...mainnet,
+      amsterdamTime: 1_800_000_000,
+      blobSchedule: {
+        ...mainnet.blobSchedule,
+        amsterdam: { target: 14, max: 21, baseFeeUpdateFraction: 11_684_671 },
+      },
+    });
+    expect(amsterdam.amsterdamTime).toBe(1_800_000_000);
+    expect(createCommon(amsterdam).chainId()).toBe(1n);
+    expect(rulesAt(amsterdam, 30_000_000n, 1_800_000_000n)).toMatchObject({
+      kind: "unsupported",
+      fork: "osaka",
+    });
+    // geth's CheckConfigForkOrder lets a chain skip BPO forks: they change blob parameters only.
+    expect(parseChainSpec({ ...devnetChainConfig(), osakaTime: 10, amsterdamTime: 20 }).amsterdamTime).toBe(
+      20,
+    );
+    expect(parseChainSpec({ ...devnetChainConfig(), osakaTime: 10, bpo2Time: 20 }).bpo2Time).toBe(20);
+    expect(problems({ ...devnetChainConfig(), amsterdamTime: 20 })).toEqual([
+      "amsterdamTime: amsterdamTime is set but osakaTime is not: forks activate in order",
+    ]);
   });
 
   it("needs the merge block when the merge was not at genesis, and refuses pre-merge forks after it", () => {

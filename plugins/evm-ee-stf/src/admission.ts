@@ -7,8 +7,9 @@ type Common = ReturnType<typeof createCommon>;
 export const HORIZON_SETTING = `plugin_settings.${EVM_EE_STF.kind}.horizon`;
 
 /**
- * Refuses, before anything is stored, a range the EL node contradicts (its block at either end has
- * another hash), whose blocks fall under rules this prover does not execute (before the merge, or a
+ * Refuses, before anything is stored, a range of a node serving another chain than the chain spec's
+ * (the operator's config names the wrong chain: every task would fail after it was stored), a range
+ * the EL node contradicts (its block at either end has another hash), whose blocks fall under rules this prover does not execute (before the merge, or a
  * fork after Prague: better said now than after every witness is fetched), or that ends more than
  * `horizon` blocks past its latest. A range ending on a block not produced yet but within reach is
  * accepted and waits for it. A node that does not answer is no reason to refuse: the task waits
@@ -22,6 +23,12 @@ export async function admitElRange(
   signal: AbortSignal,
 ): Promise<void> {
   try {
+    const chainId = await el.chainId({ signal });
+    if (BigInt(chainId) !== common.chainId()) {
+      throw new InvalidContextError(
+        `invalid ${EVM_EE_STF.kind} context: the EL node serves chain ${chainId}, but this plugin executes chain ${common.chainId()}; set plugin_settings.${EVM_EE_STF.kind}.chain_spec to the EL's chain spec`,
+      );
+    }
     for (const [field, ref] of [
       ["start", context.start],
       ["end", context.end],

@@ -50,9 +50,9 @@ const chainSpecSetting = z.unknown().transform((value, ctx): ChainSpecPreset | C
 /**
  * `[plugin_settings.evm-ee-stf]` in the prover client's config. Every field is optional.
  *
- * - `chain_spec`: the EL's rules: a preset name (`mainnet`, `sepolia`, `devnet`) or a table in the
- *   format of geth's genesis `config` (`chainId`, `terminalTotalDifficulty`, `mergeForkBlock`,
- *   `shanghaiTime`, `cancunTime`, `pragueTime`, …). Default `devnet`.
+ * - `chain_spec`: the EL's rules: a preset name (`mainnet`, `sepolia`, `holesky`, `hoodi`, `devnet`)
+ *   or a table in the format of geth's genesis `config` (`chainId`, `terminalTotalDifficulty`,
+ *   `mergeForkBlock`, `shanghaiTime`, `cancunTime`, `pragueTime`, …). Default `devnet`.
  * - `chain_spec_file`: instead, a JSON file: a geth genesis file (its `config`) or a bare config.
  * - `max_blocks`: the largest range one task may prove (submit-time refusal above it).
  * - `fetch_concurrency`: blocks fetched from the EL node at once.

@@ -1,8 +1,10 @@
-import { devnetChainConfig } from "@paas/evm";
+import { PermanentError } from "@paas/core";
+import { createCommon, devnetChainConfig } from "@paas/evm";
 import { buildMixedChain, type MixedChain } from "@paas/evm/testing";
-import type { EvmEeStfOutput } from "@paas/rollup";
+import { ElClient, type EvmEeStfOutput } from "@paas/rollup";
 import type { PluginHarness, StubRpc } from "@paas/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { fetchRange, parseEvmEeStfSettings } from "../src/index.js";
 import { contextForBlocks, elRpcHandlers, type RpcHandlers } from "../src/testing.js";
 import { buildFork, type Fork } from "./support/chain.js";
 import { errorOf, startHarness, startNode } from "./support/harness.js";
@@ -313,16 +315,35 @@ describe("plugin settings at work", () => {
     );
   });
 
-  it("fails permanently, naming the setting, when the node serves another chain whose blocks carry no chain id", async () => {
+  it("refuses at submit, naming the setting, a range of a node serving another chain", async () => {
     harness = await startHarness(node, {
       settings: {
         chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
       },
     });
+    await expect(harness.submit(contextForBlocks(chain.blocks[4]!))).rejects.toThrow(
+      "invalid evm-ee-stf context: the EL node serves chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec",
+    );
+  });
+
+  it("fails permanently, naming the setting, when the node serves another chain whose blocks carry no chain id", async () => {
+    // A CL STF's dependencies are not admitted: the fetcher asks the node too.
+    const settings = parseEvmEeStfSettings({
+      chain_spec: { chainId: 7, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0, pragueTime: 0 },
+    });
+    const el = new ElClient({ url: node.url });
     // Block 5 is empty: no transaction says which chain it is on, so only the node can.
-    const { record } = await harness.prove(contextForBlocks(chain.blocks[4]!));
-    expect(errorOf(record)).toBe(
-      "blocks 5..5: the EL node serves chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec",
+    const fetching = fetchRange(
+      el,
+      contextForBlocks(chain.blocks[4]!),
+      settings,
+      createCommon(settings.chainSpec),
+      new AbortController().signal,
+    );
+    await expect(fetching).rejects.toThrow(
+      new PermanentError(
+        "blocks 5..5: the EL node serves chain 1337, but this plugin executes chain 7; set plugin_settings.evm-ee-stf.chain_spec to the EL's chain spec",
+      ),
     );
   });
 
@@ -333,7 +354,8 @@ describe("plugin settings at work", () => {
     expect(record.status).toBe("completed");
     const methods = node.calls.slice(before).map((c) => `${c.method}(${(c.params as string[])[0]})`);
     expect(methods).toEqual([
-      // Admission: the node's blocks at both ends.
+      // Admission: the node's chain, its blocks at both ends.
+      "eth_chainId(undefined)",
       "eth_getBlockByNumber(0x1)",
       "eth_getBlockByNumber(0x3)",
       "eth_chainId(undefined)",

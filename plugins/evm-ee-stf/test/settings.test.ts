@@ -57,8 +57,13 @@ describe("settings", () => {
         /unknown preset "goerli"; expected chain_spec = "mainnet" .*\n {2}→ at chain_spec$/,
       ],
       [
+        { chain_spec: { ...devnetChainConfig(), verkleTime: 9 } },
+        /Unrecognized key: "verkleTime"\n {2}→ at chain_spec$/,
+      ],
+      [
+        // geth's key, read as it is; its blocks are refused like Osaka's.
         { chain_spec: { ...devnetChainConfig(), amsterdamTime: 9 } },
-        /Unrecognized key: "amsterdamTime"\n {2}→ at chain_spec$/,
+        /amsterdamTime is set but osakaTime is not: forks activate in order\n {2}→ at chain_spec\.amsterdamTime$/,
       ],
       [
         { chain_spec: { ...devnetChainConfig(), cancunTime: 20, pragueTime: 10 } },

@@ -26,17 +26,23 @@ export const BLOCK_FORKS = [
   { key: "mergeNetsplitBlock", hardfork: "mergeNetsplitBlock" },
 ] as const;
 
-/** Forks activated by timestamp: every fork after the merge. */
+/**
+ * Forks activated by timestamp: every fork after the merge, as far as geth's config names them
+ * (`amsterdamTime` included, so a current geth's config reads as it is). The blob-parameter-only
+ * forks (BPO1–5) change nothing but blob parameters, and a chain may skip them, as geth's
+ * `CheckConfigForkOrder` allows.
+ */
 export const TIME_FORKS = [
   { key: "shanghaiTime", hardfork: "shanghai" },
   { key: "cancunTime", hardfork: "cancun" },
   { key: "pragueTime", hardfork: "prague" },
   { key: "osakaTime", hardfork: "osaka" },
-  { key: "bpo1Time", hardfork: "bpo1" },
-  { key: "bpo2Time", hardfork: "bpo2" },
-  { key: "bpo3Time", hardfork: "bpo3" },
-  { key: "bpo4Time", hardfork: "bpo4" },
-  { key: "bpo5Time", hardfork: "bpo5" },
+  { key: "bpo1Time", hardfork: "bpo1", optional: true },
+  { key: "bpo2Time", hardfork: "bpo2", optional: true },
+  { key: "bpo3Time", hardfork: "bpo3", optional: true },
+  { key: "bpo4Time", hardfork: "bpo4", optional: true },
+  { key: "bpo5Time", hardfork: "bpo5", optional: true },
+  { key: "amsterdamTime", hardfork: "amsterdam" },
 ] as const;
 
 export type BlockForkKey = (typeof BLOCK_FORKS)[number]["key"];

@@ -56,6 +56,7 @@ export const GethChainConfigSchema = z
         bpo3: blobParams.optional(),
         bpo4: blobParams.optional(),
         bpo5: blobParams.optional(),
+        amsterdam: blobParams.optional(),
       })
       .optional(),
     /** Pre-merge consensus engines' settings: accepted, not applied. */
@@ -125,20 +126,21 @@ function mergeBlockOf(config: {
 
 /**
  * Forks activate in their order: a fork's value is not below an earlier fork's, and a post-merge
- * fork is scheduled only if every earlier one is (as geth's `CheckConfigForkOrder` requires).
+ * fork is scheduled only if every earlier one is, an optional one (BPO) aside (as geth's
+ * `CheckConfigForkOrder` requires).
  */
 function requireOrder(
-  forks: readonly { readonly key: BlockForkKey | TimeForkKey }[],
+  forks: readonly { readonly key: BlockForkKey | TimeForkKey; readonly optional?: boolean }[],
   config: Partial<Record<BlockForkKey | TimeForkKey, number>>,
   unit: "block" | "timestamp",
   issue: (key: string, message: string) => void,
 ): void {
   let previous: { key: string; at: number } | undefined;
   let missing: string | undefined;
-  for (const { key } of forks) {
+  for (const { key, optional } of forks) {
     const at = config[key];
     if (at === undefined) {
-      missing ??= key;
+      if (optional !== true) missing ??= key;
       continue;
     }
     if (unit === "timestamp" && missing !== undefined) {

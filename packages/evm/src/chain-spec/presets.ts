@@ -1,8 +1,8 @@
 /**
  * Named chain specs, written as geth's genesis `config` for those chains (geth's `params`
  * package), with `mergeForkBlock` added: the first proof-of-stake block, which geth finds by total
- * difficulty and a stateless prover cannot. A test holds mainnet's and Sepolia's to the schedules
- * @ethereumjs/common carries for them.
+ * difficulty and a stateless prover cannot (Holesky and Hoodi started merged). A test holds
+ * mainnet's, Sepolia's, Holesky's and Hoodi's to the schedules @ethereumjs/common carries for them.
  */
 import type { ChainSpec } from "./chain-spec.js";
 import { type GethChainConfig, parseChainSpec } from "./geth-config.js";
@@ -76,6 +76,57 @@ const SEPOLIA: GethChainConfig = {
   ethash: {},
 };
 
+/** The blob parameters geth gives the testnets (EIP-4844, EIP-7691, then the BPO forks'). */
+const TESTNET_BLOB_SCHEDULE = SEPOLIA.blobSchedule;
+
+const HOLESKY: GethChainConfig = {
+  chainId: 17_000,
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip155Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+  terminalTotalDifficulty: 0,
+  shanghaiTime: 1_696_000_704,
+  cancunTime: 1_707_305_664,
+  pragueTime: 1_740_434_112,
+  osakaTime: 1_759_308_480,
+  bpo1Time: 1_759_800_000,
+  bpo2Time: 1_760_389_824,
+  depositContractAddress: "0x4242424242424242424242424242424242424242",
+  blobSchedule: TESTNET_BLOB_SCHEDULE,
+  ethash: {},
+};
+
+const HOODI: GethChainConfig = {
+  chainId: 560_048,
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip155Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+  terminalTotalDifficulty: 0,
+  shanghaiTime: 0,
+  cancunTime: 0,
+  pragueTime: 1_742_999_832,
+  osakaTime: 1_761_677_592,
+  bpo1Time: 1_762_365_720,
+  bpo2Time: 1_762_955_544,
+  depositContractAddress: "0x00000000219ab540356cBB839Cbe05303d7705Fa",
+  blobSchedule: TESTNET_BLOB_SCHEDULE,
+  ethash: {},
+};
+
 /** The devnet's chain id (@paas/devchain's default). */
 export const DEVNET_CHAIN_ID = 1337;
 
@@ -111,6 +162,8 @@ export function devnetChainConfig(chainId = DEVNET_CHAIN_ID): GethChainConfig {
 export const CHAIN_SPEC_PRESETS = {
   mainnet: MAINNET,
   sepolia: SEPOLIA,
+  holesky: HOLESKY,
+  hoodi: HOODI,
   devnet: devnetChainConfig(),
 } as const satisfies Record<string, GethChainConfig>;
 

@@ -6,6 +6,7 @@ import { type BlockInput, decodeBlock } from "../blocks/rlp.js";
 import { AncestorChain } from "../chain/ancestors.js";
 import { HeaderIndex } from "../chain/header-index.js";
 import { commonForBlock } from "../chain-spec/block-rules.js";
+import { chainSpecOf } from "../common.js";
 import { EvmError, MissingWitnessNodeError } from "../errors.js";
 import { executeBlock } from "../execution/execute-block.js";
 import type { Hex } from "../hex.js";
@@ -105,7 +106,7 @@ async function executeOne(
     throw db.firstMiss ?? error;
   });
   if (db.firstMiss !== undefined) throw db.firstMiss;
-  requireHeaderMatches(block.header, executed);
+  requireHeaderMatches(block.header, executed, chainSpecOf(common).depositContractAddress);
 }
 
 function requireChild(block: Block, previous: Block): void {
