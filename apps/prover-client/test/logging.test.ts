@@ -1,8 +1,10 @@
 import { PaasError, PermanentError, TaskNotFoundError, TransientError } from "@paas/core";
-import { createJsonRpcServer, type JsonRpcServer } from "@paas/jsonrpc";
+import { createJsonRpcServer, defineMethod, type JsonRpcServer } from "@paas/jsonrpc";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { captureLogger, type LogLine } from "../scenarios/app.js";
+import { logActions } from "../src/logging/action-log.js";
 import { createLogger } from "../src/logging/logger.js";
 import { logRpcErrors } from "../src/logging/rpc-error-log.js";
 import { logServiceErrors } from "../src/logging/service-error-log.js";
@@ -161,6 +163,53 @@ describe("JSON-RPC errors in the log", () => {
   });
 });
 
+describe("state-changing calls in the log", () => {
+  let server: JsonRpcServer | undefined;
+  afterEach(async () => server?.close());
+
+  it("writes one info line per action, with what it did and where the call came from, never the token", async () => {
+    const token = "an-operator-token-0123456789";
+    const { logger, lines } = captureLogger();
+    const actions = logActions(logger);
+    server = createJsonRpcServer({
+      port: 0,
+      auth: { bearerToken: token },
+      onError: logRpcErrors(logger),
+      methods: {
+        cancelMany: defineMethod({
+          params: z.tuple([z.object({ kind: z.string() })]),
+          mutates: true,
+          handler([filter], call) {
+            const result = { matched: 3, changed: 2 };
+            actions(call, { filter, ...result });
+            return result;
+          },
+        }),
+      },
+    });
+    await server.listen();
+    for (const authorization of [`Bearer ${token}`, "Bearer wrong"]) {
+      await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "cancelMany", params: [{ kind: "leaf" }] }),
+      });
+    }
+    expect(lines().map(({ level, msg }) => [level, msg])).toEqual([
+      [30, "RPC action"],
+      [20, "RPC call refused"],
+    ]);
+    expect(lines()[0]).toMatchObject({
+      method: "cancelMany",
+      filter: { kind: "leaf" },
+      matched: 3,
+      changed: 2,
+      remoteAddress: "127.0.0.1",
+    });
+    expect(JSON.stringify(lines())).not.toContain(token);
+  });
+});
+
 describe("background failures in the log", () => {
   it("writes an unexpected failure every task's step meets once per window, naming the loop in `where`", () => {
     const { logger, written } = loggerAt({ now: 0 });
@@ -174,6 +223,25 @@ describe("background failures in the log", () => {
         err: expect.objectContaining({ message: "permission denied for table tasks" }),
       }),
     ]);
+  });
+
+  it("says once, at info, that the task database answers again after an outage, and how long it lasted", () => {
+    const clock = { now: Date.parse("2026-12-06T06:00:00.000Z") };
+    const { logger, written } = loggerAt(clock);
+    const log = logServiceErrors(logger, () => clock.now);
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    log.answered(); // a heartbeat with no outage: nothing to say
+    log(refused, "scheduler tick");
+    clock.now += 4_000;
+    log(refused, "lease heartbeat");
+    clock.now += 8_000;
+    log.answered();
+    log.answered(); // the next heartbeats: the outage is over already
+    expect(written.map((l) => [l.level, l.msg])).toEqual([
+      [40, "the task database cannot be reached; retrying"],
+      [30, "the task database answers again"],
+    ]);
+    expect(written[1]).toMatchObject({ outageMs: 12_000, since: "2026-12-06T06:00:00.000Z" });
   });
 
   it("says a database host whose name does not resolve (DNS down, a service being rescheduled) in one warning, without a stack", async () => {

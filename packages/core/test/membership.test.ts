@@ -288,12 +288,15 @@ describe("this instance's heartbeat", () => {
     const clock = new ManualClock(1_000_000);
     const { state, store } = standInStore();
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    // What the app ends an outage's warnings with: told of each commit, never of a refused beat.
+    const said: string[] = [];
     const membership = new ClusterMembership(store, {
       instance: { id: "a", host: "h", pid: 1, role: "worker", startedAt: 0 },
       clock,
       leaseMs: LEASE_MS,
       log: quiet,
-      onError: () => {},
+      onError: () => said.push("refused"),
+      onHeartbeat: () => said.push("committed"),
     });
     await membership.start([]);
     try {
@@ -309,10 +312,13 @@ describe("this instance's heartbeat", () => {
       expect(membership.heartbeatOverdueMs()).toBeUndefined();
       clock.advance(1);
       expect(membership.heartbeatOverdueMs()).toBe(LEASE_MS + 1);
+      await until(() => said.at(-1) === "refused", "a refused beat");
       refused = false;
       const heartbeats = state.heartbeats;
       await until(() => state.heartbeats > heartbeats, "a beat that commits");
       expect(membership.heartbeatOverdueMs()).toBeUndefined();
+      await until(() => said.at(-1) === "committed", "the commit told");
+      expect(said[0]).toBe("committed");
     } finally {
       await membership.close();
     }

@@ -242,6 +242,15 @@ describe("JSON-RPC server: HTTP", () => {
     expect(methods.store.handler).not.toHaveBeenCalled();
   });
 
+  it("tells a handler where its call came from, for the logs of actions", async () => {
+    const { url } = await startServer({
+      methods: { whoAmI: { handler: async (_params, ctx) => ctx.remoteAddress } },
+    });
+    expect(await rpc(url, { jsonrpc: "2.0", id: 1, method: "whoAmI" })).toMatchObject({
+      result: "127.0.0.1",
+    });
+  });
+
   it("aborts a handler's signal when its client goes away", async () => {
     let aborted!: Promise<unknown>;
     const { url } = await startServer({

@@ -129,6 +129,13 @@ it("fails a job whose guest throws, not retryable, with the guest's message; the
     error: expect.stringContaining("value 3 is odd"),
   });
   await expect(prover.receipt(jobId)).rejects.toThrow(/job .* is failed: no receipt until it succeeds/);
+  // The guest's words are the message, in `error`: `err` is only ever an error object.
+  const failed = log.lines.find((line) => line.message === "proof failed" && "jobId" in line.fields);
+  expect(failed).toMatchObject({
+    level: "warn",
+    fields: { jobId, retryable: false, error: expect.stringContaining("value 3 is odd") },
+  });
+  expect(failed?.fields).not.toHaveProperty("err");
 
   const again = await prover.start(request);
   expect(again).not.toBe(jobId);
@@ -182,8 +189,12 @@ describe("cancellation", () => {
     });
     expect((await prover.status(queued)).state).toBe("queued");
 
+    const linesBefore = log.lines.length;
     const cancelled = await call(server.url, "DELETE", `v1/jobs/${queued}`);
     expect(cancelled.json).toMatchObject({ jobId: queued, state: "cancelled", attempts: 0 });
+    // A client's cancel, as its start, is a request line at debug: a prover client cancelling
+    // thousands of tasks must not flood this log at info. Only a proof it stops is a line there.
+    expect(log.lines.slice(linesBefore).filter((line) => line.level !== "debug")).toEqual([]);
 
     writeFileSync(gate, "");
     expect(await settled(blocker)).toMatchObject({ state: "succeeded" });

@@ -24,6 +24,7 @@ import { withPluginSettingSources } from "../config/setting-sources.js";
 import { EventStream } from "../http/event-stream.js";
 import { buildHttpApp } from "../http/http-app.js";
 import { taskEvent } from "../http/task-event.js";
+import { logActions } from "../logging/action-log.js";
 import { logRpcErrors } from "../logging/rpc-error-log.js";
 import { logServiceErrors } from "../logging/service-error-log.js";
 import { logTransitions } from "../logging/transition-log.js";
@@ -149,6 +150,8 @@ export async function buildProverApp(
       defaultBackend: config.default_backend,
       kinds: kindOptions(config.kinds),
       onError: logServiceError,
+      // Ends an outage the errors began, with one line: the first heartbeat the database takes again.
+      onHeartbeat: () => logServiceError.answered(),
     }).hosts(hosts);
     for (const plugin of plugins) builder.register(plugin.pluginClass);
     try {
@@ -349,8 +352,10 @@ async function startHttp(
   closers: (() => Promise<void>)[],
 ): Promise<string> {
   const { config, service, metrics } = app;
+  const actions = logActions(logger);
   const methods: Record<string, MethodRegistry[string]> = {
     ...coreMethods(service, {
+      actions,
       report: async () => ({
         uptimeSeconds: Math.round((Date.now() - app.startedAt) / 1_000),
         instances: await service.instances(),
@@ -364,14 +369,30 @@ async function startHttp(
         hostKeys: parts.hosts.publicKeys(),
       }),
     }),
-    ...operatorMethods(service, { overview: parts.overview }),
+    ...operatorMethods(service, { overview: parts.overview, actions }),
   };
   for (const [name, method] of service.rpcMethods()) {
     if (methods[name])
       throw new InvalidConfigError(
         `RPC method ${name} of plugin "${method.kind}" is one the app serves: the plugin must name it otherwise`,
       );
-    methods[name] = { mutates: method.mutates, handler: (params) => method.handler(params) };
+    methods[name] = {
+      mutates: method.mutates,
+      async handler(params, call) {
+        const result = await method.handler(params);
+        // A plugin's action (every one submits a task: `{ id, created, … }`), logged as the app's are.
+        if (method.mutates) {
+          const { id, created } = (result ?? {}) as { id?: unknown; created?: unknown };
+          actions(call, {
+            kind: method.kind,
+            params,
+            ...(typeof id === "string" && { task: id }),
+            ...(typeof created === "boolean" && { created }),
+          });
+        }
+        return result;
+      },
+    };
   }
   const readinessTimeoutMs = Math.min(config.nodes.timeout_ms, 5_000);
   const server = await buildHttpApp({

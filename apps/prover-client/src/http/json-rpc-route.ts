@@ -55,7 +55,7 @@ export function registerJsonRpcRoute(app: FastifyInstance, options: JsonRpcRoute
     try {
       const answer = await dispatchBody(
         request.body instanceof Uint8Array ? request.body : "",
-        requestScope(request.headers.authorization, token, abort),
+        requestScope(request.headers.authorization, token, abort, request.socket.remoteAddress),
         dispatchOptions,
       );
       if (options.closing()) reply.header("Connection", "close");

@@ -1,6 +1,18 @@
 import { errorMessage, isConnectionLoss, isCredentialRefusal } from "@paas/core";
 import type { Logger } from "pino";
 
+/** What `logServiceErrors` returns: the failures' log, told too when the database answers. */
+export interface ServiceErrorLog {
+  (error: unknown, where: string): void;
+  /**
+   * This instance's heartbeat committed. After an outage (the database out of reach, or refusing
+   * the credentials) the first one is an info line, `the task database answers again`, with how
+   * long it lasted (`outageMs`, to within a heartbeat, a third of a lease): the warnings stop
+   * without it, and a quiet log could be a silent instance as well as a healthy one.
+   */
+  answered(): void;
+}
+
 /**
  * How the prover service's background failures (its ticks, heartbeats, lease renewals) are logged.
  * A task database out of reach (PostgreSQL restarting, failing over, every slot taken) is a
@@ -13,13 +25,16 @@ import type { Logger } from "pino";
  * message: as the message, a step's (`prove of task …`) was another line per task to the repeat
  * limit, so a failure every task met (a revoked grant) wrote a stack per task.
  */
-export function logServiceErrors(logger: Logger): (error: unknown, where: string) => void {
-  return (error, where) => {
+export function logServiceErrors(logger: Logger, now: () => number = Date.now): ServiceErrorLog {
+  let outageSince: number | undefined;
+  const log = (error: unknown, where: string) => {
     const { code } = (error ?? {}) as { code?: unknown };
     const fields = { where, error: errorMessage(error), ...(typeof code === "string" && { code }) };
     if (isConnectionLoss(error)) {
+      outageSince ??= now();
       logger.warn(fields, "the task database cannot be reached; retrying");
     } else if (isCredentialRefusal(error)) {
+      outageSince ??= now();
       logger.error(
         fields,
         "the task database refuses this instance's credentials (database.url): set the role's current password; retrying",
@@ -28,4 +43,15 @@ export function logServiceErrors(logger: Logger): (error: unknown, where: string
       logger.error({ where, err: error }, "unexpected error in the prover service");
     }
   };
+  return Object.assign(log, {
+    answered() {
+      if (outageSince === undefined) return;
+      const since = outageSince;
+      outageSince = undefined;
+      logger.info(
+        { outageMs: now() - since, since: new Date(since).toISOString() },
+        "the task database answers again",
+      );
+    },
+  });
 }

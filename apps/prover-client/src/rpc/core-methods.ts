@@ -2,6 +2,7 @@ import type { ProofContext, ProverService } from "@paas/core";
 import { defineMethod, type MethodRegistry, StreamedResult } from "@paas/jsonrpc";
 import { receiptJsonPieces } from "@paas/zkvm";
 import { z } from "zod";
+import type { ActionLog } from "../logging/action-log.js";
 import {
   assertKnownFilter,
   backendSchema,
@@ -14,6 +15,8 @@ import {
 export interface CoreMethodOptions {
   /** Extra facts for `paas_getReport` (uptime, versions, plugin state). */
   readonly report: () => Promise<Record<string, unknown>>;
+  /** Where each state change that succeeded is logged (see `logActions`). */
+  readonly actions: ActionLog;
 }
 
 /**
@@ -27,12 +30,13 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_submitTask: defineMethod({
       params: z.tuple([contextSchema, backendSchema.optional()]),
       mutates: true,
-      async handler([context, backend]) {
+      async handler([context, backend], call) {
         // Without a backend, the kind's own (`[kinds.<kind>] backend`), as plugins submit.
         const { task, created } = await service.submit(
           context as ProofContext,
           backend ?? service.backendFor(context.kind),
         );
+        options.actions(call, { task: task.id, kind: task.kind, backend: task.backend, created });
         return { id: task.id, created, task };
       },
     }),
@@ -57,7 +61,11 @@ export function coreMethods(service: ProverService, options: CoreMethodOptions):
     paas_cancelTask: defineMethod({
       params: z.tuple([taskSchema]),
       mutates: true,
-      handler: async ([task]) => service.cancel(await taskRef(task)),
+      async handler([task], call) {
+        const record = await service.cancel(await taskRef(task));
+        options.actions(call, { task: record.id, kind: record.kind, status: record.status });
+        return record;
+      },
     }),
     paas_getReport: defineMethod({
       params: z.tuple([]),

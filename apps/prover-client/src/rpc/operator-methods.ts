@@ -2,11 +2,14 @@ import path from "node:path";
 import { PaasError, type ProverService, type TaskFilter } from "@paas/core";
 import { defineMethod, type MethodRegistry } from "@paas/jsonrpc";
 import { z } from "zod";
+import type { ActionLog } from "../logging/action-log.js";
 import type { Overview } from "../overview/overview.js";
 import { assertKnownFilter, taskFilterShape, taskRefFor, taskSchema } from "./task-params.js";
 
 export interface OperatorMethodOptions {
   readonly overview: () => Promise<Overview>;
+  /** Where each action that succeeded is logged (see `logActions`). */
+  readonly actions: ActionLog;
 }
 
 /**
@@ -78,7 +81,7 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
     paas_retryTask: defineMethod({
       params: byPositionOrName(["id"], z.tuple([taskSchema])),
       mutates: true,
-      async handler([task]) {
+      async handler([task], call) {
         const record = await service.status(await taskRef(task));
         if (record.status !== "permanent_failure" && record.status !== "cancelled") {
           // Its status, not the params, is what is wrong: the code of a refused transition (-32016).
@@ -97,35 +100,44 @@ export function operatorMethods(service: ProverService, options: OperatorMethodO
         }
         // A submission of a failed or cancelled task restarts it (core's resubmission rule).
         const { task: restarted } = await service.submit(record.taskId.context, record.taskId.backend);
+        options.actions(call, { task: restarted.id, kind: restarted.kind, status: restarted.status });
         return { id: restarted.id, task: restarted };
       },
     }),
     paas_retryTasks: defineMethod({
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
-      async handler([filter]) {
+      async handler([filter], call) {
         await assertKnownFilter(service, filter);
-        return service.retryMany(filter as TaskFilter);
+        const result = await service.retryMany(filter as TaskFilter);
+        options.actions(call, { filter, ...result });
+        return result;
       },
     }),
     paas_cancelTasks: defineMethod({
       params: byPositionOrName("whole", z.tuple([bulkFilterSchema])),
       mutates: true,
-      async handler([filter]) {
+      async handler([filter], call) {
         await assertKnownFilter(service, filter);
-        return service.cancelMany(filter as TaskFilter);
+        const result = await service.cancelMany(filter as TaskFilter);
+        options.actions(call, { filter, ...result });
+        return result;
       },
     }),
     paas_prune: defineMethod({
       params: byPositionOrName("whole", z.tuple([pruneSchema])),
       mutates: true,
-      handler: ([options]) =>
-        service.prune({
-          olderThanMs: options.olderThanMs,
-          ...(options.exportDir !== undefined && { exportReceiptsTo: options.exportDir }),
-          ...(options.deleteReceipts !== undefined && { deleteReceipts: options.deleteReceipts }),
-          ...(options.compact !== undefined && { compact: options.compact }),
-        }),
+      async handler([prune], call) {
+        const result = await service.prune({
+          olderThanMs: prune.olderThanMs,
+          ...(prune.exportDir !== undefined && { exportReceiptsTo: prune.exportDir }),
+          ...(prune.deleteReceipts !== undefined && { deleteReceipts: prune.deleteReceipts }),
+          ...(prune.compact !== undefined && { compact: prune.compact }),
+        });
+        // The options as given (exportDir: where the receipts went), then the counts and sizes.
+        options.actions(call, { ...prune, ...result });
+        return result;
+      },
     }),
   };
 }

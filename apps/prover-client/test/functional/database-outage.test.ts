@@ -128,11 +128,12 @@ async function startBehindRelay(logger?: Parameters<typeof startApp>[1]) {
 }
 
 describe.skipIf(postgres.url === undefined)("while the task database is out of reach", () => {
-  it("warns that the database cannot be reached, without a stack or an error line", {
+  it("warns that the database cannot be reached, without a stack or an error line, and says once when it answers again", {
     timeout: 120_000,
   }, async () => {
     const { logger, lines } = captureLogger();
     const { relay, app, dispose } = await startBehindRelay(logger);
+    let relayUp = true;
     // A dashboard left open: its overview is read from the database every second.
     const dashboard = new AbortController();
     const events = await fetch(`${app.rpcUrl}events`, { signal: dashboard.signal });
@@ -140,6 +141,7 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
     try {
       const from = lines().length;
       await relay.down();
+      relayUp = false;
       // A read through the API meets the outage too.
       await expect(rpc(app).call("paas_getReport", [])).rejects.toThrow("internal error");
       const outage = () => lines().slice(from);
@@ -162,9 +164,19 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
       // one line, once per window for each way the driver put it (connections reset, then refused).
       const warnings = serious.filter((line) => line.msg === outageWarning);
       expect(new Set(warnings.map((line) => line.error)).size).toBe(warnings.length);
+
+      // Back: one info line, at the first heartbeat the database takes, says how long it lasted.
+      await relay.up();
+      relayUp = true;
+      const answersAgain = () => outage().filter((line) => line.msg === "the task database answers again");
+      await until(() => answersAgain().length > 0, "the line saying the database answers again", 60_000);
+      expect(answersAgain()).toEqual([
+        expect.objectContaining({ level: 30, outageMs: expect.any(Number), since: expect.any(String) }),
+      ]);
+      expect(answersAgain()[0]!.outageMs).toBeGreaterThan(0);
     } finally {
       dashboard.abort();
-      await relay.up();
+      if (!relayUp) await relay.up();
       await dispose();
     }
   });

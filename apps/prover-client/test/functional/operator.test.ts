@@ -13,6 +13,8 @@ import { HOST_KEY_FILE, programIdOf, receiptFromJson, verifyReceipt } from "@paa
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   CLI_TEST_TIMEOUT_MS,
+  captureLogger,
+  type LogLine,
   rpc,
   runCli,
   startApp,
@@ -29,16 +31,25 @@ const TOKEN = "an-operator-token-0123456789";
 let data: ReturnType<typeof tempDatadir>;
 let devnet: Devnet;
 let app: ProverApp;
+let logLines: () => LogLine[];
+/** The info lines of state-changing calls (`RPC action`) written since `from`. */
+const actionsSince = (from: number) =>
+  logLines()
+    .slice(from)
+    .filter((line) => line.msg === "RPC action");
 
 beforeAll(async () => {
   data = tempDatadir();
   devnet = await startTrustingDevnet(data.dir);
   await devnet.chain.produceEpochs(1);
+  const log = captureLogger();
+  logLines = log.lines;
   app = await startApp(
     testConfig(data.dir, devnet.url, [
       "plugin_settings.checkpoint.runner=false",
       `rpc.auth_token="${TOKEN}"`,
     ]),
+    log.logger,
   );
 });
 
@@ -106,6 +117,7 @@ it("streams task transitions and the overview while a checkpoint is proven", {
   timeout: 90_000,
 }, async () => {
   const stream = await subscribe();
+  const from = logLines().length;
   const submitted = await call<{ id: string }>("paas_proveCheckpoint", [0], TOKEN);
   checkpointId = submitted.result!.id;
   const events = await stream.until(
@@ -123,6 +135,18 @@ it("streams task transitions and the overview while a checkpoint is proven", {
   expect(events.filter((e) => e.event === "task").map((e) => e.data.kind)).toEqual(
     expect.arrayContaining(["evm-ee-stf", "cl-stf", "checkpoint"]),
   );
+  // A plugin's state-changing method is an action like the app's own.
+  expect(actionsSince(from)).toEqual([
+    expect.objectContaining({
+      level: 30,
+      method: "paas_proveCheckpoint",
+      kind: "checkpoint",
+      params: [0],
+      task: checkpointId,
+      created: true,
+      remoteAddress: "127.0.0.1",
+    }),
+  ]);
 });
 
 it("shows a task's attempts, its dependency graph and the overview", { timeout: 30_000 }, async () => {
@@ -190,6 +214,7 @@ it("is ready while the database and nodes answer, and says which does not", { ti
 it("retries and cancels by filter over RPC and from the CLI, behind the token", {
   timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {
+  const from = logLines().length;
   // A checkpoint two epochs ahead: admitted, and waiting for its epoch, so it stays unfinished.
   const ahead = (devnet.chain.latestCheckpointIndex ?? 0) + 2;
   const waiting = (
@@ -249,6 +274,44 @@ it("retries and cancels by filter over RPC and from the CLI, behind the token", 
   expect(one.result!.task.status).not.toBe("cancelled");
   await call("paas_cancelTask", [waiting], TOKEN);
   expect((await waitForTask(rpc(app), waiting)).status).toBe("cancelled");
+
+  // One info line per action that changed something, bulk ones included, with where it came from;
+  // the refused calls (no token, a wrong one, an empty filter, a retry of a completed task) none.
+  const from127 = { remoteAddress: "127.0.0.1" };
+  const cancelledOne = { task: waiting, kind: "checkpoint", status: "cancelled", ...from127 };
+  expect(actionsSince(from).map(({ time, pid, hostname, ...line }) => line)).toEqual([
+    {
+      level: 30,
+      msg: "RPC action",
+      method: "paas_submitTask",
+      task: waiting,
+      kind: "checkpoint",
+      backend: "native",
+      created: true,
+      ...from127,
+    },
+    ...[
+      { method: "paas_cancelTasks", filter: { kind: "checkpoint" }, matched: 1, changed: 1 },
+      {
+        method: "paas_retryTasks",
+        filter: { kind: "checkpoint", status: "cancelled" },
+        matched: 1,
+        changed: 1,
+      },
+      { method: "paas_cancelTasks", filter: { kind: "checkpoint", olderThanMs: 0 }, matched: 1, changed: 1 },
+      {
+        method: "paas_retryTasks",
+        filter: { kind: "checkpoint", status: "cancelled" },
+        matched: 1,
+        changed: 1,
+      },
+    ].map((action) => ({ level: 30, msg: "RPC action", ...action, ...from127 })),
+    { level: 30, msg: "RPC action", method: "paas_cancelTask", ...cancelledOne },
+    expect.objectContaining({ method: "paas_retryTask", task: waiting, kind: "checkpoint", ...from127 }),
+    { level: 30, msg: "RPC action", method: "paas_cancelTask", ...cancelledOne },
+  ]);
+  // The token is never written.
+  expect(JSON.stringify(logLines())).not.toContain(TOKEN);
 });
 
 it("refuses a prune told both to export the receipts and to delete them unexported", {
@@ -330,6 +393,21 @@ it("prunes finished tasks from the CLI, exporting their receipts, and the file s
   });
   // Pruned, the task is gone with its receipt: fetching it says so.
   expect((await call("paas_getProof", [checkpointId])).error).toMatchObject({ code: -32010 });
+
+  // The prune in the log: its options (where the receipts went) and what it removed.
+  expect(actionsSince(0).filter((line) => line.method === "paas_prune")).toEqual([
+    expect.objectContaining({
+      level: 30,
+      olderThanMs: 0,
+      exportDir,
+      compact: true,
+      tasks: result.tasks,
+      receiptsExported: result.receiptsExported,
+      bytesBefore: result.bytesBefore,
+      bytesAfter: result.bytesAfter,
+      remoteAddress: "127.0.0.1",
+    }),
+  ]);
 
   const unsaid = await paas("prune", "--older-than", "7d", "--token", TOKEN);
   expect(unsaid.code).not.toBe(0);

@@ -13,6 +13,8 @@ export interface MembershipOptions {
   readonly leaseMs: number;
   readonly log: PluginLogger;
   readonly onError: (error: unknown, context: string) => void;
+  /** Called each time this instance's heartbeat commits: the task database takes its writes. */
+  readonly onHeartbeat?: () => void;
   /**
    * This process is the database's only user (SQLite, locked): the rows and leases of other
    * instances were left by processes that are gone, and are dropped at the start, so a restart
@@ -133,6 +135,7 @@ export class ClusterMembership {
       if (await this.foundNewerSchema()) return;
       await this.store.heartbeat(instance, now, leaseMs);
       this.wroteAt = clock.now();
+      this.options.onHeartbeat?.();
       if (instance.role === "worker" || this.services.length === 0) {
         // Never elected, so it folds the shards itself: a cluster may have no leader to (workers
         // only, or nothing to run once per cluster), and the shards of ended sessions, a few rows

@@ -67,6 +67,11 @@ export interface ProverServiceOptions {
   readonly kinds?: Readonly<Record<string, KindOptions>>;
   /** Errors the service cannot hand to a caller (a throwing listener, a failed background tick). */
   readonly onError?: (error: unknown, context: string) => void;
+  /**
+   * Called each time this instance's heartbeat (a write every third of a lease) commits: after
+   * `onError` reported the database out of reach, the first call says it is back.
+   */
+  readonly onHeartbeat?: () => void;
 }
 
 /** A name for a new instance, unique across machines and restarts: `<host>-<pid>-<random>`. */
@@ -237,6 +242,7 @@ export class ProverServiceBuilder {
         leaseMs,
         log,
         onError,
+        ...(this.options.onHeartbeat !== undefined && { onHeartbeat: this.options.onHeartbeat }),
         exclusive: opened.exclusive,
         ...(this.predecessor !== undefined && { predecessor: this.predecessor }),
         // A SQLite file is this process's alone (locked): nobody migrates it under us.

@@ -50,6 +50,8 @@ export interface RequestScope {
   readonly bearer?: BearerCheck;
   /** Read only by handlers that ask for it (see `RequestSignal`). */
   readonly signal: AbortSignal;
+  /** The socket's peer, handed to each call (`MethodContext.remoteAddress`). */
+  readonly remoteAddress?: string;
 }
 
 /**
@@ -172,6 +174,7 @@ async function dispatchOne(
       get signal() {
         return scope.signal;
       },
+      ...(scope.remoteAddress !== undefined && { remoteAddress: scope.remoteAddress }),
     };
     try {
       outcome = { result: await entry.handler(params, ctx) };

@@ -11,6 +11,8 @@ export interface MethodContext {
   readonly notification: boolean;
   /** Aborted when the client disconnects or the server closes. */
   readonly signal: AbortSignal;
+  /** The caller's IP address (the socket's peer: a proxy's, behind one), for the logs of actions. */
+  readonly remoteAddress?: string;
 }
 
 export interface JsonRpcMethod {

@@ -46,12 +46,13 @@ export class RequestSignal {
 
 /**
  * What a request's calls know of it: whether its `Authorization` header carries the server's token
- * (any request does when the server has none), and its signal (made when asked).
+ * (any request does when the server has none), its signal (made when asked) and where it came from.
  */
 export function requestScope(
   authorization: string | undefined,
   token: string | undefined,
   abort: RequestSignal,
+  remoteAddress?: string,
 ): RequestScope {
   const bearer = token === undefined ? "valid" : checkBearer(authorization, token);
   return {
@@ -60,5 +61,6 @@ export function requestScope(
     get signal() {
       return abort.signal;
     },
+    ...(remoteAddress !== undefined && { remoteAddress }),
   };
 }

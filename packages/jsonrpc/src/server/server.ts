@@ -125,7 +125,7 @@ export function createJsonRpcServer(options: JsonRpcServerOptions): JsonRpcServe
     try {
       const answer = await dispatchBody(
         body,
-        requestScope(req.headers.authorization, token, abort),
+        requestScope(req.headers.authorization, token, abort, req.socket.remoteAddress),
         dispatchOptions,
       );
       if (closing) res.setHeader("Connection", "close");

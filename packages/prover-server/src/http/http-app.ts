@@ -106,8 +106,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     // The unexpected only. A 503 (uploads or queued input at this server's limit) is back-pressure
     // clients wait out (Retry-After), not a failure: at error, each refusal of a busy server was an
     // error line, naming other byte counts so the logger's repeat limit let them all through.
+    // With the error itself, as `err` always is: its stack is all that says where the unexpected came from.
     if (answer.status === INTERNAL_STATUS) {
-      logger.error({ method: request.method, url: request.url, err: messageOf(error) }, "request failed");
+      logger.error({ method: request.method, url: request.url, err: error }, "request failed");
     }
     sendError(reply, answer);
   });

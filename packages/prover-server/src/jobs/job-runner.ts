@@ -91,7 +91,7 @@ export class JobRunner {
     } catch (error) {
       if (!this.#claimRefused) {
         this.logger.error(
-          { err: messageOf(error) },
+          { error: messageOf(error) },
           "prover server: cannot take jobs from the job table; trying again every second",
         );
       }
@@ -132,7 +132,7 @@ export class JobRunner {
       const retryable = !(error instanceof PermanentError);
       const message = messageOf(error).slice(0, MAX_ERROR_CHARS);
       if (await this.#record(() => this.store.fail(job.id, message, retryable), signal, fields)) {
-        this.logger.warn({ ...fields, retryable, err: message }, "proof failed");
+        this.logger.warn({ ...fields, retryable, error: message }, "proof failed");
       }
     }
   }
@@ -150,7 +150,7 @@ export class JobRunner {
       } catch (error) {
         if (pauseMs === FIRST_RECORD_RETRY_MS) {
           this.logger.error(
-            { ...fields, err: messageOf(error) },
+            { ...fields, error: messageOf(error) },
             "cannot record the proof's outcome in the job table; trying again until it can",
           );
         }

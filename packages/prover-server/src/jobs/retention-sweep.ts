@@ -54,7 +54,7 @@ export class RetentionSweep {
       await this.releaseFreeSpace();
     } catch (error) {
       this.logger.error(
-        { err: error instanceof Error ? error.message : String(error) },
+        { error: error instanceof Error ? error.message : String(error) },
         "prover server: cannot delete finished jobs past their retention",
       );
     }
