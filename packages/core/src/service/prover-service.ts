@@ -102,6 +102,8 @@ export class ProverService implements ProverHandle {
   private stopped: Promise<void> | undefined;
   /** Aborted at close: waits still pending end then, since no transition will settle them. */
   private readonly closing = new AbortController();
+  /** Bulk retries and cancels, and prunes, running: a close lets each stop at the end of its slice or page. */
+  private readonly actions = new Set<Promise<unknown>>();
   /** Tasks somebody waits on, with the checks that settle their waits. */
   private readonly waiting = new Map<string, Set<() => Promise<unknown>>>();
   private waitPoll: NodeJS.Timeout | undefined;
@@ -376,11 +378,13 @@ export class ProverService implements ProverHandle {
           `(registered: ${this.kinds().join(", ")}); retry them through an instance that has it, or narrow the filter by kind`,
       );
     }
-    return this.bulk(
-      filter,
-      restartable,
-      "retried",
-      async (row) => (await this.parts.scheduler.restart(row)).restarted,
+    return this.operatorAction(() =>
+      this.bulk(
+        filter,
+        restartable,
+        "retried",
+        async (row) => (await this.parts.scheduler.restart(row)).restarted,
+      ),
     );
   }
 
@@ -392,14 +396,16 @@ export class ProverService implements ProverHandle {
     if (unfinished.length === 0) {
       throw new InvalidParamsError(`no ${filter.status} task can be cancelled: only unfinished ones can`);
     }
-    return this.bulk(filter, unfinished, "cancelled", async (row) => {
-      try {
-        return (await this.parts.scheduler.cancel(row.id)).cancelled;
-      } catch (error) {
-        if (error instanceof PaasError && error.code === "NOT_CANCELLABLE") return false; // it finished meanwhile
-        throw error;
-      }
-    });
+    return this.operatorAction(() =>
+      this.bulk(filter, unfinished, "cancelled", async (row) => {
+        try {
+          return (await this.parts.scheduler.cancel(row.id)).cancelled;
+        } catch (error) {
+          if (error instanceof PaasError && error.code === "NOT_CANCELLABLE") return false; // it finished meanwhile
+          throw error;
+        }
+      }),
+    );
   }
 
   /**
@@ -418,9 +424,16 @@ export class ProverService implements ProverHandle {
   ): Promise<BulkResult> {
     let matched = 0;
     let changed = 0;
+    const tasks = () => `${verb} ${changed} task${changed === 1 ? "" : "s"}`;
     for await (const page of this.parts.operator.matching(filter, statuses, this.parts.clock.now())) {
       matched += page.length;
       for (let i = 0; i < page.length; i += BULK_SLICE) {
+        if (this.closed) {
+          throw stoppedPartWay(
+            new ServiceClosedError(),
+            (why) => `${tasks()}, then stopped: ${why}; run the same command again for the tasks left`,
+          );
+        }
         const slice = page.slice(i, i + BULK_SLICE);
         const outcomes = await Promise.allSettled(slice.map(act));
         changed += outcomes.filter((o) => o.status === "fulfilled" && o.value).length;
@@ -430,8 +443,7 @@ export class ProverService implements ProverHandle {
           throw stoppedPartWay(
             reason,
             (why) =>
-              `${verb} ${changed} task${changed === 1 ? "" : "s"}, then stopped at task ${slice[failed]!.id}: ` +
-              `${why}; run the same command again for the tasks left`,
+              `${tasks()}, then stopped at task ${slice[failed]!.id}: ${why}; run the same command again for the tasks left`,
           );
         }
       }
@@ -446,7 +458,23 @@ export class ProverService implements ProverHandle {
         `olderThanMs must be a non-negative number of milliseconds, got ${options.olderThanMs}`,
       );
     }
-    return this.parts.operator.prune(options, this.parts.clock.now());
+    return this.operatorAction(() =>
+      this.parts.operator.prune(options, this.parts.clock.now(), this.closing.signal),
+    );
+  }
+
+  /**
+   * Runs a bulk action or a prune so that a close waits for it to stop at the end of its slice or
+   * page, saying how far it went. Closed under it, the database ended it part-way: on PostgreSQL
+   * its queries waiting for a pooled connection never settled (the pool's end leaves them queued),
+   * and on SQLite it failed as an internal error that did not say what it had changed.
+   */
+  private operatorAction<T>(action: () => Promise<T>): Promise<T> {
+    const running = action();
+    const forget = () => this.actions.delete(running);
+    this.actions.add(running);
+    running.then(forget, forget);
+    return running;
   }
 
   graph(task: TaskRef): Promise<TaskGraph> {
@@ -581,6 +609,7 @@ export class ProverService implements ProverHandle {
   private async stop(): Promise<void> {
     this.closed = true;
     this.closing.abort();
+    await Promise.allSettled([...this.actions]);
     await this.parts.membership.close();
     for (const service of [...this.services].reverse()) if (service.scope !== "cluster") await service.stop();
     await this.parts.scheduler.close();

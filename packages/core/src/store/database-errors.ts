@@ -67,6 +67,16 @@ export function isStorageFull(error: unknown): boolean {
 }
 
 /**
+ * SQLite's SQLITE_BUSY (and its extended codes): another process holds the file's write lock (an
+ * operator's sqlite3 shell) past the busy timeout, which this thread waited out. No write is at
+ * fault; once that process lets go they go through.
+ */
+export function isFileLocked(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/**
  * PostgreSQL's lock_not_available: a write waited on a row another session holds (an operator's,
  * a long report) for longer than the role's `lock_timeout`. Run again at once it would wait as
  * long again; once that session lets go it goes through.

@@ -9,7 +9,7 @@ import {
   type TaskStatusName,
   TERMINAL_STATUSES,
 } from "../contracts/status.js";
-import { InvalidParamsError, PaasError } from "../errors.js";
+import { InvalidParamsError, PaasError, ServiceClosedError } from "../errors.js";
 import { stoppedPartWay } from "./database-errors.js";
 import type { SqlDialect } from "./migrations/index.js";
 import { ReceiptExport } from "./receipt-export.js";
@@ -17,6 +17,12 @@ import type { TaskRow } from "./rows.js";
 import type { Database } from "./schema.js";
 
 const PAGE = 500;
+/**
+ * Receipt bytes a prune's page may hold: a page is read, exported (hex, written, flushed) and
+ * deleted without a turn of the event loop on SQLite, and its export without one on PostgreSQL.
+ * 500 receipts of 0.5 MiB kept the loop for 8.8 s and 3.8 s; about 0.3 s per 8 MiB.
+ */
+const PAGE_BYTES = 8 * 1024 * 1024;
 const TERMINAL = [...TERMINAL_STATUSES];
 
 /**
@@ -72,9 +78,10 @@ export class OperatorStore {
    * however deep — with their dependency records, history and receipts, exported first if asked
    * (one JSON line each, with the task's key and context, in `receipts.jsonl`). Then gives the
    * space back (see `PruneOptions.compact`). The export file is opened first: a directory that
-   * cannot take it refuses the prune before anything is deleted.
+   * cannot take it refuses the prune before anything is deleted. Once `stop` is aborted (the
+   * service closing) no page begins, and the prune says how far it went.
    */
-  async prune(options: PruneOptions, now: number): Promise<PruneResult> {
+  async prune(options: PruneOptions, now: number, stop?: AbortSignal): Promise<PruneResult> {
     if (options.exportReceiptsTo === undefined && options.deleteReceipts !== true) {
       throw new InvalidParamsError(
         "a prune deletes the receipts of the tasks it deletes (a receipt cannot be read without its task): " +
@@ -106,8 +113,10 @@ export class OperatorStore {
       // tasks, and on PostgreSQL kept every pruned row locked. Only their row numbers are kept.
       const candidates = (await prunable(this.db, this.dialect, cutoff).execute()).map((row) => row.seq);
       const remaining = new Set(candidates);
-      for (let i = 0; i < candidates.length; i += PAGE) {
-        const page = candidates.slice(i, i + PAGE);
+      for (let i = 0; i < candidates.length; ) {
+        if (stop?.aborted) throw new ServiceClosedError();
+        const page = await this.nextPage(candidates, i);
+        i += page.length;
         const done = await this.db.transaction().execute(async (trx) => {
           const ids = await this.lockPrunablePage(trx, page, cutoff, remaining);
           if (ids.length === 0) return { tasks: 0, exported: 0, deleted: 0 };
@@ -144,11 +153,31 @@ export class OperatorStore {
       exportFile?.close();
     }
     try {
+      if (stop?.aborted) throw new ServiceClosedError();
       await this.reclaim(options.compact === true);
     } catch (error) {
       throw stopped(error, "could not give the space back", "the next prune tries again");
     }
     return { tasks, receiptsExported, receiptsDeleted, bytesBefore, bytesAfter: await this.size() };
+  }
+
+  /** The candidates from `from` on that one page takes: at most PAGE tasks and PAGE_BYTES of receipts (or one task). */
+  private async nextPage(candidates: readonly number[], from: number): Promise<number[]> {
+    const page = candidates.slice(from, from + PAGE);
+    // The lengths are read from the rows' headers, not the receipts (SQLite's length() of a blob,
+    // PostgreSQL's of a TOASTed bytea).
+    const sizes = await this.db
+      .selectFrom("receipts")
+      .select(["task_seq", sql<number>`length(proof) + length(public_values)`.as("bytes")])
+      .where("task_seq", "in", page)
+      .execute();
+    const bytes = new Map(sizes.map((row) => [row.task_seq, Number(row.bytes)]));
+    let total = 0;
+    for (let n = 0; n < page.length; n++) {
+      total += bytes.get(page[n]!) ?? 0;
+      if (total > PAGE_BYTES && n > 0) return page.slice(0, n);
+    }
+    return page;
   }
 
   /**

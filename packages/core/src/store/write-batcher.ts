@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { isConnectionLoss, isLockConflict } from "./database-errors.js";
+import { isConnectionLoss, isFileLocked, isLockConflict } from "./database-errors.js";
 import type { Database } from "./schema.js";
 
 export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -25,7 +25,7 @@ interface Queued {
  * page), so batching is what lets the scheduler's overhead per task stay small under load.
  * Each job is still its own guarded statements, so batching changes no outcome; if the shared
  * transaction fails, every job is retried alone so one bad job cannot fail the others (and a
- * job that lost a lock conflict runs again).
+ * job that lost a lock conflict runs again), unless the SQLite file was locked: that fails them all.
  */
 export class WriteBatcher {
   private queue: Queued[] = [];
@@ -61,7 +61,13 @@ export class WriteBatcher {
           for (const { job } of jobs) out.push(await job(trx));
           return out;
         });
-      } catch {
+      } catch (error) {
+        // Another process holds the SQLite file: every job would wait out the busy timeout alone
+        // again, blocking this thread 5 s apiece (a bulk cancel's 50 held the prover 4 minutes).
+        if (isFileLocked(error)) {
+          for (const queued of jobs) queued.reject(error);
+          continue;
+        }
         for (const queued of jobs) {
           await this.alone(queued.job).then((result) => deliver(queued, result), queued.reject);
         }
