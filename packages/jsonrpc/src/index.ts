@@ -1,3 +1,4 @@
+export { AnswerBudget, type AnswerTicket } from "./client/answer-budget.js";
 export * from "./client/client.js";
 export { DEFAULT_CALL_RETRY, type RetryPolicy } from "./client/retry.js";
 export * from "./codes.js";

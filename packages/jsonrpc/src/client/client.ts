@@ -4,6 +4,7 @@ import { PERMANENT_RPC_CODES } from "../codes.js";
 import { callError, isJsonRpcCallError, type JsonRpcCallError } from "../errors.js";
 import { JSONRPC_VERSION, type JsonRpcParams, type JsonRpcRequest, withoutBom } from "../protocol.js";
 import type { Validator } from "../validation.js";
+import type { AnswerBudget } from "./answer-budget.js";
 import {
   garbled,
   type HttpAnswer,
@@ -39,6 +40,8 @@ export interface JsonRpcClientOptions {
   readonly transientCodes?: Iterable<number>;
   /** Larger answers are refused as malformed rather than buffered. Default 256 MiB. */
   readonly maxResponseBytes?: number;
+  /** Shared with other clients: their answers being read take at most about so much together. */
+  readonly answerBudget?: AnswerBudget;
   /** How idempotent calls are retried after a failure a network can cause; see `RetryPolicy`. */
   readonly retry?: RetryPolicy;
 }
@@ -93,6 +96,7 @@ export class JsonRpcClient {
   private readonly endpoint: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly answerBudget?: AnswerBudget;
   private readonly headers: Record<string, string>;
   private readonly permanentCodes: ReadonlySet<number>;
   private readonly retry: Required<RetryPolicy>;
@@ -108,6 +112,7 @@ export class JsonRpcClient {
     this.endpoint = endpointOf(url);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.answerBudget = options.answerBudget;
     // Header names are case-insensitive: a caller's "content-type" replaces ours, and the URL's
     // credentials or the token the caller's "authorization", rather than each being sent twice.
     this.headers = { "content-type": "application/json", accept: "application/json" };
@@ -238,6 +243,7 @@ export class JsonRpcClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signals = { timeout, timeoutMs, caller: options.signal };
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const share = this.answerBudget?.open(signal);
     try {
       // Redirects are not followed: a node URL that answers one is reported with its HTTP status.
       // The call's timeout is the only one: undici's own (300 s for the headers, and between body
@@ -250,11 +256,17 @@ export class JsonRpcClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const bytes = await readCapped(response.body, this.maxResponseBytes);
-      if (bytes === "too-large") {
-        throw malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.statusCode)
-          .error;
+      const declared = Number(response.headers["content-length"]);
+      const tooLarge = () =>
+        malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.statusCode).error;
+      if (declared > this.maxResponseBytes) {
+        // Refused before any of it is read, or waited for room in the budget.
+        response.body.destroy();
+        throw tooLarge();
       }
+      if (share && declared > 0) await share.expect(declared);
+      const bytes = await readCapped(response.body, this.maxResponseBytes, share?.take);
+      if (bytes === "too-large") throw tooLarge();
       const text = bytes.toString("utf8");
       const status = response.statusCode;
       // Only a node saying it struggles asks for a pause; a 3xx's Retry-After is no such request.
@@ -265,6 +277,10 @@ export class JsonRpcClient {
     } catch (error) {
       if (isJsonRpcCallError(error)) throw error;
       throw transportFailure(label, this.endpoint, error, signals);
+    } finally {
+      // The answer is parsed by now, and is decoded before this thread reads anything else (it is
+      // synchronous): what is left of it is the heap's, bounded by its own limit.
+      share?.close();
     }
   }
 }

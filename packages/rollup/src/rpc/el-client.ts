@@ -1,5 +1,5 @@
 import { bytesEqual, toHex } from "@paas/core/contracts";
-import { type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
+import { type AnswerBudget, type CallOptions, JsonRpcClient, type Validator } from "@paas/jsonrpc";
 import type { RollupClientOptions } from "./client-options.js";
 import { rawBlockOffThread, witnessOffThread } from "./el-thread/el-thread.js";
 import { DEFAULT_EL_THREAD_HEAP_MB } from "./el-thread/protocol.js";
@@ -42,6 +42,8 @@ export interface ElClientOptions extends RollupClientOptions<ElMethodName> {
    * the others, @paas/jsonrpc's (256 MiB).
    */
   readonly maxResponseBytes?: number;
+  /** The EL thread's, shared by the clients it makes (see el-thread/thread.ts); not for other callers. */
+  readonly answerBudget?: AnswerBudget;
 }
 
 /** The code Ethereum nodes and providers answer a request over their rate or size limits with. */
@@ -67,9 +69,10 @@ export class ElClient {
       // EIP-1474's "limit exceeded": a provider rate-limiting us, waited out like any overload.
       transientCodes: [EIP1474_LIMIT_EXCEEDED],
       maxResponseBytes: options.maxResponseBytes,
+      answerBudget: options.answerBudget,
     });
     this.timeouts = options.methodTimeoutsMs ?? {};
-    const { offThread = true, threadHeapMb = DEFAULT_EL_THREAD_HEAP_MB, ...client } = options;
+    const { offThread = true, threadHeapMb = DEFAULT_EL_THREAD_HEAP_MB, answerBudget, ...client } = options;
     this.threaded = offThread ? { ...client, url: String(client.url), threadHeapMb } : undefined;
   }
 

@@ -5,7 +5,7 @@
  */
 import { getHeapStatistics } from "node:v8";
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { isJsonRpcCallError } from "@paas/jsonrpc";
+import { AnswerBudget, isJsonRpcCallError } from "@paas/jsonrpc";
 import { ElClient, type ElClientOptions } from "../el-client.js";
 import {
   DEFAULT_EL_THREAD_HEAP_MB,
@@ -39,12 +39,22 @@ function answerCap(threadHeapMb: number): number {
   return Math.floor(heapBytes / HEAP_PER_ANSWER_BYTE);
 }
 
+/**
+ * The answers this thread's calls read at once, whatever their number (`fetch_concurrency` may be
+ * 64): each is capped (above), but their bodies are buffered outside the heap, which its limit does
+ * not bound, and 64 calls could hold 64 caps. A quarter of the heap limit lets many usual witnesses
+ * (a few MiB) be read at once, and the thread's memory stay within about 1.4 times its limit: the
+ * answers being read take at most a quarter of it plus one answer (an eighth). Their parsing and
+ * decoding, synchronous, take the heap one answer at a time.
+ */
+const budget = new AnswerBudget(Math.floor(getHeapStatistics().heap_size_limit / 4));
+
 function clientFor(options: ElClientOptions): ElClient {
   const key = JSON.stringify(options);
   let client = clients.get(key);
   if (!client) {
     const { threadHeapMb = DEFAULT_EL_THREAD_HEAP_MB, maxResponseBytes = answerCap(threadHeapMb) } = options;
-    client = new ElClient({ ...options, offThread: false, maxResponseBytes });
+    client = new ElClient({ ...options, offThread: false, maxResponseBytes, answerBudget: budget });
     clients.set(key, client);
   }
   return client;
