@@ -11,6 +11,7 @@ import {
   type ProveOptions,
   taskKey,
 } from "../src/index.js";
+import { OperatorStore } from "../src/store/operator-store.js";
 import { ReceiptExport } from "../src/store/receipt-export.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
@@ -192,6 +193,44 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       changed: 300 - cancelled,
     });
     releaseAgain();
+  });
+
+  it("has a close wait for a bulk retry still checking its filter's kinds, which then stops before any task", {
+    timeout: 30_000,
+  }, async () => {
+    // The close began while the retry asked which kinds its filter takes: it did not wait for the
+    // retry, which then read its pages from a database closed under it.
+    started = await startService({ database: await databaseFor(dialect, { file: true }) });
+    const { service } = started;
+    await service.submitMany(
+      Array.from({ length: 3 }, (_, i) => leaf(100 + i)),
+      "native",
+    );
+    await service.cancelMany({ kind: "leaf" });
+    let closing: Promise<void> | undefined;
+    const kindOutside = OperatorStore.prototype.kindOutside;
+    const spy = vi.spyOn(OperatorStore.prototype, "kindOutside").mockImplementation(async function (
+      this: OperatorStore,
+      ...args
+    ) {
+      // A close that comes while the check's query is under way (a stop signal).
+      closing ??= new Promise((resolve) => setImmediate(resolve)).then(() => service.close());
+      const foreign = await kindOutside.apply(this, args);
+      // A slow answer (a large table): the close, not waiting for the retry, ends meanwhile. One
+      // that waits for it goes on after this pause.
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      return foreign;
+    });
+    try {
+      await expect(service.retryMany({ kind: "leaf" })).rejects.toMatchObject({
+        code: "SERVICE_CLOSED",
+        message:
+          "retried 0 tasks, then stopped: the prover service is closed; run the same command again for the tasks left",
+      });
+      await closing;
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("stops a prune at the end of a page when the service closes: each receipt exported once", {
@@ -614,7 +653,7 @@ it("says that a prune stopped, and why, when another process holds the SQLite fi
     await expect(service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).rejects.toMatchObject({
       code: "TRANSIENT_FAILURE",
       message:
-        "pruned 0 tasks, then stopped: the database refused the change (SQLITE_BUSY); prune again for the rest",
+        "pruned 0 tasks, then stopped: another process holds the SQLite file's write lock longer than the busy timeout; prune again for the rest",
     });
   } finally {
     shell.exec("rollback");
@@ -643,7 +682,7 @@ it("says that a bulk cancel stopped when another process holds the SQLite file's
     await expect(service.cancelMany({ kind: "leaf" })).rejects.toMatchObject({
       code: "TRANSIENT_FAILURE",
       message: expect.stringMatching(
-        /^cancelled 0 tasks, then stopped at task [0-9a-f]{32}: the database refused the change \(SQLITE_BUSY\); run the same command again for the tasks left$/,
+        /^cancelled 0 tasks, then stopped at task [0-9a-f]{32}: another process holds the SQLite file's write lock longer than the busy timeout; run the same command again for the tasks left$/,
       ),
     });
     expect(performance.now() - began).toBeLessThan(20_000);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import { afterEach, expect, it } from "vitest";
 import {
@@ -112,3 +113,34 @@ it("reports a write the full disk refused as SQLITE_FULL, not as the rollback SQ
     await opened.close();
   }
 });
+
+it("keeps proofs computed while another process holds the SQLite file locked, and stores each once it lets go", async () => {
+  const file = databaseFile();
+  const host = new TestHost();
+  const release = host.hold();
+  const { service } = await start(file, { host });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) ids.push((await service.submit(leaf(i), "native")).task.id);
+  await until(() => host.active === 2, "two proofs under way");
+
+  // An operator's sqlite3 shell in a write transaction, past the 5 s busy timeout.
+  const shell = new Database(file.path);
+  shell.exec("begin immediate");
+  try {
+    release();
+    await until(() => host.active === 0, "both proofs computed");
+    // Each write now waits out the busy timeout (5 s, blocking this thread) and is refused.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+  } finally {
+    shell.exec("rollback");
+    shell.close();
+  }
+  await until(
+    async () =>
+      (await Promise.all(ids.map((id) => service.status(id)))).every((t) => t.status === "completed"),
+    "every task completed once the file is let go",
+    30_000,
+  );
+  // Each task proven once: a proof computed while the file was locked was kept, not proven again.
+  expect(host.proveCalls).toHaveLength(2);
+}, 60_000);

@@ -79,6 +79,8 @@ it("has the client refuse a receipt altered in the server's job table, and retry
       server: origin,
       job: recorded[0],
       newJob: recorded[2],
+      // A message, as `error` always is in these logs (`err` is only ever an error object).
+      error: expect.stringMatching(/signature/),
     }),
     message: expect.stringContaining("failed verification"),
   });

@@ -15,8 +15,9 @@ import {
  * Writes `--out`'s file. A regular file is written beside itself (through a link, beside its target)
  * and renamed into place: writing it in place had, on a full disk, left a receipt cut short where
  * a whole one had been. The new file reaches the disk before the rename: renamed first, a power cut
- * could leave the name on an empty file where the old receipt had been. Anything else (`/dev/stdout`, a pipe), and a file that cannot be replaced
- * (see `cannotReplace`), is written as it is.
+ * could leave the name on an empty file where the old receipt had been. Anything else
+ * (`/dev/stdout`, a pipe), and a file that cannot be replaced (see `cannotReplace`), is written as
+ * it is.
  */
 export function writeOutFile(file: string, data: string | Uint8Array): void {
   const stats = existing(file);

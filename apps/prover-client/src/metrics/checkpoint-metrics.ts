@@ -1,4 +1,4 @@
-import type { TaskTransition } from "@paas/core";
+import { isStepFailure, type TaskTransition } from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import { Counter, Gauge, type Registry } from "prom-client";
 
@@ -201,8 +201,7 @@ export class CheckpointMetrics {
         this.lastAccepted = { index, at: t.at };
     }
     // Waiting for the CL to have the checkpoint (a CL behind the one that closed it) is no refusal.
-    const failed = (t.to === "transient_failure" && t.waiting !== true) || t.to === "permanent_failure";
-    if (t.from === "publishing" && failed) {
+    if (t.from === "publishing" && isStepFailure(t)) {
       this.submissionFailures.inc({ outcome: t.to === "transient_failure" ? "transient" : "permanent" });
     }
   }

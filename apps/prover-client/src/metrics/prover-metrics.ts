@@ -1,4 +1,10 @@
-import type { ProverService, StatusSummary, TaskPhase, TaskTransition } from "@paas/core";
+import {
+  isStepFailure,
+  type ProverService,
+  type StatusSummary,
+  type TaskPhase,
+  type TaskTransition,
+} from "@paas/core";
 import { CHECKPOINT } from "@paas/rollup";
 import type { ProofSummary } from "@paas/zkvm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -194,9 +200,7 @@ export class ProverMetrics {
           (t.at - since) / 1_000,
         );
     }
-    // A wait for the chain is no failure: counted, a task waiting for a block an hour ahead showed
-    // as hundreds of retries.
-    if ((t.to === "transient_failure" && t.waiting !== true) || t.to === "permanent_failure") {
+    if (isStepFailure(t)) {
       const phase = t.from === "publishing" ? "publish" : t.from === "proving" ? "prove" : "resolve";
       (t.to === "transient_failure" ? this.retries : this.failures).inc({
         kind: t.kind,

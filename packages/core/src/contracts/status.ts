@@ -133,6 +133,14 @@ export interface TaskTransition {
   readonly waiting?: true;
 }
 
+/**
+ * Whether a transition is a step failing (retried or for good). A wait for the chain is not one:
+ * counted as a retry, a task waiting for a block an hour ahead showed as hundreds of them.
+ */
+export function isStepFailure(t: TaskTransition): boolean {
+  return (t.to === "transient_failure" && t.waiting !== true) || t.to === "permanent_failure";
+}
+
 /** A task's record with every finished attempt of its steps, oldest first. */
 export type TaskRecordWithHistory = TaskRecord & { readonly attempts: readonly TaskAttempt[] };
 

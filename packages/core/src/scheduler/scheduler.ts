@@ -638,12 +638,13 @@ export class Scheduler {
    * Writes what a step achieved (a computed proof, a publication done) through a database that
    * cannot take it now: it was full, could not be reached (a restart, a failover, every connection
    * slot taken, for longer than the group commit's own retries), took no writes (a standby after a
-   * failover), or another session held the task's row past the role's `lock_timeout` or
-   * `statement_timeout`. What was achieved is kept and written again once the database takes it,
-   * its lease renewed meanwhile. Counted as the attempt's failure, it was thrown away and done
-   * again: a proof proven again (with a full disk every retry of every task was used up and nothing
-   * said the disk was full), a publication published twice; and the failure could not be recorded
-   * either, so the task waited for its lease to lapse and was taken over as interrupted.
+   * failover), was locked by another process (an operator's sqlite3 shell), or another session held
+   * the task's row past the role's `lock_timeout` or `statement_timeout`. What was achieved is kept
+   * and written again once the database takes it, its lease renewed meanwhile. Counted as the
+   * attempt's failure, it was thrown away and done again: a proof proven again (with a full disk
+   * every retry of every task was used up and nothing said the disk was full), a publication
+   * published twice; and the failure could not be recorded either, so the task waited for its lease
+   * to lapse and was taken over as interrupted.
    */
   private async writeKept(
     held: TaskRow,

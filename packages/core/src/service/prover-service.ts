@@ -361,31 +361,33 @@ export class ProverService implements ProverHandle {
         `no ${filter.status} task can be retried: only ${RESTARTABLE.join(" and ")} ones can`,
       );
     }
-    // A restart begins with the step the task's plugin says (resolution or proof), so only an
-    // instance with that plugin can restart it. A filter may take another instance's kind (a
-    // cluster whose machines prove different kinds): refused before any task restarts, since the
-    // first such task had failed the call with part of the filter restarted and no count said so.
-    const foreign = await this.parts.operator.kindOutside(
-      filter,
-      restartable,
-      this.kinds(),
-      this.parts.clock.now(),
-    );
-    if (foreign !== undefined) {
-      throw new PaasError(
-        "UNKNOWN_KIND",
-        `nothing was retried: tasks of kind "${foreign}" match, and no plugin here proves it ` +
-          `(registered: ${this.kinds().join(", ")}); retry them through an instance that has it, or narrow the filter by kind`,
+    // Its check of the filter's kinds too: a close that began during it did not wait for the retry,
+    // whose pages were then read from a database closed under it.
+    return this.operatorAction(async () => {
+      // A restart begins with the step the task's plugin says (resolution or proof), so only an
+      // instance with that plugin can restart it. A filter may take another instance's kind (a
+      // cluster whose machines prove different kinds): refused before any task restarts, since the
+      // first such task had failed the call with part of the filter restarted and no count said so.
+      const foreign = await this.parts.operator.kindOutside(
+        filter,
+        restartable,
+        this.kinds(),
+        this.parts.clock.now(),
       );
-    }
-    return this.operatorAction(() =>
-      this.bulk(
+      if (foreign !== undefined) {
+        throw new PaasError(
+          "UNKNOWN_KIND",
+          `nothing was retried: tasks of kind "${foreign}" match, and no plugin here proves it ` +
+            `(registered: ${this.kinds().join(", ")}); retry them through an instance that has it, or narrow the filter by kind`,
+        );
+      }
+      return this.bulk(
         filter,
         restartable,
         "retried",
         async (row) => (await this.parts.scheduler.restart(row)).restarted,
-      ),
-    );
+      );
+    });
   }
 
   async cancelMany(filter: TaskFilter): Promise<BulkResult> {

@@ -118,6 +118,10 @@ export function whyWriteLater(error: unknown): string | undefined {
   if (isConnectionLoss(error)) return "the database cannot be reached";
   if (isLockTimeout(error))
     return "another session holds this task's row longer than the role's lock_timeout";
+  // The group commit fails every job of a batch at once on it (see WriteBatcher): unrecognised here,
+  // a proof computed meanwhile was thrown away and proven again.
+  if (isFileLocked(error))
+    return "another process holds the SQLite file's write lock longer than the busy timeout";
   if (isStatementCancelled(error)) {
     return "the database cancelled the write (the role's statement_timeout, most often while another session holds this task's row, or an operator)";
   }
@@ -130,9 +134,8 @@ export function whyWriteLater(error: unknown): string | undefined {
 /**
  * The error an operator's action answers with when it stopped part-way (a bulk retry or cancel, a
  * prune, whose changes so far stay made): `say(why)`. A typed error keeps its code; the database's
- * refusal is a transient failure, said in words (see `whyWriteLater`) or by its code (SQLITE_BUSY:
- * another process holds the file's write lock). Anything else is a fault, thrown as it is: answered
- * "internal error", and logged with its stack.
+ * refusal is a transient failure, said in words (see `whyWriteLater`) or by its code. Anything
+ * else is a fault, thrown as it is: answered "internal error", and logged with its stack.
  */
 export function stoppedPartWay(error: unknown, say: (why: string) => string): unknown {
   if (error instanceof PaasError) return new PaasError(error.code, say(error.message), { cause: error });

@@ -88,11 +88,14 @@ export class RemoteHost implements ZkVmHost {
     try {
       return await this.await(program, { jobId, requestId }, status, label, options);
     } catch (error) {
-      if (error instanceof RemoteReceiptRefusedError) {
-        await this.replaceRefused(program, input, requestId, error, label, options);
-      }
+      const replacement =
+        error instanceof RemoteReceiptRefusedError
+          ? await this.replaceRefused(program, input, requestId, error, label, options)
+          : undefined;
       if (signal.aborted && shouldCancel(signal.reason)) {
-        await this.prover.cancel(jobId).catch(() => {});
+        // A replacement started as the task was cancelled would otherwise prove for nobody.
+        for (const id of [jobId, replacement])
+          if (id !== undefined) await this.prover.cancel(id).catch(() => {});
       }
       throw error;
     }
@@ -124,8 +127,9 @@ export class RemoteHost implements ZkVmHost {
   /**
    * After a refused receipt: starts a new job for the work, under a requestId naming the refused
    * job (so an attempt that crashes before recording it finds it again), and records it with the
-   * task. Reports the refusal at error either way; a new job that cannot be started now is left to
-   * the next attempt, which refuses the old receipt again and tries once more.
+   * task; returns its id. Reports the refusal at error either way; a new job that cannot be started
+   * now is left to the next attempt, which refuses the old receipt again and tries once more. With
+   * no job record (a caller outside the scheduler) none is started: nobody could wait on it.
    */
   private async replaceRefused(
     program: Program<unknown, unknown>,
@@ -134,15 +138,22 @@ export class RemoteHost implements ZkVmHost {
     refused: RemoteReceiptRefusedError,
     label: string,
     { signal, job }: ProveOptions,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const fields = {
       backend: this.backend,
       server: refused.server,
       job: refused.jobId,
       program: program.name,
       version: program.version,
-      err: messageOf(refused.cause),
+      error: messageOf(refused.cause),
     };
+    if (job === undefined) {
+      this.logger?.error(
+        { ...fields, security: true },
+        "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused",
+      );
+      return undefined;
+    }
     try {
       const ref = { name: program.name, version: program.version, programId: program.programIdHex };
       const replacement = await this.prover.start(
@@ -153,16 +164,18 @@ export class RemoteHost implements ZkVmHost {
         },
         { signal },
       );
-      await job?.record(replacement);
+      await job.record(replacement);
       this.logger?.error(
         { ...fields, security: true, newJob: replacement },
         "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused; the task tries again on a new job",
       );
+      return replacement;
     } catch (error) {
       this.logger?.error(
         { ...fields, security: true, newJobError: messageOf(error) },
         "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused; no new job could be started yet, the next attempt starts one",
       );
+      return undefined;
     }
   }
 
