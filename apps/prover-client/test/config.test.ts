@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ProofPluginDefinition } from "@paas/core";
 import { describe, expect, it } from "vitest";
 import { hostsConfig } from "../src/app/host-options.js";
 import { loadConfig } from "../src/config/load-config.js";
+import { pluginSettingPaths } from "../src/config/setting-paths.js";
 
 function tomlFile(text: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-config-"));
@@ -165,7 +167,61 @@ cl_url = "ftp://example.com"
       loadConfig({ overrides: ['datadir="~/paas-data"', 'backends.native.key_file="~/host.key"'] });
     expect(load).toThrow("datadir: starts with ~, which only a shell expands: write the full path");
     expect(load).toThrow("backends.native.key_file: starts with ~");
-    expect(loadConfig({ overrides: ['datadir="./data~"'] }).datadir).toBe("./data~");
+    expect(loadConfig({ overrides: ['datadir="./data~"'] }).datadir).toBe(path.resolve("data~"));
+  });
+
+  it("reads a relative path in the config file relative to it, from the environment or --set relative to the working directory", () => {
+    const file = tomlFile(`
+datadir = "state"
+[backends.native]
+key_file = "keys/native.key"
+[backends.other]
+key_file = "other.key"
+[plugin_settings.demo]
+spec_file = "spec.json"
+spec = "spec.json"
+`);
+    const dir = path.dirname(file);
+    const fromFile = loadConfig({ file });
+    expect(fromFile.datadir).toBe(path.join(dir, "state"));
+    expect(fromFile.backends.native).toMatchObject({ key_file: path.join(dir, "keys", "native.key") });
+    const demo = { kind: "demo", paths: ["spec_file"] } as unknown as ProofPluginDefinition;
+    // Only the keys the plugin names as paths.
+    expect(pluginSettingPaths(fromFile, [demo]).demo).toEqual({
+      spec_file: path.join(dir, "spec.json"),
+      spec: "spec.json",
+    });
+    const given = loadConfig({
+      file,
+      env: { PAAS_BACKENDS__OTHER__KEY_FILE: "env.key", PAAS_PLUGIN_SETTINGS__DEMO__SPEC_FILE: "env.json" },
+      overrides: ['datadir="here"'],
+    });
+    expect(given.datadir).toBe(path.resolve("here"));
+    expect(given.backends.native).toMatchObject({ key_file: path.join(dir, "keys", "native.key") });
+    expect(given.backends.other).toMatchObject({ key_file: path.resolve("env.key") });
+    expect(pluginSettingPaths(given, [demo]).demo).toMatchObject({ spec_file: path.resolve("env.json") });
+    // A table set whole from the command line is the command line's.
+    const table = loadConfig({ file, overrides: ['backends.native={ key_file = "cli.key" }'] });
+    expect(table.backends.native).toMatchObject({ key_file: path.resolve("cli.key") });
+    // An absolute path is itself wherever it was written.
+    expect(loadConfig({ file, overrides: ['datadir="/srv/paas"'] }).datadir).toBe("/srv/paas");
+  });
+
+  it("refuses a relative key_file that moved away from the key the backend signed with", () => {
+    // Before, a relative key_file was inside the datadir: a new key made where it now points would
+    // sign proofs the CL does not trust.
+    const file = tomlFile(`
+[backends.native]
+key_file = "native.key"
+`);
+    const dir = path.dirname(file);
+    mkdirSync(path.join(dir, "state"));
+    writeFileSync(path.join(dir, "state", "native.key"), "");
+    expect(() =>
+      loadConfig({ file, overrides: [`datadir=${JSON.stringify(path.join(dir, "state"))}`] }),
+    ).toThrow(
+      `backends.native.key_file: ${path.join(dir, "native.key")} does not exist, but ${path.join(dir, "state", "native.key")} does`,
+    );
   });
 
   it("refuses a plugin package listed twice, naming it", () => {

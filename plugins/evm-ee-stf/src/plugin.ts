@@ -40,6 +40,7 @@ interface LastFetch {
   program: evmEeStfProgram,
   description: "EL blocks re-executed statelessly from execution witnesses",
   settings: parseEvmEeStfSettings,
+  paths: ["chain_spec_file"],
 })
 export class EvmEeStfPlugin implements ProofPluginHandler<EvmEeStfContext, EvmEeStfInput> {
   readonly settings: EvmEeStfSettings;

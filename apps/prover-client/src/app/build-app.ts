@@ -20,6 +20,7 @@ import { createHostResolver, NativeHost, programIdOf, type ZkVmHostResolver } fr
 import type { Logger } from "pino";
 import { container as rootContainer } from "tsyringe";
 import type { ProverConfig } from "../config/schema.js";
+import { pluginSettingPaths } from "../config/setting-paths.js";
 import { withPluginSettingSources } from "../config/setting-sources.js";
 import { EventStream } from "../http/event-stream.js";
 import { buildHttpApp } from "../http/http-app.js";
@@ -41,6 +42,7 @@ import { hostsConfig, kindOptions } from "./host-options.js";
 import { succeedInstance } from "./instance-file.js";
 import { loadPluginPackages } from "./load-plugins.js";
 import { checkRemoteBackends, remoteBackendChecks } from "./remote-backends.js";
+import { unlessStopped } from "./unless-stopped.js";
 
 export interface ProverApp {
   readonly config: ProverConfig;
@@ -71,6 +73,11 @@ export interface ProverApp {
 export interface BuildOptions {
   /** Called as each start-up stage begins (`paas start` prints them before the progress view). */
   readonly onStage?: (message: string) => void;
+  /**
+   * A stop while it starts (`paas start`'s first signal): the stage it waits in is given up at
+   * once, what was opened is closed, and the build rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -89,6 +96,7 @@ export async function buildProverApp(
     logger.info(message);
     options.onStage?.(message);
   };
+  const { signal } = options;
   const logServiceError = logServiceErrors(logger);
   const closers: (() => Promise<void>)[] = [];
   let closing = false;
@@ -101,19 +109,20 @@ export async function buildProverApp(
   try {
     makeDatadir(config.datadir);
     stage(`loading plugins: ${config.plugins.join(", ")}`);
-    const plugins = await loadPluginPackages(config.plugins);
+    const plugins = await unlessStopped(loadPluginPackages(config.plugins), signal);
     const hosts = createHostResolver(hostsConfig(config.backends), { dataDir: config.datadir, logger });
     closers.push(() => hosts.close());
 
     const container = rootContainer.createChildContainer();
     const embedded = config.nodes.cl_url === undefined;
+    const pluginSettings = pluginSettingPaths(config, plugins);
     const settings = embedded
       ? withDevnetChainSpec(
-          config.plugin_settings,
+          pluginSettings,
           config.devnet.chain_id,
           plugins.map((plugin) => plugin.kind),
         )
-      : config.plugin_settings;
+      : pluginSettings;
     container.registerInstance(PLUGIN_SETTINGS, new PluginSettings(settings));
     // Plugins log through the app's logger (a child per plugin, made by the builder).
     container.registerInstance(LOGGER, logger);
@@ -159,7 +168,7 @@ export async function buildProverApp(
     } catch (error) {
       throw withPluginSettingSources(error, config);
     }
-    await checkRemoteBackends(hosts, logger);
+    await unlessStopped(checkRemoteBackends(hosts, logger), signal);
     // Before the devnet: a data directory in use or an unreachable database is found first.
     stage(`opening the task database: ${databaseDescription(config)}`);
     if (config.database.url !== undefined) {
@@ -168,9 +177,9 @@ export async function buildProverApp(
       const predecessor = succeedInstance(config.datadir, instanceId);
       if (predecessor !== undefined) builder.replacing(predecessor);
     }
-    closers.push(await builder.openDatabase());
+    closers.push(await unlessStopped(builder.openDatabase(), signal, (close) => close()));
 
-    const connected = await connectNodes(config, hosts, stage, closers);
+    const connected = await connectNodes(config, hosts, stage, closers, signal);
     const { nodes } = connected;
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => {
@@ -213,7 +222,7 @@ export async function buildProverApp(
     const port = config.rpc.enabled ? await holdPort(config.rpc.host, config.rpc.port) : undefined;
     if (port) closers.push(() => port.release());
     stage("starting the prover service");
-    const service = await builder.launch();
+    const service = await unlessStopped(builder.launch(), signal, (launched) => launched.close());
     closers.push(() => service.close());
     // Core logs why as the service stops itself (a newer version migrated the shared database).
     void service.failed.then(fail);
@@ -291,6 +300,7 @@ async function connectNodes(
   hosts: ZkVmHostResolver,
   stage: (message: string) => void,
   closers: (() => Promise<void>)[],
+  signal: AbortSignal | undefined,
 ): Promise<{ nodes: ProverApp["nodes"]; failed: Promise<Error> }> {
   const { cl_url, el_url } = config.nodes;
   if (cl_url !== undefined && el_url !== undefined) {
@@ -317,6 +327,7 @@ async function connectNodes(
     checkpointProgramId: Buffer.from(
       programIdOf(CHECKPOINT.program.name, CHECKPOINT.program.version),
     ).toString("hex"),
+    ...(signal !== undefined && { signal }),
   });
   closers.push(() => devnet.close());
   stage(`embedded devnet at ${devnet.url} (its log: ${devnet.logFile})`);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidConfigError } from "@paas/core";
 import type { LOG_LEVELS } from "../config/shared-rules.js";
+import { unlessStopped } from "./unless-stopped.js";
 
 export interface EmbeddedDevnetOptions {
   readonly dataDir: string;
@@ -18,6 +19,8 @@ export interface EmbeddedDevnetOptions {
   /** What its log keeps: the client's `log_level` (default info, a line per slot). */
   readonly logLevel?: (typeof LOG_LEVELS)[number];
   readonly startTimeoutMs?: number;
+  /** A stop while it starts: the devnet is stopped, and the start rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface EmbeddedDevnet {
@@ -69,7 +72,10 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     said = (said + chunk.toString()).slice(-2_000);
   });
   try {
-    const { url, seen } = await listeningUrl(child, options.startTimeoutMs ?? 60_000);
+    const { url, seen } = await unlessStopped(
+      listeningUrl(child, options.startTimeoutMs ?? 60_000),
+      options.signal,
+    );
     // What was read to find the URL is the log's first lines: without it the log never said where
     // the devnet listened.
     log.write(seen);
@@ -96,6 +102,7 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     };
   } catch (error) {
     await stop(child, log);
+    if (options.signal?.aborted) throw options.signal.reason;
     throw new InvalidConfigError(
       `the embedded devnet did not start (see ${logFile}): ${(error as Error).message}${lastLineOf(said)}`,
     );

@@ -45,7 +45,7 @@ export function addStartCommand(program: Command): void {
 async function start(flags: StartFlags, command: Command): Promise<void> {
   const stops = listenForStop();
   // The whole app, loaded when it starts: `paas --help` and `paas --version` do without it.
-  const { DATABASE_FILE, InvalidConfigError } = await import("@paas/core");
+  const { DATABASE_FILE, errorMessage, InvalidConfigError } = await import("@paas/core");
   const { endpointOf } = await import("@paas/jsonrpc");
   const { buildProverApp, databaseDescription } = await import("../app/build-app.js");
   const { makeDatadir } = await import("../app/datadir.js");
@@ -109,7 +109,24 @@ async function start(flags: StartFlags, command: Command): Promise<void> {
       onStage: (message: string) =>
         process.stdout.write(`[${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`),
     }),
+    signal: stops.signal,
+  }).catch((error: unknown) => {
+    if (!stops.stopping()) throw error;
+    // Told to stop while it started: the stage it waited in was given up, or failed by the stop
+    // (a devnet signalled with its group), which is no failure of the start.
+    logger.info(
+      { ...(error !== stops.signal.reason && { error: errorMessage(error) }) },
+      "stopped before the start finished",
+    );
+    if (terminal) process.stdout.write("stopped before the start finished\n");
+    return undefined;
   });
+  if (app === undefined) {
+    // What was given up on goes on unwatched (a connection that does not answer waits out its
+    // own timeout): waiting for it would hold the stop as long as the start was held.
+    logger.flush(() => process.exit(0));
+    return;
+  }
   const { rpcUrl, nodes } = app;
   const metricsUrl = rpcUrl && `${rpcUrl.replace(/\/$/, "")}/metrics`;
   const dashboardNote = isDashboardBuilt() ? undefined : `not built: ${DASHBOARD_BUILD_COMMAND}`;

@@ -12,6 +12,11 @@ export interface StopSignals {
   /** Whether one came. */
   stopping(): boolean;
   /**
+   * Aborted at the first signal: a start waiting on something that does not answer (a database
+   * that accepts and never replies, a slow devnet) gives up then, not when that wait ends.
+   */
+  readonly signal: AbortSignal;
+  /**
    * `say` tells the operator that the stop is under way, at the first signal, or at once if it
    * came before (the command was still loading); a later call replaces an earlier one.
    */
@@ -22,6 +27,7 @@ export function listenForStop(): StopSignals {
   let heard: string | undefined;
   let said = false;
   let say: ((signal: string) => void) | undefined;
+  const aborted = new AbortController();
   let resolve!: (signal: string) => void;
   const first = new Promise<string>((settle) => {
     resolve = settle;
@@ -38,11 +44,13 @@ export function listenForStop(): StopSignals {
     heard = signal;
     sayOnce();
     resolve(signal);
+    aborted.abort(new Error(`stopped by ${signal}`));
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   return {
     first,
     stopping: () => heard !== undefined,
+    signal: aborted.signal,
     announce(next) {
       say = next;
       sayOnce();

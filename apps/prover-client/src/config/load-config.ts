@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { InvalidConfigError, nearestName } from "@paas/core";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { configSchema, type ProverConfig } from "./schema.js";
-import { recordSources } from "./setting-sources.js";
+import { withSettingPaths } from "./setting-paths.js";
+import { recordSources, setElsewhere } from "./setting-sources.js";
 
 export interface ConfigSources {
   /** A TOML file. */
@@ -123,13 +123,9 @@ export function loadConfig(sources: ConfigSources = {}): ProverConfig {
       `invalid configuration${sources.file ? ` in ${sources.file}` : ""}:\n${problems.join("\n")}`,
     );
   }
-  const config = result.data;
-  // A relative datadir written in a config file is relative to that file, not to the shell's cwd.
-  if (sources.file && config.datadir === fromFile.datadir && !path.isAbsolute(config.datadir)) {
-    const datadir = path.resolve(path.dirname(sources.file), config.datadir);
-    return recordSources({ ...config, datadir }, sourceOf);
-  }
-  return recordSources(config, sourceOf);
+  const writtenIn = (key: string) => (setElsewhere(sourceOf, key) ? undefined : sources.file);
+  const setsDatadir = sourceOf.has("datadir") || fromFile.datadir !== undefined;
+  return recordSources(withSettingPaths(result.data, writtenIn, setsDatadir), sourceOf, sources.file);
 }
 
 function readTomlFile(file: string): Record<string, unknown> {

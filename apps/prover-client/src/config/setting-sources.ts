@@ -3,14 +3,30 @@ import type { ProverConfig } from "./schema.js";
 
 /**
  * Where each key of a loaded config that is not from its file was set (`environment variable
- * PAAS_RPC__PORT`, `--port`), kept beside the config for messages given after loading: a plugin
- * checks its own section only once the app has loaded it.
+ * PAAS_RPC__PORT`, `--port`), and the file, kept beside the config for what is done after loading:
+ * a plugin checks its own section, and names its paths, only once the app has loaded it.
  */
 const sourcesOf = new WeakMap<ProverConfig, ReadonlyMap<string, string>>();
+const filesOf = new WeakMap<ProverConfig, string>();
 
-export function recordSources(config: ProverConfig, sources: ReadonlyMap<string, string>): ProverConfig {
+export function recordSources(
+  config: ProverConfig,
+  sources: ReadonlyMap<string, string>,
+  file: string | undefined,
+): ProverConfig {
   sourcesOf.set(config, sources);
+  if (file !== undefined) filesOf.set(config, file);
   return config;
+}
+
+/** The config file a key that `config` sets was written in; undefined when it came from elsewhere. */
+export function fileOfKey(config: ProverConfig, key: string): string | undefined {
+  return setElsewhere(sourcesOf.get(config), key) ? undefined : filesOf.get(config);
+}
+
+/** Whether `key` was set by a variable or a flag: itself, or a table above it (`--set backends.x={…}`). */
+export function setElsewhere(sources: ReadonlyMap<string, string> | undefined, key: string): boolean {
+  return [...(sources?.keys() ?? [])].some((set) => key === set || key.startsWith(`${set}.`));
 }
 
 /**

@@ -18,6 +18,13 @@ export interface ProofPluginOptions {
    */
   readonly settings?: (raw: unknown) => unknown;
   /**
+   * Keys of that section that name a file or directory. A relative one is the app's to resolve,
+   * since only the app knows where it was written (the prover client: in its config file, relative
+   * to that file; from the environment or the command line, to the working directory): the
+   * section reaches the plugin with them absolute.
+   */
+  readonly paths?: readonly string[];
+  /**
    * The kinds whose proofs this one's dependencies are (a plugin declares what it needs): an app
    * composing this plugin without a plugin for each of them is refused at start, where its tasks
    * would otherwise wait forever.
