@@ -4,7 +4,7 @@ import { LOG_LEVELS } from "../config/shared-rules.js";
 import { formatDuration } from "./duration.js";
 import { commaList, durationOfAtLeast, hostNames, integer } from "./option-parsers.js";
 import { reportingStartFailure } from "./start-failure.js";
-import { listenForStop } from "./stop-signals.js";
+import { listenForStop, sayStopping } from "./stop-signals.js";
 
 interface ProverServerFlags {
   readonly port: number;
@@ -83,10 +83,7 @@ async function runProverServer(flags: ProverServerFlags): Promise<void> {
   const terminal = process.stdout.isTTY === true;
   const logger = createLogger({ level: flags.logLevel, pretty: terminal });
   // A stop during start-up is said at once, and done as soon as the server is up.
-  stops.announce((signal) => {
-    if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-    else logger.info({ signal }, "stopping");
-  });
+  stops.announce(sayStopping(terminal, logger));
   // Said by the flag: the job table's open said "EEXIST: file already exists, mkdir …" for a file
   // in the way, and SQLITE_CANTOPEN for a directory of another user's.
   makeDatadir(flags.datadir, "--datadir");

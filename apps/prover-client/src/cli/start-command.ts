@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { reportingStartFailure } from "./start-failure.js";
-import { listenForStop } from "./stop-signals.js";
+import { listenForStop, sayStopping } from "./stop-signals.js";
 
 interface StartFlags {
   readonly config?: string;
@@ -95,12 +95,9 @@ async function start(flags: StartFlags, command: Command): Promise<void> {
     pretty: terminal,
     ...(logFile !== undefined && { file: logFile }),
   });
-  const sayStopping = (signal: string) => {
-    if (terminal) process.stdout.write(`${signal}: stopping…\n`);
-    else logger.info({ signal }, "stopping");
-  };
+  const stopping = sayStopping(terminal, logger);
   // A stop during start-up is said at once, and done as soon as the app is up.
-  stops.announce(sayStopping);
+  stops.announce(stopping);
   const started = Date.now();
   const app = await buildProverApp(config, logger, {
     // A first start takes seconds, and the screen must say why. When the log is the screen
@@ -186,7 +183,7 @@ async function start(flags: StartFlags, command: Command): Promise<void> {
   // The view first: a line written while it redraws in place would be drawn over.
   stops.announce((signal) => {
     printer?.stop();
-    sayStopping(signal);
+    stopping(signal);
   });
   // The client runs until it is told to stop, and then until it has stopped. Signal handlers do not
   // keep a process alive, and the service's timers are unref'd (an embedding program may exit):

@@ -57,3 +57,17 @@ export function listenForStop(): StopSignals {
     },
   };
 }
+
+/**
+ * How a server command says it is stopping: a line on a terminal a person reads, else the
+ * `"stopping"` log line a collector parses.
+ */
+export function sayStopping(
+  terminal: boolean,
+  logger: { info(fields: object, message: string): void },
+): (signal: string) => void {
+  return (signal) => {
+    if (terminal) process.stdout.write(`${signal}: stopping…\n`);
+    else logger.info({ signal }, "stopping");
+  };
+}
