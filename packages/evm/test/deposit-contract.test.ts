@@ -3,12 +3,12 @@ import {
   type BuiltBlock,
   createCommon,
   devnetChainSpec,
-  type EvmError,
   ExecutionChain,
   executeBlocksStatelessly,
   type Hex,
 } from "../src/index.js";
 import { ALICE_KEY, mixedGenesisAlloc, Sender } from "../src/testing/index.js";
+import { failure } from "./run-failure.js";
 
 const DEPOSIT_CONTRACT: Hex = "0x0000000000000000000000000000000000006110";
 const ZERO_ADDRESS: Hex = `0x${"00".repeat(20)}`;
@@ -30,16 +30,6 @@ function depositLogger(): Hex {
   const size = (data.length / 2).toString(16).padStart(4, "0");
   // 61 size 61 0031 6000 39 | 7f topic | 61 size 6000 a1 | 00 | data (at offset 0x31 = 49)
   return `0x61${size}6100316000397f${DEPOSIT_TOPIC}61${size}6000a100${data}`;
-}
-
-/** The error a run fails with (fails the test if the run succeeds). */
-async function failure(run: Promise<unknown>): Promise<EvmError> {
-  try {
-    await run;
-  } catch (error) {
-    return error as EvmError;
-  }
-  throw new Error("the run succeeded");
 }
 
 describe("a chain whose deposit contract the spec names (EIP-6110)", () => {

@@ -1,21 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCommon, type EvmError, executeBlocksStatelessly } from "../src/index.js";
+import { createCommon, executeBlocksStatelessly } from "../src/index.js";
 import {
   buildForkChain,
   FORK_CHAIN_PRAGUE_TIME,
   type ForkChain,
   forkChainSpec,
 } from "../src/testing/index.js";
-
-/** The error a run fails with (fails the test if the run succeeds). */
-async function failure(run: Promise<unknown>): Promise<EvmError> {
-  try {
-    await run;
-  } catch (error) {
-    return error as EvmError;
-  }
-  throw new Error("the run succeeded");
-}
+import { failure } from "./run-failure.js";
 
 describe("a range across a fork boundary (Cancun, then Prague from block 3)", () => {
   let fork: ForkChain;

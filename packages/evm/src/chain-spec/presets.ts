@@ -7,6 +7,20 @@
 import type { ChainSpec } from "./chain-spec.js";
 import { type GethChainConfig, parseChainSpec } from "./geth-config.js";
 
+/** A chain that starts with every fork before the merge (the testnets since Sepolia, the devnet). */
+const PRE_MERGE_FORKS_AT_GENESIS = {
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip155Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+} as const;
+
 const MAINNET: GethChainConfig = {
   chainId: 1,
   homesteadBlock: 1_150_000,
@@ -45,17 +59,8 @@ const MAINNET: GethChainConfig = {
 
 const SEPOLIA: GethChainConfig = {
   chainId: 11_155_111,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip155Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
+  ...PRE_MERGE_FORKS_AT_GENESIS,
   muirGlacierBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
   terminalTotalDifficulty: "17000000000000000",
   mergeForkBlock: 1_450_409,
   mergeNetsplitBlock: 1_735_371,
@@ -81,16 +86,7 @@ const TESTNET_BLOB_SCHEDULE = SEPOLIA.blobSchedule;
 
 const HOLESKY: GethChainConfig = {
   chainId: 17_000,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip155Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
+  ...PRE_MERGE_FORKS_AT_GENESIS,
   terminalTotalDifficulty: 0,
   shanghaiTime: 1_696_000_704,
   cancunTime: 1_707_305_664,
@@ -105,16 +101,7 @@ const HOLESKY: GethChainConfig = {
 
 const HOODI: GethChainConfig = {
   chainId: 560_048,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip155Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
+  ...PRE_MERGE_FORKS_AT_GENESIS,
   terminalTotalDifficulty: 0,
   shanghaiTime: 0,
   cancunTime: 0,
@@ -138,16 +125,7 @@ export const DEVNET_CHAIN_ID = 1337;
 export function devnetChainConfig(chainId = DEVNET_CHAIN_ID): GethChainConfig {
   return {
     chainId,
-    homesteadBlock: 0,
-    eip150Block: 0,
-    eip155Block: 0,
-    eip158Block: 0,
-    byzantiumBlock: 0,
-    constantinopleBlock: 0,
-    petersburgBlock: 0,
-    istanbulBlock: 0,
-    berlinBlock: 0,
-    londonBlock: 0,
+    ...PRE_MERGE_FORKS_AT_GENESIS,
     terminalTotalDifficulty: 0,
     shanghaiTime: 0,
     cancunTime: 0,
