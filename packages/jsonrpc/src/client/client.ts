@@ -256,6 +256,11 @@ export class JsonRpcClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      // Until the body is read, nothing else listens to it: destroyed before (an answer refused by
+      // its declared length, the call's signal aborting while it waits in the budget), it emits an
+      // error that, unheard, is an uncaught exception ending the process. Its reading still sees
+      // every error (an async iterator has its own listener).
+      response.body.on("error", ignoreUnread);
       const declared = Number(response.headers["content-length"]);
       const tooLarge = () =>
         malformed(label, `the answer exceeds ${this.maxResponseBytes} bytes`, response.statusCode).error;
@@ -284,6 +289,9 @@ export class JsonRpcClient {
     }
   }
 }
+
+/** See `post`: the error of a body destroyed before it was read, reported by the call instead. */
+function ignoreUnread(): void {}
 
 /**
  * An answer without a JSON-RPC response in it: the HTTP status decides. 408, 429 and 5xx are the
