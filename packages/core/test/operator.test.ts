@@ -187,11 +187,12 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     const held = new TestHost();
     const releaseAgain = held.hold();
     started = await startService({ database, host: held });
-    expect((await started.service.summary()).byStatus.cancelled).toBe(cancelled);
-    expect(await started.service.cancelMany({ kind: "leaf" })).toEqual({
-      matched: 300 - cancelled,
-      changed: 300 - cancelled,
-    });
+    const { byStatus } = await started.service.summary();
+    expect(byStatus.cancelled).toBe(cancelled);
+    // A proof the host had started before the close may finish once released (on a loaded machine
+    // one did): such a task is completed, no longer cancellable. Every other task is left to cancel.
+    const left = 300 - cancelled - byStatus.completed;
+    expect(await started.service.cancelMany({ kind: "leaf" })).toEqual({ matched: left, changed: left });
     releaseAgain();
   });
 

@@ -555,7 +555,9 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       await finished.get((input as { index: number }).index);
       return prove(program, input, options);
     };
-    const a = await start(database, { host, scheduling: { instanceId: "a", leaseMs: 900 } });
+    // Leases of 2 s, renewed every third of that: a loaded CI machine had held the event loop past
+    // a 900 ms lease once, and B rightly took leaf 2 over.
+    const a = await start(database, { host, scheduling: { instanceId: "a", leaseMs: 2_000 } });
     const blocker = await otherSession(plain);
     try {
       // Leaf 2 first: a takeover looks at lapsed leases in submission order.
@@ -567,8 +569,10 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       await blocker.query("select id from tasks where id = $1 for update", [one!.task.id]);
       gates.get(1)!();
       // Several leases pass: A, healthy, must keep leaf 2, and B must not take it.
-      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 900, pollIntervalMs: 100 } });
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const b = await start(database, {
+        scheduling: { instanceId: "b", leaseMs: 2_000, pollIntervalMs: 100 },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
       gates.get(2)!();
       await blocker.query("rollback");
       const done = await Promise.all(
