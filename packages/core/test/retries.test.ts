@@ -114,6 +114,13 @@ describe.each(DIALECTS)("backoff (%s)", (dialect) => {
       [0, true],
       [1, undefined],
     ]);
+    // So does its history, which `paas status` reads: a wait recorded as a failure read as one.
+    const { attempts } = await service.statusWithHistory(task.id);
+    expect(attempts.filter((a) => a.phase === "prove").map((a) => a.outcome)).toEqual([
+      "waiting",
+      "transient_failure",
+      "proven",
+    ]);
   });
 
   it("fails at once on a permanent error, without retrying", async () => {

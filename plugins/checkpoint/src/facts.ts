@@ -34,6 +34,12 @@ export type CheckpointReport = {
    */
   readonly runnerErrors: number | null;
   /**
+   * While the runner's ticks fail (this instance's runner): since the first of them, how many in a
+   * row, and when it tries next (sooner if a checkpoint task finishes). Null while they succeed, and
+   * with the runner elsewhere. The error count alone did not tell a CL down a minute from one down a day.
+   */
+  readonly outage: RunnerOutage | null;
+  /**
    * What is wrong right now and needs a person, shown by the progress view above everything else
    * (where a narrow terminal does not cut it): the runner's ticks failing (until the CL answers
    * again), and checkpoints stuck that the runner will not submit again (cancelled, out of
@@ -43,6 +49,14 @@ export type CheckpointReport = {
   readonly lastError: string | null;
   /** ISO time of the last successful poll of the CL. */
   readonly polledAt: string | null;
+};
+
+export type RunnerOutage = {
+  /** ISO time of the first failed tick of this outage. */
+  readonly since: string;
+  readonly failedTicks: number;
+  /** ISO time of the next tick. */
+  readonly nextTryAt: string;
 };
 
 export type StuckCheckpoint = {
@@ -80,6 +94,8 @@ export class CheckpointFacts {
   lastError: string | null = null;
   /** The error of the failing tick, until a poll succeeds. */
   private failing: string | null = null;
+  /** Since when ticks fail and when the runner tries next, until a poll succeeds. */
+  private outage: RunnerOutage | null = null;
   /** Epoch milliseconds of the last successful poll, or undefined before the first. */
   polledAtMs: number | undefined;
 
@@ -88,6 +104,7 @@ export class CheckpointFacts {
     this.nextUnproven = next;
     this.polledAtMs = at;
     this.failing = null;
+    this.outage = null;
     this.passed(next ?? (latest ?? -1) + 1);
   }
 
@@ -125,15 +142,27 @@ export class CheckpointFacts {
     this.lastAccepted = Math.max(this.lastAccepted ?? index, index);
   }
 
-  error(message: string): void {
+  /** A failed tick; `outage` in epoch milliseconds, as the runner's clock tells it. */
+  error(message: string, outage?: { since: number; failedTicks: number; nextTryAt: number }): void {
     this.runnerErrors++;
     this.lastError = message;
     this.failing = message;
+    if (outage !== undefined) {
+      this.outage = {
+        since: new Date(outage.since).toISOString(),
+        failedTicks: outage.failedTicks,
+        nextTryAt: new Date(outage.nextTryAt).toISOString(),
+      };
+    }
   }
 
   private attention(): string | null {
     const parts: string[] = [];
-    if (this.failing !== null) parts.push(`the runner cannot follow the CL: ${this.failing}`);
+    if (this.failing !== null) {
+      // The times first: the progress view clips a long error, and they are what tells how bad it is.
+      const when = this.outage && ` (since ${this.outage.since}, next try at ${this.outage.nextTryAt})`;
+      parts.push(`the runner cannot follow the CL${when ?? ""}: ${this.failing}`);
+    }
     const waiting = [...this.stuck.values()]
       .filter((s) => s.retryAt === undefined)
       .sort((a, b) => a.index - b.index)
@@ -156,6 +185,7 @@ export class CheckpointFacts {
       failed: [...this.stuck.keys()].sort((a, b) => a - b),
       stuck: [...this.stuck.values()].sort((a, b) => a.index - b.index),
       runnerErrors: this.runnerErrors,
+      outage: this.outage,
       attention: this.attention(),
       lastError: this.lastError,
       polledAt: this.polledAtMs === undefined ? null : new Date(this.polledAtMs).toISOString(),

@@ -160,7 +160,7 @@ export class CheckpointPlugin implements ProofPluginHandler<CheckpointContext, C
     if (this.#handle !== undefined) await this.#completions.catchUp(this.#handle).catch(() => {});
     const own = this.#facts.snapshot();
     if (own.runner !== "elsewhere" || this.#handle === undefined) return own;
-    const snapshot = { ...own, runnerErrors: null };
+    const snapshot = { ...own, runnerErrors: null, outage: null };
     let stuck: StuckCheckpoint[];
     try {
       stuck = await stuckInTaskDatabase(this.#handle, snapshot, this.settings.window);

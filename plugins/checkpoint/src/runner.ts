@@ -437,12 +437,17 @@ export class CheckpointRunner implements BackgroundService {
   /** A failed tick: counted and reported each time, logged when the outage starts and now and then. */
   #failed(error: unknown): void {
     const message = errorMessage(error);
-    this.options.facts.error(message);
     this.#failedTicks++;
     const now = this.#now();
     const retryInMs = this.#nextDelay();
-    if (this.#outage === undefined) {
-      this.#outage = { since: now, warnedAt: now };
+    const starts = this.#outage === undefined;
+    this.#outage ??= { since: now, warnedAt: now };
+    this.options.facts.error(message, {
+      since: this.#outage.since,
+      failedTicks: this.#failedTicks,
+      nextTryAt: now + retryInMs,
+    });
+    if (starts) {
       this.options.logger.warn(
         { error: message, retryInMs },
         "checkpoint runner tick failed; retrying with a growing delay",

@@ -153,5 +153,14 @@ export interface CheckpointRunnerReport {
   readonly stuck: readonly StuckCheckpoint[];
   /** Null with the runner elsewhere: its count is in that instance's memory. */
   readonly runnerErrors: number | null;
+  /**
+   * While this instance's runner's ticks fail: since when (ISO), how many in a row, and when it
+   * tries next (ISO). Null while they succeed and with the runner elsewhere; absent from an older server.
+   */
+  readonly outage?: {
+    readonly since: string;
+    readonly failedTicks: number;
+    readonly nextTryAt: string;
+  } | null;
   readonly lastError: string | null;
 }

@@ -14,7 +14,14 @@ import {
 import { integer } from "./option-parsers.js";
 import { writeOutFile } from "./out-file.js";
 import { type ClientFlags, DEFAULT_RPC_URL, localServerUrl, parseTaskArg, rpcClient } from "./rpc-client.js";
-import { describeStatus, formatAge, formatAttempts, formatHolder, formatTasks } from "./task-table.js";
+import {
+  describeStatus,
+  formatAge,
+  formatAttempts,
+  formatHolder,
+  formatTasks,
+  isWaiting,
+} from "./task-table.js";
 import { terminalSafe } from "./terminal-text.js";
 
 /** Without it, the server names a task given as a context on its kind's backend, as it submits. */
@@ -294,6 +301,7 @@ export function addClientCommands(program: Command, print: Output): void {
     });
 }
 
-function errorLine(record: TaskRecord): string {
-  return "error" in record ? `error: ${record.error}` : "";
+function errorLine(record: TaskRecord & { attempts: TaskAttempt[] }): string {
+  if (!("error" in record)) return "";
+  return `${isWaiting(record) ? "waiting for" : "error"}: ${record.error}`;
 }

@@ -1,7 +1,10 @@
 import type { TaskAttempt, TaskRecord } from "@paas/core";
 
+/** A task as `paas status` reads it: with its history, which tells a wait from a failure. */
+type TaskWithAttempts = TaskRecord & { readonly attempts?: readonly TaskAttempt[] };
+
 /** One line per task: key, kind, status (with retry facts), age, and the context. */
-export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): string {
+export function formatTasks(tasks: readonly TaskWithAttempts[], now = Date.now()): string {
   if (tasks.length === 0) return "no tasks";
   const rows = tasks.map((t) => [
     t.id,
@@ -23,13 +26,25 @@ export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): str
   ].join("\n");
 }
 
-/** The status by its API name (what `paas list --status` takes), with the facts of a failure. */
-export function describeStatus(t: TaskRecord, now = Date.now()): string {
+/**
+ * The status by its API name (what `paas list --status` takes), with the facts of a failure; a
+ * wait for the chain (its last attempt's outcome, where the history is at hand) without a retry
+ * count: it uses up none, and "retry 3" read as a task failing.
+ */
+export function describeStatus(t: TaskWithAttempts, now = Date.now()): string {
+  if (t.status === "transient_failure" && isWaiting(t)) {
+    return `transient_failure (${t.phase}, waiting for the chain, next check in ${formatAge(Math.max(0, t.nextAttemptAt - now))})`;
+  }
   if (t.status === "transient_failure") {
     return `transient_failure (${t.phase}, retry ${t.retryCount}, next in ${formatAge(Math.max(0, t.nextAttemptAt - now))})`;
   }
   if (t.status === "permanent_failure") return `permanent_failure (${t.phase})`;
   return t.status;
+}
+
+/** Whether the task's last attempt ended waiting for the chain (`NotYetAvailableError`), not failing. */
+export function isWaiting(t: TaskWithAttempts): boolean {
+  return t.status === "transient_failure" && t.attempts?.at(-1)?.outcome === "waiting";
 }
 
 /**

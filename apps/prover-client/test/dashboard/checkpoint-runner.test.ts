@@ -6,6 +6,7 @@
  * The server here answers fixed records.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { screenshot } from "./browser.js";
 import { dashboardAnswering } from "./fixed-records.js";
 
 let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
@@ -60,4 +61,54 @@ it("tells a runner on another instance from one that is off, with what it cannot
   await runner.waitFor();
   expect(await runner.textContent()).toContain("is off on this instance");
   expect(await page.locator("table.stuck").count()).toBe(0);
+});
+
+it("says since when the runner's ticks fail and when it tries next, with the error", {
+  timeout: 60_000,
+}, async () => {
+  const since = Date.parse("2026-03-01T10:00:00Z");
+  const nextTryAt = Date.parse("2026-03-01T12:00:30Z");
+  checkpoint = {
+    runner: "on",
+    runnerErrors: 250,
+    outage: {
+      since: new Date(since).toISOString(),
+      failedTicks: 250,
+      nextTryAt: new Date(nextTryAt).toISOString(),
+    },
+    lastError: "cl_getLatestCheckpointIndex: fetch failed (the CL is down)",
+    // The cancelled checkpoint the CL waits on stays in view through the outage.
+    stuck: [{ index: 4, status: "cancelled", error: "cancelled by an operator", retries: 0 }],
+  };
+  const page = await dashboard.browser.context.newPage();
+  await page.goto(`${dashboard.origin}/#/checkpoints`);
+  await page.getByTestId("runner").waitFor();
+  // Drawn with the runner's line, from the same report.
+  const outage = page.getByTestId("runner-outage");
+  expect(await outage.count()).toBe(1);
+  // The page's own time format (the browser's zone), as every other time on it.
+  const shown = (ms: number) =>
+    page.evaluate(
+      (at) =>
+        `${new Date(at).toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${new Date(at).toLocaleTimeString(undefined, { timeZoneName: "short" })}`,
+      ms,
+    );
+  const text = await outage.textContent();
+  expect(text).toContain(`since ${await shown(since)}`);
+  expect(text).toContain(`250 in a row`);
+  expect(text).toContain(`next try at ${await shown(nextTryAt)}`);
+  expect(text).toContain("the CL is down");
+  expect(await page.locator('tr[data-stuck="4"] td').allTextContents()).toEqual([
+    "4",
+    "cancelled",
+    "0",
+    "none: waits for an operator",
+    "cancelled by an operator",
+  ]);
+  await screenshot(page, "checkpoints-runner-outage");
+
+  checkpoint = { ...checkpoint, outage: null, lastError: "cl_getLatestCheckpointIndex: fetch failed" };
+  await page.reload();
+  await page.getByTestId("runner").waitFor();
+  expect(await outage.count()).toBe(0);
 });

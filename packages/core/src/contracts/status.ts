@@ -151,7 +151,7 @@ export interface TaskAttempt {
   readonly instance: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  /** resolved, proven, published, transient_failure, permanent_failure, interrupted, released, cancelled, lease_lost, stale_dependencies, outdated */
+  /** resolved, proven, published, transient_failure, waiting (for the chain), permanent_failure, interrupted, released, cancelled, lease_lost, stale_dependencies, outdated */
   readonly outcome: string;
   readonly error?: string;
 }

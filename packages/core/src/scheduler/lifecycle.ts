@@ -249,6 +249,8 @@ export type AttemptOutcome =
   | "proven"
   | "published"
   | "transient_failure"
+  /** What the context names is not produced yet (`NotYetAvailableError`): a wait, not a failure. */
+  | "waiting"
   | "permanent_failure"
   | "interrupted"
   | "released"

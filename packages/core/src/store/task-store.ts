@@ -678,7 +678,8 @@ export class TaskStore {
         "transient_failure",
         fields,
         now,
-        "transient_failure",
+        // Recorded as a failure, a wait for the chain read as one in `paas status`.
+        outcome.waiting ? "waiting" : "transient_failure",
         outcome.error,
       );
       if (!moved) return undefined;

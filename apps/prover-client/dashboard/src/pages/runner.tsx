@@ -36,6 +36,13 @@ export function CheckpointRunner() {
           ? "Its failed ticks are counted on its own instance."
           : `Failed ticks: ${facts.runnerErrors}.`}
       </p>
+      {facts.outage && (
+        // The error count alone did not tell a CL down for a minute from one down for a day.
+        <p class="problem" data-testid="runner-outage">
+          Its ticks have failed since {formatTime(Date.parse(facts.outage.since))} ({facts.outage.failedTicks}{" "}
+          in a row); next try at {formatTime(Date.parse(facts.outage.nextTryAt))}: {facts.lastError}
+        </p>
+      )}
       {facts.stuck.length > 0 && (
         <table class="stuck">
           <caption>Checkpoints the runner passed over</caption>

@@ -36,6 +36,9 @@ export function TaskPage({ id }: { readonly id: string }) {
   );
   if (!task.data) return task.error ? <Problem error={task.error} /> : <Loading />;
   const t = task.data;
+  // A wait for the chain (a block or checkpoint not produced yet) is no failure: it uses up no
+  // retry, and shown as an error, a task waiting for the next epoch looked broken.
+  const waiting = t.status === "transient_failure" && t.attempts?.at(-1)?.outcome === "waiting";
   const act = async (method: string, done: string) => {
     await mutate(method, [id]);
     // The button stays busy until the page shows the task's new status: re-enabled over the old
@@ -55,6 +58,7 @@ export function TaskPage({ id }: { readonly id: string }) {
         <dd data-testid="task-status">
           <StatusBadge status={t.status} />
           {t.phase && <span class="muted"> in {t.phase}</span>}
+          {waiting && <span class="muted">, waiting for the chain</span>}
         </dd>
         <dt>task key</dt>
         <dd class="mono">{t.id}</dd>
@@ -82,8 +86,8 @@ export function TaskPage({ id }: { readonly id: string }) {
         <dd>{formatTime(t.updatedAt)}</dd>
         {t.error && (
           <>
-            <dt>error</dt>
-            <dd class="problem">{t.error}</dd>
+            <dt>{waiting ? "waiting for" : "error"}</dt>
+            <dd class={waiting ? undefined : "problem"}>{t.error}</dd>
           </>
         )}
       </dl>
