@@ -70,7 +70,8 @@ describe("a client with an answer budget", () => {
     const budget = new AnswerBudget(500);
     const client = () => new JsonRpcClient({ url, answerBudget: budget, retry: { attempts: 1 } });
     const first = client().call("big");
-    await expect.poll(() => stalled).toBeDefined();
+    // Waited for, not timed: poll's default second is short for a first request on a loaded machine.
+    await expect.poll(() => stalled, { timeout: 20_000 }).toBeDefined();
     const error = await client()
       .call("big", undefined, { timeoutMs: 200 })
       .catch((e: unknown) => e);
