@@ -14,10 +14,9 @@ import { join } from "node:path";
 import type { Tree } from "@nx/devkit";
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_PACKAGES, packWorkspaces } from "../../../apps/prover-client/deploy/bundle.js";
 import {
-  APP_PACKAGES,
   installApp,
-  packWorkspaces,
   type RunningApp,
   rpcCall,
   startNode,

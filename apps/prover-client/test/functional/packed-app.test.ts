@@ -6,6 +6,7 @@
  */
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,36 +18,38 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { APP_PACKAGES, packWorkspaces, run, WORKSPACE_ROOT } from "../../deploy/bundle.js";
 import {
-  APP_PACKAGES,
   installApp,
-  packWorkspaces,
+  installBundle,
   type RunningApp,
   rpcCall,
-  run,
   startNode,
   tokenOfStartedApp,
-  WORKSPACE_ROOT,
 } from "../../scenarios/packed-app.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "paas-packed-app-"));
 const appDir = path.join(work, "app");
-let tarballs: Map<string, string>;
 let app: RunningApp | undefined;
 let lean: RunningApp | undefined;
 /** The embedded devnet's URL, once the first app runs it. */
 let devnetUrl: string | undefined;
 
+/** A lockfile's packages by their path. */
+const readLock = (file: string) =>
+  (JSON.parse(readFileSync(file, "utf8")) as { packages: Record<string, { version?: string }> }).packages;
+
 beforeAll(() => {
-  tarballs = packWorkspaces(APP_PACKAGES, path.join(work, "tarballs"));
+  const tarballs = packWorkspaces(APP_PACKAGES, path.join(work, "tarballs"));
   installApp(appDir, tarballs);
 }, 180_000);
 
 afterAll(async () => {
   await lean?.stop();
   await app?.stop();
+  // Three installs, ~37,000 files: removing them took over a minute on a loaded machine.
   rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 it("is installed outside the workspace, with its bin naming the built entry and no tsx", () => {
   expect(path.relative(WORKSPACE_ROOT, appDir).startsWith("..")).toBe(true);
@@ -101,12 +104,29 @@ it("runs with plain node and proves checkpoints of the embedded devnet", { timeo
 it("installs without the devnet for production, refuses embedded mode then, and proves with node URLs", {
   timeout: 150_000,
 }, async () => {
-  // The devnet is an optional peer dependency of the prover client: not packed, npm leaves it out.
-  const leanDir = path.join(work, "lean");
-  const production = new Map(
-    [...tarballs].filter(([name]) => name !== "@paas/devnet" && name !== "@paas/devchain"),
+  // The operator's path: the pack command writes a bundle, copied elsewhere whole and installed
+  // there with `npm ci`. The devnet is an optional peer dependency of the prover client: not
+  // packed, npm leaves it out.
+  const bundleDir = path.join(work, "bundle");
+  const packed = run(
+    process.execPath,
+    ["--import", "tsx", "deploy/pack.ts", bundleDir, "--without-devnet"],
+    path.join(WORKSPACE_ROOT, "apps/prover-client"),
+    180_000,
   );
-  installApp(leanDir, production);
+  expect(packed.status, packed.output).toBe(0);
+  const leanDir = path.join(work, "lean");
+  cpSync(bundleDir, leanDir, { recursive: true });
+  rmSync(bundleDir, { recursive: true });
+  // Third-party packages at the versions the workspace was tested with, not today's registry.
+  const workspaceLock = readLock(path.join(WORKSPACE_ROOT, "package-lock.json"));
+  const bundleLock = readLock(path.join(leanDir, "package-lock.json"));
+  const thirdParty = Object.keys(bundleLock).filter(
+    (key) => /^node_modules\/(?:@[^/]+\/)?[^/@]+$/.test(key) && !key.startsWith("node_modules/@paas/"),
+  );
+  expect(thirdParty).toContain("node_modules/fastify");
+  for (const key of thirdParty) expect(bundleLock[key]?.version, key).toBe(workspaceLock[key]?.version);
+  installBundle(leanDir);
   expect(existsSync(path.join(leanDir, "node_modules/@paas/devnet"))).toBe(false);
   expect(existsSync(path.join(leanDir, "node_modules/@paas/devchain"))).toBe(false);
   const entry = path.join(leanDir, "node_modules/@paas/prover-client/dist/cli/main.js");

@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { deploymentEnv } from "../../../../apps/prover-client/scenarios/packed-app.js";
+import { deploymentEnv } from "../../../../apps/prover-client/deploy/bundle.js";
 
 /** The repository this test runs in. */
 export const WORKSPACE_ROOT = resolve(import.meta.dirname, "../../../..");
