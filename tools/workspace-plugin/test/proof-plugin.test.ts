@@ -65,6 +65,7 @@ describe("proof-plugin generator", () => {
         "README.md",
         "examples/prove-demo-sum.ts",
         "package.json",
+        "src/admission.ts",
         "src/context.ts",
         "src/fetcher.ts",
         "src/index.ts",
@@ -179,6 +180,45 @@ describe("proof-plugin generator", () => {
     );
   });
 
+  it("waits for what its node has not served yet and bounds that at submit, as the workspace's plugins do", async () => {
+    // The convention, as the workspace's plugins hold it: each refuses at submit what is too far
+    // ahead (an admit hook in src/admission.ts) and waits for the rest with NotYetAvailableError.
+    for (const plugin of SEEDED_PLUGINS) {
+      const dir = join(WORKSPACE_ROOT, "plugins", plugin, "src");
+      expect(readFileSync(join(dir, "plugin.ts"), "utf8")).toMatch(
+        /\n {2}admit\(context: \w+, options: \{ readonly signal: AbortSignal \}\)/,
+      );
+      expect(readFileSync(join(dir, "admission.ts"), "utf8")).toContain("throw new InvalidContextError(");
+    }
+    await generate(tree, { name: "demo-sum" });
+    const src = (file: string) => read(tree, `plugins/demo-sum/src/${file}`);
+    expect(src("fetcher.ts")).toMatch(/if \(value === null\) \{\n\s+throw new NotYetAvailableError\(/);
+    expect(src("admission.ts")).toContain("export async function admitDemoSum(");
+    expect(src("admission.ts")).toContain(
+      "latest = await node.call<unknown>(LATEST_METHOD, [], { signal });",
+    );
+    expect(src("admission.ts")).toContain("throw new InvalidContextError(");
+    expect(src("plugin.ts")).toContain(
+      "admit(context: DemoSumContext, options: { readonly signal: AbortSignal }): Promise<void> {\n    return admitDemoSum(this.node, context, this.settings.horizon, options.signal);",
+    );
+    expect(src("settings.ts")).toContain("horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),");
+    expect(src("index.ts")).toMatch(/export \{[^}]*DEFAULT_HORIZON[^}]*\} from "\.\/settings\.js";/);
+    // Its test drives both: a wait that uses up no retry, and a refusal beyond the horizon.
+    const test = read(tree, "plugins/demo-sum/test/demo-sum.test.ts");
+    expect(test).toContain("expect(waits.map((t) => [t.waiting, t.retryCount])).toEqual([[true, 0]]);");
+    expect(test).toContain("harness.submit({ ...CONTEXT, n: LATEST + DEFAULT_HORIZON + 1 })");
+  });
+
+  it("says where a key naming a file goes (@ProofPlugin paths), as the evm-ee-stf plugin declares its own", async () => {
+    expect(readFileSync(join(WORKSPACE_ROOT, "plugins/evm-ee-stf/src/plugin.ts"), "utf8")).toContain(
+      'paths: ["chain_spec_file"],',
+    );
+    await generate(tree, { name: "demo-sum" });
+    expect(read(tree, "plugins/demo-sum/src/plugin.ts")).toMatch(
+      /\/\/ name a file go in `paths: \[\.\.\.\]`/,
+    );
+  });
+
   it("follows the conventions the workspace's plugins follow, as the workspace check reads them", async () => {
     for (const plugin of SEEDED_PLUGINS) {
       const project = { name: plugin, tags: ["type:plugin"] };
@@ -192,12 +232,15 @@ describe("proof-plugin generator", () => {
     }
   });
 
-  it("parses its settings with a parse<Kind>Settings, which the registration and the node both use", async () => {
+  it("parses its settings with a parse<Kind>Settings, which the registration, the plugin and the node use", async () => {
     await generate(tree, { name: "demo-sum" });
     expect(read(tree, "plugins/demo-sum/src/settings.ts")).toMatch(
-      /export function parseDemoSumSettings\(raw: unknown\): DemoSumSettings \{\n {2}const \{ node_url, timeout_ms \} = parsePluginSettings\(/,
+      /export function parseDemoSumSettings\(raw: unknown\): DemoSumSettings \{\n {2}const \{ node_url, timeout_ms, horizon \} = parsePluginSettings\(/,
     );
     expect(read(tree, "plugins/demo-sum/src/plugin.ts")).toContain("settings: parseDemoSumSettings,");
+    expect(read(tree, "plugins/demo-sum/src/plugin.ts")).toContain(
+      "this.settings = parseDemoSumSettings(settings.for(DEMO_SUM.kind));",
+    );
     expect(read(tree, "plugins/demo-sum/src/node.ts")).toContain(
       "parseDemoSumSettings(settings.for(DEMO_SUM.kind))",
     );
@@ -421,6 +464,12 @@ describe("refusals, before anything is written", () => {
       /"value-method" would generate names that clash \(VALUE_METHOD\)/,
     );
     await refused({ name: "context" }, /"context" would generate names that clash \(CONTEXT\)/);
+    // Admission's node method and the test's latest n.
+    await refused(
+      { name: "latest-method" },
+      /"latest-method" would generate names that clash \(LATEST_METHOD\)/,
+    );
+    await refused({ name: "latest" }, /"latest" would generate names that clash \(LATEST\)/);
     await refused({ name: "json" }, /"json" would generate names that clash \(JSON\)/);
     await refused(
       { name: "default-timeout-ms" },

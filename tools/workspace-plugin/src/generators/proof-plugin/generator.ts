@@ -9,6 +9,7 @@ import {
   vitestConfigTs,
 } from "./templates/project.js";
 import {
+  admissionTs,
   contextTs,
   dependenciesTs,
   fetcherTs,
@@ -40,6 +41,7 @@ export function pluginFiles(o: NormalizedOptions): Record<string, string> {
     "src/node.ts": nodeTs(o),
     "src/program.ts": programTs(o),
     "src/fetcher.ts": fetcherTs(o),
+    "src/admission.ts": admissionTs(o),
     "src/plugin.ts": pluginTs(o),
     "src/index.ts": indexTs(o),
     "src/testing.ts": testingTs(o),

@@ -251,6 +251,7 @@ const IMPORTED = new Set([
   "InvalidContextError",
   "JsonRpcClient",
   "JsonRpcClientOptions",
+  "NotYetAvailableError",
   "PermanentError",
   "PLUGIN_SETTINGS",
   "PluginHarness",
@@ -267,7 +268,10 @@ const IMPORTED = new Set([
 /** Names the generated modules declare whatever the kind (templates/source.ts and tests.ts). */
 const DECLARED = new Set([
   "CONTEXT",
+  "DEFAULT_HORIZON",
   "DEFAULT_TIMEOUT_MS",
+  "LATEST",
+  "LATEST_METHOD",
   "N",
   "STAND_INS",
   "VALUE_METHOD",
@@ -277,6 +281,7 @@ const DECLARED = new Set([
   "publicValuesOf",
   "RpcHandlers",
   "served",
+  "settingsFor",
 ]);
 
 /**
@@ -290,6 +295,7 @@ function refuseClashes(options: NormalizedOptions): void {
   // Each dependency's program id and sample context get a constant of their own.
   const perDependency = options.dependencies.flatMap((d) => [`${d.constant}_ID`, `${d.constant}_CONTEXT`]);
   const generated = [
+    `admit${pascal}`,
     `${pascal}Context`,
     `${pascal}ContextSchema`,
     `${pascal}Input`,

@@ -111,7 +111,8 @@ What it proves is a placeholder: the value a JSON-RPC node serves for \`n\`. Rep
 | identity | src/proof-type.ts | kind \`${o.kind}\`, program \`${o.kind}\` version 1: bump the version when the guest changes |
 | context | src/context.ts | \`{ ${contextFields} }\` (e.g. \`{ "kind": "${o.kind}", "n": 3${rollup.length > 0 ? ", …" : ""} }\`), checked by \`parse${o.pascal}Context\` |
 | program | src/program.ts | guest, input writer, output reader; imports only \`@paas/zkvm/program\`${rollup.length > 0 ? " and `@paas/rollup/model`" : ""} |
-| fetcher | src/fetcher.ts | calls \`${o.camel}_getValue(n)\` on the node; a wrong answer is a \`PermanentError\` |
+| fetcher | src/fetcher.ts | calls \`${o.camel}_getValue(n)\` on the node; null waits (\`NotYetAvailableError\`), a wrong answer is a \`PermanentError\` |
+| admission | src/admission.ts | \`admit${o.pascal}\`: refuses at submit an \`n\` more than \`horizon\` past the node's \`${o.camel}_latest()\` |
 | settings | src/settings.ts | \`parse${o.pascal}Settings\`: \`[plugin_settings.${o.kind}]\` checked with @paas/core's \`parsePluginSettings\` |
 | node | src/node.ts | the injected JSON-RPC client, built from the settings |
 | registration | src/plugin.ts | \`@ProofPlugin\`; exported from src/index.ts |
@@ -127,6 +128,7 @@ ${dependencySection}
 | --- | --- | --- | --- |
 | \`node_url\` | yes | | the JSON-RPC node the fetcher reads from (http or https) |
 | \`timeout_ms\` | no | 10000 (\`DEFAULT_TIMEOUT_MS\`) | the deadline of one call, in ms |
+| \`horizon\` | no | 16 (\`DEFAULT_HORIZON\`) | how far past the node's latest \`n\` a submitted context may be: within it, a task waits for its value; beyond, it is refused at submit |
 
 A bad value or an unknown key stops the prover client at start, naming the key (\`plugin_settings.${o.kind}: ✖
 Unrecognized key: "timeout" (did you mean "timeout_ms"?)\`). To enable the plugin, in the prover client's config:
@@ -137,32 +139,37 @@ plugins = ["@paas/plugin-evm-ee-stf", "@paas/plugin-cl-stf", "@paas/plugin-check
 [plugin_settings.${o.kind}]
 node_url = "http://127.0.0.1:8545" # required: the JSON-RPC node the fetcher reads from
 timeout_ms = 10000                 # optional: the deadline of one call
+horizon = 16                       # optional: how far past the node's latest n a submission may be
 \`\`\`
 
 ## Failures
 
 The node client's own failures are classified (unreachable, timeouts, HTTP 5xx: transient, retried);
-an answer that is not a natural number is a \`PermanentError\`. A guest that refuses its input throws
+an answer that is not a natural number is a \`PermanentError\`. A null answer (no value for \`n\` yet)
+is no failure: \`NotYetAvailableError\` has the task wait for it, re-checked every 5 s without using up
+retries, which is why admission refuses an \`n\` too far ahead (a node that cannot be asked then is no
+reason to refuse: the task is accepted). A guest that refuses its input throws
 \`${o.pascal}RejectedError\` (code \`${o.constant}_REJECTED\`), a permanent failure of the proof.
 
 ## Exports
 
-\`${o.pascal}Plugin\`, \`${o.camel}Program\`, \`${o.pascal}Input\`, \`${o.pascal}Output\`, \`${o.pascal}RejectedError\`,
+\`${o.pascal}Plugin\`, \`admit${o.pascal}\`, \`${o.camel}Program\`, \`${o.pascal}Input\`, \`${o.pascal}Output\`, \`${o.pascal}RejectedError\`,
 \`${o.constant}\`, \`parse${o.pascal}Context\`, \`${o.pascal}ContextSchema\`, \`${o.pascal}Context\`${o.dependencies.length > 0 ? ", `dependenciesOf`" : ""},
-\`${o.pascal}Node\`, \`VALUE_METHOD\`, \`parse${o.pascal}Settings\`, \`${o.pascal}SettingsSchema\`, \`${o.pascal}Settings\`,
-\`DEFAULT_TIMEOUT_MS\`.
+\`${o.pascal}Node\`, \`VALUE_METHOD\`, \`LATEST_METHOD\`, \`parse${o.pascal}Settings\`, \`${o.pascal}SettingsSchema\`,
+\`${o.pascal}Settings\`, \`DEFAULT_TIMEOUT_MS\`, \`DEFAULT_HORIZON\`.
 
 ## Test utilities
 
 \`import { … } from "${o.packageName}/testing"\`: a subpath of its own, so the main entry, which the
-prover client loads, never loads them. \`${o.camel}NodeHandlers(answer)\` serves \`VALUE_METHOD\` as a node
-would, e.g. behind @paas/testing's \`createStubRpc\`. They import nothing of @paas/testing or vitest.
+prover client loads, never loads them. \`${o.camel}NodeHandlers(answer, latest?)\` serves \`VALUE_METHOD\` and
+\`LATEST_METHOD\` as a node would, e.g. behind @paas/testing's \`createStubRpc\`. They import nothing of @paas/testing or vitest.
 
 ## Tests and example
 
 \`npx nx run ${o.projectName}:test\` proves with @paas/testing's harness (the real scheduler and native host)
-against a stub node: a proof, retries of a failing node, a permanent failure on a bad answer, the
-guest's own check, an invalid context and the settings. \`npx nx run ${o.projectName}:examples\` runs
+against a stub node named in its \`pluginSettings\`: a proof, retries of a failing node, a wait for a
+value the node does not have yet, a permanent failure on a bad answer, the guest's own check, an invalid
+context, a context beyond the horizon and the settings. \`npx nx run ${o.projectName}:examples\` runs
 examples/prove-${o.kind}.ts; \`${o.projectName}:typecheck\` and \`${o.projectName}:lint\` check the rest.
 `;
 }

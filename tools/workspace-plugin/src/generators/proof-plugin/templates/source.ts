@@ -1,7 +1,7 @@
 import type { DependencySpec, NormalizedOptions } from "../options.js";
 import { commentLines, inComment } from "./comment.js";
 
-/** The files of src/: identity, context, settings, node, program, fetcher, plugin, index and testing. */
+/** The files of src/: identity, context, settings, node, program, fetcher, admission, plugin, index and testing. */
 
 const identity = (constant: string, kind: string, program: DependencySpec["program"]) =>
   `export const ${constant} = {
@@ -111,20 +111,27 @@ import { ${o.constant} } from "./proof-type.js";
 
 /** The deadline of one call when \`timeout_ms\` is unset; exported, as every plugin's defaults are. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How far past the node's latest \`n\` a submitted context may be when \`horizon\` is unset. */
+export const DEFAULT_HORIZON = 16;
 
 /**
  * \`[plugin_settings.${o.kind}]\` in the prover client's config; each plugin validates its own section.
  * - \`node_url\`: the JSON-RPC node the fetcher reads from (required);
- * - \`timeout_ms\`: the deadline of one call (default 10000).
+ * - \`timeout_ms\`: the deadline of one call (default 10000);
+ * - \`horizon\`: how far past the node's latest \`n\` a submitted context may be (default 16): one
+ *   within it is accepted and waits for its value; one beyond is refused at submit.
+ * A key naming a file would go in \`@ProofPlugin({ paths })\` too, so that it reaches the plugin absolute.
  */
 export const ${o.pascal}SettingsSchema = z.strictObject({
   node_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
   timeout_ms: z.int().min(1).max(3_600_000).default(DEFAULT_TIMEOUT_MS),
+  horizon: z.int().min(0).max(1_000_000).default(DEFAULT_HORIZON),
 });
 
 export interface ${o.pascal}Settings {
   readonly nodeUrl: string;
   readonly timeoutMs: number;
+  readonly horizon: number;
 }
 
 /**
@@ -132,8 +139,8 @@ export interface ${o.pascal}Settings {
  * unknown key with the one it most likely meant, \`did you mean "timeout_ms"?\`).
  */
 export function parse${o.pascal}Settings(raw: unknown): ${o.pascal}Settings {
-  const { node_url, timeout_ms } = parsePluginSettings(${o.constant}.kind, ${o.pascal}SettingsSchema, raw);
-  return { nodeUrl: node_url, timeoutMs: timeout_ms };
+  const { node_url, timeout_ms, horizon } = parsePluginSettings(${o.constant}.kind, ${o.pascal}SettingsSchema, raw);
+  return { nodeUrl: node_url, timeoutMs: timeout_ms, horizon };
 }
 `;
 }
@@ -145,8 +152,13 @@ import { inject, injectable } from "tsyringe";
 import { ${o.constant} } from "./proof-type.js";
 import { parse${o.pascal}Settings } from "./settings.js";
 
-/** The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number. */
+/**
+ * The JSON-RPC method the fetcher calls: \`${o.camel}_getValue(n)\` answers a natural number, or
+ * null while the node has none for \`n\` yet.
+ */
 export const VALUE_METHOD = "${o.camel}_getValue";
+/** The method admission calls: \`${o.camel}_latest()\` answers the highest \`n\` the node has a value for. */
+export const LATEST_METHOD = "${o.camel}_latest";
 
 /**
  * The node the fetcher reads from, and the container token the plugin injects it by. The prover
@@ -170,22 +182,24 @@ export function testingTs(o: NormalizedOptions): string {
  * subpath of its own (\`${o.packageName}/testing\`), so the main entry, which the prover client
  * loads, never loads them. They import nothing of @paas/testing or vitest.
  */
-import { VALUE_METHOD } from "./node.js";
+import { LATEST_METHOD, VALUE_METHOD } from "./node.js";
 
 /** A JSON-RPC method's handler, as @paas/testing's \`createStubRpc\` takes them. */
 export type RpcHandlers = Record<string, (params: unknown) => unknown>;
 
 /**
- * The handlers of a node serving \`answer(n)\` for \`${o.camel}_getValue(n)\`, e.g.
- * \`createStubRpc(${o.camel}NodeHandlers((n) => n * 2))\`. Return anything but a natural number to
- * drive the fetcher's permanent failure.
+ * The handlers of a node serving \`answer(n)\` for \`${o.camel}_getValue(n)\` and \`latest()\` for
+ * \`${o.camel}_latest()\` (default 100), e.g. \`createStubRpc(${o.camel}NodeHandlers((n) => n * 2))\`.
+ * Return null to have a task wait for its value, anything else but a natural number to drive the
+ * fetcher's permanent failure.
  */
-export function ${o.camel}NodeHandlers(answer: (n: number) => unknown): RpcHandlers {
+export function ${o.camel}NodeHandlers(answer: (n: number) => unknown, latest: () => unknown = () => 100): RpcHandlers {
   return {
     [VALUE_METHOD]: (params) => {
       const [n] = params as [number];
       return answer(n);
     },
+    [LATEST_METHOD]: () => latest(),
   };
 }
 `;
@@ -294,7 +308,7 @@ ${deps.map((d) => `    const ${d.field} = env.readVerified(${d.constant}_ID);`).
 
 export function fetcherTs(o: NormalizedOptions): string {
   const hasDeps = o.dependencies.length > 0;
-  return `import { ${hasDeps ? "type DependencyReceipt, " : ""}PermanentError, type StepContext } from "@paas/core";
+  return `import { ${hasDeps ? "type DependencyReceipt, " : ""}NotYetAvailableError, PermanentError, type StepContext } from "@paas/core";
 import type { JsonRpcClient } from "@paas/jsonrpc";
 import type { ${o.pascal}Context } from "./context.js";
 import { VALUE_METHOD } from "./node.js";
@@ -306,7 +320,9 @@ import type { ${o.pascal}Input } from "./program.js";
  * Failures are classified, so the scheduler knows whether to retry: the client throws transient
  * errors for what a retry can fix (unreachable, timeout, HTTP 5xx) and permanent ones for what it
  * cannot (a malformed answer, "method not found"); an answer of the wrong shape is a
- * \`PermanentError\` here. Anything left unclassified counts as transient.
+ * \`PermanentError\` here. Anything left unclassified counts as transient. A value the node does not
+ * have yet (null) is no failure: \`NotYetAvailableError\` has the task wait for it, re-checked every
+ * 5 s, without using up its retries (admission bounds how far ahead that may be).
  */
 export async function fetch${o.pascal}Input(
   node: JsonRpcClient,
@@ -314,6 +330,9 @@ export async function fetch${o.pascal}Input(
 ${hasDeps ? "  dependencies: readonly DependencyReceipt[],\n" : ""}  step: StepContext,
 ): Promise<${o.pascal}Input> {
   const value = await node.call<unknown>(VALUE_METHOD, [context.n], { signal: step.signal });
+  if (value === null) {
+    throw new NotYetAvailableError(\`\${VALUE_METHOD}(\${context.n}) has no value yet: waiting for the node to serve it\`);
+  }
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new PermanentError(
       \`\${VALUE_METHOD}(\${context.n}) answered \${JSON.stringify(value)}, not a natural number\`,
@@ -324,22 +343,62 @@ ${hasDeps ? "  dependencies: readonly DependencyReceipt[],\n" : ""}  step: StepC
 `;
 }
 
+/** Admission: what the plugin refuses at submit, before anything is stored. */
+export function admissionTs(o: NormalizedOptions): string {
+  return `import { InvalidContextError } from "@paas/core";
+import type { JsonRpcClient } from "@paas/jsonrpc";
+import type { ${o.pascal}Context } from "./context.js";
+import { LATEST_METHOD } from "./node.js";
+import { ${o.constant} } from "./proof-type.js";
+
+/**
+ * Refuses, before anything is stored, a context the node will not serve soon: \`n\` more than
+ * \`horizon\` past the latest it has a value for. One within the horizon is accepted and waits for its
+ * value (the fetcher's \`NotYetAvailableError\`); unbounded, a context far ahead would wait for ever.
+ * A node that cannot be asked, or answers something else, is no reason to refuse: the task waits for
+ * it like any other. \`signal\` aborts at core's admission deadline, so a silent node does not hold the submit.
+ */
+export async function admit${o.pascal}(
+  node: JsonRpcClient,
+  context: ${o.pascal}Context,
+  horizon: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let latest: unknown;
+  try {
+    latest = await node.call<unknown>(LATEST_METHOD, [], { signal });
+  } catch {
+    return;
+  }
+  if (typeof latest !== "number" || !Number.isSafeInteger(latest)) return;
+  if (context.n > latest + horizon) {
+    throw new InvalidContextError(
+      \`invalid \${${o.constant}.kind} context: n: \${context.n} is more than \${horizon} past the node's latest (\${latest}): it will not exist soon enough to wait for (plugin_settings.\${${o.constant}.kind}.horizon)\`,
+    );
+  }
+}
+`;
+}
+
 export function pluginTs(o: NormalizedOptions): string {
   const hasDeps = o.dependencies.length > 0;
   return `import {
   type DependencyReceipt,
+  PLUGIN_SETTINGS,
+  type PluginSettings,
   type ProofContext,
   ProofPlugin,
   type ProofPluginHandler,
   type StepContext,
 } from "@paas/core";
 import { inject } from "tsyringe";
+import { admit${o.pascal} } from "./admission.js";
 import { type ${o.pascal}Context, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
 import { fetch${o.pascal}Input } from "./fetcher.js";
 import { ${o.pascal}Node } from "./node.js";
 import { type ${o.pascal}Input, ${o.camel}Program } from "./program.js";
 import { ${o.constant} } from "./proof-type.js";
-import { parse${o.pascal}Settings } from "./settings.js";
+import { type ${o.pascal}Settings, parse${o.pascal}Settings } from "./settings.js";
 
 /**
  * The ${o.kind} proof type. ${inComment(o.description)}.
@@ -347,14 +406,16 @@ import { parse${o.pascal}Settings } from "./settings.js";
  * Importing this module registers it (by kind) in core's plugin catalogue; the prover client
  * imports the package when its config lists it. Every constructor parameter names its container
  * token with \`@inject\`. Optional hooks of \`ProofPluginHandler\`, when the proof type needs them:
- * \`afterStore\` (publish the stored proof, retried on its own), \`rpcMethods\` (JSON-RPC methods of
- * its own), \`services\` (background work, e.g. a runner that submits tasks) and \`report\`.
+ * \`afterStore\` (publish the stored proof, retried on its own), \`staleProofReason\` (a stored proof
+ * made under settings that changed since), \`rpcMethods\` (JSON-RPC methods of its own), \`services\`
+ * (background work, e.g. a runner that submits tasks) and \`report\`.
  */
 @ProofPlugin({
   kind: ${o.constant}.kind,
   program: ${o.camel}Program,
   description: ${JSON.stringify(o.description)},
-  // Checked at start-up, before the prover opens anything: a bad setting stops it at once.
+  // Checked at start-up, before the prover opens anything: a bad setting stops it at once. Keys that
+  // name a file go in \`paths: [...]\` as well: the app hands them to the plugin absolute.
   settings: parse${o.pascal}Settings,${
     hasDeps
       ? `
@@ -364,10 +425,22 @@ import { parse${o.pascal}Settings } from "./settings.js";
   }
 })
 export class ${o.pascal}Plugin implements ProofPluginHandler<${o.pascal}Context, ${o.pascal}Input> {
-  constructor(@inject(${o.pascal}Node) private readonly node: ${o.pascal}Node) {}
+  readonly settings: ${o.pascal}Settings;
+
+  constructor(
+    @inject(${o.pascal}Node) private readonly node: ${o.pascal}Node,
+    @inject(PLUGIN_SETTINGS) settings: PluginSettings,
+  ) {
+    this.settings = parse${o.pascal}Settings(settings.for(${o.constant}.kind));
+  }
 
   parseContext(raw: ProofContext): ${o.pascal}Context {
     return parse${o.pascal}Context(raw);
+  }
+
+  /** A context more than \`horizon\` past the node's latest is refused; one within it waits. */
+  admit(context: ${o.pascal}Context, options: { readonly signal: AbortSignal }): Promise<void> {
+    return admit${o.pascal}(this.node, context, this.settings.horizon, options.signal);
   }
 ${
   hasDeps
@@ -391,8 +464,9 @@ ${
 
 export function indexTs(o: NormalizedOptions): string {
   const hasDeps = o.dependencies.length > 0;
-  return `export { type ${o.pascal}Context, ${o.pascal}ContextSchema, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
-export { ${o.pascal}Node, VALUE_METHOD } from "./node.js";
+  return `export { admit${o.pascal} } from "./admission.js";
+export { type ${o.pascal}Context, ${o.pascal}ContextSchema, ${hasDeps ? "dependenciesOf, " : ""}parse${o.pascal}Context } from "./context.js";
+export { LATEST_METHOD, ${o.pascal}Node, VALUE_METHOD } from "./node.js";
 export { ${o.pascal}Plugin } from "./plugin.js";
 export {
   type ${o.pascal}Input,
@@ -402,6 +476,7 @@ export {
 } from "./program.js";
 export { ${o.constant} } from "./proof-type.js";
 export {
+  DEFAULT_HORIZON,
   DEFAULT_TIMEOUT_MS,
   type ${o.pascal}Settings,
   ${o.pascal}SettingsSchema,

@@ -47,12 +47,11 @@ function imports(o: NormalizedOptions, forTest: boolean): string {
   if (forTest) testing.push("type PluginHarness");
   if (hasDeps) testing.push("type StandIn");
   if (forTest) testing.push("type StubRpc");
-  const fromSrc = [o.constant, `${o.pascal}Node`, `${o.pascal}Plugin`];
-  if (forTest) fromSrc.push("VALUE_METHOD", `${o.camel}Program`);
+  const fromSrc = [o.constant, `${o.pascal}Plugin`, "VALUE_METHOD"];
+  if (forTest) fromSrc.push("DEFAULT_HORIZON", `${o.camel}Program`);
   const fromDependencies = deps.filter((d) => !d.rollup).map((d) => d.constant);
   return [
     hasDeps ? `import { canonicalContext, type ProofContext } from "@paas/core";` : "",
-    `import { JsonRpcClient } from "@paas/jsonrpc";`,
     hasRollup ? `import * as rollup from "@paas/rollup";` : "",
     `import { ${testing.join(", ")} } from "@paas/testing";`,
     forTest ? `import { afterEach, beforeEach, describe, expect, it } from "vitest";` : "",
@@ -83,19 +82,22 @@ export function testTs(o: NormalizedOptions): string {
  */
 ${imports(o, true)}
 
-/** The stub node answers \`n + 10\` for \`n\`. */
+/** The stub node answers \`n + 10\` for \`n\`, and its latest \`n\` is 100. */
 const served = (n: number) => n + 10;
+const LATEST = 100;
 
 ${fixtures(o, N)}
+/** \`[plugin_settings.${o.kind}]\` as the prover client passes it: the plugin builds its node client from it. */
+const settingsFor = (url: string) => ({ [${o.constant}.kind]: { node_url: url, timeout_ms: 500 } });
+
 let node: StubRpc;
 let harness: PluginHarness;
 
 beforeEach(async () => {
-  node = await createStubRpc(${o.camel}NodeHandlers(served));
+  node = await createStubRpc(${o.camel}NodeHandlers(served, () => LATEST));
   harness = await createPluginHarness({
     plugins: [${o.pascal}Plugin],
-    // The client of the stub node takes the place of the one the prover client builds from settings.
-    overrides: [{ token: ${o.pascal}Node, useValue: new JsonRpcClient({ url: node.url, timeoutMs: 500 }) }],${standIns}
+    pluginSettings: settingsFor(node.url),${standIns}
   });
 });
 
@@ -116,11 +118,24 @@ describe("${o.kind}", () => {
 
   it("retries when the node fails, within the call and then as a task, and proves once it answers", async () => {
     // A call tries four times; five failures make the first attempt fail and the task retry.
-    node.failNext({ mode: "http500" }, { times: 5 });
+    node.failNext({ mode: "http500" }, { method: VALUE_METHOD, times: 5 });
     const { record } = await harness.prove(CONTEXT);
     expect(record.status).toBe("completed");
     expect(harness.statusesOf(CONTEXT).filter((s) => s === "transient_failure")).toHaveLength(1);
     expect(node.callsOf(VALUE_METHOD).map((c) => c.outcome)).toEqual([...Array(5).fill("http500"), "ok"]);
+  });
+
+  it("waits, without using up a retry, while the node has no value yet, and proves once it has", async () => {
+    let asked = 0;
+    node.handle(VALUE_METHOD, (params) => (++asked === 1 ? null : served((params as [number])[0])));
+    const { record } = await harness.prove(CONTEXT);
+    expect(record.status).toBe("completed");
+    const waits = harness.transitions.filter(
+      (t) => t.id === harness.keyOf(CONTEXT) && t.to === "transient_failure",
+    );
+    // A wait for the node, not a failure: no retry counted, and the prover client's metrics count none.
+    expect(waits.map((t) => [t.waiting, t.retryCount])).toEqual([[true, 0]]);
+    expect(waits[0]?.error).toMatch(/has no value yet/);
   });
 
   it("fails permanently, without retrying, when the node answers something else", async () => {
@@ -145,7 +160,7 @@ ${
     const forged = STAND_INS.map((s, i) => (i === 0 ? { ...s, program: { ...s.program, version: "forged" } } : s));
     const other = await createPluginHarness({
       plugins: [${o.pascal}Plugin],
-      overrides: [{ token: ${o.pascal}Node, useValue: new JsonRpcClient({ url: node.url, timeoutMs: 500 }) }],
+      pluginSettings: settingsFor(node.url),
       standIns: forged,
     });
     try {
@@ -161,22 +176,15 @@ ${
 }  it("refuses an invalid context at submit time, naming the field", async () => {
     await expect(harness.submit({ ...CONTEXT, n: -1 })).rejects.toThrow(/→ at n/);
   });
+
+  it("refuses at submit a context too far past the node's latest to wait for, naming the setting", async () => {
+    await expect(harness.submit({ ...CONTEXT, n: LATEST + DEFAULT_HORIZON + 1 })).rejects.toThrow(
+      \`more than \${DEFAULT_HORIZON} past the node's latest (\${LATEST}): it will not exist soon enough to wait for (plugin_settings.${o.kind}.horizon)\`,
+    );
+  });
 });
 
 describe("settings", () => {
-  it("reads its node from [plugin_settings.${o.kind}], as in the prover client", async () => {
-    const configured = await createPluginHarness({
-      plugins: [${o.pascal}Plugin],
-      pluginSettings: { [${o.constant}.kind]: { node_url: node.url, timeout_ms: 500 } },${standIns}
-    });
-    try {
-      const { record } = await configured.prove(CONTEXT);
-      expect(record.status).toBe("completed");
-    } finally {
-      await configured.close();
-    }
-  });
-
   it("refuses settings without a node URL before the service opens anything", async () => {
     await expect(createPluginHarness({ plugins: [${o.pascal}Plugin], pluginSettings: {}${hasDeps ? ", standIns: STAND_INS" : ""} })).rejects.toThrow(
       /plugin_settings\\.${o.kind}: [\\s\\S]*→ at node_url/,
@@ -197,10 +205,11 @@ ${fixtures(o, 21)}
 const node = await createStubRpc(${o.camel}NodeHandlers((n) => n * 2));
 const harness = await createPluginHarness({
   plugins: [${o.pascal}Plugin],
-  overrides: [{ token: ${o.pascal}Node, useValue: new JsonRpcClient({ url: node.url, timeoutMs: 1_000 }) }],${hasDeps ? "\n  standIns: STAND_INS," : ""}
+  // [plugin_settings.${o.kind}] as in the prover client's config: its node is the stub.
+  pluginSettings: { [${o.constant}.kind]: { node_url: node.url, timeout_ms: 1_000 } },${hasDeps ? "\n  standIns: STAND_INS," : ""}
 });
 try {
-  node.failNext({ mode: "http500" });
+  node.failNext({ mode: "http500" }, { method: VALUE_METHOD });
   const { record, output } = await harness.prove(CONTEXT);
   console.log(\`status: \${record.status}\`);
   console.log(\`path:   \${harness.statusesOf(CONTEXT).join(" -> ")}\`);
