@@ -14,6 +14,7 @@ import { statusLinesAskedTwice } from "@paas/jsonrpc/testing";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { DASHBOARD_CONTENT_POLICY } from "../src/http/dashboard-route.js";
 import { EventStream } from "../src/http/event-stream.js";
 import { buildHttpApp, type HttpAppOptions } from "../src/http/http-app.js";
 
@@ -577,7 +578,8 @@ describe("the dashboard's files", () => {
     expect(index.headers.get("content-type")).toMatch(/^text\/html/);
     expect(index.headers.get("cache-control")).toBe("no-cache");
     expect(index.headers.get("x-frame-options")).toBe("DENY");
-    expect(index.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    expect(index.headers.get("content-security-policy")).toBe(DASHBOARD_CONTENT_POLICY);
+    expect(DASHBOARD_CONTENT_POLICY).toContain("frame-ancestors 'none'");
     expect(await index.text()).toContain("<title>PaaS</title>");
     const asset = await fetch(new URL("/assets/app-1a2b3c.js", url));
     expect(asset.status).toBe(200);

@@ -8,6 +8,24 @@ import type { FastifyInstance } from "fastify";
 export const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 export const DASHBOARD_BUILD_COMMAND = "npm run build:dashboard -w @paas/prover-client";
 
+/**
+ * What the dashboard's page may load and run: its own bundle and stylesheet, requests to its own
+ * server (JSON-RPC, the event stream), nothing inline and nothing from elsewhere. The page shows
+ * text that nodes, plugins and remote provers wrote (task errors, contexts): Preact escapes it, and
+ * should a way around that ever appear, a script it smuggled in still would not run. No other
+ * page may frame it (clickjacking: it has buttons that change state).
+ */
+export const DASHBOARD_CONTENT_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 /** Whether the dashboard's files are there to serve. */
 export function isDashboardBuilt(root = DASHBOARD_DIST): boolean {
   return existsSync(path.join(root, "index.html"));
@@ -39,9 +57,9 @@ export async function registerDashboard(app: FastifyInstance, root = DASHBOARD_D
     setHeaders(res, filePath) {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       res.setHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
-      // The dashboard has buttons that change state: no other page may frame it (clickjacking).
+      // X-Frame-Options for browsers that predate frame-ancestors.
       res.setHeader("X-Frame-Options", "DENY");
-      res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
+      res.setHeader("Content-Security-Policy", DASHBOARD_CONTENT_POLICY);
       res.setHeader("X-Content-Type-Options", "nosniff");
     },
   });

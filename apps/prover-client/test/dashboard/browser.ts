@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { until } from "@paas/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Where each page's screenshot goes (git-ignored; CI keeps it as an artifact). */
@@ -56,4 +57,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `dashboard-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Waits until `expression` holds in the page. Not `page.waitForFunction`: Playwright evaluates its
+ * predicate with `eval` inside the page, which the dashboard's content policy refuses (no
+ * 'unsafe-eval'); `page.evaluate` goes through the DevTools protocol, outside the policy.
+ */
+export async function waitForPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  await until(async () => (await page.evaluate(expression)) === true, expression, timeoutMs);
 }

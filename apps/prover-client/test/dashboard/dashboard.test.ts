@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpc, startApp, tempDatadir, testConfig } from "../../scenarios/app.js";
 import { acceptedCheckpoints, startTrustingDevnet } from "../../scenarios/devnet.js";
 import type { ProverApp } from "../../src/app/build-app.js";
-import { chromiumPath, launchBrowser, screenshot } from "./browser.js";
+import { chromiumPath, launchBrowser, screenshot, waitForPage } from "./browser.js";
 
 const TOKEN = "dashboard-test-token-0123456789";
 
@@ -114,7 +114,7 @@ describe("the dashboard in Chromium", () => {
     expect(new Set(await column(2)).size).toBeGreaterThan(1);
 
     await page.selectOption('select[name="kind"]', "checkpoint");
-    await page.waitForFunction("location.hash.includes('kind=checkpoint')");
+    await waitForPage(page, "location.hash.includes('kind=checkpoint')");
     // Exactly the checkpoints: while the filtered page loads the table is empty, and "every row
     // is a checkpoint" would already hold of no rows.
     const checkpoints = await client.call<TaskPage>("paas_listTasks", [{ kind: "checkpoint" }]);
@@ -125,7 +125,7 @@ describe("the dashboard in Chromium", () => {
     );
 
     await page.selectOption('select[name="status"]', "completed");
-    await page.waitForFunction("location.hash.includes('status=completed')");
+    await waitForPage(page, "location.hash.includes('status=completed')");
     // A new filter shows "Loading…" until its page arrives.
     await until(
       async () => (await column(5)).join() === checkpoints.tasks.map(() => "completed").join(),
@@ -169,7 +169,8 @@ describe("the dashboard in Chromium", () => {
 
     await page.selectOption('select[name="kind"]', "checkpoint");
     await page.selectOption('select[name="status"]', "permanent_failure");
-    await page.waitForFunction(
+    await waitForPage(
+      page,
       "['kind=checkpoint', 'status=permanent_failure', 'limit=2'].every((f) => location.hash.includes(f))",
     );
     await page.locator("text=No task matches.").waitFor();

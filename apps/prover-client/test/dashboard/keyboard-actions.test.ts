@@ -8,6 +8,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { waitForPage } from "./browser.js";
 import { dashboardAnswering, queuedCheckpoint } from "./fixed-records.js";
 
 let dashboard: Awaited<ReturnType<typeof dashboardAnswering>>;
@@ -39,9 +40,7 @@ const focused = (page: Page) =>
 
 /** Waits (5 s at most) for the focus to be on the element that reads `text`. */
 const focusOn = (page: Page, text: string) =>
-  page.waitForFunction(`document.activeElement?.textContent === ${JSON.stringify(text)}`, undefined, {
-    timeout: 5_000,
-  });
+  waitForPage(page, `document.activeElement?.textContent === ${JSON.stringify(text)}`, 5_000);
 
 it("keeps the focus on a confirmed action's buttons, from the question to the outcome", {
   timeout: 60_000,
@@ -80,7 +79,7 @@ it("closes the token form with Escape, changing nothing, and gives the focus bac
   await page.keyboard.press("Enter");
   const form = page.locator('form[aria-label="bearer token"]');
   await form.waitFor();
-  await page.waitForFunction("document.activeElement?.getAttribute('name') === 'token'");
+  await waitForPage(page, "document.activeElement?.getAttribute('name') === 'token'");
 
   await page.keyboard.press("Escape");
   await form.waitFor({ state: "detached", timeout: 5_000 });
@@ -101,7 +100,7 @@ it("announces the token form as a modal dialog and keeps Tab within it", { timeo
   expect(await dialog.count()).toBe(1);
   expect(await dialog.getAttribute("aria-modal")).toBe("true");
   expect(await dialog.getAttribute("aria-describedby")).not.toBeNull();
-  await page.waitForFunction("document.activeElement?.getAttribute('name') === 'token'");
+  await waitForPage(page, "document.activeElement?.getAttribute('name') === 'token'");
 
   // Tab past the last button comes back to the field, Shift+Tab from it goes to the last button:
   // the page's controls under the overlay are never reached unseen.
