@@ -88,7 +88,14 @@ export const FAST_RETRY: Partial<RetryPolicy> = {
 export async function createPluginHarness(options: HarnessOptions): Promise<PluginHarness> {
   const backend = options.backend ?? "native";
   const secretKey = options.privateKey ?? randomBytes(32);
-  const host = new NativeHost({ workers: options.workers ?? 2, privateKey: secretKey });
+  // Not under SCHED_IDLE: a proving thread there runs only while a CPU is idle, and on a loaded
+  // CI machine (load 15 on 2 cores) a checkpoint's first proof took over a minute. At the host's
+  // nice increment the main thread (RPC, scheduler) still has the larger share.
+  const host = new NativeHost({
+    workers: options.workers ?? 2,
+    privateKey: secretKey,
+    idleScheduling: false,
+  });
   const standInHost = new StandInHost(backend, secretKey);
   const standInKinds = new Set((options.standIns ?? []).map((s) => s.kind));
   const container = rootContainer.createChildContainer();
