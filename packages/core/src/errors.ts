@@ -138,6 +138,21 @@ export class TransientError extends PaasError {
 }
 
 /**
+ * The task database refuses a call for now, the service's or a step's own (out of reach, every
+ * slot taken, the credentials refused, a statement cancelled): transient, `cause` the driver's own
+ * error, which a log judges and says as it would say the driver's. `unreachable`: the server was
+ * out of reach or ended the session (a restart, every slot taken), which passes by itself; a
+ * cancelled statement or refused credentials may not.
+ */
+export class DatabaseRefusedError extends TransientError {
+  readonly unreachable: boolean;
+  constructor(message: string, options: { cause: unknown; unreachable: boolean }) {
+    super(message, { cause: options.cause });
+    this.unreachable = options.unreachable;
+  }
+}
+
+/**
  * A failure that retrying cannot fix: invalid data, a failed check in a guest, a rejection by the
  * CL. The task fails at once and its dependents fail with it.
  */

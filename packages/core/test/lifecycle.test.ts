@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   canTransition,
+  DatabaseRefusedError,
   InvalidContextError,
   ProofNotFoundError,
   TaskNotFoundError,
@@ -9,6 +10,8 @@ import {
   UnknownBackendError,
   UnknownKindError,
 } from "../src/index.js";
+import { afterFailure } from "../src/scheduler/lifecycle.js";
+import { refusedForNow } from "../src/store/database-errors.js";
 import { leaf, node, published, type StartedService, startService } from "./fixtures/start-service.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
 
@@ -170,5 +173,31 @@ describe.each(DIALECTS)("task lifecycle (%s)", (dialect) => {
     );
     await expect(service.submit({ kind: "leaf", index: 1.5 }, "native")).rejects.toThrow(/index must be/);
     expect((await service.summary()).total).toBe(0);
+  });
+});
+
+describe("a step the task database refused", () => {
+  const policy = { maxRetries: 3, baseDelayMs: 1_000, multiplier: 2, maxDelayMs: 60_000 };
+  const refused = (code: string, message: string) =>
+    refusedForNow(Promise.reject(Object.assign(new Error(message), { code }))).catch(
+      (error: unknown) => error,
+    );
+
+  it("keeps its retries when the server was out of reach, and counts one for a cancelled statement", async () => {
+    // A restart ended the step's session: it passes by itself, so no retry is used.
+    const ended = await refused("57P01", "terminating connection due to administrator command");
+    expect(ended).toBeInstanceOf(DatabaseRefusedError);
+    expect(afterFailure(ended, 2, policy, 0, 5_000)).toMatchObject({
+      to: "transient_failure",
+      retryCount: 2,
+    });
+    // The role's statement_timeout may cancel the same read every time: counted, it cannot loop.
+    const cancelled = await refused("57014", "canceling statement due to statement timeout");
+    expect(cancelled).toBeInstanceOf(DatabaseRefusedError);
+    expect(afterFailure(cancelled, 2, policy, 0, 5_000)).toMatchObject({
+      to: "transient_failure",
+      retryCount: 3,
+    });
+    expect(afterFailure(cancelled, 3, policy, 0, 5_000)).toMatchObject({ to: "permanent_failure" });
   });
 });

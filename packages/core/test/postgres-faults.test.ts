@@ -7,7 +7,7 @@ import { BatchedWrite } from "../src/store/batched-write.js";
 import { isConnectionLoss } from "../src/store/database-errors.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
-import { leaf, published } from "./fixtures/start-service.js";
+import { leaf, node, published } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { TestScript } from "./fixtures/test-plugins.js";
 import {
@@ -102,7 +102,8 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     const closing = server;
     server = undefined;
     dropAll();
-    await new Promise((resolve) => closing?.close(resolve));
+    // Already down (a test closing it mid-outage), there is nothing to wait for.
+    if (closing) await new Promise((resolve) => closing.close(resolve));
   };
   server = await listen(0);
   const { port } = server.address() as AddressInfo;
@@ -274,6 +275,45 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       expect((await a.service.status(id)).status).toBe("completed");
     } finally {
       relay.thaw();
+      await relay.close();
+    }
+  }, 40_000);
+
+  it("answers an operator's reads and changes with a transient error that says the database is out, while the server is down", async () => {
+    // `pg_ctl stop`: connections are refused at once (ECONNREFUSED), no deadline is waited out.
+    // `paas report`, `paas list`, `paas status`, `paas submit` and `paas cancel` answered
+    // "internal error" (-32603) for it.
+    const relay = await restartableRelay(
+      (await databaseFor("postgres")) as DatabaseLocation & { url: string },
+    );
+    const a = await start(relay.database, { scheduling: { instanceId: "a", leaseMs: 3_000 } });
+    try {
+      const [submitted] = await a.service.submitMany([leaf(1)], "native");
+      const id = submitted!.task.id;
+      await a.service.wait(id, { timeoutMs: 10_000 });
+      await relay.down();
+      const outcome = (read: Promise<unknown>) =>
+        read.then(
+          () => "answered",
+          (error: PaasError) => `${error.code}: ${error.message}`,
+        );
+      const outcomes = await Promise.all([
+        outcome(a.service.summary()),
+        outcome(a.service.list()),
+        outcome(a.service.status(id)),
+        outcome(a.service.instances()),
+        outcome(a.service.graph(id)),
+        outcome(a.service.submit(leaf(2), "native")),
+        outcome(a.service.cancel(id)),
+        outcome(a.service.cancelMany({ kind: "leaf" })),
+      ]);
+      expect(outcomes).toHaveLength(8);
+      for (const said of outcomes)
+        expect(said).toMatch(/^TRANSIENT_FAILURE: the task database cannot be reached/);
+      await relay.up();
+      expect((await a.service.status(id)).status).toBe("completed");
+    } finally {
+      await a.service.close();
       await relay.close();
     }
   }, 40_000);
@@ -485,6 +525,51 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       expect(errors.filter((e) => e.includes(submitted!.task.id))).toEqual([]);
     } finally {
       await relay.close();
+    }
+  }, 40_000);
+
+  it("runs a step again with its retries kept when the server ends the session of the step's own read", async () => {
+    // `pg_ctl restart -m fast` under a running instance: a proof step reading its dependencies'
+    // receipts met "terminating connection due to administrator command", and it counted as a
+    // failure of the task (a retry used up, each restart again).
+    const { database, plain, app } = await namedDatabase();
+    const a = await start(database, { scheduling: { instanceId: "a", leaseMs: 1_500 } });
+    const admin = await otherSession(plain);
+    const holder = await otherSession(plain);
+    try {
+      const [dependency] = await a.service.submitMany([leaf(1)], "native");
+      await a.service.wait(dependency!.task.id, { timeoutMs: 10_000 });
+      a.script.graph.set(1, [leaf(1)]);
+      // The receipts held, the node's read of its dependency's waits, and its session is ended.
+      await holder.query("begin");
+      await holder.query("lock table receipts in access exclusive mode");
+      const [dependent] = await a.service.submitMany([node(1)], "native");
+      const waiting = async () =>
+        (
+          await admin.query(
+            "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
+            [app],
+          )
+        ).rows.map((row) => row.pid as number);
+      await until(async () => (await waiting()).length > 0, "the node's read to wait on the receipts");
+      for (const pid of await waiting()) await admin.query("select pg_terminate_backend($1)", [pid]);
+      await until(
+        async () =>
+          (await a.service.history(dependent!.task.id)).some((t) => t.outcome === "transient_failure"),
+        "the step to end",
+      );
+      // Counted, it shows until the phase ends (the next attempt waits on the receipts again).
+      expect((await a.service.status(dependent!.task.id)).retryCount).toBe(0);
+      await holder.query("commit");
+      const done = await a.service.wait(dependent!.task.id, { timeoutMs: 15_000 });
+      expect(done.status).toBe("completed");
+      const failed = (await a.service.history(dependent!.task.id)).find(
+        (t) => t.outcome === "transient_failure",
+      );
+      expect(failed?.error).toMatch(/^the task database cannot be reached \(terminating connection/);
+    } finally {
+      await holder.end().catch(() => {});
+      await admin.end();
     }
   }, 40_000);
 

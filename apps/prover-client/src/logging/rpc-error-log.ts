@@ -38,7 +38,8 @@ export function logRpcErrors(logger: Logger): ErrorListener {
     if (CALLER_MISTAKES.has(info.sent.code)) {
       logger.debug({ ...fields, reason: info.sent.message }, "RPC call refused");
     } else if (info.sent.code !== RpcErrorCode.INTERNAL_ERROR || isConnectionLoss(error)) {
-      // A task database out of reach answers "internal error" to the caller, but is an outage, not a fault.
+      // A task database out of reach that a method meets outside the service's calls (which answer it
+      // as a transient failure) answers "internal error", but is an outage, not a fault.
       logger.warn({ ...fields, error: errorMessage(error) }, "RPC call failed");
     } else {
       logger.error({ ...fields, err: error }, "RPC method failed");

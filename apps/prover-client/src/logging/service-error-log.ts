@@ -1,4 +1,4 @@
-import { errorMessage, isConnectionLoss, isCredentialRefusal } from "@paas/core";
+import { DatabaseRefusedError, errorMessage, isConnectionLoss, isCredentialRefusal } from "@paas/core";
 import type { Logger } from "pino";
 
 /** What `logServiceErrors` returns: the failures' log, told too when the database answers. */
@@ -27,7 +27,9 @@ export interface ServiceErrorLog {
  */
 export function logServiceErrors(logger: Logger, now: () => number = Date.now): ServiceErrorLog {
   let outageSince: number | undefined;
-  const log = (error: unknown, where: string) => {
+  const log = (failure: unknown, where: string) => {
+    // A read of the service's (the dashboard's overview) the database refused: its cause is the driver's error.
+    const error = failure instanceof DatabaseRefusedError ? failure.cause : failure;
     const { code } = (error ?? {}) as { code?: unknown };
     const fields = { where, error: errorMessage(error), ...(typeof code === "string" && { code }) };
     if (isConnectionLoss(error)) {
@@ -40,7 +42,7 @@ export function logServiceErrors(logger: Logger, now: () => number = Date.now): 
         "the task database refuses this instance's credentials (database.url): set the role's current password; retrying",
       );
     } else {
-      logger.error({ where, err: error }, "unexpected error in the prover service");
+      logger.error({ where, err: failure }, "unexpected error in the prover service");
     }
   };
   return Object.assign(log, {

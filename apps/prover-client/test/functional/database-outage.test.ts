@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { createTestDatabase } from "@paas/core/testing";
+import { RpcErrorCode } from "@paas/jsonrpc";
 import { until } from "@paas/testing";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
@@ -142,8 +143,11 @@ describe.skipIf(postgres.url === undefined)("while the task database is out of r
       const from = lines().length;
       await relay.down();
       relayUp = false;
-      // A read through the API meets the outage too.
-      await expect(rpc(app).call("paas_getReport", [])).rejects.toThrow("internal error");
+      // A read through the API meets the outage too, and says so (it answered "internal error").
+      await expect(rpc(app).call("paas_getReport", [])).rejects.toMatchObject({
+        rpcCode: RpcErrorCode.TRANSIENT_FAILURE,
+        message: expect.stringContaining("the task database cannot be reached"),
+      });
       const outage = () => lines().slice(from);
       const outageWarning = "the task database cannot be reached; retrying";
       await until(

@@ -3,7 +3,13 @@ import type { ProgramDescriptor } from "../contracts/program.js";
 import type { ProofReceipt } from "../contracts/receipt.js";
 import { backoffDelay, type RetryPolicy } from "../contracts/retry.js";
 import type { TaskPhase, TaskStatusName } from "../contracts/status.js";
-import { classifyFailure, errorMessage, NotYetAvailableError, OutdatedProofError } from "../errors.js";
+import {
+  classifyFailure,
+  DatabaseRefusedError,
+  errorMessage,
+  NotYetAvailableError,
+  OutdatedProofError,
+} from "../errors.js";
 
 /**
  * The lifecycle's rules: which transition happens when. The store persists and claims; the
@@ -196,7 +202,8 @@ export type FailureOutcome =
 
 /**
  * A failed attempt: retried after backoff while the policy allows, else permanent. Waiting for the
- * chain to produce what the context names (`NotYetAvailableError`) is retried without counting.
+ * chain to produce what the context names (`NotYetAvailableError`), or for the task database to
+ * answer (`DatabaseRefusedError`), is retried without counting.
  */
 export function afterFailure(
   error: unknown,
@@ -209,6 +216,19 @@ export function afterFailure(
   if (error instanceof NotYetAvailableError) {
     const delay = error.retryAfterMs ?? waitForChainMs;
     return { to: "transient_failure", retryCount, nextAttemptAt: now + delay, error: message, waiting: true };
+  }
+  if (error instanceof DatabaseRefusedError && error.unreachable) {
+    // The task database was out of reach for the step's own call (a restart ended its session,
+    // every slot was taken), not the work: run again once it answers, its retries kept. Counted,
+    // each restart of the server during a step used a retry and a flapping database failed tasks
+    // that were sound. A statement the role's statement_timeout cancels may be cancelled every
+    // time: that one counts, so it cannot retry for ever.
+    return {
+      to: "transient_failure",
+      retryCount,
+      nextAttemptAt: now + backoffDelay(policy, 1),
+      error: message,
+    };
   }
   if (classifyFailure(error) === "permanent") return { to: "permanent_failure", error: message };
   const next = retryCount + 1;

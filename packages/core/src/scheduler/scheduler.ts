@@ -22,7 +22,7 @@ import {
   TransientError,
 } from "../errors.js";
 import type { KindRegistry } from "../registry/kind-registry.js";
-import { whyWriteLater } from "../store/database-errors.js";
+import { refusedForNow, whyWriteLater } from "../store/database-errors.js";
 import { type TaskRow, toReceipt, toTaskRecord, toTransition } from "../store/rows.js";
 import type { Change, Stored, TaskStore } from "../store/task-store.js";
 import { parseReceiptFrom } from "../validation.js";
@@ -568,20 +568,24 @@ export class Scheduler {
       prepareSubmission(this.kinds, dependency, this.kinds.backendFor(dependency.kind)),
     );
     signal.throwIfAborted();
-    const stored = await this.store.insertDependencies(
-      held,
-      prepared.map((p) => p.task),
-      this.options.clock.now(),
+    const stored = await refusedForNow(
+      this.store.insertDependencies(
+        held,
+        prepared.map((p) => p.task),
+        this.options.clock.now(),
+      ),
     );
     if (!stored) return this.settle(held, undefined);
     const ids = [...new Set((await this.afterInsert(stored)).map(({ task }) => task.id))];
     signal.throwIfAborted();
-    const changes = await this.store.recordResolution(
-      held,
-      ids,
-      (deps, cycle) =>
-        cycle ? { to: "permanent_failure", error: cycleFailure(held) } : afterResolution(deps),
-      this.options.clock.now(),
+    const changes = await refusedForNow(
+      this.store.recordResolution(
+        held,
+        ids,
+        (deps, cycle) =>
+          cycle ? { to: "permanent_failure", error: cycleFailure(held) } : afterResolution(deps),
+        this.options.clock.now(),
+      ),
     );
     this.settle(held, changes);
   }
@@ -590,7 +594,8 @@ export class Scheduler {
     const { handler, definition } = this.kinds.get(held.kind);
     const host = this.kinds.hostFor(held.kind, held.backend);
     const { context, step } = this.stepContext(held, signal);
-    const dependencies = handler.dependencies ? await this.dependencyReceipts(held) : [];
+    // The database's refusal (a restart ending the session) is no failure of the work: see `afterFailure`.
+    const dependencies = handler.dependencies ? await refusedForNow(this.dependencyReceipts(held)) : [];
     if (dependencies === STALE) return;
     const input = await handler.fetchInput(context, dependencies, step);
     const slots = this.slotsFor(held.backend);
@@ -779,7 +784,7 @@ export class Scheduler {
   private async publish(held: TaskRow, signal: AbortSignal): Promise<void> {
     const { handler } = this.kinds.get(held.kind);
     const { context, step } = this.stepContext(held, signal);
-    const stored = await this.store.receipt(held.id);
+    const stored = await refusedForNow(this.store.receipt(held.id));
     if (!stored) throw new PermanentError(`task ${held.id} is publishing but has no stored proof`);
     await handler.afterStore?.(context, stored, step);
     signal.throwIfAborted();

@@ -41,7 +41,7 @@ import type { ProvingLoad } from "../scheduler/proving-slots.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { parseWithPlugin } from "../scheduler/submission.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
-import { stoppedPartWay } from "../store/database-errors.js";
+import { refusedForNow, stoppedPartWay } from "../store/database-errors.js";
 import type { OperatorStore } from "../store/operator-store.js";
 import { type TaskRow, toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
@@ -220,7 +220,7 @@ export class ProverService implements ProverHandle {
 
   async submitMany(contexts: readonly ProofContext[], backend: Backend): Promise<SubmitResult[]> {
     this.assertOpen();
-    return this.parts.scheduler.submitMany(contexts, backend);
+    return refusedForNow(this.parts.scheduler.submitMany(contexts, backend));
   }
 
   /**
@@ -350,7 +350,8 @@ export class ProverService implements ProverHandle {
 
   async cancel(task: TaskRef): Promise<TaskRecord> {
     this.assertOpen();
-    return (await this.parts.scheduler.cancel(await this.keyOf(task))).record;
+    const id = await refusedForNow(this.keyOf(task));
+    return (await refusedForNow(this.parts.scheduler.cancel(id))).record;
   }
 
   async retryMany(filter: TaskFilter): Promise<BulkResult> {
@@ -472,7 +473,8 @@ export class ProverService implements ProverHandle {
    * and on SQLite it failed as an internal error that did not say what it had changed.
    */
   private operatorAction<T>(action: () => Promise<T>): Promise<T> {
-    const running = action();
+    // Refused before it changed anything (its first read): said as such, not as "internal error".
+    const running = refusedForNow(action());
     const forget = () => this.actions.delete(running);
     this.actions.add(running);
     running.then(forget, forget);
@@ -623,10 +625,13 @@ export class ProverService implements ProverHandle {
   }
 }
 
-/** Settles as `read` does, or fails as transient once READ_DEADLINE_MS passed without an answer. */
+/**
+ * Settles as `read` does (see `refusedForNow`), or fails as transient once READ_DEADLINE_MS
+ * passed without an answer.
+ */
 function withinReadDeadline<T>(read: () => Promise<T>): Promise<T> {
   return withinDeadline(
-    read(),
+    refusedForNow(read()),
     READ_DEADLINE_MS,
     () =>
       new TransientError(

@@ -1,4 +1,4 @@
-import { PaasError, TransientError } from "../errors.js";
+import { DatabaseRefusedError, errorMessage, PaasError, TransientError } from "../errors.js";
 
 /**
  * What a database error means for the write that met it: run it again (a lock conflict, a lost
@@ -129,6 +129,39 @@ export function whyWriteLater(error: unknown): string | undefined {
     return "the database takes no writes (a standby: after a failover the address may lead to one for a while)";
   }
   return undefined;
+}
+
+/**
+ * Why the database refuses a call for now (an operator's read such as `paas status` or the report,
+ * a submission, a cancel), in words an operator can act on, or undefined if it did not. Left as
+ * they were, a server stopped or restarting (connections refused at once) answered "internal error".
+ */
+export function whyRefusedForNow(error: unknown): string | undefined {
+  if (isConnectionLoss(error)) return "the task database cannot be reached";
+  if (isCredentialRefusal(error))
+    return "the task database refuses this instance's credentials (database.url)";
+  if (isStatementCancelled(error)) {
+    return "the task database cancelled a statement (the role's statement_timeout, or an operator)";
+  }
+  return undefined;
+}
+
+/**
+ * Settles as `work` (a call on the task database) does, but one the database refuses for now (see
+ * `whyRefusedForNow`) fails as a `DatabaseRefusedError` saying why: an operator's call is answered
+ * as transient, not "internal error", and a step that met it is run again with its retries kept.
+ */
+export async function refusedForNow<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const why = whyRefusedForNow(error);
+    if (why === undefined) throw error;
+    throw new DatabaseRefusedError(`${why} (${errorMessage(error)}); try again`, {
+      cause: error,
+      unreachable: isConnectionLoss(error),
+    });
+  }
 }
 
 /**
