@@ -215,7 +215,10 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     const { task } = await a.service.submit(leaf(1), "native");
     await until(() => slow.active === 1, "A to hold the proof");
     try {
-      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 300 } });
+      // Renewals every third of a lease, every other lost: a renewal lands every two thirds, a third
+      // of a lease to spare (300 ms leases left 100 ms, which an event-loop stall under load took,
+      // and B lost the task to its own lapsed lease).
+      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 1_000 } });
       const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
       expect(done.status).toBe("completed");
       expect(done.interruptions).toBe(1);

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { CompiledQuery } from "kysely";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { DatabaseLocation, PaasError } from "../src/index.js";
 import { BatchedWrite } from "../src/store/batched-write.js";
 import { isConnectionLoss } from "../src/store/database-errors.js";
+import { PgListener } from "../src/store/pg-listener.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { WriteBatcher } from "../src/store/write-batcher.js";
 import { leaf, node, published } from "./fixtures/start-service.js";
@@ -60,6 +62,11 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
   freeze(): void;
   /** Ends `freeze`: what was held is delivered. */
   thaw(): void;
+  /**
+   * The connections open now are black-holed (a NAT or firewall that forgot their flow): what
+   * either side sends on them is lost and nothing is reset; new connections are relayed.
+   */
+  forget(): void;
   close(): Promise<void>;
 }> {
   const target = new URL(location.url);
@@ -75,8 +82,10 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
   let hanging = false;
   let frozen = false;
   const held: (() => void)[] = [];
+  const forgotten = new WeakSet<Socket>();
   const forward = (from: Socket, to: Socket) =>
     from.on("data", (chunk: Buffer) => {
+      if (forgotten.has(from)) return;
       if (frozen) held.push(() => to.write(chunk));
       else to.write(chunk);
     });
@@ -130,6 +139,9 @@ async function restartableRelay(location: DatabaseLocation & { url: string }): P
     thaw() {
       frozen = false;
       for (const deliver of held.splice(0)) deliver();
+    },
+    forget() {
+      for (const socket of sockets) forgotten.add(socket);
     },
     close: down,
   };
@@ -553,9 +565,10 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
         ).rows.map((row) => row.pid as number);
       await until(async () => (await waiting()).length > 0, "the node's read to wait on the receipts");
       for (const pid of await waiting()) await admin.query("select pg_terminate_backend($1)", [pid]);
+      // The pool may hand this read a connection whose session was just ended: refused, asked again.
+      const history = () => a.service.history(dependent!.task.id).catch(() => []);
       await until(
-        async () =>
-          (await a.service.history(dependent!.task.id)).some((t) => t.outcome === "transient_failure"),
+        async () => (await history()).some((t) => t.outcome === "transient_failure"),
         "the step to end",
       );
       // Counted, it shows until the phase ends (the next attempt waits on the receipts again).
@@ -625,6 +638,36 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       await admin.end();
     }
   }, 60_000);
+
+  it("replaces its listening connection once it goes silent, and hears notifications again", async () => {
+    const location = (await databaseFor("postgres")) as DatabaseLocation & { url: string };
+    const relay = await restartableRelay(location);
+    const listener = new PgListener(
+      { connectionString: (relay.database as { url: string }).url, connectionTimeoutMillis: 2_000 },
+      { everyMs: 200, deadlineMs: 500 },
+    );
+    const channel = `paas_listener_${randomBytes(4).toString("hex")}`;
+    const heard: string[] = [];
+    const notify = async (payload: string) => {
+      const client = new pg.Client({ connectionString: location.url });
+      await client.connect();
+      await client.query(`notify ${channel}, '${payload}'`);
+      await client.end();
+    };
+    try {
+      await listener.listen(channel, (payload) => heard.push(payload));
+      await notify("before");
+      await until(() => heard.includes("before"), "the first notification");
+      // Nothing is reset and nothing fails: only the unanswered check says the connection is gone.
+      relay.forget();
+      await until(() => heard.includes(""), "the wake-up of a listener that listens again", 15_000);
+      await notify("after");
+      await until(() => heard.includes("after"), "a notification on the new connection", 15_000);
+    } finally {
+      await listener.close();
+      await relay.close();
+    }
+  });
 
   it("keeps renewing its other leases while one of its writes waits on a row another session locked", async () => {
     const { database, plain } = await namedDatabase();

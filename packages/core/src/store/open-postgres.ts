@@ -6,6 +6,7 @@ import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Notifications, OpenedDatabase } from "./opened-database.js";
 import { OwnSchemaPostgresDialect } from "./own-schema-dialect.js";
+import { PgListener } from "./pg-listener.js";
 import { serverSideName } from "./prepared.js";
 import type { Database } from "./schema.js";
 import { refuseTransactionPooling } from "./session-pooling.js";
@@ -94,7 +95,7 @@ export async function openPostgres(location: PostgresLocation): Promise<OpenedDa
     keepHotStatementsPrepared(client);
   });
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
-  const listener = new PgListener(connection);
+  const listener = new PgListener({ ...connection, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await refuseTransactionPooling(() => new TimedClient(connection), description);
     if (location.schema !== undefined) await createSchema(pool, location.schema, description);
@@ -237,75 +238,6 @@ async function createSchema(pool: pg.Pool, schema: string, description: string):
 const UNIQUE_VIOLATION = "23505";
 const DUPLICATE_SCHEMA = "42P06";
 const INSUFFICIENT_PRIVILEGE = "42501";
-
-/**
- * One connection kept for LISTEN (a pooled one would be handed to queries). If it drops, it is
- * opened again after a pause and every channel listened to again. Notifications sent meanwhile are
- * lost, so once listening again it calls every channel's handler as if one had come (a wake-up
- * claims what was announced in the gap). TCP keep-alive finds a connection that died silently (a
- * NAT's timeout, a failover without a reset), which would otherwise never report an error.
- */
-class PgListener {
-  private client: pg.Client | undefined;
-  private connecting: Promise<pg.Client> | undefined;
-  private readonly channels = new Map<string, (payload: string) => void>();
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
-
-  constructor(private readonly config: pg.ClientConfig) {}
-
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
-    this.channels.set(channel, onMessage);
-    const client = await this.connect();
-    await client.query(`listen "${channel}"`);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => {});
-  }
-
-  private connect(): Promise<pg.Client> {
-    if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= (async () => {
-      // A connect that hangs (a server gone without a reset) would leave wake-ups off for good:
-      // given up after a while, it is tried again like any other failure.
-      const client = new pg.Client({
-        ...this.config,
-        keepAlive: true,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      });
-      client.on("notification", (message) => {
-        this.channels.get(message.channel)?.(message.payload ?? "");
-      });
-      client.on("error", () => this.reconnectLater(client));
-      client.on("end", () => this.reconnectLater(client));
-      await client.connect();
-      this.client = client;
-      return client;
-    })().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private reconnectLater(client: pg.Client): void {
-    if (this.client !== client || this.closed) return;
-    this.client = undefined;
-    this.retry = setTimeout(() => {
-      this.connect()
-        .then((fresh) => Promise.all([...this.channels.keys()].map((c) => fresh.query(`listen "${c}"`))))
-        .then(() => {
-          for (const onMessage of this.channels.values()) onMessage("");
-        })
-        .catch(() => this.retry?.refresh());
-    }, 1_000);
-    this.retry.unref();
-  }
-}
 
 /** The URL as logs may show it: without its password. */
 export function redactedUrl(url: string): string {
