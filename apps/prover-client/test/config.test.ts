@@ -1,14 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ProofPluginDefinition } from "@paas/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { hostsConfig } from "../src/app/host-options.js";
 import { loadConfig } from "../src/config/load-config.js";
 import { pluginSettingPaths } from "../src/config/setting-paths.js";
 
+/** A config file in a directory of its own, removed when the test ends. */
 function tomlFile(text: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "paas-config-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, "prover.toml");
   writeFileSync(file, text);
   return file;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBlock, genTransactionsTrieRoot } from "@ethereumjs/block";
@@ -82,9 +82,10 @@ describe("a test that exceeds its timeout", () => {
   let host: NativeHost;
   let summary: ConformanceSummary;
   let endless: string;
+  let dir: string | undefined;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "conformance-timeout-"));
+    dir = mkdtempSync(path.join(tmpdir(), "conformance-timeout-"));
     endless = path.join(dir, "endless.json");
     writeFileSync(endless, JSON.stringify(await endlessTest()));
     const small = [
@@ -97,6 +98,7 @@ describe("a test that exceeds its timeout", () => {
   }, 120_000);
   afterAll(async () => {
     await host?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it("is reported as a timeout while the others complete", () => {

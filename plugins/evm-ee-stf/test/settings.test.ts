@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { InvalidConfigError, InvalidContextError } from "@paas/core";
 import { devnetChainConfig, devnetChainSpec, presetChainSpec } from "@paas/evm";
 import { createStubRpc } from "@paas/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { DEFAULT_MAX_BLOCKS, parseEvmEeStfContext, parseEvmEeStfSettings } from "../src/index.js";
 import { startHarness } from "./support/harness.js";
 
@@ -35,6 +35,7 @@ describe("settings", () => {
       chainSpecSource: "inline",
     });
     const dir = mkdtempSync(path.join(tmpdir(), "chain-spec-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const genesis = path.join(dir, "genesis.json");
     writeFileSync(
       genesis,
