@@ -1,14 +1,18 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { PaasError, PermanentError, TaskNotFoundError, TransientError } from "@paas/core";
 import { createJsonRpcServer, defineMethod, type JsonRpcServer } from "@paas/jsonrpc";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { captureLogger, type LogLine } from "../scenarios/app.js";
+import { captureLogger, childEnv, type LogLine } from "../scenarios/app.js";
 import { logActions } from "../src/logging/action-log.js";
 import { createLogger } from "../src/logging/logger.js";
 import { logRpcErrors } from "../src/logging/rpc-error-log.js";
 import { logServiceErrors } from "../src/logging/service-error-log.js";
 import { logTransitions } from "../src/logging/transition-log.js";
+
+const LOG_TO_FILE = path.join(import.meta.dirname, "fixtures/log-to-file.ts");
 
 function loggerAt(clock: { now: number }) {
   const written: LogLine[] = [];
@@ -265,4 +269,52 @@ describe("background failures in the log", () => {
       }),
     ]);
   });
+  it("says a full task database (SQLITE_FULL) in one warning, without a stack, and when it takes writes again", () => {
+    const clock = { now: Date.parse("2026-12-06T06:00:00.000Z") };
+    const { logger, written } = loggerAt(clock);
+    const log = logServiceErrors(logger, () => clock.now);
+    // better-sqlite3's error for a write the full disk refused, as every loop meets it.
+    const full = Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    log(full, "cluster heartbeat");
+    log(full, "scheduler tick");
+    clock.now += 30_000;
+    log.answered();
+    expect(written).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: "the task database is full (free space on its disk); retrying",
+        where: "cluster heartbeat",
+        error: "database or disk is full",
+        code: "SQLITE_FULL",
+      }),
+      expect.objectContaining({ level: 30, msg: "the task database answers again", outageMs: 30_000 }),
+    ]);
+  });
+});
+
+describe("the log file on a full disk", () => {
+  it("says once that the log file cannot be written, keeps running, and exits when told", async () => {
+    // /dev/full: every write to it fails with ENOSPC, as on a full disk.
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@paas/source", "--import", "tsx", LOG_TO_FILE, "/dev/full"],
+      { env: childEnv({ TSX_DISABLE_CACHE: "1" }), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => {
+      // A process that hangs (retrying the write for good at exit) is killed, and fails the test.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("close", (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "still running\n" });
+    expect(stderr).toBe(
+      "cannot write the log file /dev/full (ENOSPC: no space left on device, write): its lines are held until it can be written\n",
+    );
+  }, 30_000);
 });

@@ -23,7 +23,7 @@ export {
   ProverService,
 } from "./service/prover-service.js";
 export { cutIfUnread } from "./slow-reader.js";
-export { isConnectionLoss, isCredentialRefusal } from "./store/database-errors.js";
+export { isConnectionLoss, isCredentialRefusal, isStorageFull } from "./store/database-errors.js";
 export {
   DATABASE_FILE,
   type DatabaseLocation,

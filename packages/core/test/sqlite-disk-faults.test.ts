@@ -144,3 +144,43 @@ it("keeps proofs computed while another process holds the SQLite file locked, an
   // Each task proven once: a proof computed while the file was locked was kept, not proven again.
   expect(host.proveCalls).toHaveLength(2);
 }, 60_000);
+
+it("lists the instances while the disk is full: the report reads them, it must not need a write", async () => {
+  const { service } = await start(databaseFile());
+  const connection = connectionOf(service);
+  // An instance gone for long, whose row the list drops; as a full disk makes every write, its
+  // deletion is refused (the ballast its trigger adds needs a new page).
+  connection.run(
+    "insert into instances (id, host, pid, role, started_at, heartbeat_at, lease_ms) values ('gone', 'h', 1, 'all', 0, 0, 1000)",
+    [],
+  );
+  connection.run("create table ballast (b blob)", []);
+  connection.run(
+    "create trigger grow after delete on instances begin insert into ballast values (zeroblob(65536)); end",
+    [],
+  );
+  fillDisk(connection);
+  const ids = (await service.instances()).map((instance) => instance.id);
+  expect(ids).not.toContain("gone");
+  expect(ids).toHaveLength(1);
+  freeDisk(connection);
+});
+
+it("says in its write stall that the disk is full, not only that no write went through", async () => {
+  const { service } = await start(databaseFile(), { scheduling: { leaseMs: 300 } });
+  const connection = connectionOf(service);
+  // The heartbeat renews its row in place; as a full disk makes every write, it is refused (the
+  // ballast its trigger adds needs a new page).
+  connection.run("create table ballast (b blob)", []);
+  connection.run(
+    "create trigger grow after update on instances begin insert into ballast values (zeroblob(65536)); end",
+    [],
+  );
+  fillDisk(connection);
+  await until(() => service.writeStall() !== undefined, "a write stall");
+  expect(service.writeStall()).toMatch(
+    /^no write has reached it for \d+ s \(this instance's heartbeat: the database is full \(free space for the task database\)\): nothing can be claimed or stored here$/,
+  );
+  freeDisk(connection);
+  await until(() => service.writeStall() === undefined, "the heartbeat writing again");
+});

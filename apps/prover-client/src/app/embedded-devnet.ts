@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { InvalidConfigError } from "@paas/core";
+import { errorMessage, InvalidConfigError } from "@paas/core";
 import type { LOG_LEVELS } from "../config/shared-rules.js";
 import { unlessStopped } from "./unless-stopped.js";
 
@@ -64,7 +64,21 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     // first, and the client reported its devnet dying under it.
     { stdio: ["pipe", "pipe", "pipe"], detached: true },
   );
-  child.stderr.pipe(log);
+  // Written chunk by chunk, not piped: a log the disk refuses (ENOSPC) is said once and left, and the
+  // devnet's output is still read. Piped, the refusal was an uncaught error that stopped the prover
+  // client, and the undone pipe left the devnet blocked on its own output once the buffer filled.
+  let refused = false;
+  log.on("error", (error) => {
+    if (refused) return;
+    refused = true;
+    process.stderr.write(
+      `cannot write the embedded devnet's log ${logFile} (${errorMessage(error)}): its output is dropped until the next start\n`,
+    );
+  });
+  const toLog = (chunk: Buffer) => {
+    if (!refused) log.write(chunk);
+  };
+  child.stderr.on("data", toLog);
   // The end of what it said on stderr, for the error when it does not start (e.g. a data
   // directory holding a chain made with other devnet settings).
   let said = "";
@@ -78,8 +92,8 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     );
     // What was read to find the URL is the log's first lines: without it the log never said where
     // the devnet listened.
-    log.write(seen);
-    child.stdout.pipe(log);
+    toLog(seen);
+    child.stdout.on("data", toLog);
     let closing = false;
     const exitedUnexpectedly = new Promise<string>((resolve) => {
       // "close", not "exit": by then its stderr has been read to the end, its last words included.

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "@paas/core";
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
 import { RepeatLimiter } from "./repeat-limiter.js";
 
@@ -51,7 +52,7 @@ export function createLogger(choice: LoggerChoice): Logger {
   if (choice.destination) return pino(options, choice.destination);
   if (choice.file) {
     mkdirSync(path.dirname(choice.file), { recursive: true });
-    return pino(options, pino.destination({ dest: choice.file, mkdir: true, sync: false }));
+    return pino(options, fileDestination(choice.file));
   }
   if (choice.pretty) {
     return pino({
@@ -60,6 +61,39 @@ export function createLogger(choice: LoggerChoice): Logger {
     });
   }
   return pino(options);
+}
+
+/** What the log file holds in memory while it cannot be written; lines beyond it are dropped. */
+const HELD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The log file, written in the background. A write it refuses (a full disk: ENOSPC) is said once
+ * on stderr, and the lines are held and written with the next line once it takes them. Left to
+ * pino, the refusal was an uncaught error that stopped the process, and its exit handler then
+ * retried the write every 100 ms for good: a prover client that neither proved nor exited, said
+ * nothing, and kept its database locked.
+ */
+function fileDestination(file: string): DestinationStream {
+  const stream = pino.destination({ dest: file, mkdir: true, sync: false, maxLength: HELD_BYTES });
+  let refused = false;
+  stream.on("error", (error: Error) => {
+    if (!refused) {
+      process.stderr.write(
+        `cannot write the log file ${file} (${errorMessage(error)}): its lines are held until it can be written\n`,
+      );
+    }
+    refused = true;
+  });
+  stream.on("write", () => {
+    refused = false;
+  });
+  // At exit pino writes what is held synchronously, retrying until it is written: with the disk
+  // still full, never. Those lines are lost instead.
+  const flushSync = stream.flushSync.bind(stream);
+  stream.flushSync = () => {
+    if (!refused) flushSync();
+  };
+  return stream;
 }
 
 /** Level, message and the error's own message: what makes two lines "the same". */

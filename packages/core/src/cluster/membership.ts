@@ -71,6 +71,8 @@ export class ClusterMembership {
   private outdated = false;
   /** When this instance's heartbeat last committed (its clock). */
   private wroteAt = 0;
+  /** Why the last heartbeat failed, until one commits. */
+  private failure: unknown;
 
   constructor(
     private readonly store: ClusterStore,
@@ -100,6 +102,14 @@ export class ClusterMembership {
   heartbeatOverdueMs(): number | undefined {
     const since = this.options.clock.now() - this.wroteAt;
     return since > this.options.leaseMs ? since : undefined;
+  }
+
+  /**
+   * Why the heartbeat has not committed, while `heartbeatOverdueMs` says it has not: the error its
+   * last try met (a full disk, a lost connection), or undefined when it met none (a try that hangs).
+   */
+  heartbeatFailure(): unknown {
+    return this.heartbeatOverdueMs() === undefined ? undefined : this.failure;
   }
 
   /** Instances heard from within the last two of their lease periods. */
@@ -135,6 +145,7 @@ export class ClusterMembership {
       if (await this.foundNewerSchema()) return;
       await this.store.heartbeat(instance, now, leaseMs);
       this.wroteAt = clock.now();
+      this.failure = undefined;
       this.options.onHeartbeat?.();
       if (instance.role === "worker" || this.services.length === 0) {
         // Never elected, so it folds the shards itself: a cluster may have no leader to (workers
@@ -166,6 +177,7 @@ export class ClusterMembership {
         await this.stepDown();
       }
     } catch (error) {
+      this.failure = error;
       this.options.onError(error, "cluster heartbeat");
     }
   }

@@ -41,7 +41,7 @@ import type { ProvingLoad } from "../scheduler/proving-slots.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { parseWithPlugin } from "../scheduler/submission.js";
 import type { TransitionBus } from "../scheduler/transition-bus.js";
-import { refusedForNow, stoppedPartWay } from "../store/database-errors.js";
+import { refusedForNow, stoppedPartWay, whyWriteLater } from "../store/database-errors.js";
 import type { OperatorStore } from "../store/operator-store.js";
 import { type TaskRow, toTaskRecord } from "../store/rows.js";
 import type { TaskStore } from "../store/task-store.js";
@@ -311,7 +311,10 @@ export class ProverService implements ProverHandle {
   writeStall(): string | undefined {
     const overdue = this.parts.membership.heartbeatOverdueMs();
     if (overdue === undefined) return undefined;
-    return `no write has reached it for ${Math.round(overdue / 1_000)} s (this instance's heartbeat): nothing can be claimed or stored here`;
+    // Why, when the database said: "the database is full" is what an operator can act on.
+    const failure = this.parts.membership.heartbeatFailure();
+    const why = failure === undefined ? "" : `: ${whyWriteLater(failure) ?? errorMessage(failure)}`;
+    return `no write has reached it for ${Math.round(overdue / 1_000)} s (this instance's heartbeat${why}): nothing can be claimed or stored here`;
   }
 
   /** Whether this instance runs the once-per-cluster services now. */

@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
+import { isConnectionLoss, whyWriteLater } from "./database-errors.js";
 import { databaseTime } from "./database-time.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -75,12 +76,18 @@ export class ClusterStore {
   /**
    * Instances heard from within two of their own leases of `now`, with the number of tasks each
    * holds; older rows are dropped. `leaseMs` (the reader's) judges rows that do not say theirs.
+   * The list is a read (the report, the dashboard): the older rows are left out of it, and their
+   * deletion, a write, may be refused without failing it. A full disk refuses every write, and the
+   * report, where an operator looks first, answered "internal error" until space was freed.
    */
   async live(now: number, leaseMs: number): Promise<InstanceInfo[]> {
-    await this.db
-      .deleteFrom("instances")
-      .where("heartbeat_at", "<", sql<number>`${this.time(now)} - 2 * coalesce(lease_ms, ${leaseMs})`)
-      .execute();
+    const stale = sql<number>`${this.time(now)} - 2 * coalesce(lease_ms, ${leaseMs})`;
+    try {
+      await this.db.deleteFrom("instances").where("heartbeat_at", "<", stale).execute();
+    } catch (error) {
+      // A database out of reach fails the read too; one that answers but takes no writes does not.
+      if (whyWriteLater(error) === undefined || isConnectionLoss(error)) throw error;
+    }
     const held = await this.db
       .selectFrom("tasks")
       .select(["owner", (eb) => eb.fn.countAll<number>().as("n")])
@@ -88,7 +95,12 @@ export class ClusterStore {
       .groupBy("owner")
       .execute();
     const counts = new Map(held.map((h) => [h.owner, Number(h.n)]));
-    const rows = await this.db.selectFrom("instances").selectAll().orderBy("started_at").execute();
+    const rows = await this.db
+      .selectFrom("instances")
+      .selectAll()
+      .where("heartbeat_at", ">=", stale)
+      .orderBy("started_at")
+      .execute();
     return rows.map((row) => ({
       id: row.id,
       host: row.host,
