@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { EventStream } from "../../src/http/event-stream.js";
-import { buildHttpApp } from "../../src/http/http-app.js";
 import { chromiumPath, launchBrowser } from "./browser.js";
+import { httpAppAlone } from "./http-app-alone.js";
 
 let dist: string;
 let server: FastifyInstance;
@@ -42,17 +41,9 @@ beforeAll(async () => {
       '<img src="x" onerror="window.handler = true">',
     ].join("\n"),
   );
-  server = await buildHttpApp({
-    methods: {},
-    maxBodyBytes: 1 << 20,
-    metrics: async () => ({ contentType: "text/plain", body: "" }),
-    readiness: [],
-    readinessTimeoutMs: 1_000,
-    events: new EventStream(),
-    dashboardDir: dist,
-  });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/`;
+  let origin: string;
+  ({ server, origin } = await httpAppAlone({ dashboardDir: dist }));
+  url = `${origin}/`;
   browser = await launchBrowser();
 }, 60_000);
 

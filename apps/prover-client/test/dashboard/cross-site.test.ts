@@ -11,8 +11,8 @@ import type { FastifyInstance } from "fastify";
 import type { Response } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { EventStream } from "../../src/http/event-stream.js";
-import { buildHttpApp } from "../../src/http/http-app.js";
 import { chromiumPath, launchBrowser } from "./browser.js";
+import { httpAppAlone } from "./http-app-alone.js";
 
 /** More frames than the places one address may hold (8); through two names, past Chromium's 6 connections a host. */
 const FRAMES = 10;
@@ -27,16 +27,7 @@ let hostileUrl: string;
 beforeAll(async () => {
   chromiumPath();
   events = new EventStream();
-  server = await buildHttpApp({
-    methods: {},
-    maxBodyBytes: 1 << 20,
-    metrics: async () => ({ contentType: "text/plain", body: "" }),
-    readiness: [],
-    readinessTimeoutMs: 1_000,
-    events,
-  });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  port = (server.server.address() as AddressInfo).port;
+  ({ server, port } = await httpAppAlone({ events }));
   // Another site: another loopback address, as a page of any site on the internet would be.
   const frames = Array.from(
     { length: FRAMES },

@@ -1,8 +1,6 @@
-import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
-import { EventStream } from "../../src/http/event-stream.js";
-import { buildHttpApp } from "../../src/http/http-app.js";
 import { chromiumPath, launchBrowser } from "./browser.js";
+import { httpAppAlone } from "./http-app-alone.js";
 
 /**
  * The dashboard as the prover client serves it, in front of JSON-RPC methods that answer fixed
@@ -31,17 +29,7 @@ export async function dashboardAnswering(
       },
     ]),
   );
-  const server = await buildHttpApp({
-    methods,
-    maxBodyBytes: 1 << 20,
-    metrics: async () => ({ contentType: "text/plain", body: "" }),
-    readiness: [],
-    readinessTimeoutMs: 1_000,
-    events: new EventStream(),
-    ...(auth && { bearerToken: auth.token }),
-  });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  const origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  const { server, origin } = await httpAppAlone({ methods, ...(auth && { bearerToken: auth.token }) });
   const browser = await launchBrowser().catch(async (error: unknown) => {
     await server.close();
     throw error;
