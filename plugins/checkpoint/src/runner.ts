@@ -468,9 +468,11 @@ export class CheckpointRunner implements BackgroundService {
 
   #recovered(): void {
     if (this.#outage !== undefined) {
+      // Not "the CL answers again": a tick also reads the task database, and when that was full or
+      // out of reach the CL had answered all along.
       this.options.logger.info(
         { failedTicks: this.#failedTicks, outageMs: this.#now() - this.#outage.since },
-        "checkpoint runner: the CL answers again",
+        "checkpoint runner: its ticks succeed again",
       );
     }
     this.#failedTicks = 0;

@@ -156,7 +156,7 @@ describe("checkpoint runner", () => {
 
     cl.down = false;
     await until(proven(cl, 0), "checkpoint 0 after the outage", 90_000);
-    expect(logger.lines.some((l) => l.level === "info" && /answers again/.test(l.message))).toBe(true);
+    expect(logger.lines.some((l) => l.level === "info" && /ticks succeed again/.test(l.message))).toBe(true);
     expect(created(harness)).toEqual([0]);
     expect((await report(harness)).attention).toBeNull();
   });
@@ -218,7 +218,8 @@ describe("checkpoint runner", () => {
 
     cl.down = false;
     // The poll lands in the facts before its tick ends, and the tick's end is what logs the recovery.
-    const recovered = () => logger.lines.filter((l) => l.level === "info" && /answers again/.test(l.message));
+    const recovered = () =>
+      logger.lines.filter((l) => l.level === "info" && /ticks succeed again/.test(l.message));
     // The next tick comes after the doubled wait, about as long as the outage so far: on a loaded
     // machine, seconds.
     await until(() => recovered().length > 0, "the runner to hear from the CL again");
