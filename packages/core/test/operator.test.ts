@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import {
   ManualClock,
   type ProgramDescriptor,
@@ -18,6 +18,13 @@ import { TestHost } from "./fixtures/test-host.js";
 import { DIALECTS, databaseFor, lockedRow, otherSession, postgres } from "./support/dialects.js";
 
 let started: StartedService | undefined;
+/** A directory of the test's own for an export, removed when the test ends. */
+function pruneDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 afterEach(async () => {
   await started?.service.close();
   started = undefined;
@@ -51,7 +58,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
 
   /** An export directory whose `receipts.jsonl` is a link to `target` (a device). */
   function exportLinkedTo(target: string): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const dir = pruneDir();
     symlinkSync(target, path.join(dir, "receipts.jsonl"));
     return dir;
   }
@@ -254,7 +261,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       closing ??= service.close();
       return append.call(this, receipts);
     });
-    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const dir = pruneDir();
     try {
       await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
         code: "SERVICE_CLOSED",
@@ -341,7 +348,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     const { task: recent } = await service.submit(node(1), "native");
     await service.wait(recent.id, { timeoutMs: 10_000 });
 
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), "paas-prune-")), "exported");
+    const dir = path.join(pruneDir(), "exported");
     const result = await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir, compact: true });
     expect(result.tasks).toBe(399);
     expect(result.receiptsExported).toBe(399);
@@ -390,7 +397,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       pages.push(receipts.reduce((sum, r) => sum + r.proof.length + r.public_values.length, 0));
       return append.call(this, receipts);
     });
-    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const dir = pruneDir();
     try {
       expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).toMatchObject({
         tasks: 40,
@@ -434,7 +441,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
 
   it("refuses an export directory that cannot take the receipts, before deleting anything", async () => {
     const { service, task } = await oneTaskTwoDaysOld();
-    const base = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const base = pruneDir();
     writeFileSync(path.join(base, "a-file"), "");
     const refusals: [string, RegExp][] = [
       [path.join(base, "missing", "deeper"), /cannot be created \(ENOENT\); its parent directory must exist/],
@@ -468,7 +475,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     // As a prune killed in the middle of a page (SIGKILL, the OOM killer, a power cut) leaves the
     // file: its tasks were kept, since their deletion commits after the export, and the page is
     // exported again by the next prune. Appended to, the cut line ran into that prune's first line.
-    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const dir = pruneDir();
     const whole = `${JSON.stringify({ task: "0".repeat(32), context: { kind: "published", index: 0 } })}\n`;
     // Cut in a proof longer than the blocks the file is read back in.
     const cut = `{"task":"${"1".repeat(32)}","context":{},"receipt":{"proof":"0x${"ab".repeat(100_000)}`;
@@ -567,7 +574,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
 it("leaves whole lines in receipts.jsonl when the disk fills up in the middle of a prune", async () => {
   // A child whose files may not grow past 300–600 KiB (`ulimit -f` counts 512 or 1024 bytes):
   // between one and three pages of 500 receipts (about 220 KiB each) fit.
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), "paas-prune-")), "exported");
+  const dir = path.join(pruneDir(), "exported");
   const child = spawnSync(
     "sh",
     [
@@ -625,7 +632,7 @@ it("exports a page of large receipts", { timeout: 120_000 }, async () => {
   await service.submitMany(contexts, "native");
   for (const c of contexts) await service.wait({ context: c, backend: "native" }, { timeoutMs: 60_000 });
   clock.advance(2 * 86_400_000);
-  const base = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+  const base = pruneDir();
   try {
     expect(await service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: base })).toMatchObject({
       tasks: 260,
@@ -769,7 +776,7 @@ describe.runIf(postgres.url !== undefined)("prune and bulk actions beside other 
     clock.advance(2 * 86_400_000);
     // An operator's psql holds a row of the second page of 500.
     const other = await lockedRow({ url, schema }, taskKey({ context: published(550), backend: "native" }));
-    const dir = mkdtempSync(path.join(tmpdir(), "paas-prune-"));
+    const dir = pruneDir();
     try {
       await expect(service.prune({ olderThanMs: 86_400_000, exportReceiptsTo: dir })).rejects.toMatchObject({
         code: "TRANSIENT_FAILURE",
