@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import { afterEach, expect, it } from "vitest";
 import {
+  DatabaseUnusableError,
   openDatabase,
   type ProgramDescriptor,
   type ProofReceipt,
@@ -12,6 +13,7 @@ import {
   type ProverService,
 } from "../src/index.js";
 import { type HeldConnection, heldConnectionOf } from "../src/store/held-connection.js";
+import { openSqlite } from "../src/store/open-sqlite.js";
 import { leaf } from "./fixtures/start-service.js";
 import { TestHost } from "./fixtures/test-host.js";
 import { start, until } from "./support/services.js";
@@ -183,4 +185,19 @@ it("says in its write stall that the disk is full, not only that no write went t
   );
   freeDisk(connection);
   await until(() => service.writeStall() === undefined, "the heartbeat writing again");
+});
+
+it("refuses a start on a full disk saying so, and leaves no lock held", async () => {
+  // The lock's holder file is the first thing a start writes; /dev/full refuses every write (ENOSPC).
+  const { path: file } = databaseFile();
+  symlinkSync("/dev/full", `${file}.lock.json`);
+  const refused = await openSqlite(file).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(DatabaseUnusableError);
+  expect((refused as Error).message).toBe(
+    `${file} cannot be used as the task database: the disk holding it is full (ENOSPC: no space left on device, write); free space on it and start again`,
+  );
+  // Space again: the same start goes through, its lock not held by the refused one.
+  rmSync(`${file}.lock.json`);
+  const opened = await openSqlite(file);
+  await opened.close();
 });

@@ -10,6 +10,7 @@ import {
   SqliteDriver,
 } from "kysely";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
+import { isStorageFull } from "./database-errors.js";
 import { registerHeldConnection } from "./held-connection.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { OpenedDatabase } from "./opened-database.js";
@@ -24,9 +25,11 @@ import { type HeldLock, lockDatabaseFile } from "./sqlite-lock.js";
 export async function openSqlite(file: string): Promise<OpenedDatabase> {
   const inMemory = file === ":memory:";
   if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const lock: HeldLock | undefined = inMemory ? undefined : lockDatabaseFile(file);
+  let lock: HeldLock | undefined;
   let db: Kysely<Database> | undefined;
   try {
+    // In the try: the lock is the first thing written, so a full disk shows here first.
+    lock = inMemory ? undefined : lockDatabaseFile(file);
     const sqlite = new SqliteDatabase(file);
     configure(sqlite);
     refuseForeignDatabase(sqlite, file);
@@ -48,6 +51,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     throw unusable(error, file);
   }
   const opened = db;
+  const held = lock;
   return {
     db: opened,
     dialect: "sqlite",
@@ -55,7 +59,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     exclusive: true,
     async close() {
       await opened.destroy();
-      lock?.release();
+      held?.release();
     },
   };
 }
@@ -91,6 +95,13 @@ function unusable(error: unknown, file: string): unknown {
   if (error instanceof PaasError) return error;
   const code = (error as { code?: string }).code ?? "";
   const message = error instanceof Error ? error.message : String(error);
+  // An operator can act on this one: said plainly, not as a driver's code under a stack.
+  if (isStorageFull(error) || code === "ENOSPC") {
+    return new DatabaseUnusableError(
+      `${file} cannot be used as the task database: the disk holding it is full (${message}); free space on it and start again`,
+      { cause: error },
+    );
+  }
   if (code.startsWith("SQLITE_")) {
     return new DatabaseUnusableError(`${file} cannot be used as the task database (${code}: ${message})`, {
       cause: error,

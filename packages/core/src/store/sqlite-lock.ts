@@ -44,7 +44,12 @@ export function holdLockFile(lockFile: string, refusal: (holder: string) => stri
     throw new DatabaseInUseError(refusal(describeHolder(holderFile)));
   }
   const holder: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  writeFileSync(holderFile, `${JSON.stringify(holder)}\n`);
+  try {
+    writeFileSync(holderFile, `${JSON.stringify(holder)}\n`);
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
   return {
     release() {
       if (lock.open) lock.close();
