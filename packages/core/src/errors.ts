@@ -139,7 +139,8 @@ export class TransientError extends PaasError {
 
 /**
  * The task database refuses a call for now, the service's or a step's own (out of reach, every
- * slot taken, the credentials refused, a statement cancelled): transient, `cause` the driver's own
+ * slot taken, the credentials refused, a statement cancelled, a change it takes later: a row held
+ * past lock_timeout, a standby, a full disk): transient, `cause` the driver's own
  * error, which a log judges and says as it would say the driver's. `unreachable`: the server was
  * out of reach or ended the session (a restart, every slot taken), which passes by itself; a
  * cancelled statement or refused credentials may not.

@@ -540,6 +540,34 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
     }
   }, 40_000);
 
+  it("answers a cancel whose row another session holds past the role's lock_timeout with a transient error that says so", async () => {
+    // `paas cancel` beside an operator's open transaction: "internal error" (-32603), logged with a
+    // stack, while `paas cancel --all` meeting the same row said why and that it may be run again.
+    const { url, schema } = (await databaseFor("postgres")) as { url: string; schema: string };
+    const timed = new URL(url);
+    timed.searchParams.set("options", "-c lock_timeout=200");
+    const a = await start({ url: timed.href, schema });
+    a.script.fetching = new Promise(() => {}); // the task stays in flight, cancellable
+    let other: LockedRow | undefined;
+    try {
+      const [submitted] = await a.service.submitMany([leaf(1)], "native");
+      const id = submitted!.task.id;
+      await until(() => a.script.fetched.includes("leaf:1"), "the task's fetch");
+      other = await lockedRow({ url, schema }, id);
+      await expect(a.service.cancel(id)).rejects.toMatchObject({
+        code: "TRANSIENT_FAILURE",
+        message: expect.stringMatching(
+          /^another session holds this task's row longer than the role's lock_timeout/,
+        ),
+      });
+      await other.end();
+      expect((await a.service.cancel(id)).status).toBe("cancelled");
+    } finally {
+      await other?.end();
+      await a.service.close();
+    }
+  }, 40_000);
+
   it("runs a step again with its retries kept when the server ends the session of the step's own read", async () => {
     // `pg_ctl restart -m fast` under a running instance: a proof step reading its dependencies'
     // receipts met "terminating connection due to administrator command", and it counted as a
@@ -665,6 +693,45 @@ describe.runIf(postgres.url !== undefined)("an instance on a PostgreSQL that mis
       await until(() => heard.includes("after"), "a notification on the new connection", 15_000);
     } finally {
       await listener.close();
+      await relay.close();
+    }
+  });
+
+  it("keeps no connection and wakes no one once closed while it was opening one again", async () => {
+    // A close during an outage (an instance stopped while the server restarts) met the reconnect's
+    // connect in flight: it connected after the close, listened, woke the closed scheduler, and
+    // kept its connection (and its checks) for the life of the process.
+    const location = (await databaseFor("postgres")) as DatabaseLocation & { url: string };
+    const relay = await restartableRelay(location);
+    const app = `paas_listener_${randomBytes(4).toString("hex")}`;
+    const listener = new PgListener({
+      connectionString: (relay.database as { url: string }).url,
+      application_name: app,
+      connectionTimeoutMillis: 10_000,
+    });
+    const heard: string[] = [];
+    const admin = new pg.Client({ connectionString: location.url });
+    await admin.connect();
+    const open = async () =>
+      Number(
+        (await admin.query("select count(*) from pg_stat_activity where application_name = $1", [app]))
+          .rows[0].count,
+      );
+    try {
+      await listener.listen(`${app}_channel`, (payload) => heard.push(payload));
+      await relay.down();
+      await relay.up();
+      relay.freeze();
+      // The reconnect's connect (after its 1 s pause) is held mid-handshake.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await listener.close();
+      relay.thaw();
+      // The held handshake completes at once: a connection kept would be listening by then.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(heard).toEqual([]);
+      expect(await open()).toBe(0);
+    } finally {
+      await admin.end();
       await relay.close();
     }
   });

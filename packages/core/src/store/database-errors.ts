@@ -134,7 +134,9 @@ export function whyWriteLater(error: unknown): string | undefined {
 /**
  * Why the database refuses a call for now (an operator's read such as `paas status` or the report,
  * a submission, a cancel), in words an operator can act on, or undefined if it did not. Left as
- * they were, a server stopped or restarting (connections refused at once) answered "internal error".
+ * they were, a server stopped or restarting (connections refused at once) answered "internal error";
+ * so did a change the database will take later (see `whyWriteLater`: a row another session holds
+ * past lock_timeout, a standby, a full disk), which a bulk cancel or retry already said as such.
  */
 export function whyRefusedForNow(error: unknown): string | undefined {
   if (isConnectionLoss(error)) return "the task database cannot be reached";
@@ -143,7 +145,7 @@ export function whyRefusedForNow(error: unknown): string | undefined {
   if (isStatementCancelled(error)) {
     return "the task database cancelled a statement (the role's statement_timeout, or an operator)";
   }
-  return undefined;
+  return whyWriteLater(error);
 }
 
 /**

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { ServiceClosedError } from "../errors.js";
 
 /** How often the listening connection is asked to answer, and how long it has to. */
 export interface ListenerCheck {
@@ -45,6 +46,8 @@ export class PgListener {
     clearInterval(this.checks);
     const client = this.client;
     this.client = undefined;
+    // A connect in flight ends its own connection once it opens (see `connect`); not waited for,
+    // as during an outage it may take the whole connect timeout.
     await client?.end().catch(() => {});
   }
 
@@ -60,6 +63,12 @@ export class PgListener {
       client.on("error", () => this.reconnectLater(client));
       client.on("end", () => this.reconnectLater(client));
       await client.connect();
+      if (this.closed) {
+        // Closed while it connected (a stop during an outage, the reconnect's connect in flight):
+        // kept, it listened, woke the closed scheduler and stayed open for the life of the process.
+        await client.end().catch(() => {});
+        throw new ServiceClosedError();
+      }
       this.client = client;
       this.checkAnswers(client);
       return client;
@@ -98,7 +107,10 @@ export class PgListener {
         .then(() => {
           for (const onMessage of this.channels.values()) onMessage("");
         })
-        .catch(() => this.retry?.refresh());
+        // Not once closed: a connect that ended after the close (see `connect`) tries no more.
+        .catch(() => {
+          if (!this.closed) this.retry?.refresh();
+        });
     }, 1_000);
     this.retry.unref();
   }
