@@ -5,6 +5,7 @@
  *
  * then, on the machine or image that runs it: copy DIR there and `npm ci --omit=dev` in it.
  */
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { APP_PACKAGES, DEVNET_PACKAGES, packWorkspaces, WORKSPACE_ROOT, writeAppManifest } from "./bundle.js";
@@ -23,6 +24,11 @@ function main(): void {
   if (positionals.length !== 1) throw new Error(usage);
   // `npm run -w` starts us in the package's directory; DIR is meant from where the user typed it.
   const dir = path.resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0]!);
+  // Written over, a bundle kept what the earlier one named (writeAppManifest keeps an app's own
+  // dependencies): --without-devnet after a bundle with the devnet still installed it.
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new Error(`${dir} is not empty: write the bundle to a new directory (or remove that one)`);
+  }
   const packages = [
     ...APP_PACKAGES.filter((p) => !(values["without-devnet"] && DEVNET_PACKAGES.includes(p))),
     ...values.with,

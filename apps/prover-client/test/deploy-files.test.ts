@@ -4,12 +4,14 @@
  * package's bin names, with plain node, as a user other than root.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { hostCheck, type TaskStatusName } from "@paas/core";
 import { describe, expect, it } from "vitest";
+import { run } from "../deploy/bundle.js";
 import { loadConfig } from "../src/config/load-config.js";
 import { EventStream } from "../src/http/event-stream.js";
 import { buildHttpApp } from "../src/http/http-app.js";
@@ -111,6 +113,23 @@ describe("Dockerfile", () => {
       "COPY apps/prover-client/deploy/config/embedded-devnet.toml /etc/paas/paas.toml",
     ]);
     expect(runtime.join("\n")).not.toMatch(/tsx|\.ts\b|\/src\b/);
+  });
+});
+
+describe("pack:deployment", () => {
+  it("refuses a directory that holds anything already, before it packs", () => {
+    // Written over, a bundle kept what the earlier one named: `--without-devnet` after a bundle
+    // with the devnet still installed it, and a `--with` plugin dropped since stayed in.
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-bundle-"));
+    try {
+      writeFileSync(path.join(dir, "package.json"), '{ "dependencies": { "@paas/devnet": "file:x.tgz" } }\n');
+      const packed = run(process.execPath, ["--import", "tsx", path.join(DEPLOY, "pack.ts"), dir], DEPLOY);
+      expect(packed.status, packed.output).toBe(1);
+      expect(packed.output).toContain(`${dir} is not empty`);
+      expect(readdirSync(dir)).toEqual(["package.json"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
