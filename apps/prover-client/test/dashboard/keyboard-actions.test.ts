@@ -55,7 +55,8 @@ it("keeps the focus on a confirmed action's buttons, from the question to the ou
   await focusOn(page, "No");
   await page.keyboard.press("Escape");
   await page.locator("button", { hasText: "Yes, cancel matching" }).waitFor({ state: "detached" });
-  expect(await focused(page)).toBe("Cancel matching");
+  // The focus comes back in the render after the question goes (a fresh CI run saw it between the two).
+  await focusOn(page, "Cancel matching");
 
   await page.keyboard.press("Enter");
   await focusOn(page, "No");
