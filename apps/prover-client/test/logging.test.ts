@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
+import fs, { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PaasError, PermanentError, TaskNotFoundError, TransientError } from "@paas/core";
 import { createJsonRpcServer, defineMethod, type JsonRpcServer } from "@paas/jsonrpc";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { z } from "zod";
 import { captureLogger, childEnv, type LogLine } from "../scenarios/app.js";
 import { logActions } from "../src/logging/action-log.js";
@@ -293,11 +295,11 @@ describe("background failures in the log", () => {
 });
 
 describe("the log file on a full disk", () => {
-  it("says once that the log file cannot be written, keeps running, and exits when told", async () => {
-    // /dev/full: every write to it fails with ENOSPC, as on a full disk.
+  /** The fixture logging to /dev/full: every write to it fails with ENOSPC, as on a full disk. */
+  async function logToFullDisk(...args: string[]) {
     const child = spawn(
       process.execPath,
-      ["--conditions=@paas/source", "--import", "tsx", LOG_TO_FILE, "/dev/full"],
+      ["--conditions=@paas/source", "--import", "tsx", LOG_TO_FILE, "/dev/full", ...args],
       { env: childEnv({ TSX_DISABLE_CACHE: "1" }), stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -312,9 +314,55 @@ describe("the log file on a full disk", () => {
         resolve(exitCode);
       });
     });
+    return { code, stdout, stderr };
+  }
+
+  it("says once that the log file cannot be written, keeps running, and exits when told", async () => {
+    const { code, stdout, stderr } = await logToFullDisk();
     expect({ code, stdout }).toEqual({ code: 0, stdout: "still running\n" });
     expect(stderr).toBe(
       "cannot write the log file /dev/full (ENOSPC: no space left on device, write): its lines are held until it can be written\n",
     );
+  }, 30_000);
+
+  it("exits when it exits before its first write to the full disk has come back", async () => {
+    // Its exit handler wrote the held line synchronously, retrying every 100 ms for good: the
+    // refusal that would have stopped it had not been heard yet.
+    expect(await logToFullDisk("exit-at-once")).toMatchObject({ code: 0, stdout: "exiting\n" });
+  }, 30_000);
+
+  it("writes its lines again once the disk has space, after holding as many as it may", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "paas-log-file-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "prover-client.log");
+    let full = true;
+    const write = fs.write;
+    const refuse = vi.spyOn(fs, "write").mockImplementation(((fd: number, ...args: unknown[]) => {
+      const done = args.at(-1) as (error: Error | null, written?: number) => void;
+      if (full && readlinkSync(`/proc/self/fd/${fd}`) === file) {
+        const error = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        setImmediate(() => done(error));
+        return;
+      }
+      return (write as (...all: unknown[]) => void)(fd, ...args);
+    }) as typeof fs.write);
+    const said = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    onTestFinished(() => {
+      refuse.mockRestore();
+      said.mockRestore();
+    });
+    const logger = createLogger({ level: "info", pretty: false, file });
+    // More than the 16 MiB held while the disk is full.
+    for (let i = 0; i < 20_000; i++)
+      logger.info({ i, filler: "x".repeat(1_000) }, "a line while the disk is full");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    full = false;
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(file, "utf8").includes("a line once it has space")) {
+      if (Date.now() > deadline) throw new Error("the log file was not written again");
+      // Longer than any room left under the cap: a line that fits would start a write by itself.
+      logger.info({ filler: "x".repeat(2_000) }, "a line once it has space");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }, 30_000);
 });

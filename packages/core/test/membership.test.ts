@@ -323,6 +323,39 @@ describe("this instance's heartbeat", () => {
       await membership.close();
     }
   });
+
+  it("gives as its failure no error met after it committed: the lease's is not the heartbeat's", async () => {
+    // The heartbeat committed, the lease's renewal after it failed, and the next heartbeat hung:
+    // the write stall named the lease's error as the heartbeat's.
+    const clock = new ManualClock(1_000_000);
+    const { state, store } = standInStore();
+    store.acquireServiceLease = async () => {
+      throw new Error("the lease's renewal failed");
+    };
+    const membership = new ClusterMembership(store, {
+      instance: { id: "a", host: "h", pid: 1, role: "all", startedAt: 0 },
+      clock,
+      leaseMs: LEASE_MS,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      onError: () => {},
+    });
+    const runner = { name: "runner", scope: "cluster" as const, start() {}, async stop() {} };
+    await membership.start([runner]);
+    let release = () => {};
+    state.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const heartbeats = state.heartbeats;
+      await until(() => state.heartbeats > heartbeats, "a heartbeat that hangs");
+      clock.advance(LEASE_MS + 1);
+      expect(membership.heartbeatOverdueMs()).toBe(LEASE_MS + 1);
+      expect(membership.heartbeatFailure()).toBeUndefined();
+    } finally {
+      release();
+      await membership.close();
+    }
+  });
 });
 
 describe.runIf(postgres.url !== undefined)("instances with leases of their own (PostgreSQL)", () => {

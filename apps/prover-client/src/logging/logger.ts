@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeSync } from "node:fs";
 import path from "node:path";
 import { errorMessage } from "@paas/core";
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
@@ -66,6 +66,15 @@ export function createLogger(choice: LoggerChoice): Logger {
 /** What the log file holds in memory while it cannot be written; lines beyond it are dropped. */
 const HELD_BYTES = 16 * 1024 * 1024;
 
+/** sonic-boom's own state (pino.destination; sonic-boom 4), which the exit's write below reads. */
+interface HeldLines {
+  readonly fd: number;
+  readonly _writing: boolean;
+  _writingBuf: string | Buffer;
+  _bufs: (string | Buffer)[];
+  _len: number;
+}
+
 /**
  * The log file, written in the background. A write it refuses (a full disk: ENOSPC) is said once
  * on stderr, and the lines are held and written with the next line once it takes them. Left to
@@ -84,14 +93,30 @@ function fileDestination(file: string): DestinationStream {
     }
     refused = true;
   });
-  stream.on("write", () => {
-    refused = false;
+  stream.on("write", (written: number) => {
+    if (written > 0) refused = false;
   });
-  // At exit pino writes what is held synchronously, retrying until it is written: with the disk
-  // still full, never. Those lines are lost instead.
-  const flushSync = stream.flushSync.bind(stream);
+  // A line the held ones leave no room for is dropped without a write being tried: with no room
+  // left for any line, the file was never written again, space or not. The empty line tries it.
+  stream.on("drop", () => stream.write(""));
+  const held = stream as unknown as HeldLines;
+  // At exit pino writes what is held synchronously, retrying a refused write every 100 ms for good,
+  // and a refusal is not yet heard while the write that meets it is under way. Tried once here;
+  // what the disk refuses is lost.
   stream.flushSync = () => {
-    if (!refused) flushSync();
+    if (held.fd < 0) return;
+    const lines = [...(held._writing ? [] : [held._writingBuf]), ...held._bufs];
+    held._writingBuf = "";
+    held._bufs = [];
+    held._len = 0;
+    try {
+      for (const line of lines) {
+        let rest = Buffer.from(line);
+        while (rest.length > 0) rest = rest.subarray(writeSync(held.fd, rest));
+      }
+    } catch {
+      // The disk refuses them (see above).
+    }
   };
   return stream;
 }

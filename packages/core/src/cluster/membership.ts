@@ -141,9 +141,13 @@ export class ClusterMembership {
     const { instance, clock, leaseMs } = this.options;
     const now = clock.now();
     const term = this.term;
+    // What fails after the heartbeat committed (the lease's renewal, a service's start) is no reason
+    // it has not: kept as one, a heartbeat that hung later was said to have met it.
+    let committed = false;
     try {
       if (await this.foundNewerSchema()) return;
       await this.store.heartbeat(instance, now, leaseMs);
+      committed = true;
       this.wroteAt = clock.now();
       this.failure = undefined;
       this.options.onHeartbeat?.();
@@ -177,7 +181,7 @@ export class ClusterMembership {
         await this.stepDown();
       }
     } catch (error) {
-      this.failure = error;
+      if (!committed) this.failure = error;
       this.options.onError(error, "cluster heartbeat");
     }
   }

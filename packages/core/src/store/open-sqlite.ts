@@ -24,11 +24,11 @@ import { type HeldLock, lockDatabaseFile } from "./sqlite-lock.js";
  */
 export async function openSqlite(file: string): Promise<OpenedDatabase> {
   const inMemory = file === ":memory:";
-  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let lock: HeldLock | undefined;
   let db: Kysely<Database> | undefined;
   try {
-    // In the try: the lock is the first thing written, so a full disk shows here first.
+    // In the try: the directory and the lock are the first things written, so a full disk shows here.
+    if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     lock = inMemory ? undefined : lockDatabaseFile(file);
     const sqlite = new SqliteDatabase(file);
     configure(sqlite);
