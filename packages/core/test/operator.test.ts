@@ -209,12 +209,15 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     // The close began while the retry asked which kinds its filter takes: it did not wait for the
     // retry, which then read its pages from a database closed under it.
     started = await startService({ database: await databaseFor(dialect, { file: true }) });
-    const { service } = started;
+    const { service, host } = started;
+    // Held, no leaf completes before the cancel (a fresh CI run saw all three proven first, and the
+    // retry then matched nothing and never met the close).
+    const release = host.hold();
     await service.submitMany(
       Array.from({ length: 3 }, (_, i) => leaf(100 + i)),
       "native",
     );
-    await service.cancelMany({ kind: "leaf" });
+    expect((await service.cancelMany({ kind: "leaf" })).changed).toBe(3);
     let closing: Promise<void> | undefined;
     const kindOutside = OperatorStore.prototype.kindOutside;
     const spy = vi.spyOn(OperatorStore.prototype, "kindOutside").mockImplementation(async function (
@@ -238,6 +241,7 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
       await closing;
     } finally {
       spy.mockRestore();
+      release();
     }
   });
 
