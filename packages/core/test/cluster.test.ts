@@ -216,9 +216,10 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     await until(() => slow.active === 1, "A to hold the proof");
     try {
       // Renewals every third of a lease, every other lost: a renewal lands every two thirds, a third
-      // of a lease to spare (300 ms leases left 100 ms, which an event-loop stall under load took,
-      // and B lost the task to its own lapsed lease).
-      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 1_000 } });
+      // of a lease to spare. That third must outlast an event-loop stall under load: 100 ms (300 ms
+      // leases) and 333 ms (1 s leases) each once did not in a fresh CI run, and B lost the task
+      // to its own lapsed lease.
+      const b = await start(database, { scheduling: { instanceId: "b", leaseMs: 3_000 } });
       const done = await b.service.wait(task.id, { timeoutMs: 10_000 });
       expect(done.status).toBe("completed");
       expect(done.interruptions).toBe(1);
