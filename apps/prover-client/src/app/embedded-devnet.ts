@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { errorMessage, InvalidConfigError } from "@paas/core";
+import { InvalidConfigError } from "@paas/core";
 import type { LOG_LEVELS } from "../config/shared-rules.js";
+import { type DevnetLog, openDevnetLog } from "./devnet-log.js";
 import { unlessStopped } from "./unless-stopped.js";
 
 export interface EmbeddedDevnetOptions {
@@ -18,6 +19,8 @@ export interface EmbeddedDevnetOptions {
   readonly checkpointProgramId: string;
   /** What its log keeps: the client's `log_level` (default info, a line per slot). */
   readonly logLevel?: (typeof LOG_LEVELS)[number];
+  /** How much of its output may wait in memory for a disk slower than it (default 4 MiB). */
+  readonly logBacklogBytes?: number;
   readonly startTimeoutMs?: number;
   /** A stop while it starts: the devnet is stopped, and the start rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -45,7 +48,7 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
   // Owner only, as the devnet makes a directory of its own: it holds the sequencer's key.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const logFile = path.join(options.dataDir, "devnet.log");
-  const log = createWriteStream(logFile, { flags: "a" });
+  const log = openDevnetLog(logFile, options.logBacklogBytes ?? 4 * 1024 * 1024);
   const child = spawn(
     process.execPath,
     [
@@ -64,20 +67,7 @@ export async function startEmbeddedDevnet(options: EmbeddedDevnetOptions): Promi
     // first, and the client reported its devnet dying under it.
     { stdio: ["pipe", "pipe", "pipe"], detached: true },
   );
-  // Written chunk by chunk, not piped: a log the disk refuses (ENOSPC) is said once and left, and the
-  // devnet's output is still read. Piped, the refusal was an uncaught error that stopped the prover
-  // client, and the undone pipe left the devnet blocked on its own output once the buffer filled.
-  let refused = false;
-  log.on("error", (error) => {
-    if (refused) return;
-    refused = true;
-    process.stderr.write(
-      `cannot write the embedded devnet's log ${logFile} (${errorMessage(error)}): its output is dropped until the next start\n`,
-    );
-  });
-  const toLog = (chunk: Buffer) => {
-    if (!refused) log.write(chunk);
-  };
+  const toLog = (chunk: Buffer) => log.write(chunk);
   child.stderr.on("data", toLog);
   // The end of what it said on stderr, for the error when it does not start (e.g. a data
   // directory holding a chain made with other devnet settings).
@@ -174,7 +164,7 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<{ url: st
   });
 }
 
-async function stop(child: ChildProcess, log: NodeJS.WritableStream): Promise<void> {
+async function stop(child: ChildProcess, log: DevnetLog): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
@@ -182,5 +172,5 @@ async function stop(child: ChildProcess, log: NodeJS.WritableStream): Promise<vo
     await exited;
     clearTimeout(killer);
   }
-  await new Promise<void>((resolve) => log.end(() => resolve()));
+  await log.close();
 }
