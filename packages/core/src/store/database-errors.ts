@@ -58,12 +58,14 @@ export function isCredentialRefusal(error: unknown): boolean {
 }
 
 /**
- * The database cannot grow: SQLite's SQLITE_FULL (the disk, or a size limit, is full) or
- * PostgreSQL's disk_full. Nothing is wrong with the write; it can go through once there is space.
+ * The database cannot grow: SQLite's SQLITE_FULL (the disk, or a size limit, is full), its
+ * SQLITE_IOERR_SHMSIZE (the WAL's shared-memory file next to it could not be enlarged: met as a
+ * start's "disk I/O error" on a full ext4 disk, where the database file itself was never written)
+ * or PostgreSQL's disk_full. Nothing is wrong with the write; it can go through once there is space.
  */
 export function isStorageFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "SQLITE_FULL" || code === "53100";
+  return code === "SQLITE_FULL" || code === "SQLITE_IOERR_SHMSIZE" || code === "53100";
 }
 
 /**
