@@ -36,6 +36,8 @@ beforeAll(async () => {
       retryCount: 2,
       nextAttemptAt: now + 25_000,
       error,
+      // As the server answers: the record says it waits, and so does its last attempt.
+      ...(outcome === "waiting" && { waiting: true as const }),
       createdAt: now - 60_000,
       updatedAt: now - 5_000,
       attempt: 2,

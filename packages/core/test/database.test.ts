@@ -12,6 +12,7 @@ import { type DatabaseLocation, openDatabase, taskKey } from "../src/index.js";
 import { ClusterStore } from "../src/store/cluster-store.js";
 import { LATEST_MIGRATION, migrationsFor } from "../src/store/migrations/index.js";
 import { OwnSchemaPostgresDialect } from "../src/store/own-schema-dialect.js";
+import { toTaskRecord } from "../src/store/rows.js";
 import { TaskStore } from "../src/store/task-store.js";
 import { leaf, node, startService } from "./fixtures/start-service.js";
 import { TestScript } from "./fixtures/test-plugins.js";
@@ -105,6 +106,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
         "0007_status_seq_index",
         "0008_requeue_unleased_proving",
         "0009_completed_at_index",
+        "0010_instance_lease",
         LATEST_MIGRATION,
       ]);
     }
@@ -238,12 +240,54 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     }
   });
 
+  it("mark the tasks a version at 0010 left waiting for the chain as waiting, by their last attempt (0011)", async () => {
+    const location = await databaseFor(dialect, { file: true });
+    const old = await openAt(location, "0010_instance_lease");
+    const id = (name: string) => name.padEnd(32, "0");
+    // Each task: its status, then the outcomes of its attempts 1, 2, …; the last is the latest.
+    const tasks: [string, string, string[]][] = [
+      ["waits", "transient_failure", ["transient_failure", "waiting"]],
+      ["fails", "transient_failure", ["waiting", "transient_failure"]],
+      ["queued", "queued", ["waiting"]],
+    ];
+    try {
+      for (const [i, [name, status, outcomes]] of tasks.entries()) {
+        await sql`insert into tasks (id, kind, backend, context, status, phase, created_at, updated_at, attempt, next_attempt_at, error)
+          values (${id(name)}, 'leaf', 'native', ${`{"index":${i},"kind":"leaf"}`}, ${status}, 'prove', 1, 2,
+            ${outcomes.length}, ${status === "queued" ? null : 3}, ${status === "queued" ? null : "block 9: not produced yet"})`.execute(
+          old,
+        );
+        for (const [a, outcome] of outcomes.entries()) {
+          await sql`insert into task_attempts (task_seq, attempt, phase, instance, started_at, ended_at, outcome, error)
+            select seq, ${a + 1}, 'prove', 'old', 1, 2, ${outcome}, null from tasks where id = ${id(name)}`.execute(
+            old,
+          );
+        }
+      }
+    } finally {
+      await old.destroy();
+    }
+    const opened = await openDatabase(location);
+    try {
+      const { rows } = await new TaskStore(opened.db, opened.dialect).list({}, Date.now());
+      expect(
+        rows.map(toTaskRecord).map((t) => [t.id, t.status === "transient_failure" && t.waiting]),
+      ).toEqual([
+        [id("waits"), true],
+        [id("fails"), undefined],
+        [id("queued"), false],
+      ]);
+    } finally {
+      await opened.close();
+    }
+  });
+
   it("are refused on a database a newer version migrated, naming every migration this one does not know", async () => {
     // An instance of this version restarted during a rolling upgrade, after a newer one migrated.
     const location = await databaseFor(dialect, { file: true });
     const newer = await openAt(location, LATEST_MIGRATION);
     try {
-      for (const name of ["0011_from_a_newer_version", "0012_from_a_newer_version"]) {
+      for (const name of ["0012_from_a_newer_version", "0013_from_a_newer_version"]) {
         await sql`insert into kysely_migration (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(
           newer,
         );
@@ -257,7 +301,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     );
     expect(refused?.code).toBe("DATABASE_UNUSABLE");
     expect(refused?.message).toMatch(
-      /was written by a newer version of PaaS \(0011_from_a_newer_version, 0012_from_a_newer_version\); run that version/,
+      /was written by a newer version of PaaS \(0012_from_a_newer_version, 0013_from_a_newer_version\); run that version/,
     );
     // Not damage to repair: deleting the records let this version write to a schema it does not know.
     expect(refused?.message).not.toMatch(/corrupt/);

@@ -123,6 +123,37 @@ describe.each(DIALECTS)("backoff (%s)", (dialect) => {
     ]);
   });
 
+  it("says in the task's record, listed too, that it waits for the chain, until a step fails", async () => {
+    const clock = new ManualClock();
+    started = await startService({
+      database: await databaseFor(dialect),
+      clock,
+      scheduling: { waitForChainMs: 30_000 },
+    });
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["not yet, later", "transient"]);
+    script.fetchFailures.set(2, ["transient"]);
+    const waits = (await service.submit(leaf(1), "native")).task;
+    const fails = (await service.submit(leaf(2), "native")).task;
+    await waitForStatus(started, waits.id, "transient_failure");
+    await waitForStatus(started, fails.id, "transient_failure");
+    // A list reads no history, so the record itself says it: `paas list` showed a wait as a failure.
+    const listed = await service.list({ status: "transient_failure" });
+    expect(listed.tasks.map((t) => [t.id, t.status === "transient_failure" && t.waiting])).toEqual([
+      [waits.id, true],
+      [fails.id, undefined],
+    ]);
+    expect(await service.status(waits.id)).toMatchObject({ waiting: true, retryCount: 0 });
+    expect(await service.statusWithHistory(waits.id)).toMatchObject({ waiting: true });
+
+    // Checked again, its step fails: no longer a wait.
+    await expect.poll(() => clock.nextTimerAt()).toBeDefined();
+    clock.advance(30_000);
+    await expect.poll(async () => (await service.status(waits.id)).retryCount).toBe(1);
+    const failing = await service.status(waits.id);
+    expect(failing.status === "transient_failure" && failing.waiting).toBeUndefined();
+  });
+
   it("fails at once on a permanent error, without retrying", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;

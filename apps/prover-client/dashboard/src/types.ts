@@ -40,6 +40,8 @@ export interface TaskRecord {
   readonly phase?: string;
   readonly error?: string;
   readonly nextAttemptAt?: number;
+  /** Set on a `transient_failure` that waits for the chain (a block or checkpoint not produced yet). */
+  readonly waiting?: true;
   readonly heldBy?: { readonly instance: string; readonly since: number };
 }
 

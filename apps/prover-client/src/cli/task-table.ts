@@ -1,10 +1,7 @@
 import type { TaskAttempt, TaskRecord } from "@paas/core";
 
-/** A task as `paas status` reads it: with its history, which tells a wait from a failure. */
-type TaskWithAttempts = TaskRecord & { readonly attempts?: readonly TaskAttempt[] };
-
 /** One line per task: key, kind, status (with retry facts), age, and the context. */
-export function formatTasks(tasks: readonly TaskWithAttempts[], now = Date.now()): string {
+export function formatTasks(tasks: readonly TaskRecord[], now = Date.now()): string {
   if (tasks.length === 0) return "no tasks";
   const rows = tasks.map((t) => [
     t.id,
@@ -28,10 +25,9 @@ export function formatTasks(tasks: readonly TaskWithAttempts[], now = Date.now()
 
 /**
  * The status by its API name (what `paas list --status` takes), with the facts of a failure; a
- * wait for the chain (its last attempt's outcome, where the history is at hand) without a retry
- * count: it uses up none, and "retry 3" read as a task failing.
+ * wait for the chain without a retry count: it uses up none, and "retry 3" read as a task failing.
  */
-export function describeStatus(t: TaskWithAttempts, now = Date.now()): string {
+export function describeStatus(t: TaskRecord, now = Date.now()): string {
   if (t.status === "transient_failure" && isWaiting(t)) {
     return `transient_failure (${t.phase}, waiting for the chain, next check in ${formatAge(Math.max(0, t.nextAttemptAt - now))})`;
   }
@@ -42,9 +38,12 @@ export function describeStatus(t: TaskWithAttempts, now = Date.now()): string {
   return t.status;
 }
 
-/** Whether the task's last attempt ended waiting for the chain (`NotYetAvailableError`), not failing. */
-export function isWaiting(t: TaskWithAttempts): boolean {
-  return t.status === "transient_failure" && t.attempts?.at(-1)?.outcome === "waiting";
+/**
+ * Whether the task waits for the chain (`NotYetAvailableError`) rather than failing: the record
+ * says so, listed or read alone (`waiting`, which the server keeps on the task's row).
+ */
+export function isWaiting(t: TaskRecord): boolean {
+  return t.status === "transient_failure" && t.waiting === true;
 }
 
 /**

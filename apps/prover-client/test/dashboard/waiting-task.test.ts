@@ -1,10 +1,11 @@
 /**
- * A task that waits for the chain (its last attempt's outcome `waiting`: a block or checkpoint not
- * produced yet) reads on its page as a wait, its message not shown as an error; one whose step
- * failed and is retried still reads as failing. The server here answers fixed records.
+ * A task that waits for the chain (its record's `waiting`, its last attempt's outcome `waiting`: a
+ * block or checkpoint not produced yet) reads on its page and in the task list as a wait, its
+ * message not shown as an error; one whose step failed and is retried still reads as failing. The
+ * server here answers fixed records.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { dashboardAnswering, FAILED_TASK, failedCheckpoint } from "./fixed-records.js";
+import { dashboardAnswering, FAILED_TASK, failedCheckpoint, queuedCheckpoint } from "./fixed-records.js";
 
 const MESSAGE = "the CL does not have checkpoint 3 now (it is behind): the proof is published once it does";
 const failed = failedCheckpoint({ error: MESSAGE });
@@ -18,13 +19,25 @@ beforeAll(async () => {
     paas_getTaskGraph: failed.paas_getTaskGraph,
     paas_getTaskStatus: () => ({
       ...record,
-      status: "transient_failure",
-      phase: "publish",
-      nextAttemptAt: Date.now() + 30_000,
+      ...waitingFacts(),
       attempts: record.attempts.map((a) => ({ ...a, phase: "publish", outcome })),
     }),
+    paas_getReport: { kinds: ["checkpoint"], backends: ["native"] },
+    paas_listTasks: () => ({ tasks: [{ ...queuedCheckpoint(), ...waitingFacts() }] }),
   });
 }, 60_000);
+
+/** The record's fields as the server answers them, listed or read alone, for the outcome set. */
+function waitingFacts(): Record<string, unknown> {
+  return {
+    status: "transient_failure",
+    phase: "publish",
+    retryCount: 1,
+    nextAttemptAt: Date.now() + 30_000,
+    error: MESSAGE,
+    ...(outcome === "waiting" && { waiting: true }),
+  };
+}
 
 afterAll(() => dashboard?.close());
 
@@ -43,4 +56,19 @@ it("shows a wait for the chain as waiting, not as an error", { timeout: 60_000 }
   await page.locator("dd.problem").waitFor();
   expect(await status.textContent()).not.toContain("waiting");
   expect(await page.locator("dd.problem").textContent()).toBe(MESSAGE);
+});
+
+it("lists a wait for the chain as waiting, and a failing task without it", { timeout: 60_000 }, async () => {
+  outcome = "waiting";
+  const page = await dashboard.browser.context.newPage();
+  await page.goto(`${dashboard.origin}/#/tasks`);
+  const row = page.locator(`tr[data-task="${FAILED_TASK}"]`);
+  await row.waitFor();
+  expect(await row.textContent()).toContain("waiting for the chain");
+
+  outcome = "transient_failure";
+  await page.reload();
+  await row.waitFor();
+  expect(await row.textContent()).toContain("transient failure");
+  expect(await row.textContent()).not.toContain("waiting");
 });

@@ -222,6 +222,26 @@ it("says why a change was refused when the data directory's token is for another
   expect(read.stderr).toBe("");
 });
 
+it("lists a task waiting for the chain as a wait, in its table and its JSON", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // Epoch 2 is open: its checkpoint waits for the chain, using up no retry. `paas list` read only
+  // the status and showed it as a step failing, retry count and all, unlike `paas status`.
+  const submitted = await paas("submit", '{"kind":"checkpoint","index":2}');
+  const id = /[0-9a-f]{32}/.exec(submitted.stdout)![0];
+  const listed = async () => (await paas("list", "--kind", "checkpoint")).stdout;
+  await expect.poll(listed, { timeout: 20_000 }).toMatch(new RegExp(`${id}  checkpoint  transient_failure`));
+  const line = (await listed()).split("\n").find((l) => l.startsWith(id))!;
+  expect(line).toMatch(/transient_failure \(resolve, waiting for the chain, next check in \d+(ms|s)\)/);
+  expect(line).not.toContain("retry");
+  const page = JSON.parse((await paas("list", "--kind", "checkpoint", "--json")).stdout);
+  expect(page.tasks.find((t: { id: string }) => t.id === id)).toMatchObject({
+    status: "transient_failure",
+    waiting: true,
+  });
+  await paas("cancel", id);
+});
+
 it("finds a client started on another port through its data directory, named by --datadir or PAAS_DATADIR", {
   timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {

@@ -50,6 +50,12 @@ export type TaskState =
       /** Epoch milliseconds of the next attempt. */
       readonly nextAttemptAt: number;
       readonly error: string;
+      /**
+       * Set when the task waits for the chain to produce what its context names
+       * (`NotYetAvailableError`), using up no retry: `error` says what it waits for, and
+       * `nextAttemptAt` is when it checks again. Absent when its step failed and is retried.
+       */
+      readonly waiting?: true;
     }
   | { readonly status: "permanent_failure"; readonly phase: TaskPhase; readonly error: string };
 

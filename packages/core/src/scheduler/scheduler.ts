@@ -387,12 +387,12 @@ export class Scheduler {
    */
   private apply(changes: readonly Change[]): void {
     let announce = false;
-    for (const { row, from, waiting } of changes) {
+    for (const { row, from } of changes) {
       // The claim an attempt of ours holds has ended (finished, cancelled, released): a later claim
       // of the task, which the same commit may make, is not taken for a lost lease (startStep).
       const flight = this.inFlight.get(row.id);
       if (flight?.held.attempt === row.attempt && row.lease_expires_at === null) flight.settled = true;
-      if (row.status !== from) this.bus.emit(toTransition(row, from, waiting));
+      if (row.status !== from) this.bus.emit(toTransition(row, from));
       // A step claimed without changing status (resolve, publish) is no new work; the same step
       // released or taken over is (it waits to be claimed again, here or on another instance).
       else if (row.lease_expires_at !== null) continue;

@@ -38,12 +38,16 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
   // a spread takes a slow path (~1 µs apiece), and a status read runs this once per answer.
   switch (row.status) {
     case "transient_failure":
-      return Object.assign(facts, {
-        status: row.status,
-        phase: row.phase,
-        nextAttemptAt: Number(row.next_attempt_at),
-        error: row.error ?? "",
-      });
+      return Object.assign(
+        facts,
+        {
+          status: row.status,
+          phase: row.phase,
+          nextAttemptAt: Number(row.next_attempt_at),
+          error: row.error ?? "",
+        },
+        isWaitingRow(row) && { waiting: true as const },
+      );
     case "permanent_failure":
       return Object.assign(facts, { status: row.status, phase: row.phase, error: row.error ?? "" });
     default:
@@ -51,7 +55,15 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
   }
 }
 
-export function toTransition(row: TaskRow, from: TaskRow["status"] | null, waiting?: true): TaskTransition {
+/**
+ * Whether the task waits for the chain rather than retrying a failed step: the one reading of the
+ * stored flag, behind the records (status, list) and the transitions (logs, metrics) alike.
+ */
+function isWaitingRow(row: TaskRow): boolean {
+  return row.status === "transient_failure" && row.waiting === 1;
+}
+
+export function toTransition(row: TaskRow, from: TaskRow["status"] | null): TaskTransition {
   return {
     id: row.id,
     kind: row.kind,
@@ -62,7 +74,7 @@ export function toTransition(row: TaskRow, from: TaskRow["status"] | null, waiti
     at: row.updated_at,
     retryCount: row.retry_count,
     ...(row.error !== null && { error: row.error }),
-    ...(waiting && { waiting }),
+    ...(isWaitingRow(row) && { waiting: true as const }),
   };
 }
 

@@ -32,6 +32,11 @@ export interface TasksTable {
   interruptions: Generated<number>;
   /** A remote prover's job for the current proof, persisted before waiting on it. */
   job_id: string | null;
+  /**
+   * 1 when a `transient_failure` waits for the chain (`NotYetAvailableError`), 0 when its step
+   * failed (0011): written by every step ending in `transient_failure`, read only in that status.
+   */
+  waiting: Generated<number>;
 }
 
 export interface TaskDepsTable {

@@ -8,7 +8,7 @@ import type { TaskRow, TaskRowWithAttempt } from "./rows.js";
 import type { Database, ReceiptsTable, TaskAttemptsTable } from "./schema.js";
 
 /** The columns a fenced finish may set besides status, owner and lease. */
-export type FinishField = "phase" | "retry_count" | "next_attempt_at" | "error";
+export type FinishField = "phase" | "retry_count" | "next_attempt_at" | "error" | "waiting";
 
 /**
  * What the claim of a task, the finish of its step and its history cost per task, and what a status

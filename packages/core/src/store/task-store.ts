@@ -41,8 +41,6 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export interface Change {
   readonly row: TaskRow;
   readonly from: TaskStatusName | null;
-  /** A transient failure that waits for the chain (`TaskTransition.waiting`). */
-  readonly waiting?: true;
 }
 
 export interface NewTask {
@@ -671,6 +669,8 @@ export class TaskStore {
         retry_count: outcome.retryCount,
         next_attempt_at: outcome.nextAttemptAt,
         error: outcome.error,
+        // On the row, not only in the history: a list reads no history (see 0011).
+        waiting: outcome.waiting ? 1 : 0,
       };
       const moved = await this.finish(
         trx,
@@ -678,12 +678,11 @@ export class TaskStore {
         "transient_failure",
         fields,
         now,
-        // Recorded as a failure, a wait for the chain read as one in `paas status`.
+        // Recorded as a failure, a wait for the chain read as one in the history `paas status` prints.
         outcome.waiting ? "waiting" : "transient_failure",
         outcome.error,
       );
-      if (!moved) return undefined;
-      return [outcome.waiting ? { row: moved.row, from: moved.from, waiting: true } : moved];
+      return moved && [moved];
     }, allChanges);
   }
 

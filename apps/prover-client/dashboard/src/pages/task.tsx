@@ -38,7 +38,7 @@ export function TaskPage({ id }: { readonly id: string }) {
   const t = task.data;
   // A wait for the chain (a block or checkpoint not produced yet) is no failure: it uses up no
   // retry, and shown as an error, a task waiting for the next epoch looked broken.
-  const waiting = t.status === "transient_failure" && t.attempts?.at(-1)?.outcome === "waiting";
+  const waiting = t.waiting === true;
   const act = async (method: string, done: string) => {
     await mutate(method, [id]);
     // The button stays busy until the page shows the task's new status: re-enabled over the old

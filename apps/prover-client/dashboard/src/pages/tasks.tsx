@@ -170,6 +170,8 @@ export function TasksPage({ route }: { readonly route: Route }) {
                 <td>{task.backend}</td>
                 <td>
                   <StatusBadge status={task.status} />
+                  {/* Listed as a failure, a task waiting for the next epoch looked broken. */}
+                  {task.waiting && <span class="muted"> waiting for the chain</span>}
                 </td>
                 <td class="num">{task.retryCount}</td>
                 <td>{formatAge(task.updatedAt, now)}</td>

@@ -11,6 +11,7 @@ import { statusSeqIndex } from "./0007-status-seq-index.js";
 import { requeueUnleasedProving } from "./0008-requeue-unleased-proving.js";
 import { completedAtIndex } from "./0009-completed-at-index.js";
 import { instanceLease } from "./0010-instance-lease.js";
+import { taskWaiting } from "./0011-task-waiting.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -32,11 +33,12 @@ export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     "0008_requeue_unleased_proving": requeueUnleasedProving,
     "0009_completed_at_index": completedAtIndex,
     "0010_instance_lease": instanceLease,
+    "0011_task_waiting": taskWaiting,
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0010_instance_lease";
+export const LATEST_MIGRATION = "0011_task_waiting";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
