@@ -95,7 +95,8 @@ export function addClientCommands(program: Command, print: Output): void {
           .env("PAAS_DATADIR")
           .default("./data"),
       )
-      .option("--json", "print the raw JSON answer")
+      // Its shapes, one per kind of answer, are the README's `--json` table: scripts read them.
+      .option("--json", "print the answer as JSON")
       .hook("preAction", async (_command, action) => {
         if (action.getOptionValue("rpc") === undefined) {
           const found = await localServerUrl(action.getOptionValue("datadir") as string);

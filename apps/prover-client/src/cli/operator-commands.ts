@@ -124,7 +124,12 @@ export function addRetryCommand(
     const result = await client.call<{ id: string; task: TaskRecord }>("paas_retryTask", [
       parseTaskArg(task!, flags.backend),
     ]);
-    print(flags.json ? JSON.stringify(result, null, 2) : `${result.id} is ${describeStatus(result.task)}`);
+    // With --json, the task record, as `paas cancel <task>` prints it: paas_retryTask's `{ id, task }`
+    // (the RPC's documented answer) had a script read one act's task at the top and the other's in
+    // `task`. `id` is the record's own.
+    print(
+      flags.json ? JSON.stringify(result.task, null, 2) : `${result.id} is ${describeStatus(result.task)}`,
+    );
   });
 }
 

@@ -259,3 +259,50 @@ it("finds a client started on another port through its data directory, named by 
   expect(elsewhere.code).toBe(1);
   expect(elsewhere.stderr).toContain("127.0.0.1:9");
 });
+
+it("answers --json with one shape per kind of answer: a task's record for one, counts for many", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // Checkpoint 9 waits for its epoch: unfinished until cancelled, and retried back to waiting.
+  const json = async (...args: string[]) => {
+    const run = await paas(...args, "--json");
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    return JSON.parse(run.stdout);
+  };
+  const { id } = await json("submit", '{"kind":"checkpoint","index":9}');
+  const cancelled = await json("cancel", id);
+  expect(cancelled).toMatchObject({ id, kind: "checkpoint", status: "cancelled" });
+  // The retry's answer is the task's record too, as cancel's, not paas_retryTask's `{ id, task }`.
+  const retried = await json("retry", id);
+  expect(retried).toMatchObject({ id, kind: "checkpoint", taskId: { context: { index: 9 } } });
+  expect(retried.status).not.toBe("cancelled");
+  for (const record of [cancelled, retried]) {
+    expect(Object.keys(record)).toEqual(
+      expect.arrayContaining(["id", "taskId", "kind", "backend", "status", "createdAt", "updatedAt"]),
+    );
+    expect(record).not.toHaveProperty("task");
+  }
+
+  // Many: the same counts for a cancel and a retry.
+  const bulkCancel = await json("cancel", "--kind", "checkpoint");
+  const bulkRetry = await json("retry", "--kind", "checkpoint", "--status", "cancelled");
+  for (const counts of [bulkCancel, bulkRetry]) {
+    expect(Object.keys(counts).sort()).toEqual(["changed", "matched"]);
+    expect(counts.changed).toBeGreaterThanOrEqual(1);
+  }
+
+  // A failure is its exit status, with nothing on stdout for a script to take as an answer.
+  const missing = "0".repeat(32);
+  for (const args of [
+    ["cancel", missing],
+    ["retry", missing],
+    ["status", missing],
+  ]) {
+    const failed = await paas(...args, "--json");
+    expect(failed).toMatchObject({ code: 1, stdout: "" });
+    expect(failed.stderr).toMatch(/^error \(TASK_NOT_FOUND\): paas_\w+: task 0{32} not found/);
+  }
+  const down = await runCli("http://127.0.0.1:9/", ["cancel", "--kind", "checkpoint", "--json"]);
+  expect(down).toMatchObject({ code: 1, stdout: "" });
+  expect(down.stderr).toBe("error: paas_cancelTasks: http://127.0.0.1:9 unreachable (ECONNREFUSED)\n");
+});
