@@ -16,7 +16,7 @@ import { DIALECTS, databaseFor, otherSession, postgres } from "./support/dialect
 
 /** A host on another backend that remembers the jobs it was handed, like a remote prover's host. */
 class JobHost extends TestHost {
-  readonly jobs: { previousId?: string; requestId: string }[] = [];
+  readonly jobs: { previousId?: string; requestId: string; lastAttempt?: true }[] = [];
   readonly cancelledJobs: string[] = [];
   hang = false;
   /** Proofs never settle and ignore their signal, as a host wedged on a dead connection does. */
@@ -33,6 +33,7 @@ class JobHost extends TestHost {
     this.jobs.push({
       ...(job.previousId !== undefined && { previousId: job.previousId }),
       requestId: job.requestId,
+      ...(job.lastAttempt === true && { lastAttempt: true as const }),
     });
     if (job.previousId === undefined) await job.record(`job-${this.jobs.length}`);
     if (this.unreachable) throw new TransientError("the remote prover does not answer");
@@ -214,6 +215,28 @@ describe.each(DIALECTS)("a task cancelled between attempts (%s)", (dialect) => {
     expect(remote.cancelledJobs).toEqual([]);
     await service.cancel(task.id);
     expect(remote.cancelledJobs).toEqual(["job-1"]);
+  });
+});
+
+describe.each(DIALECTS)("a task's last attempt (%s)", (dialect) => {
+  it("is told to its host, which then starts no job for an attempt that will not come", async () => {
+    const remote = new JobHost("remote", 1);
+    remote.unreachable = true;
+    const child = container.createChildContainer();
+    child.registerInstance(SCRIPT, new TestScript());
+    service = await new ProverServiceBuilder({
+      database: await databaseFor(dialect),
+      container: child,
+      kinds: { leaf: { backend: "remote" } },
+      retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20 },
+    })
+      .host(new TestHost("native", 1))
+      .host(remote)
+      .register(LeafPlugin)
+      .launch();
+    const { task } = await service.submit({ kind: "leaf", index: 1 }, "remote");
+    expect((await service.wait(task.id, { timeoutMs: 10_000 })).status).toBe("permanent_failure");
+    expect(remote.jobs.map((job) => job.lastAttempt ?? false)).toEqual([false, false, true]);
   });
 });
 

@@ -97,7 +97,7 @@ describe("a malformed start request", () => {
   const good = () => startJobBody(sumProgram, [1], "r");
   it.each([
     ["no body", undefined, "body: is required"],
-    ["an array", [], "body: must be a JSON object { program, input, requestId }"],
+    ["an array", [], "body: must be a JSON object { program, input, requestId, jobId? }"],
     ["no program", { ...good(), program: undefined }, "program: is required"],
     [
       "a program id in upper case",

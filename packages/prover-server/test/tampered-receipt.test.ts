@@ -3,7 +3,7 @@
  * is refused by the client that fetches it: it verifies every receipt against the key it trusts.
  * That is the server's fault, not the task's: the attempt fails as transient, naming the server
  * and the job, reports it at error, and leaves a new job recorded for the next attempt, which
- * never fetches the refused receipt again.
+ * never fetches the refused receipt again — when a next attempt comes.
  */
 import { classifyFailure, ProverServiceBuilder } from "@paas/core";
 import {
@@ -19,7 +19,7 @@ import { expect, it } from "vitest";
 import type { ProverServer } from "../src/index.js";
 import { sumProgram } from "./fixtures/programs.js";
 import { SumPlugin } from "./fixtures/test-plugin.js";
-import { recordingLogger, remoteHostOf, serverPerTest, TOKEN, tempDir } from "./helpers.js";
+import { recordingLogger, remoteHostOf, serverPerTest, type TempDir, TOKEN, tempDir } from "./helpers.js";
 
 const { start } = serverPerTest();
 let server: ProverServer;
@@ -93,23 +93,28 @@ it("has the client refuse a receipt altered in the server's job table, and retry
   expect(recorded).toHaveLength(3);
 });
 
-it("has a task whose receipt one answer altered retry on a new job and complete", {
-  timeout: 30_000,
-}, async () => {
-  server = await start();
+/**
+ * The server through a prover that alters the first `altered` receipts on their way (a proxy, a
+ * bad disk): another sum, its signature kept. `fetched` and `started` name the jobs.
+ */
+function tamperingProver(altered: number) {
   const real = new HttpRemoteProver({ url: server.url, token: TOKEN });
   const fetched: string[] = [];
-  // The first receipt is altered on its way (a proxy, a bad disk): another sum, its signature kept.
-  const tampering: RemoteProver = {
+  const started: string[] = [];
+  const prover: RemoteProver = {
     endpoint: real.endpoint,
     info: (options) => real.info(options),
-    start: (request, options) => real.start(request, options),
+    async start(request, options) {
+      const jobId = await real.start(request, options);
+      started.push(jobId);
+      return jobId;
+    },
     status: (jobId, options) => real.status(jobId, options),
     cancel: (jobId, options) => real.cancel(jobId, options),
     async receipt(jobId, options) {
       fetched.push(jobId);
       const bytes = await real.receipt(jobId, options);
-      if (fetched.length > 1) return bytes;
+      if (fetched.length > altered) return bytes;
       const receipt = decodeReceipt(bytes);
       return encodeReceipt({
         ...receipt,
@@ -117,15 +122,18 @@ it("has a task whose receipt one answer altered retry on a new job and complete"
       });
     },
   };
-  const data = tempDir();
-  const service = await new ProverServiceBuilder({
+  return { real, prover, fetched, started };
+}
+
+async function serviceThrough(prover: RemoteProver, data: TempDir, maxRetries: number) {
+  return new ProverServiceBuilder({
     database: { path: data.file("tasks.sqlite") },
-    retry: { baseDelayMs: 50, maxDelayMs: 50, maxRetries: 2 },
+    retry: { baseDelayMs: 50, maxDelayMs: 50, maxRetries },
   })
     .host(
       new RemoteHost({
         backend: "prover-net",
-        prover: tampering,
+        prover,
         publicKey: server.publicKey,
         concurrency: 1,
         pollIntervalMs: 50,
@@ -133,6 +141,15 @@ it("has a task whose receipt one answer altered retry on a new job and complete"
     )
     .register(SumPlugin)
     .launch();
+}
+
+it("has a task whose receipt one answer altered retry on a new job and complete", {
+  timeout: 30_000,
+}, async () => {
+  server = await start();
+  const { real, prover, fetched } = tamperingProver(1);
+  const data = tempDir();
+  const service = await serviceThrough(prover, data, 2);
   try {
     const { task } = await service.submit({ kind: "server-test-sum" }, "prover-net");
     const done = await service.wait(task.id, { timeoutMs: 20_000 });
@@ -146,6 +163,28 @@ it("has a task whose receipt one answer altered retry on a new job and complete"
     expect(history[0]!.error).toContain(
       `the receipt of remote job ${fetched[0]} from ${real.endpoint} is refused`,
     );
+  } finally {
+    await service.close();
+    data.remove();
+  }
+});
+
+it("starts no new job for a task whose receipt is refused on its last attempt", {
+  timeout: 30_000,
+}, async () => {
+  server = await start();
+  const { prover, fetched, started } = tamperingProver(Number.POSITIVE_INFINITY);
+  const data = tempDir();
+  const service = await serviceThrough(prover, data, 0);
+  try {
+    const { task } = await service.submit({ kind: "server-test-sum" }, "prover-net");
+    const done = await service.wait(task.id, { timeoutMs: 20_000 });
+    expect(done).toMatchObject({
+      status: "permanent_failure",
+      error: expect.stringContaining(`the receipt of remote job ${fetched[0]} from`),
+    });
+    // No attempt follows: a job started for one would have been proven for nobody.
+    expect(started).toEqual([fetched[0]]);
   } finally {
     await service.close();
     data.remove();

@@ -28,4 +28,4 @@ export { RECEIPT_MESSAGE_TAG, receiptMessage } from "./receipt/message.js";
 export { SIGNATURE_BYTES, type VerifyReceiptOptions, verifyReceipt } from "./receipt/verify.js";
 export type * from "./remote/contract.js";
 export { HttpRemoteProver, type HttpRemoteProverOptions } from "./remote/http-remote-prover.js";
-export { REMOTE_PROVER_OPENAPI } from "./remote/openapi.js";
+export { PROPOSED_JOB_ID_PATTERN, REMOTE_PROVER_OPENAPI } from "./remote/openapi.js";

@@ -14,6 +14,7 @@ import {
   HttpRemoteProver,
   InputWriter,
   NativeHost,
+  PROPOSED_JOB_ID_PATTERN,
   RemoteHost,
   RemoteReceiptRefusedError,
 } from "../src/index.js";
@@ -47,6 +48,8 @@ async function contractServer(behaviour: Behaviour) {
   const jobs = new Map<string, Job>();
   const started: string[] = [];
   const cancelled: string[] = [];
+  /** The ids clients asked their starts' jobs to be known by; this server names its own. */
+  const proposed: (string | undefined)[] = [];
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     const json = (status: number, value: unknown) =>
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
@@ -59,7 +62,12 @@ async function contractServer(behaviour: Behaviour) {
       return json(200, { publicKey, zkvm: "native", programs: [], workers: 1 });
     }
     if (req.method === "POST" && req.url === "/v1/jobs") {
-      const { input, requestId } = JSON.parse(body) as { input: string; requestId: string };
+      const { input, requestId, jobId } = JSON.parse(body) as {
+        input: string;
+        requestId: string;
+        jobId?: string;
+      };
+      proposed.push(jobId);
       // `..` as a path segment names another route: the next poll would reach `/v1/`.
       const id = behaviour === "path-job-id" ? ".." : `job-${jobs.size + 1}`;
       const job: Job = { id, requestId, state: "running", polls: 0 };
@@ -122,7 +130,7 @@ async function contractServer(behaviour: Behaviour) {
     await signer.close();
     await stranger.close();
   });
-  return { url, publicKey: signer.publicKeyHex, jobs, started, cancelled };
+  return { url, publicKey: signer.publicKeyHex, jobs, started, cancelled, proposed };
 }
 
 /** An answer that never ends: 1 MiB after 1 MiB until the client stops reading. */
@@ -158,12 +166,13 @@ function hostFor(server: { url: string; publicKey: string }): RemoteHost {
   });
 }
 
-function recordingJob(previousId?: string): RemoteJob & { recorded: string[] } {
+function recordingJob(previousId?: string, lastAttempt?: true): RemoteJob & { recorded: string[] } {
   const recorded: string[] = [];
   return {
     requestId: "task-1",
     recorded,
     ...(previousId && { previousId }),
+    ...(lastAttempt && { lastAttempt }),
     record: async (id) => void recorded.push(id),
   };
 }
@@ -176,7 +185,9 @@ describe("RemoteHost", () => {
       signal: new AbortController().signal,
       job,
     });
-    expect(job.recorded).toEqual(["job-1"]);
+    // The id it proposed, recorded before the start was sent; then the one this server named it by.
+    expect(server.proposed).toEqual([expect.stringMatching(PROPOSED_JOB_ID_PATTERN)]);
+    expect(job.recorded).toEqual([server.proposed[0], "job-1"]);
     expect(Buffer.from(receipt.metadata.programId)).toEqual(Buffer.from(sumProgram.programId));
   });
 
@@ -216,11 +227,22 @@ describe("RemoteHost", () => {
       expect((error as Error).message).toMatch(message);
       // The new job is the same work under a requestId of its own: the server would hand the same
       // requestId's succeeded job, and its refused receipt, back.
-      expect(job.recorded).toEqual(["job-1", "job-2"]);
+      expect(job.recorded).toEqual([server.proposed[0], "job-1", server.proposed[1], "job-2"]);
       const [first, second] = [server.jobs.get("job-1")!, server.jobs.get("job-2")!];
       expect(second.requestId).toMatch(new RegExp(`^${first.requestId}-[0-9a-f]{8}$`));
     },
   );
+
+  it("refuses a bad receipt on the task's last attempt without starting a new job nobody would wait on", async () => {
+    const server = await contractServer("other-key");
+    const job = recordingJob(undefined, true);
+    const error = await hostFor(server)
+      .prove(sumProgram, [4], { signal: new AbortController().signal, job })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteReceiptRefusedError);
+    expect(server.started).toEqual(["job-1"]);
+    expect(job.recorded).toEqual([server.proposed[0], "job-1"]);
+  });
 
   it.each([
     [

@@ -24,6 +24,11 @@ export interface RemoteJob {
   readonly previousId?: string;
   /** A name for the work that stays the same across attempts (the task key). */
   readonly requestId: string;
+  /**
+   * True when no attempt follows this one's transient failure (the task's retries are used up): a
+   * host starts no job for a next attempt, which would prove on the server for nobody.
+   */
+  readonly lastAttempt?: boolean;
   /** Stores the job id with the task; throws `LeaseLostError` when this attempt no longer owns it. */
   record(jobId: string): Promise<void>;
   /**

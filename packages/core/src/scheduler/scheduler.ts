@@ -770,6 +770,8 @@ export class Scheduler {
     return {
       ...(held.job_id !== null && { previousId: held.job_id }),
       ...(queued !== undefined && { queued }),
+      // As `afterFailure` counts: a transient failure at this count fails the task for good.
+      ...(held.retry_count >= this.options.retry.maxRetries && { lastAttempt: true }),
       requestId: held.id,
       record: async (jobId) => {
         if (!(await this.store.recordJob(held, jobId))) {

@@ -165,7 +165,11 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       { programId, name, version },
       input,
       options.maxQueuedInputBytes,
+      body.jobId,
     );
+    if ("taken" in started) {
+      throw new HttpError(409, "JOB_ID_TAKEN", `jobId: job ${body.jobId} is other work's: propose another`);
+    }
     if ("queueFull" in started) {
       reply.header("Retry-After", "10");
       throw new HttpError(

@@ -4,6 +4,7 @@ export type HttpErrorCode =
   | "INVALID_REQUEST"
   | "UNKNOWN_PROGRAM"
   | "JOB_NOT_FOUND"
+  | "JOB_ID_TAKEN"
   | "RECEIPT_NOT_READY"
   | "INPUT_TOO_LARGE"
   | "SERVER_BUSY"

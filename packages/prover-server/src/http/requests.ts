@@ -1,4 +1,4 @@
-import type { RemoteProgramRef } from "@paas/zkvm";
+import { PROPOSED_JOB_ID_PATTERN, type RemoteProgramRef } from "@paas/zkvm";
 import { type ZodType, z } from "zod";
 import { HttpError } from "./http-error.js";
 
@@ -29,8 +29,15 @@ const startJob = z
         .string(typeError("a base64 string"))
         .refine(isPaddedBase64, "is not base64 (standard alphabet, padded)"),
       requestId: text(128),
+      jobId: z
+        .string(typeError("a string"))
+        .regex(
+          PROPOSED_JOB_ID_PATTERN,
+          "must be 22 to 128 letters, digits, '_' or '-' (128 random bits or more)",
+        )
+        .optional(),
     },
-    typeError("a JSON object { program, input, requestId }"),
+    typeError("a JSON object { program, input, requestId, jobId? }"),
   )
   .strict();
 
@@ -54,6 +61,7 @@ export interface StartJobBody {
   readonly program: RemoteProgramRef;
   readonly input: string;
   readonly requestId: string;
+  readonly jobId?: string;
 }
 
 export function parseStartJob(body: unknown): StartJobBody {

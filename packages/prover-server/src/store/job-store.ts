@@ -74,14 +74,27 @@ export class JobStore {
    * for another program (say, after a version bump) is other work and gets its own job. No new
    * job when the queued ones' inputs and this one would exceed `maxQueuedBytes`: `queueFull` then
    * says how many bytes are queued.
+   *
+   * `handleId`, the client's proposed id, makes the start idempotent: a handle of that id is handed
+   * back as it is, whatever its job's state, and no other is made — the client's start sent again
+   * after its answer was lost; the first handle, which the client never heard of, had otherwise
+   * kept the proof wanted after the client cancelled the second. `taken` when it is other work's.
    */
   async startOrFind(
     requestId: string,
     program: ProgramKey,
     input: Uint8Array,
     maxQueuedBytes: number,
-  ): Promise<{ job: JobView; created: boolean } | { queueFull: number }> {
+    handleId?: string,
+  ): Promise<{ job: JobView; created: boolean } | { queueFull: number } | { taken: true }> {
     return this.db.transaction().execute(async (trx) => {
+      if (handleId !== undefined) {
+        const started = await this.get(handleId, trx);
+        if (started) {
+          const same = started.requestId === requestId && started.program.programId === program.programId;
+          return same ? { job: started, created: false } : { taken: true as const };
+        }
+      }
       const live = await trx
         .selectFrom("jobs")
         .select(VIEW_COLUMNS)
@@ -90,7 +103,7 @@ export class JobStore {
         .where("state", "in", LIVE_STATES)
         .executeTakeFirst();
       if (live) {
-        const handle = newId();
+        const handle = handleId ?? newId();
         await trx.insertInto("job_handles").values({ id: handle, job_id: live.id }).execute();
         return { job: viewOf(live, { id: handle, withdrawn: 0 }), created: false };
       }
@@ -102,7 +115,7 @@ export class JobStore {
         .executeTakeFirstOrThrow();
       if (Number(queued) + input.length > maxQueuedBytes) return { queueFull: Number(queued) };
       const now = this.now();
-      const id = newId();
+      const id = handleId ?? newId();
       const row = await trx
         .insertInto("jobs")
         .values({

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   PermanentError,
   type PluginLogger,
@@ -15,7 +16,7 @@ import { isProgram, type Program } from "../program/define.js";
 import { InputWriter } from "../program/input.js";
 import { decodeReceipt } from "../receipt/codec.js";
 import { verifyReceipt } from "../receipt/verify.js";
-import type { RemoteJobStatus, RemoteProver } from "../remote/contract.js";
+import type { RemoteJobStatus, RemoteProver, StartJobRequest } from "../remote/contract.js";
 
 export interface RemoteHostOptions {
   readonly backend: string;
@@ -55,7 +56,10 @@ export class RemoteReceiptRefusedError extends TransientError {
  * backend is trusted with — before handing it to the scheduler. A receipt that fails verification
  * is refused (`RemoteReceiptRefusedError`, transient, logged at error): a new job for the same work
  * is started and recorded with the task, under a requestId of its own (the server would hand the
- * same one's succeeded job back), for the next attempt to wait on.
+ * same one's succeeded job back), for the next attempt to wait on — unless no attempt follows.
+ *
+ * Each job is started under an id this host picks and records with the task before it sends the
+ * start (see `startRecorded`), so a start whose answer is lost is never a job the task cannot find.
  *
  * Cancelling the task or timing its proof out cancels the job. A service stopping, or a lease
  * lost to another instance, leaves the job running: the next attempt polls it.
@@ -119,9 +123,34 @@ export class RemoteHost implements ZkVmHost {
       if (resumable(status, program, requestId)) return { jobId: job.previousId, requestId, status };
     }
     const ref = { name: program.name, version: program.version, programId: program.programIdHex };
-    const jobId = await this.prover.start({ program: ref, input: encoded, requestId }, { signal });
-    await job?.record(jobId);
+    const jobId = await this.startRecorded({ program: ref, input: encoded, requestId }, { signal, job });
     return { jobId, requestId };
+  }
+
+  /**
+   * Starts a job under an id of this host's own, recorded with the task before the start is sent.
+   * The start is then one start however often it is sent: the HTTP client's retries after an
+   * answer lost to a reset or a timeout, and the next attempt after one that never had the answer
+   * (or crashed before recording it), which polls the recorded id. Recorded after the answer, as
+   * it was, each of those got the server's id of its own on the proof, which the task never
+   * learned of and so never cancelled: the proof ran on, holding a worker, after the task was
+   * cancelled. A start cut short by a cancel or a timeout is cancelled too: it may have arrived.
+   */
+  private async startRecorded(
+    request: Omit<StartJobRequest, "jobId">,
+    { signal, job }: Pick<ProveOptions, "signal" | "job">,
+  ): Promise<string> {
+    const proposed = randomBytes(16).toString("base64url");
+    await job?.record(proposed);
+    try {
+      const started = await this.prover.start({ ...request, jobId: proposed }, { signal });
+      // A server that names its jobs itself: its id is the one to poll and cancel.
+      if (started !== proposed) await job?.record(started);
+      return started;
+    } catch (error) {
+      if (signal.aborted && shouldCancel(signal.reason)) await this.prover.cancel(proposed).catch(() => {});
+      throw error;
+    }
   }
 
   /**
@@ -129,7 +158,8 @@ export class RemoteHost implements ZkVmHost {
    * job (so an attempt that crashes before recording it finds it again), and records it with the
    * task; returns its id. Reports the refusal at error either way; a new job that cannot be started
    * now is left to the next attempt, which refuses the old receipt again and tries once more. With
-   * no job record (a caller outside the scheduler) none is started: nobody could wait on it.
+   * no job record (a caller outside the scheduler), or on the task's last attempt, none is started:
+   * nobody would wait on it, and it proved to the end on the server for nothing.
    */
   private async replaceRefused(
     program: Program<unknown, unknown>,
@@ -147,7 +177,7 @@ export class RemoteHost implements ZkVmHost {
       version: program.version,
       error: messageOf(refused.cause),
     };
-    if (job === undefined) {
+    if (job === undefined || job.lastAttempt === true) {
       this.logger?.error(
         { ...fields, security: true },
         "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused",
@@ -156,15 +186,14 @@ export class RemoteHost implements ZkVmHost {
     }
     try {
       const ref = { name: program.name, version: program.version, programId: program.programIdHex };
-      const replacement = await this.prover.start(
+      const replacement = await this.startRecorded(
         {
           program: ref,
           input: encodeInput(program, input, label),
           requestId: `${requestId}-${await digestHex(new TextEncoder().encode(refused.jobId), 8)}`,
         },
-        { signal },
+        { signal, job },
       );
-      await job.record(replacement);
       this.logger?.error(
         { ...fields, security: true, newJob: replacement },
         "a remote prover's receipt failed verification (tampered with or corrupted on the server): refused; the task tries again on a new job",

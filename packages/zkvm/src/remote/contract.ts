@@ -28,6 +28,16 @@ export interface StartJobRequest {
    * After a failed or cancelled job, a new one starts.
    */
   readonly requestId: string;
+  /**
+   * The id the caller asks this start's job to be known by: at least 128 random bits (22 or more
+   * of `JOB_ID_PATTERN`'s characters), recorded before the start is sent. A start is then
+   * idempotent: sent again with it — after its answer was lost to a reset or a timeout, or by the
+   * next attempt of a client that crashed before the answer came — it is handed back the same job,
+   * not a second id on the proof that nobody knows of and so nobody can cancel, which kept the
+   * proof running for nobody after its client cancelled. The same id for other work is refused.
+   * A server that names its jobs itself may answer another id.
+   */
+  readonly jobId?: string;
 }
 
 export type RemoteJobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -76,7 +86,10 @@ export interface RemoteProver {
   /** The server, for messages: scheme, host and port (a URL's path may carry a key). */
   readonly endpoint?: string;
   info(options?: CallOptions): Promise<RemoteProverInfo>;
-  /** Starts (or, for the same `requestId`, joins) a job; resolves with its id. */
+  /**
+   * Starts (or, for the same `requestId`, joins) a job; resolves with its id: the request's `jobId`
+   * when the server honours it.
+   */
   start(request: StartJobRequest, options?: CallOptions): Promise<string>;
   status(jobId: string, options?: CallOptions): Promise<RemoteJobStatus>;
   /** The receipt of a succeeded job, in the zkVM receipt binary encoding. */

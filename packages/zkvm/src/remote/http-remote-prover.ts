@@ -83,12 +83,17 @@ export class HttpRemoteProver implements RemoteProver {
       program: request.program,
       input: Buffer.from(request.input).toString("base64"),
       requestId: request.requestId,
+      // Sent again as is by each retry below: a start whose answer was lost is the same start.
+      ...(request.jobId !== undefined && { jobId: request.jobId }),
     };
     const { json } = await this.request("POST", "v1/jobs", body, options, MAX_ANSWER_BYTES, {
       404: (message) =>
         new PermanentError(
           `${this.where("start")}: ${message || `the server does not prove ${programName(request.program)}`}`,
         ),
+      // The proposed id names other work: the next attempt proposes another.
+      409: (message) =>
+        new TransientError(`${this.where("start")}: ${message || `job id ${request.jobId} is taken`}`),
     });
     return this.jobStatusOf("start", json).jobId;
   }

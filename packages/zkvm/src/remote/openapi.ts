@@ -6,6 +6,11 @@
  */
 /** What a job id may be: it travels as a path segment, where `.` and `..` would name another route. */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/**
+ * A job id a client proposes (`StartJob.jobId`): 22 characters at least, room for 128 random bits
+ * in base64url, so two clients never pick the same one by chance.
+ */
+export const PROPOSED_JOB_ID_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 const jobId = { type: "string", minLength: 1, maxLength: 128, pattern: JOB_ID_PATTERN.source } as const;
 const hex64 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const error = {
@@ -56,6 +61,14 @@ export const REMOTE_PROVER_OPENAPI = {
             description:
               "The caller's name for the work: while a job for it is queued, running or succeeded, starting it again returns that job, or an id of its own on the same proof (so that one caller's cancel does not stop it for another that sent the same work)",
           },
+          jobId: {
+            type: "string",
+            minLength: 22,
+            maxLength: 128,
+            pattern: PROPOSED_JOB_ID_PATTERN.source,
+            description:
+              "The id the caller asks this start's job to be known by (at least 128 random bits), recorded before it sends the start: the same start sent again (its answer was lost) is handed back the same job, never a second id on the proof that nobody could cancel. The same id for other work is refused (409)",
+          },
         },
       },
       JobStatus: {
@@ -103,7 +116,8 @@ export const REMOTE_PROVER_OPENAPI = {
     },
     "/v1/jobs": {
       post: {
-        summary: "Start a job (or return the live one for the same requestId)",
+        summary:
+          "Start a job (or return the live one for the same requestId, or the one this jobId was given)",
         requestBody: {
           required: true,
           content: { "application/json": { schema: { $ref: "#/components/schemas/StartJob" } } },
@@ -114,12 +128,14 @@ export const REMOTE_PROVER_OPENAPI = {
             content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
           },
           "200": {
-            description: "A job for this requestId exists already: it, or an id of its own on it",
+            description:
+              "A job for this requestId exists already (it, or an id of its own on it), or this jobId was started already",
             content: { "application/json": { schema: { $ref: "#/components/schemas/JobStatus" } } },
           },
           "400": error,
           "401": error,
           "404": { ...error, description: "The server does not prove this program" },
+          "409": { ...error, description: "The jobId names a job of other work" },
           "413": error,
           "503": {
             ...error,
