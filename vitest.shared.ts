@@ -33,6 +33,9 @@ export function projectTestConfig(projectRoot: string, overrides: { testTimeout?
       globalSetup: [globalSetupFile],
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: 30_000,
+      // expect.poll is a functional wait, as `until` is: its default 1 s was less than an event-loop
+      // stall under CI's load (a prune test's task not yet claimed when the poll gave up).
+      expect: { poll: { timeout: 15_000 } },
       pool: "forks",
       maxWorkers: 2,
     },

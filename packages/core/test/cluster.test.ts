@@ -233,11 +233,14 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
     const database = await databaseFor("postgres");
     const slow = new TestHost("native", 1);
     const releaseSlow = slow.hold();
-    const a = await start(database, { host: slow, scheduling: { instanceId: "a", leaseMs: 1_000 } });
+    // A, live, must keep its task while B reaps every 100 ms. Renewed every third of a lease, it has
+    // two thirds of one to outlast an event-loop stall under load: 667 ms (1 s leases) was less
+    // than the stalls CI has seen.
+    const a = await start(database, { host: slow, scheduling: { instanceId: "a", leaseMs: 3_000 } });
     const { task } = await a.service.submit(leaf(1), "native");
     await until(() => slow.active === 1, "A to hold the proof");
-    // B's machine's clock runs 3 s ahead: by it, every lease A writes lapsed long ago.
-    const ahead = { ...systemClock, now: () => Date.now() + 3_000 };
+    // B's machine's clock runs 10 s ahead: by it, every lease A writes lapsed long ago.
+    const ahead = { ...systemClock, now: () => Date.now() + 10_000 };
     await start(database, { clock: ahead, scheduling: { instanceId: "b", leaseMs: 300 } });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     releaseSlow();
@@ -452,10 +455,12 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
   it("runs a once-per-cluster service on one instance, never on a worker, and fails it over when its instance goes", async () => {
     const database = await databaseFor("postgres");
     const script = (name: string) => new TestScript(name);
+    // A must lead until its close: with a 300 ms lease, a stall under load passed its step-down
+    // timer (a tenth of a lease before the lapse) and A stopped the service on its own.
     const a = await start(database, {
       ticker: true,
       script: script("a"),
-      scheduling: { instanceId: "a", leaseMs: 300 },
+      scheduling: { instanceId: "a", leaseMs: 3_000 },
     });
     const w = await start(database, {
       ticker: true,
@@ -526,10 +531,11 @@ describe.runIf(postgres.url !== undefined)("several instances on one PostgreSQL 
       expect(a.script.serviceEvents).toEqual(["start ticker@a", "stop ticker@a"]);
       expect(a.service.runsClusterServices).toBe(false);
       expect(a.logs.some((l) => l.level === "warn" && /cannot renew/.test(l.message))).toBe(true);
+      // B must keep the lease while A's beats come back and try for it: a lease to outlast a stall.
       const b = await start(database, {
         ticker: true,
         script: new TestScript("b"),
-        scheduling: { instanceId: "b", leaseMs: 300 },
+        scheduling: { instanceId: "b", leaseMs: 3_000 },
       });
       await until(() => b.script.serviceEvents.length === 1, "B to be elected");
     } finally {

@@ -209,8 +209,10 @@ describe.each(DIALECTS)("the cluster services' lease in the database (%s)", (dia
   it("goes to one instance at a time, and to another as soon as its holder's lapses", async () => {
     const opened = await openDatabase(await databaseFor(dialect));
     const store = new ClusterStore(opened.db, opened.dialect);
-    // Real time: PostgreSQL keeps leases by its own clock, whatever `now` the caller passes.
-    const shortLeaseMs = 300;
+    // Real time: PostgreSQL keeps leases by its own clock, whatever `now` the caller passes. The
+    // holder's lease must outlast two calls, and a stall under load between them: 300 ms left it
+    // to chance.
+    const shortLeaseMs = 1_000;
     const lease = (owner: string) =>
       store.acquireServiceLease("cluster-services", owner, Date.now(), shortLeaseMs);
     try {
@@ -230,7 +232,10 @@ describe.each(DIALECTS)("the cluster services' lease in the database (%s)", (dia
 
 describe.runIf(postgres.url !== undefined)("instances whose machines' clocks disagree (PostgreSQL)", () => {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const SHORT_LEASE_MS = 600;
+  // The leader's lease outlasts an event-loop stall under load (a 600 ms one did not: it stepped
+  // down by its own timer); the other's row stays listed through one.
+  const LEADER_LEASE_MS = 3_000;
+  const OTHER_LEASE_MS = 1_000;
 
   /** This machine's clock, set `skewMs` ahead, as another machine's might be. */
   const skewed = (skewMs: number): Clock => ({ ...systemClock, now: () => Date.now() + skewMs });
@@ -250,24 +255,24 @@ describe.runIf(postgres.url !== undefined)("instances whose machines' clocks dis
         running--;
       },
     });
-    const member = (id: string, clock: Clock) =>
+    const member = (id: string, clock: Clock, leaseMs: number) =>
       new ClusterMembership(store, {
         instance: { id, host: id, pid: 1, role: "all", startedAt: clock.now() },
         clock,
-        leaseMs: SHORT_LEASE_MS,
+        leaseMs,
         log: quiet,
         onError: (error) => {
           throw error;
         },
       });
-    const a = member("a", systemClock);
-    const b = member("b", skewed(3 * SHORT_LEASE_MS));
+    const a = member("a", systemClock, LEADER_LEASE_MS);
+    const b = member("b", skewed(3 * LEADER_LEASE_MS), OTHER_LEASE_MS);
     try {
       await a.start([runner()]);
       expect(a.isLeader).toBe(true);
       await b.start([runner()]);
       // A live leader keeps the lease: the other's clock being ahead does not make it look lapsed.
-      await new Promise((resolve) => setTimeout(resolve, 2 * SHORT_LEASE_MS));
+      await new Promise((resolve) => setTimeout(resolve, 2 * OTHER_LEASE_MS));
       expect([a.isLeader, b.isLeader, most]).toEqual([true, false, 1]);
       // Both list each other: neither's heartbeat looks stale to the other.
       expect((await a.instances()).map((i) => i.id).sort()).toEqual(["a", "b"]);
@@ -365,7 +370,8 @@ describe.runIf(postgres.url !== undefined)("instances with leases of their own (
     // A change of cluster.lease_ms rolled out one instance at a time: `a` already has the new, long
     // lease (a heartbeat each second); `b` still has the short one. `b` judged `a`'s heartbeat by
     // its own lease, dropped `a`'s row between two of its beats, and `paas report` on `b` showed
-    // `a` gone for 400 ms of every second.
+    // `a` gone for 400 ms of every second. Here `a` beats every 3 s and `b` judged it gone after
+    // 2 s; `b`'s own lease is no shorter than 1 s, or a stall under load dropped `b`'s own row.
     const opened = await openDatabase(await databaseFor("postgres"));
     const store = new ClusterStore(opened.db, opened.dialect);
     const member = (id: string, leaseMs: number) =>
@@ -378,13 +384,14 @@ describe.runIf(postgres.url !== undefined)("instances with leases of their own (
           throw error;
         },
       });
-    const a = member("a", 3_000);
-    const b = member("b", 300);
+    const a = member("a", 9_000);
+    const b = member("b", 1_000);
     try {
       await a.start([]);
       await b.start([]);
       const seen: string[] = [];
-      for (const end = Date.now() + 2_500; Date.now() < end; ) {
+      // Past `a`'s next beat: the second of each 3 s that the old judgement left `a` out.
+      for (const end = Date.now() + 4_000; Date.now() < end; ) {
         seen.push(
           (await b.instances())
             .map((i) => i.id)
