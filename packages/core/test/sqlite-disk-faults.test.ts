@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import { afterEach, expect, it } from "vitest";
@@ -125,13 +126,13 @@ it("keeps proofs computed while another process holds the SQLite file locked, an
   for (let i = 0; i < 2; i++) ids.push((await service.submit(leaf(i), "native")).task.id);
   await until(() => host.active === 2, "two proofs under way");
 
-  // An operator's sqlite3 shell in a write transaction, past the 5 s busy timeout.
+  // An operator's sqlite3 shell in a write transaction, held past the 5 s a write waits for it.
   const shell = new Database(file.path);
   shell.exec("begin immediate");
   try {
     release();
     await until(() => host.active === 0, "both proofs computed");
-    // Each write now waits out the busy timeout (5 s, blocking this thread) and is refused.
+    // Each write now waits 5 s for the lock (between turns: see the next test) and is refused.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
   } finally {
     shell.exec("rollback");
@@ -145,6 +146,60 @@ it("keeps proofs computed while another process holds the SQLite file locked, an
   );
   // Each task proven once: a proof computed while the file was locked was kept, not proven again.
   expect(host.proveCalls).toHaveLength(2);
+}, 60_000);
+
+it("answers at once while another process holds the SQLite file locked: no write waits for it on this thread", async () => {
+  // better-sqlite3 is synchronous: a write waiting out a 5 s busy timeout held the whole process
+  // (RPC answers, /metrics, /ready, lease renewals) 5 s at a time for as long as the lock was held.
+  const file = databaseFile();
+  const host = new TestHost();
+  const release = host.hold();
+  const { service } = await start(file, { host });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) ids.push((await service.submit(leaf(i), "native")).task.id);
+  await until(() => host.active === 2, "two proofs under way");
+
+  const shell = new Database(file.path);
+  shell.exec("begin immediate");
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const gaps: number[] = [];
+  let submitting: Promise<unknown> | undefined;
+  try {
+    delay.enable();
+    release();
+    await until(() => host.active === 0, "both proofs computed");
+    // A submission made meanwhile is a write too; it goes through once the lock is let go.
+    submitting = service.submit(leaf(2), "native");
+    // Awaited after the timings; on the old code it was refused while they were measured.
+    submitting.catch(() => undefined);
+    // A status read every 50 ms, as a client polling it would: the time between two answers is how
+    // long a client waited (a read itself never waits for the write lock: WAL).
+    const began = performance.now();
+    for (let answered = began; answered - began < 2_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await service.status(ids[0]!);
+      const now = performance.now();
+      gaps.push(now - answered);
+      answered = now;
+    }
+  } finally {
+    delay.disable();
+    shell.exec("rollback");
+    shell.close();
+  }
+  // Bounds far below the busy timeout, and far above what a loaded machine needs.
+  expect(Math.max(...gaps), "longest wait for a status answer while locked (ms)").toBeLessThan(2_000);
+  expect(delay.max / 1e6, "longest event-loop delay while locked (ms)").toBeLessThan(2_000);
+  const third = ((await submitting) as { task: { id: string } }).task.id;
+  await until(
+    async () =>
+      (await Promise.all([...ids, third].map((id) => service.status(id)))).every(
+        (t) => t.status === "completed",
+      ),
+    "every task completed once the file is let go",
+    30_000,
+  );
+  expect(host.proveCalls).toHaveLength(3);
 }, 60_000);
 
 it("lists the instances while the disk is full: the report reads them, it must not need a write", async () => {

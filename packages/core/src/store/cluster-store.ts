@@ -2,6 +2,7 @@ import { type Expression, type Kysely, sql } from "kysely";
 import type { InstanceInfo } from "../contracts/status.js";
 import { isConnectionLoss, whyWriteLater } from "./database-errors.js";
 import { databaseTime } from "./database-time.js";
+import { whileFileLocked } from "./file-lock-wait.js";
 import type { SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { unknownMigrations } from "./unknown-migrations.js";
@@ -21,6 +22,8 @@ export interface InstanceRecord {
  * caller's `now`: instances on machines whose clocks disagree by more than a lease each took the
  * other's live lease for lapsed (the one ahead was elected beside the leader, and both ran the
  * services) and dropped each other from the instance list. SQLite has one process, one clock.
+ * On SQLite a write here waits for another process's lock on the file between turns of the event
+ * loop (`whileFileLocked`); the instance list's cleanup does not wait: a read should not.
  */
 export class ClusterStore {
   constructor(
@@ -39,19 +42,21 @@ export class ClusterStore {
    * heartbeats (an outage, a long pause) is listed again at its next one.
    */
   async heartbeat(instance: InstanceRecord, now: number, leaseMs: number): Promise<void> {
-    await this.db
-      .insertInto("instances")
-      .values({
-        id: instance.id,
-        host: instance.host,
-        pid: instance.pid,
-        role: instance.role,
-        started_at: instance.startedAt,
-        heartbeat_at: this.time(now),
-        lease_ms: leaseMs,
-      })
-      .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: this.time(now), lease_ms: leaseMs }))
-      .execute();
+    await whileFileLocked(() =>
+      this.db
+        .insertInto("instances")
+        .values({
+          id: instance.id,
+          host: instance.host,
+          pid: instance.pid,
+          role: instance.role,
+          started_at: instance.startedAt,
+          heartbeat_at: this.time(now),
+          lease_ms: leaseMs,
+        })
+        .onConflict((oc) => oc.column("id").doUpdateSet({ heartbeat_at: this.time(now), lease_ms: leaseMs }))
+        .execute(),
+    );
   }
 
   /**
@@ -59,8 +64,8 @@ export class ClusterStore {
    * user (SQLite, locked), where they were left by processes that are gone (killed, crashed).
    */
   async forgetOthers(id: string): Promise<void> {
-    await this.db.deleteFrom("instances").where("id", "!=", id).execute();
-    await this.db.deleteFrom("service_leases").where("owner", "!=", id).execute();
+    await whileFileLocked(() => this.db.deleteFrom("instances").where("id", "!=", id).execute());
+    await whileFileLocked(() => this.db.deleteFrom("service_leases").where("owner", "!=", id).execute());
   }
 
   /** Migrations the database records that are not in `known`: a newer version of PaaS ran them. */
@@ -69,8 +74,8 @@ export class ClusterStore {
   }
 
   async leave(id: string): Promise<void> {
-    await this.db.deleteFrom("instances").where("id", "=", id).execute();
-    await this.db.deleteFrom("service_leases").where("owner", "=", id).execute();
+    await whileFileLocked(() => this.db.deleteFrom("instances").where("id", "=", id).execute());
+    await whileFileLocked(() => this.db.deleteFrom("service_leases").where("owner", "=", id).execute());
   }
 
   /**
@@ -119,27 +124,31 @@ export class ClusterStore {
    */
   async acquireServiceLease(name: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
     const expires = sql<number>`${this.time(now)} + ${leaseMs}`;
-    const row = await this.db
-      .insertInto("service_leases")
-      .values({ name, owner, expires_at: expires })
-      .onConflict((oc) =>
-        oc
-          .column("name")
-          .doUpdateSet({ owner, expires_at: expires })
-          .where((eb) =>
-            eb.or([
-              eb("service_leases.owner", "=", owner),
-              eb("service_leases.expires_at", "<", this.time(now)),
-            ]),
-          ),
-      )
-      .returning("owner")
-      .executeTakeFirst();
+    const row = await whileFileLocked(() =>
+      this.db
+        .insertInto("service_leases")
+        .values({ name, owner, expires_at: expires })
+        .onConflict((oc) =>
+          oc
+            .column("name")
+            .doUpdateSet({ owner, expires_at: expires })
+            .where((eb) =>
+              eb.or([
+                eb("service_leases.owner", "=", owner),
+                eb("service_leases.expires_at", "<", this.time(now)),
+              ]),
+            ),
+        )
+        .returning("owner")
+        .executeTakeFirst(),
+    );
     return row?.owner === owner;
   }
 
   async releaseServiceLease(name: string, owner: string): Promise<void> {
-    await this.db.deleteFrom("service_leases").where("name", "=", name).where("owner", "=", owner).execute();
+    await whileFileLocked(() =>
+      this.db.deleteFrom("service_leases").where("name", "=", name).where("owner", "=", owner).execute(),
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from "kysely";
 import { DatabaseUnusableError, PaasError } from "../errors.js";
 import { isStorageFull } from "./database-errors.js";
+import { FILE_LOCK_WAIT_MS, SERVING_BUSY_TIMEOUT_MS } from "./file-lock-wait.js";
 import { registerHeldConnection } from "./held-connection.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { OpenedDatabase } from "./opened-database.js";
@@ -45,6 +46,8 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
       idle: () => !sqlite.inTransaction,
     });
     await migrateToLatest(db as Kysely<unknown>, "sqlite", file);
+    // From now on this thread serves: see SERVING_BUSY_TIMEOUT_MS.
+    sqlite.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
   } catch (error) {
     await db?.destroy();
     lock?.release();
@@ -67,7 +70,9 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
 function configure(sqlite: SqliteDatabase.Database): void {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  // Opening (a WAL recovery, the switch to WAL) and migrating wait for another process's lock in
+  // place, as long as a write waits for it later: nothing is served yet, the database opens first.
+  sqlite.pragma(`busy_timeout = ${FILE_LOCK_WAIT_MS}`);
   sqlite.pragma("foreign_keys = ON");
   // 100k tasks with their indexes outgrow SQLite's default 8 MB page cache; keep them in memory.
   sqlite.pragma("cache_size = -65536");

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { isConnectionLoss, isFileLocked, isLockConflict } from "./database-errors.js";
+import { whileFileLocked } from "./file-lock-wait.js";
 import type { Database } from "./schema.js";
 
 export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -25,7 +26,8 @@ interface Queued {
  * page), so batching is what lets the scheduler's overhead per task stay small under load.
  * Each job is still its own guarded statements, so batching changes no outcome; if the shared
  * transaction fails, every job is retried alone so one bad job cannot fail the others (and a
- * job that lost a lock conflict runs again), unless the SQLite file was locked: that fails them all.
+ * job that lost a lock conflict runs again), unless the SQLite file stayed locked by another
+ * process for `FILE_LOCK_WAIT_MS`: that fails them all.
  */
 export class WriteBatcher {
   private queue: Queued[] = [];
@@ -56,14 +58,18 @@ export class WriteBatcher {
       const jobs = this.queue.splice(0, this.maxBatch);
       let results: unknown[];
       try {
-        results = await this.db.transaction().execute(async (trx) => {
-          const out: unknown[] = [];
-          for (const { job } of jobs) out.push(await job(trx));
-          return out;
-        });
+        // Another process holding the SQLite file is waited for between turns of the event loop,
+        // not in SQLite's busy handler, which holds this thread (see whileFileLocked).
+        results = await whileFileLocked(() =>
+          this.db.transaction().execute(async (trx) => {
+            const out: unknown[] = [];
+            for (const { job } of jobs) out.push(await job(trx));
+            return out;
+          }),
+        );
       } catch (error) {
-        // Another process holds the SQLite file: every job would wait out the busy timeout alone
-        // again, blocking this thread 5 s apiece (a bulk cancel's 50 held the prover 4 minutes).
+        // Still held after that wait: every job would wait for it alone again, 5 s apiece (a bulk
+        // cancel's 50 held the prover 4 minutes), so they are all refused; their callers try later.
         if (isFileLocked(error)) {
           for (const queued of jobs) queued.reject(error);
           continue;
