@@ -226,6 +226,39 @@ describe("renderProgress", () => {
     expect(text).not.toMatch(/\b(done|failed|retrying|publish)\b/);
   });
 
+  it("says under transient_failure how many of those wait for the chain, unless the server does not count them", () => {
+    const rows = [
+      {
+        kind: "checkpoint",
+        backend: "native",
+        status: "transient_failure" as TaskStatusName,
+        count: 3,
+        waiting: 3,
+      },
+      { kind: "evm-ee-stf", backend: "native", status: "transient_failure" as TaskStatusName, count: 2 },
+    ];
+    const view = (waiting?: number) =>
+      renderProgress({
+        ...snapshot(3, null),
+        reports: {},
+        summary: {
+          total: 5,
+          byStatus: {},
+          rows,
+          ...(waiting !== undefined && { waiting }),
+        } as unknown as StatusSummary,
+      }).split("\n");
+    const lines = view(3);
+    const failing = lines.findIndex((l) => l.startsWith("transient_failure"));
+    // Kinds in the order given: evm-ee-stf, cl-stf, checkpoint.
+    expect(lines[failing]).toMatch(/^transient_failure +2 +0 +3$/);
+    expect(lines[failing + 1]).toMatch(/^ {2}waiting for the chain +0 +0 +3$/);
+    expect(lines[failing + 2]).toMatch(/^permanent_failure /);
+    expect(new Set(lines.slice(1).map((l) => l.length)).size).toBe(1);
+    // An older server's report (`paas watch` of one) says nothing of waits: none shown, not 0.
+    expect(view().join("\n")).not.toContain("waiting");
+  });
+
   it("shows a problem going on now under the headline, where an 80-column terminal keeps it", () => {
     const down = "report: http://127.0.0.1:8545 unreachable (ECONNREFUSED)";
     const lines = renderProgress(snapshot(3, down, `the runner cannot follow the CL: ${down}`), 80).split(

@@ -41,6 +41,7 @@ describe("/metrics when the task database fails", () => {
         return {
           total: 3,
           byStatus: {} as StatusSummary["byStatus"],
+          waiting: 0,
           rows: [{ kind: "checkpoint", backend: "native", status: "queued", count: 3 }],
         } as StatusSummary;
       }),
@@ -131,6 +132,30 @@ describe("retries", () => {
   });
 });
 
+describe("waits for the chain", () => {
+  it("are served as a part of their status's count, 0 beside each count of transient failures", async () => {
+    const metrics = new ProverMetrics();
+    metrics.readFrom(
+      serviceWith(async () => ({
+        total: 6,
+        byStatus: {} as StatusSummary["byStatus"],
+        waiting: 3,
+        rows: [
+          { kind: "checkpoint", backend: "native", status: "transient_failure", count: 3, waiting: 3 },
+          { kind: "evm-ee-stf", backend: "native", status: "transient_failure", count: 2 },
+          { kind: "evm-ee-stf", backend: "native", status: "queued", count: 1 },
+        ],
+      })),
+    );
+    const { body } = await metrics.render();
+    // The status's count keeps its meaning, waits included: dashboards and alerts read it so.
+    expect(body).toMatch(/^paas_tasks\{kind="checkpoint",backend="native",status="transient_failure"\} 3$/m);
+    expect(body).toMatch(/^paas_tasks_waiting\{kind="checkpoint",backend="native"\} 3$/m);
+    expect(body).toMatch(/^paas_tasks_waiting\{kind="evm-ee-stf",backend="native"\} 0$/m);
+    expect(body.match(/^paas_tasks_waiting\{/gm)).toHaveLength(2);
+  });
+});
+
 describe("one scrape, one read of the task database", () => {
   it("says the database answered exactly when the counts it read are served", async () => {
     // A database that answers every other read (a PostgreSQL failover under way).
@@ -143,6 +168,7 @@ describe("one scrape, one read of the task database", () => {
         return {
           total: 3,
           byStatus: {} as StatusSummary["byStatus"],
+          waiting: 0,
           rows: [{ kind: "checkpoint", backend: "native", status: "queued", count: 3 }],
         } as StatusSummary;
       }),

@@ -107,6 +107,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
         "0008_requeue_unleased_proving",
         "0009_completed_at_index",
         "0010_instance_lease",
+        "0011_task_waiting",
         LATEST_MIGRATION,
       ]);
     }
@@ -240,7 +241,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     }
   });
 
-  it("mark the tasks a version at 0010 left waiting for the chain as waiting, by their last attempt (0011)", async () => {
+  it("mark the tasks a version at 0010 left waiting for the chain as waiting, by their last attempt (0011), and count them apart (0012)", async () => {
     const location = await databaseFor(dialect, { file: true });
     const old = await openAt(location, "0010_instance_lease");
     const id = (name: string) => name.padEnd(32, "0");
@@ -269,13 +270,19 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     }
     const opened = await openDatabase(location);
     try {
-      const { rows } = await new TaskStore(opened.db, opened.dialect).list({}, Date.now());
+      const store = new TaskStore(opened.db, opened.dialect);
+      const { rows } = await store.list({}, Date.now());
       expect(
         rows.map(toTaskRecord).map((t) => [t.id, t.status === "transient_failure" && t.waiting]),
       ).toEqual([
         [id("waits"), true],
         [id("fails"), undefined],
         [id("queued"), false],
+      ]);
+      // The index 0012 builds holds the task 0011 marked, as the counts read it.
+      expect((await store.counts()).sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+        { kind: "leaf", backend: "native", status: "queued", count: 1 },
+        { kind: "leaf", backend: "native", status: "transient_failure", count: 2, waiting: 1 },
       ]);
     } finally {
       await opened.close();
@@ -287,7 +294,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     const location = await databaseFor(dialect, { file: true });
     const newer = await openAt(location, LATEST_MIGRATION);
     try {
-      for (const name of ["0012_from_a_newer_version", "0013_from_a_newer_version"]) {
+      for (const name of ["0013_from_a_newer_version", "0014_from_a_newer_version"]) {
         await sql`insert into kysely_migration (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(
           newer,
         );
@@ -301,7 +308,7 @@ describe.each(DIALECTS)("migrations (%s)", (dialect) => {
     );
     expect(refused?.code).toBe("DATABASE_UNUSABLE");
     expect(refused?.message).toMatch(
-      /was written by a newer version of PaaS \(0012_from_a_newer_version, 0013_from_a_newer_version\); run that version/,
+      /was written by a newer version of PaaS \(0013_from_a_newer_version, 0014_from_a_newer_version\); run that version/,
     );
     // Not damage to repair: deleting the records let this version write to a schema it does not know.
     expect(refused?.message).not.toMatch(/corrupt/);

@@ -154,6 +154,41 @@ describe.each(DIALECTS)("backoff (%s)", (dialect) => {
     expect(failing.status === "transient_failure" && failing.waiting).toBeUndefined();
   });
 
+  it("counts the tasks waiting for the chain apart, within their status's count, until a step fails", async () => {
+    const clock = new ManualClock();
+    started = await startService({
+      database: await databaseFor(dialect),
+      clock,
+      scheduling: { waitForChainMs: 30_000 },
+    });
+    const { service, script } = started;
+    script.fetchFailures.set(1, ["not yet, later", "transient"]);
+    script.fetchFailures.set(2, ["not yet, later", "not yet, later"]);
+    script.fetchFailures.set(3, ["transient"]);
+    const [waits, ...others] = await Promise.all(
+      [1, 2, 3].map(async (i) => (await service.submit(leaf(i), "native")).task),
+    );
+    for (const task of [waits!, ...others]) await waitForStatus(started, task.id, "transient_failure");
+    // `paas report` and the dashboard read these counts: a checkpoint waiting for its epoch showed
+    // as a failure there. The status's count keeps its meaning (what `paas list --status` lists).
+    const summary = await service.summary();
+    expect(summary.byStatus.transient_failure).toBe(3);
+    expect(summary.waiting).toBe(2);
+    expect(summary.rows.find((r) => r.status === "transient_failure")).toEqual({
+      kind: "leaf",
+      backend: "native",
+      status: "transient_failure",
+      count: 3,
+      waiting: 2,
+    });
+
+    // Checked again, the first one's step fails: no longer a wait; the second still waits.
+    await expect.poll(() => clock.nextTimerAt()).toBeDefined();
+    clock.advance(30_000);
+    await expect.poll(async () => (await service.status(waits!.id)).retryCount).toBe(1);
+    await expect.poll(async () => (await service.summary()).waiting).toBe(1);
+  });
+
   it("fails at once on a permanent error, without retrying", async () => {
     started = await startService({ database: await databaseFor(dialect) });
     const { service, script } = started;

@@ -117,6 +117,10 @@ export interface Overview {
     readonly total: number;
     readonly byStatus: Readonly<Record<TaskStatus, number>>;
     readonly byKind: Readonly<Record<string, StatusCounts>>;
+    /** Of `byStatus.transient_failure`, the tasks waiting for the chain (a checkpoint whose epoch is open). */
+    readonly waiting: number;
+    /** The same by kind, for the kinds that have any. */
+    readonly waitingByKind: Readonly<Record<string, number>>;
   };
   /** Tasks that completed on this instance in the last minute. */
   readonly throughputPerMinute: number;

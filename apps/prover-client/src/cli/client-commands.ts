@@ -1,7 +1,7 @@
-import type { BulkResult, InstanceInfo, StatusSummary, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
+import type { BulkResult, InstanceInfo, TaskAttempt, TaskPage, TaskRecord } from "@paas/core";
 import { InvalidParamsError, MAX_TIMER_MS } from "@paas/core/contracts";
 import { type Command, Option } from "commander";
-import type { ProgressSnapshot } from "../progress/render-progress.js";
+import type { ProgressSnapshot, ReportedCounts } from "../progress/render-progress.js";
 import { parseDuration } from "./duration.js";
 import {
   addPruneCommand,
@@ -31,7 +31,7 @@ const BACKEND_OF_CONTEXT =
 type Output = (text: string) => void;
 
 /** What `paas_getReport` answers (see the app's `coreMethods` and `buildProverApp`). */
-type ReportAnswer = StatusSummary & {
+type ReportAnswer = ReportedCounts & {
   readonly kinds: string[];
   readonly backends: string[];
   readonly uptimeSeconds: number;

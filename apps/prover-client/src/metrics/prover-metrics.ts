@@ -109,6 +109,23 @@ export class ProverMetrics {
       },
     });
     new Gauge({
+      name: "paas_tasks_waiting",
+      help: 'Of paas_tasks{status="transient_failure"}, the tasks waiting for the chain (no retry used up), by kind and backend',
+      labelNames: ["kind", "backend"],
+      registers,
+      async collect() {
+        this.reset();
+        // One series beside each `transient_failure` one, 0 when none waits: the failures retried
+        // are then `paas_tasks{status="transient_failure"} - ignoring(status) paas_tasks_waiting`,
+        // which a series missing at 0 would leave empty.
+        for (const row of (await summary())?.rows ?? []) {
+          if (row.status === "transient_failure") {
+            this.set({ kind: row.kind, backend: row.backend }, row.waiting ?? 0);
+          }
+        }
+      },
+    });
+    new Gauge({
       name: "paas_task_database_up",
       help: "1 when the task database answered this scrape's read of task counts, 0 when it did not",
       registers,

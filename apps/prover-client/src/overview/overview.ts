@@ -30,6 +30,10 @@ export interface Overview {
     readonly total: number;
     readonly byStatus: Readonly<Record<TaskStatusName, number>>;
     readonly byKind: Readonly<Record<string, Partial<Record<TaskStatusName, number>>>>;
+    /** Of `byStatus.transient_failure`, the tasks waiting for the chain (`StatusSummary.waiting`). */
+    readonly waiting: number;
+    /** The same by kind, for the kinds that have any. */
+    readonly waitingByKind: Readonly<Record<string, number>>;
   };
   /** Tasks that completed on this instance in the last minute. */
   readonly throughputPerMinute: number;
@@ -77,10 +81,12 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
     service.pluginReports(),
   ]);
   const byKind: Record<string, Partial<Record<TaskStatusName, number>>> = {};
+  const waitingByKind: Record<string, number> = {};
   for (const row of summary.rows) {
     const counts = byKind[row.kind] ?? {};
     byKind[row.kind] = counts;
     counts[row.status] = (counts[row.status] ?? 0) + row.count;
+    if (row.waiting) waitingByKind[row.kind] = (waitingByKind[row.kind] ?? 0) + row.waiting;
   }
   const facts = reports[CHECKPOINT.kind] as ClFacts | undefined;
   const cl =
@@ -89,7 +95,13 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
       : { latestCheckpoint: facts.latestCheckpoint ?? null, nextUnproven: facts.nextUnproven ?? null };
   return {
     at: Date.now(),
-    tasks: { total: summary.total, byStatus: summary.byStatus, byKind },
+    tasks: {
+      total: summary.total,
+      byStatus: summary.byStatus,
+      byKind,
+      waiting: summary.waiting,
+      waitingByKind,
+    },
     throughputPerMinute: recent.throughputPerMinute(),
     provingDurations: recent.provingDurations(),
     queueDepth: summary.byStatus.queued,

@@ -2,14 +2,37 @@ import { type StatusSummary, TASK_STATUSES, type TaskStatusName } from "@paas/co
 import cliTruncate from "cli-truncate";
 import { terminalSafe } from "../cli/terminal-text.js";
 
+/** Task counts as a server reports them: `waiting` is absent from a version that did not count it. */
+export type ReportedCounts = Omit<StatusSummary, "waiting"> & { readonly waiting?: number };
+
 export interface ProgressSnapshot {
-  readonly summary: StatusSummary;
+  readonly summary: ReportedCounts;
   readonly kinds: readonly string[];
   /** Per-kind reports from plugins (e.g. the checkpoint plugin's CL status). */
   readonly reports: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly headline: string;
   /** How long the prover client has been running (the server's uptime, also in `paas watch`). */
   readonly uptimeMs: number;
+}
+
+/** A row of the table: a status, or, under `transient_failure`, how many of those wait for the chain. */
+type Row = TaskStatusName | "waiting";
+
+/**
+ * The rows, in the lifecycle's order. The waits for the chain are a part of `transient_failure`
+ * (the count `paas list --status transient_failure` lists), said under it: counted as failures
+ * alone, checkpoints waiting for their epoch read as failing. Not shown for a server that does not
+ * count them (`paas watch` of an older version), rather than shown as none.
+ */
+function rowsOf(summary: ReportedCounts): readonly Row[] {
+  if (summary.waiting === undefined) return TASK_STATUSES;
+  return TASK_STATUSES.flatMap((status): Row[] =>
+    status === "transient_failure" ? [status, "waiting"] : [status],
+  );
+}
+
+function labelOf(row: Row): string {
+  return row === "waiting" ? "  waiting for the chain" : row;
 }
 
 /**
@@ -21,13 +44,15 @@ export interface ProgressSnapshot {
  */
 export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITIVE_INFINITY): string {
   const { summary, kinds, reports } = snapshot;
-  const counts = new Map<string, Map<TaskStatusName, number>>(kinds.map((k) => [k, new Map()]));
+  const rows = rowsOf(summary);
+  const counts = new Map<string, Map<Row, number>>(kinds.map((k) => [k, new Map()]));
   for (const row of summary.rows) {
-    const byStatus = counts.get(row.kind) ?? new Map<TaskStatusName, number>();
-    byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
-    counts.set(row.kind, byStatus);
+    const byRow = counts.get(row.kind) ?? new Map<Row, number>();
+    byRow.set(row.status, (byRow.get(row.status) ?? 0) + row.count);
+    if (row.waiting) byRow.set("waiting", (byRow.get("waiting") ?? 0) + row.waiting);
+    counts.set(row.kind, byRow);
   }
-  const statusWidth = Math.max(...TASK_STATUSES.map((s) => s.length));
+  const statusWidth = Math.max(...rows.map((row) => labelOf(row).length));
   // A column is as wide as its name or its largest count (ten million tasks is 8 digits).
   const columns = [...counts.keys()].map((kind) => ({
     kind,
@@ -47,15 +72,15 @@ export function renderProgress(snapshot: ProgressSnapshot, width = Number.POSITI
       // Narrower than the status names and one column (under 30 columns): the counts first, where a
       // cut leaves them, and the status after them.
       group.length === 1 && statusWidth + 2 + group[0]!.width > width
-        ? countsFirst(group[0]!.kind, counts.get(group[0]!.kind))
+        ? countsFirst(group[0]!.kind, rows, counts.get(group[0]!.kind))
         : [
             ["status".padEnd(statusWidth), ...group.map((c) => nameText(c.kind).padStart(c.width))].join(
               "  ",
             ),
-            ...TASK_STATUSES.map((status) =>
+            ...rows.map((row) =>
               [
-                status.padEnd(statusWidth),
-                ...group.map((c) => String(counts.get(c.kind)?.get(status) ?? 0).padStart(c.width)),
+                labelOf(row).padEnd(statusWidth),
+                ...group.map((c) => String(counts.get(c.kind)?.get(row) ?? 0).padStart(c.width)),
               ].join("  "),
             ),
           ],
@@ -92,10 +117,14 @@ function nameText(name: string): string {
 }
 
 /** One kind's counts as a list, each count before its status. */
-function countsFirst(kind: string, byStatus: ReadonlyMap<TaskStatusName, number> | undefined): string[] {
-  const counts = TASK_STATUSES.map((status) => String(byStatus?.get(status) ?? 0));
+function countsFirst(
+  kind: string,
+  rows: readonly Row[],
+  byRow: ReadonlyMap<Row, number> | undefined,
+): string[] {
+  const counts = rows.map((row) => String(byRow?.get(row) ?? 0));
   const digits = Math.max(...counts.map((n) => n.length));
-  return [`${nameText(kind)}:`, ...counts.map((n, i) => `${n.padStart(digits)}  ${TASK_STATUSES[i]}`)];
+  return [`${nameText(kind)}:`, ...counts.map((n, i) => `${n.padStart(digits)}  ${labelOf(rows[i]!)}`)];
 }
 
 /**

@@ -17,7 +17,7 @@ beforeAll(async () => {
   dashboard = await dashboardAnswering({
     paas_getOverview: {
       at: Date.now(),
-      tasks: { total: 0, byStatus: {}, byKind: {} },
+      tasks: { total: 0, byStatus: {}, byKind: {}, waiting: 0, waitingByKind: {} },
       throughputPerMinute: 0,
       provingDurations: {},
       queueDepth: 0,

@@ -35,7 +35,13 @@ const overview = () => {
   });
   return {
     at: Date.now(),
-    tasks: { total: completed, byStatus: { completed }, byKind: { "evm-ee-stf": { completed } } },
+    tasks: {
+      total: completed,
+      byStatus: { completed },
+      byKind: { "evm-ee-stf": { completed } },
+      waiting: 0,
+      waitingByKind: {},
+    },
     throughputPerMinute: 0,
     provingDurations: {},
     queueDepth: 0,

@@ -2,7 +2,8 @@
  * A task that waits for the chain (its record's `waiting`, its last attempt's outcome `waiting`: a
  * block or checkpoint not produced yet) reads on its page and in the task list as a wait, its
  * message not shown as an error; one whose step failed and is retried still reads as failing. The
- * server here answers fixed records.
+ * overview counts the waits under the failures they are a part of. The server here answers fixed
+ * records.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { dashboardAnswering, FAILED_TASK, failedCheckpoint, queuedCheckpoint } from "./fixed-records.js";
@@ -24,6 +25,24 @@ beforeAll(async () => {
     }),
     paas_getReport: { kinds: ["checkpoint"], backends: ["native"] },
     paas_listTasks: () => ({ tasks: [{ ...queuedCheckpoint(), ...waitingFacts() }] }),
+    // Three checkpoints wait for their epochs; two blocks failed to fetch and are retried.
+    paas_getOverview: () => ({
+      at: Date.now(),
+      tasks: {
+        total: 5,
+        byStatus: { transient_failure: 5 },
+        byKind: { checkpoint: { transient_failure: 3 }, "evm-ee-stf": { transient_failure: 2 } },
+        waiting: 3,
+        waitingByKind: { checkpoint: 3 },
+      },
+      throughputPerMinute: 0,
+      provingDurations: {},
+      queueDepth: 0,
+      instances: [],
+      cl: null,
+      checkpoints: [],
+      attention: [],
+    }),
   });
 }, 60_000);
 
@@ -71,4 +90,29 @@ it("lists a wait for the chain as waiting, and a failing task without it", { tim
   await row.waitFor();
   expect(await row.textContent()).toContain("transient failure");
   expect(await row.textContent()).not.toContain("waiting");
+});
+
+it("counts the waits for the chain on the overview, under the transient failures they are a part of", {
+  timeout: 60_000,
+}, async () => {
+  const page = await dashboard.browser.context.newPage();
+  await page.goto(`${dashboard.origin}/#/`);
+  const waiting = page.getByTestId("waiting");
+  await waiting.waitFor();
+  // Kinds in name order: checkpoint, evm-ee-stf. Counted as failures alone, they read as failing.
+  const cells = (row: typeof waiting) => row.locator("th, td").allTextContents();
+  expect(await cells(page.locator("table.counts tr", { hasText: "transient_failure" }))).toEqual([
+    "transient_failure",
+    "3",
+    "2",
+  ]);
+  expect(await cells(waiting)).toEqual(["waiting for the chain", "3", "0"]);
+  // The previous row is the failures' count: the waits are said as a part of it.
+  expect(await waiting.evaluate((row) => row.previousElementSibling?.textContent)).toContain(
+    "transient_failure",
+  );
+  // Listed with the failures, where each is marked as a wait.
+  expect(await waiting.locator("a").getAttribute("href")).toBe(
+    "#/tasks?kind=checkpoint&status=transient_failure",
+  );
 });

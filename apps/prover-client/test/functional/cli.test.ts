@@ -242,6 +242,36 @@ it("lists a task waiting for the chain as a wait, in its table and its JSON", {
   await paas("cancel", id);
 });
 
+it("counts the tasks waiting for the chain apart in the report, within their status's count", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  // Epoch 3 is open too: its checkpoint waits. `paas report` counted it as a transient failure
+  // and nothing more, which read as checkpoints failing when they waited for their epochs.
+  const submitted = await paas("submit", '{"kind":"checkpoint","index":3}');
+  const id = /[0-9a-f]{32}/.exec(submitted.stdout)![0];
+  const report = async () => JSON.parse((await paas("report", "--json")).stdout);
+  await expect.poll(async () => (await report()).waiting, { timeout: 20_000 }).toBeGreaterThan(0);
+  const json = await report();
+  const row = json.rows.find(
+    (r: { kind: string; status: string }) => r.kind === "checkpoint" && r.status === "transient_failure",
+  );
+  // Every checkpoint in the status waits here (the runner is off), and the count keeps its meaning.
+  expect(row.waiting).toBe(row.count);
+  expect(json.byStatus.transient_failure).toBeGreaterThanOrEqual(json.waiting);
+
+  // The table: under `transient_failure`, how many of them wait, in the checkpoint's column.
+  const lines = (await paas("report")).stdout.split("\n");
+  const column = (line: string) => {
+    const head = lines.find((l) => l.startsWith("status "))!.split(/\s+/);
+    return line.trimStart().split(/\s{2,}/)[head.indexOf("checkpoint")];
+  };
+  const failing = lines.findIndex((l) => l.startsWith("transient_failure "));
+  expect(lines[failing + 1]).toMatch(/^ {2}waiting for the chain /);
+  expect(column(lines[failing + 1]!)).toBe(String(row.waiting));
+  expect(column(lines[failing]!)).toBe(String(row.count));
+  await paas("cancel", id);
+});
+
 it("finds a client started on another port through its data directory, named by --datadir or PAAS_DATADIR", {
   timeout: CLI_TEST_TIMEOUT_MS,
 }, async () => {

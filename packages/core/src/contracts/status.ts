@@ -179,11 +179,22 @@ export interface StatusCount {
   readonly backend: Backend;
   readonly status: TaskStatusName;
   readonly count: number;
+  /**
+   * On a `transient_failure` row: how many of its `count` wait for the chain (`TaskState.waiting`)
+   * rather than retry a failed step. Absent when none does.
+   */
+  readonly waiting?: number;
 }
 
 export interface StatusSummary {
   readonly total: number;
+  /** Every task in its status: `transient_failure` counts the tasks waiting for the chain too. */
   readonly byStatus: Readonly<Record<TaskStatusName, number>>;
+  /**
+   * Of `byStatus.transient_failure`, the tasks that wait for the chain (a checkpoint whose epoch is
+   * open): no failure, though in that status, as `paas list --status transient_failure` lists them.
+   */
+  readonly waiting: number;
   readonly rows: readonly StatusCount[];
 }
 

@@ -260,11 +260,13 @@ export class ProverService implements ProverHandle {
     const rows = await withinReadDeadline(() => this.parts.store.counts());
     const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatusName, number>;
     let total = 0;
+    let waiting = 0;
     for (const row of rows) {
       byStatus[row.status] += row.count;
       total += row.count;
+      waiting += row.waiting ?? 0;
     }
-    return { total, byStatus, rows };
+    return { total, byStatus, waiting, rows };
   }
 
   /**

@@ -18,9 +18,19 @@ export class TaskStatements {
   readonly get: Prepared<TaskRow, { id: string }>;
   /** The row with its attempts in one statement: one result row per attempt (or one without). */
   readonly getWithAttempts: Prepared<TaskRowWithAttempt, { id: string }>;
-  /** Task counts by kind, backend and status from the counters (read at every progress refresh). */
+  /**
+   * Task counts by kind, backend and status from the counters (read at every progress refresh),
+   * then the waits for the chain by kind and backend (`waitingCounts`): in one statement, so both
+   * are of one snapshot and a count of waits is never more than the count it is part of.
+   */
   readonly counts: Prepared<
-    { kind: string; backend: string; status: TaskStatusName; count: number | string },
+    {
+      kind: string;
+      backend: string;
+      status: TaskStatusName;
+      count: number | string;
+      waiting: number | string;
+    },
     object
   >;
   readonly recordAttempt: Prepared<unknown, TaskAttemptsTable>;
@@ -59,8 +69,15 @@ export class TaskStatements {
     this.counts = this.prepare(
       db
         .selectFrom("task_counts")
-        .select(["kind", "backend", "status", (eb) => eb.fn.sum<number | string>("n").as("count")])
-        .groupBy(["kind", "backend", "status"]),
+        .select([
+          "kind",
+          "backend",
+          "status",
+          (eb) => eb.fn.sum<number | string>("n").as("count"),
+          sql<number | string>`0`.as("waiting"),
+        ])
+        .groupBy(["kind", "backend", "status"])
+        .unionAll(waitingCounts(db)),
     );
     this.recordAttempt = this.prepare(
       db
@@ -250,4 +267,24 @@ function storeProofsStatement(db: Kysely<Database>) {
     select m.*, exists (select 1 from task_deps d where d.dep_id = m.id) as has_dependents
       from moved m`;
   return { compile: () => query.compile(db) };
+}
+
+/**
+ * The tasks waiting for the chain by kind and backend, as rows of the counts: read from
+ * `tasks_waiting` (0012), which holds them alone. Its condition is written as literals, as the
+ * index's is: a planner matches a partial index only to a condition it can see.
+ */
+export function waitingCounts(db: Kysely<Database>) {
+  return db
+    .selectFrom("tasks")
+    .select([
+      "kind",
+      "backend",
+      sql<TaskStatusName>`'transient_failure'`.as("status"),
+      sql<number | string>`0`.as("count"),
+      (eb) => eb.fn.countAll<number | string>().as("waiting"),
+    ])
+    .where("status", "=", sql.lit("transient_failure"))
+    .where("waiting", "=", sql.lit(1))
+    .groupBy(["kind", "backend"]);
 }

@@ -240,10 +240,24 @@ export class TaskStore {
     return { rows: page, nextCursor: encodeCompletedCursor(Number(last.updated_at), last.seq) };
   }
 
-  /** Task counts by kind, backend and status, from the counters the database keeps (no scan of tasks). */
+  /**
+   * Task counts by kind, backend and status, from the counters the database keeps (no scan of
+   * tasks), a `transient_failure` row with how many of it wait for the chain (an index of them).
+   */
   async counts(): Promise<StatusCount[]> {
     const rows = await this.statements.counts.execute(this.db, {});
-    return rows.map((r) => ({ ...r, count: Number(r.count) })).filter((r) => r.count !== 0);
+    // The waits come as rows of their own (a count of 0), in no particular order.
+    const waits = new Map<string, number>();
+    for (const r of rows) {
+      if (Number(r.waiting) > 0) waits.set(JSON.stringify([r.kind, r.backend]), Number(r.waiting));
+    }
+    const counts: StatusCount[] = [];
+    for (const { kind, backend, status, count } of rows) {
+      if (Number(count) === 0) continue;
+      const waiting = status === "transient_failure" ? waits.get(JSON.stringify([kind, backend])) : undefined;
+      counts.push({ kind, backend, status, count: Number(count), ...(waiting !== undefined && { waiting }) });
+    }
+    return counts;
   }
 
   /**

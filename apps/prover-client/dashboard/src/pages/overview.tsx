@@ -64,23 +64,31 @@ export function OverviewPage() {
             </tr>
           </thead>
           <tbody>
-            {TASK_STATUSES.map((status) => (
+            {TASK_STATUSES.flatMap((status) => [
               <tr key={status}>
                 <th class={`status-text-${status}`}>{status}</th>
-                {kinds.map((kind) => {
-                  const n = count(kind, status);
-                  return (
-                    <td key={kind} class="num">
-                      {n > 0 ? (
-                        <a href={href("/tasks", { kind, status })}>{formatCount(n)}</a>
-                      ) : (
-                        <span class="muted">0</span>
-                      )}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
+                {kinds.map((kind) => (
+                  <CountCell key={kind} n={count(kind, status)} kind={kind} status={status} />
+                ))}
+              </tr>,
+              // A part of the failures' count, said under it: counted as failures alone, checkpoints
+              // waiting for their epoch read as failing. Listed with the failures, each marked.
+              ...(status === "transient_failure"
+                ? [
+                    <tr key="waiting" data-testid="waiting">
+                      <th class="part">waiting for the chain</th>
+                      {kinds.map((kind) => (
+                        <CountCell
+                          key={kind}
+                          n={data.tasks.waitingByKind[kind] ?? 0}
+                          kind={kind}
+                          status={status}
+                        />
+                      ))}
+                    </tr>,
+                  ]
+                : []),
+            ])}
           </tbody>
         </table>
       </Section>
@@ -156,6 +164,23 @@ export function OverviewPage() {
         </p>
       </Section>
     </>
+  );
+}
+
+/** A count of the table, linked to the list of its kind and status unless none. */
+function CountCell({
+  n,
+  kind,
+  status,
+}: {
+  readonly n: number;
+  readonly kind: string;
+  readonly status: TaskStatus;
+}) {
+  return (
+    <td class="num">
+      {n > 0 ? <a href={href("/tasks", { kind, status })}>{formatCount(n)}</a> : <span class="muted">0</span>}
+    </td>
   );
 }
 

@@ -12,6 +12,7 @@ import { requeueUnleasedProving } from "./0008-requeue-unleased-proving.js";
 import { completedAtIndex } from "./0009-completed-at-index.js";
 import { instanceLease } from "./0010-instance-lease.js";
 import { taskWaiting } from "./0011-task-waiting.js";
+import { waitingIndex } from "./0012-waiting-index.js";
 import type { SqlDialect } from "./dialect.js";
 
 export type { SqlDialect } from "./dialect.js";
@@ -34,11 +35,12 @@ export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     "0009_completed_at_index": completedAtIndex,
     "0010_instance_lease": instanceLease,
     "0011_task_waiting": taskWaiting,
+    "0012_waiting_index": waitingIndex,
   };
 }
 
 /** The newest migration's name: what a database written by this version has last. */
-export const LATEST_MIGRATION = "0011_task_waiting";
+export const LATEST_MIGRATION = "0012_waiting_index";
 
 /**
  * Brings the schema up to date. Every pending migration runs in one transaction with its record in
