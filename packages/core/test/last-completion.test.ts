@@ -4,17 +4,12 @@
  * for as long as nothing is pruned); it is one entry of `tasks_completed_at` (migration 0009).
  * Asserted on the value and on the plan each engine chooses.
  */
-import { CompiledQuery, type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Database,
-  type OpenedDatabase,
-  openDatabase,
-  type TaskStatusName,
-  taskKeyOfCanonical,
-} from "../src/index.js";
+import { type OpenedDatabase, openDatabase } from "../src/index.js";
 import { lastCompletion, TaskStore } from "../src/store/task-store.js";
 import { DIALECTS, databaseFor } from "./support/dialects.js";
+import { insertRows, queryPlan, taskRow } from "./support/task-rows.js";
 
 let opened: OpenedDatabase | undefined;
 afterEach(async () => {
@@ -24,32 +19,6 @@ afterEach(async () => {
 
 const STATUSES = ["completed", "completed", "queued", "permanent_failure"] as const;
 
-/** Task `i` of `kind`, submitted at 1,000 + i ms, last changed (to `status`) at `updatedAt`. */
-function taskRow(i: number, kind: string, status: TaskStatusName, updatedAt: number) {
-  const context = JSON.stringify({ index: i, kind });
-  return {
-    id: taskKeyOfCanonical("native", context),
-    kind,
-    backend: "native",
-    context,
-    status,
-    phase: "prove" as const,
-    created_at: 1_000 + i,
-    updated_at: updatedAt,
-    priority: 0,
-    retry_count: 0,
-  };
-}
-
-async function insertRows(db: Kysely<Database>, rows: readonly ReturnType<typeof taskRow>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insertInto("tasks")
-      .values(rows.slice(i, i + 500))
-      .execute();
-  }
-}
-
 describe.each(DIALECTS)("the last completion of a kind (%s)", (dialect) => {
   it("is the newest completed task's time, read from the completed tasks' index", async () => {
     opened = await openDatabase(await databaseFor(dialect, { file: true }));
@@ -57,7 +26,7 @@ describe.each(DIALECTS)("the last completion of a kind (%s)", (dialect) => {
     // 8,000 tasks of two kinds; the newest of each kind is not completed, so a read that ignored
     // the status would answer its time.
     const rows = Array.from({ length: 8_000 }, (_, i) =>
-      taskRow(i, i % 2 === 0 ? "checkpoint" : "leaf", i >= 7_998 ? "queued" : STATUSES[i % 4]!, 1_000 + i),
+      taskRow(i, i % 2 === 0 ? "checkpoint" : "leaf", i >= 7_998 ? "queued" : STATUSES[i % 4]!),
     );
     await insertRows(db, rows);
     await sql`analyze`.execute(db);
@@ -71,22 +40,7 @@ describe.each(DIALECTS)("the last completion of a kind (%s)", (dialect) => {
     expect((await lastCompletion(db, "absent").executeTakeFirstOrThrow()).last).toBeNull();
 
     const query = lastCompletion(db, "checkpoint").compile();
-    const plan =
-      dialect === "sqlite"
-        ? (
-            await db.executeQuery<{ detail: string }>(
-              CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-            )
-          ).rows
-            .map((row) => row.detail)
-            .join("\n")
-        : JSON.stringify(
-            (
-              await db.executeQuery(
-                CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
-              )
-            ).rows,
-          );
+    const plan = await queryPlan(db, dialect, query);
     expect(plan).toContain("tasks_completed_at");
   });
 
@@ -96,12 +50,9 @@ describe.each(DIALECTS)("the last completion of a kind (%s)", (dialect) => {
     // 3,000 completed tasks of one kind, completed in the reverse of their submission, three per
     // millisecond (a page ends inside one), and tasks of another kind and status beside them.
     const rows = Array.from({ length: 4_000 }, (_, i) =>
-      taskRow(
-        i,
-        i % 4 === 3 ? "leaf" : "checkpoint",
-        i === 0 ? "queued" : "completed",
-        10_000 - Math.floor(i / 3),
-      ),
+      taskRow(i, i % 4 === 3 ? "leaf" : "checkpoint", i === 0 ? "queued" : "completed", {
+        updatedAt: 10_000 - Math.floor(i / 3),
+      }),
     );
     await insertRows(db, rows);
     const store = new TaskStore(db, opened.dialect);
