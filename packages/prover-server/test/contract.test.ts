@@ -52,7 +52,7 @@ async function settled(jobId: string): Promise<RemoteJobStatus> {
 
 const attemptsOf = async (jobId: string) => (await call(server.url, "GET", `v1/jobs/${jobId}`)).json.attempts;
 
-it("tells its signing key, its zkVM, its programs and its workers", async () => {
+it("tells its signing key, its zkVM, its programs, its workers and that it takes proposed job ids", async () => {
   const info = await prover.info();
   expect(info).toEqual({
     publicKey: server.publicKey,
@@ -63,6 +63,8 @@ it("tells its signing key, its zkVM, its programs and its workers", async () => 
       programRef(gatedProgram),
     ]),
     workers: 1,
+    // Clients propose their jobs' ids only to a server that says it honours them.
+    jobIds: true,
   });
   expect(info.programs).toHaveLength(3);
   expect(info.publicKey).toMatch(/^[0-9a-f]{64}$/);

@@ -31,7 +31,9 @@ type Behaviour =
   | "garbage-info"
   | "huge-status"
   | "endless-error"
-  | "id-reused";
+  | "id-reused"
+  /** A server older than the start's `jobId`: its info does not offer it, and a start naming one is refused. */
+  | "no-job-ids";
 
 interface Job {
   readonly id: string;
@@ -59,7 +61,13 @@ async function contractServer(behaviour: Behaviour) {
         behaviour === "garbage-info"
           ? "\u001b[2Jnot a key"
           : (behaviour === "other-key" ? stranger : signer).publicKeyHex;
-      return json(200, { publicKey, zkvm: "native", programs: [], workers: 1 });
+      return json(200, {
+        publicKey,
+        zkvm: "native",
+        programs: [],
+        workers: 1,
+        ...(behaviour !== "no-job-ids" && { jobIds: true }),
+      });
     }
     if (req.method === "POST" && req.url === "/v1/jobs") {
       const { input, requestId, jobId } = JSON.parse(body) as {
@@ -68,6 +76,8 @@ async function contractServer(behaviour: Behaviour) {
         jobId?: string;
       };
       proposed.push(jobId);
+      if (behaviour === "no-job-ids" && jobId !== undefined)
+        return json(400, { error: "jobId: is not a field of this request", code: "INVALID_REQUEST" });
       // `..` as a path segment names another route: the next poll would reach `/v1/`.
       const id = behaviour === "path-job-id" ? ".." : `job-${jobs.size + 1}`;
       const job: Job = { id, requestId, state: "running", polls: 0 };
@@ -188,6 +198,19 @@ describe("RemoteHost", () => {
     // The id it proposed, recorded before the start was sent; then the one this server named it by.
     expect(server.proposed).toEqual([expect.stringMatching(PROPOSED_JOB_ID_PATTERN)]);
     expect(job.recorded).toEqual([server.proposed[0], "job-1"]);
+    expect(Buffer.from(receipt.metadata.programId)).toEqual(Buffer.from(sumProgram.programId));
+  });
+
+  it("starts its jobs as before on a server older than proposed job ids, recording the id it answers", async () => {
+    const server = await contractServer("no-job-ids");
+    const job = recordingJob();
+    const receipt = await hostFor(server).prove(sumProgram, [2, 3], {
+      signal: new AbortController().signal,
+      job,
+    });
+    // Proposed, the start was refused (400): every task on a server not yet upgraded failed for good.
+    expect(server.proposed).toEqual([undefined]);
+    expect(job.recorded).toEqual(["job-1"]);
     expect(Buffer.from(receipt.metadata.programId)).toEqual(Buffer.from(sumProgram.programId));
   });
 

@@ -137,6 +137,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       zkvm: "native",
       programs: programs.list(),
       workers: options.workers,
+      jobIds: true,
     };
   });
 

@@ -59,7 +59,9 @@ export class RemoteReceiptRefusedError extends TransientError {
  * same one's succeeded job back), for the next attempt to wait on — unless no attempt follows.
  *
  * Each job is started under an id this host picks and records with the task before it sends the
- * start (see `startRecorded`), so a start whose answer is lost is never a job the task cannot find.
+ * start (see `startRecorded`), so a start whose answer is lost is never a job the task cannot find;
+ * on a server whose info does not say it honours such ids (`jobIds`), as before: recorded once
+ * the start is answered.
  *
  * Cancelling the task or timing its proof out cancels the job. A service stopping, or a lease
  * lost to another instance, leaves the job running: the next attempt polls it.
@@ -72,6 +74,8 @@ export class RemoteHost implements ZkVmHost {
   private readonly prover: RemoteProver;
   private readonly pollIntervalMs: number;
   private readonly logger: PluginLogger | undefined;
+  /** Whether the server honours a start's `jobId`, as its info last said; not asked yet if undefined. */
+  private takesJobIds: boolean | undefined;
 
   constructor(options: RemoteHostOptions) {
     this.backend = options.backend;
@@ -140,6 +144,12 @@ export class RemoteHost implements ZkVmHost {
     request: Omit<StartJobRequest, "jobId">,
     { signal, job }: Pick<ProveOptions, "signal" | "job">,
   ): Promise<string> {
+    if (!(await this.serverTakesJobIds(signal))) {
+      // A server older than `jobId` refuses a start naming one: started and recorded as before.
+      const started = await this.prover.start(request, { signal });
+      await job?.record(started);
+      return started;
+    }
     const proposed = randomBytes(16).toString("base64url");
     await job?.record(proposed);
     try {
@@ -215,13 +225,21 @@ export class RemoteHost implements ZkVmHost {
    * the server does not answer, `PermanentError` when it refuses the token or is no such server.
    */
   async checkServer(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
-    const { publicKey } = await this.prover.info(options);
+    const { publicKey, jobIds } = await this.prover.info(options);
+    // Kept for the starts: a server upgraded (or replaced) meanwhile is seen at the next check.
+    this.takesJobIds = jobIds === true;
     if (publicKey === this.publicKey) return;
     throw new HostConfigError(
       "HOST_KEY_MISMATCH",
       `the proving server signs receipts with key ${publicKey}, but this backend trusts ${this.publicKey} (its public key): every proof made there would be refused. ` +
         "If the server's key is the one to trust, configure it (and have the CL trust it too); if not, the server's key file changed (a new data directory?): give it its old one",
     );
+  }
+
+  /** Whether the server honours a start's `jobId`: asked once, unless `checkServer` said already. */
+  private async serverTakesJobIds(signal: AbortSignal): Promise<boolean> {
+    this.takesJobIds ??= (await this.prover.info({ signal })).jobIds === true;
+    return this.takesJobIds;
   }
 
   /** Cancels a job an earlier attempt recorded, for a task cancelled between attempts. */

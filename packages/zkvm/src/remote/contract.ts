@@ -75,6 +75,11 @@ export interface RemoteProverInfo {
   readonly programs: readonly RemoteProgramRef[];
   /** Jobs it runs at once. */
   readonly workers: number;
+  /**
+   * Whether it honours a start's `jobId`. A client proposes one only to a server that says so: a
+   * server older than the field refuses a start naming it (400), which would fail every task.
+   */
+  readonly jobIds?: boolean;
 }
 
 export interface CallOptions {

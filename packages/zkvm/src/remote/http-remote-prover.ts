@@ -71,7 +71,8 @@ export class HttpRemoteProver implements RemoteProver {
       !HEX_KEY.test(info.publicKey) ||
       typeof info.zkvm !== "string" ||
       !Array.isArray(info.programs) ||
-      typeof info.workers !== "number"
+      typeof info.workers !== "number" ||
+      (info.jobIds !== undefined && typeof info.jobIds !== "boolean")
     ) {
       throw this.garbage("info", "not the server's info");
     }

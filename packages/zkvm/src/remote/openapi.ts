@@ -96,6 +96,11 @@ export const REMOTE_PROVER_OPENAPI = {
           zkvm: { type: "string" },
           programs: { type: "array", items: { $ref: "#/components/schemas/ProgramRef" } },
           workers: { type: "integer", minimum: 1 },
+          jobIds: {
+            type: "boolean",
+            description:
+              "Whether the server honours a start's jobId; a client proposes one only to a server that says so",
+          },
         },
       },
     },
