@@ -665,7 +665,7 @@ it("says that a prune stopped, and why, when another process holds the SQLite fi
     await expect(service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).rejects.toMatchObject({
       code: "TRANSIENT_FAILURE",
       message:
-        "pruned 0 tasks, then stopped: another process holds the SQLite file's write lock longer than the busy timeout; prune again for the rest",
+        "pruned 0 tasks, then stopped: another process holds the SQLite file's write lock (a sqlite3 shell's transaction, a backup); prune again for the rest",
     });
   } finally {
     shell.exec("rollback");
@@ -694,7 +694,7 @@ it("says that a bulk cancel stopped when another process holds the SQLite file's
     await expect(service.cancelMany({ kind: "leaf" })).rejects.toMatchObject({
       code: "TRANSIENT_FAILURE",
       message: expect.stringMatching(
-        /^cancelled 0 tasks, then stopped at task [0-9a-f]{32}: another process holds the SQLite file's write lock longer than the busy timeout; run the same command again for the tasks left$/,
+        /^cancelled 0 tasks, then stopped at task [0-9a-f]{32}: another process holds the SQLite file's write lock \(a sqlite3 shell's transaction, a backup\); run the same command again for the tasks left$/,
       ),
     });
     expect(performance.now() - began).toBeLessThan(20_000);

@@ -123,7 +123,7 @@ export function whyWriteLater(error: unknown): string | undefined {
   // The group commit fails every job of a batch at once on it (see WriteBatcher): unrecognised here,
   // a proof computed meanwhile was thrown away and proven again.
   if (isFileLocked(error))
-    return "another process holds the SQLite file's write lock longer than the busy timeout";
+    return "another process holds the SQLite file's write lock (a sqlite3 shell's transaction, a backup)";
   if (isStatementCancelled(error)) {
     return "the database cancelled the write (the role's statement_timeout, most often while another session holds this task's row, or an operator)";
   }

@@ -4,8 +4,9 @@
  * network, RISC Zero's Bonsai or Boundless would be further implementations). A job is started,
  * its id kept, its status polled, its receipt fetched; a job can be cancelled.
  *
- * The client persists the job id with the task before it waits (see `RemoteHost`), so a restart or
- * a takeover by another instance polls the same job instead of proving again.
+ * The client persists the job id with the task before it waits (before it sends the start, where
+ * the server takes proposed ids: `jobId`), so a restart or a takeover by another instance polls the
+ * same job instead of proving again.
  */
 
 /** Which program to run: the server must know it by name, version and id. */

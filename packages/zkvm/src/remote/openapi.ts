@@ -32,7 +32,7 @@ export const REMOTE_PROVER_OPENAPI = {
     title: "PaaS remote prover",
     version: "1",
     description:
-      "Start a proving job, keep its id, poll its status, fetch its receipt, cancel it. The client persists the job id before it waits, so a restart polls the same job.",
+      "Start a proving job, keep its id, poll its status, fetch its receipt, cancel it. The client persists the job id before it waits (before it sends the start when it proposes the id, jobId, to a server whose info offers jobIds), so a start sent again, or a restart, reaches the same job.",
   },
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
