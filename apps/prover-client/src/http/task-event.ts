@@ -12,5 +12,7 @@ export function taskEvent(t: TaskTransition): Record<string, unknown> {
     at: t.at,
     retryCount: t.retryCount,
     ...(t.error !== undefined && { error: t.error }),
+    // A wait for the chain, not a failure: as the task's record says it (`paas list`, the dashboard).
+    ...(t.waiting === true && { waiting: true }),
   };
 }
