@@ -443,6 +443,42 @@ describe.each(DIALECTS)("operator actions (%s)", (dialect) => {
     expect((await service.wait(c.id, { timeoutMs: 10_000 })).status).toBe("completed");
   });
 
+  it("keeps what an unfinished task needs through tasks read before it, a thousand tasks earlier", async () => {
+    const clock = new ManualClock();
+    started = await startService({ database: await databaseFor(dialect), clock });
+    const { service, script, host } = started;
+    // The candidates are read 1,000 tasks at a time. A and B, which needs A, are in the first read
+    // and in different pages; C, which needs B, is in the second with D, unfinished, which needs C.
+    // A is found needed only after it was read; its page alone sees B as a candidate going too.
+    await service.submit(leaf(1), "native");
+    await service.submitMany(
+      Array.from({ length: 499 }, (_, i) => leaf(1_001 + i)),
+      "native",
+    );
+    script.graph.set(1, [leaf(1)]);
+    const { task: b } = await service.submit(node(1), "native");
+    await service.wait(b.id, { timeoutMs: 30_000 });
+    await service.submitMany(
+      Array.from({ length: 1_000 }, (_, i) => leaf(2_001 + i)),
+      "native",
+    );
+    script.graph.set(2, [node(1)]);
+    const { task: c } = await service.submit(node(2), "native");
+    await service.wait(c.id, { timeoutMs: 30_000 });
+    expect((await service.summary()).byStatus.completed).toBe(1_502);
+    clock.advance(2 * 86_400_000);
+    const release = host.hold();
+    script.graph.set(3, [node(2)]);
+    const { task: d } = await service.submit(node(3), "native");
+    await expect.poll(async () => (await service.status(d.id)).status).toBe("proving");
+
+    expect((await service.prune({ olderThanMs: 86_400_000, deleteReceipts: true })).tasks).toBe(1_499);
+    for (const task of [c.id, b.id]) expect((await service.status(task)).status).toBe("completed");
+    expect((await service.status({ context: leaf(1), backend: "native" })).status).toBe("completed");
+    release();
+    expect((await service.wait(d.id, { timeoutMs: 10_000 })).status).toBe("completed");
+  });
+
   it("refuses an export directory that cannot take the receipts, before deleting anything", async () => {
     const { service, task } = await oneTaskTwoDaysOld();
     const base = pruneDir();

@@ -111,7 +111,7 @@ export class OperatorStore {
       // a page per transaction: one transaction for all of them held SQLite's only write lock (every
       // claim, finish and lease renewal waited) for as long as the whole prune took, 1.8 s at 100k
       // tasks, and on PostgreSQL kept every pruned row locked. Only their row numbers are kept.
-      const candidates = (await prunable(this.db, this.dialect, cutoff).execute()).map((row) => row.seq);
+      const candidates = await prunable(this.db, this.dialect, cutoff);
       const remaining = new Set(candidates);
       for (let i = 0; i < candidates.length; ) {
         if (stop?.aborted) throw new ServiceClosedError();
@@ -145,7 +145,7 @@ export class OperatorStore {
         receiptsDeleted += done.deleted;
         // kysely's SQLite connection lock is not first come, first served: without a turn of the
         // event loop between pages, the next page took it again before the writers waiting for it.
-        await new Promise((resolve) => setImmediate(resolve));
+        await turn();
       }
     } catch (error) {
       throw stopped(error, "stopped", "prune again for the rest");
@@ -363,8 +363,58 @@ function oneLevelDown(u: ExpressionBuilder<Walk, never>, dialect: SqlDialect) {
     .select("d.dep_id as id");
 }
 
-/** Finished tasks older than the cutoff that no other task needs (directly or through others). */
-export function prunable(db: Kysely<Database> | Transaction<Database>, dialect: SqlDialect, cutoff: number) {
+/** Tasks a prune's read of its candidates looks at per statement. */
+const SCAN = 1000;
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether a task is finished and older than the cutoff: a candidate for a prune, as far as it goes. */
+function finished(eb: ExpressionBuilder<Database, "tasks">, cutoff: number) {
+  return eb.and([eb("status", "in", TERMINAL), eb("updated_at", "<", cutoff)]);
+}
+
+/**
+ * The row numbers of finished tasks older than the cutoff that no other task needs (directly or
+ * through others), in order. The table is read a slice of `seq` at a time, each slice with what its
+ * unfinished tasks need, and a turn of the event loop between slices: read in one statement (an
+ * anti-join against everything needed) it held SQLite's thread, and with it every RPC answer,
+ * `/ready` and lease renewal, 0.22–0.40 s at 100k tasks (bench/prune-stall.ts). What a slice's
+ * tasks need may be in any slice, so nothing is a candidate until every slice is read. Rows written
+ * meanwhile are read as they then stand; each page is read again before it goes (`lockPrunablePage`).
+ */
+export async function prunable(db: Kysely<Database>, dialect: SqlDialect, cutoff: number): Promise<number[]> {
+  const candidates: number[] = [];
+  const needed = new Set<number>();
+  for (let after = 0; ; ) {
+    const rows = await db
+      .selectFrom("tasks")
+      .select((eb) => ["seq", finished(eb, cutoff).as("finished")])
+      .where("seq", ">", after)
+      .orderBy("seq")
+      .limit(SCAN)
+      .execute();
+    if (rows.length === 0) break;
+    const last = rows[rows.length - 1]!.seq;
+    for (const row of rows) if (row.finished) candidates.push(row.seq);
+    if (rows.some((row) => !row.finished)) {
+      for (const row of await neededBy(db, dialect, cutoff, after, last).execute()) {
+        if (row.seq !== null) needed.add(row.seq);
+      }
+    }
+    after = last;
+    await turn();
+  }
+  return candidates.filter((seq) => !needed.has(seq));
+}
+
+/** The tasks that the unfinished tasks with `seq` in (after, last] need, however deep. */
+export function neededBy(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  cutoff: number,
+  after: number,
+  last: number,
+) {
   return (
     db
       .withRecursive("reached(id)", (qb) =>
@@ -372,19 +422,17 @@ export function prunable(db: Kysely<Database> | Transaction<Database>, dialect: 
           .selectFrom("task_deps as d")
           .innerJoin("tasks as t", "t.id", "d.task_id")
           .select("d.dep_id as id")
+          .where("t.seq", ">", after)
+          .where("t.seq", "<=", last)
           .where((eb) => eb.not(eb.and([eb("t.status", "in", TERMINAL), eb("t.updated_at", "<", cutoff)])))
           .union((u) => oneLevelDown(u, dialect)),
       )
-      .selectFrom("tasks")
-      .select(["seq", "id"])
-      .where("status", "in", TERMINAL)
-      .where("updated_at", "<", cutoff)
-      // Not `id not in (select id from reached)`: PostgreSQL cannot hash a subquery it expects to be
-      // larger than work_mem (the recursive CTE's estimate is millions of rows), and scanned it
-      // once per candidate: 135 s for 77k candidates among 100k tasks. As an anti-join it hashes it.
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom("reached").select("reached.id").whereRef("reached.id", "=", "tasks.id"))),
+      .selectFrom("reached")
+      // Looked up one id at a time, not joined: PostgreSQL hashed the whole of tasks for the join
+      // (the recursive CTE's estimate is thousands of rows), 44 ms of a 61 ms slice at 100k tasks.
+      // An id no longer in tasks (pruned meanwhile) is null.
+      .select((eb) =>
+        eb.selectFrom("tasks").select("tasks.seq").whereRef("tasks.id", "=", "reached.id").as("seq"),
       )
-      .orderBy("seq")
   );
 }
